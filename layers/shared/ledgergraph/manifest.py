@@ -1,0 +1,101 @@
+"""The manifest of one processed source unit, and the object store keys around it.
+
+A manifest is written after every table file of its source unit, so its presence means the
+unit's Parquet is complete. It carries the counts that later stages reconcile against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+MANIFEST_NAME = "manifest.json"
+ERROR_NAME = "error.json"
+
+
+def processed_prefix(graph_id: str, source_unit: str) -> str:
+    """``processed/{graph_id}/{source_unit}/``."""
+    return f"processed/{graph_id}/{source_unit}/"
+
+
+def table_key(graph_id: str, source_unit: str, table: str) -> str:
+    return f"{processed_prefix(graph_id, source_unit)}{table}.parquet"
+
+
+def manifest_key(graph_id: str, source_unit: str) -> str:
+    return f"{processed_prefix(graph_id, source_unit)}{MANIFEST_NAME}"
+
+
+def error_key(graph_id: str, source_unit: str) -> str:
+    """Where a worker records why a source unit failed (instead of a manifest)."""
+    return f"{processed_prefix(graph_id, source_unit)}{ERROR_NAME}"
+
+
+def sha256_of(path: Path) -> str:
+    """``sha256:<hex>`` of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+class TableFile(BaseModel):
+    """One graph table's Parquet file of a source unit."""
+
+    table: str
+    key: str = Field(description="object store key of the Parquet file")
+    uri: str = Field(description="object store URI of the Parquet file")
+    rows: int
+    checksum: str = Field(description="sha256:<hex> of the file's bytes")
+
+
+class FactCounts(BaseModel):
+    """How the facts of a filing reconcile: in_document = extracted + collapsed + rejected."""
+
+    in_document: int = Field(description="fact elements in the instance or inline document")
+    extracted: int = Field(description="Fact rows written")
+    duplicates_collapsed: int = Field(
+        default=0, description="complete duplicates folded into one Fact row"
+    )
+    rejected: dict[str, int] = Field(
+        default_factory=dict, description="facts not extracted, counted per reason"
+    )
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def reconciles(self) -> bool:
+        total = self.extracted + self.duplicates_collapsed + self.rejected_total
+        return self.in_document == total
+
+
+class SourceUnitManifest(BaseModel):
+    """Written last, at ``processed/{graph_id}/{source_unit}/manifest.json``."""
+
+    graph_id: str
+    source_unit: str = Field(description="accession number, or sha256:<hex> when unknown")
+    kind: str = Field(description="sec-filing, quickbooks-sync, plaid-sync")
+    tables: list[TableFile]
+    facts: FactCounts | None = None
+    cik: int | None = None
+    entry_point: str | None = None
+    processor: str = Field(description="names and versions of what produced the files")
+    duration_ms: int
+    warnings: list[str] = Field(
+        default_factory=list, description="processor messages worth a reader's eye"
+    )
+    created_at: str
+
+
+class SourceUnitError(BaseModel):
+    """Written instead of a manifest when a source unit fails permanently."""
+
+    graph_id: str
+    source_unit: str
+    error_type: str
+    message: str
+    created_at: str
