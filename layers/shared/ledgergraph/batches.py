@@ -13,8 +13,8 @@ class FilingRef(BaseModel):
     """A filing package already in the raw store."""
 
     source_unit: str = Field(
-        description="accession number (dashed), or sha256:<hex> of the entry point when the "
-        "package does not name its accession"
+        description="accession number (dashed), or sha256-<first 24 hex digits of the entry "
+        "point's sha256> when the package does not name its accession"
     )
     cik: int = Field(description="filer CIK as an integer")
     package_prefix: str = Field(
@@ -39,5 +39,5 @@ def batch_key(graph_id: str, run_id: str, index: int) -> str:
 
 
 def raw_package_prefix(cik: int, source_unit: str) -> str:
-    """``raw/sec/{cik}/{source_unit}/``; a sha256: source unit keeps its colon-free hex."""
-    return f"raw/sec/{cik}/{source_unit.replace(':', '-')}/"
+    """``raw/sec/{cik}/{source_unit}/``."""
+    return f"raw/sec/{cik}/{source_unit}/"

@@ -129,8 +129,8 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "Report",
         "One filing (a source unit of the SEC pipeline).",
         (
-            _id("accession number (0000012927-24-000010), or sha256:<hex> of the instance "
-                "when the package does not say"),
+            _id("accession number (0000012927-24-000010), or sha256-<24 hex> of the entry "
+                "point file when the package does not say"),
             Column("accession_number", "STRING", "accession number with dashes, if known"),
             Column("form", "STRING", "form type from dei:DocumentType (10-K, 10-Q, ...)"),
             Column("is_amendment", "BOOLEAN", "dei:AmendmentFlag"),

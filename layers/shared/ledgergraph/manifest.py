@@ -77,7 +77,7 @@ class SourceUnitManifest(BaseModel):
     """Written last, at ``processed/{graph_id}/{source_unit}/manifest.json``."""
 
     graph_id: str
-    source_unit: str = Field(description="accession number, or sha256:<hex> when unknown")
+    source_unit: str = Field(description="accession number, or sha256-<24 hex> when unknown")
     kind: str = Field(description="sec-filing, quickbooks-sync, plaid-sync")
     tables: list[TableFile]
     facts: FactCounts | None = None
