@@ -129,8 +129,10 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "Report",
         "One filing (a source unit of the SEC pipeline).",
         (
-            _id("accession number (0000012927-24-000010), or sha256-<24 hex> of the entry "
-                "point file when the package does not say"),
+            _id(
+                "accession number (0000012927-24-000010), or sha256-<24 hex> of the entry "
+                "point file when the package does not say"
+            ),
             Column("accession_number", "STRING", "accession number with dashes, if known"),
             Column("form", "STRING", "form type from dei:DocumentType (10-K, 10-Q, ...)"),
             Column("is_amendment", "BOOLEAN", "dei:AmendmentFlag"),
@@ -138,30 +140,53 @@ NODE_TABLES: tuple[NodeTable, ...] = (
             Column("fiscal_year", "INT64", "dei:DocumentFiscalYearFocus"),
             Column("fiscal_period", "STRING", "dei:DocumentFiscalPeriodFocus (FY, Q1, ...)"),
             Column("is_inline", "BOOLEAN", "true for an inline XBRL document", nullable=False),
-            Column("entry_point", "STRING", "file name of the instance or inline document",
-                   nullable=False),
+            Column(
+                "entry_point",
+                "STRING",
+                "file name of the instance or inline document",
+                nullable=False,
+            ),
             Column("fact_count", "INT64", "facts of this report in the graph", nullable=False),
-            Column("processor", "STRING", "what produced the rows (Arelle and ours, versions)",
-                   nullable=False),
+            Column(
+                "processor",
+                "STRING",
+                "what produced the rows (Arelle and ours, versions)",
+                nullable=False,
+            ),
         ),
     ),
     NodeTable(
         "Fact",
         "One reported fact; complete duplicates in a filing are one node.",
         (
-            _id("hash of accession, concept, entity, period, dimensions, unit, language, "
-                "value and decimals"),
-            Column("accession_number", "STRING", "the report id this fact belongs to",
-                   nullable=False),
-            Column("concept", "STRING", "concept qname, e.g. us-gaap:Revenues (denormalised)",
-                   nullable=False),
+            _id(
+                "hash of accession, concept, entity, period, dimensions, unit, language, "
+                "value and decimals"
+            ),
+            Column(
+                "accession_number", "STRING", "the report id this fact belongs to", nullable=False
+            ),
+            Column(
+                "concept",
+                "STRING",
+                "concept qname, e.g. us-gaap:Revenues (denormalised)",
+                nullable=False,
+            ),
             Column("value_text", "STRING", "the value as filed (after inline transforms)"),
-            Column("value_decimal", "DECIMAL", "exact numeric value with scale and sign "
-                   "applied; null for nil and non-numeric facts"),
+            Column(
+                "value_decimal",
+                "DECIMAL",
+                "exact numeric value with scale and sign "
+                "applied; null for nil and non-numeric facts",
+            ),
             Column("decimals", "STRING", "the decimals attribute as filed: INF, -6, 2 ..."),
             Column("precision", "STRING", "the precision attribute as filed, if any"),
-            Column("is_nil", "BOOLEAN", "xsi:nil=true; a nil fact has no value, it is not 0",
-                   nullable=False),
+            Column(
+                "is_nil",
+                "BOOLEAN",
+                "xsi:nil=true; a nil fact has no value, it is not 0",
+                nullable=False,
+            ),
             Column("is_numeric", "BOOLEAN", "numeric concept", nullable=False),
             Column("language", "STRING", "xml:lang of a text fact"),
             Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
@@ -172,10 +197,11 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "Element",
         "A concept; one node per concept across filings and taxonomy years.",
         (
-            _id("qname with the taxonomy family prefix for standard taxonomies "
-                "(us-gaap:Revenues), prefix:name@namespace-hash for extensions"),
-            Column("qname", "STRING", "prefix:local_name as used in the filing",
-                   nullable=False),
+            _id(
+                "qname with the taxonomy family prefix for standard taxonomies "
+                "(us-gaap:Revenues), prefix:name@namespace-hash for extensions"
+            ),
+            Column("qname", "STRING", "prefix:local_name as used in the filing", nullable=False),
             Column("namespace", "STRING", "namespace URI", nullable=False),
             Column("local_name", "STRING", "local name", nullable=False),
             Column("data_type", "STRING", "XML schema type qname"),
@@ -191,8 +217,7 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "Period",
         "A reporting period; start and end are its identity.",
         (
-            _id("instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); "
-                "forever"),
+            _id("instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); forever"),
             Column("period_type", "STRING", "instant, duration or forever", nullable=False),
             Column("start_date", "DATE", "first day of a duration"),
             Column("end_date", "DATE", "last day of a duration (inclusive) or the instant"),
@@ -203,8 +228,9 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "A unit of measure; simple or a ratio of measures.",
         (
             _id("canonical measures: iso4217:USD, xbrli:shares, iso4217:USD/xbrli:shares"),
-            Column("numerator", "STRING", "numerator measures, sorted, joined by *",
-                   nullable=False),
+            Column(
+                "numerator", "STRING", "numerator measures, sorted, joined by *", nullable=False
+            ),
             Column("denominator", "STRING", "denominator measures, sorted, joined by *"),
         ),
     ),

@@ -175,5 +175,5 @@ def split_uri(uri: str, stores: dict[str, ObjectStore]) -> tuple[ObjectStore, st
     for base, store in stores.items():
         prefix = base.rstrip("/") + "/"
         if uri.startswith(prefix):
-            return store, _check_key(uri[len(prefix):])
+            return store, _check_key(uri[len(prefix) :])
     raise ValueError(f"URI {uri!r} is outside the configured object store")
