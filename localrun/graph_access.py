@@ -1,0 +1,71 @@
+"""Read access to a graph for the CLI: a running graph node, or the files in-process.
+
+With an endpoint (``--endpoint`` or LEDGERGRAPH_GRAPH_API_URL set by the user) the CLI talks
+HTTP to that node; otherwise it opens the graph files of the data directory read-only, which
+is what a user wants after ``sec run`` has finished and stopped its node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class GraphReader(Protocol):
+    def query_cypher(
+        self, graph_id: str, cypher: str, parameters: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
+    def stats(self, graph_id: str) -> dict[str, Any]: ...
+
+
+@contextmanager
+def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Iterator[GraphReader]:
+    """A reader over HTTP when ``endpoint`` is given, else over the local files."""
+    if endpoint:
+        from ledgergraph.graph_client import GraphClient
+
+        client = GraphClient(endpoint, api_key=api_key)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+
+    from graph_node.service import GraphService
+    from graph_node.settings import NodeSettings
+
+    service = GraphService(NodeSettings(home=home), read_only=True)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+FACTS_CYPHER = """
+MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE e.id = $concept AND ($cik < 0 OR en.cik = $cik)
+MATCH (f)-[:FACT_HAS_PERIOD]->(p:Period)
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f)
+OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
+OPTIONAL MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
+RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form,
+       p.start_date AS start_date, p.end_date AS end_date, p.period_type AS period_type,
+       f.value_decimal AS value_decimal, f.value_text AS value_text, f.is_nil AS is_nil,
+       f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions
+ORDER BY cik, end_date, start_date, report
+"""
+
+
+def fetch_facts(
+    reader: GraphReader, graph_id: str, *, concept: str, cik: int | None
+) -> list[dict[str, Any]]:
+    """A concept's facts, optionally for one filer, as one dict per fact."""
+    params = {"concept": concept, "cik": -1 if cik is None else cik}
+    result = reader.query_cypher(graph_id, FACTS_CYPHER, params)
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+    for row in rows:
+        row["dimensions"] = sorted(d for d in row["dimensions"] if d)
+    return rows

@@ -1,0 +1,85 @@
+"""Plain-text rendering of CLI results: aligned columns, no colour, stable order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def table(columns: list[str], rows: list[list[Any]]) -> str:
+    """Columns padded to their widest cell; None prints as empty."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [len(c) for c in columns]
+    for row in cells:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    lines.append(f"({len(rows)} rows)")
+    return "\n".join(lines)
+
+
+def _rejections(filing: dict[str, Any]) -> str:
+    reasons = filing.get("rejected_reasons") or {}
+    return "; ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+
+
+def sec_summary(summary: dict[str, Any]) -> str:
+    """The per-filing summary of an SEC run, then the rejections and errors in full."""
+    columns = ["filing", "cik", "form", "status", "in filing", "loaded", "rejected", "dupes", "s"]
+    rows = [
+        [
+            f["source_unit"],
+            f.get("cik"),
+            f.get("form"),
+            f["status"],
+            f.get("facts_in_document"),
+            f.get("facts_loaded"),
+            f.get("facts_rejected"),
+            f.get("duplicates_collapsed"),
+            f"{(f.get('processing_ms') or 0) / 1000 + (f.get('loading_ms') or 0) / 1000:.2f}",
+        ]
+        for f in summary["filings"]
+    ]
+    lines = [table(columns, rows), ""]
+    for f in summary["filings"]:
+        if f.get("rejected_reasons"):
+            lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
+        if f["status"] != "loaded":
+            lines.append(f"{f['source_unit']}: FAILED {f.get('error_type')}: {f.get('error')}")
+    lines.append(
+        f"{summary['loaded']} filings loaded, {summary['failed']} failed "
+        f"in {summary.get('duration_ms', 0) / 1000:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def facts(rows: list[dict[str, Any]]) -> str:
+    columns = ["cik", "report", "form", "period", "value", "unit", "decimals", "dimensions"]
+    body = []
+    for r in rows:
+        period = (
+            r["end_date"]
+            if r["period_type"] == "instant"
+            else (f"{r['start_date']}..{r['end_date']}")
+        )
+        value = "nil" if r["is_nil"] else (r["value_decimal"] or r["value_text"])
+        body.append(
+            [
+                r["cik"],
+                r["report"],
+                r["form"],
+                period,
+                value,
+                r["unit"],
+                r["decimals"],
+                ", ".join(r["dimensions"]),
+            ]
+        )
+    return table(columns, body)
+
+
+def stats(result: dict[str, Any]) -> str:
+    rows = [["node", name, n] for name, n in result["nodes"].items()]
+    rows += [["relationship", name, n] for name, n in result["relationships"].items()]
+    rows += [["files", status, n] for status, n in result.get("files", {}).items()]
+    return table(["kind", "table", "count"], rows)
