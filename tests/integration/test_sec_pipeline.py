@@ -1,0 +1,136 @@
+"""The main job end to end: bundled real filings through the local SEC state machine.
+
+The pipeline runs once per module (about ten seconds); each test reads what it produced
+through the same CLI a user runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from localrun.cli import main as cli
+
+SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
+BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
+    code = cli(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out) if "--json" in argv else out
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def first_run(home: Path) -> dict:
+    from localrun.sec_run import run_sec_from_folder
+
+    return run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec", batch_size=3)
+
+
+def _facts(capsys, home: Path, concept: str, cik: int) -> list[dict]:
+    code, rows = run_cli(
+        capsys, "facts", "--home", str(home), "--concept", concept, "--cik", str(cik), "--json"
+    )
+    assert code == 0
+    return rows
+
+
+def _undimensioned(rows: list[dict], start: str, end: str) -> list[dict]:
+    return [
+        r
+        for r in rows
+        if r["start_date"] == start and r["end_date"] == end and not r["dimensions"]
+    ]
+
+
+def test_every_bundled_filing_loads(first_run: dict) -> None:
+    assert len(BUNDLED) >= 5
+    assert first_run["ok"], first_run
+    assert sorted(f["status"] for f in first_run["filings"]) == ["loaded"] * len(BUNDLED)
+
+
+def test_boeing_2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> None:
+    rows = _facts(capsys, home, "us-gaap:Revenues", 12927)
+    matches = _undimensioned(rows, "2023-01-01", "2023-12-31")
+    assert len(matches) == 1
+    assert Decimal(matches[0]["value_decimal"]) == Decimal("77794000000")
+    assert matches[0]["unit"] == "iso4217:USD"
+
+
+def test_apple_fy2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> None:
+    concept = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
+    rows = _facts(capsys, home, concept, 320193)
+    matches = _undimensioned(rows, "2022-09-25", "2023-09-30")
+    assert len(matches) == 1
+    assert Decimal(matches[0]["value_decimal"]) == Decimal("383285000000")
+
+
+def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
+    for filing in first_run["filings"]:
+        accounted = (
+            filing["facts_loaded"] + filing["facts_rejected"] + filing["duplicates_collapsed"]
+        )
+        assert filing["facts_in_document"] == accounted, filing
+        code, result = run_cli(
+            capsys,
+            "query",
+            "--home",
+            str(home),
+            "--json",
+            "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = $id RETURN count(f)",
+            "--param",
+            f"id={json.dumps(filing['source_unit'])}",
+        )
+        assert code == 0
+        assert result["rows"][0][0] == filing["facts_loaded"], filing["source_unit"]
+
+
+def test_unresolvable_concepts_are_counted_with_their_reason(first_run: dict) -> None:
+    by_unit = {f["source_unit"]: f for f in first_run["filings"]}
+    boeing = by_unit["0000012927-24-000010"]
+    assert boeing["facts_rejected"] == 8
+    assert all("ecd" in reason for reason in boeing["rejected_reasons"])
+
+
+def test_second_run_adds_nothing(first_run: dict, home: Path, capsys) -> None:
+    from localrun.sec_run import run_sec_from_folder
+
+    _, before = run_cli(capsys, "stats", "--home", str(home), "--json")
+    again = run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec", batch_size=3)
+    _, after = run_cli(capsys, "stats", "--home", str(home), "--json")
+
+    assert again["ok"]
+    assert after["nodes"] == before["nodes"]
+    assert after["relationships"] == before["relationships"]
+
+
+def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "source"
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", source / "tsla-10q-2024-06-30")
+    broken = source / "aapl-10k-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", broken)
+    instance = broken / "aapl-20230930_htm.xml"
+    instance.write_bytes(instance.read_bytes()[:200_000])
+
+    code, summary = run_cli(
+        capsys, "sec", "run", "--source", str(source), "--home", str(tmp_path / "h"), "--json"
+    )
+
+    assert code == 1
+    by_unit = {f["source_unit"]: f for f in summary["filings"]}
+    assert by_unit["0001628280-24-032662"]["status"] == "loaded"
+    failed = by_unit["0000320193-23-000106"]
+    assert failed["status"] == "failed"
+    assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
