@@ -1,0 +1,180 @@
+"""The HTTP client every EDGAR request goes through.
+
+Each request carries the declared User-Agent and Accept-Encoding, waits for a slot of the
+process-wide rate limiter, and is retried a bounded number of times: after a throttling
+answer every worker of the process pauses (Retry-After when given, else
+``throttle_pause_s``), after a 5xx, a timeout or a dropped connection this request backs off
+exponentially with jitter. Only the data asked for is ever returned, never an error page.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ledgergraph.edgar.errors import (
+    EdgarBadResponse,
+    EdgarConnectionError,
+    EdgarThrottled,
+    EdgarTimeout,
+    EdgarTransientError,
+)
+from ledgergraph.edgar.ratelimit import RateLimiter, backoff_delay, process_limiter
+from ledgergraph.edgar.responses import Expect, ThrottledResponse, check_response
+from ledgergraph.edgar.settings import EdgarSettings, check_user_agent
+from ledgergraph.logs import get_logger
+
+logger = get_logger("edgar")
+
+_MAX_REDIRECTS = 3
+
+
+class EdgarClient:
+    """Polite, retrying access to www.sec.gov and data.sec.gov; thread-safe.
+
+    Args:
+        settings: the client settings; the User-Agent must contain a contact e-mail.
+        http: an httpx client to use (not closed by ``close``); one is built if omitted.
+        limiter: the rate limiter; defaults to the process-wide one, so that every client
+            and thread of the process shares one budget.
+    """
+
+    def __init__(
+        self,
+        settings: EdgarSettings,
+        http: httpx.Client | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._headers = {
+            "User-Agent": check_user_agent(settings.user_agent),
+            "Accept-Encoding": "gzip, deflate",
+        }
+        self.limiter = limiter or process_limiter(settings.max_requests_per_second)
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=settings.timeout_s, follow_redirects=False)
+        self._hosts = {urlsplit(settings.www_base).netloc, urlsplit(settings.data_base).netloc}
+        self._sleep = sleep
+        self._rng = rng
+
+    def __enter__(self) -> EdgarClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP client if this object built it."""
+        if self._owns_http:
+            self._http.close()
+
+    def www_url(self, path: str) -> str:
+        """A URL on www.sec.gov (or the configured stand-in)."""
+        return self.settings.www_base + path
+
+    def data_url(self, path: str) -> str:
+        """A URL on data.sec.gov (or the configured stand-in)."""
+        return self.settings.data_base + path
+
+    def get_json(self, url: str) -> Any:
+        """The parsed JSON document at ``url``."""
+        body = self.get_bytes(url, Expect.JSON)
+        try:
+            return json.loads(body)
+        except ValueError as exc:
+            raise EdgarBadResponse(f"invalid JSON from {urlsplit(url).path}") from exc
+
+    def get_text(self, url: str) -> str:
+        """A text document (an EDGAR index file); Latin-1 where it is not UTF-8."""
+        body = self.get_bytes(url, Expect.TEXT)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body.decode("latin-1")
+
+    def get_bytes(self, url: str, expect: Expect) -> bytes:
+        """The body at ``url`` if it is what ``expect`` says, retrying transient failures.
+
+        Raises:
+            EdgarTransientError: still throttled / failing after ``max_retries`` retries.
+            EdgarPermanentError: not found, an HTML page, or an unusable answer.
+        """
+        path = urlsplit(url).path
+        attempt = 0
+        while True:
+            try:
+                return check_response(self._send(url, path), expect, path=path)
+            except EdgarThrottled as exc:
+                self._pause_everyone(exc, path, attempt)
+                if attempt >= self.settings.max_retries:
+                    raise
+            except EdgarTransientError as exc:
+                if attempt >= self.settings.max_retries:
+                    raise
+                self._back_off(exc, path, attempt)
+            attempt += 1
+
+    def _pause_everyone(self, exc: EdgarThrottled, path: str, attempt: int) -> None:
+        retry_after = exc.retry_after_s if isinstance(exc, ThrottledResponse) else None
+        pause_s = self.settings.throttle_pause_s if retry_after is None else retry_after
+        self.limiter.pause(pause_s)
+        logger.warning(
+            "edgar throttled, pausing all requests",
+            extra={
+                "path": path,
+                "pause_s": round(pause_s, 3),
+                "attempt": attempt,
+                "retry_after_given": retry_after is not None,
+            },
+        )
+
+    def _back_off(self, exc: EdgarTransientError, path: str, attempt: int) -> None:
+        delay = backoff_delay(
+            attempt,
+            base_s=self.settings.backoff_base_s,
+            max_s=self.settings.backoff_max_s,
+            rng=self._rng,
+        )
+        logger.warning(
+            "edgar request retried",
+            extra={
+                "path": path,
+                "attempt": attempt,
+                "delay_s": round(delay, 3),
+                "error": type(exc).__name__,
+            },
+        )
+        self._sleep(delay)
+
+    def _send(self, url: str, path: str) -> httpx.Response:
+        """One GET through the limiter, following redirects only within EDGAR's hosts."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            self.limiter.acquire()
+            response = self._get_once(url, path)
+            if not response.is_redirect:
+                return response
+            url = self._redirect_target(url, response, path)
+        raise EdgarBadResponse(f"too many redirects for {path}")
+
+    def _get_once(self, url: str, path: str) -> httpx.Response:
+        try:
+            return self._http.get(url, headers=self._headers)
+        except httpx.TimeoutException as exc:
+            raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
+        except httpx.TransportError as exc:
+            raise EdgarConnectionError(f"connection to EDGAR failed for {path}") from exc
+
+    def _redirect_target(self, url: str, response: httpx.Response, path: str) -> str:
+        target = urljoin(url, response.headers.get("location", ""))
+        if urlsplit(target).netloc not in self._hosts:
+            raise EdgarBadResponse(f"EDGAR redirected {path} outside its hosts")
+        return target

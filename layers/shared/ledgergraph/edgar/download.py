@@ -1,0 +1,265 @@
+"""Download one filing's XBRL package into the raw store, resumably.
+
+Layout under ``raw/sec/{cik}/{accession}/``: the package files, then ``filing.json`` (what
+the XBRL task needs: accession, CIK, form, period, entry point), then ``download.json``
+(files, sizes, sha256, source URLs, completed_at). ``download.json`` is written last, so its
+presence means the package is complete and a re-run skips the filing; an interrupted attempt
+leaves no ``download.json`` and the next one simply writes every file again (each write is
+atomic in the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ledgergraph.edgar.client import EdgarClient
+from ledgergraph.edgar.errors import (
+    EdgarBadResponse,
+    EdgarError,
+    EdgarUnexpectedHtml,
+    FilingPackageError,
+)
+from ledgergraph.edgar.models import DiscoveredFiling, DownloadOutcome
+from ledgergraph.edgar.package import (
+    dts_names,
+    inline_candidates,
+    instance_candidates,
+    is_inline,
+    is_instance,
+    pick_entry_point,
+    unzip_package,
+    xbrl_zip_name,
+)
+from ledgergraph.edgar.responses import Expect
+from ledgergraph.edgar.urls import check_file_name, filing_file_path, filing_index_path
+from ledgergraph.errors import ObjectNotFound
+from ledgergraph.logs import get_logger
+from ledgergraph.objectstore import ObjectStore
+
+logger = get_logger("edgar")
+
+DOWNLOAD_RECORD = "download.json"
+FILING_SIDECAR = "filing.json"
+
+
+class FilingFetcher:
+    """Fetches files of one filing folder; errors name the accession number and the file."""
+
+    def __init__(self, client: EdgarClient, filing: DiscoveredFiling) -> None:
+        self.client = client
+        self.filing = filing
+        self.requests = 0
+        self.urls: dict[str, str] = {}
+
+    def url(self, name: str) -> str:
+        return self.client.www_url(filing_file_path(self.filing.cik, self.filing.accession, name))
+
+    def listing(self) -> list[str]:
+        """File names of the filing folder, from its ``index.json``."""
+        url = self.client.www_url(filing_index_path(self.filing.cik, self.filing.accession))
+        document = self._call("index.json", lambda: self.client.get_json(url))
+        try:
+            items = document["directory"]["item"]
+            return [item["name"] for item in items if item.get("type") != "folder.gif"]
+        except (KeyError, TypeError) as exc:
+            raise EdgarBadResponse(
+                f"filing {self.filing.accession}: index.json has no directory listing"
+            ) from exc
+
+    def fetch(self, name: str) -> bytes:
+        """One file; .htm must be inline XBRL, .zip a zip, anything else XML."""
+        lower = name.lower()
+        expect = Expect.ZIP if lower.endswith(".zip") else Expect.XML
+        if lower.endswith((".htm", ".html")):
+            expect = Expect.INLINE
+        url = self.url(check_file_name(name))
+        data = self._call(name, lambda: self.client.get_bytes(url, expect))
+        self.urls[name] = url
+        return data
+
+    def _call(self, name: str, request: Any) -> Any:
+        self.requests += 1
+        try:
+            return request()
+        except EdgarError as exc:
+            raise _named(exc, f"filing {self.filing.accession}: {name}: {exc}") from exc
+
+
+def _named(exc: EdgarError, message: str) -> EdgarError:
+    """The same error class with a message that names the filing and the file."""
+    try:
+        return type(exc)(message)
+    except TypeError:
+        return exc
+
+
+def fetch_package(
+    fetcher: FilingFetcher, names: list[str], *, max_bytes: int
+) -> tuple[dict[str, bytes], dict[str, Any] | None]:
+    """The package files by name, and a record of the zip when EDGAR had one."""
+    label = f"filing {fetcher.filing.accession}"
+    zip_name = xbrl_zip_name(names)
+    if zip_name is not None:
+        data = fetcher.fetch(zip_name)
+        archive = {
+            "name": zip_name,
+            "url": fetcher.urls[zip_name],
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        return unzip_package(data, max_bytes=max_bytes, label=label), archive
+    files = {name: fetcher.fetch(name) for name in dts_names(names)}
+    _check_size(files, max_bytes, label)
+    for name in instance_candidates(names):
+        files[name] = fetcher.fetch(name)
+        if is_instance(files[name]):
+            return files, None
+        del files[name]
+    primary = fetcher.filing.primary_document
+    for name in inline_candidates(names, primary):
+        try:
+            data = fetcher.fetch(name)
+        except EdgarUnexpectedHtml:
+            if name == primary:
+                raise
+            continue  # guessing without a known primary document: an exhibit, not XBRL
+        if is_inline(data):
+            files[name] = data
+            return files, None
+    raise FilingPackageError(f"{label}: EDGAR lists no XBRL instance or inline XBRL document")
+
+
+def _check_size(files: dict[str, bytes], max_bytes: int, label: str) -> None:
+    if sum(len(data) for data in files.values()) > max_bytes:
+        raise FilingPackageError(f"{label}: the package is over {max_bytes} bytes")
+
+
+def download_filing(
+    filing: DiscoveredFiling, *, client: EdgarClient, store: ObjectStore, force: bool = False
+) -> DownloadOutcome:
+    """Put one filing's XBRL package in the raw store; skips it if already complete.
+
+    Raises:
+        EdgarTransientError: EDGAR kept throttling or failing (retry later).
+        EdgarPermanentError: a missing file (named with the accession), an HTML page where
+            data was expected, or a folder without XBRL.
+    """
+    prefix = filing.package_prefix
+    if not force:
+        done = read_download_record(store, prefix)
+        if done is not None:
+            return _outcome(filing, "skipped", done, requests=0)
+    store.delete(prefix + DOWNLOAD_RECORD)
+
+    fetcher = FilingFetcher(client, filing)
+    names = fetcher.listing()
+    files, archive = fetch_package(fetcher, names, max_bytes=client.settings.max_package_bytes)
+    entry_point = pick_entry_point(files, filing.primary_document)
+    if entry_point is None:
+        raise FilingPackageError(f"filing {filing.accession}: the package has no XBRL instance")
+
+    record = store_package(store, filing, files, fetcher.urls, archive, entry_point)
+    outcome = _outcome(filing, "ok", record, requests=fetcher.requests)
+    logger.info(
+        "filing downloaded",
+        extra={
+            "accession": filing.accession,
+            "cik": filing.cik,
+            "files": outcome.files,
+            "bytes": outcome.bytes,
+        },
+    )
+    return outcome
+
+
+def store_package(
+    store: ObjectStore,
+    filing: DiscoveredFiling,
+    files: dict[str, bytes],
+    urls: dict[str, str],
+    archive: dict[str, Any] | None,
+    entry_point: str,
+) -> dict[str, Any]:
+    """Write the files, drop leftovers of an older attempt, then filing.json, download.json."""
+    prefix = filing.package_prefix
+    entries = []
+    for name in sorted(files):
+        data = files[name]
+        store.put_bytes(prefix + name, data)
+        source = f"{archive['url']}#{name}" if archive else urls[name]
+        entries.append(
+            {
+                "name": name,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "source_url": source,
+            }
+        )
+    keep = {prefix + name for name in files} | {prefix + FILING_SIDECAR, prefix + DOWNLOAD_RECORD}
+    for key in list(store.list_keys(prefix)):
+        if key not in keep:
+            store.delete(key)
+    store.put_bytes(prefix + FILING_SIDECAR, _json(filing_sidecar(filing, entry_point)))
+    record = {
+        "accession_number": filing.accession,
+        "cik": filing.cik,
+        "source": "xbrl-zip" if archive else "files",
+        "archive": archive,
+        "entry_point": entry_point,
+        "files": entries,
+        "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    store.put_bytes(prefix + DOWNLOAD_RECORD, _json(record))
+    return record
+
+
+def filing_sidecar(filing: DiscoveredFiling, entry_point: str) -> dict[str, Any]:
+    """``filing.json``: the same keys as the bundled packages' sidecars, plus EDGAR's dates."""
+    report_date = filing.report_date.isoformat() if filing.report_date else None
+    return {
+        "accession_number": filing.accession,
+        "cik": filing.cik,
+        "form": filing.form,
+        "period": report_date,
+        "entry_point": entry_point,
+        "company": filing.company_name,
+        "report_date": report_date,
+        "filing_date": filing.filing_date.isoformat(),
+        "primary_document": filing.primary_document,
+    }
+
+
+def read_download_record(store: ObjectStore, prefix: str) -> dict[str, Any] | None:
+    """The completed download's record, or None when there is none (or it is unreadable)."""
+    try:
+        record = json.loads(store.get_bytes(prefix + DOWNLOAD_RECORD))
+    except ObjectNotFound:
+        return None
+    except ValueError:
+        logger.warning("download record unreadable, downloading again", extra={"prefix": prefix})
+        return None
+    return record if isinstance(record, dict) and record.get("entry_point") else None
+
+
+def _outcome(
+    filing: DiscoveredFiling, status: str, record: dict[str, Any], *, requests: int
+) -> DownloadOutcome:
+    files = record.get("files") or []
+    return DownloadOutcome(
+        cik=filing.cik,
+        accession=filing.accession,
+        status=status,
+        package_prefix=filing.package_prefix,
+        form=filing.form,
+        entry_point=record.get("entry_point"),
+        files=len(files),
+        bytes=sum(int(f.get("size", 0)) for f in files),
+        requests=requests,
+    )
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, indent=2, sort_keys=False).encode("utf-8") + b"\n"

@@ -1,0 +1,82 @@
+"""Download many filings concurrently through the one shared rate limiter.
+
+Threads only overlap waiting (network, store writes); the pace is the limiter's, whatever
+the number of workers. A failing filing becomes a ``failed`` outcome with its error type and
+reason; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from ledgergraph.edgar.client import EdgarClient
+from ledgergraph.edgar.download import download_filing
+from ledgergraph.edgar.models import DiscoveredFiling, DownloadOutcome
+from ledgergraph.errors import LedgerGraphError, TransientError
+from ledgergraph.logs import get_logger
+from ledgergraph.objectstore import ObjectStore
+
+logger = get_logger("edgar")
+
+
+def download_filings(
+    filings: Iterable[DiscoveredFiling],
+    *,
+    client: EdgarClient,
+    store: ObjectStore,
+    workers: int = 8,
+    force: bool = False,
+) -> list[DownloadOutcome]:
+    """One outcome per distinct accession number, in input order: ok, skipped or failed."""
+    unique = list({filing.accession: filing for filing in filings}.values())
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="edgar") as pool:
+        outcomes = list(
+            pool.map(
+                lambda filing: _download_one(filing, client=client, store=store, force=force),
+                unique,
+            )
+        )
+    counts = {
+        status: sum(o.status == status for o in outcomes) for status in ("ok", "skipped", "failed")
+    }
+    logger.info(
+        "filings downloaded",
+        extra={
+            **counts,
+            "workers": workers,
+            "duration_ms": int((time.monotonic() - started) * 1000),
+        },
+    )
+    return outcomes
+
+
+def _download_one(
+    filing: DiscoveredFiling, *, client: EdgarClient, store: ObjectStore, force: bool
+) -> DownloadOutcome:
+    try:
+        return download_filing(filing, client=client, store=store, force=force)
+    except LedgerGraphError as exc:
+        logger.error(
+            "filing download failed",
+            extra={"accession": filing.accession, "cik": filing.cik, "error": type(exc).__name__},
+        )
+        return _failed(filing, exc)
+    except Exception as exc:  # a bug on one filing must not sink the batch; it is recorded
+        logger.exception("filing download crashed", extra={"accession": filing.accession})
+        return _failed(filing, exc)
+
+
+def _failed(filing: DiscoveredFiling, exc: Exception) -> DownloadOutcome:
+    return DownloadOutcome(
+        cik=filing.cik,
+        accession=filing.accession,
+        status="failed",
+        package_prefix=filing.package_prefix,
+        form=filing.form,
+        error_type=type(exc).__name__,
+        transient=isinstance(exc, TransientError),
+        reason=str(exc)[:500],
+    )
