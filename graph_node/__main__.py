@@ -1,0 +1,116 @@
+"""``python -m graph_node serve``: run the graph node's HTTP server until SIGTERM or Ctrl-C.
+
+With ``--port 0`` the node binds a free port itself and, once it is listening, writes the
+port number to ``--port-file`` (atomically), so a parent process can find it. On SIGTERM
+the server stops taking requests, lets the running ones finish, then checkpoints and closes
+every DuckDB and LadybugDB file before the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from graph_node.log import logger
+from graph_node.server import create_app
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m graph_node")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the Graph API")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="TCP port; 0 picks a free one (default 8000)")
+    serve.add_argument("--port-file", type=Path, help="write the bound port here once listening")
+    serve.add_argument("--home", type=Path, help="data directory (LEDGERGRAPH_HOME)")
+    serve.add_argument("--replica", action="store_true", help="read-only replica mode")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> NodeSettings:
+    """Environment settings, with the command line's explicit values on top."""
+    overrides: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "home": args.home.resolve() if args.home else None,
+        "read_only": True if args.replica else None,
+    }
+    return NodeSettings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def write_port_file(path: Path, port: int) -> None:
+    """Write ``port`` so a reader sees either no file or the whole number."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".port-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"{port}\n")
+    os.replace(tmp, path)
+
+
+class _NodeServer(uvicorn.Server):
+    """uvicorn, announcing its port once listening and closing the stores on shutdown."""
+
+    def __init__(self, config: uvicorn.Config, service: GraphService, port_file: Path | None):
+        super().__init__(config)
+        self.service = service
+        self.port_file = port_file
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and sockets and self.port_file:
+            write_port_file(self.port_file, sockets[0].getsockname()[1])
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        self.service.close()
+
+
+def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
+    """Serve until told to stop; returns the process exit code."""
+    service = GraphService(settings)
+    listener = socket.create_server((settings.host, settings.port))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(service), log_level="warning", access_log=False, lifespan="off"
+    )
+    logger.info(
+        "graph node listening",
+        extra={"host": settings.host, "port": port, "home": str(settings.home),
+               "role": "replica" if service.read_only else "writer"},
+    )  # fmt: skip
+    try:
+        _NodeServer(config, service, port_file).run(sockets=[listener])
+    finally:
+        service.close()  # a no-op when the server's shutdown already closed it
+        listener.close()
+    return 0
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # uvicorn re-raises the signal it shut down on; exit quietly with status 0 then
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    return serve(settings, port_file=args.port_file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Read-only Cypher: refuse a statement that could write before the engine sees it.
+
+The check tokenises the text the way the parser will (string literals, backquoted names,
+comments, parameters and property names are not keywords) and refuses write and admin
+clauses, CALL of anything but a few catalogue functions, and more than one statement.
+Queries also run in a READ ONLY transaction, so a write this check missed still fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from graph_node.errors import QueryRefused
+
+WRITE_KEYWORDS = frozenset(
+    {
+        "CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "COPY", "DROP", "ALTER",
+        "INSTALL", "UNINSTALL", "LOAD", "ATTACH", "USE", "IMPORT", "EXPORT", "BEGIN",
+        "COMMIT", "ROLLBACK", "CHECKPOINT", "TRANSACTION", "UPDATE", "INSERT", "TRUNCATE",
+    }
+)  # fmt: skip
+CALL_ALLOWLIST = frozenset(
+    {"show_tables", "table_info", "show_connection", "db_version", "show_indexes"}
+)
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPACE = re.compile(r"\s+")
+
+
+def check_read_only(cypher: str) -> None:
+    """Raise QueryRefused if ``cypher`` could write or is not exactly one statement."""
+    tokens = list(_tokens(cypher))
+    for index, token in enumerate(tokens):
+        if token == ";":
+            if index != len(tokens) - 1:
+                raise QueryRefused("Cypher query must be one statement")
+            continue
+        keyword = token.upper()
+        if keyword in WRITE_KEYWORDS:
+            raise QueryRefused(f"Cypher query refused: {keyword} writes or changes the node")
+        if keyword == "CALL":
+            called = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if called.lower() not in CALL_ALLOWLIST:
+                raise QueryRefused(
+                    f"Cypher query refused: CALL {called} is not one of "
+                    f"{', '.join(sorted(CALL_ALLOWLIST))}"
+                )
+
+
+def _tokens(text: str) -> Iterator[str]:
+    """Bare words and ';' in the order the parser sees them; everything else is skipped."""
+    position, end = 0, len(text)
+    while position < end:
+        char = text[position]
+        if match := _SPACE.match(text, position):
+            position = match.end()
+        elif text.startswith("//", position):
+            newline = text.find("\n", position)
+            position = end if newline < 0 else newline + 1
+        elif text.startswith("/*", position):
+            position = _after(text, "*/", position + 2, what="comment")
+        elif char in "'\"":
+            position = _after_string(text, position)
+        elif char == "`":
+            position = _after(text, "`", position + 1, what="backquoted name")
+        elif char in "$.":
+            # a parameter or property name: never a clause keyword
+            word = _WORD.match(text, position + 1)
+            position = word.end() if word else position + 1
+        elif match := _WORD.match(text, position):
+            yield match.group()
+            position = match.end()
+        else:
+            if char == ";":
+                yield ";"
+            position += 1
+
+
+def _after(text: str, closing: str, start: int, *, what: str) -> int:
+    found = text.find(closing, start)
+    if found < 0:
+        raise QueryRefused(f"Cypher query refused: unterminated {what}")
+    return found + len(closing)
+
+
+def _after_string(text: str, start: int) -> int:
+    quote_char, position = text[start], start + 1
+    while position < len(text):
+        char = text[position]
+        if char == "\\":
+            position += 2
+        elif char == quote_char:
+            return position + 1
+        else:
+            position += 1
+    raise QueryRefused("Cypher query refused: unterminated string literal")

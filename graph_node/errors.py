@@ -1,0 +1,130 @@
+"""Errors of the graph node and the one table that maps them to HTTP statuses.
+
+Every error is a ``NodeError`` and also a shared ``TransientError`` (answered 503; the state
+machine retries it) or ``PermanentError`` (answered 4xx; retrying changes nothing). Messages
+name the graph, table, file id or key at fault and never carry secrets.
+"""
+
+from __future__ import annotations
+
+from ledgergraph.errors import LedgerGraphError, PermanentError, TransientError
+
+
+class NodeError(LedgerGraphError):
+    """Root of the errors the graph node raises on purpose."""
+
+
+class NodeTransientError(NodeError, TransientError):
+    """Worth retrying: the writer is busy or an engine or the object store is unavailable."""
+
+
+class WriterBusy(NodeTransientError):
+    """Another write holds the graph's writer lock longer than the configured wait."""
+
+
+class EngineUnavailable(NodeTransientError):
+    """DuckDB, LadybugDB or the object store could not be reached or locked right now."""
+
+
+class NodePermanentError(NodeError, PermanentError):
+    """The request or the data is wrong; the same call will fail the same way."""
+
+
+class InvalidRequest(NodePermanentError):
+    """The request is malformed or names something it may not (a URI outside the store)."""
+
+
+class QueryRefused(NodePermanentError):
+    """A query would write, or is more than one statement."""
+
+
+class QueryFailed(NodePermanentError):
+    """The engine rejected a read-only query (syntax, unknown table, bad parameter)."""
+
+
+class QueryTimeout(NodePermanentError):
+    """A read-only query ran past the node's query time limit."""
+
+
+class Unauthorized(NodePermanentError):
+    """The X-Api-Key header is missing or wrong."""
+
+
+class ReadOnlyNode(NodePermanentError):
+    """A write endpoint was called on a replica."""
+
+
+class GraphNotFound(NodePermanentError):
+    """The graph id is malformed or no such graph exists on this node."""
+
+
+class TableNotFound(NodePermanentError):
+    """The table is not a table of the graph schema."""
+
+
+class UnknownFile(NodePermanentError):
+    """A file id is not in the graph's file registry."""
+
+
+class FileConflict(NodePermanentError):
+    """A file is in the wrong state or table for the call (e.g. materialized before staged)."""
+
+
+class SchemaMismatch(NodePermanentError):
+    """The graph's files were written with another graph schema version."""
+
+
+class FileInvalid(NodePermanentError):
+    """A file failed staging validation; it is marked failed with this message."""
+
+    def __init__(self, message: str, *, file_id: str) -> None:
+        super().__init__(message)
+        self.file_id = file_id
+
+
+class MissingEndpoints(NodePermanentError):
+    """Relationships point at nodes that are not in the graph (materialize nodes first)."""
+
+
+class GraphInconsistent(NodePermanentError):
+    """Rows offered != rows added + rows present, or the graph and its ledgers disagree."""
+
+
+class EngineFailed(NodePermanentError):
+    """An engine failed in a way the node does not recognise (answered 500, not retried)."""
+
+
+_STATUS: dict[type[NodeError], int] = {
+    InvalidRequest: 400,
+    QueryRefused: 400,
+    QueryFailed: 400,
+    QueryTimeout: 400,
+    Unauthorized: 401,
+    ReadOnlyNode: 403,
+    GraphNotFound: 404,
+    TableNotFound: 404,
+    UnknownFile: 404,
+    FileConflict: 409,
+    SchemaMismatch: 409,
+    GraphInconsistent: 409,
+    FileInvalid: 422,
+    MissingEndpoints: 422,
+    EngineFailed: 500,
+}
+
+
+def http_status(error: Exception) -> int:
+    """The HTTP status of an error: 503 transient, 4xx permanent, 500 for the unexpected."""
+    if isinstance(error, TransientError):
+        return 503
+    for cls in type(error).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    if isinstance(error, PermanentError):
+        return 400
+    return 500
+
+
+def is_transient(error: Exception) -> bool:
+    """Whether the caller should retry the call that raised ``error``."""
+    return isinstance(error, TransientError)

@@ -1,0 +1,138 @@
+"""Request and response shapes of the Graph API (``docs/graph-api.md``).
+
+The HTTP layer validates requests with these models and the service returns the response
+models, so the CLI, which calls the service in-process, sees exactly what HTTP clients see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FileStatus = Literal["registered", "staged", "materialized", "failed"]
+FileId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="a registry file id")]
+MAX_FILES_PER_CALL = 10_000
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileSpec(_Model):
+    """One graph-shaped Parquet file to register."""
+
+    table: str = Field(max_length=100, description="graph table the file holds rows of")
+    uri: str = Field(max_length=2000, description="file:// or s3:// URI inside the store")
+    source_unit: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="accession number or sync run id the file came from",
+    )
+    row_count: int = Field(ge=0, description="rows in the file, as written by the producer")
+    checksum: str = Field(
+        pattern=r"^sha256:[0-9a-f]{64}$", description="sha256:<hex> of the file's bytes"
+    )
+
+
+class RegisterRequest(_Model):
+    files: list[FileSpec] = Field(min_length=1, max_length=MAX_FILES_PER_CALL)
+
+
+class FileIdsRequest(_Model):
+    file_ids: list[FileId] = Field(min_length=1, max_length=MAX_FILES_PER_CALL)
+
+
+class SqlRequest(_Model):
+    sql: str = Field(min_length=1, max_length=100_000)
+    parameters: list[Any] = Field(default_factory=list, max_length=1000)
+
+
+class CypherRequest(_Model):
+    cypher: str = Field(min_length=1, max_length=100_000)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class RegisteredFile(_Model):
+    file_id: str
+    table: str
+    status: FileStatus
+    row_count: int
+
+
+class StagedFile(_Model):
+    file_id: str
+    table: str
+    rows_in_file: int
+    rows_staged: int
+    status: FileStatus
+
+
+class FileState(_Model):
+    file_id: str
+    status: FileStatus
+
+
+class RegisteredFiles(_Model):
+    files: list[RegisteredFile]
+
+
+class StagedFiles(_Model):
+    files: list[StagedFile]
+
+
+class MaterializeResult(_Model):
+    """Counts of one materialize call; rows_offered == rows_added + rows_present."""
+
+    table: str
+    rows_offered: int
+    rows_added: int
+    rows_present: int
+    files: list[FileState]
+
+
+class QueryResult(_Model):
+    """A query's rows as JSON values; ``truncated`` when the row limit cut it short."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+
+
+class GraphStats(_Model):
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    files: dict[str, int]
+
+
+class NodeStatus(_Model):
+    status: Literal["ok"]
+    role: Literal["writer", "replica"]
+    schema_version: str
+    graphs: list[str]
+
+
+def to_jsonable(value: Any) -> Any:
+    """A query value as JSON: decimals, dates and times as strings, containers recursively."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, Decimal):
+        # exact, without the column's padding zeros and never in exponent form
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    return str(value)

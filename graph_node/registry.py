@@ -1,0 +1,132 @@
+"""The file registry: one row per registered Parquet file, in the graph's staging DuckDB.
+
+A file id is derived from graph, table, source unit and checksum, so registering the same
+file again finds the existing row and changes nothing. Status moves registered -> staged ->
+materialized, or to failed with the reason; every change is stamped with its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from graph_node.errors import FileConflict, UnknownFile
+from graph_node.models import FileSpec, FileStatus
+from graph_node.staging_db import REGISTRY_TABLE
+from ledgergraph.ids import stable_id
+
+_COLUMNS = (
+    "file_id, graph_id, table_name, uri, source_unit, row_count, checksum, status, error, "
+    "rows_staged, rows_added, rows_present, registered_at, staged_at, materialized_at"
+)
+_MAX_NAMED = 10
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One registry row."""
+
+    file_id: str
+    graph_id: str
+    table_name: str
+    uri: str
+    source_unit: str
+    row_count: int
+    checksum: str
+    status: FileStatus
+    error: str | None
+    rows_staged: int | None
+    rows_added: int | None
+    rows_present: int | None
+    registered_at: datetime
+    staged_at: datetime | None
+    materialized_at: datetime | None
+
+
+def file_id_of(graph_id: str, spec: FileSpec) -> str:
+    """The file's stable id: the same file registered again gets the same id."""
+    return stable_id(graph_id, spec.table, spec.source_unit, spec.checksum)
+
+
+def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec) -> FileRecord:
+    """Add the file to the registry, or return its row unchanged if it is already there.
+
+    Raises:
+        FileConflict: the id is known with another row count (same checksum, other count:
+            the producer's manifest is wrong).
+    """
+    file_id = file_id_of(graph_id, spec)
+    cur.execute(
+        f"INSERT INTO {REGISTRY_TABLE} (file_id, graph_id, table_name, uri, source_unit, "
+        "row_count, checksum, status, registered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', now()) ON CONFLICT DO NOTHING",
+        [file_id, graph_id, spec.table, spec.uri, spec.source_unit, spec.row_count, spec.checksum],
+    )
+    record = get_files(cur, [file_id])[file_id]
+    if record.row_count != spec.row_count:
+        raise FileConflict(
+            f"file {file_id} ({spec.table}, {spec.source_unit}) is registered with "
+            f"{record.row_count} rows, not {spec.row_count}"
+        )
+    return record
+
+
+def get_files(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> dict[str, FileRecord]:
+    """The registry rows of ``file_ids``; raises UnknownFile naming the ids not found."""
+    rows = cur.execute(
+        f"SELECT {_COLUMNS} FROM {REGISTRY_TABLE} WHERE file_id IN (SELECT unnest(?))",
+        [list(file_ids)],
+    ).fetchall()
+    records = {row[0]: FileRecord(*row) for row in rows}
+    missing = [f for f in dict.fromkeys(file_ids) if f not in records]
+    if missing:
+        raise UnknownFile(
+            f"{len(missing)} file id(s) not registered in this graph: "
+            f"{', '.join(missing[:_MAX_NAMED])}"
+        )
+    return records
+
+
+def mark_staged(cur: duckdb.DuckDBPyConnection, file_id: str, rows_staged: int) -> None:
+    """Record that the file's rows are in its staging table."""
+    cur.execute(
+        f"UPDATE {REGISTRY_TABLE} SET status = 'staged', rows_staged = ?, error = NULL, "
+        "staged_at = now() WHERE file_id = ?",
+        [rows_staged, file_id],
+    )
+
+
+def mark_failed(cur: duckdb.DuckDBPyConnection, file_id: str, error: str) -> None:
+    """Record why the file was refused; it can be staged again (and fail again)."""
+    cur.execute(
+        f"UPDATE {REGISTRY_TABLE} SET status = 'failed', error = ? WHERE file_id = ?",
+        [error, file_id],
+    )
+
+
+def mark_materialized(
+    cur: duckdb.DuckDBPyConnection, file_id: str, *, rows_added: int, rows_present: int
+) -> None:
+    """Record that the file's keys are all in the graph, with what this call added."""
+    cur.execute(
+        f"UPDATE {REGISTRY_TABLE} SET status = 'materialized', rows_added = ?, "
+        "rows_present = ?, materialized_at = now() WHERE file_id = ?",
+        [rows_added, rows_present, file_id],
+    )
+
+
+def count_by_status(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Files per status, every status present (0 when none)."""
+    counts = dict.fromkeys(("registered", "staged", "materialized", "failed"), 0)
+    rows = cur.execute(f"SELECT status, count(*) FROM {REGISTRY_TABLE} GROUP BY status")
+    for status, count in rows.fetchall():
+        counts[status] = count
+    return counts
+
+
+def ordered(records: dict[str, FileRecord], file_ids: Iterable[str]) -> list[FileRecord]:
+    """The records in request order, each id once."""
+    return [records[f] for f in dict.fromkeys(file_ids)]

@@ -1,0 +1,136 @@
+"""The Graph API over HTTP (``docs/graph-api.md``): a thin FastAPI layer on GraphService.
+
+Routes are plain ``def`` so the blocking engine calls run in the worker thread pool. Every
+request is logged once with its X-Correlation-Id (generated when absent and echoed back),
+the API key is checked in one place, and every error leaves as
+``{"error": {"type", "message", "transient"}}`` with the status ``errors.http_status`` gives.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from graph_node.errors import NodeError, Unauthorized, http_status, is_transient
+from graph_node.log import logger
+from graph_node.models import CypherRequest, FileIdsRequest, RegisterRequest, SqlRequest
+from graph_node.service import GraphService
+
+CORRELATION_HEADER = "X-Correlation-Id"
+API_KEY_HEADER = "X-Api-Key"
+_OPEN_PATHS = frozenset({"/status"})
+
+
+def error_body(error_type: str, message: str, *, transient: bool) -> dict[str, Any]:
+    return {"error": {"type": error_type, "message": message, "transient": transient}}
+
+
+def create_app(service: GraphService) -> FastAPI:
+    """The HTTP app serving ``service``; the caller owns the service and closes it."""
+    app = FastAPI(title="ledgergraph graph node", docs_url=None, redoc_url=None)
+    _add_middleware(app, service)
+    _add_error_handlers(app)
+    _add_routes(app, service)
+    return app
+
+
+def _add_middleware(app: FastAPI, service: GraphService) -> None:
+    api_key = service.settings.api_key
+
+    @app.middleware("http")
+    async def correlate_and_authorise(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.monotonic()
+        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        logger.thread_safe_append_keys(correlation_id=correlation_id[:200])
+        if api_key is not None and request.url.path not in _OPEN_PATHS:
+            offered = request.headers.get(API_KEY_HEADER, "")
+            if not hmac.compare_digest(offered.encode(), api_key.get_secret_value().encode()):
+                response: Response = _error_response(Unauthorized("missing or wrong X-Api-Key"))
+            else:
+                response = await call_next(request)
+        else:
+            response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = correlation_id[:200]
+        logger.info(
+            "request handled",
+            extra={"method": request.method, "path": request.url.path,
+                   "status": response.status_code,
+                   "duration_ms": round((time.monotonic() - started) * 1000)},
+        )  # fmt: skip
+        return response
+
+
+def _error_response(error: Exception) -> JSONResponse:
+    status = http_status(error)
+    if isinstance(error, NodeError):
+        body = error_body(type(error).__name__, str(error), transient=is_transient(error))
+    else:
+        body = error_body("InternalError", "internal error; see the node's log", transient=False)
+    return JSONResponse(body, status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NodeError)
+    async def node_error(request: Request, error: NodeError) -> JSONResponse:
+        level = logger.warning if http_status(error) < 500 else logger.error
+        level("request failed", extra={"error_type": type(error).__name__, "error": str(error)})
+        return _error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"invalid request: {where}: {first.get('msg', 'invalid')}"
+        return JSONResponse(error_body("InvalidRequest", message, transient=False), 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = "NotFound" if error.status_code == 404 else "HTTPError"
+        body = error_body(kind, f"{request.method} {request.url.path}: {error.detail}",
+                          transient=False)  # fmt: skip
+        return JSONResponse(body, status_code=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("request crashed", extra={"error_type": type(error).__name__})
+        return _error_response(error)
+
+
+def _add_routes(app: FastAPI, service: GraphService) -> None:
+    @app.get("/status")
+    def status() -> dict[str, Any]:
+        return service.status()
+
+    @app.post("/databases/{graph_id}/files")
+    def register_files(graph_id: str, body: RegisterRequest) -> dict[str, Any]:
+        return service.register_files(graph_id, body.files)
+
+    @app.post("/databases/{graph_id}/tables")
+    def stage_files(graph_id: str, body: FileIdsRequest) -> dict[str, Any]:
+        return service.stage_files(graph_id, body.file_ids)
+
+    @app.post("/databases/{graph_id}/tables/query")
+    def query_staging(graph_id: str, body: SqlRequest) -> dict[str, Any]:
+        return service.query_staging(graph_id, body.sql, body.parameters)
+
+    @app.post("/databases/{graph_id}/tables/{table}/materialize")
+    def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:
+        return service.materialize(graph_id, table, body.file_ids)
+
+    @app.post("/databases/{graph_id}/query")
+    def query_cypher(graph_id: str, body: CypherRequest) -> dict[str, Any]:
+        return service.query_cypher(graph_id, body.cypher, body.parameters)
+
+    @app.get("/databases/{graph_id}/stats")
+    def stats(graph_id: str) -> dict[str, Any]:
+        return service.stats(graph_id)

@@ -1,0 +1,166 @@
+"""Staging: registered Parquet files, validated, into the graph's DuckDB staging tables.
+
+Each file is checked against the graph schema (its checksum, column names and Arrow types,
+non-null columns, no duplicate key inside the file, the registered row count) and inserted
+tagged with its file id. One call is one transaction: if any file fails, none of the call's
+files is staged, the failing one is marked failed with the reason, and FileInvalid names
+its file id, table and the offending column or key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graph_node.errors import FileInvalid
+from graph_node.models import StagedFile
+from graph_node.registry import FileRecord, get_files, mark_failed, mark_staged, ordered
+from graph_node.sources import FileMissing, SourceFiles
+from graph_node.staging_db import StagingDB, quote
+from ledgergraph.graph_schema import TABLES, Table, all_columns, arrow_schema
+
+_INCOMING = "incoming_file"
+_MAX_NAMED = 5
+_STAGEABLE = ("registered", "failed")
+
+
+def stage_files(db: StagingDB, sources: SourceFiles, file_ids: Sequence[str]) -> list[StagedFile]:
+    """Stage the files not staged yet (in one transaction); staged ones are skipped.
+
+    Raises:
+        UnknownFile: an id is not registered.
+        FileInvalid: a file failed validation; it is marked failed, nothing is staged.
+    """
+    with db.cursor(what="reading the file registry") as cur:
+        records = ordered(get_files(cur, file_ids), file_ids)
+
+    pending = [r for r in records if r.status in _STAGEABLE]
+    try:
+        with db.transaction(what="staging files") as cur:
+            for record in pending:
+                _stage_one(cur, sources, record)
+    except FileInvalid as exc:
+        with db.transaction(what="recording a failed file") as cur:
+            mark_failed(cur, exc.file_id, str(exc))
+        raise
+
+    with db.cursor(what="reading the file registry") as cur:
+        records = ordered(get_files(cur, file_ids), file_ids)
+    return [_staged_file(r) for r in records]
+
+
+def _stage_one(cur: duckdb.DuckDBPyConnection, sources: SourceFiles, record: FileRecord) -> None:
+    table = TABLES[record.table_name]
+    try:
+        with sources.local_copy(record.uri) as path:
+            data = read_valid_file(path, table, record)
+    except FileMissing as exc:
+        raise _invalid(record, str(exc)) from exc
+
+    columns = ", ".join(quote(c.name) for c in all_columns(table))
+    cur.register(_INCOMING, data)
+    try:
+        cur.execute(
+            f"INSERT INTO {quote(table.name)} ({columns}, file_id) "
+            f"SELECT {columns}, ? FROM {_INCOMING}",
+            [record.file_id],
+        )
+    finally:
+        cur.unregister(_INCOMING)
+    mark_staged(cur, record.file_id, data.num_rows)
+
+
+def read_valid_file(path: Path, table: Table, record: FileRecord) -> pa.Table:
+    """The file's rows in schema column order, or FileInvalid saying what is wrong."""
+    if (checksum := sha256_of(path)) != record.checksum:
+        raise _invalid(record, f"checksum {checksum} differs from the registered one")
+    try:
+        found = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _invalid(record, f"not a readable Parquet file ({exc})") from exc
+    expected = arrow_schema(table)
+    _check_columns(found, expected, record)
+
+    try:
+        data = pq.read_table(path, columns=expected.names).select(expected.names)
+    except (pa.ArrowException, OSError) as exc:
+        raise _invalid(record, f"not a readable Parquet file ({exc})") from exc
+    if data.num_rows != record.row_count:
+        raise _invalid(record, f"{data.num_rows} rows in the file, {record.row_count} registered")
+    _check_not_null(data, table, record)
+    _check_unique_key(data, table, record)
+    return data
+
+
+def sha256_of(path: Path) -> str:
+    """``sha256:<hex>`` of the file's bytes, the registry's checksum format."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _check_columns(found: pa.Schema, expected: pa.Schema, record: FileRecord) -> None:
+    missing = [n for n in expected.names if n not in found.names]
+    extra = [n for n in found.names if n not in expected.names]
+    if missing or extra or len(set(found.names)) != len(found.names):
+        raise _invalid(
+            record, f"columns differ from the schema: missing {missing}, unexpected {extra}"
+        )
+    for field in expected:
+        actual = found.field(field.name).type
+        if actual != field.type:
+            raise _invalid(record, f"column {field.name!r} is {actual}, expected {field.type}")
+
+
+def _check_not_null(data: pa.Table, table: Table, record: FileRecord) -> None:
+    for column in all_columns(table):
+        values = data.column(column.name)
+        if column.nullable or values.null_count == 0:
+            continue
+        first = pc.index(pc.is_null(values), True).as_py()
+        raise _invalid(
+            record,
+            f"column {column.name!r} must not be null, {values.null_count} null value(s), "
+            f"first at row {first}",
+        )
+
+
+def _check_unique_key(data: pa.Table, table: Table, record: FileRecord) -> None:
+    key = list(table.key)
+    counts = data.select(key).group_by(key).aggregate([([], "count_all")])
+    duplicates = counts.filter(pc.greater(counts["count_all"], 1))
+    if duplicates.num_rows == 0:
+        return
+    named = [
+        ", ".join(f"{k}={row[k]!r}" for k in key) + f" ({row['count_all']} rows)"
+        for row in duplicates.slice(0, _MAX_NAMED).to_pylist()
+    ]
+    raise _invalid(
+        record, f"{duplicates.num_rows} duplicate key(s) in the file: {'; '.join(named)}"
+    )
+
+
+def _invalid(record: FileRecord, reason: str) -> FileInvalid:
+    return FileInvalid(
+        f"file {record.file_id} (table {record.table_name}, source unit "
+        f"{record.source_unit}): {reason}",
+        file_id=record.file_id,
+    )
+
+
+def _staged_file(record: FileRecord) -> StagedFile:
+    return StagedFile(
+        file_id=record.file_id,
+        table=record.table_name,
+        rows_in_file=record.row_count,
+        rows_staged=record.rows_staged or 0,
+        status=record.status,
+    )

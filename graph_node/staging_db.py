@@ -1,0 +1,200 @@
+"""The staging DuckDB file of one graph: connection, schema, transactions, read queries.
+
+DuckDB is opened with external access disabled, so no SQL run here (ours or a caller's
+read-only SELECT) can read or write files; staged Parquet comes in as Arrow tables that
+the node reads itself. DuckDB exceptions are translated to node errors here and only here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from graph_node.errors import (
+    EngineUnavailable,
+    NodeError,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    SchemaMismatch,
+)
+from graph_node.models import QueryResult, to_jsonable
+from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, RelTable, Table, all_columns
+
+REGISTRY_TABLE = "file_registry"
+META_TABLE = "node_meta"
+
+_REGISTRY_DDL = f"""
+CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
+    file_id VARCHAR PRIMARY KEY,
+    graph_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    uri VARCHAR NOT NULL,
+    source_unit VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL,
+    checksum VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    error VARCHAR,
+    rows_staged BIGINT,
+    rows_added BIGINT,
+    rows_present BIGINT,
+    registered_at TIMESTAMPTZ NOT NULL,
+    staged_at TIMESTAMPTZ,
+    materialized_at TIMESTAMPTZ
+)"""
+
+_LOCKED_DOWN = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB identifier in double quotes; only ever called with schema names."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def ledger_table(table: RelTable) -> str:
+    """The staging table that records which keys of ``table`` are in the graph."""
+    return f"_graph_keys_{table.name}"
+
+
+def _staging_ddl(table: Table) -> str:
+    columns = [
+        f"{quote(c.name)} {c.duckdb_type}{'' if c.nullable else ' NOT NULL'}"
+        for c in all_columns(table)
+    ]
+    columns.append("file_id VARCHAR NOT NULL")
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)})"
+
+
+def _ledger_ddl(table: RelTable) -> str:
+    types = {c.name: c.duckdb_type for c in all_columns(table)}
+    columns = [f"{quote(k)} {types[k]}" for k in table.key]
+    columns.append("committed BOOLEAN NOT NULL")
+    return f"CREATE TABLE IF NOT EXISTS {quote(ledger_table(table))} ({', '.join(columns)})"
+
+
+def translate(error: duckdb.Error, *, what: str) -> NodeError:
+    """The node error for a DuckDB exception raised while doing ``what``."""
+    message = f"{what}: {error}"
+    if isinstance(error, duckdb.InterruptException):
+        return QueryTimeout(f"{what}: interrupted at the query time limit")
+    if isinstance(error, duckdb.IOException | duckdb.TransactionException):
+        return EngineUnavailable(message)
+    if isinstance(error, duckdb.PermissionException):
+        return QueryRefused(message)
+    return QueryFailed(message)
+
+
+class StagingDB:
+    """One graph's staging DuckDB; a writer creates its tables, a replica only reads it."""
+
+    def __init__(self, path: Path, *, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        try:
+            self._con = duckdb.connect(str(path), read_only=read_only, config=_LOCKED_DOWN)
+        except duckdb.Error as exc:
+            raise translate(exc, what=f"opening staging file {path}") from exc
+        if not read_only:
+            self._create_schema()
+        self._check_schema_version()
+
+    def _create_schema(self) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, "
+                "value VARCHAR NOT NULL)"
+            )
+            cur.execute(
+                f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [SCHEMA_VERSION],
+            )
+            cur.execute(_REGISTRY_DDL)
+            for table in TABLES.values():
+                cur.execute(_staging_ddl(table))
+                if isinstance(table, RelTable):
+                    cur.execute(_ledger_ddl(table))
+
+    def _check_schema_version(self) -> None:
+        with self.cursor(what="reading the schema version") as cur:
+            rows = cur.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
+            ).fetchall()
+        found = rows[0][0] if rows else None
+        if found != SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"staging file {self.path} has graph schema version {found!r}, "
+                f"this node writes version {SCHEMA_VERSION!r}"
+            )
+
+    @contextmanager
+    def cursor(self, *, what: str = "staging") -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own (safe to use from this thread), errors translated."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            raise translate(exc, what=what) from exc
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self, *, what: str = "staging") -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN ... COMMIT; any exception rolls everything back."""
+        with self.cursor(what=what) as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def read_query(
+        self, sql: str, parameters: Sequence[Any], *, timeout_s: float, max_rows: int
+    ) -> QueryResult:
+        """Run one read-only SELECT in a read-only transaction, with a time limit."""
+        statements = self._statements(sql)
+        with self.cursor(what="staging query") as cur:
+            timer = threading.Timer(timeout_s, cur.interrupt)
+            timer.start()
+            try:
+                cur.execute("BEGIN TRANSACTION READ ONLY")
+                cur.execute(statements[0], list(parameters))
+                columns = [d[0] for d in cur.description or []]
+                rows = cur.fetchmany(max_rows + 1)
+                cur.abort()  # NOTE: DuckDB 2.0 refuses more work while rows are unread
+                cur.execute("ROLLBACK")
+            finally:
+                timer.cancel()
+        return QueryResult(
+            columns=columns,
+            rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
+            truncated=len(rows) > max_rows,
+        )
+
+    def _statements(self, sql: str) -> list[Any]:
+        try:
+            statements = self._con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise translate(exc, what="staging query") from exc
+        if len(statements) != 1:
+            raise QueryRefused(f"staging query must be one statement, got {len(statements)}")
+        if statements[0].type != duckdb.StatementType.SELECT:
+            raise QueryRefused(f"staging query must be a SELECT, got {statements[0].type.name}")
+        return statements
+
+    def close(self) -> None:
+        """Checkpoint and close the file; the handle is unusable afterwards."""
+        if not self.read_only:
+            self._con.execute("CHECKPOINT")
+        self._con.close()
