@@ -1,0 +1,152 @@
+"""HTTP client of the graph node's Graph API (docs/graph-api.md).
+
+Built once per process and shared: one ``httpx.Client`` keeps its connections. Every call
+carries ``X-Api-Key`` when a key is configured and ``X-Correlation-Id`` when the caller has
+one. Failures are translated here, once: no answer, a timeout or a 5xx is
+``GraphNodeUnavailable`` (the state machine retries it); a 4xx is ``GraphNodeRejected`` with
+the node's own message (permanent: recorded against the filing).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from ledgergraph.errors import GraphNodeRejected, GraphNodeUnavailable, PermanentError
+from ledgergraph.graph_schema import TABLES
+from ledgergraph.logs import get_logger
+
+logger = get_logger("ledgergraph")
+
+GRAPH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+
+def _graph(graph_id: str) -> str:
+    """``/databases/{graph_id}``, the id checked before it goes into a URL path."""
+    if not GRAPH_ID_PATTERN.fullmatch(graph_id):
+        raise PermanentError(f"invalid graph id {graph_id!r}")
+    return f"/databases/{graph_id}"
+
+
+def _node_message(response: httpx.Response) -> str:
+    """The ``error.message`` of the node's error body, or the start of the raw body."""
+    try:
+        error = response.json().get("error") or {}
+        return f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+    except (ValueError, AttributeError):
+        return response.text[:200]
+
+
+class GraphClient:
+    """The Graph API of one graph node; methods return the node's JSON response."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"X-Api-Key": api_key} if api_key else {}
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, correlation_id: str | None
+    ) -> dict[str, Any]:
+        headers = {"X-Correlation-Id": correlation_id} if correlation_id else {}
+        try:
+            response = self._http.request(method, path, json=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise GraphNodeUnavailable(f"graph node timed out on {method} {path}") from exc
+        except httpx.TransportError as exc:
+            raise GraphNodeUnavailable(f"graph node unreachable on {method} {path}") from exc
+        if response.status_code >= 500:
+            message = _node_message(response)
+            logger.warning(
+                "graph node unavailable", extra={"path": path, "status": response.status_code}
+            )
+            raise GraphNodeUnavailable(f"{method} {path} -> {response.status_code} {message}")
+        if response.status_code >= 400:
+            message = _node_message(response)
+            raise GraphNodeRejected(f"{method} {path} -> {response.status_code} {message}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise GraphNodeUnavailable(f"{method} {path} answered non-JSON") from exc
+
+    def status(self, *, correlation_id: str | None = None) -> dict[str, Any]:
+        """``GET /status``: role, schema version and graphs of the node."""
+        return self._call("GET", "/status", None, correlation_id)
+
+    def register_files(
+        self, graph_id: str, files: list[dict[str, Any]], *, correlation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Register Parquet files; idempotent (same file, same ``file_id``)."""
+        return self._call("POST", f"{_graph(graph_id)}/files", {"files": files}, correlation_id)
+
+    def stage_files(
+        self, graph_id: str, file_ids: list[str], *, correlation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Validate and load registered files into staging; staged files are skipped."""
+        body = {"file_ids": file_ids}
+        return self._call("POST", f"{_graph(graph_id)}/tables", body, correlation_id)
+
+    def materialize(
+        self,
+        graph_id: str,
+        table: str,
+        file_ids: list[str],
+        *,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Copy the files' rows not yet in the graph into ``table``; a rerun adds nothing."""
+        if table not in TABLES:
+            raise PermanentError(f"unknown graph table {table!r}")
+        path = f"{_graph(graph_id)}/tables/{table}/materialize"
+        return self._call("POST", path, {"file_ids": file_ids}, correlation_id)
+
+    def query_staging(
+        self,
+        graph_id: str,
+        sql: str,
+        parameters: list[Any] | None = None,
+        *,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """One read-only SELECT on the staging database."""
+        body = {"sql": sql, "parameters": parameters or []}
+        return self._call("POST", f"{_graph(graph_id)}/tables/query", body, correlation_id)
+
+    def query_cypher(
+        self,
+        graph_id: str,
+        cypher: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """One read-only Cypher statement on the graph."""
+        body = {"cypher": cypher, "parameters": parameters or {}}
+        return self._call("POST", f"{_graph(graph_id)}/query", body, correlation_id)
+
+    def stats(self, graph_id: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+        """Node and relationship counts per table, files per status."""
+        return self._call("GET", f"{_graph(graph_id)}/stats", None, correlation_id)

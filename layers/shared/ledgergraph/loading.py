@@ -1,0 +1,180 @@
+"""Loading one processed filing into the graph: register, stage, materialize (design §5).
+
+Each step is one Graph API exchange plus the checks that make a silent loss impossible:
+the manifest's fact counts reconcile, the node staged what was registered, and every
+materialized table accounts for each row offered (added or already present). Each step is
+safe to repeat: the node derives file ids from content and skips done work.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ledgergraph.errors import FilingError, PermanentError
+from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES
+from ledgergraph.logs import get_logger
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, processed_prefix
+from ledgergraph.objectstore import ObjectStore
+
+logger = get_logger("ledgergraph")
+
+_DONE = ("staged", "materialized")
+
+
+class FilingFile(BaseModel):
+    """A registered Parquet file of a filing, as it travels between the loading steps."""
+
+    table: str
+    file_id: str
+    rows: int
+
+
+class LoadRequest(BaseModel):
+    """One filing of one graph; ``files`` is empty for RegisterFiles."""
+
+    graph_id: str = Field(pattern=GRAPH_ID_PATTERN.pattern)
+    source_unit: str = Field(min_length=1)
+    files: list[FilingFile] = Field(default_factory=list)
+    correlation_id: str | None = None
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def check_manifest(manifest: SourceUnitManifest, graph_id: str, source_unit: str) -> None:
+    """Raise ``FilingError`` naming the filing unless the manifest is whole and consistent."""
+    if (manifest.graph_id, manifest.source_unit) != (graph_id, source_unit):
+        raise FilingError(f"manifest of {source_unit} names {manifest.source_unit}")
+    tables = [t.table for t in manifest.tables]
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown or len(tables) != len(set(tables)):
+        raise FilingError(f"manifest of {source_unit} has unknown or repeated tables {unknown}")
+    prefix = processed_prefix(graph_id, source_unit)
+    outside = [t.key for t in manifest.tables if not t.key.startswith(prefix)]
+    if outside:
+        raise FilingError(f"manifest of {source_unit} lists files outside {prefix}: {outside}")
+    facts = manifest.facts
+    if facts is None:
+        return
+    if not facts.reconciles():
+        raise FilingError(
+            f"facts of {source_unit} do not reconcile: in document {facts.in_document}, "
+            f"extracted {facts.extracted} + collapsed {facts.duplicates_collapsed} "
+            f"+ rejected {facts.rejected_total}"
+        )
+    fact_rows = next((t.rows for t in manifest.tables if t.table == "Fact"), None)
+    if fact_rows is not None and fact_rows != facts.extracted:
+        raise FilingError(
+            f"{source_unit}: Fact.parquet has {fact_rows} rows, manifest says "
+            f"{facts.extracted} facts extracted"
+        )
+
+
+def register_files(store: ObjectStore, client: GraphClient, request: LoadRequest) -> dict[str, Any]:
+    """Register every table file of the filing's manifest; returns their file ids."""
+    started = time.monotonic()
+    unit = request.source_unit
+    raw = store.get_bytes(manifest_key(request.graph_id, unit))
+    manifest = SourceUnitManifest.model_validate_json(raw)
+    check_manifest(manifest, request.graph_id, unit)
+
+    wanted = [
+        {
+            "table": t.table,
+            "uri": store.uri(t.key),
+            "source_unit": unit,
+            "row_count": t.rows,
+            "checksum": t.checksum,
+        }
+        for t in manifest.tables
+    ]
+    answer = client.register_files(request.graph_id, wanted, correlation_id=request.correlation_id)
+    got = answer.get("files", [])
+    if [f.get("table") for f in got] != [w["table"] for w in wanted]:
+        raise PermanentError(f"graph node registered other files than asked for {unit}")
+    files = [
+        FilingFile(table=w["table"], file_id=f["file_id"], rows=w["row_count"])
+        for w, f in zip(wanted, got, strict=True)
+    ]
+    logger.info("files registered", extra={"source_unit": unit, "files": len(files)})
+    return _answer(request, files, started)
+
+
+def stage_files(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
+    """Stage the registered files; checks each was staged whole (or already was)."""
+    started = time.monotonic()
+    unit = request.source_unit
+    ids = [f.file_id for f in request.files]
+    answer = client.stage_files(request.graph_id, ids, correlation_id=request.correlation_id)
+    staged = {f.get("file_id"): f for f in answer.get("files", [])}
+    for file in request.files:
+        result = staged.get(file.file_id)
+        if result is None or result.get("status") not in _DONE:
+            status = None if result is None else result.get("status")
+            raise FilingError(f"{unit}: {file.table} file {file.file_id} not staged ({status})")
+        rows_in_file = result.get("rows_in_file")
+        if rows_in_file is not None and rows_in_file != file.rows:
+            raise FilingError(
+                f"{unit}: {file.table} file {file.file_id} has {rows_in_file} rows, "
+                f"the manifest says {file.rows}"
+            )
+    rows = sum(int(f.get("rows_staged") or 0) for f in staged.values())
+    logger.info("files staged", extra={"source_unit": unit, "rows_staged": rows})
+    return _answer(request, request.files, started) | {"rows_staged": rows}
+
+
+def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFile) -> dict:
+    """Materialize one table file; every offered row must be added or already present."""
+    answer = client.materialize(
+        request.graph_id, file.table, [file.file_id], correlation_id=request.correlation_id
+    )
+    offered, added = answer["rows_offered"], answer["rows_added"]
+    present = answer["rows_present"]
+    if offered != added + present or offered != file.rows:
+        raise FilingError(
+            f"{request.source_unit}: {file.table} offered {offered} rows of {file.rows}, "
+            f"added {added}, already present {present}"
+        )
+    return {"offered": offered, "added": added, "present": present}
+
+
+def materialize_filing(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
+    """Materialize the filing's tables in LOAD_ORDER (nodes before relationships)."""
+    started = time.monotonic()
+    by_table = {f.table: f for f in request.files}
+    unknown = sorted(set(by_table) - set(LOAD_ORDER))
+    if unknown:
+        raise FilingError(f"{request.source_unit}: no load order for tables {unknown}")
+    tables = {
+        table: materialize_table(client, request, by_table[table])
+        for table in LOAD_ORDER
+        if table in by_table
+    }
+    facts = tables.get("Fact", {"offered": 0, "added": 0})
+    logger.info(
+        "filing materialized",
+        extra={"source_unit": request.source_unit, "facts": facts["offered"]},
+    )
+    return {
+        "graph_id": request.graph_id,
+        "source_unit": request.source_unit,
+        "status": "loaded",
+        "facts_loaded": facts["offered"],
+        "facts_added": facts["added"],
+        "tables": tables,
+        "duration_ms": _ms_since(started),
+    }
+
+
+def _answer(request: LoadRequest, files: list[FilingFile], started: float) -> dict[str, Any]:
+    return {
+        "graph_id": request.graph_id,
+        "source_unit": request.source_unit,
+        "files": [f.model_dump() for f in files],
+        "duration_ms": _ms_since(started),
+    }

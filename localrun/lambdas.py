@@ -1,0 +1,151 @@
+"""Lambda tasks of a local execution, run in this process by the deployed handler functions.
+
+moto's Docker-less Lambda backend only answers canned results; ``install_lambda_dispatch``
+routes its ``invoke`` to a ``LambdaDispatcher``, which loads ``functions/<name>/app.py`` by
+file path and calls ``lambda_handler(event, context)``. A handler exception comes back the
+way the Lambda Python runtime reports it (``FunctionError: Unhandled`` and an
+``errorType``/``errorMessage`` body), so ``Retry``/``Catch`` on exception class names work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import json
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from localrun.aws import ACCOUNT_ID, REGION
+
+Handler = Callable[[Any, Any], Any]
+
+_module_numbers = itertools.count(1)
+_dispatcher: LambdaDispatcher | None = None
+_original_invoke = LambdaSimpleBackend.invoke
+
+
+def function_arn(name: str) -> str:
+    """The local ARN of a function: its logical id is its name."""
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
+def function_name_of(name_or_arn: str) -> str:
+    """``plan`` from ``plan``, ``arn:...:function:plan`` or ``arn:...:function:plan:$LATEST``."""
+    parts = name_or_arn.split(":")
+    return parts[6] if len(parts) >= 7 and parts[5] == "function" else name_or_arn
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def load_handler(app_path: Path) -> Handler:
+    """Import ``app_path`` under a fresh module name and return its ``lambda_handler``.
+
+    Each load runs the module again, so settings and clients built at module scope see
+    the environment of this run, as a new Lambda container would.
+    """
+    name = f"ledgergraph_function_{app_path.parent.name}_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, app_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load a handler from {app_path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pydantic resolves the module's annotations through it
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
+    """The body the Lambda Python runtime returns for an unhandled exception."""
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_tb(exc.__traceback__),
+    }
+
+
+class LambdaDispatcher:
+    """Function name -> handler, loaded on first use; one handler call at a time.
+
+    Handler output to stdout (Powertools log lines and EMF metrics) goes to ``log_stream``,
+    as it would go to CloudWatch, so it never mixes with a command's own output.
+    """
+
+    def __init__(
+        self,
+        app_paths: dict[str, Path],
+        *,
+        handlers: dict[str, Handler] | None = None,
+        log_stream: IO[str] | None = None,
+    ) -> None:
+        self.app_paths = dict(app_paths)
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.log_stream = log_stream or sys.stderr
+        self.calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def invoke(self, name_or_arn: str, payload: bytes | str | None) -> tuple[bytes, bool]:
+        """Run the handler; returns the response body and whether it is a function error."""
+        name = function_name_of(name_or_arn)
+        event = json.loads(payload) if payload else {}
+        context = LocalLambdaContext(function_name=name, invoked_function_arn=function_arn(name))
+        with self._lock, contextlib.redirect_stdout(self.log_stream):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            try:
+                result = self._handler(name)(event, context)
+            except Exception as exc:  # noqa: BLE001 - reported like the Lambda runtime does
+                body = error_payload(exc, context.aws_request_id)
+                return json.dumps(body).encode(), True
+        return json.dumps(result).encode(), False
+
+    def _handler(self, name: str) -> Handler:
+        if name not in self.handlers:
+            if name not in self.app_paths:
+                raise LookupError(f"no local function named {name!r}")
+            self.handlers[name] = load_handler(self.app_paths[name])
+        return self.handlers[name]
+
+
+def _dispatching_invoke(
+    backend: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> bytes | str | None:
+    if _dispatcher is None:
+        return _original_invoke(backend, function_name, qualifier, body, headers, response_headers)
+    payload, failed = _dispatcher.invoke(function_name, body)
+    if failed:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    return payload
+
+
+def install_lambda_dispatch(dispatcher: LambdaDispatcher | None) -> None:
+    """Route moto's Docker-less Lambda ``invoke`` to ``dispatcher`` (None: moto's own)."""
+    global _dispatcher
+    _dispatcher = dispatcher
+    LambdaSimpleBackend.invoke = _dispatching_invoke
