@@ -135,14 +135,14 @@ class GraphStore:
         with self._connection(what="Cypher query", user_query=True) as conn:
             conn.set_query_timeout(int(timeout_s * 1000))
             conn.execute("BEGIN TRANSACTION READ ONLY")
-            try:
-                result = conn.execute(cypher, dict(parameters))
-                if isinstance(result, list):  # several statements slipped through
-                    raise QueryFailed("Cypher query must be one statement")
-                columns = result.get_column_names()
-                rows = result.get_n(max_rows + 1)
-            finally:
-                conn.execute("ROLLBACK")
+            # NOTE: a failing statement ends the transaction itself; closing the connection
+            # ends it in every other case, so ROLLBACK only follows success.
+            result = conn.execute(cypher, dict(parameters))
+            if isinstance(result, list):  # several statements slipped through
+                raise QueryFailed("Cypher query must be one statement")
+            columns = result.get_column_names()
+            rows = result.get_n(max_rows + 1)
+            conn.execute("ROLLBACK")
         return QueryResult(
             columns=columns,
             rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],

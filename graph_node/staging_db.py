@@ -87,7 +87,9 @@ def translate(error: duckdb.Error, *, what: str) -> NodeError:
     message = f"{what}: {error}"
     if isinstance(error, duckdb.InterruptException):
         return QueryTimeout(f"{what}: interrupted at the query time limit")
-    if isinstance(error, duckdb.IOException | duckdb.TransactionException):
+    if isinstance(
+        error, duckdb.IOException | duckdb.TransactionException | duckdb.ConnectionException
+    ):
         return EngineUnavailable(message)
     if isinstance(error, duckdb.PermissionException):
         return QueryRefused(message)

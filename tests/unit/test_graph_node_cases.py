@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from ledgergraph.graph_schema import TABLES, arrow_schema
 from ledgergraph.ids import stable_id
 

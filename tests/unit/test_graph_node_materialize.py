@@ -1,0 +1,214 @@
+"""Materializing staged files into LadybugDB: exactly the new rows, never a silent drop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_graph_node_cases import (
+    AMAZON_10K,
+    BOEING_10K,
+    FY2022,
+    NET_INCOME,
+    amazon_facts,
+    boeing_facts,
+    file_entry,
+    filing_files,
+    write_table,
+)
+
+from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+NODES_FIRST = ("Fact", "Element", "Period", "Unit", "FACT_HAS_ELEMENT", "FACT_HAS_PERIOD")
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[GraphService]:
+    node = GraphService(NodeSettings(home=tmp_path))
+    yield node
+    node.close()
+
+
+def _load_filing(service: GraphService, store: Path, unit: str, facts: list) -> dict[str, str]:
+    """Register and stage every file of one filing; the file ids by table."""
+    files = filing_files(store, unit, facts)
+    entries = [file_entry(path, table, unit) for table, path in files.items()]
+    answer = service.register_files("sec", entries)["files"]
+    ids = {f["table"]: f["file_id"] for f in answer}
+    service.stage_files("sec", list(ids.values()))
+    return ids
+
+
+def _materialize_all(service: GraphService, ids: dict[str, str]) -> dict[str, dict]:
+    return {t: service.materialize("sec", t, [ids[t]]) for t in NODES_FIRST}
+
+
+def _counts(result: dict) -> tuple[int, int, int]:
+    return result["rows_offered"], result["rows_added"], result["rows_present"]
+
+
+def test_materialize_adds_the_rows_then_adds_nothing_the_second_time(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+
+    first = _materialize_all(service, ids)
+    again = _materialize_all(service, ids)
+
+    assert {t: _counts(r) for t, r in first.items()} == {
+        "Fact": (3, 3, 0), "Element": (2, 2, 0), "Period": (2, 2, 0), "Unit": (1, 1, 0),
+        "FACT_HAS_ELEMENT": (3, 3, 0), "FACT_HAS_PERIOD": (3, 3, 0),
+    }  # fmt: skip
+    assert {t: _counts(r) for t, r in again.items()} == {
+        t: (r["rows_offered"], 0, r["rows_offered"]) for t, r in first.items()
+    }
+    assert first["Fact"]["files"] == [{"file_id": ids["Fact"], "status": "materialized"}]
+    stats = service.stats("sec")
+    assert stats["nodes"]["Fact"] == 3 and stats["relationships"]["FACT_HAS_PERIOD"] == 3
+    assert stats["files"] == {"registered": 0, "staged": 0, "materialized": 6, "failed": 0}
+
+
+def test_the_graph_holds_the_exact_revenue(service: GraphService, tmp_path: Path) -> None:
+    _materialize_all(service, _load_filing(service, tmp_path / "store", BOEING_10K,
+                                           boeing_facts()))  # fmt: skip
+
+    result = service.query_cypher(
+        "sec",
+        "MATCH (f:Fact)-[:FACT_HAS_ELEMENT]->(:Element {id: $concept}), "
+        "(f)-[:FACT_HAS_PERIOD]->(p:Period) WHERE p.end_date = date($last_day) "
+        "RETURN f.value_decimal, f.decimals, p.start_date, f.is_nil",
+        {"concept": "us-gaap:Revenues", "last_day": "2023-12-31"},
+    )
+
+    assert result["rows"] == [["77794000000", "-6", "2023-01-01", False]]
+
+
+def test_a_second_filing_adds_only_the_nodes_it_does_not_share(
+    service: GraphService, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    _materialize_all(service, _load_filing(service, store, BOEING_10K, boeing_facts()))
+
+    second = _materialize_all(service, _load_filing(service, store, AMAZON_10K,
+                                                    amazon_facts()))  # fmt: skip
+
+    # Amazon shares NetIncomeLoss, the 2022 period and USD with Boeing's filing
+    assert _counts(second["Element"]) == (2, 1, 1)
+    assert _counts(second["Period"]) == (1, 0, 1)
+    assert _counts(second["Unit"]) == (1, 0, 1)
+    assert _counts(second["Fact"]) == (2, 2, 0)
+    assert _counts(second["FACT_HAS_PERIOD"]) == (2, 2, 0)
+    shared = service.query_cypher(
+        "sec",
+        "MATCH (f:Fact)-[:FACT_HAS_ELEMENT]->(:Element {id: $c}), "
+        "(f)-[:FACT_HAS_PERIOD]->(:Period {id: $p}) RETURN f.value_decimal ORDER BY 1",
+        {"c": NET_INCOME, "p": FY2022},
+    )
+    assert shared["rows"] == [["-2722000000"]]
+    assert service.stats("sec")["nodes"] == {
+        "Entity": 0, "Report": 0, "Fact": 5, "Element": 3, "Period": 2, "Unit": 1,
+        "Dimension": 0,
+    }  # fmt: skip
+
+
+def test_files_of_one_call_sharing_keys_count_each_key_once(
+    service: GraphService, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    boeing = _load_filing(service, store, BOEING_10K, boeing_facts())
+    amazon = _load_filing(service, store, AMAZON_10K, amazon_facts())
+
+    result = service.materialize("sec", "Period", [boeing["Period"], amazon["Period"]])
+
+    assert _counts(result) == (2, 2, 0)
+    registry = service.query_staging(
+        "sec",
+        "SELECT source_unit, rows_added, rows_present FROM file_registry "
+        "WHERE table_name = 'Period' ORDER BY source_unit",
+    )
+    added = {unit: (a, p) for unit, a, p in registry["rows"]}
+    assert sum(a for a, _ in added.values()) == 2
+    assert sorted(added.values()) in ([(0, 1), (2, 0)], [(1, 0), (1, 1)])
+
+
+def test_a_relationship_without_its_endpoint_nodes_fails_naming_them(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    service.materialize("sec", "Fact", [ids["Fact"]])
+
+    with pytest.raises(MissingEndpoints) as failure:
+        service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+
+    message = str(failure.value)
+    assert "FACT_HAS_PERIOD" in message and "2 Period node(s) (to)" in message
+    assert "2022-01-01..2022-12-31" in message and "2023-01-01..2023-12-31" in message
+    assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 0
+    service.materialize("sec", "Period", [ids["Period"]])
+    assert _counts(service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])) == (
+        3, 3, 0)  # fmt: skip
+
+
+def test_materialize_refuses_files_not_staged_or_of_another_table(
+    service: GraphService, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    ids = _load_filing(service, store, BOEING_10K, boeing_facts())
+    path = write_table(store / "later", "Fact", amazon_facts())
+    [entry] = service.register_files("sec", [file_entry(path, "Fact", AMAZON_10K)])["files"]
+
+    with pytest.raises(FileConflict, match=f"{entry['file_id']} .*registered, not staged"):
+        service.materialize("sec", "Fact", [entry["file_id"]])
+    with pytest.raises(FileConflict, match="holds Element rows, not Fact"):
+        service.materialize("sec", "Fact", [ids["Element"]])
+
+
+def test_a_crash_after_the_relationship_copy_is_repaired_on_the_next_call(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    _materialize_all(service, ids)
+    graph = service._graph("sec")
+    ledger = '"_graph_keys_FACT_HAS_PERIOD"'
+    with graph.staging.transaction() as cur:  # as if the COPY ran but nothing after it
+        cur.execute(f"UPDATE {ledger} SET committed = false")
+        cur.execute("UPDATE file_registry SET status = 'staged' WHERE table_name = ?",
+                    ["FACT_HAS_PERIOD"])  # fmt: skip
+
+    result = service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+
+    assert _counts(result) == (3, 0, 3)
+    assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 3
+
+
+def test_a_crash_before_the_relationship_copy_is_repaired_on_the_next_call(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    for table in NODES_FIRST[:4]:
+        service.materialize("sec", table, [ids[table]])
+    graph = service._graph("sec")
+    with graph.staging.transaction() as cur:  # keys recorded as pending, COPY never ran
+        cur.execute(
+            'INSERT INTO "_graph_keys_FACT_HAS_PERIOD" SELECT "from", "to", false '
+            'FROM "FACT_HAS_PERIOD"'
+        )
+
+    result = service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+
+    assert _counts(result) == (3, 3, 0)
+
+
+def test_a_ledger_that_disagrees_with_the_graph_fails_instead_of_guessing(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    _materialize_all(service, ids)
+    with service._graph("sec").staging.transaction() as cur:
+        cur.execute('DELETE FROM "_graph_keys_FACT_HAS_ELEMENT" WHERE "to" = ?', [NET_INCOME])
+
+    with pytest.raises(GraphInconsistent, match="FACT_HAS_ELEMENT: 3 relationships .* 2"):
+        service.materialize("sec", "FACT_HAS_ELEMENT", [ids["FACT_HAS_ELEMENT"]])

@@ -1,0 +1,140 @@
+"""Read-only queries: one SELECT on staging, read-only Cypher on the graph, JSON results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
+
+from graph_node.cypher_guard import check_read_only
+from graph_node.errors import QueryFailed, QueryRefused, ReadOnlyNode
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A graph holding Boeing's three facts, their elements, periods and unit."""
+    home = tmp_path_factory.mktemp("home")
+    node = GraphService(NodeSettings(home=home))
+    files = filing_files(home / "store", BOEING_10K, boeing_facts())
+    entries = [file_entry(path, table, BOEING_10K) for table, path in files.items()]
+    ids = {f["table"]: f["file_id"] for f in node.register_files("sec", entries)["files"]}
+    node.stage_files("sec", list(ids.values()))
+    for table, file_id in ids.items():
+        node.materialize("sec", table, [file_id])
+    node.close()
+    return home
+
+
+@pytest.fixture(scope="module")
+def service(home: Path) -> Iterator[GraphService]:
+    """A replica over the graph: the queries a published snapshot serves."""
+    node = GraphService(NodeSettings(home=home, max_result_rows=2), read_only=True)
+    yield node
+    node.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'DELETE FROM "Fact"',
+        "CREATE TABLE x AS SELECT 1",
+        "SELECT 1; SELECT 2",
+        "COPY file_registry TO 'out.csv'",
+        "ATTACH 'other.duckdb'",
+        "PRAGMA version",
+        "SET threads = 1",
+    ],
+)
+def test_staging_queries_refuse_anything_but_one_select(service: GraphService, sql: str) -> None:
+    with pytest.raises(QueryRefused):
+        service.query_staging("sec", sql)
+
+
+def test_staging_queries_cannot_read_files(service: GraphService, home: Path) -> None:
+    with pytest.raises(QueryRefused, match="disabled by configuration"):
+        service.query_staging("sec", "SELECT * FROM read_text(?)", [str(home / "x")])
+
+
+def test_staging_query_results_are_json_values_cut_at_the_row_limit(
+    service: GraphService,
+) -> None:
+    result = service.query_staging(
+        "sec",
+        'SELECT value_decimal, concept FROM "Fact" WHERE decimals = ? ORDER BY value_decimal',
+        ["-6"],
+    )
+
+    assert result == {
+        "columns": ["value_decimal", "concept"],
+        "rows": [["-2222000000", "us-gaap:NetIncomeLoss"], ["66608000000", "us-gaap:Revenues"]],
+        "truncated": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "CREATE (e:Entity {id: 'x', cik: 1})",
+        "MATCH (f:Fact) DETACH DELETE f",
+        "MATCH (f:Fact) SET f.decimals = '0' RETURN f",
+        "merge (u:Unit {id: 'x'})",
+        "COPY Fact FROM 'facts.parquet'",
+        "LOAD FROM 'facts.csv' RETURN *",
+        "DROP TABLE Fact",
+        "CALL threads=1",
+        "MATCH (f:Fact) RETURN f; MATCH (e:Element) RETURN e",
+        "RETURN 1 /* unterminated",
+    ],
+)
+def test_cypher_that_could_write_is_refused(service: GraphService, cypher: str) -> None:
+    with pytest.raises(QueryRefused):
+        service.query_cypher("sec", cypher)
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "MATCH (f:Fact) WHERE f.concept <> 'CREATE (x)' RETURN count(f)",
+        "MATCH (f:Fact) // DELETE in a comment\nRETURN count(f)",
+        "MATCH (f:Fact) WHERE f.value_text <> $set RETURN count(f);",
+        "CALL show_tables() RETURN name",
+    ],
+)
+def test_keywords_in_strings_comments_and_parameters_are_not_clauses(cypher: str) -> None:
+    check_read_only(cypher)
+
+
+def test_cypher_results_turn_decimals_and_dates_into_strings(service: GraphService) -> None:
+    result = service.query_cypher(
+        "sec",
+        "MATCH (f:Fact)-[:FACT_HAS_PERIOD]->(p:Period) WHERE f.fact_xml_id = $xml_id "
+        "RETURN f.value_decimal AS value, p.start_date AS start, p.end_date AS end_date, "
+        "f.is_numeric AS numeric",
+        {"xml_id": "f-42"},
+    )
+
+    assert result == {
+        "columns": ["value", "start", "end_date", "numeric"],
+        "rows": [["77794000000", "2023-01-01", "2023-12-31", True]],
+        "truncated": False,
+    }
+
+
+def test_a_cypher_error_names_the_engine_message(service: GraphService) -> None:
+    with pytest.raises(QueryFailed, match="Nope"):
+        service.query_cypher("sec", "MATCH (n:Nope) RETURN n")
+
+
+def test_a_replica_answers_queries_and_refuses_writes(service: GraphService) -> None:
+    assert service.stats("sec")["nodes"]["Fact"] == 3
+    assert service.status() == {
+        "status": "ok", "role": "replica", "schema_version": "1", "graphs": ["sec"]
+    }  # fmt: skip
+    with pytest.raises(ReadOnlyNode):
+        service.stage_files("sec", ["0" * 32])
+    with pytest.raises(ReadOnlyNode):
+        service.register_files("sec", [])
