@@ -1,0 +1,70 @@
+"""Count the facts a document holds, with lxml alone, to check what Arelle gave us.
+
+The count is the reference of the ``FactCounts`` reconciliation, so it must not come from
+the processor it checks. Classic instances: every element under the ``xbrli:xbrl`` root
+that carries ``contextRef`` (items, also inside tuples). Inline documents: every
+``ix:nonFraction``, ``ix:nonNumeric`` and ``ix:fraction``, anywhere in the document.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from xbrl_task.errors import FilingNotLoadable
+from xbrl_task.model import QName
+
+_XBRLI_ROOT = "{http://www.xbrl.org/2003/instance}xbrl"
+_IX_NAMESPACES = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
+_IX_FACT_NAMES = ("nonFraction", "nonNumeric", "fraction")
+_IX_FACT_TAGS = tuple(f"{{{ns}}}{name}" for ns in _IX_NAMESPACES for name in _IX_FACT_NAMES)
+
+
+@dataclass(frozen=True)
+class FactCensus:
+    """How many facts the document holds, in total and per concept qname."""
+
+    total: int
+    per_concept: Counter[QName]
+
+
+def count_document_facts(path: Path, *, is_inline: bool, unit: str) -> FactCensus:
+    """Count the fact elements of ``path`` (a strict parse: malformed XML is an error).
+
+    Raises:
+        FilingNotLoadable: the document is not well-formed XML, or not an instance.
+    """
+    try:
+        tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
+    except (etree.XMLSyntaxError, OSError) as exc:
+        raise FilingNotLoadable(
+            f"filing {unit}: {path.name} is not well-formed XML: {exc}"
+        ) from exc
+    root = tree.getroot()
+    if is_inline:
+        names = [_inline_name(el) for el in root.iter(_IX_FACT_TAGS)]
+    elif root.tag == _XBRLI_ROOT:
+        names = [_element_name(el) for el in root.iterdescendants() if _is_item(el)]
+    else:
+        raise FilingNotLoadable(f"filing {unit}: {path.name} is not an XBRL instance")
+    return FactCensus(total=len(names), per_concept=Counter(names))
+
+
+def _is_item(element: etree._Element) -> bool:
+    return isinstance(element.tag, str) and element.get("contextRef") is not None
+
+
+def _element_name(element: etree._Element) -> QName:
+    name = etree.QName(element)
+    return QName(name.namespace or "", name.localname, element.prefix)
+
+
+def _inline_name(element: etree._Element) -> QName:
+    """The concept an ix element reports: its ``name`` attribute, resolved in scope."""
+    prefixed = (element.get("name") or "").strip()
+    prefix, _, local = prefixed.rpartition(":")
+    namespace = element.nsmap.get(prefix or None, "")
+    return QName(namespace, local, prefix or None)

@@ -1,0 +1,114 @@
+"""Errors of the XBRL task, and the one place where Arelle's complaints become them.
+
+``PermanentError`` subclasses are about one filing: the worker records them as the filing's
+``error.json`` and goes on. ``TransientError`` subclasses and configuration errors stop the
+process with a non-zero exit, so the state machine retries or reports the whole task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ledgergraph.errors import FilingError, LedgerGraphError, PermanentError, TransientError
+
+
+class XbrlTaskError(LedgerGraphError):
+    """Root of the errors the XBRL task raises on purpose."""
+
+
+class XbrlTaskTransientError(XbrlTaskError, TransientError):
+    """The object store or the machine failed us; retrying the task may succeed."""
+
+
+class XbrlTaskConfigError(XbrlTaskError, PermanentError):
+    """The task's settings are unusable (missing batch key, taxonomy cache path...)."""
+
+
+class FilingRejected(XbrlTaskError, FilingError):
+    """One filing cannot be turned into graph rows; the batch goes on without it."""
+
+
+class FilingNotLoadable(FilingRejected):
+    """Arelle could not read the filing: missing entry point, malformed XML."""
+
+
+class FactsDoNotReconcile(FilingRejected):
+    """Facts in the document != extracted + collapsed + rejected: something was lost."""
+
+
+class NoFacts(FilingRejected):
+    """The document holds no fact the graph could take."""
+
+
+@dataclass(frozen=True)
+class ProcessorMessage:
+    """One message Arelle logged while loading (code, level, text, documents it names)."""
+
+    code: str
+    level: str
+    text: str
+    hrefs: tuple[str, ...] = ()
+
+
+# Arelle's spelling of "this file is not (well-formed) XML"; it logs them and then loads
+# whatever lxml could recover, so they must fail the filing rather than shorten it quietly.
+_SYNTAX_CODES = ("xmlSchema:syntax", "xmlSyntax:", "xmlDeclarationError", "lxml.SCHEMA")
+_FATAL_LEVELS = ("critical", "fatal")
+
+
+def check_load_messages(
+    messages: Iterable[ProcessorMessage], *, unit: str, entry_point: str, loaded: bool
+) -> None:
+    """Raise the filing's error when Arelle's messages show the load is not trustworthy.
+
+    Args:
+        messages: what Arelle logged for this load.
+        unit: source unit (accession number or sha256-...), named in every message.
+        entry_point: file name of the instance or inline document.
+        loaded: whether Arelle produced a model document at all.
+
+    Raises:
+        FilingNotLoadable: entry point missing or unreadable, or any package file malformed.
+    """
+    messages = list(messages)
+    for message in messages:
+        if message.code.startswith(_SYNTAX_CODES):
+            raise FilingNotLoadable(
+                f"filing {unit}: {_file_of(message, entry_point)} is not well-formed XML: "
+                f"{message.text}"
+            )
+        if message.level in _FATAL_LEVELS or "exception" in message.code.lower():
+            raise FilingNotLoadable(
+                f"filing {unit}: Arelle failed on {entry_point}: {message.text}"
+            )
+    if not loaded:
+        why = next((m.text for m in messages if m.level == "error"), "no document was loaded")
+        raise FilingNotLoadable(f"filing {unit}: cannot load {entry_point}: {why}")
+
+
+def translate_exception(exc: Exception, *, unit: str, entry_point: str) -> FilingRejected:
+    """An exception raised inside Arelle while loading one filing, as that filing's error."""
+    return FilingNotLoadable(
+        f"filing {unit}: Arelle raised {type(exc).__name__} on {entry_point}: {exc}"
+    )
+
+
+def _file_of(message: ProcessorMessage, default: str) -> str:
+    return next((h.split("#")[0] for h in message.hrefs if h), default)
+
+
+@contextmanager
+def store_errors(action: str, unit: str) -> Iterator[None]:
+    """Turn object store failures (OSError, botocore) into ``XbrlTaskTransientError``."""
+    try:
+        yield
+    except LedgerGraphError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, OSError) or type(exc).__module__.startswith(("botocore", "boto3")):
+            raise XbrlTaskTransientError(
+                f"object store failed to {action} for {unit}: {type(exc).__name__}: {exc}"
+            ) from exc
+        raise

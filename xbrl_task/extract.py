@@ -1,0 +1,213 @@
+"""A loaded filing becomes graph rows, a Report node and fact counts that reconcile.
+
+Every fact element of the document ends up in exactly one place: a Fact row, a complete
+duplicate folded into one, or a rejection counted with its reason. If the three do not add
+up to the document's own count (``census.py``), the filing fails instead of losing facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import pyarrow as pa
+
+from ledgergraph.ids import cik10
+from ledgergraph.manifest import FactCounts
+from xbrl_task.census import FactCensus
+from xbrl_task.errors import FactsDoNotReconcile, NoFacts, ProcessorMessage
+from xbrl_task.fact_rows import FactRowBuilder
+from xbrl_task.model import FactInfo, LoadedFiling, QName
+from xbrl_task.rows import Row
+
+SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
+_MAX_MESSAGE = 240
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the package says about the filing, before its facts are read."""
+
+    source_unit: str
+    accession_number: str | None
+    cik: int
+    entry_point: str
+    is_inline: bool
+    processor: str
+    form_hint: str | None = None
+
+
+@dataclass
+class Extraction:
+    tables: dict[str, pa.Table]
+    counts: FactCounts
+    report: Row
+    warnings: list[str]
+
+
+def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -> Extraction:
+    """Rows of every graph table for one filing, with reconciled fact counts.
+
+    Raises:
+        FactsDoNotReconcile: a fact of the document is neither extracted nor rejected.
+        NoFacts: nothing usable in the document.
+    """
+    builder = FactRowBuilder(meta.source_unit, filing.concepts)
+    rejected: Counter[str] = Counter()
+    for fact in filing.facts:
+        if fact.is_tuple:  # tuples carry no context; their items are facts of their own
+            continue
+        reason = rejection_reason(fact, filing)
+        if reason is None:
+            builder.add(fact)
+        else:
+            rejected[reason] += 1
+    rejected.update(uncreated_facts(census, filing))
+    counts = FactCounts(
+        in_document=census.total,
+        extracted=builder.fact_rows,
+        duplicates_collapsed=builder.collapsed,
+        rejected=dict(sorted(rejected.items())),
+    )
+    check_counts(counts, census, filing, meta)
+    report = add_report(builder, meta)
+    warnings = [*fact_warnings(builder, report, meta), *message_warnings(filing.messages)]
+    return Extraction(builder.rows.to_arrow(), counts, report, warnings)
+
+
+def rejection_reason(fact: FactInfo, filing: LoadedFiling) -> str | None:
+    """Why a fact Arelle created cannot become a Fact row, or None when it can."""
+    if fact.concept is None:
+        return undefined_concept_reason(fact.qname, filing)
+    context = fact.context
+    if context is None:
+        return f"context not found: {fact.context_id}"
+    if context.scheme != SEC_CIK_SCHEME or not context.identifier.isdigit():
+        return f"entity identifier is not a CIK: {context.scheme} {context.identifier}"
+    if fact.concept.is_numeric and fact.unit is None:
+        return f"unit not found: {fact.unit_id}"
+    return None
+
+
+def undefined_concept_reason(qname: QName, filing: LoadedFiling) -> str:
+    namespace = qname.namespace
+    if namespace in filing.known_namespaces:
+        return f"concept not defined: {qname} (no such element in namespace {namespace})"
+    location = filing.schema_locations.get(namespace)
+    if location is None:
+        return f"concept not defined: namespace {namespace} (no schema imports it)"
+    where = (
+        "schema not in taxonomy cache"
+        if location.startswith(("http://", "https://"))
+        else "schema file missing from the package"
+    )
+    return f"concept not defined: namespace {namespace} ({where}: {location})"
+
+
+def uncreated_facts(census: FactCensus, filing: LoadedFiling) -> Counter[str]:
+    """Document facts Arelle made no fact of, because their concept is not defined."""
+    created = Counter(f.qname for f in filing.facts if not f.is_tuple)
+    reasons: Counter[str] = Counter()
+    for qname, in_document in census.per_concept.items():
+        missing = in_document - created.get(qname, 0)
+        if missing > 0 and qname not in filing.concepts:
+            reasons[undefined_concept_reason(qname, filing)] += missing
+    return reasons
+
+
+def check_counts(
+    counts: FactCounts, census: FactCensus, filing: LoadedFiling, meta: ReportMeta
+) -> None:
+    where = f"filing {meta.source_unit} ({meta.entry_point})"
+    if not counts.reconciles():
+        created = Counter(f.qname for f in filing.facts if not f.is_tuple)
+        diffs = [
+            f"{q}: {census.per_concept.get(q, 0)} in document, {created.get(q, 0)} loaded"
+            for q in sorted(set(census.per_concept) | set(created), key=str)
+            if census.per_concept.get(q, 0) != created.get(q, 0) and q in filing.concepts
+        ]
+        raise FactsDoNotReconcile(
+            f"{where}: facts do not reconcile: {counts.in_document} in document != "
+            f"{counts.extracted} extracted + {counts.duplicates_collapsed} collapsed + "
+            f"{counts.rejected_total} rejected; {'; '.join(diffs[:5]) or 'no per-concept gap'}"
+        )
+    if counts.extracted == 0:
+        raise NoFacts(f"{where}: no fact could be extracted ({counts.in_document} in document)")
+
+
+def add_report(builder: FactRowBuilder, meta: ReportMeta) -> Row:
+    """Add the Report node, entity names and ENTITY_HAS_REPORT; returns the Report row."""
+    registrant = cik10(meta.cik)
+    dei = {concept: text for (entity, concept), text in builder.dei.items() if entity == registrant}
+    for (entity, concept), text in builder.dei.items():
+        if concept == "dei:EntityRegistrantName" and entity in builder.entities:
+            builder.entities[entity]["name"] = builder.entities[entity]["name"] or text
+    report = {
+        "id": meta.source_unit,
+        "accession_number": meta.accession_number,
+        "form": dei.get("dei:DocumentType") or meta.form_hint,
+        "is_amendment": _boolean(dei.get("dei:AmendmentFlag")),
+        "period_of_report": _date(dei.get("dei:DocumentPeriodEndDate")),
+        "fiscal_year": _year(dei.get("dei:DocumentFiscalYearFocus")),
+        "fiscal_period": dei.get("dei:DocumentFiscalPeriodFocus"),
+        "is_inline": meta.is_inline,
+        "entry_point": meta.entry_point,
+        "fact_count": builder.fact_rows,
+        "processor": meta.processor,
+    }
+    builder.rows.add("Report", report)
+    for entity in builder.entities:
+        builder.rows.relate("ENTITY_HAS_REPORT", entity, meta.source_unit)
+    return report
+
+
+def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> list[str]:
+    warnings = []
+    if builder.untransformed:
+        formats = ", ".join(f"{f} {n}" for f, n in sorted(builder.untransformed.items()))
+        warnings.append(
+            f"{sum(builder.untransformed.values())} facts have no value: inline transforms "
+            f"not available in arelle-release ({formats})"
+        )
+    warnings.extend(f"value not stored as DECIMAL(38, 12): {text}" for text in builder.inexact)
+    if cik10(meta.cik) not in builder.entities:
+        warnings.append(f"registrant CIK {meta.cik} has no fact in the document")
+    if meta.form_hint and report["form"] and meta.form_hint != report["form"]:
+        warnings.append(f"form {report['form']} in the document, {meta.form_hint} expected")
+    return warnings
+
+
+def message_warnings(messages: list[ProcessorMessage]) -> list[str]:
+    """Arelle's errors and warnings, one line per missing file or per message code."""
+    missing = sorted({m for m in (_missing_file(x) for x in messages) if m})
+    lines = [f"taxonomy file not available offline: {url}" for url in missing]
+    codes = Counter(m.code for m in messages if m.code != "IOerror")
+    for code, count in sorted(codes.items()):
+        first = next(m.text for m in messages if m.code == code)
+        lines.append(f"{code} x{count}: {first[:_MAX_MESSAGE]}")
+    return lines
+
+
+def _missing_file(message: ProcessorMessage) -> str | None:
+    if message.code != "IOerror":
+        return None
+    match = re.search(r"file: (\S+)", message.text)
+    return match.group(1) if match else message.text[:_MAX_MESSAGE]
+
+
+def _boolean(text: str | None) -> bool | None:
+    return None if text is None else text.strip().lower() in ("true", "1")
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+def _year(text: str | None) -> int | None:
+    stripped = (text or "").strip()
+    return int(stripped[:4]) if stripped[:4].isdigit() else None

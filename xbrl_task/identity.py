@@ -1,0 +1,120 @@
+"""Deterministic ids of the graph's shared nodes: Element, Period, Unit, Dimension, Fact.
+
+Shared things must meet across filings, so ids are built from meaning, not from the
+filing's spelling: a us-gaap concept is ``us-gaap:Revenues`` whatever the taxonomy year or
+the prefix the filer chose, while a filer's own concept keeps its prefix plus a short hash
+of its namespace (``ba:Foo@1a2b3c4d``), because two filers' ``Foo`` are different things.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ledgergraph.ids import stable_id
+from xbrl_task.model import DimensionInfo, PeriodInfo, QName, UnitInfo
+
+# Standard taxonomies are published by FASB, the SEC, XBRL US (2009-2011) and the IFRS
+# Foundation under namespaces that differ only by year; the path segment before the year
+# is the family (us-gaap, srt, dei, country, currency, exch, stpr, naics, sic, ecd, invest...).
+_DATED_FAMILY = re.compile(
+    r"^https?://(?:fasb\.org|xbrl\.sec\.gov|xbrl\.us)/(?P<family>[A-Za-z][\w.-]*)"
+    r"/\d{4}(?:-\d{2}-\d{2})?/?$"
+)
+_IFRS_FAMILY = re.compile(
+    r"^https?://xbrl\.ifrs\.org/taxonomy/\d{4}-\d{2}-\d{2}/(?P<family>[A-Za-z][\w.-]*)$"
+)
+_FIXED_FAMILIES = {
+    "http://www.xbrl.org/2003/instance": "xbrli",
+    "http://www.xbrl.org/2003/iso4217": "iso4217",
+    "http://www.xbrl.org/2009/utr": "utr",
+}
+_HASH_DIGITS = 8
+
+
+def standard_family(namespace: str) -> str | None:
+    """The family prefix of a standard taxonomy namespace, None for a filer's extension."""
+    fixed = _FIXED_FAMILIES.get(namespace)
+    if fixed is not None:
+        return fixed
+    match = _DATED_FAMILY.match(namespace) or _IFRS_FAMILY.match(namespace)
+    return match.group("family") if match else None
+
+
+def element_id(qname: QName) -> str:
+    """``us-gaap:Revenues`` for standard concepts, ``ba:Foo@<8 hex>`` for extensions."""
+    family = standard_family(qname.namespace)
+    if family is not None:
+        return f"{family}:{qname.local_name}"
+    suffix = stable_id(qname.namespace)[:_HASH_DIGITS]
+    return (
+        f"{qname.prefix}:{qname.local_name}@{suffix}"
+        if qname.prefix
+        else (f"{qname.local_name}@{suffix}")
+    )
+
+
+def concept_name(qname: QName) -> str:
+    """The concept as people write it: the element id without the namespace hash."""
+    return element_id(qname).split("@", 1)[0]
+
+
+def period_id(period: PeriodInfo) -> str:
+    """``2023-12-31``, ``2023-01-01..2023-12-31`` (inclusive end) or ``forever``."""
+    if period.kind == "forever":
+        return "forever"
+    if period.kind == "instant":
+        return period.end.isoformat()
+    return f"{period.start.isoformat()}..{period.end.isoformat()}"
+
+
+def measures_text(measures: Iterable[QName]) -> str:
+    """Measures as canonical ids, sorted and joined by ``*``."""
+    return "*".join(sorted(element_id(m) for m in measures))
+
+
+def unit_id(unit: UnitInfo) -> str:
+    """``iso4217:USD``, ``xbrli:shares`` or ``iso4217:USD/xbrli:shares``."""
+    numerator = measures_text(unit.numerators)
+    if not unit.denominators:
+        return numerator
+    return f"{numerator}/{measures_text(unit.denominators)}"
+
+
+def dimension_id(dimension: DimensionInfo) -> str:
+    """``axis=member`` for explicit dimensions, ``axis#typed value`` for typed ones."""
+    axis = element_id(dimension.axis)
+    if dimension.member is not None:
+        return f"{axis}={element_id(dimension.member)}"
+    return f"{axis}#{dimension.typed_value or ''}"
+
+
+def fact_id(
+    report_id: str,
+    concept: str,
+    entity: str,
+    period: str,
+    dimensions: Iterable[str],
+    unit: str | None,
+    language: str | None,
+    value: str | None,
+    decimals: str | None,
+    precision: str | None,
+) -> str:
+    """The Fact id: complete duplicates of one report (same everything) share it.
+
+    ``dimensions`` are ``container:dimension id`` strings in any order; ``value`` is the
+    canonical value (see ``values.value_key``); the language is compared case-insensitively.
+    """
+    return stable_id(
+        report_id,
+        concept,
+        entity,
+        period,
+        "|".join(sorted(dimensions)),
+        unit,
+        language.lower() if language else None,
+        value,
+        decimals,
+        precision,
+    )

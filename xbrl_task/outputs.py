@@ -1,0 +1,86 @@
+"""What the task leaves in the object store per source unit: Parquet, then the manifest.
+
+Order is the contract: stale ``manifest.json`` / ``error.json`` are deleted first, every
+table file is written next, and the manifest (or the error record) comes last, so a reader
+that sees a manifest sees complete files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ledgergraph.graph_schema import LOAD_ORDER, arrow_schema, get_table
+from ledgergraph.manifest import (
+    SourceUnitError,
+    SourceUnitManifest,
+    TableFile,
+    error_key,
+    manifest_key,
+    sha256_of,
+    table_key,
+)
+from ledgergraph.objectstore import ObjectStore
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def clear_unit(store: ObjectStore, graph_id: str, source_unit: str) -> None:
+    """Delete the unit's manifest and error record, so nothing old reads as complete."""
+    store.delete(manifest_key(graph_id, source_unit))
+    store.delete(error_key(graph_id, source_unit))
+
+
+def write_tables(
+    store: ObjectStore, graph_id: str, source_unit: str, tables: dict[str, pa.Table]
+) -> list[TableFile]:
+    """One Parquet file per graph table (empty tables too), in load order.
+
+    Raises:
+        ValueError: a table's schema is not exactly the graph schema.
+    """
+    files = []
+    with tempfile.TemporaryDirectory(prefix="ledgergraph-parquet-") as scratch:
+        for name in LOAD_ORDER:
+            table = tables[name]
+            if not table.schema.equals(arrow_schema(get_table(name))):
+                raise ValueError(f"table {name} of {source_unit}: schema differs from the graph's")
+            path = Path(scratch) / f"{name}.parquet"
+            pq.write_table(table, path, compression="zstd")
+            key = table_key(graph_id, source_unit, name)
+            uri = store.put_file(key, path)
+            files.append(
+                TableFile(
+                    table=name, key=key, uri=uri, rows=table.num_rows, checksum=sha256_of(path)
+                )
+            )
+    return files
+
+
+def write_manifest(store: ObjectStore, manifest: SourceUnitManifest) -> str:
+    """Write the manifest last; returns its URI."""
+    key = manifest_key(manifest.graph_id, manifest.source_unit)
+    return store.put_bytes(key, manifest.model_dump_json(indent=2).encode("utf-8"))
+
+
+def write_error(
+    store: ObjectStore, graph_id: str, source_unit: str, error: Exception
+) -> SourceUnitError:
+    """Record why the unit failed, at ``processed/{graph_id}/{source_unit}/error.json``."""
+    record = SourceUnitError(
+        graph_id=graph_id,
+        source_unit=source_unit,
+        error_type=type(error).__name__,
+        message=str(error),
+        created_at=utc_now(),
+    )
+    store.put_bytes(
+        error_key(graph_id, source_unit), record.model_dump_json(indent=2).encode("utf-8")
+    )
+    return record

@@ -1,0 +1,163 @@
+"""Process one filing package folder into its source unit's Parquet files and manifest.
+
+Shared by the batch worker and the local CLI. A filing that cannot be processed gets an
+``error.json`` and a ``failed`` outcome; only object store failures (and configuration
+errors) escape, because those stop the whole task.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+
+from ledgergraph.errors import FilingError
+from ledgergraph.filing_package import is_inline_document
+from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
+from ledgergraph.objectstore import ObjectStore
+from xbrl_task import __version__
+from xbrl_task.arelle_loader import ARELLE_VERSION, ArelleLoader
+from xbrl_task.census import count_document_facts
+from xbrl_task.errors import FilingNotLoadable, FilingRejected, XbrlTaskError, store_errors
+from xbrl_task.extract import Extraction, ReportMeta, extract_filing
+from xbrl_task.outputs import clear_unit, utc_now, write_error, write_manifest, write_tables
+
+MANIFEST_KIND = "sec-filing"
+
+
+@dataclass(frozen=True)
+class FilingJob:
+    """One filing to process: where its package is and what the batch knows about it."""
+
+    source_unit: str
+    cik: int
+    folder: Path
+    entry_point: str
+    accession_number: str | None = None
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class FilingOutcome:
+    """What happened to one filing; ``key`` is its manifest or error record."""
+
+    source_unit: str
+    status: str
+    key: str
+    duration_ms: int
+    facts: FactCounts | None = None
+    error: str | None = None
+
+
+class FilingUnexpectedError(FilingRejected):
+    """Extraction crashed on this filing; recorded like any bad filing, logged in full."""
+
+
+class FilingProcessor:
+    """Turns filing packages into source units of one graph, with one Arelle loader."""
+
+    def __init__(
+        self, loader: ArelleLoader, store: ObjectStore, graph_id: str, logger: Logger
+    ) -> None:
+        self.loader = loader
+        self.store = store
+        self.graph_id = graph_id
+        self.logger = logger
+        self.processor = f"arelle-release {ARELLE_VERSION}; ledgergraph xbrl_task {__version__}"
+
+    def process(self, job: FilingJob) -> FilingOutcome:
+        """Process ``job``; stale outputs of its source unit are removed first."""
+        started = time.perf_counter()
+        with store_errors("clear", job.source_unit):
+            clear_unit(self.store, self.graph_id, job.source_unit)
+        try:
+            extraction = self.extract(job)
+        except FilingError as exc:
+            return self._record_failure(job, exc, started)
+        return self._write(job, extraction, started)
+
+    def extract(self, job: FilingJob) -> Extraction:
+        """Census, Arelle load and extraction of one package; raises the filing's error."""
+        entry = job.folder / job.entry_point
+        if not entry.is_file():
+            raise FilingNotLoadable(
+                f"filing {job.source_unit}: entry point {job.entry_point} is missing "
+                f"from its package"
+            )
+        try:
+            inline = is_inline_document(entry)
+            census = count_document_facts(entry, is_inline=inline, unit=job.source_unit)
+            filing = self.loader.load(entry, unit=job.source_unit, concepts=census.per_concept)
+            meta = ReportMeta(
+                source_unit=job.source_unit,
+                accession_number=job.accession_number,
+                cik=job.cik,
+                entry_point=job.entry_point,
+                is_inline=inline,
+                processor=self.processor,
+                form_hint=job.form,
+            )
+            return extract_filing(filing, census, meta)
+        except (FilingError, XbrlTaskError):
+            raise
+        except Exception as exc:  # a bug meets a filing: that filing fails, the batch goes on
+            self.logger.exception("filing extraction crashed", extra={"unit": job.source_unit})
+            raise FilingUnexpectedError(
+                f"filing {job.source_unit} ({job.entry_point}): {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _write(self, job: FilingJob, extraction: Extraction, started: float) -> FilingOutcome:
+        with store_errors("write", job.source_unit):
+            files = write_tables(self.store, self.graph_id, job.source_unit, extraction.tables)
+            duration_ms = _elapsed_ms(started)
+            manifest = SourceUnitManifest(
+                graph_id=self.graph_id,
+                source_unit=job.source_unit,
+                kind=MANIFEST_KIND,
+                tables=files,
+                facts=extraction.counts,
+                cik=job.cik,
+                entry_point=job.entry_point,
+                processor=self.processor,
+                duration_ms=duration_ms,
+                warnings=extraction.warnings,
+                created_at=utc_now(),
+            )
+            write_manifest(self.store, manifest)
+        counts = extraction.counts
+        self.logger.info(
+            "filing processed",
+            extra={
+                "unit": job.source_unit,
+                "facts_in_document": counts.in_document,
+                "facts_extracted": counts.extracted,
+                "facts_collapsed": counts.duplicates_collapsed,
+                "facts_rejected": counts.rejected_total,
+                "warnings": len(extraction.warnings),
+                "duration_ms": duration_ms,
+            },
+        )
+        key = manifest_key(self.graph_id, job.source_unit)
+        return FilingOutcome(job.source_unit, "processed", key, duration_ms, counts)
+
+    def _record_failure(self, job: FilingJob, exc: Exception, started: float) -> FilingOutcome:
+        with store_errors("write error record", job.source_unit):
+            write_error(self.store, self.graph_id, job.source_unit, exc)
+        duration_ms = _elapsed_ms(started)
+        self.logger.error(
+            "filing failed",
+            extra={
+                "unit": job.source_unit,
+                "error_type": type(exc).__name__,
+                "error": str(exc),
+                "duration_ms": duration_ms,
+            },
+        )
+        key = error_key(self.graph_id, job.source_unit)
+        return FilingOutcome(job.source_unit, "failed", key, duration_ms, error=str(exc))
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

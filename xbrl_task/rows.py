@@ -1,0 +1,60 @@
+"""Rows of the graph tables for one source unit, keyed so nothing is added twice.
+
+Shared nodes (an Element, a Period...) are reached from many facts; ``GraphRows`` keeps the
+first row per key and turns each table into Arrow with exactly ``arrow_schema(table)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ledgergraph.graph_schema import TABLES, all_columns, arrow_schema, get_table
+
+Row = dict[str, Any]
+
+
+class GraphRows:
+    """Node and relationship rows of every graph table, first row per key wins."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[tuple[Any, ...], Row]] = {name: {} for name in TABLES}
+
+    def add(self, table: str, row: Row) -> bool:
+        """Add ``row`` unless its key is already there; True when it was added."""
+        key = tuple(row[k] for k in get_table(table).key)
+        rows = self._rows[table]
+        if key in rows:
+            return False
+        rows[key] = row
+        return True
+
+    def relate(self, table: str, source: str, target: str, **columns: Any) -> bool:
+        """Add a relationship row ``source -> target``."""
+        return self.add(table, {"from": source, "to": target, **columns})
+
+    def count(self, table: str) -> int:
+        return len(self._rows[table])
+
+    def rows(self, table: str) -> list[Row]:
+        return list(self._rows[table].values())
+
+    def to_arrow(self) -> dict[str, pa.Table]:
+        """Every table (empty ones too) as Arrow, schema checked, rows in insertion order."""
+        return {name: build_table(name, self.rows(name)) for name in TABLES}
+
+
+def build_table(name: str, rows: list[Row]) -> pa.Table:
+    """An Arrow table with exactly the graph schema of ``name``.
+
+    Raises:
+        ValueError: a non-nullable column has a null (a bug in the extractor, not the data).
+    """
+    table_def = get_table(name)
+    schema = arrow_schema(table_def)
+    table = pa.Table.from_pylist(rows, schema=schema)
+    for column in all_columns(table_def):
+        if not column.nullable and table.column(column.name).null_count:
+            raise ValueError(f"table {name}: null in non-nullable column {column.name}")
+    return table
