@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from pydantic import ValidationError
+
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.errors import EdgarBadResponse, EdgarNotFound
 from ledgergraph.edgar.models import DiscoveredFiling
@@ -96,13 +98,16 @@ def _entry(cik: str, name: str, form: str, filed: str, file_name: str) -> Discov
     filed = filed.strip()
     if len(filed) == 8:
         filed = f"{filed[:4]}-{filed[4:6]}-{filed[6:]}"
-    return DiscoveredFiling(
-        cik=cik.strip(),
-        accession=accession["accession"],
-        form=form.strip(),
-        filing_date=filed,
-        company_name=name.strip() or None,
-    )
+    try:
+        return DiscoveredFiling(
+            cik=cik.strip(),
+            accession=accession["accession"],
+            form=form.strip(),
+            filing_date=filed,
+            company_name=name.strip() or None,
+        )
+    except ValidationError:
+        return None  # counted and logged by parse_index
 
 
 def fetch_daily_index(

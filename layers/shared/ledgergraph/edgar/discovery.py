@@ -58,7 +58,10 @@ class DiscoveryRequest(BaseModel):
     @field_validator("ciks", mode="before")
     @classmethod
     def _ciks(cls, values: Iterable[int | str]) -> list[int]:
-        return [check_cik(value) for value in values]
+        try:
+            return [check_cik(value) for value in values]
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _something_to_find(self) -> DiscoveryRequest:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ledgergraph.batches import FilingRef, raw_package_prefix
+from ledgergraph.edgar.errors import InvalidIdentifier
 from ledgergraph.edgar.urls import check_accession, check_cik, plain_accession
 from ledgergraph.ids import cik10
 
@@ -34,12 +35,18 @@ class DiscoveredFiling(BaseModel):
     @field_validator("cik", mode="before")
     @classmethod
     def _cik(cls, value: int | str) -> int:
-        return check_cik(value)
+        try:
+            return check_cik(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("accession", mode="before")
     @classmethod
     def _accession(cls, value: str) -> str:
-        return check_accession(value)
+        try:
+            return check_accession(value)
+        except InvalidIdentifier as exc:
+            raise ValueError(str(exc)) from None
 
     @property
     def cik10(self) -> str:
