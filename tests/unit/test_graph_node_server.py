@@ -1,0 +1,171 @@
+"""The Graph API over HTTP: status, API key, error bodies, and a real node process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
+
+from graph_node.server import create_app
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+KEY = "test-key-not-a-secret"
+AUTH = {"X-Api-Key": KEY}
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[GraphService]:
+    node = GraphService(NodeSettings(home=tmp_path, api_key=KEY, writer_lock_timeout_s=0.05))
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def client(service: GraphService) -> TestClient:
+    return TestClient(create_app(service))
+
+
+def _register_boeing(client: httpx.Client, store: Path) -> dict[str, str]:
+    files = filing_files(store, BOEING_10K, boeing_facts())
+    entries = [file_entry(path, table, BOEING_10K) for table, path in files.items()]
+    answer = client.post("/databases/sec/files", json={"files": entries}, headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    return {f["table"]: f["file_id"] for f in answer.json()["files"]}
+
+
+def test_status_needs_no_key_and_everything_else_does(client: TestClient) -> None:
+    status = client.get("/status")
+    missing = client.get("/databases/sec/stats")
+    wrong = client.get("/databases/sec/stats", headers={"X-Api-Key": "nope"})
+
+    assert status.status_code == 200
+    assert status.json() == {"status": "ok", "role": "writer", "schema_version": "1",
+                             "graphs": []}  # fmt: skip
+    for answer in (missing, wrong):
+        assert answer.status_code == 401
+        assert answer.json()["error"]["type"] == "Unauthorized"
+    assert client.get("/databases/sec/stats", headers=AUTH).status_code == 404
+
+
+def test_the_correlation_id_comes_back(client: TestClient) -> None:
+    answer = client.get("/status", headers={"X-Correlation-Id": "exec-123"})
+
+    assert answer.headers["X-Correlation-Id"] == "exec-123"
+
+
+def test_a_file_failing_validation_answers_422_naming_it(
+    client: TestClient, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    files = filing_files(store, BOEING_10K, boeing_facts())
+    entry = file_entry(files["Fact"], "Fact", BOEING_10K, row_count=2)
+    [registered] = client.post(
+        "/databases/sec/files", json={"files": [entry]}, headers=AUTH
+    ).json()["files"]
+
+    answer = client.post(
+        "/databases/sec/tables", json={"file_ids": [registered["file_id"]]}, headers=AUTH
+    )
+
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["type"] == "FileInvalid" and error["transient"] is False
+    assert registered["file_id"] in error["message"] and "table Fact" in error["message"]
+
+
+def test_unknown_tables_and_graph_ids_answer_404_naming_them(
+    client: TestClient, tmp_path: Path
+) -> None:
+    ids = _register_boeing(client, tmp_path / "store")
+    body = {"file_ids": [ids["Fact"]]}
+
+    table = client.post("/databases/sec/tables/Facts/materialize", json=body, headers=AUTH)
+    graph = client.post("/databases/Sec/tables/Fact/materialize", json=body, headers=AUTH)
+
+    assert table.status_code == graph.status_code == 404
+    assert table.json()["error"] == {"type": "TableNotFound", "transient": False,
+                                     "message": "unknown graph table 'Facts'"}  # fmt: skip
+    assert "'Sec'" in graph.json()["error"]["message"]
+
+
+def test_a_malformed_body_answers_400(client: TestClient) -> None:
+    answer = client.post("/databases/sec/tables", json={"file_ids": ["x"]}, headers=AUTH)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "InvalidRequest"
+
+
+def test_a_busy_writer_answers_503_transient(
+    client: TestClient, service: GraphService, tmp_path: Path
+) -> None:
+    ids = _register_boeing(client, tmp_path / "store")
+    lock = service._graph("sec").writer_lock
+    with lock:
+        answer = client.post("/databases/sec/tables", json={"file_ids": [ids["Fact"]]},
+                             headers=AUTH)  # fmt: skip
+
+    assert answer.status_code == 503
+    assert answer.json()["error"]["type"] == "WriterBusy"
+    assert answer.json()["error"]["transient"] is True
+
+
+def test_a_replica_refuses_writes_with_403(tmp_path: Path) -> None:
+    replica = GraphService(NodeSettings(home=tmp_path), read_only=True)
+    client = TestClient(create_app(replica))
+
+    answer = client.post("/databases/sec/tables", json={"file_ids": ["0" * 32]})
+
+    assert answer.status_code == 403
+    assert answer.json()["error"]["type"] == "ReadOnlyNode"
+    replica.close()
+
+
+def _wait_for_port(port_file: Path, process: subprocess.Popen, timeout_s: float = 30) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if port_file.exists():
+            return int(port_file.read_text())
+        if process.poll() is not None:
+            raise AssertionError(f"node exited early: {process.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError("node did not write its port file")
+
+
+def test_a_node_process_serves_http_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    home, port_file = tmp_path / "home", tmp_path / "run" / "port"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+    env["LEDGERGRAPH_API_KEY"] = KEY
+    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1", "--port", "0",
+            "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    try:
+        port = _wait_for_port(port_file, process)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=AUTH, timeout=30) as http:
+            ids = _register_boeing(http, home / "store")
+            assert http.post("/databases/sec/tables", json={"file_ids": list(ids.values())}
+                             ).status_code == 200  # fmt: skip
+            for table in ("Fact", "Element", "Period", "Unit", "FACT_HAS_ELEMENT"):
+                done = http.post(f"/databases/sec/tables/{table}/materialize",
+                                 json={"file_ids": [ids[table]]})  # fmt: skip
+                assert done.status_code == 200, done.text
+            stats = http.get("/databases/sec/stats").json()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 0, stderr
+    assert stats["nodes"]["Fact"] == 3 and stats["relationships"]["FACT_HAS_ELEMENT"] == 3
+    reopened = GraphService(NodeSettings(home=home), read_only=True)
+    assert reopened.stats("sec")["nodes"]["Element"] == 2
+    reopened.close()
