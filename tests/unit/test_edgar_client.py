@@ -1,0 +1,197 @@
+"""The EDGAR client against the fake EDGAR: headers, error pages, retries, settings."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+from test_edgar_cases import EDGAR_DATA, USER_AGENT, local_client, local_settings
+
+from ledgergraph.edgar import EdgarClient, EdgarSettings, load_edgar_settings
+from ledgergraph.edgar.errors import (
+    EdgarAccessDenied,
+    EdgarConfigurationError,
+    EdgarNotFound,
+    EdgarServerError,
+    EdgarThrottled,
+    EdgarTimeout,
+    EdgarUnexpectedHtml,
+)
+from ledgergraph.edgar.ratelimit import RateLimiter
+from ledgergraph.edgar.responses import Expect
+from ledgergraph.errors import PermanentError, TransientError
+from tests.fakes.edgar_server import (
+    FakeEdgar,
+    Fault,
+    html_page_200,
+    server_error,
+    slow,
+    throttle_page,
+)
+from tests.fakes.network_guard import OutboundConnectionBlocked, loopback_only
+
+APPLE_SUBMISSIONS = "/submissions/CIK0000320193.json"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    with loopback_only():
+        yield
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEdgar]:
+    with FakeEdgar() as server:
+        yield server
+
+
+@pytest.fixture
+def no_edgar_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("USER_AGENT", "MAX_REQUESTS_PER_SECOND", "WWW_BASE", "DATA_BASE"):
+        monkeypatch.delenv(f"LEDGERGRAPH_EDGAR_{name}", raising=False)
+
+
+def test_no_user_agent_means_no_client(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError, match="LEDGERGRAPH_EDGAR_USER_AGENT"):
+        load_edgar_settings()
+    with pytest.raises(EdgarConfigurationError, match="contact e-mail"):
+        load_edgar_settings(user_agent="ledgergraph/0.1")
+    with pytest.raises(EdgarConfigurationError, match="contact e-mail"):
+        EdgarClient(EdgarSettings.model_construct(user_agent=""), limiter=RateLimiter(1))
+
+
+def test_the_rate_must_stay_under_the_secs_ten_per_second(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError, match="max_requests_per_second"):
+        load_edgar_settings(user_agent=USER_AGENT, max_requests_per_second=10)
+
+
+def test_settings_come_from_the_environment_and_arguments_win(
+    no_edgar_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERGRAPH_EDGAR_USER_AGENT", USER_AGENT)
+    monkeypatch.setenv("LEDGERGRAPH_EDGAR_MAX_REQUESTS_PER_SECOND", "4")
+
+    from_env = load_edgar_settings()
+    explicit = load_edgar_settings(max_requests_per_second=2, www_base="http://127.0.0.1:1/")
+
+    assert (from_env.user_agent, from_env.max_requests_per_second) == (USER_AGENT, 4)
+    assert (from_env.www_base, from_env.data_base) == (
+        "https://www.sec.gov",
+        "https://data.sec.gov",
+    )
+    assert (explicit.max_requests_per_second, explicit.www_base) == (2, "http://127.0.0.1:1")
+
+
+def test_every_request_declares_the_user_agent_and_takes_gzip(fake: FakeEdgar) -> None:
+    client = local_client(fake)
+
+    document = client.get_json(client.data_url(APPLE_SUBMISSIONS))
+    client.get_text(client.www_url("/Archives/edgar/daily-index/2020/QTR1/form.20200318.idx"))
+
+    recorded = json.loads((EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").read_bytes())
+    assert document == recorded
+    assert [r.user_agent for r in fake.requests] == [USER_AGENT, USER_AGENT]
+    assert all("gzip" in (r.accept_encoding or "") for r in fake.requests)
+
+
+def test_an_html_page_with_status_200_is_never_data(fake: FakeEdgar) -> None:
+    fake.script(APPLE_SUBMISSIONS, html_page_200())
+    client = local_client(fake)
+
+    with pytest.raises(EdgarUnexpectedHtml, match=APPLE_SUBMISSIONS) as caught:
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+    assert isinstance(caught.value, PermanentError)
+    assert len(fake.requests) == 1  # permanent: not retried
+
+
+def test_an_html_page_is_not_xml_or_a_zip_either(fake: FakeEdgar) -> None:
+    fake.script("form", html_page_200(), html_page_200())
+    client = local_client(fake)
+    url = client.www_url("/Archives/edgar/daily-index/2020/QTR1/form.20200318.idx")
+
+    with pytest.raises(EdgarUnexpectedHtml):
+        client.get_bytes(url, Expect.XML)
+    with pytest.raises(EdgarUnexpectedHtml):
+        client.get_bytes(url, Expect.ZIP)
+
+
+def test_missing_documents_are_permanent_not_found(fake: FakeEdgar) -> None:
+    client = local_client(fake)
+
+    with pytest.raises(EdgarNotFound, match="CIK0000000001"):
+        client.get_json(client.data_url("/submissions/CIK0000000001.json"))
+    with pytest.raises(EdgarNotFound, match="status 403"):  # S3's AccessDenied for no key
+        client.get_text(client.www_url("/Archives/edgar/full-index/2099/QTR1/form.idx"))
+    assert [r.status for r in fake.requests] == [404, 403]
+
+
+def test_server_errors_are_retried_with_backoff_then_succeed(fake: FakeEdgar) -> None:
+    fake.script(APPLE_SUBMISSIONS, server_error(503), server_error(500))
+    naps: list[float] = []
+    settings = local_settings(fake, backoff_base_s=0.2, max_retries=3)
+    client = EdgarClient(settings, limiter=RateLimiter(9.5), sleep=naps.append, rng=lambda: 1.0)
+
+    document = client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+    assert document["cik"] == "0000320193"
+    assert [r.status for r in fake.requests] == [503, 500, 200]
+    assert naps == [0.2, 0.4]  # doubling; rng=1.0 takes the top of the jitter range
+
+
+def test_persistent_server_errors_end_as_a_transient_error(fake: FakeEdgar) -> None:
+    fake.script(APPLE_SUBMISSIONS, *[server_error()] * 3)
+    client = local_client(fake, max_retries=2)
+
+    with pytest.raises(EdgarServerError) as caught:
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+    assert isinstance(caught.value, TransientError)
+    assert len(fake.requests) == 3
+
+
+def test_a_timeout_is_retried_and_a_persistent_one_is_transient(fake: FakeEdgar) -> None:
+    fake.script(APPLE_SUBMISSIONS, slow(1.0), slow(1.0), slow(1.0))
+    client = local_client(fake, timeout_s=0.3, max_retries=1)
+    url = client.data_url(APPLE_SUBMISSIONS)
+
+    with pytest.raises(EdgarTimeout):
+        client.get_json(url)
+    assert client.get_json(url)["cik"] == "0000320193"  # one slow answer, then a fast one
+
+
+def test_the_throttling_page_is_recognised_whatever_the_status(fake: FakeEdgar) -> None:
+    fake.script(APPLE_SUBMISSIONS, throttle_page(200), throttle_page(403))
+    client = local_client(fake, throttle_pause_s=0.05, max_retries=1)
+
+    with pytest.raises(EdgarThrottled):
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+    assert [r.status for r in fake.requests] == [200, 403]
+
+
+def test_the_undeclared_tool_page_is_access_denied(fake: FakeEdgar) -> None:
+    page = b"<html><body><h1>Your Request Originates from an Undeclared Automated Tool</h1>"
+    fake.script(APPLE_SUBMISSIONS, Fault(403, page))
+    client = local_client(fake)
+
+    with pytest.raises(EdgarAccessDenied, match="User-Agent"):
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+
+def test_default_base_urls_are_the_secs_and_never_used_in_tests(no_edgar_env: None) -> None:
+    settings = EdgarSettings(user_agent=USER_AGENT)
+
+    assert (settings.www_base, settings.data_base) == (
+        "https://www.sec.gov",
+        "https://data.sec.gov",
+    )
+    assert settings.max_requests_per_second == 8
+
+
+def test_the_guard_refuses_any_host_but_127_0_0_1() -> None:
+    with pytest.raises(OutboundConnectionBlocked), loopback_only():
+        socket.getaddrinfo("127.0.0.2", 80)
+    with pytest.raises(OutboundConnectionBlocked), loopback_only(), socket.socket() as sock:
+        sock.connect(("127.0.0.2", 9))

@@ -1,0 +1,137 @@
+"""EDGAR index files: real daily and full indexes, parsed and served by the fake EDGAR."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from test_edgar_cases import EDGAR_DATA, local_client
+
+from ledgergraph.edgar import DiscoveryRequest, discover_filings
+from ledgergraph.edgar.dailyindex import parse_index
+from ledgergraph.edgar.errors import EdgarBadResponse
+from ledgergraph.edgar.urls import daily_index_path
+from tests.fakes.edgar_server import FakeEdgar
+from tests.fakes.network_guard import loopback_only
+
+INDEX_FILES = EDGAR_DATA / "index-files"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> Iterator[None]:
+    with loopback_only():
+        yield
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEdgar]:
+    with FakeEdgar() as server:
+        yield server
+
+
+def read_index(name: str) -> str:
+    return (INDEX_FILES / name).read_text()
+
+
+def test_company_index_with_its_wrapped_header_gives_every_row() -> None:
+    rows = parse_index(read_index("company.20221003.idx"))
+
+    assert len(rows) == 4936 - 11  # lines minus the header block
+    first = rows[0]
+    assert (first.company_name, first.form, first.cik, first.accession) == (
+        "1st stREIT Office Inc.",
+        "1-A POS",
+        1700461,
+        "0001104659-22-105357",
+    )
+    assert first.filing_date == date(2022, 10, 3)
+    assert (rows[-1].company_name, rows[-1].form) == ("voxeljet AG", "424B5")
+    forms = Counter(row.form for row in rows)
+    assert (forms["8-K"], forms["10-Q"], forms["10-K"], forms["10-K/A"]) == (280, 4, 1, 2)
+    assert forms["S-8 POS"] == 56 and forms["SC 13D/A"] == 28
+    ten_k = next(row for row in rows if row.form == "10-K")
+    assert (ten_k.company_name, ten_k.cik) == ("Ultimate Holdings Group, Inc.", 1888846)
+
+
+def test_form_index_puts_form_first() -> None:
+    rows = parse_index(read_index("form.20200318.idx"))
+
+    assert len(rows) == 4094 - 10
+    forms = Counter(row.form for row in rows)
+    assert (forms["10-K"], forms["10-Q"], forms["8-K"], forms["20-F"], forms["40-F"]) == (
+        68,
+        5,
+        232,
+        9,
+        2,
+    )
+    bp = next(row for row in rows if row.cik == 313807 and row.form == "20-F")
+    assert (bp.company_name, bp.accession) == ("BP PLC", "0001628280-20-003753")
+    assert forms["SEC STAFF"] == 96  # form types may contain spaces
+
+
+def test_pipe_delimited_master_indexes() -> None:
+    quarter = parse_index(read_index("master.1993QTR4.idx"))
+    daily = parse_index(read_index("master.20181231.excerpt.idx"))
+
+    assert len(quarter) == 20 and len(daily) == 10
+    disney = next(row for row in quarter if row.cik == 29082)
+    assert (disney.company_name, disney.form, disney.filing_date, disney.accession) == (
+        "DISNEY WALT CO",
+        "10-K",
+        date(1993, 12, 22),
+        "0000950131-94-000021",
+    )
+    assert (daily[0].company_name, daily[0].form, daily[0].filing_date) == (
+        "HENRY SCHEIN INC",
+        "4",
+        date(2018, 12, 31),
+    )
+
+
+def test_an_html_page_is_not_an_index() -> None:
+    with pytest.raises(EdgarBadResponse, match="separator"):
+        parse_index((EDGAR_DATA / "errors" / "rate-exceeded.html").read_text())
+
+
+def test_daily_index_paths_follow_edgars_quarters() -> None:
+    assert daily_index_path(date(2022, 10, 3), "company") == (
+        "/Archives/edgar/daily-index/2022/QTR4/company.20221003.idx"
+    )
+    assert daily_index_path(date(2020, 3, 18)) == (
+        "/Archives/edgar/daily-index/2020/QTR1/form.20200318.idx"
+    )
+
+
+def test_everything_since_a_date_reads_each_weekday_and_skips_missing_days(
+    fake: FakeEdgar,
+) -> None:
+    request = DiscoveryRequest(since=date(2020, 3, 16), date_to=date(2020, 3, 22))
+
+    found = discover_filings(request, client=local_client(fake))
+
+    # Mon..Fri requested, the weekend not; only 2020-03-18 is recorded (others: S3's 403)
+    assert fake.paths() == [daily_index_path(date(2020, 3, d)) for d in range(16, 21)]
+    assert len(found) == 314  # 316 rows of the five forms, two co-registrant duplicates
+    assert Counter(f.form for f in found)["10-K"] == 68
+    assert all(f.filing_date == date(2020, 3, 18) for f in found)
+
+
+def test_since_with_filers_and_amendments(fake: FakeEdgar) -> None:
+    request = DiscoveryRequest(
+        since=date(2022, 10, 3),
+        date_to=date(2022, 10, 3),
+        index_kind="company",
+        ciks=[1845601, 1888846],
+        forms=["10-K"],
+        include_amendments=True,
+    )
+
+    found = discover_filings(request, client=local_client(fake))
+
+    assert [(f.cik, f.form, f.accession) for f in found] == [
+        (1845601, "10-K/A", "0001410578-22-002848"),
+        (1888846, "10-K", "0001599916-22-000255"),
+    ]
