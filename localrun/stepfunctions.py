@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections import defaultdict, deque
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from moto import mock_aws
 from localrun import moto_patches
 from localrun.aws import REGION, fake_aws_environment
 from localrun.ecs import LocalTaskRunner, install_ecs_runners
+from localrun.errors import ExecutionTimeout
 from localrun.lambdas import LambdaDispatcher, install_lambda_dispatch
 
 MOTO_CONFIG: dict[str, Any] = {
@@ -29,10 +31,6 @@ MOTO_CONFIG: dict[str, Any] = {
 }
 ROLE_ARN = "arn:aws:iam::123456789012:role/ledgergraph-local-state-machine"
 _POLL_S = 0.01
-
-
-class ExecutionTimeout(RuntimeError):
-    """A local execution did not finish within its time limit."""
 
 
 @dataclass(frozen=True)
@@ -115,14 +113,25 @@ class LocalStepFunctions:
         return created["stateMachineArn"]
 
     def run(
-        self, state_machine_arn: str, payload: Any, *, timeout_s: float = 3600.0
+        self,
+        state_machine_arn: str,
+        payload: Any,
+        *,
+        name: str | None = None,
+        timeout_s: float = 3600.0,
     ) -> ExecutionResult:
-        """Start an execution and wait for it to end."""
+        """Start an execution and wait for it to end.
+
+        The name is always given: without one, moto's context object says ``None`` for
+        ``Execution.Name`` and ends ``Execution.Id`` with ``:None``.
+        """
         sfn = self.client("stepfunctions")
         started = time.monotonic()
-        arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(payload))[
-            "executionArn"
-        ]
+        arn = sfn.start_execution(
+            stateMachineArn=state_machine_arn,
+            name=name or f"local-{uuid.uuid4()}",
+            input=json.dumps(payload),
+        )["executionArn"]
         described = sfn.describe_execution(executionArn=arn)
         while described["status"] == "RUNNING":
             if time.monotonic() - started > timeout_s:

@@ -1,0 +1,31 @@
+"""PlanBatches: split a run's filings into batches written to the object store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ledgergraph.logs import get_logger
+from ledgergraph.objectstore import open_store
+from ledgergraph.sec_steps import PlanBatchesRequest, plan_batches
+from ledgergraph.settings import PipelineSettings
+
+settings = PipelineSettings()
+store = open_store(settings.resolved_store_uri())
+logger = get_logger("ledgergraph")
+metrics = Metrics(namespace="ledgergraph", service="plan_batches")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="correlation_id")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = PlanBatchesRequest.model_validate(event)
+
+    result = plan_batches(store, request)
+
+    metrics.add_metric(name="FilingsPlanned", unit=MetricUnit.Count, value=len(request.filings))
+    metrics.add_metric(name="BatchesPlanned", unit=MetricUnit.Count, value=len(result["batches"]))
+    return result

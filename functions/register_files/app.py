@@ -1,0 +1,34 @@
+"""RegisterFiles: register a processed filing's Parquet files with the graph node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ledgergraph.graph_client import GraphClient
+from ledgergraph.loading import LoadRequest, register_files
+from ledgergraph.logs import get_logger
+from ledgergraph.objectstore import open_store
+from ledgergraph.settings import PipelineSettings
+
+settings = PipelineSettings()
+store = open_store(settings.resolved_store_uri())
+graph = GraphClient(
+    settings.graph_api_url, api_key=settings.graph_api_key, timeout_s=settings.graph_api_timeout_s
+)
+logger = get_logger("ledgergraph")
+metrics = Metrics(namespace="ledgergraph", service="register_files")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="correlation_id")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = LoadRequest.model_validate(event)
+
+    result = register_files(store, graph, request)
+
+    metrics.add_metric(name="FilesRegistered", unit=MetricUnit.Count, value=len(result["files"]))
+    return result

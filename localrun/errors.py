@@ -1,0 +1,21 @@
+"""Errors of the local runtime (the pipeline's own errors live in ``ledgergraph.errors``)."""
+
+from __future__ import annotations
+
+from ledgergraph.errors import LedgerGraphError
+
+
+class LocalRuntimeError(LedgerGraphError):
+    """The local stand-in for an AWS service could not do its part."""
+
+
+class GraphNodeStartError(LocalRuntimeError):
+    """The graph node exited or did not answer /status in time; the message has its log."""
+
+
+class ExecutionFailed(LocalRuntimeError):
+    """A local state machine execution ended other than SUCCEEDED."""
+
+
+class ExecutionTimeout(LocalRuntimeError):
+    """A local execution did not finish within its time limit."""
