@@ -1,0 +1,193 @@
+"""The QBO API v3 client of one realm: query with paging, CDC, reports, CompanyInfo.
+
+Every call is retried here for what one process can wait out: 429 (honouring Retry-After) and
+5xx with exponential backoff, and one 401 answered by a single token refresh. Anything left
+is translated once, in ``_raise_for``: transient errors for the state machine to retry later,
+permanent ones naming the realm and the request. Response bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ledgergraph.logs import get_logger
+from ledgergraph.quickbooks.errors import (
+    QuickBooksRequestRejected,
+    QuickBooksThrottled,
+    QuickBooksUnavailable,
+)
+from ledgergraph.quickbooks.oauth import TokenManager
+from ledgergraph.quickbooks.settings import QuickBooksSettings
+
+logger = get_logger("quickbooks")
+
+_ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z]{1,40}$")
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a query: its number (1-based), its body as returned, its record count."""
+
+    number: int
+    body: dict[str, Any]
+    records: int
+
+
+class QuickBooksClient:
+    """Calls one realm's QBO API v3 through an httpx client built by the caller."""
+
+    def __init__(
+        self,
+        realm_id: str,
+        *,
+        http: httpx.Client,
+        tokens: TokenManager,
+        settings: QuickBooksSettings,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.realm_id = realm_id
+        self.http = http
+        self.tokens = tokens
+        self.settings = settings
+        self.sleep = sleep
+        self.base = f"{settings.api_base.rstrip('/')}/v3/company/{realm_id}"
+
+    def query_pages(self, entity: str, *, where: str = "") -> Iterator[QueryPage]:
+        """Every page of ``SELECT * FROM entity``: a full page asks for the next one.
+
+        The last page is the first one with fewer records than MAXRESULTS, possibly none,
+        so a count that is a multiple of the page size still ends with an (empty) page.
+        """
+        size = self.settings.page_size
+        start, number = 1, 1
+        while True:
+            text = _query_text(entity, where, start, size)
+            body = self.get("/query", {"query": text})
+            records = len(body.get("QueryResponse", {}).get(entity, []))
+            yield QueryPage(number, body, records)
+            if records < size:
+                return
+            start, number = start + size, number + 1
+
+    def cdc(self, entities: list[str], changed_since: str) -> dict[str, Any]:
+        """Change Data Capture since ``changed_since`` (ISO 8601, at most 30 days back)."""
+        for entity in entities:
+            _check_entity(entity)
+        params = {"entities": ",".join(entities), "changedSince": changed_since}
+        return self.get("/cdc", params)
+
+    def report(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        """A report (ProfitAndLoss, BalanceSheet, TrialBalance ...) as returned."""
+        return self.get(f"/reports/{_check_entity(name)}", params)
+
+    def company_info(self) -> dict[str, Any]:
+        """The CompanyInfo read response (``{"CompanyInfo": {...}, "time": ...}``)."""
+        return self.get(f"/companyinfo/{self.realm_id}", {})
+
+    def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """GET a data endpoint; retries 429 and 5xx, refreshes once on 401."""
+        query = {**params, "minorversion": str(self.settings.minor_version)}
+        token = self.tokens.access_token(self.realm_id)
+        refreshed = False
+        attempt = 0
+        while True:
+            response = self._send(path, query, token)
+            if response.status_code == 401 and not refreshed:
+                token = self.tokens.refresh(self.realm_id, stale_token=token)
+                refreshed = True
+                continue
+            if _retryable(response) and attempt < self.settings.max_retries:
+                self._wait(response, attempt, path)
+                attempt += 1
+                continue
+            return self._body_of(response, path)
+
+    def _send(self, path: str, query: dict[str, str], token: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        try:
+            return self.http.get(
+                self.base + path, params=query, headers=headers, timeout=self.settings.timeout_s
+            )
+        except httpx.TransportError as exc:
+            raise QuickBooksUnavailable(
+                f"QuickBooks unreachable for realm {self.realm_id} ({path})"
+            ) from exc
+
+    def _wait(self, response: httpx.Response, attempt: int, path: str) -> None:
+        delay = _retry_after(response)
+        if delay is None:
+            delay = self.settings.backoff_base_s * (2**attempt)
+        delay = min(delay, self.settings.backoff_max_s)
+        logger.warning(
+            "quickbooks call retried",
+            extra={
+                "realm_id": self.realm_id,
+                "path": path,
+                "status": response.status_code,
+                "attempt": attempt + 1,
+                "delay_s": delay,
+            },
+        )
+        self.sleep(delay)
+
+    def _body_of(self, response: httpx.Response, path: str) -> dict[str, Any]:
+        if response.status_code != 200:
+            _raise_for(response, self.realm_id, path)
+        body = response.json()
+        if "Fault" in body:  # QBO can report a failed query with 200 and a Fault body
+            raise QuickBooksRequestRejected(
+                f"QuickBooks rejected {path} for realm {self.realm_id}: {_fault_text(body)}"
+            )
+        return body
+
+
+def _query_text(entity: str, where: str, start: int, size: int) -> str:
+    clause = f" WHERE {where}" if where else ""
+    return f"SELECT * FROM {_check_entity(entity)}{clause} STARTPOSITION {start} MAXRESULTS {size}"
+
+
+def _check_entity(name: str) -> str:
+    """Entity and report names go into URLs and queries: only plain names pass."""
+    if not _ENTITY_NAME.match(name):
+        raise ValueError(f"not a QuickBooks entity or report name: {name!r}")
+    return name
+
+
+def _retryable(response: httpx.Response) -> bool:
+    return response.status_code == 429 or response.status_code >= 500
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds (QBO sends seconds; an HTTP date is not expected)."""
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _raise_for(response: httpx.Response, realm_id: str, path: str) -> None:
+    status = response.status_code
+    where = f"realm {realm_id} ({path})"
+    if status == 429:
+        raise QuickBooksThrottled(f"QuickBooks still throttling after retries: {where}")
+    if status >= 500:
+        raise QuickBooksUnavailable(f"QuickBooks answered {status}: {where}")
+    try:
+        detail = _fault_text(response.json())
+    except ValueError:
+        detail = "no JSON body"
+    raise QuickBooksRequestRejected(f"QuickBooks answered {status} for {where}: {detail}")
+
+
+def _fault_text(body: dict[str, Any]) -> str:
+    """The codes and messages of a QBO Fault body, without anything else from the body."""
+    errors = body.get("Fault", {}).get("Error", [])
+    parts = [f"{e.get('code', '?')} {e.get('Message', '')}".strip() for e in errors]
+    return "; ".join(parts) or "no Fault detail"

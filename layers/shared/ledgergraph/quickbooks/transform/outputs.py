@@ -1,0 +1,155 @@
+"""The transform's outputs: one Parquet file per graph table, and the run's reconciliation.
+
+Raw records in = rows out + records superseded by a newer version in the same run + records
+rejected with a reason; QuickBooks lines in = lines posted + informational lines + lines
+rejected with a reason. Both must hold or the run fails, naming the counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field
+
+from ledgergraph.graph_schema import Column, Table, all_columns, get_table
+from ledgergraph.ledger_schema import LEDGER_NODE_TABLES, LEDGER_REL_TABLES, LEDGER_TABLES
+from ledgergraph.manifest import TableFile, sha256_of, table_key
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+
+# Nodes before relationships; Entity and Element are the SEC tables the ledger points at.
+OUTPUT_TABLES: tuple[str, ...] = (
+    "Entity",
+    "Element",
+    *(t.name for t in LEDGER_NODE_TABLES),
+    *(t.name for t in LEDGER_REL_TABLES),
+)
+
+
+def output_table(name: str) -> Table:
+    """The table definition a file is written against (ledger tables, then the SEC ones)."""
+    return LEDGER_TABLES.get(name) or get_table(name)
+
+
+def output_schema(table: Table) -> pa.Schema:
+    """The table's Arrow schema.
+
+    NOTE: ``Entity.cik`` is declared non-null for SEC filers; a QuickBooks company has no
+    CIK, so this writer relaxes that one column to nullable (the graph schema owner decides).
+    """
+
+    def field_of(column: Column) -> pa.Field:
+        nullable = column.nullable or (table.name == "Entity" and column.name == "cik")
+        return pa.field(column.name, column.arrow_type, nullable=nullable)
+
+    return pa.schema([field_of(c) for c in all_columns(table)])
+
+
+def write_tables(
+    con: duckdb.DuckDBPyConnection,
+    store: ObjectStore,
+    *,
+    graph_id: str,
+    source_unit: str,
+    workdir: Path,
+) -> list[TableFile]:
+    """Write every output table (empty ones included) and return their manifest entries."""
+    files: list[TableFile] = []
+    for name in OUTPUT_TABLES:
+        schema = output_schema(output_table(name))
+        columns = ", ".join(f'"{f.name}"' for f in schema)
+        data = con.sql(f'SELECT {columns} FROM "out_{name}"').to_arrow_table()
+        table = data.cast(schema)
+        path = workdir / f"{name}.parquet"
+        pq.write_table(table, path)
+        key = table_key(graph_id, source_unit, name)
+        uri = store.put_file(key, path)
+        files.append(
+            TableFile(table=name, key=key, uri=uri, rows=table.num_rows, checksum=sha256_of(path))
+        )
+    return files
+
+
+class OutcomeCounts(BaseModel):
+    """in = out + superseded + rejected (per reason)."""
+
+    records_in: int
+    out: int
+    superseded: int = 0
+    informational: int = 0
+    rejected: dict[str, int] = Field(default_factory=dict)
+
+    def reconciles(self) -> bool:
+        rejected = sum(self.rejected.values())
+        return self.records_in == self.out + self.superseded + self.informational + rejected
+
+
+class Reconciliation(BaseModel):
+    """How a run's raw records and QuickBooks lines reconcile with the rows written."""
+
+    run_id: str
+    records: dict[str, OutcomeCounts] = Field(description="per QuickBooks entity")
+    lines: OutcomeCounts = Field(description="QuickBooks Line entries of transactions")
+    rejected_postings: list[dict[str, str]] = Field(
+        default_factory=list, description="derived postings dropped, with the reason"
+    )
+    unresolved_links: int = Field(
+        default=0, description="LinkedTxn entries to transactions not synced (e.g. Estimate)"
+    )
+
+    def reconciles(self) -> bool:
+        return self.lines.reconciles() and all(c.reconciles() for c in self.records.values())
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
+    """Count every raw record and line into exactly one outcome; fail if any is lost."""
+    records: dict[str, OutcomeCounts] = {}
+    rows = con.sql(
+        "SELECT entity, outcome, count(*) FROM record_outcome GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    for entity, outcome, count in rows:
+        counts = records.setdefault(entity, OutcomeCounts(records_in=0, out=0))
+        _add(counts, outcome, count)
+    lines = OutcomeCounts(records_in=0, out=0)
+    for outcome, count in con.sql(
+        "SELECT outcome, count(*) FROM line_outcome GROUP BY ALL"
+    ).fetchall():
+        _add(lines, "out" if outcome == "posting" else outcome, count)
+    result = Reconciliation(
+        run_id=run_id, records=records, lines=lines,
+        rejected_postings=_rejected_postings(con),
+        unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
+    )  # fmt: skip
+    if not result.reconciles():
+        raise QuickBooksDataError(f"run {run_id} does not reconcile: {result.model_dump_json()}")
+    return result
+
+
+def _add(counts: OutcomeCounts, outcome: str, count: int) -> None:
+    counts.records_in += count
+    if outcome == "out":
+        counts.out += count
+    elif outcome.startswith("superseded"):
+        counts.superseded += count
+    elif outcome == "informational":
+        counts.informational += count
+    else:
+        reason = outcome.removeprefix("rejected: ")
+        counts.rejected[reason] = counts.rejected.get(reason, 0) + count
+
+
+def _rejected_postings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    rows = con.sql(
+        "SELECT txn_type, qbo_id, role, CAST(amount AS VARCHAR), outcome FROM posting_checked "
+        "WHERE outcome <> 'out' AND changed ORDER BY txn_type, qbo_id, sort_key"
+    ).fetchall()
+    keys = ("txn_type", "qbo_id", "role", "amount", "reason")
+    return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]
+
+
+def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    rows = con.execute(query).fetchall()
+    return int(rows[0][0]) if rows else 0

@@ -1,0 +1,137 @@
+"""Runs the transform's SQL files over one sync run's raw JSON in an in-memory DuckDB.
+
+The SQL files in ``sql/`` run in name order. Before them the runner loads four tables:
+``raw_page`` (the run's landed bodies), ``prior_record`` (every record known before the run,
+from the previous run's state snapshot), ``full_entity`` (entities the run listed in full)
+and ``account_concept_map`` (``account_concepts.csv``). After them, ``out_<Table>`` views hold
+the graph tables, ``record_outcome``/``line_outcome``/``posting_checked`` the reconciliation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ledgergraph.errors import ObjectNotFound
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
+
+HERE = Path(__file__).resolve().parent
+SQL_DIR = HERE / "sql"
+CONCEPT_MAP = HERE / "account_concepts.csv"
+
+_PRIOR_COLUMNS = (
+    "entity VARCHAR, qbo_id VARCHAR, sync_token VARCHAR, last_updated VARCHAR, "
+    "is_deleted BOOLEAN, rec JSON"
+)
+
+
+def sql_files() -> list[Path]:
+    """The transform's statements, in the order they run."""
+    return sorted(SQL_DIR.glob("*.sql"))
+
+
+def load_run(store: ObjectStore, realm_id: str, run_id: str) -> SyncRun:
+    """The run's manifest; a run without one did not finish landing and cannot transform."""
+    try:
+        return SyncRun.model_validate_json(store.get_bytes(run_manifest_key(realm_id, run_id)))
+    except ObjectNotFound as exc:
+        raise QuickBooksDataError(
+            f"sync run {run_id} of realm {realm_id} has no manifest: it did not complete"
+        ) from exc
+
+
+def open_session(run: SyncRun, store: ObjectStore, workdir: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the run loaded and every SQL file executed."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET VARIABLE realm_id = ?", [run.realm_id])
+    con.execute("SET VARIABLE run_id = ?", [run.run_id])
+    _load_raw_pages(con, run, store)
+    _load_prior_records(con, run, store, workdir)
+    con.register(
+        "full_entity_arrow", pa.table({"entity": pa.array(run.full_entities, pa.string())})
+    )
+    con.execute("CREATE TABLE full_entity AS SELECT entity FROM full_entity_arrow")
+    con.execute(
+        "CREATE TABLE account_concept_map AS SELECT * FROM read_csv(?, header = true, "
+        "all_varchar = true)",
+        [str(CONCEPT_MAP)],
+    )
+    for path in sql_files():
+        try:
+            con.execute(path.read_text(encoding="utf-8"))
+        except duckdb.Error as exc:
+            raise QuickBooksDataError(
+                f"transform step {path.name} failed for run {run.run_id}: {exc}"
+            ) from exc
+    return con
+
+
+def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore) -> None:
+    pages = [p for p in run.pages if p.kind in ("query", "cdc", "companyinfo")]
+    bodies = [store.get_bytes(p.key).decode("utf-8") for p in pages]
+    table = pa.table(
+        {
+            "kind": pa.array([p.kind for p in pages], pa.string()),
+            "entity": pa.array([p.entity for p in pages], pa.string()),
+            "number": pa.array([p.number for p in pages], pa.int64()),
+            "raw_key": pa.array([p.key for p in pages], pa.string()),
+            "body": pa.array(bodies, pa.string()),
+        }
+    )
+    con.register("raw_page_arrow", table)
+    con.execute(
+        "CREATE TABLE raw_page AS SELECT kind, entity, number, raw_key, "
+        "CAST(body AS JSON) AS body FROM raw_page_arrow"
+    )
+    con.unregister("raw_page_arrow")
+
+
+def _load_prior_records(
+    con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
+) -> None:
+    """Records known before the run: the previous run's snapshot (required for CDC runs)."""
+    con.execute(f"CREATE TABLE prior_record ({_PRIOR_COLUMNS})")
+    if run.previous_run_id is None:
+        return
+    key = records_state_key(run.realm_id, run.previous_run_id)
+    try:
+        data = store.get_bytes(key)
+    except ObjectNotFound as exc:
+        if run.mode == "full":
+            return  # a full listing stands on its own; only deletions by absence are lost
+        raise QuickBooksDataError(
+            f"run {run.run_id} needs the state of run {run.previous_run_id}, which has not "
+            "been transformed: transform that run first"
+        ) from exc
+    path = workdir / "prior_records.parquet"
+    path.write_bytes(data)
+    con.execute(
+        "INSERT INTO prior_record SELECT entity, qbo_id, sync_token, last_updated, is_deleted, "
+        "CAST(rec AS JSON) FROM read_parquet(?)",
+        [str(path)],
+    )
+
+
+def write_state_snapshot(
+    con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
+) -> str:
+    """Every record known after the run, for the next run's merge; returns its key."""
+    path = workdir / "records.parquet"
+    con.execute(
+        "COPY (SELECT entity, qbo_id, sync_token, last_updated, is_deleted, "
+        "CAST(rec AS VARCHAR) AS rec FROM current_record ORDER BY entity, qbo_id) "
+        f"TO '{_quoted_path(path)}' (FORMAT parquet)"
+    )
+    key = records_state_key(run.realm_id, run.run_id)
+    store.put_file(key, path)
+    return key
+
+
+def _quoted_path(path: Path) -> str:
+    """COPY ... TO takes no parameter; the path is ours (a temp dir), quotes are doubled."""
+    return str(path).replace("'", "''")

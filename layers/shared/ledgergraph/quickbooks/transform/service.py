@@ -1,0 +1,121 @@
+"""The transform step: one sync run's raw JSON into graph-shaped Parquet and a manifest.
+
+Writes, in this order: the table files, ``reconciliation.json`` (record and line counts,
+rejections, the validation report), the run's state snapshot for the next CDC run, and the
+manifest last. Re-running a run gives the same files: ids are content-derived and the
+prior state it merges with is the previous run's own snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel
+
+from ledgergraph import __version__
+from ledgergraph.logs import get_logger
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, processed_prefix
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.reports import WalkedReport, walk_report
+from ledgergraph.quickbooks.runs import SyncRun
+from ledgergraph.quickbooks.transform.outputs import reconcile, write_tables
+from ledgergraph.quickbooks.transform.runner import load_run, open_session, write_state_snapshot
+from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
+
+logger = get_logger("quickbooks")
+
+PROCESSOR = f"ledgergraph {__version__} quickbooks-transform (duckdb {duckdb.__version__})"
+RECONCILIATION_NAME = "reconciliation.json"
+
+
+class TransformSummary(BaseModel):
+    """What the transform step hands on: keys and counts, never documents."""
+
+    realm_id: str
+    run_id: str
+    graph_id: str
+    manifest_key: str
+    rows: dict[str, int]
+    rejected: int
+    validation_failures: int
+    failed_checks: list[str]
+    duration_ms: int
+
+
+def transform_run(
+    store: ObjectStore, *, realm_id: str, run_id: str, graph_id: str
+) -> TransformSummary:
+    """Transform sync run ``run_id`` of ``realm_id`` into ``processed/{graph_id}/{run_id}/``.
+
+    Raises:
+        QuickBooksDataError: the run is incomplete, a previous CDC run was not transformed,
+            or its counts do not reconcile (permanent).
+    """
+    clock = time.monotonic()
+    run = load_run(store, realm_id, run_id)
+    with tempfile.TemporaryDirectory(prefix="qbo-transform-") as tmp:
+        workdir = Path(tmp)
+        con = open_session(run, store, workdir)
+        try:
+            reconciliation = reconcile(con, run_id)
+            validation = validate_ledger(
+                con, lines="ledger_LineItem", transactions="ledger_LedgerTransaction",
+                accounts="ledger_LedgerAccount", reports=run_reports(run, store),
+            )  # fmt: skip
+            files = write_tables(con, store, graph_id=graph_id, source_unit=run_id,
+                                 workdir=workdir)  # fmt: skip
+            details = {"reconciliation": reconciliation.model_dump(),
+                       "validation": validation.model_dump()}  # fmt: skip
+            store.put_bytes(
+                processed_prefix(graph_id, run_id) + RECONCILIATION_NAME,
+                json.dumps(details, indent=2).encode("utf-8"),
+            )
+            write_state_snapshot(con, run, store, workdir)
+        finally:
+            con.close()
+
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    manifest = SourceUnitManifest(
+        graph_id=graph_id, source_unit=run_id, kind="quickbooks-sync", tables=files,
+        processor=PROCESSOR, duration_ms=duration_ms, warnings=_warnings(validation, run),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )  # fmt: skip
+    key = manifest_key(graph_id, run_id)
+    store.put_bytes(key, manifest.model_dump_json(indent=2).encode("utf-8"))
+
+    rejected = sum(sum(c.rejected.values()) for c in reconciliation.records.values())
+    summary = TransformSummary(
+        realm_id=realm_id, run_id=run_id, graph_id=graph_id, manifest_key=key,
+        rows={f.table: f.rows for f in files}, rejected=rejected,
+        validation_failures=len(validation.failures),
+        failed_checks=sorted(validation.failed_checks()), duration_ms=duration_ms,
+    )  # fmt: skip
+    logger.info("quickbooks run transformed", extra=summary.model_dump(exclude={"rows"}))
+    return summary
+
+
+def run_reports(run: SyncRun, store: ObjectStore) -> list[WalkedReport]:
+    """The reports the run fetched, walked (first page of each)."""
+    reports = []
+    for page in run.pages:
+        if page.kind == "report":
+            reports.append(walk_report(json.loads(store.get_bytes(page.key))))
+    return reports
+
+
+def _warnings(validation: ValidationReport, run: SyncRun) -> list[str]:
+    """One line per failed check (details are in reconciliation.json), plus skipped ones."""
+    counts: dict[str, int] = {}
+    for failure in validation.failures:
+        counts[failure.check] = counts.get(failure.check, 0) + 1
+    lines = [f"validation {check}: {n} failure(s), see {RECONCILIATION_NAME}"
+             for check, n in sorted(counts.items())]  # fmt: skip
+    lines += [f"validation skipped {s}" for s in validation.skipped]
+    if run.mode == "cdc":
+        lines.append("incremental run: tables hold the records changed since the previous run")
+    return lines
