@@ -21,6 +21,7 @@ from tests.fakes.edgar_server import FakeEdgar, Package  # noqa: E402
 USER_AGENT = "ledgergraph tests tests@ledgergraph.example"
 EDGAR_DATA = REPO / "sample_data" / "edgar"
 SEC_PACKAGES = REPO / "sample_data" / "sec"
+UNPACED_RATE = 500.0
 
 
 def local_settings(fake: FakeEdgar, **overrides: Any) -> EdgarSettings:
@@ -39,10 +40,15 @@ def local_settings(fake: FakeEdgar, **overrides: Any) -> EdgarSettings:
     return EdgarSettings(**values)
 
 
-def local_client(fake: FakeEdgar, **overrides: Any) -> EdgarClient:
-    """A client for the fake server with a limiter of its own."""
+def local_client(fake: FakeEdgar, *, paced: bool = True, **overrides: Any) -> EdgarClient:
+    """A client for the fake server with a limiter of its own.
+
+    ``paced=False`` lifts the SEC pace for tests of what is fetched rather than when (the
+    fake server is local); the rate tests keep it.
+    """
     settings = local_settings(fake, **overrides)
-    return EdgarClient(settings, limiter=RateLimiter(settings.max_requests_per_second))
+    rate = settings.max_requests_per_second if paced else UNPACED_RATE
+    return EdgarClient(settings, limiter=RateLimiter(rate))
 
 
 def as_discovered(package: Package, *, filing_date: str = "2024-01-31") -> DiscoveredFiling:

@@ -39,7 +39,7 @@ def edgar_2023() -> Iterator[FakeEdgar]:
 
 
 def test_apple_history_includes_every_filing_of_its_older_page(edgar_2023: FakeEdgar) -> None:
-    filings = fetch_filer_filings(local_client(edgar_2023), APPLE)
+    filings = fetch_filer_filings(local_client(edgar_2023, paced=False), APPLE)
 
     assert len(filings) == 1000 + 988
     assert len({f.accession for f in filings}) == 1988
@@ -52,7 +52,9 @@ def test_apple_history_includes_every_filing_of_its_older_page(edgar_2023: FakeE
 
 
 def test_apple_default_forms_keep_xbrl_filings_from_both_pages(edgar_2023: FakeEdgar) -> None:
-    found = discover_filings(DiscoveryRequest(ciks=[APPLE]), client=local_client(edgar_2023))
+    found = discover_filings(
+        DiscoveryRequest(ciks=[APPLE]), client=local_client(edgar_2023, paced=False)
+    )
 
     assert Counter(f.form for f in found) == {"10-Q": 43, "8-K": 39, "10-K": 14}
     fy2010 = next(f for f in found if f.accession == "0001193125-10-238044")
@@ -66,7 +68,7 @@ def test_apple_default_forms_keep_xbrl_filings_from_both_pages(edgar_2023: FakeE
 
 
 def test_amendments_only_on_request(edgar_2023: FakeEdgar) -> None:
-    client = local_client(edgar_2023)
+    client = local_client(edgar_2023, paced=False)
 
     plain = discover_filings(DiscoveryRequest(ciks=[APPLE], forms=["10-K"]), client=client)
     amended = discover_filings(
@@ -81,7 +83,7 @@ def test_amendments_only_on_request(edgar_2023: FakeEdgar) -> None:
 def test_without_xbrl_filter_old_paper_era_filings_appear(edgar_2023: FakeEdgar) -> None:
     request = DiscoveryRequest(ciks=[APPLE], forms=["10-K"], xbrl_only=False)
 
-    found = discover_filings(request, client=local_client(edgar_2023))
+    found = discover_filings(request, client=local_client(edgar_2023, paced=False))
 
     assert len(found) == 27
     assert found[0].filing_date.year == 1994
@@ -92,7 +94,7 @@ def test_apple_fy2023_10k_found_by_ticker(edgar_2026: FakeEdgar) -> None:
         tickers=["aapl"], forms=["10-K"], date_from=date(2023, 1, 1), date_to=date(2023, 12, 31)
     )
 
-    found = discover_filings(request, client=local_client(edgar_2026))
+    found = discover_filings(request, client=local_client(edgar_2026, paced=False))
 
     assert [f.accession for f in found] == ["0000320193-23-000106"]
     filing = found[0]
@@ -113,7 +115,7 @@ def test_tesla_q2_2024_10q_in_the_2026_file(edgar_2026: FakeEdgar) -> None:
         ciks=[TESLA], forms=["10-Q"], date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)
     )
 
-    found = discover_filings(request, client=local_client(edgar_2026))
+    found = discover_filings(request, client=local_client(edgar_2026, paced=False))
 
     assert [(f.accession, f.filing_date.isoformat()) for f in found] == [
         ("0001628280-24-017503", "2024-04-24"),
@@ -124,14 +126,14 @@ def test_tesla_q2_2024_10q_in_the_2026_file(edgar_2026: FakeEdgar) -> None:
 
 
 def test_tesla_history_reads_its_page_of_720_older_filings(edgar_2026: FakeEdgar) -> None:
-    filings = fetch_filer_filings(local_client(edgar_2026), TESLA)
+    filings = fetch_filer_filings(local_client(edgar_2026, paced=False), TESLA)
 
     assert len(filings) == 1002 + 720
     assert "/submissions/CIK0001318605-submissions-001.json" in edgar_2026.paths()
     request = DiscoveryRequest(
         ciks=[TESLA], forms=["10-K"], include_amendments=True, date_to=date(2013, 12, 31)
     )
-    found = discover_filings(request, client=local_client(edgar_2026))
+    found = discover_filings(request, client=local_client(edgar_2026, paced=False))
     assert [(f.form, f.accession) for f in found] == [
         ("10-K", "0001193125-12-081990"),
         ("10-K/A", "0001193125-12-137560"),
@@ -143,7 +145,7 @@ def test_pages_outside_the_date_range_are_not_fetched(edgar_2026: FakeEdgar) -> 
     # Microsoft lists two older pages (2008-2019, 1994-2008) that the recording lacks
     request = DiscoveryRequest(ciks=[MICROSOFT], forms=["10-K"], date_from=date(2020, 1, 1))
 
-    found = discover_filings(request, client=local_client(edgar_2026))
+    found = discover_filings(request, client=local_client(edgar_2026, paced=False))
 
     assert [f.accession for f in found][-3:] == [
         "0000950170-23-035122",
@@ -155,22 +157,24 @@ def test_pages_outside_the_date_range_are_not_fetched(edgar_2026: FakeEdgar) -> 
 
 def test_a_missing_listed_page_is_a_permanent_error_naming_it(edgar_2026: FakeEdgar) -> None:
     with pytest.raises(EdgarNotFound, match="CIK0000789019-submissions-001.json"):
-        discover_filings(DiscoveryRequest(ciks=[MICROSOFT]), client=local_client(edgar_2026))
+        discover_filings(
+            DiscoveryRequest(ciks=[MICROSOFT]), client=local_client(edgar_2026, paced=False)
+        )
 
 
 def test_entity_without_filings_gives_nothing(edgar_2026: FakeEdgar) -> None:
     request = DiscoveryRequest(ciks=[EMPTY_TEST_ENTITY], forms=None)
 
-    assert discover_filings(request, client=local_client(edgar_2026)) == []
+    assert discover_filings(request, client=local_client(edgar_2026, paced=False)) == []
 
 
 def test_unknown_cik_is_not_found(edgar_2026: FakeEdgar) -> None:
     with pytest.raises(EdgarNotFound, match="CIK0000000001"):
-        discover_filings(DiscoveryRequest(ciks=[1]), client=local_client(edgar_2026))
+        discover_filings(DiscoveryRequest(ciks=[1]), client=local_client(edgar_2026, paced=False))
 
 
 def test_ticker_map_has_every_bundled_company(edgar_2026: FakeEdgar) -> None:
-    tickers = fetch_ticker_map(local_client(edgar_2026))
+    tickers = fetch_ticker_map(local_client(edgar_2026, paced=False))
 
     assert len(tickers) == 9610
     assert {t: tickers[t] for t in ("AAPL", "BA", "AMZN", "TSLA", "AEON", "BRK-B")} == {
@@ -184,7 +188,7 @@ def test_ticker_map_has_every_bundled_company(edgar_2026: FakeEdgar) -> None:
 
 
 def test_share_class_ticker_with_a_dot_and_unknown_tickers(edgar_2026: FakeEdgar) -> None:
-    client = local_client(edgar_2026)
+    client = local_client(edgar_2026, paced=False)
 
     assert resolve_tickers(client, ["brk.b", " tsla "]) == [1067983, TESLA]
     with pytest.raises(EdgarNotFound, match="NOPE-X"):
