@@ -59,9 +59,11 @@ def write_tables(
     """Write every output table (empty ones included) and return their manifest entries."""
     files: list[TableFile] = []
     for name in OUTPUT_TABLES:
-        schema = output_schema(output_table(name))
+        table_def = output_table(name)
+        schema = output_schema(table_def)
         columns = ", ".join(f'"{f.name}"' for f in schema)
-        data = con.sql(f'SELECT {columns} FROM "out_{name}"').to_arrow_table()
+        order = ", ".join(f'"{k}"' for k in table_def.key)  # sorted: same run, same bytes
+        data = con.sql(f'SELECT {columns} FROM "out_{name}" ORDER BY {order}').to_arrow_table()
         table = data.cast(schema)
         path = workdir / f"{name}.parquet"
         pq.write_table(table, path)
