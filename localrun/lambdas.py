@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import itertools
 import json
 import sys
 import threading
 import traceback
+import types
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from logging import StreamHandler
 from pathlib import Path
 from typing import IO, Any
 
+from aws_lambda_powertools import Logger
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from localrun.aws import ACCOUNT_ID, REGION
@@ -60,6 +64,27 @@ class LocalLambdaContext:
         return 300_000
 
 
+class _CurrentStdout(io.TextIOBase):
+    """Writes to whatever ``sys.stdout`` is at the time of the write."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+_CURRENT_STDOUT = _CurrentStdout()
+
+
+def _follow_stdout(module: types.ModuleType) -> None:
+    # A Powertools logger binds sys.stdout once, when its service's first Logger is made;
+    # pointing it at the current stdout lets every later run redirect it again.
+    for value in vars(module).values():
+        if isinstance(value, Logger) and isinstance(value.registered_handler, StreamHandler):
+            value.registered_handler.setStream(_CURRENT_STDOUT)
+
+
 def load_handler(app_path: Path) -> Handler:
     """Import ``app_path`` under a fresh module name and return its ``lambda_handler``.
 
@@ -73,6 +98,7 @@ def load_handler(app_path: Path) -> Handler:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # pydantic resolves the module's annotations through it
     spec.loader.exec_module(module)
+    _follow_stdout(module)
     return module.lambda_handler
 
 
