@@ -136,26 +136,29 @@ def install_ecs_runners(runners: dict[str, LocalTaskRunner]) -> None:
 
 
 @dataclass(frozen=True)
-class LocalEcs:
-    """The moto ECS and VPC resources that stand in for the stack's cluster and task."""
+class LocalNetwork:
+    """The moto VPC pieces a Fargate task's network configuration names."""
 
-    cluster_arn: str
-    task_definition_arn: str
     subnet_id: str
     security_group_id: str
 
 
-def create_local_ecs(ecs: Any, ec2: Any, *, cluster: str, family: str, container: str) -> LocalEcs:
-    """Create a Fargate cluster, task definition and network in moto for local runs."""
+def create_local_network(ec2: Any) -> LocalNetwork:
+    """A VPC with one subnet and one security group in moto."""
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    # moto's Fargate ENI needs DNS hostnames; its run_task needs a container-level memory.
+    # moto gives a Fargate task's ENI a private DNS name only with DNS hostnames on.
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(
-        GroupName=f"{family}-local", Description="local XBRL task", VpcId=vpc_id
+        GroupName="ledgergraph-local", Description="local tasks", VpcId=vpc_id
     )["GroupId"]
-    cluster_arn = ecs.create_cluster(clusterName=cluster)["cluster"]["clusterArn"]
-    definition = ecs.register_task_definition(
+    return LocalNetwork(subnet, group)
+
+
+def register_local_task_definition(ecs: Any, *, family: str, container: str) -> str:
+    """A Fargate task definition in moto with one essential container; returns its ARN."""
+    # moto's Fargate run_task adds up container-level memory, so the container needs one.
+    return ecs.register_task_definition(
         family=family,
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",
@@ -165,4 +168,3 @@ def create_local_ecs(ecs: Any, ec2: Any, *, cluster: str, family: str, container
             {"name": container, "image": "local", "essential": True, "memory": 8192}
         ],
     )["taskDefinition"]["taskDefinitionArn"]
-    return LocalEcs(cluster_arn, definition, subnet, group)
