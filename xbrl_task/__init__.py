@@ -4,4 +4,6 @@ Runs as the ECS Fargate task of the SEC state machine (``python -m xbrl_task``, 
 ``LEDGERGRAPH_*``) and locally as a subprocess or a CLI over package folders.
 """
 
-__version__ = "0.1.0"
+from xbrl_task.version import __version__
+
+__all__ = ["__version__"]

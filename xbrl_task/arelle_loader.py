@@ -10,7 +10,7 @@ its values are copied out, so memory stays flat over a batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -126,7 +126,7 @@ def _copy_filing(
     wanted: Iterable[QName],
 ) -> LoadedFiling:
     copier = _Copier()
-    facts = [copier.fact(f) for f in model.factsInInstance]
+    facts = [copier.fact(f) for f in _document_order(model.facts)]
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
         copier.concept(arelle_qname, model.qnameConcepts.get(arelle_qname))
@@ -141,6 +141,18 @@ def _copy_filing(
         messages=messages,
         processor=f"arelle-release {ARELLE_VERSION}",
     )
+
+
+def _document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
+    """Facts in document order, tuple members after their tuple.
+
+    NOTE: ``factsInInstance`` is a set ordered by object address; iterating it would make
+    which of two complete duplicates is kept differ from run to run.
+    """
+    for fact in facts:
+        yield fact
+        if fact.isTuple:
+            yield from _document_order(fact.modelTupleFacts)
 
 
 def _schema_locations(model: ModelXbrl) -> dict[str, str]:
@@ -196,8 +208,8 @@ class _Copier:
         if key not in self.concepts:
             self.concepts[key] = ConceptInfo(
                 qname=key,
-                data_type=_text(concept.typeQname),
-                substitution_group=_text(concept.substitutionGroupQname),
+                data_type=_optional_qname(concept.typeQname),
+                substitution_group=_optional_qname(concept.substitutionGroupQname),
                 period_type=concept.periodType,
                 balance=concept.balance,
                 is_abstract=bool(concept.isAbstract),
@@ -288,5 +300,5 @@ def _qname(qname: ArelleQName) -> QName:
     return QName(qname.namespaceURI or "", qname.localName, qname.prefix or None)
 
 
-def _text(qname: ArelleQName | None) -> str | None:
-    return str(qname) if qname is not None else None
+def _optional_qname(qname: ArelleQName | None) -> QName | None:
+    return _qname(qname) if qname is not None else None

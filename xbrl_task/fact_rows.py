@@ -84,8 +84,8 @@ class FactRowBuilder:
                 "qname": str(qname),
                 "namespace": qname.namespace,
                 "local_name": qname.local_name,
-                "data_type": concept.data_type if concept else None,
-                "substitution_group": concept.substitution_group if concept else None,
+                "data_type": _type_id(concept.data_type) if concept else None,
+                "substitution_group": _type_id(concept.substitution_group) if concept else None,
                 "period_type": concept.period_type if concept else None,
                 "balance": concept.balance if concept else None,
                 "is_abstract": concept.is_abstract if concept else None,
@@ -187,3 +187,8 @@ class FactRowBuilder:
             self.rows.relate("FACT_HAS_UNIT", fid, unit)
         for container, did in dimensions:
             self.rows.relate("FACT_HAS_DIMENSION", fid, did, container=container)
+
+
+def _type_id(qname: QName | None) -> str | None:
+    """Types and substitution groups named like elements, so they read the same every year."""
+    return element_id(qname) if qname is not None else None

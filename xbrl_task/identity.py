@@ -24,10 +24,17 @@ _DATED_FAMILY = re.compile(
 _IFRS_FAMILY = re.compile(
     r"^https?://xbrl\.ifrs\.org/taxonomy/\d{4}-\d{2}-\d{2}/(?P<family>[A-Za-z][\w.-]*)$"
 )
+_DTR_TYPES = re.compile(
+    r"^http://www\.xbrl\.org/dtr/type/(?:\d{4}-\d{2}-\d{2}|numeric|non-numeric)$"
+)
 _FIXED_FAMILIES = {
     "http://www.xbrl.org/2003/instance": "xbrli",
     "http://www.xbrl.org/2003/iso4217": "iso4217",
     "http://www.xbrl.org/2009/utr": "utr",
+    "http://www.w3.org/2001/XMLSchema": "xs",
+    "http://xbrl.org/2005/xbrldt": "xbrldt",
+    "http://xbrl.org/2014/extensible-enumerations": "enum",
+    "http://xbrl.org/2020/extensible-enumerations-2.0": "enum2",
 }
 _HASH_DIGITS = 8
 
@@ -37,6 +44,8 @@ def standard_family(namespace: str) -> str | None:
     fixed = _FIXED_FAMILIES.get(namespace)
     if fixed is not None:
         return fixed
+    if _DTR_TYPES.match(namespace):
+        return "dtr-types"
     match = _DATED_FAMILY.match(namespace) or _IFRS_FAMILY.match(namespace)
     return match.group("family") if match else None
 

@@ -35,8 +35,8 @@ class ConceptInfo:
     """A concept's definition in the DTS."""
 
     qname: QName
-    data_type: str | None
-    substitution_group: str | None
+    data_type: QName | None
+    substitution_group: QName | None
     period_type: str | None
     balance: str | None
     is_abstract: bool

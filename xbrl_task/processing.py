@@ -17,12 +17,12 @@ from ledgergraph.errors import FilingError
 from ledgergraph.filing_package import is_inline_document
 from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
-from xbrl_task import __version__
 from xbrl_task.arelle_loader import ARELLE_VERSION, ArelleLoader
 from xbrl_task.census import count_document_facts
 from xbrl_task.errors import FilingNotLoadable, FilingRejected, XbrlTaskError, store_errors
 from xbrl_task.extract import Extraction, ReportMeta, extract_filing
 from xbrl_task.outputs import clear_unit, utc_now, write_error, write_manifest, write_tables
+from xbrl_task.version import __version__
 
 MANIFEST_KIND = "sec-filing"
 

@@ -1,0 +1,138 @@
+"""One run of the XBRL task over the bundled filings, shared by the XBRL test modules.
+
+The five sample packages plus a truncated copy of Tesla's instance are staged in a folder
+object store and processed as one batch by ``python -m xbrl_task`` in a subprocess, exactly
+as the state machine runs the task. The run is cached for the whole test session, so every
+filing is loaded by Arelle once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ledgergraph.batches import Batch, FilingRef, batch_key, raw_package_prefix
+from ledgergraph.filing_package import PackageInfo, content_source_unit, describe_package
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.objectstore import LocalObjectStore
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_SEC = REPO / "sample_data" / "sec"
+SAMPLE_NAMES = (
+    "ba-10k-2023-12-31",
+    "aapl-10k-2023-09-30",
+    "aeon-10q-2023-09-30",
+    "tsla-10q-2024-06-30",
+    "amzn-10k-2022-12-31",
+)
+BROKEN_FROM = "tsla-10q-2024-06-30"
+GRAPH = "sec"
+
+
+@dataclass
+class BatchRun:
+    """The outcome of the shared batch run."""
+
+    root: Path
+    store: LocalObjectStore
+    batch: Batch
+    exit_code: int
+    stdout: str
+    stderr: str
+    units: dict[str, str]
+    broken_unit: str
+    broken_entry: str
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+    def table(self, name: str, table: str) -> pa.Table:
+        return pq.read_table(self.store.path(table_key(GRAPH, self.units[name], table)))
+
+    def log_lines(self) -> list[dict]:
+        """The task's JSON log lines (task mode logs to stdout, like a container)."""
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
+
+def stage_package(store: LocalObjectStore, info: PackageInfo) -> FilingRef:
+    """Copy a package folder under its raw prefix and describe it as a batch entry."""
+    prefix = raw_package_prefix(info.cik, info.source_unit)
+    for name in info.files:
+        store.put_file(prefix + name, info.folder / name)
+    return FilingRef(
+        source_unit=info.source_unit,
+        cik=info.cik,
+        package_prefix=prefix,
+        entry_point=info.entry_point,
+        form=info.form,
+    )
+
+
+def truncated_copy(folder: Path, target: Path) -> Path:
+    """A copy of a package without its sidecar whose instance stops halfway."""
+    shutil.copytree(folder, target, ignore=shutil.ignore_patterns("filing.json"))
+    instance = next(target.glob("*_htm.xml"))
+    data = instance.read_bytes()
+    instance.write_bytes(data[: len(data) // 2])
+    return target
+
+
+@functools.cache
+def sample_batch_run() -> BatchRun:
+    root = Path(tempfile.mkdtemp(prefix="ledgergraph-xbrl-tests-"))
+    atexit.register(shutil.rmtree, root, True)
+    store = LocalObjectStore(root / "store")
+    infos = {name: describe_package(SAMPLE_SEC / name) for name in SAMPLE_NAMES}
+    refs = [stage_package(store, info) for info in infos.values()]
+    broken = describe_package(truncated_copy(SAMPLE_SEC / BROKEN_FROM, root / "broken"))
+    assert broken.source_unit == content_source_unit(broken.entry_path)
+    # the broken filing sits in the middle: the filings after it must still be processed
+    batch = Batch(graph_id=GRAPH, run_id="unit-test", index=0, filings=refs)
+    batch.filings.insert(2, stage_package(store, broken))
+    key = batch_key(GRAPH, batch.run_id, batch.index)
+    store.put_bytes(key, batch.model_dump_json().encode())
+    completed = run_task(root, store, key)
+    return BatchRun(
+        root=root,
+        store=store,
+        batch=batch,
+        exit_code=completed.returncode,
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+        units={name: info.source_unit for name, info in infos.items()},
+        broken_unit=broken.source_unit,
+        broken_entry=broken.entry_point,
+    )
+
+
+def run_task(root: Path, store: LocalObjectStore, key: str | None) -> subprocess.CompletedProcess:
+    """``python -m xbrl_task`` as the state machine starts it: settings in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+    env.update(
+        LEDGERGRAPH_HOME=str(root),
+        LEDGERGRAPH_STORE_URI=store.base_uri,
+        LEDGERGRAPH_CORRELATION_ID="unit-test-correlation",
+    )
+    if key is not None:
+        env["LEDGERGRAPH_BATCH_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "xbrl_task"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

@@ -1,0 +1,5 @@
+"""The XBRL task's own version, written into every manifest and Report row."""
+
+# NOTE: kept out of __init__.py: the venv's editable install maps xbrl_task as a namespace
+# package when the repository root is not on sys.path, and then __init__ is never run.
+__version__ = "0.1.0"
