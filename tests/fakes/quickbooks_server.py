@@ -42,6 +42,12 @@ _QUERY = re.compile(
     r" STARTPOSITION (?P<start>\d+) MAXRESULTS (?P<size>\d+)$",
     re.IGNORECASE,
 )
+# What QBO answers a request with an expired or unknown access token.
+_EXPIRED_ERROR = {
+    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+    "detail": "Token expired",
+    "code": "3200",
+}
 _ALL_ACTIVE_STATES = re.compile(r"^Active IN \(true,\s*false\)$", re.IGNORECASE)
 
 
@@ -52,6 +58,9 @@ class Scripted:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
+
+
+_EXPIRED = Scripted(401, {}, {"fault": {"error": [_EXPIRED_ERROR], "type": "AUTHENTICATION"}})
 
 
 @dataclass
@@ -290,9 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not url.path.startswith(prefix):
             return self._send(fault(403, "realm not served here", "3100"))
         if not self.fake.authorised(self.headers.get("Authorization")):
-            return self._send(Scripted(401, {}, {"fault": {"error": [
-                {"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                 "detail": "Token expired", "code": "3200"}], "type": "AUTHENTICATION"}}))  # fmt: skip
+            return self._send(_EXPIRED)
         self._send(self._answer(url.path.removeprefix(prefix), params))
 
     def _answer(self, rest: str, params: dict[str, str]) -> Scripted:

@@ -13,10 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # NOTE: makes tests.fakes importable under pytest's rootdir
-    sys.path.insert(0, str(REPO))
-
 import duckdb
 import httpx
 import pytest
@@ -28,8 +24,13 @@ from ledgergraph.quickbooks.oauth import TokenManager
 from ledgergraph.quickbooks.settings import QuickBooksSettings
 from ledgergraph.quickbooks.tokens import FileTokenStore, TokenRecord, TokenStore
 from ledgergraph.quickbooks.transform.service import TransformSummary, transform_run
-from tests.fakes.network_guard import loopback_only
-from tests.fakes.quickbooks_server import SANDBOX_REALM, FakeQuickBooks, load_sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # NOTE: makes tests.fakes importable under pytest's rootdir
+    sys.path.insert(0, str(REPO))
+
+from tests.fakes.network_guard import loopback_only  # noqa: E402
+from tests.fakes.quickbooks_server import SANDBOX_REALM, FakeQuickBooks, load_sandbox  # noqa: E402
 
 REALM = SANDBOX_REALM
 GRAPH = "ledger"
@@ -41,8 +42,8 @@ def _loopback_only() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeQuickBooks]:
+@pytest.fixture(name="fake")
+def fake_fixture() -> Iterator[FakeQuickBooks]:
     with FakeQuickBooks() as server:
         yield server
 
@@ -121,8 +122,8 @@ class Harness:
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-@pytest.fixture
-def harness(fake: FakeQuickBooks, tmp_path: Path) -> Iterator[Harness]:
+@pytest.fixture(name="harness")
+def harness_fixture(fake: FakeQuickBooks, tmp_path: Path) -> Iterator[Harness]:
     yield from make_harness(fake, tmp_path)
 
 

@@ -17,7 +17,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
     REALM,
     _loopback_only,
     connect_realm,
-    fake,
+    fake_fixture,
     local_settings,
     token_manager,
 )
