@@ -9,6 +9,7 @@ translated to node errors in ``translate`` and nowhere else.
 from __future__ import annotations
 
 import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,9 +39,12 @@ def translate(error: RuntimeError, *, what: str, user_query: bool = False) -> No
     """The node error for a LadybugDB exception raised while doing ``what``."""
     message = f"{what}: {error}"
     text = str(error).lower()
-    if "interrupted" in text or "timeout" in text:
+    if "interrupted" in text:
         return QueryTimeout(f"{what}: interrupted at the query time limit")
-    if "could not set lock" in text or "buffer pool" in text or "out of memory" in text:
+    # A checkpoint after a commit waits for readers to leave and gives up with "Timeout
+    # waiting for active transactions"; the commit itself stands (see materialize).
+    busy = ("could not set lock", "timeout waiting", "buffer pool", "out of memory")
+    if any(phrase in text for phrase in busy):
         return EngineUnavailable(message)
     if user_query:
         return QueryFailed(message)
@@ -60,12 +64,72 @@ def rel_ddl(table: RelTable) -> str:
     return f"CREATE REL TABLE `{table.name}`({ends}{props})"
 
 
+class ReadWriteGate:
+    """Many readers or one writer; a writer waiting holds new readers back.
+
+    LadybugDB checkpoints right after a COPY commits and waits for every open transaction
+    to end first, giving up after a few seconds; keeping readers out while a COPY runs lets
+    that checkpoint go through instead of failing and stalling the writer.
+    """
+
+    def __init__(self, *, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: not self._writing and not self._writers_waiting, self.timeout_s
+            ):
+                raise EngineUnavailable("the graph is being written; retry the read")
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._changed:
+            self._writers_waiting += 1
+            try:
+                free = self._changed.wait_for(
+                    lambda: not self._writing and self._readers == 0, self.timeout_s
+                )
+            finally:
+                self._writers_waiting -= 1
+                self._changed.notify_all()
+            if not free:
+                raise EngineUnavailable("readers kept the graph busy; retry the write")
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()
+
+
 class GraphStore:
     """One graph's LadybugDB file; table names used in Cypher come from the schema only."""
 
-    def __init__(self, path: Path, *, read_only: bool, buffer_pool_mb: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool,
+        buffer_pool_mb: int | None = None,
+        gate_timeout_s: float = 60.0,
+    ) -> None:
         self.path = path
         self.read_only = read_only
+        self._gate = ReadWriteGate(timeout_s=gate_timeout_s)
         if read_only and not path.exists():
             raise GraphNotFound(f"no graph file at {path}")
         options: dict[str, Any] = {"read_only": read_only}
@@ -79,17 +143,20 @@ class GraphStore:
             self._create_schema()
 
     @contextmanager
-    def _connection(self, *, what: str, user_query: bool = False) -> Iterator[lb.Connection]:
-        conn = lb.Connection(self._db)
-        try:
-            yield conn
-        except RuntimeError as exc:
-            raise translate(exc, what=what, user_query=user_query) from exc
-        finally:
-            conn.close()
+    def _connection(
+        self, *, what: str, user_query: bool = False, write: bool = False
+    ) -> Iterator[lb.Connection]:
+        with self._gate.writing() if write else self._gate.reading():
+            conn = lb.Connection(self._db)
+            try:
+                yield conn
+            except RuntimeError as exc:
+                raise translate(exc, what=what, user_query=user_query) from exc
+            finally:
+                conn.close()
 
     def _create_schema(self) -> None:
-        with self._connection(what="creating graph tables") as conn:
+        with self._connection(what="creating graph tables", write=True) as conn:
             existing = set(
                 conn.execute("CALL show_tables() RETURN name").get_as_arrow()[0].to_pylist()
             )
@@ -124,7 +191,7 @@ class GraphStore:
         """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``."""
         if rows.num_rows == 0:
             return
-        with self._connection(what=f"copying rows into {table.name}") as conn:
+        with self._connection(what=f"copying rows into {table.name}", write=True) as conn:
             conn.execute(f"COPY `{table.name}` FROM $rows", {"rows": rows})
 
     def read_query(
@@ -151,7 +218,9 @@ class GraphStore:
 
     def close(self) -> None:
         """Close the database; a writer checkpoints first so the file stands alone."""
-        if not self.read_only:
-            with self._connection(what="checkpointing the graph") as conn:
-                conn.execute("CHECKPOINT")
-        self._db.close()
+        try:
+            if not self.read_only:
+                with self._connection(what="checkpointing the graph", write=True) as conn:
+                    conn.execute("CHECKPOINT")
+        finally:
+            self._db.close()

@@ -219,7 +219,9 @@ class GraphService:
 
     def _graph(self, graph_id: str, *, create: bool = False) -> _Graph:
         if not GRAPH_ID.match(graph_id):
-            raise GraphNotFound(f"invalid graph id {graph_id!r}: must match {GRAPH_ID.pattern}")
+            raise GraphNotFound(
+                f"invalid graph id {graph_id[:80]!r}: must match {GRAPH_ID.pattern}"
+            )
         with self._open_lock:
             if self._closed:
                 raise EngineUnavailable("the graph node is shutting down")
@@ -240,6 +242,7 @@ class GraphService:
                 folder / GRAPH_FILE,
                 read_only=self.read_only,
                 buffer_pool_mb=self.settings.buffer_pool_mb,
+                gate_timeout_s=self.settings.query_timeout_s + 5,
             )
         except BaseException:
             staging.close()

@@ -165,13 +165,13 @@ class StagingDB:
         self, sql: str, parameters: Sequence[Any], *, timeout_s: float, max_rows: int
     ) -> QueryResult:
         """Run one read-only SELECT in a read-only transaction, with a time limit."""
-        statements = self._statements(sql)
         with self.cursor(what="staging query") as cur:
+            statement = _single_select(cur, sql)
             timer = threading.Timer(timeout_s, cur.interrupt)
             timer.start()
             try:
                 cur.execute("BEGIN TRANSACTION READ ONLY")
-                cur.execute(statements[0], list(parameters))
+                cur.execute(statement, list(parameters))
                 columns = [d[0] for d in cur.description or []]
                 rows = cur.fetchmany(max_rows + 1)
                 cur.abort()  # NOTE: DuckDB 2.0 refuses more work while rows are unread
@@ -184,19 +184,17 @@ class StagingDB:
             truncated=len(rows) > max_rows,
         )
 
-    def _statements(self, sql: str) -> list[Any]:
-        try:
-            statements = self._con.extract_statements(sql)
-        except duckdb.Error as exc:
-            raise translate(exc, what="staging query") from exc
-        if len(statements) != 1:
-            raise QueryRefused(f"staging query must be one statement, got {len(statements)}")
-        if statements[0].type != duckdb.StatementType.SELECT:
-            raise QueryRefused(f"staging query must be a SELECT, got {statements[0].type.name}")
-        return statements
-
     def close(self) -> None:
         """Checkpoint and close the file; the handle is unusable afterwards."""
         if not self.read_only:
             self._con.execute("CHECKPOINT")
         self._con.close()
+
+
+def _single_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    statements = cur.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryRefused(f"staging query must be one statement, got {len(statements)}")
+    if statements[0].type != duckdb.StatementType.SELECT:
+        raise QueryRefused(f"staging query must be a SELECT, got {statements[0].type.name}")
+    return statements[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,13 @@ from test_graph_node_cases import (
     write_table,
 )
 
-from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints
+from graph_node.errors import (
+    EngineUnavailable,
+    FileConflict,
+    GraphInconsistent,
+    MissingEndpoints,
+)
+from graph_node.graph_store import GraphStore
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 
@@ -212,3 +220,54 @@ def test_a_ledger_that_disagrees_with_the_graph_fails_instead_of_guessing(
 
     with pytest.raises(GraphInconsistent, match="FACT_HAS_ELEMENT: 3 relationships .* 2"):
         service.materialize("sec", "FACT_HAS_ELEMENT", [ids["FACT_HAS_ELEMENT"]])
+
+
+def test_a_copy_that_commits_but_reports_an_error_still_counts_as_done(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    for table in NODES_FIRST[:4]:
+        service.materialize("sec", table, [ids[table]])
+    copy = GraphStore.copy
+
+    def copy_then_fail(self: GraphStore, table: object, rows: object) -> None:
+        copy(self, table, rows)  # type: ignore[arg-type]
+        raise EngineUnavailable("Timeout waiting for active transactions (checkpoint)")
+
+    monkeypatch.setattr(GraphStore, "copy", copy_then_fail)
+    first = service.materialize("sec", "FACT_HAS_ELEMENT", [ids["FACT_HAS_ELEMENT"]])
+    monkeypatch.undo()
+    again = service.materialize("sec", "FACT_HAS_ELEMENT", [ids["FACT_HAS_ELEMENT"]])
+
+    assert _counts(first) == (3, 3, 0) and _counts(again) == (3, 0, 3)
+
+
+def test_reads_running_alongside_materialize_neither_fail_nor_stall_it(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    failures: list[Exception] = []
+    done = threading.Event()
+
+    def read_until_done() -> None:
+        while not done.is_set():
+            try:
+                service.query_cypher("sec", "MATCH (f:Fact) RETURN count(f)")
+                service.stats("sec")
+            except Exception as exc:  # collected, asserted below
+                failures.append(exc)
+
+    readers = [threading.Thread(target=read_until_done) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    started = time.monotonic()
+    try:
+        _materialize_all(service, ids)
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+
+    assert failures == []
+    assert time.monotonic() - started < 5  # a starved checkpoint waits ~5 s per COPY
+    assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 3

@@ -9,7 +9,7 @@ import pytest
 from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
 
 from graph_node.cypher_guard import check_read_only
-from graph_node.errors import QueryFailed, QueryRefused, ReadOnlyNode
+from graph_node.errors import QueryFailed, QueryRefused, QueryTimeout, ReadOnlyNode
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 
@@ -138,3 +138,18 @@ def test_a_replica_answers_queries_and_refuses_writes(service: GraphService) -> 
         service.stage_files("sec", ["0" * 32])
     with pytest.raises(ReadOnlyNode):
         service.register_files("sec", [])
+
+
+def test_queries_stop_at_the_time_limit(home: Path) -> None:
+    node = GraphService(NodeSettings(home=home, query_timeout_s=0.2), read_only=True)
+    slow_cypher = (
+        "UNWIND range(1, 20000) AS x UNWIND range(1, 20000) AS y "
+        "WITH x, y WHERE (x * y) % 7919 = 1 RETURN count(*)"
+    )
+    try:
+        with pytest.raises(QueryTimeout):
+            node.query_cypher("sec", slow_cypher)
+        with pytest.raises(QueryTimeout):
+            node.query_staging("sec", "SELECT count(*) FROM range(100000000000)")
+    finally:
+        node.close()
