@@ -51,12 +51,16 @@ def loopback_only() -> Iterator[list[str]]:
         check(address)
         return real_create(address, *args, **kwargs)
 
-    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign]
+    patched = {"connect": connect, "connect_ex": connect_ex}
+    originals = {"connect": real_connect, "connect_ex": real_connect_ex}
+    for name, function in patched.items():
+        setattr(socket.socket, name, function)
     socket.getaddrinfo, socket.create_connection = getaddrinfo, create_connection
     try:
         yield refused
     finally:
-        socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex  # type: ignore[method-assign]
+        for name, function in originals.items():
+            setattr(socket.socket, name, function)
         socket.getaddrinfo, socket.create_connection = real_getaddrinfo, real_create
     if refused:
         raise OutboundConnectionBlocked(f"outbound connection attempts: {sorted(set(refused))}")

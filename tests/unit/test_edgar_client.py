@@ -13,10 +13,13 @@ from ledgergraph.edgar import EdgarClient, EdgarSettings, load_edgar_settings
 from ledgergraph.edgar.errors import (
     EdgarAccessDenied,
     EdgarConfigurationError,
+    EdgarError,
     EdgarNotFound,
+    EdgarPermanentError,
     EdgarServerError,
     EdgarThrottled,
     EdgarTimeout,
+    EdgarTransientError,
     EdgarUnexpectedHtml,
 )
 from ledgergraph.edgar.ratelimit import RateLimiter
@@ -166,9 +169,11 @@ def test_the_throttling_page_is_recognised_whatever_the_status(fake: FakeEdgar) 
     fake.script(APPLE_SUBMISSIONS, throttle_page(200), throttle_page(403))
     client = local_client(fake, throttle_pause_s=0.05, max_retries=1)
 
-    with pytest.raises(EdgarThrottled):
+    with pytest.raises(EdgarThrottled) as caught:
         client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
     assert [r.status for r in fake.requests] == [200, 403]
+    assert type(caught.value).__name__ == "EdgarThrottled"  # the name the ASL Retry lists
 
 
 def test_the_undeclared_tool_page_is_access_denied(fake: FakeEdgar) -> None:
@@ -195,3 +200,22 @@ def test_the_guard_refuses_any_host_but_127_0_0_1() -> None:
         socket.getaddrinfo("127.0.0.2", 80)
     with pytest.raises(OutboundConnectionBlocked), loopback_only(), socket.socket() as sock:
         sock.connect(("127.0.0.2", 9))
+
+
+def all_subclasses(cls: type) -> set[type]:
+    return {sub for child in cls.__subclasses__() for sub in {child, *all_subclasses(child)}}
+
+
+def test_every_edgar_error_is_either_transient_or_permanent() -> None:
+    concrete = all_subclasses(EdgarError) - {EdgarTransientError, EdgarPermanentError}
+
+    assert {cls.__name__ for cls in concrete if issubclass(cls, TransientError)} == {
+        "EdgarThrottled",
+        "EdgarServerError",
+        "EdgarTimeout",
+        "EdgarConnectionError",
+    }
+    assert all(issubclass(cls, (TransientError, PermanentError)) for cls in concrete)
+    assert not any(
+        issubclass(cls, TransientError) and issubclass(cls, PermanentError) for cls in concrete
+    )

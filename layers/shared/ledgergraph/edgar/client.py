@@ -26,7 +26,7 @@ from ledgergraph.edgar.errors import (
     EdgarTransientError,
 )
 from ledgergraph.edgar.ratelimit import RateLimiter, backoff_delay, process_limiter
-from ledgergraph.edgar.responses import Expect, ThrottledResponse, check_response
+from ledgergraph.edgar.responses import Expect, check_response
 from ledgergraph.edgar.settings import EdgarSettings, check_user_agent
 from ledgergraph.logs import get_logger
 
@@ -124,7 +124,7 @@ class EdgarClient:
             attempt += 1
 
     def _pause_everyone(self, exc: EdgarThrottled, path: str, attempt: int) -> None:
-        retry_after = exc.retry_after_s if isinstance(exc, ThrottledResponse) else None
+        retry_after = exc.retry_after_s
         pause_s = self.settings.throttle_pause_s if retry_after is None else retry_after
         self.limiter.pause(pause_s)
         logger.warning(

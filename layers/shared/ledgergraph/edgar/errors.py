@@ -20,7 +20,14 @@ class EdgarTransientError(EdgarError, TransientError):
 
 
 class EdgarThrottled(EdgarTransientError):
-    """EDGAR refused the request for its rate (429, or the 'Request Rate Threshold' page)."""
+    """EDGAR refused the request for its rate (429, or the 'Request Rate Threshold' page).
+
+    ``retry_after_s`` is the server's Retry-After in seconds when it sent one.
+    """
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class EdgarServerError(EdgarTransientError):

@@ -40,14 +40,6 @@ class Expect(StrEnum):
     INLINE = "inline"
 
 
-class ThrottledResponse(EdgarThrottled):
-    """A throttling answer, with the server's Retry-After in seconds when it gave one."""
-
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
 def _head(body: bytes) -> bytes:
     return body[:_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
 
@@ -74,7 +66,7 @@ def check_response(response: httpx.Response, expect: Expect, *, path: str) -> by
     status = response.status_code
     if status == 429 or is_throttle_page(body):
         seconds = retry_after_seconds(response.headers.get("retry-after"))
-        raise ThrottledResponse(f"EDGAR throttled {path} (status {status})", seconds)
+        raise EdgarThrottled(f"EDGAR throttled {path} (status {status})", seconds)
     if status >= 500:
         raise EdgarServerError(f"EDGAR answered {status} for {path}")
     if status == 404 or (status == 403 and _is_s3_missing(body)):
