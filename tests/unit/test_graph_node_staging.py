@@ -20,6 +20,7 @@ from graph_node.errors import FileInvalid, InvalidRequest, TableNotFound, Unknow
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import TABLES, arrow_schema
+from ledgergraph.objectstore import S3ObjectStore
 
 
 @pytest.fixture
@@ -183,3 +184,39 @@ def test_staging_an_unregistered_file_id_names_it(service: GraphService, store: 
 
     with pytest.raises(UnknownFile, match="0" * 32):
         service.stage_files("sec", ["0" * 32])
+
+
+def test_an_s3_file_is_downloaded_then_staged_and_a_missing_one_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1"),
+                        ("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none")),
+                        ("AWS_CONFIG_FILE", str(tmp_path / "none"))):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    with moto.mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="processed-bucket")
+        bucket = S3ObjectStore("s3://processed-bucket/ledgergraph", client)
+        path = filing_files(tmp_path / "local", BOEING_10K, boeing_facts())["Fact"]
+        present = dict(
+            file_entry(path, "Fact", BOEING_10K),
+            uri=bucket.put_file(f"processed/sec/{BOEING_10K}/Fact.parquet", path),
+        )
+        missing = dict(
+            present,
+            source_unit="0000012927-24-000011",
+            uri=bucket.uri("processed/sec/0000012927-24-000011/Fact.parquet"),
+        )
+        node = GraphService(NodeSettings(home=tmp_path / "home"), object_store=bucket)
+        try:
+            good, bad = _register(node, present, missing)
+            staged = node.stage_files("sec", [good])["files"]
+            with pytest.raises(FileInvalid, match="no object at s3://processed-bucket/"):
+                node.stage_files("sec", [bad])
+        finally:
+            node.close()  # fmt: skip
+
+    assert staged[0]["rows_staged"] == 3
