@@ -11,8 +11,8 @@ or without Retry-After, the SEC's throttling page with 403, 404, an HTML page wi
 
 from __future__ import annotations
 
+import functools
 import gzip
-import hashlib
 import io
 import json
 import re
@@ -109,32 +109,22 @@ class Package:
         return f"/Archives/edgar/data/{self.cik}/{self.plain}"
 
 
-def _stand_in_accession(name: str) -> str:
-    """A made-up but well-formed accession for a package whose real one is unknown."""
-    number = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 1_000_000
-    return f"9999999999-23-{number:06d}"
-
-
 def bundled_packages(root: Path = SEC_PACKAGES) -> list[Package]:
-    """The packages of ``sample_data/sec`` as their filing.json describes them."""
+    """The packages of ``sample_data/sec`` as their filing.json describes them.
+
+    A package whose accession number is not known (``null``) is served under a made-up one,
+    9999999999-23-00000N, N its position.
+    """
     packages = []
-    for folder in sorted(p for p in root.iterdir() if (p / "filing.json").is_file()):
+    folders = sorted(p for p in root.iterdir() if (p / "filing.json").is_file())
+    for position, folder in enumerate(folders, start=1):
         meta = json.loads((folder / "filing.json").read_text())
-        files = {
-            p.name: p for p in sorted(folder.iterdir()) if p.is_file() and p.name != "filing.json"
-        }
-        packages.append(
-            Package(
-                name=folder.name,
-                cik=int(meta["cik"]),
-                accession=meta.get("accession_number") or _stand_in_accession(folder.name),
-                form=meta["form"],
-                period=meta.get("period"),
-                entry_point=meta["entry_point"],
-                company=meta.get("company"),
-                files=files,
-            )
-        )
+        files = {p.name: p for p in sorted(folder.iterdir()) if p.name != "filing.json"}
+        accession = meta.get("accession_number") or f"9999999999-23-{position:06d}"
+        packages.append(Package(
+            folder.name, int(meta["cik"]), accession, meta["form"], meta.get("period"),
+            meta["entry_point"], meta.get("company"), files,
+        ))  # fmt: skip
     return packages
 
 
@@ -190,7 +180,7 @@ class FakeEdgar:
         with self._lock:
             self._packages[package.folder] = package
             if with_zip:
-                self._zipped[package.folder] = _zip_of(package)
+                self._zipped[package.folder] = _zip_of(package.name, tuple(package.files.items()))
             self._cache.clear()
         return package
 
@@ -232,7 +222,8 @@ class FakeEdgar:
             return chosen, chosen.body, False
         if not real:
             return chosen, gzip.compress(chosen.body), True
-        return chosen, self._memo("gzip:" + path, lambda: _gzip(chosen)), True
+        # keyed by the body object: the 200 bench copies of a file share one body
+        return chosen, self._memo(f"gzip:{id(chosen.body)}", lambda: _gzip(chosen)), True
 
     def _memo(self, key: str, make: Callable[[], object]) -> Any:
         """Answers to unfaulted paths never change: compute each once (the bench's 7 MB)."""
@@ -277,16 +268,11 @@ class FakeEdgar:
         return not_found()
 
 
-_TYPES = {
-    ".json": "application/json",
-    ".xml": "application/xml",
-    ".xsd": "application/xml",
-    ".htm": "text/html",
-    ".idx": "text/plain",
-    ".html": "text/html",
-}
+_TYPES = {".json": "application/json", ".xml": "application/xml", ".xsd": "application/xml",
+          ".htm": "text/html", ".html": "text/html", ".idx": "text/plain"}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
 def _file(path: Path) -> Fault:
     return Fault(200, path.read_bytes(), _TYPES.get(path.suffix, "application/octet-stream"))
 
@@ -295,10 +281,12 @@ def _gzip(answer: Fault) -> bytes:
     return gzip.compress(answer.body, compresslevel=1)
 
 
-def _zip_of(package: Package) -> bytes:
+@functools.lru_cache(maxsize=64)
+def _zip_of(package_name: str, files: tuple[tuple[str, Path], ...]) -> bytes:
+    """The -xbrl.zip of a bundled package (built once per package)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, path in package.files.items():
+        for name, path in files:
             archive.write(path, name)
     return buffer.getvalue()
 
