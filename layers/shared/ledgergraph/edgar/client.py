@@ -170,7 +170,7 @@ class EdgarClient:
             return self._http.get(url, headers=self._headers)
         except httpx.TimeoutException as exc:
             raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # dropped connection, truncated or bad gzip body
             raise EdgarConnectionError(f"connection to EDGAR failed for {path}") from exc
 
     def _redirect_target(self, url: str, response: httpx.Response, path: str) -> str:

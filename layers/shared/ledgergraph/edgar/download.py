@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,7 +65,7 @@ class FilingFetcher:
         try:
             items = document["directory"]["item"]
             return [item["name"] for item in items if item.get("type") != "folder.gif"]
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise EdgarBadResponse(
                 f"filing {self.filing.accession}: index.json has no directory listing"
             ) from exc
@@ -80,7 +81,7 @@ class FilingFetcher:
         self.urls[name] = url
         return data
 
-    def _call(self, name: str, request: Any) -> Any:
+    def _call(self, name: str, request: Callable[[], Any]) -> Any:
         self.requests += 1
         try:
             return request()
