@@ -39,7 +39,6 @@ from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_col
 
 _MAX_NAMED = 10
 _CANDIDATES = "candidates"
-_PRESENT = "present_keys"
 
 
 def materialize_table(
@@ -56,15 +55,7 @@ def materialize_table(
     records = _check_files(db, table, file_ids)
     if isinstance(table, RelTable):
         reconcile_ledger(db, graph, table)
-
-    with db.cursor(what=f"reading staged {table.name} rows") as cur:
-        offered = _count_offered(cur, table, file_ids)
-        candidates = _candidates(cur, table, file_ids)
-        if isinstance(table, NodeTable):
-            new_rows, present = _new_nodes(graph, table, candidates)
-        else:
-            new_rows, present = _new_rels(cur, table, candidates)
-            _check_endpoints(graph, table, new_rows)
+    offered, candidates, new_rows, present = _plan(db, graph, table, file_ids)
 
     added = _copy_new_rows(db, graph, table, new_rows)
     _check_balance(
@@ -73,19 +64,34 @@ def materialize_table(
     )  # fmt: skip
     _record(db, table, records, new_rows)
 
-    logger.info(
-        "table materialized",
-        extra={"table": table.name, "files": len(records), "rows_offered": offered,
-               "rows_added": added, "rows_present": present,
-               "duration_ms": round((time.monotonic() - started) * 1000)},
-    )  # fmt: skip
-    return MaterializeResult(
+    result = MaterializeResult(
         table=table.name,
         rows_offered=offered,
         rows_added=added,
         rows_present=present,
         files=[FileState(file_id=r.file_id, status="materialized") for r in records],
     )
+    logger.info(
+        "table materialized",
+        extra={**result.model_dump(exclude={"files"}), "files": len(records),
+               "duration_ms": round((time.monotonic() - started) * 1000)},
+    )  # fmt: skip
+    return result
+
+
+def _plan(
+    db: StagingDB, graph: GraphStore, table: Table, file_ids: Sequence[str]
+) -> tuple[int, pa.Table, pa.Table, int]:
+    """Distinct keys offered, one candidate row per key, the new rows, keys present."""
+    with db.cursor(what=f"reading staged {table.name} rows") as cur:
+        offered = _count_offered(cur, table, file_ids)
+        candidates = _candidates(cur, table, file_ids)
+        if isinstance(table, NodeTable):
+            new_rows, present = _new_nodes(graph, table, candidates)
+        else:
+            new_rows, present = _new_rels(cur, table, candidates)
+            _check_endpoints(graph, table, new_rows)
+    return offered, candidates, new_rows, present
 
 
 def _check_files(db: StagingDB, table: Table, file_ids: Sequence[str]) -> list[FileRecord]:
@@ -287,7 +293,7 @@ def reconcile_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
     elif in_graph != committed:
         raise GraphInconsistent(
             f"{table.name}: {in_graph} relationships in the graph but the ledger records "
-            f"{committed} (+{pending} pending); rebuild the graph from staging"
+            f"{committed} (+{pending} pending): something else wrote to it; not guessing"
         )
     if pending:
         logger.warning(
