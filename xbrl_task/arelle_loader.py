@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from importlib.metadata import version
 from pathlib import Path
 
 from arelle import XmlValidateConst
@@ -41,8 +40,8 @@ from xbrl_task.model import (
     UnitInfo,
 )
 from xbrl_task.taxonomy_cache import TaxonomyCache
+from xbrl_task.version import ARELLE_VERSION
 
-ARELLE_VERSION = version("arelle-release")
 _XS_IMPORT = "{http://www.w3.org/2001/XMLSchema}import"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -17,12 +18,14 @@ from ledgergraph.errors import FilingError
 from ledgergraph.filing_package import is_inline_document
 from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
-from xbrl_task.arelle_loader import ARELLE_VERSION, ArelleLoader
 from xbrl_task.census import count_document_facts
 from xbrl_task.errors import FilingNotLoadable, FilingRejected, XbrlTaskError, store_errors
 from xbrl_task.extract import Extraction, ReportMeta, extract_filing
 from xbrl_task.outputs import clear_unit, utc_now, write_error, write_manifest, write_tables
-from xbrl_task.version import __version__
+from xbrl_task.version import PROCESSOR
+
+if TYPE_CHECKING:  # Arelle is imported by the loader only, so a bad setup fails fast
+    from xbrl_task.arelle_loader import ArelleLoader
 
 MANIFEST_KIND = "sec-filing"
 
@@ -65,7 +68,7 @@ class FilingProcessor:
         self.store = store
         self.graph_id = graph_id
         self.logger = logger
-        self.processor = f"arelle-release {ARELLE_VERSION}; ledgergraph xbrl_task {__version__}"
+        self.processor = PROCESSOR
 
     def process(self, job: FilingJob) -> FilingOutcome:
         """Process ``job``; stale outputs of its source unit are removed first."""

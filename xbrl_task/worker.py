@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -18,11 +19,13 @@ from ledgergraph.batches import Batch, FilingRef
 from ledgergraph.errors import FilingError, ObjectNotFound
 from ledgergraph.manifest import error_key
 from ledgergraph.objectstore import ObjectStore
-from xbrl_task.arelle_loader import ArelleLoader
 from xbrl_task.errors import XbrlTaskConfigError, XbrlTaskTransientError, store_errors
 from xbrl_task.outputs import clear_unit, write_error
 from xbrl_task.packages import staged_package
 from xbrl_task.processing import FilingJob, FilingOutcome, FilingProcessor
+
+if TYPE_CHECKING:
+    from xbrl_task.arelle_loader import ArelleLoader
 
 _ACCESSION = re.compile(r"^\d{10}-\d{2}-\d{6}$")
 
