@@ -73,6 +73,8 @@ class _NodeServer(uvicorn.Server):
             write_port_file(self.port_file, sockets[0].getsockname()[1])
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.port_file:
+            self.port_file.unlink(missing_ok=True)  # nobody should find a stopping node
         await super().shutdown(sockets=sockets)
         self.service.close()
 

@@ -165,6 +165,7 @@ def test_a_node_process_serves_http_and_stops_cleanly_on_sigterm(tmp_path: Path)
         _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 0, stderr
+    assert not port_file.exists()
     assert stats["nodes"]["Fact"] == 3 and stats["relationships"]["FACT_HAS_ELEMENT"] == 3
     reopened = GraphService(NodeSettings(home=home), read_only=True)
     assert reopened.stats("sec")["nodes"]["Element"] == 2
