@@ -1,0 +1,151 @@
+"""Incremental runs: CDC deletes become tombstones, sparse records never blank stored fields."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from test_quickbooks_cases import (  # noqa: F401 - fixtures
+    GRAPH,
+    REALM,
+    Harness,
+    _loopback_only,
+    fake_fixture,
+    harness_fixture,
+    make_harness,
+)
+
+from ledgergraph.ids import stable_id
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from tests.fakes.quickbooks_server import FakeQuickBooks, load_sandbox
+
+UPDATED_AT = {"LastUpdatedTime": "2026-05-06T10:00:00-07:00"}
+
+
+def deleted(qbo_id: str) -> dict[str, object]:
+    """A deleted entity as CDC reports it."""
+    return {"domain": "QBO", "status": "Deleted", "Id": qbo_id, "MetaData": UPDATED_AT}
+
+
+def new_journal_entry() -> dict[str, object]:
+    entry = copy.deepcopy(next(j for j in load_sandbox()["JournalEntry"] if j["Id"] == "192"))
+    entry.update({"Id": "900", "DocNumber": "JE-900", "SyncToken": "0", "MetaData": UPDATED_AT})
+    for line in entry["Line"]:
+        line["Amount"] = 50
+    return entry
+
+
+def sparse_customer(sync_token: str, **fields: object) -> dict[str, object]:
+    return {"Id": "2", "SyncToken": sync_token, "sparse": True, "domain": "QBO",
+            "MetaData": UPDATED_AT, **fields}  # fmt: skip
+
+
+def cdc_run(harness: Harness, fake: FakeQuickBooks, changes: dict[str, list]) -> str:
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    fake.cdc_changes = changes
+    harness.sync(run_id="run-2")
+    harness.transform("run-2")
+    return "run-2"
+
+
+def test_a_deleted_invoice_becomes_a_tombstone_that_keeps_its_fields(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    run = cdc_run(harness, fake, {"Invoice": [deleted("49")]})
+
+    (invoice,) = harness.rows(run, "LedgerTransaction")
+    assert invoice["id"] == stable_id("quickbooks", REALM, "Invoice", "49")
+    assert invoice["is_deleted"] is True
+    assert invoice["doc_number"] == "1015" and invoice["total_amount"] == Decimal("954.75")
+    assert invoice["line_count"] == 0
+    assert harness.rows(run, "LineItem") == []
+
+
+def test_a_sparse_update_changes_only_the_fields_it_carries(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    patch = sparse_customer("1", DisplayName="Bill's Windsurf & Surf Shop", CompanyName=None)
+    run = cdc_run(harness, fake, {"Customer": [patch]})
+
+    (customer,) = harness.rows(run, "Customer")
+    assert customer["display_name"] == "Bill's Windsurf & Surf Shop"
+    assert customer["company_name"] == "Bill's Windsurf Shop"  # null in a sparse record: kept
+    assert customer["balance"] == Decimal(-15) and customer["is_active"] is True
+    assert customer["sync_token"] == "1"
+
+
+def test_an_incremental_run_writes_only_what_changed(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    changes = {"JournalEntry": [new_journal_entry()], "Vendor": [deleted("56")]}
+    run = cdc_run(harness, fake, changes)
+
+    tables = ("LedgerTransaction", "LineItem", "Vendor", "LedgerAccount", "Customer", "Entity")
+    rows = {t: len(harness.rows(run, t)) for t in tables}
+    assert rows == {"LedgerTransaction": 1, "LineItem": 2, "Vendor": 1, "LedgerAccount": 0,
+                    "Customer": 0, "Entity": 1}  # fmt: skip
+    lines = harness.rows(run, "LineItem")
+    assert {(r["posting_type"], r["amount"]) for r in lines} == {
+        ("debit", Decimal(50)), ("credit", Decimal(50)),
+    }  # fmt: skip
+    (vendor,) = harness.rows(run, "Vendor")
+    assert vendor["is_deleted"] is True and vendor["display_name"] == "Bob's Burger Joint"
+
+
+def test_the_newest_version_in_a_run_wins_and_the_older_is_counted_superseded(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    older = sparse_customer("1", DisplayName="first rename")
+    newer = sparse_customer("2", DisplayName="second rename")
+    run = cdc_run(harness, fake, {"Customer": [newer, older]})
+
+    (customer,) = harness.rows(run, "Customer")
+    details = json.loads(harness.store.get_bytes(f"processed/{GRAPH}/{run}/reconciliation.json"))
+    assert customer["display_name"] == "second rename"
+    assert details["reconciliation"]["records"]["Customer"]["superseded"] == 1
+
+
+def test_validation_covers_the_whole_ledger_after_an_incremental_run(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    run = cdc_run(harness, fake, {"Invoice": [deleted("42")]})
+
+    details = json.loads(harness.store.get_bytes(f"processed/{GRAPH}/{run}/reconciliation.json"))
+    validation = details["validation"]
+    assert validation["trial_balance_total"] == "0"  # the unbalanced invoice 1013 is gone
+    assert "balanced" not in {f["check"] for f in validation["failures"]}
+
+
+def test_a_cdc_run_needs_the_previous_run_transformed_first(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    harness.sync(run_id="run-1")
+    harness.sync(run_id="run-2")
+
+    with pytest.raises(QuickBooksDataError, match="transform that run first"):
+        harness.transform("run-2")
+    harness.transform("run-1")
+    assert harness.transform("run-2").rows["LedgerTransaction"] == 0
+
+
+def test_a_full_resync_turns_records_gone_from_quickbooks_into_tombstones(
+    fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    for harness in make_harness(fake, tmp_path):
+        harness.sync(run_id="run-1")
+        harness.transform("run-1")
+        fake.records["Vendor"] = [v for v in fake.records["Vendor"] if v["Id"] != "56"]
+        fake.records["Bill"] = fake.records["Bill"][1:]
+        gone_bill = load_sandbox()["Bill"][0]["Id"]
+
+        harness.sync(run_id="run-2", force_full=True)
+        summary = harness.transform("run-2")
+
+        vendor = harness.rows("run-2", "Vendor", "qbo_id = '56'")[0]
+        bill = harness.rows("run-2", "LedgerTransaction", f"qbo_id = '{gone_bill}'")[0]
+        assert vendor["is_deleted"] is True and bill["is_deleted"] is True
+        assert summary.rows["Vendor"] == 35 and summary.rows["LedgerTransaction"] == 148
