@@ -37,13 +37,13 @@ def find_package_folders(source: Path) -> list[Path]:
 def stage_package(store: ObjectStore, info: PackageInfo) -> FilingRef:
     """Copy one package into the raw store; returns its reference for the state machine."""
     prefix = raw_package_prefix(info.cik, info.source_unit)
-    for path in info.files:
-        store.put_file(prefix + path.name, path)
+    for name in info.files:
+        store.put_file(prefix + name, info.folder / name)
     return FilingRef(
         source_unit=info.source_unit,
         cik=info.cik,
         package_prefix=prefix,
-        entry_point=info.entry_point.name,
+        entry_point=info.entry_point,
         form=info.form,
     )
 
