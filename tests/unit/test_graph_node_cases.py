@@ -94,8 +94,12 @@ def boeing_facts() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+AMAZON_FY2022_CONTEXT = "i66a08f9a87424ace8d8c03c38fb30db9_D20220101-20221231"
+PERIOD_OF_CONTEXT = {"c-1": FY2023, "c-10": FY2022, AMAZON_FY2022_CONTEXT: FY2022}
+
+
 def amazon_facts() -> list[dict[str, Any]]:
-    context = "i66a08f9a87424ace8d8c03c38fb30db9_D20220101-20221231"
+    context = AMAZON_FY2022_CONTEXT
     return [
         fact(AMAZON_10K, AMAZON_CIK, NET_INCOME, FY2022, "-2722000000", context=context),
         fact(AMAZON_10K, AMAZON_CIK, AMAZON_REVENUE, FY2022, "513983000000", context=context),
@@ -129,7 +133,7 @@ def filing_files(store: Path, source_unit: str, facts: list[dict[str, Any]]) -> 
     """The node and relationship files of one filing under ``processed/sec/{unit}/``."""
     folder = store / "processed" / "sec" / source_unit
     concepts = sorted({f["concept"] for f in facts})
-    periods = sorted({p for p in (FY2022, FY2023) if any(_period_of(f) == p for f in facts)})
+    periods = sorted({PERIOD_OF_CONTEXT[f["context_id"]] for f in facts})
     return {
         "Fact": write_table(folder, "Fact", facts),
         "Element": write_table(folder, "Element", [element(c) for c in concepts]),
@@ -139,10 +143,8 @@ def filing_files(store: Path, source_unit: str, facts: list[dict[str, Any]]) -> 
             folder, "FACT_HAS_ELEMENT", [{"from": f["id"], "to": f["concept"]} for f in facts]
         ),
         "FACT_HAS_PERIOD": write_table(
-            folder, "FACT_HAS_PERIOD", [{"from": f["id"], "to": _period_of(f)} for f in facts]
+            folder,
+            "FACT_HAS_PERIOD",
+            [{"from": f["id"], "to": PERIOD_OF_CONTEXT[f["context_id"]]} for f in facts],
         ),
     }
-
-
-def _period_of(row: dict[str, Any]) -> str:
-    return FY2023 if row["context_id"] in ("c-1",) else FY2022
