@@ -19,7 +19,8 @@ import threading
 import traceback
 import types
 import uuid
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from logging import StreamHandler
 from pathlib import Path
@@ -112,6 +113,15 @@ def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _warnings_to(stream: IO[str]) -> Iterator[None]:
+    """Python warnings of a handler go to its log, as they would go to CloudWatch."""
+    with warnings.catch_warnings(record=True) as caught:
+        yield
+    for w in caught:
+        stream.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
+
+
 class LambdaDispatcher:
     """Function name -> handler, loaded on first use; one handler call at a time.
 
@@ -137,7 +147,7 @@ class LambdaDispatcher:
         name = function_name_of(name_or_arn)
         event = json.loads(payload) if payload else {}
         context = LocalLambdaContext(function_name=name, invoked_function_arn=function_arn(name))
-        with self._lock, contextlib.redirect_stdout(self.log_stream):
+        with self._lock, contextlib.redirect_stdout(self.log_stream), _warnings_to(self.log_stream):
             self.calls[name] = self.calls.get(name, 0) + 1
             try:
                 result = self._handler(name)(event, context)

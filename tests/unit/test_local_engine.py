@@ -322,7 +322,9 @@ def test_graph_node_process_serves_until_the_block_ends(tmp_path: Path) -> None:
         httpx.get(f"{url}/status", trust_env=False, timeout=2)
 
 
-def test_run_sec_pipeline_returns_the_summary_and_its_timings(tmp_path: Path) -> None:
+def test_run_sec_pipeline_returns_the_summary_and_keeps_stdout_clean(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     summary = run_sec_pipeline(
         [filing(1), filing(2)],
         home=tmp_path,
@@ -334,3 +336,4 @@ def test_run_sec_pipeline_returns_the_summary_and_its_timings(tmp_path: Path) ->
     assert [f["status"] for f in summary["filings"]] == ["loaded", "failed"]
     assert summary["execution"]["arn"].endswith(":r2")
     assert summary["execution"]["states"]["MaterializeGraph"]["count"] == 1
+    assert capfd.readouterr().out == ""  # a command's stdout is its result (--json)
