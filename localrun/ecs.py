@@ -129,10 +129,13 @@ def _run_task_locally(backend: EC2ContainerServiceBackend, *args: Any, **kwargs:
 
 
 def install_ecs_runners(runners: dict[str, LocalTaskRunner]) -> None:
-    """Run tasks of each task definition family with its runner (replacing earlier ones)."""
+    """Run tasks of each task definition family with its runner (replacing earlier ones).
+
+    An empty mapping gives moto its own ``run_task`` back.
+    """
     _runners.clear()
     _runners.update(runners)
-    EC2ContainerServiceBackend.run_task = _run_task_locally
+    EC2ContainerServiceBackend.run_task = _run_task_locally if runners else _original_run_task
 
 
 @dataclass(frozen=True)

@@ -184,4 +184,4 @@ def install_lambda_dispatch(dispatcher: LambdaDispatcher | None) -> None:
     """Route moto's Docker-less Lambda ``invoke`` to ``dispatcher`` (None: moto's own)."""
     global _dispatcher
     _dispatcher = dispatcher
-    LambdaSimpleBackend.invoke = _dispatching_invoke
+    LambdaSimpleBackend.invoke = _original_invoke if dispatcher is None else _dispatching_invoke

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from localrun.lambdas import function_arn
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
 STATEMACHINES_DIR = PROJECT_ROOT / "statemachines"
@@ -117,8 +119,6 @@ def resolve_locally(
     its local value; a function's ``!GetAtt F.Arn`` becomes its local ARN. Anything else
     (an unknown resource, ``!Sub``, ``!Join``) is an error naming the key.
     """
-    from localrun.lambdas import function_arn
-
     functions = resources_of_type(template, FUNCTION_TYPE)
     values = {}
     for key, value in substitutions.items():

@@ -337,3 +337,17 @@ def test_run_sec_pipeline_returns_the_summary_and_keeps_stdout_clean(
     assert summary["execution"]["arn"].endswith(":r2")
     assert summary["execution"]["states"]["MaterializeGraph"]["count"] == 1
     assert capfd.readouterr().out == ""  # a command's stdout is its result (--json)
+
+
+def test_the_engine_gives_moto_its_own_lambda_and_ecs_back() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    from localrun import ecs, lambdas
+
+    with LocalStepFunctions() as local:
+        local.use(lambdas=LambdaDispatcher({}), ecs_runners={"t": LocalTaskRunner()})
+        assert EC2ContainerServiceBackend.run_task is not ecs._original_run_task
+
+    assert EC2ContainerServiceBackend.run_task is ecs._original_run_task
+    assert LambdaSimpleBackend.invoke is lambdas._original_invoke
