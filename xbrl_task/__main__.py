@@ -56,7 +56,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="object store folder for the outputs")
     parser.add_argument("--graph", default=None, help="graph id (default: settings, sec)")
     parser.add_argument(
-        "--taxonomy-cache", type=Path, action="append", help="extra cache folder or package zip"
+        "--taxonomy-cache",
+        type=Path,
+        action="append",
+        help="extra cache folder or package zip",
     )
     args = parser.parse_args(argv)
     if args.package and args.out is None:

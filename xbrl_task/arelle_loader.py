@@ -17,18 +17,18 @@ from arelle import XmlValidateConst
 from arelle.api.Session import Session
 from arelle.ModelDocumentType import ModelDocumentType
 from arelle.ModelDtsObject import ModelConcept
-from arelle.ModelInstanceObject import ModelContext, ModelFact, ModelUnit
+from arelle.ModelInstanceObject import (
+    ModelContext,
+    ModelDimensionValue,
+    ModelFact,
+    ModelUnit,
+)
 from arelle.ModelValue import QName as ArelleQName
 from arelle.ModelValue import dateunionDate
 from arelle.ModelXbrl import ModelXbrl
 from arelle.RuntimeOptions import RuntimeOptions
 
-from xbrl_task.errors import (
-    ProcessorMessage,
-    XbrlTaskConfigError,
-    check_load_messages,
-    translate_exception,
-)
+from xbrl_task.errors import ProcessorMessage, check_load_messages, translate_exception
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -40,7 +40,6 @@ from xbrl_task.model import (
     UnitInfo,
 )
 from xbrl_task.taxonomy_cache import TaxonomyCache
-from xbrl_task.version import ARELLE_VERSION
 
 _XS_IMPORT = "{http://www.w3.org/2001/XMLSchema}import"
 
@@ -63,14 +62,14 @@ class ArelleLoader:
         """
         try:
             self._session.run(self._options(entry_point))
-        except Exception as exc:  # Arelle raises anything from deep inside; it is this filing's
+        except Exception as exc:
+            # Arelle raises anything from deep inside; whatever it is, it is this filing's
             self._close_models()
             raise translate_exception(exc, unit=unit, entry_point=entry_point.name) from exc
         messages = self._drain_messages()
         models = self._session.get_models()
         model = models[-1] if models else None
         try:
-            _check_packages(messages)
             loaded = model is not None and model.modelDocument is not None
             check_load_messages(messages, unit=unit, entry_point=entry_point.name, loaded=loaded)
             return _copy_filing(model, entry_point, messages, concepts)
@@ -112,12 +111,6 @@ class ArelleLoader:
             model.modelManager.close(model)
 
 
-def _check_packages(messages: list[ProcessorMessage]) -> None:
-    for message in messages:
-        if message.code == "arelle:packageLoadingError":
-            raise XbrlTaskConfigError(f"taxonomy package not usable: {message.text}")
-
-
 def _copy_filing(
     model: ModelXbrl,
     entry_point: Path,
@@ -138,7 +131,6 @@ def _copy_filing(
         known_namespaces=frozenset(ns for ns, docs in model.namespaceDocs.items() if docs),
         schema_locations=_schema_locations(model),
         messages=messages,
-        processor=f"arelle-release {ARELLE_VERSION}",
     )
 
 
@@ -240,7 +232,7 @@ class _Copier:
             )
         return self._units[unit.id]
 
-    def _dimension(self, value: object) -> DimensionInfo:
+    def _dimension(self, value: ModelDimensionValue) -> DimensionInfo:
         axis = value.dimensionQname
         self.concept(axis, value.dimension)
         if value.isExplicit:
@@ -261,7 +253,8 @@ def _value_of(fact: ModelFact) -> tuple[str | None, str | None]:
         return f"{numerator.strip()}/{denominator.strip()}", None
     try:
         value = fact.value
-    except Exception as exc:  # an inline transform or number Arelle rejected: keep no value
+    except Exception as exc:
+        # an inline transform or number Arelle rejected: keep no value rather than guess
         return None, f"{_format_of(fact)}: {exc}"
     if getattr(fact, "xValid", None) == XmlValidateConst.INVALID and _format_of(fact):
         # NOTE: arelle-release lacks the SEC transforms (ixt-sec, in the EDGAR plugin); the

@@ -18,7 +18,10 @@ from xbrl_task.errors import FilingNotLoadable
 from xbrl_task.model import QName
 
 _XBRLI_ROOT = "{http://www.xbrl.org/2003/instance}xbrl"
-_IX_NAMESPACES = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
+_IX_NAMESPACES = (
+    "http://www.xbrl.org/2013/inlineXBRL",
+    "http://www.xbrl.org/2008/inlineXBRL",
+)
 _IX_FACT_NAMES = ("nonFraction", "nonNumeric", "fraction")
 _IX_FACT_TAGS = tuple(f"{{{ns}}}{name}" for ns in _IX_NAMESPACES for name in _IX_FACT_NAMES)
 

@@ -11,7 +11,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ledgergraph.errors import FilingError, LedgerGraphError, PermanentError, TransientError
+from ledgergraph.errors import (
+    FilingError,
+    LedgerGraphError,
+    PermanentError,
+    TransientError,
+)
 
 
 class XbrlTaskError(LedgerGraphError):
@@ -71,9 +76,12 @@ def check_load_messages(
 
     Raises:
         FilingNotLoadable: entry point missing or unreadable, or any package file malformed.
+        XbrlTaskConfigError: a configured taxonomy package zip cannot be used.
     """
     messages = list(messages)
     for message in messages:
+        if message.code == "arelle:packageLoadingError":  # the same for every filing
+            raise XbrlTaskConfigError(f"taxonomy package not usable: {message.text}")
         if message.code.startswith(_SYNTAX_CODES):
             raise FilingNotLoadable(
                 f"filing {unit}: {_file_of(message, entry_point)} is not well-formed XML: "

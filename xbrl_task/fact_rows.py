@@ -20,7 +20,14 @@ from xbrl_task.identity import (
     standard_family,
     unit_id,
 )
-from xbrl_task.model import ConceptInfo, ContextInfo, DimensionInfo, FactInfo, QName, UnitInfo
+from xbrl_task.model import (
+    ConceptInfo,
+    ContextInfo,
+    DimensionInfo,
+    FactInfo,
+    QName,
+    UnitInfo,
+)
 from xbrl_task.rows import GraphRows, Row
 from xbrl_task.values import ValueNotExact, exact_decimal, value_key
 

@@ -116,4 +116,3 @@ class LoadedFiling:
     known_namespaces: frozenset[str]
     schema_locations: dict[str, str]
     messages: list[ProcessorMessage] = field(default_factory=list)
-    processor: str = ""

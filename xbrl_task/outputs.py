@@ -57,7 +57,11 @@ def write_tables(
             uri = store.put_file(key, path)
             files.append(
                 TableFile(
-                    table=name, key=key, uri=uri, rows=table.num_rows, checksum=sha256_of(path)
+                    table=name,
+                    key=key,
+                    uri=uri,
+                    rows=table.num_rows,
+                    checksum=sha256_of(path),
                 )
             )
     return files

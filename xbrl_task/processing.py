@@ -19,9 +19,20 @@ from ledgergraph.filing_package import is_inline_document
 from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
 from xbrl_task.census import count_document_facts
-from xbrl_task.errors import FilingNotLoadable, FilingRejected, XbrlTaskError, store_errors
+from xbrl_task.errors import (
+    FilingNotLoadable,
+    FilingRejected,
+    XbrlTaskError,
+    store_errors,
+)
 from xbrl_task.extract import Extraction, ReportMeta, extract_filing
-from xbrl_task.outputs import clear_unit, utc_now, write_error, write_manifest, write_tables
+from xbrl_task.outputs import (
+    clear_unit,
+    utc_now,
+    write_error,
+    write_manifest,
+    write_tables,
+)
 from xbrl_task.version import PROCESSOR
 
 if TYPE_CHECKING:  # Arelle is imported by the loader only, so a bad setup fails fast

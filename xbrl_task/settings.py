@@ -40,7 +40,8 @@ class XbrlTaskSettings(BaseSettings):
         description="Object store key of the Batch JSON to process; required in task mode.",
     )
     graph_id: str = Field(
-        default="sec", description="Graph the outputs belong to when the batch does not say."
+        default="sec",
+        description="Graph the outputs belong to when the batch does not say.",
     )
     correlation_id: str | None = Field(
         default=None,

@@ -29,9 +29,24 @@ def copy_package(name: str, target: Path, *, sidecar: bool = False) -> Path:
 BUNDLED = {
     # name: (entry point, CIK, accession, form), as the shared data README states them
     "ba-10k-2023-12-31": ("ba-20231231_htm.xml", 12927, "0000012927-24-000010", "10-K"),
-    "aapl-10k-2023-09-30": ("aapl-20230930_htm.xml", 320193, "0000320193-23-000106", "10-K"),
-    "tsla-10q-2024-06-30": ("tsla-20240630_htm.xml", 1318605, "0001628280-24-032662", "10-Q"),
-    "amzn-10k-2022-12-31": ("amzn-20221231_htm.xml", 1018724, "0001018724-23-000004", "10-K"),
+    "aapl-10k-2023-09-30": (
+        "aapl-20230930_htm.xml",
+        320193,
+        "0000320193-23-000106",
+        "10-K",
+    ),
+    "tsla-10q-2024-06-30": (
+        "tsla-20240630_htm.xml",
+        1318605,
+        "0001628280-24-032662",
+        "10-Q",
+    ),
+    "amzn-10k-2022-12-31": (
+        "amzn-20221231_htm.xml",
+        1018724,
+        "0001018724-23-000004",
+        "10-K",
+    ),
 }
 
 
@@ -53,10 +68,16 @@ def test_a_package_without_accession_is_named_by_its_entry_point_hash() -> None:
     assert info.is_inline and info.cik == 1837607
 
 
-def test_without_sidecar_the_extracted_instance_and_its_cik_are_found(tmp_path: Path) -> None:
+def test_without_sidecar_the_extracted_instance_and_its_cik_are_found(
+    tmp_path: Path,
+) -> None:
     folder = copy_package("ba-10k-2023-12-31", tmp_path / "ba")
     info = describe_package(folder)
-    assert (info.entry_point, info.is_inline, info.cik) == ("ba-20231231_htm.xml", False, 12927)
+    assert (info.entry_point, info.is_inline, info.cik) == (
+        "ba-20231231_htm.xml",
+        False,
+        12927,
+    )
     assert info.accession_number is None and info.source_unit.startswith("sha256-")
     assert info.form is None
 
@@ -64,7 +85,11 @@ def test_without_sidecar_the_extracted_instance_and_its_cik_are_found(tmp_path: 
 def test_without_sidecar_an_inline_document_is_found(tmp_path: Path) -> None:
     folder = copy_package("aeon-10q-2023-09-30", tmp_path / "aeon")
     info = describe_package(folder)
-    assert (info.entry_point, info.is_inline, info.cik) == ("aeon-20230930x10q.htm", True, 1837607)
+    assert (info.entry_point, info.is_inline, info.cik) == (
+        "aeon-20230930x10q.htm",
+        True,
+        1837607,
+    )
     assert info.source_unit == describe_package(SAMPLE_SEC / "aeon-10q-2023-09-30").source_unit
 
 

@@ -63,7 +63,11 @@ def test_boeing_revenues_2023_are_exact(run: BatchRun) -> None:
     fact = facts[0]
     assert fact["value_decimal"] == Decimal("77794000000")
     assert fact["value_text"] == "77794000000"
-    assert (fact["unit"], fact["decimals"], fact["is_nil"]) == ("iso4217:USD", "-6", False)
+    assert (fact["unit"], fact["decimals"], fact["is_nil"]) == (
+        "iso4217:USD",
+        "-6",
+        False,
+    )
 
 
 def test_apple_revenue_fiscal_2023_is_exact(run: BatchRun) -> None:
@@ -158,7 +162,11 @@ def _numwords_id(name: str) -> str:
 def test_report_rows_come_from_dei(run: BatchRun) -> None:
     report = run.table("tsla-10q-2024-06-30", "Report").to_pylist()[0]
     assert report["id"] == report["accession_number"] == "0001628280-24-032662"
-    assert (report["form"], report["fiscal_year"], report["fiscal_period"]) == ("10-Q", 2024, "Q2")
+    assert (report["form"], report["fiscal_year"], report["fiscal_period"]) == (
+        "10-Q",
+        2024,
+        "Q2",
+    )
     assert str(report["period_of_report"]) == "2024-06-30"
     aeon = run.table("aeon-10q-2023-09-30", "Report").to_pylist()[0]
     assert aeon["accession_number"] is None and aeon["id"].startswith("sha256-")

@@ -72,12 +72,17 @@ def test_no_batch_key_is_a_configuration_error(tmp_path: Path) -> None:
     assert "LEDGERGRAPH_BATCH_KEY" in completed.stdout
 
 
-def test_a_missing_package_replaces_a_stale_manifest_with_an_error(tmp_path: Path) -> None:
+def test_a_missing_package_replaces_a_stale_manifest_with_an_error(
+    tmp_path: Path,
+) -> None:
     store = LocalObjectStore(tmp_path)
     unit = "0000000001-24-000001"
     store.put_bytes(manifest_key(GRAPH, unit), b"{}")
     ref = FilingRef(
-        source_unit=unit, cik=1, package_prefix=f"raw/sec/1/{unit}/", entry_point="x_htm.xml"
+        source_unit=unit,
+        cik=1,
+        package_prefix=f"raw/sec/1/{unit}/",
+        entry_point="x_htm.xml",
     )
     logger = get_logger("xbrl_task_test")
     logger.setLevel("CRITICAL")
@@ -125,7 +130,9 @@ def test_a_remote_key_leaving_the_package_folder_is_refused() -> None:
         pass
 
 
-def test_extra_taxonomy_caches_are_searched_before_the_bundled_one(tmp_path: Path) -> None:
+def test_extra_taxonomy_caches_are_searched_before_the_bundled_one(
+    tmp_path: Path,
+) -> None:
     bundled, extra = tmp_path / "bundled", tmp_path / "extra"
     for root, text in ((bundled, "bundled"), (extra, "extra")):
         (root / "https" / "host").mkdir(parents=True)
@@ -154,7 +161,9 @@ def test_a_missing_taxonomy_cache_is_a_configuration_error(tmp_path: Path) -> No
         prepare_cache([tmp_path / "nowhere"], tmp_path)
 
 
-def test_the_taxonomy_cache_setting_is_a_path_list(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_taxonomy_cache_setting_is_a_path_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("LEDGERGRAPH_TAXONOMY_CACHE", f"/opt/a{os.pathsep}/opt/b.zip")
     monkeypatch.setenv("LEDGERGRAPH_HOME", "/srv/lg")
     monkeypatch.delenv("LEDGERGRAPH_STORE_URI", raising=False)
@@ -169,7 +178,15 @@ def test_the_cli_reports_an_unusable_folder_and_exits_zero(tmp_path: Path) -> No
     empty = tmp_path / "empty"
     empty.mkdir()
     completed = subprocess.run(
-        [sys.executable, "-m", "xbrl_task", "--package", str(empty), "--out", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "xbrl_task",
+            "--package",
+            str(empty),
+            "--out",
+            str(tmp_path),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

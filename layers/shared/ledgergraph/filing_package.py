@@ -24,7 +24,10 @@ SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 _XBRLI = "http://www.xbrl.org/2003/instance"
 _INSTANCE_ROOT = f"{{{_XBRLI}}}xbrl"
 _IDENTIFIER = f"{{{_XBRLI}}}identifier"
-_IX_NAMESPACES = (b"http://www.xbrl.org/2013/inlineXBRL", b"http://www.xbrl.org/2008/inlineXBRL")
+_IX_NAMESPACES = (
+    b"http://www.xbrl.org/2013/inlineXBRL",
+    b"http://www.xbrl.org/2008/inlineXBRL",
+)
 # The ix namespace is declared on the <html> root, well inside the first bytes of the file.
 _SNIFF_BYTES = 64 * 1024
 
@@ -115,7 +118,10 @@ def find_entry_point(folder: Path, files: tuple[str, ...], sidecar: FilingSideca
     for kind, candidates in (
         ("extracted instance (*_htm.xml)", [f for f in files if f.endswith("_htm.xml")]),
         ("inline document", [f for f in files if _is_html(f) and _is_inline(folder / f)]),
-        ("instance", [f for f in files if f.endswith(".xml") and _is_instance(folder / f)]),
+        (
+            "instance",
+            [f for f in files if f.endswith(".xml") and _is_instance(folder / f)],
+        ),
     ):
         if len(candidates) == 1:
             return candidates[0]
