@@ -52,7 +52,7 @@ def write_tables(
             if not table.schema.equals(arrow_schema(get_table(name))):
                 raise ValueError(f"table {name} of {source_unit}: schema differs from the graph's")
             path = Path(scratch) / f"{name}.parquet"
-            pq.write_table(table, path, compression="zstd")
+            pq.write_table(table, path, compression="snappy")
             key = table_key(graph_id, source_unit, name)
             uri = store.put_file(key, path)
             files.append(

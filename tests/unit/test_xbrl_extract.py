@@ -121,6 +121,13 @@ def test_nil_facts_are_nil_not_zero(run: BatchRun) -> None:
     assert all(f["value_decimal"] is None and f["value_text"] is None for f in nils)
 
 
+def test_decimals_are_kept_as_filed_text(run: BatchRun) -> None:
+    facts = run.table("amzn-10k-2022-12-31", "Fact").to_pylist()
+    decimals = {f["decimals"] for f in facts if f["is_numeric"] and not f["is_nil"]}
+    assert {"INF", "-6"} <= decimals
+    assert all(f["decimals"] is None for f in facts if not f["is_numeric"])
+
+
 def test_inline_scale_and_sign_give_the_documents_numbers(run: BatchRun) -> None:
     name = "aeon-10q-2023-09-30"
     by_xml_id = {f["fact_xml_id"]: f for f in run.table(name, "Fact").to_pylist()}
