@@ -7,9 +7,11 @@ process with a non-zero exit, so the state machine retries or reports the whole 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from ledgergraph.errors import (
     FilingError,
@@ -87,6 +89,9 @@ def check_load_messages(
                 f"filing {unit}: {_file_of(message, entry_point)} is not well-formed XML: "
                 f"{message.text}"
             )
+        missing = _missing_local_file(message)
+        if missing is not None:
+            raise FilingNotLoadable(f"filing {unit}: package file {missing} is missing")
         if message.level in _FATAL_LEVELS or "exception" in message.code.lower():
             raise FilingNotLoadable(
                 f"filing {unit}: Arelle failed on {entry_point}: {message.text}"
@@ -101,6 +106,16 @@ def translate_exception(exc: Exception, *, unit: str, entry_point: str) -> Filin
     return FilingNotLoadable(
         f"filing {unit}: Arelle raised {type(exc).__name__} on {entry_point}: {exc}"
     )
+
+
+def _missing_local_file(message: ProcessorMessage) -> str | None:
+    """The package file an IOerror names; taxonomy URLs (http, https) are not the package's."""
+    if message.code != "IOerror":
+        return None
+    match = re.search(r"file: (\S+)", message.text)
+    if match is None or match.group(1).startswith(("http://", "https://")):
+        return None
+    return PurePath(match.group(1)).name
 
 
 def _file_of(message: ProcessorMessage, default: str) -> str:

@@ -243,6 +243,11 @@ def test_arelle_syntax_messages_fail_the_filing() -> None:
     message = ProcessorMessage("xmlSchema:syntax", "error", "Premature end", ("a_lab.xml",))
     with pytest.raises(FilingNotLoadable, match="unit-2: a_lab.xml is not well-formed"):
         check_load_messages([message], unit="unit-2", entry_point="a_htm.xml", loaded=True)
+    gone = ProcessorMessage("IOerror", "error", "Could not load file. file: /p/a_lab.xml - a.xsd 3")
+    with pytest.raises(FilingNotLoadable, match="unit-2: package file a_lab.xml is missing"):
+        check_load_messages([gone], unit="unit-2", entry_point="a_htm.xml", loaded=True)
+    taxonomy = ProcessorMessage("IOerror", "error", "file: https://xbrl.sec.gov/ecd/2023/e.xsd")
+    check_load_messages([taxonomy], unit="unit-2", entry_point="a_htm.xml", loaded=True)
     with pytest.raises(FilingNotLoadable, match="cannot load a_htm.xml"):
         check_load_messages([], unit="unit-2", entry_point="a_htm.xml", loaded=False)
 
