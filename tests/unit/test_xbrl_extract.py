@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,10 +17,25 @@ from ledgergraph.filing_package import describe_package
 from ledgergraph.graph_schema import TABLES, arrow_schema, get_table
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
-from xbrl_task.census import count_document_facts
-from xbrl_task.errors import FilingNotLoadable, ProcessorMessage, check_load_messages
+from xbrl_task.census import FactCensus, count_document_facts
+from xbrl_task.errors import (
+    FactsDoNotReconcile,
+    FilingNotLoadable,
+    NoFacts,
+    ProcessorMessage,
+    check_load_messages,
+)
+from xbrl_task.extract import ReportMeta, extract_filing
 from xbrl_task.identity import element_id, period_id, standard_family
-from xbrl_task.model import PeriodInfo, QName
+from xbrl_task.model import (
+    ConceptInfo,
+    ContextInfo,
+    FactInfo,
+    LoadedFiling,
+    PeriodInfo,
+    QName,
+    UnitInfo,
+)
 from xbrl_task.values import ValueNotExact, exact_decimal
 
 ECD_2023 = (
@@ -285,3 +301,41 @@ def test_census_counts_inline_facts_by_name() -> None:
     census = count_document_facts(info.entry_path, is_inline=True, unit=info.source_unit)
     assert census.total == sum(census.per_concept.values()) == 1132
     assert census.per_concept[QName("http://xbrl.sec.gov/dei/2022", "DocumentType")] == 1
+
+
+REVENUES = QName("http://fasb.org/us-gaap/2023", "Revenues", "us-gaap")
+META = ReportMeta("0000000001-24-000001", "0000000001-24-000001", 1, "x_htm.xml", False, "p")
+
+
+def small_filing(values: list[str]) -> LoadedFiling:
+    """A hand-made filing: one Revenues fact per value, same context and unit."""
+    from datetime import date
+
+    concept = ConceptInfo(REVENUES, None, None, "duration", "credit", False, True, True)
+    period = PeriodInfo("duration", date(2023, 1, 1), date(2023, 12, 31))
+    context = ContextInfo("c1", "http://www.sec.gov/CIK", "0000000001", period, ())
+    usd = UnitInfo("usd", (QName("http://www.xbrl.org/2003/iso4217", "USD", "iso4217"),), ())
+    facts = [
+        FactInfo(REVENUES, concept, context, usd, v, False, "-6", None, None, f"f{i}", "c1", "usd")
+        for i, v in enumerate(values)
+    ]
+    return LoadedFiling(Path("x_htm.xml"), False, facts, {REVENUES: concept}, frozenset(), {})
+
+
+def test_complete_duplicates_collapse_and_numbers_compare_by_value() -> None:
+    filing = small_filing(["1000", "1000.00", "2000"])
+    result = extract_filing(filing, FactCensus(3, Counter({REVENUES: 3})), META)
+    assert (result.counts.extracted, result.counts.duplicates_collapsed) == (2, 1)
+    kept = result.tables["Fact"].to_pylist()
+    assert [(f["fact_xml_id"], f["value_text"]) for f in kept] == [("f0", "1000"), ("f2", "2000")]
+
+
+def test_a_fact_lost_without_reason_fails_the_reconciliation() -> None:
+    filing = small_filing(["1000"])
+    with pytest.raises(FactsDoNotReconcile, match="2 in document != 1 extracted"):
+        extract_filing(filing, FactCensus(2, Counter({REVENUES: 2})), META)
+
+
+def test_a_filing_without_facts_is_an_error() -> None:
+    with pytest.raises(NoFacts, match="0000000001-24-000001"):
+        extract_filing(small_filing([]), FactCensus(0, Counter()), META)
