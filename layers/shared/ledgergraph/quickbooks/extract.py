@@ -82,10 +82,11 @@ def sync_realm(
 
     lander = _Lander(store, realm_id, run_id)
     lander.land("companyinfo", "CompanyInfo", client.company_info(), 0)
-    if mode == "full":
-        full_entities = _land_queries(client, lander, SYNC_ENTITIES)
-    else:
-        full_entities = _land_changes(client, lander, since or "")
+    full_entities = (
+        _land_queries(client, lander, SYNC_ENTITIES)
+        if mode == "full"
+        else _land_changes(client, lander, since or "")
+    )
     period = report_period or _default_period(started)
     _land_reports(client, lander, period, settings)
 
@@ -95,17 +96,22 @@ def sync_realm(
         full_entities=full_entities, started_at=_iso(started), finished_at=_iso(now()),
         pages=lander.pages, report_period=(period[0].isoformat(), period[1].isoformat()),
     )  # fmt: skip
-    key = run_manifest_key(realm_id, run_id)
-    store.put_bytes(key, run.model_dump_json(indent=2).encode("utf-8"))
-    new_state = SyncState(realm_id=realm_id, last_run_id=run_id, last_started_at=_iso(started))
-    store.put_bytes(sync_state_key(realm_id), new_state.model_dump_json().encode("utf-8"))
-
+    key = _commit(store, run)
     summary = SyncSummary(
         realm_id=realm_id, run_id=run_id, mode=mode, run_key=key, pages=len(lander.pages),
         records=run.records_by_entity(), duration_ms=int((time.monotonic() - clock) * 1000),
     )  # fmt: skip
     logger.info("quickbooks sync finished", extra=summary.model_dump(exclude={"records"}))
     return summary
+
+
+def _commit(store: ObjectStore, run: SyncRun) -> str:
+    """The run manifest after every page, then the sync state: a crash leaves no half run."""
+    key = run_manifest_key(run.realm_id, run.run_id)
+    store.put_bytes(key, run.model_dump_json(indent=2).encode("utf-8"))
+    state = SyncState(realm_id=run.realm_id, last_run_id=run.run_id, last_started_at=run.started_at)
+    store.put_bytes(sync_state_key(run.realm_id), state.model_dump_json().encode("utf-8"))
+    return key
 
 
 def choose_mode(

@@ -34,6 +34,11 @@ class QuickBooksSettings(BaseSettings):
         default=SecretStr(""),
         description="Client secret of the Intuit app; on AWS it comes from Secrets Manager.",
     )
+    app_secret_id: str | None = Field(
+        default=None,
+        description="Secrets Manager secret holding the Intuit app's client_id and "
+        "client_secret as JSON; read once at the entry point when set (AWS).",
+    )
     redirect_uri: str = Field(
         default="http://127.0.0.1:8765/quickbooks/callback",
         description="OAuth redirect URI registered for the app; the code arrives there.",

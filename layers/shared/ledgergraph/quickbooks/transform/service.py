@@ -19,11 +19,16 @@ from pydantic import BaseModel
 
 from ledgergraph import __version__
 from ledgergraph.logs import get_logger
-from ledgergraph.manifest import SourceUnitManifest, manifest_key, processed_prefix
+from ledgergraph.manifest import (
+    SourceUnitManifest,
+    TableFile,
+    manifest_key,
+    processed_prefix,
+)
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.reports import WalkedReport, walk_report
 from ledgergraph.quickbooks.runs import SyncRun
-from ledgergraph.quickbooks.transform.outputs import reconcile, write_tables
+from ledgergraph.quickbooks.transform.outputs import Reconciliation, reconcile, write_tables
 from ledgergraph.quickbooks.transform.runner import load_run, open_session, write_state_snapshot
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 
@@ -59,25 +64,7 @@ def transform_run(
     clock = time.monotonic()
     run = load_run(store, realm_id, run_id)
     with tempfile.TemporaryDirectory(prefix="qbo-transform-") as tmp:
-        workdir = Path(tmp)
-        con = open_session(run, store, workdir)
-        try:
-            reconciliation = reconcile(con, run_id)
-            validation = validate_ledger(
-                con, lines="ledger_LineItem", transactions="ledger_LedgerTransaction",
-                accounts="ledger_LedgerAccount", reports=run_reports(run, store),
-            )  # fmt: skip
-            files = write_tables(con, store, graph_id=graph_id, source_unit=run_id,
-                                 workdir=workdir)  # fmt: skip
-            details = {"reconciliation": reconciliation.model_dump(),
-                       "validation": validation.model_dump()}  # fmt: skip
-            store.put_bytes(
-                processed_prefix(graph_id, run_id) + RECONCILIATION_NAME,
-                json.dumps(details, indent=2).encode("utf-8"),
-            )
-            write_state_snapshot(con, run, store, workdir)
-        finally:
-            con.close()
+        files, reconciliation, validation = _write_outputs(run, store, graph_id, Path(tmp))
 
     duration_ms = int((time.monotonic() - clock) * 1000)
     manifest = SourceUnitManifest(
@@ -97,6 +84,30 @@ def transform_run(
     )  # fmt: skip
     logger.info("quickbooks run transformed", extra=summary.model_dump(exclude={"rows"}))
     return summary
+
+
+def _write_outputs(
+    run: SyncRun, store: ObjectStore, graph_id: str, workdir: Path
+) -> tuple[list[TableFile], Reconciliation, ValidationReport]:
+    """Tables, reconciliation.json and the state snapshot: everything but the manifest."""
+    con = open_session(run, store, workdir)
+    try:
+        reconciliation = reconcile(con, run.run_id)
+        validation = validate_ledger(
+            con, lines="ledger_LineItem", transactions="ledger_LedgerTransaction",
+            accounts="ledger_LedgerAccount", reports=run_reports(run, store),
+        )  # fmt: skip
+        files = write_tables(con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir)
+        details = {"reconciliation": reconciliation.model_dump(),
+                   "validation": validation.model_dump()}  # fmt: skip
+        store.put_bytes(
+            processed_prefix(graph_id, run.run_id) + RECONCILIATION_NAME,
+            json.dumps(details, indent=2).encode("utf-8"),
+        )
+        write_state_snapshot(con, run, store, workdir)
+    finally:
+        con.close()
+    return files, reconciliation, validation
 
 
 def run_reports(run: SyncRun, store: ObjectStore) -> list[WalkedReport]:

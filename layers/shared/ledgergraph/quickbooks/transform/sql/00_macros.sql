@@ -2,8 +2,9 @@
 -- loads raw_page, prior_record, full_entity and account_concept_map before these files run.
 
 -- stable_id() of ledgergraph.ids: sha256 of the parts joined by U+001F, 32 hex digits.
-CREATE OR REPLACE MACRO lg_id(parts) AS
-    substr(sha256(array_to_string(list_transform(parts, lambda p: coalesce(p, '')), chr(31))), 1, 32);
+CREATE OR REPLACE MACRO lg_id(parts) AS substr(
+    sha256(array_to_string(list_transform(parts, lambda p: coalesce(p, '')), chr(31))), 1, 32
+);
 
 -- A node id of this realm: stable_id("quickbooks", realm_id, entity, Id).
 CREATE OR REPLACE MACRO qbo_node_id(entity, qbo_id) AS
@@ -28,5 +29,6 @@ CREATE OR REPLACE MACRO drop_null_fields(j) AS (
 );
 
 -- To the cent, in the home currency.
-CREATE OR REPLACE MACRO to_home(amount, rate) AS
-    CAST(round(CAST(amount AS DECIMAL(24, 6)) * CAST(rate AS DECIMAL(18, 10)), 2) AS DECIMAL(38, 12));
+CREATE OR REPLACE MACRO to_home(amount, rate) AS CAST(
+    round(CAST(amount AS DECIMAL(24, 6)) * CAST(rate AS DECIMAL(18, 10)), 2) AS DECIMAL(38, 12)
+);

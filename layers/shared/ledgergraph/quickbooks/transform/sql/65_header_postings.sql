@@ -93,7 +93,8 @@ LEFT JOIN account AS a ON a.qbo_id = n.account_qbo_id;
 
 CREATE OR REPLACE TABLE posting AS
 SELECT p.*,
-    row_number() OVER (PARTITION BY p.txn_type, p.qbo_id ORDER BY p.sort_key, p.role) AS line_number,
+    row_number() OVER (PARTITION BY p.txn_type, p.qbo_id ORDER BY p.sort_key, p.role)
+        AS line_number,
     t.id AS transaction_id, t.currency, t.exchange_rate, t.home_currency, t.txn_date,
     coalesce(p.department_qbo_id, t.department_qbo_id) AS department_ref,
     coalesce(p.class_qbo_id, t.class_qbo_id) AS class_ref,

@@ -49,19 +49,22 @@ CREATE OR REPLACE VIEW out_LineItem AS SELECT * FROM ledger_LineItem WHERE chang
 
 CREATE OR REPLACE VIEW out_Customer AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name, company_name,
+    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    company_name,
     is_active, currency, balance
 FROM party WHERE entity = 'Customer' AND changed;
 
 CREATE OR REPLACE VIEW out_Vendor AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name, company_name,
+    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    company_name,
     is_active, currency, balance
 FROM party WHERE entity = 'Vendor' AND changed;
 
 CREATE OR REPLACE VIEW out_Item AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, name, fully_qualified_name,
+    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, name,
+    fully_qualified_name,
     item_type, sku, unit_price, purchase_cost, quantity_on_hand, is_active
 FROM item WHERE changed;
 
