@@ -161,12 +161,9 @@ def run_sec_pipeline(
     store_uri = (home / "store").as_uri()
     api_key = secrets.token_urlsafe(24)
     run_id = run_id or new_run_id()
-    payload = {
-        "graph_id": graph_id,
-        "run_id": run_id,
-        "batch_size": batch_size,
-        "filings": [FilingRef.model_validate(f).model_dump() for f in filings],
-    }
+    refs = [FilingRef.model_validate(f).model_dump() for f in filings]
+    payload = {"graph_id": graph_id, "run_id": run_id, "batch_size": batch_size, "filings": refs}
+
     node = graph_node_process(
         home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command
     )
@@ -183,12 +180,11 @@ def run_sec_pipeline(
             log_dir=home / "logs",
             execution_name=run_id,
         )
+    return _summary_of(result)
+
+
+def _summary_of(result: ExecutionResult) -> dict[str, Any]:
     if result.status != "SUCCEEDED":
         raise ExecutionFailed(f"SEC pipeline {result.status}: {result.error}: {result.cause}")
-    summary = dict(result.output)
-    summary["execution"] = {
-        "arn": result.arn,
-        "duration_ms": result.duration_ms,
-        "states": result.time_by_state(),
-    }
-    return summary
+    execution = {"arn": result.arn, "duration_ms": result.duration_ms}
+    return {**result.output, "execution": execution | {"states": result.time_by_state()}}

@@ -2,9 +2,9 @@
 
 Built once per process and shared: one ``httpx.Client`` keeps its connections. Every call
 carries ``X-Api-Key`` when a key is configured and ``X-Correlation-Id`` when the caller has
-one. Failures are translated here, once: no answer, a timeout or a 5xx is
-``GraphNodeUnavailable`` (the state machine retries it); a 4xx is ``GraphNodeRejected`` with
-the node's own message (permanent: recorded against the filing).
+one. Failures are translated here, once: no answer, a timeout, a 5xx, 408 or 429 is
+``GraphNodeUnavailable`` (the state machine retries it); any other 4xx is
+``GraphNodeRejected`` with the node's own message (permanent: recorded against the filing).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ledgergraph.logs import get_logger
 
 logger = get_logger("ledgergraph")
 
+_RETRYABLE_4XX = (408, 429)  # request timeout, too many requests: worth another try
 GRAPH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
@@ -78,7 +79,7 @@ class GraphClient:
             raise GraphNodeUnavailable(f"graph node timed out on {method} {path}") from exc
         except httpx.TransportError as exc:
             raise GraphNodeUnavailable(f"graph node unreachable on {method} {path}") from exc
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
             message = _node_message(response)
             logger.warning(
                 "graph node unavailable", extra={"path": path, "status": response.status_code}
