@@ -17,6 +17,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
     REPO,
     Harness,
     _loopback_only,
+    edited_sandbox,
     make_harness,
 )
 
@@ -257,4 +258,29 @@ def test_transform_files_never_leave_the_processed_prefix(run: Harness, tmp_path
     keys = list(run.store.list_keys(f"processed/{GRAPH}/{RUN}/"))
     assert all(
         re.fullmatch(rf"processed/{GRAPH}/{RUN}/[A-Za-z_]+\.(parquet|json)", k) for k in keys
+    )
+
+
+def test_classes_and_departments_become_dimensions_of_the_postings(tmp_path: Path) -> None:
+    # TEST DATA: the recorded sandbox has no Class or Department; these two are made up here.
+    records = edited_sandbox("JournalEntry", "192", {"DepartmentRef": {"value": "1"}})
+    entry = next(j for j in records["JournalEntry"] if j["Id"] == "192")
+    entry["Line"][0]["JournalEntryLineDetail"]["ClassRef"] = {"value": "7"}
+    records["Class"] = [{"Id": "7", "Name": "Landscaping", "FullyQualifiedName": "Landscaping",
+                         "Active": True, "SyncToken": "0"}]  # fmt: skip
+    records["Department"] = [{"Id": "1", "Name": "North", "FullyQualifiedName": "North",
+                              "Active": True, "SyncToken": "0"}]  # fmt: skip
+
+    with loopback_only(), FakeQuickBooks(records=records) as fake:
+        for harness in make_harness(fake, tmp_path):
+            harness.sync(run_id="run-dims")
+            harness.transform("run-dims")
+
+    dims = {d["id"]: (d["kind"], d["name"]) for d in harness.rows("run-dims", "LedgerDimension")}
+    tagged = harness.rows("run-dims", "LINE_HAS_DIMENSION")
+    first = stable_id("quickbooks", REALM, "JournalEntry", "192", "line", 1)
+    second = stable_id("quickbooks", REALM, "JournalEntry", "192", "line", 2)
+    assert sorted(dims.values()) == [("Class", "Landscaping"), ("Department", "North")]
+    assert sorted((r["from"], dims[r["to"]][0]) for r in tagged) == sorted(
+        [(first, "Class"), (first, "Department"), (second, "Department")]
     )
