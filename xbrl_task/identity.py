@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ledgergraph.ids import stable_id
 from xbrl_task.model import DimensionInfo, PeriodInfo, QName, UnitInfo
@@ -39,6 +40,7 @@ _FIXED_FAMILIES = {
 _HASH_DIGITS = 8
 
 
+@lru_cache(maxsize=4096)
 def standard_family(namespace: str) -> str | None:
     """The family prefix of a standard taxonomy namespace, None for a filer's extension."""
     fixed = _FIXED_FAMILIES.get(namespace)
@@ -52,15 +54,16 @@ def standard_family(namespace: str) -> str | None:
 
 def element_id(qname: QName) -> str:
     """``us-gaap:Revenues`` for standard concepts, ``ba:Foo@<8 hex>`` for extensions."""
-    family = standard_family(qname.namespace)
+    return _element_id(qname.namespace, qname.local_name, qname.prefix)
+
+
+@lru_cache(maxsize=65536)  # a filing asks for the same few hundred concepts thousands of times
+def _element_id(namespace: str, local_name: str, prefix: str | None) -> str:
+    family = standard_family(namespace)
     if family is not None:
-        return f"{family}:{qname.local_name}"
-    suffix = stable_id(qname.namespace)[:_HASH_DIGITS]
-    return (
-        f"{qname.prefix}:{qname.local_name}@{suffix}"
-        if qname.prefix
-        else (f"{qname.local_name}@{suffix}")
-    )
+        return f"{family}:{local_name}"
+    suffix = stable_id(namespace)[:_HASH_DIGITS]
+    return f"{prefix}:{local_name}@{suffix}" if prefix else f"{local_name}@{suffix}"
 
 
 def concept_name(qname: QName) -> str:
