@@ -36,7 +36,9 @@ def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Ite
 
     from graph_node.service import GraphService
     from graph_node.settings import NodeSettings
+    from ledgergraph.logs import send_logs_to_stderr
 
+    send_logs_to_stderr()
     service = GraphService(NodeSettings(home=home), read_only=True)
     try:
         yield service
@@ -67,5 +69,5 @@ def fetch_facts(
     result = reader.query_cypher(graph_id, FACTS_CYPHER, params)
     rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
     for row in rows:
-        row["dimensions"] = sorted(d for d in row["dimensions"] if d)
+        row["dimensions"] = sorted(d for d in row["dimensions"] or [] if d)
     return rows

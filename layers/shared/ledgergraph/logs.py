@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from aws_lambda_powertools import Logger
+
+_loggers: list[Logger] = []
 
 
 def get_logger(service: str) -> Logger:
     """A Powertools logger; messages are constant, values go in ``extra=``."""
-    return Logger(service=service)
+    logger = Logger(service=service)
+    _loggers.append(logger)
+    return logger
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time of the write (test capture swaps it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def send_logs_to_stderr() -> None:
+    """Point every logger made here at stderr: a CLI's stdout is its result, not its logs."""
+    for logger in _loggers:
+        handler = logger.registered_handler
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(_CurrentStderr())
