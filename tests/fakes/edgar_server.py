@@ -180,7 +180,7 @@ class FakeEdgar:
         with self._lock:
             self._packages[package.folder] = package
             if with_zip:
-                self._zipped[package.folder] = _zip_of(package.name, tuple(package.files.items()))
+                self._zipped[package.folder] = _zip_of(tuple(package.files.items()))
             self._cache.clear()
         return package
 
@@ -282,7 +282,7 @@ def _gzip(answer: Fault) -> bytes:
 
 
 @functools.lru_cache(maxsize=64)
-def _zip_of(package_name: str, files: tuple[tuple[str, Path], ...]) -> bytes:
+def _zip_of(files: tuple[tuple[str, Path], ...]) -> bytes:
     """The -xbrl.zip of a bundled package (built once per package)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -186,19 +186,9 @@ def store_package(
 ) -> dict[str, Any]:
     """Write the files, drop leftovers of an older attempt, then filing.json, download.json."""
     prefix = filing.package_prefix
-    entries = []
-    for name in sorted(files):
-        data = files[name]
-        store.put_bytes(prefix + name, data)
-        source = f"{archive['url']}#{name}" if archive else urls[name]
-        entries.append(
-            {
-                "name": name,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "source_url": source,
-            }
-        )
+    entries = [
+        _write_file(store, prefix, name, files[name], archive, urls) for name in sorted(files)
+    ]
     keep = {prefix + name for name in files} | {prefix + FILING_SIDECAR, prefix + DOWNLOAD_RECORD}
     for key in list(store.list_keys(prefix)):
         if key not in keep:
@@ -215,6 +205,24 @@ def store_package(
     }
     store.put_bytes(prefix + DOWNLOAD_RECORD, _json(record))
     return record
+
+
+def _write_file(
+    store: ObjectStore,
+    prefix: str,
+    name: str,
+    data: bytes,
+    archive: dict[str, Any] | None,
+    urls: dict[str, str],
+) -> dict[str, Any]:
+    """Store one file; its download.json entry (a zip member's URL is the zip's + #name)."""
+    store.put_bytes(prefix + name, data)
+    return {
+        "name": name,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "source_url": f"{archive['url']}#{name}" if archive else urls[name],
+    }
 
 
 def filing_sidecar(filing: DiscoveredFiling, entry_point: str) -> dict[str, Any]:

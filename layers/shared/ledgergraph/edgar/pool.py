@@ -30,13 +30,15 @@ def download_filings(
     force: bool = False,
 ) -> list[DownloadOutcome]:
     """One outcome per distinct accession number, in input order: ok, skipped or failed."""
-    unique = list({filing.accession: filing for filing in filings}.values())
+    unique: dict[str, DiscoveredFiling] = {}
+    for filing in filings:
+        unique.setdefault(filing.accession, filing)  # co-registrants list one accession twice
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="edgar") as pool:
         outcomes = list(
             pool.map(
                 lambda filing: _download_one(filing, client=client, store=store, force=force),
-                unique,
+                unique.values(),
             )
         )
     counts = {
