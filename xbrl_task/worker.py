@@ -101,7 +101,7 @@ def process_ref(processor: FilingProcessor, ref: FilingRef) -> FilingOutcome:
             staged_package(processor.store, ref.package_prefix, unit=unit) as folder,
         ):
             return processor.process(job_of(ref, folder))
-    except FilingError as exc:  # the package itself is missing or unsafe
+    except (FilingError, ObjectNotFound) as exc:  # the package is missing or unsafe
         with store_errors("write error record", ref.source_unit):
             clear_unit(processor.store, processor.graph_id, ref.source_unit)
             write_error(processor.store, processor.graph_id, ref.source_unit, exc)
