@@ -39,10 +39,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service,
     state_task_service_ecs,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (  # noqa: E501
-    StateTaskService,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
@@ -96,7 +94,7 @@ def patch_service_parameter_casing() -> None:
     """
 
     def normalise_parameters(
-        self: StateTaskService,
+        self: state_task_service.StateTaskService,
         parameters: dict,
         boto_service_name: str | None = None,
         service_action_name: str | None = None,
@@ -106,7 +104,7 @@ def patch_service_parameter_casing() -> None:
         self._to_boto_request(parameters, operation.input_shape)
 
     def normalise_response(
-        self: StateTaskService,
+        self: state_task_service.StateTaskService,
         response: Any,
         boto_service_name: str | None = None,
         service_action_name: str | None = None,
@@ -116,8 +114,8 @@ def patch_service_parameter_casing() -> None:
         if operation.output_shape is not None:
             self._from_boto_response(response, operation.output_shape)
 
-    StateTaskService._normalise_parameters = normalise_parameters
-    StateTaskService._normalise_response = normalise_response
+    state_task_service.StateTaskService._normalise_parameters = normalise_parameters
+    state_task_service.StateTaskService._normalise_response = normalise_response
 
 
 def _failed_containers(task: dict) -> list[dict]:
