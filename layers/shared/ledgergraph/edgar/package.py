@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from ledgergraph.edgar.errors import FilingPackageError, InvalidIdentifier
-from ledgergraph.edgar.responses import INLINE_XBRL_NS
+from ledgergraph.edgar.responses import declares_inline_xbrl
 from ledgergraph.edgar.urls import check_file_name
 
 INSTANCE_TAG = "{http://www.xbrl.org/2003/instance}xbrl"
@@ -84,7 +84,7 @@ def is_instance(data: bytes) -> bool:
 
 def is_inline(data: bytes) -> bool:
     """True for an inline XBRL document (XHTML declaring the inline XBRL namespace)."""
-    return INLINE_XBRL_NS in data[: 1 << 20] and root_tag(data) == XHTML_TAG
+    return declares_inline_xbrl(data) and root_tag(data) == XHTML_TAG
 
 
 def pick_entry_point(files: dict[str, bytes], primary_document: str | None = None) -> str | None:

@@ -26,7 +26,20 @@ from ledgergraph.edgar.ratelimit import retry_after_seconds
 _THROTTLE_MARKERS = (b"request rate threshold exceeded", b"maximum allowable requests per second")
 _UNDECLARED_MARKER = b"undeclared automated tool"
 _S3_MISSING_MARKERS = (b"<code>nosuchkey</code>", b"<code>accessdenied</code>")
-INLINE_XBRL_NS = b"http://www.xbrl.org/2013/inlineXBRL"
+# Inline XBRL 1.1 (what the SEC accepts) and 1.0, declared near the top of the document.
+INLINE_XBRL_NAMESPACES = (
+    b"http://www.xbrl.org/2013/inlineXBRL",
+    b"http://www.xbrl.org/2008/inlineXBRL",
+)
+_INLINE_SNIFF_BYTES = 1 << 20
+
+
+def declares_inline_xbrl(body: bytes) -> bool:
+    """True when the start of ``body`` declares an inline XBRL namespace."""
+    head = body[:_INLINE_SNIFF_BYTES]
+    return any(namespace in head for namespace in INLINE_XBRL_NAMESPACES)
+
+
 _SNIFF_BYTES = 8192
 
 
@@ -92,7 +105,7 @@ def _is_s3_missing(body: bytes) -> bool:
 def check_body(body: bytes, expect: Expect, *, path: str, content_type: str = "") -> None:
     """Raise unless ``body`` has the shape ``expect`` asks for; never accepts an error page."""
     if expect is Expect.INLINE:
-        if INLINE_XBRL_NS not in body[: 1 << 20]:
+        if not declares_inline_xbrl(body):
             kind = "an HTML page" if looks_like_html(body, content_type) else "a document"
             raise EdgarUnexpectedHtml(f"{path} is {kind} without inline XBRL")
         return
