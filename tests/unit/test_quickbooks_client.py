@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -180,7 +181,8 @@ def test_the_default_hosts_are_intuits_and_the_guard_refuses_them(tmp_path: Path
         def access_token(self, realm_id: str) -> str:
             return "not-a-token"
 
+    tokens: Any = StaticTokens()
     with pytest.raises(OutboundConnectionBlocked), loopback_only(), httpx.Client() as http:
-        client = QuickBooksClient(REALM, http=http, tokens=StaticTokens(), settings=settings)  # type: ignore[arg-type]
+        client = QuickBooksClient(REALM, http=http, tokens=tokens, settings=settings)
         with pytest.raises((OutboundConnectionBlocked, QuickBooksUnavailable)):
             client.company_info()
