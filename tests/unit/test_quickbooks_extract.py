@@ -118,6 +118,7 @@ def test_a_second_sync_asks_change_data_capture_since_the_first_started(
     assert cdc["entities"].split(",") == list(SYNC_ENTITIES)
     run = SyncRun.model_validate_json(harness.store.get_bytes(run_manifest_key(REALM, "run-2")))
     assert run.previous_run_id == "run-1" and run.full_entities == []
+    assert summary.records == {"cdc": 1}
     assert [p.entity for p in run.pages if p.kind == "cdc"] == ["cdc"]
 
 

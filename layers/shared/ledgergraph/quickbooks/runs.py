@@ -93,9 +93,10 @@ class SyncRun(BaseModel):
     report_period: tuple[str, str] | None = None
 
     def records_by_entity(self) -> dict[str, int]:
+        """Records landed per entity; a CDC response's records count under "cdc"."""
         counts: dict[str, int] = {}
         for page in self.pages:
-            if page.kind == "query":
+            if page.kind in ("query", "cdc"):
                 counts[page.entity] = counts.get(page.entity, 0) + page.records
         return counts
 
