@@ -27,9 +27,13 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def send_logs_to_stderr() -> None:
-    """Point every logger made here at stderr: a CLI's stdout is its result, not its logs."""
+def send_logs_to_stderr(*, level: str = "WARNING") -> None:
+    """Point every logger made here at stderr: a CLI's stdout is its result, not its logs.
+
+    Step lines (INFO) are for services; a person at a terminal sees warnings and errors.
+    """
     for logger in _loggers:
+        logger.setLevel(level)
         handler = logger.registered_handler
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(_CurrentStderr())

@@ -1,0 +1,42 @@
+"""What every ``ledgergraph`` sub-command shares: options, the data directory, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+
+
+def add_common(parser: argparse.ArgumentParser, *, endpoint: bool = True) -> None:
+    """--home, --graph, --json (and --endpoint for commands that read a graph)."""
+    parser.add_argument("--home", type=Path, default=None, help="data directory")
+    parser.add_argument("--graph", default="sec", help="graph id (default: sec)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    if endpoint:
+        parser.add_argument(
+            "--endpoint",
+            default=None,
+            help="URL of a running graph node; without it the graph files are read in-process",
+        )
+
+
+def home_of(args: argparse.Namespace) -> Path:
+    """--home, else LEDGERGRAPH_HOME, else ./.ledgergraph (resolved)."""
+    if getattr(args, "home", None) is not None:
+        return args.home.resolve()
+    return Path(os.environ.get("LEDGERGRAPH_HOME", ".ledgergraph")).resolve()
+
+
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    """JSON with --json, else the human rendering."""
+    print(json.dumps(data, indent=2, default=str) if args.json else text)
+
+
+def api_key() -> str | None:
+    """The Graph API key a user set for talking to a remote node."""
+    return os.environ.get("LEDGERGRAPH_GRAPH_API_KEY")
