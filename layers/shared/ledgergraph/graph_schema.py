@@ -7,101 +7,28 @@ column here changes all three at once; bump ``SCHEMA_VERSION`` when you do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+from ledgergraph.ledger_schema import LEDGER_NODE_TABLES, LEDGER_REL_TABLES
+from ledgergraph.schema_model import (
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    Column,
+    NodeTable,
+    RelTable,
+    Table,
+)
 
-# Exact decimals: 38 digits with 12 after the point hold any reported amount (up to 10^26)
-# and any ratio or per-share value filed to 12 places, without binary floating point.
-DECIMAL_PRECISION = 38
-DECIMAL_SCALE = 12
+__all__ = [
+    "DECIMAL_PRECISION",
+    "DECIMAL_SCALE",
+    "Column",
+    "NodeTable",
+    "RelTable",
+    "Table",
+]
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "INT64": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-    "DATE": pa.date32(),
-    "DECIMAL": pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-}
-
-_ENGINE_TYPES: dict[str, str] = {
-    "STRING": "STRING",
-    "INT64": "INT64",
-    "BOOLEAN": "BOOLEAN",
-    "DATE": "DATE",
-    "DECIMAL": f"DECIMAL({DECIMAL_PRECISION}, {DECIMAL_SCALE})",
-    "TIMESTAMP": "TIMESTAMP",
-}
-
-_DUCKDB_TYPES: dict[str, str] = {
-    **_ENGINE_TYPES,
-    "STRING": "VARCHAR",
-    "BOOLEAN": "BOOLEAN",
-    "TIMESTAMP": "TIMESTAMPTZ",
-}
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a graph table: logical type, nullability and meaning."""
-
-    name: str
-    type: str
-    description: str
-    nullable: bool = True
-
-    @property
-    def arrow_type(self) -> pa.DataType:
-        return _ARROW_TYPES[self.type]
-
-    @property
-    def engine_type(self) -> str:
-        return _ENGINE_TYPES[self.type]
-
-    @property
-    def duckdb_type(self) -> str:
-        return _DUCKDB_TYPES[self.type]
-
-
-@dataclass(frozen=True)
-class NodeTable:
-    """A node table; ``id`` is its primary key and is derived from the node's content."""
-
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-    kind: str = field(default="node", init=False)
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        return ("id",)
-
-
-@dataclass(frozen=True)
-class RelTable:
-    """A relationship table; its Parquet has ``from`` and ``to`` node ids first.
-
-    A relationship is identified by its endpoints plus ``extra_key`` columns, so the same
-    pair of nodes is never connected twice by the same relationship type.
-    """
-
-    name: str
-    description: str
-    from_table: str
-    to_table: str
-    columns: tuple[Column, ...] = ()
-    extra_key: tuple[str, ...] = ()
-    kind: str = field(default="rel", init=False)
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        return ("from", "to", *self.extra_key)
-
-
-Table = NodeTable | RelTable
+SCHEMA_VERSION = "2"
 
 
 def _id(meaning: str) -> Column:
@@ -118,10 +45,11 @@ def _endpoints(from_table: str, to_table: str) -> tuple[Column, Column]:
 NODE_TABLES: tuple[NodeTable, ...] = (
     NodeTable(
         "Entity",
-        "A registrant, one node per CIK whatever the filing.",
+        "A registrant (one node per CIK whatever the filing) or a company whose books are "
+        "loaded (qbo:{realm_id}).",
         (
-            _id("the CIK as 10 digits, zero padded"),
-            Column("cik", "INT64", "the CIK as an integer", nullable=False),
+            _id("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
+            Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
             Column("name", "STRING", "registrant name as stated in the filing (dei)"),
         ),
     ),
@@ -265,7 +193,13 @@ REL_TABLES: tuple[RelTable, ...] = (
     RelTable("DIMENSION_HAS_MEMBER", "The dimension's member concept.", "Dimension", "Element"),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (*NODE_TABLES, *REL_TABLES)}
+SEC_TABLES: tuple[str, ...] = tuple(t.name for t in (*NODE_TABLES, *REL_TABLES))
+
+# The ledger tables (QuickBooks, Plaid) share Entity and Element with the SEC tables, so a
+# company's books and a filer's facts meet on the same concepts.
+TABLES: dict[str, Table] = {
+    t.name: t for t in (*NODE_TABLES, *LEDGER_NODE_TABLES, *REL_TABLES, *LEDGER_REL_TABLES)
+}
 
 # Nodes before relationships, so every relationship finds both of its endpoints.
 LOAD_ORDER: tuple[str, ...] = tuple(TABLES)

@@ -9,7 +9,7 @@ entity type, QBO Id)``; line ids add the posting's number inside its transaction
 
 from __future__ import annotations
 
-from ledgergraph.graph_schema import Column, NodeTable, RelTable
+from ledgergraph.schema_model import Column, NodeTable, RelTable
 
 
 def _id(meaning: str) -> Column:
