@@ -12,6 +12,7 @@ from graph_node.cypher_guard import check_read_only
 from graph_node.errors import QueryFailed, QueryRefused, QueryTimeout, ReadOnlyNode
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.graph_schema import SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,7 @@ def test_a_cypher_error_names_the_engine_message(service: GraphService) -> None:
 def test_a_replica_answers_queries_and_refuses_writes(service: GraphService) -> None:
     assert service.stats("sec")["nodes"]["Fact"] == 3
     assert service.status() == {
-        "status": "ok", "role": "replica", "schema_version": "1", "graphs": ["sec"]
+        "status": "ok", "role": "replica", "schema_version": SCHEMA_VERSION, "graphs": ["sec"]
     }  # fmt: skip
     with pytest.raises(ReadOnlyNode):
         service.stage_files("sec", ["0" * 32])

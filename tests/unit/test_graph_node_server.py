@@ -18,6 +18,7 @@ from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_f
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.graph_schema import SCHEMA_VERSION
 
 KEY = "test-key-not-a-secret"
 AUTH = {"X-Api-Key": KEY}
@@ -49,7 +50,7 @@ def test_status_needs_no_key_and_everything_else_does(client: TestClient) -> Non
     wrong = client.get("/databases/sec/stats", headers={"X-Api-Key": "nope"})
 
     assert status.status_code == 200
-    assert status.json() == {"status": "ok", "role": "writer", "schema_version": "1",
+    assert status.json() == {"status": "ok", "role": "writer", "schema_version": SCHEMA_VERSION,
                              "graphs": []}  # fmt: skip
     for answer in (missing, wrong):
         assert answer.status_code == 401
