@@ -19,10 +19,12 @@ from typing import IO, Any
 from unittest import mock
 
 from ledgergraph.batches import FilingRef
+from ledgergraph.objectstore import open_store
 from ledgergraph.settings import PipelineSettings
 from localrun.ecs import LocalTaskRunner, create_local_network, register_local_task_definition
 from localrun.errors import ExecutionFailed
 from localrun.graph_node_process import graph_node_process
+from localrun.item_reader import bucket_stand_ins, serve_buckets
 from localrun.lambdas import LambdaDispatcher
 from localrun.stepfunctions import ExecutionResult, LocalStepFunctions
 from localrun.template import (
@@ -99,11 +101,14 @@ def run_state_machine(
     log_dir: Path | None = None,
     execution_name: str | None = None,
     timeout_s: float = 3600.0,
+    environment: dict[str, str] | None = None,
 ) -> ExecutionResult:
     """Run ``statemachines/<asl_name>`` once with local Lambda, ECS and settings.
 
     ``handlers`` replaces functions by logical id and ``task_command`` the ECS entry point
-    (tests use both); ``time_scale`` multiplies Retry intervals (0: no waiting).
+    (tests use both); ``time_scale`` multiplies Retry intervals (0: no waiting);
+    ``environment`` adds variables for the handlers (e.g. the EDGAR settings). Buckets are
+    the local store: a distributed Map's ItemReader reads it.
     """
     template = load_template()
     spec = state_machine_spec(template, asl_name)
@@ -118,12 +123,16 @@ def run_state_machine(
         command = tuple(task_command or LocalTaskRunner.command)
         return LocalTaskRunner(command=command, env=task_env, log_dir=task_logs)
 
+    buckets = bucket_stand_ins(template)
+    store = open_store(settings.resolved_store_uri())
     with (
-        mock.patch.dict(os.environ, handler_environment(settings)),
+        mock.patch.dict(os.environ, {**handler_environment(settings), **(environment or {})}),
         _log_stream(log_dir) as stream,
         LocalStepFunctions(time_scale=time_scale) as engine,
+        serve_buckets(dict.fromkeys(buckets.values(), store)),
     ):
         values, runners = create_local_resources(engine, template, runner)
+        values |= buckets
         definition = substitute(
             spec.definition_path.read_text(encoding="utf-8"),
             resolve_locally(template, spec.substitutions, values),
@@ -157,12 +166,38 @@ def run_sec_pipeline(
     Returns the SummarizeRun output with an ``execution`` entry (ARN, duration, per-state
     time); raises ``ExecutionFailed`` if the execution itself did not succeed.
     """
+    refs = [FilingRef.model_validate(f).model_dump() for f in filings]
+    payload = {"graph_id": graph_id, "batch_size": batch_size, "filings": refs}
+    return run_sec_execution(
+        payload,
+        home=home,
+        run_id=run_id,
+        time_scale=time_scale,
+        graph_node_command=graph_node_command,
+        task_command=task_command,
+    )
+
+
+def run_sec_execution(
+    payload: dict[str, Any],
+    *,
+    home: Path,
+    run_id: str | None = None,
+    time_scale: float = 0.0,
+    graph_node_command: Sequence[str] | None = None,
+    task_command: Sequence[str] | None = None,
+    environment: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run the SEC state machine once on ``payload`` (filings, or a discovery request).
+
+    The same as ``run_sec_pipeline`` for any input the state machine takes; ``environment``
+    adds handler variables (the EDGAR settings of a discovery run).
+    """
     home = home.resolve()
     store_uri = (home / "store").as_uri()
     api_key = secrets.token_urlsafe(24)
     run_id = run_id or new_run_id()
-    refs = [FilingRef.model_validate(f).model_dump() for f in filings]
-    payload = {"graph_id": graph_id, "run_id": run_id, "batch_size": batch_size, "filings": refs}
+    payload = {**payload, "run_id": run_id}
 
     node = graph_node_process(
         home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command
@@ -179,6 +214,7 @@ def run_sec_pipeline(
             task_command=task_command,
             log_dir=home / "logs",
             execution_name=run_id,
+            environment=environment,
         )
     return _summary_of(result)
 

@@ -4,7 +4,9 @@ Each request carries the declared User-Agent and Accept-Encoding, waits for a sl
 process-wide rate limiter, and is retried a bounded number of times: after a throttling
 answer every worker of the process pauses (Retry-After when given, else
 ``throttle_pause_s``), after a 5xx, a timeout or a dropped connection this request backs off
-exponentially with jitter. Only the data asked for is ever returned, never an error page.
+exponentially with jitter. With ``max_wait_s`` set, a pause longer than that is not waited
+out: EdgarThrottled is raised instead (a Lambda hands the wait to the state machine).
+Only the data asked for is ever returned, never an error page.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class EdgarClient:
         path = urlsplit(url).path
         attempt = 0
         while True:
+            self._refuse_long_wait(path)
             try:
                 return check_response(self._send(url, path), expect, path=path)
             except EdgarThrottled as exc:
@@ -122,6 +125,17 @@ class EdgarClient:
                     raise
                 self._back_off(exc, path, attempt)
             attempt += 1
+
+    def _refuse_long_wait(self, path: str) -> None:
+        """EdgarThrottled at once when the pause ahead is longer than ``max_wait_s``."""
+        limit = self.settings.max_wait_s
+        paused_for = self.limiter.paused_for()
+        if limit is not None and paused_for > limit:
+            raise EdgarThrottled(
+                f"EDGAR throttled this process for {paused_for:.0f} s more; not waiting "
+                f"longer than {limit:g} s for {path}",
+                retry_after_s=paused_for,
+            )
 
     def _pause_everyone(self, exc: EdgarThrottled, path: str, attempt: int) -> None:
         retry_after = exc.retry_after_s

@@ -50,6 +50,10 @@ class EdgarConfigurationError(EdgarPermanentError):
     """The client's settings are unusable (e.g. no User-Agent with a contact e-mail)."""
 
 
+class InvalidStepEvent(EdgarPermanentError):
+    """A pipeline step was started with an event that is not a valid request."""
+
+
 class InvalidIdentifier(EdgarPermanentError):
     """A CIK, accession number, ticker or file name that EDGAR cannot have."""
 
