@@ -193,12 +193,39 @@ def run_sec_execution(
     The same as ``run_sec_pipeline`` for any input the state machine takes; ``environment``
     adds handler variables (the EDGAR settings of a discovery run).
     """
+    run_id = run_id or new_run_id()
+    result = run_with_graph_node(
+        SEC_PIPELINE,
+        {**payload, "run_id": run_id},
+        home=home,
+        execution_name=run_id,
+        time_scale=time_scale,
+        graph_node_command=graph_node_command,
+        task_command=task_command,
+        environment=environment,
+    )
+    return _summary_of(result)
+
+
+def run_with_graph_node(
+    asl_name: str,
+    payload: dict[str, Any],
+    *,
+    home: Path,
+    execution_name: str,
+    time_scale: float = 0.0,
+    graph_node_command: Sequence[str] | None = None,
+    task_command: Sequence[str] | None = None,
+    environment: dict[str, str] | None = None,
+) -> ExecutionResult:
+    """One execution of any state machine over ``home``, with a graph node for its length.
+
+    The node runs on 127.0.0.1 with a fresh API key and the store ``home/store``; it is
+    stopped when the execution ends, however it ends. Logs go to ``home/logs``.
+    """
     home = home.resolve()
     store_uri = (home / "store").as_uri()
     api_key = secrets.token_urlsafe(24)
-    run_id = run_id or new_run_id()
-    payload = {**payload, "run_id": run_id}
-
     node = graph_node_process(
         home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command
     )
@@ -206,17 +233,16 @@ def run_sec_execution(
         settings = PipelineSettings(
             home=home, store_uri=store_uri, graph_api_url=url, graph_api_key=api_key
         )
-        result = run_state_machine(
-            SEC_PIPELINE,
+        return run_state_machine(
+            asl_name,
             payload,
             settings=settings,
             time_scale=time_scale,
             task_command=task_command,
             log_dir=home / "logs",
-            execution_name=run_id,
+            execution_name=execution_name,
             environment=environment,
         )
-    return _summary_of(result)
 
 
 def _summary_of(result: ExecutionResult) -> dict[str, Any]:
