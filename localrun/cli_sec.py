@@ -1,30 +1,148 @@
-"""``ledgergraph sec ...``: the SEC pipeline, run locally on the same state machine."""
+"""``ledgergraph sec ...``: the SEC pipeline, run locally on the same state machine.
+
+``sec run --source DIR`` loads local filing packages; ``sec run --cik/--ticker/--since ...``
+starts from EDGAR. ``sec discover`` and ``sec download`` are the EDGAR steps alone.
+"""
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from localrun import render
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
+
+SELECTORS = ("cik", "ticker", "since")
+
+
+def _listed(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def add_selectors(parser: argparse.ArgumentParser) -> None:
+    """Which filings: --cik/--ticker (repeat or comma-separate), --forms, dates."""
+    parser.add_argument("--cik", type=_listed, action="extend", help="filer CIK(s)")
+    parser.add_argument("--ticker", type=_listed, action="extend", help="ticker(s), e.g. AAPL")
+    parser.add_argument(
+        "--forms", type=_listed, default=None, help="form types (default 10-K,10-Q,20-F,40-F,8-K)"
+    )
+    parser.add_argument("--from", dest="date_from", type=date.fromisoformat, help="filed on/after")
+    parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="filed on/before")
+    parser.add_argument(
+        "--since", type=date.fromisoformat, help="everything filed since (daily indexes)"
+    )
+    parser.add_argument("--amendments", action="store_true", help="also the /A amendments")
+    parser.add_argument("--user-agent", help="User-Agent with a contact e-mail (required by SEC)")
+    parser.add_argument("--edgar-url", help="base URL of www.sec.gov or a mirror")
+    parser.add_argument("--edgar-data-url", help="base URL of data.sec.gov (default: --edgar-url)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     sec = commands.add_parser("sec", help="the SEC XBRL pipeline").add_subparsers(
         dest="sec_command", required=True
     )
-    run = sec.add_parser("run", help="run the SEC pipeline over local filing packages")
+    run = sec.add_parser("run", help="run the SEC pipeline over local packages or EDGAR filings")
     add_common(run, endpoint=False)
-    run.add_argument("--source", type=Path, required=True, help="folder of filing packages")
+    run.add_argument("--source", type=Path, default=None, help="folder of filing packages")
+    add_selectors(run)
     run.add_argument("--batch-size", type=int, default=3, help="filings per XBRL task")
+    run.add_argument("--download-concurrency", type=int, default=1, help="download Map concurrency")
     run.set_defaults(handler=cmd_sec_run)
+
+    discover = sec.add_parser("discover", help="list the filings EDGAR has for the selection")
+    add_common(discover, endpoint=False)
+    add_selectors(discover)
+    discover.set_defaults(handler=cmd_sec_discover)
+
+    download = sec.add_parser("download", help="download the selection into the raw store")
+    add_common(download, endpoint=False)
+    add_selectors(download)
+    download.add_argument("--workers", type=int, default=8, help="concurrent downloads")
+    download.add_argument("--force", action="store_true", help="download complete ones again")
+    download.set_defaults(handler=cmd_sec_download)
+
+
+def _selection(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """The discovery request and EDGAR settings overrides the flags give."""
+    from localrun.edgar_local import discovery_request, flag_overrides
+
+    request = discovery_request(
+        {
+            "ciks": args.cik,
+            "tickers": args.ticker,
+            "forms": args.forms,
+            "date_from": args.date_from,
+            "date_to": args.date_to,
+            "since": args.since,
+            "include_amendments": args.amendments,
+        }
+    )
+    return request, flag_overrides(vars(args))
+
+
+def _quiet_logs() -> None:
+    from ledgergraph.logs import send_logs_to_stderr
+
+    send_logs_to_stderr()
 
 
 def cmd_sec_run(args: argparse.Namespace) -> int:
-    from localrun.sec_run import run_sec_from_folder
+    from ledgergraph.errors import PermanentError
 
-    summary = run_sec_from_folder(
-        args.source, home=home_of(args), graph_id=args.graph, batch_size=args.batch_size
-    )
+    selected = any(getattr(args, name) for name in SELECTORS)
+    if args.source is not None and selected:
+        raise PermanentError("give either --source or EDGAR selectors, not both")
+    if args.source is not None:
+        from localrun.sec_run import run_sec_from_folder
+
+        summary = run_sec_from_folder(
+            args.source, home=home_of(args), graph_id=args.graph, batch_size=args.batch_size
+        )
+    elif selected:
+        summary = _run_from_edgar(args)
+    else:
+        raise PermanentError("give --source DIR, or --cik, --ticker or --since to use EDGAR")
     emit(args, summary, render.sec_summary(summary))
     return EXIT_OK if summary["ok"] else EXIT_FAILURES
+
+
+def _run_from_edgar(args: argparse.Namespace) -> dict[str, Any]:
+    from localrun.sec_run import run_sec_from_edgar
+
+    request, overrides = _selection(args)
+    return run_sec_from_edgar(
+        request,
+        home=home_of(args),
+        graph_id=args.graph,
+        batch_size=args.batch_size,
+        edgar=overrides,
+        download_concurrency=args.download_concurrency,
+    )
+
+
+def cmd_sec_discover(args: argparse.Namespace) -> int:
+    from localrun.edgar_local import discover_now, edgar_settings
+    from localrun.render_edgar import discovered_table
+
+    request, overrides = _selection(args)
+    settings = edgar_settings(overrides)
+    _quiet_logs()
+    filings = discover_now(request, settings)
+    emit(args, [f.model_dump(mode="json") for f in filings], discovered_table(filings))
+    return EXIT_OK
+
+
+def cmd_sec_download(args: argparse.Namespace) -> int:
+    from localrun.edgar_local import download_now, edgar_settings
+    from localrun.render_edgar import outcome_table
+
+    request, overrides = _selection(args)
+    settings = edgar_settings(overrides)
+    _quiet_logs()
+    outcomes = download_now(
+        request, settings, home=home_of(args), workers=args.workers, force=args.force
+    )
+    emit(args, [o.model_dump(mode="json") for o in outcomes], outcome_table(outcomes))
+    return EXIT_FAILURES if any(o.status == "failed" for o in outcomes) else EXIT_OK

@@ -29,6 +29,7 @@ from typing import IO, Any
 from aws_lambda_powertools import Logger
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from ledgergraph.logs import project_loggers
 from localrun.aws import ACCOUNT_ID, REGION
 
 Handler = Callable[[Any, Any], Any]
@@ -80,10 +81,12 @@ _CURRENT_STDOUT = _CurrentStdout()
 
 def _follow_stdout(module: types.ModuleType) -> None:
     # A Powertools logger binds sys.stdout once, when its service's first Logger is made;
-    # pointing it at the current stdout lets every later run redirect it again.
-    for value in vars(module).values():
-        if isinstance(value, Logger) and isinstance(value.registered_handler, StreamHandler):
-            value.registered_handler.setStream(_CURRENT_STDOUT)
+    # pointing it at the current stdout lets every later run redirect it again. The layer's
+    # library loggers (e.g. service "edgar") log from the handler's calls too.
+    loggers = [value for value in vars(module).values() if isinstance(value, Logger)]
+    for logger in [*loggers, *project_loggers()]:
+        if isinstance(logger.registered_handler, StreamHandler):
+            logger.registered_handler.setStream(_CURRENT_STDOUT)
 
 
 def load_handler(app_path: Path) -> Handler:

@@ -1,13 +1,16 @@
-"""``ledgergraph sec run --source DIR``: stage local packages, run the SEC state machine."""
+"""``ledgergraph sec run``: the SEC state machine over local packages or filings on EDGAR."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.objectstore import LocalObjectStore
-from localrun.pipeline import run_sec_pipeline
+from localrun.edgar_local import lambda_environment
+from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import stage_source_folder
 
 
@@ -38,5 +41,47 @@ def run_sec_from_folder(
     summary["failed"] = sum(1 for f in summary["filings"] if f["status"] != "loaded")
     summary["loaded"] = len(summary["filings"]) - summary["failed"]
     summary["ok"] = summary["failed"] == 0
+    summary["duration_ms"] = int((time.monotonic() - started) * 1000)
+    return summary
+
+
+def run_sec_from_edgar(
+    request: DiscoveryRequest,
+    *,
+    home: Path,
+    graph_id: str,
+    batch_size: int,
+    edgar: Mapping[str, Any],
+    download_concurrency: int = 1,
+    time_scale: float = 1.0,
+    graph_node_command: Sequence[str] | None = None,
+    task_command: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Run the SEC state machine from a discovery request: discover, download, load.
+
+    ``edgar`` holds settings fields given as flags. One process plays every download
+    Lambda here, so the default concurrency of 1 gives it the whole rate budget.
+    ``time_scale`` 1 waits out the Retry intervals (EDGAR throttling) for real.
+
+    Raises:
+        EdgarConfigurationError: no usable User-Agent, before anything starts.
+        ExecutionFailed: the execution failed (e.g. discovery named an unknown ticker).
+    """
+    started = time.monotonic()
+    environment = lambda_environment(edgar)
+    payload = {
+        "graph_id": graph_id,
+        "batch_size": batch_size,
+        "discover": request.model_dump(mode="json"),
+        "download_concurrency": download_concurrency,
+    }
+    summary = run_sec_execution(
+        payload,
+        home=home,
+        time_scale=time_scale,
+        graph_node_command=graph_node_command,
+        task_command=task_command,
+        environment=environment,
+    )
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary

@@ -17,6 +17,11 @@ def get_logger(service: str) -> Logger:
     return logger
 
 
+def project_loggers() -> tuple[Logger, ...]:
+    """Every logger ``get_logger`` has made in this process."""
+    return tuple(_loggers)
+
+
 class _CurrentStderr:
     """Writes to whatever ``sys.stderr`` is at the time of the write (test capture swaps it)."""
 

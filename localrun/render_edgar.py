@@ -1,0 +1,48 @@
+"""Plain-text rendering of ``sec discover`` and ``sec download`` results."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome
+from localrun.render import table
+
+
+def discovered_table(filings: Sequence[DiscoveredFiling]) -> str:
+    """One line per filing found, oldest first, then the count per form."""
+    columns = ["filed", "form", "cik", "accession", "period", "company", "primary document"]
+    rows = [
+        [
+            f.filing_date,
+            f.form,
+            f.cik,
+            f.accession,
+            f.report_date,
+            f.company_name,
+            f.primary_document,
+        ]
+        for f in filings
+    ]
+    forms = Counter(f.form for f in filings)
+    counts = ", ".join(f"{n} {form}" for form, n in sorted(forms.items()))
+    return table(columns, rows) + (f"\n{counts}" if counts else "")
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
+
+
+def outcome_table(outcomes: Sequence[DownloadOutcome]) -> str:
+    """One line per filing: status, files and size; failures with their reason after."""
+    columns = ["accession", "cik", "form", "status", "files", "size", "entry point"]
+    rows = [
+        [o.accession, o.cik, o.form, o.status, o.files, _size(o.bytes), o.entry_point]
+        for o in outcomes
+    ]
+    lines = [table(columns, rows), ""]
+    failed = [o for o in outcomes if o.status == "failed"]
+    lines += [f"{o.accession}: FAILED {o.error_type}: {o.reason}" for o in failed]
+    statuses = Counter(o.status for o in outcomes)
+    lines.append(", ".join(f"{statuses[s]} {s}" for s in ("ok", "skipped", "failed")))
+    return "\n".join(lines)
