@@ -40,11 +40,15 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service,
+    state_task_service_aws_sdk,
     state_task_service_ecs,
 )
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 from moto.stepfunctions.parser.asl.utils import boto_client
+
+from localrun.instance_refresh import patch_instance_refresh
 
 _LAMBDA_EVAL_UTILS = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
@@ -66,11 +70,14 @@ def install_patches() -> None:
         patch_states_errors_leaving_iterations()
         patch_retry_sleep()
         patch_cached_boto_clients()
+        patch_wait_sleep()
+        patch_aws_sdk_error_names()
+        patch_instance_refresh()
         _installed = True
 
 
 def set_time_scale(scale: float) -> None:
-    """Multiply every Retry interval by ``scale`` (0: retry at once, 1: real time)."""
+    """Multiply every Retry interval and Wait by ``scale`` (0: at once, 1: real time)."""
     global _time_scale
     _time_scale = max(0.0, scale)
 
@@ -214,6 +221,33 @@ def _scaled_sleep(seconds: float) -> None:
 def patch_retry_sleep() -> None:
     """Retry intervals really sleep; ``set_time_scale`` shortens them for local runs."""
     retrier_decl.time = types.SimpleNamespace(sleep=_scaled_sleep)
+
+
+def patch_wait_sleep() -> None:
+    """Wait states really wait too; the time scale shortens them (a stop still ends them)."""
+
+    def scaled_wait(self: wait_function.WaitFunction, env: Any, wait_seconds: int) -> None:
+        seconds = wait_seconds * _time_scale
+        if seconds > 0:
+            env.program_state_event.wait(seconds)
+
+    wait_function.WaitFunction._wait_interval = scaled_wait
+
+
+def patch_aws_sdk_error_names() -> None:
+    """AWS names an ``aws-sdk`` task's error ``<Service>.<SDK exception>``, e.g.
+    ``AutoScaling.InstanceRefreshInProgressException``; moto lower-cases services it has no
+    binding for and appends ``Exception`` to botocore's ``...Fault`` class names."""
+    state_task_service_aws_sdk._SERVICE_ERROR_NAMES["autoscaling"] = "AutoScaling"
+    original = state_task_service_aws_sdk.StateTaskServiceAwsSdk._normalise_exception_name
+
+    def exception_name(norm_service_name: str, ex: Exception) -> str:
+        name = original(norm_service_name, ex)
+        return name.replace("FaultException", "Exception")
+
+    state_task_service_aws_sdk.StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(
+        exception_name
+    )
 
 
 _clients: dict[tuple[str, str], Any] = {}

@@ -21,6 +21,7 @@ from unittest import mock
 from ledgergraph.batches import FilingRef
 from ledgergraph.objectstore import open_store
 from ledgergraph.settings import PipelineSettings
+from localrun.auto_scaling import create_local_groups
 from localrun.ecs import LocalTaskRunner, create_local_network, register_local_task_definition
 from localrun.errors import ExecutionFailed
 from localrun.graph_node_process import graph_node_process
@@ -37,7 +38,12 @@ from localrun.template import (
 )
 
 SEC_PIPELINE = "sec_pipeline.asl.json"
-_PARAMETER_STAND_INS = {"AWS::EC2::Subnet::Id": "subnet", "AWS::EC2::SecurityGroup::Id": "group"}
+_NETWORK_STAND_INS = {
+    "AWS::EC2::Subnet::Id": "subnet",
+    "AWS::EC2::SecurityGroup::Id": "group",
+    "AWS::EC2::Subnet": "subnet",
+    "AWS::EC2::SecurityGroup": "group",
+}
 
 
 def handler_environment(settings: PipelineSettings) -> dict[str, str]:
@@ -58,17 +64,23 @@ def create_local_resources(
     template: dict[str, Any],
     runner: Callable[[str], LocalTaskRunner],
 ) -> tuple[dict[str, str], dict[str, LocalTaskRunner]]:
-    """moto stand-ins for the template's clusters, task definitions and network parameters.
+    """moto stand-ins for the template's network, clusters, task definitions and groups.
 
-    Returns the local value of each logical id / parameter, and a runner per task family.
+    Every subnet and security group (resource or parameter) is played by one moto subnet
+    and group. Returns the local value of each logical id / parameter, and a runner per
+    task family.
     """
     network = create_local_network(engine.client("ec2"))
     stand_ins = {"subnet": network.subnet_id, "group": network.security_group_id}
+    named = {**template.get("Parameters", {}), **template["Resources"]}
     values = {
-        name: stand_ins[_PARAMETER_STAND_INS[spec["Type"]]]
-        for name, spec in template.get("Parameters", {}).items()
-        if spec.get("Type") in _PARAMETER_STAND_INS
+        name: stand_ins[_NETWORK_STAND_INS[spec["Type"]]]
+        for name, spec in named.items()
+        if spec.get("Type") in _NETWORK_STAND_INS
     }
+    values |= create_local_groups(
+        engine.client("ec2"), engine.client("autoscaling"), template, network.subnet_id
+    )
     ecs = engine.client("ecs")
     for name in resources_of_type(template, "AWS::ECS::Cluster"):
         values[name] = ecs.create_cluster(clusterName=name)["cluster"]["clusterArn"]

@@ -148,6 +148,11 @@ class GraphClient:
         body = {"cypher": cypher, "parameters": parameters or {}}
         return self._call("POST", f"{_graph(graph_id)}/query", body, correlation_id)
 
+    def publish(self, graph_id: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+        """``POST /databases/{graph_id}/publish``: write, verify and point LATEST at a new
+        snapshot; the answer names it (``snapshot_id``, ``manifest_key``)."""
+        return self._call("POST", f"{_graph(graph_id)}/publish", {}, correlation_id)
+
     def stats(self, graph_id: str, *, correlation_id: str | None = None) -> dict[str, Any]:
         """Node and relationship counts per table, files per status."""
         return self._call("GET", f"{_graph(graph_id)}/stats", None, correlation_id)

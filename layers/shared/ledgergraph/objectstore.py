@@ -4,17 +4,24 @@ Keys follow the layout of the design (``raw/sec/{cik}/{accession}/...``,
 ``processed/{graph_id}/{source_unit}/{table}.parquet`` ...). A store is addressed by a base
 URI, ``s3://bucket/prefix`` or ``file:///abs/folder``; ``uri(key)`` gives the object's URI.
 Writes are atomic on both: a reader never sees half an object.
+
+On AWS the stack keeps raw, processed and published data in three buckets. One store URI
+names them all: ``s3://processed-bucket?raw=raw-bucket&published=published-bucket`` sends a
+key to the bucket named after its first segment (``raw/...`` to raw-bucket), and every other
+key (``processed/``, ``work/``) to the base bucket. Keys keep their first segment inside
+their bucket, so the layout is the same in one bucket, three buckets or a folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from ledgergraph.errors import ObjectNotFound
 
@@ -94,58 +101,96 @@ class LocalObjectStore:
         self.path(key).unlink(missing_ok=True)
 
 
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_SEGMENT = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def _routes_of(query: str) -> dict[str, str]:
+    """``raw=bucket-a&published=bucket-b`` as {first key segment: bucket}, checked."""
+    routes = dict(parse_qsl(query, strict_parsing=bool(query)))
+    for segment, bucket in routes.items():
+        if not _SEGMENT.fullmatch(segment) or not _BUCKET_NAME.fullmatch(bucket):
+            raise ValueError(f"invalid bucket route {segment}={bucket} in an s3:// store URI")
+    return routes
+
+
 class S3ObjectStore:
-    """An S3 bucket (and optional prefix) through a boto3 client built by the caller."""
+    """S3 through a boto3 client built by the caller: one bucket, or one per first key segment.
+
+    ``base_uri`` is ``s3://bucket[/prefix][?segment=bucket&...]``; the prefix applies in every
+    bucket. ``bucket``, ``prefix`` and ``base_uri`` (without the routes) describe the base
+    bucket; ``location(key)`` says where any key lives.
+    """
 
     def __init__(self, base_uri: str, client: object) -> None:
         parsed = urlparse(base_uri)
-        self.base_uri = base_uri.rstrip("/")
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
+        self.base_uri = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        self.routes = _routes_of(parsed.query)
         self.client = client
 
     def _full(self, key: str) -> str:
         _check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
+    def location(self, key: str) -> tuple[str, str]:
+        """The bucket and the S3 object key that hold store key ``key``."""
+        return self.routes.get(key.split("/", 1)[0], self.bucket), self._full(key)
+
     def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self._full(key)}"
+        bucket, full = self.location(key)
+        return f"s3://{bucket}/{full}"
 
     def put_bytes(self, key: str, data: bytes) -> str:
-        self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data)
+        bucket, full = self.location(key)
+        self.client.put_object(Bucket=bucket, Key=full, Body=data)
         return self.uri(key)
 
     def put_file(self, key: str, path: Path) -> str:
-        self.client.upload_file(str(path), self.bucket, self._full(key))
+        bucket, full = self.location(key)
+        self.client.upload_file(str(path), bucket, full)
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:
+        bucket, full = self.location(key)
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+            response = self.client.get_object(Bucket=bucket, Key=full)
         except self.client.exceptions.NoSuchKey:
             raise ObjectNotFound(f"no object at {self.uri(key)}") from None
         return response["Body"].read()
 
     def exists(self, key: str) -> bool:
-        response = self.client.list_objects_v2(
-            Bucket=self.bucket, Prefix=self._full(key), MaxKeys=1
-        )
-        return any(o["Key"] == self._full(key) for o in response.get("Contents", []))
+        bucket, full = self.location(key)
+        response = self.client.list_objects_v2(Bucket=bucket, Prefix=full, MaxKeys=1)
+        return any(o["Key"] == full for o in response.get("Contents", []))
+
+    def _buckets_for(self, prefix: str) -> list[str]:
+        """Buckets that can hold keys starting with ``prefix``, base bucket first."""
+        if "/" in prefix or prefix in self.routes:
+            return [self.location(prefix)[0]]
+        routed = {b for segment, b in self.routes.items() if segment.startswith(prefix)}
+        return [self.bucket, *sorted(routed - {self.bucket})]
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
         full_prefix = f"{self.prefix}/{prefix}" if self.prefix else prefix
         strip = len(self.prefix) + 1 if self.prefix else 0
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
-            for item in page.get("Contents", []):
-                yield item["Key"][strip:]
+        for bucket in self._buckets_for(prefix):
+            for page in paginator.paginate(Bucket=bucket, Prefix=full_prefix):
+                for item in page.get("Contents", []):
+                    key = item["Key"][strip:]
+                    if self.location(key)[0] == bucket:  # a stray key of another bucket
+                        yield key
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._full(key))
+        bucket, full = self.location(key)
+        self.client.delete_object(Bucket=bucket, Key=full)
 
 
 def open_store(base_uri: str, *, s3_client: object | None = None) -> ObjectStore:
-    """The store for ``base_uri``; an s3:// URI needs a boto3 S3 client."""
+    """The store for ``base_uri``; an s3:// URI needs a boto3 S3 client (one is built if not
+    given) and may route key prefixes to other buckets (``?raw=bucket&published=bucket``)."""
     parsed = urlparse(base_uri)
     if parsed.scheme == "file":
         return LocalObjectStore(Path(unquote(parsed.path)))

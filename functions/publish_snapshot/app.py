@@ -1,0 +1,33 @@
+"""PublishSnapshot: the graph node publishes a snapshot; SnapshotPublished announces it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ledgergraph.graph_client import GraphClient
+from ledgergraph.logs import get_logger
+from ledgergraph.publishing import EventSettings, PublishRequest, announcer_from, publish_snapshot
+from ledgergraph.settings import PipelineSettings
+
+settings = PipelineSettings()
+graph = GraphClient(
+    settings.graph_api_url, api_key=settings.graph_api_key, timeout_s=settings.graph_api_timeout_s
+)
+announce = announcer_from(EventSettings())
+logger = get_logger("ledgergraph")
+metrics = Metrics(namespace="ledgergraph", service="publish_snapshot")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="correlation_id")
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = PublishRequest.model_validate(event)
+
+    published = publish_snapshot(graph, request, announce=announce)
+
+    metrics.add_metric(name="SnapshotsPublished", unit=MetricUnit.Count, value=1)
+    return published
