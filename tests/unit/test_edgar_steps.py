@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,13 @@ from ledgergraph.batches import Batch
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome, EdgarClient
 from ledgergraph.edgar.errors import EdgarNotFound, EdgarThrottled, InvalidStepEvent
 from ledgergraph.edgar.ratelimit import RateLimiter
-from ledgergraph.edgar.steps import PacedClients, download_record_key, per_process_rate
+from ledgergraph.edgar.steps import (
+    DiscoverFilingsRequest,
+    PacedClients,
+    download_record_key,
+    parse_event,
+    per_process_rate,
+)
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.lambdas import LocalLambdaContext, load_handler
 from tests.fakes.edgar_server import FakeEdgar, throttled_429
@@ -185,3 +192,19 @@ def test_a_long_throttle_is_left_to_the_caller_when_max_wait_is_set(fake: FakeEd
     assert time.monotonic() - started < 2
     assert raised.value.retry_after_s == pytest.approx(600, abs=2)
     assert fake.paths() == ["/files/company_tickers.json"]  # the second call sent nothing
+
+
+def test_a_nightly_schedule_reads_the_day_before_its_scheduled_time() -> None:
+    scheduled = {"as_of": "2026-12-04T06:30:00Z", "lookback_days": 1, "forms": ["10-K"]}
+    request = DiscoverFilingsRequest.model_validate(
+        {"graph_id": "sec", "run_id": "nightly-1", "discover": scheduled}
+    )
+
+    assert (request.discover.since, request.discover.date_to) == (
+        date(2026, 12, 3),
+        date(2026, 12, 3),
+    )
+    with pytest.raises(InvalidStepEvent, match="lookback_days"):
+        parse_event(DiscoverFilingsRequest, {"graph_id": "sec", "run_id": "n"} | {
+            "discover": scheduled | {"lookback_days": 0}
+        })  # fmt: skip

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.discovery import DiscoveryRequest, discover_filings
@@ -37,6 +38,7 @@ logger = get_logger("edgar")
 
 DEFAULT_DOWNLOAD_CONCURRENCY = 4
 MAX_DOWNLOAD_CONCURRENCY = 40
+MAX_LOOKBACK_DAYS = 31
 _REASON_LIMIT = 500
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -51,13 +53,40 @@ class StepRequest(BaseModel):
 
 
 class DiscoverFilingsRequest(StepRequest):
-    discover: DiscoveryRequest
+    discover: DiscoveryRequest = Field(
+        description="what to find; a scheduled run may give as_of (its scheduled time) and "
+        "lookback_days instead of since/date_to"
+    )
     download_concurrency: int = Field(
         default=DEFAULT_DOWNLOAD_CONCURRENCY,
         ge=1,
         le=MAX_DOWNLOAD_CONCURRENCY,
         description="MaxConcurrency of the download Map: DownloadFiling Lambdas at once",
     )
+
+    @field_validator("discover", mode="before")
+    @classmethod
+    def _scheduled_window(cls, value: Any) -> Any:
+        return scheduled_window(value) if isinstance(value, dict) else value
+
+
+def scheduled_window(discover: dict[str, Any]) -> dict[str, Any]:
+    """``as_of`` + ``lookback_days`` as ``since`` + ``date_to``: the days before ``as_of``.
+
+    A nightly schedule passes its scheduled time; with ``lookback_days`` 1 the run reads
+    the daily index of the day before (UTC). Explicit since/date_to win.
+    """
+    if "as_of" not in discover:
+        return discover
+    window = dict(discover)
+    as_of = datetime.fromisoformat(str(window.pop("as_of")))
+    day = as_of.astimezone(UTC).date() if as_of.tzinfo else as_of.date()
+    days = int(window.pop("lookback_days", 1))
+    if not 1 <= days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be 1..{MAX_LOOKBACK_DAYS}")
+    window.setdefault("since", day - timedelta(days=days))
+    window.setdefault("date_to", day - timedelta(days=1))
+    return window
 
 
 class DownloadFilingRequest(StepRequest):
