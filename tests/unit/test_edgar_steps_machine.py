@@ -1,0 +1,165 @@
+"""The SEC state machine from a discovery request, run locally against the fake EDGAR.
+
+The EDGAR steps are the real handlers; the XBRL task is a stub that writes a manifest for
+every filing it is given and the graph node is the stub of ``pipeline_stubs``, so these
+tests look at discovery, the distributed download Map and what reaches the summary.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pipeline_stubs as stubs
+import pytest
+from test_edgar_cases import max_in_window
+from test_edgar_steps_cases import (
+    APPLE_10K,
+    HTML_LINKBASE,
+    MISSING_SCHEMA,
+    NOT_SERVED,
+    SELECTION,
+    TESLA_10Q,
+    edgar_environment,
+    folder,
+    serve_scenario,
+)
+
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.settings import PipelineSettings
+from localrun.pipeline import SEC_PIPELINE, run_state_machine
+from localrun.stepfunctions import ExecutionResult
+from tests.fakes.edgar_server import FakeEdgar
+
+UNIT_TESTS = Path(__file__).resolve().parent
+STUB_TASK = (
+    sys.executable,
+    "-c",
+    "import os, sys; sys.path.insert(0, sys.argv[1])\n"
+    "from pipeline_stubs import write_good_filing\n"
+    "from ledgergraph.batches import Batch\n"
+    "from ledgergraph.objectstore import open_store\n"
+    "store = open_store(os.environ['LEDGERGRAPH_STORE_URI'])\n"
+    "batch = Batch.model_validate_json(store.get_bytes(os.environ['LEDGERGRAPH_BATCH_KEY']))\n"
+    "for f in batch.filings: write_good_filing(store, batch.graph_id, f.source_unit, f.cik)\n",
+    str(UNIT_TESTS),
+)
+BURST = 3  # 429s on Tesla's listing; a Lambda tries twice (MAX_RETRIES 1), so one Retry
+
+
+def run(
+    fake: FakeEdgar, home: Path, discover: dict[str, Any], *, run_id: str, concurrency: int = 2
+) -> ExecutionResult:
+    node = stubs.StubGraphNode(api_key="stub-key")
+    server = stubs.serve(node)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    payload = {"graph_id": "sec", "batch_size": 3, "discover": discover}
+    payload |= {"run_id": run_id, "download_concurrency": concurrency}
+    try:
+        return run_state_machine(
+            SEC_PIPELINE,
+            payload,
+            settings=PipelineSettings(home=home, graph_api_url=url, graph_api_key="stub-key"),
+            task_command=STUB_TASK,
+            log_dir=home / "logs",
+            execution_name=run_id,
+            environment=edgar_environment(fake, max_requests_per_second=8, max_retries=1),
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def edgar_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("home")
+    with FakeEdgar(snapshot="2026-03") as fake:
+        served = serve_scenario(fake, throttle_burst=BURST)
+        result = run(fake, home, SELECTION, run_id="e1")
+        yield {"result": result, "fake": fake, "home": home, "served": served}
+
+
+def lines(edgar_run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["source_unit"]: f for f in edgar_run["result"].output["filings"]}
+
+
+def test_the_run_reports_every_discovered_filing(edgar_run) -> None:
+    result = edgar_run["result"]
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert set(lines(edgar_run)) == {
+        APPLE_10K,
+        TESLA_10Q,
+        MISSING_SCHEMA,
+        HTML_LINKBASE,
+        *NOT_SERVED,
+    }
+    assert (result.output["loaded"], result.output["failed"]) == (2, 4)
+
+
+def test_downloaded_filings_go_on_to_processing_and_loading(edgar_run) -> None:
+    store = LocalObjectStore(edgar_run["home"] / "store")
+
+    assert [lines(edgar_run)[a]["status"] for a in (APPLE_10K, TESLA_10Q)] == ["loaded"] * 2
+    assert store.exists(f"raw/sec/1318605/{TESLA_10Q}/download.json")
+    assert store.exists(f"processed/sec/{APPLE_10K}/manifest.json")
+
+
+def test_the_download_map_reads_its_items_from_the_store(edgar_run) -> None:
+    store = LocalObjectStore(edgar_run["home"] / "store")
+    states = edgar_run["result"].time_by_state()
+
+    assert store.exists("work/sec/e1/discovered.json")
+    assert [states[s]["count"] for s in ("DiscoverFilings", "DownloadFilings")] == [1, 1]
+    assert len(list(store.list_keys("work/sec/e1/downloads/"))) == 6
+
+
+def test_a_missing_file_fails_its_filing_alone_naming_accession_and_file(edgar_run) -> None:
+    line = lines(edgar_run)[MISSING_SCHEMA]
+
+    assert (line["status"], line["error_type"]) == ("failed", "EdgarNotFound")
+    assert f"filing {MISSING_SCHEMA}: tsla-20240630.xsd" in line["error"]
+    for accession in NOT_SERVED:
+        assert f"filing {accession}: index.json" in lines(edgar_run)[accession]["error"]
+
+
+def test_an_html_page_with_status_200_fails_its_filing_alone(edgar_run) -> None:
+    line = lines(edgar_run)[HTML_LINKBASE]
+
+    assert (line["status"], line["error_type"]) == ("failed", "EdgarUnexpectedHtml")
+    assert f"filing {HTML_LINKBASE}: aapl-20230930_lab.xml" in line["error"]
+
+
+def test_a_burst_of_429_is_retried_by_the_state_machine(edgar_run) -> None:
+    listing = f"{folder(edgar_run['served'][TESLA_10Q])}/index.json"
+    answers = [r.status for r in edgar_run["fake"].requests if r.path == listing]
+    log = (edgar_run["home"] / "logs" / "lambda.log").read_text()
+
+    assert answers == [429] * BURST + [200]
+    assert '"message":"filing download failed"' in log and "EdgarThrottled" in log
+    assert lines(edgar_run)[TESLA_10Q]["status"] == "loaded"
+
+
+def test_downloads_keep_to_their_share_of_the_rate(edgar_run) -> None:
+    downloads = [r.at for r in edgar_run["fake"].requests if r.path.startswith("/Archives/")]
+
+    assert max_in_window(downloads) <= 4 + 1  # 8/s over a Map of 2: 4/s, one of slack
+
+
+def test_an_unknown_ticker_fails_the_execution_with_the_reason(tmp_path: Path) -> None:
+    with FakeEdgar(snapshot="2026-03") as fake:
+        result = run(fake, tmp_path, {"tickers": ["NOSUCHCO"]}, run_id="e2")
+
+    assert (result.status, result.error) == ("FAILED", "EdgarNotFound")
+    assert "NOSUCHCO" in result.cause
+
+
+def test_a_discovery_that_finds_nothing_ends_with_an_empty_summary(tmp_path: Path) -> None:
+    quiet = {"ciks": [320193], "forms": ["10-K"], "date_from": "2024-01-01"}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        result = run(fake, tmp_path, quiet | {"date_to": "2024-01-31"}, run_id="e3")
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert (result.output["filings"], result.output["ok"]) == ([], True)
