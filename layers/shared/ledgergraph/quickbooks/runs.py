@@ -29,6 +29,8 @@ TRANSACTION_ENTITIES: tuple[str, ...] = (
 )  # fmt: skip
 SYNC_ENTITIES: tuple[str, ...] = (*LIST_ENTITIES, *TRANSACTION_ENTITIES)
 REPORTS: tuple[str, ...] = ("ProfitAndLoss", "BalanceSheet", "TrialBalance")
+# Beside a run's manifest in processed/{graph_id}/{run_id}/: counts, rejections, validation.
+RECONCILIATION_NAME = "reconciliation.json"
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 

@@ -27,7 +27,7 @@ from ledgergraph.manifest import (
 )
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.reports import WalkedReport, walk_report
-from ledgergraph.quickbooks.runs import SyncRun
+from ledgergraph.quickbooks.runs import RECONCILIATION_NAME, SyncRun
 from ledgergraph.quickbooks.transform.outputs import Reconciliation, reconcile, write_tables
 from ledgergraph.quickbooks.transform.runner import load_run, open_session, write_state_snapshot
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
@@ -35,7 +35,6 @@ from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 logger = get_logger("quickbooks")
 
 PROCESSOR = f"ledgergraph {__version__} quickbooks-transform (duckdb {duckdb.__version__})"
-RECONCILIATION_NAME = "reconciliation.json"
 
 
 class TransformSummary(BaseModel):

@@ -1,0 +1,201 @@
+"""The end of a QuickBooks execution: what loaded, what was rejected, what failed validation.
+
+A loaded run's summary puts side by side, per graph table, the rows the transform wrote and
+what MaterializeGraph did with them (added, already present, present with changed content),
+the records rejected with their reasons, and every validation failure by name (from the
+transform's ``reconciliation.json`` and the staging check). ``ok`` is true only when the
+run loaded and nothing failed; a loaded run with failures says so rather than pass.
+A failed run's summary names the step, the error and what to do about it.
+Both are written to ``work/{graph_id}/{run_id}/summary.json`` and returned.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ledgergraph.graph_client import GraphClient
+from ledgergraph.logs import get_logger
+from ledgergraph.manifest import processed_prefix
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.runs import RECONCILIATION_NAME
+from ledgergraph.quickbooks.staging_check import StagingCheck, check_staging
+from ledgergraph.quickbooks.steps import RunRef
+from ledgergraph.run_summary import explain_cause, summary_key
+
+logger = get_logger("quickbooks")
+
+NAMED_LIMIT = 50  # failures named in the step output; the stored summary has them all
+CHANGED_NOTE = (
+    "rows present with changed content are NOT applied: materialization adds new keys only, "
+    "so the graph keeps the first version of an updated or deleted QuickBooks record"
+)
+_ACTIONS = {
+    "NeedsReauthorization": "re-authorise the company: run `ledgergraph quickbooks connect "
+    "--realm {realm}` (on AWS, store the new tokens in Secrets Manager), then sync again",
+    "NotConnected": "connect the company first: `ledgergraph quickbooks connect --realm {realm}`",
+    "QuickBooksThrottled": "Intuit kept throttling after every retry; run the sync again later",
+    "QuickBooksUnavailable": "Intuit did not answer after every retry; run the sync again later",
+}
+
+
+class StepFailure(BaseModel):
+    """What a Catch hands over: the failed state and the Step Functions error output."""
+
+    step: str
+    error: str | None = Field(default=None, description="error name, e.g. NeedsReauthorization")
+    cause: str | None = Field(default=None, description="Lambda error body or message")
+
+
+class SummaryRequest(RunRef):
+    sync: dict[str, Any] | None = None
+    transform: dict[str, Any] | None = None
+    load: dict[str, Any] | None = Field(default=None, description="MaterializeGraph output")
+    failure: StepFailure | None = None
+
+
+def summarize_quickbooks_run(
+    store: ObjectStore, graph: GraphClient, request: SummaryRequest
+) -> dict[str, Any]:
+    """The run's summary (written to the store too); never raises for a failed run."""
+    if request.failure is not None:
+        summary = failed_summary(request, request.failure)
+    else:
+        summary = loaded_summary(store, graph, request)
+    key = summary_key(request.graph_id, request.run_id)
+    store.put_bytes(key, json.dumps(summary, indent=2).encode("utf-8"))
+    logger.info(
+        "quickbooks run summarized",
+        extra={"summary_key": key, "status": summary["status"], "ok": summary["ok"]},
+    )
+    return shorten(summary) | {"summary_key": key}
+
+
+def failed_summary(request: SummaryRequest, failure: StepFailure) -> dict[str, Any]:
+    """A run that stopped at ``failure.step``: the error, its message, the action."""
+    error_type = failure.error or "Unknown"
+    message = explain_cause(failure.cause) or error_type
+    action = _ACTIONS.get(error_type, "")
+    if action:
+        message = f"{message}. {action.format(realm=request.realm_id)}"
+    return _header(request) | {
+        "status": "failed", "ok": False, "failed_step": failure.step,
+        "error_type": error_type, "error": message,
+    }  # fmt: skip
+
+
+def loaded_summary(
+    store: ObjectStore, graph: GraphClient, request: SummaryRequest
+) -> dict[str, Any]:
+    """A run that went through MaterializeGraph: counts, rejections, named failures."""
+    details = _read_details(store, request)
+    staging = check_staging(
+        graph, request.graph_id, request.run_id, correlation_id=request.correlation_id
+    )
+    validation = validation_section(details.get("validation", {}), staging)
+    reconciliation = details.get("reconciliation", {})
+    tables = table_lines(request, staging)
+    changed = staging.changed_total
+    return _header(request) | {
+        "status": "loaded",
+        "ok": validation["passed"],
+        "tables": tables,
+        "rows_added": sum(t["added"] for t in tables.values()),
+        "rows_present": sum(t["present"] for t in tables.values()),
+        "rows_present_with_changed_content": changed,
+        "not_applied": CHANGED_NOTE if changed else None,
+        "rejected": rejections(reconciliation),
+        "unresolved_links": reconciliation.get("unresolved_links", 0),
+        "validation": validation,
+    }
+
+
+def _header(request: SummaryRequest) -> dict[str, Any]:
+    sync = request.sync or {}
+    return {
+        "graph_id": request.graph_id, "realm_id": request.realm_id, "run_id": request.run_id,
+        "mode": sync.get("mode"), "mode_reason": sync.get("mode_reason"),
+        "records": sync.get("records", {}), "warnings": sync.get("warnings", []),
+    }  # fmt: skip
+
+
+def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]:
+    key = processed_prefix(request.graph_id, request.run_id) + RECONCILIATION_NAME
+    return json.loads(store.get_bytes(key))
+
+
+def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dict[str, int]]:
+    """Per table: rows written, added to the graph, present, present with other content."""
+    written = (request.transform or {}).get("rows", {})
+    loaded = (request.load or {}).get("tables", {})
+    lines = {}
+    for table, rows in written.items():
+        done = loaded.get(table, {})
+        lines[table] = {
+            "rows": rows,
+            "added": int(done.get("added", 0)),
+            "present": int(done.get("present", 0)),
+            "changed": staging.changed_present.get(table, 0),
+        }
+    return lines
+
+
+def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
+    """Records and postings rejected, counted per entity and reason."""
+    reasons: dict[str, int] = {}
+    for entity, counts in reconciliation.get("records", {}).items():
+        for reason, n in counts.get("rejected", {}).items():
+            reasons[f"{entity}: {reason}"] = n
+    for reason, n in reconciliation.get("lines", {}).get("rejected", {}).items():
+        reasons[f"Line: {reason}"] = n
+    postings = reconciliation.get("rejected_postings", [])
+    for posting in postings:
+        name = f"posting: {posting.get('reason')}"
+        reasons[name] = reasons.get(name, 0) + 1
+    return {"total": sum(reasons.values()), "reasons": reasons}
+
+
+def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[str, Any]:
+    """Every failure named; staging's own balance check must agree with the transform's."""
+    named = [(f["check"], name_failure(f)) for f in report.get("failures", [])]
+    flagged = {(f.get("txn_type"), f.get("qbo_id")) for f in report.get("failures", [])
+               if f.get("check") == "balanced"}  # fmt: skip
+    in_staging = {(u["txn_type"], u["qbo_id"]) for u in staging.unbalanced}
+    for txn_type, qbo_id in sorted(in_staging ^ flagged, key=str):
+        side = "in staging only" if (txn_type, qbo_id) in in_staging else "in the transform only"
+        text = f"staging_balanced: {txn_type} (Id {qbo_id}): unbalanced {side}"
+        named.append(("staging_balanced", text))
+    return {
+        "passed": not named,
+        "checks": [*report.get("checks", []), "staging_balanced"],
+        "failed_checks": sorted({check for check, _ in named}),
+        "failures": [text for _, text in named],
+        "trial_balance_total": report.get("trial_balance_total"),
+        "skipped": report.get("skipped", []),
+    }
+
+
+def name_failure(failure: dict[str, Any]) -> str:
+    """``balanced: Invoice 1013 (Id 42): debits 81.00 <> credits 6.00``."""
+    parts = [failure["check"]]
+    if failure.get("txn_type"):
+        number = f" {failure['doc_number']}" if failure.get("doc_number") else ""
+        parts.append(f"{failure['txn_type']}{number} (Id {failure.get('qbo_id')})")
+    elif failure.get("account"):
+        parts.append(f"account {failure['account']}")
+    text = ": ".join([*parts, failure.get("detail") or "failed"])
+    if failure["check"] != "balanced" and failure.get("amount") is not None:
+        text += f" (found {failure['amount']}, expected {failure.get('expected')})"
+    return text
+
+
+def shorten(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary for a state's output: at most NAMED_LIMIT failures named."""
+    validation = summary.get("validation")
+    if not validation or len(validation["failures"]) <= NAMED_LIMIT:
+        return summary
+    failures = validation["failures"]
+    shown = {"failures": failures[:NAMED_LIMIT], "failures_not_shown": len(failures) - NAMED_LIMIT}
+    return summary | {"validation": validation | shown}

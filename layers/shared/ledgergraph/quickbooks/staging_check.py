@@ -1,0 +1,120 @@
+"""What a sync run looks like in the graph node's staging, read through its SQL endpoint.
+
+Two questions, asked after MaterializeGraph with read-only SQL
+(``POST /databases/{graph_id}/tables/query``):
+
+- ``unbalanced``: which of the run's staged transactions do not balance, recomputed from the
+  staged LineItem rows. The transform validated the same rows before writing them; the two
+  lists must agree, or staging lost or changed rows on the way.
+- ``changed_present``: per table, the run's rows whose key the graph already holds from an
+  earlier file with other content (a QuickBooks update or deletion of a record loaded
+  before). Materialization adds new keys only, so these changes are NOT in the graph yet;
+  the run summary reports them instead of counting them as loaded.
+
+The graph's row of a key is the one of the earliest materialized file holding it (the node
+copies a key once and keeps it), so that is the row the run's row is compared with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ledgergraph.graph_client import GraphClient
+from ledgergraph.graph_schema import Table, all_columns, get_table
+from ledgergraph.ledger_schema import LEDGER_TABLES
+
+REGISTRY = "file_registry"
+_LIVE = "('staged', 'materialized')"
+
+
+class StagingCheck(BaseModel):
+    """The run as staging sees it."""
+
+    unbalanced: list[dict[str, Any]] = Field(
+        description="transactions of the run whose staged postings do not balance"
+    )
+    changed_present: dict[str, int] = Field(
+        description="per table: rows whose key the graph holds with other content"
+    )
+
+    @property
+    def changed_total(self) -> int:
+        return sum(self.changed_present.values())
+
+
+def compared_tables() -> list[Table]:
+    """The company's own tables whose rows carry more than their key."""
+    names = ["Entity", *LEDGER_TABLES]
+    tables = [get_table(name) for name in names]
+    return [t for t in tables if set(c.name for c in all_columns(t)) - set(t.key)]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def changed_sql(table: Table) -> str:
+    """Count of the run's rows ($1 source unit) whose graph row has other content."""
+    name = _quote(table.name)
+    keys = [_quote(k) for k in table.key]
+    others = [_quote(c.name) for c in all_columns(table) if c.name not in table.key]
+    match = " AND ".join(f"g.{k} = m.{k}" for k in keys)
+    differs = " OR ".join(f"m.{c} IS DISTINCT FROM g.{c}" for c in others)
+    return f"""
+SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
+    SELECT m.* FROM {name} AS m
+    JOIN {REGISTRY} AS mine ON mine.file_id = m.file_id
+    JOIN (
+        SELECT s.*, row_number() OVER (
+            PARTITION BY {", ".join(f"s.{k}" for k in keys)}
+            ORDER BY r.materialized_at, s.file_id) AS version
+        FROM {name} AS s JOIN {REGISTRY} AS r ON r.file_id = s.file_id
+        WHERE r.status = 'materialized'
+    ) AS g ON {match} AND g.version = 1
+    WHERE mine.source_unit = $1 AND mine.status IN {_LIVE}
+        AND g.file_id <> m.file_id AND ({differs})
+)"""
+
+
+UNBALANCED_SQL = f"""
+WITH mine AS (
+    SELECT file_id FROM {REGISTRY} WHERE source_unit = $1 AND status IN {_LIVE}
+),
+txn AS (
+    SELECT id, txn_type, qbo_id, doc_number FROM "LedgerTransaction"
+    WHERE file_id IN (SELECT file_id FROM mine) AND NOT is_deleted
+),
+line AS (
+    SELECT transaction_id, posting_type, amount, amount_home FROM "LineItem"
+    WHERE file_id IN (SELECT file_id FROM mine)
+),
+sides AS (
+    SELECT t.txn_type, t.qbo_id, t.doc_number,
+        coalesce(sum(l.amount_home) FILTER (WHERE l.posting_type = 'debit'), 0) AS debits,
+        coalesce(sum(l.amount_home) FILTER (WHERE l.posting_type = 'credit'), 0) AS credits,
+        coalesce(sum(l.amount) FILTER (WHERE l.posting_type = 'debit'), 0) AS debits_txn,
+        coalesce(sum(l.amount) FILTER (WHERE l.posting_type = 'credit'), 0) AS credits_txn
+    FROM txn AS t LEFT JOIN line AS l ON l.transaction_id = t.id
+    GROUP BY ALL
+)
+SELECT txn_type, qbo_id, doc_number, CAST(debits AS VARCHAR), CAST(credits AS VARCHAR)
+FROM sides WHERE debits <> credits OR debits_txn <> credits_txn
+ORDER BY txn_type, qbo_id
+"""
+
+
+def check_staging(
+    graph: GraphClient, graph_id: str, source_unit: str, *, correlation_id: str | None = None
+) -> StagingCheck:
+    """Ask staging about the run's rows (two read-only queries)."""
+    rows = graph.query_staging(
+        graph_id, UNBALANCED_SQL, [source_unit], correlation_id=correlation_id
+    )["rows"]
+    keys = ("txn_type", "qbo_id", "doc_number", "debits", "credits")
+    unbalanced = [dict(zip(keys, row, strict=True)) for row in rows]
+    union = " UNION ALL ".join(changed_sql(t) for t in compared_tables())
+    counted = graph.query_staging(graph_id, union, [source_unit], correlation_id=correlation_id)
+    changed = {name: int(n) for name, n in counted["rows"] if int(n)}
+    return StagingCheck(unbalanced=unbalanced, changed_present=changed)
