@@ -4,12 +4,18 @@ With ``--port 0`` the node binds a free port itself and, once it is listening, w
 port number to ``--port-file`` (atomically), so a parent process can find it. On SIGTERM
 the server stops taking requests, lets the running ones finish, then checkpoints and closes
 every DuckDB and LadybugDB file before the process exits.
+
+Without ``LEDGERGRAPH_API_KEY`` the node makes a key, writes it to
+``{home}/graph-node.key`` (mode 0600) and requires it: no endpoint but /status is ever
+open. ``--replica`` first downloads and verifies each graph's LATEST snapshot; a snapshot
+that fails its manifest stops the boot with exit status 3 and the reason on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -20,11 +26,18 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 
+from graph_node.errors import SnapshotInvalid
 from graph_node.log import logger
+from graph_node.memory import ADDRESS_SPACE
+from graph_node.replica import ReplicaSnapshot, fetch_latest
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.objectstore import open_store
+
+EXIT_SNAPSHOT_INVALID = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port-file", type=Path, help="write the bound port here once listening")
     serve.add_argument("--home", type=Path, help="data directory (LEDGERGRAPH_HOME)")
     serve.add_argument("--replica", action="store_true", help="read-only replica mode")
+    serve.add_argument(
+        "--graph", action="append", help="graph a replica serves (repeatable; default sec)"
+    )
     return parser
 
 
@@ -46,6 +62,7 @@ def settings_from(args: argparse.Namespace) -> NodeSettings:
         "port": args.port,
         "home": args.home.resolve() if args.home else None,
         "read_only": True if args.replica else None,
+        "replica_graphs": args.graph,
     }
     return NodeSettings(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -79,9 +96,40 @@ class _NodeServer(uvicorn.Server):
         self.service.close()
 
 
+def with_api_key(settings: NodeSettings) -> NodeSettings:
+    """The settings with an API key: the configured one, else one made and saved now."""
+    if settings.api_key is not None and settings.api_key.get_secret_value():
+        return settings
+    path = settings.key_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    logger.warning("api key generated", extra={"key_file": str(path)})
+    return settings.model_copy(update={"api_key": SecretStr(key)})
+
+
+def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
+    """Download and verify the LATEST snapshot of every replica graph (SnapshotInvalid)."""
+    store = open_store(settings.resolved_publish_uri())
+    return {
+        graph_id: fetch_latest(store, graph_id, settings.replica_dir())
+        for graph_id in settings.replica_graphs
+    }
+
+
 def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
     """Serve until told to stop; returns the process exit code."""
-    service = GraphService(settings)
+    settings = with_api_key(settings)
+    try:
+        snapshots = boot_replica(settings) if settings.read_only else None
+    except SnapshotInvalid as exc:
+        logger.error("replica not started", extra={"error": str(exc)})
+        print(f"replica not started: {exc}", file=sys.stderr)
+        return EXIT_SNAPSHOT_INVALID
+    service = GraphService(settings, snapshots=snapshots)
+    ADDRESS_SPACE.apply(settings.memory_limit_mb)
     listener = socket.create_server((settings.host, settings.port))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
@@ -90,7 +138,8 @@ def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
     logger.info(
         "graph node listening",
         extra={"host": settings.host, "port": port, "home": str(settings.home),
-               "role": "replica" if service.read_only else "writer"},
+               "role": "replica" if service.read_only else "writer",
+               "snapshots": {g: s.snapshot_id for g, s in (snapshots or {}).items()}},
     )  # fmt: skip
     try:
         _NodeServer(config, service, port_file).run(sockets=[listener])

@@ -90,8 +90,24 @@ class GraphInconsistent(NodePermanentError):
     """Rows offered != rows added + rows present, or the graph and its ledgers disagree."""
 
 
+class CopyRefused(NodePermanentError):
+    """Rows about to be copied would be unsafe for the engine; nothing was copied."""
+
+
+class SourceNotFound(NodePermanentError):
+    """No file of the source unit is registered in the graph."""
+
+
+class SnapshotInvalid(NodePermanentError):
+    """A published snapshot fails its manifest (checksum, counts, schema); not served."""
+
+
 class EngineFailed(NodePermanentError):
     """An engine failed in a way the node does not recognise (answered 500, not retried)."""
+
+
+class EngineCrashed(EngineFailed):
+    """The engine died natively in a child process; the live graph was not touched."""
 
 
 _STATUS: dict[type[NodeError], int] = {
@@ -104,11 +120,14 @@ _STATUS: dict[type[NodeError], int] = {
     GraphNotFound: 404,
     TableNotFound: 404,
     UnknownFile: 404,
+    SourceNotFound: 404,
     FileConflict: 409,
     SchemaMismatch: 409,
     GraphInconsistent: 409,
     FileInvalid: 422,
     MissingEndpoints: 422,
+    CopyRefused: 422,
+    SnapshotInvalid: 422,
     EngineFailed: 500,
 }
 

@@ -1,4 +1,4 @@
-"""The LadybugDB graph of one graph id: schema, counts, key lookups, COPY and read queries.
+"""The LadybugDB graph of one graph id: schema, counts, key lookups, COPY, changes, queries.
 
 One read-write ``Database`` per graph per process (a replica opens it read-only). Rows are
 loaded by COPY from an Arrow table passed as a parameter: with real_ladybug 0.15.3 that is
@@ -9,8 +9,7 @@ translated to node errors in ``translate`` and nowhere else.
 from __future__ import annotations
 
 import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import real_ladybug as lb
 
+from graph_node import cypher_build as cb
 from graph_node.cypher_guard import check_read_only
 from graph_node.errors import (
     EngineFailed,
@@ -28,11 +28,13 @@ from graph_node.errors import (
     QueryFailed,
     QueryTimeout,
 )
+from graph_node.gate import ReadWriteGate
+from graph_node.memory import ADDRESS_SPACE
 from graph_node.models import QueryResult, to_jsonable
-from ledgergraph.graph_schema import NODE_TABLES, REL_TABLES, NodeTable, RelTable, Table
+from ledgergraph.graph_schema import TABLES, NodeTable, Table
 
 _MIB = 1 << 20
-_LOOKUP_COLUMN = "k"
+_MEMORY = ("buffer pool", "out of memory", "bad_alloc")
 
 
 def translate(error: RuntimeError, *, what: str, user_query: bool = False) -> NodeError:
@@ -41,9 +43,12 @@ def translate(error: RuntimeError, *, what: str, user_query: bool = False) -> No
     text = str(error).lower()
     if "interrupted" in text:
         return QueryTimeout(f"{what}: interrupted at the query time limit")
+    if user_query and any(phrase in text for phrase in _MEMORY):
+        # the same query will need the same memory again: not worth a retry
+        return QueryFailed(f"{what}: needs more memory than the node allows ({error})")
     # A checkpoint after a commit waits for readers to leave and gives up with "Timeout
     # waiting for active transactions"; the commit itself stands (see materialize).
-    busy = ("could not set lock", "timeout waiting", "buffer pool", "out of memory")
+    busy = ("could not set lock", "timeout waiting", *_MEMORY)
     if any(phrase in text for phrase in busy):
         return EngineUnavailable(message)
     if user_query:
@@ -53,67 +58,26 @@ def translate(error: RuntimeError, *, what: str, user_query: bool = False) -> No
     return EngineFailed(message)
 
 
-def node_ddl(table: NodeTable) -> str:
-    columns = ", ".join(f"`{c.name}` {c.engine_type}" for c in table.columns)
-    return f"CREATE NODE TABLE `{table.name}`({columns}, PRIMARY KEY(id))"
+def create_schema(conn: lb.Connection) -> None:
+    """Create every table of the graph schema the database does not have yet."""
+    found = conn.execute("CALL show_tables() RETURN name").get_as_arrow()[0].to_pylist()
+    existing = set(found)
+    for table in TABLES.values():  # nodes come first in TABLES: rels need their endpoints
+        if table.name not in existing:
+            ddl = cb.node_ddl(table) if isinstance(table, NodeTable) else cb.rel_ddl(table)
+            conn.execute(ddl)
 
 
-def rel_ddl(table: RelTable) -> str:
-    props = "".join(f", `{c.name}` {c.engine_type}" for c in table.columns)
-    ends = f"FROM `{table.from_table}` TO `{table.to_table}`"
-    return f"CREATE REL TABLE `{table.name}`({ends}{props})"
-
-
-class ReadWriteGate:
-    """Many readers or one writer; a writer waiting holds new readers back.
-
-    LadybugDB checkpoints right after a COPY commits and waits for every open transaction
-    to end first, giving up after a few seconds; keeping readers out while a COPY runs lets
-    that checkpoint go through instead of failing and stalling the writer.
-    """
-
-    def __init__(self, *, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self._changed = threading.Condition()
-        self._readers = 0
-        self._writing = False
-        self._writers_waiting = 0
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._changed:
-            if not self._changed.wait_for(
-                lambda: not self._writing and not self._writers_waiting, self.timeout_s
-            ):
-                raise EngineUnavailable("the graph is being written; retry the read")
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._readers -= 1
-                self._changed.notify_all()
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._changed:
-            self._writers_waiting += 1
-            try:
-                free = self._changed.wait_for(
-                    lambda: not self._writing and self._readers == 0, self.timeout_s
-                )
-            finally:
-                self._writers_waiting -= 1
-                self._changed.notify_all()
-            if not free:
-                raise EngineUnavailable("readers kept the graph busy; retry the write")
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._writing = False
-                self._changed.notify_all()
+def engine_options(
+    *, read_only: bool, buffer_pool_mb: int | None, max_db_size_mb: int | None
+) -> dict[str, Any]:
+    """Keyword arguments of ``real_ladybug.Database`` for these settings."""
+    options: dict[str, Any] = {"read_only": read_only}
+    if buffer_pool_mb:
+        options["buffer_pool_size"] = buffer_pool_mb * _MIB
+    if max_db_size_mb:
+        options["max_db_size"] = max_db_size_mb * _MIB
+    return options
 
 
 class GraphStore:
@@ -125,22 +89,28 @@ class GraphStore:
         *,
         read_only: bool,
         buffer_pool_mb: int | None = None,
+        max_db_size_mb: int | None = None,
         gate_timeout_s: float = 60.0,
     ) -> None:
         self.path = path
         self.read_only = read_only
+        self._options = engine_options(
+            read_only=read_only, buffer_pool_mb=buffer_pool_mb, max_db_size_mb=max_db_size_mb
+        )
         self._gate = ReadWriteGate(timeout_s=gate_timeout_s)
         if read_only and not path.exists():
             raise GraphNotFound(f"no graph file at {path}")
-        options: dict[str, Any] = {"read_only": read_only}
-        if buffer_pool_mb:
-            options["buffer_pool_size"] = buffer_pool_mb * _MIB
-        try:
-            self._db = lb.Database(str(path), **options)
-        except RuntimeError as exc:
-            raise translate(exc, what=f"opening graph file {path}") from exc
+        self._db = self._open_database()
         if not read_only:
-            self._create_schema()
+            with self._connection(what="creating graph tables", write=True) as conn:
+                create_schema(conn)
+
+    def _open_database(self) -> lb.Database:
+        try:
+            with ADDRESS_SPACE.lifted():
+                return lb.Database(str(self.path), **self._options)
+        except RuntimeError as exc:
+            raise translate(exc, what=f"opening graph file {self.path}") from exc
 
     @contextmanager
     def _connection(
@@ -155,37 +125,39 @@ class GraphStore:
             finally:
                 conn.close()
 
-    def _create_schema(self) -> None:
-        with self._connection(what="creating graph tables", write=True) as conn:
-            existing = set(
-                conn.execute("CALL show_tables() RETURN name").get_as_arrow()[0].to_pylist()
-            )
-            for table in NODE_TABLES:
-                if table.name not in existing:
-                    conn.execute(node_ddl(table))
-            for rel in REL_TABLES:
-                if rel.name not in existing:
-                    conn.execute(rel_ddl(rel))
-
     def count(self, table: Table) -> int:
         """Nodes or relationships in ``table``."""
-        pattern = (
-            f"MATCH (n:`{table.name}`)"
-            if isinstance(table, NodeTable)
-            else f"MATCH ()-[n:`{table.name}`]->()"
-        )
         with self._connection(what=f"counting {table.name}") as conn:
-            return int(conn.execute(f"{pattern} RETURN count(n)").get_next()[0])
+            return int(conn.execute(cb.count_all(table)).get_next()[0])
+
+    def counts(self) -> dict[str, int]:
+        """Rows of every table of the schema, in schema order."""
+        return {name: self.count(table) for name, table in TABLES.items()}
 
     def present_ids(self, table: NodeTable, ids: pa.Array) -> pa.Array:
         """Which of ``ids`` are primary keys of ``table`` nodes (a primary-key lookup each)."""
         if len(ids) == 0:
             return pa.array([], pa.string())
-        lookup = pa.table({_LOOKUP_COLUMN: ids})
-        query = f"LOAD FROM $ids MATCH (n:`{table.name}` {{id: {_LOOKUP_COLUMN}}}) RETURN n.id"
+        query = f"{cb.match_by_key(table)} RETURN x.id"
         with self._connection(what=f"looking up {table.name} ids") as conn:
-            found = conn.execute(query, {"ids": lookup}).get_as_arrow()
+            found = conn.execute(query, {cb.ROWS: pa.table({"k0": ids})}).get_as_arrow()
         return found.column(0).combine_chunks()
+
+    def count_keys(self, table: Table, rows: pa.Table) -> int:
+        """How many of ``rows``' keys (the table's key columns) are in the graph."""
+        if rows.num_rows == 0:
+            return 0
+        with self._connection(what=f"looking up {table.name} keys") as conn:
+            found = conn.execute(cb.count_by_key(table), {cb.ROWS: cb.key_rows(table, rows)})
+            return int(found.get_next()[0])
+
+    def attached_ids(self, table: NodeTable, ids: pa.Array) -> list[str]:
+        """Which of the ``ids`` nodes still have relationships."""
+        if len(ids) == 0:
+            return []
+        with self._connection(what=f"looking up {table.name} relationships") as conn:
+            found = conn.execute(cb.attached_node_ids(table), {cb.ROWS: pa.table({"k0": ids})})
+            return found.get_as_arrow().column(0).to_pylist()
 
     def copy(self, table: Table, rows: pa.Table) -> None:
         """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``."""
@@ -193,6 +165,32 @@ class GraphStore:
             return
         with self._connection(what=f"copying rows into {table.name}", write=True) as conn:
             conn.execute(f"COPY `{table.name}` FROM $rows", {"rows": rows})
+
+    def apply(
+        self, deletes: Sequence[tuple[Table, pa.Table]], updates: Sequence[tuple[Table, pa.Table]]
+    ) -> None:
+        """Delete rows by key and rewrite rows' other columns, all in one transaction.
+
+        ``deletes`` run in the order given (relationships before their nodes); a node that
+        still has relationships is not deleted and the whole transaction fails.
+        """
+        statements = [(cb.delete_by_key(t), cb.key_rows(t, r)) for t, r in deletes if r.num_rows]
+        for table, rows in updates:
+            statement = cb.set_by_key(table)
+            if statement and rows.num_rows:
+                statements.append((statement, cb.keyed_rows(table, rows)))
+        if not statements:
+            return
+        with self._connection(what="deleting and updating rows", write=True) as conn:
+            conn.execute("BEGIN TRANSACTION")
+            for statement, rows in statements:
+                conn.execute(statement, {cb.ROWS: rows})
+            conn.execute("COMMIT")
+
+    def dump(self, table: Table) -> pa.Table:
+        """Every row of ``table`` (nodes by id; rels by from, to) in Parquet column order."""
+        with self._connection(what=f"reading all of {table.name}") as conn:
+            return conn.execute(cb.dump(table)).get_as_arrow()
 
     def read_query(
         self, cypher: str, parameters: Mapping[str, Any], *, timeout_s: float, max_rows: int
@@ -216,11 +214,38 @@ class GraphStore:
             truncated=len(rows) > max_rows,
         )
 
-    def close(self) -> None:
-        """Close the database; a writer checkpoints first so the file stands alone."""
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the graph file, so the file alone is the graph."""
+        with self._connection(what="checkpointing the graph", write=True) as conn:
+            conn.execute("CHECKPOINT")
+
+    @contextmanager
+    def detached(self) -> Iterator[Path]:
+        """The graph file closed (checkpointed) and free for another process, then reopened.
+
+        Reads wait meanwhile. Used to swap in a rebuilt file and to copy in a child process.
+        """
+        with self._gate.writing():
+            self._close_database(checkpoint=not self.read_only)
+            try:
+                yield self.path
+            finally:
+                self._db = self._open_database()
+
+    def _close_database(self, *, checkpoint: bool) -> None:
         try:
-            if not self.read_only:
-                with self._connection(what="checkpointing the graph", write=True) as conn:
+            if checkpoint:
+                conn = lb.Connection(self._db)
+                try:
                     conn.execute("CHECKPOINT")
+                except RuntimeError as exc:
+                    raise translate(exc, what="checkpointing the graph") from exc
+                finally:
+                    conn.close()
         finally:
             self._db.close()
+
+    def close(self) -> None:
+        """Close the database; a writer checkpoints first so the file stands alone."""
+        with self._gate.writing():
+            self._close_database(checkpoint=not self.read_only)

@@ -2,81 +2,139 @@
 
 Candidate rows are the rows of the given files, one per key (``table.key``; when files
 disagree on a key's other columns the lowest file id wins). Rows whose key is already in
-the graph are "present"; the rest are copied (DuckDB -> Arrow -> COPY) and "added".
-``rows_offered == rows_added + rows_present`` is checked against three separate counts
-(distinct keys in staging, keys found before the COPY, the graph's count change) and the
-call fails naming the table and keys if it does not hold.
+the graph are "present"; the rest are checked by ``copy_guard`` and copied (DuckDB ->
+Arrow -> COPY) and "added". ``rows_offered == rows_added + rows_present`` is checked
+against three separate counts (distinct keys in staging, keys found before the COPY, the
+graph's count change) and the call fails naming the table and keys if it does not hold.
 
 Where "already in the graph" comes from:
 - nodes: the graph itself, by primary-key lookup; nothing else to keep in step.
 - relationships have no key in LadybugDB, so a ledger table in staging
-  (``_graph_keys_<REL>``) records the keys copied. Keys are written there as pending before
-  the COPY and committed after it; a crash in between is repaired on the next call by
-  comparing the graph's relationship count with the ledger (see ``reconcile_ledger``).
+  (``_graph_keys_<REL>``) records the keys copied.
 
-NOTE: the registry is updated after the COPY. If the process dies between the two, the
-files stay "staged"; the next call finds their keys present, adds nothing and marks them
-materialized with rows_added 0, so the graph is right but the per-file rows_added of that
-first call is lost. Callers must hold the graph's writer lock.
+Crash safety (journal.py): the keys to add and the per-file counts are recorded as an
+intent before the COPY, and the files are marked materialized from that intent after it, so
+a crash anywhere is settled exactly by ``recovery.settle_intents`` on the next write or
+reopen. Callers must hold the graph's writer lock and settle open intents first.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph_node.copy_guard import check_copy_rows
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
+from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
+from graph_node.journal import Intent, open_intent
 from graph_node.log import logger
 from graph_node.models import FileState, MaterializeResult
-from graph_node.registry import FileRecord, get_files, mark_materialized, ordered
+from graph_node.recovery import check_ledger, finish_materialize, settle_materialize
+from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
 from graph_node.staging_db import StagingDB, ledger_table, quote
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
 _CANDIDATES = "candidates"
 
+# How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
+Copier = Callable[[GraphStore, Table, pa.Table], None]
+
+
+def _copy_in_process(graph: GraphStore, table: Table, rows: pa.Table) -> None:
+    graph.copy(table, rows)
+
 
 def materialize_table(
-    db: StagingDB, graph: GraphStore, table: Table, file_ids: Sequence[str]
+    db: StagingDB,
+    graph: GraphStore,
+    table: Table,
+    file_ids: Sequence[str],
+    *,
+    faults: FaultPoints = NO_FAULTS,
+    copier: Copier = _copy_in_process,
 ) -> MaterializeResult:
     """Copy the rows of ``file_ids`` whose keys are not in the graph; idempotent.
 
     Raises:
         UnknownFile, FileConflict: an id is unknown, of another table, or not staged.
         MissingEndpoints: relationships whose endpoint nodes are not in the graph.
+        CopyRefused: the rows would be unsafe for the engine (nothing copied).
         GraphInconsistent: offered != added + present, or graph and ledger disagree.
     """
     started = time.monotonic()
     records = _check_files(db, table, file_ids)
     if isinstance(table, RelTable):
-        reconcile_ledger(db, graph, table)
+        check_ledger(db, graph, table)
     offered, candidates, new_rows, present = _plan(db, graph, table, file_ids)
+    engine_rows = new_rows.drop_columns(["file_id"])
+    check_copy_rows(table, engine_rows)
 
-    added = _copy_new_rows(db, graph, table, new_rows)
+    before = graph.count(table)
+    intent = _open_intent(db, table, records, new_rows, before)
+    faults.reached("after-intent", table.name)
+    finished = _copy(db, graph, table, engine_rows, intent, copier)
+    faults.reached("after-copy", table.name)
+    added = graph.count(table) - before
     _check_balance(
         graph, table, candidates, offered=offered, added=added, present=present,
         expected_added=new_rows.num_rows,
     )  # fmt: skip
-    _record(db, table, records, new_rows)
+    if not finished:
+        finish_materialize(db, intent, table)
 
     result = MaterializeResult(
-        table=table.name,
-        rows_offered=offered,
-        rows_added=added,
-        rows_present=present,
+        table=table.name, rows_offered=offered, rows_added=added, rows_present=present,
         files=[FileState(file_id=r.file_id, status="materialized") for r in records],
-    )
+    )  # fmt: skip
     logger.info(
         "table materialized",
         extra={**result.model_dump(exclude={"files"}), "files": len(records),
                "duration_ms": round((time.monotonic() - started) * 1000)},
     )  # fmt: skip
     return result
+
+
+def _copy(
+    db: StagingDB, graph: GraphStore, table: Table, rows: pa.Table, intent: Intent, copier: Copier
+) -> bool:
+    """COPY the rows; True when an engine error had to be settled by the intent's keys."""
+    try:
+        copier(graph, table, rows)
+    except NodeError as exc:
+        # NOTE: LadybugDB can raise after the COPY committed (its automatic checkpoint
+        # times out while readers are active); the intent's keys say which it was.
+        if settle_materialize(db, graph, intent) != "rolled forward":
+            raise
+        logger.warning(
+            "copy committed despite an engine error",
+            extra={"table": table.name, "rows": rows.num_rows, "error": str(exc)},
+        )
+        return True
+    return False
+
+
+def _open_intent(
+    db: StagingDB, table: Table, records: list[FileRecord], new_rows: pa.Table, before: int
+) -> Intent:
+    """Record the keys about to be added and what each staged file will be credited."""
+    counts = pc.value_counts(new_rows.column("file_id").combine_chunks()).to_pylist()
+    added_by_file = {c["values"]: c["counts"] for c in counts}
+    files = {
+        r.file_id: [added_by_file.get(r.file_id, 0),
+                    (r.rows_staged or 0) - added_by_file.get(r.file_id, 0)]
+        for r in records if r.status == "staged"
+    }  # fmt: skip
+    with db.transaction(what=f"recording a {table.name} intent") as cur:
+        detail = {"seq": next_materialize_seq(cur), "count_before": before,
+                  "rows": new_rows.num_rows, "files": files}  # fmt: skip
+        keys = new_rows.select(list(table.key))
+        return open_intent(cur, "materialize", detail, table=table, keys=keys)
 
 
 def _plan(
@@ -109,13 +167,15 @@ def _check_files(db: StagingDB, table: Table, file_ids: Sequence[str]) -> list[F
     return records
 
 
-def _key_sql(table: Table) -> str:
-    return ", ".join(quote(k) for k in table.key)
+def key_sql(table: Table, alias: str = "") -> str:
+    """The table's key columns, quoted, optionally qualified with ``alias``."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + quote(k) for k in table.key)
 
 
 def _count_offered(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: Sequence[str]) -> int:
     sql = (
-        f"SELECT count(*) FROM (SELECT DISTINCT {_key_sql(table)} FROM {quote(table.name)} "
+        f"SELECT count(*) FROM (SELECT DISTINCT {key_sql(table)} FROM {quote(table.name)} "
         "WHERE file_id IN (SELECT unnest(?)))"
     )
     return int(cur.execute(sql, [list(file_ids)]).fetchall()[0][0])
@@ -127,7 +187,7 @@ def _candidates(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: Sequence
     sql = (
         f"SELECT {columns}, file_id FROM {quote(table.name)} "
         "WHERE file_id IN (SELECT unnest(?)) "
-        f"QUALIFY row_number() OVER (PARTITION BY {_key_sql(table)} ORDER BY file_id) = 1"
+        f"QUALIFY row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id) = 1"
     )
     return cur.sql(sql, params=[list(file_ids)]).to_arrow_table()
 
@@ -161,7 +221,7 @@ def _check_endpoints(graph: GraphStore, table: RelTable, new_rows: pa.Table) -> 
     problems = []
     for column, node_table in (("from", table.from_table), ("to", table.to_table)):
         ids = pc.unique(new_rows.column(column).combine_chunks())
-        found = graph.present_ids(_node_table(node_table), ids)
+        found = graph.present_ids(node_table_of(node_table), ids)
         missing = ids.filter(pc.invert(pc.is_in(ids, value_set=found))).to_pylist()
         if missing:
             named = ", ".join(sorted(missing)[:_MAX_NAMED])
@@ -173,50 +233,11 @@ def _check_endpoints(graph: GraphStore, table: RelTable, new_rows: pa.Table) -> 
         )
 
 
-def _node_table(name: str) -> NodeTable:
+def node_table_of(name: str) -> NodeTable:
+    """The node table called ``name`` (a relationship's endpoint table)."""
     table = TABLES[name]
     assert isinstance(table, NodeTable), f"{name} is not a node table"
     return table
-
-
-def _copy_new_rows(db: StagingDB, graph: GraphStore, table: Table, new_rows: pa.Table) -> int:
-    """COPY the new rows; returns by how much the graph's count of ``table`` grew."""
-    if isinstance(table, RelTable):
-        _add_pending_keys(db, table, new_rows)
-    before = graph.count(table)
-    try:
-        graph.copy(table, new_rows.drop_columns(["file_id"]))
-    except NodeError as exc:
-        # NOTE: LadybugDB can raise after the COPY committed (its automatic checkpoint
-        # times out while readers are active); the count says which it was.
-        grown = graph.count(table) - before
-        if new_rows.num_rows == 0 or grown != new_rows.num_rows:
-            if isinstance(table, RelTable) and grown == 0:
-                _drop_pending_keys(db, table)
-            raise
-        logger.warning(
-            "copy committed despite an engine error",
-            extra={"table": table.name, "rows": grown, "error": str(exc)},
-        )
-    return graph.count(table) - before
-
-
-def _add_pending_keys(db: StagingDB, table: RelTable, new_rows: pa.Table) -> None:
-    keys = ", ".join(quote(k) for k in table.key)
-    with db.transaction(what=f"recording {table.name} keys") as cur:
-        cur.register(_CANDIDATES, new_rows)
-        try:
-            cur.execute(
-                f"INSERT INTO {quote(ledger_table(table))} ({keys}, committed) "
-                f"SELECT {keys}, false FROM {_CANDIDATES}"
-            )
-        finally:
-            cur.unregister(_CANDIDATES)
-
-
-def _drop_pending_keys(db: StagingDB, table: RelTable) -> None:
-    with db.transaction(what=f"dropping pending {table.name} keys") as cur:
-        cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE NOT committed")
 
 
 def _check_balance(
@@ -250,53 +271,3 @@ def _check_balance(
 def _sample_keys(table: Table, rows: pa.Table) -> str:
     sample = rows.select(list(table.key)).slice(0, _MAX_NAMED).to_pylist()
     return "; ".join(", ".join(f"{k}={v!r}" for k, v in row.items()) for row in sample)
-
-
-def _record(db: StagingDB, table: Table, records: list[FileRecord], new_rows: pa.Table) -> None:
-    """Mark the staged files materialized and commit the ledger, in one transaction."""
-    counts = pc.value_counts(new_rows.column("file_id").combine_chunks()).to_pylist()
-    added_by_file = {c["values"]: c["counts"] for c in counts}
-    with db.transaction(what=f"recording materialized {table.name} files") as cur:
-        if isinstance(table, RelTable):
-            cur.execute(
-                f"UPDATE {quote(ledger_table(table))} SET committed = true WHERE NOT committed"
-            )
-        for record in records:
-            if record.status != "staged":
-                continue
-            added = added_by_file.get(record.file_id, 0)
-            mark_materialized(
-                cur, record.file_id, rows_added=added,
-                rows_present=(record.rows_staged or 0) - added,
-            )  # fmt: skip
-
-
-def reconcile_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
-    """Settle keys left pending by a crash between recording them and the COPY's end.
-
-    The graph's relationship count says whether the COPY happened: committed + pending
-    means it did (commit them), committed means it did not (drop them). Any other count
-    means something else changed the graph, and the call fails rather than guess.
-    """
-    ledger = quote(ledger_table(table))
-    with db.cursor(what=f"reading the {table.name} ledger") as cur:
-        committed, pending = cur.execute(
-            f"SELECT count(*) FILTER (WHERE committed), count(*) FILTER (WHERE NOT committed) "
-            f"FROM {ledger}"
-        ).fetchall()[0]
-    in_graph = graph.count(table)
-    if pending and in_graph == committed + pending:
-        with db.transaction(what=f"recovering the {table.name} ledger") as cur:
-            cur.execute(f"UPDATE {ledger} SET committed = true WHERE NOT committed")
-    elif pending and in_graph == committed:
-        _drop_pending_keys(db, table)
-    elif in_graph != committed:
-        raise GraphInconsistent(
-            f"{table.name}: {in_graph} relationships in the graph but the ledger records "
-            f"{committed} (+{pending} pending): something else wrote to it; not guessing"
-        )
-    if pending:
-        logger.warning(
-            "relationship ledger recovered",
-            extra={"table": table.name, "pending": pending, "in_graph": in_graph},
-        )

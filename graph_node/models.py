@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FileStatus = Literal["registered", "staged", "materialized", "failed"]
+FileStatus = Literal["registered", "staged", "materialized", "failed", "deleted"]
 FileId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="a registry file id")]
 MAX_FILES_PER_CALL = 10_000
 
@@ -114,6 +114,9 @@ class NodeStatus(_Model):
     role: Literal["writer", "replica"]
     schema_version: str
     graphs: list[str]
+    snapshots: dict[str, str] | None = Field(
+        default=None, description="a replica's snapshot id per graph"
+    )
 
 
 def to_jsonable(value: Any) -> Any:

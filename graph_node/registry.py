@@ -2,7 +2,10 @@
 
 A file id is derived from graph, table, source unit and checksum, so registering the same
 file again finds the existing row and changes nothing. Status moves registered -> staged ->
-materialized, or to failed with the reason; every change is stamped with its time.
+materialized, or to failed with the reason, and to deleted when its source unit is removed
+(registering a deleted file again starts it over); every change is stamped with its time.
+``materialize_seq`` numbers materialize calls: a key's row in the graph is the one of the
+file with the lowest (materialize_seq, file_id) holding it, which rebuild and delete rely on.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from ledgergraph.ids import stable_id
 
 _COLUMNS = (
     "file_id, graph_id, table_name, uri, source_unit, row_count, checksum, status, error, "
-    "rows_staged, rows_added, rows_present, registered_at, staged_at, materialized_at"
+    "rows_staged, rows_added, rows_present, registered_at, staged_at, materialized_at, "
+    "materialize_seq, deleted_at"
 )
 _MAX_NAMED = 10
 
@@ -44,6 +48,8 @@ class FileRecord:
     registered_at: datetime
     staged_at: datetime | None
     materialized_at: datetime | None
+    materialize_seq: int | None
+    deleted_at: datetime | None
 
 
 def file_id_of(graph_id: str, spec: FileSpec) -> str:
@@ -66,6 +72,15 @@ def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec)
         [file_id, graph_id, spec.table, spec.uri, spec.source_unit, spec.row_count, spec.checksum],
     )
     record = get_files(cur, [file_id])[file_id]
+    if record.status == "deleted":
+        cur.execute(
+            f"UPDATE {REGISTRY_TABLE} SET status = 'registered', uri = ?, error = NULL, "
+            "rows_staged = NULL, rows_added = NULL, rows_present = NULL, staged_at = NULL, "
+            "materialized_at = NULL, materialize_seq = NULL, deleted_at = NULL, "
+            "registered_at = now() WHERE file_id = ?",
+            [spec.uri, file_id],
+        )
+        record = get_files(cur, [file_id])[file_id]
     if record.row_count != spec.row_count:
         raise FileConflict(
             f"file {file_id} ({spec.table}, {spec.source_unit}) is registered with "
@@ -108,19 +123,44 @@ def mark_failed(cur: duckdb.DuckDBPyConnection, file_id: str, error: str) -> Non
 
 
 def mark_materialized(
-    cur: duckdb.DuckDBPyConnection, file_id: str, *, rows_added: int, rows_present: int
+    cur: duckdb.DuckDBPyConnection, file_id: str, *, rows_added: int, rows_present: int, seq: int
 ) -> None:
-    """Record that the file's keys are all in the graph, with what this call added."""
+    """Record that the file's keys are all in the graph, with what call ``seq`` added."""
     cur.execute(
         f"UPDATE {REGISTRY_TABLE} SET status = 'materialized', rows_added = ?, "
-        "rows_present = ?, materialized_at = now() WHERE file_id = ?",
-        [rows_added, rows_present, file_id],
+        "rows_present = ?, materialize_seq = ?, materialized_at = now() WHERE file_id = ?",
+        [rows_added, rows_present, seq, file_id],
+    )
+
+
+def next_materialize_seq(cur: duckdb.DuckDBPyConnection) -> int:
+    """The number of the next materialize call (callers hold the writer lock)."""
+    found = cur.execute(f"SELECT max(materialize_seq) FROM {REGISTRY_TABLE}").fetchall()
+    return int(found[0][0] or 0) + 1
+
+
+def files_of_unit(cur: duckdb.DuckDBPyConnection, source_unit: str) -> list[FileRecord]:
+    """Every registry row of one source unit, deleted ones included, by table and id."""
+    rows = cur.execute(
+        f"SELECT {_COLUMNS} FROM {REGISTRY_TABLE} WHERE source_unit = ? "
+        "ORDER BY table_name, file_id",
+        [source_unit],
+    ).fetchall()
+    return [FileRecord(*row) for row in rows]
+
+
+def mark_deleted(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> None:
+    """Record that the files' source unit was removed from staging and the graph."""
+    cur.execute(
+        f"UPDATE {REGISTRY_TABLE} SET status = 'deleted', deleted_at = now() "
+        "WHERE file_id IN (SELECT unnest(?))",
+        [list(file_ids)],
     )
 
 
 def count_by_status(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Files per status, every status present (0 when none)."""
-    counts = dict.fromkeys(("registered", "staged", "materialized", "failed"), 0)
+    counts = dict.fromkeys(("registered", "staged", "materialized", "failed", "deleted"), 0)
     rows = cur.execute(f"SELECT status, count(*) FROM {REGISTRY_TABLE} GROUP BY status")
     for status, count in rows.fetchall():
         counts[status] = count

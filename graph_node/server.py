@@ -2,7 +2,8 @@
 
 Routes are plain ``def`` so the blocking engine calls run in the worker thread pool. Every
 request is logged once with its X-Correlation-Id (generated when absent and echoed back),
-the API key is checked in one place, and every error leaves as
+the API key is checked in one place (constant-time; every path but ``/status`` needs it,
+and a node without a configured key refuses them all), and every error leaves as
 ``{"error": {"type", "message", "transient"}}`` with the status ``errors.http_status`` gives.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_node.errors import NodeError, Unauthorized, http_status, is_transient
@@ -52,14 +54,10 @@ def _add_middleware(app: FastAPI, service: GraphService) -> None:
         started = time.monotonic()
         correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         logger.thread_safe_append_keys(correlation_id=correlation_id[:200])
-        if api_key is not None and request.url.path not in _OPEN_PATHS:
-            offered = request.headers.get(API_KEY_HEADER, "")
-            if not hmac.compare_digest(offered.encode(), api_key.get_secret_value().encode()):
-                response: Response = _error_response(Unauthorized("missing or wrong X-Api-Key"))
-            else:
-                response = await call_next(request)
-        else:
+        if request.url.path in _OPEN_PATHS or _key_matches(request, api_key):
             response = await call_next(request)
+        else:
+            response = _error_response(Unauthorized("missing or wrong X-Api-Key"))
         response.headers[CORRELATION_HEADER] = correlation_id[:200]
         logger.info(
             "request handled",
@@ -68,6 +66,14 @@ def _add_middleware(app: FastAPI, service: GraphService) -> None:
                    "duration_ms": round((time.monotonic() - started) * 1000)},
         )  # fmt: skip
         return response
+
+
+def _key_matches(request: Request, api_key: SecretStr | None) -> bool:
+    """Constant-time comparison; no configured key matches nothing (fail closed)."""
+    if api_key is None or not api_key.get_secret_value():
+        return False
+    offered = request.headers.get(API_KEY_HEADER, "")
+    return hmac.compare_digest(offered.encode(), api_key.get_secret_value().encode())
 
 
 def _error_response(error: Exception) -> JSONResponse:
@@ -134,3 +140,15 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.get("/databases/{graph_id}/stats")
     def stats(graph_id: str) -> dict[str, Any]:
         return service.stats(graph_id)
+
+    @app.delete("/databases/{graph_id}/sources/{source_unit}")
+    def delete_source(graph_id: str, source_unit: str) -> dict[str, Any]:
+        return service.delete_source(graph_id, source_unit)
+
+    @app.post("/databases/{graph_id}/rebuild")
+    def rebuild(graph_id: str) -> dict[str, Any]:
+        return service.rebuild(graph_id)
+
+    @app.post("/databases/{graph_id}/publish")
+    def publish(graph_id: str) -> dict[str, Any]:
+        return service.publish(graph_id)

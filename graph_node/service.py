@@ -2,33 +2,30 @@
 
 Each method takes a graph id and returns the JSON-able dict the Graph API answers with
 (``docs/graph-api.md``). Per graph it keeps one staging DuckDB and one LadybugDB open, and
-a writer lock that serialises registration, staging and materialization; reads do not take
-it. Graph ids and table names are checked here; nothing from a request reaches SQL or Cypher
-except as a parameter (or as the caller's own read-only query).
+a writer lock that serialises every write (registration, staging, materialization,
+deletes, rebuilds, snapshots); reads do not take it. Every write first settles what a
+crash may have left half done (``recovery.settle_intents``), and so does opening a graph.
+Graph ids, table names and source units are checked here; nothing from a request reaches
+SQL or Cypher except as a parameter (or as the caller's own read-only query).
 """
 
 from __future__ import annotations
 
 import re
-import threading
+import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from pydantic import ValidationError
 
-from graph_node.errors import (
-    EngineUnavailable,
-    GraphNotFound,
-    InvalidRequest,
-    ReadOnlyNode,
-    TableNotFound,
-    WriterBusy,
-)
-from graph_node.graph_store import GraphStore
+from graph_node.deletion import delete_source, redo_delete
+from graph_node.errors import InvalidRequest, SourceNotFound, TableNotFound, WriterBusy
+from graph_node.faults import MARKER_NAME, FaultPoints
+from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
+from graph_node.isolation import WorkerOptions, copy_in_child
 from graph_node.log import logger
 from graph_node.materialize import materialize_table
 from graph_node.models import (
@@ -39,29 +36,23 @@ from graph_node.models import (
     RegisteredFiles,
     StagedFiles,
 )
+from graph_node.publishers import publisher_for
+from graph_node.rebuild import rebuild_graph
+from graph_node.recovery import settle_intents
 from graph_node.registry import count_by_status, register_file
+from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
+from graph_node.snapshots import new_snapshot_id, publish_snapshot, take_snapshot
 from graph_node.sources import SourceFiles
 from graph_node.staging import stage_files
-from graph_node.staging_db import StagingDB
-from ledgergraph.graph_schema import NODE_TABLES, REL_TABLES, SCHEMA_VERSION, TABLES, Table
+from ledgergraph.events import EventPublisher
+from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, NodeTable, Table
 from ledgergraph.objectstore import ObjectStore, open_store
 
-GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-STAGING_FILE = "staging.duckdb"
-GRAPH_FILE = "graph.lbug"
+SOURCE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 
 
-@dataclass
-class _Graph:
-    """The open stores of one graph and the lock its writers take."""
-
-    staging: StagingDB
-    store: GraphStore
-    writer_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class GraphService:
+class GraphService(OpenGraphs):
     """All graphs under ``settings.home``; a replica (read_only) refuses writes with 403."""
 
     def __init__(
@@ -70,13 +61,18 @@ class GraphService:
         *,
         read_only: bool = False,
         object_store: ObjectStore | None = None,
+        publish_store: ObjectStore | None = None,
+        events: EventPublisher | None = None,
+        snapshots: Mapping[str, ReplicaSnapshot] | None = None,
     ) -> None:
-        self.settings = settings
-        self.read_only = read_only or settings.read_only
+        super().__init__(settings, read_only=read_only or settings.read_only, snapshots=snapshots)
         self._object_store = object_store
-        self._graphs: dict[str, _Graph] = {}
-        self._open_lock = threading.Lock()
-        self._closed = False
+        self._publish_store = publish_store
+        self._events = events
+        self.faults = FaultPoints(settings.test_pause_at, marker=settings.home / MARKER_NAME)
+        self.worker_options = WorkerOptions(
+            buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
+        )
 
     @cached_property
     def _sources(self) -> SourceFiles:
@@ -85,22 +81,14 @@ class GraphService:
 
     def status(self) -> dict[str, Any]:
         """The node's role, schema version and graphs (what GET /status answers)."""
-        role = "replica" if self.read_only else "writer"
         status = NodeStatus(
-            status="ok", role=role, schema_version=SCHEMA_VERSION, graphs=self.list_graphs()
+            status="ok",
+            role="replica" if self.read_only else "writer",
+            schema_version=SCHEMA_VERSION,
+            graphs=self.list_graphs(),
+            snapshots={g: s.snapshot_id for g, s in self.snapshots.items()} or None,
         )
-        return status.model_dump()
-
-    def list_graphs(self) -> list[str]:
-        """Graph ids with files under ``{home}/graphs``, sorted."""
-        folder = self.settings.graphs_dir()
-        if not folder.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in folder.iterdir()
-            if GRAPH_ID.match(p.name) and (p / STAGING_FILE).is_file()
-        )
+        return status.model_dump(exclude_none=True)
 
     def register_files(
         self, graph_id: str, files: Sequence[FileSpec | Mapping[str, Any]]
@@ -139,15 +127,55 @@ class GraphService:
     def materialize(self, graph_id: str, table: str, file_ids: Sequence[str]) -> dict[str, Any]:
         """Copy the new rows of staged files of ``table`` into the graph; idempotent."""
         graph_table = table_of(table)
+        copier = (
+            partial(copy_in_child, self.worker_options)
+            if self.settings.copy_isolation == "child-process"
+            else None
+        )
         with self._writing(graph_id) as graph:
-            result = materialize_table(graph.staging, graph.store, graph_table, list(file_ids))
+            result = materialize_table(
+                graph.staging, graph.store, graph_table, list(file_ids), faults=self.faults,
+                **({"copier": copier} if copier else {}),
+            )  # fmt: skip
         return result.model_dump()
+
+    def delete_source(self, graph_id: str, source_unit: str) -> dict[str, Any]:
+        """Remove a source unit's rows from staging and the graph; idempotent."""
+        if not SOURCE_UNIT.match(source_unit):
+            raise SourceNotFound(f"invalid source unit {source_unit[:80]!r}")
+        with self._writing(graph_id) as graph:
+            return delete_source(graph.staging, graph.store, source_unit, faults=self.faults)
+
+    def rebuild(self, graph_id: str) -> dict[str, Any]:
+        """Build the graph afresh from staging in a child process and swap it in."""
+        with self._writing(graph_id) as graph:
+            return rebuild_graph(graph.staging, graph.store, self.worker_options)
+
+    def publish(self, graph_id: str) -> dict[str, Any]:
+        """Publish a verified snapshot and announce it; ``{snapshot_id, manifest_key, tables}``."""
+        snapshot_id = new_snapshot_id()
+        with self._writing(graph_id) as graph:
+            work = graph.store.path.parent / "publish" / snapshot_id
+            counts = take_snapshot(graph.staging, graph.store, work)
+        try:
+            return publish_snapshot(graph_id, work, counts, self._publishing_store, self.events)
+        finally:
+            shutil.rmtree(work.parent, ignore_errors=True)
+
+    @cached_property
+    def _publishing_store(self) -> ObjectStore:
+        return self._publish_store or open_store(self.settings.resolved_publish_uri())
+
+    @cached_property
+    def events(self) -> EventPublisher:
+        """Where "snapshot published" goes (settings.events), unless one was passed in."""
+        return self._events or publisher_for(self.settings)
 
     def query_staging(
         self, graph_id: str, sql: str, parameters: Sequence[Any] | None = None
     ) -> dict[str, Any]:
         """One read-only SELECT on the staging DuckDB (refused otherwise)."""
-        graph = self._graph(graph_id)
+        graph = self.graph(graph_id)
         result = graph.staging.read_query(
             sql,
             list(parameters or []),
@@ -160,7 +188,7 @@ class GraphService:
         self, graph_id: str, cypher: str, parameters: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """One read-only Cypher statement on the graph (writes refused)."""
-        graph = self._graph(graph_id)
+        graph = self.graph(graph_id)
         result = graph.store.read_query(
             cypher,
             dict(parameters or {}),
@@ -171,84 +199,28 @@ class GraphService:
 
     def stats(self, graph_id: str) -> dict[str, Any]:
         """Node and relationship counts per table from the graph, files per status."""
-        graph = self._graph(graph_id)
+        graph = self.graph(graph_id)
         with graph.staging.cursor(what="counting files") as cur:
             files = count_by_status(cur)
+        counts = graph.store.counts()
         stats = GraphStats(
-            nodes={t.name: graph.store.count(t) for t in NODE_TABLES},
-            relationships={t.name: graph.store.count(t) for t in REL_TABLES},
+            nodes={n: c for n, c in counts.items() if isinstance(TABLES[n], NodeTable)},
+            relationships={n: c for n, c in counts.items() if not isinstance(TABLES[n], NodeTable)},
             files=files,
         )
         return stats.model_dump()
 
-    def close(self) -> None:
-        """Checkpoint and close every open graph, waiting for a running write to end.
-
-        NOTE: reads do not take the writer lock, so callers stop serving requests first
-        (the HTTP server drains them before its shutdown hook calls this).
-        """
-        with self._open_lock:
-            if self._closed:
-                return
-            self._closed = True
-            graphs, self._graphs = self._graphs, {}
-        for graph_id, graph in graphs.items():
-            if not graph.writer_lock.acquire(timeout=self.settings.writer_lock_timeout_s):
-                logger.error("graph left open at shutdown", extra={"graph_id": graph_id})
-                continue
-            try:
-                graph.store.close()
-                graph.staging.close()
-            finally:
-                graph.writer_lock.release()
-        logger.info("graph node closed", extra={"graphs": len(graphs)})
-
     @contextmanager
-    def _writing(self, graph_id: str, *, create: bool = False) -> Iterator[_Graph]:
-        if self.read_only:
-            raise ReadOnlyNode(
-                f"this node is a read-only replica; graph {graph_id!r} is not written"
-            )
-        graph = self._graph(graph_id, create=create)
+    def _writing(self, graph_id: str, *, create: bool = False) -> Iterator[OpenGraph]:
+        self.refuse_writes(graph_id)
+        graph = self.graph(graph_id, create=create)
         if not graph.writer_lock.acquire(timeout=self.settings.writer_lock_timeout_s):
             raise WriterBusy(f"graph {graph_id!r} is busy with another write; retry")
         try:
+            settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
             yield graph
         finally:
             graph.writer_lock.release()
-
-    def _graph(self, graph_id: str, *, create: bool = False) -> _Graph:
-        if not GRAPH_ID.match(graph_id):
-            raise GraphNotFound(
-                f"invalid graph id {graph_id[:80]!r}: must match {GRAPH_ID.pattern}"
-            )
-        with self._open_lock:
-            if self._closed:
-                raise EngineUnavailable("the graph node is shutting down")
-            graph = self._graphs.get(graph_id)
-            if graph is None:
-                graph = self._graphs[graph_id] = self._open(graph_id, create=create)
-        return graph
-
-    def _open(self, graph_id: str, *, create: bool) -> _Graph:
-        folder = self.settings.graphs_dir() / graph_id
-        if not (folder / STAGING_FILE).is_file():
-            if not create:
-                raise GraphNotFound(f"no graph {graph_id!r} on this node")
-            folder.mkdir(parents=True, exist_ok=True)
-        staging = StagingDB(folder / STAGING_FILE, read_only=self.read_only)
-        try:
-            store = GraphStore(
-                folder / GRAPH_FILE,
-                read_only=self.read_only,
-                buffer_pool_mb=self.settings.buffer_pool_mb,
-                gate_timeout_s=self.settings.query_timeout_s + 5,
-            )
-        except BaseException:
-            staging.close()
-            raise
-        logger.info("graph opened", extra={"graph_id": graph_id, "read_only": self.read_only})
-        return _Graph(staging=staging, store=store)
 
 
 def table_of(name: str) -> Table:
@@ -270,3 +242,6 @@ def _file_spec(value: FileSpec | Mapping[str, Any]) -> FileSpec:
 
 def _ms(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
+
+
+__all__ = ["GRAPH_ID", "GraphService", "table_of"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,10 +55,53 @@ class NodeSettings(BaseSettings):
         description="Most rows a query returns; more are cut off and flagged `truncated`.",
     )
     buffer_pool_mb: int | None = Field(
-        default=None,
+        default=1024,
         gt=0,
-        description="LadybugDB buffer pool per graph in MiB; the engine default (most of "
-        "the machine's memory) when unset.",
+        description="LadybugDB buffer pool per graph in MiB (query working memory and page "
+        "cache); a query needing more fails with QueryFailed. None: the engine default, "
+        "most of the machine's memory.",
+    )
+    max_db_size_mb: int = Field(
+        default=64 * 1024,
+        gt=0,
+        description="Largest graph file in MiB. LadybugDB reserves this much address space "
+        "per open graph (its default is 8 TiB, which would leave memory_limit_mb no room).",
+    )
+    memory_limit_mb: int | None = Field(
+        default=4096,
+        gt=0,
+        description="Address space the node may use beyond what its open graphs reserve, in "
+        "MiB (RLIMIT_AS, set by `serve`). A query building huge values outside the buffer "
+        "pool (UNWIND range(1, 1e9)) then fails cleanly instead of exhausting the machine. "
+        "None: no limit.",
+    )
+    copy_isolation: Literal["in-process", "child-process"] = Field(
+        default="in-process",
+        description="Where materialize runs the engine's COPY: in the node (fast; rows are "
+        "checked by copy_guard first), or in a child process over the closed graph file, "
+        "so even a native engine crash leaves the node serving (about 0.3 s per call).",
+    )
+    publish_store_uri: str | None = Field(
+        default=None,
+        description="Object store of published snapshots (s3://bucket/prefix or file:///dir);"
+        " defaults to store_uri. Keys: published/{graph_id}/{snapshot_id}/..., LATEST.",
+    )
+    events: Literal["jsonl", "eventbridge", "none"] = Field(
+        default="jsonl",
+        description="Where 'snapshot published' goes: {home}/events/events.jsonl, the "
+        "EventBridge bus event_bus_name, or nowhere.",
+    )
+    event_bus_name: str = Field(
+        default="default", description="EventBridge bus of the events (events=eventbridge)."
+    )
+    replica_graphs: list[str] = Field(
+        default=["sec"],
+        description="Graphs a replica downloads at boot (the LATEST snapshot of each).",
+    )
+    test_pause_at: str | None = Field(
+        default=None,
+        description="Tests only: POINT:TABLE where a write pauses so a test can kill the "
+        "node there (graph_node/faults.py). Never set in production.",
     )
 
     def graphs_dir(self) -> Path:
@@ -67,3 +111,15 @@ class NodeSettings(BaseSettings):
     def resolved_store_uri(self) -> str:
         """The object store base URI, the local default applied."""
         return self.store_uri or (self.home / "store").resolve().as_uri()
+
+    def resolved_publish_uri(self) -> str:
+        """Where snapshots are published: publish_store_uri, else the object store."""
+        return self.publish_store_uri or self.resolved_store_uri()
+
+    def replica_dir(self) -> Path:
+        """``{home}/replica``: downloaded snapshots, one folder per graph and snapshot."""
+        return self.home / "replica"
+
+    def key_file(self) -> Path:
+        """``{home}/graph-node.key``: the API key `serve` generates when none is set."""
+        return self.home / "graph-node.key"

@@ -8,6 +8,7 @@ itself anyway.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,9 @@ class SourceFiles:
 
     def key_of(self, uri: str) -> str:
         """The store key of ``uri``; raises InvalidRequest for a URI outside the store."""
+        if any(ord(c) < 32 or c in "\\?#" for c in uri):
+            # NUL and control characters break paths; \ ? # mean other things to S3 and URLs
+            raise InvalidRequest(f"URI {uri[:200]!r} holds characters a store key may not")
         try:
             _, key = split_uri(uri, {self.store.base_uri: self.store})
         except ValueError as exc:
@@ -55,18 +59,33 @@ class SourceFiles:
             yield target
 
     def _download(self, key: str, target: Path) -> None:
-        store = self.store
-        if not isinstance(store, S3ObjectStore):
-            raise InvalidRequest(f"unsupported object store {store.base_uri!r}")
-        from botocore.exceptions import BotoCoreError, ClientError  # only the S3 path needs it
+        download_object(self.store, key, target)
 
-        full_key = f"{store.prefix}/{key}" if store.prefix else key
-        try:
-            store.client.download_file(store.bucket, full_key, str(target))
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound"):
-                raise FileMissing(f"no object at {store.uri(key)}") from exc
-            raise EngineUnavailable(f"downloading {store.uri(key)}: {code}") from exc
-        except BotoCoreError as exc:
-            raise EngineUnavailable(f"downloading {store.uri(key)}: {exc}") from exc
+
+def download_object(store: ObjectStore, key: str, target: Path) -> None:
+    """Copy the object at ``key`` to the local file ``target`` without holding it in memory.
+
+    Raises:
+        FileMissing: no object at ``key``.
+        EngineUnavailable: the store could not be read (worth a retry).
+    """
+    if isinstance(store, LocalObjectStore):
+        source = store.path(key)
+        if not source.is_file():
+            raise FileMissing(f"no file at {store.uri(key)}")
+        shutil.copyfile(source, target)
+        return
+    if not isinstance(store, S3ObjectStore):
+        raise InvalidRequest(f"unsupported object store {store.base_uri!r}")
+    from botocore.exceptions import BotoCoreError, ClientError  # only the S3 path needs it
+
+    full_key = f"{store.prefix}/{key}" if store.prefix else key
+    try:
+        store.client.download_file(store.bucket, full_key, str(target))
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey", "NotFound"):
+            raise FileMissing(f"no object at {store.uri(key)}") from exc
+        raise EngineUnavailable(f"downloading {store.uri(key)}: {code}") from exc
+    except BotoCoreError as exc:
+        raise EngineUnavailable(f"downloading {store.uri(key)}: {exc}") from exc

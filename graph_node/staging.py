@@ -1,10 +1,10 @@
 """Staging: registered Parquet files, validated, into the graph's DuckDB staging tables.
 
 Each file is checked against the graph schema (its checksum, column names and Arrow types,
-non-null columns, no duplicate key inside the file, the registered row count) and inserted
-tagged with its file id. One call is one transaction: if any file fails, none of the call's
-files is staged, the failing one is marked failed with the reason, and FileInvalid names
-its file id, table and the offending column or key.
+valid UTF-8, non-null columns, no duplicate key inside the file, the registered row count)
+and inserted tagged with its file id. One call is one transaction: if any file fails, none
+of the call's files is staged, the failing one is marked failed with the reason, and
+FileInvalid names its file id, table and the offending column or key.
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ def read_valid_file(path: Path, table: Table, record: FileRecord) -> pa.Table:
         raise _invalid(record, f"not a readable Parquet file ({exc})") from exc
     if data.num_rows != record.row_count:
         raise _invalid(record, f"{data.num_rows} rows in the file, {record.row_count} registered")
+    try:
+        # NOTE: LadybugDB stores invalid UTF-8 without complaint and every later read of
+        # the row fails, so it is refused here, before anything is staged.
+        data.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise _invalid(record, f"invalid values ({exc})") from exc
     _check_not_null(data, table, record)
     _check_unique_key(data, table, record)
     return data

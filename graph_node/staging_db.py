@@ -28,6 +28,8 @@ from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, RelTable, Table, al
 
 REGISTRY_TABLE = "file_registry"
 META_TABLE = "node_meta"
+INTENT_TABLE = "write_intents"
+INTENT_KEYS_TABLE = "intent_node_keys"
 
 _REGISTRY_DDL = f"""
 CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
@@ -47,6 +49,28 @@ CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
     staged_at TIMESTAMPTZ,
     materialized_at TIMESTAMPTZ
 )"""
+
+# Added after the first release: ALTER keeps staging files written before them readable.
+_REGISTRY_MIGRATIONS = (
+    f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS materialize_seq BIGINT",
+    f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ",
+)
+
+# A write the graph node has started and not finished: what it is about to change in the
+# graph, written before the graph is touched (see journal.py).
+_INTENT_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {INTENT_TABLE} (
+    intent_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    table_name VARCHAR,
+    detail VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+)""",
+    f"""CREATE TABLE IF NOT EXISTS {INTENT_KEYS_TABLE} (
+    intent_id VARCHAR NOT NULL,
+    id VARCHAR NOT NULL
+)""",
+)
 
 _LOCKED_DOWN = {
     "enable_external_access": False,
@@ -121,6 +145,8 @@ class StagingDB:
                 [SCHEMA_VERSION],
             )
             cur.execute(_REGISTRY_DDL)
+            for statement in (*_REGISTRY_MIGRATIONS, *_INTENT_DDL):
+                cur.execute(statement)
             for table in TABLES.values():
                 cur.execute(_staging_ddl(table))
                 if isinstance(table, RelTable):
@@ -183,6 +209,11 @@ class StagingDB:
             rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
             truncated=len(rows) > max_rows,
         )
+
+    def checkpoint(self) -> None:
+        """Write everything committed into the database file itself (for a file copy)."""
+        with self.cursor(what="checkpointing staging") as cur:
+            cur.execute("CHECKPOINT")
 
     def close(self) -> None:
         """Checkpoint and close the file; the handle is unusable afterwards."""

@@ -30,6 +30,7 @@ from graph_node.graph_store import GraphStore
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 
+SEC_NODES = ("Entity", "Report", "Fact", "Element", "Period", "Unit", "Dimension")
 NODES_FIRST = ("Fact", "Element", "Period", "Unit", "FACT_HAS_ELEMENT", "FACT_HAS_PERIOD")
 
 
@@ -76,7 +77,8 @@ def test_materialize_adds_the_rows_then_adds_nothing_the_second_time(
     assert first["Fact"]["files"] == [{"file_id": ids["Fact"], "status": "materialized"}]
     stats = service.stats("sec")
     assert stats["nodes"]["Fact"] == 3 and stats["relationships"]["FACT_HAS_PERIOD"] == 3
-    assert stats["files"] == {"registered": 0, "staged": 0, "materialized": 6, "failed": 0}
+    assert stats["files"] == {"registered": 0, "staged": 0, "materialized": 6, "failed": 0,
+                              "deleted": 0}  # fmt: skip
 
 
 def test_the_graph_holds_the_exact_revenue(service: GraphService, tmp_path: Path) -> None:
@@ -116,7 +118,8 @@ def test_a_second_filing_adds_only_the_nodes_it_does_not_share(
         {"c": NET_INCOME, "p": FY2022},
     )
     assert shared["rows"] == [["-2722000000"]]
-    assert service.stats("sec")["nodes"] == {
+    nodes = service.stats("sec")["nodes"]
+    assert {t: nodes[t] for t in SEC_NODES} == {
         "Entity": 0, "Report": 0, "Fact": 5, "Element": 3, "Period": 2, "Unit": 1,
         "Dimension": 0,
     }  # fmt: skip
@@ -174,40 +177,82 @@ def test_materialize_refuses_files_not_staged_or_of_another_table(
         service.materialize("sec", "Fact", [ids["Element"]])
 
 
-def test_a_crash_after_the_relationship_copy_is_repaired_on_the_next_call(
-    service: GraphService, tmp_path: Path
-) -> None:
-    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
-    _materialize_all(service, ids)
-    graph = service._graph("sec")
-    ledger = '"_graph_keys_FACT_HAS_PERIOD"'
-    with graph.staging.transaction() as cur:  # as if the COPY ran but nothing after it
-        cur.execute(f"UPDATE {ledger} SET committed = false")
-        cur.execute("UPDATE file_registry SET status = 'staged' WHERE table_name = ?",
-                    ["FACT_HAS_PERIOD"])  # fmt: skip
-
-    result = service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
-
-    assert _counts(result) == (3, 0, 3)
-    assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 3
+class Crash(BaseException):
+    """Stands in for the process dying: nothing after it runs, no handler catches it."""
 
 
-def test_a_crash_before_the_relationship_copy_is_repaired_on_the_next_call(
-    service: GraphService, tmp_path: Path
+def _crash(*args: object, **kwargs: object) -> None:
+    raise Crash
+
+
+def _reopen(service: GraphService, tmp_path: Path) -> GraphService:
+    service.close()
+    return GraphService(NodeSettings(home=tmp_path))
+
+
+def _registry(service: GraphService, table: str) -> list[list]:
+    return service.query_staging(
+        "sec",
+        "SELECT status, rows_added, rows_present FROM file_registry WHERE table_name = ?",
+        [table],
+    )["rows"]
+
+
+def test_a_crash_after_the_copy_is_rolled_forward_with_the_files_counts(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
     for table in NODES_FIRST[:4]:
         service.materialize("sec", table, [ids[table]])
-    graph = service._graph("sec")
-    with graph.staging.transaction() as cur:  # keys recorded as pending, COPY never ran
-        cur.execute(
-            'INSERT INTO "_graph_keys_FACT_HAS_PERIOD" SELECT "from", "to", false '
-            'FROM "FACT_HAS_PERIOD"'
-        )
+    monkeypatch.setattr("graph_node.materialize.finish_materialize", _crash)
+    with pytest.raises(Crash):
+        service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+    monkeypatch.undo()
 
-    result = service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+    reopened = _reopen(service, tmp_path)
+    try:
+        assert _registry(reopened, "FACT_HAS_PERIOD") == [["materialized", 3, 0]]
+        again = reopened.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+        assert _counts(again) == (3, 0, 3)
+        assert reopened.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 3
+    finally:
+        reopened.close()
+
+
+def test_a_crash_before_the_copy_commits_is_dropped_and_redone(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    for table in NODES_FIRST[:4]:
+        service.materialize("sec", table, [ids[table]])
+    monkeypatch.setattr(GraphStore, "copy", _crash)
+    with pytest.raises(Crash):
+        service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+    monkeypatch.undo()
+
+    reopened = _reopen(service, tmp_path)
+    try:
+        assert _registry(reopened, "FACT_HAS_PERIOD") == [["staged", None, None]]
+        result = reopened.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
+        assert _counts(result) == (3, 3, 0)
+        assert _registry(reopened, "FACT_HAS_PERIOD") == [["materialized", 3, 0]]
+    finally:
+        reopened.close()
+
+
+def test_a_crash_before_a_node_copy_leaves_the_next_call_to_add_the_rows(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    monkeypatch.setattr(GraphStore, "copy", _crash)
+    with pytest.raises(Crash):
+        service.materialize("sec", "Fact", [ids["Fact"]])
+    monkeypatch.undo()
+
+    result = service.materialize("sec", "Fact", [ids["Fact"]])  # settles, then copies
 
     assert _counts(result) == (3, 3, 0)
+    assert _registry(service, "Fact") == [["materialized", 3, 0]]
 
 
 def test_a_ledger_that_disagrees_with_the_graph_fails_instead_of_guessing(
@@ -215,7 +260,7 @@ def test_a_ledger_that_disagrees_with_the_graph_fails_instead_of_guessing(
 ) -> None:
     ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
     _materialize_all(service, ids)
-    with service._graph("sec").staging.transaction() as cur:
+    with service.graph("sec").staging.transaction() as cur:
         cur.execute('DELETE FROM "_graph_keys_FACT_HAS_ELEMENT" WHERE "to" = ?', [NET_INCOME])
 
     with pytest.raises(GraphInconsistent, match="FACT_HAS_ELEMENT: 3 relationships .* 2"):

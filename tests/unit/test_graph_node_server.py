@@ -110,7 +110,7 @@ def test_a_busy_writer_answers_503_transient(
     client: TestClient, service: GraphService, tmp_path: Path
 ) -> None:
     ids = _register_boeing(client, tmp_path / "store")
-    lock = service._graph("sec").writer_lock
+    lock = service.graph("sec").writer_lock
     with lock:
         answer = client.post("/databases/sec/tables", json={"file_ids": [ids["Fact"]]},
                              headers=AUTH)  # fmt: skip
@@ -121,10 +121,10 @@ def test_a_busy_writer_answers_503_transient(
 
 
 def test_a_replica_refuses_writes_with_403(tmp_path: Path) -> None:
-    replica = GraphService(NodeSettings(home=tmp_path), read_only=True)
+    replica = GraphService(NodeSettings(home=tmp_path, api_key=KEY), read_only=True)
     client = TestClient(create_app(replica))
 
-    answer = client.post("/databases/sec/tables", json={"file_ids": ["0" * 32]})
+    answer = client.post("/databases/sec/tables", json={"file_ids": ["0" * 32]}, headers=AUTH)
 
     assert answer.status_code == 403
     assert answer.json()["error"]["type"] == "ReadOnlyNode"

@@ -1,0 +1,58 @@
+"""The last check before rows reach the engine: nothing LadybugDB could choke on gets in.
+
+Staging validated every file already; this checks the very Arrow table handed to COPY, after
+deduplication and filtering, because that is what the engine sees: the exact column types
+(the engine casts silently otherwise), valid UTF-8 and offsets (stored without complaint,
+then every read of the row fails), no null in a non-null column, each key once, and for
+nodes no key already in the graph (real_ladybug 0.15.3 reports such a collision cleanly;
+the ladybug 0.22 line dies with SIGSEGV on it, see shared/research/engine-probes.md).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_node.errors import CopyRefused
+from ledgergraph.graph_schema import Table, all_columns, arrow_schema
+
+_MAX_NAMED = 5
+
+
+def check_copy_rows(table: Table, rows: pa.Table, *, present_ids: pa.Array | None = None) -> None:
+    """Raise CopyRefused naming ``table`` unless ``rows`` is safe to COPY into it."""
+    expected = arrow_schema(table)
+    if rows.schema.names != expected.names or rows.schema.types != expected.types:
+        raise CopyRefused(
+            f"{table.name}: rows for COPY have columns {_describe(rows.schema)}, "
+            f"the table takes {_describe(expected)}"
+        )
+    try:
+        rows.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise CopyRefused(f"{table.name}: rows for COPY hold invalid values ({exc})") from exc
+    for column in all_columns(table):
+        if not column.nullable and rows.column(column.name).null_count:
+            raise CopyRefused(f"{table.name}: null in non-null column {column.name!r}")
+    _check_unique(table, rows)
+    if present_ids is not None and len(present_ids):
+        clash = pc.is_in(rows.column("id"), value_set=present_ids)
+        if pc.any(clash).as_py():
+            named = rows.filter(clash).column("id").slice(0, _MAX_NAMED).to_pylist()
+            raise CopyRefused(f"{table.name}: ids already in the graph: {', '.join(named)}")
+
+
+def _check_unique(table: Table, rows: pa.Table) -> None:
+    key = list(table.key)
+    counts = rows.select(key).group_by(key).aggregate([([], "count_all")])
+    repeated = counts.filter(pc.greater(counts["count_all"], 1))
+    if repeated.num_rows:
+        named = [", ".join(f"{k}={row[k]!r}" for k in key)
+                 for row in repeated.slice(0, _MAX_NAMED).to_pylist()]  # fmt: skip
+        raise CopyRefused(
+            f"{table.name}: {repeated.num_rows} key(s) more than once: {'; '.join(named)}"
+        )
+
+
+def _describe(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {f.type}" for f in schema)

@@ -1,0 +1,216 @@
+"""Deleting a source unit: its rows leave staging, and the graph rows only it supported go.
+
+A key stays in the graph while a materialized file of another source unit holds it (an
+Element, Period or Unit that other filings share). A surviving key whose row in the graph
+came from the deleted unit gets the row of the next file in materialization order, so the
+graph equals one built without the unit (``rebuild`` gives the same). A node no longer
+held by any other unit but still an endpoint of another unit's relationship is kept and
+reported (deleting it would orphan that relationship).
+
+Crash safety: a delete intent is recorded first; the graph changes in one engine
+transaction; one staging transaction then removes the rows, the ledger keys and the intent
+and marks the files deleted. Every step is computed from staging, which only changes in
+that last transaction, so ``redo_delete`` after a crash recomputes the same plan and
+finishes the job (deleting what is already gone changes nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_node.errors import SourceNotFound
+from graph_node.faults import NO_FAULTS, FaultPoints
+from graph_node.graph_store import GraphStore
+from graph_node.journal import Intent, close_intent, open_intent
+from graph_node.log import logger
+from graph_node.materialize import key_sql, node_table_of
+from graph_node.registry import files_of_unit, mark_deleted
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
+
+_UNIT_FILES = "unit_files"
+_REMOVED = "removed_keys"
+
+
+@dataclass
+class _Plan:
+    """What deleting a unit does to each table."""
+
+    removed: dict[str, pa.Table] = field(default_factory=dict)
+    rewritten: dict[str, pa.Table] = field(default_factory=dict)
+    kept: dict[str, list[str]] = field(default_factory=dict)
+
+
+def delete_source(
+    db: StagingDB, graph: GraphStore, source_unit: str, *, faults: FaultPoints = NO_FAULTS
+) -> dict[str, Any]:
+    """Remove ``source_unit`` from staging and the graph; a second call changes nothing.
+
+    Raises:
+        SourceNotFound: no file of the unit was ever registered in this graph.
+    """
+    started = time.monotonic()
+    with db.cursor(what="reading the file registry") as cur:
+        records = files_of_unit(cur, source_unit)
+    if not records:
+        raise SourceNotFound(f"no file of source unit {source_unit!r} in this graph")
+    live = [r.file_id for r in records if r.status != "deleted"]
+    plan = _Plan()
+    if live:
+        with db.transaction(what=f"recording the delete of {source_unit}") as cur:
+            detail = {"source_unit": source_unit, "file_ids": live}
+            intent = open_intent(cur, "delete", detail)
+        plan = run_delete(db, graph, intent, faults=faults)
+    answer = {
+        "source_unit": source_unit,
+        "files": len(live),
+        "removed": {t: rows.num_rows for t, rows in plan.removed.items() if rows.num_rows},
+        "rewritten": {t: rows.num_rows for t, rows in plan.rewritten.items() if rows.num_rows},
+        "kept": {t: len(ids) for t, ids in plan.kept.items() if ids},
+        "duration_ms": round((time.monotonic() - started) * 1000),
+    }
+    logger.info("source unit deleted", extra=answer)
+    return answer
+
+
+def redo_delete(db: StagingDB, graph: GraphStore, intent: Intent) -> None:
+    """Finish a delete a crash interrupted (recovery.settle_intents calls this)."""
+    run_delete(db, graph, intent)
+
+
+def run_delete(
+    db: StagingDB, graph: GraphStore, intent: Intent, *, faults: FaultPoints = NO_FAULTS
+) -> _Plan:
+    """Plan from staging, change the graph in one transaction, then staging in one."""
+    file_ids = list(intent.detail["file_ids"])
+    unit = str(intent.detail["source_unit"])
+    plan = _plan(db, graph, file_ids, unit)
+    order = [TABLES[name] for name in reversed(LOAD_ORDER)]  # relationships first
+    graph.apply(
+        deletes=[(t, plan.removed[t.name]) for t in order if t.name in plan.removed],
+        updates=[(TABLES[name], rows) for name, rows in plan.rewritten.items()],
+    )
+    faults.reached("after-graph-delete", "*")
+    with db.transaction(what=f"deleting {unit} from staging") as cur:
+        _delete_staged_rows(cur, file_ids, plan)
+        mark_deleted(cur, file_ids)
+        close_intent(cur, intent)
+    return plan
+
+
+def _plan(db: StagingDB, graph: GraphStore, file_ids: list[str], unit: str) -> _Plan:
+    plan = _Plan()
+    with db.cursor(what=f"planning the delete of {unit}") as cur:
+        cur.register(_UNIT_FILES, pa.table({"file_id": pa.array(file_ids, pa.string())}))
+        for name in LOAD_ORDER:
+            table = TABLES[name]
+            only_here = _only_here(cur, table, unit)
+            if isinstance(table, RelTable):
+                plan.removed[name] = _in_ledger(cur, table, only_here)
+            else:
+                kept = _still_referenced(cur, table, only_here, unit)
+                plan.kept[name] = kept
+                held = pc.is_in(only_here.column("id"), value_set=pa.array(kept, pa.string()))
+                plan.removed[name] = only_here.filter(pc.invert(held))
+            plan.rewritten[name] = _new_winners(cur, table, unit)
+    for name, rows in plan.removed.items():
+        if isinstance(TABLES[name], NodeTable) and rows.num_rows:
+            present = graph.present_ids(node_table_of(name), rows.column("id").combine_chunks())
+            plan.removed[name] = rows.filter(pc.is_in(rows.column("id"), value_set=present))
+    return plan
+
+
+def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Table:
+    """Keys of the unit's files that no materialized file of another unit holds."""
+    keys, name = key_sql(table), quote(table.name)
+    sql = (
+        f"SELECT DISTINCT {keys} FROM {name} WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES})"
+        f" EXCEPT SELECT {key_sql(table, 't')} FROM {name} t JOIN {REGISTRY_TABLE} r "
+        "ON r.file_id = t.file_id WHERE r.status = 'materialized' AND r.source_unit <> ?"
+    )
+    return cur.execute(sql, [unit]).to_arrow_table()
+
+
+def _in_ledger(cur: duckdb.DuckDBPyConnection, table: RelTable, keys: pa.Table) -> pa.Table:
+    """The relationship keys among ``keys`` that the graph holds (committed in the ledger)."""
+    on = " AND ".join(f"k.{quote(c)} = l.{quote(c)}" for c in table.key)
+    cur.register(_REMOVED, keys)
+    try:
+        return cur.sql(
+            f"SELECT k.* FROM {_REMOVED} k SEMI JOIN {quote(ledger_table(table))} l "
+            f"ON {on} AND l.committed"
+        ).to_arrow_table()
+    finally:
+        cur.unregister(_REMOVED)
+
+
+def _still_referenced(
+    cur: duckdb.DuckDBPyConnection, table: NodeTable, ids: pa.Table, unit: str
+) -> list[str]:
+    """Ids among ``ids`` that a relationship of another unit's materialized file uses."""
+    if ids.num_rows == 0:
+        return []
+    found: set[str] = set()
+    cur.register(_REMOVED, ids)
+    try:
+        for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
+            for column, end in (("from", rel.from_table), ("to", rel.to_table)):
+                if end != table.name:
+                    continue
+                rows = cur.execute(
+                    f"SELECT DISTINCT t.{quote(column)} FROM {quote(rel.name)} t "
+                    f"JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id "
+                    f"WHERE r.status = 'materialized' AND r.source_unit <> ? "
+                    f"AND t.{quote(column)} IN (SELECT id FROM {_REMOVED})",
+                    [unit],
+                ).fetchall()
+                found.update(row[0] for row in rows)
+    finally:
+        cur.unregister(_REMOVED)
+    return sorted(found)
+
+
+def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Table:
+    """Rows of other units for keys whose row in the graph came from ``unit``."""
+    keys, name = key_sql(table), quote(table.name)
+    joined = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in table.key)
+    columns = ", ".join(quote(c.name) for c in all_columns(table))
+    sql = f"""
+        WITH unit_keys AS (
+            SELECT DISTINCT {keys} FROM {name}
+            WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES})
+        ), ranked AS (
+            SELECT t.*, r.source_unit = ? AS in_unit,
+                row_number() OVER (PARTITION BY {key_sql(table, "t")}
+                    ORDER BY r.materialize_seq, t.file_id) AS rank_all,
+                row_number() OVER (PARTITION BY {key_sql(table, "t")}, r.source_unit = ?
+                    ORDER BY r.materialize_seq, t.file_id) AS rank_side
+            FROM {name} t JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id
+            JOIN unit_keys u ON {joined}
+            WHERE r.status = 'materialized'
+        ), lost AS (SELECT {keys} FROM ranked WHERE rank_all = 1 AND in_unit)
+        SELECT {columns} FROM ranked SEMI JOIN lost USING ({keys})
+        WHERE NOT in_unit AND rank_side = 1"""
+    return cur.execute(sql, [unit, unit]).to_arrow_table()
+
+
+def _delete_staged_rows(cur: duckdb.DuckDBPyConnection, file_ids: list[str], plan: _Plan) -> None:
+    for name in LOAD_ORDER:
+        table = TABLES[name]
+        cur.execute(f"DELETE FROM {quote(name)} WHERE file_id IN (SELECT unnest(?))", [file_ids])
+        removed = plan.removed.get(name)
+        if isinstance(table, RelTable) and removed is not None and removed.num_rows:
+            on = " AND ".join(f"l.{quote(c)} = k.{quote(c)}" for c in table.key)
+            cur.register(_REMOVED, removed)
+            try:
+                cur.execute(
+                    f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}"
+                )
+            finally:
+                cur.unregister(_REMOVED)

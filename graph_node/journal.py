@@ -1,0 +1,111 @@
+"""Write intents: what a graph write is about to change, recorded before the graph changes.
+
+LadybugDB and the staging DuckDB are two files with no transaction spanning both, so every
+graph write goes: (1) one staging transaction records an intent, with the exact keys the
+write will add (node ids here, relationship keys as pending rows of the key ledger);
+(2) the graph changes in one engine transaction; (3) one staging transaction applies the
+bookkeeping the intent describes and removes it. A crash leaves at most one open intent,
+and ``recovery.settle_intents`` decides from the graph itself, by those keys, whether step
+(2) happened: roll forward if it did, drop the intent if it did not.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+
+from graph_node.staging_db import INTENT_KEYS_TABLE, INTENT_TABLE, ledger_table, quote
+from ledgergraph.graph_schema import RelTable, Table
+
+IntentKind = Literal["materialize", "delete"]
+_KEYS_VIEW = "intent_keys_incoming"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One open write: its kind, the graph table it touches and what it will record."""
+
+    intent_id: str
+    kind: IntentKind
+    table_name: str | None
+    detail: dict[str, Any]
+
+
+def open_intent(
+    cur: duckdb.DuckDBPyConnection,
+    kind: IntentKind,
+    detail: dict[str, Any],
+    *,
+    table: Table | None = None,
+    keys: pa.Table | None = None,
+) -> Intent:
+    """Record an intent (inside the caller's transaction), with the keys it will add."""
+    intent = Intent(uuid.uuid4().hex, kind, table.name if table else None, detail)
+    cur.execute(
+        f"INSERT INTO {INTENT_TABLE} VALUES (?, ?, ?, ?, now())",
+        [intent.intent_id, kind, intent.table_name, json.dumps(detail, sort_keys=True)],
+    )
+    if table is not None and keys is not None and keys.num_rows:
+        _record_keys(cur, intent, table, keys)
+    return intent
+
+
+def _record_keys(
+    cur: duckdb.DuckDBPyConnection, intent: Intent, table: Table, keys: pa.Table
+) -> None:
+    cur.register(_KEYS_VIEW, keys)
+    try:
+        if isinstance(table, RelTable):
+            columns = ", ".join(quote(k) for k in table.key)
+            cur.execute(
+                f"INSERT INTO {quote(ledger_table(table))} ({columns}, committed) "
+                f"SELECT {columns}, false FROM {_KEYS_VIEW}"
+            )
+        else:
+            cur.execute(
+                f"INSERT INTO {INTENT_KEYS_TABLE} SELECT ?, id FROM {_KEYS_VIEW}",
+                [intent.intent_id],
+            )
+    finally:
+        cur.unregister(_KEYS_VIEW)
+
+
+def open_intents(cur: duckdb.DuckDBPyConnection) -> list[Intent]:
+    """Every intent not settled yet, oldest first."""
+    rows = cur.execute(
+        f"SELECT intent_id, kind, table_name, detail FROM {INTENT_TABLE} ORDER BY created_at"
+    ).fetchall()
+    return [Intent(i, k, t, json.loads(d)) for i, k, t, d in rows]
+
+
+def intended_keys(cur: duckdb.DuckDBPyConnection, intent: Intent, table: Table) -> pa.Table:
+    """The keys ``intent`` adds: node ids, or the pending rows of the relationship ledger."""
+    if isinstance(table, RelTable):
+        columns = ", ".join(quote(k) for k in table.key)
+        sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE NOT committed"
+        return cur.sql(sql).to_arrow_table()
+    sql = f"SELECT id FROM {INTENT_KEYS_TABLE} WHERE intent_id = ?"
+    return cur.execute(sql, [intent.intent_id]).to_arrow_table()
+
+
+def commit_ledger(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Pending relationship keys are in the graph now."""
+    if isinstance(table, RelTable):
+        cur.execute(f"UPDATE {quote(ledger_table(table))} SET committed = true WHERE NOT committed")
+
+
+def drop_pending(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Pending relationship keys never reached the graph."""
+    if isinstance(table, RelTable):
+        cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE NOT committed")
+
+
+def close_intent(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
+    """Remove the intent and its node keys (inside the caller's transaction)."""
+    cur.execute(f"DELETE FROM {INTENT_KEYS_TABLE} WHERE intent_id = ?", [intent.intent_id])
+    cur.execute(f"DELETE FROM {INTENT_TABLE} WHERE intent_id = ?", [intent.intent_id])

@@ -1,0 +1,180 @@
+"""Rebuild: a fresh graph file from staging, built in a child process, swapped in atomically.
+
+Each table gets one row per key from the staged and materialized files, the row of the
+file with the lowest (materialize_seq, file_id): the row incremental materialization put
+in the graph (earlier calls win; within a call the lowest file id), so a rebuild equals
+the incremental graph table by table. A worker process builds ``graph.lbug.rebuilt``; a
+native engine crash there costs only the rebuild. Then one staging transaction rewrites
+the key ledgers, marks staged files materialized and records the swap; the live file is
+closed, replaced by ``os.replace`` and reopened. ``recover_swap`` finishes a swap a crash
+interrupted, before the graph is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_node.copy_guard import check_copy_rows
+from graph_node.errors import GraphInconsistent, MissingEndpoints
+from graph_node.graph_store import GraphStore
+from graph_node.isolation import WorkerOptions, run_worker, write_rows
+from graph_node.log import logger
+from graph_node.registry import mark_materialized, next_materialize_seq
+from graph_node.staging_db import META_TABLE, REGISTRY_TABLE, StagingDB, ledger_table, quote
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table, all_columns
+
+REBUILT_SUFFIX = ".rebuilt"
+_SWAP_KEY = "rebuild_swap"
+_WINNERS = "winners"
+
+
+def rebuild_graph(db: StagingDB, graph: GraphStore, options: WorkerOptions) -> dict[str, Any]:
+    """Build the graph again from staging and swap it in; counts per table."""
+    started = time.monotonic()
+    folder = graph.path.parent
+    work, rebuilt = folder / "rebuild", Path(f"{graph.path}{REBUILT_SUFFIX}")
+    _remove(work, rebuilt)
+    work.mkdir()
+    try:
+        winners = _write_winners(db, work)
+        done = run_worker(
+            ["build", "--rows", str(work), "--out", str(rebuilt), "--tables", ",".join(winners)],
+            options,
+            what="rebuilding the graph",
+        )
+        expected = {name: rows.num_rows for name, rows in winners.items()}
+        if done["counts"] != expected:
+            raise GraphInconsistent(
+                f"rebuilt graph holds {done['counts']}, staging offered {expected}"
+            )
+        _record(db, winners, rebuilt.name)
+        _swap(db, graph, rebuilt)
+    finally:
+        _remove(work)
+    answer = {"tables": expected, "duration_ms": round((time.monotonic() - started) * 1000)}
+    logger.info("graph rebuilt", extra=answer)
+    return answer
+
+
+def recover_swap(db: StagingDB, graph_file: Path) -> None:
+    """Finish or forget a swap a crash interrupted; call before opening ``graph_file``."""
+    rebuilt = Path(f"{graph_file}{REBUILT_SUFFIX}")
+    with db.cursor(what="reading the rebuild state") as cur:
+        pending = cur.execute(
+            f"SELECT value FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY]
+        ).fetchall()
+    if pending and rebuilt.exists():
+        _replace(rebuilt, graph_file)
+        logger.warning("rebuilt graph swapped in after a restart", extra={"file": str(graph_file)})
+    elif rebuilt.exists():
+        _remove(rebuilt)  # a build that never finished
+    if pending:
+        with db.transaction(what="clearing the rebuild state") as cur:
+            cur.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY])
+
+
+def _write_winners(db: StagingDB, work: Path) -> dict[str, pa.Table]:
+    """Each table's winning rows (with file_id) checked and written to ``work/{table}.arrow``."""
+    winners: dict[str, pa.Table] = {}
+    with db.cursor(what="reading staged rows for a rebuild") as cur:
+        for name in LOAD_ORDER:
+            winners[name] = _winners(cur, TABLES[name])
+    for name, rows in winners.items():
+        table = TABLES[name]
+        engine_rows = rows.drop_columns(["file_id"])
+        check_copy_rows(table, engine_rows)
+        if isinstance(table, RelTable):
+            _check_endpoints(table, rows, winners)
+        write_rows(work / f"{name}.arrow", engine_rows)
+    return winners
+
+
+def _winners(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
+    columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(table))
+    keys = ", ".join(f"t.{quote(k)}" for k in table.key)
+    sql = (
+        f"SELECT {columns}, t.file_id FROM {quote(table.name)} t "
+        f"JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id "
+        "WHERE r.status IN ('staged', 'materialized') QUALIFY row_number() OVER "
+        f"(PARTITION BY {keys} ORDER BY r.materialize_seq NULLS LAST, t.file_id) = 1 "
+        f"ORDER BY {keys}"
+    )
+    return cur.sql(sql).to_arrow_table()
+
+
+def _check_endpoints(table: RelTable, rows: pa.Table, winners: dict[str, pa.Table]) -> None:
+    for column, end in (("from", table.from_table), ("to", table.to_table)):
+        ids = winners[end].column("id")
+        missing = rows.filter(pc.invert(pc.is_in(rows.column(column), value_set=ids)))
+        if missing.num_rows:
+            named = ", ".join(missing.column(column).slice(0, 5).to_pylist())
+            raise MissingEndpoints(
+                f"{table.name}: {missing.num_rows} relationship(s) point at {end} nodes no "
+                f"staged file holds ({column}): {named}"
+            )
+
+
+def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> None:
+    """Ledgers from the winners, staged files materialized, the swap announced: one commit."""
+    with db.transaction(what="recording a rebuild") as cur:
+        seq = next_materialize_seq(cur)
+        staged = cur.execute(
+            f"SELECT file_id, table_name, rows_staged FROM {REGISTRY_TABLE} WHERE status = 'staged'"
+        ).fetchall()
+        for file_id, name, rows_staged in staged:
+            file_ids = winners[name].column("file_id")
+            added = int(pc.sum(pc.equal(file_ids, file_id)).as_py() or 0)
+            present = (rows_staged or 0) - added
+            mark_materialized(cur, file_id, rows_added=added, rows_present=present, seq=seq)
+        for name, rows in winners.items():
+            table = TABLES[name]
+            if isinstance(table, RelTable):
+                _replace_ledger(cur, table, rows)
+        cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, rebuilt_name])
+
+
+def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: RelTable, rows: pa.Table) -> None:
+    ledger = quote(ledger_table(table))
+    keys = ", ".join(quote(k) for k in table.key)
+    cur.execute(f"DELETE FROM {ledger}")
+    cur.register(_WINNERS, rows)
+    try:
+        cur.execute(f"INSERT INTO {ledger} SELECT {keys}, true FROM {_WINNERS}")
+    finally:
+        cur.unregister(_WINNERS)
+
+
+def _swap(db: StagingDB, graph: GraphStore, rebuilt: Path) -> None:
+    with graph.detached() as live:
+        _replace(rebuilt, live)
+    with db.transaction(what="clearing the rebuild state") as cur:
+        cur.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY])
+
+
+def _replace(rebuilt: Path, live: Path) -> None:
+    """Put the rebuilt file in place of the closed live one; the old log goes with it."""
+    for sidecar in (".wal", ".shadow"):
+        Path(f"{live}{sidecar}").unlink(missing_ok=True)
+    os.replace(rebuilt, live)
+    descriptor = os.open(live.parent, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)

@@ -1,0 +1,117 @@
+"""Settling what a crash left half done, judged by the keys in the graph (see journal.py).
+
+A materialize intent lists the keys its COPY adds. If the graph holds all of them and its
+count grew by exactly that many, the COPY committed: the bookkeeping is applied as the
+intent recorded it (per-file rows_added included). If it holds none and the count did not
+move, the COPY never committed: the intent is dropped and the files stay staged. Anything
+else fails with GraphInconsistent rather than guessing. A delete intent is rolled forward:
+deleting is idempotent, so it is simply run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from graph_node.errors import GraphInconsistent
+from graph_node.graph_store import GraphStore
+from graph_node.journal import (
+    Intent,
+    close_intent,
+    commit_ledger,
+    drop_pending,
+    intended_keys,
+    open_intents,
+)
+from graph_node.log import logger
+from graph_node.registry import mark_materialized
+from graph_node.staging_db import StagingDB, ledger_table, quote
+from ledgergraph.graph_schema import TABLES, RelTable, Table
+
+DeleteRunner = Callable[[StagingDB, GraphStore, Intent], None]
+
+
+def settle_intents(db: StagingDB, graph: GraphStore, *, redo_delete: DeleteRunner) -> int:
+    """Settle every open intent; returns how many there were (0 after a clean stop).
+
+    ``redo_delete`` runs a delete intent again (deletion.py; passed in to keep this module
+    below it).
+    """
+    with db.cursor(what="reading write intents") as cur:
+        intents = open_intents(cur)
+    for intent in intents:
+        if intent.kind == "materialize":
+            outcome = settle_materialize(db, graph, intent)
+        else:
+            redo_delete(db, graph, intent)
+            outcome = "rolled forward"
+        logger.warning(
+            "write intent settled",
+            extra={"kind": intent.kind, "table": intent.table_name, "outcome": outcome},
+        )
+    return len(intents)
+
+
+def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
+    """Roll a materialize intent forward or drop it, by its keys; which one it was."""
+    table = TABLES[intent.table_name or ""]
+    with db.cursor(what=f"reading the {table.name} intent keys") as cur:
+        keys = intended_keys(cur, intent, table)
+    found = graph.count_keys(table, keys)
+    in_graph = graph.count(table)
+    before = int(intent.detail["count_before"])
+    if found == keys.num_rows and in_graph == before + keys.num_rows:
+        finish_materialize(db, intent, table)
+        return "rolled forward"
+    if found == 0 and in_graph == before:
+        drop_materialize(db, intent, table)
+        return "dropped"
+    raise GraphInconsistent(
+        f"{table.name}: an interrupted COPY of {keys.num_rows} row(s) left {found} of its "
+        f"keys in the graph and {in_graph} rows where {before} were; not guessing"
+    )
+
+
+def finish_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
+    """Apply what the intent recorded: keys committed, files materialized, intent gone."""
+    seq = int(intent.detail["seq"])
+    with db.transaction(what=f"recording materialized {table.name} files") as cur:
+        commit_ledger(cur, table)
+        for file_id, (added, present) in intent.detail["files"].items():
+            mark_materialized(cur, file_id, rows_added=added, rows_present=present, seq=seq)
+        close_intent(cur, intent)
+
+
+def drop_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
+    """Forget an intent whose COPY never committed: its keys were not added."""
+    with db.transaction(what=f"dropping a {table.name} intent") as cur:
+        drop_pending(cur, table)
+        close_intent(cur, intent)
+
+
+def check_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
+    """Fail unless the graph holds exactly the relationships the key ledger records.
+
+    Pending keys without an intent (left by a node version before intents) are settled by
+    looking them up in the graph, like an intent's keys.
+    """
+    ledger = quote(ledger_table(table))
+    with db.cursor(what=f"reading the {table.name} ledger") as cur:
+        committed, pending = cur.execute(
+            f"SELECT count(*) FILTER (WHERE committed), count(*) FILTER (WHERE NOT committed) "
+            f"FROM {ledger}"
+        ).fetchall()[0]
+        orphans = intended_keys(cur, Intent("", "materialize", table.name, {}), table)
+    if pending:
+        found = graph.count_keys(table, orphans)
+        with db.transaction(what=f"settling pending {table.name} keys") as cur:
+            if found == pending:
+                commit_ledger(cur, table)
+                committed += pending
+            elif found == 0:
+                drop_pending(cur, table)
+    in_graph = graph.count(table)
+    if in_graph != committed:
+        raise GraphInconsistent(
+            f"{table.name}: {in_graph} relationships in the graph but the ledger records "
+            f"{committed}: something else wrote to it; not guessing"
+        )

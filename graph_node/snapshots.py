@@ -1,0 +1,192 @@
+"""Published snapshots: a graph's two files, consistent, verified and described by a manifest.
+
+``take_snapshot`` runs while the caller holds the graph's writer lock: both engines
+checkpoint (so each file alone is the data) and the files are copied. Outside the lock,
+``publish_snapshot`` verifies the copies (checksums; the graph copy opened read-only and
+counted table by table against the live counts), uploads them under
+``published/{graph_id}/{snapshot_id}/`` (graph.lbug, staging.duckdb, then manifest.json),
+points ``published/{graph_id}/LATEST`` at the manifest and announces SnapshotPublished.
+Replicas check a downloaded snapshot with the same ``verify_snapshot``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from graph_node.errors import NodeError, SnapshotInvalid
+from graph_node.graph_store import GraphStore
+from graph_node.log import logger
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB
+from ledgergraph.events import EventPublisher, snapshot_published
+from ledgergraph.graph_schema import SCHEMA_VERSION
+from ledgergraph.objectstore import ObjectStore
+
+GRAPH_FILE = "graph.lbug"
+STAGING_FILE = "staging.duckdb"
+MANIFEST_NAME = "manifest.json"
+SNAPSHOT_ID = r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$"
+
+
+class SnapshotFile(BaseModel):
+    key: str = Field(description="object store key of the file")
+    checksum: str = Field(description="sha256:<hex> of the file's bytes")
+    bytes: int
+
+
+class SnapshotManifest(BaseModel):
+    """``published/{graph_id}/{snapshot_id}/manifest.json``, uploaded after the files."""
+
+    graph_id: str
+    snapshot_id: str = Field(pattern=SNAPSHOT_ID)
+    schema_version: str
+    created_at: str
+    tables: dict[str, int] = Field(description="nodes or relationships per graph table")
+    files: dict[str, SnapshotFile] = Field(description="graph.lbug and staging.duckdb")
+    source_units: list[str] = Field(description="source units materialized in the snapshot")
+    engines: dict[str, str] = Field(description="engine versions that wrote the files")
+
+
+class Latest(BaseModel):
+    """``published/{graph_id}/LATEST``: the newest verified snapshot."""
+
+    snapshot_id: str = Field(pattern=SNAPSHOT_ID)
+    manifest_key: str
+
+
+def new_snapshot_id() -> str:
+    """Sortable by time: ``20261204T173146Z-1a2b3c4d``."""
+    now = dt.datetime.now(dt.UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def snapshot_prefix(graph_id: str, snapshot_id: str) -> str:
+    return f"published/{graph_id}/{snapshot_id}/"
+
+
+def latest_key(graph_id: str) -> str:
+    return f"published/{graph_id}/LATEST"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def take_snapshot(staging: StagingDB, graph: GraphStore, work: Path) -> dict[str, int]:
+    """Checkpoint both stores and copy their files to ``work``; the live counts.
+
+    The caller holds the writer lock, so nothing changes between the counts and the copy.
+    """
+    counts = graph.counts()
+    graph.checkpoint()
+    staging.checkpoint()
+    work.mkdir(parents=True)
+    shutil.copyfile(graph.path, work / GRAPH_FILE)
+    shutil.copyfile(staging.path, work / STAGING_FILE)
+    return counts
+
+
+def publish_snapshot(
+    graph_id: str,
+    work: Path,
+    counts: dict[str, int],
+    store: ObjectStore,
+    events: EventPublisher,
+) -> dict[str, object]:
+    """Verify the copies in ``work``, upload them, move LATEST, announce it; the answer."""
+    snapshot_id = work.name
+    prefix = snapshot_prefix(graph_id, snapshot_id)
+    manifest = SnapshotManifest(
+        graph_id=graph_id,
+        snapshot_id=snapshot_id,
+        schema_version=SCHEMA_VERSION,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        tables=counts,
+        files={
+            name: SnapshotFile(
+                key=prefix + name,
+                checksum=sha256_of(work / name),
+                bytes=(work / name).stat().st_size,
+            )
+            for name in (GRAPH_FILE, STAGING_FILE)
+        },  # fmt: skip
+        source_units=_source_units(work / STAGING_FILE),
+        engines=_engine_versions(),
+    )
+    verify_snapshot(work, manifest)
+
+    for name, file in manifest.files.items():
+        store.put_file(file.key, work / name)
+    manifest_key = prefix + MANIFEST_NAME
+    store.put_bytes(manifest_key, manifest.model_dump_json(indent=2).encode())
+    latest = Latest(snapshot_id=snapshot_id, manifest_key=manifest_key)
+    store.put_bytes(latest_key(graph_id), latest.model_dump_json().encode())
+    events.publish(snapshot_published(graph_id, snapshot_id, manifest_key))
+    logger.info(
+        "snapshot published",
+        extra={"graph_id": graph_id, "snapshot_id": snapshot_id, "manifest_key": manifest_key},
+    )
+    return {"snapshot_id": snapshot_id, "manifest_key": manifest_key, "tables": counts}
+
+
+def verify_snapshot(folder: Path, manifest: SnapshotManifest) -> None:
+    """Raise SnapshotInvalid unless the files in ``folder`` are the manifest's snapshot."""
+    what = f"snapshot {manifest.snapshot_id} of graph {manifest.graph_id}"
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise SnapshotInvalid(
+            f"{what} has graph schema version {manifest.schema_version}, this node reads "
+            f"{SCHEMA_VERSION}"
+        )
+    for name, file in manifest.files.items():
+        path = folder / name
+        found = sha256_of(path) if path.is_file() else "no file"
+        if found != file.checksum:
+            raise SnapshotInvalid(
+                f"{what}: {name} checksum {found} differs from the manifest's {file.checksum}"
+            )
+    try:
+        counts = _counts_of(folder / GRAPH_FILE)
+        StagingDB(folder / STAGING_FILE, read_only=True).close()  # checks its schema version
+    except NodeError as exc:
+        raise SnapshotInvalid(f"{what}: the files do not open: {exc}") from exc
+    if counts != manifest.tables:
+        wrong = {t: (n, manifest.tables.get(t)) for t, n in counts.items()
+                 if manifest.tables.get(t) != n}  # fmt: skip
+        raise SnapshotInvalid(f"{what}: table counts (found, manifest) differ: {wrong}")
+
+
+def _counts_of(graph_file: Path) -> dict[str, int]:
+    store = GraphStore(graph_file, read_only=True)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def _source_units(staging_copy: Path) -> list[str]:
+    db = StagingDB(staging_copy, read_only=True)
+    try:
+        with db.cursor(what="listing source units") as cur:
+            rows = cur.execute(
+                f"SELECT DISTINCT source_unit FROM {REGISTRY_TABLE} "
+                "WHERE status = 'materialized' ORDER BY 1"
+            ).fetchall()
+    finally:
+        db.close()
+    return [row[0] for row in rows]
+
+
+def _engine_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {"real_ladybug": version("real_ladybug"), "duckdb": duckdb.__version__}
