@@ -1,0 +1,156 @@
+"""``ledgergraph quickbooks ...``: connect a company, sync it, or load the bundled sample.
+
+``connect`` prints Intuit's authorization URL; ``connect --realm R --code C`` trades the
+code Intuit sent back for tokens, stored in ``<home>/quickbooks/tokens.json`` (mode 0600).
+``sync`` and ``load-sample`` run the QuickBooks state machine locally and print the run's
+summary; they exit 1 unless the run loaded and every validation check passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from pathlib import Path
+from typing import Any
+
+from localrun import render
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, home_of
+
+
+def _add_options(parser: argparse.ArgumentParser, *, graph: bool = True) -> None:
+    parser.add_argument("--home", type=Path, default=None, help="data directory")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    if graph:
+        parser.add_argument("--graph", default=None, help="graph id (default: qbo-<realm>)")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    qbo = commands.add_parser("quickbooks", help="QuickBooks Online books into a ledger graph")
+    area = qbo.add_subparsers(dest="quickbooks_command", required=True)
+
+    connect = area.add_parser("connect", help="connect a company (OAuth 2.0 with Intuit)")
+    _add_options(connect, graph=False)
+    connect.add_argument("--realm", default=None, help="realmId Intuit sent back")
+    connect.add_argument("--code", default=None, help="authorization code Intuit sent back")
+    connect.add_argument("--redirect-uri", default=None, help="the app's registered redirect")
+    connect.set_defaults(handler=cmd_connect)
+
+    sync = area.add_parser("sync", help="sync a connected company and load it into its graph")
+    _add_options(sync)
+    sync.add_argument("--realm", required=True, help="QuickBooks company (realm) id")
+    sync.add_argument("--full", action="store_true", help="list everything, ignore CDC")
+    sync.add_argument("--api-base", default=None, help="QBO API base URL (e.g. the sandbox)")
+    sync.set_defaults(handler=cmd_sync)
+
+    sample = area.add_parser("load-sample", help="load the bundled sandbox company, offline")
+    _add_options(sample)
+    sample.set_defaults(handler=cmd_load_sample)
+
+
+def _quiet_logs() -> None:
+    from ledgergraph.logs import send_logs_to_stderr
+
+    send_logs_to_stderr()
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from ledgergraph.errors import PermanentError
+    from ledgergraph.quickbooks.oauth import authorization_url
+    from ledgergraph.quickbooks.settings import QuickBooksSettings
+    from localrun.quickbooks_run import token_path
+
+    _quiet_logs()
+    path = token_path(home_of(args))
+    settings = QuickBooksSettings(token_store="file", token_path=path, app_secret_id=None)
+    if args.redirect_uri:
+        settings = settings.model_copy(update={"redirect_uri": args.redirect_uri})
+    if not settings.client_id:
+        raise PermanentError("set LEDGERGRAPH_QBO_CLIENT_ID (and _CLIENT_SECRET) to your app's")
+    if args.code is None:
+        state = secrets.token_urlsafe(16)
+        url = authorization_url(
+            authorize_url=settings.authorize_url, client_id=settings.client_id,
+            redirect_uri=settings.redirect_uri, scope=settings.scope, state=state,
+        )  # fmt: skip
+        emit(args, {"authorization_url": url, "state": state}, _connect_help(url, state))
+        return EXIT_OK
+    if not args.realm:
+        raise PermanentError("--code needs the --realm (realmId) Intuit sent with it")
+    return _exchange(args, settings)
+
+
+def _connect_help(url: str, state: str) -> str:
+    return "\n".join([
+        "Open this URL, sign in and choose the company:", "", url, "",
+        f"Intuit then redirects to the app's redirect URI with code, realmId and state={state}",
+        "(check the state matches). Finish with:",
+        "  ledgergraph quickbooks connect --realm <realmId> --code <code>",
+    ])  # fmt: skip
+
+
+def _exchange(args: argparse.Namespace, settings: Any) -> int:
+    import httpx
+
+    from ledgergraph.quickbooks.service import open_token_manager
+
+    with httpx.Client(timeout=settings.timeout_s) as http:
+        tokens = open_token_manager(settings, http)
+        tokens.exchange_code(args.realm, args.code, redirect_uri=settings.redirect_uri)
+    result = {"realm_id": args.realm, "status": "connected", "token_file": str(settings.token_path)}
+    text = f"realm {args.realm} connected; tokens stored in {settings.token_path} (mode 0600)"
+    emit(args, result, text)
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from localrun.quickbooks_run import quickbooks_environment, run_quickbooks_pipeline
+
+    _quiet_logs()
+    home = home_of(args)
+    summary = run_quickbooks_pipeline(
+        args.realm, home=home, graph_id=args.graph, force_full=args.full,
+        environment=quickbooks_environment(home, api_base=args.api_base),
+    )  # fmt: skip
+    emit(args, summary, render_summary(summary))
+    return EXIT_OK if summary["ok"] else EXIT_FAILURES
+
+
+def cmd_load_sample(args: argparse.Namespace) -> int:
+    from localrun.quickbooks_run import load_sample
+
+    _quiet_logs()
+    summary = load_sample(home=home_of(args), graph_id=args.graph)
+    emit(args, summary, render_summary(summary))
+    return EXIT_OK if summary["ok"] else EXIT_FAILURES
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    """The run in a few lines: outcome, tables, rejections, every validation failure."""
+    head = (f"QuickBooks run {summary['run_id']} of realm {summary.get('realm_id')} "
+            f"into graph {summary['graph_id']}: {summary['status']}")  # fmt: skip
+    if summary["status"] != "loaded":
+        step = summary.get("failed_step", "?")
+        return f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
+    lines = [f"{head} ({summary.get('mode')}: {summary.get('mode_reason')})", ""]
+    rows = [[name, t["rows"], t["added"], t["present"], t["changed"]]
+            for name, t in summary["tables"].items()]  # fmt: skip
+    lines += [render.table(["table", "rows", "added", "present", "changed"], rows), ""]
+    rejected = summary["rejected"]
+    lines.append(f"records rejected: {rejected['total']}")
+    lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]
+    changed = summary["rows_present_with_changed_content"]
+    lines.append(f"rows present with changed content (not applied): {changed}")
+    lines += _validation_lines(summary["validation"])
+    return "\n".join(lines)
+
+
+def _validation_lines(validation: dict[str, Any]) -> list[str]:
+    checks = ", ".join(validation["checks"])
+    if validation["passed"]:
+        return [f"validation passed: {checks}"]
+    lines = [f"validation FAILED: {', '.join(validation['failed_checks'])} (of {checks})"]
+    lines += [f"  {failure}" for failure in validation["failures"]]
+    if validation.get("failures_not_shown"):
+        lines.append(f"  ... {validation['failures_not_shown']} more in the stored summary")
+    lines += [f"skipped {skipped}" for skipped in validation.get("skipped", [])]
+    return lines

@@ -1,0 +1,110 @@
+"""The bundled sandbox company, landed as a sync run through the real extract code.
+
+``sample_data/quickbooks/sandbox-company-a`` holds recorded QBO ``query`` responses of an
+Intuit sandbox company (see its PROVENANCE.md). ``RecordedCompany`` answers the QBO calls a
+sync makes from those files, in-process, with no socket and no token; ``land_sample_run``
+hands it to ``extract.sync_realm``, so the run lands exactly like a live one (same keys,
+same manifest, same paging). What was not recorded is answered and labelled as such:
+
+- entities without a recording answer an empty ``QueryResponse`` (as QBO does for none);
+- no CompanyInfo was recorded: a stand-in body names the company and says it is one;
+- no report of this company was recorded: reports answer ``NoReportData``, so the report
+  checks are skipped (and the summary says so).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.client import QuickBooksClient
+from ledgergraph.quickbooks.extract import sync_realm
+from ledgergraph.quickbooks.runs import SyncRun
+from ledgergraph.quickbooks.settings import QuickBooksSettings
+from localrun.template import PROJECT_ROOT
+
+SAMPLE_COMPANY = PROJECT_ROOT / "sample_data" / "quickbooks" / "sandbox-company-a"
+SAMPLE_REALM = "9341457021722202"
+SAMPLE_LABEL = "bundled sample: recorded sandbox responses, landed without calling QuickBooks"
+_QUERY = re.compile(
+    r"^SELECT \* FROM (?P<entity>[A-Za-z]+)(?: WHERE .+?)?"
+    r" STARTPOSITION (?P<start>\d+) MAXRESULTS (?P<size>\d+)$"
+)
+
+
+def sample_run_id(now: datetime | None = None) -> str:
+    """``qbo-sample-20261204T170102123456Z``: the label is in the id, so in every key."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"qbo-sample-{moment:%Y%m%dT%H%M%S%fZ}"
+
+
+class RecordedCompany(QuickBooksClient):
+    """The sandbox company's recorded responses behind the client's ``get``."""
+
+    def __init__(self, folder: Path = SAMPLE_COMPANY, *, realm_id: str = SAMPLE_REALM) -> None:
+        # NOTE: no HTTP client and no tokens: every call is answered from ``folder``.
+        self.realm_id = realm_id
+        self.settings = QuickBooksSettings(api_base="http://127.0.0.1", token_url="")
+        self.folder = folder
+
+    def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        if path == "/query":
+            return self._query(params["query"])
+        if path.startswith("/reports/"):
+            return _no_report(path.removeprefix("/reports/"), params)
+        if path.startswith("/companyinfo/"):
+            return _company_info(self.realm_id)
+        raise ValueError(f"the bundled sample has no recording for {path}")
+
+    def _query(self, text: str) -> dict[str, Any]:
+        match = _QUERY.match(text)
+        if match is None:
+            raise ValueError(f"the bundled sample cannot answer the query {text!r}")
+        entity, start, size = match["entity"], int(match["start"]), int(match["size"])
+        path = self.folder / f"{entity}.json"
+        body = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        records = body.get("QueryResponse", {}).get(entity, [])
+        page = records[start - 1 : start - 1 + size]
+        found = {entity: page, "startPosition": start, "maxResults": len(page)} if page else {}
+        return {"QueryResponse": found, "time": body.get("time")}
+
+
+def _no_report(name: str, params: dict[str, str]) -> dict[str, Any]:
+    header = {
+        "ReportName": name,
+        "StartPeriod": params.get("start_date"),
+        "EndPeriod": params.get("end_date"),
+        "Option": [{"Name": "NoReportData", "Value": "true"}],
+        "ledgergraphNote": "no report of the bundled sample company was recorded",
+    }
+    return {"Header": header, "Columns": {"Column": []}, "Rows": {}}
+
+
+def _company_info(realm_id: str) -> dict[str, Any]:
+    info = {
+        "Id": "1",
+        "SyncToken": "0",
+        "CompanyName": "Sandbox Company_US (bundled sample)",
+        "Country": "US",
+        "ledgergraphNote": f"stand-in: no CompanyInfo of realm {realm_id} was recorded",
+    }
+    return {"CompanyInfo": info}
+
+
+def land_sample_run(store: ObjectStore, *, run_id: str | None = None) -> str:
+    """Land the bundled company as a full sync run; returns the run id.
+
+    Every call is a new run (``qbo-sample-...``): loading the sample again adds nothing to
+    the graph, since its rows are already there.
+    """
+    run_id = run_id or sample_run_id()
+    client = RecordedCompany()
+    summary = sync_realm(client, store, client.settings, run_id=run_id, force_full=True)
+    run = SyncRun.model_validate_json(store.get_bytes(summary.run_key))
+    labelled = run.model_copy(update={"mode_reason": SAMPLE_LABEL})
+    store.put_bytes(summary.run_key, labelled.model_dump_json(indent=2).encode("utf-8"))
+    return summary.run_id
