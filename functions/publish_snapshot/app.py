@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ledgergraph.graph_client import GraphClient
 from ledgergraph.logs import get_logger
-from ledgergraph.publishing import EventSettings, PublishRequest, announcer_from, publish_snapshot
+from ledgergraph.publishing import EventSettings, PublishRequest, publish_snapshot, publisher_from
 from ledgergraph.settings import PipelineSettings
 
 settings = PipelineSettings()
 graph = GraphClient(
     settings.graph_api_url, api_key=settings.graph_api_key, timeout_s=settings.graph_api_timeout_s
 )
-announce = announcer_from(EventSettings())
+events = publisher_from(EventSettings())
 logger = get_logger("ledgergraph")
 metrics = Metrics(namespace="ledgergraph", service="publish_snapshot")
 
@@ -27,7 +27,7 @@ metrics = Metrics(namespace="ledgergraph", service="publish_snapshot")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = PublishRequest.model_validate(event)
 
-    published = publish_snapshot(graph, request, announce=announce)
+    published = publish_snapshot(graph, request, events=events)
 
     metrics.add_metric(name="SnapshotsPublished", unit=MetricUnit.Count, value=1)
     return published

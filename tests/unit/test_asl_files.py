@@ -2,7 +2,8 @@
 
 ``sam validate --lint`` and cfn-lint do not look inside DefinitionUri files, so these tests
 are the ASL's linter: JSON, transitions, placeholders both ways, the resources they name,
-and moto's parser (which catches misspelt fields).
+the permissions each service call needs in the state machine's policies, the roles it
+passes, and moto's parser (which catches misspelt fields).
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 PASCAL_CASE = re.compile(r"^[A-Z][A-Za-z0-9]+$")
 LAMBDA_TRANSIENT = {"TransientError", "Lambda.ServiceException", "Lambda.TooManyRequestsException"}
 PLACEHOLDER_TYPES = {
-    "FunctionArn": FUNCTION_TYPE,
-    "ClusterArn": "AWS::ECS::Cluster",
-    "TaskDefinitionArn": "AWS::ECS::TaskDefinition",
+    "FunctionArn": (FUNCTION_TYPE,),
+    "ClusterArn": ("AWS::ECS::Cluster",),
+    "TaskDefinitionArn": ("AWS::ECS::TaskDefinition",),
+    "GroupName": ("AWS::AutoScaling::AutoScalingGroup",),
+    "BucketName": ("AWS::S3::Bucket",),
+    "SubnetId": ("AWS::EC2::Subnet", "AWS::EC2::Subnet::Id"),
+    "SecurityGroupId": ("AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroup::Id"),
 }
+SERVICE_TASK = re.compile(r"^arn:aws:states:::(?:aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)")
 
 
 def asl_ids() -> list[str]:
@@ -142,9 +148,9 @@ def test_substitutions_name_resources_of_the_right_kind(asl_path: Path) -> None:
             continue
         ref = value.get("Ref") or value["Fn::GetAtt"][0]
         assert ref in names, f"{key} names {ref}, which the template does not have"
-        for suffix, kind in PLACEHOLDER_TYPES.items():
+        for suffix, kinds in PLACEHOLDER_TYPES.items():
             if key.endswith(suffix):
-                assert names[ref]["Type"] == kind, f"{key} -> {ref}"
+                assert names[ref]["Type"] in kinds, f"{key} -> {ref}"
 
 
 def test_lambda_tasks_retry_transient_errors_and_use_lambda_arns(asl_path: Path) -> None:
@@ -158,6 +164,80 @@ def test_lambda_tasks_retry_transient_errors_and_use_lambda_arns(asl_path: Path)
         retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
         assert retried >= LAMBDA_TRANSIENT, name
         assert "States.ALL" not in retried, f"{name} retries permanent errors"
+
+
+def policy_statements(machine: dict[str, Any]) -> list[dict[str, Any]]:
+    """The state machine's statements; SAM's LambdaInvokePolicy as the statement it becomes."""
+    statements = []
+    for policy in machine["Properties"].get("Policies", []):
+        if "LambdaInvokePolicy" in policy:
+            function = policy["LambdaInvokePolicy"]["FunctionName"]["Ref"]
+            statements.append({"Action": "lambda:InvokeFunction", "Resource": function})
+        statements += policy.get("Statement", [])
+    return statements
+
+
+def allowed_actions(machine: dict[str, Any]) -> set[str]:
+    actions = set()
+    for statement in policy_statements(machine):
+        listed = statement["Action"]
+        actions |= {a.lower() for a in ([listed] if isinstance(listed, str) else listed)}
+    return actions
+
+
+def service_calls(asl: dict[str, Any]) -> set[str]:
+    """IAM actions of the ASL's service integrations, ItemReaders and distributed Maps."""
+    calls = set()
+    for _, state in all_states(asl):
+        resources = [state.get("Resource", ""), state.get("ItemReader", {}).get("Resource", "")]
+        for service, action in (SERVICE_TASK.match(r).groups() for r in resources if r):
+            if (service, action) != ("lambda", "invoke"):
+                calls.add(f"{service}:{action}".lower())
+        if state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+            calls.add("states:startexecution")
+    return calls
+
+
+def test_every_service_call_is_allowed_by_the_state_machines_policies(asl_path: Path) -> None:
+    template = load_template()
+    spec = state_machine_spec(template, asl_path.name)
+    machine = template["Resources"][spec.name]
+
+    missing = service_calls(json.loads(asl_path.read_text())) - allowed_actions(machine)
+
+    assert not missing, f"{spec.name} may not call {sorted(missing)}"
+
+
+def test_every_function_a_state_machine_invokes_has_an_invoke_policy(asl_path: Path) -> None:
+    template = load_template()
+    spec = state_machine_spec(template, asl_path.name)
+    statements = policy_statements(template["Resources"][spec.name])
+    invokable = {s["Resource"] for s in statements if s["Action"] == "lambda:InvokeFunction"}
+
+    named = {
+        value["Fn::GetAtt"][0]
+        for key, value in spec.substitutions.items()
+        if key.endswith("FunctionArn")
+    }
+
+    assert named <= invokable, f"{spec.name} cannot invoke {sorted(named - invokable)}"
+
+
+def test_every_role_a_task_runs_with_exists_and_may_be_passed(asl_path: Path) -> None:
+    template = load_template()
+    spec = state_machine_spec(template, asl_path.name)
+    statements = policy_statements(template["Resources"][spec.name])
+    passable = [s["Resource"] for s in statements if s["Action"] == "iam:PassRole"]
+    passable = [r for resources in passable for r in resources]
+
+    for key, value in spec.substitutions.items():
+        if not key.endswith("TaskDefinitionArn"):
+            continue
+        task = template["Resources"][value["Ref"]]["Properties"]
+        for role_key in ("ExecutionRoleArn", "TaskRoleArn"):
+            role = task[role_key]["Fn::GetAtt"][0]
+            assert template["Resources"][role]["Type"] == "AWS::IAM::Role", role
+            assert {"Fn::GetAtt": [role, "Arn"]} in passable, f"{spec.name} cannot pass {role}"
 
 
 def test_asl_parses_in_the_local_interpreter(asl_path: Path) -> None:

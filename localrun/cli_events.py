@@ -1,0 +1,83 @@
+"""``ledgergraph events list | fire | replay``: the stack's schedules and rules, run locally.
+
+``fire NAME`` starts a schedule's state machine once (the nightly SEC run is ``NightlySec``);
+``replay`` delivers the events local runs wrote to ``{home}/events/events.jsonl`` (a
+SnapshotPublished starts the replica refresh against a local Auto Scaling group).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from localrun import render
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, home_of
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    events = commands.add_parser("events", help="schedules and event rules, run locally")
+    area = events.add_subparsers(dest="events_command", required=True)
+
+    listing = area.add_parser("list", help="the schedules and rules of template.yaml")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    listing.set_defaults(handler=cmd_list)
+
+    fire = area.add_parser("fire", help="run a schedule's state machine once, now")
+    fire.add_argument("name", help="the schedule, e.g. NightlySec")
+    fire.add_argument("--input", default=None, help="JSON input instead of the schedule's")
+    _common(fire)
+    fire.set_defaults(handler=cmd_fire)
+
+    replay = area.add_parser("replay", help="deliver the local events to the rules they match")
+    replay.add_argument("--all", action="store_true", help="every event, not only new ones")
+    _common(replay)
+    replay.set_defaults(handler=cmd_replay)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", default=None, type=Path, help="data directory")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from localrun.events import triggers
+    from localrun.template import load_template
+
+    found = triggers(load_template())
+    rows = [[t.name, t.kind, t.state_machine, _what(t.properties)] for t in found]
+    data = [dict(zip(["name", "kind", "state_machine", "when"], row, strict=True)) for row in rows]
+    emit(args, data, render.table(["name", "kind", "state machine", "when"], rows))
+    return EXIT_OK
+
+
+def _what(properties: dict[str, Any]) -> str:
+    if "ScheduleExpression" in properties:
+        return str(properties["ScheduleExpression"])
+    return json.dumps(properties.get("Pattern", {}), sort_keys=True)
+
+
+def cmd_fire(args: argparse.Namespace) -> int:
+    from localrun.event_runs import fire, local_starter
+
+    payload = json.loads(args.input) if args.input else None
+    home = home_of(args)
+    delivery = fire(args.name, home=home, start=local_starter(home), payload=payload)
+    return _report(args, [delivery])
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from localrun.event_runs import local_starter, replay
+
+    home = home_of(args)
+    deliveries = replay(home, start=local_starter(home), everything=args.all)
+    return _report(args, deliveries)
+
+
+def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
+    rows = [[d.trigger, d.state_machine, d.status, d.error or ""] for d in deliveries]
+    text = render.table(["trigger", "state machine", "status", "error"], rows)
+    emit(args, [d.as_dict() for d in deliveries], text)
+    ok = all(d.status == "SUCCEEDED" for d in deliveries)
+    return EXIT_OK if ok else EXIT_FAILURES

@@ -1,0 +1,184 @@
+"""The local EventBridge: template.yaml's schedules and rules start the state machines here.
+
+Rules are matched with moto's EventPattern against canonical events (``events/eventbridge``);
+the SnapshotPublished replay runs the real replica refresh state machine on moto's Auto
+Scaling. The chain a nightly run sets off is followed with a recording starter.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledgergraph.events import EVENTS_FILE, JsonlEventPublisher, read_events, snapshot_published
+from localrun import cli
+from localrun.event_runs import fire, local_starter, replay
+from localrun.events import (
+    _fill_template,
+    find_trigger,
+    matching_rules,
+    rule_input,
+    schedule_input,
+    triggers,
+)
+from localrun.stepfunctions import ExecutionResult
+from localrun.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+SEC_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:SecPipelineStateMachine"
+
+
+def canonical(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / "eventbridge" / f"{name}.json").read_text())
+
+
+def announce_snapshot(home: Path) -> None:
+    """What PublishSnapshot leaves in a local run: the canonical event's detail."""
+    detail = canonical("snapshot_published")["detail"]
+    JsonlEventPublisher.under(home).publish(snapshot_published(**detail))
+
+
+def local_events(home: Path) -> list[dict[str, Any]]:
+    return read_events(home / EVENTS_FILE)[0]
+
+
+class RecordingStarter:
+    """Succeeds every execution; a publish puts SnapshotPublished as the Lambda would."""
+
+    def __init__(self, home: Path) -> None:
+        self.started: list[tuple[str, Any]] = []
+        self.home = home
+
+    def __call__(self, trigger: Any, payload: Any, name: str) -> ExecutionResult:
+        self.started.append((trigger.state_machine, payload))
+        arn = f"arn:aws:states:us-east-1:123456789012:execution:{trigger.state_machine}:{name}"
+        output = {"graph_id": "sec"}
+        if trigger.state_machine == "PublishSnapshotStateMachine":
+            output = canonical("snapshot_published")["detail"]
+            announce_snapshot(self.home)
+        return ExecutionResult(arn, "SUCCEEDED", output, None, None, 5.0)
+
+
+def test_the_template_has_the_nightly_schedule_and_both_rules() -> None:
+    found = {t.name: (t.kind, t.state_machine) for t in triggers(load_template())}
+
+    assert found["NightlySec"] == ("ScheduleV2", "SecPipelineStateMachine")
+    assert found["SecRunSucceeded"] == ("EventBridgeRule", "PublishSnapshotStateMachine")
+    assert found["SnapshotPublished"] == ("EventBridgeRule", "ReplicaRefreshStateMachine")
+
+
+def test_a_schedule_sends_its_input_with_the_scheduled_time() -> None:
+    nightly = find_trigger(load_template(), "NightlySec")
+
+    sent = schedule_input(nightly, now=datetime(2026, 12, 5, 6, 30, tzinfo=UTC))
+
+    assert sent["graph_id"] == "sec"
+    assert sent["discover"]["as_of"] == "2026-12-05T06:30:00Z"
+    assert sent["discover"]["lookback_days"] == 1
+
+
+def test_snapshot_published_starts_only_the_refresh_with_the_events_detail() -> None:
+    event = canonical("snapshot_published")
+
+    rules = matching_rules(load_template(), event)
+
+    assert [r.name for r in rules] == ["SnapshotPublished"]
+    assert rule_input(rules[0], event) == event["detail"]
+
+
+def test_the_same_detail_type_from_another_source_starts_nothing() -> None:
+    event = canonical("snapshot_published") | {"source": "someone.else"}
+
+    assert matching_rules(load_template(), event) == []
+
+
+def test_a_successful_sec_run_starts_a_publish_of_the_sec_graph() -> None:
+    event = canonical("sec_run_succeeded")
+
+    rules = matching_rules(load_template(), event)
+
+    assert [r.name for r in rules] == ["SecRunSucceeded"]
+    assert rule_input(rules[0], event) == {
+        "graph_id": "sec",
+        "trigger_execution": event["detail"]["executionArn"],
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"status": "FAILED"}, {"stateMachineArn": SEC_ARN.replace("SecPipeline", "QuickBooks")}],
+)
+def test_a_failed_run_or_another_machine_publishes_nothing(change: dict[str, str]) -> None:
+    event = canonical("sec_run_succeeded")
+    event["detail"] |= change
+
+    assert matching_rules(load_template(), event) == []
+
+
+def test_input_templates_put_text_in_strings_and_json_elsewhere() -> None:
+    filled = _fill_template('{"a": <v>, "b": "id <v>", "c": "<x>"}', {"v": "e-1"})
+
+    assert json.loads(filled) == {"a": "e-1", "b": "id e-1", "c": "<x>"}
+
+
+def test_replaying_a_published_snapshot_refreshes_the_local_replica_group(tmp_path) -> None:
+    detail = canonical("snapshot_published")["detail"]
+    announce_snapshot(tmp_path)
+
+    deliveries = replay(tmp_path, start=local_starter(tmp_path))
+
+    assert [(d.trigger, d.status) for d in deliveries] == [("SnapshotPublished", "SUCCEEDED")]
+    assert deliveries[0].output["snapshot_id"] == detail["snapshot_id"]
+    assert deliveries[0].output["status"] == "Successful"
+    assert replay(tmp_path, start=local_starter(tmp_path)) == []
+
+
+def test_one_replay_follows_a_nightly_run_to_the_replica_refresh(tmp_path) -> None:
+    start = RecordingStarter(tmp_path)
+    payload = {"graph_id": "sec", "discover": {"tickers": ["AAPL"]}}
+
+    fired = fire("NightlySec", home=tmp_path, start=start, payload=payload)
+    deliveries = replay(tmp_path, start=start)
+
+    assert fired.status == "SUCCEEDED"
+    assert [d.trigger for d in deliveries] == ["SecRunSucceeded", "SnapshotPublished"]
+    assert [machine for machine, _ in start.started] == [
+        "SecPipelineStateMachine",
+        "PublishSnapshotStateMachine",
+        "ReplicaRefreshStateMachine",
+    ]
+    assert start.started[1][1]["trigger_execution"].endswith(fired_execution(tmp_path))
+    assert start.started[2][1] == canonical("snapshot_published")["detail"]
+    kinds = [e["detail-type"] for e in local_events(tmp_path)]
+    assert kinds.count("Step Functions Execution Status Change") == 3
+
+
+def fired_execution(home: Path) -> str:
+    first = local_events(home)[0]
+    return first["detail"]["name"]
+
+
+def test_firing_a_rule_or_an_unknown_name_is_refused(tmp_path) -> None:
+    start = RecordingStarter(tmp_path)
+
+    with pytest.raises(LookupError, match="is a rule"):
+        fire("SnapshotPublished", home=tmp_path, start=start)
+    with pytest.raises(LookupError, match="NightlySec"):
+        fire("Hourly", home=tmp_path, start=start)
+    assert start.started == []
+
+
+def test_the_cli_lists_triggers_and_replays_events(tmp_path, capsys) -> None:
+    announce_snapshot(tmp_path)
+
+    assert cli.main(["events", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert cli.main(["events", "replay", "--home", str(tmp_path), "--json"]) == 0
+    replayed = json.loads(capsys.readouterr().out)
+
+    assert {"name": "NightlySec", "kind": "ScheduleV2"}.items() <= listed[0].items()
+    assert [(r["trigger"], r["status"]) for r in replayed] == [("SnapshotPublished", "SUCCEEDED")]
