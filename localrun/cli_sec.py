@@ -23,20 +23,30 @@ def _listed(value: str) -> list[str]:
 
 def add_selectors(parser: argparse.ArgumentParser) -> None:
     """Which filings: --cik/--ticker (repeat or comma-separate), --forms, dates."""
-    parser.add_argument("--cik", type=_listed, action="extend", help="filer CIK(s)")
-    parser.add_argument("--ticker", type=_listed, action="extend", help="ticker(s), e.g. AAPL")
     parser.add_argument(
-        "--forms", type=_listed, default=None, help="form types (default 10-K,10-Q,20-F,40-F,8-K)"
+        "--cik", type=_listed, action="extend", metavar="CIK[,CIK]", help="filer CIK(s)"
     )
-    parser.add_argument("--from", dest="date_from", type=date.fromisoformat, help="filed on/after")
-    parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="filed on/before")
     parser.add_argument(
-        "--since", type=date.fromisoformat, help="everything filed since (daily indexes)"
+        "--ticker", type=_listed, action="extend", metavar="TICKER[,..]", help="e.g. AAPL,MSFT"
     )
+    parser.add_argument(
+        "--forms",
+        type=_listed,
+        metavar="FORM[,FORM]",
+        help="form types (default 10-K,10-Q,20-F,40-F,8-K)",
+    )
+    day = {"type": date.fromisoformat, "metavar": "YYYY-MM-DD"}
+    parser.add_argument("--from", dest="date_from", help="filed on or after", **day)
+    parser.add_argument("--to", dest="date_to", help="filed on or before", **day)
+    parser.add_argument("--since", help="everything filed since (daily indexes)", **day)
     parser.add_argument("--amendments", action="store_true", help="also the /A amendments")
-    parser.add_argument("--user-agent", help="User-Agent with a contact e-mail (required by SEC)")
-    parser.add_argument("--edgar-url", help="base URL of www.sec.gov or a mirror")
-    parser.add_argument("--edgar-data-url", help="base URL of data.sec.gov (default: --edgar-url)")
+    parser.add_argument(
+        "--user-agent", metavar="'NAME EMAIL'", help="who you are, with a contact e-mail (SEC rule)"
+    )
+    parser.add_argument("--edgar-url", metavar="URL", help="www.sec.gov or a mirror of it")
+    parser.add_argument(
+        "--edgar-data-url", metavar="URL", help="data.sec.gov or a mirror (default: --edgar-url)"
+    )
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -48,7 +58,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--source", type=Path, default=None, help="folder of filing packages")
     add_selectors(run)
     run.add_argument("--batch-size", type=int, default=3, help="filings per XBRL task")
-    run.add_argument("--download-concurrency", type=int, default=1, help="download Map concurrency")
+    run.add_argument(
+        "--download-concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="MaxConcurrency of the download Map; each download gets 1/N of the EDGAR rate "
+        "(default 1: one local process plays every download Lambda)",
+    )
     run.set_defaults(handler=cmd_sec_run)
 
     discover = sec.add_parser("discover", help="list the filings EDGAR has for the selection")
@@ -109,8 +126,12 @@ def cmd_sec_run(args: argparse.Namespace) -> int:
 
 
 def _run_from_edgar(args: argparse.Namespace) -> dict[str, Any]:
+    from ledgergraph.edgar.steps import MAX_DOWNLOAD_CONCURRENCY
+    from ledgergraph.errors import PermanentError
     from localrun.sec_run import run_sec_from_edgar
 
+    if not 1 <= args.download_concurrency <= MAX_DOWNLOAD_CONCURRENCY:
+        raise PermanentError(f"--download-concurrency must be 1..{MAX_DOWNLOAD_CONCURRENCY}")
     request, overrides = _selection(args)
     return run_sec_from_edgar(
         request,

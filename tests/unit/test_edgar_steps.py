@@ -28,7 +28,12 @@ from test_edgar_steps_cases import (
 
 from ledgergraph.batches import Batch
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome, EdgarClient
-from ledgergraph.edgar.errors import EdgarNotFound, EdgarThrottled, InvalidStepEvent
+from ledgergraph.edgar.errors import (
+    EdgarConfigurationError,
+    EdgarNotFound,
+    EdgarThrottled,
+    InvalidStepEvent,
+)
 from ledgergraph.edgar.ratelimit import RateLimiter
 from ledgergraph.edgar.steps import (
     DiscoverFilingsRequest,
@@ -38,6 +43,7 @@ from ledgergraph.edgar.steps import (
     per_process_rate,
 )
 from ledgergraph.objectstore import LocalObjectStore
+from localrun.edgar_local import flag_overrides, lambda_environment
 from localrun.lambdas import LocalLambdaContext, load_handler
 from tests.fakes.edgar_server import FakeEdgar, throttled_429
 
@@ -208,3 +214,30 @@ def test_a_nightly_schedule_reads_the_day_before_its_scheduled_time() -> None:
         parse_event(DiscoverFilingsRequest, {"graph_id": "sec", "run_id": "n"} | {
             "discover": scheduled | {"lookback_days": 0}
         })  # fmt: skip
+
+
+def test_local_lambdas_get_the_template_values_then_the_environment_then_flags(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEDGERGRAPH_EDGAR_USER_AGENT", raising=False)
+    flags = {"user_agent": "Tests tests@ledgergraph.example", "www_base": "http://127.0.0.1:9"}
+    environ = {"LEDGERGRAPH_EDGAR_THROTTLE_PAUSE_S": "1", "LEDGERGRAPH_EDGAR_WWW_BASE": "x"}
+
+    env = lambda_environment(flags, environ=environ)
+
+    assert env["LEDGERGRAPH_EDGAR_MAX_WAIT_S"] == "20"  # template.yaml's Lambda value
+    assert env["LEDGERGRAPH_EDGAR_THROTTLE_PAUSE_S"] == "1"
+    assert env["LEDGERGRAPH_EDGAR_WWW_BASE"] == "http://127.0.0.1:9"
+    with pytest.raises(EdgarConfigurationError, match="--user-agent"):
+        lambda_environment({}, environ={})
+
+
+def test_a_mirror_given_once_serves_both_hosts_unless_told_otherwise() -> None:
+    mirror = {"edgar_url": "http://127.0.0.1:9"}
+
+    assert flag_overrides(mirror, environ={}) == {
+        "www_base": "http://127.0.0.1:9",
+        "data_base": "http://127.0.0.1:9",
+    }
+    data = {"LEDGERGRAPH_EDGAR_DATA_BASE": "http://127.0.0.1:8"}
+    assert flag_overrides(mirror, environ=data)["data_base"] == "http://127.0.0.1:8"
