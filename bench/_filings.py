@@ -104,3 +104,9 @@ def register_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
          "row_count": t["rows"], "checksum": t["checksum"]}
         for t in manifest["tables"]
     ]  # fmt: skip
+
+
+def manifests_for(store: Path, count: int) -> list[dict[str, Any]]:
+    """``count`` synthetic filings (made from the bundled ones, processed on first use)."""
+    originals = [m for m in process_bundled(store) if ".v" not in m["source_unit"]]
+    return make_variants(store, originals, count)

@@ -17,6 +17,32 @@ from graph_node.errors import CopyRefused
 from ledgergraph.graph_schema import Table, all_columns, arrow_schema
 
 _MAX_NAMED = 5
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "+00:00", "Z", "utc", "Etc/UCT", "UCT"})
+
+
+def conform(table: Table, rows: pa.Table) -> pa.Table:
+    """``rows`` with the table's exact Arrow types where they differ only in a UTC name.
+
+    DuckDB hands TIMESTAMPTZ to Arrow with the session time zone's name (``Etc/UTC``);
+    the instant is the same, so the column is relabelled rather than refused.
+    """
+    expected = arrow_schema(table)
+    if rows.schema.types == expected.types or rows.schema.names != expected.names:
+        return rows
+    for found, wanted in zip(rows.schema.types, expected.types, strict=True):
+        if found != wanted and not _same_instant_type(found, wanted):
+            return rows
+    return rows.cast(expected)
+
+
+def _same_instant_type(found: pa.DataType, wanted: pa.DataType) -> bool:
+    return (
+        pa.types.is_timestamp(found)
+        and pa.types.is_timestamp(wanted)
+        and found.unit == wanted.unit
+        and found.tz in _UTC_NAMES
+        and wanted.tz in _UTC_NAMES
+    )
 
 
 def check_copy_rows(table: Table, rows: pa.Table, *, present_ids: pa.Array | None = None) -> None:

@@ -134,7 +134,7 @@ def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Ta
         f" EXCEPT SELECT {key_sql(table, 't')} FROM {name} t JOIN {REGISTRY_TABLE} r "
         "ON r.file_id = t.file_id WHERE r.status = 'materialized' AND r.source_unit <> ?"
     )
-    return cur.execute(sql, [unit]).to_arrow_table()
+    return cur.sql(sql, params=[unit]).to_arrow_table()
 
 
 def _in_ledger(cur: duckdb.DuckDBPyConnection, table: RelTable, keys: pa.Table) -> pa.Table:
@@ -197,7 +197,7 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
         ), lost AS (SELECT {keys} FROM ranked WHERE rank_all = 1 AND in_unit)
         SELECT {columns} FROM ranked SEMI JOIN lost USING ({keys})
         WHERE NOT in_unit AND rank_side = 1"""
-    return cur.execute(sql, [unit, unit]).to_arrow_table()
+    return cur.sql(sql, params=[unit, unit]).to_arrow_table()
 
 
 def _delete_staged_rows(cur: duckdb.DuckDBPyConnection, file_ids: list[str], plan: _Plan) -> None:

@@ -90,7 +90,7 @@ def intended_keys(cur: duckdb.DuckDBPyConnection, intent: Intent, table: Table) 
         sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE NOT committed"
         return cur.sql(sql).to_arrow_table()
     sql = f"SELECT id FROM {INTENT_KEYS_TABLE} WHERE intent_id = ?"
-    return cur.execute(sql, [intent.intent_id]).to_arrow_table()
+    return cur.sql(sql, params=[intent.intent_id]).to_arrow_table()
 
 
 def commit_ledger(cur: duckdb.DuckDBPyConnection, table: Table) -> None:

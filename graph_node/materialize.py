@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_node.copy_guard import check_copy_rows
+from graph_node.copy_guard import check_copy_rows, conform
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -72,7 +72,7 @@ def materialize_table(
     if isinstance(table, RelTable):
         check_ledger(db, graph, table)
     offered, candidates, new_rows, present = _plan(db, graph, table, file_ids)
-    engine_rows = new_rows.drop_columns(["file_id"])
+    engine_rows = conform(table, new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)
 
     before = graph.count(table)

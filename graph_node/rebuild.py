@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_node.copy_guard import check_copy_rows
+from graph_node.copy_guard import check_copy_rows, conform
 from graph_node.errors import GraphInconsistent, MissingEndpoints
 from graph_node.graph_store import GraphStore
 from graph_node.isolation import WorkerOptions, run_worker, write_rows
@@ -89,7 +89,7 @@ def _write_winners(db: StagingDB, work: Path) -> dict[str, pa.Table]:
             winners[name] = _winners(cur, TABLES[name])
     for name, rows in winners.items():
         table = TABLES[name]
-        engine_rows = rows.drop_columns(["file_id"])
+        engine_rows = conform(table, rows.drop_columns(["file_id"]))
         check_copy_rows(table, engine_rows)
         if isinstance(table, RelTable):
             _check_endpoints(table, rows, winners)

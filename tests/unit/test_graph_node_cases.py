@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ledgergraph.graph_schema import TABLES, arrow_schema
+from ledgergraph.graph_schema import TABLES, all_columns, arrow_schema
 from ledgergraph.ids import stable_id
 
 BOEING_10K = "0000012927-24-000010"
@@ -109,12 +109,30 @@ def amazon_facts() -> list[dict[str, Any]]:
 def write_table(
     folder: Path, table: str, rows: list[dict[str, Any]], *, schema: pa.Schema | None = None
 ) -> Path:
-    """Rows as a Parquet file with the table's exact Arrow schema (or ``schema``)."""
+    """Rows as a Parquet file with the table's exact Arrow schema (or ``schema``).
+
+    Non-null columns a case does not mention get a plain value (``with_required``), so the
+    cases keep to the facts they are about as the schema grows.
+    """
     schema = schema or arrow_schema(TABLES[table])
+    rows = [with_required(table, row) for row in rows]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{table}.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
     return path
+
+
+_PLAIN = {"STRING": "", "INT64": 1, "BOOLEAN": False}
+
+
+def with_required(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with a plain value in every non-null column it leaves out."""
+    missing = {
+        c.name: _PLAIN[c.type]
+        for c in all_columns(TABLES[table])
+        if not c.nullable and c.name not in row and c.type in _PLAIN
+    }
+    return {**missing, **row}
 
 
 def file_entry(path: Path, table: str, source_unit: str, **kw: Any) -> dict[str, Any]:
