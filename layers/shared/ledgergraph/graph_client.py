@@ -22,6 +22,7 @@ logger = get_logger("ledgergraph")
 
 _RETRYABLE_4XX = (408, 429)  # request timeout, too many requests: worth another try
 GRAPH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+SOURCE_UNIT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 
 
 def _graph(graph_id: str) -> str:
@@ -156,3 +157,16 @@ class GraphClient:
     def stats(self, graph_id: str, *, correlation_id: str | None = None) -> dict[str, Any]:
         """Node and relationship counts per table, files per status."""
         return self._call("GET", f"{_graph(graph_id)}/stats", None, correlation_id)
+
+    def delete_source(
+        self, graph_id: str, source_unit: str, *, correlation_id: str | None = None
+    ) -> dict[str, Any]:
+        """Remove a source unit (a withdrawn filing) from staging and the graph; idempotent."""
+        if not SOURCE_UNIT_PATTERN.fullmatch(source_unit):
+            raise PermanentError(f"invalid source unit {source_unit!r}")
+        path = f"{_graph(graph_id)}/sources/{source_unit}"
+        return self._call("DELETE", path, None, correlation_id)
+
+    def rebuild(self, graph_id: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+        """Build the graph afresh from staging and swap it in; counts per table."""
+        return self._call("POST", f"{_graph(graph_id)}/rebuild", {}, correlation_id)
