@@ -1,11 +1,19 @@
-"""``ledgergraph query | facts | stats | serve``: reading and serving a graph."""
+"""``ledgergraph query | facts | stats | serve | publish | delete-source | rebuild``.
+
+Reading, serving and maintaining a graph. Commands that change a graph talk to a running
+node with ``--endpoint`` (its key from LEDGERGRAPH_GRAPH_API_KEY, else the key file a
+local node writes in the data directory), and otherwise open the graph's files in-process
+as its writer (no node may be running on them then).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from localrun import render
 from localrun.cli_common import EXIT_OK, add_common, api_key, emit, home_of
@@ -33,7 +41,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--replica", action="store_true", help="read-only replica mode")
+    serve.add_argument(
+        "--graph", action="append", default=None, help="graph a replica serves (repeatable)"
+    )
     serve.set_defaults(handler=cmd_serve)
+
+    publish = commands.add_parser("publish", help="publish a verified snapshot of a graph")
+    add_common(publish)
+    publish.set_defaults(handler=cmd_publish)
+
+    delete = commands.add_parser(
+        "delete-source", help="remove a source unit (filing, sync run) from a graph"
+    )
+    add_common(delete)
+    delete.add_argument("source_unit", help="accession number or sync run id")
+    delete.set_defaults(handler=cmd_delete_source)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild a graph from its staging data")
+    add_common(rebuild)
+    rebuild.set_defaults(handler=cmd_rebuild)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -49,7 +75,8 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
 def cmd_query(args: argparse.Namespace) -> int:
     from localrun.graph_access import open_reader
 
-    with open_reader(home=home_of(args), endpoint=args.endpoint, api_key=api_key()) as reader:
+    home = home_of(args)
+    with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.query_cypher(args.graph, args.cypher, _parse_params(args.param))
     emit(args, result, render.table(result["columns"], result["rows"]))
     return EXIT_OK
@@ -58,7 +85,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_facts(args: argparse.Namespace) -> int:
     from localrun.graph_access import fetch_facts, open_reader
 
-    with open_reader(home=home_of(args), endpoint=args.endpoint, api_key=api_key()) as reader:
+    home = home_of(args)
+    with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         rows = fetch_facts(reader, args.graph, concept=args.concept, cik=args.cik)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
@@ -67,7 +95,8 @@ def cmd_facts(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from localrun.graph_access import open_reader
 
-    with open_reader(home=home_of(args), endpoint=args.endpoint, api_key=api_key()) as reader:
+    home = home_of(args)
+    with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.stats(args.graph)
     emit(args, result, render.stats(result))
     return EXIT_OK
@@ -77,4 +106,73 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from graph_node.__main__ import main as serve_main
 
     argv = ["serve", "--host", args.host, "--port", str(args.port), "--home", str(home_of(args))]
-    return serve_main([*argv, *(["--replica"] if args.replica else [])]) or EXIT_OK
+    argv += ["--replica"] if args.replica else []
+    argv += [a for graph in args.graph or [] for a in ("--graph", graph)]
+    return serve_main(argv) or EXIT_OK
+
+
+class GraphWriter(Protocol):
+    def publish(self, graph_id: str) -> dict[str, Any]: ...
+    def delete_source(self, graph_id: str, source_unit: str) -> dict[str, Any]: ...
+    def rebuild(self, graph_id: str) -> dict[str, Any]: ...
+
+
+def node_api_key(home: Path) -> str | None:
+    """LEDGERGRAPH_GRAPH_API_KEY, else the key a local node generated under ``home``."""
+    from graph_node.settings import NodeSettings
+
+    key_file = NodeSettings(home=home).key_file()
+    if api_key() or not key_file.is_file():
+        return api_key()
+    return key_file.read_text().strip() or None
+
+
+@contextmanager
+def open_writer(*, home: Path, endpoint: str | None) -> Iterator[GraphWriter]:
+    """The node at ``endpoint``, or the graph files under ``home`` opened in-process."""
+    if endpoint:
+        from ledgergraph.graph_client import GraphClient
+
+        with GraphClient(endpoint, api_key=node_api_key(home)) as client:
+            yield client
+        return
+
+    from graph_node.service import GraphService
+    from graph_node.settings import NodeSettings
+    from ledgergraph.logs import send_logs_to_stderr
+
+    send_logs_to_stderr()
+    service = GraphService(NodeSettings(home=home))
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
+        result = writer.publish(args.graph)
+    text = f"snapshot {result['snapshot_id']} published ({result['manifest_key']})\n"
+    emit(args, result, text + _counts_table(result["tables"]))
+    return EXIT_OK
+
+
+def cmd_delete_source(args: argparse.Namespace) -> int:
+    with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
+        result = writer.delete_source(args.graph, args.source_unit)
+    text = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
+    emit(args, result, text + _counts_table(result["removed"], title="removed"))
+    return EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
+        result = writer.rebuild(args.graph)
+    text = f"graph {args.graph} rebuilt in {result['duration_ms']} ms\n"
+    emit(args, result, text + _counts_table(result["tables"]))
+    return EXIT_OK
+
+
+def _counts_table(counts: dict[str, int], *, title: str = "rows") -> str:
+    rows = [[table, count] for table, count in counts.items() if count]
+    return render.table(["table", title], rows)
