@@ -56,6 +56,15 @@ def count_document_facts(path: Path, *, is_inline: bool, unit: str) -> FactCensu
     return FactCensus(total=len(names), per_concept=Counter(names))
 
 
+def count_document_set(paths: list[Path], *, is_inline: bool, unit: str) -> FactCensus:
+    """The census of every document of a filing (an inline document set), added up."""
+    censuses = [count_document_facts(p, is_inline=is_inline, unit=unit) for p in paths]
+    per_concept: Counter[QName] = Counter()
+    for census in censuses:
+        per_concept.update(census.per_concept)
+    return FactCensus(total=sum(c.total for c in censuses), per_concept=per_concept)
+
+
 def _is_item(element: etree._Element) -> bool:
     return isinstance(element.tag, str) and element.get("contextRef") is not None
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 
 import pyarrow as pa
 
 from ledgergraph.ids import cik10
 from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
+from xbrl_task.dts_rows import add_dts_rows
+from xbrl_task.duplicates import flag_duplicates
 from xbrl_task.errors import FactsDoNotReconcile, NoFacts, ProcessorMessage
 from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
+from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
@@ -37,6 +39,8 @@ class ReportMeta:
     is_inline: bool
     processor: str
     form_hint: str | None = None
+    documents: tuple[str, ...] = ()
+    sic: str | None = None
 
 
 @dataclass
@@ -54,7 +58,9 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         FactsDoNotReconcile: a fact of the document is neither extracted nor rejected.
         NoFacts: nothing usable in the document.
     """
-    builder = FactRowBuilder(meta.source_unit, filing.concepts)
+    builder = FactRowBuilder(
+        meta.source_unit, filing.concepts, coregistrants=coregistrant_ciks(filing.facts)
+    )
     rejected: Counter[str] = Counter()
     for fact in filing.facts:
         if fact.is_tuple:  # tuples carry no context; their items are facts of their own
@@ -72,9 +78,28 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         rejected=dict(sorted(rejected.items())),
     )
     check_counts(counts, census, filing, meta)
-    report = add_report(builder, meta)
+    flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
+    add_dts_rows(builder, filing.dts, meta.source_unit)
+    report = add_report(builder, report_facts(meta, counts, filing))
     warnings = [*fact_warnings(builder, report, meta), *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings)
+
+
+def report_facts(meta: ReportMeta, counts: FactCounts, filing: LoadedFiling) -> ReportFacts:
+    return ReportFacts(
+        source_unit=meta.source_unit,
+        accession_number=meta.accession_number,
+        registrant_cik=meta.cik,
+        form_hint=meta.form_hint,
+        sic=meta.sic,
+        is_inline=meta.is_inline,
+        entry_point=meta.entry_point,
+        documents=filing.documents or meta.documents,
+        processor=meta.processor,
+        in_document=counts.in_document,
+        collapsed=counts.duplicates_collapsed,
+        rejected=counts.rejected_total,
+    )
 
 
 def rejection_reason(fact: FactInfo, filing: LoadedFiling) -> str | None:
@@ -137,45 +162,20 @@ def check_counts(
         raise NoFacts(f"{where}: no fact could be extracted ({counts.in_document} in document)")
 
 
-def add_report(builder: FactRowBuilder, meta: ReportMeta) -> Row:
-    """Add the Report node, entity names and ENTITY_HAS_REPORT; returns the Report row."""
-    registrant = cik10(meta.cik)
-    dei = {concept: text for (entity, concept), text in builder.dei.items() if entity == registrant}
-    for (entity, concept), text in builder.dei.items():
-        if concept == "dei:EntityRegistrantName" and entity in builder.entities:
-            builder.entities[entity]["name"] = builder.entities[entity]["name"] or text
-    report = {
-        "id": meta.source_unit,
-        "accession_number": meta.accession_number,
-        "form": dei.get("dei:DocumentType") or meta.form_hint,
-        "is_amendment": _boolean(dei.get("dei:AmendmentFlag")),
-        "period_of_report": _date(dei.get("dei:DocumentPeriodEndDate")),
-        "fiscal_year": _year(dei.get("dei:DocumentFiscalYearFocus")),
-        "fiscal_period": dei.get("dei:DocumentFiscalPeriodFocus"),
-        "is_inline": meta.is_inline,
-        "entry_point": meta.entry_point,
-        "fact_count": builder.fact_rows,
-        "processor": meta.processor,
-    }
-    builder.rows.add("Report", report)
-    for entity in builder.entities:
-        builder.rows.relate("ENTITY_HAS_REPORT", entity, meta.source_unit)
-    return report
-
-
 def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> list[str]:
     warnings = []
     if builder.untransformed:
         formats = ", ".join(f"{f} {n}" for f, n in sorted(builder.untransformed.items()))
         warnings.append(
-            f"{sum(builder.untransformed.values())} facts have no value: inline transforms "
-            f"not available in arelle-release ({formats})"
+            f"{sum(builder.untransformed.values())} facts have no value: no inline transform "
+            f"for their format ({formats})"
         )
     warnings.extend(f"value not stored as DECIMAL(38, 12): {text}" for text in builder.inexact)
     if cik10(meta.cik) not in builder.entities:
         warnings.append(f"registrant CIK {meta.cik} has no fact in the document")
-    if meta.form_hint and report["form"] and meta.form_hint != report["form"]:
-        warnings.append(f"form {report['form']} in the document, {meta.form_hint} expected")
+    stated = report["document_type"]
+    if meta.form_hint and stated and meta.form_hint != stated:
+        warnings.append(f"form {stated} in the document, {meta.form_hint} expected")
     return warnings
 
 
@@ -195,19 +195,3 @@ def _missing_file(message: ProcessorMessage) -> str | None:
         return None
     match = re.search(r"file: (\S+)", message.text)
     return match.group(1) if match else message.text[:_MAX_MESSAGE]
-
-
-def _boolean(text: str | None) -> bool | None:
-    return None if text is None else text.strip().lower() in ("true", "1")
-
-
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text else None
-    except ValueError:
-        return None
-
-
-def _year(text: str | None) -> int | None:
-    stripped = (text or "").strip()
-    return int(stripped[:4]) if stripped[:4].isdigit() else None

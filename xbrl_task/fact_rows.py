@@ -1,7 +1,8 @@
-"""One Fact and the nodes and relationships around it (Element, Period, Unit, Dimension...).
+"""One Fact and the nodes and relationships around it (Element, Context, Period, Unit...).
 
 ``FactRowBuilder.add`` is called once per usable fact; complete duplicates land on the same
-Fact id and are counted as collapsed instead of written twice.
+Fact id and are counted as collapsed (and in the kept node's ``occurrences``) instead of
+written twice.
 """
 
 from __future__ import annotations
@@ -9,43 +10,37 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from ledgergraph.ids import cik10
-from xbrl_task.identity import (
-    concept_name,
-    dimension_id,
-    element_id,
-    fact_id,
-    measures_text,
-    period_id,
-    standard_family,
-    unit_id,
-)
-from xbrl_task.model import (
-    ConceptInfo,
-    ContextInfo,
-    DimensionInfo,
-    FactInfo,
-    QName,
-    UnitInfo,
-)
-from xbrl_task.rows import GraphRows, Row
+from ledgergraph.ids import stable_id
+from xbrl_task.aspect_rows import AspectRows
+from xbrl_task.identity import concept_name, fact_id
+from xbrl_task.model import ConceptInfo, FactInfo, FootnoteLink, QName
+from xbrl_task.rows import Row
+from xbrl_task.text import looks_like_html, plain_text
 from xbrl_task.values import ValueNotExact, exact_decimal, value_key
 
 DEI_PREFIX = "dei:"
+_TEXT_BLOCK = "textBlockItemType"
 
 
-class FactRowBuilder:
+class FactRowBuilder(AspectRows):
     """Accumulates the rows of one report's facts; ``collapsed`` counts complete duplicates."""
 
-    def __init__(self, report_id: str, concepts: dict[QName, ConceptInfo]) -> None:
+    def __init__(
+        self,
+        report_id: str,
+        concepts: dict[QName, ConceptInfo],
+        *,
+        coregistrants: dict[QName, int] | None = None,
+    ) -> None:
+        super().__init__(concepts)
         self.report_id = report_id
-        self.rows = GraphRows()
         self.collapsed = 0
-        self.entities: dict[str, Row] = {}
-        self.dei: dict[tuple[str, str], str] = {}
+        self.dei: list[tuple[str, str, tuple[str, ...], str]] = []
         self.untransformed: Counter[str] = Counter()
         self.inexact: list[str] = []
-        self._concepts = concepts
+        self.aspects: dict[str, tuple[object, ...]] = {}
+        self._coregistrants = coregistrants or {}
+        self._facts: dict[str, Row] = {}
 
     @property
     def fact_rows(self) -> int:
@@ -55,20 +50,28 @@ class FactRowBuilder:
         """Add a fact whose concept, context and (numeric) unit are known."""
         concept, context = fact.concept, fact.context
         element = self.element(concept.qname)
-        entity = self.entity(context)
-        period = self.period(context)
+        filed_entity = self.entity(int(context.identifier))
+        entity = self._attributed_entity(fact) or filed_entity
+        period = self.period(context.period)
         dimensions = [(d.container, self.dimension(d)) for d in context.dimensions]
+        ctx = self.context(filed_entity, period, dimensions)
         unit = self.unit(fact.unit) if fact.unit is not None and concept.is_numeric else None
         number = self.number(fact) if concept.is_numeric else None
-        row = self._fact_row(fact, element, entity, period, dimensions, unit, number)
         if fact.transform_error:
             self.untransformed[fact.transform_error.split(": ", 1)[0]] += 1
-        if not self.rows.add("Fact", row):
+        row = self._fact_row(fact, element, entity, period, dimensions, unit, number)
+        if row["id"] in self._facts:
+            self._facts[row["id"]]["occurrences"] += 1
             self.collapsed += 1
             return
-        self._relate_fact(row["id"], element, entity, period, dimensions, unit)
-        if element.startswith(DEI_PREFIX) and not dimensions and row["value_text"]:
-            self.dei.setdefault((entity, element), row["value_text"])
+        self._facts[row["id"]] = row
+        self.rows.add("Fact", row)
+        self.aspects[row["id"]] = (element, entity, period, ctx, unit, row["language"])
+        self._relate_fact(row["id"], element, entity, period, ctx, dimensions, unit)
+        self._add_footnotes(row["id"], fact.footnotes)
+        if element.startswith(DEI_PREFIX) and row["value_text"] is not None:
+            dims = tuple(sorted(did for _, did in dimensions))
+            self.dei.append((entity, element, dims, row["value_text"]))
 
     def number(self, fact: FactInfo) -> Decimal | None:
         """The exact value of a numeric fact; None when nil, untransformed or not exact."""
@@ -80,68 +83,13 @@ class FactRowBuilder:
             self.inexact.append(f"{fact.qname} (id {fact.xml_id}): {exc}")
             return None
 
-    def element(self, qname: QName) -> str:
-        """The Element id of ``qname``, adding its node (definition if the DTS has one)."""
-        eid = element_id(qname)
-        concept = self._concepts.get(qname)
-        self.rows.add(
-            "Element",
-            {
-                "id": eid,
-                "qname": str(qname),
-                "namespace": qname.namespace,
-                "local_name": qname.local_name,
-                "data_type": _type_id(concept.data_type) if concept else None,
-                "substitution_group": _type_id(concept.substitution_group) if concept else None,
-                "period_type": concept.period_type if concept else None,
-                "balance": concept.balance if concept else None,
-                "is_abstract": concept.is_abstract if concept else None,
-                "is_nillable": concept.is_nillable if concept else None,
-                "is_standard": standard_family(qname.namespace) is not None,
-            },
-        )
-        return eid
-
-    def entity(self, context: ContextInfo) -> str:
-        eid = cik10(context.identifier)
-        if eid not in self.entities:
-            self.entities[eid] = {"id": eid, "cik": int(context.identifier), "name": None}
-            self.rows.add("Entity", self.entities[eid])
-        return eid
-
-    def period(self, context: ContextInfo) -> str:
-        period = context.period
-        pid = period_id(period)
-        row = {"id": pid, "period_type": period.kind, "start_date": period.start}
-        self.rows.add("Period", {**row, "end_date": period.end})
-        return pid
-
-    def dimension(self, dimension: DimensionInfo) -> str:
-        did = dimension_id(dimension)
-        axis = self.element(dimension.axis)
-        member = self.element(dimension.member) if dimension.member is not None else None
-        added = self.rows.add(
-            "Dimension",
-            {
-                "id": did,
-                "axis": axis,
-                "member": member,
-                "typed_value": dimension.typed_value,
-                "is_typed": dimension.member is None,
-            },
-        )
-        if added:
-            self.rows.relate("DIMENSION_HAS_AXIS", did, axis)
-            if member is not None:
-                self.rows.relate("DIMENSION_HAS_MEMBER", did, member)
-        return did
-
-    def unit(self, unit: UnitInfo) -> str:
-        uid = unit_id(unit)
-        denominator = measures_text(unit.denominators) if unit.denominators else None
-        numerator = measures_text(unit.numerators)
-        self.rows.add("Unit", {"id": uid, "numerator": numerator, "denominator": denominator})
-        return uid
+    def _attributed_entity(self, fact: FactInfo) -> str | None:
+        """A co-registrant's CIK when the context names its dei:LegalEntityAxis member."""
+        for dimension in fact.context.dimensions:
+            cik = self._coregistrants.get(dimension.member) if dimension.member else None
+            if cik is not None and dimension.axis.local_name == "LegalEntityAxis":
+                return self.entity(cik)
+        return None
 
     def _fact_row(
         self,
@@ -159,6 +107,7 @@ class FactRowBuilder:
             text = text.strip()
         dims = [f"{container}:{did}" for container, did in dimensions]
         key = value_key(fact, number)
+        inline = fact.inline
         return {
             "id": fact_id(
                 self.report_id, element, entity, period, dims, unit,
@@ -167,6 +116,7 @@ class FactRowBuilder:
             "accession_number": self.report_id,
             "concept": concept_name(fact.concept.qname),
             "value_text": text,
+            "value_plain": _plain(fact.concept, text) if not numeric else None,
             "value_decimal": number,
             "decimals": fact.decimals,
             "precision": fact.precision,
@@ -175,6 +125,16 @@ class FactRowBuilder:
             "language": fact.language,
             "fact_xml_id": fact.xml_id,
             "context_id": fact.context_id,
+            "unit_ref": fact.unit_id if numeric else None,
+            "is_hidden": inline.is_hidden if inline else None,
+            "inline_format": str(inline.format) if inline and inline.format else None,
+            "inline_scale": inline.scale if inline else None,
+            "inline_sign": inline.sign if inline else None,
+            "displayed_text": inline.displayed_text if inline else None,
+            "document": inline.document if inline else None,
+            "occurrences": 1,
+            "duplicate_status": None,
+            "duplicate_group": None,
         }  # fmt: skip
 
     def _relate_fact(
@@ -183,6 +143,7 @@ class FactRowBuilder:
         element: str,
         entity: str,
         period: str,
+        ctx: str,
         dimensions: list[tuple[str, str]],
         unit: str | None,
     ) -> None:
@@ -190,12 +151,36 @@ class FactRowBuilder:
         self.rows.relate("FACT_HAS_ELEMENT", fid, element)
         self.rows.relate("FACT_HAS_PERIOD", fid, period)
         self.rows.relate("FACT_HAS_ENTITY", fid, entity)
+        self.rows.relate("FACT_HAS_CONTEXT", fid, ctx)
         if unit is not None:
             self.rows.relate("FACT_HAS_UNIT", fid, unit)
         for container, did in dimensions:
             self.rows.relate("FACT_HAS_DIMENSION", fid, did, container=container)
 
+    def _add_footnotes(self, fid: str, links: tuple[FootnoteLink, ...]) -> None:
+        for link in links:
+            note = link.footnote
+            nid = stable_id(self.report_id, note.xml_id, note.html)
+            self.rows.add(
+                "Footnote",
+                {
+                    "id": nid,
+                    "accession_number": self.report_id,
+                    "footnote_xml_id": note.xml_id,
+                    "role": note.role,
+                    "lang": note.language,
+                    "text": note.html,
+                    "text_plain": note.plain,
+                },
+            )
+            self.rows.relate("FACT_HAS_FOOTNOTE", fid, nid, arcrole=link.arcrole)
 
-def _type_id(qname: QName | None) -> str | None:
-    """Types and substitution groups named like elements, so they read the same every year."""
-    return element_id(qname) if qname is not None else None
+
+def _plain(concept: ConceptInfo, text: str | None) -> str | None:
+    """Plain text of a text block or of a value that carries HTML; None otherwise."""
+    if text is None:
+        return None
+    is_block = concept.data_type is not None and concept.data_type.local_name == _TEXT_BLOCK
+    if is_block or looks_like_html(text):
+        return plain_text(text)
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from xbrl_task.errors import ProcessorMessage
@@ -103,6 +104,95 @@ class FactInfo:
     is_tuple: bool = False
     transform_error: str | None = None
     raw_value: str | None = None
+    inline: InlineInfo | None = None
+    footnotes: tuple[FootnoteLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InlineInfo:
+    """How an inline fact was displayed: the attributes that turned text into its value."""
+
+    is_hidden: bool
+    displayed_text: str | None
+    format: QName | None
+    scale: str | None
+    sign: str | None
+    document: str
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteInfo:
+    """A footnote resource (``link:footnote`` or ``ix:footnote``); text is XHTML as filed."""
+
+    xml_id: str | None
+    role: str | None
+    language: str | None
+    html: str
+    plain: str
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteLink:
+    """A fact's link to a footnote, with the arcrole of the link."""
+
+    footnote: FootnoteInfo
+    arcrole: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    concept: QName
+    role: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceInfo:
+    """A reference resource; ``parts`` keep every part in document order."""
+
+    concept: QName
+    role: str | None
+    parts: tuple[tuple[QName, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArcInfo:
+    """One effective relationship of a presentation, calculation or definition network."""
+
+    link_kind: str
+    arcrole: str
+    linkrole: str
+    source: QName
+    target: QName
+    order: Decimal | None
+    weight: Decimal | None = None
+    preferred_label: str | None = None
+    priority: int = 0
+    closed: bool | None = None
+    context_element: str | None = None
+    target_role: str | None = None
+    usable: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyInfo:
+    """A namespace of the DTS that defines concepts, or that the DTS imports but lacks."""
+
+    namespace: str
+    schema_location: str | None
+    is_loaded: bool
+
+
+@dataclass
+class DtsInfo:
+    """The filing's DTS as plain values: labels, references, networks, taxonomies."""
+
+    labels: list[LabelInfo] = field(default_factory=list)
+    references: list[ReferenceInfo] = field(default_factory=list)
+    role_definitions: dict[str, str | None] = field(default_factory=dict)
+    arcs: list[ArcInfo] = field(default_factory=list)
+    taxonomies: list[TaxonomyInfo] = field(default_factory=list)
 
 
 @dataclass
@@ -116,3 +206,5 @@ class LoadedFiling:
     known_namespaces: frozenset[str]
     schema_locations: dict[str, str]
     messages: list[ProcessorMessage] = field(default_factory=list)
+    dts: DtsInfo = field(default_factory=DtsInfo)
+    documents: tuple[str, ...] = ()

@@ -18,7 +18,8 @@ from ledgergraph.errors import FilingError
 from ledgergraph.filing_package import is_inline_document
 from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
-from xbrl_task.census import count_document_facts
+from xbrl_task.census import count_document_set
+from xbrl_task.documents import document_set, sidecar_sic
 from xbrl_task.errors import (
     FilingNotLoadable,
     FilingRejected,
@@ -102,8 +103,11 @@ class FilingProcessor:
             )
         try:
             inline = is_inline_document(entry)
-            census = count_document_facts(entry, is_inline=inline, unit=job.source_unit)
-            filing = self.loader.load(entry, unit=job.source_unit, concepts=census.per_concept)
+            documents = document_set(entry) if inline else [entry]
+            census = count_document_set(documents, is_inline=inline, unit=job.source_unit)
+            filing = self.loader.load(
+                entry, unit=job.source_unit, concepts=census.per_concept, documents=documents
+            )
             meta = ReportMeta(
                 source_unit=job.source_unit,
                 accession_number=job.accession_number,
@@ -112,6 +116,8 @@ class FilingProcessor:
                 is_inline=inline,
                 processor=self.processor,
                 form_hint=job.form,
+                documents=tuple(d.name for d in documents),
+                sic=sidecar_sic(job.folder),
             )
             return extract_filing(filing, census, meta)
         except (FilingError, XbrlTaskError):

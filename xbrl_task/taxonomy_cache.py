@@ -26,6 +26,14 @@ class TaxonomyCache:
     searched: tuple[Path, ...] = ()
     _overlay: Path | None = field(default=None, repr=False)
 
+    def url_of(self, path: str) -> str | None:
+        """The URL a file of the cache directory stands for (cache/https/host/p -> https://host/p)."""
+        root = f"{self.cache_dir}/"
+        if not path.startswith(root):
+            return None
+        scheme, _, rest = path[len(root) :].partition("/")
+        return f"{scheme}://{rest}" if scheme in ("http", "https") and rest else None
+
     def close(self) -> None:
         if self._overlay is not None:
             shutil.rmtree(self._overlay, ignore_errors=True)

@@ -46,6 +46,31 @@ def exact_decimal(text: str) -> Decimal:
     return scaled
 
 
+def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
+    """An inline number with its ``scale`` and ``sign`` applied, exactly ("1.5", "6" -> 1500000).
+
+    The sign comes only from the ``sign`` attribute; the text itself is unsigned display.
+
+    Raises:
+        ValueNotExact: the text is not a finite number or the scale not an integer.
+    """
+    try:
+        number = Decimal(text.strip())
+        exponent = int(scale) if scale else 0
+    except (InvalidOperation, ValueError):
+        raise ValueNotExact(f"not a number with scale {scale}: {text!r}") from None
+    if not number.is_finite():
+        raise ValueNotExact(f"not a finite number: {text!r}")
+    digits = len(number.as_tuple().digits)
+    exact = Context(prec=digits + abs(exponent) + 2)
+    scaled = number.scaleb(exponent, context=exact)
+    if negative:
+        scaled = scaled.copy_negate()
+    if scaled.is_zero():
+        scaled = scaled.copy_abs()  # no "-0": a zero has no sign
+    return format(scaled, "f")
+
+
 def value_key(fact: FactInfo, number: Decimal | None) -> str | None:
     """What the Fact id hashes as the value: equal values give equal keys.
 

@@ -164,22 +164,27 @@ def test_inline_scale_and_sign_give_the_documents_numbers(run: BatchRun) -> None
     assert checked > 800
 
 
-def test_untransformed_sec_facts_keep_no_value_and_are_reported(run: BatchRun) -> None:
+def test_sec_transform_formats_give_the_documents_values(run: BatchRun) -> None:
     name = "aeon-10q-2023-09-30"
-    manifest = run.manifest(name)
-    assert any(w.startswith("78 facts have no value") for w in manifest.warnings)
-    numwords_id = _numwords_id(name)
-    segments = [f for f in run.table(name, "Fact").to_pylist() if f["fact_xml_id"] == numwords_id]
-    assert segments and segments[0]["value_text"] is None
-    assert segments[0]["value_decimal"] is None
-
-
-def _numwords_id(name: str) -> str:
+    by_id = {f["fact_xml_id"]: f for f in run.table(name, "Fact").to_pylist()}
     document = etree.parse(str(SAMPLE_SEC / name / "aeon-20230930x10q.htm"))
-    ix = "{http://www.xbrl.org/2013/inlineXBRL}nonFraction"
-    return next(
-        e.get("id") for e in document.getroot().iter(ix) if e.get("format") == "ixt-sec:numwordsen"
+    elements = [e for e in document.iter() if (e.get("format") or "").startswith("ixt-sec:")]
+    assert len(elements) == 78
+    sec = [by_id[e.get("id")] for e in elements if e.get("id") in by_id]  # others collapsed
+    assert len(sec) > 70 and all(f["value_text"] is not None for f in sec)
+    assert not any("have no value" in w for w in run.manifest(name).warnings)
+    shown = {(f["concept"], f["displayed_text"].strip()): f for f in sec}
+    # read off the document: "NYSE American", "one" segment, a "1.2" year lease, a checked box
+    assert shown[("dei:SecurityExchangeName", "NYSE American")]["value_text"] == "NYSEAMER"
+    segments = shown[("us-gaap:NumberOfOperatingSegments", "one")]
+    assert segments["value_decimal"] == Decimal(1)
+    lease = shown[("us-gaap:LesseeOperatingLeaseRemainingLeaseTerm", "1.2")]
+    assert lease["value_text"] == "P1Y2M12D"
+    assert shown[("dei:EntityEmergingGrowthCompany", "\u2612")]["value_text"] == "true"
+    assert shown[("dei:EntityFilerCategory", "Non-accelerated filer")]["value_text"] == (
+        "Non-accelerated Filer"
     )
+    assert shown[("us-gaap:IncomeTaxExpenseBenefit", "no")]["value_decimal"] == 0
 
 
 def test_report_rows_come_from_dei(run: BatchRun) -> None:

@@ -1,0 +1,328 @@
+"""The SEC filing tables of the graph: what a filing states, exactly, and how it is structured.
+
+``graph_schema`` assembles these with the ledger tables. ``Entity`` and ``Element`` are shared
+with the ledger writers (which select their columns by name), so their columns stay as they
+are; what a filing states about its filer lives on the ENTITY_HAS_REPORT relationship.
+"""
+
+from __future__ import annotations
+
+from ledgergraph.schema_model import Column, NodeTable
+
+
+def id_column(meaning: str) -> Column:
+    return Column("id", "STRING", meaning, nullable=False)
+
+
+def _report_id() -> Column:
+    return Column("accession_number", "STRING", "id of the Report this row belongs to", False)
+
+
+ENTITY = NodeTable(
+    "Entity",
+    "A registrant (one node per CIK whatever the filing) or a company whose books are "
+    "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own.",
+    (
+        id_column("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
+        Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
+        Column("name", "STRING", "registrant name as stated in the first filing loaded (dei)"),
+    ),
+)
+
+REPORT = NodeTable(
+    "Report",
+    "One filing (a source unit of the SEC pipeline).",
+    (
+        id_column(
+            "accession number (0000012927-24-000010), or sha256-<24 hex> of the entry "
+            "point file when the package does not say"
+        ),
+        Column("accession_number", "STRING", "accession number with dashes, if known"),
+        Column("form", "STRING", "EDGAR form type (10-K, 10-Q/A...), else dei:DocumentType"),
+        Column("document_type", "STRING", "dei:DocumentType as stated in the document"),
+        Column("is_amendment", "BOOLEAN", "dei:AmendmentFlag, or a form ending in /A"),
+        Column("amendment_description", "STRING", "dei:AmendmentDescription"),
+        Column("period_of_report", "DATE", "dei:DocumentPeriodEndDate"),
+        Column("fiscal_year", "INT64", "dei:DocumentFiscalYearFocus"),
+        Column("fiscal_period", "STRING", "dei:DocumentFiscalPeriodFocus (FY, Q1, ...)"),
+        Column("fiscal_year_end", "STRING", "dei:CurrentFiscalYearEndDate, --MM-DD"),
+        Column("is_inline", "BOOLEAN", "true for an inline XBRL document (set)", False),
+        Column("entry_point", "STRING", "file name of the instance or inline document", False),
+        Column(
+            "documents",
+            "STRING",
+            "every document of the filing (inline set), space separated",
+            False,
+        ),
+        Column("fact_count", "INT64", "facts of this report in the graph", False),
+        Column("facts_in_document", "INT64", "fact elements in the documents", False),
+        Column("duplicates_collapsed", "INT64", "complete duplicates folded into one fact", False),
+        Column("facts_rejected", "INT64", "facts not in the graph (manifest says why)", False),
+        Column("processor", "STRING", "what produced the rows (Arelle and ours, versions)", False),
+    ),
+)
+
+FACT = NodeTable(
+    "Fact",
+    "One reported fact; complete duplicates in a filing are one node.",
+    (
+        id_column(
+            "hash of accession, concept, entity, period, dimensions, unit, language, value, "
+            "decimals and precision"
+        ),
+        Column("accession_number", "STRING", "the report id this fact belongs to", False),
+        Column("concept", "STRING", "concept qname, e.g. us-gaap:Revenues (denormalised)", False),
+        Column(
+            "value_text",
+            "STRING",
+            "the value as filed (inline: after transform, scale, sign); text blocks as HTML",
+        ),
+        Column("value_plain", "STRING", "plain-text rendering of a text block or HTML value"),
+        Column(
+            "value_decimal",
+            "DECIMAL",
+            "exact numeric value (scale and sign applied); null for nil and text",
+        ),
+        Column("decimals", "STRING", "the decimals attribute as filed: INF, -6, 2 ..."),
+        Column("precision", "STRING", "the precision attribute as filed, if any"),
+        Column("is_nil", "BOOLEAN", "xsi:nil=true; a nil fact has no value, it is not 0", False),
+        Column("is_numeric", "BOOLEAN", "numeric concept", False),
+        Column("language", "STRING", "xml:lang of a text fact"),
+        Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
+        Column("context_id", "STRING", "the context id in the document"),
+        Column("unit_ref", "STRING", "the unit id in the document"),
+        Column("is_hidden", "BOOLEAN", "inline: inside ix:hidden; null for classic instances"),
+        Column(
+            "inline_format", "STRING", "inline: the transformation format (ixt:..., ixt-sec:...)"
+        ),
+        Column("inline_scale", "STRING", "inline: the scale attribute"),
+        Column(
+            "inline_sign",
+            "STRING",
+            "inline: the sign attribute (-); display parentheses never count",
+        ),
+        Column(
+            "displayed_text", "STRING", "inline: the text shown in the document, before transform"
+        ),
+        Column("document", "STRING", "file of the document set the fact is in"),
+        Column(
+            "occurrences",
+            "INT64",
+            "fact elements of the document this node stands for (complete duplicates)",
+            False,
+        ),
+        Column(
+            "duplicate_status",
+            "STRING",
+            "consistent or inconsistent when other facts share every aspect; else null",
+        ),
+        Column("duplicate_group", "STRING", "id shared by the facts of one duplicate set"),
+    ),
+)
+
+ELEMENT = NodeTable(
+    "Element",
+    "A concept; one node per concept across filings and taxonomy years.",
+    (
+        id_column(
+            "qname with the taxonomy family prefix for standard taxonomies "
+            "(us-gaap:Revenues), prefix:name@namespace-hash for extensions"
+        ),
+        Column("qname", "STRING", "prefix:local_name as used in the filing", nullable=False),
+        Column("namespace", "STRING", "namespace URI", nullable=False),
+        Column("local_name", "STRING", "local name", nullable=False),
+        Column("data_type", "STRING", "XML schema type qname"),
+        Column("substitution_group", "STRING", "substitution group qname"),
+        Column("period_type", "STRING", "instant or duration"),
+        Column("balance", "STRING", "debit, credit or null"),
+        Column("is_abstract", "BOOLEAN", "abstract concept"),
+        Column("is_nillable", "BOOLEAN", "nillable concept"),
+        Column("is_standard", "BOOLEAN", "defined by a standard taxonomy, not the filer"),
+    ),
+)
+
+PERIOD = NodeTable(
+    "Period",
+    "A reporting period; start and end are its identity.",
+    (
+        id_column("instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); forever"),
+        Column("period_type", "STRING", "instant, duration or forever", nullable=False),
+        Column("start_date", "DATE", "first day of a duration"),
+        Column("end_date", "DATE", "last day of a duration (inclusive) or the instant"),
+    ),
+)
+
+UNIT = NodeTable(
+    "Unit",
+    "A unit of measure: simple, a product (multiply) or a ratio (divide) of measures.",
+    (
+        id_column("canonical measures: iso4217:USD, xbrli:shares, iso4217:USD/xbrli:shares"),
+        Column("numerator", "STRING", "numerator measures, sorted, joined by *", nullable=False),
+        Column("denominator", "STRING", "denominator measures, sorted, joined by *"),
+        Column("unit_type", "STRING", "simple, multiply or divide", nullable=False),
+        Column(
+            "numerator_qnames",
+            "STRING",
+            "numerator measures as {namespace}local, space separated",
+            False,
+        ),
+        Column("denominator_qnames", "STRING", "denominator measures as {namespace}local"),
+    ),
+)
+
+DIMENSION = NodeTable(
+    "Dimension",
+    "One axis with one member (explicit) or one typed value.",
+    (
+        id_column("axis=member for explicit, axis#typed-value for typed dimensions"),
+        Column("axis", "STRING", "axis concept id", nullable=False),
+        Column("member", "STRING", "member concept id (explicit dimension)"),
+        Column("typed_value", "STRING", "typed member value (typed dimension)"),
+        Column("is_typed", "BOOLEAN", "typed dimension", nullable=False),
+    ),
+)
+
+CONTEXT = NodeTable(
+    "Context",
+    "Entity, period and dimensions of facts; the same aspects in any filing are one node.",
+    (
+        id_column("hash of entity, period and container:dimension ids"),
+        Column("entity", "STRING", "entity id of the context's identifier", nullable=False),
+        Column("period", "STRING", "Period id", nullable=False),
+        Column("dimensions", "STRING", "container:dimension ids, sorted, joined by |"),
+        Column("dimension_count", "INT64", "number of dimensions", nullable=False),
+        Column("has_scenario", "BOOLEAN", "some dimension is in the scenario", nullable=False),
+    ),
+)
+
+SECURITY = NodeTable(
+    "Security",
+    "A class of securities a registrant states on its cover page (dei).",
+    (
+        id_column("cik10/trading symbol/exchange code (- when not stated)"),
+        Column("cik", "INT64", "CIK of the registrant", nullable=False),
+        Column("trading_symbol", "STRING", "dei:TradingSymbol"),
+        Column("exchange", "STRING", "dei:SecurityExchangeName (EDGAR code)"),
+        Column("title", "STRING", "dei:Security12bTitle as first loaded"),
+    ),
+)
+
+LABEL = NodeTable(
+    "Label",
+    "A concept label of one filing's DTS, in one role and language.",
+    (
+        id_column("hash of accession, element, role, language and text"),
+        _report_id(),
+        Column("element", "STRING", "Element id", nullable=False),
+        Column("role", "STRING", "label role URI (standard label, terse, total ...)", False),
+        Column("lang", "STRING", "xml:lang of the label", nullable=False),
+        Column("text", "STRING", "label text", nullable=False),
+    ),
+)
+
+REFERENCE = NodeTable(
+    "Reference",
+    "An authoritative reference of a concept in one filing's DTS.",
+    (
+        id_column("hash of accession, element, role and parts"),
+        _report_id(),
+        Column("element", "STRING", "Element id", nullable=False),
+        Column("role", "STRING", "reference role URI"),
+        Column("parts", "STRING", 'JSON list of {"name", "namespace", "value"} in order', False),
+        Column("text", "STRING", "the parts as Name: value; ...", nullable=False),
+    ),
+)
+
+NETWORK = NodeTable(
+    "Network",
+    "One extended link role of a filing: a statement, disclosure or cover page structure.",
+    (
+        id_column("hash of accession and role URI"),
+        _report_id(),
+        Column("role_uri", "STRING", "extended link role URI", nullable=False),
+        Column("definition", "STRING", "the role type's definition as filed"),
+        Column("sort_code", "STRING", "leading code of the definition (0000001)"),
+        Column("category", "STRING", "Statement, Disclosure, Document ... (SEC convention)"),
+        Column("title", "STRING", "definition after code and category"),
+    ),
+)
+
+ARC = NodeTable(
+    "Arc",
+    "One effective relationship of a presentation, calculation or definition network.",
+    (
+        id_column("hash of accession, role, arcrole, link, endpoints, order, weight, label"),
+        _report_id(),
+        Column("network", "STRING", "Network id", nullable=False),
+        Column("link_kind", "STRING", "presentation, calculation or definition", False),
+        Column(
+            "arcrole",
+            "STRING",
+            "arcrole URI (parent-child, summation-item 2003 or calc 1.1, all, notAll, domain-"
+            "member ...)",
+            False,
+        ),
+        Column("from_element", "STRING", "Element id of the arc's source", nullable=False),
+        Column("to_element", "STRING", "Element id of the arc's target", nullable=False),
+        Column("arc_order", "DECIMAL", "the order attribute"),
+        Column("weight", "DECIMAL", "calculation weight"),
+        Column("preferred_label", "STRING", "presentation: preferred label role"),
+        Column("priority", "INT64", "arc priority", nullable=False),
+        Column("closed", "BOOLEAN", "dimensional: xbrldt:closed"),
+        Column("context_element", "STRING", "dimensional: xbrldt:contextElement"),
+        Column("target_role", "STRING", "dimensional: xbrldt:targetRole"),
+        Column("usable", "BOOLEAN", "dimensional: xbrldt:usable"),
+        Column(
+            "tree_sequence",
+            "INT64",
+            "position in a depth-first walk of this arcrole's tree in the role, by order",
+        ),
+        Column("depth", "INT64", "depth of the target (1 under a root)"),
+    ),
+)
+
+TAXONOMY = NodeTable(
+    "Taxonomy",
+    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension.",
+    (
+        id_column("namespace URI"),
+        Column("namespace", "STRING", "namespace URI", nullable=False),
+        Column("family", "STRING", "us-gaap, dei, srt ... or the extension's prefix", False),
+        Column("version", "STRING", "year or date in the namespace"),
+        Column("is_standard", "BOOLEAN", "published by FASB, SEC, IFRS or XBRL US", False),
+        Column("schema_location", "STRING", "URL of the schema (file name for an extension)"),
+        Column("is_loaded", "BOOLEAN", "false when the schema was not available offline", False),
+    ),
+)
+
+FOOTNOTE = NodeTable(
+    "Footnote",
+    "A footnote of a filing, linked to the facts it annotates.",
+    (
+        id_column("hash of accession, footnote id and content"),
+        _report_id(),
+        Column("footnote_xml_id", "STRING", "id of the footnote in the document"),
+        Column("role", "STRING", "footnote role URI"),
+        Column("lang", "STRING", "xml:lang of the footnote"),
+        Column("text", "STRING", "content as filed (XHTML)", nullable=False),
+        Column("text_plain", "STRING", "plain-text rendering", nullable=False),
+    ),
+)
+
+SEC_NODE_TABLES: tuple[NodeTable, ...] = (
+    ENTITY,
+    REPORT,
+    FACT,
+    ELEMENT,
+    PERIOD,
+    UNIT,
+    DIMENSION,
+    CONTEXT,
+    SECURITY,
+    LABEL,
+    REFERENCE,
+    NETWORK,
+    ARC,
+    TAXONOMY,
+    FOOTNOTE,
+)

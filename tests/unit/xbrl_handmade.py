@@ -1,0 +1,81 @@
+"""Hand-made minimal filings for the XBRL rules the bundled real filings do not exercise.
+
+A tiny taxonomy (``tiny``, importing the real dei 2023 schema from the bundled cache) with
+labels in two languages, references, presentation, a calculation network using the
+Calculations 1.1 arcrole, and dimensional definition arcs (all, notAll, typed axis). Two
+filings of the fictional CIK 1234567 use it:
+
+- ``tiny-classic``: an XBRL 2.1 instance with duplicates of every kind, a footnote, a
+  scenario, a typed dimension, a co-registrant (dei:LegalEntityAxis), an amendment flag;
+- ``tiny-inline``: an inline document set of two documents with hidden facts, nested facts,
+  continuations and exclusions, scale and sign, SEC transforms and an ix footnote.
+
+Everything is written by code so every value a test asserts is visible right here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xbrl_handmade_docs import (
+    TINY_CAL,
+    TINY_DEF,
+    TINY_LAB,
+    TINY_PRE,
+    TINY_REF,
+    TINY_SCHEMA,
+)
+from xbrl_handmade_instances import CLASSIC_INSTANCE, INLINE_EXHIBIT, INLINE_MAIN
+
+TINY_CIK = 1234567
+SUBSIDIARY_CIK = 7654321
+TINY_NS = "http://example.com/tiny/2024"
+TAXONOMY_FILES = {
+    "tiny-2024.xsd": TINY_SCHEMA,
+    "tiny-2024_lab.xml": TINY_LAB,
+    "tiny-2024_ref.xml": TINY_REF,
+    "tiny-2024_pre.xml": TINY_PRE,
+    "tiny-2024_cal.xml": TINY_CAL,
+    "tiny-2024_def.xml": TINY_DEF,
+}
+
+
+def write_package(folder: Path, documents: dict[str, str], *, entry: str, form: str) -> Path:
+    """A package folder: taxonomy files, ``documents`` and a ``filing.json`` sidecar."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**TAXONOMY_FILES, **documents}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    sidecar = {"cik": TINY_CIK, "form": form, "entry_point": entry, "company": "Tiny"}
+    (folder / "filing.json").write_text(json.dumps(sidecar), encoding="utf-8")
+    return folder
+
+
+def write_classic(root: Path, *, amended: bool = False) -> Path:
+    """The classic instance; ``amended`` turns it into a 10-Q/A restating one fact."""
+    instance = CLASSIC_INSTANCE
+    if amended:
+        instance = instance.replace(
+            '<dei:AmendmentFlag contextRef="D">false</dei:AmendmentFlag>',
+            '<dei:AmendmentFlag contextRef="D">true</dei:AmendmentFlag>\n'
+            '<dei:AmendmentDescription contextRef="D">Restates revenue</dei:AmendmentDescription>',
+        )
+        instance = instance.replace(">10-Q</dei:DocumentType>", ">10-Q/A</dei:DocumentType>")
+        instance = instance.replace('id="rev-q3-1">1000<', 'id="rev-q3-1">1100<')
+    name = "tiny-amended" if amended else "tiny-classic"
+    return write_package(
+        root / name,
+        {"tiny-20240930.xml": instance},
+        entry="tiny-20240930.xml",
+        form="10-Q/A" if amended else "10-Q",
+    )
+
+
+def write_inline(root: Path) -> Path:
+    """The inline document set: a main document and an exhibit with facts of its own."""
+    return write_package(
+        root / "tiny-inline",
+        {"tiny-20240930.htm": INLINE_MAIN, "tiny-20240930ex99.htm": INLINE_EXHIBIT},
+        entry="tiny-20240930.htm",
+        form="10-Q",
+    )

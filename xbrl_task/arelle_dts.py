@@ -1,0 +1,144 @@
+"""Part of the Arelle adapter: the DTS as plain values (labels, references, networks, taxonomies).
+
+Relationships are read from Arelle's relationship sets, so prohibited and overridden arcs are
+already resolved: what is copied is each network's effective relationships. One set is built
+per arcrole (its relationships keep their link role and link element), which is cheaper than
+one set per role and gives the same effective arcs, because Arelle's arc equivalence includes
+the link role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from arelle import XbrlConst
+from arelle.ModelDocumentType import ModelDocumentType
+from arelle.ModelDtsObject import ModelConcept, ModelRelationship
+from arelle.ModelXbrl import ModelXbrl
+
+from xbrl_task.arelle_facts import FactCopier, to_qname
+from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, ReferenceInfo, TaxonomyInfo
+
+_XS_IMPORT = "{http://www.w3.org/2001/XMLSchema}import"
+_LINK_KINDS = {
+    XbrlConst.qnLinkPresentationLink: "presentation",
+    XbrlConst.qnLinkCalculationLink: "calculation",
+    XbrlConst.qnLinkDefinitionLink: "definition",
+}
+_RESOURCE_ARCROLES = frozenset(
+    (XbrlConst.conceptLabel, XbrlConst.conceptReference, XbrlConst.factFootnote)
+)
+_GROUPED_ARCROLES = ("XBRL-", "Table-")
+
+
+def copy_dts(model: ModelXbrl, copier: FactCopier) -> DtsInfo:
+    """Labels, references, network arcs, role definitions and taxonomies of ``model``.
+
+    The concepts the arcs connect are copied through ``copier`` too, so abstract headings,
+    tables and line items get their Element definitions like the concepts of facts.
+    """
+    arcs = list(_network_arcs(model, copier))
+    roles = {arc.linkrole for arc in arcs}
+    return DtsInfo(
+        labels=list(_labels(model)),
+        references=list(_references(model)),
+        role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
+        arcs=arcs,
+        taxonomies=taxonomies(model),
+    )
+
+
+def _concept_resources(model: ModelXbrl, arcrole: str) -> Iterable[tuple[ModelConcept, object]]:
+    for rel in model.relationshipSet(arcrole).modelRelationships:
+        concept, resource = rel.fromModelObject, rel.toModelObject
+        if isinstance(concept, ModelConcept) and resource is not None:
+            yield concept, resource
+
+
+def _labels(model: ModelXbrl) -> Iterable[LabelInfo]:
+    for concept, label in _concept_resources(model, XbrlConst.conceptLabel):
+        yield LabelInfo(
+            concept=to_qname(concept.qname),
+            role=label.role or XbrlConst.standardLabel,
+            language=label.xmlLang or "",
+            text=label.textValue,
+        )
+
+
+def _references(model: ModelXbrl) -> Iterable[ReferenceInfo]:
+    for concept, reference in _concept_resources(model, XbrlConst.conceptReference):
+        parts = tuple(
+            (to_qname(part.qname), (part.textValue or "").strip())
+            for part in reference.iterchildren()
+            if isinstance(part.tag, str)  # not a comment or processing instruction
+        )
+        yield ReferenceInfo(to_qname(concept.qname), reference.role, parts)
+
+
+def _network_arcrole_keys(model: ModelXbrl) -> list[str]:
+    return sorted(
+        arcrole
+        for arcrole, linkrole, link, arc in model.baseSets
+        if isinstance(arcrole, str) and linkrole is None and link is None and arc is None
+        and not arcrole.startswith(_GROUPED_ARCROLES) and arcrole not in _RESOURCE_ARCROLES
+    )  # fmt: skip
+
+
+def _network_arcs(model: ModelXbrl, copier: FactCopier) -> Iterable[ArcInfo]:
+    for arcrole in _network_arcrole_keys(model):
+        for rel in model.relationshipSet(arcrole).modelRelationships:
+            kind = _LINK_KINDS.get(rel.linkQname)
+            source, target = rel.fromModelObject, rel.toModelObject
+            if kind is None or not isinstance(source, ModelConcept):
+                continue
+            if not isinstance(target, ModelConcept):
+                continue
+            copier.concept(source.qname, source)
+            copier.concept(target.qname, target)
+            yield _arc(kind, rel, source, target)
+
+
+def _arc(kind: str, rel: ModelRelationship, source: ModelConcept, target: ModelConcept) -> ArcInfo:
+    dimensional = kind == "definition" and XbrlConst.isDimensionArcrole(rel.arcrole)
+    order = rel.orderDecimal
+    return ArcInfo(
+        link_kind=kind,
+        arcrole=rel.arcrole,
+        linkrole=rel.linkrole,
+        source=to_qname(source.qname),
+        target=to_qname(target.qname),
+        order=order if order.is_finite() else None,
+        weight=rel.weightDecimal if kind == "calculation" else None,
+        preferred_label=rel.preferredLabel,
+        priority=rel.priority,
+        closed=rel.isClosed if dimensional else None,
+        context_element=rel.contextElement,
+        target_role=rel.targetRole,
+        usable=rel.isUsable if dimensional else None,
+    )
+
+
+def taxonomies(model: ModelXbrl) -> list[TaxonomyInfo]:
+    """Namespaces of the schemas in the DTS, and imported ones the cache did not have."""
+    found: dict[str, TaxonomyInfo] = {}
+    for namespace, documents in model.namespaceDocs.items():
+        schemas = [d for d in documents if d.type == ModelDocumentType.SCHEMA]
+        if namespace and schemas:
+            found[namespace] = TaxonomyInfo(namespace, schemas[0].uri, True)
+    for namespace, location in schema_locations(model).items():
+        found.setdefault(namespace, TaxonomyInfo(namespace, location, False))
+    return [found[ns] for ns in sorted(found)]
+
+
+def schema_locations(model: ModelXbrl) -> dict[str, str]:
+    """namespace -> schemaLocation of every xs:import in the loaded schemas (found or not)."""
+    locations: dict[str, str] = {}
+    for document in model.urlDocs.values():
+        root = document.xmlRootElement
+        if root is None or document.type != ModelDocumentType.SCHEMA:
+            continue
+        for element in root.iterchildren(_XS_IMPORT):
+            namespace, location = element.get("namespace"), element.get("schemaLocation")
+            if namespace and location:
+                locations.setdefault(namespace, location)
+    return locations

@@ -1,0 +1,163 @@
+"""Rows of a filing's DTS: networks and their arcs, labels, references, taxonomies.
+
+Networks are per extended link role; their arcs are Arc nodes (so the same two concepts can
+be linked several times, in several roles, with their own order, weight or label), each with
+its position in a depth-first walk of its tree so statements can be read in presentation
+order. Labels and references are kept for the concepts the filing's graph rows use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from ledgergraph.ids import stable_id
+from xbrl_task.aspect_rows import AspectRows
+from xbrl_task.identity import element_id, standard_family
+from xbrl_task.model import ArcInfo, DtsInfo, TaxonomyInfo
+from xbrl_task.network_order import walk_order
+
+_DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?P<title>.*)$")
+_SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
+_VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
+
+
+def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+    """Networks and arcs first (they add Elements), then labels, references, taxonomies."""
+    add_networks(builder, dts, report_id)
+    add_labels(builder, dts, report_id)
+    add_references(builder, dts, report_id)
+    add_taxonomies(builder, dts.taxonomies, report_id)
+
+
+def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+    networks: dict[str, str] = {}
+    for role, definition in dts.role_definitions.items():
+        networks[role] = stable_id(report_id, role)
+        builder.rows.add("Network", network_row(networks[role], report_id, role, definition))
+        builder.rows.relate("REPORT_HAS_NETWORK", report_id, networks[role])
+    trees: dict[tuple[str, str, str], list[ArcInfo]] = defaultdict(list)
+    for arc in dts.arcs:
+        trees[(arc.linkrole, arc.arcrole, arc.link_kind)].append(arc)
+    for arcs in trees.values():
+        positions = walk_order(arcs)
+        seen: dict[str, int] = defaultdict(int)
+        for index, arc in enumerate(arcs):
+            sequence, depth = positions[index]
+            _add_arc(builder, arc, networks[arc.linkrole], report_id, sequence, depth, seen)
+
+
+def network_row(nid: str, report_id: str, role: str, definition: str | None) -> dict:
+    match = _DEFINITION.match(definition or "")
+    return {
+        "id": nid,
+        "accession_number": report_id,
+        "role_uri": role,
+        "definition": definition,
+        "sort_code": match.group("code") if match else None,
+        "category": match.group("category") if match else None,
+        "title": match.group("title").strip() if match else definition,
+    }
+
+
+def _add_arc(
+    builder: AspectRows,
+    arc: ArcInfo,
+    network: str,
+    report_id: str,
+    sequence: int | None,
+    depth: int | None,
+    seen: dict[str, int],
+) -> None:
+    source, target = builder.element(arc.source), builder.element(arc.target)
+    key = stable_id(report_id, arc.linkrole, arc.arcrole, arc.link_kind, source, target,
+                    arc.order, arc.weight, arc.preferred_label)  # fmt: skip
+    seen[key] += 1  # NOTE: equivalent arcs Arelle kept apart (other attributes) stay apart
+    aid = key if seen[key] == 1 else stable_id(key, seen[key])
+    builder.rows.add(
+        "Arc",
+        {
+            "id": aid,
+            "accession_number": report_id,
+            "network": network,
+            "link_kind": arc.link_kind,
+            "arcrole": arc.arcrole,
+            "from_element": source,
+            "to_element": target,
+            "arc_order": arc.order,
+            "weight": arc.weight,
+            "preferred_label": arc.preferred_label,
+            "priority": arc.priority,
+            "closed": arc.closed,
+            "context_element": arc.context_element,
+            "target_role": arc.target_role,
+            "usable": arc.usable,
+            "tree_sequence": sequence,
+            "depth": depth,
+        },
+    )
+    builder.rows.relate("NETWORK_HAS_ARC", network, aid)
+    builder.rows.relate("ARC_FROM_ELEMENT", aid, source)
+    builder.rows.relate("ARC_TO_ELEMENT", aid, target)
+
+
+def add_labels(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+    for label in dts.labels:
+        eid = element_id(label.concept)
+        if eid not in builder.elements:
+            continue  # a concept the filing neither reports nor arranges
+        lid = stable_id(report_id, eid, label.role, label.language, label.text)
+        row = {"id": lid, "accession_number": report_id, "element": eid, "role": label.role}
+        if builder.rows.add("Label", {**row, "lang": label.language, "text": label.text}):
+            builder.rows.relate("ELEMENT_HAS_LABEL", eid, lid)
+
+
+def add_references(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+    for reference in dts.references:
+        eid = element_id(reference.concept)
+        if eid not in builder.elements:
+            continue
+        parts = [{"name": q.local_name, "namespace": q.namespace, "value": v}
+                 for q, v in reference.parts]  # fmt: skip
+        text = "; ".join(f"{p['name']}: {p['value']}" for p in parts)
+        rid = stable_id(report_id, eid, reference.role, text)
+        row = {"id": rid, "accession_number": report_id, "element": eid, "role": reference.role}
+        if builder.rows.add("Reference", {**row, "parts": json.dumps(parts), "text": text}):
+            builder.rows.relate("ELEMENT_HAS_REFERENCE", eid, rid)
+
+
+def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_id: str) -> None:
+    prefixes = {q.namespace: q.prefix for q in builder.elements.values() if q.prefix}
+    kept = set()
+    for taxonomy in taxonomies:
+        namespace = taxonomy.namespace
+        if namespace.split("/")[2:3] and namespace.split("/")[2] in _SPEC_HOSTS:
+            continue  # XBRL and W3C specification schemas, not taxonomies of concepts
+        family = standard_family(namespace)
+        version = _VERSION.search(namespace)
+        builder.rows.add(
+            "Taxonomy",
+            {
+                "id": namespace,
+                "namespace": namespace,
+                "family": family or prefixes.get(namespace) or namespace,
+                "version": version.group(1) if version else None,
+                "is_standard": family is not None,
+                "schema_location": _location(taxonomy.schema_location),
+                "is_loaded": taxonomy.is_loaded,
+            },
+        )
+        builder.rows.relate("REPORT_USES_TAXONOMY", report_id, namespace)
+        kept.add(namespace)
+    for eid, qname in builder.elements.items():
+        if qname.namespace in kept:
+            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+
+
+def _location(location: str | None) -> str | None:
+    """URLs as they are; a file of the package by its name (never a machine's path)."""
+    if location is None or location.startswith(("http://", "https://")):
+        return location
+    return PurePosixPath(location.replace("\\", "/")).name
