@@ -8,12 +8,13 @@ Scaling. The chain a nightly run sets off is followed with a recording starter.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledgergraph.edgar.steps import DiscoverFilingsRequest
 from ledgergraph.events import EVENTS_FILE, JsonlEventPublisher, read_events, snapshot_published
 from localrun import cli
 from localrun.event_runs import fire, local_starter, replay
@@ -79,6 +80,16 @@ def test_a_schedule_sends_its_input_with_the_scheduled_time() -> None:
     assert sent["graph_id"] == "sec"
     assert sent["discover"]["as_of"] == "2026-12-05T06:30:00Z"
     assert sent["discover"]["lookback_days"] == 1
+
+
+def test_the_nightly_input_asks_discovery_for_the_business_day_before() -> None:
+    nightly = find_trigger(load_template(), "NightlySec")
+    sent = schedule_input(nightly, now=datetime(2026, 12, 5, 6, 30, tzinfo=UTC))
+
+    request = DiscoverFilingsRequest.model_validate(sent | {"run_id": "nightlysec-1"})
+
+    assert (request.discover.since, request.discover.date_to) == (date(2026, 12, 4),) * 2
+    assert "10-K" in request.discover.forms and "8-K" in request.discover.forms
 
 
 def test_snapshot_published_starts_only_the_refresh_with_the_events_detail() -> None:
