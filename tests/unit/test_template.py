@@ -163,6 +163,19 @@ def test_the_graph_node_is_one_instance_beside_its_volume_and_address(template) 
     assert "LEDGERGRAPH_EVENTS=none" in user_data  # PublishSnapshot announces, not the node
 
 
+def test_the_node_and_the_replicas_keep_snapshots_in_the_published_bucket(template) -> None:
+    for name in ("GraphNodeLaunchTemplate", "ReplicaLaunchTemplate"):
+        script = user_data(template, name)
+
+        assert 'LEDGERGRAPH_PUBLISH_STORE_URI=s3://${PublishedBucket}"' in script, name
+
+
+def user_data(template: dict[str, Any], launch_template: str) -> str:
+    """The boot script of a launch template, before CloudFormation substitutes it."""
+    data = resource(template, launch_template)["LaunchTemplateData"]["UserData"]
+    return data["Fn::Base64"]["Fn::Sub"][0]
+
+
 def test_replicas_scale_on_cpu_behind_an_internal_load_balancer(template) -> None:
     group = resource(template, "ReplicaGroup")
     target = resource(template, "ReplicaTargetGroup")
