@@ -90,7 +90,10 @@ def run_delete(
     """Plan from staging, change the graph in one transaction, then staging in one."""
     file_ids = list(intent.detail["file_ids"])
     unit = str(intent.detail["source_unit"])
-    plan = _plan(db, graph, file_ids, unit)
+    with db.cursor(what="reading the file registry") as cur:
+        names = {r.table_name for r in files_of_unit(cur, unit) if r.file_id in file_ids}
+    tables = [name for name in LOAD_ORDER if name in names]
+    plan = _plan(db, graph, file_ids, unit, tables)
     order = [TABLES[name] for name in reversed(LOAD_ORDER)]  # relationships first
     graph.apply(
         deletes=[(t, plan.removed[t.name]) for t in order if t.name in plan.removed],
@@ -98,17 +101,20 @@ def run_delete(
     )
     faults.reached("after-graph-delete", "*")
     with db.transaction(what=f"deleting {unit} from staging") as cur:
-        _delete_staged_rows(cur, file_ids, plan)
+        _delete_staged_rows(cur, file_ids, tables, plan)
         mark_deleted(cur, file_ids)
         close_intent(cur, intent)
     return plan
 
 
-def _plan(db: StagingDB, graph: GraphStore, file_ids: list[str], unit: str) -> _Plan:
+def _plan(
+    db: StagingDB, graph: GraphStore, file_ids: list[str], unit: str, tables: list[str]
+) -> _Plan:
+    """What to delete and rewrite in ``tables`` (the unit's, in load order)."""
     plan = _Plan()
     with db.cursor(what=f"planning the delete of {unit}") as cur:
         cur.register(_UNIT_FILES, pa.table({"file_id": pa.array(file_ids, pa.string())}))
-        for name in LOAD_ORDER:
+        for name in tables:
             table = TABLES[name]
             only_here = _only_here(cur, table, unit)
             if isinstance(table, RelTable):
@@ -200,8 +206,10 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
     return cur.sql(sql, params=[unit, unit]).to_arrow_table()
 
 
-def _delete_staged_rows(cur: duckdb.DuckDBPyConnection, file_ids: list[str], plan: _Plan) -> None:
-    for name in LOAD_ORDER:
+def _delete_staged_rows(
+    cur: duckdb.DuckDBPyConnection, file_ids: list[str], tables: list[str], plan: _Plan
+) -> None:
+    for name in tables:
         table = TABLES[name]
         cur.execute(f"DELETE FROM {quote(name)} WHERE file_id IN (SELECT unnest(?))", [file_ids])
         removed = plan.removed.get(name)

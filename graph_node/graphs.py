@@ -103,7 +103,11 @@ class OpenGraphs:
             if not create:
                 raise GraphNotFound(f"no graph {graph_id!r} on this node")
             folder.mkdir(parents=True, exist_ok=True)
-        staging = StagingDB(folder / STAGING_FILE, read_only=self.read_only)
+        staging = StagingDB(
+            folder / STAGING_FILE,
+            read_only=self.read_only,
+            memory_limit_mb=self.settings.staging_memory_mb,
+        )
         try:
             if not self.read_only:
                 recover_swap(staging, folder / GRAPH_FILE)

@@ -55,10 +55,12 @@ def rebuild_graph(db: StagingDB, graph: GraphStore, options: WorkerOptions) -> d
             raise GraphInconsistent(
                 f"rebuilt graph holds {done['counts']}, staging offered {expected}"
             )
-        _record(db, winners, rebuilt.name)
-        _swap(db, graph, rebuilt)
-    finally:
-        _remove(work)
+    except BaseException:
+        _remove(work, rebuilt)  # the live graph was never touched
+        raise
+    _remove(work)
+    _record(db, winners, rebuilt.name)
+    _swap(db, graph, rebuilt)
     answer = {"tables": expected, "duration_ms": round((time.monotonic() - started) * 1000)}
     logger.info("graph rebuilt", extra=answer)
     return answer

@@ -71,7 +71,9 @@ class GraphService(OpenGraphs):
         self._events = events
         self.faults = FaultPoints(settings.test_pause_at, marker=settings.home / MARKER_NAME)
         self.worker_options = WorkerOptions(
-            buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
+            buffer_pool_mb=settings.buffer_pool_mb,
+            max_db_size_mb=settings.max_db_size_mb,
+            test_crash_at=settings.test_crash_at,
         )
 
     @cached_property

@@ -61,6 +61,12 @@ class NodeSettings(BaseSettings):
         "cache); a query needing more fails with QueryFailed. None: the engine default, "
         "most of the machine's memory.",
     )
+    staging_memory_mb: int | None = Field(
+        default=1024,
+        gt=0,
+        description="DuckDB memory limit of each staging file in MiB (it spills to disk "
+        "past it); None: DuckDB's default, most of the machine's memory.",
+    )
     max_db_size_mb: int = Field(
         default=64 * 1024,
         gt=0,
@@ -97,6 +103,11 @@ class NodeSettings(BaseSettings):
     replica_graphs: list[str] = Field(
         default=["sec"],
         description="Graphs a replica downloads at boot (the LATEST snapshot of each).",
+    )
+    test_crash_at: str | None = Field(
+        default=None,
+        description="Tests only: TABLE whose COPY in an engine worker process dies of a "
+        "real SIGSEGV, standing in for a native engine crash. Never set in production.",
     )
     test_pause_at: str | None = Field(
         default=None,

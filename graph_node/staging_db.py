@@ -111,6 +111,8 @@ def translate(error: duckdb.Error, *, what: str) -> NodeError:
     message = f"{what}: {error}"
     if isinstance(error, duckdb.InterruptException):
         return QueryTimeout(f"{what}: interrupted at the query time limit")
+    if "read-only mode" in str(error):  # a write slipped into a read-only query (a CTE)
+        return QueryRefused(f"{what}: staging queries may not write ({error})")
     if isinstance(
         error, duckdb.IOException | duckdb.TransactionException | duckdb.ConnectionException
     ):
@@ -123,11 +125,14 @@ def translate(error: duckdb.Error, *, what: str) -> NodeError:
 class StagingDB:
     """One graph's staging DuckDB; a writer creates its tables, a replica only reads it."""
 
-    def __init__(self, path: Path, *, read_only: bool) -> None:
+    def __init__(self, path: Path, *, read_only: bool, memory_limit_mb: int | None = None) -> None:
         self.path = path
         self.read_only = read_only
+        config: dict[str, object] = dict(_LOCKED_DOWN)
+        if memory_limit_mb:
+            config["memory_limit"] = f"{memory_limit_mb}MB"
         try:
-            self._con = duckdb.connect(str(path), read_only=read_only, config=_LOCKED_DOWN)
+            self._con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise translate(exc, what=f"opening staging file {path}") from exc
         if not read_only:

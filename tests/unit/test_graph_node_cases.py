@@ -166,3 +166,32 @@ def filing_files(store: Path, source_unit: str, facts: list[dict[str, Any]]) -> 
             [{"from": f["id"], "to": PERIOD_OF_CONTEXT[f["context_id"]]} for f in facts],
         ),
     }
+
+
+LOAD_ORDER_OF_CASES = ("Fact", "Element", "Period", "Unit", "FACT_HAS_ELEMENT",
+                       "FACT_HAS_PERIOD")  # fmt: skip
+
+
+def register_and_stage(
+    service: Any, graph_id: str, files: dict[str, Path], unit: str
+) -> dict[str, str]:
+    """Register and stage a filing's files; the file ids by table."""
+    entries = [file_entry(path, table, unit) for table, path in files.items()]
+    answer = service.register_files(graph_id, entries)["files"]
+    ids = {f["table"]: f["file_id"] for f in answer}
+    service.stage_files(graph_id, list(ids.values()))
+    return ids
+
+
+def load_case_filing(service: Any, store: Path, unit: str, facts: list) -> dict[str, str]:
+    """Register, stage and materialize one hand-made filing; the file ids by table."""
+    ids = register_and_stage(service, "sec", filing_files(store, unit, facts), unit)
+    for table in LOAD_ORDER_OF_CASES:
+        service.materialize("sec", table, [ids[table]])
+    return ids
+
+
+def graph_rows(service: Any, graph_id: str = "sec") -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table of the graph, sorted by key (for whole-graph comparisons)."""
+    store = service.graph(graph_id).store
+    return {name: store.dump(table).to_pylist() for name, table in TABLES.items()}

@@ -1,0 +1,100 @@
+"""Publishing snapshots and booting replicas from them (in-process; the HTTP and
+subprocess paths are in tests/integration/test_graph_replicas.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_graph_node_cases import BOEING_10K, boeing_facts, load_case_filing
+
+from graph_node.errors import ReadOnlyNode, SnapshotInvalid
+from graph_node.replica import fetch_latest
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+from graph_node.snapshots import sha256_of
+from ledgergraph.events import EVENTS_FILE, read_events
+from ledgergraph.objectstore import LocalObjectStore
+
+REVENUE_2023 = (
+    "MATCH (f:Fact)-[:FACT_HAS_PERIOD]->(p:Period {id: '2023-01-01..2023-12-31'}) "
+    "WHERE f.concept = 'us-gaap:Revenues' RETURN f.value_decimal"
+)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
+    """A node over Boeing's hand-made filing that published one snapshot."""
+    root = tmp_path_factory.mktemp("publish")
+    node = GraphService(NodeSettings(home=root, events="jsonl"))
+    try:
+        load_case_filing(node, root / "store", BOEING_10K, boeing_facts())
+        yield root, node.publish("sec")
+    finally:
+        node.close()
+
+
+def test_publish_writes_files_manifest_latest_and_an_event(published: tuple[Path, dict]) -> None:
+    root, answer = published
+    store = LocalObjectStore(root / "store")
+    prefix = f"published/sec/{answer['snapshot_id']}/"
+
+    manifest = json.loads(store.get_bytes(answer["manifest_key"]))
+    latest = json.loads(store.get_bytes("published/sec/LATEST"))
+    [event] = read_events(root / EVENTS_FILE)[0]
+
+    assert set(answer) == {"snapshot_id", "manifest_key", "tables"}
+    assert answer["manifest_key"] == prefix + "manifest.json"
+    assert answer["tables"]["Fact"] == 3 and answer["tables"]["FACT_HAS_PERIOD"] == 3
+    assert manifest["tables"] == answer["tables"] and manifest["source_units"] == [BOEING_10K]
+    for name in ("graph.lbug", "staging.duckdb"):
+        assert manifest["files"][name]["checksum"] == sha256_of(store.path(prefix + name))
+    assert latest == {"snapshot_id": answer["snapshot_id"], "manifest_key": answer["manifest_key"]}
+    assert (event["source"], event["detail-type"]) == ("ledgergraph", "SnapshotPublished")
+    assert event["detail"] == {"graph_id": "sec", "snapshot_id": answer["snapshot_id"],
+                               "manifest_key": answer["manifest_key"]}  # fmt: skip
+
+
+def test_a_replica_serves_the_snapshot_and_refuses_writes(
+    published: tuple[Path, dict], tmp_path: Path
+) -> None:
+    root, answer = published
+    snapshot = fetch_latest(LocalObjectStore(root / "store"), "sec", tmp_path / "replica")
+    replica = GraphService(NodeSettings(home=tmp_path, read_only=True), snapshots={"sec": snapshot})
+    try:
+        status = replica.status()
+        rows = replica.query_cypher("sec", REVENUE_2023)["rows"]
+        with pytest.raises(ReadOnlyNode):
+            replica.publish("sec")
+        with pytest.raises(ReadOnlyNode):
+            replica.delete_source("sec", BOEING_10K)
+    finally:
+        replica.close()
+
+    assert status["role"] == "replica" and status["graphs"] == ["sec"]
+    assert status["snapshots"] == {"sec": answer["snapshot_id"]}
+    assert rows == [["77794000000"]]
+
+
+def test_a_corrupted_snapshot_is_refused_naming_the_file(
+    published: tuple[Path, dict], tmp_path: Path
+) -> None:
+    root, answer = published
+    store = LocalObjectStore(tmp_path / "store")
+    for key in LocalObjectStore(root / "store").list_keys("published/"):
+        store.put_bytes(key, LocalObjectStore(root / "store").get_bytes(key))
+    graph_key = f"published/sec/{answer['snapshot_id']}/graph.lbug"
+    data = bytearray(store.get_bytes(graph_key))
+    data[len(data) // 2] ^= 0xFF
+    store.put_bytes(graph_key, bytes(data))
+
+    with pytest.raises(SnapshotInvalid, match="graph.lbug checksum sha256:[0-9a-f]+ differs"):
+        fetch_latest(store, "sec", tmp_path / "replica")
+    assert not list((tmp_path / "replica" / "sec").iterdir())
+
+
+def test_no_published_snapshot_is_a_clear_refusal(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotInvalid, match="no published snapshot of graph sec"):
+        fetch_latest(LocalObjectStore(tmp_path), "sec", tmp_path / "replica")
