@@ -37,6 +37,8 @@ class SourceFiles:
             _, key = split_uri(uri, {self.store.base_uri: self.store})
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
+        if "%" in key:  # keys are written plain; an escape could mean ".." to one reader
+            raise InvalidRequest(f"URI {uri[:200]!r}: percent-escapes in a store key")
         if isinstance(self.store, LocalObjectStore):
             path = self.store.path(key).resolve()
             if not path.is_relative_to(self.store.root):

@@ -1,0 +1,235 @@
+"""Trying to break the Graph API: keys, SQL and Cypher that would write or read files,
+identifiers that are not the schema's, and URIs that leave the object store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, load_case_filing
+
+from graph_node.server import create_app
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+KEY = "test-key-not-a-secret"
+AUTH = {"X-Api-Key": KEY}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("security")
+
+
+@pytest.fixture(scope="module")
+def service(home: Path) -> Iterator[GraphService]:
+    node = GraphService(NodeSettings(home=home, api_key=KEY, events="none"))
+    load_case_filing(node, home / "store", BOEING_10K, boeing_facts())
+    yield node
+    node.close()
+
+
+@pytest.fixture(scope="module")
+def client(service: GraphService) -> TestClient:
+    return TestClient(create_app(service))
+
+
+def _routes(client: TestClient) -> list[tuple[str, str]]:
+    routes = [r for r in client.app.routes if isinstance(r, APIRoute)]
+    filled = {"{graph_id}": "sec", "{table}": "Fact", "{source_unit}": BOEING_10K}
+    found = []
+    for route in routes:
+        path = route.path
+        for name, value in filled.items():
+            path = path.replace(name, value)
+        found += [(method, path) for method in sorted(route.methods)]
+    return found
+
+
+def test_every_route_but_status_needs_the_key(client: TestClient) -> None:
+    routes = _routes(client)
+
+    assert len(routes) >= 10
+    for method, path in routes:
+        if path == "/status":
+            assert client.request(method, path).status_code == 200
+            continue
+        for headers in ({}, {"X-Api-Key": "wrong"}, {"X-Api-Key": KEY + " "}, {"x-api-key": ""}):
+            answer = client.request(method, path, headers=headers, json={})
+            assert answer.status_code == 401, (method, path, headers)
+            assert answer.json()["error"]["type"] == "Unauthorized"
+
+
+def test_a_node_without_a_key_refuses_everything_but_status(tmp_path: Path) -> None:
+    client = TestClient(create_app(GraphService(NodeSettings(home=tmp_path))))
+
+    assert client.get("/status").status_code == 200
+    for headers in ({}, {"X-Api-Key": ""}, {"X-Api-Key": "anything"}):
+        assert client.get("/databases/sec/stats", headers=headers).status_code == 401
+
+
+FORBIDDEN_SQL = [
+    "COPY file_registry TO '{home}/stolen.csv'",
+    "ATTACH '{home}/evil.duckdb' AS evil",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_blob('/etc/hostname')",
+    "SELECT * FROM glob('/etc/*')",
+    "SELECT * FROM '/etc/passwd'",
+    "SELECT * FROM query('SELECT * FROM read_csv(''/etc/passwd'')')",
+    "SELECT * FROM query('DROP TABLE file_registry')",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "SET enable_external_access = true",
+    "PRAGMA enable_external_access",
+    "SELECT 1; DROP TABLE file_registry",
+    "select 1;\nDELETE FROM file_registry",
+    "WITH gone AS (DELETE FROM file_registry RETURNING *) SELECT count(*) FROM gone",
+    "EXPORT DATABASE '{home}/exported'",
+    "CREATE TABLE stolen AS SELECT * FROM file_registry",
+    "UPDATE file_registry SET status = 'failed'",
+    "CHECKPOINT",
+    "DETACH staging",
+    "SELECT * FROM duckdb_secrets()",
+]
+
+
+@pytest.mark.parametrize("sql", FORBIDDEN_SQL)
+def test_staging_sql_cannot_write_or_touch_files(client: TestClient, home: Path, sql: str) -> None:
+    answer = client.post(
+        "/databases/sec/tables/query", json={"sql": sql.format(home=home)}, headers=AUTH
+    )
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["type"] in ("QueryRefused", "QueryFailed")
+    assert not (home / "stolen.csv").exists() and not (home / "exported").exists()
+    files = client.post(
+        "/databases/sec/tables/query",
+        json={"sql": "SELECT count(*) FROM file_registry WHERE status = 'materialized'"},
+        headers=AUTH,
+    )
+    assert files.json()["rows"] == [[6]]
+
+
+FORBIDDEN_CYPHER = [
+    "CREATE (:Unit {id: 'x'})",
+    "cReAtE (:Unit {id: 'x'})",
+    "MATCH (u:Unit) DETACH DELETE u",
+    "MATCH (u:Unit) SET u.numerator = 'x'",
+    "MATCH (u:Unit) RETURN u.id UNION CREATE (:Unit {id: 'x'})",
+    "MATCH (u:Unit) RETURN u.id /* comment */ ; CREATE (:Unit {id: 'x'})",
+    "MATCH (u:Unit) RETURN u.id // comment\nCREATE (:Unit {id: 'x'})",
+    "RETURN 'a' AS `x` CREATE (:Unit {id: 'x'})",
+    'RETURN "a\\"" AS x CREATE (:Unit {id: \'x\'})',
+    "MATCH (u:Unit) WITH u MERGE (:Unit {id: 'x'})",
+    "EXPLAIN CREATE (:Unit {id: 'x'})",
+    "PROFILE MATCH (u:Unit) DELETE u",
+    "UNWIND [1] AS i CREATE (:Unit {id: 'x'})",
+    "LOAD FROM '/etc/passwd' RETURN *",
+    "COPY Unit FROM '/etc/passwd'",
+    "CALL export_database('/tmp/x')",
+    "CALL threads=1",
+    "INSTALL httpfs",
+    "ATTACH '/tmp/x.lbug' AS other (dbtype lbug)",
+    "DROP TABLE Unit",
+    "ALTER TABLE Unit ADD extra STRING",
+    "BEGIN TRANSACTION",
+    "CHECKPOINT",
+    "MATCH (u:Unit) RETURN u.id //x\u2028CREATE (:Unit {id: 'x'})",
+    "MATCH (u:Unit) RETURN 'a\\' CREATE (:Unit {id: \\'x\\'}) //'",
+    "RETURN 1 AS x /* unterminated CREATE (:Unit {id: 'x'})",
+]
+
+
+@pytest.mark.parametrize("cypher", FORBIDDEN_CYPHER)
+def test_cypher_cannot_write_however_it_is_dressed(client: TestClient, cypher: str) -> None:
+    answer = client.post("/databases/sec/query", json={"cypher": cypher}, headers=AUTH)
+
+    # refused by the guard, or at worst a read-only statement that writes nothing
+    assert answer.status_code in (200, 400), answer.text
+    units = client.post(
+        "/databases/sec/query",
+        json={"cypher": "MATCH (u:Unit) RETURN u.id, u.numerator"},
+        headers=AUTH,
+    )
+    assert units.json()["rows"] == [["iso4217:USD", "iso4217:USD"]]
+
+
+def test_keywords_inside_strings_and_names_are_not_refused(client: TestClient) -> None:
+    cypher = "MATCH (f:Fact) WHERE f.concept <> 'CREATE DELETE' RETURN count(*) AS `set`"
+
+    answer = client.post("/databases/sec/query", json={"cypher": cypher}, headers=AUTH)
+
+    assert answer.status_code == 200 and answer.json()["rows"] == [[3]]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/databases/sec/tables/Fact%60)%20DETACH%20DELETE/materialize"),
+        ("POST", "/databases/sec/tables/file_registry/materialize"),
+        ("GET", "/databases/Sec/stats"),
+        ("GET", "/databases/sec%3Bdrop/stats"),
+        ("GET", "/databases/..%2Fsec/stats"),
+        ("DELETE", "/databases/sec/sources/..%2F..%2Fetc"),
+        ("DELETE", "/databases/sec/sources/%2e%2e"),
+        ("DELETE", "/databases/sec/sources/x%00y"),
+        ("POST", "/databases/../graphs/rebuild"),
+    ],
+)
+def test_identifiers_outside_the_schema_are_404(client: TestClient, method: str, path: str) -> None:
+    answer = client.request(method, path, headers=AUTH, json={"file_ids": ["0" * 32]})
+
+    assert answer.status_code == 404, answer.text
+    assert client.get("/databases/sec/stats", headers=AUTH).json()["nodes"]["Fact"] == 3
+
+
+def _bad_uris(home: Path, outside: Path) -> list[str]:
+    store = (home / "store").resolve()
+    fact = store / "processed" / "sec" / BOEING_10K / "Fact.parquet"
+    return [
+        f"file://{store}/../{outside.name}/Fact.parquet",
+        f"file://{store}/processed/../../{outside.name}/Fact.parquet",
+        f"file://{store}/processed/%2e%2e/%2e%2e/{outside.name}/Fact.parquet",
+        f"file://{store}-sibling/Fact.parquet",
+        f"file://{store}/processed/link/Fact.parquet",
+        f"file://localhost{fact}",
+        f"file://{store}/processed\\..\\..\\x.parquet",
+        f"file://{fact}\x00.txt",
+        f"file://{fact}?x=1",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/Fact.parquet",
+        "s3://bucket/processed/sec/Fact.parquet",
+        "ftp://example.invalid/Fact.parquet",
+        f"{fact}",
+        f"FILE://{fact}",
+    ]
+
+
+def test_file_uris_must_stay_inside_the_store(client: TestClient, home: Path) -> None:
+    outside = home / "outside"
+    outside.mkdir(exist_ok=True)
+    good = file_entry(
+        home / "store" / "processed" / "sec" / BOEING_10K / "Fact.parquet", "Fact", BOEING_10K
+    )
+    (outside / "Fact.parquet").write_bytes(Path(good["uri"][7:]).read_bytes())
+    link = home / "store" / "processed" / "link"
+    if not link.exists():
+        os.symlink(outside, link)
+
+    for uri in _bad_uris(home, outside):
+        entry = dict(good, uri=uri, source_unit="0000000000-00-000001")
+        answer = client.post("/databases/sec/files", json={"files": [entry]}, headers=AUTH)
+        assert answer.status_code == 400, (uri, answer.text)
+        assert answer.json()["error"]["type"] == "InvalidRequest"
+
+    registered = client.post(
+        "/databases/sec/tables/query",
+        json={"sql": "SELECT count(*) FROM file_registry"},
+        headers=AUTH,
+    )
+    assert registered.json()["rows"] == [[6]]
