@@ -61,7 +61,8 @@ def write_classic(root: Path, *, amended: bool = False) -> Path:
             '<dei:AmendmentDescription contextRef="D">Restates revenue</dei:AmendmentDescription>',
         )
         instance = instance.replace(">10-Q</dei:DocumentType>", ">10-Q/A</dei:DocumentType>")
-        instance = instance.replace('id="rev-q3-1">1000<', 'id="rev-q3-1">1100<')
+        instance = instance.replace(">1000</tiny:Revenue>", ">1100</tiny:Revenue>")
+        instance = instance.replace(">1000.00</tiny:Revenue>", ">1100.00</tiny:Revenue>")
     name = "tiny-amended" if amended else "tiny-classic"
     return write_package(
         root / name,

@@ -136,3 +136,58 @@ def run_task(root: Path, store: LocalObjectStore, key: str | None) -> subprocess
         timeout=600,
         check=False,
     )
+
+
+@dataclass
+class HandmadeRun:
+    """The hand-made filings (``xbrl_handmade``) processed in this test process."""
+
+    root: Path
+    store: LocalObjectStore
+    packages: dict[str, Path]
+    units: dict[str, str]
+    statuses: dict[str, str]
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+    def rows(self, name: str, table: str) -> list[dict]:
+        path = self.store.path(table_key(GRAPH, self.units[name], table))
+        return pq.read_table(path).to_pylist()
+
+    def facts(self, name: str) -> dict[str, dict]:
+        """Fact rows by their id attribute in the document."""
+        return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
+
+
+@functools.cache
+def handmade_run() -> HandmadeRun:
+    """Classic, amended classic and inline document set, each loaded once by one loader."""
+    from xbrl_handmade import write_classic, write_inline
+
+    from ledgergraph.logs import get_logger
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+    from xbrl_task.settings import XbrlTaskSettings
+
+    root = Path(tempfile.mkdtemp(prefix="ledgergraph-handmade-"))
+    atexit.register(shutil.rmtree, root, True)
+    source = root / "source"
+    packages = {
+        "classic": write_classic(source),
+        "amended": write_classic(source, amended=True),
+        "inline": write_inline(source),
+    }
+    store = LocalObjectStore(root / "store")
+    logger = get_logger("xbrl_handmade")
+    logger.setLevel("ERROR")
+    loader = open_loader([], XbrlTaskSettings())
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger)
+        outcomes = {name: process_folder(processor, p) for name, p in packages.items()}
+    finally:
+        loader.close()
+    units = {name: o.source_unit for name, o in outcomes.items()}
+    statuses = {name: o.status for name, o in outcomes.items()}
+    return HandmadeRun(root, store, packages, units, statuses)

@@ -1,0 +1,198 @@
+"""A filing's DTS in the graph: labels, references, networks and arcs, taxonomies, contexts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from xbrl_samples import BatchRun, HandmadeRun, handmade_run, sample_batch_run
+
+CALC_11 = "https://xbrl.org/2023/arcrole/summation-item"
+CALC_2003 = "http://www.xbrl.org/2003/arcrole/summation-item"
+DIM = "http://xbrl.org/int/dim/arcrole/"
+ROLE = "http://www.xbrl.org/2003/role/"
+
+
+@pytest.fixture(scope="module")
+def handmade() -> HandmadeRun:
+    return handmade_run()
+
+
+@pytest.fixture(scope="module")
+def bundled() -> BatchRun:
+    return sample_batch_run()
+
+
+def _arcs(run: HandmadeRun, name: str) -> list[dict]:
+    return run.rows(name, "Arc")
+
+
+def test_every_label_role_and_language_is_kept(handmade: HandmadeRun) -> None:
+    labels = {
+        (row["element"].split("@")[0], row["role"].removeprefix(ROLE), row["lang"]): row["text"]
+        for row in handmade.rows("classic", "Label")
+    }
+    assert labels[("tiny:Revenue", "label", "en-US")] == "Revenue"
+    assert labels[("tiny:Revenue", "terseLabel", "en-US")] == "Revenues"
+    assert labels[("tiny:Revenue", "label", "fr")] == "Chiffre d'affaires"
+    assert labels[("tiny:Revenue", "documentation", "en-US")] == "Income from <sales> of goods."
+    assert labels[("tiny:CostOfRevenue", "negatedLabel", "en-US")] == "Less: cost of revenue"
+    assert len(labels) == 9
+
+
+def test_references_keep_every_part_with_its_name(handmade: HandmadeRun) -> None:
+    (reference,) = handmade.rows("classic", "Reference")
+    parts = json.loads(reference["parts"])
+    assert [(p["name"], p["value"]) for p in parts] == [
+        ("Publisher", "FASB"),
+        ("Name", "Accounting Standards Codification"),
+        ("Topic", "606"),
+        ("SubTopic", "10"),
+        ("Section", "50"),
+        ("Paragraph", "1"),
+    ]
+    assert {p["namespace"] for p in parts} == {"http://www.xbrl.org/2006/ref"}
+    assert reference["role"] == ROLE + "presentationRef"
+
+
+def test_networks_carry_their_role_definition(handmade: HandmadeRun) -> None:
+    networks = {n["role_uri"].rsplit("/", 1)[1]: n for n in handmade.rows("classic", "Network")}
+    income = networks["Income"]
+    assert income["definition"] == "0002 - Statement - Condensed Statement of Income"
+    assert (income["sort_code"], income["category"], income["title"]) == (
+        "0002",
+        "Statement",
+        "Condensed Statement of Income",
+    )
+
+
+def test_presentation_arcs_in_order_with_preferred_labels(handmade: HandmadeRun) -> None:
+    arcs = sorted(
+        (a for a in _arcs(handmade, "classic") if a["link_kind"] == "presentation"),
+        key=lambda a: a["tree_sequence"],
+    )
+    shown = [(a["to_element"].split("@")[0], a["preferred_label"], a["depth"]) for a in arcs]
+    assert shown == [
+        ("tiny:Revenue", None, 1),
+        ("tiny:CostOfRevenue", ROLE + "negatedLabel", 1),
+        ("tiny:GrossProfit", ROLE + "totalLabel", 1),
+    ]
+
+
+def test_both_calculation_arcroles_keep_their_weights(handmade: HandmadeRun) -> None:
+    calcs = {
+        (a["arcrole"], a["to_element"].split("@")[0]): a["weight"]
+        for a in _arcs(handmade, "classic")
+        if a["link_kind"] == "calculation"
+    }
+    assert calcs == {
+        (CALC_11, "tiny:Revenue"): Decimal(1),
+        (CALC_11, "tiny:CostOfRevenue"): Decimal(-1),
+        (CALC_2003, "tiny:GrossProfit"): Decimal("0.5"),
+    }
+
+
+def test_definition_arcs_keep_their_dimensional_arcroles(handmade: HandmadeRun) -> None:
+    arcs = [a for a in _arcs(handmade, "classic") if a["link_kind"] == "definition"]
+    roles = Counter(a["arcrole"].removeprefix(DIM) for a in arcs)
+    assert roles == {
+        "all": 1, "notAll": 1, "hypercube-dimension": 2, "dimension-domain": 1,
+        "dimension-default": 1, "domain-member": 3,
+    }  # fmt: skip
+    has_all = next(a for a in arcs if a["arcrole"].endswith("/all"))
+    assert (has_all["closed"], has_all["context_element"]) == (True, "segment")
+    not_all = next(a for a in arcs if a["arcrole"].endswith("/notAll"))
+    assert (not_all["closed"], not_all["context_element"]) == (False, "scenario")
+    unusable = [a["to_element"].split("@")[0] for a in arcs if a["usable"] is False]
+    assert unusable == ["tiny:GadgetsMember"]
+
+
+def test_arc_ids_are_deterministic_and_distinct(handmade: HandmadeRun) -> None:
+    ids = [a["id"] for a in _arcs(handmade, "classic")]
+    assert len(ids) == len(set(ids)) == 15
+    again = [a["id"] for a in _arcs(handmade, "amended")]
+    assert not set(ids) & set(again)  # arcs belong to their report
+
+
+def test_arc_endpoints_have_their_definitions(handmade: HandmadeRun) -> None:
+    elements = {e["id"].split("@")[0]: e for e in handmade.rows("classic", "Element")}
+    table = elements["tiny:IncomeTable"]
+    assert (table["substitution_group"], table["is_abstract"]) == ("xbrldt:hypercubeItem", True)
+
+
+def test_taxonomies_tell_standard_from_extension(handmade: HandmadeRun) -> None:
+    taxonomies = {t["family"]: t for t in handmade.rows("classic", "Taxonomy")}
+    assert set(taxonomies) == {"dei", "tiny"}
+    assert taxonomies["dei"]["is_standard"] and taxonomies["dei"]["version"] == "2023"
+    assert taxonomies["tiny"]["schema_location"] == "tiny-2024.xsd"
+    assert not taxonomies["tiny"]["is_standard"]
+    uses = {r["to"] for r in handmade.rows("classic", "REPORT_USES_TAXONOMY")}
+    assert uses == {t["id"] for t in taxonomies.values()}
+
+
+def test_a_missing_standard_taxonomy_is_a_taxonomy_not_loaded(bundled: BatchRun) -> None:
+    taxonomies = {
+        t["family"]: t for t in bundled.table("ba-10k-2023-12-31", "Taxonomy").to_pylist()
+    }
+    assert taxonomies["ecd"]["is_loaded"] is False
+    assert taxonomies["ecd"]["schema_location"] == "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd"
+    assert taxonomies["us-gaap"]["is_loaded"] and taxonomies["ba"]["is_standard"] is False
+    warnings = bundled.manifest("ba-10k-2023-12-31").warnings
+    assert "taxonomy file not available offline: https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd" in (
+        warnings
+    )
+
+
+def test_contexts_keep_segment_scenario_and_typed_values(handmade: HandmadeRun) -> None:
+    contexts = {c["dimensions"]: c for c in handmade.rows("classic", "Context")}
+    typed = next(c for d, c in contexts.items() if d and "RegionAxis" in d)
+    assert typed["dimensions"].endswith("#EMEA")
+    scenario = next(c for d, c in contexts.items() if d and d.startswith("scenario:"))
+    assert scenario["has_scenario"] and scenario["period"] == "2024-01-01..2024-09-30"
+    assert len(handmade.rows("classic", "Context")) == 7
+
+
+def test_classic_footnotes_keep_their_markup_and_text(handmade: HandmadeRun) -> None:
+    (note,) = handmade.rows("classic", "Footnote")
+    assert note["text_plain"] == "Includes a one-time gain."
+    assert "gain</" in note["text"] and note["lang"] == "en"
+    (link,) = handmade.rows("classic", "FACT_HAS_FOOTNOTE")
+    assert link["from"] == handmade.facts("classic")["rev-q3-1"]["id"]
+    assert link["arcrole"] == "http://www.xbrl.org/2003/arcrole/fact-footnote"
+
+
+def test_boeing_statement_of_operations_reads_in_presentation_order(bundled: BatchRun) -> None:
+    name = "ba-10k-2023-12-31"
+    (network,) = [
+        n for n in bundled.table(name, "Network").to_pylist()
+        if n["title"] == "Consolidated Statements of Operations"
+    ]  # fmt: skip
+    arcs = sorted(
+        (a for a in bundled.table(name, "Arc").to_pylist()
+         if a["network"] == network["id"] and a["link_kind"] == "presentation"),
+        key=lambda a: a["tree_sequence"],
+    )  # fmt: skip
+    line_items = [a["to_element"] for a in arcs if a["from_element"].endswith("LineItems")][:4]
+    assert line_items == [
+        "us-gaap:Revenues",
+        "us-gaap:CostOfGoodsAndServicesSold",
+        "us-gaap:CostOfRevenue",
+        "us-gaap:GrossProfit",
+    ]
+    roles = Counter(a["arcrole"].rsplit("/", 1)[1] for a in bundled.table(name, "Arc").to_pylist())
+    assert roles["parent-child"] > 1000 and roles["summation-item"] > 200
+    assert roles["all"] > 0 and roles["dimension-default"] > 0
+
+
+def test_labels_are_kept_for_the_concepts_the_filing_uses(bundled: BatchRun) -> None:
+    name = "aapl-10k-2023-09-30"
+    labels = bundled.table(name, "Label").to_pylist()
+    elements = {e["id"] for e in bundled.table(name, "Element").to_pylist()}
+    assert {label["element"] for label in labels} <= elements
+    revenue = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
+    texts = {
+        lab["role"].rsplit("/", 1)[1]: lab["text"] for lab in labels if lab["element"] == revenue
+    }
+    assert texts["terseLabel"] == "Net sales"
