@@ -96,8 +96,9 @@ def _exchange(args: argparse.Namespace, settings: Any) -> int:
     with httpx.Client(timeout=settings.timeout_s) as http:
         tokens = open_token_manager(settings, http)
         tokens.exchange_code(args.realm, args.code, redirect_uri=settings.redirect_uri)
-    result = {"realm_id": args.realm, "status": "connected", "token_file": str(settings.token_path)}
-    text = f"realm {args.realm} connected; tokens stored in {settings.token_path} (mode 0600)"
+    path = settings.token_path
+    result = {"realm_id": args.realm, "status": "connected", "token_file": str(path)}
+    text = f"realm {args.realm} connected; tokens stored in {path} (mode 0600)"
     emit(args, result, text)
     return EXIT_OK
 

@@ -32,12 +32,13 @@ CHANGED_NOTE = (
     "rows present with changed content are NOT applied: materialization adds new keys only, "
     "so the graph keeps the first version of an updated or deleted QuickBooks record"
 )
+_CONNECT = "`ledgergraph quickbooks connect --realm {realm}`"
 _ACTIONS = {
-    "NeedsReauthorization": "re-authorise the company: run `ledgergraph quickbooks connect "
-    "--realm {realm}` (on AWS, store the new tokens in Secrets Manager), then sync again",
-    "NotConnected": "connect the company first: `ledgergraph quickbooks connect --realm {realm}`",
-    "QuickBooksThrottled": "Intuit kept throttling after every retry; run the sync again later",
-    "QuickBooksUnavailable": "Intuit did not answer after every retry; run the sync again later",
+    "NeedsReauthorization": f"re-authorise the company: run {_CONNECT} (on AWS, store the "
+    "new tokens in Secrets Manager), then sync again",
+    "NotConnected": f"connect the company first: {_CONNECT}",
+    "QuickBooksThrottled": "Intuit kept throttling after every retry; sync again later",
+    "QuickBooksUnavailable": "Intuit did not answer after every retry; sync again later",
 }
 
 
@@ -45,7 +46,7 @@ class StepFailure(BaseModel):
     """What a Catch hands over: the failed state and the Step Functions error output."""
 
     step: str
-    error: str | None = Field(default=None, description="error name, e.g. NeedsReauthorization")
+    error: str | None = Field(default=None, description="e.g. NeedsReauthorization")
     cause: str | None = Field(default=None, description="Lambda error body or message")
 
 
@@ -164,8 +165,8 @@ def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[st
                if f.get("check") == "balanced"}  # fmt: skip
     in_staging = {(u["txn_type"], u["qbo_id"]) for u in staging.unbalanced}
     for txn_type, qbo_id in sorted(in_staging ^ flagged, key=str):
-        side = "in staging only" if (txn_type, qbo_id) in in_staging else "in the transform only"
-        text = f"staging_balanced: {txn_type} (Id {qbo_id}): unbalanced {side}"
+        where = "staging" if (txn_type, qbo_id) in in_staging else "the transform"
+        text = f"staging_balanced: {txn_type} (Id {qbo_id}): unbalanced in {where} only"
         named.append(("staging_balanced", text))
     return {
         "passed": not named,
@@ -197,5 +198,6 @@ def shorten(summary: dict[str, Any]) -> dict[str, Any]:
     if not validation or len(validation["failures"]) <= NAMED_LIMIT:
         return summary
     failures = validation["failures"]
-    shown = {"failures": failures[:NAMED_LIMIT], "failures_not_shown": len(failures) - NAMED_LIMIT}
+    hidden = len(failures) - NAMED_LIMIT
+    shown = {"failures": failures[:NAMED_LIMIT], "failures_not_shown": hidden}
     return summary | {"validation": validation | shown}

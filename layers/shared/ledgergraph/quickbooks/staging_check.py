@@ -11,8 +11,9 @@ Two questions, asked after MaterializeGraph with read-only SQL
   before). Materialization adds new keys only, so these changes are NOT in the graph yet;
   the run summary reports them instead of counting them as loaded.
 
-The graph's row of a key is the one of the earliest materialized file holding it (the node
-copies a key once and keeps it), so that is the row the run's row is compared with.
+The graph's row of a key is the one of the file with the lowest (materialize_seq, file_id)
+holding it (the node's own rule, ``graph_node/registry.py``): the run's row is compared
+with that one.
 """
 
 from __future__ import annotations
@@ -56,25 +57,31 @@ def _quote(name: str) -> str:
 
 
 def changed_sql(table: Table) -> str:
-    """Count of the run's rows ($1 source unit) whose graph row has other content."""
+    """Count of the run's rows ($1 source unit) whose graph row has other content.
+
+    Only keys of the run are ranked, so the query reads the run's keys, not all of staging.
+    """
     name = _quote(table.name)
     keys = [_quote(k) for k in table.key]
     others = [_quote(c.name) for c in all_columns(table) if c.name not in table.key]
-    match = " AND ".join(f"g.{k} = m.{k}" for k in keys)
+    same_key = " AND ".join(f"g.{k} = m.{k}" for k in keys)
+    in_run = " AND ".join(f"m.{k} = s.{k}" for k in keys)
     differs = " OR ".join(f"m.{c} IS DISTINCT FROM g.{c}" for c in others)
     return f"""
 SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
-    SELECT m.* FROM {name} AS m
-    JOIN {REGISTRY} AS mine ON mine.file_id = m.file_id
-    JOIN (
+    WITH mine AS (
+        SELECT m.* FROM {name} AS m JOIN {REGISTRY} AS r ON r.file_id = m.file_id
+        WHERE r.source_unit = $1 AND r.status IN {_LIVE}
+    ),
+    graph_row AS (
         SELECT s.*, row_number() OVER (
             PARTITION BY {", ".join(f"s.{k}" for k in keys)}
-            ORDER BY r.materialized_at, s.file_id) AS version
+            ORDER BY r.materialize_seq, s.file_id) AS version
         FROM {name} AS s JOIN {REGISTRY} AS r ON r.file_id = s.file_id
-        WHERE r.status = 'materialized'
-    ) AS g ON {match} AND g.version = 1
-    WHERE mine.source_unit = $1 AND mine.status IN {_LIVE}
-        AND g.file_id <> m.file_id AND ({differs})
+        WHERE r.status = 'materialized' AND EXISTS (SELECT 1 FROM mine AS m WHERE {in_run})
+    )
+    SELECT m.* FROM mine AS m JOIN graph_row AS g ON {same_key} AND g.version = 1
+    WHERE g.file_id <> m.file_id AND ({differs})
 )"""
 
 
