@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec
+from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
 from localrun.cli_common import EXIT_FAILURES
 
-AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events)
+AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,78 @@
+"""Arelle's own export of a filing: load it and save it with Arelle's OIM (xBRL-JSON) saver.
+
+Part of the Arelle adapter. Each filing gets a fresh ``arelle.api.Session`` (Arelle loads
+plugins only on a session's first run, and a document set needs its IXDS plugin). The SEC
+transformation formats are installed as in the worker, so inline facts using them have
+values on both sides. Two properties are added through the saver's own extension hook:
+whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
+some facts; and for enumeration facts, the members as Arelle read them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from arelle.api.Session import Session
+from arelle.ModelInstanceObject import ModelFact
+from arelle.ModelValue import QName
+from arelle.plugin.saveLoadableOIM import saveLoadableOIM
+from arelle.RuntimeOptions import RuntimeOptions
+
+from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
+from xbrl_task.arelle_plugin import install_sec_transforms
+from xbrl_task.taxonomy_cache import TaxonomyCache
+
+NUMERIC = "ledgergraph:numeric"
+LANGUAGE = "ledgergraph:lang"
+QNAMES = "ledgergraph:qnames"
+
+install_sec_transforms()
+
+
+class ExportFailed(RuntimeError):
+    """Arelle loaded nothing for the filing."""
+
+
+def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
+    """The filing's xBRL-JSON as Arelle saves it (facts keyed by id), as a dict."""
+    several = len(documents) > 1
+    options = RuntimeOptions(
+        entrypointFile=ixds_entry(documents) if several else str(documents[0]),
+        plugins=IXDS_PLUGIN if several else None,
+        workOffline=True,
+        cacheDirectory=str(cache.cache_dir),
+        packages=[str(p) for p in cache.packages] or None,
+        disablePersistentConfig=True,
+        keepOpen=True,
+        logFile="logToBuffer",
+        logLevel="ERROR",
+    )
+    session = Session()
+    try:
+        session.run(options)
+        models = session.get_models()
+        if not models or models[-1].modelDocument is None:
+            raise ExportFailed(f"Arelle loaded nothing from {documents[0].name}")
+        with tempfile.TemporaryDirectory(prefix="ledgergraph-oim-") as scratch:
+            path = Path(scratch) / "export.json"
+            saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
+            return json.loads(path.read_text(encoding="utf-8"))
+    finally:
+        for model in list(session.get_models()):
+            model.modelManager.close(model)
+        session.close()
+
+
+def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
+    concept = fact.concept
+    oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
+    if not oim_fact[NUMERIC] and fact.xmlLang:
+        oim_fact[LANGUAGE] = fact.xmlLang
+    value = getattr(fact, "xValue", None)
+    values = value if isinstance(value, list) else [value]
+    if value is not None and all(isinstance(v, QName) for v in values):
+        # an (extensible) enumeration: Arelle's own reading of the members
+        oim_fact[QNAMES] = [[v.namespaceURI, v.localName] for v in values]

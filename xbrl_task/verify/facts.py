@@ -1,0 +1,78 @@
+"""A fact as the fidelity check compares it, from either side.
+
+Both sides are reduced to the graph's canonical spellings (element ids, period ids, unit
+ids) by the same ``identity`` functions, so a difference is a difference in content, never
+in notation: numbers compare as exact decimals, dates as inclusive calendar days.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from xbrl_task.identity import element_id
+from xbrl_task.model import QName
+
+NIL = "(nil)"
+_MEMBER_URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s#]+#[^\s#]+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class ComparableFact:
+    """Aspects, value and accuracy of one fact; equal facts compare equal."""
+
+    concept: str
+    entity: str
+    period: str
+    unit: str | None
+    dimensions: tuple[tuple[str, str], ...]
+    value: str
+    decimals: str | None
+    language: str | None = None
+
+    @property
+    def aspects(self) -> tuple[object, ...]:
+        return (self.concept, self.entity, self.period, self.unit, self.dimensions)
+
+    def describe(self) -> str:
+        dims = ", ".join(f"{axis}={member}" for axis, member in self.dimensions)
+        unit = f" [{self.unit}]" if self.unit else ""
+        where = f" {{{dims}}}" if dims else ""
+        value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        accuracy = f" decimals={self.decimals}" if self.decimals is not None else ""
+        return f"{self.concept} {self.period}{where}{unit} = {value}{accuracy}"
+
+
+def members_key(members: list[tuple[str, str]]) -> str:
+    """An enumeration value as element ids, however it was spelled (URI#name or prefix:name)."""
+    return " ".join(element_id(QName(namespace, local)) for namespace, local in members)
+
+
+def uri_members(text: str) -> list[tuple[str, str]] | None:
+    """The members of an extensible enumeration value filed as URIs, or None."""
+    tokens = text.split()
+    if not tokens or not all(_MEMBER_URI.match(t) for t in tokens):
+        return None
+    return [tuple(t.rsplit("#", 1)) for t in tokens]
+
+
+def number_key(text: str) -> str:
+    """An exact decimal's canonical text (1000.00 and 1E+3 are 1000); text kept otherwise."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text.strip()
+    return format(number.normalize(), "f") if number else "0"
+
+
+def inferred_decimals(value: Decimal, precision: str) -> str | None:
+    """Decimals implied by a precision (XBRL 2.1, 4.6.6), as the OIM export states them."""
+    if precision.strip() == "INF":
+        return None
+    digits = int(precision)
+    if value.is_zero() or digits == 0:
+        return None
+    return str(digits - 1 - value.adjusted())

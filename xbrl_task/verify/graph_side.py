@@ -1,0 +1,141 @@
+"""The graph side of the fidelity check: reports and their facts, read back with Cypher.
+
+Everything is read the way a user reads the graph (the CLI's reader, read-only Cypher), in
+pages, because a reader returns at most a fixed number of rows per query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from xbrl_task.verify.facts import (
+    NIL,
+    ComparableFact,
+    inferred_decimals,
+    members_key,
+    number_key,
+    uri_members,
+)
+
+PAGE = 5000
+
+REPORTS = """
+MATCH (r:Report)
+OPTIONAL MATCH (e:Entity)-[h:ENTITY_HAS_REPORT]->(r) WHERE h.role = 'registrant'
+RETURN r.id, e.cik, r.entry_point, r.documents, r.fact_count, r.duplicates_collapsed,
+       r.facts_in_document, r.facts_rejected
+ORDER BY r.id
+"""
+
+FACTS = """
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE r.id = $report
+MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context)
+OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
+RETURN f.id, e.id, c.entity, c.period, u.id, f.value_text, abs(f.value_decimal),
+       f.value_decimal < 0, f.decimals, f.precision, f.is_nil, f.is_numeric, f.language,
+       f.occurrences
+ORDER BY f.id SKIP $skip LIMIT $limit
+"""
+# NOTE: the DECIMAL is read as its absolute value and sign: real_ladybug 0.15.3 cannot
+# return a DECIMAL between -0.1 and 0 (it prints -0.018 as "0.-18000000000" and the Python
+# driver raises decimal.ConversionSyntax); the stored value itself is right.
+
+DIMENSIONS = """
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_DIMENSION]->(d:Dimension)
+WHERE r.id = $report
+RETURN f.id, d.axis, d.member, d.typed_value
+ORDER BY f.id, d.axis SKIP $skip LIMIT $limit
+"""
+
+
+class Reader(Protocol):
+    def query_cypher(
+        self, graph_id: str, cypher: str, parameters: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class GraphReport:
+    """A Report node with what the check needs to find its package and count its facts."""
+
+    id: str
+    cik: int | None
+    entry_point: str
+    documents: tuple[str, ...]
+    fact_count: int
+    collapsed: int
+    in_document: int
+    rejected: int
+
+
+def graph_reports(reader: Reader, graph_id: str) -> list[GraphReport]:
+    rows = reader.query_cypher(graph_id, REPORTS, {})["rows"]
+    return [
+        GraphReport(r[0], r[1], r[2], tuple((r[3] or r[2]).split()), r[4], r[5], r[6], r[7])
+        for r in rows
+    ]
+
+
+def graph_facts(reader: Reader, graph_id: str, report: str) -> Iterator[ComparableFact]:
+    """Every fact of ``report``, repeated as often as the document had it (occurrences)."""
+    dimensions: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for fid, axis, member, typed in _pages(reader, graph_id, DIMENSIONS, report):
+        dimensions[fid].append((axis, member if member is not None else f"#{typed or ''}"))
+    for row in _pages(reader, graph_id, FACTS, report):
+        fact = _comparable(row, tuple(sorted(dimensions.get(row[0], ()))))
+        for _ in range(row[13]):
+            yield fact
+
+
+def _comparable(row: list[Any], dims: tuple[tuple[str, str], ...]) -> ComparableFact:
+    concept, entity, period, unit, text, magnitude, negative = row[1:8]
+    decimals, precision, nil, numeric, language = row[8:13]
+    number = _signed(magnitude, negative)
+    if nil:
+        value = NIL
+    elif numeric:
+        value = number_key(str(number)) if number is not None else number_key(text or "")
+    else:
+        members = uri_members(text or "")
+        value = members_key(members) if members else text if text is not None else ""
+    return ComparableFact(
+        concept=concept,
+        entity=entity,
+        period=period,
+        unit=unit if numeric else None,
+        dimensions=dims,
+        value=value,
+        decimals=None if nil or not numeric else _decimals(decimals, precision, number),
+        language=language if not numeric else None,
+    )
+
+
+def _signed(magnitude: Any, negative: bool | None) -> Decimal | None:
+    if magnitude is None:
+        return None
+    number = Decimal(str(magnitude))
+    return -number if negative else number
+
+
+def _decimals(decimals: str | None, precision: str | None, number: Any) -> str | None:
+    if decimals is not None:
+        return None if decimals.strip() == "INF" else str(int(decimals))
+    if precision is None or number is None:
+        return None
+    return inferred_decimals(Decimal(str(number)), precision)
+
+
+def _pages(reader: Reader, graph_id: str, cypher: str, report: str) -> Iterator[list[Any]]:
+    skip = 0
+    while True:
+        params = {"report": report, "skip": skip, "limit": PAGE}
+        rows = reader.query_cypher(graph_id, cypher, params)["rows"]
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        skip += PAGE

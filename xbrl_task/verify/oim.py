@@ -1,0 +1,96 @@
+"""Arelle's xBRL-JSON export read as comparable facts (see ``facts``).
+
+xBRL-JSON writes periods as datetimes with exclusive ends (a year is
+``2023-01-01T00:00:00/2024-01-01T00:00:00``); they become the inclusive calendar days the
+graph keys periods by. Its units are ``ns-prefix:measure`` expressions, ``xbrli:pure`` left
+out; its dimension values are member QNames or typed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ledgergraph.ids import cik10
+from xbrl_task.identity import element_id, measures_text
+from xbrl_task.model import QName
+from xbrl_task.verify.arelle_export import LANGUAGE, NUMERIC, QNAMES
+from xbrl_task.verify.facts import NIL, ComparableFact, members_key, number_key
+
+_CORE = ("concept", "entity", "period", "unit", "language", "noteId")
+_PURE = "xbrli:pure"
+
+
+def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
+    """Every fact of the export (footnote pseudo-facts left out)."""
+    namespaces = report["documentInfo"]["namespaces"]
+    for fact in report["facts"].values():
+        aspects = fact["dimensions"]
+        if aspects.get("concept") == "xbrl:note":
+            continue
+        yield _comparable(fact, aspects, namespaces)
+
+
+def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> ComparableFact:
+    numeric = bool(fact.get(NUMERIC))
+    value = fact.get("value")
+    if fact.get(QNAMES):
+        value = members_key(fact[QNAMES])
+    decimals = fact.get("decimals")
+    return ComparableFact(
+        concept=_element(aspects["concept"], namespaces),
+        entity=cik10(aspects["entity"].split(":", 1)[1]),
+        period=period_of(aspects.get("period")),
+        unit=_unit(aspects.get("unit") or _PURE, namespaces) if numeric else None,
+        dimensions=tuple(sorted(_dimensions(aspects, namespaces))),
+        value=NIL if value is None else number_key(value) if numeric else value,
+        decimals=None if decimals is None else str(decimals),
+        language=fact.get(LANGUAGE),
+    )
+
+
+def period_of(text: str | None) -> str:
+    """The graph's period id of an xBRL-JSON period (inclusive end dates)."""
+    if text is None:
+        return "forever"
+    start, _, end = text.rpartition("/")
+    if not start:
+        return _inclusive(end).isoformat()
+    return f"{datetime.fromisoformat(start).date().isoformat()}..{_inclusive(end).isoformat()}"
+
+
+def _inclusive(text: str) -> date:
+    moment = datetime.fromisoformat(text)
+    midnight = (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+    return (moment - timedelta(days=1)).date() if midnight else moment.date()
+
+
+def _qname(prefixed: str, namespaces: dict[str, str]) -> QName:
+    prefix, _, local = prefixed.partition(":")
+    return QName(namespaces[prefix], local, prefix)
+
+
+def _element(prefixed: str, namespaces: dict[str, str]) -> str:
+    return element_id(_qname(prefixed, namespaces))
+
+
+def _unit(text: str, namespaces: dict[str, str]) -> str:
+    numerator, _, denominator = text.partition("/")
+
+    def measures(part: str) -> str:
+        return measures_text(_qname(m, namespaces) for m in part.strip("()").split("*"))
+
+    return f"{measures(numerator)}/{measures(denominator)}" if denominator else measures(numerator)
+
+
+def _dimensions(aspects: dict, namespaces: dict[str, str]) -> Iterator[tuple[str, str]]:
+    for key, value in aspects.items():
+        if key in _CORE or ":" not in key:
+            continue
+        axis = _element(key, namespaces)
+        prefix, _, local = (value or "").partition(":")
+        if value and prefix in namespaces and local and " " not in value:
+            yield axis, _element(value, namespaces)
+        else:
+            yield axis, f"#{(value or '').strip()}"
