@@ -98,11 +98,12 @@ def _reidentify(data: pa.Table, table: str, old_unit: str, unit: str, k: int) ->
 
 
 def register_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Graph API register entries of one manifest's files."""
+    """The Graph API register entries of one manifest's files (the empty ones are left out,
+    as the pipeline does)."""
     return [
         {"table": t["table"], "uri": t["uri"], "source_unit": manifest["source_unit"],
          "row_count": t["rows"], "checksum": t["checksum"]}
-        for t in manifest["tables"]
+        for t in manifest["tables"] if t["rows"]
     ]  # fmt: skip
 
 

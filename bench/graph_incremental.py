@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         store = work / "store"
         filings = manifests_for(store, args.base + args.samples + 2)
         small_base, warm_up = filings[:1], filings[args.base : args.base + 1]
-        large_base, samples = filings[: args.base], filings[args.base + 1 :]
+        large_base = filings[: args.base]
+        samples = filings[args.base + 1 : args.base + 1 + args.samples]
 
         small, large = open_graph(work / "g1", store), open_graph(work / "g100", store)
         try:

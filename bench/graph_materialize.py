@@ -1,0 +1,134 @@
+"""Benchmark: materialization throughput against a raw Arrow COPY of the same rows.
+
+Filings (the bundled real ones and synthetic copies, see bench/_filings.py) are registered
+and staged in an in-process graph node; then each graph table is materialized with all its
+files in one call (what a batch of filings costs: staging reads, key lookups, the copy
+guard, the write intent, COPY, the count checks, the registry update). The same rows are
+then COPYed straight from Arrow into an empty LadybugDB with the same schema, in the same
+run. Reported: rows/s of both, overall and for the tables of 10,000 rows or more, and for
+a single filing materialized table by table. Target: materialize >= 80 % of raw COPY.
+
+    python bench/graph_materialize.py [--filings 20] [--isolation in-process|child-process]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+import real_ladybug as lb  # noqa: E402
+from _filings import manifests_for, register_entries  # noqa: E402
+
+from graph_node.graph_store import create_schema, engine_options  # noqa: E402
+from graph_node.service import GraphService  # noqa: E402
+from graph_node.settings import NodeSettings  # noqa: E402
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES  # noqa: E402
+
+GRAPH = "sec"
+LARGE = 10_000
+Timings = dict[str, tuple[int, float]]
+
+
+def stage(service: GraphService, batch: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Register and stage the filings; file ids by table."""
+    ids: dict[str, list[str]] = {}
+    for manifest in batch:
+        for entry in service.register_files(GRAPH, register_entries(manifest))["files"]:
+            ids.setdefault(entry["table"], []).append(entry["file_id"])
+    service.stage_files(GRAPH, [i for table_ids in ids.values() for i in table_ids])
+    return ids
+
+
+def materialize(service: GraphService, ids: dict[str, list[str]]) -> Timings:
+    """Each table's files in one call, in load order; rows added and seconds per table."""
+    timings: Timings = {}
+    for table in LOAD_ORDER:
+        if table in ids:
+            started = time.perf_counter()
+            answer = service.materialize(GRAPH, table, ids[table])
+            timings[table] = (answer["rows_added"], time.perf_counter() - started)
+    return timings
+
+
+def raw_copy(service: GraphService, tables: list[str], folder: Path) -> Timings:
+    """COPY the graph's rows of ``tables`` from Arrow into an empty database, timed."""
+    rows = {t: service.graph(GRAPH).store.dump(TABLES[t]) for t in tables}
+    options = engine_options(read_only=False, buffer_pool_mb=1024, max_db_size_mb=65536)
+    db = lb.Database(str(folder / "raw.lbug"), **options)
+    conn = lb.Connection(db)
+    timings: Timings = {}
+    try:
+        create_schema(conn)
+        for table in tables:
+            data = rows[table]
+            started = time.perf_counter()
+            conn.execute(f"COPY `{table}` FROM $rows", {"rows": data})
+            timings[table] = (data.num_rows, time.perf_counter() - started)
+    finally:
+        conn.close()
+        db.close()
+    return timings
+
+
+def rate(timings: Timings, *, at_least: int = 0) -> tuple[int, float]:
+    picked = [(n, s) for n, s in timings.values() if n >= at_least]
+    rows, seconds = sum(n for n, _ in picked), sum(s for _, s in picked)
+    return rows, rows / seconds if seconds else 0.0
+
+
+def report(label: str, ours: Timings, raw: Timings, *, at_least: int = 0) -> None:
+    rows, ours_rate = rate({t: v for t, v in ours.items() if v[0]}, at_least=at_least)
+    _, raw_rate = rate({t: raw[t] for t, v in ours.items() if v[0]}, at_least=at_least)
+    ratio = ours_rate / raw_rate if raw_rate else 0.0
+    verdict = "met" if ratio >= 0.8 else "NOT met"
+    print(f"  {label}: {rows} rows; materialize {ours_rate:,.0f} rows/s, raw COPY "
+          f"{raw_rate:,.0f} rows/s: {ratio:.0%} (target >= 80 %: {verdict})")  # fmt: skip
+
+
+def run(store: Path, work: Path, filings: int, isolation: str) -> None:
+    batch = manifests_for(store, filings + 1)
+    settings = dict(store_uri=store.as_uri(), events="none", copy_isolation=isolation)
+    bulk = GraphService(NodeSettings(home=work / "bulk", **settings))
+    single = GraphService(NodeSettings(home=work / "single", **settings))
+    try:
+        ours = materialize(bulk, stage(bulk, batch[:filings]))
+        raw = raw_copy(bulk, list(ours), work / "raw-bulk")
+        one = materialize(single, stage(single, batch[filings:]))
+        raw_one = raw_copy(single, list(one), work / "raw-single")
+    finally:
+        bulk.close()
+        single.close()
+    print(f"graph_materialize: {filings} filings, copy isolation {isolation}")
+    report(f"batch of {filings} filings, all tables", ours, raw)
+    report(f"batch of {filings} filings, tables >= {LARGE:,} rows", ours, raw, at_least=LARGE)
+    report("one filing, table by table", one, raw_one)
+    slowest = sorted(ours, key=lambda t: ours[t][1], reverse=True)[:5]
+    listed = [f"{t} {ours[t][0]} {ours[t][1] * 1000:.0f} {raw[t][1] * 1000:.0f}" for t in slowest]
+    print("  slowest tables (rows, materialize ms, raw COPY ms): " + "; ".join(listed))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--filings", type=int, default=20, help="filings in the batch")
+    parser.add_argument("--isolation", default="in-process",
+                        choices=("in-process", "child-process"))  # fmt: skip
+    parser.add_argument("--work", type=Path, help="keeps the processed filings between runs")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-materialize-") as temp:
+        store = (args.work or Path(temp)) / "store"
+        for name in ("bulk", "single", "raw-bulk", "raw-single"):
+            (Path(temp) / name).mkdir()
+        run(store, Path(temp), args.filings, args.isolation)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
