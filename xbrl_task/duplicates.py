@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from ledgergraph.ids import stable_id
 from xbrl_task.rows import Row
@@ -20,6 +20,7 @@ from xbrl_task.rows import Row
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 _HALF = Decimal("0.5")
+_EXACT = Context(prec=100)  # the default 28 digits would round long values
 
 
 def flag_duplicates(facts: Iterable[Row], aspects: dict[str, tuple[object, ...]]) -> int:
@@ -62,7 +63,7 @@ def value_range(
     if places is None:
         return value, value
     half = _HALF.scaleb(-places)
-    return value - half, value + half
+    return _EXACT.subtract(value, half), _EXACT.add(value, half)
 
 
 def _decimals_of(value: Decimal, decimals: str | None, precision: str | None) -> int | None:

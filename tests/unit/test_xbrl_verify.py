@@ -98,6 +98,8 @@ def test_numbers_compare_exactly_whatever_their_spelling() -> None:
     assert number_key("1000.00") == number_key("1E+3") == "1000"
     assert number_key("-0.0180") == "-0.018"
     assert number_key("0.000") == "0"
+    big = "-12345678901234567890.12345678901"  # 31 digits: no rounding to 28
+    assert number_key(big + "000") == big
     assert inferred_decimals(Decimal("0.123"), "3") == "3"
     assert inferred_decimals(Decimal("12345"), "2") == "-3"
     assert inferred_decimals(Decimal(5), "INF") is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from xbrl_task.identity import element_id
 from xbrl_task.model import QName
@@ -65,7 +65,8 @@ def number_key(text: str) -> str:
         return text
     if not number.is_finite():
         return text.strip()
-    return format(number.normalize(), "f") if number else "0"
+    exact = Context(prec=max(len(number.as_tuple().digits), 1))  # normalize rounds otherwise
+    return format(number.normalize(context=exact), "f") if number else "0"
 
 
 def inferred_decimals(value: Decimal, precision: str) -> str | None:

@@ -31,19 +31,20 @@ RETURN r.id, e.cik, r.entry_point, r.documents, r.fact_count, r.duplicates_colla
 ORDER BY r.id
 """
 
+# NOTE: the DECIMAL is read as the text of its absolute value, and its sign: real_ladybug
+# 0.15.3 prints a DECIMAL between -0.1 and 0 wrongly (-0.018 as "0.-18000000000", and its
+# Python driver then raises), and its driver rounds DECIMALs to 28 significant digits.
+# The stored values are right; reading them this way is exact.
 FACTS = """
 MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
 WHERE r.id = $report
 MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context)
 OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
-RETURN f.id, e.id, c.entity, c.period, u.id, f.value_text, abs(f.value_decimal),
+RETURN f.id, e.id, c.entity, c.period, u.id, f.value_text, CAST(abs(f.value_decimal) AS STRING),
        f.value_decimal < 0, f.decimals, f.precision, f.is_nil, f.is_numeric, f.language,
        f.occurrences
 ORDER BY f.id SKIP $skip LIMIT $limit
 """
-# NOTE: the DECIMAL is read as its absolute value and sign: real_ladybug 0.15.3 cannot
-# return a DECIMAL between -0.1 and 0 (it prints -0.018 as "0.-18000000000" and the Python
-# driver raises decimal.ConversionSyntax); the stored value itself is right.
 
 DIMENSIONS = """
 MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_DIMENSION]->(d:Dimension)
@@ -119,7 +120,7 @@ def _signed(magnitude: Any, negative: bool | None) -> Decimal | None:
     if magnitude is None:
         return None
     number = Decimal(str(magnitude))
-    return -number if negative else number
+    return number.copy_negate() if negative else number  # unary minus rounds to 28 digits
 
 
 def _decimals(decimals: str | None, precision: str | None, number: Any) -> str | None:

@@ -1,0 +1,132 @@
+"""Cypher examples of the graph schema document; a test runs each on the bundled graph.
+
+Every example is parameterised the way a program would call it (``ledgergraph query
+CYPHER --param name=json``); ``params`` are values that exist in the bundled sample graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CypherExample:
+    title: str
+    explanation: str
+    cypher: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+INCOME_STATEMENT = CypherExample(
+    "A filing's income statement in presentation order",
+    "The statement's presentation arcs in reading order (``tree_sequence``), each line with "
+    "the filer's label in the arc's preferred role and the undimensioned facts of the "
+    "periods ending on the report date (a 10-Q gives the quarter and the year to date).",
+    """
+MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)-[:NETWORK_HAS_ARC]->(a:Arc)
+WHERE r.id = $report AND n.category = 'Statement' AND a.link_kind = 'presentation'
+  AND (n.title CONTAINS 'Operations' OR n.title CONTAINS 'Income')
+  AND NOT n.title CONTAINS 'Comprehensive'
+MATCH (a)-[:ARC_TO_ELEMENT]->(e:Element)
+OPTIONAL MATCH (e)-[:ELEMENT_HAS_LABEL]->(l:Label)
+WHERE l.accession_number = r.id
+  AND l.role = coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label')
+OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
+               (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
+WHERE c.dimension_count = 0 AND p.end_date = r.period_of_report
+RETURN a.tree_sequence AS line, a.depth AS depth, coalesce(l.text, e.id) AS label,
+       p.start_date AS period_start, f.value_decimal AS value, f.decimals AS decimals
+ORDER BY line, period_start
+""",
+    {"report": "0000012927-24-000010"},
+)
+
+TIME_SERIES = CypherExample(
+    "A concept's time series across filings",
+    "Every undimensioned fact of a concept for one filer, from every filing in the graph "
+    "that reports it; a period reported again by a later filing appears once per filing "
+    "(``report``), so restatements stay visible.",
+    """
+MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE e.id = $concept AND en.cik = $cik
+MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
+      (r:Report)-[:REPORT_HAS_FACT]->(f)
+WHERE c.dimension_count = 0
+RETURN p.start_date AS period_start, p.end_date AS period_end, f.value_decimal AS value,
+       f.decimals AS decimals, r.id AS report, r.form AS form, r.is_amendment AS amended
+ORDER BY period_end, period_start, report
+""",
+    {"concept": "us-gaap:NetIncomeLoss", "cik": 320193},
+)
+
+SEGMENT_REVENUE = CypherExample(
+    "Revenue by segment member",
+    "Revenue facts dimensioned by the business segment axis alone, with the member's "
+    "label; ``value_decimal`` is exact.",
+    """
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_DIMENSION]->(d:Dimension)
+WHERE r.id = $report AND d.axis = 'us-gaap:StatementBusinessSegmentsAxis'
+  AND f.concept IN ['us-gaap:Revenues',
+                    'us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax']
+MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
+      (d)-[:DIMENSION_HAS_MEMBER]->(m:Element)
+WHERE c.dimension_count = 1
+OPTIONAL MATCH (m)-[:ELEMENT_HAS_LABEL]->(l:Label)
+WHERE l.accession_number = r.id AND l.role = 'http://www.xbrl.org/2003/role/label'
+RETURN p.start_date AS period_start, p.end_date AS period_end, m.id AS member,
+       l.text AS label, f.value_decimal AS value
+ORDER BY period_end DESC, value DESC
+""",
+    {"report": "0001018724-23-000004"},
+)
+
+COVER_PAGE = CypherExample(
+    "What each filing states about its filer",
+    "The cover page (dei) of every filing: registrant or co-registrant, filer category, "
+    "state of incorporation, fiscal year end, symbols and exchanges.",
+    """
+MATCH (e:Entity)-[s:ENTITY_HAS_REPORT]->(r:Report)
+RETURN r.id AS report, r.form AS form, r.period_of_report AS period, e.cik AS cik,
+       s.role AS role, s.name AS name, s.filer_category AS filer_category,
+       s.state_of_incorporation AS incorporated, s.fiscal_year_end AS fiscal_year_end,
+       s.trading_symbols AS symbols, s.exchanges AS exchanges
+ORDER BY cik, report
+""",
+)
+
+CALCULATION = CypherExample(
+    "The calculation of a total, with weights",
+    "The summation-item arcs (XBRL 2.1 or Calculations 1.1 arcrole) under a total "
+    "concept in one filing, in order.",
+    """
+MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)-[:NETWORK_HAS_ARC]->(a:Arc)
+WHERE r.id = $report AND a.link_kind = 'calculation' AND a.from_element = $total
+RETURN n.title AS network, a.arcrole AS arcrole, a.to_element AS item, a.weight AS weight
+ORDER BY network, a.tree_sequence
+""",
+    {"report": "0000320193-23-000106", "total": "us-gaap:GrossProfit"},
+)
+
+DUPLICATES = CypherExample(
+    "Duplicate facts a filing reports",
+    "Facts that share every aspect with another fact of the same filing but differ in "
+    "value or accuracy, with their consistency; complete duplicates are one fact whose "
+    "``occurrences`` count them.",
+    """
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)
+WHERE f.duplicate_group IS NOT NULL
+RETURN r.id AS report, f.duplicate_group AS duplicate_set, f.duplicate_status AS status,
+       f.concept AS concept, f.value_text AS value, f.decimals AS decimals
+ORDER BY report, duplicate_set, value
+""",
+)
+
+EXAMPLES: tuple[CypherExample, ...] = (
+    INCOME_STATEMENT,
+    TIME_SERIES,
+    SEGMENT_REVENUE,
+    COVER_PAGE,
+    CALCULATION,
+    DUPLICATES,
+)
