@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pipeline_stubs import serve
+from test_handlers_publish import KEY, PublishingNode
 
 from ledgergraph.edgar.steps import DiscoverFilingsRequest
 from ledgergraph.events import EVENTS_FILE, JsonlEventPublisher, read_events, snapshot_published
+from ledgergraph.settings import PipelineSettings
 from localrun import cli
 from localrun.event_runs import fire, local_starter, replay
 from localrun.events import (
@@ -26,6 +29,7 @@ from localrun.events import (
     schedule_input,
     triggers,
 )
+from localrun.pipeline import run_state_machine
 from localrun.stepfunctions import ExecutionResult
 from localrun.template import load_template
 
@@ -146,6 +150,28 @@ def test_replaying_a_published_snapshot_refreshes_the_local_replica_group(tmp_pa
     assert deliveries[0].output["snapshot_id"] == detail["snapshot_id"]
     assert deliveries[0].output["status"] == "Successful"
     assert replay(tmp_path, start=local_starter(tmp_path)) == []
+
+
+def test_a_local_publish_announces_and_the_replay_refreshes_the_replicas(tmp_path) -> None:
+    node = PublishingNode()
+    server = serve(node)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings = PipelineSettings(home=tmp_path, graph_api_url=url, graph_api_key=KEY)
+    try:
+        published = run_state_machine(
+            "publish_snapshot.asl.json", {"graph_id": "sec"}, settings=settings
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    deliveries = replay(tmp_path, start=local_starter(tmp_path))
+
+    assert published.status == "SUCCEEDED", published.cause
+    assert [c[2] for c in node.calls] == [published.arn]  # the execution id as correlation
+    assert [(d.trigger, d.status) for d in deliveries] == [("SnapshotPublished", "SUCCEEDED")]
+    assert deliveries[0].input == published.output
+    assert deliveries[0].output["snapshot_id"] == published.output["snapshot_id"]
 
 
 def test_one_replay_follows_a_nightly_run_to_the_replica_refresh(tmp_path) -> None:
