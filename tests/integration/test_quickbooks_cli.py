@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_quickbooks_pipeline import keep_log_levels  # noqa: F401 - fixture
 
 from localrun.cli import main as cli
 from localrun.quickbooks_run import token_path

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledgergraph import logs
 from ledgergraph.quickbooks.tokens import FileTokenStore, TokenRecord
 from localrun.cli import main as cli
 from localrun.quickbooks_run import run_quickbooks_pipeline, token_path
@@ -63,6 +66,19 @@ def income_statement_cypher() -> str:
     match = re.search(r"```cypher\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
     assert match, "docs/quickbooks.md has no cypher block"
     return match.group(1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keep_log_levels() -> Iterator[None]:
+    """The CLI sends every logger to stderr at WARNING for the rest of the process; the
+    tests after this module expect the levels and streams they had (INFO, stdout)."""
+    kept = [(logger, logger.log_level, logger.registered_handler) for logger in logs._loggers]
+    streams = [getattr(handler, "stream", None) for _, _, handler in kept]
+    yield
+    for (logger, level, handler), stream in zip(kept, streams, strict=True):
+        logger.setLevel(level)
+        if isinstance(handler, logging.StreamHandler) and stream is not None:
+            handler.setStream(stream)
 
 
 @pytest.fixture(scope="module")
