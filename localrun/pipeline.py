@@ -9,6 +9,7 @@ handler, the ECS cluster, task definition and network in moto), and runs one exe
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import sys
@@ -19,7 +20,8 @@ from typing import IO, Any
 from unittest import mock
 
 from ledgergraph.batches import FilingRef
-from ledgergraph.objectstore import open_store
+from ledgergraph.objectstore import LocalObjectStore, ObjectStore, open_store
+from ledgergraph.run_outcomes import filings_key
 from ledgergraph.settings import PipelineSettings
 from localrun.auto_scaling import create_local_groups
 from localrun.ecs import LocalTaskRunner, create_local_network, register_local_task_definition
@@ -38,6 +40,7 @@ from localrun.template import (
 )
 
 SEC_PIPELINE = "sec_pipeline.asl.json"
+MAX_INLINE_FILINGS_BYTES = 32 * 1024
 _NETWORK_STAND_INS = {
     "AWS::EC2::Subnet::Id": "subnet",
     "AWS::EC2::SecurityGroup::Id": "group",
@@ -175,11 +178,13 @@ def run_sec_pipeline(
 
     Starts a graph node on 127.0.0.1 (with a fresh API key) for the run and stops it after.
     The two commands replace the graph node's and the XBRL task's entry points (tests).
-    Returns the SummarizeRun output with an ``execution`` entry (ARN, duration, per-state
+    Returns the run's full summary with an ``execution`` entry (ARN, duration, per-state
     time); raises ``ExecutionFailed`` if the execution itself did not succeed.
     """
-    refs = [FilingRef.model_validate(f).model_dump() for f in filings]
-    payload = {"graph_id": graph_id, "batch_size": batch_size, "filings": refs}
+    run_id = run_id or new_run_id()
+    store = LocalObjectStore(home.resolve() / "store")
+    payload = {"graph_id": graph_id, "batch_size": batch_size}
+    payload |= sec_filings_input(store, filings, graph_id=graph_id, run_id=run_id)
     return run_sec_execution(
         payload,
         home=home,
@@ -188,6 +193,28 @@ def run_sec_pipeline(
         graph_node_command=graph_node_command,
         task_command=task_command,
     )
+
+
+def sec_filings_input(
+    store: ObjectStore,
+    filings: Sequence[FilingRef | dict[str, Any]],
+    *,
+    graph_id: str,
+    run_id: str,
+    max_inline_bytes: int = MAX_INLINE_FILINGS_BYTES,
+) -> dict[str, Any]:
+    """``{"filings": [...]}``, or ``{"filings_key": ...}`` once the list is too long to pass.
+
+    A long list goes to ``work/{graph}/{run}/filings.json``: the execution input stays far
+    below Step Functions' 256 KiB whatever the number of filings.
+    """
+    refs = [FilingRef.model_validate(f).model_dump() for f in filings]
+    data = json.dumps(refs).encode()
+    if len(data) <= max_inline_bytes:
+        return {"filings": refs}
+    key = filings_key(graph_id, run_id)
+    store.put_bytes(key, data)
+    return {"filings_key": key}
 
 
 def run_sec_execution(
@@ -216,7 +243,7 @@ def run_sec_execution(
         task_command=task_command,
         environment=environment,
     )
-    return _summary_of(result)
+    return _summary_of(result, LocalObjectStore(home.resolve() / "store"))
 
 
 def run_with_graph_node(
@@ -257,8 +284,10 @@ def run_with_graph_node(
         )
 
 
-def _summary_of(result: ExecutionResult) -> dict[str, Any]:
+def _summary_of(result: ExecutionResult, store: ObjectStore) -> dict[str, Any]:
+    """The run's full summary, read from the file SummarizeRun names (its output is compact)."""
     if result.status != "SUCCEEDED":
         raise ExecutionFailed(f"SEC pipeline {result.status}: {result.error}: {result.cause}")
+    summary = json.loads(store.get_bytes(result.output["summary_key"]))
     execution = {"arn": result.arn, "duration_ms": result.duration_ms}
-    return {**result.output, "execution": execution | {"states": result.time_by_state()}}
+    return {**summary, "execution": execution | {"states": result.time_by_state()}}

@@ -1,4 +1,4 @@
-"""CollectBatch: read the manifests and errors the XBRL task left for a batch."""
+"""CollectBatch: record what the XBRL task left for each filing of a batch; list the loadable."""
 
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     result = collect_batch(store, request)
 
-    processed = len(result["loadable"])
-    failed = len(result["filings"]) - processed
+    processed, failed = result["processed"], result["failed"]
     metrics.add_metric(name="FilingsProcessed", unit=MetricUnit.Count, value=processed)
     metrics.add_metric(name="FilingsFailedProcessing", unit=MetricUnit.Count, value=failed)
     return result

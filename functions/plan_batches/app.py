@@ -1,4 +1,4 @@
-"""PlanBatches: split a run's filings into batches written to the object store."""
+"""PlanBatches: split a run's filings into batches; the plan goes to the store, not the payload."""
 
 from __future__ import annotations
 
@@ -26,6 +26,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     result = plan_batches(store, request)
 
-    metrics.add_metric(name="FilingsPlanned", unit=MetricUnit.Count, value=len(request.filings))
-    metrics.add_metric(name="BatchesPlanned", unit=MetricUnit.Count, value=len(result["batches"]))
+    metrics.add_metric(name="FilingsPlanned", unit=MetricUnit.Count, value=result["filing_count"])
+    metrics.add_metric(name="BatchesPlanned", unit=MetricUnit.Count, value=result["batch_count"])
     return result

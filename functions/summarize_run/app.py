@@ -1,4 +1,4 @@
-"""SummarizeRun: one line per filing of the run, written to the store and returned."""
+"""SummarizeRun: one line per filing of the run from its outcome records; counts and the key."""
 
 from __future__ import annotations
 

@@ -166,7 +166,8 @@ def test_collect_plans_downloaded_filings_and_reports_the_others(handler, store)
 
     result = handler("collect_downloads")(request, context("collect"))
 
-    batch = Batch.model_validate_json(store.get_bytes(result["batches"][0]["batch_key"]))
+    plan = json.loads(store.get_bytes(result["batches_key"]))  # the plan is in the store
+    batch = Batch.model_validate_json(store.get_bytes(plan[0]["batch_key"]))
     assert [f.source_unit for f in batch.filings] == [APPLE_10K]
     lines = {f["source_unit"]: f for f in result["download_failures"]["filings"]}
     assert lines[MISSING_SCHEMA]["error_type"] == "EdgarNotFound"

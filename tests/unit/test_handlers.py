@@ -79,12 +79,14 @@ def test_plan_batches_writes_one_batch_per_two_filings(handler, store) -> None:
 
     result = handler("plan_batches")(request, context("plan"))
 
-    assert [b["index"] for b in result["batches"]] == [0, 1]
-    assert [len(b["filings"]) for b in result["batches"]] == [2, 1]
-    first = Batch.model_validate_json(store.get_bytes(result["batches"][0]["batch_key"]))
+    assert (result["batch_count"], result["filing_count"]) == (2, 3)
+    plan = json.loads(store.get_bytes(result["batches_key"]))
+    assert [b["index"] for b in plan] == [0, 1]
+    assert [len(b["filings"]) for b in plan] == [2, 1]
+    first = Batch.model_validate_json(store.get_bytes(plan[0]["batch_key"]))
     assert [f.source_unit for f in first.filings] == [BOEING, "0000320193-23-000106"]
     assert first.filings[0] == FilingRef.model_validate(request["filings"][0])
-    assert result["batches"][1]["filings"] == [
+    assert plan[1]["filings"] == [
         {"source_unit": "0001628280-24-032662", "cik": 1318605, "form": "10-Q"}
     ]
 
@@ -95,7 +97,7 @@ def test_plan_batches_drops_a_repeated_filing(handler) -> None:
 
     result = handler("plan_batches")(request, context("plan"))
 
-    assert sum(len(b["filings"]) for b in result["batches"]) == 3
+    assert result["filing_count"] == 3
 
 
 def test_plan_batches_refuses_a_run_id_that_would_leave_its_folder(handler) -> None:
@@ -123,8 +125,9 @@ def test_collect_batch_tells_processed_failed_and_silent_filings_apart(handler, 
 
     result = handler("collect_batch")(request, context("collect"))
 
-    boeing, apple, tesla = result["filings"]
+    boeing, apple, tesla = json.loads(store.get_bytes(result["outcomes_key"]))["filings"]
     assert result["loadable"] == [BOEING]
+    assert (result["processed"], result["failed"]) == (1, 2)
     assert (boeing["status"], boeing["facts_in_document"], boeing["facts_rejected"]) == (
         "processed",
         FACTS_IN_DOCUMENT,
@@ -205,34 +208,6 @@ def test_a_busy_graph_node_is_a_transient_error(handler, node) -> None:
 
     with pytest.raises(GraphNodeUnavailable, match="503 WriterBusy"):
         handler("materialize_graph")(request, context("materialize"))
-
-
-def test_summarize_run_gives_one_line_per_filing_and_writes_the_summary(handler, store) -> None:
-    request = event("summarize_run", "mixed_run")
-
-    summary = handler("summarize_run")(request, context("summarize"))
-
-    lines = {f["source_unit"]: f for f in summary["filings"]}
-    assert (summary["ok"], summary["loaded"], summary["failed"]) == (False, 1, 3)
-    boeing = lines[BOEING]
-    assert (boeing["status"], boeing["facts_loaded"], boeing["loading_ms"]) == (
-        "loaded",
-        2466,
-        2850,
-    )
-    accounted = boeing["facts_loaded"] + boeing["facts_rejected"] + boeing["duplicates_collapsed"]
-    assert boeing["facts_in_document"] == accounted
-    apple = lines["0000320193-23-000106"]
-    assert apple["error_type"] == "GraphNodeRejected" and "null key" in apple["error"]
-    assert lines["0001628280-24-032662"]["error_type"] == "FilingError"
-    amazon = lines["0001018724-23-000004"]
-    assert amazon["error_type"] == "States.TaskFailed"
-    assert amazon["error"].startswith(
-        "XBRL task failed: Essential container in task exited with code 137"
-    )
-    assert summary["totals"]["facts_rejected"] == 8
-    written = json.loads(store.get_bytes(f"work/sec/{request['run_id']}/summary.json"))
-    assert written == summary
 
 
 def test_graph_client_turns_a_closed_port_into_a_transient_error() -> None:

@@ -254,9 +254,23 @@ def test_filings_go_to_the_xbrl_task_in_batches_of_three(sec_run) -> None:
         f"work/sec/r1/batch-{i:04d}.json" for i in range(3)
     ]
     task_logs = list((sec_run["home"] / "logs" / "XbrlTaskDefinition").glob("*.log"))
-    assert times["ProcessFilingBatch"]["count"] == 3
+    assert times["ProcessBatches"]["count"] == 1  # one distributed Map; a child per batch
     assert len(task_logs) == 4  # the crashed batch's task is retried once
-    assert times["CollectBatch"]["count"] == 2
+    assert sorted(store.list_keys("work/sec/r1/outcomes/batch-")) == [
+        "work/sec/r1/outcomes/batch-0000.json",  # CollectBatch records processing
+        "work/sec/r1/outcomes/batch-0001.json",
+        "work/sec/r1/outcomes/batch-0002.failed.json",  # RecordBatchFailure
+    ]
+
+
+def test_the_state_machine_returns_counts_and_the_summarys_key(sec_run) -> None:
+    output = sec_run["result"].output
+    store = LocalObjectStore(sec_run["home"] / "store")
+
+    assert output["summary_key"] == "work/sec/r1/summary.json"
+    written = json.loads(store.get_bytes(output["summary_key"]))
+    assert written["filings"] == output["filings"]  # a run this small gets its lines inline
+    assert len(list(store.list_keys("work/sec/r1/outcomes/loads/"))) == 4  # 3 loaded, 1 not
 
 
 def test_a_filing_the_node_rejects_fails_alone(sec_run) -> None:
@@ -335,7 +349,8 @@ def test_run_sec_pipeline_returns_the_summary_and_keeps_stdout_clean(
 
     assert [f["status"] for f in summary["filings"]] == ["loaded", "failed"]
     assert summary["execution"]["arn"].endswith(":r2")
-    assert summary["execution"]["states"]["MaterializeGraph"]["count"] == 1
+    assert summary["execution"]["states"]["SummarizeRun"]["count"] == 1
+    assert "summary_key" not in summary  # the full summary, as the file has it
     assert capfd.readouterr().out == ""  # a command's stdout is its result (--json)
 
 

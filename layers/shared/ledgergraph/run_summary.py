@@ -1,30 +1,48 @@
 """The end of an SEC run: one line per filing, loaded or failed and why, and the totals.
 
-The state machine hands over, per batch, what CollectBatch found (or the batch's failure)
-and the record of each filing's load. Nothing here counts a filing as loaded unless its
-MaterializeGraph step said so.
+The plan (``batches.json``) names every filing the run was given; the outcome records under
+``outcomes/`` say how each ended (see ``run_outcomes``). A filing without a record is
+reported as failed: its batch ended without recording it, or its load was never recorded.
+Nothing here counts a filing as loaded unless its MaterializeGraph step said so.
+
+The full summary goes to ``summary.json``; the state machine gets counts, its key, and
+the per-filing lines only when they are few (Step Functions payloads stay under 256 KiB).
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from ledgergraph.errors import ObjectNotFound
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
-from ledgergraph.sec_steps import RUN_ID_PATTERN
+from ledgergraph.run_outcomes import (
+    RUN_ID_PATTERN,
+    LoadRecord,
+    batch_failure_key,
+    batches_key,
+    load_key,
+    outcomes_prefix,
+    processing_key,
+)
 
 logger = get_logger("ledgergraph")
 
+MAX_INLINE_FILINGS = 200
+MAX_INLINE_BYTES = 96 * 1024
 _CAUSE_LIMIT = 1000
 _COUNTS = ("facts_in_document", "facts_loaded", "facts_rejected", "duplicates_collapsed")
+_READ_WORKERS = 16
 
 
 class BatchRecord(BaseModel):
-    """A batch as the state machine ends it: outcomes, loads, or the batch's failure."""
+    """Filing lines handed over whole: the failed downloads of CollectDownloads."""
 
     batch_key: str
     filings: list[dict[str, Any]] = Field(default_factory=list)
@@ -37,8 +55,24 @@ class BatchRecord(BaseModel):
 class SummarizeRunRequest(BaseModel):
     graph_id: str = Field(pattern=GRAPH_ID_PATTERN.pattern)
     run_id: str = Field(pattern=RUN_ID_PATTERN.pattern)
-    batches: list[BatchRecord]
+    download_failures: BatchRecord | None = Field(
+        default=None, description="failed downloads of a run from EDGAR (CollectDownloads)"
+    )
+    process_error: dict[str, Any] | None = Field(
+        default=None,
+        description="the batch Map's error output, if the Map itself failed: names every "
+        "filing left without a record",
+    )
     correlation_id: str | None = None
+
+
+@dataclass
+class RunOutcomes:
+    """The records of one run, by batch index and source unit."""
+
+    processing: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    batch_errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    loads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def summary_key(graph_id: str, run_id: str) -> str:
@@ -113,26 +147,124 @@ def _totals(filings: list[dict[str, Any]]) -> dict[str, int]:
     return totals
 
 
+def _read_json(store: ObjectStore, key: str) -> Any | None:
+    try:
+        return json.loads(store.get_bytes(key))
+    except ObjectNotFound:
+        return None
+    except ValueError:
+        logger.warning("outcome record unreadable", extra={"key": key})
+        return None
+
+
+def _read_load(store: ObjectStore, key: str) -> dict[str, Any] | None:
+    raw = _read_json(store, key)
+    try:
+        return None if raw is None else LoadRecord.model_validate(raw).model_dump()
+    except ValidationError:
+        logger.warning("outcome record unreadable", extra={"key": key})
+        return None
+
+
+def read_outcomes(
+    store: ObjectStore, graph_id: str, run_id: str, plan: list[dict[str, Any]]
+) -> RunOutcomes:
+    """Every outcome record of the run's planned filings; one listing, then parallel reads."""
+    present = set(store.list_keys(outcomes_prefix(graph_id, run_id)))
+
+    def read(key: str) -> Any | None:
+        return _read_json(store, key) if key in present else None
+
+    def read_load(key: str) -> dict[str, Any] | None:
+        return _read_load(store, key) if key in present else None
+
+    indexes = [batch["index"] for batch in plan]
+    units = [f["source_unit"] for batch in plan for f in batch["filings"]]
+    with ThreadPoolExecutor(max_workers=_READ_WORKERS) as pool:
+        processed = list(pool.map(read, [processing_key(graph_id, run_id, i) for i in indexes]))
+        failed = list(pool.map(read, [batch_failure_key(graph_id, run_id, i) for i in indexes]))
+        loads = list(pool.map(read_load, [load_key(graph_id, run_id, u) for u in units]))
+
+    outcomes = RunOutcomes(loads=dict(zip(units, loads, strict=True)))
+    for index, record, failure in zip(indexes, processed, failed, strict=True):
+        if record is not None:
+            outcomes.processing[index] = {f["source_unit"]: f for f in record["filings"]}
+        if failure is not None:
+            outcomes.batch_errors[index] = {
+                "Error": failure.get("error"),
+                "Cause": failure.get("cause"),
+            }
+    return outcomes
+
+
+def _unprocessed(
+    ref: dict[str, Any], batch_key: str, process_error: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The outcome of a planned filing whose batch left no record of it."""
+    error = process_error or {}
+    return ref | {
+        "status": "failed",
+        "error_type": error.get("Error") or "NotProcessed",
+        "error": explain_cause(error.get("Cause"))
+        or f"batch {batch_key} ended without a record of {ref['source_unit']}",
+    }
+
+
+def summarize_planned(
+    plan: list[dict[str, Any]], outcomes: RunOutcomes, process_error: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """One line per planned filing, in plan order.
+
+    A load the graph node confirmed stands even if its batch failed later; a processing
+    failure keeps its own reason; otherwise the batch's failure names the filing.
+    """
+    lines = []
+    for batch in plan:
+        processing = outcomes.processing.get(batch["index"], {})
+        batch_error = outcomes.batch_errors.get(batch["index"])
+        for ref in batch["filings"]:
+            unit = ref["source_unit"]
+            outcome = processing.get(unit) or _unprocessed(ref, batch["batch_key"], process_error)
+            load = outcomes.loads.get(unit)
+            settled = outcome["status"] == "failed" and unit in processing
+            loaded = load is not None and load["status"] == "loaded"
+            error = None if settled or loaded else batch_error
+            lines.append(summarize_filing(outcome, load, error))
+    return lines
+
+
+def compact(summary: dict[str, Any], key: str) -> dict[str, Any]:
+    """What SummarizeRun returns: counts and the summary's key; the lines only if few."""
+    result = {name: summary[name] for name in ("graph_id", "run_id", "ok", "loaded", "failed")}
+    result |= {"totals": summary["totals"], "summary_key": key}
+    filings = summary["filings"]
+    if len(filings) <= MAX_INLINE_FILINGS and len(json.dumps(filings)) <= MAX_INLINE_BYTES:
+        result["filings"] = filings
+    return result
+
+
 def summarize_run(store: ObjectStore, request: SummarizeRunRequest) -> dict[str, Any]:
-    """The run's summary, also written to ``summary_key``; ``ok`` only if all loaded."""
-    filings = []
-    for batch in request.batches:
-        loads = {load.get("source_unit"): load for load in batch.loads}
-        filings += [
-            summarize_filing(o, loads.get(o["source_unit"]), batch.batch_error)
-            for o in batch.filings
-        ]
+    """Write the run's summary to ``summary_key``; returns ``compact`` of it.
+
+    ``ok`` only if every filing loaded. Reads the plan and every outcome record of the run.
+    """
+    graph_id, run_id = request.graph_id, request.run_id
+    plan = json.loads(store.get_bytes(batches_key(graph_id, run_id)))
+    outcomes = read_outcomes(store, graph_id, run_id, plan)
+    filings = summarize_planned(plan, outcomes, request.process_error)
+    if request.download_failures is not None:
+        filings += [summarize_filing(f, None, None) for f in request.download_failures.filings]
     totals = _totals(filings)
     summary = {
-        "graph_id": request.graph_id,
-        "run_id": request.run_id,
+        "graph_id": graph_id,
+        "run_id": run_id,
         "ok": totals["failed"] == 0,
         "loaded": totals["loaded"],
         "failed": totals["failed"],
         "totals": totals,
         "filings": filings,
     }
-    key = summary_key(request.graph_id, request.run_id)
+    key = summary_key(graph_id, run_id)
     store.put_bytes(key, json.dumps(summary, indent=2).encode())
     logger.info("run summarized", extra={"summary_key": key, **totals})
-    return summary
+    return compact(summary, key)

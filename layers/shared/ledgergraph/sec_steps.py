@@ -2,15 +2,16 @@
 
 The XBRL task reads a batch from the store and leaves, per filing, either a manifest
 (complete Parquet) or an ``error.json``. These functions are what the PlanBatches and
-CollectBatch Lambdas run; they read and write only keys of the object store.
+CollectBatch Lambdas run; they read and write only keys of the object store, and return
+keys and counts: the plan and every filing's outcome stay in the store (``run_outcomes``).
 """
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ledgergraph.batches import Batch, FilingRef, batch_key
 from ledgergraph.errors import PermanentError
@@ -18,10 +19,16 @@ from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
 from ledgergraph.manifest import SourceUnitError, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.run_outcomes import (
+    RUN_ID_PATTERN,
+    batches_key,
+    bucket_key,
+    processing_key,
+    run_prefix,
+)
 
 logger = get_logger("ledgergraph")
 
-RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MAX_BATCH_SIZE = 100
 
 
@@ -31,8 +38,22 @@ class PlanBatchesRequest(BaseModel):
     graph_id: str = Field(pattern=GRAPH_ID_PATTERN.pattern)
     run_id: str = Field(pattern=RUN_ID_PATTERN.pattern, description="one run's work keys")
     batch_size: int = Field(default=3, ge=1, le=MAX_BATCH_SIZE, description="filings per task")
-    filings: list[FilingRef]
+    filings: list[FilingRef] | None = Field(default=None, description="the filings, inline")
+    filings_key: str | None = Field(
+        default=None,
+        description="or a store key under work/{graph_id}/ holding the list, for long lists",
+    )
     correlation_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PlanBatchesRequest:
+        if (self.filings is None) == (self.filings_key is None):
+            raise ValueError("give exactly one of filings and filings_key")
+        if self.filings_key is not None and not self.filings_key.startswith(
+            f"work/{self.graph_id}/"
+        ):
+            raise ValueError(f"filings_key must be under work/{self.graph_id}/")
+        return self
 
 
 class CollectBatchRequest(BaseModel):
@@ -55,15 +76,24 @@ def _unique(filings: list[FilingRef]) -> list[FilingRef]:
     return unique
 
 
-def plan_batches(store: ObjectStore, request: PlanBatchesRequest) -> dict[str, Any]:
-    """Write ``work/{graph}/{run}/batch-NNNN.json`` per batch; idempotent for a run id.
+def read_filings(store: ObjectStore, request: PlanBatchesRequest) -> list[FilingRef]:
+    """The run's filings, inline or from ``filings_key``, each once (first one wins)."""
+    if request.filings is not None:
+        return _unique(request.filings)
+    items = json.loads(store.get_bytes(request.filings_key or ""))
+    return _unique([FilingRef.model_validate(item) for item in items])
 
-    Returns the batch keys with each batch's filings (source unit, CIK, form), which is
-    all the state machine needs to mark a batch's filings failed if its task fails.
+
+def plan_batches(store: ObjectStore, request: PlanBatchesRequest) -> dict[str, Any]:
+    """Write each batch and the plan (``batches.json``); idempotent for a run id.
+
+    The plan lists every batch's key, index and filings (source unit, CIK, form): the
+    batch Map's items, and SummarizeRun's list of what the run was given. Returns the
+    plan's bucket key (for the Map's ItemReader) and counts, never the batches.
     """
-    filings = _unique(request.filings)
+    filings = read_filings(store, request)
     size = request.batch_size
-    batches = []
+    plan = []
     for index, start in enumerate(range(0, len(filings), size)):
         batch = Batch(
             graph_id=request.graph_id,
@@ -74,9 +104,17 @@ def plan_batches(store: ObjectStore, request: PlanBatchesRequest) -> dict[str, A
         key = batch_key(request.graph_id, request.run_id, index)
         store.put_bytes(key, batch.model_dump_json().encode())
         refs = [f.model_dump(include={"source_unit", "cik", "form"}) for f in batch.filings]
-        batches.append({"batch_key": key, "index": index, "filings": refs})
-    logger.info("batches planned", extra={"filings": len(filings), "batches": len(batches)})
-    return {"graph_id": request.graph_id, "run_id": request.run_id, "batches": batches}
+        plan.append({"batch_key": key, "index": index, "filings": refs})
+    key = batches_key(request.graph_id, request.run_id)
+    store.put_bytes(key, json.dumps(plan).encode())
+    logger.info("batches planned", extra={"filings": len(filings), "batches": len(plan)})
+    return {
+        "graph_id": request.graph_id,
+        "run_id": request.run_id,
+        "batches_key": bucket_key(store, key),
+        "batch_count": len(plan),
+        "filing_count": len(filings),
+    }
 
 
 def _failed(filing: FilingRef, error_type: str, message: str) -> dict[str, Any]:
@@ -132,18 +170,30 @@ def collect_filing(store: ObjectStore, graph_id: str, filing: FilingRef) -> dict
 
 
 def collect_batch(store: ObjectStore, request: CollectBatchRequest) -> dict[str, Any]:
-    """Per-filing outcomes of a batch, and the source units ready to load, in batch order."""
+    """Record each filing's processing outcome; returns the source units ready to load.
+
+    The outcomes go to ``outcomes/batch-NNNN.json`` of the batch's run (SummarizeRun reads
+    them); the result carries only counts and the loadable source units, in batch order.
+    """
     batch = Batch.model_validate_json(store.get_bytes(request.batch_key))
     if batch.graph_id != request.graph_id:
         raise PermanentError(f"batch {request.batch_key} belongs to graph {batch.graph_id}")
+    if not request.batch_key.startswith(run_prefix(batch.graph_id, batch.run_id)):
+        raise PermanentError(f"batch {request.batch_key} is not in its run's folder")
     outcomes = [collect_filing(store, request.graph_id, f) for f in batch.filings]
+    key = processing_key(batch.graph_id, batch.run_id, batch.index)
+    record = {"batch_key": request.batch_key, "filings": outcomes}
+    store.put_bytes(key, json.dumps(record).encode())
     loadable = [o["source_unit"] for o in outcomes if o["status"] == "processed"]
+    failed = len(outcomes) - len(loadable)
     logger.info(
         "batch collected",
-        extra={
-            "batch_key": request.batch_key,
-            "processed": len(loadable),
-            "failed": len(outcomes) - len(loadable),
-        },
+        extra={"batch_key": request.batch_key, "processed": len(loadable), "failed": failed},
     )
-    return {"batch_key": request.batch_key, "filings": outcomes, "loadable": loadable}
+    return {
+        "batch_key": request.batch_key,
+        "outcomes_key": key,
+        "processed": len(loadable),
+        "failed": failed,
+        "loadable": loadable,
+    }

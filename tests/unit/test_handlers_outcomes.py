@@ -1,0 +1,168 @@
+"""PlanBatches, RecordOutcome and SummarizeRun with their events/ files, on a folder store.
+
+Every filing's outcome lives in the store under ``work/{graph}/{run}/``; these tests write
+the records the steps would write and check what SummarizeRun makes of them, including the
+filings that have none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_outcomes import filings_key, processing_key
+from localrun.lambdas import LocalLambdaContext, load_handler
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = "run-20261204T030000Z-5f2a9c"
+BOEING, APPLE, TESLA = "0000012927-24-000010", "0000320193-23-000106", "0001628280-24-032662"
+
+
+def event(function: str, scenario: str) -> dict[str, Any]:
+    return json.loads((ROOT / "events" / function / f"{scenario}.json").read_text())
+
+
+def context(name: str) -> LocalLambdaContext:
+    return LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:local:{name}")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "store")
+
+
+@pytest.fixture
+def handler(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store: LocalObjectStore
+) -> Callable[[str], Callable[[dict, Any], dict]]:
+    monkeypatch.setenv("LEDGERGRAPH_HOME", str(tmp_path))
+    monkeypatch.setenv("LEDGERGRAPH_STORE_URI", store.base_uri)
+    return lambda name: load_handler(ROOT / "functions" / name / "app.py")
+
+
+def processed(unit: str, cik: int, in_document: int, rejected: int, ms: int) -> dict:
+    return {
+        "source_unit": unit,
+        "cik": cik,
+        "form": "10-K",
+        "status": "processed",
+        "facts_in_document": in_document,
+        "facts_extracted": in_document - rejected - 2,
+        "duplicates_collapsed": 2,
+        "facts_rejected": rejected,
+        "rejected_reasons": {
+            "unresolvable concept ecd:InsiderTrdPoliciesProcAdoptedFlag": rejected
+        },
+        "processing_ms": ms,
+        "warnings": 0,
+    }
+
+
+def plan_one_filing_per_batch(handler: Callable, store: LocalObjectStore) -> None:
+    request = event("plan_batches", "three_filings") | {"batch_size": 1}
+    handler("plan_batches")(request, context("plan"))
+
+
+def test_plan_batches_reads_a_long_list_from_its_store_key(handler, store) -> None:
+    request = event("plan_batches", "three_filings")
+    key = filings_key("sec", RUN)
+    store.put_bytes(key, json.dumps(request.pop("filings") * 2).encode())
+
+    result = handler("plan_batches")(request | {"filings_key": key}, context("plan"))
+
+    assert (result["filing_count"], result["batch_count"]) == (3, 2)
+    assert result["batches_key"] == f"work/sec/{RUN}/batches.json"
+
+
+def test_plan_batches_reads_no_key_outside_its_graphs_work_folder(handler) -> None:
+    request = event("plan_batches", "three_filings")
+    del request["filings"]
+
+    with pytest.raises(ValidationError, match="filings_key must be under work/sec/"):
+        handler("plan_batches")(request | {"filings_key": "raw/sec/x.json"}, context("plan"))
+
+
+def test_record_outcome_writes_loads_and_batch_failures_where_summarize_reads(
+    handler, store
+) -> None:
+    record = handler("record_outcome")
+
+    loaded = record(event("record_outcome", "loaded"), context("record"))
+    failed = record(event("record_outcome", "batch_failed"), context("record"))
+
+    assert loaded == {"key": f"work/sec/{RUN}/outcomes/loads/{BOEING}.json", "status": "loaded"}
+    assert failed["key"] == f"work/sec/{RUN}/outcomes/batch-0002.failed.json"
+    assert json.loads(store.get_bytes(loaded["key"]))["facts_loaded"] == 2466
+
+
+def test_summarize_run_gives_one_line_per_filing_and_writes_the_summary(handler, store) -> None:
+    plan_one_filing_per_batch(handler, store)
+    for index, unit, cik in ((0, BOEING, 12927), (1, APPLE, 320193)):
+        lines = {"filings": [processed(unit, cik, 2476, 8, 5210)]}
+        store.put_bytes(processing_key("sec", RUN, index), json.dumps(lines).encode())
+    for scenario in ("loaded", "load_failed", "batch_failed"):
+        handler("record_outcome")(event("record_outcome", scenario), context("record"))
+    request = event("summarize_run", "mixed_run")
+    request["download_failures"] = {
+        "batch_key": f"work/sec/{RUN}/downloads/",
+        "filings": [{"source_unit": "0001018724-23-000004", "status": "failed",
+                     "error_type": "EdgarNotFound", "error": "index.json: 404"}],
+    }  # fmt: skip
+
+    summary = handler("summarize_run")(request, context("summarize"))
+
+    lines = {f["source_unit"]: f for f in summary["filings"]}
+    assert (summary["ok"], summary["loaded"], summary["failed"]) == (False, 1, 3)
+    assert list(lines) == [BOEING, APPLE, TESLA, "0001018724-23-000004"]
+    boeing = lines[BOEING]
+    assert (boeing["status"], boeing["facts_loaded"], boeing["loading_ms"]) == (
+        "loaded",
+        2466,
+        2850,
+    )
+    accounted = boeing["facts_loaded"] + boeing["facts_rejected"] + boeing["duplicates_collapsed"]
+    assert boeing["facts_in_document"] == accounted
+    assert lines[APPLE]["error_type"] == "GraphNodeRejected" and "null key" in lines[APPLE]["error"]
+    assert lines[TESLA]["error_type"] == "States.TaskFailed"
+    assert lines[TESLA]["error"].startswith("XBRL task failed: Essential container in task exited")
+    assert lines["0001018724-23-000004"]["error_type"] == "EdgarNotFound"
+    assert summary["totals"]["facts_rejected"] == 16
+    written = json.loads(store.get_bytes(summary["summary_key"]))
+    assert written == {k: v for k, v in summary.items() if k != "summary_key"}
+
+
+def test_a_planned_filing_without_any_record_is_reported_not_processed(handler, store) -> None:
+    plan_one_filing_per_batch(handler, store)
+    store.put_bytes(
+        processing_key("sec", RUN, 0),
+        json.dumps({"filings": [processed(BOEING, 12927, 10, 0, 1)]}).encode(),
+    )
+
+    summary = handler("summarize_run")(event("summarize_run", "mixed_run"), context("summarize"))
+
+    boeing, apple, tesla = summary["filings"]
+    assert (boeing["error_type"], boeing["error"]) == ("NotLoaded", "processed, never loaded")
+    assert apple["error_type"] == tesla["error_type"] == "NotProcessed"
+    assert f"batch-0001.json ended without a record of {APPLE}" in apple["error"]
+
+
+def test_a_big_run_returns_counts_and_the_key_but_not_the_lines(handler, store) -> None:
+    refs = [
+        {"source_unit": f"0000000042-24-{n:06d}", "cik": 42, "entry_point": "x.htm",
+         "package_prefix": f"raw/sec/42/0000000042-24-{n:06d}/"}
+        for n in range(201)
+    ]  # fmt: skip
+    request = event("plan_batches", "three_filings") | {"filings": refs, "batch_size": 50}
+    handler("plan_batches")(request, context("plan"))
+
+    summary = handler("summarize_run")(event("summarize_run", "mixed_run"), context("summarize"))
+
+    assert "filings" not in summary
+    assert (summary["failed"], summary["totals"]["filings"]) == (201, 201)
+    assert len(json.loads(store.get_bytes(summary["summary_key"]))["filings"]) == 201
