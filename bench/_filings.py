@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ledgergraph.graph_schema import TABLES, RelTable
 from ledgergraph.ids import stable_id
 from ledgergraph.manifest import sha256_of
 
@@ -27,12 +28,24 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_SEC = REPO / "sample_data" / "sec"
 GRAPH_ID = "sec"
 
-# Columns that carry a Report or Fact id, per table (everything else is shared as is).
-_REPORT_COLUMNS = {"Report": ("id", "accession_number"), "Fact": ("accession_number",),
-                   "ENTITY_HAS_REPORT": ("to",), "REPORT_HAS_FACT": ("from",)}  # fmt: skip
-_FACT_COLUMNS = {"Fact": ("id",), "REPORT_HAS_FACT": ("to",), "FACT_HAS_ELEMENT": ("from",),
-                 "FACT_HAS_PERIOD": ("from",), "FACT_HAS_UNIT": ("from",),
-                 "FACT_HAS_ENTITY": ("from",), "FACT_HAS_DIMENSION": ("from",)}  # fmt: skip
+
+def _id_columns(kind: str) -> dict[str, tuple[str, ...]]:
+    """Columns holding a ``kind`` (Report or Fact) id, per table, from the graph schema."""
+    found: dict[str, tuple[str, ...]] = {kind: ("id",)}
+    for table in TABLES.values():
+        if isinstance(table, RelTable):
+            ends = (("from", table.from_table), ("to", table.to_table))
+            columns = tuple(column for column, end in ends if end == kind)
+            if columns:
+                found[table.name] = columns
+    return found
+
+
+_FACT_COLUMNS = _id_columns("Fact")
+# A Report's id is its source unit, which Report and Fact rows also carry as
+# accession_number. Nodes shared by id (labels, networks, contexts ...) keep theirs.
+_REPORT_COLUMNS = {**_id_columns("Report"), "Report": ("id", "accession_number"),
+                   "Fact": ("accession_number",)}  # fmt: skip
 
 
 def process_bundled(store: Path) -> list[dict[str, Any]]:

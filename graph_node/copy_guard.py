@@ -3,9 +3,10 @@
 Staging validated every file already; this checks the very Arrow table handed to COPY, after
 deduplication and filtering, because that is what the engine sees: the exact column types
 (the engine casts silently otherwise), valid UTF-8 and offsets (stored without complaint,
-then every read of the row fails), no null in a non-null column, each key once, and for
-nodes no key already in the graph (real_ladybug 0.15.3 reports such a collision cleanly;
-the ladybug 0.22 line dies with SIGSEGV on it, see shared/research/engine-probes.md).
+then every read of the row fails), no null in a non-null column, and each key once. Keys
+already in the graph never get here (materialize anti-joins the key ledger): real_ladybug
+0.15.3 reports such a collision cleanly, the ladybug 0.22 line dies of SIGSEGV on it (see
+shared/research/engine-probes.md).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _same_instant_type(found: pa.DataType, wanted: pa.DataType) -> bool:
     )
 
 
-def check_copy_rows(table: Table, rows: pa.Table, *, present_ids: pa.Array | None = None) -> None:
+def check_copy_rows(table: Table, rows: pa.Table) -> None:
     """Raise CopyRefused naming ``table`` unless ``rows`` is safe to COPY into it."""
     expected = arrow_schema(table)
     if rows.schema.names != expected.names or rows.schema.types != expected.types:
@@ -61,11 +62,6 @@ def check_copy_rows(table: Table, rows: pa.Table, *, present_ids: pa.Array | Non
         if not column.nullable and rows.column(column.name).null_count:
             raise CopyRefused(f"{table.name}: null in non-null column {column.name!r}")
     _check_unique(table, rows)
-    if present_ids is not None and len(present_ids):
-        clash = pc.is_in(rows.column("id"), value_set=present_ids)
-        if pc.any(clash).as_py():
-            named = rows.filter(clash).column("id").slice(0, _MAX_NAMED).to_pylist()
-            raise CopyRefused(f"{table.name}: ids already in the graph: {', '.join(named)}")
 
 
 def _check_unique(table: Table, rows: pa.Table) -> None:

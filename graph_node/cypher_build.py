@@ -71,11 +71,6 @@ def set_by_key(table: Table) -> str | None:
     return f"{match_by_key(table)} SET {sets}"
 
 
-def attached_node_ids(table: NodeTable) -> str:
-    """Which of the rows' node ids still have a relationship of any table."""
-    return f"LOAD FROM ${ROWS} MATCH (x:`{table.name}` {{id: k0}})-[]-() RETURN DISTINCT x.id"
-
-
 def dump(table: Table) -> str:
     """Every row of ``table`` in the Parquet column order, sorted by key."""
     if isinstance(table, NodeTable):

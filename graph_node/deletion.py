@@ -29,7 +29,7 @@ from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, close_intent, open_intent
 from graph_node.log import logger
-from graph_node.materialize import key_sql, node_table_of
+from graph_node.materialize import key_sql
 from graph_node.registry import files_of_unit, mark_deleted
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
@@ -93,7 +93,7 @@ def run_delete(
     with db.cursor(what="reading the file registry") as cur:
         names = {r.table_name for r in files_of_unit(cur, unit) if r.file_id in file_ids}
     tables = [name for name in LOAD_ORDER if name in names]
-    plan = _plan(db, graph, file_ids, unit, tables)
+    plan = _plan(db, file_ids, unit, tables)
     order = [TABLES[name] for name in reversed(LOAD_ORDER)]  # relationships first
     graph.apply(
         deletes=[(t, plan.removed[t.name]) for t in order if t.name in plan.removed],
@@ -107,28 +107,21 @@ def run_delete(
     return plan
 
 
-def _plan(
-    db: StagingDB, graph: GraphStore, file_ids: list[str], unit: str, tables: list[str]
-) -> _Plan:
+def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _Plan:
     """What to delete and rewrite in ``tables`` (the unit's, in load order)."""
     plan = _Plan()
     with db.cursor(what=f"planning the delete of {unit}") as cur:
         cur.register(_UNIT_FILES, pa.table({"file_id": pa.array(file_ids, pa.string())}))
         for name in tables:
             table = TABLES[name]
-            only_here = _only_here(cur, table, unit)
-            if isinstance(table, RelTable):
-                plan.removed[name] = _in_ledger(cur, table, only_here)
-            else:
+            only_here = _in_ledger(cur, table, _only_here(cur, table, unit))
+            if isinstance(table, NodeTable):
                 kept = _still_referenced(cur, table, only_here, unit)
                 plan.kept[name] = kept
                 held = pc.is_in(only_here.column("id"), value_set=pa.array(kept, pa.string()))
-                plan.removed[name] = only_here.filter(pc.invert(held))
+                only_here = only_here.filter(pc.invert(held))
+            plan.removed[name] = only_here
             plan.rewritten[name] = _new_winners(cur, table, unit)
-    for name, rows in plan.removed.items():
-        if isinstance(TABLES[name], NodeTable) and rows.num_rows:
-            present = graph.present_ids(node_table_of(name), rows.column("id").combine_chunks())
-            plan.removed[name] = rows.filter(pc.is_in(rows.column("id"), value_set=present))
     return plan
 
 
@@ -143,8 +136,8 @@ def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Ta
     return cur.sql(sql, params=[unit]).to_arrow_table()
 
 
-def _in_ledger(cur: duckdb.DuckDBPyConnection, table: RelTable, keys: pa.Table) -> pa.Table:
-    """The relationship keys among ``keys`` that the graph holds (committed in the ledger)."""
+def _in_ledger(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> pa.Table:
+    """The keys among ``keys`` that the graph holds (committed in the table's ledger)."""
     on = " AND ".join(f"k.{quote(c)} = l.{quote(c)}" for c in table.key)
     cur.register(_REMOVED, keys)
     try:
@@ -213,7 +206,7 @@ def _delete_staged_rows(
         table = TABLES[name]
         cur.execute(f"DELETE FROM {quote(name)} WHERE file_id IN (SELECT unnest(?))", [file_ids])
         removed = plan.removed.get(name)
-        if isinstance(table, RelTable) and removed is not None and removed.num_rows:
+        if removed is not None and removed.num_rows:
             on = " AND ".join(f"l.{quote(c)} = k.{quote(c)}" for c in table.key)
             cur.register(_REMOVED, removed)
             try:

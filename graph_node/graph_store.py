@@ -134,15 +134,6 @@ class GraphStore:
         """Rows of every table of the schema, in schema order."""
         return {name: self.count(table) for name, table in TABLES.items()}
 
-    def present_ids(self, table: NodeTable, ids: pa.Array) -> pa.Array:
-        """Which of ``ids`` are primary keys of ``table`` nodes (a primary-key lookup each)."""
-        if len(ids) == 0:
-            return pa.array([], pa.string())
-        query = f"{cb.match_by_key(table)} RETURN x.id"
-        with self._connection(what=f"looking up {table.name} ids") as conn:
-            found = conn.execute(query, {cb.ROWS: pa.table({"k0": ids})}).get_as_arrow()
-        return found.column(0).combine_chunks()
-
     def count_keys(self, table: Table, rows: pa.Table) -> int:
         """How many of ``rows``' keys (the table's key columns) are in the graph."""
         if rows.num_rows == 0:
@@ -150,14 +141,6 @@ class GraphStore:
         with self._connection(what=f"looking up {table.name} keys") as conn:
             found = conn.execute(cb.count_by_key(table), {cb.ROWS: cb.key_rows(table, rows)})
             return int(found.get_next()[0])
-
-    def attached_ids(self, table: NodeTable, ids: pa.Array) -> list[str]:
-        """Which of the ``ids`` nodes still have relationships."""
-        if len(ids) == 0:
-            return []
-        with self._connection(what=f"looking up {table.name} relationships") as conn:
-            found = conn.execute(cb.attached_node_ids(table), {cb.ROWS: pa.table({"k0": ids})})
-            return found.get_as_arrow().column(0).to_pylist()
 
     def copy(self, table: Table, rows: pa.Table) -> None:
         """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``."""

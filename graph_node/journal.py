@@ -2,7 +2,7 @@
 
 LadybugDB and the staging DuckDB are two files with no transaction spanning both, so every
 graph write goes: (1) one staging transaction records an intent, with the exact keys the
-write will add (node ids here, relationship keys as pending rows of the key ledger);
+write will add as pending rows of the table's key ledger (``_graph_keys_<table>``);
 (2) the graph changes in one engine transaction; (3) one staging transaction applies the
 bookkeeping the intent describes and removes it. A crash leaves at most one open intent,
 and ``recovery.settle_intents`` decides from the graph itself, by those keys, whether step
@@ -19,8 +19,8 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from graph_node.staging_db import INTENT_KEYS_TABLE, INTENT_TABLE, ledger_table, quote
-from ledgergraph.graph_schema import RelTable, Table
+from graph_node.staging_db import INTENT_TABLE, ledger_table, quote
+from ledgergraph.graph_schema import Table
 
 IntentKind = Literal["materialize", "delete"]
 _KEYS_VIEW = "intent_keys_incoming"
@@ -51,26 +51,18 @@ def open_intent(
         [intent.intent_id, kind, intent.table_name, json.dumps(detail, sort_keys=True)],
     )
     if table is not None and keys is not None and keys.num_rows:
-        _record_keys(cur, intent, table, keys)
+        _record_keys(cur, table, keys)
     return intent
 
 
-def _record_keys(
-    cur: duckdb.DuckDBPyConnection, intent: Intent, table: Table, keys: pa.Table
-) -> None:
+def _record_keys(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> None:
+    columns = ", ".join(quote(k) for k in table.key)
     cur.register(_KEYS_VIEW, keys)
     try:
-        if isinstance(table, RelTable):
-            columns = ", ".join(quote(k) for k in table.key)
-            cur.execute(
-                f"INSERT INTO {quote(ledger_table(table))} ({columns}, committed) "
-                f"SELECT {columns}, false FROM {_KEYS_VIEW}"
-            )
-        else:
-            cur.execute(
-                f"INSERT INTO {INTENT_KEYS_TABLE} SELECT ?, id FROM {_KEYS_VIEW}",
-                [intent.intent_id],
-            )
+        cur.execute(
+            f"INSERT INTO {quote(ledger_table(table))} ({columns}, committed) "
+            f"SELECT {columns}, false FROM {_KEYS_VIEW}"
+        )
     finally:
         cur.unregister(_KEYS_VIEW)
 
@@ -83,29 +75,23 @@ def open_intents(cur: duckdb.DuckDBPyConnection) -> list[Intent]:
     return [Intent(i, k, t, json.loads(d)) for i, k, t, d in rows]
 
 
-def intended_keys(cur: duckdb.DuckDBPyConnection, intent: Intent, table: Table) -> pa.Table:
-    """The keys ``intent`` adds: node ids, or the pending rows of the relationship ledger."""
-    if isinstance(table, RelTable):
-        columns = ", ".join(quote(k) for k in table.key)
-        sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE NOT committed"
-        return cur.sql(sql).to_arrow_table()
-    sql = f"SELECT id FROM {INTENT_KEYS_TABLE} WHERE intent_id = ?"
-    return cur.sql(sql, params=[intent.intent_id]).to_arrow_table()
+def pending_keys(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
+    """The keys an open intent is adding to ``table`` (one writer: one intent at a time)."""
+    columns = ", ".join(quote(k) for k in table.key)
+    sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE NOT committed"
+    return cur.sql(sql).to_arrow_table()
 
 
 def commit_ledger(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Pending relationship keys are in the graph now."""
-    if isinstance(table, RelTable):
-        cur.execute(f"UPDATE {quote(ledger_table(table))} SET committed = true WHERE NOT committed")
+    """Pending keys are in the graph now."""
+    cur.execute(f"UPDATE {quote(ledger_table(table))} SET committed = true WHERE NOT committed")
 
 
 def drop_pending(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Pending relationship keys never reached the graph."""
-    if isinstance(table, RelTable):
-        cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE NOT committed")
+    """Pending keys never reached the graph."""
+    cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE NOT committed")
 
 
 def close_intent(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
-    """Remove the intent and its node keys (inside the caller's transaction)."""
-    cur.execute(f"DELETE FROM {INTENT_KEYS_TABLE} WHERE intent_id = ?", [intent.intent_id])
+    """Remove the intent (inside the caller's transaction)."""
     cur.execute(f"DELETE FROM {INTENT_TABLE} WHERE intent_id = ?", [intent.intent_id])

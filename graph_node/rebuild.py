@@ -137,13 +137,11 @@ def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> N
             present = (rows_staged or 0) - added
             mark_materialized(cur, file_id, rows_added=added, rows_present=present, seq=seq)
         for name, rows in winners.items():
-            table = TABLES[name]
-            if isinstance(table, RelTable):
-                _replace_ledger(cur, table, rows)
+            _replace_ledger(cur, TABLES[name], rows)
         cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, rebuilt_name])
 
 
-def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: RelTable, rows: pa.Table) -> None:
+def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table) -> None:
     ledger = quote(ledger_table(table))
     keys = ", ".join(quote(k) for k in table.key)
     cur.execute(f"DELETE FROM {ledger}")

@@ -19,13 +19,13 @@ from graph_node.journal import (
     close_intent,
     commit_ledger,
     drop_pending,
-    intended_keys,
     open_intents,
+    pending_keys,
 )
 from graph_node.log import logger
 from graph_node.registry import mark_materialized
 from graph_node.staging_db import StagingDB, ledger_table, quote
-from ledgergraph.graph_schema import TABLES, RelTable, Table
+from ledgergraph.graph_schema import TABLES, Table
 
 DeleteRunner = Callable[[StagingDB, GraphStore, Intent], None]
 
@@ -55,7 +55,7 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
     """Roll a materialize intent forward or drop it, by its keys; which one it was."""
     table = TABLES[intent.table_name or ""]
     with db.cursor(what=f"reading the {table.name} intent keys") as cur:
-        keys = intended_keys(cur, intent, table)
+        keys = pending_keys(cur, table)
     found = graph.count_keys(table, keys)
     in_graph = graph.count(table)
     before = int(intent.detail["count_before"])
@@ -88,8 +88,8 @@ def drop_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
         close_intent(cur, intent)
 
 
-def check_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
-    """Fail unless the graph holds exactly the relationships the key ledger records.
+def check_ledger(db: StagingDB, graph: GraphStore, table: Table) -> int:
+    """The table's count, after failing unless it is what the key ledger records.
 
     Pending keys without an intent (left by a node version before intents) are settled by
     looking them up in the graph, like an intent's keys.
@@ -100,7 +100,7 @@ def check_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
             f"SELECT count(*) FILTER (WHERE committed), count(*) FILTER (WHERE NOT committed) "
             f"FROM {ledger}"
         ).fetchall()[0]
-        orphans = intended_keys(cur, Intent("", "materialize", table.name, {}), table)
+        orphans = pending_keys(cur, table)
     if pending:
         found = graph.count_keys(table, orphans)
         with db.transaction(what=f"settling pending {table.name} keys") as cur:
@@ -112,6 +112,7 @@ def check_ledger(db: StagingDB, graph: GraphStore, table: RelTable) -> None:
     in_graph = graph.count(table)
     if in_graph != committed:
         raise GraphInconsistent(
-            f"{table.name}: {in_graph} relationships in the graph but the ledger records "
+            f"{table.name}: {in_graph} rows in the graph but the key ledger records "
             f"{committed}: something else wrote to it; not guessing"
         )
+    return in_graph

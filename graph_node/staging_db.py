@@ -24,12 +24,11 @@ from graph_node.errors import (
     SchemaMismatch,
 )
 from graph_node.models import QueryResult, to_jsonable
-from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, RelTable, Table, all_columns
+from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
 
 REGISTRY_TABLE = "file_registry"
 META_TABLE = "node_meta"
 INTENT_TABLE = "write_intents"
-INTENT_KEYS_TABLE = "intent_node_keys"
 
 _REGISTRY_DDL = f"""
 CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
@@ -66,10 +65,6 @@ _INTENT_DDL = (
     detail VARCHAR NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 )""",
-    f"""CREATE TABLE IF NOT EXISTS {INTENT_KEYS_TABLE} (
-    intent_id VARCHAR NOT NULL,
-    id VARCHAR NOT NULL
-)""",
 )
 
 _LOCKED_DOWN = {
@@ -85,8 +80,12 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def ledger_table(table: RelTable) -> str:
-    """The staging table that records which keys of ``table`` are in the graph."""
+def ledger_table(table: Table) -> str:
+    """The staging table that records which keys of ``table`` are in the graph.
+
+    ``committed`` rows are in the graph; rows a write intent is adding are pending
+    (``committed = false``) until the intent is settled (journal.py).
+    """
     return f"_graph_keys_{table.name}"
 
 
@@ -99,7 +98,7 @@ def _staging_ddl(table: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({', '.join(columns)})"
 
 
-def _ledger_ddl(table: RelTable) -> str:
+def _ledger_ddl(table: Table) -> str:
     types = {c.name: c.duckdb_type for c in all_columns(table)}
     columns = [f"{quote(k)} {types[k]}" for k in table.key]
     columns.append("committed BOOLEAN NOT NULL")
@@ -154,8 +153,7 @@ class StagingDB:
                 cur.execute(statement)
             for table in TABLES.values():
                 cur.execute(_staging_ddl(table))
-                if isinstance(table, RelTable):
-                    cur.execute(_ledger_ddl(table))
+                cur.execute(_ledger_ddl(table))
 
     def _check_schema_version(self) -> None:
         with self.cursor(what="reading the schema version") as cur:

@@ -63,13 +63,6 @@ def test_invalid_utf8_is_refused() -> None:
         check_copy_rows(FACT, broken)
 
 
-def test_ids_already_in_the_graph_are_refused() -> None:
-    rows = _facts()
-
-    with pytest.raises(CopyRefused, match="Fact: ids already in the graph"):
-        check_copy_rows(FACT, rows, present_ids=rows["id"].combine_chunks().slice(1, 1))
-
-
 def test_a_utc_timestamp_named_otherwise_is_relabelled_not_refused() -> None:
     utc = pa.timestamp("us", tz="UTC")
     table = next(t for t in TABLES.values() if utc in arrow_schema(t).types)

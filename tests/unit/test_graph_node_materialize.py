@@ -263,7 +263,7 @@ def test_a_ledger_that_disagrees_with_the_graph_fails_instead_of_guessing(
     with service.graph("sec").staging.transaction() as cur:
         cur.execute('DELETE FROM "_graph_keys_FACT_HAS_ELEMENT" WHERE "to" = ?', [NET_INCOME])
 
-    with pytest.raises(GraphInconsistent, match="FACT_HAS_ELEMENT: 3 relationships .* 2"):
+    with pytest.raises(GraphInconsistent, match="FACT_HAS_ELEMENT: 3 rows in the graph .* 2"):
         service.materialize("sec", "FACT_HAS_ELEMENT", [ids["FACT_HAS_ELEMENT"]])
 
 

@@ -1,0 +1,227 @@
+"""XBRL processing benchmark: Arelle's own load against our full processing of a filing.
+
+    python bench/xbrl_processing.py [--rounds 3] [--memory-filings 50]
+
+For every bundled filing, in one run:
+  (a) a fresh Arelle command-line process loading the filing (process wall time);
+  (b) Arelle's load alone inside a warm process (``Session.run``);
+  (c) our full processing in a long-running worker: census, load, extraction, Parquet,
+      manifest (``FilingProcessor.process``), measured in the same process as (b), the two
+      alternating filing by filing so machine load hits both alike;
+plus one worker process (``python -m xbrl_task``) running every bundled filing as a batch,
+and a worker processing ``--memory-filings`` filings in a row, printing RSS after each.
+Targets: (c) <= 1.1 x (b); batch <= 0.6 x the sum of (a). Times are min / median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_SEC = REPO / "sample_data" / "sec"
+CACHE = REPO / "sample_data" / "taxonomies" / "cache"
+NAMES = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def entry_of(name: str) -> Path:
+    return (
+        SAMPLE_SEC
+        / name
+        / json.loads((SAMPLE_SEC / name / "filing.json").read_text())["entry_point"]
+    )
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * _PAGE / 2**20
+
+
+class PeakSampler:
+    """Highest RSS seen while the block runs (sampled every 5 ms on a thread)."""
+
+    def __enter__(self) -> PeakSampler:
+        self.peak, self._stop = rss_mb(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, rss_mb())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def cold_arelle(name: str) -> tuple[float, float]:
+    """(a): wall seconds and peak RSS (MB) of a fresh Arelle command-line process."""
+    command = [
+        sys.executable, "-m", "arelle.CntlrCmdLine", "--file", str(entry_of(name)),
+        "--workOffline", "--cacheDirectory", str(CACHE), "--disablePersistentConfig",
+        "--logLevel", "error",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"Arelle exited {process.returncode} on {name}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def child_warm(rounds: int) -> dict:
+    """(b) and (c) in one warm process, alternating; the first round is a warm-up."""
+    from arelle.api.Session import Session
+    from arelle.RuntimeOptions import RuntimeOptions
+
+    session = Session()
+    processor, jobs, cleanup = _processor()
+    times: dict[str, dict[str, list[float]]] = {n: {"b": [], "c": [], "peak": []} for n in NAMES}
+    try:
+        for round_no in range(rounds + 1):
+            for name in NAMES:
+                options = RuntimeOptions(
+                    entrypointFile=str(entry_of(name)), workOffline=True,
+                    cacheDirectory=str(CACHE), disablePersistentConfig=True, keepOpen=True,
+                    logFile="logToBuffer", logLevel="INFO",
+                )  # fmt: skip
+                started = time.perf_counter()
+                session.run(options)
+                load = time.perf_counter() - started
+                session.get_logs("json", clear_logs=True)
+                for model in list(session.get_models()):
+                    model.modelManager.close(model)
+                with PeakSampler() as sampler:
+                    started = time.perf_counter()
+                    outcome = processor.process(jobs[name])
+                    ours = time.perf_counter() - started
+                assert outcome.status == "processed", outcome
+                if round_no:
+                    times[name]["b"].append(load)
+                    times[name]["c"].append(ours)
+                    times[name]["peak"].append(sampler.peak)
+    finally:
+        cleanup()
+        session.close()
+    return times
+
+
+def child_memory(count: int) -> list[float]:
+    """RSS (MB) after each of ``count`` filings processed in a row by one worker."""
+    processor, jobs, cleanup = _processor()
+    series = []
+    try:
+        for index in range(count):
+            outcome = processor.process(jobs[NAMES[index % len(NAMES)]])
+            assert outcome.status == "processed", outcome
+            series.append(round(rss_mb(), 1))
+    finally:
+        cleanup()
+    return series
+
+
+def _processor():  # noqa: ANN202 - (processor, jobs, cleanup)
+    from ledgergraph.filing_package import describe_package
+    from ledgergraph.logs import get_logger
+    from ledgergraph.objectstore import LocalObjectStore
+    from xbrl_task.__main__ import open_loader
+    from xbrl_task.processing import FilingJob, FilingProcessor
+    from xbrl_task.settings import XbrlTaskSettings
+
+    scratch = tempfile.TemporaryDirectory(prefix="ledgergraph-bench-")
+    logger = get_logger("bench")
+    logger.setLevel("ERROR")
+    loader = open_loader([], XbrlTaskSettings())
+    processor = FilingProcessor(loader, LocalObjectStore(Path(scratch.name)), "sec", logger)
+    jobs = {}
+    for name in NAMES:
+        info = describe_package(SAMPLE_SEC / name)
+        jobs[name] = FilingJob(info.source_unit, info.cik, info.folder, info.entry_point,
+                               info.accession_number, info.form)  # fmt: skip
+
+    def cleanup() -> None:
+        loader.close()
+        scratch.cleanup()
+
+    return processor, jobs, cleanup
+
+
+def batch_worker() -> float:
+    """Wall seconds of one ``python -m xbrl_task`` process running every bundled filing."""
+    with tempfile.TemporaryDirectory(prefix="ledgergraph-bench-batch-") as out:
+        command = [sys.executable, "-m", "xbrl_task", "--out", out]
+        for name in NAMES:
+            command += ["--package", str(SAMPLE_SEC / name)]
+        started = time.perf_counter()
+        subprocess.run(command, cwd=REPO, capture_output=True, check=True)
+        return time.perf_counter() - started
+
+
+def run_child(kind: str, argument: int) -> object:
+    command = [sys.executable, __file__, "--child", kind, "--rounds", str(argument)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _mm(values: list[float]) -> str:
+    return f"{min(values):.3f} / {statistics.median(values):.3f}"
+
+
+def report(rounds: int, memory_filings: int) -> None:
+    print(f"XBRL processing benchmark, {rounds} rounds, {len(NAMES)} filings (min / median s)")
+    cold = {n: [cold_arelle(n) for _ in range(rounds)] for n in NAMES}
+    warm = run_child("warm", rounds)
+    batch = batch_worker()
+    print(f"{'filing':<22} {'(a) cold CLI':>15} {'(b) warm load':>15} {'(c) ours':>15} "
+          f"{'c/b min':>7} {'c/b med':>7} {'peak MB a / c':>14}")  # fmt: skip
+    for name in NAMES:
+        a = [t for t, _ in cold[name]]
+        b, c = warm[name]["b"], warm[name]["c"]
+        ratio_min = min(c) / min(b)
+        ratio_med = statistics.median(c) / statistics.median(b)
+        peaks = f"{max(m for _, m in cold[name]):.0f} / {max(warm[name]['peak']):.0f}"
+        print(f"{name:<22} {_mm(a):>15} {_mm(b):>15} {_mm(c):>15} "
+              f"{ratio_min:>7.2f} {ratio_med:>7.2f} {peaks:>14}")  # fmt: skip
+    cold_sum = sum(statistics.median(t for t, _ in cold[n]) for n in NAMES)
+    print(f"batch of {len(NAMES)} in one worker: {batch:.2f} s; sum of (a) medians "
+          f"{cold_sum:.2f} s; ratio {batch / cold_sum:.2f} (target <= 0.60)")  # fmt: skip
+    b_all = sum(statistics.median(warm[n]["b"]) for n in NAMES)
+    c_all = sum(statistics.median(warm[n]["c"]) for n in NAMES)
+    print(f"all filings: (c) / (b) = {c_all / b_all:.2f} (target <= 1.10)")
+    series = run_child("memory", memory_filings)
+    print(f"RSS after each of {len(series)} filings in one worker (MB): {series}")
+    half = len(series) // 2
+    print(f"RSS first half max {max(series[:half]):.0f} MB, second half max "
+          f"{max(series[half:]):.0f} MB")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds per measure")
+    parser.add_argument("--memory-filings", type=int, default=50, help="filings in a row")
+    parser.add_argument("--child", choices=("warm", "memory"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "warm":
+        print(json.dumps(child_warm(args.rounds)))
+    elif args.child == "memory":
+        print(json.dumps(child_memory(args.rounds)))
+    else:
+        report(args.rounds, args.memory_filings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path[:0] = [str(REPO), str(REPO / "layers" / "shared")]
+    sys.exit(main())
