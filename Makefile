@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench validate clean
 
 install: $(STAMP)
 
@@ -25,6 +25,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The SAM CLI pins versions that clash with the project's, so it lives in .venv-sam.
+validate: $(STAMP)
+	scripts/install-sam.sh
+	scripts/sam.sh validate --lint
+	scripts/sam.sh cfn-lint -- template.yaml
+	$(BIN)/pytest -q tests/unit/test_asl_files.py tests/unit/test_template.py
 
 clean:
 	rm -rf $(VENV) .ledgergraph

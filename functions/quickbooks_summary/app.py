@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,8 +21,10 @@ graph = GraphClient(
 )
 logger = get_logger("quickbooks")
 metrics = Metrics(namespace="ledgergraph", service="quickbooks_summary")
+tracer = Tracer(service="quickbooks_summary")
 
 
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path="correlation_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,8 +14,10 @@ from ledgergraph.logs import get_logger
 client = secrets_client()
 logger = get_logger("ledgergraph")
 metrics = Metrics(namespace="ledgergraph", service="rotate_api_key")
+tracer = Tracer(service="rotate_api_key")
 
 
+@tracer.capture_lambda_handler
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
