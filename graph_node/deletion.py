@@ -137,13 +137,12 @@ def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Ta
 
 
 def _in_ledger(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> pa.Table:
-    """The keys among ``keys`` that the graph holds (committed in the table's ledger)."""
+    """The keys among ``keys`` that the graph holds (in the table's ledger)."""
     on = " AND ".join(f"k.{quote(c)} = l.{quote(c)}" for c in table.key)
     cur.register(_REMOVED, keys)
     try:
         return cur.sql(
-            f"SELECT k.* FROM {_REMOVED} k SEMI JOIN {quote(ledger_table(table))} l "
-            f"ON {on} AND l.committed"
+            f"SELECT k.* FROM {_REMOVED} k SEMI JOIN {quote(ledger_table(table))} l ON {on}"
         ).to_arrow_table()
     finally:
         cur.unregister(_REMOVED)

@@ -51,17 +51,20 @@ def open_intent(
         [intent.intent_id, kind, intent.table_name, json.dumps(detail, sort_keys=True)],
     )
     if table is not None and keys is not None and keys.num_rows:
-        _record_keys(cur, table, keys)
+        _record_keys(cur, table, keys, intent.intent_id)
     return intent
 
 
-def _record_keys(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> None:
+def _record_keys(
+    cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table, intent_id: str
+) -> None:
     columns = ", ".join(quote(k) for k in table.key)
     cur.register(_KEYS_VIEW, keys)
     try:
         cur.execute(
-            f"INSERT INTO {quote(ledger_table(table))} ({columns}, committed) "
-            f"SELECT {columns}, false FROM {_KEYS_VIEW}"
+            f"INSERT INTO {quote(ledger_table(table))} ({columns}, intent_id) "
+            f"SELECT {columns}, ? FROM {_KEYS_VIEW}",
+            [intent_id],
         )
     finally:
         cur.unregister(_KEYS_VIEW)
@@ -75,21 +78,19 @@ def open_intents(cur: duckdb.DuckDBPyConnection) -> list[Intent]:
     return [Intent(i, k, t, json.loads(d)) for i, k, t, d in rows]
 
 
+PENDING = f"intent_id IN (SELECT intent_id FROM {INTENT_TABLE})"
+
+
 def pending_keys(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
-    """The keys an open intent is adding to ``table`` (one writer: one intent at a time)."""
+    """The keys open intents are adding to ``table`` (one writer: one intent at a time)."""
     columns = ", ".join(quote(k) for k in table.key)
-    sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE NOT committed"
+    sql = f"SELECT {columns} FROM {quote(ledger_table(table))} WHERE {PENDING}"
     return cur.sql(sql).to_arrow_table()
 
 
-def commit_ledger(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Pending keys are in the graph now."""
-    cur.execute(f"UPDATE {quote(ledger_table(table))} SET committed = true WHERE NOT committed")
-
-
-def drop_pending(cur: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Pending keys never reached the graph."""
-    cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE NOT committed")
+def drop_pending(cur: duckdb.DuckDBPyConnection, table: Table, intent: Intent) -> None:
+    """The intent's keys never reached the graph."""
+    cur.execute(f"DELETE FROM {quote(ledger_table(table))} WHERE intent_id = ?", [intent.intent_id])
 
 
 def close_intent(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:

@@ -219,7 +219,7 @@ def _check_endpoints(cur: duckdb.DuckDBPyConnection, table: RelTable) -> None:
             for row in cur.execute(
                 f"SELECT DISTINCT c.{quote(column)} FROM {_CANDIDATES} c "
                 f"ANTI JOIN {quote(ledger_table(node_table_of(node_table)))} l "
-                f"ON c.{quote(column)} = l.id AND l.committed ORDER BY 1"
+                f"ON c.{quote(column)} = l.id ORDER BY 1"
             ).fetchall()
         ]
         if missing:

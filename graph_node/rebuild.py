@@ -131,11 +131,12 @@ def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> N
         staged = cur.execute(
             f"SELECT file_id, table_name, rows_staged FROM {REGISTRY_TABLE} WHERE status = 'staged'"
         ).fetchall()
+        counts = {}
         for file_id, name, rows_staged in staged:
             file_ids = winners[name].column("file_id")
             added = int(pc.sum(pc.equal(file_ids, file_id)).as_py() or 0)
-            present = (rows_staged or 0) - added
-            mark_materialized(cur, file_id, rows_added=added, rows_present=present, seq=seq)
+            counts[file_id] = (added, (rows_staged or 0) - added)
+        mark_materialized(cur, counts, seq=seq)
         for name, rows in winners.items():
             _replace_ledger(cur, TABLES[name], rows)
         cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, rebuilt_name])
@@ -147,7 +148,7 @@ def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table
     cur.execute(f"DELETE FROM {ledger}")
     cur.register(_WINNERS, rows)
     try:
-        cur.execute(f"INSERT INTO {ledger} SELECT {keys}, true FROM {_WINNERS}")
+        cur.execute(f"INSERT INTO {ledger} SELECT {keys}, NULL FROM {_WINNERS}")
     finally:
         cur.unregister(_WINNERS)
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from graph_node.errors import GraphInconsistent
 from graph_node.graph_store import GraphStore
 from graph_node.journal import (
+    PENDING,
     Intent,
     close_intent,
-    commit_ledger,
     drop_pending,
     open_intents,
     pending_keys,
@@ -73,46 +73,32 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
 
 def finish_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
     """Apply what the intent recorded: keys committed, files materialized, intent gone."""
-    seq = int(intent.detail["seq"])
     with db.transaction(what=f"recording materialized {table.name} files") as cur:
-        commit_ledger(cur, table)
-        for file_id, (added, present) in intent.detail["files"].items():
-            mark_materialized(cur, file_id, rows_added=added, rows_present=present, seq=seq)
-        close_intent(cur, intent)
+        mark_materialized(cur, intent.detail["files"], seq=int(intent.detail["seq"]))
+        close_intent(cur, intent)  # its ledger rows count as in the graph from now on
 
 
 def drop_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
     """Forget an intent whose COPY never committed: its keys were not added."""
     with db.transaction(what=f"dropping a {table.name} intent") as cur:
-        drop_pending(cur, table)
+        drop_pending(cur, table, intent)
         close_intent(cur, intent)
 
 
 def check_ledger(db: StagingDB, graph: GraphStore, table: Table) -> int:
     """The table's count, after failing unless it is what the key ledger records.
 
-    Pending keys without an intent (left by a node version before intents) are settled by
-    looking them up in the graph, like an intent's keys.
+    Callers settle open intents first, so every ledger row counts as in the graph.
     """
     ledger = quote(ledger_table(table))
     with db.cursor(what=f"reading the {table.name} ledger") as cur:
-        committed, pending = cur.execute(
-            f"SELECT count(*) FILTER (WHERE committed), count(*) FILTER (WHERE NOT committed) "
-            f"FROM {ledger}"
+        recorded, pending = cur.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {PENDING}) FROM {ledger}"
         ).fetchall()[0]
-        orphans = pending_keys(cur, table)
-    if pending:
-        found = graph.count_keys(table, orphans)
-        with db.transaction(what=f"settling pending {table.name} keys") as cur:
-            if found == pending:
-                commit_ledger(cur, table)
-                committed += pending
-            elif found == 0:
-                drop_pending(cur, table)
     in_graph = graph.count(table)
-    if in_graph != committed:
+    if pending or in_graph != recorded:
         raise GraphInconsistent(
             f"{table.name}: {in_graph} rows in the graph but the key ledger records "
-            f"{committed}: something else wrote to it; not guessing"
+            f"{recorded} ({pending} pending): something else wrote to it; not guessing"
         )
     return in_graph

@@ -10,7 +10,7 @@ file with the lowest (materialize_seq, file_id) holding it, which rebuild and de
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,13 +123,19 @@ def mark_failed(cur: duckdb.DuckDBPyConnection, file_id: str, error: str) -> Non
 
 
 def mark_materialized(
-    cur: duckdb.DuckDBPyConnection, file_id: str, *, rows_added: int, rows_present: int, seq: int
+    cur: duckdb.DuckDBPyConnection, counts: Mapping[str, Sequence[int]], *, seq: int
 ) -> None:
-    """Record that the file's keys are all in the graph, with what call ``seq`` added."""
+    """Record that the files' keys are all in the graph, with what call ``seq`` took from
+    each: ``counts`` maps a file id to (rows_added, rows_present)."""
+    if not counts:
+        return
+    ids = list(counts)
     cur.execute(
-        f"UPDATE {REGISTRY_TABLE} SET status = 'materialized', rows_added = ?, "
-        "rows_present = ?, materialize_seq = ?, materialized_at = now() WHERE file_id = ?",
-        [rows_added, rows_present, seq, file_id],
+        f"UPDATE {REGISTRY_TABLE} SET status = 'materialized', rows_added = v.added, "
+        "rows_present = v.present, materialize_seq = ?, materialized_at = now() "
+        "FROM (SELECT unnest(?) AS id, unnest(?) AS added, unnest(?) AS present) v "
+        f"WHERE {REGISTRY_TABLE}.file_id = v.id",
+        [seq, ids, [counts[i][0] for i in ids], [counts[i][1] for i in ids]],
     )
 
 

@@ -83,8 +83,9 @@ def quote(identifier: str) -> str:
 def ledger_table(table: Table) -> str:
     """The staging table that records which keys of ``table`` are in the graph.
 
-    ``committed`` rows are in the graph; rows a write intent is adding are pending
-    (``committed = false``) until the intent is settled (journal.py).
+    A row is in the graph unless its ``intent_id`` names an open write intent: then the
+    intent is adding it and may not have (journal.py). Settling the intent either deletes
+    its rows or just removes the intent, so committing never rewrites ledger rows.
     """
     return f"_graph_keys_{table.name}"
 
@@ -101,7 +102,7 @@ def _staging_ddl(table: Table) -> str:
 def _ledger_ddl(table: Table) -> str:
     types = {c.name: c.duckdb_type for c in all_columns(table)}
     columns = [f"{quote(k)} {types[k]}" for k in table.key]
-    columns.append("committed BOOLEAN NOT NULL")
+    columns.append("intent_id VARCHAR")
     return f"CREATE TABLE IF NOT EXISTS {quote(ledger_table(table))} ({', '.join(columns)})"
 
 
