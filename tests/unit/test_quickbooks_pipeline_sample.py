@@ -1,0 +1,48 @@
+"""The bundled sandbox company lands as a sync run through the real extract code, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.quickbooks.runs import SyncRun, run_manifest_key
+from ledgergraph.quickbooks.transform.service import transform_run
+from localrun.quickbooks_sample import SAMPLE_LABEL, SAMPLE_REALM, RecordedCompany, land_sample_run
+
+
+def test_the_sample_lands_like_a_full_sync_and_says_what_it_is(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+
+    run_id = land_sample_run(store)
+
+    run = SyncRun.model_validate_json(store.get_bytes(run_manifest_key(SAMPLE_REALM, run_id)))
+    assert run_id.startswith("qbo-sample-") and run.mode == "full"
+    assert run.mode_reason == SAMPLE_LABEL
+    records = run.records_by_entity()
+    assert (records["Account"], records["Invoice"], records["JournalEntry"]) == (92, 37, 13)
+    assert records["Employee"] == 0 and "Estimate" not in records  # not modelled, not asked
+    assert [p.entity for p in run.pages if p.kind == "report"] == [
+        "ProfitAndLoss", "BalanceSheet", "TrialBalance",
+    ]  # fmt: skip
+
+
+def test_the_sample_transforms_with_its_genuine_failures_and_no_report_checks(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    run_id = land_sample_run(store)
+
+    summary = transform_run(store, realm_id=SAMPLE_REALM, run_id=run_id, graph_id="sample")
+
+    assert summary.rows["LedgerAccount"] == 93 and summary.rows["LineItem"] == 352
+    assert summary.failed_checks == ["account_balances", "balanced", "trial_balance"]
+
+
+def test_the_recorded_company_pages_like_qbo_does() -> None:
+    company = RecordedCompany()
+    company.settings = company.settings.model_copy(update={"page_size": 40})
+
+    pages = list(company.query_pages("Account", where="Active IN (true, false)"))
+
+    assert [p.records for p in pages] == [40, 40, 12]
+    assert company.company_info()["CompanyInfo"]["CompanyName"].endswith("(bundled sample)")
