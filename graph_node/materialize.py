@@ -48,7 +48,8 @@ _CANDIDATES = "candidates"
 Copier = Callable[[GraphStore, Table, pa.Table], None]
 
 
-def _copy_in_process(graph: GraphStore, table: Table, rows: pa.Table) -> None:
+def copy_in_process(graph: GraphStore, table: Table, rows: pa.Table) -> None:
+    """COPY in the node itself (the default; ``isolation.copy_in_child`` is the other)."""
     graph.copy(table, rows)
 
 
@@ -59,7 +60,7 @@ def materialize_table(
     file_ids: Sequence[str],
     *,
     faults: FaultPoints = NO_FAULTS,
-    copier: Copier = _copy_in_process,
+    copier: Copier = copy_in_process,
 ) -> MaterializeResult:
     """Copy the rows of ``file_ids`` whose keys are not in the graph; idempotent.
 

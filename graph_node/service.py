@@ -27,7 +27,7 @@ from graph_node.faults import MARKER_NAME, FaultPoints
 from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
 from graph_node.isolation import WorkerOptions, copy_in_child
 from graph_node.log import logger
-from graph_node.materialize import materialize_table
+from graph_node.materialize import copy_in_process, materialize_table
 from graph_node.models import (
     FileSpec,
     GraphStats,
@@ -132,12 +132,12 @@ class GraphService(OpenGraphs):
         copier = (
             partial(copy_in_child, self.worker_options)
             if self.settings.copy_isolation == "child-process"
-            else None
+            else copy_in_process
         )
         with self._writing(graph_id) as graph:
             result = materialize_table(
-                graph.staging, graph.store, graph_table, list(file_ids), faults=self.faults,
-                **({"copier": copier} if copier else {}),
+                graph.staging, graph.store, graph_table, list(file_ids),
+                faults=self.faults, copier=copier,
             )  # fmt: skip
         return result.model_dump()
 
