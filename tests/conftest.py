@@ -18,3 +18,14 @@ def _loopback_only() -> Iterator[None]:
     with loopback_only() as refused:
         yield
     assert not refused, f"test tried to reach {refused}"
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels_restored() -> Iterator[None]:
+    """CLI commands quieten the shared loggers for their process; give tests theirs back."""
+    from ledgergraph import logs
+
+    levels = [(logger, logger.log_level) for logger in logs._loggers]
+    yield
+    for logger, level in levels:
+        logger.setLevel(level)
