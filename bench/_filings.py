@@ -120,7 +120,11 @@ def register_entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def originals(store: Path) -> list[dict[str, Any]]:
+    """The manifests of the bundled real filings (processed on first use)."""
+    return [m for m in process_bundled(store) if ".v" not in m["source_unit"]]
+
+
 def manifests_for(store: Path, count: int) -> list[dict[str, Any]]:
     """``count`` synthetic filings (made from the bundled ones, processed on first use)."""
-    originals = [m for m in process_bundled(store) if ".v" not in m["source_unit"]]
-    return make_variants(store, originals, count)
+    return make_variants(store, originals(store), count)

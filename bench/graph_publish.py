@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-from _filings import process_bundled, register_entries  # noqa: E402
+from _filings import originals, register_entries  # noqa: E402
 
 from graph_node.replica import fetch_latest  # noqa: E402
 from graph_node.service import GraphService  # noqa: E402
@@ -36,15 +36,15 @@ GRAPH = "sec"
 
 def load_bundled(service: GraphService, store: Path) -> int:
     """The bundled filings, loaded as the pipeline loads them; how many."""
-    originals = [m for m in process_bundled(store) if ".v" not in m["source_unit"]]
-    for manifest in originals:
+    bundled = originals(store)
+    for manifest in bundled:
         files = service.register_files(GRAPH, register_entries(manifest))["files"]
         ids = {f["table"]: f["file_id"] for f in files}
         service.stage_files(GRAPH, list(ids.values()))
         for table in LOAD_ORDER:
             if table in ids:
                 service.materialize(GRAPH, table, [ids[table]])
-    return len(originals)
+    return len(bundled)
 
 
 def boot_replica(home: Path, store: Path) -> float:
