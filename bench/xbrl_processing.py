@@ -10,7 +10,9 @@ For every bundled filing, in one run:
       alternating filing by filing so machine load hits both alike;
 plus one worker process (``python -m xbrl_task``) running every bundled filing as a batch,
 and a worker processing ``--memory-filings`` filings in a row, printing RSS after each.
-Targets: (c) <= 1.1 x (b); batch <= 0.6 x the sum of (a). Times are min / median.
+Targets: (c) <= 1.1 x (b); batch <= 0.6 x the sum of (a). Times are min / median wall
+seconds; "c/b cpu" compares the CPU time of the working thread, which other processes on a
+shared machine disturb less than wall time.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def child_warm(rounds: int) -> dict:
 
     session = Session()
     processor, jobs, cleanup = _processor()
-    times: dict[str, dict[str, list[float]]] = {n: {"b": [], "c": [], "peak": []} for n in NAMES}
+    keys = ("b", "c", "b_cpu", "c_cpu", "peak")
+    times: dict[str, dict[str, list[float]]] = {n: {k: [] for k in keys} for n in NAMES}
     try:
         for round_no in range(rounds + 1):
             for name in NAMES:
@@ -97,21 +100,23 @@ def child_warm(rounds: int) -> dict:
                     cacheDirectory=str(CACHE), disablePersistentConfig=True, keepOpen=True,
                     logFile="logToBuffer", logLevel="INFO",
                 )  # fmt: skip
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 session.run(options)
-                load = time.perf_counter() - started
+                load, load_cpu = time.perf_counter() - started, time.thread_time() - cpu
                 session.get_logs("json", clear_logs=True)
                 for model in list(session.get_models()):
                     model.modelManager.close(model)
                 with PeakSampler() as sampler:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.thread_time()
                     outcome = processor.process(jobs[name])
-                    ours = time.perf_counter() - started
+                    ours, ours_cpu = time.perf_counter() - started, time.thread_time() - cpu
                 assert outcome.status == "processed", outcome
                 if round_no:
                     times[name]["b"].append(load)
                     times[name]["c"].append(ours)
                     times[name]["peak"].append(sampler.peak)
+                    times[name]["b_cpu"].append(load_cpu)
+                    times[name]["c_cpu"].append(ours_cpu)
     finally:
         cleanup()
         session.close()
@@ -185,21 +190,25 @@ def report(rounds: int, memory_filings: int) -> None:
     warm = run_child("warm", rounds)
     batch = batch_worker()
     print(f"{'filing':<22} {'(a) cold CLI':>15} {'(b) warm load':>15} {'(c) ours':>15} "
-          f"{'c/b min':>7} {'c/b med':>7} {'peak MB a / c':>14}")  # fmt: skip
+          f"{'c/b min':>7} {'c/b med':>7} {'c/b cpu':>7} {'peak MB a / c':>14}")  # fmt: skip
     for name in NAMES:
         a = [t for t, _ in cold[name]]
         b, c = warm[name]["b"], warm[name]["c"]
         ratio_min = min(c) / min(b)
         ratio_med = statistics.median(c) / statistics.median(b)
+        ratio_cpu = min(warm[name]["c_cpu"]) / min(warm[name]["b_cpu"])
         peaks = f"{max(m for _, m in cold[name]):.0f} / {max(warm[name]['peak']):.0f}"
         print(f"{name:<22} {_mm(a):>15} {_mm(b):>15} {_mm(c):>15} "
-              f"{ratio_min:>7.2f} {ratio_med:>7.2f} {peaks:>14}")  # fmt: skip
+              f"{ratio_min:>7.2f} {ratio_med:>7.2f} {ratio_cpu:>7.2f} {peaks:>14}")  # fmt: skip
     cold_sum = sum(statistics.median(t for t, _ in cold[n]) for n in NAMES)
     print(f"batch of {len(NAMES)} in one worker: {batch:.2f} s; sum of (a) medians "
           f"{cold_sum:.2f} s; ratio {batch / cold_sum:.2f} (target <= 0.60)")  # fmt: skip
     b_all = sum(statistics.median(warm[n]["b"]) for n in NAMES)
     c_all = sum(statistics.median(warm[n]["c"]) for n in NAMES)
-    print(f"all filings: (c) / (b) = {c_all / b_all:.2f} (target <= 1.10)")
+    b_cpu = sum(min(warm[n]["b_cpu"]) for n in NAMES)
+    c_cpu = sum(min(warm[n]["c_cpu"]) for n in NAMES)
+    print(f"all filings: (c) / (b) = {c_all / b_all:.2f} wall medians, {c_cpu / b_cpu:.2f} "
+          "CPU minima (target <= 1.10)")  # fmt: skip
     series = run_child("memory", memory_filings)
     print(f"RSS after each of {len(series)} filings in one worker (MB): {series}")
     half = len(series) // 2

@@ -17,7 +17,7 @@ from arelle.ModelDtsObject import ModelConcept, ModelRelationship
 from arelle.ModelXbrl import ModelXbrl
 
 from xbrl_task.arelle_facts import FactCopier, to_qname
-from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, ReferenceInfo, TaxonomyInfo
+from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, QName, ReferenceInfo, TaxonomyInfo
 
 _XS_IMPORT = "{http://www.w3.org/2001/XMLSchema}import"
 _LINK_KINDS = {
@@ -40,7 +40,7 @@ def copy_dts(model: ModelXbrl, copier: FactCopier) -> DtsInfo:
     arcs = list(_network_arcs(model, copier))
     roles = {arc.linkrole for arc in arcs}
     return DtsInfo(
-        labels=list(_labels(model)),
+        labels=list(_labels(model, copier)),
         references=list(_references(model)),
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
@@ -55,10 +55,10 @@ def _concept_resources(model: ModelXbrl, arcrole: str) -> Iterable[tuple[ModelCo
             yield concept, resource
 
 
-def _labels(model: ModelXbrl) -> Iterable[LabelInfo]:
+def _labels(model: ModelXbrl, copier: FactCopier) -> Iterable[LabelInfo]:
     for concept, label in _concept_resources(model, XbrlConst.conceptLabel):
         yield LabelInfo(
-            concept=to_qname(concept.qname),
+            concept=copier.defined(concept).qname,
             role=label.role or XbrlConst.standardLabel,
             language=label.xmlLang or "",
             text=label.textValue,
@@ -93,20 +93,18 @@ def _network_arcs(model: ModelXbrl, copier: FactCopier) -> Iterable[ArcInfo]:
                 continue
             if not isinstance(target, ModelConcept):
                 continue
-            copier.concept(source.qname, source)
-            copier.concept(target.qname, target)
-            yield _arc(kind, rel, source, target)
+            yield _arc(kind, rel, copier.defined(source).qname, copier.defined(target).qname)
 
 
-def _arc(kind: str, rel: ModelRelationship, source: ModelConcept, target: ModelConcept) -> ArcInfo:
+def _arc(kind: str, rel: ModelRelationship, source: QName, target: QName) -> ArcInfo:
     dimensional = kind == "definition" and XbrlConst.isDimensionArcrole(rel.arcrole)
     order = rel.orderDecimal
     return ArcInfo(
         link_kind=kind,
         arcrole=rel.arcrole,
         linkrole=rel.linkrole,
-        source=to_qname(source.qname),
-        target=to_qname(target.qname),
+        source=source,
+        target=target,
         order=order if order.is_finite() else None,
         weight=rel.weightDecimal if kind == "calculation" else None,
         preferred_label=rel.preferredLabel,

@@ -54,12 +54,14 @@ class FactCopier:
 
     def __init__(self, footnotes: FootnoteIndex) -> None:
         self.concepts: dict[QName, ConceptInfo] = {}
+        self._by_object: dict[int, ConceptInfo] = {}  # the model keeps its concepts alive
         self._contexts: dict[str, ContextInfo] = {}
         self._units: dict[str, UnitInfo] = {}
         self._footnotes = footnotes
 
     def fact(self, fact: ModelFact) -> FactInfo:
         concept = self.concept(fact.qname, fact.concept)
+        numeric = concept is not None and concept.is_numeric
         inline = inline_info(fact) if isinstance(fact, ModelInlineFact) else None
         value, transform_error = value_of(fact)
         raw = raw_text(fact) if transform_error else None
@@ -70,18 +72,25 @@ class FactCopier:
             unit=self.unit(fact.unit),
             value=value,
             is_nil=fact.isNil,
-            decimals=fact.decimals,
-            precision=fact.precision,
-            language=None if concept is not None and concept.is_numeric else fact.xmlLang,
+            decimals=fact.decimals if numeric else None,  # the lookups cost; text has none
+            precision=fact.precision if numeric else None,
+            language=None if numeric else fact.xmlLang,
             xml_id=fact.id,
             context_id=fact.contextID,
             unit_id=fact.unitID,
-            is_tuple=fact.isTuple,
+            is_tuple=concept is not None and concept.is_tuple,
             transform_error=transform_error,
             raw_value=raw,
             inline=inline,
             footnotes=self._footnotes.links_of(fact),
         )
+
+    def defined(self, concept: ModelConcept) -> ConceptInfo:
+        """The copy of a concept of the DTS, made once per concept object."""
+        info = self._by_object.get(id(concept))
+        if info is None:
+            info = self._by_object[id(concept)] = self.concept(concept.qname, concept)
+        return info
 
     def concept(
         self, qname: ArelleQName | None, concept: ModelConcept | None
@@ -99,6 +108,7 @@ class FactCopier:
                 is_abstract=bool(concept.isAbstract),
                 is_nillable=concept.nillable in ("true", "1"),
                 is_numeric=bool(concept.isNumeric),
+                is_tuple=bool(concept.isTuple),
             )
         return self.concepts[key]
 

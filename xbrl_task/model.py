@@ -43,6 +43,7 @@ class ConceptInfo:
     is_abstract: bool
     is_nillable: bool
     is_numeric: bool
+    is_tuple: bool = False
 
 
 @dataclass(frozen=True, slots=True)
