@@ -152,6 +152,19 @@ def test_a_planned_filing_without_any_record_is_reported_not_processed(handler, 
     assert f"batch-0001.json ended without a record of {APPLE}" in apple["error"]
 
 
+def test_a_failed_batch_map_names_every_filing_it_left_without_a_record(handler, store) -> None:
+    plan_one_filing_per_batch(handler, store)
+    handler("record_outcome")(event("record_outcome", "batch_failed"), context("record"))
+    request = event("summarize_run", "mixed_run")
+    request["process_error"] = {"Error": "States.ExceedToleratedFailureThreshold", "Cause": "x"}
+
+    summary = handler("summarize_run")(request, context("summarize"))
+
+    boeing, apple, tesla = summary["filings"]
+    assert boeing["error_type"] == apple["error_type"] == "States.ExceedToleratedFailureThreshold"
+    assert tesla["error_type"] == "States.TaskFailed"  # its own record says more
+
+
 def test_a_big_run_returns_counts_and_the_key_but_not_the_lines(handler, store) -> None:
     refs = [
         {"source_unit": f"0000000042-24-{n:06d}", "cik": 42, "entry_point": "x.htm",
