@@ -60,12 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=int, default=100, help="filings in the large graph")
     parser.add_argument("--samples", type=int, default=5, help="filings added to each graph")
-    parser.add_argument("--work", type=Path, help="folder kept between runs (default: temp)")
+    parser.add_argument("--work", type=Path, help="keeps the processed filings between runs")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-incremental-") as temp:
-        work = args.work or Path(temp)
-        store = work / "store"
+        store = (args.work or Path(temp)) / "store"
         companies = len(originals(store))
         filings = manifests_for(store, args.base + (args.samples + 1) * companies)
         # every companies-th copy is of the same filing as filings[0]
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         small_base, warm_up, samples = filings[:1], same[:1], same[1 : args.samples + 1]
         large_base = filings[: args.base]
 
-        small, large = open_graph(work / "g1", store), open_graph(work / "g100", store)
+        small, large = open_graph(Path(temp) / "g1", store), open_graph(Path(temp) / "g100", store)
         try:
             built = load(large, large_base)
             load(small, small_base)
