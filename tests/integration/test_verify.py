@@ -1,0 +1,125 @@
+"""``ledgergraph verify`` on a graph built by the local pipeline: bundled and hand-made filings.
+
+One graph holds the bundled real filings plus the hand-made ones (tests/unit/xbrl_handmade):
+the real filings must match Arelle's own export exactly; the hand-made inline set holds a
+31-digit amount that Arelle's 28-digit decimal arithmetic rounds, which the check must
+report; the hand-made amendment must not erase the facts of its original.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from ledgergraph.schema_examples import EXAMPLES, CypherExample
+from localrun.cli import main as cli
+
+SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
+BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from xbrl_handmade import write_classic, write_inline
+
+    from localrun.sec_run import run_sec_from_folder
+
+    root = tmp_path_factory.mktemp("verify")
+    source = root / "source"
+    source.mkdir()
+    for name in BUNDLED:
+        (source / name).symlink_to(SAMPLE_SEC / name, target_is_directory=True)
+    write_classic(source)
+    write_classic(source, amended=True)
+    write_inline(source)
+    summary = run_sec_from_folder(source, home=root / "home", graph_id="sec", batch_size=4)
+    assert summary["ok"], summary
+    return root / "home"
+
+
+@pytest.fixture(scope="module")
+def verdict(home: Path) -> tuple[int, dict]:
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    out = StringIO()
+    with redirect_stdout(out):
+        code = cli(["verify", "--home", str(home), "--json"])
+    return code, json.loads(out.getvalue())
+
+
+def _units(home: Path) -> dict[str, str]:
+    """Bundled folder name -> source unit, read from the raw store's sidecars."""
+    units = {}
+    for sidecar in (home / "store" / "raw" / "sec").glob("*/*/filing.json"):
+        entry = json.loads(sidecar.read_text())["entry_point"]
+        units[entry] = sidecar.parent.name
+    return units
+
+
+def test_every_bundled_filing_matches_arelles_own_export(
+    home: Path, verdict: tuple[int, dict]
+) -> None:
+    _, report = verdict
+    checks = {c["report"]: c for c in report["filings"]}
+    bundled_entries = {json.loads((SAMPLE_SEC / n / "filing.json").read_text())["entry_point"]
+                       for n in BUNDLED}  # fmt: skip
+    units = [unit for entry, unit in _units(home).items() if entry in bundled_entries]
+    assert len(units) == len(BUNDLED) == 5
+    for unit in units:
+        check = checks[unit]
+        assert check["error"] is None, check
+        assert check["difference_count"] == 0, check["differences"]
+        assert check["graph_facts"] == check["arelle_facts"] > 1000
+
+
+def test_the_check_reports_what_arelle_rounds(verdict: tuple[int, dict]) -> None:
+    code, report = verdict
+    assert code == 1  # one filing differs, so the command fails
+    differing = [c for c in report["filings"] if c["difference_count"]]
+    assert len(differing) == 1 and differing[0]["difference_count"] == 1
+    (line,) = differing[0]["differences"]
+    assert "tiny:BigAmount" in line
+    assert "-12345678901234567890.12345678901" in line.split("| Arelle")[0]
+    assert report["differences"] == 1
+    assert report["summary"] == (f"compared {report['compared']} facts in 8 filings, 1 differences")
+
+
+def test_the_text_output_ends_with_one_summary_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(["verify", "--home", str(home)])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert code == 1
+    assert re.fullmatch(r"compared \d+ facts in 8 filings, 1 differences", last)
+
+
+def test_an_amendment_never_erases_the_facts_of_its_original(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_PERIOD]->(p:Period) "
+        "WHERE f.fact_xml_id = 'rev-q3-1' AND p.id = '2024-07-01..2024-09-30' "
+        "RETURN r.is_amendment, r.amendment_description, f.value_text ORDER BY r.is_amendment"
+    )
+    assert cli(["query", "--home", str(home), "--json", query]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows == [[False, None, "1000"], [True, "Restates revenue", "1100"]]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.title)
+def test_every_schema_document_example_runs_on_the_bundled_graph(
+    home: Path, example: CypherExample
+) -> None:
+    from localrun.graph_access import open_reader
+
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+        result = reader.query_cypher("sec", example.cypher, example.params)
+    assert result["rows"], example.title
