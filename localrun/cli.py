@@ -8,6 +8,7 @@ sub-commands (``cli_sec``, ``cli_graph``, ...).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
@@ -24,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ledgergraph.errors import LedgerGraphError
@@ -31,8 +35,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except LedgerGraphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _report(args, type(exc).__name__, str(exc))
         return EXIT_FAILURES
+    except KeyboardInterrupt:
+        # What was stored stays consistent: every step writes atomically, a rerun resumes.
+        _report(args, "Interrupted", "interrupted; run the same command again to resume")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (| head) went away: nothing left to say, and nowhere to say it.
+        sys.stderr.close()
+        return EXIT_FAILURES
+
+
+def _report(args: argparse.Namespace, error_type: str, message: str) -> None:
+    """The error on stderr; with --json also as a JSON object on stdout, for scripts."""
+    print(f"error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"type": error_type, "message": message}}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,23 @@ EXIT_OK = 0
 EXIT_FAILURES = 1
 
 
+_GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+
+def graph_id(text: str) -> str:
+    """An argparse type: a graph id as the graph node accepts it, checked before any work."""
+    if not _GRAPH_ID.match(text):
+        raise argparse.ArgumentTypeError(
+            f"invalid graph id {text!r}: lower-case letters, digits, - and _, "
+            "starting with a letter"
+        )
+    return text
+
+
 def add_common(parser: argparse.ArgumentParser, *, endpoint: bool = True) -> None:
     """--home, --graph, --json (and --endpoint for commands that read a graph)."""
     parser.add_argument("--home", type=Path, default=None, help="data directory")
-    parser.add_argument("--graph", default="sec", help="graph id (default: sec)")
+    parser.add_argument("--graph", type=graph_id, default="sec", help="graph id (default: sec)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     if endpoint:
         parser.add_argument(

@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from localrun import render
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, home_of
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, graph_id, home_of
 
 
 def _add_options(parser: argparse.ArgumentParser, *, graph: bool = True) -> None:
     parser.add_argument("--home", type=Path, default=None, help="data directory")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     if graph:
-        parser.add_argument("--graph", default=None, help="graph id (default: qbo-<realm>)")
+        parser.add_argument(
+            "--graph", type=graph_id, default=None, help="graph id (default: qbo-<realm>)"
+        )
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -44,11 +44,18 @@ def sec_summary(summary: dict[str, Any]) -> str:
     for f in summary["filings"]:
         if f.get("rejected_reasons"):
             lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
-        if f["status"] != "loaded":
-            lines.append(f"{f['source_unit']}: FAILED {f.get('error_type')}: {f.get('error')}")
+        where = f" ({f['folder']})" if f.get("folder") else ""
+        if f["status"] == "duplicate":
+            lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
+        elif f["status"] != "loaded":
+            lines.append(
+                f"{f['source_unit']}{where}: FAILED {f.get('error_type')}: {f.get('error')}"
+            )
+    skipped = summary.get("duplicates") or 0
     lines.append(
-        f"{summary['loaded']} filings loaded, {summary['failed']} failed "
-        f"in {summary.get('duration_ms', 0) / 1000:.1f} s"
+        f"{summary['loaded']} filings loaded, {summary['failed']} failed"
+        + (f", {skipped} duplicates skipped" if skipped else "")
+        + f" in {summary.get('duration_ms', 0) / 1000:.1f} s"
     )
     return "\n".join(lines)
 

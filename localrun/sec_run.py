@@ -24,25 +24,38 @@ def run_sec_from_folder(
     """
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
-    filings, rejected = stage_source_folder(store, source)
+    filings, rejected, folders = stage_source_folder(store, source)
     if filings:
         summary = run_sec_pipeline(filings, graph_id=graph_id, batch_size=batch_size, home=home)
     else:
-        summary = {"filings": [], "loaded": 0, "failed": 0, "ok": True}
+        summary = {"filings": [], "totals": {}}
+    for filing in summary["filings"]:
+        if filing["source_unit"] in folders:
+            filing["folder"] = str(folders[filing["source_unit"]])
     for package in rejected:
         summary["filings"].append(
             {
                 "source_unit": package.folder.name,
-                "status": "failed",
+                "folder": str(package.folder),
+                "status": package.status,
                 "error_type": "FilingError",
                 "error": package.reason,
             }
         )
-    summary["failed"] = sum(1 for f in summary["filings"] if f["status"] != "loaded")
-    summary["loaded"] = len(summary["filings"]) - summary["failed"]
-    summary["ok"] = summary["failed"] == 0
+    _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary
+
+
+def _count(summary: dict[str, Any]) -> None:
+    """Top-level and total counts over every filing line, rejected folders included."""
+    lines = summary["filings"]
+    loaded = sum(1 for f in lines if f["status"] == "loaded")
+    duplicates = sum(1 for f in lines if f["status"] == "duplicate")
+    failed = len(lines) - loaded - duplicates
+    summary.update(loaded=loaded, failed=failed, duplicates=duplicates, ok=failed == 0)
+    totals = summary.setdefault("totals", {})
+    totals.update(filings=len(lines), loaded=loaded, failed=failed, duplicates=duplicates)
 
 
 def run_sec_from_edgar(

@@ -23,15 +23,19 @@ class RejectedPackage:
 
     folder: Path
     reason: str
+    status: str = "failed"
 
 
 def find_package_folders(source: Path) -> list[Path]:
-    """Sub-folders of ``source`` that hold files, or ``source`` itself if it holds files."""
+    """The package folders under ``source``: its sub-folders, or ``source`` itself.
+
+    A folder with sub-folders is a folder of packages, whatever loose files sit beside them
+    (a README, a listing); a folder without sub-folders is one package.
+    """
     if not source.is_dir():
-        raise PermanentError(f"source folder does not exist: {source}")
-    if any(p.is_file() and not p.name.startswith(".") for p in source.iterdir()):
-        return [source]
-    return sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+        raise PermanentError(f"source is not a folder: {source}")
+    folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return folders or [source]
 
 
 def stage_package(store: ObjectStore, info: PackageInfo) -> FilingRef:
@@ -50,13 +54,26 @@ def stage_package(store: ObjectStore, info: PackageInfo) -> FilingRef:
 
 def stage_source_folder(
     store: ObjectStore, source: Path
-) -> tuple[list[FilingRef], list[RejectedPackage]]:
-    """Stage every package under ``source``; folders that are not packages are rejected."""
+) -> tuple[list[FilingRef], list[RejectedPackage], dict[str, Path]]:
+    """Stage every package under ``source``.
+
+    Returns the filings to run, the folders that are not packages (or repeat a filing
+    already given by another folder), and the folder of each filing's source unit.
+    """
     filings: list[FilingRef] = []
     rejected: list[RejectedPackage] = []
+    folders: dict[str, Path] = {}
     for folder in find_package_folders(source):
         try:
-            filings.append(stage_package(store, describe_package(folder)))
+            info = describe_package(folder)
         except PermanentError as exc:
             rejected.append(RejectedPackage(folder, str(exc)))
-    return filings, rejected
+            continue
+        if info.source_unit in folders:
+            first = folders[info.source_unit].name
+            reason = f"same filing ({info.source_unit}) as folder {first}; not loaded twice"
+            rejected.append(RejectedPackage(folder, reason, status="duplicate"))
+            continue
+        folders[info.source_unit] = folder
+        filings.append(stage_package(store, info))
+    return filings, rejected, folders
