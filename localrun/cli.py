@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
@@ -30,6 +31,9 @@ EXIT_INTERRUPTED = 130
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # moto's interpreter logs every failed state, and warns about ASL it does not evaluate;
+    # the run's own summary says what failed and why, so a terminal does not need both.
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
     from ledgergraph.errors import LedgerGraphError
 
     try:
