@@ -28,6 +28,7 @@ from arelle.RuntimeOptions import RuntimeOptions
 from arelle.UrlUtil import IXDS_DOC_SEPARATOR, IXDS_SURROGATE
 
 from xbrl_task.arelle_dts import copy_dts, schema_locations
+from xbrl_task.arelle_dts_cache import StandardSchemaCache
 from xbrl_task.arelle_facts import FactCopier, document_order
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.arelle_plugin import install_sec_transforms
@@ -44,10 +45,15 @@ install_sec_transforms()
 class ArelleLoader:
     """Loads filings one after the other in one Arelle session, always offline."""
 
-    def __init__(self, cache: TaxonomyCache) -> None:
+    def __init__(self, cache: TaxonomyCache, *, reuse_standard_schemas: bool = True) -> None:
         self.cache = cache
         self._session = Session()
         self._frozen = False
+        self._in_main_session = False
+        self._schemas: StandardSchemaCache | None = None
+        if reuse_standard_schemas:
+            self._schemas = StandardSchemaCache(owns=lambda _model: self._in_main_session)
+            self._schemas.install()
 
     def load(
         self,
@@ -92,7 +98,7 @@ class ArelleLoader:
             self._frozen = True
 
     def close(self) -> None:
-        _close_models(self._session)
+        _close_models(self._session, self._schemas, [])
         self._session.close()
         self.cache.close()
 
@@ -100,13 +106,21 @@ class ArelleLoader:
         self, session: Session, documents: Sequence[Path], unit: str, concepts: Iterable[QName]
     ) -> LoadedFiling:
         entry = documents[0]
+        schemas = self._schemas if session is self._session else None
         try:
+            self._in_main_session = schemas is not None
+            if schemas is not None:
+                schemas.start()
             session.run(self._options(documents))
         except Exception as exc:
             # Arelle raises anything from deep inside; whatever it is, it is this filing's
-            _close_models(session)
+            _close_models(session, schemas, [])
             raise translate_exception(exc, unit=unit, entry_point=entry.name) from exc
+        finally:
+            self._in_main_session = False
         messages = [self._with_urls(m) for m in _drain_messages(session)]
+        if schemas is not None:
+            messages += schemas.replayed_messages()
         models = session.get_models()
         model = models[-1] if models else None
         try:
@@ -114,7 +128,7 @@ class ArelleLoader:
             check_load_messages(messages, unit=unit, entry_point=entry.name, loaded=loaded)
             return copy_filing(model, documents, messages, concepts)
         finally:
-            _close_models(session)
+            _close_models(session, schemas, messages)
 
     def _options(self, documents: Sequence[Path]) -> RuntimeOptions:
         several = len(documents) > 1
@@ -187,7 +201,9 @@ def _drain_messages(session: Session) -> list[ProcessorMessage]:
     ]
 
 
-def _close_models(session: Session) -> None:
+def _close_models(
+    session: Session, schemas: StandardSchemaCache | None, messages: list[ProcessorMessage]
+) -> None:
     """Close every model of the session, without ``ModelManager.close``'s ``gc.collect()``.
 
     NOTE: that full collection costs 0.1-0.2 s per filing and frees nothing the automatic
@@ -195,6 +211,8 @@ def _close_models(session: Session) -> None:
     flat over a batch without it (see bench/xbrl_processing.py).
     """
     for model in list(session.get_models()):
+        if schemas is not None:
+            schemas.keep(model, messages)  # cached schemas must survive the close
         manager = model.modelManager
         while model in manager.loadedModelXbrls:
             manager.loadedModelXbrls.remove(model)

@@ -26,6 +26,9 @@ from xbrl_task.rows import Row
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 _MAX_MESSAGE = 240
+# Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
+# which depends on what the worker loaded before: left out, so warnings are reproducible.
+_OBJECT_INDEX = re.compile(r"\[\d+, (?=\S+ line \d)")
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def message_warnings(messages: list[ProcessorMessage]) -> list[str]:
     lines = [f"taxonomy file not available offline: {url}" for url in missing]
     codes = Counter(m.code for m in messages if m.code != "IOerror")
     for code, count in sorted(codes.items()):
-        first = next(m.text for m in messages if m.code == code)
+        first = _OBJECT_INDEX.sub("[", next(m.text for m in messages if m.code == code))
         lines.append(f"{code} x{count}: {first[:_MAX_MESSAGE]}")
     return lines
 

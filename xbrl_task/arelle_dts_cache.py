@@ -1,0 +1,218 @@
+"""Part of the Arelle adapter: standard taxonomy schemas kept across filings in one worker.
+
+Arelle builds every model from scratch, so each filing re-parses and re-validates its
+standard schemas (us-gaap alone is about 40 % of a load). This cache keeps the schema
+documents a model loaded from taxonomy URLs (us-gaap, dei, srt, the XBRL base schemas...)
+when the model is closed, and hands them to the next model of the same session instead of
+loading them again. Adopting a document replays exactly what Arelle's schema discovery
+registered for it in the model (concepts, types, attributes, groups, role and arcrole
+types, namespace), re-indexes its objects in the new model, and re-reports the messages
+its first load produced (a missing imported schema), so a filing's outputs do not depend on
+what the worker loaded before.
+
+Only schemas whose whole import closure is schemas from URLs are kept (links embedded in
+them, like us-gaap's extensible enumeration lists, come along); anything else is loaded by
+Arelle as usual. ``ledgergraph verify`` loads each filing
+in a session of its own without this cache, and must find zero differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arelle import ModelDocument as ArelleDocuments
+from arelle import XbrlConst
+from arelle.ModelDocumentType import ModelDocumentType
+from arelle.ModelXbrl import ModelXbrl
+from lxml import etree
+
+from xbrl_task.errors import ProcessorMessage
+
+_REGISTRIES = ("qnameConcepts", "qnameAttributes", "qnameAttributeGroups", "qnameTypes",
+               "qnameGroupDefinitions")  # fmt: skip
+_LISTS = ("nameConcepts", "roleTypes", "arcroleTypes")
+_URL_SCHEMES = ("http://", "https://")
+
+
+@dataclass
+class CachedSchema:
+    """One schema document with what its discovery registered in the model."""
+
+    document: Any
+    urls: list[str]
+    objects: list[Any]
+    entries: dict[str, dict[Any, Any]]
+    listed: dict[str, dict[Any, list[Any]]]
+    base_sets: dict[Any, list[Any]]
+    closure: list[Any] = field(default_factory=list)
+    messages: list[ProcessorMessage] = field(default_factory=list)
+
+
+class StandardSchemaCache:
+    """Schema documents shared by the models of one Arelle session (not thread-safe)."""
+
+    def __init__(self, *, owns: Callable[[ModelXbrl], bool], max_documents: int = 120) -> None:
+        self._owns = owns
+        self._max = max_documents
+        self._by_url: dict[str, CachedSchema] = {}
+        self._by_document: dict[int, CachedSchema] = {}
+        self.adopted: list[CachedSchema] = []
+
+    def install(self) -> None:
+        """Route Arelle's document loading through the cache (once per process)."""
+        original = ArelleDocuments.load
+        if getattr(original, "ledgergraph_cache", None) is self:
+            return
+
+        def load(modelXbrl: ModelXbrl, uri: str, *args: Any, **kwargs: Any) -> Any:
+            if self._owns(modelXbrl) and not kwargs.get("isEntry"):
+                base = kwargs.get("base", args[0] if args else None)
+                url = modelXbrl.modelManager.cntlr.webCache.normalizeUrl(uri, base)
+                if url not in modelXbrl.urlDocs and url in self._by_url:
+                    return self._adopt(modelXbrl, self._by_url[url])
+            return original(modelXbrl, uri, *args, **kwargs)
+
+        load.ledgergraph_cache = self  # type: ignore[attr-defined]
+        ArelleDocuments.load = load
+
+    def start(self) -> None:
+        self.adopted = []
+
+    def replayed_messages(self) -> list[ProcessorMessage]:
+        """What the adopted schemas' first loads reported (missing imports...)."""
+        seen, messages = set(), []
+        for cached in self.adopted:
+            for message in cached.messages:
+                if (message.code, message.text) not in seen:
+                    seen.add((message.code, message.text))
+                    messages.append(message)
+        return messages
+
+    def _adopt(self, model: ModelXbrl, cached: CachedSchema) -> Any:
+        for member in cached.closure:
+            if member.document.uri not in model.urlDocs:
+                _register(model, member)
+                self.adopted.append(member)
+        return cached.document
+
+    def keep(self, model: ModelXbrl, messages: Iterable[ProcessorMessage]) -> None:
+        """Before ``model`` closes: cache its new standard schemas, detach all cached ones.
+
+        A model's new schemas are cached all together or not at all (past the size limit),
+        so every cached schema's references are cached too.
+        """
+        new = [d for d in _cacheable(model) if id(d) not in self._by_document]
+        if new and len(self._by_document) + len(new) <= self._max:
+            captured = [self._capture(model, document, list(messages)) for document in new]
+            for cached in captured:
+                cached.closure = self._closure_of(cached)
+        self._detach(model)
+
+    def _capture(
+        self, model: ModelXbrl, document: Any, messages: list[ProcessorMessage]
+    ) -> CachedSchema:
+        urls = [url for url, doc in model.urlDocs.items() if doc is document]
+        cached = CachedSchema(
+            document=document,
+            urls=urls,
+            # elements only: relationship objects are rebuilt by every model
+            objects=[o for o in model.modelObjects if _of(o, document) and _is_element(o)],
+            entries={
+                name: {k: v for k, v in getattr(model, name).items() if _of(v, document)}
+                for name in _REGISTRIES
+            },
+            listed={name: _listed(getattr(model, name), document) for name in _LISTS},
+            base_sets=_listed(model.baseSets, document),  # links embedded in the schema
+            messages=[m for m in messages if any(document.uri in h for h in m.hrefs)],
+        )
+        self._by_document[id(document)] = cached
+        for url in urls:
+            self._by_url[url] = cached
+        return cached
+
+    def _closure_of(self, cached: CachedSchema) -> list[CachedSchema]:
+        """The cached schema and every schema it references, each once."""
+        order, stack, seen = [], [cached], set()
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            order.append(current)
+            for referenced in current.document.referencesDocument:
+                stack.append(self._by_document[id(referenced)])
+        return order
+
+    def _detach(self, model: ModelXbrl) -> None:
+        """Keep the model's close from closing cached documents (it closes what it reaches)."""
+        cached = {id(c.document) for c in self._by_document.values()}
+        for url in [u for u, d in model.urlDocs.items() if id(d) in cached]:
+            del model.urlDocs[url]
+        for document in model.urlDocs.values():
+            for referenced in [r for r in document.referencesDocument if id(r) in cached]:
+                del document.referencesDocument[referenced]
+        root = getattr(model, "modelDocument", None)
+        if root is not None and id(root) in cached:
+            model.modelDocument = None
+
+
+def _register(model: ModelXbrl, cached: CachedSchema) -> None:
+    """Replay a schema's discovery in ``model``: what Arelle registered, and its objects."""
+    document = cached.document
+    document.modelXbrl = model
+    for url in cached.urls:
+        model.urlDocs[url] = document
+    namespace = getattr(document, "targetNamespace", None)
+    if namespace:
+        model.namespaceDocs[namespace].append(document)
+        model.hasXDT = model.hasXDT or namespace == XbrlConst.xbrldt
+    for obj in cached.objects:
+        obj.objectIndex = len(model.modelObjects)
+        model.modelObjects.append(obj)
+    for name, entries in cached.entries.items():
+        getattr(model, name).update(entries)
+    for name, lists in cached.listed.items():
+        registry = getattr(model, name)
+        for key, values in lists.items():
+            registry[key].extend(values)
+    for key, links in cached.base_sets.items():
+        model.baseSets[key].extend(links)
+        for link in links:
+            link.initRelationships()  # relationships belong to a model: rebuilt here
+
+
+def _cacheable(model: ModelXbrl) -> list[Any]:
+    """Schemas from taxonomy URLs whose references are all such schemas (no linkbases)."""
+    candidates = {
+        id(doc): doc
+        for doc in model.urlDocs.values()
+        if doc.type == ModelDocumentType.SCHEMA and doc.uri.startswith(_URL_SCHEMES)
+        and doc is not model.modelDocument
+    }  # fmt: skip
+    changed = True
+    while changed:  # drop schemas that reference anything not cacheable
+        changed = False
+        for key, doc in list(candidates.items()):
+            if any(id(ref) not in candidates for ref in doc.referencesDocument):
+                del candidates[key]
+                changed = True
+    return list(candidates.values())
+
+
+def _is_element(value: Any) -> bool:
+    return isinstance(value, etree._Element)
+
+
+def _of(value: Any, document: Any) -> bool:
+    return getattr(value, "modelDocument", None) is document
+
+
+def _listed(registry: dict[Any, list[Any]], document: Any) -> dict[Any, list[Any]]:
+    found: dict[Any, list[Any]] = {}
+    for key, values in registry.items():
+        mine = [v for v in values if _of(v, document)]
+        if mine:
+            found[key] = mine
+    return found
