@@ -198,9 +198,31 @@ class GraphStore:
         )
 
     def checkpoint(self) -> None:
-        """Fold the write-ahead log into the graph file, so the file alone is the graph."""
+        """Fold the write-ahead log into the graph file, so the file alone is the graph.
+
+        Nothing is done when the log is empty: the file already is the whole graph, and
+        real_ladybug 0.15.3 damages some files with a CHECKPOINT that has nothing to fold
+        (see ``wal_pending``).
+        """
         with self._connection(what="checkpointing the graph", write=True) as conn:
-            conn.execute("CHECKPOINT")
+            if self.wal_pending():
+                conn.execute("CHECKPOINT")
+
+    def wal_pending(self) -> bool:
+        """Whether the graph's write-ahead log holds anything a checkpoint would fold in.
+
+        NOTE: real_ladybug 0.15.3 corrupts a graph file built in one session (a rebuild's,
+        or a first load's) when a later session runs CHECKPOINT with an empty log: nothing
+        shows until the next node and relationship COPYs, where the engine dies of SIGSEGV
+        and the file no longer opens ("Cannot read from file ... position: 6442450944").
+        A COPY checkpoints itself (it leaves no log behind), so only statements such as
+        SET or DELETE leave something to fold; with no log the file stands alone already.
+        """
+        wal = Path(f"{self.path}.wal")
+        try:
+            return wal.stat().st_size > 0
+        except FileNotFoundError:
+            return False
 
     @contextmanager
     def detached(self) -> Iterator[Path]:
@@ -217,7 +239,7 @@ class GraphStore:
 
     def _close_database(self, *, checkpoint: bool) -> None:
         try:
-            if checkpoint:
+            if checkpoint and self.wal_pending():
                 conn = lb.Connection(self._db)
                 try:
                     conn.execute("CHECKPOINT")
