@@ -18,6 +18,7 @@ import os
 import secrets
 import signal
 import socket
+import string
 import sys
 import tempfile
 import threading
@@ -102,7 +103,8 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
         return settings
     path = settings.key_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
+    # letters and digits only: the shape the key rotation (ledgergraph.key_rotation) makes
+    key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(48))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
