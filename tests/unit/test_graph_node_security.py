@@ -233,3 +233,16 @@ def test_file_uris_must_stay_inside_the_store(client: TestClient, home: Path) ->
         headers=AUTH,
     )
     assert registered.json()["rows"] == [[6]]
+
+
+def test_a_node_started_without_a_key_makes_one_only_its_owner_can_read(tmp_path: Path) -> None:
+    from graph_node.__main__ import with_api_key
+
+    settings = with_api_key(NodeSettings(home=tmp_path))
+
+    key_file = tmp_path / "graph-node.key"
+    assert settings.api_key is not None
+    assert key_file.read_text().strip() == settings.api_key.get_secret_value()
+    assert len(settings.api_key.get_secret_value()) == 48
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert with_api_key(NodeSettings(home=tmp_path, api_key=KEY)).api_key.get_secret_value() == KEY
