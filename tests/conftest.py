@@ -23,9 +23,7 @@ def _loopback_only() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _logger_levels_restored() -> Iterator[None]:
     """CLI commands quieten the shared loggers for their process; give tests theirs back."""
-    from ledgergraph import logs
+    from ledgergraph.logs import restore_log_levels
 
-    levels = [(logger, logger.log_level) for logger in logs._loggers]
     yield
-    for logger, level in levels:
-        logger.setLevel(level)
+    restore_log_levels()

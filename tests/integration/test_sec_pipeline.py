@@ -49,9 +49,7 @@ def _facts(capsys, home: Path, concept: str, cik: int) -> list[dict]:
 
 def _undimensioned(rows: list[dict], start: str, end: str) -> list[dict]:
     return [
-        r
-        for r in rows
-        if r["start_date"] == start and r["end_date"] == end and not r["dimensions"]
+        r for r in rows if r["start_date"] == start and r["end_date"] == end and not r["dimensions"]
     ]
 
 

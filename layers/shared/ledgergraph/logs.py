@@ -8,12 +8,14 @@ import sys
 from aws_lambda_powertools import Logger
 
 _loggers: list[Logger] = []
+_initial_levels: list[int] = []
 
 
 def get_logger(service: str) -> Logger:
     """A Powertools logger; messages are constant, values go in ``extra=``."""
     logger = Logger(service=service)
     _loggers.append(logger)
+    _initial_levels.append(logger.log_level)
     return logger
 
 
@@ -42,3 +44,12 @@ def send_logs_to_stderr(*, level: str = "WARNING") -> None:
         handler = logger.registered_handler
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(_CurrentStderr())
+
+
+def restore_log_levels() -> None:
+    """Every logger made here back at the level it was created with.
+
+    Tests run CLI code in-process: what one command quietens must not quieten the next test.
+    """
+    for logger, level in zip(_loggers, _initial_levels, strict=True):
+        logger.setLevel(level)
