@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +47,9 @@ def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Ite
         service.close()
 
 
+# NOTE: value_decimal is read as the text of its absolute value plus its sign: real_ladybug
+# 0.15.3 prints a DECIMAL between -0.1 and 0 wrongly (-0.018 as "0.-18000000000") and its
+# driver then raises; the stored value is right, and this way of reading it is exact.
 FACTS_CYPHER = """
 MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
 WHERE e.id = $concept AND ($cik < 0 OR en.cik = $cik)
@@ -55,7 +59,8 @@ OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
 OPTIONAL MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
 RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form,
        p.start_date AS start_date, p.end_date AS end_date, p.period_type AS period_type,
-       f.value_decimal AS value_decimal, f.value_text AS value_text, f.is_nil AS is_nil,
+       CAST(abs(f.value_decimal) AS STRING) AS magnitude, f.value_decimal < 0 AS negative,
+       f.value_text AS value_text, f.is_nil AS is_nil,
        f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions
 ORDER BY cik, end_date, start_date, report
 """
@@ -70,4 +75,14 @@ def fetch_facts(
     rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
     for row in rows:
         row["dimensions"] = sorted(d for d in row["dimensions"] or [] if d)
+        row["value_decimal"] = _exact(row.pop("magnitude"), row.pop("negative"))
     return rows
+
+
+def _exact(magnitude: str | None, negative: bool | None) -> str | None:
+    """The exact decimal as text, trailing zeros of the fixed scale removed."""
+    if magnitude is None:
+        return None
+    number = Decimal(magnitude)
+    text = format(-number if negative else number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -132,3 +132,11 @@ def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     failed = by_unit["0000320193-23-000106"]
     assert failed["status"] == "failed"
     assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
+
+
+def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:
+    # LadybugDB 0.15.3 prints DECIMALs between -0.1 and 0 wrongly; the CLI must not.
+    concept = "us-gaap:EffectiveIncomeTaxRateReconciliationForeignIncomeTaxRateDifferential"
+    rows = _facts(capsys, home, concept, 12927)
+    matches = _undimensioned(rows, "2023-01-01", "2023-12-31")
+    assert [Decimal(r["value_decimal"]) for r in matches] == [Decimal("-0.018")]
