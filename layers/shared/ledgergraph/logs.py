@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from aws_lambda_powertools import Logger
 
 _loggers: list[Logger] = []
-_initial_levels: list[int] = []
 
 
 def get_logger(service: str) -> Logger:
     """A Powertools logger; messages are constant, values go in ``extra=``."""
     logger = Logger(service=service)
     _loggers.append(logger)
-    _initial_levels.append(logger.log_level)
     return logger
 
 
@@ -47,9 +46,12 @@ def send_logs_to_stderr(*, level: str = "WARNING") -> None:
 
 
 def restore_log_levels() -> None:
-    """Every logger made here back at the level it was created with.
+    """Every logger made here back at the configured level (POWERTOOLS_LOG_LEVEL, else INFO).
 
     Tests run CLI code in-process: what one command quietens must not quieten the next test.
+    Loggers of one service share a stdlib logger, so the level a logger was created with may
+    already be a quietened one; the configured level is what a fresh process would have.
     """
-    for logger, level in zip(_loggers, _initial_levels, strict=True):
-        logger.setLevel(level)
+    level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
+    for logger in _loggers:
+        logger.setLevel(level.upper())
