@@ -25,6 +25,7 @@ def test_rebuild_publish_and_delete_from_the_command_line(
     node = GraphService(NodeSettings(home=tmp_path))
     load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
     node.close()
+    capsys.readouterr()  # the setup's own log lines, wherever earlier tests pointed them
     home = ("--home", str(tmp_path))
 
     rebuilt = run(capsys, "rebuild", *home)
