@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, graph_id, home_of
 
@@ -49,19 +50,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     sample.set_defaults(handler=cmd_load_sample)
 
 
-def _quiet_logs() -> None:
-    from ledgergraph.logs import send_logs_to_stderr
-
-    send_logs_to_stderr()
-
-
 def cmd_connect(args: argparse.Namespace) -> int:
     from ledgergraph.errors import PermanentError
     from ledgergraph.quickbooks.oauth import authorization_url
     from ledgergraph.quickbooks.settings import QuickBooksSettings
     from localrun.quickbooks_run import token_path
 
-    _quiet_logs()
+    send_logs_to_stderr()
     path = token_path(home_of(args))
     settings = QuickBooksSettings(token_store="file", token_path=path, app_secret_id=None)
     if args.redirect_uri:
@@ -108,7 +103,7 @@ def _exchange(args: argparse.Namespace, settings: Any) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from localrun.quickbooks_run import quickbooks_environment, run_quickbooks_pipeline
 
-    _quiet_logs()
+    send_logs_to_stderr()
     home = home_of(args)
     summary = run_quickbooks_pipeline(
         args.realm, home=home, graph_id=args.graph, force_full=args.full,
@@ -121,7 +116,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_load_sample(args: argparse.Namespace) -> int:
     from localrun.quickbooks_run import load_sample
 
-    _quiet_logs()
+    send_logs_to_stderr()
     summary = load_sample(home=home_of(args), graph_id=args.graph)
     emit(args, summary, render_summary(summary))
     return EXIT_OK if summary["ok"] else EXIT_FAILURES

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
 
@@ -99,12 +100,6 @@ def _selection(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     return request, flag_overrides(vars(args))
 
 
-def _quiet_logs() -> None:
-    from ledgergraph.logs import send_logs_to_stderr
-
-    send_logs_to_stderr()
-
-
 def cmd_sec_run(args: argparse.Namespace) -> int:
     from ledgergraph.errors import PermanentError
 
@@ -149,7 +144,7 @@ def cmd_sec_discover(args: argparse.Namespace) -> int:
 
     request, overrides = _selection(args)
     settings = edgar_settings(overrides)
-    _quiet_logs()
+    send_logs_to_stderr()
     filings = discover_now(request, settings)
     emit(args, [f.model_dump(mode="json") for f in filings], discovered_table(filings))
     return EXIT_OK
@@ -161,7 +156,7 @@ def cmd_sec_download(args: argparse.Namespace) -> int:
 
     request, overrides = _selection(args)
     settings = edgar_settings(overrides)
-    _quiet_logs()
+    send_logs_to_stderr()
     outcomes = download_now(
         request, settings, home=home_of(args), workers=args.workers, force=args.force
     )
