@@ -8,6 +8,7 @@ translated to node errors in ``translate`` and nowhere else.
 
 from __future__ import annotations
 
+import decimal
 import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -189,7 +190,7 @@ class GraphStore:
             if isinstance(result, list):  # several statements slipped through
                 raise QueryFailed("Cypher query must be one statement")
             columns = result.get_column_names()
-            rows = result.get_n(max_rows + 1)
+            rows = _first_rows(result, max_rows + 1)
             conn.execute("ROLLBACK")
         return QueryResult(
             columns=columns,
@@ -254,3 +255,30 @@ class GraphStore:
         """Close the database; a writer checkpoints first so the file stands alone."""
         with self._gate.writing():
             self._close_database(checkpoint=not self.read_only)
+
+
+_GRAPH_VALUES = ("NODE", "REL", "RECURSIVE_REL")
+
+
+def _first_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
+    """The first ``count`` rows of a query result as Python values.
+
+    The row-by-row reader of real_ladybug 0.15.3 prints DECIMALs between -0.1 and 0 wrongly
+    (-0.018 comes out as "0.-18...", which Decimal refuses), so results with DECIMAL columns
+    are read through Arrow, which carries the exact value. Node and relationship values
+    keep the row reader (their Arrow form is a different shape); a bad decimal inside one
+    is reported instead of crashing the request.
+    """
+    types = result.get_column_data_types()
+    has_decimal = any("DECIMAL" in t for t in types)
+    if has_decimal and not any(t.startswith(_GRAPH_VALUES) for t in types):
+        table = result.get_as_arrow(max(result.get_num_tuples(), 1)).slice(0, count)
+        columns = [column.to_pylist() for column in table.columns]  # names may repeat
+        return [list(row) for row in zip(*columns, strict=True)]
+    try:
+        return result.get_n(count)
+    except decimal.InvalidOperation as exc:
+        raise QueryFailed(
+            "a DECIMAL between -0.1 and 0 inside a node or relationship value cannot be read "
+            "with LadybugDB 0.15.3; return the property itself (n.value_decimal)"
+        ) from exc

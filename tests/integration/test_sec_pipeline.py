@@ -140,3 +140,19 @@ def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) 
     rows = _facts(capsys, home, concept, 12927)
     matches = _undimensioned(rows, "2023-01-01", "2023-12-31")
     assert [Decimal(r["value_decimal"]) for r in matches] == [Decimal("-0.018")]
+
+
+def test_small_negative_rates_read_exactly_through_cypher(first_run: dict, home: Path, capsys):
+    # The Graph API's query results go through the same engine reader as the CLI's facts.
+    concept = "us-gaap:EffectiveIncomeTaxRateReconciliationForeignIncomeTaxRateDifferential"
+    code, result = run_cli(
+        capsys, "query", "--home", str(home), "--json",
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_PERIOD]->(p:Period) "
+        "WHERE r.id = '0000012927-24-000010' AND f.concept = $concept "
+        "AND p.start_date = date('2023-01-01') AND p.end_date = date('2023-12-31') "
+        "RETURN f.value_decimal, f.fact_xml_id",
+        "--param", f"concept={json.dumps(concept)}",
+    )  # fmt: skip
+
+    assert code == 0
+    assert [Decimal(row[0]) for row in result["rows"]] == [Decimal("-0.018")]

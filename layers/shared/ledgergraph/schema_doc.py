@@ -57,9 +57,11 @@ extra key columns; the loader never adds a relationship whose key is already the
 
 **Reading DECIMALs.** real_ladybug 0.15.3 prints DECIMAL values between -0.1 and 0 wrongly
 (`-0.018` as `0.-18000000000`) and its Python driver then fails; it also rounds DECIMALs to
-28 significant digits on the way to Python. Programs that need every value exactly read
-`CAST(abs(f.value_decimal) AS STRING)` and `f.value_decimal < 0` (as `ledgergraph verify`
-does), or `f.value_text`.
+28 significant digits on the way to Python. Its Arrow reader carries them exactly, so the
+Graph API's Cypher endpoint and `ledgergraph query` read results with DECIMAL columns through
+Arrow; return the property (`f.value_decimal`), not the whole node, to get it exactly. Programs
+using the driver row by row read `CAST(abs(f.value_decimal) AS STRING)` and
+`f.value_decimal < 0` (as `ledgergraph verify` does), `get_as_arrow()`, or `f.value_text`.
 """
 
 
