@@ -31,6 +31,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = materialize_filing(graph, request)
 
     rows_added = sum(t["added"] for t in result["tables"].values())
+    # FactsLoaded: the filing's facts now in the graph (a rerun loads them again, adding 0);
+    # FactsAdded: the ones this call added.
     metrics.add_metric(name="FactsLoaded", unit=MetricUnit.Count, value=result["facts_loaded"])
+    metrics.add_metric(name="FactsAdded", unit=MetricUnit.Count, value=result["facts_added"])
     metrics.add_metric(name="RowsAdded", unit=MetricUnit.Count, value=rows_added)
     return result

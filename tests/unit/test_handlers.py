@@ -184,13 +184,16 @@ def test_stage_files_reports_the_nodes_reason_when_it_refuses(handler, node) -> 
         handler("stage_files")(request, context("stage"))
 
 
-def test_materialize_graph_loads_tables_in_load_order_and_twice_adds_nothing(handler, node) -> None:
+def test_materialize_graph_loads_tables_in_load_order_and_twice_adds_nothing(
+    handler, node, capsys
+) -> None:
     request = event("materialize_graph", "filing")
     register_event_files(node[0], request["files"])
     materialize = handler("materialize_graph")
 
     first = materialize(request, context("materialize"))
     again = materialize(request, context("materialize"))
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
 
     order = [c for c in node[0].calls if c[0] == "materialize"]
     tables = [node[0].files[f["file_id"]]["table"] for f in request["files"]]
@@ -199,6 +202,8 @@ def test_materialize_graph_loads_tables_in_load_order_and_twice_adds_nothing(han
     assert (first["facts_loaded"], first["facts_added"]) == (2466, 2466)
     assert (again["facts_loaded"], again["facts_added"]) == (2466, 0)
     assert again["tables"]["REPORT_HAS_FACT"] == {"offered": 2466, "added": 0, "present": 2466}
+    metrics = [(m["FactsLoaded"], m["FactsAdded"]) for m in emitted]
+    assert metrics == [([2466.0], [2466.0]), ([2466.0], [0.0])]  # EMF values are lists
 
 
 def test_a_busy_graph_node_is_a_transient_error(handler, node) -> None:
