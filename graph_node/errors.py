@@ -50,6 +50,14 @@ class Unauthorized(NodePermanentError):
     """The X-Api-Key header is missing or wrong."""
 
 
+class RequestTooLarge(NodePermanentError):
+    """The request body is larger than the node accepts (``max_request_bytes``)."""
+
+
+class UnsupportedMediaType(NodePermanentError):
+    """A request body that is not sent as JSON."""
+
+
 class ReadOnlyNode(NodePermanentError):
     """A write endpoint was called on a replica."""
 
@@ -128,6 +136,8 @@ _STATUS: dict[type[NodeError], int] = {
     MissingEndpoints: 422,
     CopyRefused: 422,
     SnapshotInvalid: 422,
+    RequestTooLarge: 413,
+    UnsupportedMediaType: 415,
     EngineFailed: 500,
 }
 

@@ -21,7 +21,14 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph_node.errors import NodeError, Unauthorized, http_status, is_transient
+from graph_node.errors import (
+    NodeError,
+    RequestTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    http_status,
+    is_transient,
+)
 from graph_node.log import logger
 from graph_node.models import CypherRequest, FileIdsRequest, RegisterRequest, SqlRequest
 from graph_node.service import GraphService
@@ -46,6 +53,7 @@ def create_app(service: GraphService) -> FastAPI:
 
 def _add_middleware(app: FastAPI, service: GraphService) -> None:
     api_key = service.settings.api_key
+    max_bytes = service.settings.max_request_bytes
 
     @app.middleware("http")
     async def correlate_and_authorise(
@@ -54,10 +62,12 @@ def _add_middleware(app: FastAPI, service: GraphService) -> None:
         started = time.monotonic()
         correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         logger.thread_safe_append_keys(correlation_id=correlation_id[:200])
-        if request.url.path in _OPEN_PATHS or _key_matches(request, api_key):
-            response = await call_next(request)
-        else:
+        if request.url.path not in _OPEN_PATHS and not _key_matches(request, api_key):
             response = _error_response(Unauthorized("missing or wrong X-Api-Key"))
+        elif refused := await _body_refused(request, max_bytes):
+            response = _error_response(refused)
+        else:
+            response = await call_next(request)
         response.headers[CORRELATION_HEADER] = correlation_id[:200]
         logger.info(
             "request handled",
@@ -66,6 +76,34 @@ def _add_middleware(app: FastAPI, service: GraphService) -> None:
                    "duration_ms": round((time.monotonic() - started) * 1000)},
         )  # fmt: skip
         return response
+
+
+async def _body_refused(request: Request, max_bytes: int) -> NodeError | None:
+    """Why the request's body cannot be taken: not JSON, or larger than ``max_bytes``.
+
+    The body is read here chunk by chunk, so a chunked upload without Content-Length is cut
+    off at the limit too; what was read is handed on as the request's body (``_body`` is
+    where Starlette's own ``Request.body()`` keeps it for the route to read).
+    """
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return RequestTooLarge(f"request body of {declared} bytes; the limit is {max_bytes}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return RequestTooLarge(f"request body over the limit of {max_bytes} bytes")
+    request._body = b"".join(chunks)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if size and media_type != "application/json":
+        return UnsupportedMediaType(
+            f"{request.method} {request.url.path}: send the body as JSON with "
+            f"Content-Type: application/json (got {media_type or 'no Content-Type'})"
+        )
+    return None
 
 
 def _key_matches(request: Request, api_key: SecretStr | None) -> bool:

@@ -54,6 +54,12 @@ class NodeSettings(BaseSettings):
         gt=0,
         description="Most rows a query returns; more are cut off and flagged `truncated`.",
     )
+    max_request_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="Largest request body accepted (413 RequestTooLarge past it); a batch "
+        "registering a thousand files is well under 1 MiB.",
+    )
     buffer_pool_mb: int | None = Field(
         default=1024,
         gt=0,

@@ -106,6 +106,45 @@ def test_a_malformed_body_answers_400(client: TestClient) -> None:
     assert answer.json()["error"]["type"] == "InvalidRequest"
 
 
+def test_a_body_not_sent_as_json_answers_415_saying_so(client: TestClient) -> None:
+    answer = client.post(
+        "/databases/sec/query", content=b'{"cypher": "RETURN 1"}',
+        headers={**AUTH, "Content-Type": "text/plain"},
+    )  # fmt: skip
+
+    assert answer.status_code == 415
+    assert answer.json()["error"]["message"] == (
+        "POST /databases/sec/query: send the body as JSON with Content-Type: application/json "
+        "(got text/plain)"
+    )
+
+
+def test_a_body_over_the_limit_answers_413_and_the_node_goes_on(tmp_path: Path) -> None:
+    settings = NodeSettings(home=tmp_path, api_key=KEY, max_request_bytes=1000)
+    node = GraphService(settings)
+    client = TestClient(create_app(node))
+    big = {"sql": "SELECT 1 WHERE 'x' <> '" + "x" * 2000 + "'"}
+
+    declared = client.post("/databases/sec/tables/query", json=big, headers=AUTH)
+
+    def chunked():  # no Content-Length: the limit holds while reading
+        yield b'{"sql": "SELECT 1 WHERE 1 <> '
+        for _ in range(20):
+            yield b"1" * 100
+
+    streamed = client.post(
+        "/databases/sec/tables/query", content=chunked(),
+        headers={**AUTH, "Content-Type": "application/json"},
+    )  # fmt: skip
+    small = client.post("/databases/sec/query", json={"cypher": "RETURN 1"}, headers=AUTH)
+    node.close()
+
+    assert (declared.status_code, streamed.status_code) == (413, 413)
+    assert declared.json()["error"]["type"] == "RequestTooLarge"
+    assert "limit of 1000 bytes" in streamed.json()["error"]["message"]
+    assert small.status_code == 404  # read and passed on: no graph "sec" here yet
+
+
 def test_a_busy_writer_answers_503_transient(
     client: TestClient, service: GraphService, tmp_path: Path
 ) -> None:
