@@ -8,12 +8,15 @@ sub-commands (``cli_sec``, ``cli_graph``, ...).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
+from contextlib import AbstractContextManager, nullcontext
 
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
-from localrun.cli_common import EXIT_FAILURES
+from localrun.cli_common import EXIT_FAILURES, home_of
+from localrun.home_lock import home_lock
 
 AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
 
@@ -37,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from ledgergraph.errors import LedgerGraphError
 
     try:
-        return args.handler(args)
+        with _home_held(args, argv):
+            return args.handler(args)
     except LedgerGraphError as exc:
         _report(args, type(exc).__name__, str(exc))
         return EXIT_FAILURES
@@ -49,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (| head) went away: nothing left to say, and nowhere to say it.
         sys.stderr.close()
         return EXIT_FAILURES
+
+
+def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractContextManager:
+    """The home's lock for a command that works on a home (not one talking to --endpoint)."""
+    if not hasattr(args, "home") or getattr(args, "endpoint", None):
+        return nullcontext()
+    words = sys.argv[1:] if argv is None else argv
+    leading = itertools.takewhile(lambda word: not word.startswith("-"), words[:2])
+    command = " ".join(["ledgergraph", *(word[:40] for word in leading)])
+    return home_lock(home_of(args), command)
 
 
 def _report(args: argparse.Namespace, error_type: str, message: str) -> None:
