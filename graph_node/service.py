@@ -160,7 +160,10 @@ class GraphService(OpenGraphs):
             work = graph.store.path.parent / "publish" / snapshot_id
             counts = take_snapshot(graph.staging, graph.store, work)
         try:
-            return publish_snapshot(graph_id, work, counts, self._publishing_store, self.events)
+            return publish_snapshot(
+                graph_id, work, counts, self._publishing_store, self.events,
+                keep=self.settings.keep_snapshots,
+            )  # fmt: skip
         finally:
             shutil.rmtree(work.parent, ignore_errors=True)
 

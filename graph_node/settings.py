@@ -54,6 +54,12 @@ class NodeSettings(BaseSettings):
         gt=0,
         description="Most rows a query returns; more are cut off and flagged `truncated`.",
     )
+    keep_snapshots: int = Field(
+        default=3,
+        ge=1,
+        description="Published snapshots kept per graph (the newest; older ones are removed "
+        "after each publish, the previous ones staying for replicas still downloading them).",
+    )
     max_request_bytes: int = Field(
         default=8 * 1024 * 1024,
         gt=0,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -61,9 +62,10 @@ class Latest(BaseModel):
 
 
 def new_snapshot_id() -> str:
-    """Sortable by time: ``20261204T173146Z-1a2b3c4d``."""
+    """Sortable by time to the microsecond: ``20261204T173146Z-0b1f4a3c`` (the suffix is the
+    microseconds in five hex digits, then three random ones)."""
     now = dt.datetime.now(dt.UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%SZ}-{now.microsecond:05x}{uuid.uuid4().hex[:3]}"
 
 
 def snapshot_prefix(graph_id: str, snapshot_id: str) -> str:
@@ -102,8 +104,11 @@ def publish_snapshot(
     counts: dict[str, int],
     store: ObjectStore,
     events: EventPublisher,
+    *,
+    keep: int,
 ) -> dict[str, object]:
-    """Verify the copies in ``work``, upload them, move LATEST, announce it; the answer."""
+    """Verify the copies in ``work``, upload them, move LATEST, announce it, then remove
+    all but the newest ``keep`` snapshots of the graph; the answer."""
     snapshot_id = work.name
     prefix = snapshot_prefix(graph_id, snapshot_id)
     manifest = SnapshotManifest(
@@ -132,11 +137,35 @@ def publish_snapshot(
     latest = Latest(snapshot_id=snapshot_id, manifest_key=manifest_key)
     store.put_bytes(latest_key(graph_id), latest.model_dump_json().encode())
     events.publish(snapshot_published(graph_id, snapshot_id, manifest_key))
+    removed = prune_snapshots(store, graph_id, keep=keep, current=snapshot_id)
     logger.info(
         "snapshot published",
-        extra={"graph_id": graph_id, "snapshot_id": snapshot_id, "manifest_key": manifest_key},
-    )
-    return {"snapshot_id": snapshot_id, "manifest_key": manifest_key, "tables": counts}
+        extra={"graph_id": graph_id, "snapshot_id": snapshot_id, "manifest_key": manifest_key,
+               "snapshots_removed": removed},
+    )  # fmt: skip
+    return {"snapshot_id": snapshot_id, "manifest_key": manifest_key, "tables": counts,
+            "snapshots_removed": removed}  # fmt: skip
+
+
+def prune_snapshots(store: ObjectStore, graph_id: str, *, keep: int, current: str) -> list[str]:
+    """Remove the graph's snapshots older than its newest ``keep`` (never ``current``).
+
+    Snapshot ids sort by time. The ones kept besides LATEST's let a replica that is still
+    downloading the previous snapshot finish. A snapshot's manifest goes first, so a
+    half-removed snapshot is never taken for a complete one.
+    """
+    prefix = f"published/{graph_id}/"
+    keys: dict[str, list[str]] = {}
+    for key in store.list_keys(prefix):
+        snapshot_id = key[len(prefix) :].split("/", 1)[0]
+        if re.fullmatch(SNAPSHOT_ID, snapshot_id):
+            keys.setdefault(snapshot_id, []).append(key)
+    old = [i for i in sorted(keys, reverse=True)[keep:] if i != current]
+    for snapshot_id in sorted(old):
+        manifest_key = snapshot_prefix(graph_id, snapshot_id) + MANIFEST_NAME
+        for key in sorted(keys[snapshot_id], key=lambda k: k != manifest_key):
+            store.delete(key)
+    return sorted(old)
 
 
 def verify_snapshot(folder: Path, manifest: SnapshotManifest) -> None:

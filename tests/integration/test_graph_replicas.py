@@ -42,7 +42,7 @@ def test_publishing_announces_the_snapshot_once(published: tuple[Path, dict]) ->
     root, answer = published
     events, _ = read_events(root / "writer" / EVENTS_FILE)
 
-    assert set(answer) == {"snapshot_id", "manifest_key", "tables"}
+    assert set(answer) == {"snapshot_id", "manifest_key", "tables", "snapshots_removed"}
     assert [e["detail"] for e in events] == [
         {"graph_id": "sec", "snapshot_id": answer["snapshot_id"],
          "manifest_key": answer["manifest_key"]}

@@ -45,7 +45,8 @@ def test_publish_writes_files_manifest_latest_and_an_event(published: tuple[Path
     latest = json.loads(store.get_bytes("published/sec/LATEST"))
     [event] = read_events(root / EVENTS_FILE)[0]
 
-    assert set(answer) == {"snapshot_id", "manifest_key", "tables"}
+    assert set(answer) == {"snapshot_id", "manifest_key", "tables", "snapshots_removed"}
+    assert answer["snapshots_removed"] == []
     assert answer["manifest_key"] == prefix + "manifest.json"
     assert answer["tables"]["Fact"] == 3 and answer["tables"]["FACT_HAS_PERIOD"] == 3
     assert manifest["tables"] == answer["tables"] and manifest["source_units"] == [BOEING_10K]
@@ -98,3 +99,20 @@ def test_a_corrupted_snapshot_is_refused_naming_the_file(
 def test_no_published_snapshot_is_a_clear_refusal(tmp_path: Path) -> None:
     with pytest.raises(SnapshotInvalid, match="no published snapshot of graph sec"):
         fetch_latest(LocalObjectStore(tmp_path), "sec", tmp_path / "replica")
+
+
+def test_publishing_keeps_the_newest_snapshots_and_removes_the_rest(tmp_path: Path) -> None:
+    node = GraphService(NodeSettings(home=tmp_path, keep_snapshots=2))
+    try:
+        load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+        answers = [node.publish("sec") for _ in range(4)]
+    finally:
+        node.close()
+    store = LocalObjectStore(tmp_path / "store")
+    ids = [a["snapshot_id"] for a in answers]
+    left = {key.split("/")[2] for key in store.list_keys("published/sec/") if key.count("/") == 3}
+
+    assert ids == sorted(ids)  # ids sort by time, even within one second
+    assert [a["snapshots_removed"] for a in answers] == [[], [], [ids[0]], [ids[1]]]
+    assert left == {ids[2], ids[3]}
+    assert fetch_latest(store, "sec", tmp_path / "replica").snapshot_id == ids[3]
