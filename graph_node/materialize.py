@@ -39,6 +39,13 @@ from graph_node.models import FileState, MaterializeResult
 from graph_node.recovery import check_ledger, finish_materialize, settle_materialize
 from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
 from graph_node.staging_db import StagingDB, ledger_table, quote
+from graph_node.upsert import (
+    apply_upsert,
+    check_present,
+    plan_upsert,
+    record_versions,
+    upserts,
+)
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
@@ -76,11 +83,19 @@ def materialize_table(
     offered, candidates, new_rows, present = _plan(db, table, file_ids)
     engine_rows = conform(table, new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)
+    # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
+    upsert = plan_upsert(db, table, candidates) if upserts(table) else None
+    if upsert is not None:
+        check_present(table, upsert, present)
+        assert isinstance(table, NodeTable)
 
-    intent = _open_intent(db, table, records, new_rows, before)
+    intent = _open_intent(db, table, records, new_rows, before, candidates if upsert else None)
     faults.reached("after-intent", table.name)
     finished = _copy(db, graph, table, engine_rows, intent, copier)
     faults.reached("after-copy", table.name)
+    if upsert is not None:
+        apply_upsert(graph, table, upsert)
+        faults.reached("after-update", table.name)
     added = graph.count(table) - before
     _check_balance(
         table, candidates, offered=offered, added=added, present=present,
@@ -91,6 +106,10 @@ def materialize_table(
 
     result = MaterializeResult(
         table=table.name, rows_offered=offered, rows_added=added, rows_present=present,
+        rows_updated=upsert.updated.num_rows if upsert else 0,
+        rows_unchanged=upsert.unchanged if upsert else present,
+        relationships_removed=upsert.removed_counts("rel") if upsert else {},
+        nodes_removed=upsert.removed_counts("node") if upsert else {},
         files=[FileState(file_id=r.file_id, status="materialized") for r in records],
     )  # fmt: skip
     logger.info(
@@ -121,7 +140,12 @@ def _copy(
 
 
 def _open_intent(
-    db: StagingDB, table: Table, records: list[FileRecord], new_rows: pa.Table, before: int
+    db: StagingDB,
+    table: Table,
+    records: list[FileRecord],
+    new_rows: pa.Table,
+    before: int,
+    versions: pa.Table | None = None,
 ) -> Intent:
     """Record the keys about to be added and what each staged file will be credited."""
     counts = pc.value_counts(new_rows.column("file_id").combine_chunks()).to_pylist()
@@ -135,7 +159,10 @@ def _open_intent(
         detail = {"seq": next_materialize_seq(cur), "count_before": before,
                   "rows": new_rows.num_rows, "files": files}  # fmt: skip
         keys = new_rows.select(list(table.key))
-        return open_intent(cur, "materialize", detail, table=table, keys=keys)
+        intent = open_intent(cur, "materialize", detail, table=table, keys=keys)
+        if versions is not None and isinstance(table, NodeTable):
+            record_versions(cur, table, versions, intent)
+        return intent
 
 
 def _plan(

@@ -86,12 +86,22 @@ class StagedFiles(_Model):
 
 
 class MaterializeResult(_Model):
-    """Counts of one materialize call; rows_offered == rows_added + rows_present."""
+    """Counts of one materialize call; rows_offered == rows_added + rows_present, and
+    rows_present == rows_updated + rows_unchanged (only upsert tables update)."""
 
     table: str
     rows_offered: int
     rows_added: int
-    rows_present: int
+    rows_present: int = Field(description="offered keys the graph held already")
+    rows_updated: int = Field(default=0, description="present keys given their newer content")
+    rows_unchanged: int = Field(default=0, description="present keys with the same content")
+    relationships_removed: dict[str, int] = Field(
+        default_factory=dict,
+        description="per table: relationships the nodes' newer versions no longer have",
+    )
+    nodes_removed: dict[str, int] = Field(
+        default_factory=dict, description="per table: nodes no relationship holds any more"
+    )
     files: list[FileState]
 
 

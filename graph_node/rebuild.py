@@ -3,10 +3,12 @@
 Each table gets one row per key from the staged and materialized files, the row of the
 file with the lowest (materialize_seq, file_id): the row incremental materialization put
 in the graph (earlier calls win; within a call the lowest file id), so a rebuild equals
-the incremental graph table by table. A worker process builds ``graph.lbug.rebuilt``; a
-native engine crash there costs only the rebuild. Then one staging transaction rewrites
-the key ledgers, marks staged files materialized and records the swap; the live file is
-closed, replaced by ``os.replace`` and reopened. ``recover_swap`` finishes a swap a crash
+the incremental graph table by table. Upsert tables take the newest version instead, with
+the relationships it came with (``winners.settle_winners``), as incremental upserts do.
+A worker process builds ``graph.lbug.rebuilt``; a native engine crash there costs only
+the rebuild. Then one staging transaction rewrites the key ledgers, marks staged files
+materialized and records the swap; the live file is closed, replaced by ``os.replace``
+and reopened. ``recover_swap`` finishes a swap a crash
 interrupted, before the graph is opened.
 """
 
@@ -29,6 +31,7 @@ from graph_node.isolation import WorkerOptions, run_worker, write_rows
 from graph_node.log import logger
 from graph_node.registry import mark_materialized, next_materialize_seq
 from graph_node.staging_db import META_TABLE, REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.winners import record_rebuild_versions, settle_winners, winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table, all_columns
 
 REBUILT_SUFFIX = ".rebuilt"
@@ -89,6 +92,7 @@ def _write_winners(db: StagingDB, work: Path) -> dict[str, pa.Table]:
     with db.cursor(what="reading staged rows for a rebuild") as cur:
         for name in LOAD_ORDER:
             winners[name] = _winners(cur, TABLES[name])
+        winners = settle_winners(cur, winners)  # upsert tables: as incremental leaves them
     for name, rows in winners.items():
         table = TABLES[name]
         engine_rows = conform(table, rows.drop_columns(["file_id"]))
@@ -106,7 +110,7 @@ def _winners(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
         f"SELECT {columns}, t.file_id FROM {quote(table.name)} t "
         f"JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id "
         "WHERE r.status IN ('staged', 'materialized') QUALIFY row_number() OVER "
-        f"(PARTITION BY {keys} ORDER BY r.materialize_seq NULLS LAST, t.file_id) = 1 "
+        f"(PARTITION BY {keys} ORDER BY {winner_order(table)}) = 1 "
         f"ORDER BY {keys}"
     )
     return cur.sql(sql).to_arrow_table()
@@ -139,6 +143,7 @@ def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> N
         mark_materialized(cur, counts, seq=seq)
         for name, rows in winners.items():
             _replace_ledger(cur, TABLES[name], rows)
+        record_rebuild_versions(cur, winners)
         cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, rebuilt_name])
 
 

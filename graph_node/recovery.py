@@ -25,6 +25,7 @@ from graph_node.journal import (
 from graph_node.log import logger
 from graph_node.registry import mark_materialized
 from graph_node.staging_db import StagingDB, ledger_table, quote
+from graph_node.upsert import drop_upsert, finish_upsert, redo_upsert
 from ledgergraph.graph_schema import TABLES, Table
 
 DeleteRunner = Callable[[StagingDB, GraphStore, Intent], None]
@@ -60,6 +61,7 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
     in_graph = graph.count(table)
     before = int(intent.detail["count_before"])
     if found == keys.num_rows and in_graph == before + keys.num_rows:
+        redo_upsert(db, graph, intent)  # updates and removals after the COPY: idempotent
         finish_materialize(db, intent, table)
         return "rolled forward"
     if found == 0 and in_graph == before:
@@ -75,6 +77,7 @@ def finish_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
     """Apply what the intent recorded: keys committed, files materialized, intent gone."""
     with db.transaction(what=f"recording materialized {table.name} files") as cur:
         mark_materialized(cur, intent.detail["files"], seq=int(intent.detail["seq"]))
+        finish_upsert(cur, intent)
         close_intent(cur, intent)  # its ledger rows count as in the graph from now on
 
 
@@ -82,6 +85,7 @@ def drop_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
     """Forget an intent whose COPY never committed: its keys were not added."""
     with db.transaction(what=f"dropping a {table.name} intent") as cur:
         drop_pending(cur, table, intent)
+        drop_upsert(cur, intent)
         close_intent(cur, intent)
 
 

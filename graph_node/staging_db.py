@@ -90,6 +90,19 @@ def ledger_table(table: Table) -> str:
     return f"_graph_keys_{table.name}"
 
 
+def versions_table(table: Table) -> str:
+    """The staging table that records, per key of an upsert table, the file whose version
+    the graph holds (``upsert.py``); rows of an open intent are the versions it applies."""
+    return f"_graph_versions_{table.name}"
+
+
+def _versions_ddl(table: Table) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {quote(versions_table(table))} "
+        "(id VARCHAR NOT NULL, file_id VARCHAR NOT NULL, intent_id VARCHAR)"
+    )
+
+
 def _staging_ddl(table: Table) -> str:
     columns = [
         f"{quote(c.name)} {c.duckdb_type}{'' if c.nullable else ' NOT NULL'}"
@@ -155,6 +168,8 @@ class StagingDB:
             for table in TABLES.values():
                 cur.execute(_staging_ddl(table))
                 cur.execute(_ledger_ddl(table))
+                if getattr(table, "upsert", False):
+                    cur.execute(_versions_ddl(table))
 
     def _check_schema_version(self) -> None:
         with self.cursor(what="reading the schema version") as cur:

@@ -130,14 +130,22 @@ def render_summary(summary: dict[str, Any]) -> str:
         step = summary.get("failed_step", "?")
         return f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
     lines = [f"{head} ({summary.get('mode')}: {summary.get('mode_reason')})", ""]
-    rows = [[name, t["rows"], t["added"], t["present"], t["changed"]]
+    rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t["not_applied"]]
             for name, t in summary["tables"].items()]  # fmt: skip
-    lines += [render.table(["table", "rows", "added", "present", "changed"], rows), ""]
+    header = ["table", "rows", "added", "updated", "unchanged", "not applied"]
+    lines += [render.table(header, rows), ""]
     rejected = summary["rejected"]
     lines.append(f"records rejected: {rejected['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]
+    lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
+    for kind in ("relationships_removed", "nodes_removed"):
+        removed = summary.get(kind) or {}
+        named = ", ".join(f"{table} {n}" for table, n in removed.items())
+        lines.append(f"{kind.replace('_', ' ')}: {sum(removed.values())}"
+                     + (f" ({named})" if named else ""))  # fmt: skip
     changed = summary["rows_present_with_changed_content"]
-    lines.append(f"rows present with changed content (not applied): {changed}")
+    if changed:
+        lines.append(f"rows the graph holds in another version (not applied): {changed}")
     lines += _validation_lines(summary["validation"])
     return "\n".join(lines)
 

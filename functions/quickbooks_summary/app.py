@@ -39,4 +39,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="QuickBooksRunsFailed", unit=MetricUnit.Count, value=failed)
     metrics.add_metric(name="ValidationFailures", unit=MetricUnit.Count, value=failures)
     metrics.add_metric(name="RowsChangedNotApplied", unit=MetricUnit.Count, value=changed)
+    updated = summary.get("rows_updated", 0)
+    metrics.add_metric(name="RowsUpdated", unit=MetricUnit.Count, value=updated)
     return summary

@@ -1,15 +1,16 @@
 """The QuickBooks state machine end to end against the fake QuickBooks on 127.0.0.1.
 
 The fake serves the recorded sandbox company through the real protocol; the local engine
-runs the deployed ASL and handlers; a real graph node loads the books. One module, three
+runs the deployed ASL and handlers; a real graph node loads the books. One module, four
 runs of one realm: a first full sync (throttled at its start, its access token expiring
-half way), a CDC run that changes a loaded invoice, and a run after the user revoked the
-app. Each test reads what a run left: its summary, the fake's log, the graph.
+half way), a CDC run that edits a loaded invoice (an amount changed, a line removed),
+deletes a customer and sparsely updates an item, the same CDC answer again, and a run
+after the user revoked the app. Each test reads what a run left: its summary, the fake's
+log, the graph.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -25,7 +26,8 @@ from ledgergraph import logs
 from ledgergraph.quickbooks.tokens import FileTokenStore, TokenRecord
 from localrun.cli import main as cli
 from localrun.quickbooks_run import run_quickbooks_pipeline, token_path
-from tests.fakes.quickbooks_server import SANDBOX_REALM, FakeQuickBooks, load_sandbox, throttled
+from tests.fakes.quickbooks_edits import cdc_changes
+from tests.fakes.quickbooks_server import SANDBOX_REALM, FakeQuickBooks, throttled
 
 pytestmark = pytest.mark.slow
 
@@ -106,17 +108,22 @@ def first_run(fake: ExpiringFake, home: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def cdc_run(fake: ExpiringFake, home: Path, first_run: dict[str, Any]) -> dict[str, Any]:
-    invoice = copy.deepcopy(next(i for i in load_sandbox()["Invoice"] if i["Id"] == "49"))
-    invoice.update(SyncToken="1", PrivateNote="Changed after the first load")
-    invoice["MetaData"]["LastUpdatedTime"] = "2026-05-06T09:00:00-07:00"
-    fake.cdc_changes = {"Invoice": [invoice]}
+    fake.cdc_changes = cdc_changes()
     return run_quickbooks_pipeline(
         REALM, home=home, run_id="qbo-second", environment=environment(fake)
     )
 
 
 @pytest.fixture(scope="module")
-def revoked_run(fake: ExpiringFake, home: Path, cdc_run: dict[str, Any]) -> dict[str, Any]:
+def repeated_run(fake: ExpiringFake, home: Path, cdc_run: dict[str, Any]) -> dict[str, Any]:
+    """The same CDC answer once more: nothing left to change."""
+    return run_quickbooks_pipeline(
+        REALM, home=home, run_id="qbo-repeat", environment=environment(fake)
+    )
+
+
+@pytest.fixture(scope="module")
+def revoked_run(fake: ExpiringFake, home: Path, repeated_run: dict[str, Any]) -> dict[str, Any]:
     fake.revoke_refresh_tokens()
     fake.expire_access_tokens()
     fake.refresh_calls = 0
@@ -135,7 +142,7 @@ def test_the_first_run_loads_the_chart_of_accounts(first_run, home, capsys) -> N
     assert (first_run["status"], first_run["mode"]) == ("loaded", "full")
     assert first_run["records"]["Account"] == 92
     assert first_run["tables"]["LedgerAccount"] == {
-        "rows": 93, "added": 93, "present": 0, "changed": 0,
+        "rows": 93, "added": 93, "updated": 0, "unchanged": 0, "not_applied": 0,
     }  # fmt: skip
     assert query(capsys, home, "MATCH (a:LedgerAccount) RETURN count(a)") == [[93]]
     synthetic = "MATCH (a:LedgerAccount) WHERE a.is_synthetic RETURN a.name, a.concept"
@@ -205,17 +212,54 @@ def test_an_access_token_expiring_mid_run_is_refreshed_once(first_run, fake, hom
     assert stored.refresh_token in fake.refresh_tokens  # the rotated one was saved
 
 
-def test_a_cdc_update_of_a_loaded_invoice_is_counted_not_applied(cdc_run, home, capsys) -> None:
+def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
+    cdc_run, home, capsys
+) -> None:
     assert (cdc_run["status"], cdc_run["mode"]) == ("loaded", "cdc")
-    assert cdc_run["records"] == {"cdc": 1}
-    assert cdc_run["tables"]["LedgerTransaction"] == {
-        "rows": 1, "added": 0, "present": 1, "changed": 1,
+    assert cdc_run["records"] == {"cdc": 3}
+    tables = cdc_run["tables"]
+    assert tables["LedgerTransaction"] == {
+        "rows": 1, "added": 0, "updated": 1, "unchanged": 0, "not_applied": 0,
     }  # fmt: skip
-    assert cdc_run["rows_present_with_changed_content"] == 1
-    assert cdc_run["rows_added"] == 0
-    # NOTE: the known gap (docs/quickbooks.md): the graph keeps the first version.
-    note = "MATCH (t:LedgerTransaction {doc_number: '1015'}) RETURN t.private_note, t.sync_token"
-    assert query(capsys, home, note) == [[None, "0"]]
+    assert tables["LineItem"] == {
+        "rows": 5, "added": 0, "updated": 3, "unchanged": 2, "not_applied": 0,
+    }  # fmt: skip
+    assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 0, 1)
+    assert cdc_run["relationships_removed"] == {
+        "LINE_HAS_ITEM": 1, "LINE_POSTS_TO_ACCOUNT": 2, "TRANSACTION_HAS_LINE": 1,
+    }  # fmt: skip
+    assert cdc_run["nodes_removed"] == {"LineItem": 1}
+    assert (cdc_run["rows_present_with_changed_content"], cdc_run["not_applied"]) == (0, None)
+
+    invoice = (
+        "MATCH (t:LedgerTransaction {doc_number: '1015'})-[:TRANSACTION_HAS_LINE]->(l:LineItem) "
+        "RETURN t.total_amount, t.private_note, t.sync_token, count(l)"
+    )
+    [[total, note, token, lines]] = query(capsys, home, invoice)
+    assert (Decimal(total), note, token, lines) == (
+        Decimal("802.75"), "Garden rocks taken off", "1", 5,
+    )  # fmt: skip
+    customer = "MATCH (c:Customer {qbo_id: '18'}) RETURN c.is_deleted, c.display_name"
+    assert query(capsys, home, customer) == [[True, "Paulsen Medical Supplies"]]
+    item = "MATCH (i:Item {qbo_id: '5'}) RETURN i.unit_price, i.name, i.sku, i.is_active"
+    assert query(capsys, home, item) == [["290", "Rock Fountain", None, True]]
+
+
+def test_the_income_statement_follows_the_edited_invoice(cdc_run, home, capsys) -> None:
+    rows = query(capsys, home, income_statement_cypher())
+
+    by_concept = {concept: Decimal(amount) for _, concept, amount in rows}
+    # 1015 was 1005.00 of sales less a 50.25 discount, now 845.00 less 42.25: 152 less.
+    assert by_concept["us-gaap:Revenues"] == Decimal("8732.02") - Decimal("152")
+
+
+def test_the_same_cdc_answer_again_changes_nothing(repeated_run) -> None:
+    assert repeated_run["status"] == "loaded"
+    assert (repeated_run["rows_added"], repeated_run["rows_updated"]) == (0, 0)
+    assert repeated_run["rows_unchanged"] == sum(
+        t["rows"] for t in repeated_run["tables"].values()
+    )  # fmt: skip
+    assert repeated_run["relationships_removed"] == {} and repeated_run["nodes_removed"] == {}
 
 
 def test_a_revoked_app_fails_the_run_with_a_re_authorise_message(revoked_run, fake, home) -> None:

@@ -87,7 +87,7 @@ def store(tmp_path: Path) -> LocalObjectStore:
 
 @pytest.fixture
 def stub() -> Iterator[tuple[StagingStub, str]]:
-    node = StagingStub([INVOICE_1013], {"LedgerTransaction": 1})
+    node = StagingStub([INVOICE_1013], {"Entity": 1})
     server = serve_stub(node)
     yield node, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -215,16 +215,21 @@ def test_the_summary_names_every_validation_failure(handler, stub) -> None:
     assert [q["parameters"] for q in stub[0].queries] == [[request["run_id"]]] * 2
 
 
-def test_the_summary_counts_rows_present_with_changed_content(handler) -> None:
+def test_the_summary_counts_rows_the_graph_holds_in_another_version(handler) -> None:
     request = transformed_run(handler)
 
     summary = handler("quickbooks_summary")(request, context("summary"))
 
+    # The stub's staging says the company node (insert-only Entity) kept another name.
     assert summary["rows_present_with_changed_content"] == 1
+    assert summary["tables"]["Entity"] == {
+        "rows": 1, "added": 1, "updated": 0, "unchanged": 0, "not_applied": 1,
+    }  # fmt: skip
     assert summary["tables"]["LedgerTransaction"] == {
-        "rows": 148, "added": 148, "present": 0, "changed": 1,
+        "rows": 148, "added": 148, "updated": 0, "unchanged": 0, "not_applied": 0,
     }  # fmt: skip
     assert "NOT applied" in summary["not_applied"]
+    assert (summary["rows_updated"], summary["relationships_removed"]) == (0, {})
     assert summary["rejected"] == {"total": 0, "reasons": {}}
 
 

@@ -32,7 +32,8 @@ __all__ = [
 
 # 3: contexts, labels, references, networks and arcs, taxonomies, footnotes, securities;
 #    inline and duplicate columns on Fact; what a filing states about its filer.
-SCHEMA_VERSION = "3"
+# 4: Employee; ledger nodes upserted (newest version wins) with versioned relationships.
+SCHEMA_VERSION = "4"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

@@ -71,6 +71,7 @@ LEDGER_NODE_TABLES: tuple[NodeTable, ...] = (
                 nullable=False,
             ),
         ),
+        upsert=True,
     ),
     NodeTable(
         "LedgerTransaction",
@@ -91,6 +92,7 @@ LEDGER_NODE_TABLES: tuple[NodeTable, ...] = (
             Column("private_note", "STRING", "PrivateNote (memo)"),
             Column("line_count", "INT64", "LineItem rows (postings) of the transaction", False),
         ),
+        upsert=True,
     ),
     NodeTable(
         "LineItem",
@@ -122,9 +124,28 @@ LEDGER_NODE_TABLES: tuple[NodeTable, ...] = (
             Column("quantity", "DECIMAL", "Qty of an item line"),
             Column("unit_price", "DECIMAL", "UnitPrice of an item line"),
         ),
+        upsert=True,
+        owned_by="TRANSACTION_HAS_LINE",
     ),
-    NodeTable("Customer", "A customer (or a customer's job).", _party_columns("Customer")),
-    NodeTable("Vendor", "A supplier.", _party_columns("Vendor")),
+    NodeTable(
+        "Customer", "A customer (or a customer's job).", _party_columns("Customer"), upsert=True
+    ),
+    NodeTable("Vendor", "A supplier.", _party_columns("Vendor"), upsert=True),
+    NodeTable(
+        "Employee",
+        "An employee of the company (payee of purchases and cheques, time tracking).",
+        (
+            _id('stable_id("quickbooks", realm_id, "Employee", Id)'),
+            *_source_columns("Employee"),
+            Column("display_name", "STRING", "DisplayName"),
+            Column("employee_number", "STRING", "EmployeeNumber"),
+            Column("is_active", "BOOLEAN", "Active"),
+            Column("hired_date", "DATE", "HiredDate"),
+            Column("released_date", "DATE", "ReleasedDate"),
+            Column("bill_rate", "DECIMAL", "BillRate: hourly rate billed to customers"),
+        ),
+        upsert=True,
+    ),
     NodeTable(
         "Item",
         "A product or service sold or bought.",
@@ -140,6 +161,7 @@ LEDGER_NODE_TABLES: tuple[NodeTable, ...] = (
             Column("quantity_on_hand", "DECIMAL", "QtyOnHand of inventory items"),
             Column("is_active", "BOOLEAN", "Active"),
         ),
+        upsert=True,
     ),
     NodeTable(
         "LedgerDimension",
@@ -152,8 +174,13 @@ LEDGER_NODE_TABLES: tuple[NodeTable, ...] = (
             Column("fully_qualified_name", "STRING", "FullyQualifiedName"),
             Column("is_active", "BOOLEAN", "Active"),
         ),
+        upsert=True,
     ),
 )
+
+# A ledger relationship from a ledger node is rewritten with every version of that node
+# (versioned_with_from); the company's own relationships (from Entity) only ever grow.
+_VERSIONED = {"versioned_with_from": True}
 
 LEDGER_REL_TABLES: tuple[RelTable, ...] = (
     RelTable("COMPANY_HAS_ACCOUNT", "The company's chart of accounts.", "Entity", "LedgerAccount"),
@@ -161,41 +188,64 @@ LEDGER_REL_TABLES: tuple[RelTable, ...] = (
         "COMPANY_HAS_TRANSACTION", "The company's transactions.", "Entity", "LedgerTransaction"
     ),
     RelTable(
-        "TRANSACTION_HAS_LINE", "The transaction's postings.", "LedgerTransaction", "LineItem"
+        "TRANSACTION_HAS_LINE",
+        "The transaction's postings.",
+        "LedgerTransaction",
+        "LineItem",
+        **_VERSIONED,
     ),
-    RelTable("LINE_POSTS_TO_ACCOUNT", "The account a posting hits.", "LineItem", "LedgerAccount"),
-    RelTable("ACCOUNT_HAS_PARENT", "Sub-account to parent.", "LedgerAccount", "LedgerAccount"),
+    RelTable(
+        "LINE_POSTS_TO_ACCOUNT",
+        "The account a posting hits.",
+        "LineItem",
+        "LedgerAccount",
+        **_VERSIONED,
+    ),
+    RelTable(
+        "ACCOUNT_HAS_PARENT",
+        "Sub-account to parent.",
+        "LedgerAccount",
+        "LedgerAccount",
+        **_VERSIONED,
+    ),
     RelTable(
         "ACCOUNT_MAPS_TO_ELEMENT",
         "The concept the account's balance reports under.",
         "LedgerAccount",
         "Element",
         (Column("rule", "STRING", "mapping rule: AccountType/AccountSubType or Type/*", False),),
+        **_VERSIONED,
     ),
-    RelTable("LINE_HAS_ITEM", "The item of a sales or purchase line.", "LineItem", "Item"),
+    RelTable(
+        "LINE_HAS_ITEM", "The item of a sales or purchase line.", "LineItem", "Item", **_VERSIONED
+    ),
     RelTable(
         "LINE_HAS_DIMENSION",
         "A class or department the posting is tagged with.",
         "LineItem",
         "LedgerDimension",
+        **_VERSIONED,
     ),
     RelTable(
         "TRANSACTION_HAS_CUSTOMER",
         "The customer of an invoice, payment, credit memo ...",
         "LedgerTransaction",
         "Customer",
+        **_VERSIONED,
     ),
     RelTable(
         "TRANSACTION_HAS_VENDOR",
         "The vendor of a bill, bill payment, purchase ...",
         "LedgerTransaction",
         "Vendor",
+        **_VERSIONED,
     ),
     RelTable(
         "TRANSACTION_LINKS_TO",
         "LinkedTxn: a payment applied to an invoice, a deposit of a payment ...",
         "LedgerTransaction",
         "LedgerTransaction",
+        **_VERSIONED,
     ),
     RelTable(
         "ITEM_USES_ACCOUNT",
@@ -204,12 +254,14 @@ LEDGER_REL_TABLES: tuple[RelTable, ...] = (
         "LedgerAccount",
         (Column("role", "STRING", "income, expense or asset", nullable=False),),
         extra_key=("role",),
+        **_VERSIONED,
     ),
     RelTable(
         "LEDGER_DIMENSION_HAS_PARENT",
         "Sub-class or sub-department to its parent.",
         "LedgerDimension",
         "LedgerDimension",
+        **_VERSIONED,
     ),
 )
 

@@ -132,18 +132,29 @@ def stage_files(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
 
 
 def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFile) -> dict:
-    """Materialize one table file; every offered row must be added or already present."""
+    """Materialize one table file; every offered row must be added or already present,
+    and a present one updated or unchanged (only ledger tables update)."""
     answer = client.materialize(
         request.graph_id, file.table, [file.file_id], correlation_id=request.correlation_id
     )
     offered, added = answer["rows_offered"], answer["rows_added"]
     present = answer["rows_present"]
-    if offered != added + present or offered != file.rows:
+    updated = int(answer.get("rows_updated", 0))
+    unchanged = int(answer.get("rows_unchanged", present))
+    if offered != added + present or offered != file.rows or present != updated + unchanged:
         raise FilingError(
             f"{request.source_unit}: {file.table} offered {offered} rows of {file.rows}, "
-            f"added {added}, already present {present}"
+            f"added {added}, already present {present} (updated {updated}, "
+            f"unchanged {unchanged})"
         )
-    return {"offered": offered, "added": added, "present": present}
+    counts = {"offered": offered, "added": added, "present": present}
+    if updated or answer.get("relationships_removed") or answer.get("nodes_removed"):
+        counts |= {
+            "updated": updated, "unchanged": unchanged,
+            "relationships_removed": dict(answer.get("relationships_removed") or {}),
+            "nodes_removed": dict(answer.get("nodes_removed") or {}),
+        }  # fmt: skip
+    return counts
 
 
 def materialize_filing(client: GraphClient, request: LoadRequest) -> dict[str, Any]:

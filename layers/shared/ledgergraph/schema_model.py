@@ -65,12 +65,20 @@ class Column:
 
 @dataclass(frozen=True)
 class NodeTable:
-    """A node table; ``id`` is its primary key and is derived from the node's content."""
+    """A node table; ``id`` is its primary key and is derived from the node's content.
+
+    ``upsert``: a newer version of a node (a later materialization) updates its other
+    columns in place; without it (the SEC tables) the first version stays. ``owned_by``: the
+    relationship table whose relationships hold the node; a node that loses its last one
+    (an edited transaction without that line) leaves the graph.
+    """
 
     name: str
     description: str
     columns: tuple[Column, ...]
     kind: str = field(default="node", init=False)
+    upsert: bool = field(default=False, kw_only=True)
+    owned_by: str | None = field(default=None, kw_only=True)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -83,6 +91,9 @@ class RelTable:
 
     A relationship is identified by its endpoints plus ``extra_key`` columns, so the same
     pair of nodes is never connected twice by the same relationship type.
+    ``versioned_with_from``: the relationships of a ``from`` node are the ones its newest
+    version came with (the file of the same source unit); older ones not among them leave
+    the graph. Only for ``from`` tables with ``upsert``.
     """
 
     name: str
@@ -92,6 +103,7 @@ class RelTable:
     columns: tuple[Column, ...] = ()
     extra_key: tuple[str, ...] = ()
     kind: str = field(default="rel", init=False)
+    versioned_with_from: bool = field(default=False, kw_only=True)
 
     @property
     def key(self) -> tuple[str, ...]:

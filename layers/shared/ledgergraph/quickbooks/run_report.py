@@ -1,7 +1,8 @@
 """The end of a QuickBooks execution: what loaded, what was rejected, what failed validation.
 
 A loaded run's summary puts side by side, per graph table, the rows the transform wrote and
-what MaterializeGraph did with them (added, already present, present with changed content),
+what MaterializeGraph did with them (added, updated, unchanged; relationships and nodes a
+newer version no longer has, removed),
 the records rejected with their reasons, and every validation failure by name (from the
 transform's ``reconciliation.json`` and the staging check). ``ok`` is true only when the
 run loaded and nothing failed; a loaded run with failures says so rather than pass.
@@ -29,8 +30,8 @@ logger = get_logger("quickbooks")
 
 NAMED_LIMIT = 50  # failures named in the step output; the stored summary has them all
 CHANGED_NOTE = (
-    "rows present with changed content are NOT applied: materialization adds new keys only, "
-    "so the graph keeps the first version of an updated or deleted QuickBooks record"
+    "rows present with changed content are NOT applied: the graph holds another version of "
+    "these keys than the run (only the company Entity node keeps its first version)"
 )
 _CONNECT = "`ledgergraph quickbooks connect --realm {realm}`"
 _ACTIONS = {
@@ -104,7 +105,12 @@ def loaded_summary(
         "ok": validation["passed"],
         "tables": tables,
         "rows_added": sum(t["added"] for t in tables.values()),
-        "rows_present": sum(t["present"] for t in tables.values()),
+        "rows_updated": sum(t["updated"] for t in tables.values()),
+        "rows_unchanged": sum(t["unchanged"] for t in tables.values()),
+        "rows_present": sum(t["updated"] + t["unchanged"] for t in tables.values()),
+        "deleted": _tombstones(request),
+        "relationships_removed": _removed(request, "relationships_removed"),
+        "nodes_removed": _removed(request, "nodes_removed"),
         "rows_present_with_changed_content": changed,
         "not_applied": CHANGED_NOTE if changed else None,
         "rejected": rejections(reconciliation),
@@ -128,19 +134,36 @@ def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]
 
 
 def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dict[str, int]]:
-    """Per table: rows written, added to the graph, present, present with other content."""
+    """Per table: rows written, added to the graph, updated, unchanged, and rows the graph
+    holds in another version than the run's (``not_applied``: 0 but for Entity)."""
     written = (request.transform or {}).get("rows", {})
     loaded = (request.load or {}).get("tables", {})
     lines = {}
     for table, rows in written.items():
         done = loaded.get(table, {})
+        present = int(done.get("present", 0))
         lines[table] = {
             "rows": rows,
             "added": int(done.get("added", 0)),
-            "present": int(done.get("present", 0)),
-            "changed": staging.changed_present.get(table, 0),
+            "updated": int(done.get("updated", 0)),
+            "unchanged": int(done.get("unchanged", present)),
+            "not_applied": staging.changed_present.get(table, 0),
         }
     return lines
+
+
+def _removed(request: SummaryRequest, kind: str) -> dict[str, int]:
+    """Relationships or nodes the run's newer versions removed, per table, summed."""
+    removed: dict[str, int] = {}
+    for done in (request.load or {}).get("tables", {}).values():
+        for table, n in (done.get(kind) or {}).items():
+            removed[table] = removed.get(table, 0) + int(n)
+    return dict(sorted(removed.items()))
+
+
+def _tombstones(request: SummaryRequest) -> int:
+    """Records QuickBooks reported deleted in the run (applied as ``is_deleted``)."""
+    return int((request.transform or {}).get("deleted", 0))
 
 
 def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:

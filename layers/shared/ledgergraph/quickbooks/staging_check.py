@@ -6,14 +6,12 @@ Two questions, asked after MaterializeGraph with read-only SQL
 - ``unbalanced``: which of the run's staged transactions do not balance, recomputed from the
   staged LineItem rows. The transform validated the same rows before writing them; the two
   lists must agree, or staging lost or changed rows on the way.
-- ``changed_present``: per table, the run's rows whose key the graph already holds from an
-  earlier file with other content (a QuickBooks update or deletion of a record loaded
-  before). Materialization adds new keys only, so these changes are NOT in the graph yet;
-  the run summary reports them instead of counting them as loaded.
-
-The graph's row of a key is the one of the file with the lowest (materialize_seq, file_id)
-holding it (the node's own rule, ``graph_node/registry.py``): the run's row is compared
-with that one.
+- ``changed_present``: per table, the run's rows whose key the graph holds with other
+  content from an earlier file, after MaterializeGraph: changes the graph did NOT take.
+  Ledger node tables are upserted (the node records, per key, the file whose version the
+  graph holds: ``_graph_versions_<table>``), so for them this must be 0; a table that only
+  adds (``Entity``, the company node shared with SEC filers) keeps its first version, whose
+  row is the one of the file with the lowest (materialize_seq, file_id).
 """
 
 from __future__ import annotations
@@ -37,7 +35,7 @@ class StagingCheck(BaseModel):
         description="transactions of the run whose staged postings do not balance"
     )
     changed_present: dict[str, int] = Field(
-        description="per table: rows whose key the graph holds with other content"
+        description="per table: rows whose key the graph holds with other content (not applied)"
     )
 
     @property
@@ -67,6 +65,8 @@ def changed_sql(table: Table) -> str:
     same_key = " AND ".join(f"g.{k} = m.{k}" for k in keys)
     in_run = " AND ".join(f"m.{k} = s.{k}" for k in keys)
     differs = " OR ".join(f"m.{c} IS DISTINCT FROM g.{c}" for c in others)
+    if getattr(table, "upsert", False):
+        return _changed_upsert_sql(table, same_key, differs)
     return f"""
 SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
     WITH mine AS (
@@ -81,6 +81,25 @@ SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
         WHERE r.status = 'materialized' AND EXISTS (SELECT 1 FROM mine AS m WHERE {in_run})
     )
     SELECT m.* FROM mine AS m JOIN graph_row AS g ON {same_key} AND g.version = 1
+    WHERE g.file_id <> m.file_id AND ({differs})
+)"""
+
+
+def _changed_upsert_sql(table: Table, same_key: str, differs: str) -> str:
+    """As ``changed_sql``, the graph's row being the recorded version of the key."""
+    name = _quote(table.name)
+    versions = _quote(f"_graph_versions_{table.name}")
+    return f"""
+SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
+    WITH mine AS (
+        SELECT m.* FROM {name} AS m JOIN {REGISTRY} AS r ON r.file_id = m.file_id
+        WHERE r.source_unit = $1 AND r.status IN {_LIVE}
+    ),
+    graph_row AS (
+        SELECT s.* FROM {name} AS s JOIN {versions} AS v ON v.id = s.id AND v.file_id = s.file_id
+        WHERE v.intent_id IS NULL AND s.id IN (SELECT id FROM mine)
+    )
+    SELECT m.* FROM mine AS m JOIN graph_row AS g ON {same_key}
     WHERE g.file_id <> m.file_id AND ({differs})
 )"""
 

@@ -101,6 +101,9 @@ class Reconciliation(BaseModel):
     unresolved_links: int = Field(
         default=0, description="LinkedTxn entries to transactions not synced (e.g. Estimate)"
     )
+    tombstones: int = Field(
+        default=0, description="records the run marks deleted (written with is_deleted true)"
+    )
 
     def reconciles(self) -> bool:
         return self.lines.reconciles() and all(c.reconciles() for c in self.records.values())
@@ -124,6 +127,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
         run_id=run_id, records=records, lines=lines,
         rejected_postings=_rejected_postings(con),
         unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
+        tombstones=_count(con, "SELECT count(*) FROM current_record WHERE changed AND is_deleted"),
     )  # fmt: skip
     if not result.reconciles():
         raise QuickBooksDataError(f"run {run_id} does not reconcile: {result.model_dump_json()}")

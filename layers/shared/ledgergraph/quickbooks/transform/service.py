@@ -46,6 +46,7 @@ class TransformSummary(BaseModel):
     manifest_key: str
     rows: dict[str, int]
     rejected: int
+    deleted: int = 0
     validation_failures: int
     failed_checks: list[str]
     duration_ms: int
@@ -78,6 +79,7 @@ def transform_run(
     summary = TransformSummary(
         realm_id=realm_id, run_id=run_id, graph_id=graph_id, manifest_key=key,
         rows={f.table: f.rows for f in files}, rejected=rejected,
+        deleted=reconciliation.tombstones,
         validation_failures=len(validation.failures),
         failed_checks=sorted(validation.failed_checks()), duration_ms=duration_ms,
     )  # fmt: skip

@@ -2,7 +2,8 @@
 
 CREATE OR REPLACE TABLE modelled_entity AS
 SELECT * FROM (VALUES
-    ('CompanyInfo'), ('Account'), ('Customer'), ('Vendor'), ('Item'), ('Class'), ('Department'),
+    ('CompanyInfo'), ('Account'), ('Customer'), ('Vendor'), ('Employee'), ('Item'), ('Class'),
+    ('Department'),
     ('JournalEntry'), ('Invoice'), ('Bill'), ('Payment'), ('BillPayment'), ('SalesReceipt'),
     ('Purchase'), ('Deposit'), ('Transfer'), ('CreditMemo'), ('VendorCredit'), ('RefundReceipt')
 ) AS t(entity);

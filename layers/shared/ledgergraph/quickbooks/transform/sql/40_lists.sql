@@ -1,4 +1,4 @@
--- Customers, vendors, items and the tracking dimensions (Class, Department).
+-- Customers, vendors, employees, items and the tracking dimensions (Class, Department).
 
 CREATE OR REPLACE TABLE party AS
 SELECT entity, qbo_id, rec, is_deleted, changed, sync_token, last_updated,
@@ -10,6 +10,18 @@ SELECT entity, qbo_id, rec, is_deleted, changed, sync_token, last_updated,
     money(rec, '$.Balance') AS balance
 FROM current_record
 WHERE entity IN ('Customer', 'Vendor');
+
+CREATE OR REPLACE TABLE employee AS
+SELECT qbo_id, rec, is_deleted, changed, sync_token, last_updated,
+    qbo_node_id('Employee', qbo_id) AS id,
+    txt(rec, '$.DisplayName') AS display_name,
+    txt(rec, '$.EmployeeNumber') AS employee_number,
+    flag(rec, '$.Active') AS is_active,
+    TRY_CAST(txt(rec, '$.HiredDate') AS DATE) AS hired_date,
+    TRY_CAST(txt(rec, '$.ReleasedDate') AS DATE) AS released_date,
+    money(rec, '$.BillRate') AS bill_rate
+FROM current_record
+WHERE entity = 'Employee';
 
 CREATE OR REPLACE TABLE item AS
 SELECT qbo_id, rec, is_deleted, changed, sync_token, last_updated,

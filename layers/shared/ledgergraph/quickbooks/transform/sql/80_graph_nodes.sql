@@ -61,6 +61,12 @@ SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, 
     is_active, currency, balance
 FROM party WHERE entity = 'Vendor' AND changed;
 
+CREATE OR REPLACE VIEW out_Employee AS
+SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
+    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    employee_number, is_active, hired_date, released_date, bill_rate
+FROM employee WHERE changed;
+
 CREATE OR REPLACE VIEW out_Item AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
     TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, name,

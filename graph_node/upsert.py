@@ -1,0 +1,312 @@
+"""Newer versions of ledger nodes: updated in place, their outdated relationships removed.
+
+For a node table declared with ``upsert`` (the ledger tables; the SEC tables only ever
+add), a materialize call also looks at the offered rows whose key the graph already holds:
+a row whose content differs from the version the graph holds is "updated" (every non-key
+column SET through ``LOAD FROM`` an Arrow table, one statement per table), the rest are
+"unchanged". The version the graph holds is recorded per key in ``_graph_versions_<table>``
+(the file it came from); the newest materialization wins.
+
+The relationships a node's newest version came with replace its older ones in every
+``versioned_with_from`` relationship table: an edited invoice without its third line loses
+``TRANSACTION_HAS_LINE`` to it, and a ``LineItem`` no relationship of its ``owned_by``
+table holds any more leaves the graph with all its relationships. "Came with" means: rows
+of the files of the same source unit as the node's row (a sync run writes a node and its
+relationships together; an empty table file is not registered, which reads as none).
+
+Crash safety rides on the materialize intent (journal.py): the new versions are recorded
+as pending rows of the intent before the graph changes, the COPY of new keys runs, then one
+engine transaction deletes and updates. Everything is computed from staging, which changes
+only when the intent is finished, so recovery recomputes the same plan and applies it
+again: SET to the same values and DELETE of what is gone are idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from graph_node.copy_guard import conform
+from graph_node.errors import GraphInconsistent
+from graph_node.graph_store import GraphStore
+from graph_node.journal import Intent
+from graph_node.staging_db import (
+    INTENT_TABLE,
+    REGISTRY_TABLE,
+    StagingDB,
+    ledger_table,
+    quote,
+    versions_table,
+)
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
+
+_OFFERED = "upsert_offered"
+_REMOVED = "upsert_removed"
+_LIVE = "('staged', 'materialized')"
+# A ledger row counts as in the graph unless an open intent is still adding it.
+_SETTLED = f"(l.intent_id IS NULL OR l.intent_id NOT IN (SELECT intent_id FROM {INTENT_TABLE}))"
+
+
+@dataclass
+class UpsertPlan:
+    """What one materialize call of an upsert table changes besides adding new keys."""
+
+    updated: pa.Table
+    unchanged: int
+    removed: dict[str, pa.Table] = field(default_factory=dict)
+
+    def removed_counts(self, kind: str) -> dict[str, int]:
+        """Rows removed per table of ``kind`` ("node" or "rel"), tables with none left out."""
+        return {
+            name: rows.num_rows
+            for name, rows in self.removed.items()
+            if rows.num_rows and TABLES[name].kind == kind
+        }
+
+
+def upserts(table: Table) -> bool:
+    """Whether a newer version of ``table``'s rows updates the graph."""
+    return isinstance(table, NodeTable) and table.upsert
+
+
+def plan_upsert(db: StagingDB, table: NodeTable, offered: pa.Table) -> UpsertPlan:
+    """Rows to update and relationships and nodes to remove for ``offered`` (with file_id)."""
+    with db.cursor(what=f"planning the {table.name} upsert") as cur:
+        cur.register(_OFFERED, offered)
+        try:
+            return _plan(cur, table)
+        finally:
+            cur.unregister(_OFFERED)
+
+
+def record_versions(
+    cur: duckdb.DuckDBPyConnection, table: NodeTable, offered: pa.Table, intent: Intent
+) -> None:
+    """The offered rows' files as the versions the graph will hold, pending on ``intent``."""
+    cur.register(_OFFERED, offered.select(["id", "file_id"]))
+    try:
+        cur.execute(
+            f"INSERT INTO {quote(versions_table(table))} SELECT id, file_id, ? FROM {_OFFERED}",
+            [intent.intent_id],
+        )
+    finally:
+        cur.unregister(_OFFERED)
+
+
+def apply_upsert(graph: GraphStore, table: NodeTable, plan: UpsertPlan) -> None:
+    """Delete the removed relationships and nodes, then SET the updated rows: one transaction."""
+    order = [TABLES[name] for name in reversed(LOAD_ORDER) if name in plan.removed]
+    rels = [t for t in order if isinstance(t, RelTable)]
+    nodes = [t for t in order if isinstance(t, NodeTable)]
+    graph.apply(
+        deletes=[(t, plan.removed[t.name]) for t in (*rels, *nodes)],
+        updates=[(table, conform(table, plan.updated.drop_columns(["file_id"])))],
+    )
+
+
+def redo_upsert(db: StagingDB, graph: GraphStore, intent: Intent) -> None:
+    """Apply an interrupted upsert's graph changes again (recovery, before finishing)."""
+    table = TABLES[intent.table_name or ""]
+    if not upserts(table):
+        return
+    assert isinstance(table, NodeTable)
+    with db.cursor(what=f"replanning the {table.name} upsert") as cur:
+        plan = _plan_pending(cur, table, intent)
+    apply_upsert(graph, table, plan)
+
+
+def finish_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
+    """Inside the finishing transaction: ledgers lose the removed keys, versions move."""
+    table = TABLES[intent.table_name or ""]
+    if not upserts(table):
+        return
+    assert isinstance(table, NodeTable)
+    plan = _plan_pending(cur, table, intent)
+    for name, keys in plan.removed.items():
+        _forget(cur, TABLES[name], keys)
+    versions = quote(versions_table(table))
+    cur.execute(
+        f"DELETE FROM {versions} WHERE intent_id IS NULL "
+        f"AND id IN (SELECT id FROM {versions} WHERE intent_id = ?)",
+        [intent.intent_id],
+    )
+    cur.execute(f"UPDATE {versions} SET intent_id = NULL WHERE intent_id = ?", [intent.intent_id])
+
+
+def drop_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
+    """Forget the pending versions of an intent whose graph changes never happened."""
+    table = TABLES[intent.table_name or ""]
+    if upserts(table):
+        assert isinstance(table, NodeTable)
+        cur.execute(
+            f"DELETE FROM {quote(versions_table(table))} WHERE intent_id = ?", [intent.intent_id]
+        )
+
+
+def check_present(table: Table, plan: UpsertPlan, present: int) -> None:
+    """Keys present = updated + unchanged, or fail naming the table."""
+    if plan.updated.num_rows + plan.unchanged != present:
+        raise GraphInconsistent(
+            f"{table.name}: {present} offered keys are in the graph, but {plan.updated.num_rows} "
+            f"updated + {plan.unchanged} unchanged were planned"
+        )
+
+
+def _plan_pending(cur: duckdb.DuckDBPyConnection, table: NodeTable, intent: Intent) -> UpsertPlan:
+    """The plan of an open intent, rebuilt from its pending versions and staging."""
+    columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(table))
+    offered = cur.sql(
+        f"SELECT {columns}, t.file_id FROM {quote(table.name)} t "
+        f"JOIN {quote(versions_table(table))} v ON v.id = t.id AND v.file_id = t.file_id "
+        "WHERE v.intent_id = ?",
+        params=[intent.intent_id],
+    ).to_arrow_table()
+    cur.register(_OFFERED, offered)
+    try:
+        return _plan(cur, table)
+    finally:
+        cur.unregister(_OFFERED)
+
+
+def _plan(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> UpsertPlan:
+    """The plan for the rows registered as _OFFERED (one per id, with file_id)."""
+    present = _present_rows(cur, table)
+    updated = _updated_rows(cur, table)
+    plan = UpsertPlan(updated=updated, unchanged=present - updated.num_rows)
+    for rel in _versioned_rels(table):
+        plan.removed[rel.name] = _outdated_rels(cur, rel)
+    for owned in _owned_tables(plan):
+        _remove_orphans(cur, owned, plan)
+    return plan
+
+
+def _present_rows(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> int:
+    ledger = quote(ledger_table(table))
+    sql = (
+        f"SELECT count(*) FROM {_OFFERED} o "
+        f"SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {_SETTLED}) p ON p.id = o.id"
+    )
+    return int(cur.execute(sql).fetchall()[0][0])
+
+
+def _updated_rows(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> pa.Table:
+    """Offered rows of keys in the graph whose content differs from the graph's version.
+
+    A key without a recorded version (or whose version's file left staging) is updated:
+    SET is idempotent, so doubt costs one write, never a stale row.
+    """
+    name, ledger, versions = (quote(n) for n in
+                              (table.name, ledger_table(table), versions_table(table)))  # fmt: skip
+    values = [c for c in all_columns(table) if c.name != "id"]
+    differs = " OR ".join(f"o.{quote(c.name)} IS DISTINCT FROM g.{quote(c.name)}" for c in values)
+    sql = f"""
+        WITH graph_row AS (
+            SELECT t.* FROM {name} t
+            JOIN {versions} v ON v.id = t.id AND v.file_id = t.file_id
+            WHERE v.intent_id IS NULL AND t.id IN (SELECT id FROM {_OFFERED})
+        )
+        SELECT o.* FROM {_OFFERED} o
+        SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {_SETTLED}) p ON p.id = o.id
+        LEFT JOIN graph_row g ON g.id = o.id
+        WHERE g.id IS NULL OR {differs}
+        ORDER BY o.id"""
+    return cur.sql(sql).to_arrow_table()
+
+
+def _versioned_rels(table: NodeTable) -> list[RelTable]:
+    return [
+        t for t in TABLES.values()
+        if isinstance(t, RelTable) and t.versioned_with_from and t.from_table == table.name
+    ]  # fmt: skip
+
+
+def _outdated_rels(cur: duckdb.DuckDBPyConnection, rel: RelTable) -> pa.Table:
+    """Keys of ``rel`` from offered nodes that their source unit's files no longer hold."""
+    keys = [quote(k) for k in rel.key]
+    same_key = " AND ".join(f"u.{k} = l.{k}" for k in keys)
+    sql = f"""
+        WITH owner AS (
+            SELECT o.id, r.source_unit FROM {_OFFERED} o
+            JOIN {REGISTRY_TABLE} r ON r.file_id = o.file_id
+        ), unit_rows AS (
+            SELECT {", ".join(f"t.{k}" for k in keys)} FROM {quote(rel.name)} t
+            JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id AND r.status IN {_LIVE}
+            JOIN owner ON owner.id = t."from" AND owner.source_unit = r.source_unit
+        )
+        SELECT {", ".join(f"l.{k}" for k in keys)} FROM {quote(ledger_table(rel))} l
+        WHERE {_SETTLED} AND l."from" IN (SELECT id FROM owner)
+            AND NOT EXISTS (SELECT 1 FROM unit_rows u WHERE {same_key})
+        ORDER BY ALL"""
+    return cur.sql(sql).to_arrow_table()
+
+
+def _owned_tables(plan: UpsertPlan) -> list[NodeTable]:
+    """Node tables held by a relationship table the plan removes rows of."""
+    return [
+        t for t in TABLES.values()
+        if isinstance(t, NodeTable) and t.owned_by and plan.removed.get(t.owned_by) is not None
+        and plan.removed[t.owned_by].num_rows
+    ]  # fmt: skip
+
+
+def _remove_orphans(cur: duckdb.DuckDBPyConnection, owned: NodeTable, plan: UpsertPlan) -> None:
+    """Add to ``plan`` the ``owned`` nodes left without a holder, with every relationship."""
+    holder = TABLES[owned.owned_by or ""]
+    assert isinstance(holder, RelTable)
+    same_key = " AND ".join(f"x.{quote(k)} = l.{quote(k)}" for k in holder.key)
+    cur.register(_REMOVED, plan.removed[holder.name])
+    try:
+        orphans = cur.sql(
+            f"""SELECT DISTINCT r."to" AS id FROM {_REMOVED} r
+            WHERE r."to" NOT IN (
+                SELECT l."to" FROM {quote(ledger_table(holder))} l
+                ANTI JOIN {_REMOVED} x ON {same_key}
+                WHERE {_SETTLED})
+            AND r."to" IN (SELECT l.id FROM {quote(ledger_table(owned))} l WHERE {_SETTLED})
+            ORDER BY id"""
+        ).to_arrow_table()
+    finally:
+        cur.unregister(_REMOVED)
+    if not orphans.num_rows:
+        return
+    plan.removed[owned.name] = orphans
+    cur.register(_REMOVED, orphans)
+    try:
+        for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
+            ends = [c for c, end in (("from", rel.from_table), ("to", rel.to_table))
+                    if end == owned.name]  # fmt: skip
+            if ends:
+                plan.removed[rel.name] = _incident(cur, rel, ends, plan.removed.get(rel.name))
+    finally:
+        cur.unregister(_REMOVED)
+
+
+def _incident(
+    cur: duckdb.DuckDBPyConnection, rel: RelTable, ends: list[str], already: pa.Table | None
+) -> pa.Table:
+    """Keys of ``rel`` touching the orphans (_REMOVED), with those already removed."""
+    keys = ", ".join(f"l.{quote(k)}" for k in rel.key)
+    touches = " OR ".join(f'l."{end}" IN (SELECT id FROM {_REMOVED})' for end in ends)
+    found = cur.sql(
+        f"SELECT {keys} FROM {quote(ledger_table(rel))} l WHERE {_SETTLED} AND ({touches})"
+    ).to_arrow_table()
+    if already is not None and already.num_rows:
+        found = pa.concat_tables([already, found.cast(already.schema)])
+    return found.group_by(list(rel.key)).aggregate([]).select(list(rel.key))
+
+
+def _forget(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> None:
+    """Removed keys leave the table's ledger (and a node's recorded version)."""
+    if not keys.num_rows:
+        return
+    on = " AND ".join(f"l.{quote(k)} = k.{quote(k)}" for k in table.key)
+    cur.register(_REMOVED, keys)
+    try:
+        cur.execute(f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}")
+        if upserts(table):
+            versions = quote(versions_table(table))
+            cur.execute(f"DELETE FROM {versions} WHERE id IN (SELECT id FROM {_REMOVED})")
+    finally:
+        cur.unregister(_REMOVED)

@@ -1,0 +1,113 @@
+"""The rows a rebuild keeps per key, following the upsert rules (``upsert.py``).
+
+Insert-only tables keep their first version, upsert tables their newest; a versioned
+relationship is kept when the newest version of its ``from`` node came with it (a row of
+the same source unit), and an owned node (``LineItem``) that some staged relationship once
+held but no kept one holds is dropped with its relationships. This is what incremental
+materialization leaves, so a rebuild equals the incremental graph table by table.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_node.staging_db import REGISTRY_TABLE, quote, versions_table
+from graph_node.upsert import upserts
+from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table
+
+_LIVE = "('staged', 'materialized')"
+_WINNERS = "rebuild_winners"
+_HOLDERS = "rebuild_holders"
+
+
+def winner_order(table: Table) -> str:
+    """ORDER BY of the row a rebuild keeps per key: the newest version for upsert tables
+    (files not materialized yet come last in materialization order), else the first."""
+    if upserts(table):
+        return "r.materialize_seq DESC NULLS FIRST, t.file_id"
+    return "r.materialize_seq NULLS LAST, t.file_id"
+
+
+def settle_winners(
+    cur: duckdb.DuckDBPyConnection, winners: dict[str, pa.Table]
+) -> dict[str, pa.Table]:
+    """Rebuild winners (with file_id) as incremental upserts leave them: versioned
+    relationships only from their node's newest source unit, orphaned owned nodes gone."""
+    settled = dict(winners)
+    for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
+        if rel.versioned_with_from and rel.name in settled:
+            settled[rel.name] = _from_newest_unit(cur, rel, settled)
+    for owned in (t for t in TABLES.values() if isinstance(t, NodeTable) and t.owned_by):
+        _drop_orphan_winners(cur, owned, settled)
+    return settled
+
+
+def record_rebuild_versions(cur: duckdb.DuckDBPyConnection, winners: dict[str, pa.Table]) -> None:
+    """The rebuilt graph's versions: each upsert table's winning file per key."""
+    for name, rows in winners.items():
+        table = TABLES[name]
+        if not upserts(table):
+            continue
+        versions = quote(versions_table(table))
+        cur.execute(f"DELETE FROM {versions}")
+        cur.register(_WINNERS, rows.select(["id", "file_id"]))
+        try:
+            cur.execute(f"INSERT INTO {versions} SELECT id, file_id, NULL FROM {_WINNERS}")
+        finally:
+            cur.unregister(_WINNERS)
+
+
+def _from_newest_unit(
+    cur: duckdb.DuckDBPyConnection, rel: RelTable, winners: dict[str, pa.Table]
+) -> pa.Table:
+    keys = [quote(k) for k in rel.key]
+    same_key = " AND ".join(f"s.{k} = w.{k}" for k in keys)
+    cur.register(_WINNERS, winners[rel.name])
+    cur.register(_HOLDERS, winners[rel.from_table].select(["id", "file_id"]))
+    try:
+        return cur.sql(
+            f"""WITH newest AS (
+                SELECT h.id, r.source_unit FROM {_HOLDERS} h
+                JOIN {REGISTRY_TABLE} r ON r.file_id = h.file_id
+            ), unit_rows AS (
+                SELECT {", ".join(f"s.{k}" for k in keys)} FROM {quote(rel.name)} s
+                JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND r.status IN {_LIVE}
+                JOIN newest n ON n.id = s."from" AND n.source_unit = r.source_unit
+            )
+            SELECT w.* FROM {_WINNERS} w
+            WHERE EXISTS (SELECT 1 FROM unit_rows s WHERE {same_key})
+            ORDER BY {", ".join(f"w.{k}" for k in keys)}"""
+        ).to_arrow_table()
+    finally:
+        cur.unregister(_WINNERS)
+        cur.unregister(_HOLDERS)
+
+
+def _drop_orphan_winners(
+    cur: duckdb.DuckDBPyConnection, owned: NodeTable, winners: dict[str, pa.Table]
+) -> None:
+    """Owned nodes some staged holder row points at but no kept one: gone, with their rels."""
+    holder = TABLES[owned.owned_by or ""]
+    cur.register(_HOLDERS, winners[holder.name].select(["to"]))
+    try:
+        orphans = cur.sql(
+            f"""SELECT DISTINCT s."to" AS id FROM {quote(holder.name)} s
+            JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND r.status IN {_LIVE}
+            WHERE s."to" NOT IN (SELECT "to" FROM {_HOLDERS})"""
+        ).to_arrow_table()
+    finally:
+        cur.unregister(_HOLDERS)
+    if not orphans.num_rows:
+        return
+    gone = orphans.column("id")
+    winners[owned.name] = _without(winners[owned.name], "id", gone)
+    for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
+        for column, end in (("from", rel.from_table), ("to", rel.to_table)):
+            if end == owned.name:
+                winners[rel.name] = _without(winners[rel.name], column, gone)
+
+
+def _without(rows: pa.Table, column: str, ids: pa.ChunkedArray) -> pa.Table:
+    return rows.filter(pc.invert(pc.is_in(rows.column(column), value_set=ids.combine_chunks())))
