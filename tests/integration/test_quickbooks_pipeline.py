@@ -224,7 +224,8 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     assert tables["LineItem"] == {
         "rows": 5, "added": 0, "updated": 3, "unchanged": 2, "not_applied": 0,
     }  # fmt: skip
-    assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 0, 1)
+    # Added: posting 5 (the discount now) posting to the discounts account.
+    assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 1, 1)
     assert cdc_run["relationships_removed"] == {
         "LINE_HAS_ITEM": 1, "LINE_POSTS_TO_ACCOUNT": 2, "TRANSACTION_HAS_LINE": 1,
     }  # fmt: skip
