@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from ledgergraph.manifest import SourceUnitManifest, sha256_of
 from ledgergraph.quickbooks.transform.outputs import OUTPUT_TABLES, output_schema, output_table
 from ledgergraph.quickbooks.transform.runner import CONCEPT_MAP
 from tests.fakes.network_guard import loopback_only
-from tests.fakes.quickbooks_server import FakeQuickBooks
+from tests.fakes.quickbooks_server import FakeQuickBooks, load_sandbox
 
 RUN = "run-sandbox"
 US_GAAP_2023 = (
@@ -284,3 +285,33 @@ def test_classes_and_departments_become_dimensions_of_the_postings(tmp_path: Pat
     assert sorted((r["from"], dims[r["to"]][0]) for r in tagged) == sorted(
         [(first, "Class"), (first, "Department"), (second, "Department")]
     )
+
+
+def test_the_sandbox_has_no_employee_and_rejects_none(run: Harness) -> None:
+    details = json.loads(run.store.get_bytes(f"processed/{GRAPH}/{RUN}/reconciliation.json"))
+
+    assert run.rows(RUN, "Employee") == []
+    assert "Employee" not in details["reconciliation"]["records"]  # none recorded, none lost
+
+
+def test_an_employee_becomes_an_employee_node(tmp_path: Path) -> None:
+    # TEST DATA: the recorded sandbox has no Employee; this one is made up here, with the
+    # fields of QBO's Employee entity.
+    records = load_sandbox()
+    records["Employee"] = [{
+        "Id": "55", "SyncToken": "2", "DisplayName": "Emily Platt", "EmployeeNumber": "E-7",
+        "Active": True, "HiredDate": "2024-03-01", "BillRate": 42.5, "domain": "QBO",
+        "MetaData": {"LastUpdatedTime": "2026-04-01T08:00:00-07:00"},
+    }]  # fmt: skip
+
+    with loopback_only(), FakeQuickBooks(records=records) as fake:
+        for harness in make_harness(fake, tmp_path):
+            harness.sync(run_id="run-employee")
+            harness.transform("run-employee")
+
+    (employee,) = harness.rows("run-employee", "Employee")
+    assert employee["id"] == stable_id("quickbooks", REALM, "Employee", "55")
+    assert (employee["display_name"], employee["employee_number"]) == ("Emily Platt", "E-7")
+    assert employee["hired_date"] == date(2024, 3, 1) and employee["released_date"] is None
+    assert employee["bill_rate"] == Decimal("42.5") and employee["sync_token"] == "2"
+    assert employee["is_active"] is True and employee["is_deleted"] is False
