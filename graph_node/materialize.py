@@ -3,10 +3,12 @@
 Candidate rows are the rows of the given files, one per key (``table.key``; when files
 disagree on a key's other columns the lowest file id wins). Rows whose key is already in
 the graph are "present"; the rest are checked by ``copy_guard`` and copied (DuckDB ->
-Arrow -> COPY) and "added". ``rows_offered == rows_added + rows_present`` holds by
-construction of the plan; what is checked is that the graph grew by exactly the rows
-copied (and, before, that it holds exactly what the ledger records), and the call fails
-naming the table and keys otherwise.
+Arrow -> COPY) and "added". For upsert tables (the ledger's, ``upsert.py``) the present
+keys are then "updated" or "unchanged", and relationships their newer versions lost are
+removed, in one more engine transaction under the same intent. ``rows_offered ==
+rows_added + rows_present`` holds by construction of the plan; what is checked is that the
+graph grew by exactly the rows copied (and, before, that it holds exactly what the ledger
+records), and the call fails naming the table and keys otherwise.
 
 "Already in the graph" comes from the table's key ledger in staging
 (``_graph_keys_<table>``), checked against the graph's count before every call: a DuckDB
@@ -39,13 +41,7 @@ from graph_node.models import FileState, MaterializeResult
 from graph_node.recovery import check_ledger, finish_materialize, settle_materialize
 from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
 from graph_node.staging_db import StagingDB, ledger_table, quote
-from graph_node.upsert import (
-    apply_upsert,
-    check_present,
-    plan_upsert,
-    record_versions,
-    upserts,
-)
+from graph_node.upsert import UpsertPlan, apply_upsert, plan_upsert, record_versions, upserts
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
@@ -84,17 +80,14 @@ def materialize_table(
     engine_rows = conform(table, new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)
     # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
-    upsert = plan_upsert(db, table, candidates) if upserts(table) else None
-    if upsert is not None:
-        check_present(table, upsert, present)
-        assert isinstance(table, NodeTable)
+    upsert = plan_upsert(db, table, candidates, present=present) if upserts(table) else None
 
-    intent = _open_intent(db, table, records, new_rows, before, candidates if upsert else None)
+    intent = _open_intent(db, table, records, new_rows, before, upsert, candidates)
     faults.reached("after-intent", table.name)
     finished = _copy(db, graph, table, engine_rows, intent, copier)
     faults.reached("after-copy", table.name)
     if upsert is not None:
-        apply_upsert(graph, table, upsert)
+        apply_upsert(graph, upsert)
         faults.reached("after-update", table.name)
     added = graph.count(table) - before
     _check_balance(
@@ -145,7 +138,8 @@ def _open_intent(
     records: list[FileRecord],
     new_rows: pa.Table,
     before: int,
-    versions: pa.Table | None = None,
+    upsert: UpsertPlan | None,
+    candidates: pa.Table,
 ) -> Intent:
     """Record the keys about to be added and what each staged file will be credited."""
     counts = pc.value_counts(new_rows.column("file_id").combine_chunks()).to_pylist()
@@ -160,8 +154,8 @@ def _open_intent(
                   "rows": new_rows.num_rows, "files": files}  # fmt: skip
         keys = new_rows.select(list(table.key))
         intent = open_intent(cur, "materialize", detail, table=table, keys=keys)
-        if versions is not None and isinstance(table, NodeTable):
-            record_versions(cur, table, versions, intent)
+        if upsert is not None:
+            record_versions(cur, upsert, candidates, intent)
         return intent
 
 

@@ -8,8 +8,8 @@ the relationships it came with (``winners.settle_winners``), as incremental upse
 A worker process builds ``graph.lbug.rebuilt``; a native engine crash there costs only
 the rebuild. Then one staging transaction rewrites the key ledgers, marks staged files
 materialized and records the swap; the live file is closed, replaced by ``os.replace``
-and reopened. ``recover_swap`` finishes a swap a crash
-interrupted, before the graph is opened.
+and reopened. ``recover_swap`` finishes a swap a crash interrupted, before the graph is
+opened.
 """
 
 from __future__ import annotations

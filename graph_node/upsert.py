@@ -53,6 +53,7 @@ _SETTLED = f"(l.intent_id IS NULL OR l.intent_id NOT IN (SELECT intent_id FROM {
 class UpsertPlan:
     """What one materialize call of an upsert table changes besides adding new keys."""
 
+    table: NodeTable
     updated: pa.Table
     unchanged: int
     removed: dict[str, pa.Table] = field(default_factory=dict)
@@ -71,20 +72,28 @@ def upserts(table: Table) -> bool:
     return isinstance(table, NodeTable) and table.upsert
 
 
-def plan_upsert(db: StagingDB, table: NodeTable, offered: pa.Table) -> UpsertPlan:
-    """Rows to update and relationships and nodes to remove for ``offered`` (with file_id)."""
+def plan_upsert(db: StagingDB, table: Table, offered: pa.Table, *, present: int) -> UpsertPlan:
+    """Rows to update and relationships and nodes to remove for ``offered`` (with file_id).
+
+    Raises:
+        GraphInconsistent: ``present`` keys in the graph, but not as many updated + unchanged.
+    """
+    assert isinstance(table, NodeTable) and table.upsert, f"{table.name} takes no upserts"
     with db.cursor(what=f"planning the {table.name} upsert") as cur:
         cur.register(_OFFERED, offered)
         try:
-            return _plan(cur, table)
+            plan = _plan(cur, table)
         finally:
             cur.unregister(_OFFERED)
+    _check_present(plan, present)
+    return plan
 
 
 def record_versions(
-    cur: duckdb.DuckDBPyConnection, table: NodeTable, offered: pa.Table, intent: Intent
+    cur: duckdb.DuckDBPyConnection, plan: UpsertPlan, offered: pa.Table, intent: Intent
 ) -> None:
     """The offered rows' files as the versions the graph will hold, pending on ``intent``."""
+    table = plan.table
     cur.register(_OFFERED, offered.select(["id", "file_id"]))
     try:
         cur.execute(
@@ -95,8 +104,9 @@ def record_versions(
         cur.unregister(_OFFERED)
 
 
-def apply_upsert(graph: GraphStore, table: NodeTable, plan: UpsertPlan) -> None:
+def apply_upsert(graph: GraphStore, plan: UpsertPlan) -> None:
     """Delete the removed relationships and nodes, then SET the updated rows: one transaction."""
+    table = plan.table
     order = [TABLES[name] for name in reversed(LOAD_ORDER) if name in plan.removed]
     rels = [t for t in order if isinstance(t, RelTable)]
     nodes = [t for t in order if isinstance(t, NodeTable)]
@@ -114,7 +124,7 @@ def redo_upsert(db: StagingDB, graph: GraphStore, intent: Intent) -> None:
     assert isinstance(table, NodeTable)
     with db.cursor(what=f"replanning the {table.name} upsert") as cur:
         plan = _plan_pending(cur, table, intent)
-    apply_upsert(graph, table, plan)
+    apply_upsert(graph, plan)
 
 
 def finish_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
@@ -145,12 +155,12 @@ def drop_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
         )
 
 
-def check_present(table: Table, plan: UpsertPlan, present: int) -> None:
+def _check_present(plan: UpsertPlan, present: int) -> None:
     """Keys present = updated + unchanged, or fail naming the table."""
     if plan.updated.num_rows + plan.unchanged != present:
         raise GraphInconsistent(
-            f"{table.name}: {present} offered keys are in the graph, but {plan.updated.num_rows} "
-            f"updated + {plan.unchanged} unchanged were planned"
+            f"{plan.table.name}: {present} offered keys are in the graph, but "
+            f"{plan.updated.num_rows} updated + {plan.unchanged} unchanged were planned"
         )
 
 
@@ -174,7 +184,7 @@ def _plan(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> UpsertPlan:
     """The plan for the rows registered as _OFFERED (one per id, with file_id)."""
     present = _present_rows(cur, table)
     updated = _updated_rows(cur, table)
-    plan = UpsertPlan(updated=updated, unchanged=present - updated.num_rows)
+    plan = UpsertPlan(table=table, updated=updated, unchanged=present - updated.num_rows)
     for rel in _versioned_rels(table):
         plan.removed[rel.name] = _outdated_rels(cur, rel)
     for owned in _owned_tables(plan):
