@@ -119,7 +119,12 @@ class GraphClient:
         *,
         correlation_id: str | None = None,
     ) -> dict[str, Any]:
-        """Copy the files' rows not yet in the graph into ``table``; a rerun adds nothing."""
+        """Copy the files' rows not yet in the graph into ``table``; a rerun adds nothing.
+
+        Upsert (ledger) tables also update present keys with newer content and remove the
+        relationships newer versions lost: ``rows_updated``, ``rows_unchanged``,
+        ``relationships_removed`` and ``nodes_removed`` in the answer (docs/graph-api.md).
+        """
         if table not in TABLES:
             raise PermanentError(f"unknown graph table {table!r}")
         path = f"{_graph(graph_id)}/tables/{table}/materialize"
