@@ -279,7 +279,11 @@ def test_template_builds_the_layer_and_functions_for_python_312() -> None:
     layer = template["Resources"]["SharedLayer"]
 
     assert template["Globals"]["Function"]["Runtime"] == "python3.12"
-    assert layer["Metadata"]["BuildMethod"] == "python3.12"
-    assert (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").is_file()
+    # The layer is built by its Makefile (pip for python3.12 wheels, then trimmed).
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    content = ROOT / layer["Properties"]["ContentUri"]
+    makefile = (content / "Makefile").read_text(encoding="utf-8")
+    assert "build-SharedLayer:" in makefile and "--python-version 3.12" in makefile
+    assert (content / "requirements.txt").is_file()
     for resource in resources_of_type(template, FUNCTION_TYPE).values():
         assert (ROOT / resource["Properties"]["CodeUri"] / "app.py").is_file()
