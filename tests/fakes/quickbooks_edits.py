@@ -3,7 +3,8 @@
 Built from the recorded records (``load_sandbox``), changed the way a bookkeeper would:
 Invoice 1015 (Id 49) gets line 1 at 4 x 80.00 instead of 4 x 75.00 and loses line 4
 (Garden Rocks, 180.00), its subtotal, 5 % discount and totals follow; customer 18 is
-deleted; item 5 (Rock Fountain) gets a sparse update of its unit price alone.
+deleted and customer 2 copied to a new customer 900; item 5 (Rock Fountain) gets a sparse
+update of its unit price alone.
 """
 
 from __future__ import annotations
@@ -32,11 +33,22 @@ def edited_invoice() -> dict[str, Any]:
     return invoice
 
 
+def new_customer() -> dict[str, Any]:
+    """Customer 2 (Bill's Windsurf Shop) copied to Id 900, as if entered again."""
+    customer = copy.deepcopy(next(c for c in load_sandbox()["Customer"] if c["Id"] == "2"))
+    customer.update(Id="900", SyncToken="0", MetaData=UPDATED_AT,
+                    DisplayName="Bill's Windsurf Shop (2)")  # fmt: skip
+    return customer
+
+
 def cdc_changes() -> dict[str, list[dict[str, Any]]]:
-    """The edited invoice, customer 18 deleted, item 5 at 290.00 (sparse)."""
+    """The edited invoice, customer 18 deleted, customer 900 new, item 5 at 290.00."""
     return {
         "Invoice": [edited_invoice()],
-        "Customer": [{"domain": "QBO", "status": "Deleted", "Id": "18", "MetaData": UPDATED_AT}],
+        "Customer": [
+            {"domain": "QBO", "status": "Deleted", "Id": "18", "MetaData": UPDATED_AT},
+            new_customer(),
+        ],
         "Item": [{"Id": "5", "SyncToken": "9", "sparse": True, "domain": "QBO",
                   "MetaData": UPDATED_AT, "UnitPrice": 290}],
     }  # fmt: skip

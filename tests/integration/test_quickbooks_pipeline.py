@@ -216,7 +216,7 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     cdc_run, home, capsys
 ) -> None:
     assert (cdc_run["status"], cdc_run["mode"]) == ("loaded", "cdc")
-    assert cdc_run["records"] == {"cdc": 3}
+    assert cdc_run["records"] == {"cdc": 4}
     tables = cdc_run["tables"]
     assert tables["LedgerTransaction"] == {
         "rows": 1, "added": 0, "updated": 1, "unchanged": 0, "not_applied": 0,
@@ -224,8 +224,8 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     assert tables["LineItem"] == {
         "rows": 5, "added": 0, "updated": 3, "unchanged": 2, "not_applied": 0,
     }  # fmt: skip
-    # Added: posting 5 (the discount now) posting to the discounts account.
-    assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 1, 1)
+    # Added: customer 900, and posting 5 (the discount now) to the discounts account.
+    assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 2, 1)
     assert cdc_run["relationships_removed"] == {
         "LINE_HAS_ITEM": 1, "LINE_POSTS_TO_ACCOUNT": 2, "TRANSACTION_HAS_LINE": 1,
     }  # fmt: skip
@@ -240,8 +240,11 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     assert (Decimal(total), note, token, lines) == (
         Decimal("802.75"), "Garden rocks taken off", "1", 5,
     )  # fmt: skip
-    customer = "MATCH (c:Customer {qbo_id: '18'}) RETURN c.is_deleted, c.display_name"
-    assert query(capsys, home, customer) == [[True, "Paulsen Medical Supplies"]]
+    customers = ("MATCH (c:Customer) WHERE c.qbo_id IN ['18', '900'] "
+                 "RETURN c.qbo_id, c.is_deleted, c.display_name ORDER BY c.qbo_id")  # fmt: skip
+    assert query(capsys, home, customers) == [
+        ["18", True, "Paulsen Medical Supplies"], ["900", False, "Bill's Windsurf Shop (2)"],
+    ]  # fmt: skip
     item = "MATCH (i:Item {qbo_id: '5'}) RETURN i.unit_price, i.name, i.sku, i.is_active"
     assert query(capsys, home, item) == [["290", "Rock Fountain", None, True]]
 

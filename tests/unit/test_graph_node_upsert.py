@@ -2,10 +2,10 @@
 
 The sandbox company is synced in full from the fake QuickBooks on 127.0.0.1, then a CDC run
 serves ``tests/fakes/quickbooks_edits.py``: Invoice 1015 with line 1 from 300.00 to 320.00
-and the Garden Rocks line removed, customer 18 deleted, item 5's unit price alone changed
-(sparse); a third run repeats the same CDC answer. Each run is transformed and loaded
-(register, stage, materialize in load order) into an in-process graph node, and the graph
-is read back.
+and the Garden Rocks line removed, customer 18 deleted, a new customer 900, item 5's unit
+price alone changed (sparse); a third run repeats the same CDC answer. Each run is
+transformed and loaded (register, stage, materialize in load order) into an in-process
+graph node, and the graph is read back.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def test_the_cdc_run_counts_reconcile(loaded) -> None:
         assert answer["rows_present"] == answer["rows_updated"] + answer["rows_unchanged"], table
     assert _counts(cdc["LedgerTransaction"]) == (1, 0, 1, 0)
     assert _counts(cdc["LineItem"]) == (5, 0, 3, 2)  # header, line 1, discount: new content
-    assert _counts(cdc["Customer"]) == (1, 0, 1, 0)
+    assert _counts(cdc["Customer"]) == (2, 1, 1, 0)  # 900 new, 18 deleted
     assert _counts(cdc["Item"]) == (1, 0, 1, 0)
     # Posting 6 (the old discount) lost its holder; posting 5 is the discount now, so its
     # account and item relationships of the Garden Rocks line went with its old version.
@@ -209,7 +209,8 @@ class CrashAt(FaultPoints):
 
 @pytest.mark.parametrize(
     "point", ["after-intent:LedgerTransaction", "after-copy:LedgerTransaction",
-              "after-update:LedgerTransaction", "after-update:LineItem"],
+              "after-update:LedgerTransaction", "after-update:LineItem",
+              "after-intent:Customer", "after-copy:Customer", "after-update:Customer"],
 )  # fmt: skip
 def test_an_interrupted_upsert_settles_on_reopen_to_the_same_graph(
     books: tuple[Harness, Path], reference, tmp_path: Path, point: str
