@@ -209,7 +209,11 @@ def report(rounds: int, memory_filings: int) -> None:
     c_cpu = sum(min(warm[n]["c_cpu"]) for n in NAMES)
     print(f"all filings: (c) / (b) = {c_all / b_all:.2f} wall medians, {c_cpu / b_cpu:.2f} "
           "CPU minima (target <= 1.10)")  # fmt: skip
-    series = run_child("memory", memory_filings)
+    if memory_filings >= 2:
+        report_memory(run_child("memory", memory_filings))
+
+
+def report_memory(series: list[float]) -> None:
     print(f"RSS after each of {len(series)} filings in one worker (MB): {series}")
     half = len(series) // 2
     print(f"RSS first half max {max(series[:half]):.0f} MB, second half max "
@@ -219,7 +223,9 @@ def report(rounds: int, memory_filings: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per measure")
-    parser.add_argument("--memory-filings", type=int, default=50, help="filings in a row")
+    parser.add_argument(
+        "--memory-filings", type=int, default=50, help="filings in a row (0: no memory run)"
+    )
     parser.add_argument("--child", choices=("warm", "memory"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "warm":

@@ -105,32 +105,53 @@ class StandardSchemaCache:
         """
         new = [d for d in _cacheable(model) if id(d) not in self._by_document]
         if new and len(self._by_document) + len(new) <= self._max:
-            captured = [self._capture(model, document, list(messages)) for document in new]
+            captured = self._capture(model, new, list(messages))
             for cached in captured:
                 cached.closure = self._closure_of(cached)
         self._detach(model)
 
     def _capture(
-        self, model: ModelXbrl, document: Any, messages: list[ProcessorMessage]
-    ) -> CachedSchema:
-        urls = [url for url, doc in model.urlDocs.items() if doc is document]
-        cached = CachedSchema(
-            document=document,
-            urls=urls,
-            # elements only: relationship objects are rebuilt by every model
-            objects=[o for o in model.modelObjects if _of(o, document) and _is_element(o)],
-            entries={
-                name: {k: v for k, v in getattr(model, name).items() if _of(v, document)}
-                for name in _REGISTRIES
-            },
-            listed={name: _listed(getattr(model, name), document) for name in _LISTS},
-            base_sets=_listed(model.baseSets, document),  # links embedded in the schema
-            messages=[m for m in messages if any(document.uri in h for h in m.hrefs)],
-        )
-        self._by_document[id(document)] = cached
-        for url in urls:
-            self._by_url[url] = cached
-        return cached
+        self, model: ModelXbrl, documents: list[Any], messages: list[ProcessorMessage]
+    ) -> list[CachedSchema]:
+        """What discovery registered for each of ``documents``, in one pass over the model.
+
+        NOTE: one pass per registry, objects grouped by their document, rather than one
+        pass per document: the model holds a whole us-gaap DTS (~100k objects), and a
+        first load of a taxonomy year caches a dozen schemas at once.
+        """
+        wanted = {id(d): d for d in documents}
+        captured = {
+            key: CachedSchema(
+                document=document,
+                urls=[],
+                objects=[],
+                entries={name: {} for name in _REGISTRIES},
+                listed={name: {} for name in _LISTS},
+                base_sets={},
+                messages=[m for m in messages if any(document.uri in h for h in m.hrefs)],
+            )
+            for key, document in wanted.items()
+        }
+        for url, document in model.urlDocs.items():
+            if id(document) in wanted:
+                captured[id(document)].urls.append(url)
+        for obj in model.modelObjects:  # elements only: relationships are rebuilt per model
+            cached = captured.get(id(getattr(obj, "modelDocument", None)))
+            if cached is not None and _is_element(obj):
+                cached.objects.append(obj)
+        for name in _REGISTRIES:
+            for key, value in getattr(model, name).items():
+                cached = captured.get(id(getattr(value, "modelDocument", None)))
+                if cached is not None:
+                    cached.entries[name][key] = value
+        for name in _LISTS:
+            _group_listed(getattr(model, name), captured, lambda c, n=name: c.listed[n])
+        _group_listed(model.baseSets, captured, lambda c: c.base_sets)  # links in schemas
+        for key, cached in captured.items():
+            self._by_document[key] = cached
+            for url in cached.urls:
+                self._by_url[url] = cached
+        return list(captured.values())
 
     def _closure_of(self, cached: CachedSchema) -> list[CachedSchema]:
         """The cached schema and every schema it references, each once."""
@@ -205,14 +226,14 @@ def _is_element(value: Any) -> bool:
     return isinstance(value, etree._Element)
 
 
-def _of(value: Any, document: Any) -> bool:
-    return getattr(value, "modelDocument", None) is document
-
-
-def _listed(registry: dict[Any, list[Any]], document: Any) -> dict[Any, list[Any]]:
-    found: dict[Any, list[Any]] = {}
+def _group_listed(
+    registry: dict[Any, list[Any]],
+    captured: dict[int, CachedSchema],
+    target: Callable[[CachedSchema], dict[Any, list[Any]]],
+) -> None:
+    """Each registry list's members, grouped under the cached schema that defines them."""
     for key, values in registry.items():
-        mine = [v for v in values if _of(v, document)]
-        if mine:
-            found[key] = mine
-    return found
+        for value in values:
+            cached = captured.get(id(getattr(value, "modelDocument", None)))
+            if cached is not None:
+                target(cached).setdefault(key, []).append(value)

@@ -13,7 +13,6 @@ filing is loaded in a short-lived session of its own.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -48,7 +47,6 @@ class ArelleLoader:
     def __init__(self, cache: TaxonomyCache, *, reuse_standard_schemas: bool = True) -> None:
         self.cache = cache
         self._session = Session()
-        self._frozen = False
         self._in_main_session = False
         self._schemas: StandardSchemaCache | None = None
         if reuse_standard_schemas:
@@ -80,22 +78,7 @@ class ArelleLoader:
             finally:
                 session.close()
                 self._session.clear_logs()  # Arelle's logger fed both sessions
-        try:
-            return self._load_in(self._session, [entry_point], unit, concepts)
-        finally:
-            self._freeze_once()
-
-    def _freeze_once(self) -> None:
-        """After the first filing, move the process's long-lived objects out of GC's way.
-
-        Arelle's modules, the controller and the web cache live as long as the process;
-        frozen (``gc.freeze``) after one collection, the collector's automatic passes
-        never walk them again.
-        """
-        if not self._frozen:
-            gc.collect()
-            gc.freeze()
-            self._frozen = True
+        return self._load_in(self._session, [entry_point], unit, concepts)
 
     def close(self) -> None:
         _close_models(self._session, self._schemas, [])

@@ -19,6 +19,7 @@ from ledgergraph.filing_package import is_inline_document
 from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import ObjectStore
 from xbrl_task.census import count_document_set
+from xbrl_task.collector import collection_after
 from xbrl_task.documents import document_set, sidecar_sic
 from xbrl_task.errors import (
     FilingNotLoadable,
@@ -85,13 +86,14 @@ class FilingProcessor:
     def process(self, job: FilingJob) -> FilingOutcome:
         """Process ``job``; stale outputs of its source unit are removed first."""
         started = time.perf_counter()
-        with store_errors("clear", job.source_unit):
-            clear_unit(self.store, self.graph_id, job.source_unit)
-        try:
-            extraction = self.extract(job)
-        except FilingError as exc:
-            return self._record_failure(job, exc, started)
-        return self._write(job, extraction, started)
+        with collection_after():
+            with store_errors("clear", job.source_unit):
+                clear_unit(self.store, self.graph_id, job.source_unit)
+            try:
+                extraction = self.extract(job)
+            except FilingError as exc:
+                return self._record_failure(job, exc, started)
+            return self._write(job, extraction, started)
 
     def extract(self, job: FilingJob) -> Extraction:
         """Census, Arelle load and extraction of one package; raises the filing's error."""
