@@ -24,6 +24,7 @@ from typing import Any
 
 from arelle import ModelDocument as ArelleDocuments
 from arelle import XbrlConst
+from arelle import XmlValidateSchema as ArelleSchemaChecks
 from arelle.ModelDocumentType import ModelDocumentType
 from arelle.ModelXbrl import ModelXbrl
 from lxml import etree
@@ -76,6 +77,26 @@ class StandardSchemaCache:
 
         load.ledgergraph_cache = self  # type: ignore[attr-defined]
         ArelleDocuments.load = load
+        self._skip_standard_schema_checks()
+
+    def _skip_standard_schema_checks(self) -> None:
+        """Leave out Arelle's semantic checks of standard schemas in this cache's models.
+
+        NOTE: ``XmlValidateSchema.validate`` only reports errors in a schema's own element
+        declarations (a type or substitution group that does not resolve); it sets no value
+        of any object. The standard taxonomies come from their publishers and a cached one is
+        checked at most once per worker anyway, but that once is ~0.13 s for a us-gaap year.
+        Extension schemas (from the filing's package) are still checked.
+        """
+        original = ArelleSchemaChecks.validate
+
+        def validate(document: Any, *args: Any, **kwargs: Any) -> None:
+            model = document.modelXbrl
+            if self._owns(model) and document.uri.startswith(_URL_SCHEMES):
+                return
+            original(document, *args, **kwargs)
+
+        ArelleSchemaChecks.validate = validate
 
     def start(self) -> None:
         self.adopted = []

@@ -7,9 +7,8 @@ that sees a manifest sees complete files.
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,7 +20,6 @@ from ledgergraph.manifest import (
     TableFile,
     error_key,
     manifest_key,
-    sha256_of,
     table_key,
 )
 from ledgergraph.objectstore import ObjectStore
@@ -42,28 +40,26 @@ def write_tables(
 ) -> list[TableFile]:
     """One Parquet file per graph table (empty tables too), in load order.
 
+    Each file is built in memory and stored in one write (no scratch file to copy and read
+    back for its checksum); a unit's tables are a few MB at most.
+
     Raises:
         ValueError: a table's schema is not exactly the graph schema.
     """
     files = []
-    with tempfile.TemporaryDirectory(prefix="ledgergraph-parquet-") as scratch:
-        for name in LOAD_ORDER:
-            table = tables[name]
-            if not table.schema.equals(arrow_schema(get_table(name))):
-                raise ValueError(f"table {name} of {source_unit}: schema differs from the graph's")
-            path = Path(scratch) / f"{name}.parquet"
-            pq.write_table(table, path, compression="snappy")
-            key = table_key(graph_id, source_unit, name)
-            uri = store.put_file(key, path)
-            files.append(
-                TableFile(
-                    table=name,
-                    key=key,
-                    uri=uri,
-                    rows=table.num_rows,
-                    checksum=sha256_of(path),
-                )
-            )
+    for name in LOAD_ORDER:
+        table = tables[name]
+        if not table.schema.equals(arrow_schema(get_table(name))):
+            raise ValueError(f"table {name} of {source_unit}: schema differs from the graph's")
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="snappy")
+        data = sink.getvalue().to_pybytes()
+        key = table_key(graph_id, source_unit, name)
+        uri = store.put_bytes(key, data)
+        checksum = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        files.append(
+            TableFile(table=name, key=key, uri=uri, rows=table.num_rows, checksum=checksum)
+        )
     return files
 
 
