@@ -31,11 +31,12 @@ _RESOURCE_ARCROLES = frozenset(
 _GROUPED_ARCROLES = ("XBRL-", "Table-")
 
 
-def copy_dts(model: ModelXbrl, copier: FactCopier) -> DtsInfo:
+def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) -> DtsInfo:
     """Labels, references, network arcs, role definitions and taxonomies of ``model``.
 
     The concepts the arcs connect are copied through ``copier`` too, so abstract headings,
     tables and line items get their Element definitions like the concepts of facts.
+    ``locations`` are the model's ``schema_locations``.
     """
     arcs = list(_network_arcs(model, copier))
     roles = {arc.linkrole for arc in arcs}
@@ -44,7 +45,7 @@ def copy_dts(model: ModelXbrl, copier: FactCopier) -> DtsInfo:
         references=list(_references(model)),
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
-        taxonomies=taxonomies(model),
+        taxonomies=taxonomies(model, locations),
     )
 
 
@@ -116,14 +117,14 @@ def _arc(kind: str, rel: ModelRelationship, source: QName, target: QName) -> Arc
     )
 
 
-def taxonomies(model: ModelXbrl) -> list[TaxonomyInfo]:
+def taxonomies(model: ModelXbrl, locations: dict[str, str]) -> list[TaxonomyInfo]:
     """Namespaces of the schemas in the DTS, and imported ones the cache did not have."""
     found: dict[str, TaxonomyInfo] = {}
     for namespace, documents in model.namespaceDocs.items():
         schemas = [d for d in documents if d.type == ModelDocumentType.SCHEMA]
         if namespace and schemas:
             found[namespace] = TaxonomyInfo(namespace, schemas[0].uri, True)
-    for namespace, location in schema_locations(model).items():
+    for namespace, location in locations.items():
         found.setdefault(namespace, TaxonomyInfo(namespace, location, False))
     return [found[ns] for ns in sorted(found)]
 

@@ -210,9 +210,9 @@ def _register(model: ModelXbrl, cached: CachedSchema) -> None:
     if namespace:
         model.namespaceDocs[namespace].append(document)
         model.hasXDT = model.hasXDT or namespace == XbrlConst.xbrldt
-    for obj in cached.objects:
-        obj.objectIndex = len(model.modelObjects)
-        model.modelObjects.append(obj)
+    for index, obj in enumerate(cached.objects, len(model.modelObjects)):
+        obj.objectIndex = index
+    model.modelObjects.extend(cached.objects)
     for name, entries in cached.entries.items():
         getattr(model, name).update(entries)
     for name, lists in cached.listed.items():

@@ -155,7 +155,8 @@ def copy_filing(
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
         copier.concept(arelle_qname, model.qnameConcepts.get(arelle_qname))
-    dts = copy_dts(model, copier)
+    locations = schema_locations(model)  # once: it walks every schema's top-level elements
+    dts = copy_dts(model, copier, locations)
     return LoadedFiling(
         entry_point=documents[0],
         is_inline=model.modelDocument.type in ModelDocumentType.INLINEXBRLTYPES,
@@ -163,7 +164,7 @@ def copy_filing(
         concepts=copier.concepts,
         # namespaceDocs is a defaultdict: a failed import leaves an empty entry behind
         known_namespaces=frozenset(ns for ns, docs in model.namespaceDocs.items() if docs),
-        schema_locations=schema_locations(model),
+        schema_locations=locations,
         messages=messages,
         dts=dts,
         documents=tuple(d.name for d in documents),
