@@ -62,9 +62,12 @@ def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec)
 
     Raises:
         FileConflict: the id is known with another row count (same checksum, other count:
-            the producer's manifest is wrong).
+            the producer's manifest is wrong), or the source unit already has a live file
+            of this table with other content (a source unit is immutable: replacing it
+            means deleting it first).
     """
     file_id = file_id_of(graph_id, spec)
+    _check_same_content(cur, file_id, spec)
     cur.execute(
         f"INSERT INTO {REGISTRY_TABLE} (file_id, graph_id, table_name, uri, source_unit, "
         "row_count, checksum, status, registered_at) "
@@ -87,6 +90,29 @@ def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec)
             f"{record.row_count} rows, not {spec.row_count}"
         )
     return record
+
+
+def _check_same_content(cur: duckdb.DuckDBPyConnection, file_id: str, spec: FileSpec) -> None:
+    """Refuse a file whose source unit already holds other content for its table.
+
+    Two packages claiming one accession number (a mistyped or forged filing.json, or a
+    filing processed again by a changed extractor) would otherwise mix two filings under
+    one Report, the second one's rows counted as present.
+    """
+    other = cur.execute(
+        f"SELECT file_id, checksum, status FROM {REGISTRY_TABLE} WHERE table_name = ? "
+        "AND source_unit = ? AND file_id <> ? AND status IN ('registered', 'staged', "
+        "'materialized') ORDER BY registered_at LIMIT 1",
+        [spec.table, spec.source_unit, file_id],
+    ).fetchall()
+    if other:
+        other_id, other_checksum, status = other[0]
+        raise FileConflict(
+            f"source unit {spec.source_unit} already has {status} {spec.table} rows from other "
+            f"content (file {other_id}, {other_checksum}; this file {spec.checksum}): a "
+            "source unit's data is fixed once registered; delete the source unit first to "
+            "replace it"
+        )
 
 
 def get_files(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> dict[str, FileRecord]:

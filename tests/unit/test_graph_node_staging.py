@@ -9,14 +9,18 @@ import pyarrow as pa
 import pytest
 from test_graph_node_cases import (
     BOEING_10K,
+    amazon_facts,
     boeing_facts,
     element,
     file_entry,
     filing_files,
+    graph_rows,
+    load_case_filing,
+    register_and_stage,
     write_table,
 )
 
-from graph_node.errors import FileInvalid, InvalidRequest, TableNotFound, UnknownFile
+from graph_node.errors import FileConflict, FileInvalid, InvalidRequest, TableNotFound, UnknownFile
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import TABLES, arrow_schema
@@ -220,3 +224,26 @@ def test_an_s3_file_is_downloaded_then_staged_and_a_missing_one_fails(
             node.close()  # fmt: skip
 
     assert staged[0]["rows_staged"] == 3
+
+
+def test_a_source_unit_with_other_content_is_refused_until_it_is_deleted(
+    service: GraphService, store: Path
+) -> None:
+    # The Amazon facts posing as Boeing's accession: a package whose filing.json lies.
+    load_case_filing(service, store, BOEING_10K, boeing_facts())
+    impostor = [dict(f, accession_number=BOEING_10K) for f in amazon_facts()]
+    files = filing_files(store / "second-run", BOEING_10K, impostor)
+    before = graph_rows(service)
+
+    with pytest.raises(FileConflict) as refused:
+        service.register_files("sec", [file_entry(p, t, BOEING_10K) for t, p in files.items()])
+
+    message = str(refused.value)
+    assert message.startswith(f"source unit {BOEING_10K} already has materialized ")
+    assert "delete the source unit first to replace it" in message
+    assert graph_rows(service) == before
+    assert service.stats("sec")["files"]["registered"] == 0  # the whole call was refused
+
+    service.delete_source("sec", BOEING_10K)
+    ids = register_and_stage(service, "sec", files, BOEING_10K)
+    assert len(ids) == len(files)
