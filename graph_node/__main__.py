@@ -14,6 +14,7 @@ that fails its manifest stops the boot with exit status 3 and the reason on stde
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import secrets
 import signal
@@ -36,9 +37,14 @@ from graph_node.replica import ReplicaSnapshot, fetch_latest
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.file_lock import LockHeld, exclusive_lock
 from ledgergraph.objectstore import open_store
 
 EXIT_SNAPSHOT_INVALID = 3
+EXIT_HOME_SERVED = 4  # another node serves the home
+EXIT_PARENT_GONE = 5  # the run that started us had already ended
+NODE_LOCK = "graph-node.lock"
+_PR_SET_PDEATHSIG = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +129,35 @@ def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
 
 def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
     """Serve until told to stop; returns the process exit code."""
+    _die_with_parent()
+    role = "replica" if settings.read_only else "writer"
+    try:
+        with exclusive_lock(settings.home / NODE_LOCK, f"graph node ({role})"):
+            return _serve(settings, port_file)
+    except LockHeld as held:
+        message = f"home {settings.home} is already served by {held.holder}"
+        logger.error("graph node not started", extra={"error": message})
+        print(f"graph node not started: {message}", file=sys.stderr)
+        return EXIT_HOME_SERVED
+
+
+def _die_with_parent() -> None:
+    """Stop with the process that started us when it says so (LEDGERGRAPH_PARENT_PID).
+
+    A local run starts its node as a child; if the run is killed, the node must not live
+    on holding the home's files. Linux sends us SIGTERM when the parent dies
+    (PR_SET_PDEATHSIG); a parent already gone before that is caught by the pid check.
+    """
+    parent = os.environ.get("LEDGERGRAPH_PARENT_PID", "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(parent):
+        raise SystemExit(EXIT_PARENT_GONE)
+
+
+def _serve(settings: NodeSettings, port_file: Path | None) -> int:
     settings = with_api_key(settings)
     try:
         snapshots = boot_replica(settings) if settings.read_only else None

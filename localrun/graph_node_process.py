@@ -1,5 +1,8 @@
 """The graph node as a local process on 127.0.0.1, for as long as a run needs it.
 
+The node is told our pid (LEDGERGRAPH_PARENT_PID) and stops when we die, however we die,
+so a killed run never leaves a node holding its home's files.
+
 ``python -m graph_node serve --port 0 --port-file PATH`` picks a free port and writes it to
 PATH once it listens; we wait for that and for ``/status`` to answer, yield the base URL,
 and stop the process with SIGTERM (SIGKILL only if it does not go within the grace time).
@@ -112,7 +115,7 @@ def graph_node_process(
     log_path = log_path or home / "logs" / "graph-node.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    env |= {"LEDGERGRAPH_HOME": str(home)}
+    env |= {"LEDGERGRAPH_HOME": str(home), "LEDGERGRAPH_PARENT_PID": str(os.getpid())}
     env |= {"LEDGERGRAPH_API_KEY": api_key} if api_key else {}
     env |= {"LEDGERGRAPH_STORE_URI": store_uri} if store_uri else {}
     with tempfile.TemporaryDirectory(prefix="graph-node-") as folder:

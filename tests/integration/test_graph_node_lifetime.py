@@ -1,0 +1,89 @@
+"""A graph node process owns its home: one node per home, and a run's node dies with the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _serve(home: Path, port_file: Path, env: dict[str, str]) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1", "--port", "0",
+            "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
+    return subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+
+
+def _wait(predicate, what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_second_node_on_a_served_home_stops_at_once_naming_the_first(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = _serve(home, tmp_path / "port-1", _clean_env())
+    try:
+        _wait(lambda: (tmp_path / "port-1").exists(), "the first node to listen")
+        key = (home / "graph-node.key").read_text()
+
+        second = _serve(home, tmp_path / "port-2", _clean_env())
+        _, err = second.communicate(timeout=60)
+
+        assert second.returncode == 4
+        assert f"is already served by `graph node (writer)` (pid {first.pid}, since" in err
+        assert (home / "graph-node.key").read_text() == key  # the first node's key stands
+        assert not (tmp_path / "port-2").exists()
+    finally:
+        first.terminate()
+        first.wait(timeout=60)
+
+
+def test_a_runs_node_stops_when_the_run_is_killed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom pathlib import Path\n"
+         "from localrun.graph_node_process import graph_node_process\n"
+         "with graph_node_process(home=Path(sys.argv[1]), api_key='k') as url:\n"
+         "    print(url, flush=True)\n    time.sleep(600)\n", str(home)],
+        cwd=REPO, env=_clean_env(), stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert run.stdout.readline().startswith("http://127.0.0.1:")
+    node_pid = json.loads((home / "graph-node.lock").read_text())["pid"]
+
+    os.kill(run.pid, signal.SIGKILL)  # no chance to stop its node itself
+    run.wait(timeout=30)
+
+    _wait(lambda: not _alive(node_pid), f"node {node_pid} to stop after its run was killed")
+    again = _serve(home, tmp_path / "port", _clean_env())  # the home is free again
+    try:
+        _wait(lambda: (tmp_path / "port").exists(), "a new node to listen on the home")
+    finally:
+        again.terminate()
+        again.wait(timeout=60)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (not yet reaped by init) is gone for our purposes
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[-1][0] != "Z"
+    except FileNotFoundError:
+        return False
