@@ -11,12 +11,13 @@ import argparse
 import itertools
 import json
 import logging
+import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
 from localrun.cli_common import EXIT_FAILURES, home_of
-from localrun.home_lock import home_lock
+from localrun.home_lock import HomeNotFound, home_lock
 
 AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 EXIT_INTERRUPTED = 130
+_READERS = ("query", "facts", "stats", "verify")  # commands that never create a home
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     except LedgerGraphError as exc:
         _report(args, type(exc).__name__, str(exc))
         return EXIT_FAILURES
+    except (ValueError, LookupError, OSError) as exc:
+        # Bad input that reached a library's own check (a JSON document, an id, a path):
+        # one line naming it; LEDGERGRAPH_DEBUG=1 shows where it came from.
+        if os.environ.get("LEDGERGRAPH_DEBUG"):
+            raise
+        _report(args, type(exc).__name__, _one_line(exc))
+        return EXIT_FAILURES
     except KeyboardInterrupt:
         # What was stored stays consistent: every step writes atomically, a rerun resumes.
         _report(args, "Interrupted", "interrupted; run the same command again to resume")
@@ -59,10 +68,18 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     """The home's lock for a command that works on a home (not one talking to --endpoint)."""
     if not hasattr(args, "home") or getattr(args, "endpoint", None):
         return nullcontext()
+    home = home_of(args)
+    if args.command in _READERS and not home.is_dir():
+        raise HomeNotFound(f"no ledgergraph home at {home} (--home, LEDGERGRAPH_HOME)")
     words = sys.argv[1:] if argv is None else argv
     leading = itertools.takewhile(lambda word: not word.startswith("-"), words[:2])
     command = " ".join(["ledgergraph", *(word[:40] for word in leading)])
-    return home_lock(home_of(args), command)
+    return home_lock(home, command)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 500 else text[:500] + "..."
 
 
 def _report(args: argparse.Namespace, error_type: str, message: str) -> None:

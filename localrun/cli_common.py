@@ -26,6 +26,21 @@ def graph_id(text: str) -> str:
     return text
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def json_document(text: str) -> Any:
+    """An argparse type: a JSON document."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text[:80]!r}") from None
+
+
 def add_common(parser: argparse.ArgumentParser, *, endpoint: bool = True) -> None:
     """--home, --graph, --json (and --endpoint for commands that read a graph)."""
     parser.add_argument("--home", type=Path, default=None, help="data directory")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from localrun import render
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, home_of
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, home_of, json_document
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,7 +26,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     fire = area.add_parser("fire", help="run a schedule's state machine once, now")
     fire.add_argument("name", help="the schedule, e.g. NightlySec")
-    fire.add_argument("--input", default=None, help="JSON input instead of the schedule's")
+    fire.add_argument(
+        "--input", type=json_document, default=None, help="JSON input instead of the schedule's"
+    )
     _common(fire)
     fire.set_defaults(handler=cmd_fire)
 
@@ -61,7 +63,7 @@ def _what(properties: dict[str, Any]) -> str:
 def cmd_fire(args: argparse.Namespace) -> int:
     from localrun.event_runs import fire, local_starter
 
-    payload = json.loads(args.input) if args.input else None
+    payload = args.input
     home = home_of(args)
     delivery = fire(args.name, home=home, start=local_starter(home), payload=payload)
     return _report(args, [delivery])

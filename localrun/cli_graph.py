@@ -23,7 +23,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     query = commands.add_parser("query", help="run a read-only Cypher query")
     add_common(query)
     query.add_argument("cypher", help="the Cypher statement")
-    query.add_argument("--param", action="append", default=[], help="NAME=JSON_VALUE")
+    query.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text',
+    )
     query.set_defaults(handler=cmd_query)
 
     facts = commands.add_parser("facts", help="a concept's facts")
@@ -67,8 +72,11 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
-            raise SystemExit(f"--param wants NAME=JSON_VALUE, got {pair!r}")
-        params[name] = json.loads(value)
+            raise SystemExit(f"--param wants NAME=VALUE, got {pair!r}")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:  # not JSON: the text itself (report=0000012927-24-000010)
+            params[name] = value
     return params
 
 

@@ -62,7 +62,10 @@ def cmd_connect(args: argparse.Namespace) -> int:
     if args.redirect_uri:
         settings = settings.model_copy(update={"redirect_uri": args.redirect_uri})
     if not settings.client_id:
-        raise PermanentError("set LEDGERGRAPH_QBO_CLIENT_ID (and _CLIENT_SECRET) to your app's")
+        raise PermanentError(
+            "set LEDGERGRAPH_QBO_CLIENT_ID and LEDGERGRAPH_QBO_CLIENT_SECRET to your Intuit "
+            "app's client id and secret (developer.intuit.com, Keys & credentials)"
+        )
     if args.code is None:
         state = secrets.token_urlsafe(16)
         url = authorization_url(

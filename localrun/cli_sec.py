@@ -13,7 +13,7 @@ from typing import Any
 
 from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of, positive_int
 
 SELECTORS = ("cik", "ticker", "since")
 
@@ -58,7 +58,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_common(run, endpoint=False)
     run.add_argument("--source", type=Path, default=None, help="folder of filing packages")
     add_selectors(run)
-    run.add_argument("--batch-size", type=int, default=3, help="filings per XBRL task")
+    run.add_argument("--batch-size", type=positive_int, default=3, help="filings per XBRL task")
     run.add_argument(
         "--download-concurrency",
         type=int,

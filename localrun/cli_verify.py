@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, api_key, emit, home_of
+from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
+from localrun.cli_graph import node_api_key
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,7 +29,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     settings = XbrlTaskSettings(home=home)
     cache = prepare_cache(list(settings.taxonomy_cache), settings.bundled_taxonomy_cache)
     try:
-        with open_reader(home=home, endpoint=args.endpoint, api_key=api_key()) as reader:
+        with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
             report = verify_graph(
                 reader, args.graph, store_root=home / "store", cache=cache, only=args.report
             )

@@ -1,4 +1,4 @@
-"""One ledgergraph command per home: a second one fails at once, naming the holder."""
+"""The CLI and its home: one command per home, no home made by a reader, bad input in one line."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_a_second_command_on_a_held_home_fails_naming_the_holder(tmp_path: Path,
     assert out["error"]["type"] == "HomeInUse"
     message = out["error"]["message"]
     assert message.startswith(f"home {home} is in use by `ledgergraph sec run` (pid ")
-    assert message.endswith("wait for it to finish or use another --home")
+    assert "wait for it to finish, use another --home, or read" in message
     assert not (home / "graphs").exists()  # refused before touching anything
 
 
@@ -50,7 +50,7 @@ def test_the_lock_is_free_again_after_a_command_and_after_a_kill(tmp_path: Path)
         holder.wait()
 
     with home_lock(home, "after the kill"):  # the kernel released the killed holder's lock
-        assert json.loads((home / ".lock").read_text())["command"] == "after the kill"
+        assert json.loads((home / ".lock").read_text())["what"] == "after the kill"
 
 
 def test_commands_talking_to_a_node_take_no_lock(tmp_path: Path, capsys) -> None:
@@ -61,3 +61,35 @@ def test_commands_talking_to_a_node_take_no_lock(tmp_path: Path, capsys) -> None
 
     assert code == 1
     assert json.loads(capsys.readouterr().out)["error"]["type"] != "HomeInUse"
+
+
+def test_reading_a_home_that_does_not_exist_creates_nothing(tmp_path: Path, capsys) -> None:
+    home = tmp_path / "typo"
+
+    code = cli(["stats", "--home", str(home), "--json"])
+
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["error"] == {
+        "type": "HomeNotFound",
+        "message": f"no ledgergraph home at {home} (--home, LEDGERGRAPH_HOME)",
+    }
+    assert not home.exists()
+
+
+def test_bad_command_line_input_is_one_line_not_a_traceback(tmp_path: Path, capsys) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+
+    code = cli(["sec", "run", "--source", str(tmp_path), "--home", str(a_file), "--json"])
+
+    assert code == 1
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["type"] == "FileExistsError" and str(a_file) in error["message"]
+
+
+def test_query_parameters_are_json_when_they_parse_and_text_otherwise() -> None:
+    from localrun.cli_graph import _parse_params
+
+    assert _parse_params(["report=0000012927-24-000010", "n=12", 'q="12"', "on=true"]) == {
+        "report": "0000012927-24-000010", "n": 12, "q": "12", "on": True,
+    }  # fmt: skip
