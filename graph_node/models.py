@@ -33,7 +33,9 @@ class FileSpec(_Model):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
         description="accession number or sync run id the file came from",
     )
-    row_count: int = Field(ge=0, description="rows in the file, as written by the producer")
+    row_count: int = Field(
+        ge=0, lt=2**63, description="rows in the file, as written by the producer"
+    )
     checksum: str = Field(
         pattern=r"^sha256:[0-9a-f]{64}$", description="sha256:<hex> of the file's bytes"
     )

@@ -145,6 +145,19 @@ def test_a_body_over_the_limit_answers_413_and_the_node_goes_on(tmp_path: Path) 
     assert small.status_code == 404  # read and passed on: no graph "sec" here yet
 
 
+def test_a_row_count_past_int64_is_an_invalid_request_and_creates_no_graph(
+    client: TestClient, tmp_path: Path
+) -> None:
+    files = filing_files(tmp_path / "store", BOEING_10K, boeing_facts())
+    entry = file_entry(files["Fact"], "Fact", BOEING_10K, row_count=10**23)
+
+    answer = client.post("/databases/sec/files", json={"files": [entry]}, headers=AUTH)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"].startswith("invalid request: body.files.0.row_count")
+    assert client.get("/status").json()["graphs"] == []
+
+
 def test_a_busy_writer_answers_503_transient(
     client: TestClient, service: GraphService, tmp_path: Path
 ) -> None:
