@@ -92,6 +92,10 @@ def check_load_messages(
         missing = _missing_local_file(message)
         if missing is not None:
             raise FilingNotLoadable(f"filing {unit}: package file {missing} is missing")
+        unreadable = _unreadable_local_file(message)
+        if unreadable is not None:
+            name, why = unreadable
+            raise FilingNotLoadable(f"filing {unit}: package file {name} cannot be read: {why}")
         if message.level in _FATAL_LEVELS or "exception" in message.code.lower():
             raise FilingNotLoadable(
                 f"filing {unit}: Arelle failed on {entry_point}: {message.text}"
@@ -116,6 +120,18 @@ def _missing_local_file(message: ProcessorMessage) -> str | None:
     if match is None or match.group(1).startswith(("http://", "https://")):
         return None
     return PurePath(match.group(1)).name
+
+
+def _unreadable_local_file(message: ProcessorMessage) -> tuple[str, str] | None:
+    """The package file and reason of an IOerror like ``[IOerror] a.xsd: file error: 'utf-8'
+    codec ... - a_htm.xml 15`` (a file there but not text Arelle can read; the trailing part
+    names the document that referred to it); taxonomy URLs are not the package's."""
+    if message.code != "IOerror":
+        return None
+    match = re.match(r"(?:\[\S+\] )?(\S+): file error: (.*?)(?: - \S+ \d+)?$", message.text, re.S)
+    if match is None or match.group(1).startswith(("http://", "https://")):
+        return None
+    return PurePath(match.group(1)).name, match.group(2).strip()
 
 
 def _file_of(message: ProcessorMessage, default: str) -> str:

@@ -278,6 +278,15 @@ def test_arelle_syntax_messages_fail_the_filing() -> None:
     gone = ProcessorMessage("IOerror", "error", "Could not load file. file: /p/a_lab.xml - a.xsd 3")
     with pytest.raises(FilingNotLoadable, match="unit-2: package file a_lab.xml is missing"):
         check_load_messages([gone], unit="unit-2", entry_point="a_htm.xml", loaded=True)
+    # what Arelle 2.47.3 logs for amzn-20221231.xsd overwritten with random bytes
+    garbage = ProcessorMessage(
+        "IOerror", "error", "[IOerror] amzn-20221231.xsd: file error: 'utf-8' codec can't "
+        "decode bytes in position 4-5: invalid continuation byte - amzn-20221231_htm.xml 15",
+    )  # fmt: skip
+    unreadable = (r"unit-2: package file amzn-20221231.xsd cannot be read: 'utf-8' codec "
+                  r"can't decode bytes in position 4-5: invalid continuation byte$")  # fmt: skip
+    with pytest.raises(FilingNotLoadable, match=unreadable):
+        check_load_messages([garbage], unit="unit-2", entry_point="a_htm.xml", loaded=True)
     taxonomy = ProcessorMessage("IOerror", "error", "file: https://xbrl.sec.gov/ecd/2023/e.xsd")
     check_load_messages([taxonomy], unit="unit-2", entry_point="a_htm.xml", loaded=True)
     with pytest.raises(FilingNotLoadable, match="cannot load a_htm.xml"):
