@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ from graph_node.models import QueryResult, to_jsonable
 from ledgergraph.graph_schema import TABLES, NodeTable, Table
 
 _MIB = 1 << 20
+_COPIED = re.compile(r"^(\d+) tuples have been copied to the `?(\w+)`? table\.?$")
 _MEMORY = ("buffer pool", "out of memory", "bad_alloc")
 
 
@@ -99,6 +101,8 @@ class GraphStore:
             read_only=read_only, buffer_pool_mb=buffer_pool_mb, max_db_size_mb=max_db_size_mb
         )
         self._gate = ReadWriteGate(timeout_s=gate_timeout_s)
+        # Counts the writer knows without scanning (see known_count); any write forgets them.
+        self._known: dict[str, int] = {}
         if read_only and not path.exists():
             raise GraphNotFound(f"no graph file at {path}")
         self._db = self._open_database()
@@ -115,9 +119,12 @@ class GraphStore:
 
     @contextmanager
     def _connection(
-        self, *, what: str, user_query: bool = False, write: bool = False
+        self, *, what: str, user_query: bool = False, write: bool = False, counted: bool = False
     ) -> Iterator[lb.Connection]:
+        """A connection; a write forgets every known count unless it keeps them (``counted``)."""
         with self._gate.writing() if write else self._gate.reading():
+            if write and not counted:
+                self._known.clear()  # whatever this write changes, no count is known now
             conn = lb.Connection(self._db)
             try:
                 yield conn
@@ -130,6 +137,25 @@ class GraphStore:
         """Nodes or relationships in ``table``."""
         with self._connection(what=f"counting {table.name}") as conn:
             return int(conn.execute(cb.count_all(table)).get_next()[0])
+
+    def known_count(self, table: Table) -> int:
+        """``table``'s count as the writer knows it: counted once, then kept up to date.
+
+        Only for the node's single writer (callers hold the graph's writer lock; readers
+        use ``count``). The first call after opening, and after any write other than a
+        ``copy`` whose engine report was read, counts in the graph; a ``copy`` adds the
+        rows the engine reports it copied. This file is written by this store only (the
+        engine locks it), so the figure is the graph's own; counting a relationship table
+        scans all of it, which would make every materialization cost grow with the graph.
+        """
+        known = self._known.get(table.name)
+        if known is None:
+            known = self._known[table.name] = self.count(table)
+        return known
+
+    def forget_counts(self) -> None:
+        """Make the next ``known_count`` of every table count in the graph again."""
+        self._known.clear()
 
     def counts(self) -> dict[str, int]:
         """Rows of every table of the schema, in schema order."""
@@ -144,11 +170,21 @@ class GraphStore:
             return int(found.get_next()[0])
 
     def copy(self, table: Table, rows: pa.Table) -> None:
-        """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``."""
+        """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``.
+
+        ``known_count`` adds the rows the engine reports it copied (the report unread, the
+        next one counts in the graph).
+        """
         if rows.num_rows == 0:
             return
-        with self._connection(what=f"copying rows into {table.name}", write=True) as conn:
-            conn.execute(f"COPY `{table.name}` FROM $rows", {"rows": rows})
+        known = self._known.pop(table.name, None)  # unknown unless the report is read
+        what = f"copying rows into {table.name}"
+        with self._connection(what=what, write=True, counted=True) as conn:
+            report = conn.execute(f"COPY `{table.name}` FROM $rows", {"rows": rows})
+            message = str(report.get_next()[0]) if report.has_next() else ""
+        copied = _copied(message, table)
+        if known is not None and copied is not None:
+            self._known[table.name] = known + copied
 
     def apply(
         self, deletes: Sequence[tuple[Table, pa.Table]], updates: Sequence[tuple[Table, pa.Table]]
@@ -232,6 +268,7 @@ class GraphStore:
         Reads wait meanwhile. Used to swap in a rebuilt file and to copy in a child process.
         """
         with self._gate.writing():
+            self._known.clear()  # another process may write the file meanwhile
             self._close_database(checkpoint=not self.read_only)
             try:
                 yield self.path
@@ -282,3 +319,11 @@ def _first_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
             "a DECIMAL between -0.1 and 0 inside a node or relationship value cannot be read "
             "with LadybugDB 0.15.3; return the property itself (n.value_decimal)"
         ) from exc
+
+
+def _copied(message: str, table: Table) -> int | None:
+    """The row count of a COPY's "N tuples have been copied to the T table." report."""
+    found = _COPIED.match(message.strip())
+    if found is None or found.group(2) != table.name:
+        return None
+    return int(found.group(1))

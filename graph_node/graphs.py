@@ -23,6 +23,7 @@ from graph_node.recovery import settle_intents
 from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import StagingDB
+from ledgergraph.graph_schema import TABLES
 
 GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 STAGING_FILE = "staging.duckdb"
@@ -124,6 +125,8 @@ class OpenGraphs:
         if not self.read_only:
             try:
                 settled = settle_intents(staging, store, redo_delete=redo_delete)
+                for table in TABLES.values():
+                    store.known_count(table)  # counted once here, kept up to date by writes
             except BaseException:
                 store.close()
                 staging.close()

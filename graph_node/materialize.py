@@ -11,10 +11,13 @@ graph grew by exactly the rows copied (and, before, that it holds exactly what t
 records), and the call fails naming the table and keys otherwise.
 
 "Already in the graph" comes from the table's key ledger in staging
-(``_graph_keys_<table>``), checked against the graph's count before every call: a DuckDB
-anti-join costs milliseconds where looking thousands of keys up in LadybugDB costs tenths
-of seconds, and relationships have no key in LadybugDB to look up at all. Relationship
-endpoints are checked the same way, against the endpoint tables' ledgers.
+(``_graph_keys_<table>``): a DuckDB join costs milliseconds where looking thousands of keys
+up in LadybugDB costs tenths of seconds, and relationships have no key in LadybugDB to look
+up at all. Relationship endpoints are checked the same way, against the endpoint tables'
+ledgers. One query reads the candidates with those flags (``_candidates``). The ledger must
+hold exactly as many keys as the graph holds rows: the graph's count is the writer's known
+count (``GraphStore.known_count``: counted when the graph opened, then advanced by what
+each COPY reports it copied), so no call scans a relationship table to count it.
 
 Crash safety (journal.py): the keys to add and the per-file counts are recorded as an
 intent before the COPY, and the files are marked materialized from that intent after it, so
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -38,14 +42,18 @@ from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, open_intent
 from graph_node.log import logger
 from graph_node.models import FileState, MaterializeResult
-from graph_node.recovery import check_ledger, finish_materialize, settle_materialize
+from graph_node.recovery import (
+    agree_with_ledger,
+    finish_materialize,
+    ledger_rows,
+    settle_materialize,
+)
 from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
 from graph_node.staging_db import StagingDB, ledger_table, quote
 from graph_node.upsert import UpsertPlan, apply_upsert, plan_upsert, record_versions, upserts
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
-_CANDIDATES = "candidates"
 
 # How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
 Copier = Callable[[GraphStore, Table, pa.Table], None]
@@ -74,40 +82,41 @@ def materialize_table(
         GraphInconsistent: offered != added + present, or graph and ledger disagree.
     """
     started = time.monotonic()
-    records = _check_files(db, table, file_ids)
-    before = check_ledger(db, graph, table)
-    offered, candidates, new_rows, present = _plan(db, table, file_ids)
-    engine_rows = conform(table, new_rows.drop_columns(["file_id"]))
+    plan = _plan(db, table, file_ids)
+    before = agree_with_ledger(graph, table, recorded=plan.recorded, pending=plan.pending)
+    engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)
     # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
-    upsert = plan_upsert(db, table, candidates, present=present) if upserts(table) else None
+    upsert = (
+        plan_upsert(db, table, plan.offered_rows, present=plan.present) if upserts(table) else None
+    )
 
-    intent = _open_intent(db, table, records, new_rows, before, upsert, candidates)
+    intent = _open_intent(db, table, plan.records, plan.new_rows, before, upsert, plan.offered_rows)
     faults.reached("after-intent", table.name)
     finished = _copy(db, graph, table, engine_rows, intent, copier)
     faults.reached("after-copy", table.name)
     if upsert is not None:
-        apply_upsert(graph, upsert)
+        apply_upsert(graph, upsert)  # a write: the next known_count counts in the graph
         faults.reached("after-update", table.name)
-    added = graph.count(table) - before
+    added = graph.known_count(table) - before
     _check_balance(
-        table, candidates, offered=offered, added=added, present=present,
-        expected_added=new_rows.num_rows,
+        table, plan.candidates, offered=plan.offered, added=added, present=plan.present,
+        expected_added=plan.new_rows.num_rows,
     )  # fmt: skip
     if not finished:
         finish_materialize(db, intent, table)
 
     result = MaterializeResult(
-        table=table.name, rows_offered=offered, rows_added=added, rows_present=present,
+        table=table.name, rows_offered=plan.offered, rows_added=added, rows_present=plan.present,
         rows_updated=upsert.updated.num_rows if upsert else 0,
-        rows_unchanged=upsert.unchanged if upsert else present,
+        rows_unchanged=upsert.unchanged if upsert else plan.present,
         relationships_removed=upsert.removed_counts("rel") if upsert else {},
         nodes_removed=upsert.removed_counts("node") if upsert else {},
-        files=[FileState(file_id=r.file_id, status="materialized") for r in records],
+        files=[FileState(file_id=r.file_id, status="materialized") for r in plan.records],
     )  # fmt: skip
     logger.info(
         "table materialized",
-        extra={**result.model_dump(exclude={"files"}), "files": len(records),
+        extra={**result.model_dump(exclude={"files"}), "files": len(plan.records),
                "duration_ms": round((time.monotonic() - started) * 1000)},
     )  # fmt: skip
     return result
@@ -159,26 +168,56 @@ def _open_intent(
         return intent
 
 
-def _plan(
-    db: StagingDB, table: Table, file_ids: Sequence[str]
-) -> tuple[int, pa.Table, pa.Table, int]:
-    """Distinct keys offered, one candidate row per key, the new rows, keys present."""
+@dataclass(frozen=True)
+class _Plan:
+    """What one call will do, read from staging in one go."""
+
+    table: Table
+    records: list[FileRecord]
+    recorded: int  # rows of the key ledger
+    pending: int  # ... of them still being added by an open intent
+    candidates: pa.Table  # one row per key offered, with file_id and the flag columns
+    new_rows: pa.Table  # the candidates the ledger does not hold, with file_id
+
+    @property
+    def offered(self) -> int:
+        return self.candidates.num_rows
+
+    @property
+    def offered_rows(self) -> pa.Table:
+        """The candidates without the flag columns (schema columns and file_id)."""
+        return self.candidates.select([*(c.name for c in all_columns(self.table)), "file_id"])
+
+    @property
+    def present(self) -> int:
+        return self.offered - self.new_rows.num_rows
+
+
+def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
+    """The files, the ledger's size and the candidate rows, each flagged present or new.
+
+    One query reads every candidate with whether the ledger holds its key (and, for a
+    relationship, whether the ledgers of its endpoint tables hold its nodes), instead of
+    one query for the candidates and one more for each thing checked about them.
+    """
     with db.cursor(what=f"reading staged {table.name} rows") as cur:
-        candidates = _candidates(cur, table, file_ids)
-        cur.register(_CANDIDATES, candidates)
-        try:
-            new_rows = _new_rows(cur, table)
-            if isinstance(table, RelTable):
-                _check_endpoints(cur, table)
-        finally:
-            cur.unregister(_CANDIDATES)
-    offered = candidates.num_rows
-    return offered, candidates, new_rows, offered - new_rows.num_rows
+        records = _check_files(cur, table, file_ids)
+        recorded, pending = ledger_rows(cur, table)
+        candidates = _candidates(cur, table, [r.file_id for r in records])
+    if isinstance(table, RelTable):
+        _check_endpoints(table, candidates)
+    present = candidates.column(_PRESENT)
+    new = candidates.filter(pc.invert(present)) if pc.any(present).as_py() else candidates
+    return _Plan(
+        table=table, records=records, recorded=recorded, pending=pending, candidates=candidates,
+        new_rows=new.drop_columns(_flag_columns(table)),
+    )  # fmt: skip
 
 
-def _check_files(db: StagingDB, table: Table, file_ids: Sequence[str]) -> list[FileRecord]:
-    with db.cursor(what="reading the file registry") as cur:
-        records = ordered(get_files(cur, file_ids), file_ids)
+def _check_files(
+    cur: duckdb.DuckDBPyConnection, table: Table, file_ids: Sequence[str]
+) -> list[FileRecord]:
+    records = ordered(get_files(cur, file_ids), file_ids)
     for record in records:
         if record.table_name != table.name:
             raise FileConflict(
@@ -197,42 +236,53 @@ def key_sql(table: Table, alias: str = "") -> str:
     return ", ".join(prefix + quote(k) for k in table.key)
 
 
-def _candidates(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: Sequence[str]) -> pa.Table:
-    """One row per key, in schema column order, with the file_id it was taken from.
+_PRESENT = "__present"
+_ENDS = (("from", "__from_missing"), ("to", "__to_missing"))
 
-    Staging refuses a file with a key twice, so one file needs no deduplication.
+
+def _flag_columns(table: Table) -> list[str]:
+    ends = [flag for _, flag in _ENDS] if isinstance(table, RelTable) else []
+    return [_PRESENT, *ends]
+
+
+def _candidates(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str]) -> pa.Table:
+    """The files' rows in schema column order, with file_id and the flag columns, one per key.
+
+    ``__present``: the key ledger holds the row's key. For a relationship,
+    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node.
+    Every ledger holds each key once, so the LEFT JOINs never repeat a row. Staging
+    refuses a file with a key twice, so one file needs no deduplication.
     """
     columns = ", ".join(quote(c.name) for c in all_columns(table))
-    sql = f"SELECT {columns}, file_id FROM {quote(table.name)} WHERE file_id IN (SELECT unnest(?))"
-    if len(set(file_ids)) > 1:
-        sql += f" QUALIFY row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id) = 1"
-    return cur.sql(sql, params=[list(file_ids)]).to_arrow_table()
+    rows = f"SELECT {columns}, file_id FROM {quote(table.name)} WHERE file_id IN (SELECT unnest(?))"
+    if len(file_ids) > 1:
+        rows += f" QUALIFY row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id) = 1"
+    on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
+    flags = [f"l.{quote(table.key[0])} IS NOT NULL AS {_PRESENT}"]
+    joins = [f"LEFT JOIN {quote(ledger_table(table))} l ON {on}"]
+    if isinstance(table, RelTable):
+        for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
+            alias = f"e_{column}"
+            flags.append(f"{alias}.id IS NULL AS {flag}")
+            joins.append(
+                f"LEFT JOIN {quote(ledger_table(node_table_of(node)))} {alias} "
+                f"ON {alias}.id = c.{quote(column)}"
+            )
+    sql = f"SELECT c.*, {', '.join(flags)} FROM ({rows}) c {' '.join(joins)}"
+    return cur.sql(sql, params=[file_ids]).to_arrow_table()
 
 
-def _new_rows(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
-    """The candidates whose key the ledger does not hold."""
-    ledger = quote(ledger_table(table))
-    on = " AND ".join(f"c.{quote(k)} = l.{quote(k)}" for k in table.key)
-    return cur.sql(f"SELECT c.* FROM {_CANDIDATES} c ANTI JOIN {ledger} l ON {on}").to_arrow_table()
-
-
-def _check_endpoints(cur: duckdb.DuckDBPyConnection, table: RelTable) -> None:
+def _check_endpoints(table: RelTable, candidates: pa.Table) -> None:
     """Fail naming the endpoint ids missing from the graph, before copying anything.
 
     Checked for every candidate, present or not: a key the ledger holds must still have
     both of its nodes.
     """
-    ends = (("from", table.from_table), ("to", table.to_table))
-    sql = " UNION ALL ".join(
-        f"SELECT DISTINCT '{column}' AS side, c.{quote(column)} AS id FROM {_CANDIDATES} c "
-        f"ANTI JOIN {quote(ledger_table(node_table_of(node)))} l ON c.{quote(column)} = l.id"
-        for column, node in ends
-    )
-    missing = cur.execute(f"{sql} ORDER BY side, id").fetchall()
     problems = []
-    for column, node in ends:
-        ids = [i for side, i in missing if side == column]
-        if ids:
+    for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
+        missing = candidates.filter(candidates.column(flag)).column(column)
+        if len(missing):
+            ids = sorted(pc.unique(missing).to_pylist())
             named = ", ".join(ids[:_MAX_NAMED])
             problems.append(f"{len(ids)} {node} node(s) ({column}): {named}")
     if problems:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
+
 from graph_node.errors import GraphInconsistent
 from graph_node.graph_store import GraphStore
 from graph_node.journal import (
@@ -57,6 +59,7 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
     table = TABLES[intent.table_name or ""]
     with db.cursor(what=f"reading the {table.name} intent keys") as cur:
         keys = pending_keys(cur, table)
+    graph.forget_counts()  # judged by the graph itself, never by what the writer knew
     found = graph.count_keys(table, keys)
     in_graph = graph.count(table)
     before = int(intent.detail["count_before"])
@@ -94,12 +97,23 @@ def check_ledger(db: StagingDB, graph: GraphStore, table: Table) -> int:
 
     Callers settle open intents first, so every ledger row counts as in the graph.
     """
-    ledger = quote(ledger_table(table))
     with db.cursor(what=f"reading the {table.name} ledger") as cur:
-        recorded, pending = cur.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {PENDING}) FROM {ledger}"
-        ).fetchall()[0]
-    in_graph = graph.count(table)
+        recorded, pending = ledger_rows(cur, table)
+    return agree_with_ledger(graph, table, recorded=recorded, pending=pending)
+
+
+def ledger_rows(cur: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int]:
+    """Rows of the table's key ledger, and how many of them open intents are adding."""
+    ledger = quote(ledger_table(table))
+    recorded, pending = cur.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {PENDING}) FROM {ledger}"
+    ).fetchall()[0]
+    return int(recorded), int(pending)
+
+
+def agree_with_ledger(graph: GraphStore, table: Table, *, recorded: int, pending: int) -> int:
+    """The table's count (``known_count``), after failing unless the ledger records it."""
+    in_graph = graph.known_count(table)
     if pending or in_graph != recorded:
         raise GraphInconsistent(
             f"{table.name}: {in_graph} rows in the graph but the key ledger records "
