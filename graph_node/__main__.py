@@ -166,6 +166,8 @@ def _serve(settings: NodeSettings, port_file: Path | None) -> int:
         print(f"replica not started: {exc}", file=sys.stderr)
         return EXIT_SNAPSHOT_INVALID
     service = GraphService(settings, snapshots=snapshots)
+    if not service.read_only:
+        service.open_all()  # recovery runs now, and a damaged graph file shows in /status
     ADDRESS_SPACE.apply(settings.memory_limit_mb)
     listener = socket.create_server((settings.host, settings.port))
     port = listener.getsockname()[1]

@@ -1,12 +1,14 @@
 """``python -m graph_node.engine_worker``: engine work in a child process of the graph node.
 
 A native crash of the engine (SIGSEGV, abort) kills only this process: the node sees the
-signal, names the table being copied and keeps serving its graph. Two commands:
+signal, names the table being copied and keeps serving its graph. Three commands:
 
 - ``build --rows DIR --out FILE --tables T1,T2,...``: a fresh graph file from
   ``DIR/{table}.arrow`` (Arrow IPC files, nodes before relationships), checkpointed.
 - ``copy --db FILE --table T --rows FILE.arrow``: COPY one table's rows into a graph file
   the node has closed for the purpose.
+- ``check --db FILE``: open a graph file read-only and count every table, for a file the
+  node died opening (it is then treated as damaged unless this succeeds).
 
 Progress goes to stdout as one JSON object a line: ``{"event": "start", "table": T}``
 before each COPY, ``{"event": "done", "counts": {...}}`` at the end, or ``{"event":
@@ -103,6 +105,21 @@ def copy(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
     return {args.table: count}
 
 
+def check(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
+    """Open a graph file read-only and count every table (a file an open died on)."""
+    db = lb.Database(str(args.db), **{**options, "read_only": True})
+    conn = lb.Connection(db)
+    try:
+        _emit(event="start", table=None)
+        return {n: int(conn.execute(cb.count_all(t)).get_next()[0]) for n, t in TABLES.items()}
+    finally:
+        conn.close()
+        db.close()
+
+
+_COMMANDS = {"build": build, "copy": copy, "check": check}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m graph_node.engine_worker")
     parser.add_argument("--parent-pid", type=int, required=True)
@@ -118,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     copy_cmd.add_argument("--db", type=Path, required=True)
     copy_cmd.add_argument("--table", choices=sorted(TABLES), required=True)
     copy_cmd.add_argument("--rows", type=Path, required=True)
+    check_cmd = commands.add_parser("check")
+    check_cmd.add_argument("--db", type=Path, required=True)
     return parser
 
 
@@ -129,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         read_only=False, buffer_pool_mb=args.buffer_pool_mb, max_db_size_mb=args.max_db_size_mb
     )
     try:
-        counts = build(args, options) if args.command == "build" else copy(args, options)
+        counts = _COMMANDS[args.command](args, options)
     except (RuntimeError, OSError, pa.ArrowException) as exc:
         _emit(event="error", message=str(exc)[:2000])
         return 1

@@ -98,6 +98,10 @@ class GraphInconsistent(NodePermanentError):
     """Rows offered != rows added + rows present, or the graph and its ledgers disagree."""
 
 
+class GraphDamaged(NodePermanentError):
+    """The graph file cannot be opened or read; only a rebuild from staging serves it again."""
+
+
 class CopyRefused(NodePermanentError):
     """Rows about to be copied would be unsafe for the engine; nothing was copied."""
 
@@ -132,6 +136,7 @@ _STATUS: dict[type[NodeError], int] = {
     FileConflict: 409,
     SchemaMismatch: 409,
     GraphInconsistent: 409,
+    GraphDamaged: 409,
     FileInvalid: 422,
     MissingEndpoints: 422,
     CopyRefused: 422,

@@ -4,6 +4,13 @@ A writer finds graph G in ``{home}/graphs/G/``; a replica serves the verified sn
 folders it was given at boot. Opening a writer's graph first finishes what a crash left
 half done: an interrupted rebuild swap, then open write intents, so the graph is whole
 before the first request reads it.
+
+A graph file the engine cannot open or read (damaged by an engine bug, truncated, garbage)
+does not stop the node: the graph is open "damaged", ``/status`` names it, every use of its
+graph file fails with GraphDamaged naming the file, and a rebuild from staging (which never
+opens the damaged file) serves it again. Opening writes ``graph.lbug.opening`` first and
+removes it once the file opened and counted: found at the next start, it says the engine
+died natively opening the file, which is then first checked in a child process.
 """
 
 from __future__ import annotations
@@ -15,8 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph_node.deletion import redo_delete
-from graph_node.errors import EngineUnavailable, GraphNotFound, ReadOnlyNode
+from graph_node.errors import (
+    EngineFailed,
+    EngineUnavailable,
+    GraphDamaged,
+    GraphNotFound,
+    ReadOnlyNode,
+)
 from graph_node.graph_store import GraphStore
+from graph_node.isolation import WorkerOptions, run_worker
 from graph_node.log import logger
 from graph_node.rebuild import recover_swap
 from graph_node.recovery import settle_intents
@@ -28,15 +42,39 @@ from ledgergraph.graph_schema import TABLES
 GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 STAGING_FILE = "staging.duckdb"
 GRAPH_FILE = "graph.lbug"
+OPENING_SUFFIX = ".opening"
 
 
 @dataclass
 class OpenGraph:
-    """The open stores of one graph and the lock its writers take."""
+    """The open stores of one graph and the lock its writers take.
 
+    ``damaged`` says why the graph file could not be opened or read; ``store`` then raises
+    GraphDamaged, and only a rebuild (``graph_file``, ``attach``) serves the graph again.
+    """
+
+    graph_id: str
     staging: StagingDB
-    store: GraphStore
+    graph_file: Path
+    live_store: GraphStore | None
+    damaged: str | None = None
     writer_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def store(self) -> GraphStore:
+        """The open graph file; GraphDamaged naming it when it is damaged."""
+        if self.live_store is None:
+            raise GraphDamaged(
+                f"graph {self.graph_id!r}: graph file {self.graph_file} is damaged "
+                f"({self.damaged}); rebuild it from staging (POST "
+                f"/databases/{self.graph_id}/rebuild or `ledgergraph rebuild`)"
+            )
+        return self.live_store
+
+    def attach(self, store: GraphStore) -> None:
+        """Serve ``store`` (a rebuilt graph file) from now on."""
+        self.live_store, self.damaged = store, None
+        Path(f"{self.graph_file}{OPENING_SUFFIX}").unlink(missing_ok=True)
 
 
 class OpenGraphs:
@@ -55,6 +93,28 @@ class OpenGraphs:
         self._graphs: dict[str, OpenGraph] = {}
         self._open_lock = threading.Lock()
         self._closed = False
+        self.worker_options = WorkerOptions(
+            buffer_pool_mb=settings.buffer_pool_mb,
+            max_db_size_mb=settings.max_db_size_mb,
+            test_crash_at=settings.test_crash_at,
+        )
+
+    def damaged_graphs(self) -> dict[str, str]:
+        """The open graphs whose graph file is damaged, with the reason."""
+        with self._open_lock:
+            graphs = list(self._graphs.items())
+        return {g: graph.damaged for g, graph in sorted(graphs) if graph.damaged}
+
+    def open_all(self) -> None:
+        """Open every graph now (a writer at boot): recovery runs and damage shows at once.
+
+        A graph that fails to open is logged and left for its first request to report.
+        """
+        for graph_id in self.list_graphs():
+            try:
+                self.graph(graph_id)
+            except Exception as exc:  # noqa: BLE001  each graph on its own; the node serves on
+                logger.error("graph not opened", extra={"graph_id": graph_id, "error": str(exc)})
 
     def list_graphs(self) -> list[str]:
         """Graph ids this node serves, sorted."""
@@ -109,32 +169,78 @@ class OpenGraphs:
             read_only=self.read_only,
             memory_limit_mb=self.settings.staging_memory_mb,
         )
+        graph = OpenGraph(graph_id, staging, folder / GRAPH_FILE, live_store=None)
         try:
-            if not self.read_only:
-                recover_swap(staging, folder / GRAPH_FILE)
-            store = GraphStore(
-                folder / GRAPH_FILE,
-                read_only=self.read_only,
-                buffer_pool_mb=self.settings.buffer_pool_mb,
-                max_db_size_mb=self.settings.max_db_size_mb,
-                gate_timeout_s=self.settings.query_timeout_s + 5,
-            )
+            if self.read_only:
+                graph.attach(self.open_store(graph.graph_file))
+            else:
+                recover_swap(staging, graph.graph_file)
+                self._open_writer(graph)
         except BaseException:
             staging.close()
             raise
-        if not self.read_only:
-            try:
-                settled = settle_intents(staging, store, redo_delete=redo_delete)
-                for table in TABLES.values():
-                    store.known_count(table)  # counted once here, kept up to date by writes
-            except BaseException:
-                store.close()
-                staging.close()
-                raise
-            if settled:
-                logger.warning("graph recovered", extra={"graph_id": graph_id, "intents": settled})
         logger.info("graph opened", extra={"graph_id": graph_id, "read_only": self.read_only})
-        return OpenGraph(staging=staging, store=store)
+        return graph
+
+    def open_store(self, path: Path) -> GraphStore:
+        """Open a graph file with this node's engine settings."""
+        return GraphStore(
+            path,
+            read_only=self.read_only,
+            buffer_pool_mb=self.settings.buffer_pool_mb,
+            max_db_size_mb=self.settings.max_db_size_mb,
+            gate_timeout_s=self.settings.query_timeout_s + 5,
+        )
+
+    def _open_writer(self, graph: OpenGraph) -> None:
+        """Open, recover and count the graph file; mark the graph damaged if the engine
+        cannot (or died doing so last time and a child process cannot either)."""
+        opening = Path(f"{graph.graph_file}{OPENING_SUFFIX}")
+        if opening.exists() and graph.graph_file.exists():
+            try:
+                run_worker(
+                    ["check", "--db", str(graph.graph_file)],
+                    self.worker_options,
+                    what=f"checking graph file {graph.graph_file}",
+                )
+            except EngineFailed as exc:  # EngineCrashed included
+                self._mark_damaged(graph, f"the engine died opening it before; {exc}")
+                return
+        opening.touch()
+        try:
+            store = self.open_store(graph.graph_file)
+        except EngineFailed as exc:
+            opening.unlink(missing_ok=True)
+            self._mark_damaged(graph, str(exc))
+            return
+        try:
+            graph.live_store = store  # the mark stays until counted
+            settled = settle_intents(graph.staging, store, redo_delete=redo_delete)
+            for table in TABLES.values():
+                store.known_count(table)  # counted once here, kept up to date by writes
+        except EngineFailed as exc:
+            opening.unlink(missing_ok=True)
+            _close_quietly(store)
+            graph.live_store = None
+            self._mark_damaged(graph, str(exc))
+            return
+        except BaseException:
+            opening.unlink(missing_ok=True)
+            store.close()
+            raise
+        opening.unlink(missing_ok=True)
+        if settled:
+            logger.warning(
+                "graph recovered", extra={"graph_id": graph.graph_id, "intents": settled}
+            )
+
+    @staticmethod
+    def _mark_damaged(graph: OpenGraph, reason: str) -> None:
+        graph.damaged = reason[:1000]
+        logger.error(
+            "graph file damaged: only a rebuild serves this graph again",
+            extra={"graph_id": graph.graph_id, "file": str(graph.graph_file), "error": reason},
+        )
 
     def close(self) -> None:
         """Checkpoint and close every open graph, waiting for a running write to end.
@@ -152,8 +258,17 @@ class OpenGraphs:
                 logger.error("graph left open at shutdown", extra={"graph_id": graph_id})
                 continue
             try:
-                graph.store.close()
+                if graph.live_store is not None:
+                    graph.live_store.close()
                 graph.staging.close()
             finally:
                 graph.writer_lock.release()
         logger.info("graph node closed", extra={"graphs": len(graphs)})
+
+
+def _close_quietly(store: GraphStore) -> None:
+    """Close a store whose file just failed; a second failure closing it changes nothing."""
+    try:
+        store.close()
+    except Exception as exc:  # noqa: BLE001  the file is being marked damaged anyway
+        logger.warning("damaged graph file did not close cleanly", extra={"error": str(exc)})

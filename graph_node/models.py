@@ -129,6 +129,11 @@ class NodeStatus(_Model):
     snapshots: dict[str, str] | None = Field(
         default=None, description="a replica's snapshot id per graph"
     )
+    damaged: dict[str, str] | None = Field(
+        default=None,
+        description="graphs whose graph file cannot be opened or read, with the reason; "
+        "only a rebuild serves them again",
+    )
 
 
 def to_jsonable(value: Any) -> Any:

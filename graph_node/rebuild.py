@@ -9,7 +9,8 @@ A worker process builds ``graph.lbug.rebuilt``; a native engine crash there cost
 the rebuild. Then one staging transaction rewrites the key ledgers, marks staged files
 materialized and records the swap; the live file is closed, replaced by ``os.replace``
 and reopened. ``recover_swap`` finishes a swap a crash interrupted, before the graph is
-opened.
+opened. A damaged live file (graphs.py) is never opened: it is moved aside under a
+``.damaged-{time}`` name and the rebuilt file takes its place.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +32,34 @@ from graph_node.graph_store import GraphStore
 from graph_node.isolation import WorkerOptions, run_worker, write_rows
 from graph_node.log import logger
 from graph_node.registry import mark_materialized, next_materialize_seq
-from graph_node.staging_db import META_TABLE, REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.staging_db import (
+    INTENT_TABLE,
+    META_TABLE,
+    REGISTRY_TABLE,
+    StagingDB,
+    ledger_table,
+    quote,
+)
 from graph_node.winners import record_rebuild_versions, settle_winners, winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table, all_columns
 
 REBUILT_SUFFIX = ".rebuilt"
 _SWAP_KEY = "rebuild_swap"
+_DAMAGED = " (replacing a damaged file)"
 _WINNERS = "winners"
 
 
-def rebuild_graph(db: StagingDB, graph: GraphStore, options: WorkerOptions) -> dict[str, Any]:
-    """Build the graph again from staging and swap it in; counts per table."""
+def rebuild_graph(
+    db: StagingDB, graph_file: Path, options: WorkerOptions, *, live: GraphStore | None
+) -> dict[str, Any]:
+    """Build the graph again from staging and swap it in; counts per table.
+
+    ``live`` is the open graph file, closed for the swap; None when it is damaged: it is
+    never opened then, and is kept aside as ``graph.lbug.damaged-{time}`` for inspection.
+    """
     started = time.monotonic()
-    folder = graph.path.parent
-    work, rebuilt = folder / "rebuild", Path(f"{graph.path}{REBUILT_SUFFIX}")
+    folder = graph_file.parent
+    work, rebuilt = folder / "rebuild", Path(f"{graph_file}{REBUILT_SUFFIX}")
     _remove(work, rebuilt)
     work.mkdir()
     try:
@@ -62,9 +78,14 @@ def rebuild_graph(db: StagingDB, graph: GraphStore, options: WorkerOptions) -> d
         _remove(work, rebuilt)  # the live graph was never touched
         raise
     _remove(work)
-    _record(db, winners, rebuilt.name)
-    _swap(db, graph, rebuilt)
-    answer = {"tables": expected, "duration_ms": round((time.monotonic() - started) * 1000)}
+    _record(db, winners, rebuilt.name, damaged=live is None)
+    aside = _swap(db, live, graph_file, rebuilt)
+    answer: dict[str, Any] = {
+        "tables": expected,
+        "duration_ms": round((time.monotonic() - started) * 1000),
+    }
+    if aside is not None:
+        answer["damaged_file"] = str(aside)
     logger.info("graph rebuilt", extra=answer)
     return answer
 
@@ -77,6 +98,8 @@ def recover_swap(db: StagingDB, graph_file: Path) -> None:
             f"SELECT value FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY]
         ).fetchall()
     if pending and rebuilt.exists():
+        if pending[0][0].endswith(_DAMAGED):
+            _keep_aside(graph_file)
         _replace(rebuilt, graph_file)
         logger.warning("rebuilt graph swapped in after a restart", extra={"file": str(graph_file)})
     elif rebuilt.exists():
@@ -128,8 +151,14 @@ def _check_endpoints(table: RelTable, rows: pa.Table, winners: dict[str, pa.Tabl
             )
 
 
-def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> None:
-    """Ledgers from the winners, staged files materialized, the swap announced: one commit."""
+def _record(
+    db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str, *, damaged: bool
+) -> None:
+    """Ledgers from the winners, staged files materialized, the swap announced: one commit.
+
+    Open materialize intents (left by a crash the damaged graph could not settle) go: the
+    ledgers are rewritten whole. Delete intents stay, for the rebuilt graph to settle.
+    """
     with db.transaction(what="recording a rebuild") as cur:
         seq = next_materialize_seq(cur)
         staged = cur.execute(
@@ -143,8 +172,10 @@ def _record(db: StagingDB, winners: dict[str, pa.Table], rebuilt_name: str) -> N
         mark_materialized(cur, counts, seq=seq)
         for name, rows in winners.items():
             _replace_ledger(cur, TABLES[name], rows)
-        record_rebuild_versions(cur, winners)
-        cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, rebuilt_name])
+        record_rebuild_versions(cur, winners)  # pending versions of open intents go too
+        cur.execute(f"DELETE FROM {INTENT_TABLE} WHERE kind = 'materialize'")
+        value = f"{rebuilt_name}{_DAMAGED if damaged else ''}"
+        cur.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?)", [_SWAP_KEY, value])
 
 
 def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table) -> None:
@@ -158,11 +189,33 @@ def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table
         cur.unregister(_WINNERS)
 
 
-def _swap(db: StagingDB, graph: GraphStore, rebuilt: Path) -> None:
-    with graph.detached() as live:
-        _replace(rebuilt, live)
+def _swap(db: StagingDB, live: GraphStore | None, graph_file: Path, rebuilt: Path) -> Path | None:
+    """Put the rebuilt file in place; where the damaged one was kept, if it was."""
+    aside = None
+    if live is None:
+        aside = _keep_aside(graph_file)
+        _replace(rebuilt, graph_file)
+    else:
+        with live.detached() as path:
+            _replace(rebuilt, path)
     with db.transaction(what="clearing the rebuild state") as cur:
         cur.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY])
+    return aside
+
+
+def _keep_aside(graph_file: Path) -> Path | None:
+    """Move a damaged graph file (and its log) to ``{name}.damaged-{UTC time}``."""
+    if not graph_file.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = graph_file.with_name(f"{graph_file.name}.damaged-{stamp}")
+    os.replace(graph_file, aside)
+    for sidecar in (".wal", ".shadow"):
+        found = Path(f"{graph_file}{sidecar}")
+        if found.exists():
+            os.replace(found, Path(f"{aside}{sidecar}"))
+    logger.warning("damaged graph file kept aside", extra={"file": str(aside)})
+    return aside
 
 
 def _replace(rebuilt: Path, live: Path) -> None:

@@ -25,7 +25,7 @@ from graph_node.deletion import delete_source, redo_delete
 from graph_node.errors import InvalidRequest, SourceNotFound, TableNotFound, WriterBusy
 from graph_node.faults import MARKER_NAME, FaultPoints
 from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
-from graph_node.isolation import WorkerOptions, copy_in_child
+from graph_node.isolation import copy_in_child
 from graph_node.log import logger
 from graph_node.materialize import copy_in_process, materialize_table
 from graph_node.models import (
@@ -70,11 +70,6 @@ class GraphService(OpenGraphs):
         self._publish_store = publish_store
         self._events = events
         self.faults = FaultPoints(settings.test_pause_at, marker=settings.home / MARKER_NAME)
-        self.worker_options = WorkerOptions(
-            buffer_pool_mb=settings.buffer_pool_mb,
-            max_db_size_mb=settings.max_db_size_mb,
-            test_crash_at=settings.test_crash_at,
-        )
 
     @cached_property
     def _sources(self) -> SourceFiles:
@@ -89,6 +84,7 @@ class GraphService(OpenGraphs):
             schema_version=SCHEMA_VERSION,
             graphs=self.list_graphs(),
             snapshots={g: s.snapshot_id for g, s in self.snapshots.items()} or None,
+            damaged=self.damaged_graphs() or None,
         )
         return status.model_dump(exclude_none=True)
 
@@ -149,9 +145,22 @@ class GraphService(OpenGraphs):
             return delete_source(graph.staging, graph.store, source_unit, faults=self.faults)
 
     def rebuild(self, graph_id: str) -> dict[str, Any]:
-        """Build the graph afresh from staging in a child process and swap it in."""
-        with self._writing(graph_id) as graph:
-            return rebuild_graph(graph.staging, graph.store, self.worker_options)
+        """Build the graph afresh from staging in a child process and swap it in.
+
+        A damaged graph file is not opened: the rebuilt one replaces it, then is opened and
+        settles what the damaged one could not (a delete a crash interrupted).
+        """
+        with self._writing(graph_id, settle=False) as graph:
+            if graph.damaged is None:
+                settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+                return rebuild_graph(
+                    graph.staging, graph.graph_file, self.worker_options, live=graph.store
+                )
+            answer = rebuild_graph(graph.staging, graph.graph_file, self.worker_options, live=None)
+            graph.attach(self.open_store(graph.graph_file))
+            settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+            logger.warning("damaged graph rebuilt", extra={"graph_id": graph_id, **answer})
+            return answer
 
     def publish(self, graph_id: str) -> dict[str, Any]:
         """Publish a verified snapshot and announce it; ``{snapshot_id, manifest_key, tables}``."""
@@ -216,13 +225,16 @@ class GraphService(OpenGraphs):
         return stats.model_dump()
 
     @contextmanager
-    def _writing(self, graph_id: str, *, create: bool = False) -> Iterator[OpenGraph]:
+    def _writing(
+        self, graph_id: str, *, create: bool = False, settle: bool = True
+    ) -> Iterator[OpenGraph]:
         self.refuse_writes(graph_id)
         graph = self.graph(graph_id, create=create)
         if not graph.writer_lock.acquire(timeout=self.settings.writer_lock_timeout_s):
             raise WriterBusy(f"graph {graph_id!r} is busy with another write; retry")
         try:
-            settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+            if settle:
+                settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
             yield graph
         finally:
             graph.writer_lock.release()

@@ -177,6 +177,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
         result = writer.rebuild(args.graph)
     text = f"graph {args.graph} rebuilt in {result['duration_ms']} ms\n"
+    if result.get("damaged_file"):
+        text += f"the damaged graph file was kept as {result['damaged_file']}\n"
     emit(args, result, text + _counts_table(result["tables"]))
     return EXIT_OK
 
