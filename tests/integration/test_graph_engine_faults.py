@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_graph_cases import APPLE, NodeProcess, copy_store, materialize_all, register_and_stage
 
-from ledgergraph.errors import GraphNodeRejected, GraphNodeUnavailable
+from ledgergraph.errors import GraphNodeRejected
 
 pytestmark = pytest.mark.slow
 HUGE_LIST = "UNWIND range(1, 2000000000) AS x RETURN count(x)"
@@ -27,7 +27,7 @@ def test_a_native_crash_in_a_child_copy_names_the_table_and_the_node_serves_on(
     try:
         with node.client() as client:
             ids = register_and_stage(client, store, APPLE)
-            with pytest.raises(GraphNodeUnavailable) as failure:
+            with pytest.raises(GraphNodeRejected) as failure:
                 materialize_all(client, ids)
             status = client.status()
             facts = client.query_cypher("sec", "MATCH (f:Fact) RETURN count(f)")["rows"]

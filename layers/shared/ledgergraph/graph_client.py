@@ -5,6 +5,8 @@ carries ``X-Api-Key`` when a key is configured and ``X-Correlation-Id`` when the
 one. Failures are translated here, once: no answer, a timeout, a 5xx, 408 or 429 is
 ``GraphNodeUnavailable`` (the state machine retries it); any other 4xx is
 ``GraphNodeRejected`` with the node's own message (permanent: recorded against the filing).
+One 5xx is permanent too: ``EngineCrashed``, a native engine crash on the rows of the call,
+which the same rows would cause again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ledgergraph.logs import get_logger
 logger = get_logger("ledgergraph")
 
 _RETRYABLE_4XX = (408, 429)  # request timeout, too many requests: worth another try
+_NOT_RETRIED_5XX = ("EngineCrashed",)  # the same rows crash the engine again
 GRAPH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 SOURCE_UNIT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 
@@ -32,13 +35,15 @@ def _graph(graph_id: str) -> str:
     return f"/databases/{graph_id}"
 
 
-def _node_message(response: httpx.Response) -> str:
-    """The ``error.message`` of the node's error body, or the start of the raw body."""
+def _node_error(response: httpx.Response) -> tuple[str | None, str]:
+    """The ``error.type`` of the node's error body, and ``type: message`` (or the start of
+    the raw body when it is not the node's)."""
     try:
         error = response.json().get("error") or {}
-        return f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()
+        kind = error.get("type")
+        return kind, f"{kind or 'Error'}: {error.get('message', '')}".strip()
     except (ValueError, AttributeError):
-        return response.text[:200]
+        return None, response.text[:200]
 
 
 class GraphClient:
@@ -80,19 +85,20 @@ class GraphClient:
             raise GraphNodeUnavailable(f"graph node timed out on {method} {path}") from exc
         except httpx.TransportError as exc:
             raise GraphNodeUnavailable(f"graph node unreachable on {method} {path}") from exc
-        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
-            message = _node_message(response)
+        if response.status_code < 400:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise GraphNodeUnavailable(f"{method} {path} answered non-JSON") from exc
+        kind, message = _node_error(response)
+        failure = f"{method} {path} -> {response.status_code} {message}"
+        retryable = response.status_code >= 500 or response.status_code in _RETRYABLE_4XX
+        if retryable and kind not in _NOT_RETRIED_5XX:
             logger.warning(
                 "graph node unavailable", extra={"path": path, "status": response.status_code}
             )
-            raise GraphNodeUnavailable(f"{method} {path} -> {response.status_code} {message}")
-        if response.status_code >= 400:
-            message = _node_message(response)
-            raise GraphNodeRejected(f"{method} {path} -> {response.status_code} {message}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise GraphNodeUnavailable(f"{method} {path} answered non-JSON") from exc
+            raise GraphNodeUnavailable(failure)
+        raise GraphNodeRejected(failure)
 
     def status(self, *, correlation_id: str | None = None) -> dict[str, Any]:
         """``GET /status``: role, schema version and graphs of the node."""
