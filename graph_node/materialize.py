@@ -203,7 +203,9 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
     with db.cursor(what=f"reading staged {table.name} rows") as cur:
         records = _check_files(cur, table, file_ids)
         recorded, pending = ledger_rows(cur, table)
-        candidates = _candidates(cur, table, [r.file_id for r in records])
+        candidates = _candidates(
+            cur, table, [r.file_id for r in records], ledger_empty=not recorded
+        )
     if isinstance(table, RelTable):
         _check_endpoints(table, candidates)
     present = candidates.column(_PRESENT)
@@ -245,13 +247,16 @@ def _flag_columns(table: Table) -> list[str]:
     return [_PRESENT, *ends]
 
 
-def _candidates(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str]) -> pa.Table:
+def _candidates(
+    cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str], *, ledger_empty: bool
+) -> pa.Table:
     """The files' rows in schema column order, with file_id and the flag columns, one per key.
 
     ``__present``: the key ledger holds the row's key. For a relationship,
     ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node.
-    Every ledger holds each key once, so the LEFT JOINs never repeat a row. Staging
-    refuses a file with a key twice, so one file needs no deduplication.
+    Every ledger holds each key once, so the LEFT JOINs never repeat a row (and an empty
+    ledger, a table's first load, needs no join). Staging refuses a file with a key twice,
+    so one file needs no deduplication.
     """
     columns = ", ".join(quote(c.name) for c in all_columns(table))
     rows = f"SELECT {columns}, file_id FROM {quote(table.name)} WHERE file_id IN (SELECT unnest(?))"
@@ -260,6 +265,8 @@ def _candidates(cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str
     on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
     flags = [f"l.{quote(table.key[0])} IS NOT NULL AS {_PRESENT}"]
     joins = [f"LEFT JOIN {quote(ledger_table(table))} l ON {on}"]
+    if ledger_empty:
+        flags, joins = [f"false AS {_PRESENT}"], []
     if isinstance(table, RelTable):
         for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
             alias = f"e_{column}"

@@ -49,6 +49,11 @@ def stage_files(db: StagingDB, sources: SourceFiles, file_ids: Sequence[str]) ->
         with db.transaction(what="recording a failed file") as cur:
             mark_failed(cur, exc.file_id, str(exc))
         raise
+    if pending:
+        # The staged rows go into the database file now, as part of staging them: left in
+        # DuckDB's log, they would be folded in by whichever later commit crosses its
+        # checkpoint threshold (a materialize call's, most often).
+        db.checkpoint()
 
     with db.cursor(what="reading the file registry") as cur:
         records = ordered(get_files(cur, file_ids), file_ids)
