@@ -104,8 +104,11 @@ class _NodeServer(uvicorn.Server):
 
 
 def with_api_key(settings: NodeSettings) -> NodeSettings:
-    """The settings with an API key: the configured one, else one made and saved now."""
-    if settings.api_key is not None and settings.api_key.get_secret_value():
+    """The settings with an API key: the configured one (or key file), else one made and
+    saved now, whose file is then read again when it changes (``api_key.ApiKey``)."""
+    if settings.api_key_file is not None or (
+        settings.api_key is not None and settings.api_key.get_secret_value()
+    ):
         return settings
     path = settings.key_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +118,7 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     logger.warning("api key generated", extra={"key_file": str(path)})
-    return settings.model_copy(update={"api_key": SecretStr(key)})
+    return settings.model_copy(update={"api_key": SecretStr(key), "api_key_file": path})
 
 
 def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:

@@ -9,7 +9,6 @@ and a node without a configured key refuses them all), and every error leaves as
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,9 +17,9 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import SecretStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph_node.api_key import ApiKey
 from graph_node.errors import (
     NodeError,
     RequestTooLarge,
@@ -52,8 +51,9 @@ def create_app(service: GraphService) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, service: GraphService) -> None:
-    api_key = service.settings.api_key
-    max_bytes = service.settings.max_request_bytes
+    settings = service.settings
+    api_key = ApiKey(settings.api_key, path=settings.api_key_file)
+    max_bytes = settings.max_request_bytes
 
     @app.middleware("http")
     async def correlate_and_authorise(
@@ -106,12 +106,9 @@ async def _body_refused(request: Request, max_bytes: int) -> NodeError | None:
     return None
 
 
-def _key_matches(request: Request, api_key: SecretStr | None) -> bool:
+def _key_matches(request: Request, api_key: ApiKey) -> bool:
     """Constant-time comparison; no configured key matches nothing (fail closed)."""
-    if api_key is None or not api_key.get_secret_value():
-        return False
-    offered = request.headers.get(API_KEY_HEADER, "")
-    return hmac.compare_digest(offered.encode(), api_key.get_secret_value().encode())
+    return api_key.matches(request.headers.get(API_KEY_HEADER, ""))
 
 
 def _error_response(error: Exception) -> JSONResponse:

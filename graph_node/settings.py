@@ -32,6 +32,11 @@ class NodeSettings(BaseSettings):
         default=None,
         description="When set, every endpoint but /status requires it as X-Api-Key.",
     )
+    api_key_file: Path | None = Field(
+        default=None,
+        description="File holding the API key (takes precedence over api_key); read again "
+        "whenever it changes, so the key rotates without a restart.",
+    )
     read_only: bool = Field(
         default=False,
         description="Replica mode: open the stores read-only and refuse write endpoints (403).",

@@ -246,3 +246,47 @@ def test_a_node_started_without_a_key_makes_one_only_its_owner_can_read(tmp_path
     assert len(settings.api_key.get_secret_value()) == 48
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert with_api_key(NodeSettings(home=tmp_path, api_key=KEY)).api_key.get_secret_value() == KEY
+
+
+def test_a_key_rotated_in_its_file_is_taken_without_a_restart(tmp_path: Path) -> None:
+    key_file = tmp_path / "rotating.key"
+    key_file.write_text("first-key-not-a-secret\n")
+    node = GraphService(NodeSettings(home=tmp_path / "node", api_key_file=key_file))
+    try:
+        client = TestClient(create_app(node))
+        stats = "/databases/sec/stats"  # 404: no such graph yet, but only past the key check
+
+        assert client.get(stats, headers={"X-Api-Key": "first-key-not-a-secret"}).status_code == 404
+        rotated = tmp_path / "rotating.key.new"
+        rotated.write_text("second-key-not-a-secret\n")
+        os.replace(rotated, key_file)  # how a rotation writes it: atomically
+
+        assert client.get(stats, headers={"X-Api-Key": "first-key-not-a-secret"}).status_code == 401
+        assert (
+            client.get(stats, headers={"X-Api-Key": "second-key-not-a-secret"}).status_code == 404
+        )
+        key_file.unlink()  # a missing file matches no key: fail closed
+        assert (
+            client.get(stats, headers={"X-Api-Key": "second-key-not-a-secret"}).status_code == 401
+        )
+        key_file.write_text("")
+        assert client.get(stats, headers={"X-Api-Key": ""}).status_code == 401
+    finally:
+        node.close()
+
+
+def test_the_generated_key_is_read_again_from_its_file(tmp_path: Path) -> None:
+    from graph_node.__main__ import with_api_key
+
+    settings = with_api_key(NodeSettings(home=tmp_path))
+    node = GraphService(settings)
+    try:
+        client = TestClient(create_app(node))
+        old = settings.api_key.get_secret_value() if settings.api_key else ""
+        new = "k" * 48
+        (tmp_path / "graph-node.key").write_text(new + "\n")
+
+        assert client.get("/databases/sec/stats", headers={"X-Api-Key": old}).status_code == 401
+        assert client.get("/databases/sec/stats", headers={"X-Api-Key": new}).status_code == 404
+    finally:
+        node.close()
