@@ -7,10 +7,9 @@ whose contexts and units may be defined in one document and used in another.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ledgergraph.filing_package import SIDECAR_NAME, is_inline_document
+from ledgergraph.filing_package import Registration, is_inline_document, read_sidecar
 
 _INLINE_SUFFIXES = (".htm", ".html", ".xhtml")
 
@@ -26,12 +25,10 @@ def document_set(entry: Path) -> list[Path]:
     return [entry, *others]
 
 
-def sidecar_sic(folder: Path) -> str | None:
-    """The SIC code a package's ``filing.json`` states (EDGAR's submissions data has it)."""
-    path = folder / SIDECAR_NAME
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError):
-        return None
-    sic = data.get("sic") if isinstance(data, dict) else None
-    return str(sic).strip() or None if sic is not None else None
+def sidecar_registration(folder: Path) -> Registration | None:
+    """EDGAR's registration data about the filer (SIC...) that the package's sidecar carries.
+
+    Raises:
+        FilingError: the ``filing.json`` is unreadable (naming the folder).
+    """
+    return read_sidecar(folder).filer_registration()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
 from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
@@ -43,7 +44,7 @@ class ReportMeta:
     processor: str
     form_hint: str | None = None
     documents: tuple[str, ...] = ()
-    sic: str | None = None
+    registration: Registration | None = None
 
 
 @dataclass
@@ -94,7 +95,7 @@ def report_facts(meta: ReportMeta, counts: FactCounts, filing: LoadedFiling) -> 
         accession_number=meta.accession_number,
         registrant_cik=meta.cik,
         form_hint=meta.form_hint,
-        sic=meta.sic,
+        registration=meta.registration,
         is_inline=meta.is_inline,
         entry_point=meta.entry_point,
         documents=filing.documents or meta.documents,

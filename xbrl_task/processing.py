@@ -20,7 +20,7 @@ from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, mani
 from ledgergraph.objectstore import ObjectStore
 from xbrl_task.census import count_document_set
 from xbrl_task.collector import collection_after
-from xbrl_task.documents import document_set, sidecar_sic
+from xbrl_task.documents import document_set, sidecar_registration
 from xbrl_task.errors import (
     FilingNotLoadable,
     FilingRejected,
@@ -119,7 +119,7 @@ class FilingProcessor:
                 processor=self.processor,
                 form_hint=job.form,
                 documents=tuple(d.name for d in documents),
-                sic=sidecar_sic(job.folder),
+                registration=sidecar_registration(job.folder),
             )
             return extract_filing(filing, census, meta)
         except (FilingError, XbrlTaskError):

@@ -13,7 +13,12 @@ from test_edgar_cases import local_client
 from ledgergraph.edgar import DiscoveryRequest, discover_filings
 from ledgergraph.edgar.discovery import resolve_tickers
 from ledgergraph.edgar.errors import EdgarNotFound
-from ledgergraph.edgar.submissions import fetch_filer_filings, fetch_ticker_map
+from ledgergraph.edgar.submissions import (
+    fetch_filer_filings,
+    fetch_registration,
+    fetch_ticker_map,
+    registration_of,
+)
 from tests.fakes.edgar_server import FakeEdgar
 from tests.fakes.network_guard import loopback_only
 
@@ -200,3 +205,49 @@ def test_a_request_must_say_what_to_find() -> None:
         DiscoveryRequest()
     with pytest.raises(ValidationError, match="not a CIK"):
         DiscoveryRequest(ciks=["12a"])
+
+
+def test_discovery_carries_apples_registration_data_in_the_filings_formats(
+    edgar_2026: FakeEdgar,
+) -> None:
+    request = DiscoveryRequest(ciks=[APPLE], forms=["10-K"], date_from=date(2023, 11, 1))
+
+    found = discover_filings(request, client=local_client(edgar_2026, paced=False))
+
+    apple = found[0].registration
+    assert (apple.sic, apple.sic_description) == ("3571", "Electronic Computers")
+    assert (apple.state_of_incorporation, apple.entity_type) == ("CA", "operating")
+    # EDGAR writes 942404110 and 0926; the filings write 94-2404110 and --09-26
+    assert (apple.ein, apple.fiscal_year_end) == ("94-2404110", "--09-26")
+    assert (apple.filer_category, apple.name) == ("Large accelerated filer", "Apple Inc.")
+    assert (apple.tickers, apple.exchanges) == (("AAPL",), ("Nasdaq",))
+    assert apple.retrieved_at is not None and apple.source == "edgar-submissions"
+    assert edgar_2026.paths() == ["/submissions/CIK0000320193.json"]  # nothing more asked
+
+
+def test_registration_data_is_as_of_the_day_edgar_was_asked(edgar_2023: FakeEdgar) -> None:
+    filings = fetch_filer_filings(local_client(edgar_2023, paced=False), APPLE)
+
+    # Apple's fiscal year end moved from EDGAR's 0930 (2023) to 0926 (2026)
+    assert {f.registration.fiscal_year_end for f in filings} == {"--09-30"}
+
+
+def test_an_empty_registration_has_no_values_rather_than_empty_ones() -> None:
+    document = {
+        "name": "X",
+        "sic": "",
+        "category": "",
+        "ein": None,
+        "tickers": [],
+        "exchanges": [None],
+    }
+
+    registration = registration_of(document)
+
+    assert (registration.sic, registration.filer_category, registration.ein) == (None,) * 3
+    assert (registration.tickers, registration.exchanges) == ((), ())
+
+
+def test_registration_of_an_unknown_cik_is_none_not_a_failure(edgar_2026: FakeEdgar) -> None:
+    assert fetch_registration(local_client(edgar_2026, paced=False), 12927) is None
+    assert fetch_registration(local_client(edgar_2026, paced=False), TESLA).sic == "3711"

@@ -109,7 +109,10 @@ def test_boeing_10k_has_the_real_extracted_instance(
 
     assert (outcome.status, outcome.entry_point, outcome.files) == ("ok", "ba-20231231_htm.xml", 6)
     assert outcome.bytes == sum(path.stat().st_size for path in boeing.files.values())
-    assert outcome.requests == 1 + 6  # index.json + instance + xsd + four linkbases
+    # index.json + instance + xsd + four linkbases + the submissions JSON (not recorded)
+    assert outcome.requests == 1 + 6 + 1
+    sidecar = stored_json(store, outcome.package_prefix + "filing.json")
+    assert sidecar["registration"] is None
 
 
 def test_a_rerun_skips_complete_filings_without_asking_edgar(
@@ -140,7 +143,8 @@ def test_the_xbrl_zip_is_preferred_and_unpacked(
         )
 
     assert [o.status for o in outcomes] == ["ok"] * 5
-    assert [o.requests for o in outcomes] == [2] * 5  # index.json and the zip, nothing else
+    # index.json, the zip and the filer's submissions JSON, nothing else
+    assert [o.requests for o in outcomes] == [3] * 5
     for package in packages:
         record = assert_package_matches(store, package)
         assert record["source"] == "xbrl-zip"

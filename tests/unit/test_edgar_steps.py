@@ -110,7 +110,9 @@ def test_download_puts_the_package_in_the_raw_store_and_records_it(
 
     times = sorted(r.at for r in fake.requests)
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
-    assert len(times) == 7 and min(gaps) > 0.35  # paced at the event's 2 per second
+    # the package's 7 files, then Apple's submissions JSON for its registration data
+    assert len(times) == 8 and min(gaps) > 0.35  # paced at the event's 2 per second
+    assert fake.paths()[-1] == f"/submissions/CIK{APPLE:010d}.json"
 
     record = DownloadOutcome.model_validate_json(
         store.get_bytes(download_record_key("sec", RUN, APPLE_10K))
@@ -118,6 +120,11 @@ def test_download_puts_the_package_in_the_raw_store_and_records_it(
     assert (result["status"], result["files"]) == ("ok", 6)
     assert record.filing_ref().entry_point == "aapl-20230930_htm.xml"
     assert store.exists(f"raw/sec/{APPLE}/{APPLE_10K}/download.json")
+    sidecar = json.loads(store.get_bytes(f"raw/sec/{APPLE}/{APPLE_10K}/filing.json"))
+    assert (sidecar["registration"]["sic"], sidecar["registration"]["ein"]) == (
+        "3571",
+        "94-2404110",
+    )
     again = handler("download_filing")(request, context("download"))
     assert (again["status"], again["requests"]) == ("skipped", 0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections import Counter
 from decimal import Decimal
@@ -200,7 +201,34 @@ def test_report_rows_come_from_dei(run: BatchRun) -> None:
     assert aeon["accession_number"] is None and aeon["id"].startswith("sha256-")
     assert aeon["is_inline"] is True
     entity = run.table("ba-10k-2023-12-31", "Entity").to_pylist()
-    assert entity == [{"id": "0000012927", "cik": 12927, "name": "BOEING CO"}]
+    assert [(e["id"], e["cik"], e["name"]) for e in entity] == [("0000012927", 12927, "BOEING CO")]
+
+
+def test_boeing_entity_has_what_its_10k_cover_page_states(run: BatchRun) -> None:
+    (boeing,) = run.table("ba-10k-2023-12-31", "Entity").to_pylist()
+
+    # dei facts f-3, f-7, f-8, f-16, f-17 and f-22 of ba-20231231_htm.xml
+    assert (boeing["state_of_incorporation"], boeing["fiscal_year_end"]) == ("DE", "--12-31")
+    assert (boeing["filer_category"], boeing["ein"]) == ("Large Accelerated Filer", "91-0425694")
+    assert (boeing["trading_symbols"], boeing["exchanges"]) == ("BA", "NYSE")
+    assert boeing["introduced_by"] == "0000012927-24-000010"
+    # the bundled package has no EDGAR registration data, so no SIC and no EDGAR source
+    assert boeing["sic"] is boeing["sic_description"] is boeing["registration_retrieved_at"] is None
+    assert json.loads(boeing["sources"]) == {
+        "ein": "dei:EntityTaxIdentificationNumber",
+        "exchanges": "dei:SecurityExchangeName",
+        "filer_category": "dei:EntityFilerCategory",
+        "fiscal_year_end": "dei:CurrentFiscalYearEndDate",
+        "name": "dei:EntityRegistrantName",
+        "state_of_incorporation": "dei:EntityIncorporationStateCountryCode",
+        "trading_symbols": "dei:TradingSymbol",
+    }
+    (filed,) = run.table("ba-10k-2023-12-31", "ENTITY_HAS_REPORT").to_pylist()
+    assert (filed["role"], filed["ein"], filed["filer_category"]) == (
+        "registrant",
+        "91-0425694",
+        "Large Accelerated Filer",
+    )
 
 
 def test_shared_node_ids_are_canonical(run: BatchRun) -> None:

@@ -7,6 +7,7 @@ filings of the fictional CIK 1234567 use it:
 
 - ``tiny-classic``: an XBRL 2.1 instance with duplicates of every kind, a footnote, a
   scenario, a typed dimension, a co-registrant (dei:LegalEntityAxis), an amendment flag;
+  its sidecar carries EDGAR-style registration data (``REGISTRATION``) about the registrant;
 - ``tiny-inline``: an inline document set of two documents with hidden facts, nested facts,
   continuations and exclusions, scale and sign, SEC transforms and an ix footnote.
 
@@ -41,12 +42,39 @@ TAXONOMY_FILES = {
 }
 
 
-def write_package(folder: Path, documents: dict[str, str], *, entry: str, form: str) -> Path:
+# What the download step writes into filing.json from EDGAR's submissions JSON; it differs
+# from the cover page on purpose (category wording, a later fiscal year end, tickers).
+REGISTRATION = {
+    "source": "edgar-submissions",
+    "retrieved_at": "2026-03-02T10:00:00Z",
+    "name": "TINY HOLDINGS INC",
+    "sic": "7372",
+    "sic_description": "Services-Prepackaged Software",
+    "state_of_incorporation": "DE",
+    "fiscal_year_end": "--06-30",
+    "filer_category": "Non-accelerated filer",
+    "ein": "12-3456789",
+    "entity_type": "operating",
+    "tickers": ["TINY"],
+    "exchanges": ["Nasdaq"],
+}
+
+
+def write_package(
+    folder: Path,
+    documents: dict[str, str],
+    *,
+    entry: str,
+    form: str,
+    registration: dict | None = None,
+) -> Path:
     """A package folder: taxonomy files, ``documents`` and a ``filing.json`` sidecar."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in {**TAXONOMY_FILES, **documents}.items():
         (folder / name).write_text(text, encoding="utf-8")
     sidecar = {"cik": TINY_CIK, "form": form, "entry_point": entry, "company": "Tiny"}
+    if registration is not None:
+        sidecar["registration"] = registration
     (folder / "filing.json").write_text(json.dumps(sidecar), encoding="utf-8")
     return folder
 
@@ -69,6 +97,7 @@ def write_classic(root: Path, *, amended: bool = False) -> Path:
         {"tiny-20240930.xml": instance},
         entry="tiny-20240930.xml",
         form="10-Q/A" if amended else "10-Q",
+        registration=None if amended else REGISTRATION,
     )
 
 

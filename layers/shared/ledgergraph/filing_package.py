@@ -2,14 +2,16 @@
 
 A package is one folder with the instance (or inline) document, the extension schema and its
 linkbases, and optionally a ``filing.json`` sidecar that states what the documents cannot
-(accession number, form). Nothing here loads the DTS: a few lxml scans of the first bytes of a
-file are enough, so describing a package costs milliseconds.
+(accession number, form, EDGAR's registration data about the filer). Nothing here loads the
+DTS: a few lxml scans of the first bytes of a file are enough, so describing a package costs
+milliseconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
@@ -32,6 +34,30 @@ _IX_NAMESPACES = (
 _SNIFF_BYTES = 64 * 1024
 
 
+class Registration(BaseModel):
+    """What EDGAR's registration data (the submissions JSON) says about a filer.
+
+    Filings do not state the SIC code; EDGAR does, as of when it was asked (``retrieved_at``),
+    not as of the filing. Values are in the filings' own formats where the two differ: the
+    EIN as ``12-3456789`` and the fiscal year end as ``--MM-DD``.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    source: str = Field(default="edgar-submissions", description="where the values come from")
+    retrieved_at: datetime | None = Field(default=None, description="when EDGAR was asked")
+    name: str | None = Field(default=None, description="EDGAR's conformed company name")
+    sic: str | None = Field(default=None, description="standard industrial classification")
+    sic_description: str | None = None
+    state_of_incorporation: str | None = None
+    fiscal_year_end: str | None = Field(default=None, description="--MM-DD")
+    filer_category: str | None = Field(default=None, description="EDGAR's category text")
+    ein: str | None = Field(default=None, description="employer identification number")
+    entity_type: str | None = Field(default=None, description="operating, other ...")
+    tickers: tuple[str, ...] = ()
+    exchanges: tuple[str, ...] = ()
+
+
 class FilingSidecar(BaseModel):
     """The optional ``filing.json`` next to the documents; every field may be unknown."""
 
@@ -43,6 +69,17 @@ class FilingSidecar(BaseModel):
     period: str | None = None
     entry_point: str | None = None
     company: str | None = None
+    sic: str | None = Field(default=None, description="SIC code stated by hand, if any")
+    registration: Registration | None = Field(
+        default=None, description="EDGAR's registration data, added by the download step"
+    )
+
+    def filer_registration(self) -> Registration | None:
+        """The registration data; a hand-stated ``sic`` fills in when EDGAR gave none."""
+        if not self.sic or (self.registration is not None and self.registration.sic):
+            return self.registration
+        base = self.registration or Registration(source="filing.json")
+        return base.model_copy(update={"sic": self.sic.strip()})
 
 
 class PackageInfo(BaseModel):

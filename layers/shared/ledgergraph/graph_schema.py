@@ -33,7 +33,9 @@ __all__ = [
 # 3: contexts, labels, references, networks and arcs, taxonomies, footnotes, securities;
 #    inline and duplicate columns on Fact; what a filing states about its filer.
 # 4: Employee; ledger nodes upserted (newest version wins) with versioned relationships.
-SCHEMA_VERSION = "4"
+# 5: Entity details (SIC, state of incorporation, fiscal year end, filer category, EIN,
+#    trading symbols, exchanges) with their sources; EDGAR's registration data.
+SCHEMA_VERSION = "5"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

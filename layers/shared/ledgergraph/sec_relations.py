@@ -17,7 +17,8 @@ def _rel(name: str, description: str, source: str, target: str) -> RelTable:
 ENTITY_HAS_REPORT = RelTable(
     "ENTITY_HAS_REPORT",
     "The entity filed the report, as registrant or co-registrant; the properties are what "
-    "the filing states about the entity (dei cover page).",
+    "this filing states about the entity (dei cover page), kept per report as its history "
+    "(the Entity node has the values of the filing that introduced it).",
     "Entity",
     "Report",
     (
@@ -27,7 +28,11 @@ ENTITY_HAS_REPORT = RelTable(
         Column("state_of_incorporation", "STRING", "dei:EntityIncorporationStateCountryCode"),
         Column("fiscal_year_end", "STRING", "dei:CurrentFiscalYearEndDate, --MM-DD"),
         Column("ein", "STRING", "dei:EntityTaxIdentificationNumber"),
-        Column("sic", "STRING", "standard industrial classification, when the package says"),
+        Column(
+            "sic",
+            "STRING",
+            "registrant: SIC code of EDGAR's registration data in the package (filing.json)",
+        ),
         Column("trading_symbols", "STRING", "dei:TradingSymbol of every class, space separated"),
         Column("exchanges", "STRING", "dei:SecurityExchangeName codes, space separated"),
         Column("legal_entity_member", "STRING", "co-registrant: its dei:LegalEntityAxis member"),

@@ -1,8 +1,10 @@
 """The SEC filing tables of the graph: what a filing states, exactly, and how it is structured.
 
 ``graph_schema`` assembles these with the ledger tables. ``Entity`` and ``Element`` are shared
-with the ledger writers (which select their columns by name), so their columns stay as they
-are; what a filing states about its filer lives on the ENTITY_HAS_REPORT relationship.
+with the ledger writers, which select their columns by name: a new column there needs a
+value (null) in the ledger's SQL too. What each filing states about its filer lives on its
+ENTITY_HAS_REPORT relationship; the Entity node keeps the values of the filing that
+introduced it (shared nodes are insert-only).
 """
 
 from __future__ import annotations
@@ -18,14 +20,69 @@ def _report_id() -> Column:
     return Column("accession_number", "STRING", "id of the Report this row belongs to", False)
 
 
+_FIRST = "as the filing that introduced the entity states it"
+
 ENTITY = NodeTable(
     "Entity",
     "A registrant (one node per CIK whatever the filing) or a company whose books are "
-    "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own.",
+    "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own, "
+    "with their own cover-page values. Entity is a shared node, added once: its details are "
+    "those of the filing that introduced it (first loaded; ``introduced_by``), falling back "
+    "to EDGAR's registration data for what that filing does not state; every filing's own "
+    "statements stay on its ENTITY_HAS_REPORT relationship.",
     (
         id_column("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
         Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
-        Column("name", "STRING", "registrant name as stated in the first filing loaded (dei)"),
+        Column("name", "STRING", f"dei:EntityRegistrantName {_FIRST}, else EDGAR's name"),
+        Column(
+            "sic",
+            "STRING",
+            "standard industrial classification code (3571); filings do not state it, so "
+            "EDGAR's registration data as of the download (registrant only)",
+        ),
+        Column("sic_description", "STRING", "EDGAR's name of the SIC code"),
+        Column(
+            "state_of_incorporation",
+            "STRING",
+            f"dei:EntityIncorporationStateCountryCode {_FIRST}, else EDGAR's",
+        ),
+        Column(
+            "fiscal_year_end",
+            "STRING",
+            f"--MM-DD: dei:CurrentFiscalYearEndDate {_FIRST}, else EDGAR's",
+        ),
+        Column(
+            "filer_category",
+            "STRING",
+            f"dei:EntityFilerCategory {_FIRST}, else EDGAR's category (its own wording)",
+        ),
+        Column(
+            "ein", "STRING", f"12-3456789: dei:EntityTaxIdentificationNumber {_FIRST}, else EDGAR's"
+        ),
+        Column(
+            "trading_symbols",
+            "STRING",
+            f"dei:TradingSymbol of every class {_FIRST}, else EDGAR's tickers; sorted, space "
+            "separated (the Security nodes pair each symbol with its exchange)",
+        ),
+        Column(
+            "exchanges",
+            "STRING",
+            f"dei:SecurityExchangeName codes {_FIRST}, else EDGAR's exchange names; sorted, "
+            "space separated",
+        ),
+        Column("introduced_by", "STRING", "id of the Report whose values these are"),
+        Column(
+            "sources",
+            "STRING",
+            'JSON object: column -> where its value came from ("dei:EntityFilerCategory", '
+            '"edgar:sic"); columns without a value are left out',
+        ),
+        Column(
+            "registration_retrieved_at",
+            "TIMESTAMP",
+            "when EDGAR's registration data used here was retrieved; null if none was",
+        ),
     ),
 )
 

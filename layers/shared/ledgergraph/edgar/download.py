@@ -1,7 +1,8 @@
 """Download one filing's XBRL package into the raw store, resumably.
 
 Layout under ``raw/sec/{cik}/{accession}/``: the package files, then ``filing.json`` (what
-the XBRL task needs: accession, CIK, form, period, entry point), then ``download.json``
+the XBRL task needs: accession, CIK, form, period, entry point, and EDGAR's registration data
+about the filer, which discovery read or this step asks for), then ``download.json``
 (files, sizes, sha256, source URLs, completed_at). ``download.json`` is written last, so its
 presence means the package is complete and a re-run skips the filing; an interrupted attempt
 leaves no ``download.json`` and the next one simply writes every file again (each write is
@@ -35,6 +36,7 @@ from ledgergraph.edgar.package import (
     xbrl_zip_name,
 )
 from ledgergraph.edgar.responses import Expect
+from ledgergraph.edgar.submissions import fetch_registration
 from ledgergraph.edgar.urls import check_file_name, filing_file_path, filing_index_path
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
@@ -161,6 +163,10 @@ def download_filing(
     entry_point = pick_entry_point(files, filing.primary_document)
     if entry_point is None:
         raise FilingPackageError(f"filing {filing.accession}: the package has no XBRL instance")
+    if filing.registration is None:  # found through a daily index: ask EDGAR once
+        fetcher.requests += 1
+        registration = fetch_registration(client, filing.cik)
+        filing = filing.model_copy(update={"registration": registration})
 
     record = store_package(store, filing, files, fetcher.urls, archive, entry_point)
     outcome = _outcome(filing, "ok", record, requests=fetcher.requests)
@@ -238,6 +244,9 @@ def filing_sidecar(filing: DiscoveredFiling, entry_point: str) -> dict[str, Any]
         "report_date": report_date,
         "filing_date": filing.filing_date.isoformat(),
         "primary_document": filing.primary_document,
+        "registration": (
+            filing.registration.model_dump(mode="json") if filing.registration else None
+        ),
     }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from ledgergraph.batches import FilingRef, raw_package_prefix
 from ledgergraph.edgar.errors import InvalidIdentifier
 from ledgergraph.edgar.urls import check_accession, check_cik, plain_accession
+from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
 
 
@@ -31,6 +32,11 @@ class DiscoveredFiling(BaseModel):
         default=None, description="primary document is inline XBRL; None = unknown"
     )
     company_name: str | None = Field(default=None, description="filer name as EDGAR lists it")
+    registration: Registration | None = Field(
+        default=None,
+        description="EDGAR's registration data about the filer (SIC...), when discovery read "
+        "the submissions JSON; the download step asks EDGAR for it otherwise",
+    )
 
     @field_validator("cik", mode="before")
     @classmethod

@@ -2,19 +2,21 @@
 
 ``/submissions/CIK##########.json`` holds the most recent filings (at least a year, up to
 1,000) column-wise under ``filings.recent``; older ones are in the pages that
-``filings.files`` names, each with the same columns at top level.
+``filings.files`` names, each with the same columns at top level. Its top-level keys are
+EDGAR's registration data about the filer (SIC, state of incorporation, EIN, tickers...),
+which filings themselves do not all state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from ledgergraph.edgar.client import EdgarClient
-from ledgergraph.edgar.errors import EdgarBadResponse
+from ledgergraph.edgar.errors import EdgarBadResponse, EdgarPermanentError
 from ledgergraph.edgar.models import DiscoveredFiling
 from ledgergraph.edgar.urls import (
     COMPANY_TICKERS_PATH,
@@ -23,13 +25,18 @@ from ledgergraph.edgar.urls import (
     submissions_path,
 )
 from ledgergraph.errors import PermanentError
+from ledgergraph.filing_package import Registration
 from ledgergraph.logs import get_logger
 
 logger = get_logger("edgar")
 
 
 def filings_from_columns(
-    cik: int, columns: dict[str, list[Any]], *, company_name: str | None = None
+    cik: int,
+    columns: dict[str, list[Any]],
+    *,
+    company_name: str | None = None,
+    registration: Registration | None = None,
 ) -> Iterator[DiscoveredFiling]:
     """One DiscoveredFiling per row of a column-wise filings block (recent or a page)."""
     accessions = columns.get("accessionNumber")
@@ -56,6 +63,7 @@ def filings_from_columns(
                 is_xbrl=_flag(xbrl[row]),
                 is_inline_xbrl=_flag(inline[row]),
                 company_name=company_name,
+                registration=registration,
             )
         except (ValidationError, PermanentError) as exc:
             raise EdgarBadResponse(
@@ -100,16 +108,79 @@ def fetch_filer_filings(
         pages = document["filings"].get("files") or []
     except (AttributeError, KeyError, TypeError) as exc:
         raise EdgarBadResponse(f"submissions of CIK {cik} lack filings.recent") from exc
-    filings = list(filings_from_columns(cik, recent, company_name=name))
+    known = {"company_name": name, "registration": registration_of(document)}
+    filings = list(filings_from_columns(cik, recent, **known))
     for page in pages:
         if not _page_overlaps(page, date_from, date_to):
             continue
         columns = client.get_json(client.data_url(submissions_page_path(page.get("name", ""))))
-        filings.extend(filings_from_columns(cik, columns, company_name=name))
+        filings.extend(filings_from_columns(cik, columns, **known))
     logger.info(
         "submissions read", extra={"cik": cik, "filings": len(filings), "pages": len(pages)}
     )
     return filings
+
+
+def registration_of(
+    document: dict[str, Any], *, retrieved_at: datetime | None = None
+) -> Registration:
+    """EDGAR's registration data in a submissions JSON, in the filings' formats.
+
+    The EIN becomes ``12-3456789`` and the fiscal year end ``--MM-DD`` (EDGAR writes
+    ``123456789`` and ``MMDD``); anything else is kept as EDGAR spells it. Empty values are
+    None; ``retrieved_at`` defaults to now.
+    """
+    ein, year_end = _text(document, "ein"), _text(document, "fiscalYearEnd")
+    return Registration(
+        retrieved_at=retrieved_at or datetime.now(UTC),
+        name=_text(document, "name"),
+        sic=_text(document, "sic"),
+        sic_description=_text(document, "sicDescription"),
+        state_of_incorporation=_text(document, "stateOfIncorporation"),
+        fiscal_year_end=f"--{year_end[:2]}-{year_end[2:]}" if _digits(year_end, 4) else None,
+        filer_category=_text(document, "category"),
+        ein=f"{ein[:2]}-{ein[2:]}" if _digits(ein, 9) else ein,
+        entity_type=_text(document, "entityType"),
+        tickers=_texts(document, "tickers"),
+        exchanges=_texts(document, "exchanges"),
+    )
+
+
+def fetch_registration(client: EdgarClient, cik: int) -> Registration | None:
+    """The filer's registration data from its submissions JSON (first page only).
+
+    None, with a warning, when EDGAR has no usable submissions JSON for the CIK: the
+    registration data is an addition to a filing, never a reason to fail it.
+
+    Raises:
+        EdgarTransientError: EDGAR kept throttling or failing (retry later).
+    """
+    try:
+        document = client.get_json(client.data_url(submissions_path(check_cik(cik))))
+        if not isinstance(document, dict):
+            raise EdgarBadResponse(f"submissions of CIK {cik} are not a JSON object")
+    except EdgarPermanentError as exc:
+        logger.warning(
+            "registration data unavailable", extra={"cik": cik, "error": type(exc).__name__}
+        )
+        return None
+    return registration_of(document)
+
+
+def _text(document: dict[str, Any], key: str) -> str | None:
+    value = document.get(key)
+    return str(value).strip() or None if isinstance(value, str | int) else None
+
+
+def _texts(document: dict[str, Any], key: str) -> tuple[str, ...]:
+    values = document.get(key)
+    if not isinstance(values, list):
+        return ()
+    return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
+
+
+def _digits(text: str | None, count: int) -> bool:
+    return text is not None and len(text) == count and text.isdigit()
 
 
 def fetch_ticker_map(client: EdgarClient) -> dict[str, int]:
