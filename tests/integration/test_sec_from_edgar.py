@@ -31,6 +31,7 @@ from test_edgar_steps_cases import (  # noqa: E402
     HTML_LINKBASE,
     MISSING_SCHEMA,
     NOT_SERVED,
+    TESLA,
     TESLA_10Q,
     USER_AGENT,
     folder,
@@ -107,6 +108,48 @@ def test_apple_fy2023_revenue_is_exact(sec_run, home: Path, capsys) -> None:
     assert code == 0 and len(fy2023) == 1
     assert Decimal(fy2023[0]["value_decimal"]) == Decimal(APPLE_REVENUE_FY2023)
     assert fy2023[0]["report"] == APPLE_10K
+
+
+ENTITIES = """
+MATCH (e:Entity)-[h:ENTITY_HAS_REPORT]->(r:Report)
+WHERE e.cik IN [$apple, $tesla]
+RETURN e.cik, e.sic, e.sic_description, e.state_of_incorporation, e.fiscal_year_end, e.ein,
+       e.filer_category, e.trading_symbols, e.introduced_by, e.sources, h.sic
+ORDER BY e.cik
+"""
+
+
+def test_entities_have_edgars_sic_and_what_their_filings_state(sec_run, home, capsys) -> None:
+    params = ("--param", f"apple={APPLE}", "--param", f"tesla={TESLA}")
+    code, result = run_cli(capsys, "query", "--home", str(home), *params, "--json", ENTITIES)
+
+    apple, tesla = (dict(zip(result["columns"], row, strict=True)) for row in result["rows"])
+    assert code == 0
+    assert (apple["e.sic"], apple["e.sic_description"]) == ("3571", "Electronic Computers")
+    assert (tesla["e.sic"], tesla["e.sic_description"]) == (
+        "3711",
+        "Motor Vehicles & Passenger Car Bodies",
+    )
+    # the 10-K states --09-30; EDGAR's registration data says 0926 today: the filing wins
+    assert (apple["e.fiscal_year_end"], apple["e.ein"]) == ("--09-30", "94-2404110")
+    assert (apple["e.filer_category"], apple["e.trading_symbols"]) == (
+        "Large Accelerated Filer",
+        "AAPL",
+    )
+    assert (tesla["e.state_of_incorporation"], tesla["e.ein"]) == ("TX", "91-2197729")
+    assert (apple["e.introduced_by"], tesla["e.introduced_by"]) == (APPLE_10K, TESLA_10Q)
+    sources = json.loads(apple["e.sources"])
+    assert (sources["sic"], sources["ein"]) == ("edgar:sic", "dei:EntityTaxIdentificationNumber")
+    assert (apple["h.sic"], tesla["h.sic"]) == ("3571", "3711")
+
+
+def test_the_downloaded_package_carries_edgars_registration_data(sec_run, home) -> None:
+    sidecar = home / "store" / "raw" / "sec" / str(APPLE) / APPLE_10K / "filing.json"
+    registration = json.loads(sidecar.read_text())["registration"]
+
+    assert (registration["sic"], registration["ein"]) == ("3571", "94-2404110")
+    assert (registration["fiscal_year_end"], registration["tickers"]) == ("--09-26", ["AAPL"])
+    assert registration["source"] == "edgar-submissions" and registration["retrieved_at"]
 
 
 def test_facts_of_downloaded_filings_reconcile(sec_run) -> None:

@@ -95,6 +95,23 @@ ORDER BY cik, report
 """,
 )
 
+FILERS = CypherExample(
+    "Filers, their industry and where each detail comes from",
+    "One row per registrant: the details of the filing that introduced it "
+    "(``introduced_by``), EDGAR's SIC code when the package carried EDGAR's registration "
+    "data (``sec run --cik/--ticker/--since`` does, the bundled packages do not), and "
+    "``sources``, the dei element or EDGAR key behind each value; the filings it is on.",
+    """
+MATCH (e:Entity)-[:ENTITY_HAS_REPORT]->(r:Report)
+WHERE e.cik IS NOT NULL
+RETURN e.cik AS cik, e.name AS name, e.sic AS sic, e.sic_description AS industry,
+       e.state_of_incorporation AS incorporated, e.fiscal_year_end AS fiscal_year_end,
+       e.filer_category AS filer_category, e.ein AS ein, e.trading_symbols AS symbols,
+       e.introduced_by AS introduced_by, e.sources AS sources, count(r) AS filings
+ORDER BY cik
+""",
+)
+
 CALCULATION = CypherExample(
     "The calculation of a total, with weights",
     "The summation-item arcs (XBRL 2.1 or Calculations 1.1 arcrole) under a total "
@@ -127,6 +144,7 @@ EXAMPLES: tuple[CypherExample, ...] = (
     TIME_SERIES,
     SEGMENT_REVENUE,
     COVER_PAGE,
+    FILERS,
     CALCULATION,
     DUPLICATES,
 )
