@@ -78,6 +78,9 @@ def describe_entity(
 
 
 def joined(values: Iterable[str | None]) -> str | None:
-    """Distinct values, sorted, space separated; None when there is none."""
+    """Distinct values, sorted, joined by ``|``; None when there is none.
+
+    NOTE: not by spaces: a trading symbol may hold one (AEON's warrants trade as "AEON WS").
+    """
     unique = sorted({v.strip() for v in values if v and v.strip()})
-    return " ".join(unique) or None
+    return "|".join(unique) or None

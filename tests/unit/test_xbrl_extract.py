@@ -231,6 +231,15 @@ def test_boeing_entity_has_what_its_10k_cover_page_states(run: BatchRun) -> None
     )
 
 
+def test_a_trading_symbol_with_a_space_stays_one_symbol(run: BatchRun) -> None:
+    (aeon,) = run.table("aeon-10q-2023-09-30", "Entity").to_pylist()
+    (filed,) = run.table("aeon-10q-2023-09-30", "ENTITY_HAS_REPORT").to_pylist()
+
+    # AEON's common stock and its warrants ("AEON WS"), both on NYSE American
+    assert (aeon["trading_symbols"], aeon["exchanges"]) == ("AEON|AEON WS", "NYSEAMER")
+    assert (filed["trading_symbols"], filed["exchanges"]) == ("AEON|AEON WS", "NYSEAMER")
+
+
 def test_shared_node_ids_are_canonical(run: BatchRun) -> None:
     periods = set(run.table("ba-10k-2023-12-31", "Period")["id"].to_pylist())
     assert {"2023-12-31", "2023-01-01..2023-12-31"} <= periods

@@ -104,7 +104,7 @@ def test_the_cover_page_states_the_filer(run: HandmadeRun) -> None:
         "DE",
     )
     assert (filer["fiscal_year_end"], filer["ein"]) == ("--12-31", "12-3456789")
-    assert (filer["trading_symbols"], filer["exchanges"]) == ("TINY TINY30", "NASDAQ NYSE")
+    assert (filer["trading_symbols"], filer["exchanges"]) == ("TINY|TINY30", "NASDAQ|NYSE")
     securities = {s["id"]: s["title"] for s in run.rows("classic", "Security")}
     assert securities == {
         "0001234567/TINY/NASDAQ": "Common Stock",
@@ -136,7 +136,7 @@ def test_the_registrant_entity_takes_the_cover_page_first_then_edgar(run: Handma
         "Non-accelerated Filer",
     )
     assert (tiny["fiscal_year_end"], tiny["ein"]) == ("--12-31", "12-3456789")
-    assert (tiny["trading_symbols"], tiny["exchanges"]) == ("TINY TINY30", "NASDAQ NYSE")
+    assert (tiny["trading_symbols"], tiny["exchanges"]) == ("TINY|TINY30", "NASDAQ|NYSE")
     # never stated by a filing: EDGAR's, with when EDGAR was asked
     assert (tiny["sic"], tiny["sic_description"]) == ("7372", "Services-Prepackaged Software")
     assert tiny["registration_retrieved_at"] == datetime(2026, 3, 2, 10, tzinfo=UTC)

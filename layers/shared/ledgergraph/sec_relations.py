@@ -33,8 +33,10 @@ ENTITY_HAS_REPORT = RelTable(
             "STRING",
             "registrant: SIC code of EDGAR's registration data in the package (filing.json)",
         ),
-        Column("trading_symbols", "STRING", "dei:TradingSymbol of every class, space separated"),
-        Column("exchanges", "STRING", "dei:SecurityExchangeName codes, space separated"),
+        Column(
+            "trading_symbols", "STRING", "dei:TradingSymbol of every class, sorted, joined by |"
+        ),
+        Column("exchanges", "STRING", "dei:SecurityExchangeName codes, sorted, joined by |"),
         Column("legal_entity_member", "STRING", "co-registrant: its dei:LegalEntityAxis member"),
     ),
 )

@@ -62,14 +62,14 @@ ENTITY = NodeTable(
         Column(
             "trading_symbols",
             "STRING",
-            f"dei:TradingSymbol of every class {_FIRST}, else EDGAR's tickers; sorted, space "
-            "separated (the Security nodes pair each symbol with its exchange)",
+            f"dei:TradingSymbol of every class {_FIRST}, else EDGAR's tickers; sorted, joined "
+            "by | (AEON|AEON WS); the Security nodes pair each symbol with its exchange",
         ),
         Column(
             "exchanges",
             "STRING",
             f"dei:SecurityExchangeName codes {_FIRST}, else EDGAR's exchange names; sorted, "
-            "space separated",
+            "joined by |",
         ),
         Column("introduced_by", "STRING", "id of the Report whose values these are"),
         Column(
