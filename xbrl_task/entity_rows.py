@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from ledgergraph.filing_package import Registration
+from ledgergraph.filing_package import EDGAR_SOURCE, Registration
 from xbrl_task.rows import Row
 
 # Entity column -> the dei element that states it.
@@ -67,11 +67,13 @@ def describe_entity(
     put("trading_symbols", joined(s["trading_symbol"] for s in listed), "dei:TradingSymbol")
     put("exchanges", joined(s["exchange"] for s in listed), "dei:SecurityExchangeName")
     if registration is not None:
+        # EDGAR's keys, or the sidecar's own when a package states its SIC by hand
+        edgar = registration.source == EDGAR_SOURCE
         for column, (field, key) in _REGISTERED.items():
             value = getattr(registration, field)
             text = joined(value) if isinstance(value, tuple) else value
-            put(column, text, f"edgar:{key}")
-        if any(source.startswith("edgar:") for source in sources.values()):
+            put(column, text, f"edgar:{key}" if edgar else f"{registration.source}:{field}")
+        if edgar and any(source.startswith("edgar:") for source in sources.values()):
             row["registration_retrieved_at"] = registration.retrieved_at
     row["introduced_by"] = report_id
     row["sources"] = json.dumps(sources, sort_keys=True) if sources else None

@@ -232,20 +232,16 @@ def test_registration_data_is_as_of_the_day_edgar_was_asked(edgar_2023: FakeEdga
     assert {f.registration.fiscal_year_end for f in filings} == {"--09-30"}
 
 
-def test_an_empty_registration_has_no_values_rather_than_empty_ones() -> None:
-    document = {
-        "name": "X",
-        "sic": "",
-        "category": "",
-        "ein": None,
-        "tickers": [],
-        "exchanges": [None],
-    }
+def test_an_empty_registration_has_no_values_rather_than_empty_ones(
+    edgar_2026: FakeEdgar,
+) -> None:
+    # EDGAR's test filer: an asset-backed issuer with category "" and no tickers
+    registration = fetch_registration(local_client(edgar_2026, paced=False), EMPTY_TEST_ENTITY)
 
-    registration = registration_of(document)
-
-    assert (registration.sic, registration.filer_category, registration.ein) == (None,) * 3
+    assert (registration.sic, registration.entity_type) == ("6189", "other")
+    assert registration.filer_category is None
     assert (registration.tickers, registration.exchanges) == ((), ())
+    assert registration_of({"ein": "000000000", "exchanges": [None]}).ein is None
 
 
 def test_registration_of_an_unknown_cik_is_none_not_a_failure(edgar_2026: FakeEdgar) -> None:

@@ -127,10 +127,12 @@ def registration_of(
     """EDGAR's registration data in a submissions JSON, in the filings' formats.
 
     The EIN becomes ``12-3456789`` and the fiscal year end ``--MM-DD`` (EDGAR writes
-    ``123456789`` and ``MMDD``); anything else is kept as EDGAR spells it. Empty values are
-    None; ``retrieved_at`` defaults to now.
+    ``123456789`` and ``MMDD``); anything else is kept as EDGAR spells it. Empty values and
+    the all-zero EIN are None; ``retrieved_at`` defaults to now.
     """
     ein, year_end = _text(document, "ein"), _text(document, "fiscalYearEnd")
+    if ein is not None and not ein.strip("0"):
+        ein = None  # EDGAR's placeholder for "no EIN" (foreign filers), not an EIN
     return Registration(
         retrieved_at=retrieved_at or datetime.now(UTC),
         name=_text(document, "name"),

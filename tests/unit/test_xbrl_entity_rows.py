@@ -1,0 +1,77 @@
+"""The Entity row's details from a cover page and a package's registration data."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from ledgergraph.filing_package import FilingSidecar, Registration
+from xbrl_task.entity_rows import describe_entity
+
+# Apple's FY2023 10-K cover page and EDGAR's 2026 registration data (sample_data)
+APPLE_COVER = {
+    "name": "Apple Inc.",
+    "state_of_incorporation": "CA",
+    "fiscal_year_end": "--09-30",
+    "ein": "94-2404110",
+    "filer_category": "Large Accelerated Filer",
+}
+APPLE_EDGAR = Registration(
+    retrieved_at=datetime(2026, 3, 2, tzinfo=UTC),
+    name="Apple Inc.",
+    sic="3571",
+    sic_description="Electronic Computers",
+    state_of_incorporation="CA",
+    fiscal_year_end="--09-26",
+    filer_category="Large accelerated filer",
+    ein="94-2404110",
+    tickers=("AAPL",),
+    exchanges=("Nasdaq",),
+)
+APPLE_SECURITIES = [{"trading_symbol": "AAPL", "exchange": "NASDAQ"}]
+
+
+def test_edgar_fills_only_what_the_cover_page_does_not_state() -> None:
+    row: dict = {"id": "0000320193", "cik": 320193, "name": None}
+
+    describe_entity(row, APPLE_COVER, APPLE_SECURITIES, registration=APPLE_EDGAR, report_id="r1")
+
+    assert (row["fiscal_year_end"], row["filer_category"]) == (
+        "--09-30",
+        "Large Accelerated Filer",
+    )
+    assert (row["trading_symbols"], row["exchanges"]) == ("AAPL", "NASDAQ")
+    assert (row["sic"], row["sic_description"]) == ("3571", "Electronic Computers")
+    assert row["registration_retrieved_at"] == datetime(2026, 3, 2, tzinfo=UTC)
+    sources = json.loads(row["sources"])
+    assert sources["fiscal_year_end"] == "dei:CurrentFiscalYearEndDate"
+    assert (sources["sic"], sources["exchanges"]) == ("edgar:sic", "dei:SecurityExchangeName")
+    assert row["introduced_by"] == "r1"
+
+
+def test_a_filing_without_a_cover_page_takes_edgars_values_in_edgars_words() -> None:
+    row: dict = {"id": "0000320193", "cik": 320193, "name": None}
+
+    describe_entity(row, {}, [], registration=APPLE_EDGAR, report_id="r0")
+
+    assert (row["name"], row["fiscal_year_end"]) == ("Apple Inc.", "--09-26")
+    assert (row["filer_category"], row["exchanges"]) == ("Large accelerated filer", "Nasdaq")
+    assert json.loads(row["sources"])["filer_category"] == "edgar:category"
+
+
+def test_a_sic_stated_by_hand_in_filing_json_is_named_as_such() -> None:
+    sidecar = FilingSidecar(cik=1234567, sic=" 7372 ")
+    row: dict = {"id": "0001234567", "cik": 1234567, "name": None}
+
+    describe_entity(row, {}, [], registration=sidecar.filer_registration(), report_id="r")
+
+    assert row["sic"] == "7372" and json.loads(row["sources"]) == {"sic": "filing.json:sic"}
+    assert row.get("registration_retrieved_at") is None
+
+
+def test_nothing_stated_and_no_registration_leaves_the_details_empty() -> None:
+    row: dict = {"id": "0000000001", "cik": 1, "name": None}
+
+    describe_entity(row, {}, [], registration=None, report_id="r")
+
+    assert row["sources"] is None and row["name"] is None and row["introduced_by"] == "r"
