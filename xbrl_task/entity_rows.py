@@ -1,10 +1,11 @@
-"""The Entity node's details: what the filing states about the filer, then what EDGAR says.
+"""The Entity node's details: what the filing states about the filer, and EDGAR's SIC code.
 
 A filing states most of what identifies its filer on the cover page (dei): name, state of
 incorporation, fiscal year end, filer category, EIN, the classes of securities. It never
 states the SIC code; EDGAR's registration data does, and the download step carries it in the
-package's ``filing.json``. The filing's statement wins where both say something, EDGAR's
-fills the rest, and ``sources`` records which it was for every column with a value.
+package's ``filing.json``. Each column has one source: the dei element, or (SIC) EDGAR. The
+rest of EDGAR's registration data stays in ``filing.json``: mixing it into the dei columns
+would leave a reader unable to tell which source a value came from.
 
 Entity is a shared node that the graph adds once, so these are the values of the filing that
 introduced the entity; every filing's own statements stay on its ENTITY_HAS_REPORT row.
@@ -12,10 +13,9 @@ introduced the entity; every filing's own statements stay on its ENTITY_HAS_REPO
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
-from ledgergraph.filing_package import EDGAR_SOURCE, Registration
+from ledgergraph.filing_package import Registration
 from xbrl_task.rows import Row
 
 # Entity column -> the dei element that states it.
@@ -26,18 +26,6 @@ STATED = {
     "fiscal_year_end": "dei:CurrentFiscalYearEndDate",
     "ein": "dei:EntityTaxIdentificationNumber",
 }
-# Entity column -> (Registration field, the submissions JSON key it was read from).
-_REGISTERED = {
-    "name": ("name", "name"),
-    "sic": ("sic", "sic"),
-    "sic_description": ("sic_description", "sicDescription"),
-    "state_of_incorporation": ("state_of_incorporation", "stateOfIncorporation"),
-    "fiscal_year_end": ("fiscal_year_end", "fiscalYearEnd"),
-    "filer_category": ("filer_category", "category"),
-    "ein": ("ein", "ein"),
-    "trading_symbols": ("tickers", "tickers"),
-    "exchanges": ("exchanges", "exchanges"),
-}
 
 
 def describe_entity(
@@ -46,37 +34,22 @@ def describe_entity(
     securities: Iterable[Row],
     *,
     registration: Registration | None,
-    report_id: str,
 ) -> None:
-    """Fill ``row`` (an Entity row) from the cover page ``stated``, then ``registration``.
+    """Fill ``row`` (an Entity row) from the cover page ``stated`` and ``registration``.
 
     ``stated`` maps the keys of ``STATED`` to the entity's own cover-page values (for a
     co-registrant, the facts under its legal entity member); ``securities`` are the Security
-    rows the filing lists for the entity.
+    rows the filing lists for the entity; ``registration`` is EDGAR's data about the
+    entity, if the package has it (only ever for the registrant).
     """
-    sources: dict[str, str] = {}
-
-    def put(column: str, value: str | None, source: str) -> None:
-        if value and column not in sources:
-            row[column] = value
-            sources[column] = source
-
-    for column, element in STATED.items():
-        put(column, stated.get(column), element)
+    for column in STATED:
+        row[column] = stated.get(column) or None
     listed = list(securities)
-    put("trading_symbols", joined(s["trading_symbol"] for s in listed), "dei:TradingSymbol")
-    put("exchanges", joined(s["exchange"] for s in listed), "dei:SecurityExchangeName")
+    row["trading_symbols"] = joined(s["trading_symbol"] for s in listed)
+    row["exchanges"] = joined(s["exchange"] for s in listed)
     if registration is not None:
-        # EDGAR's keys, or the sidecar's own when a package states its SIC by hand
-        edgar = registration.source == EDGAR_SOURCE
-        for column, (field, key) in _REGISTERED.items():
-            value = getattr(registration, field)
-            text = joined(value) if isinstance(value, tuple) else value
-            put(column, text, f"edgar:{key}" if edgar else f"{registration.source}:{field}")
-        if edgar and any(source.startswith("edgar:") for source in sources.values()):
-            row["registration_retrieved_at"] = registration.retrieved_at
-    row["introduced_by"] = report_id
-    row["sources"] = json.dumps(sources, sort_keys=True) if sources else None
+        row["sic"] = registration.sic
+        row["sic_description"] = registration.sic_description
 
 
 def joined(values: Iterable[str | None]) -> str | None:

@@ -77,9 +77,7 @@ def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
         securities = _add_securities(builder, entity, meta.source_unit)
         # EDGAR's registration data in the package is about the CIK the package names.
         registration = meta.registration if role == "registrant" else None
-        describe_entity(
-            row, stated, securities, registration=registration, report_id=meta.source_unit
-        )
+        describe_entity(row, stated, securities, registration=registration)
         builder.rows.relate(
             "ENTITY_HAS_REPORT",
             entity,

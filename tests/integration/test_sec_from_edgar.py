@@ -114,7 +114,7 @@ ENTITIES = """
 MATCH (e:Entity)-[h:ENTITY_HAS_REPORT]->(r:Report)
 WHERE e.cik IN [$apple, $tesla]
 RETURN e.cik, e.sic, e.sic_description, e.state_of_incorporation, e.fiscal_year_end, e.ein,
-       e.filer_category, e.trading_symbols, e.introduced_by, e.sources, h.sic
+       e.filer_category, e.trading_symbols, h.sic
 ORDER BY e.cik
 """
 
@@ -137,9 +137,6 @@ def test_entities_have_edgars_sic_and_what_their_filings_state(sec_run, home, ca
         "AAPL",
     )
     assert (tesla["e.state_of_incorporation"], tesla["e.ein"]) == ("TX", "91-2197729")
-    assert (apple["e.introduced_by"], tesla["e.introduced_by"]) == (APPLE_10K, TESLA_10Q)
-    sources = json.loads(apple["e.sources"])
-    assert (sources["sic"], sources["ein"]) == ("edgar:sic", "dei:EntityTaxIdentificationNumber")
     assert (apple["h.sic"], tesla["h.sic"]) == ("3571", "3711")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from ledgergraph.filing_package import FilingSidecar, Registration
@@ -31,10 +30,10 @@ APPLE_EDGAR = Registration(
 APPLE_SECURITIES = [{"trading_symbol": "AAPL", "exchange": "NASDAQ"}]
 
 
-def test_edgar_fills_only_what_the_cover_page_does_not_state() -> None:
+def test_edgar_gives_the_sic_and_nothing_the_cover_page_states() -> None:
     row: dict = {"id": "0000320193", "cik": 320193, "name": None}
 
-    describe_entity(row, APPLE_COVER, APPLE_SECURITIES, registration=APPLE_EDGAR, report_id="r1")
+    describe_entity(row, APPLE_COVER, APPLE_SECURITIES, registration=APPLE_EDGAR)
 
     assert (row["fiscal_year_end"], row["filer_category"]) == (
         "--09-30",
@@ -42,36 +41,31 @@ def test_edgar_fills_only_what_the_cover_page_does_not_state() -> None:
     )
     assert (row["trading_symbols"], row["exchanges"]) == ("AAPL", "NASDAQ")
     assert (row["sic"], row["sic_description"]) == ("3571", "Electronic Computers")
-    assert row["registration_retrieved_at"] == datetime(2026, 3, 2, tzinfo=UTC)
-    sources = json.loads(row["sources"])
-    assert sources["fiscal_year_end"] == "dei:CurrentFiscalYearEndDate"
-    assert (sources["sic"], sources["exchanges"]) == ("edgar:sic", "dei:SecurityExchangeName")
-    assert row["introduced_by"] == "r1"
 
 
-def test_a_filing_without_a_cover_page_takes_edgars_values_in_edgars_words() -> None:
+def test_a_filing_without_a_cover_page_gets_only_edgars_sic() -> None:
     row: dict = {"id": "0000320193", "cik": 320193, "name": None}
 
-    describe_entity(row, {}, [], registration=APPLE_EDGAR, report_id="r0")
+    describe_entity(row, {}, [], registration=APPLE_EDGAR)
 
-    assert (row["name"], row["fiscal_year_end"]) == ("Apple Inc.", "--09-26")
-    assert (row["filer_category"], row["exchanges"]) == ("Large accelerated filer", "Nasdaq")
-    assert json.loads(row["sources"])["filer_category"] == "edgar:category"
+    # one source per column: EDGAR's fiscal year end (--09-26) is not the filing's
+    assert row["name"] is row["fiscal_year_end"] is row["exchanges"] is None
+    assert row["sic"] == "3571"
 
 
-def test_a_sic_stated_by_hand_in_filing_json_is_named_as_such() -> None:
+def test_a_sic_stated_by_hand_in_filing_json_is_used() -> None:
     sidecar = FilingSidecar(cik=1234567, sic=" 7372 ")
     row: dict = {"id": "0001234567", "cik": 1234567, "name": None}
 
-    describe_entity(row, {}, [], registration=sidecar.filer_registration(), report_id="r")
+    describe_entity(row, {}, [], registration=sidecar.filer_registration())
 
-    assert row["sic"] == "7372" and json.loads(row["sources"]) == {"sic": "filing.json:sic"}
-    assert row.get("registration_retrieved_at") is None
+    assert (row["sic"], row["sic_description"]) == ("7372", None)
+    assert sidecar.filer_registration().source == "filing.json"
 
 
 def test_nothing_stated_and_no_registration_leaves_the_details_empty() -> None:
     row: dict = {"id": "0000000001", "cik": 1, "name": None}
 
-    describe_entity(row, {}, [], registration=None, report_id="r")
+    describe_entity(row, {}, [], registration=None)
 
-    assert row["sources"] is None and row["name"] is None and row["introduced_by"] == "r"
+    assert all(value is None for key, value in row.items() if key not in ("id", "cik"))

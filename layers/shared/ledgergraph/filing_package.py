@@ -32,7 +32,6 @@ _IX_NAMESPACES = (
 )
 # The ix namespace is declared on the <html> root, well inside the first bytes of the file.
 _SNIFF_BYTES = 64 * 1024
-EDGAR_SOURCE = "edgar-submissions"
 
 
 class Registration(BaseModel):
@@ -45,7 +44,7 @@ class Registration(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    source: str = Field(default=EDGAR_SOURCE, description="where the values come from")
+    source: str = Field(default="edgar-submissions", description="where the values come from")
     retrieved_at: datetime | None = Field(default=None, description="when EDGAR was asked")
     name: str | None = Field(default=None, description="EDGAR's conformed company name")
     sic: str | None = Field(default=None, description="standard industrial classification")

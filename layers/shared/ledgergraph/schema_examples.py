@@ -96,18 +96,17 @@ ORDER BY cik, report
 )
 
 FILERS = CypherExample(
-    "Filers, their industry and where each detail comes from",
-    "One row per registrant: the details of the filing that introduced it "
-    "(``introduced_by``), EDGAR's SIC code when the package carried EDGAR's registration "
-    "data (``sec run --cik/--ticker/--since`` does, the bundled packages do not), and "
-    "``sources``, the dei element or EDGAR key behind each value; the filings it is on.",
+    "Filers and their industry",
+    "One row per registrant with the details of the first filing loaded for it, EDGAR's "
+    "SIC code when that filing's package carried EDGAR's registration data (``sec run "
+    "--cik/--ticker/--since`` packages do, the bundled ones do not), and its filings.",
     """
 MATCH (e:Entity)-[:ENTITY_HAS_REPORT]->(r:Report)
 WHERE e.cik IS NOT NULL
 RETURN e.cik AS cik, e.name AS name, e.sic AS sic, e.sic_description AS industry,
        e.state_of_incorporation AS incorporated, e.fiscal_year_end AS fiscal_year_end,
        e.filer_category AS filer_category, e.ein AS ein, e.trading_symbols AS symbols,
-       e.introduced_by AS introduced_by, e.sources AS sources, count(r) AS filings
+       count(r) AS filings
 ORDER BY cik
 """,
 )

@@ -22,66 +22,46 @@ def _report_id() -> Column:
 
 _FIRST = "as the filing that introduced the entity states it"
 
+# NOTE: Entity stays at 11 columns. With a 12th (a STRING, even all null), real_ladybug
+# 0.15.3 dies of SIGSEGV in the next session's first relationship COPY after a session that
+# loaded a whole filing (tests/unit/test_graph_node_rebuild_delete.py shows it).
 ENTITY = NodeTable(
     "Entity",
     "A registrant (one node per CIK whatever the filing) or a company whose books are "
     "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own, "
     "with their own cover-page values. Entity is a shared node, added once: its details are "
-    "those of the filing that introduced it (first loaded; ``introduced_by``), falling back "
-    "to EDGAR's registration data for what that filing does not state; every filing's own "
-    "statements stay on its ENTITY_HAS_REPORT relationship.",
+    "those of the filing that introduced it (the first loaded), each from one source named "
+    "below; what every filing states stays on its ENTITY_HAS_REPORT relationship.",
     (
         id_column("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
         Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
-        Column("name", "STRING", f"dei:EntityRegistrantName {_FIRST}, else EDGAR's name"),
+        Column("name", "STRING", f"dei:EntityRegistrantName {_FIRST}"),
         Column(
             "sic",
             "STRING",
-            "standard industrial classification code (3571); filings do not state it, so "
-            "EDGAR's registration data as of the download (registrant only)",
+            "standard industrial classification code (3571): filings do not state it, so "
+            "EDGAR's registration data in the introducing filing's package, as of its "
+            "download (registrant only; null when the package has none)",
         ),
-        Column("sic_description", "STRING", "EDGAR's name of the SIC code"),
+        Column("sic_description", "STRING", "EDGAR's name of the SIC code, as sic"),
         Column(
             "state_of_incorporation",
             "STRING",
-            f"dei:EntityIncorporationStateCountryCode {_FIRST}, else EDGAR's",
+            f"dei:EntityIncorporationStateCountryCode {_FIRST}",
         ),
-        Column(
-            "fiscal_year_end",
-            "STRING",
-            f"--MM-DD: dei:CurrentFiscalYearEndDate {_FIRST}, else EDGAR's",
-        ),
-        Column(
-            "filer_category",
-            "STRING",
-            f"dei:EntityFilerCategory {_FIRST}, else EDGAR's category (its own wording)",
-        ),
-        Column(
-            "ein", "STRING", f"12-3456789: dei:EntityTaxIdentificationNumber {_FIRST}, else EDGAR's"
-        ),
+        Column("fiscal_year_end", "STRING", f"--MM-DD: dei:CurrentFiscalYearEndDate {_FIRST}"),
+        Column("filer_category", "STRING", f"dei:EntityFilerCategory {_FIRST}"),
+        Column("ein", "STRING", f"12-3456789: dei:EntityTaxIdentificationNumber {_FIRST}"),
         Column(
             "trading_symbols",
             "STRING",
-            f"dei:TradingSymbol of every class {_FIRST}, else EDGAR's tickers; sorted, joined "
-            "by | (AEON|AEON WS); the Security nodes pair each symbol with its exchange",
+            f"dei:TradingSymbol of every class {_FIRST}; sorted, joined by | (AEON|AEON WS); "
+            "the Security nodes pair each symbol with its exchange",
         ),
         Column(
             "exchanges",
             "STRING",
-            f"dei:SecurityExchangeName codes {_FIRST}, else EDGAR's exchange names; sorted, "
-            "joined by |",
-        ),
-        Column("introduced_by", "STRING", "id of the Report whose values these are"),
-        Column(
-            "sources",
-            "STRING",
-            'JSON object: column -> where its value came from ("dei:EntityFilerCategory", '
-            '"edgar:sic"); columns without a value are left out',
-        ),
-        Column(
-            "registration_retrieved_at",
-            "TIMESTAMP",
-            "when EDGAR's registration data used here was retrieved; null if none was",
+            f"dei:SecurityExchangeName codes {_FIRST}; sorted, joined by |",
         ),
     ),
 )
