@@ -44,9 +44,7 @@ def describe_entity(
     """
     for column in STATED:
         row[column] = stated.get(column) or None
-    listed = list(securities)
-    row["trading_symbols"] = joined(s["trading_symbol"] for s in listed)
-    row["exchanges"] = joined(s["exchange"] for s in listed)
+    row["trading_symbols"] = joined(s["trading_symbol"] for s in securities)
     if registration is not None:
         row["sic"] = registration.sic
         row["sic_description"] = registration.sic_description

@@ -39,7 +39,7 @@ def test_edgar_gives_the_sic_and_nothing_the_cover_page_states() -> None:
         "--09-30",
         "Large Accelerated Filer",
     )
-    assert (row["trading_symbols"], row["exchanges"]) == ("AAPL", "NASDAQ")
+    assert row["trading_symbols"] == "AAPL"
     assert (row["sic"], row["sic_description"]) == ("3571", "Electronic Computers")
 
 
@@ -49,7 +49,7 @@ def test_a_filing_without_a_cover_page_gets_only_edgars_sic() -> None:
     describe_entity(row, {}, [], registration=APPLE_EDGAR)
 
     # one source per column: EDGAR's fiscal year end (--09-26) is not the filing's
-    assert row["name"] is row["fiscal_year_end"] is row["exchanges"] is None
+    assert row["name"] is row["fiscal_year_end"] is row["trading_symbols"] is None
     assert row["sic"] == "3571"
 
 

@@ -7,8 +7,7 @@
 CREATE OR REPLACE VIEW out_Entity AS
 SELECT id, NULL::BIGINT AS cik, name, NULL::VARCHAR AS sic, NULL::VARCHAR AS sic_description,
     NULL::VARCHAR AS state_of_incorporation, NULL::VARCHAR AS fiscal_year_end,
-    NULL::VARCHAR AS filer_category, NULL::VARCHAR AS ein, NULL::VARCHAR AS trading_symbols,
-    NULL::VARCHAR AS exchanges
+    NULL::VARCHAR AS filer_category, NULL::VARCHAR AS ein, NULL::VARCHAR AS trading_symbols
 FROM company;
 
 CREATE OR REPLACE VIEW ledger_LedgerAccount AS
