@@ -34,7 +34,7 @@ __all__ = [
 #    inline and duplicate columns on Fact; what a filing states about its filer.
 # 4: Employee; ledger nodes upserted (newest version wins) with versioned relationships.
 # 5: Entity details (SIC, state of incorporation, fiscal year end, filer category, EIN,
-#    trading symbols, exchanges) with their sources; EDGAR's registration data.
+#    trading symbols); EDGAR's registration data in filing.json.
 SCHEMA_VERSION = "5"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
