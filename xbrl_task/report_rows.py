@@ -15,12 +15,18 @@ from datetime import date
 
 from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
-from xbrl_task.entity_rows import STATED, describe_entity, joined
 from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, QName
 from xbrl_task.rows import Row
 
 _LEGAL_ENTITY_AXIS = "LegalEntityAxis"
+_COVER = {
+    "name": "dei:EntityRegistrantName",
+    "filer_category": "dei:EntityFilerCategory",
+    "state_of_incorporation": "dei:EntityIncorporationStateCountryCode",
+    "fiscal_year_end": "dei:CurrentFiscalYearEndDate",
+    "ein": "dei:EntityTaxIdentificationNumber",
+}
 _SECURITY = {
     "dei:TradingSymbol": "trading_symbol",
     "dei:SecurityExchangeName": "exchange",
@@ -62,10 +68,7 @@ def coregistrant_ciks(facts: Iterable[FactInfo]) -> dict[QName, int]:
 
 
 def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
-    """Add Report, ENTITY_HAS_REPORT and Security rows and the entities' details.
-
-    Returns the Report row.
-    """
+    """Add Report, ENTITY_HAS_REPORT, Security rows and entity names; returns the Report row."""
     covers = _cover_statements(builder)
     registrant = covers.get(cik10(meta.registrant_cik), {})
     report = _report_row(builder, meta, registrant)
@@ -73,20 +76,19 @@ def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
     members = _legal_entity_members(builder)
     for entity, row in builder.entities.items():
         stated = covers.get(entity, {})
+        row["name"] = row["name"] or stated.get("name")
         role = "registrant" if entity == cik10(meta.registrant_cik) else "co-registrant"
         securities = _add_securities(builder, entity, meta.source_unit)
-        # EDGAR's registration data in the package is about the CIK the package names.
-        registration = meta.registration if role == "registrant" else None
-        describe_entity(row, stated, securities, registration=registration)
         builder.rows.relate(
             "ENTITY_HAS_REPORT",
             entity,
             meta.source_unit,
             role=role,
-            **{k: stated.get(k) for k in STATED},
-            sic=registration.sic if registration is not None else None,
-            trading_symbols=joined(s["trading_symbol"] for s in securities),
-            exchanges=joined(s["exchange"] for s in securities),
+            **{k: stated.get(k) for k in _COVER},
+            # EDGAR's registration data in the package is about the CIK it is filed under
+            sic=meta.registration.sic if meta.registration and role == "registrant" else None,
+            trading_symbols=_joined(s["trading_symbol"] for s in securities),
+            exchanges=_joined(s["exchange"] for s in securities),
             legal_entity_member=members.get(entity),
         )
     return report
@@ -130,7 +132,7 @@ def _first_values(builder: FactRowBuilder, entity: str) -> dict[str, str]:
 def _cover_statements(builder: FactRowBuilder) -> dict[str, dict[str, str]]:
     """Per entity, its cover-page values (no dimension other than its legal entity member)."""
     covers: dict[str, dict[str, str]] = {}
-    wanted = {element: key for key, element in STATED.items()}
+    wanted = {element: key for key, element in _COVER.items()}
     for entity, element, dims, text in builder.dei:
         key = wanted.get(element)
         if key is not None and all(_is_legal_entity(d) for d in dims):
@@ -173,6 +175,12 @@ def _add_securities(builder: FactRowBuilder, entity: str, report_id: str) -> lis
 
 def _is_legal_entity(dimension_id: str) -> bool:
     return dimension_id.split("=", 1)[0].endswith(_LEGAL_ENTITY_AXIS)
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    """Distinct values, sorted, joined by ``|``: a symbol may hold a space ("AEON WS")."""
+    unique = sorted({v.strip() for v in values if v and v.strip()})
+    return "|".join(unique) or None
 
 
 def _boolean(text: str | None) -> bool | None:

@@ -110,34 +110,30 @@ def test_apple_fy2023_revenue_is_exact(sec_run, home: Path, capsys) -> None:
     assert fy2023[0]["report"] == APPLE_10K
 
 
-ENTITIES = """
+FILERS = """
 MATCH (e:Entity)-[h:ENTITY_HAS_REPORT]->(r:Report)
 WHERE e.cik IN [$apple, $tesla]
-RETURN e.cik, e.sic, e.sic_description, e.state_of_incorporation, e.fiscal_year_end, e.ein,
-       e.filer_category, e.trading_symbols, h.sic
+RETURN e.cik, h.sic, h.state_of_incorporation, h.fiscal_year_end, h.ein, h.filer_category,
+       h.trading_symbols, r.id
 ORDER BY e.cik
 """
 
 
-def test_entities_have_edgars_sic_and_what_their_filings_state(sec_run, home, capsys) -> None:
+def test_filers_have_edgars_sic_beside_what_their_filings_state(sec_run, home, capsys) -> None:
     params = ("--param", f"apple={APPLE}", "--param", f"tesla={TESLA}")
-    code, result = run_cli(capsys, "query", "--home", str(home), *params, "--json", ENTITIES)
+    code, result = run_cli(capsys, "query", "--home", str(home), *params, "--json", FILERS)
 
     apple, tesla = (dict(zip(result["columns"], row, strict=True)) for row in result["rows"])
     assert code == 0
-    assert (apple["e.sic"], apple["e.sic_description"]) == ("3571", "Electronic Computers")
-    assert (tesla["e.sic"], tesla["e.sic_description"]) == (
-        "3711",
-        "Motor Vehicles & Passenger Car Bodies",
-    )
-    # the 10-K states --09-30; EDGAR's registration data says 0926 today: the filing wins
-    assert (apple["e.fiscal_year_end"], apple["e.ein"]) == ("--09-30", "94-2404110")
-    assert (apple["e.filer_category"], apple["e.trading_symbols"]) == (
+    assert (apple["h.sic"], apple["r.id"]) == ("3571", APPLE_10K)
+    assert (tesla["h.sic"], tesla["r.id"]) == ("3711", TESLA_10Q)
+    # the 10-K states --09-30; EDGAR's registration data says 0926 today: the filing's stays
+    assert (apple["h.fiscal_year_end"], apple["h.ein"]) == ("--09-30", "94-2404110")
+    assert (apple["h.filer_category"], apple["h.trading_symbols"]) == (
         "Large Accelerated Filer",
         "AAPL",
     )
-    assert (tesla["e.state_of_incorporation"], tesla["e.ein"]) == ("TX", "91-2197729")
-    assert (apple["h.sic"], tesla["h.sic"]) == ("3571", "3711")
+    assert (tesla["h.state_of_incorporation"], tesla["h.ein"]) == ("TX", "91-2197729")
 
 
 def test_the_downloaded_package_carries_edgars_registration_data(sec_run, home) -> None:

@@ -124,26 +124,20 @@ def test_an_amendment_is_flagged_and_keeps_its_own_facts(run: HandmadeRun) -> No
     }
 
 
-def test_the_registrant_entity_has_its_cover_page_and_edgars_sic(run: HandmadeRun) -> None:
-    entities = {e["id"]: e for e in run.rows("classic", "Entity")}
-    tiny = entities["0001234567"]
+def test_the_registrant_gets_edgars_sic_and_its_cover_page_not_edgars(run: HandmadeRun) -> None:
+    filers = {r["from"]: r for r in run.rows("classic", "ENTITY_HAS_REPORT")}
+    tiny = filers["0001234567"]
 
-    # the cover page's statements, never EDGAR's (which differ on purpose in the sidecar)
-    assert (tiny["name"], tiny["filer_category"]) == (
-        "Tiny Holdings, Inc.",
-        "Non-accelerated Filer",
-    )
-    assert (tiny["fiscal_year_end"], tiny["ein"]) == ("--12-31", "12-3456789")
-    assert tiny["trading_symbols"] == "TINY|TINY30"
-    # never stated by a filing: EDGAR's
-    assert (tiny["sic"], tiny["sic_description"]) == ("7372", "Services-Prepackaged Software")
-    filer = next(r for r in run.rows("classic", "ENTITY_HAS_REPORT") if r["from"] == tiny["id"])
-    assert filer["sic"] == "7372"
+    # the sidecar's registration data differs from the cover page on purpose: only its SIC
+    # is used, filings never state one
+    assert tiny["sic"] == "7372"
+    assert (tiny["filer_category"], tiny["fiscal_year_end"]) == ("Non-accelerated Filer", "--12-31")
+    assert (tiny["trading_symbols"], tiny["exchanges"]) == ("TINY|TINY30", "NASDAQ|NYSE")
 
 
-def test_a_co_registrant_entity_keeps_its_own_details(run: HandmadeRun) -> None:
-    entities = {e["id"]: e for e in run.rows("classic", "Entity")}
-    subsidiary = entities["0007654321"]
+def test_a_co_registrant_keeps_its_own_cover_page_values(run: HandmadeRun) -> None:
+    filers = {r["from"]: r for r in run.rows("classic", "ENTITY_HAS_REPORT")}
+    subsidiary = filers["0007654321"]
 
     assert (subsidiary["name"], subsidiary["state_of_incorporation"]) == (
         "Tiny Subsidiary LLC",
@@ -154,8 +148,8 @@ def test_a_co_registrant_entity_keeps_its_own_details(run: HandmadeRun) -> None:
         assert subsidiary[column] is None, column
 
 
-def test_without_registration_data_the_entity_has_no_sic(run: HandmadeRun) -> None:
-    (tiny,) = (e for e in run.rows("amended", "Entity") if e["cik"] == 1234567)
+def test_without_registration_data_there_is_no_sic(run: HandmadeRun) -> None:
+    filers = {r["from"]: r for r in run.rows("amended", "ENTITY_HAS_REPORT")}
 
-    assert tiny["sic"] is tiny["sic_description"] is None
-    assert tiny["filer_category"] == "Non-accelerated Filer"
+    assert filers["0001234567"]["sic"] is None
+    assert filers["0001234567"]["filer_category"] == "Non-accelerated Filer"

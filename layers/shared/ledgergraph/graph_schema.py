@@ -33,9 +33,7 @@ __all__ = [
 # 3: contexts, labels, references, networks and arcs, taxonomies, footnotes, securities;
 #    inline and duplicate columns on Fact; what a filing states about its filer.
 # 4: Employee; ledger nodes upserted (newest version wins) with versioned relationships.
-# 5: Entity details (SIC, state of incorporation, fiscal year end, filer category, EIN,
-#    trading symbols); EDGAR's registration data in filing.json.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "4"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

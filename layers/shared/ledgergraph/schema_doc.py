@@ -45,9 +45,8 @@ measures, one `Dimension` per axis and member or typed value, one `Context` per 
 period and dimensions, one `Entity` per CIK. Filing-specific nodes (`Fact`, `Label`,
 `Reference`, `Network`, `Arc`, `Footnote`) carry the report's id in their own id and in
 `accession_number`, so an amendment never replaces the facts of its original. Shared nodes
-are added once and never updated: an `Entity`'s details are those of the first filing
-loaded for it, and what each filing states about its filer is on that filing's
-`ENTITY_HAS_REPORT`.
+are added once and never updated; what each filing states about its filer (and EDGAR's SIC
+code) is on that filing's `ENTITY_HAS_REPORT`.
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),

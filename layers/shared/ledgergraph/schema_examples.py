@@ -84,30 +84,16 @@ ORDER BY period_end DESC, value DESC
 COVER_PAGE = CypherExample(
     "What each filing states about its filer",
     "The cover page (dei) of every filing: registrant or co-registrant, filer category, "
-    "state of incorporation, fiscal year end, symbols and exchanges.",
+    "state of incorporation, fiscal year end, EIN, symbols and exchanges, and EDGAR's SIC "
+    "code when the package carried EDGAR's registration data (``sec run --cik/--ticker/"
+    "--since`` packages do, the bundled ones do not).",
     """
 MATCH (e:Entity)-[s:ENTITY_HAS_REPORT]->(r:Report)
 RETURN r.id AS report, r.form AS form, r.period_of_report AS period, e.cik AS cik,
        s.role AS role, s.name AS name, s.filer_category AS filer_category,
        s.state_of_incorporation AS incorporated, s.fiscal_year_end AS fiscal_year_end,
-       s.trading_symbols AS symbols, s.exchanges AS exchanges
+       s.ein AS ein, s.trading_symbols AS symbols, s.exchanges AS exchanges, s.sic AS sic
 ORDER BY cik, report
-""",
-)
-
-FILERS = CypherExample(
-    "Filers and their industry",
-    "One row per registrant with the details of the first filing loaded for it, EDGAR's "
-    "SIC code when that filing's package carried EDGAR's registration data (``sec run "
-    "--cik/--ticker/--since`` packages do, the bundled ones do not), and its filings.",
-    """
-MATCH (e:Entity)-[:ENTITY_HAS_REPORT]->(r:Report)
-WHERE e.cik IS NOT NULL
-RETURN e.cik AS cik, e.name AS name, e.sic AS sic, e.sic_description AS industry,
-       e.state_of_incorporation AS incorporated, e.fiscal_year_end AS fiscal_year_end,
-       e.filer_category AS filer_category, e.ein AS ein, e.trading_symbols AS symbols,
-       count(r) AS filings
-ORDER BY cik
 """,
 )
 
@@ -143,7 +129,6 @@ EXAMPLES: tuple[CypherExample, ...] = (
     TIME_SERIES,
     SEGMENT_REVENUE,
     COVER_PAGE,
-    FILERS,
     CALCULATION,
     DUPLICATES,
 )

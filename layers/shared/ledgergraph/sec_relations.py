@@ -17,8 +17,9 @@ def _rel(name: str, description: str, source: str, target: str) -> RelTable:
 ENTITY_HAS_REPORT = RelTable(
     "ENTITY_HAS_REPORT",
     "The entity filed the report, as registrant or co-registrant; the properties are what "
-    "this filing states about the entity (dei cover page), kept per report as its history "
-    "(the Entity node has the values of the filing that introduced it).",
+    "this filing states about the entity (dei cover page; a co-registrant's from the facts "
+    "under its legal entity member), per report, so a filer's history stays visible, and "
+    "EDGAR's SIC code for the registrant.",
     "Entity",
     "Report",
     (

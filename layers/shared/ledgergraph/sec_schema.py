@@ -3,8 +3,7 @@
 ``graph_schema`` assembles these with the ledger tables. ``Entity`` and ``Element`` are shared
 with the ledger writers, which select their columns by name: a new column there needs a
 value (null) in the ledger's SQL too. What each filing states about its filer lives on its
-ENTITY_HAS_REPORT relationship; the Entity node keeps the values of the filing that
-introduced it (shared nodes are insert-only).
+ENTITY_HAS_REPORT relationship.
 """
 
 from __future__ import annotations
@@ -20,45 +19,20 @@ def _report_id() -> Column:
     return Column("accession_number", "STRING", "id of the Report this row belongs to", False)
 
 
-_FIRST = "as the filing that introduced the entity states it"
-
-# NOTE: Entity stays at these 10 columns (exchanges are on its Security nodes). real_ladybug
-# 0.15.3 dies of SIGSEGV in a session's first relationship COPY after a session that loaded
-# a whole filing, for some table layouts: with an 11th Entity column, for 3 of the 20
-# ordered pairs of bundled filings (docs/decisions.md; test_graph_node_rebuild_delete.py).
+# NOTE: what a filing states about its filer (and EDGAR's SIC code) is on ENTITY_HAS_REPORT,
+# not on Entity: with more Entity columns, real_ladybug 0.15.3 dies of SIGSEGV (or loses a
+# key) in a session's first relationship COPY after a session that loaded a whole filing,
+# for most orders of the bundled filings (docs/decisions.md).
 ENTITY = NodeTable(
     "Entity",
     "A registrant (one node per CIK whatever the filing) or a company whose books are "
-    "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own, "
-    "with their own cover-page values. Entity is a shared node, added once: its details are "
-    "those of the filing that introduced it (the first loaded), each from one source named "
-    "below; what every filing states stays on its ENTITY_HAS_REPORT relationship.",
+    "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own. "
+    "What each filing states about the entity (state of incorporation, fiscal year end, "
+    "filer category, EIN, symbols, exchanges, SIC) is on its ENTITY_HAS_REPORT.",
     (
         id_column("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
         Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
-        Column("name", "STRING", f"dei:EntityRegistrantName {_FIRST}"),
-        Column(
-            "sic",
-            "STRING",
-            "standard industrial classification code (3571): filings do not state it, so "
-            "EDGAR's registration data in the introducing filing's package, as of its "
-            "download (registrant only; null when the package has none)",
-        ),
-        Column("sic_description", "STRING", "EDGAR's name of the SIC code, as sic"),
-        Column(
-            "state_of_incorporation",
-            "STRING",
-            f"dei:EntityIncorporationStateCountryCode {_FIRST}",
-        ),
-        Column("fiscal_year_end", "STRING", f"--MM-DD: dei:CurrentFiscalYearEndDate {_FIRST}"),
-        Column("filer_category", "STRING", f"dei:EntityFilerCategory {_FIRST}"),
-        Column("ein", "STRING", f"12-3456789: dei:EntityTaxIdentificationNumber {_FIRST}"),
-        Column(
-            "trading_symbols",
-            "STRING",
-            f"dei:TradingSymbol of every class {_FIRST}; sorted, joined by | (AEON|AEON WS); "
-            "its Security nodes (ENTITY_HAS_SECURITY) pair each symbol with its exchange",
-        ),
+        Column("name", "STRING", "registrant name as stated in the first filing loaded (dei)"),
     ),
 )
 
