@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from ledgergraph.schema_examples import EXAMPLES, CypherExample
+from ledgergraph.schema_examples import EXAMPLES, INCOME_STATEMENT, CypherExample
 from localrun.cli import main as cli
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
@@ -123,3 +124,17 @@ def test_every_schema_document_example_runs_on_the_bundled_graph(
     with open_reader(home=home, endpoint=None, api_key=None) as reader:
         result = reader.query_cypher("sec", example.cypher, example.params)
     assert result["rows"], example.title
+
+
+def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path) -> None:
+    from localrun.graph_access import open_reader
+
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+        result = reader.query_cypher("sec", INCOME_STATEMENT.cypher, INCOME_STATEMENT.params)
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+    tax = [r for r in rows if r["label"] == "Income tax (expense)/benefit"
+           and r["period_start"] == "2023-01-01"]  # fmt: skip
+
+    assert [(Decimal(r["value"]), Decimal(r["shown"])) for r in tax] == [
+        (Decimal("237000000"), Decimal("-237000000"))
+    ]

@@ -22,7 +22,10 @@ INCOME_STATEMENT = CypherExample(
     "A filing's income statement in presentation order",
     "The statement's presentation arcs in reading order (``tree_sequence``), each line with "
     "the filer's label in the arc's preferred role and the undimensioned facts of the "
-    "periods ending on the report date (a 10-Q gives the quarter and the year to date).",
+    "periods ending on the report date (a 10-Q gives the quarter and the year to date). "
+    "``value`` is the fact as reported; ``shown`` is the figure as the statement prints it, "
+    "negated where the line uses a negated label role (Boeing's income tax expense of "
+    '237000000 under "Income tax (expense)/benefit" is shown as -237000000).',
     """
 MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)-[:NETWORK_HAS_ARC]->(a:Arc)
 WHERE r.id = $report AND n.category = 'Statement' AND a.link_kind = 'presentation'
@@ -36,7 +39,9 @@ OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
                (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
 WHERE c.dimension_count = 0 AND p.end_date = r.period_of_report
 RETURN a.tree_sequence AS line, a.depth AS depth, coalesce(l.text, e.id) AS label,
-       p.start_date AS period_start, f.value_decimal AS value, f.decimals AS decimals
+       p.start_date AS period_start, f.value_decimal AS value,
+       CASE WHEN a.preferred_label CONTAINS '/role/negated' THEN -f.value_decimal
+            ELSE f.value_decimal END AS shown, f.decimals AS decimals
 ORDER BY line, period_start
 """,
     {"report": "0000012927-24-000010"},
