@@ -159,7 +159,8 @@ def _processor():  # noqa: ANN202 - (processor, jobs, cleanup)
     logger = get_logger("bench")
     logger.setLevel("ERROR")
     loader = open_loader([], XbrlTaskSettings())
-    processor = FilingProcessor(loader, LocalObjectStore(Path(scratch.name)), "sec", logger)
+    store = LocalObjectStore(Path(scratch.name))
+    processor = FilingProcessor(loader, store, "sec", logger, reuse_outputs=False)
     jobs = {}
     for name in NAMES:
         info = describe_package(SAMPLE_SEC / name)

@@ -278,6 +278,42 @@ def test_outputs_are_the_same_when_processed_again_offline(
         )
 
 
+def test_a_filing_processed_again_from_the_same_inputs_reuses_its_output(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+    from xbrl_task.settings import XbrlTaskSettings
+
+    package = tmp_path / "aapl"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
+    store = LocalObjectStore(tmp_path / "store")
+    loader = open_loader([], XbrlTaskSettings())
+    loads = []
+    real_load = loader.load
+    loader.load = lambda *a, **k: loads.append(a) or real_load(*a, **k)
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger=_quiet_logger())
+        first = process_folder(processor, package)
+        manifest_bytes = store.get_bytes(first.key)
+        again = process_folder(processor, package)
+        reused_bytes = store.get_bytes(again.key)
+        with (package / "aapl-20230930_htm.xml").open("a") as instance:
+            instance.write("\n")  # one byte more: the package is not the same any more
+        changed = process_folder(processor, package)
+    finally:
+        loader.close()
+
+    assert (first.status, again.status, changed.status) == ("processed",) * 3
+    assert again.facts == first.facts and first.facts.in_document == 1164
+    assert reused_bytes == manifest_bytes  # the stored output was left as it was
+    assert len(loads) == 2  # the first and the changed package, not the unchanged one
+    inputs = SourceUnitManifest.model_validate_json(store.get_bytes(changed.key)).inputs
+    assert inputs != SourceUnitManifest.model_validate_json(manifest_bytes).inputs
+
+
 def _quiet_logger():  # noqa: ANN202 - Powertools logger
     from ledgergraph.logs import get_logger
 

@@ -89,6 +89,11 @@ class SourceUnitManifest(BaseModel):
         default_factory=list, description="processor messages worth a reader's eye"
     )
     created_at: str
+    inputs: str | None = Field(
+        default=None,
+        description="digest of what the files were made from (package, code, taxonomy "
+        "cache); a later run with the same digest reuses them",
+    )
 
 
 class SourceUnitError(BaseModel):
