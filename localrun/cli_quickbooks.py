@@ -141,6 +141,10 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append(f"records rejected: {rejected['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]
     lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
+    lines.append(
+        "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
+        f"{summary.get('unresolved_links', 0)}"
+    )
     for kind in ("relationships_removed", "nodes_removed"):
         removed = summary.get(kind) or {}
         named = ", ".join(f"{table} {n}" for table, n in removed.items())

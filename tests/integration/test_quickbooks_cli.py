@@ -132,6 +132,7 @@ def test_loading_the_sample_again_adds_nothing(first_load, sample_home, capsys) 
     account = next(line for line in text.splitlines() if line.startswith("LedgerAccount "))
     assert account.split() == ["LedgerAccount", "93", "0", "0", "93", "0"]  # all unchanged
     assert "relationships removed: 0\nnodes removed: 0" in text
+    assert "(LinkedTxn to an Estimate, a StatementCharge...): 19\n" in text
     assert "not applied):" not in text
     assert f"  {UNBALANCED}" in text
     code, stats = run_cli(capsys, "stats", "--home", str(sample_home), "--graph", GRAPH, "--json")
