@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from handler_events import context, event, handler_of
 from test_edgar_cases import local_settings
 from test_edgar_steps_cases import (
     APPLE,
@@ -44,20 +45,10 @@ from ledgergraph.edgar.steps import (
 )
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import flag_overrides, lambda_environment
-from localrun.lambdas import LocalLambdaContext, load_handler
 from tests.fakes.edgar_server import FakeEdgar, throttled_429
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-20261204T030000Z-5f2a9c"
 Handler = Callable[[dict, Any], dict]
-
-
-def event(function: str, scenario: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / function / f"{scenario}.json").read_text())
-
-
-def context(name: str) -> LocalLambdaContext:
-    return LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:local:{name}")
 
 
 @pytest.fixture
@@ -80,7 +71,7 @@ def handler(
     monkeypatch.setenv("LEDGERGRAPH_STORE_URI", store.base_uri)
     for name, value in edgar_environment(fake, max_requests_per_second=9).items():
         monkeypatch.setenv(name, value)
-    return lambda name: load_handler(ROOT / "functions" / name / "app.py")
+    return handler_of
 
 
 def test_discover_lists_the_filings_in_the_store_and_splits_the_rate(handler, store) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from handler_events import context, event, handler_of
 from pipeline_stubs import FACTS_IN_DOCUMENT, STUB_TABLES, StubGraphNode, serve, write_good_filing
 from pydantic import ValidationError
 
@@ -28,19 +29,9 @@ from ledgergraph.graph_client import GraphClient
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.manifest import SourceUnitError, SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
-from localrun.lambdas import LocalLambdaContext, load_handler
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "handler-test-key"
 BOEING = "0000012927-24-000010"
-
-
-def event(function: str, scenario: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / function / f"{scenario}.json").read_text())
-
-
-def context(name: str) -> LocalLambdaContext:
-    return LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:local:{name}")
 
 
 @pytest.fixture
@@ -65,7 +56,7 @@ def handler(
     monkeypatch.setenv("LEDGERGRAPH_STORE_URI", store.base_uri)
     monkeypatch.setenv("LEDGERGRAPH_GRAPH_API_URL", node[1])
     monkeypatch.setenv("LEDGERGRAPH_GRAPH_API_KEY", KEY)
-    return lambda name: load_handler(ROOT / "functions" / name / "app.py")
+    return handler_of
 
 
 def register_event_files(stub: StubGraphNode, files: list[dict]) -> None:

@@ -13,23 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from handler_events import context, event, handler_of
 from pydantic import ValidationError
 
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import filings_key, processing_key
-from localrun.lambdas import LocalLambdaContext, load_handler
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN = "run-20261204T030000Z-5f2a9c"
 BOEING, APPLE, TESLA = "0000012927-24-000010", "0000320193-23-000106", "0001628280-24-032662"
-
-
-def event(function: str, scenario: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / function / f"{scenario}.json").read_text())
-
-
-def context(name: str) -> LocalLambdaContext:
-    return LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:local:{name}")
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def handler(
 ) -> Callable[[str], Callable[[dict, Any], dict]]:
     monkeypatch.setenv("LEDGERGRAPH_HOME", str(tmp_path))
     monkeypatch.setenv("LEDGERGRAPH_STORE_URI", store.base_uri)
-    return lambda name: load_handler(ROOT / "functions" / name / "app.py")
+    return handler_of
 
 
 def processed(unit: str, cik: int, in_document: int, rejected: int, ms: int) -> dict:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from handler_events import context, event, handler_of
 from test_quickbooks_cases import (  # noqa: F401 - fixtures
     REALM,
     _loopback_only,
@@ -27,22 +28,12 @@ from ledgergraph.quickbooks.errors import NeedsReauthorization
 from ledgergraph.quickbooks.runs import run_manifest_key
 from ledgergraph.quickbooks.tokens import FileTokenStore
 from ledgergraph.run_summary import summary_key
-from localrun.lambdas import LocalLambdaContext, load_handler
 from tests.fakes.quickbooks_server import FakeQuickBooks
 
-ROOT = Path(__file__).resolve().parents[2]
 GRAPH = f"qbo-{REALM}"
 INVOICE_1013 = ["Invoice", "42", "1013", "81.000000000000", "6.000000000000"]
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-def event(function: str, scenario: str) -> dict[str, Any]:
-    return json.loads((ROOT / "events" / function / f"{scenario}.json").read_text())
-
-
-def context(name: str) -> LocalLambdaContext:
-    return LocalLambdaContext(function_name=name, invoked_function_arn=f"arn:local:{name}")
 
 
 class StagingStub:
@@ -111,7 +102,7 @@ def handler(
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     connect_realm(fake, FileTokenStore(tmp_path / "quickbooks" / "tokens.json"))
-    return lambda name: load_handler(ROOT / "functions" / name / "app.py")
+    return handler_of
 
 
 def test_the_sync_handler_lands_the_daily_run(handler, store) -> None:
