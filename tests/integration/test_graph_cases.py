@@ -18,10 +18,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from graph_node.faults import MARKER_NAME
+from ledgergraph.errors import LedgerGraphError
 from ledgergraph.graph_client import GraphClient
 from ledgergraph.graph_schema import LOAD_ORDER
 from localrun.graph_node_process import serve_command, wait_until_serving
@@ -119,6 +123,33 @@ class NodeProcess:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=30)
+
+    def load_in_background(self, load: Callable[[GraphClient], object]) -> threading.Thread:
+        """Run ``load`` with a client on a thread; its failure when the node is killed under
+        it is expected."""
+
+        def run() -> None:
+            try:
+                with self.client() as client:
+                    load(client)
+            except LedgerGraphError:
+                pass
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def kill_at_pause(self, pause_at: str, load: Callable[[GraphClient], object]) -> None:
+        """Start with ``LEDGERGRAPH_TEST_PAUSE_AT=pause_at``, run ``load`` until the node
+        stops there (it writes its marker file), then SIGKILL it."""
+        self.start(LEDGERGRAPH_TEST_PAUSE_AT=pause_at)
+        self.load_in_background(load)
+        marker, deadline = self.home / MARKER_NAME, time.monotonic() + 300
+        while not marker.exists():
+            assert time.monotonic() < deadline, f"pause point never reached:\n{self.log_tail()}"
+            time.sleep(0.05)
+        self.kill()
+        marker.unlink()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -10,8 +10,8 @@ key ledger out of step with the graph.
 from __future__ import annotations
 
 import random
-import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,9 @@ from test_graph_cases import (
     register_and_stage,
 )
 
-from graph_node.faults import MARKER_NAME
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
-from ledgergraph.errors import LedgerGraphError
+from ledgergraph.graph_client import GraphClient
 
 pytestmark = pytest.mark.slow
 FILINGS = (APPLE, AMAZON)
@@ -48,25 +47,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         service.close()
 
 
-def _load_in_background(node: NodeProcess) -> threading.Thread:
-    def load() -> None:
-        try:
-            with node.client() as client:
-                for unit in FILINGS:
-                    load_filing(client, node.store, unit)
-        except LedgerGraphError:
-            pass  # the node is killed under it
-
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-    return thread
-
-
-def _wait_for(path: Path, node: NodeProcess, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not path.exists():
-        assert time.monotonic() < deadline, f"pause point never reached:\n{node.log_tail()}"
-        time.sleep(0.05)
+def _load_every_filing(node: NodeProcess, client: GraphClient) -> None:
+    for unit in FILINGS:
+        load_filing(client, node.store, unit)
 
 
 def _finish_and_check(node: NodeProcess, reference: dict[str, Any]) -> None:
@@ -97,11 +80,7 @@ def test_a_kill_at_a_write_step_is_settled_on_restart(
 ) -> None:
     store = copy_store(tmp_path)
     node = NodeProcess(tmp_path / "node", store)
-    node.start(LEDGERGRAPH_TEST_PAUSE_AT=pause_at)
-    _load_in_background(node)
-    _wait_for(node.home / MARKER_NAME, node)
-    node.kill()
-    (node.home / MARKER_NAME).unlink()
+    node.kill_at_pause(pause_at, partial(_load_every_filing, node))
 
     node.start()
     try:
@@ -140,7 +119,7 @@ def test_kills_at_random_moments_leave_a_graph_that_loads_to_the_same_end(
     chance = random.Random(20261204)
     for _ in range(4):
         node.start()
-        loader = _load_in_background(node)
+        loader = node.load_in_background(partial(_load_every_filing, node))
         time.sleep(chance.uniform(0.5, 6.0))
         node.kill()
         loader.join(timeout=60)

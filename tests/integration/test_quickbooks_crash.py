@@ -10,8 +10,6 @@ to the end, and must hold exactly the graph an uninterrupted load gives, table b
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,8 @@ from typing import Any
 import pytest
 from test_graph_cases import NodeProcess
 
-from graph_node.faults import MARKER_NAME
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
-from ledgergraph.errors import LedgerGraphError
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES
 from ledgergraph.objectstore import LocalObjectStore
 from tests.fakes.network_guard import loopback_only
@@ -82,24 +78,6 @@ def reference(store: LocalObjectStore, tmp_path_factory: pytest.TempPathFactory)
     return graph_rows(home, store)
 
 
-def _wait_for(path: Path, node: NodeProcess, timeout_s: float = 300) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not path.exists():
-        assert time.monotonic() < deadline, f"pause point never reached:\n{node.log_tail()}"
-        time.sleep(0.05)
-
-
-def _load_in_background(node: NodeProcess, store: LocalObjectStore) -> None:
-    def load() -> None:
-        try:
-            with node.client() as client:
-                load_run(client, store, RUNS[1])
-        except LedgerGraphError:
-            pass  # the node is killed under it
-
-    threading.Thread(target=load, daemon=True).start()
-
-
 @pytest.mark.parametrize(
     "pause_at", ["after-update:LedgerTransaction", "after-update:LineItem", "after-copy:Customer"]
 )
@@ -111,11 +89,7 @@ def test_a_kill_between_update_steps_settles_to_the_same_graph(
     with node.client() as client:
         load_run(client, store, RUNS[0])
     node.stop()
-    node.start(LEDGERGRAPH_TEST_PAUSE_AT=pause_at)
-    _load_in_background(node, store)
-    _wait_for(node.home / MARKER_NAME, node)
-    node.kill()
-    (node.home / MARKER_NAME).unlink()
+    node.kill_at_pause(pause_at, lambda client: load_run(client, store, RUNS[1]))
 
     node.start()
     try:
