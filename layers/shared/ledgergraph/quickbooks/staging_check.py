@@ -69,10 +69,7 @@ def changed_sql(table: Table) -> str:
         return _changed_upsert_sql(table, same_key, differs)
     return f"""
 SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
-    WITH mine AS (
-        SELECT m.* FROM {name} AS m JOIN {REGISTRY} AS r ON r.file_id = m.file_id
-        WHERE r.source_unit = $1 AND r.status IN {_LIVE}
-    ),
+    WITH mine AS ({_run_rows(name)}),
     graph_row AS (
         SELECT s.*, row_number() OVER (
             PARTITION BY {", ".join(f"s.{k}" for k in keys)}
@@ -85,16 +82,21 @@ SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
 )"""
 
 
+def _run_rows(name: str) -> str:
+    """The rows of table ``name`` in the run's live files (the run is parameter $1)."""
+    return (
+        f"SELECT m.* FROM {name} AS m JOIN {REGISTRY} AS r ON r.file_id = m.file_id "
+        f"WHERE r.source_unit = $1 AND r.status IN {_LIVE}"
+    )
+
+
 def _changed_upsert_sql(table: Table, same_key: str, differs: str) -> str:
     """As ``changed_sql``, the graph's row being the recorded version of the key."""
     name = _quote(table.name)
     versions = _quote(f"_graph_versions_{table.name}")
     return f"""
 SELECT '{table.name}' AS table_name, count(*) AS changed FROM (
-    WITH mine AS (
-        SELECT m.* FROM {name} AS m JOIN {REGISTRY} AS r ON r.file_id = m.file_id
-        WHERE r.source_unit = $1 AND r.status IN {_LIVE}
-    ),
+    WITH mine AS ({_run_rows(name)}),
     graph_row AS (
         SELECT s.* FROM {name} AS s JOIN {versions} AS v ON v.id = s.id AND v.file_id = s.file_id
         WHERE v.intent_id IS NULL AND s.id IN (SELECT id FROM mine)
