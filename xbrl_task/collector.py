@@ -26,15 +26,8 @@ def collection_after() -> Iterator[None]:
 
     Nested use only collects once, when the outermost block ends.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_off(collect=True):
         yield
-    finally:
-        if was_enabled:
-            gc.collect()
-            gc.freeze()
-            gc.enable()
 
 
 @contextmanager
@@ -44,11 +37,19 @@ def long_lived() -> Iterator[None]:
     For objects that live as long as the process (imported modules, the Arelle session);
     nothing is collected first, so the block should leave no garbage worth freeing.
     """
+    with _collector_off(collect=False):
+        yield
+
+
+@contextmanager
+def _collector_off(*, collect: bool) -> Iterator[None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
+        if was_enabled:  # the outermost block: an inner one leaves the collector to it
+            if collect:
+                gc.collect()
             gc.freeze()
             gc.enable()
