@@ -12,7 +12,6 @@ Replicas check a downloaded snapshot with the same ``verify_snapshot``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import shutil
 import uuid
@@ -27,6 +26,7 @@ from graph_node.log import logger
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB
 from ledgergraph.events import EventPublisher, snapshot_published
 from ledgergraph.graph_schema import SCHEMA_VERSION
+from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import ObjectStore
 
 GRAPH_FILE = "graph.lbug"
@@ -74,14 +74,6 @@ def snapshot_prefix(graph_id: str, snapshot_id: str) -> str:
 
 def latest_key(graph_id: str) -> str:
     return f"published/{graph_id}/LATEST"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
 
 
 def take_snapshot(staging: StagingDB, graph: GraphStore, work: Path) -> dict[str, int]:

@@ -9,7 +9,6 @@ FileInvalid names its file id, table and the offending column or key.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from graph_node.registry import FileRecord, get_files, mark_failed, mark_staged,
 from graph_node.sources import FileMissing, SourceFiles
 from graph_node.staging_db import StagingDB, quote
 from ledgergraph.graph_schema import TABLES, Table, all_columns, arrow_schema
+from ledgergraph.manifest import sha256_of
 
 _INCOMING = "incoming_file"
 _MAX_NAMED = 5
@@ -107,15 +107,6 @@ def read_valid_file(path: Path, table: Table, record: FileRecord) -> pa.Table:
     _check_not_null(data, table, record)
     _check_unique_key(data, table, record)
     return data
-
-
-def sha256_of(path: Path) -> str:
-    """``sha256:<hex>`` of the file's bytes, the registry's checksum format."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
 
 
 def _check_columns(found: pa.Schema, expected: pa.Schema, record: FileRecord) -> None:

@@ -7,7 +7,6 @@ that sees a manifest sees complete files.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from ledgergraph.manifest import (
     TableFile,
     error_key,
     manifest_key,
+    sha256_of_bytes,
     table_key,
 )
 from ledgergraph.objectstore import ObjectStore
@@ -56,7 +56,7 @@ def write_tables(
         data = sink.getvalue().to_pybytes()
         key = table_key(graph_id, source_unit, name)
         uri = store.put_bytes(key, data)
-        checksum = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        checksum = sha256_of_bytes(data)
         files.append(
             TableFile(table=name, key=key, uri=uri, rows=table.num_rows, checksum=checksum)
         )

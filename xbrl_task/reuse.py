@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import ledgergraph
-from ledgergraph.manifest import SourceUnitManifest, manifest_key
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, sha256_of_bytes
 from ledgergraph.objectstore import ObjectNotFound, ObjectStore
 from xbrl_task.taxonomy_cache import TaxonomyCache
 from xbrl_task.version import PROCESSOR
@@ -52,7 +52,7 @@ def reusable_output(
             data = store.get_bytes(table.key)
         except ObjectNotFound:
             return None
-        if f"sha256:{hashlib.sha256(data).hexdigest()}" != table.checksum:
+        if sha256_of_bytes(data) != table.checksum:
             return None
     return manifest
 

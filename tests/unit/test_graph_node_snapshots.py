@@ -14,8 +14,8 @@ from graph_node.errors import ReadOnlyNode, SnapshotInvalid
 from graph_node.replica import fetch_latest
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
-from graph_node.snapshots import sha256_of
 from ledgergraph.events import EVENTS_FILE, read_events
+from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
 
 REVENUE_2023 = (

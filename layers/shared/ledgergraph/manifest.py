@@ -42,6 +42,11 @@ def sha256_of(path: Path) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
+def sha256_of_bytes(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``, the same format as ``sha256_of``."""
+    return f"sha256:{hashlib.sha256(data).hexdigest()}"
+
+
 class TableFile(BaseModel):
     """One graph table's Parquet file of a source unit."""
 
