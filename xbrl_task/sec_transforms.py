@@ -6,17 +6,33 @@ separate EDGAR plugin). Each function takes the displayed text of an ``ix`` elem
 returns the value in the lexical space of the concept's type, or raises ``ValueError``.
 Nothing here imports Arelle: ``arelle_plugin.py`` registers these with Arelle.
 
-Numbers are ``Decimal`` throughout; durations use 12 months a year and 30.4375 days a month
-(365.25 / 12), truncating what is left below a day, as the SEC registry does.
+``SEC_TRANSFORMS`` holds every format of the registry (boolballotbox, countrynameen,
+datequarterend, durday, durhour, durmonth, durweek, durwordsen, duryear, edgarprovcountryen,
+entityfilercategoryen, exchnameen, numwordsen, stateprovnameen, yesnoballotbox) and the three
+special values the SEC's own implementation adds (numinf, numneginf, numnan). Outputs are
+spelled as the SEC's implementation spells them (``duryear`` "0.5" -> P0Y6M, "-1" -> -P1Y).
+
+Numbers are ``Decimal`` throughout (the SEC's implementation uses binary floats; for the
+short decimal numbers filings show both give the same whole units); durations use 12 months
+a year and 30.4375 days a month (365.25 / 12), truncating what is left below the smallest
+unit each format writes, as the SEC registry does.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from xbrl_task.sec_names import EXCHANGE_CODES, FILER_CATEGORIES, STATE_CODES, normalized
+from xbrl_task.sec_names import (
+    COUNTRY_CODES,
+    EDGAR_COUNTRY_CODES,
+    EXCHANGE_CODES,
+    FILER_CATEGORIES,
+    STATE_CODES,
+    normalized,
+)
 
 SEC_TRANSFORMS_NAMESPACE = "http://www.sec.gov/inlineXBRL/transformation/2015-08-31"
 
@@ -24,21 +40,32 @@ _DAYS_PER_MONTH = Decimal("30.4375")
 _BALLOT_EMPTY = "\u2610"
 _BALLOT_MARKED = ("\u2611", "\u2612")
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
     "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
     "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_NONE_WORDS = ("no", "none")
-_INFINITE_WORDS = ("unbounded", "unlimited", "indefinite", "infinite", "infinity")
-_DURATION_UNITS = {"year": "Y", "month": "M", "week": "W", "day": "D"}
+_SCALES = {
+    "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
+    "quadrillion": 10**15, "quintillion": 10**18,
+}  # fmt: skip
+_NONE_WORDS = ("zero", "no", "none", "nil")
+_ZERO_WORDS = ("zero", "no", "none")
+_DURATION_UNITS = {"year": "Y", "month": "M", "day": "D"}
 _AND = re.compile(r"\band\b")
 _DURATION_PART = re.compile(
-    r"(?P<number>\d+(?:\.\d+)?|[a-z]+(?:[\s-]+[a-z]+)*?)[\s-]+"
-    r"(?P<unit>years?|months?|weeks?|days?)\b"
+    r"(?P<number>\d{1,4}|[a-z]+(?:[\s-]+[a-z]+)*?)[\s-]+(?P<unit>years?|months?|days?)\b"
 )
+_GROUPED_OR_FRACTION = re.compile(r"\d[.,]\d")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_QUARTERS = {"1": 3, "first": 3, "2": 6, "second": 6, "3": 9, "third": 9}
+_QUARTERS.update({"4": 12, "fourth": 12, "last": 12})
+_QUARTER = "(?P<quarter>[1-4]|first|second|third|fourth|last)"
+# "Q3 2024", "third quarter of 2024" / "2024 Q3", "2024, third quarter": a word may come
+# before the quarter (not a number), words after it (not a number) in the second spelling
+_QUARTER_THEN_YEAR = re.compile(rf"(?i)(?:(?!\d\d)\w\D*)?{_QUARTER}\D*(?P<year>\d{{4}})")
+_YEAR_THEN_QUARTER = re.compile(rf"(?i)(?P<year>\d{{4}})\D*{_QUARTER}(?:(?!\d).*\w)?")
 
 
 def number_words_en(text: str) -> str:
@@ -69,10 +96,39 @@ def _words_to_int(words: list[str], text: str) -> int:
 
 
 def number_infinite(text: str) -> str:
-    """``numinf``: "unlimited", "unbounded", "indefinite"... -> INF."""
-    if normalized(text) in _INFINITE_WORDS:
-        return "INF"
-    raise ValueError(f"not a word for infinity: {text!r}")
+    """``numinf``: INF, whatever the text says ("unlimited", "\u221e").
+
+    NOTE: the three special-value formats are not in the registry's XML but in the SEC's own
+    implementation (Arelle's EDGAR plugin), where the format itself states the value and the
+    text is not read; EDGAR accepts any text with them, so refusing some would lose values
+    EDGAR keeps.
+    """
+    return "INF"
+
+
+def number_negative_infinite(text: str) -> str:
+    """``numneginf``: -INF, whatever the text says."""
+    return "-INF"
+
+
+def number_not_a_number(text: str) -> str:
+    """``numnan``: NaN, whatever the text says ("n/a", "not meaningful")."""
+    return "NaN"
+
+
+def date_quarter_end(text: str) -> str:
+    """``datequarterend``: a calendar quarter and year -> the quarter's last day.
+
+    "Third quarter 2024", "Q3 2024", "2024 Q3", "4th quarter of 2023" -> 2024-09-30,
+    2024-09-30, 2024-09-30, 2023-12-31. Calendar quarters, whatever the filer's fiscal year.
+    """
+    stripped = text.strip()
+    match = _QUARTER_THEN_YEAR.fullmatch(stripped) or _YEAR_THEN_QUARTER.fullmatch(stripped)
+    if match is None or int(match.group("year")) == 0:
+        raise ValueError(f"not a calendar quarter and year: {text!r}")
+    month = _QUARTERS[match.group("quarter").lower()]
+    last_day = calendar.monthrange(int(match.group("year")), month)[1]
+    return f"{match.group('year')}-{month:02d}-{last_day:02d}"
 
 
 def bool_ballot_box(text: str) -> str:
@@ -106,60 +162,83 @@ def _lookup(table: dict[str, str], what: str) -> Callable[[str], str]:
 
 
 def duration_years(text: str) -> str:
-    """``duryear``: a number of years (decimals allowed) -> xs:duration ("2.5" -> P2Y6M)."""
-    years, rest = _split(_number(text))
+    """``duryear``: a number of years -> xs:duration ("2.5" -> P2Y6M, "0" -> P0Y, "-1" -> -P1Y).
+
+    What is left below a year goes to months, then to days, nothing lower.
+    """
+    number, sign = _signed_number(text)
+    years, rest = _split(number)
     months, rest = _split(rest * 12)
-    return _duration(years=years, months=months, days=int(rest * _DAYS_PER_MONTH))
+    return _duration(sign, years=years, months=months, days=int(rest * _DAYS_PER_MONTH))
 
 
 def duration_months(text: str) -> str:
-    """``durmonth``: a number of months -> xs:duration ("1.5" -> P1M15D)."""
-    months, rest = _split(_number(text))
-    return _duration(months=months, days=int(rest * _DAYS_PER_MONTH))
+    """``durmonth``: a number of months -> xs:duration ("1.5" -> P1M15D, "0" -> P0M)."""
+    number, sign = _signed_number(text)
+    months, rest = _split(number)
+    return _duration(sign, months=months, days=int(rest * _DAYS_PER_MONTH))
 
 
 def duration_weeks(text: str) -> str:
-    """``durweek``: a number of weeks -> xs:duration in days ("2" -> P14D)."""
-    days, rest = _split(_number(text) * 7)
-    return _duration(days=days, hours=int(rest * 24))
+    """``durweek``: a number of weeks -> xs:duration in whole days ("2" -> P14D, "1.5" -> P10D)."""
+    number, sign = _signed_number(text)
+    return _duration(sign, days=int(number * 7))
 
 
 def duration_days(text: str) -> str:
     """``durday``: a number of days -> xs:duration ("30" -> P30D, "1.5" -> P1DT12H)."""
-    days, rest = _split(_number(text))
-    return _duration(days=days, hours=int(rest * 24))
+    number, sign = _signed_number(text)
+    days, rest = _split(number)
+    return _duration(sign, days=days, hours=int(rest * 24))
 
 
 def duration_hours(text: str) -> str:
-    """``durhour``: a number of hours -> xs:duration ("36" -> PT36H)."""
-    hours, rest = _split(_number(text))
-    return _duration(hours=hours, minutes=int(rest * 60))
+    """``durhour``: a number of hours -> xs:duration in whole hours ("36" -> PT36H)."""
+    number, sign = _signed_number(text)
+    return _duration(sign, hours=int(number))
 
 
 def duration_words_en(text: str) -> str:
-    """``durwordsen``: "two years, six months", "three-year", "30 days" -> xs:duration."""
-    cleaned = _AND.sub(" ", normalized(text).replace(",", " "))
-    parts = {"Y": 0, "M": 0, "W": 0, "D": 0}
-    matched = 0
-    for match in _DURATION_PART.finditer(cleaned):
-        words = match.group("number")
-        count = int(_number(words)) if words[0].isdigit() else int(number_words_en(words))
-        parts[_DURATION_UNITS[match.group("unit").rstrip("s")]] += count
-        matched += 1
-    leftover = _DURATION_PART.sub(" ", cleaned).strip()
-    if not matched or leftover:
+    """``durwordsen``: "two years, six months", "three-year", "30 days" -> xs:duration.
+
+    Years, months and days in words or up to four digits; a part said to be "zero" or "no"
+    is left out, and nothing at all is P0D.
+    """
+    if _GROUPED_OR_FRACTION.search(text):  # "1.5 years": whole numbers only
         raise ValueError(f"not an English duration: {text!r}")
-    return _duration(years=parts["Y"], months=parts["M"], days=parts["D"] + 7 * parts["W"])
+    cleaned = _AND.sub(" ", normalized(text).replace(",", " "))
+    parts: dict[str, int] = {}
+    matched = []
+    for match in _DURATION_PART.finditer(cleaned):
+        unit = _DURATION_UNITS[match.group("unit").rstrip("s")]
+        number = match.group("number")
+        if unit in matched:
+            raise ValueError(f"not an English duration: {text!r}")
+        matched.append(unit)
+        if number.isdigit():
+            parts[unit] = int(number)
+        elif number not in _ZERO_WORDS:
+            parts[unit] = int(number_words_en(number))
+    if not matched or _DURATION_PART.sub(" ", cleaned).strip():
+        raise ValueError(f"not an English duration: {text!r}")
+    if not parts:
+        return "P0D"
+    return _duration("", years=parts.get("Y"), months=parts.get("M"), days=parts.get("D"))
 
 
 def _number(text: str) -> Decimal:
-    try:
-        number = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
-    if not number.is_finite() or number < 0:
+    number, sign = _signed_number(text)
+    if sign:
         raise ValueError(f"not a non-negative number: {text!r}")
     return number
+
+
+def _signed_number(text: str) -> tuple[Decimal, str]:
+    """A plain decimal number (no grouping commas, as the registry's input type) and its sign."""
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError(f"not a decimal number: {text!r}")
+    number = Decimal(text.strip())
+    return abs(number), "-" if number < 0 else ""
 
 
 def _split(number: Decimal) -> tuple[int, Decimal]:
@@ -168,14 +247,26 @@ def _split(number: Decimal) -> tuple[int, Decimal]:
 
 
 def _duration(
-    *, years: int = 0, months: int = 0, days: int = 0, hours: int = 0, minutes: int = 0
+    sign: str,
+    *,
+    years: int | None = None,
+    months: int | None = None,
+    days: int | None = None,
+    hours: int | None = None,
 ) -> str:
-    """Canonical xs:duration: zero parts left out, P0D for nothing."""
-    date = "".join(f"{n}{u}" for n, u in ((years, "Y"), (months, "M"), (days, "D")) if n)
-    time = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M")) if n)
-    if not date and not time:
-        return "P0D"
-    return f"P{date}" + (f"T{time}" if time else "")
+    """The registry's spelling of a duration.
+
+    The format's own unit is always written, even when zero ("P0Y6M" for half a year, "P0M"
+    for no months); smaller units only when not zero, and every part is zero -> no sign.
+    """
+    parts = [(years, "Y"), (months, "M"), (days, "D"), (hours, "H")]
+    given = [(n, u) for n, u in parts if n is not None]
+    if not any(n for n, _ in given):
+        sign, given = "", given[:1]
+    written = [(n, u) for i, (n, u) in enumerate(given) if n or i == 0]
+    date = "".join(f"{n}{u}" for n, u in written if u != "H")
+    time = "".join(f"T{n}{u}" for n, u in written if u == "H")
+    return f"{sign}P{date}{time}"
 
 
 SEC_TRANSFORMS: dict[str, Callable[[str], str]] = {
@@ -189,7 +280,14 @@ SEC_TRANSFORMS: dict[str, Callable[[str], str]] = {
     "durday": duration_days,
     "durhour": duration_hours,
     "durwordsen": duration_words_en,
-    "stateprovnameen": _lookup(STATE_CODES, "a US state or Canadian province"),
+    "datequarterend": date_quarter_end,
+    "numneginf": number_negative_infinite,
+    "numnan": number_not_a_number,
+    "stateprovnameen": _lookup(STATE_CODES, "a US state or territory or Canadian province"),
+    "countrynameen": _lookup(COUNTRY_CODES, "a country name"),
+    "edgarprovcountryen": _lookup(
+        EDGAR_COUNTRY_CODES, "a country, US territory or Canadian province EDGAR has a code for"
+    ),
     "exchnameen": _lookup(EXCHANGE_CODES, "a US securities exchange"),
     "entityfilercategoryen": _lookup(FILER_CATEGORIES, "an SEC filer category"),
 }

@@ -1,4 +1,4 @@
-"""Inline XBRL rules on the hand-made document set, and the SEC transformation formats."""
+"""Inline XBRL rules on the hand-made document set (SEC formats: test_xbrl_sec_transforms)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from xbrl_samples import HandmadeRun, handmade_run
 
-from xbrl_task.sec_transforms import SEC_TRANSFORMS
 from xbrl_task.values import scaled_text
 
 
@@ -85,50 +84,3 @@ def test_inline_footnotes_link_to_their_fact(run: HandmadeRun) -> None:
     ]
     links = run.rows("inline", "FACT_HAS_FOOTNOTE")
     assert [link["from"] for link in links] == [run.facts("inline")["f-rev"]["id"]]
-
-
-@pytest.mark.parametrize(
-    ("fmt", "text", "value"),
-    [
-        ("numwordsen", "no", "0"),
-        ("numwordsen", "None", "0"),
-        ("numwordsen", "twenty-four", "24"),
-        ("numwordsen", "one hundred and five thousand", "105000"),
-        ("numinf", "unlimited", "INF"),
-        ("duryear", "2.5", "P2Y6M"),
-        ("duryear", " 1.2", "P1Y2M12D"),
-        ("durmonth", "1.5", "P1M15D"),
-        ("durweek", "2", "P14D"),
-        ("durday", "1.5", "P1DT12H"),
-        ("durhour", "36", "PT36H"),
-        ("durwordsen", "three-year", "P3Y"),
-        ("durwordsen", "two years, six months and four days", "P2Y6M4D"),
-        ("durwordsen", "30 days", "P30D"),
-        ("boolballotbox", "\u2610", "false"),
-        ("boolballotbox", "\u2612", "true"),
-        ("yesnoballotbox", "\u2611", "Yes"),
-        ("stateprovnameen", "New  York", "NY"),
-        ("stateprovnameen", "Québec", "QC"),
-        ("exchnameen", "NYSE Arca, Inc.", "NYSEArca"),
-        ("exchnameen", "The Nasdaq Stock Market LLC", "NASDAQ"),
-        ("entityfilercategoryen", "Large accelerated filer", "Large Accelerated Filer"),
-    ],
-)
-def test_sec_transform_formats(fmt: str, text: str, value: str) -> None:
-    assert SEC_TRANSFORMS[fmt](text) == value
-
-
-@pytest.mark.parametrize(
-    ("fmt", "text"),
-    [
-        ("numwordsen", "several"),
-        ("numwordsen", "hundred"),
-        ("durwordsen", "for a while"),
-        ("duryear", "-1"),
-        ("boolballotbox", "x"),
-        ("stateprovnameen", "Atlantis"),
-    ],
-)
-def test_sec_transform_formats_refuse_what_they_cannot_read(fmt: str, text: str) -> None:
-    with pytest.raises(ValueError, match="not"):
-        SEC_TRANSFORMS[fmt](text)

@@ -9,7 +9,9 @@ filings of the fictional CIK 1234567 use it:
   scenario, a typed dimension, a co-registrant (dei:LegalEntityAxis), an amendment flag;
   its sidecar carries EDGAR-style registration data (``REGISTRATION``) about the registrant;
 - ``tiny-inline``: an inline document set of two documents with hidden facts, nested facts,
-  continuations and exclusions, scale and sign, SEC transforms and an ix footnote.
+  continuations and exclusions, scale and sign, SEC transforms and an ix footnote;
+- ``tiny-formats``: one inline document with the SEC formats no real filing here uses, text
+  a format refuses and formats nobody implements (``xbrl_handmade_formats``).
 
 Everything is written by code so every value a test asserts is visible right here.
 """
@@ -27,6 +29,7 @@ from xbrl_handmade_docs import (
     TINY_REF,
     TINY_SCHEMA,
 )
+from xbrl_handmade_formats import INLINE_FORMATS
 from xbrl_handmade_instances import CLASSIC_INSTANCE, INLINE_EXHIBIT, INLINE_MAIN
 
 TINY_CIK = 1234567
@@ -106,6 +109,16 @@ def write_inline(root: Path) -> Path:
     return write_package(
         root / "tiny-inline",
         {"tiny-20240930.htm": INLINE_MAIN, "tiny-20240930ex99.htm": INLINE_EXHIBIT},
+        entry="tiny-20240930.htm",
+        form="10-Q",
+    )
+
+
+def write_formats(root: Path) -> Path:
+    """The inline document of SEC formats, refused text and unknown formats."""
+    return write_package(
+        root / "tiny-formats",
+        {"tiny-20240930.htm": INLINE_FORMATS},
         entry="tiny-20240930.htm",
         form="10-Q",
     )

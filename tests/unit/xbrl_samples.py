@@ -163,8 +163,8 @@ class HandmadeRun:
 
 @functools.cache
 def handmade_run() -> HandmadeRun:
-    """Classic, amended classic and inline document set, each loaded once by one loader."""
-    from xbrl_handmade import write_classic, write_inline
+    """Classic, amended classic, inline set and formats, each loaded once by one loader."""
+    from xbrl_handmade import write_classic, write_formats, write_inline
 
     from ledgergraph.logs import get_logger
     from xbrl_task.__main__ import open_loader, process_folder
@@ -178,6 +178,7 @@ def handmade_run() -> HandmadeRun:
         "classic": write_classic(source),
         "amended": write_classic(source, amended=True),
         "inline": write_inline(source),
+        "formats": write_formats(source),
     }
     store = LocalObjectStore(root / "store")
     logger = get_logger("xbrl_handmade")
