@@ -10,6 +10,7 @@ filings of the fictional CIK 1234567 use it:
   its sidecar carries EDGAR-style registration data (``REGISTRATION``) about the registrant;
 - ``tiny-inline``: an inline document set of two documents with hidden facts, nested facts,
   continuations and exclusions, scale and sign, SEC transforms and an ix footnote;
+- ``tiny-empty``: a classic instance with contexts and units but not one fact;
 - ``tiny-formats``: one inline document with the SEC formats no real filing here uses, text
   a format refuses and formats nobody implements (``xbrl_handmade_formats``).
 
@@ -30,7 +31,13 @@ from xbrl_handmade_docs import (
     TINY_SCHEMA,
 )
 from xbrl_handmade_formats import INLINE_FORMATS
-from xbrl_handmade_instances import CLASSIC_INSTANCE, INLINE_EXHIBIT, INLINE_MAIN
+from xbrl_handmade_instances import (
+    CLASSIC_INSTANCE,
+    CONTEXTS,
+    INLINE_EXHIBIT,
+    INLINE_MAIN,
+    UNITS,
+)
 
 TINY_CIK = 1234567
 SUBSIDIARY_CIK = 7654321
@@ -120,5 +127,16 @@ def write_formats(root: Path) -> Path:
         root / "tiny-formats",
         {"tiny-20240930.htm": INLINE_FORMATS},
         entry="tiny-20240930.htm",
+        form="10-Q",
+    )
+
+
+def write_empty(root: Path) -> Path:
+    """A well-formed classic instance of the tiny taxonomy that states no fact at all."""
+    head, _ = CLASSIC_INSTANCE.split("<xbrli:context", 1)
+    return write_package(
+        root / "tiny-empty",
+        {"tiny-20240930.xml": f"{head}{CONTEXTS}\n{UNITS}\n</xbrli:xbrl>\n"},
+        entry="tiny-20240930.xml",
         form="10-Q",
     )

@@ -163,8 +163,8 @@ class HandmadeRun:
 
 @functools.cache
 def handmade_run() -> HandmadeRun:
-    """Classic, amended classic, inline set and formats, each loaded once by one loader."""
-    from xbrl_handmade import write_classic, write_formats, write_inline
+    """The hand-made filings (``xbrl_handmade``), each loaded once by one loader."""
+    from xbrl_handmade import write_classic, write_empty, write_formats, write_inline
 
     from ledgergraph.logs import get_logger
     from xbrl_task.__main__ import open_loader, process_folder
@@ -179,6 +179,7 @@ def handmade_run() -> HandmadeRun:
         "amended": write_classic(source, amended=True),
         "inline": write_inline(source),
         "formats": write_formats(source),
+        "empty": write_empty(source),
     }
     store = LocalObjectStore(root / "store")
     logger = get_logger("xbrl_handmade")
