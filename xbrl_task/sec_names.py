@@ -20,7 +20,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalized(text: str) -> str:
-    """Lower case, accents folded, punctuation dropped, whitespace collapsed, no leading "the"."""
+    """Lower case, accents folded, no punctuation, single spaces, no leading "the"."""
     folded = unicodedata.normalize("NFKD", text.replace("\u00a0", " "))
     plain = "".join(c for c in folded if not unicodedata.combining(c))
     words = _SPACES.sub(" ", _PUNCTUATION.sub("", _DASHES.sub("-", plain))).strip().lower()
@@ -219,7 +219,8 @@ JO M2 Jordan
 KZ 1P Kazakhstan
 KE M3 Kenya
 KI J2 Kiribati
-KP M4 North Korea|Democratic People's Republic of Korea|Korea, Democratic People's Republic of
+KP M4 North Korea|Democratic People's Republic of Korea
+KP M4 Korea, Democratic People's Republic of
 KR M5 South Korea|Republic of Korea|Korea, Republic of
 KW M6 Kuwait
 KG 1N Kyrgyzstan
@@ -288,7 +289,8 @@ RO S5 Romania
 RU 1Z Russian Federation
 RW S6 Rwanda
 BL Z0 Saint Barthélemy
-SH U8 Saint Helena|Saint Helena, Ascension and Tristan da Cunha|Saint Helena, Ascension and Tristan
+SH U8 Saint Helena|Saint Helena, Ascension and Tristan da Cunha
+SH U8 Saint Helena, Ascension and Tristan
 KN U7 Saint Kitts and Nevis
 LC U9 Saint Lucia
 MF Z1 Saint Martin|Saint Martin (French part)

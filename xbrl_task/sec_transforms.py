@@ -7,9 +7,10 @@ returns the value in the lexical space of the concept's type, or raises ``ValueE
 Nothing here imports Arelle: ``arelle_plugin.py`` registers these with Arelle.
 
 ``SEC_TRANSFORMS`` holds every format of the registry (boolballotbox, countrynameen,
-datequarterend, durday, durhour, durmonth, durweek, durwordsen, duryear, edgarprovcountryen,
-entityfilercategoryen, exchnameen, numwordsen, stateprovnameen, yesnoballotbox) and the three
-special values the SEC's own implementation adds (numinf, numneginf, numnan). Outputs are
+datequarterend, durday, durhour, durmonth, durweek, durwordsen, duryear,
+edgarprovcountryen, entityfilercategoryen, exchnameen, numwordsen, stateprovnameen,
+yesnoballotbox) and the three special values the SEC's own implementation adds (numinf,
+numneginf, numnan). Outputs are
 spelled as the SEC's implementation spells them (``duryear`` "0.5" -> P0Y6M, "-1" -> -P1Y).
 
 Numbers are ``Decimal`` throughout (the SEC's implementation uses binary floats; for the
@@ -162,7 +163,7 @@ def _lookup(table: dict[str, str], what: str) -> Callable[[str], str]:
 
 
 def duration_years(text: str) -> str:
-    """``duryear``: a number of years -> xs:duration ("2.5" -> P2Y6M, "0" -> P0Y, "-1" -> -P1Y).
+    """``duryear``: years -> xs:duration ("2.5" -> P2Y6M, "0" -> P0Y, "-1" -> -P1Y).
 
     What is left below a year goes to months, then to days, nothing lower.
     """
@@ -180,7 +181,7 @@ def duration_months(text: str) -> str:
 
 
 def duration_weeks(text: str) -> str:
-    """``durweek``: a number of weeks -> xs:duration in whole days ("2" -> P14D, "1.5" -> P10D)."""
+    """``durweek``: weeks -> xs:duration in whole days ("2" -> P14D, "1.5" -> P10D)."""
     number, sign = _signed_number(text)
     return _duration(sign, days=int(number * 7))
 
@@ -234,7 +235,7 @@ def _number(text: str) -> Decimal:
 
 
 def _signed_number(text: str) -> tuple[Decimal, str]:
-    """A plain decimal number (no grouping commas, as the registry's input type) and its sign."""
+    """A plain decimal number (no grouping commas: the registry's input type), its sign."""
     if not _DECIMAL.fullmatch(text.strip()):
         raise ValueError(f"not a decimal number: {text!r}")
     number = Decimal(text.strip())
@@ -286,7 +287,7 @@ SEC_TRANSFORMS: dict[str, Callable[[str], str]] = {
     "stateprovnameen": _lookup(STATE_CODES, "a US state or territory or Canadian province"),
     "countrynameen": _lookup(COUNTRY_CODES, "a country name"),
     "edgarprovcountryen": _lookup(
-        EDGAR_COUNTRY_CODES, "a country, US territory or Canadian province EDGAR has a code for"
+        EDGAR_COUNTRY_CODES, "a country, US territory or Canadian province with an EDGAR code"
     ),
     "exchnameen": _lookup(EXCHANGE_CODES, "a US securities exchange"),
     "entityfilercategoryen": _lookup(FILER_CATEGORIES, "an SEC filer category"),

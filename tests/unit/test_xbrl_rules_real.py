@@ -11,7 +11,14 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
-from xbrl_samples import GRAPH, SAMPLE_NAMES, SAMPLE_SEC, BatchRun, handmade_run, sample_batch_run
+from xbrl_samples import (
+    GRAPH,
+    SAMPLE_NAMES,
+    SAMPLE_SEC,
+    BatchRun,
+    handmade_run,
+    sample_batch_run,
+)
 
 from ledgergraph.manifest import error_key, manifest_key
 
@@ -35,24 +42,26 @@ def facts_by_concept(run: BatchRun, name: str, concept: str) -> dict[str, list[d
     return found
 
 
-def test_consistent_duplicates_of_different_accuracy_are_kept_and_flagged(run: BatchRun) -> None:
+def test_consistent_duplicates_of_other_accuracy_are_kept_and_flagged(run: BatchRun) -> None:
     # aeon's balance sheet shows 16,177 (thousands), its liquidity note "$16.2 million"
     cash = facts_by_concept(run, AEON, "us-gaap:CashAndCashEquivalentsAtCarryingValue")
-    shown = [(f["value_decimal"], f["decimals"], f["displayed_text"]) for f in cash["2023-09-30"]]
+    at_end = cash["2023-09-30"]
+    shown = [(f["value_decimal"], f["decimals"], f["displayed_text"]) for f in at_end]
     assert sorted(shown) == [
         (Decimal(16_177_000), "-3", "16,177"),
         (Decimal(16_200_000), "-5", "16.2"),
     ]
-    assert {f["duplicate_status"] for f in cash["2023-09-30"]} == {"consistent"}
-    assert len({f["duplicate_group"] for f in cash["2023-09-30"]}) == 1
+    assert {f["duplicate_status"] for f in at_end} == {"consistent"}
+    assert len({f["duplicate_group"] for f in at_end}) == 1
     # Apple's tax note: $16.8 billion (decimals -8) beside 16,758 million (decimals -6)
-    benefits = facts_by_concept(run, "aapl-10k-2023-09-30", "us-gaap:UnrecognizedTaxBenefits")
+    apple = "aapl-10k-2023-09-30"
+    benefits = facts_by_concept(run, apple, "us-gaap:UnrecognizedTaxBenefits")
     kept = sorted((f["value_decimal"], f["decimals"]) for f in benefits["2022-09-24"])
     assert kept == [(Decimal(16_758_000_000), "-6"), (Decimal(16_800_000_000), "-8")]
     assert {f["duplicate_status"] for f in benefits["2022-09-24"]} == {"consistent"}
 
 
-def test_no_bundled_filing_has_an_inconsistent_duplicate_and_none_wins(run: BatchRun) -> None:
+def test_no_bundled_filing_has_inconsistent_duplicates_none_wins(run: BatchRun) -> None:
     flagged = {}
     for name in SAMPLE_NAMES:
         facts = run.table(name, "Fact").to_pylist()
@@ -67,7 +76,7 @@ def test_no_bundled_filing_has_an_inconsistent_duplicate_and_none_wins(run: Batc
     }
 
 
-def test_complete_duplicates_are_counted_by_the_fact_that_stands_for_them(run: BatchRun) -> None:
+def test_complete_duplicates_are_counted_by_the_fact_kept(run: BatchRun) -> None:
     for name in SAMPLE_NAMES:
         counts = run.manifest(name).facts
         occurrences = sum(run.table(name, "Fact")["occurrences"].to_pylist())
@@ -78,7 +87,7 @@ def test_complete_duplicates_are_counted_by_the_fact_that_stands_for_them(run: B
 
 def test_a_real_quarter_and_its_year_to_date_stay_two_facts(run: BatchRun) -> None:
     revenues = facts_by_concept(run, "tsla-10q-2024-06-30", "us-gaap:Revenues")
-    values = {period: [f["value_decimal"] for f in facts] for period, facts in revenues.items()}
+    values = {when: [f["value_decimal"] for f in facts] for when, facts in revenues.items()}
     assert values == {
         "2024-04-01..2024-06-30": [Decimal(25_500_000_000)],
         "2024-01-01..2024-06-30": [Decimal(46_801_000_000)],
