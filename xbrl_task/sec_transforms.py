@@ -10,8 +10,8 @@ Nothing here imports Arelle: ``arelle_plugin.py`` registers these with Arelle.
 datequarterend, durday, durhour, durmonth, durweek, durwordsen, duryear,
 edgarprovcountryen, entityfilercategoryen, exchnameen, numwordsen, stateprovnameen,
 yesnoballotbox) and the three special values the SEC's own implementation adds (numinf,
-numneginf, numnan). Outputs are
-spelled as the SEC's implementation spells them (``duryear`` "0.5" -> P0Y6M, "-1" -> -P1Y).
+numneginf, numnan). Outputs are spelled as the SEC's implementation spells them
+(``duryear`` "0.5" -> P0Y6M, "-1" -> -P1Y).
 
 Numbers are ``Decimal`` throughout (the SEC's implementation uses binary floats; for the
 short decimal numbers filings show both give the same whole units); durations use 12 months
