@@ -14,7 +14,6 @@ that fails its manifest stops the boot with exit status 3 and the reason on stde
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import secrets
 import signal
@@ -39,12 +38,11 @@ from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.file_lock import LockHeld, exclusive_lock
 from ledgergraph.objectstore import open_store
+from ledgergraph.parent_process import die_with_parent
 
 EXIT_SNAPSHOT_INVALID = 3
 EXIT_HOME_SERVED = 4  # another node serves the home
-EXIT_PARENT_GONE = 5  # the run that started us had already ended
 NODE_LOCK = "graph-node.lock"
-_PR_SET_PDEATHSIG = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,13 +102,16 @@ class _NodeServer(uvicorn.Server):
 
 
 def with_api_key(settings: NodeSettings) -> NodeSettings:
-    """The settings with an API key: the configured one (or key file), else one made and
-    saved now, whose file is then read again when it changes (``api_key.ApiKey``)."""
+    """The settings with an API key: the configured one (or key file), else the home's key
+    file, made and saved now if it holds no key yet; the file is then read again when it
+    changes (``api_key.ApiKey``). A restart keeps the key, so clients keep working."""
     if settings.api_key_file is not None or (
         settings.api_key is not None and settings.api_key.get_secret_value()
     ):
         return settings
     path = settings.key_file()
+    if path.is_file() and path.read_text(encoding="utf-8").strip():
+        return settings.model_copy(update={"api_key_file": path})
     path.parent.mkdir(parents=True, exist_ok=True)
     # letters and digits only: the shape the key rotation (ledgergraph.key_rotation) makes
     key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(48))
@@ -132,7 +133,7 @@ def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
 
 def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
     """Serve until told to stop; returns the process exit code."""
-    _die_with_parent()
+    die_with_parent()
     role = "replica" if settings.read_only else "writer"
     try:
         with exclusive_lock(settings.home / NODE_LOCK, f"graph node ({role})"):
@@ -142,22 +143,6 @@ def serve(settings: NodeSettings, *, port_file: Path | None = None) -> int:
         logger.error("graph node not started", extra={"error": message})
         print(f"graph node not started: {message}", file=sys.stderr)
         return EXIT_HOME_SERVED
-
-
-def _die_with_parent() -> None:
-    """Stop with the process that started us when it says so (LEDGERGRAPH_PARENT_PID).
-
-    A local run starts its node as a child; if the run is killed, the node must not live
-    on holding the home's files. Linux sends us SIGTERM when the parent dies
-    (PR_SET_PDEATHSIG); a parent already gone before that is caught by the pid check.
-    """
-    parent = os.environ.get("LEDGERGRAPH_PARENT_PID", "")
-    if not parent.isdigit() or not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != int(parent):
-        raise SystemExit(EXIT_PARENT_GONE)
 
 
 def _serve(settings: NodeSettings, port_file: Path | None) -> int:

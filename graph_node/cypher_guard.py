@@ -4,12 +4,17 @@ The check tokenises the text the way the parser will (string literals, backquote
 comments, parameters and property names are not keywords) and refuses write and admin
 clauses, CALL of anything but a few catalogue functions, and more than one statement.
 Queries also run in a READ ONLY transaction, so a write this check missed still fails.
+
+``check_parameters`` refuses a query that uses a ``$parameter`` the request does not give:
+real_ladybug 0.15.3 binds a parameter missing from an empty parameter map as NULL without a
+word, so ``WHERE r.id = $report`` without ``report`` would answer for every report.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from graph_node.errors import QueryRefused
 
@@ -30,7 +35,7 @@ _SPACE = re.compile(r"\s+")
 
 def check_read_only(cypher: str) -> None:
     """Raise QueryRefused if ``cypher`` could write or is not exactly one statement."""
-    tokens = list(_tokens(cypher))
+    tokens = [token for token in _tokens(cypher) if not token.startswith("$")]
     for index, token in enumerate(tokens):
         if token == ";":
             if index != len(tokens) - 1:
@@ -48,8 +53,18 @@ def check_read_only(cypher: str) -> None:
                 )
 
 
+def check_parameters(cypher: str, parameters: Mapping[str, Any]) -> None:
+    """Raise QueryRefused naming every ``$parameter`` of ``cypher`` missing from ``parameters``."""
+    used = {token[1:] for token in _tokens(cypher) if token.startswith("$")}
+    missing = sorted(used - set(parameters))
+    if missing:
+        names = ", ".join(f"${name}" for name in missing)
+        raise QueryRefused(f"Cypher query uses {names} but the request gives no value for it")
+
+
 def _tokens(text: str) -> Iterator[str]:
-    """Bare words and ';' in the order the parser sees them; everything else is skipped."""
+    """Bare words, ``$parameter`` names and ';' in the order the parser sees them; everything
+    else is skipped."""
     position, end = 0, len(text)
     while position < end:
         char = text[position]
@@ -67,6 +82,8 @@ def _tokens(text: str) -> Iterator[str]:
         elif char in "$.":
             # a parameter or property name: never a clause keyword
             word = _WORD.match(text, position + 1)
+            if word and char == "$":
+                yield "$" + word.group()
             position = word.end() if word else position + 1
         elif match := _WORD.match(text, position):
             yield match.group()

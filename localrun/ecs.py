@@ -21,6 +21,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from moto.ecs.models import EC2ContainerServiceBackend
 
+from ledgergraph.parent_process import child_environment
+
 # stderr: a command's stdout is its result (``--json``), never log lines.
 logger = Logger(service="localrun", stream=sys.stderr)
 
@@ -56,7 +58,7 @@ class LocalTaskRunner:
         """Run to completion; the output goes to ``log_dir/<task_id>.log`` when set."""
         env = {k: v for k, v in os.environ.items() if k in _INHERITED}
         env |= {k: v for k, v in os.environ.items() if k.startswith(_INHERITED_PREFIXES)}
-        env |= environment | self.env
+        env |= environment | self.env | child_environment()  # stops if the run is killed
         started = time.monotonic()
         try:
             done = subprocess.run(

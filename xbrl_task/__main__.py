@@ -23,6 +23,7 @@ from ledgergraph.errors import FilingError, TransientError
 from ledgergraph.filing_package import describe_package
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import LocalObjectStore, open_store
+from ledgergraph.parent_process import die_with_parent
 from xbrl_task.collector import long_lived
 from xbrl_task.errors import XbrlTaskConfigError
 from xbrl_task.processing import FilingJob, FilingOutcome, FilingProcessor
@@ -38,6 +39,7 @@ logger = get_logger("xbrl_task")
 
 
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()  # a local run's task stops with the run
     args = parse_args(argv)
     try:
         settings = XbrlTaskSettings()

@@ -87,3 +87,25 @@ def _alive(pid: int) -> bool:
             return handle.read().split(") ")[-1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_runs_task_stops_when_the_run_is_killed(tmp_path: Path) -> None:
+    # what `python -m xbrl_task` does first, in a task that would otherwise run for minutes
+    task = ("import os, sys, time\nfrom ledgergraph.parent_process import die_with_parent\n"
+            "die_with_parent()\nopen(sys.argv[1], 'w').write(str(os.getpid()))\n"
+            "time.sleep(600)\n")  # fmt: skip
+    pid_file = tmp_path / "task.pid"
+    run = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\nfrom localrun.ecs import LocalTaskRunner\n"
+         "runner = LocalTaskRunner(command=[sys.executable, '-c', sys.argv[1], sys.argv[2]])\n"
+         "runner.run({}, task_id='t')\n", task, str(pid_file)],
+        cwd=REPO, env=_clean_env() | {"PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+    )  # fmt: skip
+    _wait(lambda: pid_file.exists() and pid_file.read_text().isdigit(), "the task to start")
+    task_pid = int(pid_file.read_text())
+
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+
+    _wait(lambda: not _alive(task_pid), f"task {task_pid} to stop after its run was killed")

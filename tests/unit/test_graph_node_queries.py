@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -107,6 +108,31 @@ def test_cypher_that_could_write_is_refused(service: GraphService, cypher: str) 
 )
 def test_keywords_in_strings_comments_and_parameters_are_not_clauses(cypher: str) -> None:
     check_read_only(cypher)
+
+
+@pytest.mark.parametrize(
+    ("cypher", "parameters", "missing"),
+    [
+        ("MATCH (r:Report) WHERE r.id = $report RETURN r.id", None, "$report"),
+        ("MATCH (f:Fact) WHERE f.concept = $c AND f.fact_xml_id = $x RETURN f", {"x": 1}, "$c"),
+        ("RETURN $b AS b, $a AS a", {}, "$a, $b"),
+    ],
+)
+def test_a_parameter_without_a_value_is_refused_by_name(
+    service: GraphService, cypher: str, parameters: dict | None, missing: str
+) -> None:
+    # without this check the engine binds the parameter as NULL and answers for every row
+    with pytest.raises(QueryRefused, match=rf"uses {re.escape(missing)} but the request"):
+        service.query_cypher("sec", cypher, parameters)
+
+
+def test_dollars_in_strings_and_comments_are_not_parameters(service: GraphService) -> None:
+    result = service.query_cypher(
+        "sec",
+        "MATCH (f:Fact) WHERE f.fact_xml_id <> '$none' /* $nor */ RETURN count(f) // $this",
+    )
+
+    assert result["rows"] == [[3]]
 
 
 def test_cypher_results_turn_decimals_and_dates_into_strings(service: GraphService) -> None:

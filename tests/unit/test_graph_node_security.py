@@ -290,3 +290,20 @@ def test_the_generated_key_is_read_again_from_its_file(tmp_path: Path) -> None:
         assert client.get("/databases/sec/stats", headers={"X-Api-Key": new}).status_code == 404
     finally:
         node.close()
+
+
+def test_a_restarted_node_keeps_the_key_it_made(tmp_path: Path) -> None:
+    from graph_node.__main__ import with_api_key
+
+    first = with_api_key(NodeSettings(home=tmp_path))
+    key = first.api_key.get_secret_value() if first.api_key else ""
+    again = with_api_key(NodeSettings(home=tmp_path))
+    node = GraphService(again)
+    try:
+        client = TestClient(create_app(node))
+
+        assert (tmp_path / "graph-node.key").read_text().strip() == key
+        assert client.get("/databases/sec/stats", headers={"X-Api-Key": key}).status_code == 404
+        assert client.get("/databases/sec/stats").status_code == 401
+    finally:
+        node.close()
