@@ -130,8 +130,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        message = f"invalid request: {where}: {first.get('msg', 'invalid')}"
+        if first.get("type") == "json_invalid":  # loc is ("body", offset): say it plainly
+            reason = first.get("ctx", {}).get("error", "invalid JSON")
+            offset = first.get("loc", ("body", "?"))[-1]
+            message = f"invalid request: body is not valid JSON ({reason} at character {offset})"
+        else:
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            message = f"invalid request: {where}: {first.get('msg', 'invalid')}"
         return JSONResponse(error_body("InvalidRequest", message, transient=False), 400)
 
     @app.exception_handler(StarletteHTTPException)

@@ -138,3 +138,26 @@ def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path)
     assert [(Decimal(r["value"]), Decimal(r["shown"])) for r in tax] == [
         (Decimal("237000000"), Decimal("-237000000"))
     ]
+
+
+def test_a_filing_whose_package_left_the_raw_store_is_a_difference_naming_it(
+    home: Path, tmp_path: Path
+) -> None:
+    from localrun.graph_access import open_reader
+    from xbrl_task.settings import XbrlTaskSettings
+    from xbrl_task.taxonomy_cache import prepare_cache
+    from xbrl_task.verify import verify_graph
+
+    apple = "0000320193-23-000106"
+    settings = XbrlTaskSettings(home=home)
+    cache = prepare_cache([], settings.bundled_taxonomy_cache)
+    try:
+        with open_reader(home=home, endpoint=None, api_key=None) as reader:
+            report = verify_graph(reader, "sec", store_root=tmp_path, cache=cache, only=[apple])
+    finally:
+        cache.close()
+
+    [check] = report.filings
+    # verify counts every occurrence: Apple's 1060 facts and 89 repeated ones
+    assert (check.graph_facts, check.arelle_facts, report.differences) == (1149, 0, 1)
+    assert check.error.startswith("package document(s) not in the raw store: aapl-20230930_htm.xml")

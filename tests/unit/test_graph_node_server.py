@@ -106,6 +106,19 @@ def test_a_malformed_body_answers_400(client: TestClient) -> None:
     assert answer.json()["error"]["type"] == "InvalidRequest"
 
 
+def test_a_body_that_is_not_json_answers_400_saying_where(client: TestClient) -> None:
+    answer = client.post(
+        "/databases/sec/query", content=b'{"cypher": "RETURN 1",}',
+        headers={**AUTH, "Content-Type": "application/json"},
+    )  # fmt: skip
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == (
+        "invalid request: body is not valid JSON (Expecting property name enclosed in double "
+        "quotes at character 22)"
+    )
+
+
 def test_a_body_not_sent_as_json_answers_415_saying_so(client: TestClient) -> None:
     answer = client.post(
         "/databases/sec/query", content=b'{"cypher": "RETURN 1"}',

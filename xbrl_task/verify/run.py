@@ -79,16 +79,17 @@ def check_filing(
     if report.cik is None:
         check.error = "the report has no registrant entity in the graph"
         return check
+    ours = list(graph_facts(reader, graph_id, report.id))
+    check.graph_facts = len(ours)
     folder = store_root / raw_package_prefix(report.cik, report.id)
     documents = [folder / name for name in report.documents]
     missing = [d.name for d in documents if not d.is_file()]
     if missing:
         check.error = f"package document(s) not in the raw store: {', '.join(missing)} ({folder})"
         return check
-    ours = list(graph_facts(reader, graph_id, report.id))
     theirs = list(oim_facts(export_oim(documents, cache)))
     differences = compare_facts(ours, theirs)
-    check.graph_facts, check.arelle_facts = len(ours), len(theirs)
+    check.arelle_facts = len(theirs)
     check.difference_count = len(differences)
     check.differences = [d.describe() for d in differences[:SHOWN_PER_FILING]]
     return check
