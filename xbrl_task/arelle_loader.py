@@ -26,6 +26,7 @@ from arelle.ModelXbrl import ModelXbrl
 from arelle.RuntimeOptions import RuntimeOptions
 from arelle.UrlUtil import IXDS_DOC_SEPARATOR, IXDS_SURROGATE
 
+from xbrl_task.arelle_context_memo import ContextPartMemo
 from xbrl_task.arelle_dts import copy_dts, schema_locations
 from xbrl_task.arelle_dts_cache import StandardSchemaCache
 from xbrl_task.arelle_facts import FactCopier, document_order
@@ -49,9 +50,12 @@ class ArelleLoader:
         self._session = Session()
         self._in_main_session = False
         self._schemas: StandardSchemaCache | None = None
+        self._contexts: ContextPartMemo | None = None
         if reuse_standard_schemas:
             self._schemas = StandardSchemaCache(owns=lambda _model: self._in_main_session)
             self._schemas.install()
+            self._contexts = ContextPartMemo(owns=lambda _model: self._in_main_session)
+            self._contexts.install()
 
     def load(
         self,
@@ -94,6 +98,7 @@ class ArelleLoader:
             self._in_main_session = schemas is not None
             if schemas is not None:
                 schemas.start()
+                self._contexts.start()
             session.run(self._options(documents))
         except Exception as exc:
             # Arelle raises anything from deep inside; whatever it is, it is this filing's
@@ -101,6 +106,8 @@ class ArelleLoader:
             raise translate_exception(exc, unit=unit, entry_point=entry.name) from exc
         finally:
             self._in_main_session = False
+            if self._contexts is not None:
+                self._contexts.start()  # drop the model's typed values with the model
         messages = [self._with_urls(m) for m in _drain_messages(session)]
         if schemas is not None:
             messages += schemas.replayed_messages()

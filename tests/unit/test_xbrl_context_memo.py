@@ -1,0 +1,120 @@
+"""The context memo gives every element the typed values Arelle's own validation gives it.
+
+Each filing is loaded twice in one Arelle session, with the memo and without, and every
+element of its instance documents is compared: validity, typed value, s-equal value and
+each typed attribute. The memo must also have been used, and must leave errors to Arelle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from xbrl_handmade import write_classic
+from xbrl_samples import SAMPLE_SEC
+
+import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
+
+CACHE = SAMPLE_SEC.parent / "taxonomies" / "cache"
+
+
+@pytest.fixture(scope="module")
+def loads() -> Iterator:
+    from arelle.api.Session import Session
+
+    from xbrl_task.arelle_context_memo import ContextPartMemo
+
+    switch = {"on": False}
+    memo = ContextPartMemo(owns=lambda _model: switch["on"])
+    memo.install()
+    session = Session()
+
+    @contextmanager
+    def load(entry: Path, *, with_memo: bool) -> Iterator:
+        from arelle.RuntimeOptions import RuntimeOptions
+
+        options = RuntimeOptions(
+            entrypointFile=str(entry), workOffline=True, cacheDirectory=str(CACHE),
+            disablePersistentConfig=True, keepOpen=True, logFile="logToBuffer",
+            logLevel="INFO",
+        )  # fmt: skip
+        switch["on"] = with_memo
+        memo.start()
+        try:
+            session.run(options)
+        finally:
+            switch["on"] = False
+        logs = session.get_logs("json", clear_logs=True) or '{"log": []}'
+        log = json.loads(logs)["log"]
+        kept = [m for m in log if m["level"] != "info"]  # "loaded in 1.2 secs"
+        messages = [(m["code"], m["message"]["text"]) for m in kept]
+        model = session.get_models()[-1]
+        try:
+            yield model, memo.reused, messages
+        finally:
+            for opened in list(session.get_models()):
+                opened.modelManager.close(opened)
+
+    yield load
+    session.close()
+
+
+def typed_values(model: object) -> list[tuple]:
+    """(tag, xValid, xValue, sValue, typed attributes) of each element, in order."""
+    from arelle.ModelObject import ModelObject
+
+    rows = []
+    for element in model.modelDocument.xmlRootElement.iter():
+        if not isinstance(element, ModelObject):
+            continue
+        items = (getattr(element, "xAttributes", None) or {}).items()
+        typed = sorted((t, a.xValid, a.xValue, a.sValue, a.text) for t, a in items)
+        rows.append(
+            (
+                element.tag,
+                getattr(element, "xValid", None),
+                getattr(element, "xValue", None),
+                getattr(element, "sValue", None),
+                typed,
+            )
+        )
+    return rows
+
+
+@pytest.mark.parametrize("name", ["aapl-10k-2023-09-30", "aeon-10q-2023-09-30"])
+def test_every_element_gets_the_same_typed_values_with_the_memo(loads, name: str) -> None:
+    package = SAMPLE_SEC / name
+    entry = package / json.loads((package / "filing.json").read_text())["entry_point"]
+    with loads(entry, with_memo=False) as (model, reused, logs):
+        assert reused == 0
+        plain = typed_values(model)
+        contexts = len(model.contexts)
+    with loads(entry, with_memo=True) as (model, reused, memo_logs):
+        assert typed_values(model) == plain
+        # most contexts repeat an entity and a period already seen
+        assert reused > contexts
+    assert memo_logs == logs
+    periods = [row for row in plain if row[0].endswith("}startDate")]
+    assert periods and all(row[1] >= 4 for row in periods)  # VALID: dates were typed
+
+
+def test_an_invalid_period_is_reported_once_per_context(loads, tmp_path: Path) -> None:
+    package = write_classic(tmp_path)
+    entry = package / "tiny-20240930.xml"
+    text = entry.read_text().replace(
+        "<xbrli:startDate>2024-07-01</xbrli:startDate>",
+        "<xbrli:startDate>2024-07-32</xbrli:startDate>",
+    )
+    entry.write_text(text)
+    with loads(entry, with_memo=False) as (model, _, logs):
+        plain = typed_values(model)
+    with loads(entry, with_memo=True) as (model, _, memo_logs):
+        assert typed_values(model) == plain
+    assert memo_logs == logs
+    codes = Counter(code for code, _ in logs)
+    # one value error per context with that period (D, Dsub, Dnotes and more)
+    assert codes["xmlSchema:valueError"] == text.count("2024-07-32") >= 3
