@@ -23,6 +23,8 @@ from arelle.ModelValue import dateunionDate
 
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.model import (
+    TRANSFORM_UNKNOWN,
+    VALUE_REFUSED,
     ConceptInfo,
     ContextInfo,
     DimensionInfo,
@@ -160,9 +162,10 @@ def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
         # an inline transform or number Arelle rejected: keep no value rather than guess
         return None, f"{_format_of(fact)}: {exc}"
     if getattr(fact, "xValid", None) == XmlValidateConst.INVALID and _format_of(fact):
-        # a format neither the XBRL registries nor sec_transforms know: the "value" Arelle
-        # returns then is an error marker, not the filed value
-        return None, f"{_format_of(fact)}: transform not available"
+        # the "value" Arelle returns then is an error marker, not the filed value: either no
+        # registry (XBRL's or sec_transforms) knows the format, or the format refused the
+        # text, or its result is not valid for the concept's type
+        return None, f"{_format_of(fact)}: {_why_invalid(fact.format)}"
     if isinstance(fact, ModelInlineFact) and fact.localName == "nonFraction":
         return _exact_inline_number(fact, value), None
     return value, None
@@ -199,6 +202,11 @@ def raw_text(fact: ModelFact) -> str | None:
         return fact.rawValue
     except Exception:  # the raw text only keeps distinct untransformed facts apart
         return None
+
+
+def _why_invalid(fmt: ArelleQName) -> str:
+    known = FunctionIxt.ixtNamespaceFunctions.get(fmt.namespaceURI, {})
+    return VALUE_REFUSED if fmt.localName in known else TRANSFORM_UNKNOWN
 
 
 def _format_of(fact: ModelFact) -> str | None:

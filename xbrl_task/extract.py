@@ -171,8 +171,8 @@ def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> lis
     if builder.untransformed:
         formats = ", ".join(f"{f} {n}" for f, n in sorted(builder.untransformed.items()))
         warnings.append(
-            f"{sum(builder.untransformed.values())} facts have no value: no inline transform "
-            f"for their format ({formats})"
+            f"{sum(builder.untransformed.values())} facts have no value from their inline "
+            f"format ({formats})"
         )
     warnings.extend(f"value not stored as DECIMAL(38, 12): {text}" for text in builder.inexact)
     if cik10(meta.cik) not in builder.entities:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ledgergraph.ids import stable_id
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import concept_name, fact_id
-from xbrl_task.model import ConceptInfo, FactInfo, FootnoteLink, QName
+from xbrl_task.model import TRANSFORM_UNKNOWN, ConceptInfo, FactInfo, FootnoteLink, QName
 from xbrl_task.rows import Row
 from xbrl_task.text import looks_like_html, plain_text
 from xbrl_task.values import ValueNotExact, exact_decimal, value_key
@@ -58,7 +58,9 @@ class FactRowBuilder(AspectRows):
         unit = self.unit(fact.unit) if fact.unit is not None and concept.is_numeric else None
         number = self.number(fact) if concept.is_numeric else None
         if fact.transform_error:
-            self.untransformed[fact.transform_error.split(": ", 1)[0]] += 1
+            fmt, reason = fact.transform_error.split(": ", 1)
+            kind = "not implemented" if reason == TRANSFORM_UNKNOWN else "refused the text"
+            self.untransformed[f"{fmt} {kind}"] += 1
         row = self._fact_row(fact, element, entity, period, dimensions, unit, number)
         if row["id"] in self._facts:
             self._facts[row["id"]]["occurrences"] += 1

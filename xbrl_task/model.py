@@ -81,6 +81,12 @@ class UnitInfo:
     denominators: tuple[QName, ...]
 
 
+# How a transform_error ends when no registry implements the fact's format; any other
+# transform_error is the format refusing the displayed text (or its result the concept's type).
+TRANSFORM_UNKNOWN = "no registry implements the format"
+VALUE_REFUSED = "the format refused the text or its result does not fit the concept's type"
+
+
 @dataclass(frozen=True, slots=True)
 class FactInfo:
     """One fact Arelle created.

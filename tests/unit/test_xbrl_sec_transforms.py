@@ -192,8 +192,8 @@ def test_facts_whose_format_gives_no_value_are_counted_and_named(run: HandmadeRu
         assert facts[fid]["value_text"] is None and facts[fid]["is_nil"] is False, fid
     assert facts["q-alien"]["displayed_text"] == "CV"
     assert (
-        "3 facts have no value: no inline transform for their format "
-        "(ixt-sec:boolballotbox 1, ixt-sec:numwordsfr 1, ixt-x:romannumerals 1)"
+        "3 facts have no value from their inline format (ixt-sec:boolballotbox refused the "
+        "text 1, ixt-sec:numwordsfr not implemented 1, ixt-x:romannumerals not implemented 1)"
     ) in manifest.warnings
     # Arelle's own messages, kept grouped by code, say which it was
     assert any("not a ballot box: 'yes'" in w for w in manifest.warnings)
