@@ -56,9 +56,9 @@ def read_loaded_units(home: Path, graph_id: str, units: Sequence[str]) -> Loaded
         with db.cursor(what="reading the file registry") as cur:
             for unit in units:
                 records = files_of_unit(cur, unit)
-                live = {r.table_name: r.checksum for r in records if r.status in LIVE_STATUSES}
+                live = [r for r in records if r.status in LIVE_STATUSES]
                 if live:
-                    loaded[unit] = live
+                    loaded[unit] = {r.table_name: r.checksum for r in live}
     finally:
         db.close()
     return loaded
@@ -76,7 +76,8 @@ def kept_outputs(
     folder beside the store.
     """
     restored: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix=".kept-outputs-", dir=store.root.parent) as tmp:
+    home = store.root.parent
+    with tempfile.TemporaryDirectory(prefix=".kept-outputs-", dir=home) as tmp:
         held = {unit: _hold(store, graph_id, unit, Path(tmp) / unit) for unit in loaded}
         try:
             yield restored
@@ -99,7 +100,7 @@ def _hold(store: LocalObjectStore, graph_id: str, unit: str, folder: Path) -> Pa
 def _matches_registry(
     store: LocalObjectStore, graph_id: str, unit: str, live: Mapping[str, str]
 ) -> bool:
-    """Whether the unit's manifest names exactly the registry's file of each live table."""
+    """Whether the unit's manifest names the registry's file of each live table."""
     try:
         manifest = SourceUnitManifest.model_validate_json(
             store.path(manifest_key(graph_id, unit)).read_bytes()

@@ -29,19 +29,25 @@ def run_sec_from_folder(
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
     loaded: LoadedUnits = {}
+    command = delete_command(home, graph_id)
 
     def ask_registry(units: list[str]) -> LoadedUnits:
         loaded.update(read_loaded_units(home, graph_id, units))
         return loaded
 
     filings, rejected, folders = stage_source_folder(
-        store, source, loaded_of=ask_registry, delete_command=delete_command(home, graph_id)
+        store, source, loaded_of=ask_registry, delete_command=command
     )
     summary: dict[str, Any] = {"filings": [], "totals": {}}
     if filings:
         with kept_outputs(store, graph_id, loaded) as restored:
-            summary = run_sec_pipeline(filings, graph_id=graph_id, batch_size=batch_size, home=home)
-        _explain_restored(summary, restored, delete_command(home, graph_id))
+            summary = run_sec_pipeline(
+                filings,
+                graph_id=graph_id,
+                batch_size=batch_size,
+                home=home,
+            )
+        _explain_restored(summary, restored, command)
     for filing in summary["filings"]:
         if filing["source_unit"] in folders:
             filing["folder"] = str(folders[filing["source_unit"]])
@@ -72,9 +78,10 @@ def _explain_restored(summary: dict[str, Any], restored: set[str], command: str)
         unit = filing["source_unit"]
         if unit in restored and filing["status"] != "loaded":
             filing["error"] = (
-                f"{filing.get('error') or 'failed'}. Its stored output was kept: this run's "
-                "output differs from the loaded one (the taxonomy cache or ledgergraph "
-                f"changed). To load the new output: {command} {unit}, then run again"
+                f"{filing.get('error') or 'failed'}. Its stored output was kept: "
+                "this run's output differs from the loaded one (the taxonomy cache or "
+                f"ledgergraph changed). To load the new output: {command} {unit}, "
+                "then run again"
             )
 
 

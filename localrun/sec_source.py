@@ -78,7 +78,7 @@ def find_package_folders(source: Path) -> list[Path]:
 
 
 def compare_package(store: LocalObjectStore, info: PackageInfo) -> PackageDiff | None:
-    """The differences between ``info``'s package and the stored one; None if none is stored.
+    """How ``info``'s package differs from the stored one; None when none is stored.
 
     The download step's record (``download.json``) is not part of a package: a stored one
     is ignored unless the given folder has one too.
@@ -170,14 +170,15 @@ def stage_source_folder(
     return filings, rejected, {unit: info.folder for unit, info in packages.items()}
 
 
-def _refusal(info: PackageInfo, diff: PackageDiff, delete_command: str) -> RejectedPackage:
+def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPackage:
     unit = info.source_unit
     reason = (
         f"filing {unit} is already loaded from another package ({diff.describe()}); "
-        f"nothing was changed. To load this package instead: {delete_command} {unit}, "
+        f"nothing was changed. To load this package instead: {command} {unit}, "
         "then run again"
     )
-    return RejectedPackage(info.folder, reason, source_unit=unit, error_type="PackageConflict")
+    conflict = "PackageConflict"
+    return RejectedPackage(info.folder, reason, source_unit=unit, error_type=conflict)
 
 
 def _same_file(given: Path, stored: Path) -> bool:

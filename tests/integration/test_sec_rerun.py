@@ -23,20 +23,22 @@ from localrun.sec_run import run_sec_from_folder
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 APPLE = "0000320193-23-000106"
+FY2023 = ("2022-09-25", "2023-09-30")
 REVENUE = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
 
 pytestmark = pytest.mark.slow
 
 
 def _apple_source(root: Path, *, revenue: str | None = None) -> Path:
-    """A source folder with a copy of Apple's package, FY2023 revenue optionally changed."""
+    """A source folder with a copy of Apple's package (FY2023 revenue maybe changed)."""
     package = root / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
     if revenue is not None:
         instance = package / "aapl-20230930_htm.xml"
         text = instance.read_text(encoding="utf-8")
         assert text.count(">383285000000<") == 3  # the three facts in context c-1
-        instance.write_text(text.replace(">383285000000<", f">{revenue}<"), encoding="utf-8")
+        text = text.replace(">383285000000<", f">{revenue}<")
+        instance.write_text(text, encoding="utf-8")
     return root
 
 
@@ -70,7 +72,7 @@ def _revenue(capsys: pytest.CaptureFixture[str], home: Path) -> list[str]:
     return [
         r["value_decimal"]
         for r in rows
-        if (r["start_date"], r["end_date"]) == ("2022-09-25", "2023-09-30") and not r["dimensions"]
+        if (r["start_date"], r["end_date"]) == FY2023 and not r["dimensions"]
     ]
 
 
@@ -78,9 +80,10 @@ def _revenue(capsys: pytest.CaptureFixture[str], home: Path) -> list[str]:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rerun")
     source = _apple_source(root / "source")
-    summary = run_sec_from_folder(source, home=root / "home", graph_id="sec", batch_size=3)
+    home = root / "home"
+    summary = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=3)
     assert summary["ok"], summary
-    return root / "home"
+    return home
 
 
 def test_a_changed_package_of_a_loaded_filing_is_refused_and_nothing_changes(
@@ -119,12 +122,12 @@ def test_output_a_rerun_writes_for_a_loaded_filing_is_put_back(home: Path) -> No
         store.put_bytes(manifest_key("sec", APPLE), stored_manifest)
     assert restored == set() and _stored(home)["processed"] == before
 
-    with kept_outputs(store, "sec", loaded) as restored:  # other output, as a changed cache
+    # other output, as a changed taxonomy cache gives
+    with kept_outputs(store, "sec", loaded) as restored:
         store.put_bytes(fact_key, report_bytes)
+        new_checksum = "sha256:" + hashlib.sha256(report_bytes).hexdigest()
         changed = [
-            t.model_copy(update={"checksum": "sha256:" + hashlib.sha256(report_bytes).hexdigest()})
-            if t.table == "Fact"
-            else t
+            t.model_copy(update={"checksum": new_checksum}) if t.table == "Fact" else t
             for t in manifest.tables
         ]
         rewritten = manifest.model_copy(update={"tables": changed})

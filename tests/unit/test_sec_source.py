@@ -41,9 +41,17 @@ def _apple(source: Path) -> Path:
 def _stored(store: LocalObjectStore) -> dict[str, str]:
     """File name -> sha256 of Apple's package in the raw store."""
     return {
-        key.removeprefix(APPLE_RAW): hashlib.sha256(store.path(key).read_bytes()).hexdigest()
+        key.removeprefix(APPLE_RAW): _sha256(store.path(key).read_bytes())
         for key in store.list_keys(APPLE_RAW)
     }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inodes(store: LocalObjectStore) -> dict[str, int]:
+    return {key: store.path(key).stat().st_ino for key in store.list_keys(APPLE_RAW)}
 
 
 def _change_revenue(package: Path) -> None:
@@ -64,7 +72,7 @@ def test_the_same_package_again_writes_nothing(tmp_path: Path, store) -> None:
     filings, rejected, _ = stage_source_folder(store, tmp_path / "source")
     assert [f.source_unit for f in filings] == [APPLE] and not rejected
     assert sorted(_stored(store)) == APPLE_FILES
-    inodes = {key: store.path(key).stat().st_ino for key in store.list_keys(APPLE_RAW)}
+    inodes = _inodes(store)
 
     filings, rejected, folders = stage_source_folder(
         store, tmp_path / "source", loaded_of=lambda units: set(units)
@@ -72,10 +80,10 @@ def test_the_same_package_again_writes_nothing(tmp_path: Path, store) -> None:
 
     assert [f.entry_point for f in filings] == ["aapl-20230930_htm.xml"] and not rejected
     assert folders == {APPLE: package}
-    assert {key: store.path(key).stat().st_ino for key in store.list_keys(APPLE_RAW)} == inodes
+    assert _inodes(store) == inodes
 
 
-def test_a_file_removed_from_the_package_leaves_the_raw_store(tmp_path: Path, store) -> None:
+def test_a_file_removed_from_the_package_leaves_the_raw_store(tmp_path, store) -> None:
     package = _apple(tmp_path / "source")
     stage_source_folder(store, tmp_path / "source")
     (package / "aapl-20230930_cal.xml").unlink()
@@ -86,10 +94,10 @@ def test_a_file_removed_from_the_package_leaves_the_raw_store(tmp_path: Path, st
     assert [f.source_unit for f in filings] == [APPLE] and not rejected
     stored = _stored(store)
     assert sorted(stored) == [n for n in APPLE_FILES if n != "aapl-20230930_cal.xml"]
-    assert stored["aapl-20230930_lab.xml"] == hashlib.sha256(b"<changed/>").hexdigest()
+    assert stored["aapl-20230930_lab.xml"] == _sha256(b"<changed/>")
 
 
-def test_a_changed_package_of_a_loaded_filing_is_refused_untouched(tmp_path: Path, store) -> None:
+def test_a_changed_package_of_a_loaded_filing_is_refused(tmp_path, store) -> None:
     package = _apple(tmp_path / "source")
     stage_source_folder(store, tmp_path / "source")
     before = _stored(store)
@@ -110,7 +118,8 @@ def test_a_changed_package_of_a_loaded_filing_is_refused_untouched(tmp_path: Pat
     assert refused.error_type == "PackageConflict"
     assert refused.reason == (
         f"filing {APPLE} is already loaded from another package (changed "
-        "aapl-20230930_htm.xml; no longer has aapl-20230930_cal.xml); nothing was changed. "
+        "aapl-20230930_htm.xml; no longer has aapl-20230930_cal.xml); "
+        "nothing was changed. "
         f"To load this package instead: ledgergraph delete-source --home /h {APPLE}, "
         "then run again"
     )
@@ -119,7 +128,8 @@ def test_a_changed_package_of_a_loaded_filing_is_refused_untouched(tmp_path: Pat
 def test_the_download_record_is_not_part_of_the_package(tmp_path: Path, store) -> None:
     _apple(tmp_path / "source")
     stage_source_folder(store, tmp_path / "source")
-    store.put_bytes(APPLE_RAW + "download.json", b'{"entry_point": "aapl-20230930_htm.xml"}')
+    record = b'{"entry_point": "aapl-20230930_htm.xml"}'
+    store.put_bytes(APPLE_RAW + "download.json", record)
 
     filings, rejected, _ = stage_source_folder(
         store, tmp_path / "source", loaded_of=lambda units: set(units)
@@ -136,7 +146,13 @@ def _checksum(table: str, unit: str) -> str:
 def _spec(table: str, unit: str) -> FileSpec:
     uri = f"file:///store/processed/sec/{unit}/{table}.parquet"
     checksum = _checksum(table, unit)
-    return FileSpec(table=table, uri=uri, source_unit=unit, row_count=1, checksum=checksum)
+    return FileSpec(
+        table=table,
+        uri=uri,
+        source_unit=unit,
+        row_count=1,
+        checksum=checksum,
+    )
 
 
 def test_loaded_units_are_those_with_live_files_in_the_registry(tmp_path: Path) -> None:
