@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import lambda_environment
+from localrun.loaded_units import LoadedUnits, kept_outputs, read_loaded_units
 from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import stage_source_folder
 
@@ -19,32 +21,68 @@ def run_sec_from_folder(
 ) -> dict[str, Any]:
     """Run every package under ``source`` through the local SEC pipeline.
 
-    Returns the state machine's summary, with folders that were not filing packages added
-    as failed filings, so nothing given to the run goes unreported.
+    Returns the state machine's summary, with folders that were not run (not filing
+    packages, or changed packages of filings already loaded) added as failed filings, so
+    nothing given to the run goes unreported. A loaded filing's stored raw package and
+    processed output are never changed by the run.
     """
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
-    filings, rejected, folders = stage_source_folder(store, source)
+    loaded: LoadedUnits = {}
+    command = delete_command(home, graph_id)
+
+    def ask_registry(units: list[str]) -> LoadedUnits:
+        loaded.update(read_loaded_units(home, graph_id, units))
+        return loaded
+
+    filings, rejected, folders = stage_source_folder(
+        store, source, loaded_of=ask_registry, delete_command=command
+    )
+    summary: dict[str, Any] = {"filings": [], "totals": {}}
     if filings:
-        summary = run_sec_pipeline(filings, graph_id=graph_id, batch_size=batch_size, home=home)
-    else:
-        summary = {"filings": [], "totals": {}}
+        with kept_outputs(store, graph_id, loaded) as restored:
+            summary = run_sec_pipeline(
+                filings,
+                graph_id=graph_id,
+                batch_size=batch_size,
+                home=home,
+            )
+        _explain_restored(summary, restored, command)
     for filing in summary["filings"]:
         if filing["source_unit"] in folders:
             filing["folder"] = str(folders[filing["source_unit"]])
     for package in rejected:
         summary["filings"].append(
             {
-                "source_unit": package.folder.name,
+                "source_unit": package.source_unit or package.folder.name,
                 "folder": str(package.folder),
                 "status": package.status,
-                "error_type": "FilingError",
+                "error_type": package.error_type,
                 "error": package.reason,
             }
         )
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary
+
+
+def delete_command(home: Path, graph_id: str) -> str:
+    """The command that removes a source unit from this run's graph, unit left off."""
+    command = f"ledgergraph delete-source --home {shlex.quote(str(home))}"
+    return command if graph_id == "sec" else f"{command} --graph {graph_id}"
+
+
+def _explain_restored(summary: dict[str, Any], restored: set[str], command: str) -> None:
+    """Say, on a loaded filing's failure, that its new output was set aside and why."""
+    for filing in summary["filings"]:
+        unit = filing["source_unit"]
+        if unit in restored and filing["status"] != "loaded":
+            filing["error"] = (
+                f"{filing.get('error') or 'failed'}. Its stored output was kept: "
+                "this run's output differs from the loaded one (the taxonomy cache or "
+                f"ledgergraph changed). To load the new output: {command} {unit}, "
+                "then run again"
+            )
 
 
 def _count(summary: dict[str, Any]) -> None:

@@ -4,26 +4,65 @@
 filing, or a single package folder) and copies each into ``raw/sec/{cik}/{source_unit}/``
 before the state machine starts, so the pipeline reads filings from the object store
 whatever their origin.
+
+The raw store holds exactly the package given: a package equal to the stored one (same
+file names, same sha256) is left as it is; one that differs replaces the stored package
+wholly, files it no longer has removed, unless its source unit is already loaded in the
+graph. A loaded unit's data is fixed (the graph node refuses other content for it), so
+such a package is refused before anything is written, naming the ``delete-source``
+command that makes room for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledgergraph.batches import FilingRef, raw_package_prefix
+from ledgergraph.edgar.download import DOWNLOAD_RECORD
 from ledgergraph.errors import PermanentError
 from ledgergraph.filing_package import PackageInfo, describe_package
-from ledgergraph.objectstore import ObjectStore
+from ledgergraph.manifest import sha256_of
+from ledgergraph.objectstore import LocalObjectStore
+
+_NAMED = 3
 
 
 @dataclass(frozen=True)
 class RejectedPackage:
-    """A folder that is not a usable filing package, and why."""
+    """A folder that is not a usable filing package, or may not be loaded, and why."""
 
     folder: Path
     reason: str
     status: str = "failed"
+    source_unit: str | None = None
+    error_type: str = "FilingError"
+
+
+@dataclass(frozen=True)
+class PackageDiff:
+    """How a given package differs from the one stored for its source unit."""
+
+    changed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()  # stored, not in the given package
+    added: tuple[str, ...] = ()  # given, not stored
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.missing or self.added)
+
+    def describe(self) -> str:
+        """``changed a.xml; no longer has b.xml`` (a few names per kind)."""
+        parts = [
+            f"{label} {_names(names)}"
+            for label, names in (
+                ("changed", self.changed),
+                ("no longer has", self.missing),
+                ("adds", self.added),
+            )
+            if names
+        ]
+        return "; ".join(parts)
 
 
 def find_package_folders(source: Path) -> list[Path]:
@@ -38,42 +77,116 @@ def find_package_folders(source: Path) -> list[Path]:
     return folders or [source]
 
 
-def stage_package(store: ObjectStore, info: PackageInfo) -> FilingRef:
-    """Copy one package into the raw store; returns its reference for the state machine."""
+def compare_package(store: LocalObjectStore, info: PackageInfo) -> PackageDiff | None:
+    """How ``info``'s package differs from the stored one; None when none is stored.
+
+    The download step's record (``download.json``) is not part of a package: a stored one
+    is ignored unless the given folder has one too.
+    """
+    prefix = raw_package_prefix(info.cik, info.source_unit)
+    stored = {key.removeprefix(prefix): key for key in store.list_keys(prefix)}
+    if not stored:
+        return None
+    if DOWNLOAD_RECORD not in info.files:
+        stored.pop(DOWNLOAD_RECORD, None)
+    given = set(info.files)
+    changed = tuple(
+        name
+        for name in sorted(given & stored.keys())
+        if not _same_file(info.folder / name, store.path(stored[name]))
+    )
+    missing = tuple(sorted(stored.keys() - given))
+    return PackageDiff(changed, missing, tuple(sorted(given - stored.keys())))
+
+
+def stage_package(store: LocalObjectStore, info: PackageInfo) -> FilingRef:
+    """Make the raw store hold exactly this package; returns its reference for the run.
+
+    Files are copied (each write atomic) before stale ones are deleted, so an interrupted
+    copy leaves no file of the package missing; the next run finishes the job.
+    """
     prefix = raw_package_prefix(info.cik, info.source_unit)
     for name in info.files:
         store.put_file(prefix + name, info.folder / name)
+    keep = {prefix + name for name in info.files}
+    for key in list(store.list_keys(prefix)):
+        if key not in keep:
+            store.delete(key)
+    return filing_ref(info)
+
+
+def filing_ref(info: PackageInfo) -> FilingRef:
+    """The state machine's reference to a package staged under its source unit."""
     return FilingRef(
         source_unit=info.source_unit,
         cik=info.cik,
-        package_prefix=prefix,
+        package_prefix=raw_package_prefix(info.cik, info.source_unit),
         entry_point=info.entry_point,
         form=info.form,
     )
 
 
 def stage_source_folder(
-    store: ObjectStore, source: Path
+    store: LocalObjectStore,
+    source: Path,
+    *,
+    loaded_of: Callable[[list[str]], Collection[str]] = lambda units: (),
+    delete_command: str = "ledgergraph delete-source",
 ) -> tuple[list[FilingRef], list[RejectedPackage], dict[str, Path]]:
     """Stage every package under ``source``.
 
-    Returns the filings to run, the folders that are not packages (or repeat a filing
-    already given by another folder), and the folder of each filing's source unit.
+    ``loaded_of`` names which of the given source units the graph already holds (asked
+    once); ``delete_command`` is how the user removes one (with the run's --home and
+    --graph), for the refusal. Returns the filings to run, the folders not run (not a
+    package, a repeat of a filing given by another folder, or a package that differs from
+    a loaded unit's: nothing of these is written), and the folder of each filing's unit.
     """
-    filings: list[FilingRef] = []
     rejected: list[RejectedPackage] = []
-    folders: dict[str, Path] = {}
+    packages: dict[str, PackageInfo] = {}
     for folder in find_package_folders(source):
         try:
             info = describe_package(folder)
         except PermanentError as exc:
             rejected.append(RejectedPackage(folder, str(exc)))
             continue
-        if info.source_unit in folders:
-            first = folders[info.source_unit].name
+        if info.source_unit in packages:
+            first = packages[info.source_unit].folder.name
             reason = f"same filing ({info.source_unit}) as folder {first}; not loaded twice"
             rejected.append(RejectedPackage(folder, reason, status="duplicate"))
             continue
-        folders[info.source_unit] = folder
-        filings.append(stage_package(store, info))
-    return filings, rejected, folders
+        packages[info.source_unit] = info
+
+    loaded = loaded_of(list(packages))
+    filings: list[FilingRef] = []
+    for unit, info in list(packages.items()):
+        diff = compare_package(store, info)
+        if diff is None or (diff and unit not in loaded):
+            filings.append(stage_package(store, info))
+        elif diff:
+            rejected.append(_refusal(info, diff, delete_command))
+            del packages[unit]
+        else:  # the very package stored: nothing to copy
+            filings.append(filing_ref(info))
+    return filings, rejected, {unit: info.folder for unit, info in packages.items()}
+
+
+def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPackage:
+    unit = info.source_unit
+    reason = (
+        f"filing {unit} is already loaded from another package ({diff.describe()}); "
+        f"nothing was changed. To load this package instead: {command} {unit}, "
+        "then run again"
+    )
+    conflict = "PackageConflict"
+    return RejectedPackage(info.folder, reason, source_unit=unit, error_type=conflict)
+
+
+def _same_file(given: Path, stored: Path) -> bool:
+    if given.stat().st_size != stored.stat().st_size:
+        return False
+    return sha256_of(given) == sha256_of(stored)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    shown = ", ".join(names[:_NAMED])
+    return shown if len(names) <= _NAMED else f"{shown} and {len(names) - _NAMED} more"

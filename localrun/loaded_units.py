@@ -1,0 +1,129 @@
+"""What the graph already holds of a local run's source units, and keeping it intact.
+
+A source unit's data is fixed once registered in the graph node's file registry: the node
+refuses other content for it until the unit is deleted. A local run asks the registry
+(the graph's staging DuckDB, read-only, before its node starts: the run holds the home)
+which of its units are loaded, so it can refuse a changed package before writing
+anything. A package that is the same can still give other output when the taxonomy cache
+or ledgergraph itself changed; the XBRL task then writes it over the unit's processed
+files before the node refuses it. ``kept_outputs`` holds a copy of a loaded unit's
+processed files for the run and puts them back if the files no longer match the
+registry, so the object store keeps describing what the graph holds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from graph_node.graphs import GRAPH_ID, STAGING_FILE
+from graph_node.registry import files_of_unit
+from graph_node.settings import NodeSettings
+from graph_node.staging_db import StagingDB
+from ledgergraph.manifest import (
+    MANIFEST_NAME,
+    SourceUnitManifest,
+    manifest_key,
+    processed_prefix,
+)
+from ledgergraph.objectstore import LocalObjectStore
+
+# NOTE: the statuses whose files make the node refuse other content for their unit
+# (graph_node.registry._check_same_content): a failed or deleted file holds nothing.
+LIVE_STATUSES = ("registered", "staged", "materialized")
+
+LoadedUnits = dict[str, dict[str, str]]  # source unit -> {table: checksum} of live files
+
+
+def read_loaded_units(home: Path, graph_id: str, units: Sequence[str]) -> LoadedUnits:
+    """The units of ``units`` with live files in the graph's registry, and their files.
+
+    Nothing is loaded in a graph that does not exist yet. Raises the node's errors
+    (EngineUnavailable while another process holds the staging file for writing).
+    """
+    if not GRAPH_ID.match(graph_id):
+        return {}  # the node refuses the run's graph id itself, naming it
+    path = NodeSettings(home=home).graphs_dir() / graph_id / STAGING_FILE
+    if not units or not path.is_file():
+        return {}
+    db = StagingDB(path, read_only=True)
+    loaded: LoadedUnits = {}
+    try:
+        with db.cursor(what="reading the file registry") as cur:
+            for unit in units:
+                records = files_of_unit(cur, unit)
+                live = [r for r in records if r.status in LIVE_STATUSES]
+                if live:
+                    loaded[unit] = {r.table_name: r.checksum for r in live}
+    finally:
+        db.close()
+    return loaded
+
+
+@contextmanager
+def kept_outputs(
+    store: LocalObjectStore, graph_id: str, loaded: Mapping[str, Mapping[str, str]]
+) -> Iterator[set[str]]:
+    """Keep the processed files of the ``loaded`` units as they are before the block.
+
+    Yields the set that, after the block, names the units whose files were put back (the
+    run wrote output the registry does not hold). The copy is hard links where the file
+    system allows (the store replaces files, it never writes into one), in a temporary
+    folder beside the store.
+    """
+    restored: set[str] = set()
+    home = store.root.parent
+    with tempfile.TemporaryDirectory(prefix=".kept-outputs-", dir=home) as tmp:
+        held = {unit: _hold(store, graph_id, unit, Path(tmp) / unit) for unit in loaded}
+        try:
+            yield restored
+        finally:
+            for unit, folder in held.items():
+                if not _matches_registry(store, graph_id, unit, loaded[unit]):
+                    _put_back(store, graph_id, unit, folder)
+                    restored.add(unit)
+
+
+def _hold(store: LocalObjectStore, graph_id: str, unit: str, folder: Path) -> Path:
+    prefix = processed_prefix(graph_id, unit)
+    for key in store.list_keys(prefix):
+        target = folder / key.removeprefix(prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(store.path(key), target)
+    return folder
+
+
+def _matches_registry(
+    store: LocalObjectStore, graph_id: str, unit: str, live: Mapping[str, str]
+) -> bool:
+    """Whether the unit's manifest names the registry's file of each live table."""
+    try:
+        manifest = SourceUnitManifest.model_validate_json(
+            store.path(manifest_key(graph_id, unit)).read_bytes()
+        )
+    except (OSError, ValueError):
+        return False
+    stored = {t.table: t.checksum for t in manifest.tables}
+    return all(stored.get(table) == checksum for table, checksum in live.items())
+
+
+def _put_back(store: LocalObjectStore, graph_id: str, unit: str, folder: Path) -> None:
+    """Make the unit's processed folder hold exactly the held files again."""
+    prefix = processed_prefix(graph_id, unit)
+    held = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+    for key in list(store.list_keys(prefix)):
+        if key.removeprefix(prefix) not in held:
+            store.delete(key)
+    for name, path in sorted(held.items(), key=lambda item: item[0] == MANIFEST_NAME):
+        store.put_file(prefix + name, path)  # the manifest last: it means "complete"
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

@@ -1,0 +1,174 @@
+"""Local packages into the raw store: the stored package is exactly the one given, and a
+changed package of a filing already in the graph is refused before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph_node.models import FileSpec
+from graph_node.registry import files_of_unit, mark_deleted, register_file
+from graph_node.staging_db import StagingDB
+from ledgergraph.objectstore import LocalObjectStore
+from localrun.loaded_units import read_loaded_units
+from localrun.sec_source import stage_source_folder
+
+SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
+APPLE = "0000320193-23-000106"
+APPLE_RAW = f"raw/sec/320193/{APPLE}/"
+APPLE_FILES = [
+    "aapl-20230930.xsd",
+    "aapl-20230930_cal.xml",
+    "aapl-20230930_def.xml",
+    "aapl-20230930_htm.xml",
+    "aapl-20230930_lab.xml",
+    "aapl-20230930_pre.xml",
+    "filing.json",
+]
+REVENUE = b">383285000000<"
+
+
+def _apple(source: Path) -> Path:
+    """A copy of Apple's FY2023 10-K package in ``source``."""
+    package = source / "aapl-10k-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
+    return package
+
+
+def _stored(store: LocalObjectStore) -> dict[str, str]:
+    """File name -> sha256 of Apple's package in the raw store."""
+    return {
+        key.removeprefix(APPLE_RAW): _sha256(store.path(key).read_bytes())
+        for key in store.list_keys(APPLE_RAW)
+    }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inodes(store: LocalObjectStore) -> dict[str, int]:
+    return {key: store.path(key).stat().st_ino for key in store.list_keys(APPLE_RAW)}
+
+
+def _change_revenue(package: Path) -> None:
+    """Apple's FY2023 revenue (3 facts in context c-1) one dollar higher."""
+    instance = package / "aapl-20230930_htm.xml"
+    data = instance.read_bytes()
+    assert data.count(REVENUE) == 3
+    instance.write_bytes(data.replace(REVENUE, b">383285000001<"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "home" / "store")
+
+
+def test_the_same_package_again_writes_nothing(tmp_path: Path, store) -> None:
+    package = _apple(tmp_path / "source")
+    filings, rejected, _ = stage_source_folder(store, tmp_path / "source")
+    assert [f.source_unit for f in filings] == [APPLE] and not rejected
+    assert sorted(_stored(store)) == APPLE_FILES
+    inodes = _inodes(store)
+
+    filings, rejected, folders = stage_source_folder(
+        store, tmp_path / "source", loaded_of=lambda units: set(units)
+    )
+
+    assert [f.entry_point for f in filings] == ["aapl-20230930_htm.xml"] and not rejected
+    assert folders == {APPLE: package}
+    assert _inodes(store) == inodes
+
+
+def test_a_file_removed_from_the_package_leaves_the_raw_store(tmp_path, store) -> None:
+    package = _apple(tmp_path / "source")
+    stage_source_folder(store, tmp_path / "source")
+    (package / "aapl-20230930_cal.xml").unlink()
+    (package / "aapl-20230930_lab.xml").write_bytes(b"<changed/>")
+
+    filings, rejected, _ = stage_source_folder(store, tmp_path / "source")
+
+    assert [f.source_unit for f in filings] == [APPLE] and not rejected
+    stored = _stored(store)
+    assert sorted(stored) == [n for n in APPLE_FILES if n != "aapl-20230930_cal.xml"]
+    assert stored["aapl-20230930_lab.xml"] == _sha256(b"<changed/>")
+
+
+def test_a_changed_package_of_a_loaded_filing_is_refused(tmp_path, store) -> None:
+    package = _apple(tmp_path / "source")
+    stage_source_folder(store, tmp_path / "source")
+    before = _stored(store)
+    _change_revenue(package)
+    (package / "aapl-20230930_cal.xml").unlink()
+
+    filings, rejected, folders = stage_source_folder(
+        store,
+        tmp_path / "source",
+        loaded_of=lambda units: {APPLE: {"Fact": "sha256:..."}},
+        delete_command="ledgergraph delete-source --home /h",
+    )
+
+    assert filings == [] and folders == {}
+    assert _stored(store) == before
+    [refused] = rejected
+    assert (refused.source_unit, refused.status) == (APPLE, "failed")
+    assert refused.error_type == "PackageConflict"
+    assert refused.reason == (
+        f"filing {APPLE} is already loaded from another package (changed "
+        "aapl-20230930_htm.xml; no longer has aapl-20230930_cal.xml); "
+        "nothing was changed. "
+        f"To load this package instead: ledgergraph delete-source --home /h {APPLE}, "
+        "then run again"
+    )
+
+
+def test_the_download_record_is_not_part_of_the_package(tmp_path: Path, store) -> None:
+    _apple(tmp_path / "source")
+    stage_source_folder(store, tmp_path / "source")
+    record = b'{"entry_point": "aapl-20230930_htm.xml"}'
+    store.put_bytes(APPLE_RAW + "download.json", record)
+
+    filings, rejected, _ = stage_source_folder(
+        store, tmp_path / "source", loaded_of=lambda units: set(units)
+    )
+
+    assert [f.source_unit for f in filings] == [APPLE] and not rejected
+    assert sorted(_stored(store)) == sorted([*APPLE_FILES, "download.json"])
+
+
+def _checksum(table: str, unit: str) -> str:
+    return "sha256:" + hashlib.sha256(f"{unit}/{table}".encode()).hexdigest()
+
+
+def _spec(table: str, unit: str) -> FileSpec:
+    uri = f"file:///store/processed/sec/{unit}/{table}.parquet"
+    checksum = _checksum(table, unit)
+    return FileSpec(
+        table=table,
+        uri=uri,
+        source_unit=unit,
+        row_count=1,
+        checksum=checksum,
+    )
+
+
+def test_loaded_units_are_those_with_live_files_in_the_registry(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert read_loaded_units(home, "sec", [APPLE]) == {}
+    (home / "graphs" / "sec").mkdir(parents=True)
+    db = StagingDB(home / "graphs" / "sec" / "staging.duckdb", read_only=False)
+    boeing = "0000012927-24-000010"
+    with db.transaction() as cur:
+        register_file(cur, "sec", _spec("Fact", APPLE))
+        register_file(cur, "sec", _spec("Report", APPLE))
+        register_file(cur, "sec", _spec("Fact", boeing))
+        mark_deleted(cur, [r.file_id for r in files_of_unit(cur, boeing)])
+    db.close()
+
+    loaded = read_loaded_units(home, "sec", [APPLE, boeing, "0001018724-23-000004"])
+
+    tables = ("Fact", "Report")
+    assert loaded == {APPLE: {table: _checksum(table, APPLE) for table in tables}}
