@@ -152,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, OSError, pa.ArrowException) as exc:
         _emit(event="error", message=str(exc)[:2000])
         return 1
+    except (ValueError, IndexError, OverflowError, MemoryError) as exc:
+        # the engine's C++ exceptions other than runtime_error (a damaged file raises
+        # length_error, "basic_string::_M_replace_aux", while it opens)
+        _emit(event="error", message=f"{type(exc).__name__}: {exc}"[:2000])
+        return 1
     _emit(event="done", counts=counts)
     return 0
 

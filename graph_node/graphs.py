@@ -6,21 +6,29 @@ half done: an interrupted rebuild swap, then open write intents, so the graph is
 before the first request reads it.
 
 A graph file the engine cannot open or read (damaged by an engine bug, truncated, garbage)
-does not stop the node: the graph is open "damaged", ``/status`` names it, every use of its
-graph file fails with GraphDamaged naming the file, and a rebuild from staging (which never
-opens the damaged file) serves it again. Opening writes ``graph.lbug.opening`` first and
-removes it once the file opened and counted: found at the next start, it says the engine
-died natively opening the file, which is then first checked in a child process.
+does not stop the node or the CLI: the graph is open "damaged", ``/status`` names it, every
+use of its graph file fails with GraphDamaged naming the file and the fix, and a rebuild
+from staging (which never opens the damaged file) serves it again. Some damage kills the
+engine natively, so a file is opened in-process only when it is as its last clean close
+left it (``clean_close``) and otherwise first read by a child process. Opening also writes
+``graph.lbug.opening``, which a writer removes once the file opened and counted and a
+reader once it closed the file: found later, it says a process died of the file, which is
+then checked in a child process whatever its record says. A writer's open also removes
+what an interrupted rebuild, publish or copy left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph_node.clean_close import closed_cleanly, forget_clean_close, record_clean_close
 from graph_node.deletion import redo_delete
 from graph_node.errors import (
     EngineFailed,
@@ -43,6 +51,9 @@ GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 STAGING_FILE = "staging.duckdb"
 GRAPH_FILE = "graph.lbug"
 OPENING_SUFFIX = ".opening"
+# work a killed process leaves in a graph's folder: publish/{snapshot}/, child-copy rows,
+# half-written clean-close records (the rebuild's own work recover_swap removes)
+_LEFTOVERS = ("publish", ".copy-*.arrow", ".clean-*")
 
 
 @dataclass
@@ -62,12 +73,14 @@ class OpenGraph:
 
     @property
     def store(self) -> GraphStore:
-        """The open graph file; GraphDamaged naming it when it is damaged."""
+        """The open graph file; GraphDamaged naming it and the fix when it is damaged."""
         if self.live_store is None:
+            home = self.graph_file.parent.parent.parent  # {home}/graphs/{id}/graph.lbug
             raise GraphDamaged(
                 f"graph {self.graph_id!r}: graph file {self.graph_file} is damaged "
-                f"({self.damaged}); rebuild it from staging (POST "
-                f"/databases/{self.graph_id}/rebuild or `ledgergraph rebuild`)"
+                f"({self.damaged}); rebuild it from staging: `ledgergraph rebuild --home "
+                f"{home} --graph {self.graph_id}` (on a node: POST "
+                f"/databases/{self.graph_id}/rebuild)"
             )
         return self.live_store
 
@@ -171,9 +184,12 @@ class OpenGraphs:
         )
         graph = OpenGraph(graph_id, staging, folder / GRAPH_FILE, live_store=None)
         try:
-            if self.read_only:
+            if self.snapshots:  # a replica's snapshot, verified against its manifest
                 graph.attach(self.open_store(graph.graph_file))
+            elif self.read_only:
+                self._open_reader(graph)
             else:
+                _remove_leftovers(folder)
                 recover_swap(staging, graph.graph_file)
                 self._open_writer(graph)
         except BaseException:
@@ -192,20 +208,60 @@ class OpenGraphs:
             gate_timeout_s=self.settings.query_timeout_s + 5,
         )
 
+    def _open_reader(self, graph: OpenGraph) -> None:
+        """Open the graph file read-only; mark the graph damaged if the engine cannot."""
+        if not graph.graph_file.exists():
+            raise GraphNotFound(f"no graph file at {graph.graph_file}")
+        reason = self._damage_found(graph)
+        if reason is not None:
+            self._mark_damaged(graph, reason)
+            return
+        opening = _opening_mark(graph.graph_file)
+        _touch_if_writable(opening)  # until closed: a crash in any read shows next time
+        try:
+            graph.live_store = self.open_store(graph.graph_file)
+        except EngineFailed as exc:
+            _unlink_if_writable(opening)
+            self._mark_damaged(graph, str(exc))
+
+    def _damage_found(self, graph: OpenGraph) -> str | None:
+        """Why the graph file must not be opened in this process; None when it may be.
+
+        A file as its last clean close left it opens at once; any other is read by an
+        engine worker first (a reader then records it, so the next reader is quick).
+        """
+        opening = _opening_mark(graph.graph_file)
+        if not graph.graph_file.exists():
+            return None
+        if not opening.exists() and closed_cleanly(graph.graph_file):
+            return None
+        started = time.monotonic()
+        try:
+            run_worker(
+                ["check", "--db", str(graph.graph_file)],
+                self.worker_options,
+                what="reading it in a child process",
+            )
+        except EngineFailed as exc:  # EngineCrashed included
+            return str(exc)
+        logger.info(
+            "graph file checked in a child process",
+            extra={"graph_id": graph.graph_id, "duration_ms": _ms(started)},
+        )
+        if self.read_only:
+            record_clean_close(graph.graph_file)
+            _unlink_if_writable(opening)
+        return None
+
     def _open_writer(self, graph: OpenGraph) -> None:
         """Open, recover and count the graph file; mark the graph damaged if the engine
-        cannot (or died doing so last time and a child process cannot either)."""
-        opening = Path(f"{graph.graph_file}{OPENING_SUFFIX}")
-        if opening.exists() and graph.graph_file.exists():
-            try:
-                run_worker(
-                    ["check", "--db", str(graph.graph_file)],
-                    self.worker_options,
-                    what=f"checking graph file {graph.graph_file}",
-                )
-            except EngineFailed as exc:  # EngineCrashed included
-                self._mark_damaged(graph, f"the engine died opening it before; {exc}")
-                return
+        cannot (or a child process finds it cannot, when it was not closed cleanly)."""
+        opening = _opening_mark(graph.graph_file)
+        reason = self._damage_found(graph)
+        forget_clean_close(graph.graph_file)  # opening it for writing changes it
+        if reason is not None:
+            self._mark_damaged(graph, reason)
+            return
         opening.touch()
         try:
             store = self.open_store(graph.graph_file)
@@ -236,7 +292,7 @@ class OpenGraphs:
 
     @staticmethod
     def _mark_damaged(graph: OpenGraph, reason: str) -> None:
-        graph.damaged = reason[:1000]
+        graph.damaged = " ".join(reason.split())[:1000]  # it ends up in one-line errors
         logger.error(
             "graph file damaged: only a rebuild serves this graph again",
             extra={"graph_id": graph.graph_id, "file": str(graph.graph_file), "error": reason},
@@ -260,6 +316,10 @@ class OpenGraphs:
             try:
                 if graph.live_store is not None:
                     graph.live_store.close()
+                    if not self.read_only:
+                        record_clean_close(graph.graph_file)
+                    elif not self.snapshots:
+                        _unlink_if_writable(_opening_mark(graph.graph_file))
                 graph.staging.close()
             finally:
                 graph.writer_lock.release()
@@ -272,3 +332,33 @@ def _close_quietly(store: GraphStore) -> None:
         store.close()
     except Exception as exc:  # noqa: BLE001  the file is being marked damaged anyway
         logger.warning("damaged graph file did not close cleanly", extra={"error": str(exc)})
+
+
+def _opening_mark(graph_file: Path) -> Path:
+    return Path(f"{graph_file}{OPENING_SUFFIX}")
+
+
+def _touch_if_writable(path: Path) -> None:
+    """A reader's opening mark: a home it cannot write (a read-only copy) goes without."""
+    with contextlib.suppress(OSError):
+        path.touch()
+
+
+def _unlink_if_writable(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """What a killed publish, child copy or clean-close record left in ``folder``."""
+    for pattern in _LEFTOVERS:
+        for path in folder.glob(pattern):
+            logger.warning("leftover removed", extra={"path": str(path)})
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

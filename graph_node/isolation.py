@@ -67,13 +67,15 @@ def run_worker(command: list[str], options: WorkerOptions, *, what: str) -> dict
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name
         logger.error("engine worker crashed", extra={"signal": name, "table": table})
+        if table is None:  # not copying (checking a file, or before the first COPY)
+            raise EngineCrashed(f"{what}: the graph engine crashed ({name})")
         raise EngineCrashed(
             f"{what}: the graph engine crashed ({name}) copying table {table} in a child "
             "process; the node and its live graph are unharmed"
         )
     if done.returncode != 0 or not events or events[-1].get("event") != "done":
         message = events[-1].get("message") if events else done.stderr[-500:]
-        raise EngineFailed(f"{what}: table {table}: {message}")
+        raise EngineFailed(f"{what}: table {table}: {message}" if table else f"{what}: {message}")
     return events[-1]
 
 

@@ -9,8 +9,9 @@ A worker process builds ``graph.lbug.rebuilt``; a native engine crash there cost
 the rebuild. Then one staging transaction rewrites the key ledgers, marks staged files
 materialized and records the swap; the live file is closed, replaced by ``os.replace``
 and reopened. ``recover_swap`` finishes a swap a crash interrupted, before the graph is
-opened. A damaged live file (graphs.py) is never opened: it is moved aside under a
-``.damaged-{time}`` name and the rebuilt file takes its place.
+opened, and removes the rows and half-built file of a rebuild that was killed. A damaged
+live file (graphs.py) is never opened: it is moved aside under a ``.damaged-{time}`` name
+and the rebuilt file takes its place.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from graph_node.winners import record_rebuild_versions, settle_winners, winner_o
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table, all_columns
 
 REBUILT_SUFFIX = ".rebuilt"
+WORK_DIR = "rebuild"  # {graph folder}/rebuild/{table}.arrow: the rows a worker builds from
 _SWAP_KEY = "rebuild_swap"
 _DAMAGED = " (replacing a damaged file)"
 _WINNERS = "winners"
@@ -59,7 +61,7 @@ def rebuild_graph(
     """
     started = time.monotonic()
     folder = graph_file.parent
-    work, rebuilt = folder / "rebuild", Path(f"{graph_file}{REBUILT_SUFFIX}")
+    work, rebuilt = folder / WORK_DIR, Path(f"{graph_file}{REBUILT_SUFFIX}")
     _remove(work, rebuilt)
     work.mkdir()
     try:
@@ -91,8 +93,16 @@ def rebuild_graph(
 
 
 def recover_swap(db: StagingDB, graph_file: Path) -> None:
-    """Finish or forget a swap a crash interrupted; call before opening ``graph_file``."""
+    """Finish or forget a swap a crash interrupted; call before opening ``graph_file``.
+
+    The rows of a rebuild killed before its swap (``rebuild/``, as large as the graph's
+    tables) go too: a rebuild writes them afresh.
+    """
     rebuilt = Path(f"{graph_file}{REBUILT_SUFFIX}")
+    work = graph_file.parent / WORK_DIR
+    if work.is_dir():
+        _remove(work)
+        logger.warning("rows of an interrupted rebuild removed", extra={"folder": str(work)})
     with db.cursor(what="reading the rebuild state") as cur:
         pending = cur.execute(
             f"SELECT value FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY]

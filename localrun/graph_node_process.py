@@ -6,11 +6,15 @@ so a killed run never leaves a node holding its home's files.
 ``python -m graph_node serve --port 0 --port-file PATH`` picks a free port and writes it to
 PATH once it listens; we wait for that and for ``/status`` to answer, yield the base URL,
 and stop the process with SIGTERM (SIGKILL only if it does not go within the grace time).
+A node that exits before it serves is reported with this start's own log lines (the log
+file is shared by every run over the home) and, when it died of a signal, what to do.
+A run that needs a graph the node found damaged stops before it starts, naming the fix.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from graph_node.errors import GraphDamaged
 from localrun.errors import GraphNodeStartError
 
 HOST = "127.0.0.1"
@@ -45,11 +50,42 @@ def serve_command(home: Path, port_file: Path) -> list[str]:
     ]
 
 
-def _log_tail(log_path: Path, lines: int = 20) -> str:
+def _log_tail(log_path: Path, lines: int = 20, *, offset: int = 0) -> str:
+    """The last ``lines`` lines written to ``log_path`` after byte ``offset``."""
     try:
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+        with log_path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
     except OSError:
         return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _log_size(log_path: Path) -> int:
+    try:
+        return log_path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _exit_message(returncode: int, home: Path | None) -> str:
+    """Why the node exited, and for a native crash what to do about it."""
+    if returncode >= 0:
+        return f"graph node exited with status {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = f"signal {-returncode}"
+    message = f"graph node died of {name} (a native crash of the graph engine)"
+    opening = sorted(home.glob("graphs/*/graph.lbug.opening")) if home else []
+    if opening:
+        graph_file = opening[0].with_suffix("")
+        message += (
+            f" opening graph file {graph_file}; the next start checks that file in a child "
+            "process and reports it if it is damaged; `ledgergraph rebuild --home "
+            f"{home} --graph {graph_file.parent.name}` rebuilds it from staging"
+        )
+    return message
 
 
 def _read_port(port_file: Path) -> int | None:
@@ -68,20 +104,44 @@ def _status_ok(url: str) -> bool:
 
 
 def wait_until_serving(
-    process: subprocess.Popen, port_file: Path, log_path: Path, timeout_s: float
+    process: subprocess.Popen,
+    port_file: Path,
+    log_path: Path,
+    timeout_s: float,
+    *,
+    log_offset: int = 0,
+    home: Path | None = None,
 ) -> str:
-    """Poll for the port file, then for /status; returns the base URL."""
+    """Poll for the port file, then for /status; returns the base URL.
+
+    ``log_offset`` is where this start's lines begin in ``log_path``; ``home`` lets a
+    native crash name the graph file the node died opening.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise GraphNodeStartError(
-                f"graph node exited with {process.returncode}:\n{_log_tail(log_path)}"
-            )
+            tail = _log_tail(log_path, offset=log_offset)
+            message = _exit_message(process.returncode, home)
+            raise GraphNodeStartError(f"{message}; its log:\n{tail}" if tail else message)
         port = _read_port(port_file)
         if port and _status_ok(f"http://{HOST}:{port}"):
             return f"http://{HOST}:{port}"
         time.sleep(_POLL_S)
-    raise GraphNodeStartError(f"graph node not serving after {timeout_s} s:\n{_log_tail(log_path)}")
+    tail = _log_tail(log_path, offset=log_offset)
+    raise GraphNodeStartError(f"graph node not serving after {timeout_s} s:\n{tail}")
+
+
+def refuse_damaged(url: str, graph_ids: Sequence[str], home: Path) -> None:
+    """GraphDamaged, naming the file and the fix, if the node found one of these damaged."""
+    damaged = httpx.get(f"{url}/status", timeout=10.0, trust_env=False).json().get("damaged")
+    for graph_id in graph_ids:
+        if damaged and graph_id in damaged:
+            graph_file = home / "graphs" / graph_id / "graph.lbug"
+            raise GraphDamaged(
+                f"graph {graph_id!r}: graph file {graph_file} is damaged ({damaged[graph_id]}); "
+                f"rebuild it from staging with `ledgergraph rebuild --home {home} --graph "
+                f"{graph_id}`, then run again"
+            )
 
 
 def stop(process: subprocess.Popen, *, grace_s: float = 15.0) -> None:
@@ -105,11 +165,13 @@ def graph_node_process(
     log_path: Path | None = None,
     command: Sequence[str] | None = None,
     startup_timeout_s: float = 60.0,
+    graph_ids: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run a graph node over ``home`` and yield its URL (``http://127.0.0.1:PORT``).
 
     ``command`` replaces the entry point (tests use a stub); it gets the same arguments
-    after the program name is swapped, so it must accept ``--port-file``.
+    after the program name is swapped, so it must accept ``--port-file``. GraphDamaged
+    stops the run at once if the node found one of ``graph_ids`` damaged.
     """
     home.mkdir(parents=True, exist_ok=True)
     log_path = log_path or home / "logs" / "graph-node.log"
@@ -123,11 +185,16 @@ def graph_node_process(
         argv = serve_command(home, port_file)
         if command is not None:
             argv = [*command, *argv[3:]]
+        log_offset = _log_size(log_path)
         with log_path.open("ab") as log:
             process = subprocess.Popen(
                 argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
         try:
-            yield wait_until_serving(process, port_file, log_path, startup_timeout_s)
+            url = wait_until_serving(
+                process, port_file, log_path, startup_timeout_s, log_offset=log_offset, home=home
+            )
+            refuse_damaged(url, graph_ids, home)
+            yield url
         finally:
             stop(process)

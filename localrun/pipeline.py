@@ -265,9 +265,11 @@ def run_with_graph_node(
     home = home.resolve()
     store_uri = (home / "store").as_uri()
     api_key = secrets.token_urlsafe(24)
+    graph_id = payload.get("graph_id") if isinstance(payload, dict) else None
     node = graph_node_process(
-        home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command
-    )
+        home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command,
+        graph_ids=[graph_id] if isinstance(graph_id, str) else [],
+    )  # fmt: skip
     with node as url:
         settings = PipelineSettings(
             home=home, store_uri=store_uri, graph_api_url=url, graph_api_key=api_key

@@ -1,13 +1,16 @@
 """A graph file the engine cannot open: the node opens the graph "damaged", says so, and a
 rebuild from staging (never opening the damaged file) serves it again, equal to a direct
-load table by table."""
+load table by table. A file as its last clean close left it opens at once; any other is
+read by a child process first, and what a killed rebuild or publish left is removed."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 from test_graph_node_cases import (
     AMAZON_10K,
@@ -18,19 +21,22 @@ from test_graph_node_cases import (
     load_case_filing,
 )
 
+from graph_node import graphs
+from graph_node.clean_close import closed_cleanly
 from graph_node.errors import GraphDamaged
 from graph_node.graphs import GRAPH_FILE, OPENING_SUFFIX
+from graph_node.isolation import write_rows
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 
 
-def _service(home: Path, store: Path) -> GraphService:
+def service_at(home: Path, store: Path) -> GraphService:
     return GraphService(NodeSettings(home=home, store_uri=store.resolve().as_uri(), events="none"))
 
 
-def _load_both(home: Path, store: Path) -> dict[str, list]:
+def load_both(home: Path, store: Path) -> dict[str, list]:
     """Boeing then Amazon into a new node at ``home``; the graph's rows, then closed."""
-    node = _service(home, store)
+    node = service_at(home, store)
     try:
         load_case_filing(node, store, BOEING_10K, boeing_facts())
         load_case_filing(node, store, AMAZON_10K, amazon_facts())
@@ -39,16 +45,16 @@ def _load_both(home: Path, store: Path) -> dict[str, list]:
         node.close()
 
 
-def _truncate(path: Path) -> None:
+def truncate(path: Path) -> None:
     os.truncate(path, path.stat().st_size // 3)
 
 
-def _garbage_header(path: Path) -> None:
+def garbage_header(path: Path) -> None:
     with path.open("r+b") as handle:
         handle.write(bytes(range(256)) * 16)
 
 
-def _garbage_middle(path: Path) -> None:
+def garbage_middle(path: Path) -> None:
     """Garbage over the middle of the file: real_ladybug 0.15.3 dies of SIGSEGV opening it."""
     size = path.stat().st_size
     with path.open("r+b") as handle:
@@ -56,19 +62,19 @@ def _garbage_middle(path: Path) -> None:
         handle.write(bytes(reversed(range(256))) * (size // 4 // 256))
 
 
-@pytest.mark.parametrize("damage", [_truncate, _garbage_header], ids=["truncated", "garbage"])
+@pytest.mark.parametrize("damage", [truncate, garbage_header], ids=["truncated", "garbage"])
 def test_a_damaged_graph_file_is_reported_and_a_rebuild_serves_the_graph_again(
     tmp_path: Path, damage: Callable[[Path], None]
 ) -> None:
     store = tmp_path / "store"
-    direct = _load_both(tmp_path / "direct", store)
+    direct = load_both(tmp_path / "direct", store)
     home = tmp_path / "node"
-    _load_both(home, store)
+    load_both(home, store)
     graph_file = home / "graphs" / "sec" / GRAPH_FILE
     damage(graph_file)
     damaged_bytes = graph_file.read_bytes()
 
-    node = _service(home, store)
+    node = service_at(home, store)
     try:
         node.open_all()
         reason = node.status()["damaged"]["sec"]
@@ -97,7 +103,7 @@ def test_a_damaged_graph_file_is_reported_and_a_rebuild_serves_the_graph_again(
     finally:
         node.close()
 
-    reopened = _service(home, store)
+    reopened = service_at(home, store)
     try:
         assert graph_rows(reopened) == direct
     finally:
@@ -108,18 +114,18 @@ def test_a_file_the_engine_died_opening_is_checked_in_a_child_and_rebuilt(
     tmp_path: Path,
 ) -> None:
     store = tmp_path / "store"
-    direct = _load_both(tmp_path / "direct", store)
+    direct = load_both(tmp_path / "direct", store)
     home = tmp_path / "node"
-    _load_both(home, store)
+    load_both(home, store)
     graph_file = home / "graphs" / "sec" / GRAPH_FILE
-    _garbage_middle(graph_file)
+    garbage_middle(graph_file)
     # what a node that died of SIGSEGV opening it leaves behind
     Path(f"{graph_file}{OPENING_SUFFIX}").touch()
 
-    node = _service(home, store)
+    node = service_at(home, store)
     try:
         node.open_all()
-        assert "engine died opening it" in node.status()["damaged"]["sec"]
+        assert "crashed (SIGSEGV)" in node.status()["damaged"]["sec"]
         with pytest.raises(GraphDamaged, match=str(graph_file)):
             node.query_cypher("sec", "MATCH (f:Fact) RETURN count(f)")
 
@@ -134,16 +140,114 @@ def test_a_file_the_engine_died_opening_is_checked_in_a_child_and_rebuilt(
 def test_a_sound_file_left_with_the_opening_mark_opens_normally(tmp_path: Path) -> None:
     store = tmp_path / "store"
     home = tmp_path / "node"
-    rows = _load_both(home, store)
+    rows = load_both(home, store)
     graph_file = home / "graphs" / "sec" / GRAPH_FILE
     Path(f"{graph_file}{OPENING_SUFFIX}").touch()  # a node killed while it opened the file
 
-    node = _service(home, store)
+    node = service_at(home, store)
     try:
         node.open_all()
         assert "damaged" not in node.status()
         assert graph_rows(node) == rows
         assert not Path(f"{graph_file}{OPENING_SUFFIX}").exists()
+    finally:
+        node.close()
+
+
+def _spy_on_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The graph files engine workers are asked to check from now on."""
+    checked: list[str] = []
+    real_worker = graphs.run_worker
+
+    def run_worker(command: list[str], options: Any, *, what: str) -> dict[str, Any]:
+        checked.append(command[command.index("--db") + 1])
+        return real_worker(command, options, what=what)
+
+    monkeypatch.setattr(graphs, "run_worker", run_worker)
+    return checked
+
+
+def _fact_count(home: Path) -> int:
+    reader = GraphService(NodeSettings(home=home), read_only=True)
+    try:
+        return reader.stats("sec")["nodes"]["Fact"]
+    finally:
+        reader.close()
+
+
+def test_a_cleanly_closed_file_opens_at_once_and_a_changed_one_is_checked_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, home = tmp_path / "store", tmp_path / "node"
+    rows = load_both(home, store)
+    graph_file = home / "graphs" / "sec" / GRAPH_FILE
+    checked = _spy_on_checks(monkeypatch)
+
+    assert closed_cleanly(graph_file)  # the writer recorded its close
+    assert _fact_count(home) == 5
+    assert checked == []
+
+    stat = graph_file.stat()  # written by something else since: same size, newer time
+    os.utime(graph_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000))
+    assert not closed_cleanly(graph_file)
+    assert _fact_count(home) == 5
+    assert checked == [str(graph_file)]
+    assert closed_cleanly(graph_file)  # the reader recorded what the child read
+    assert _fact_count(home) == 5
+    assert checked == [str(graph_file)]
+
+    writer = service_at(home, store)
+    try:
+        writer.open_all()
+        assert not closed_cleanly(graph_file)  # a writer killed now leaves no record
+        assert graph_rows(writer) == rows
+    finally:
+        writer.close()
+    assert closed_cleanly(graph_file)
+    assert checked == [str(graph_file)]
+    assert not Path(f"{graph_file}{OPENING_SUFFIX}").exists()
+
+
+def test_a_reader_that_died_with_the_file_open_gets_the_next_open_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, home = tmp_path / "store", tmp_path / "node"
+    load_both(home, store)
+    graph_file = home / "graphs" / "sec" / GRAPH_FILE
+    reader = GraphService(NodeSettings(home=home), read_only=True)
+    assert reader.stats("sec")["nodes"]["Fact"] == 5
+    # the reader is open: had it died now, this is what it would leave
+    assert Path(f"{graph_file}{OPENING_SUFFIX}").exists()
+    checked = _spy_on_checks(monkeypatch)
+
+    assert _fact_count(home) == 5  # a second reader, while the first one still holds it
+
+    assert checked == [str(graph_file)]
+    reader.close()
+    assert not Path(f"{graph_file}{OPENING_SUFFIX}").exists()
+
+
+def test_what_a_killed_rebuild_publish_or_copy_left_is_removed_at_the_next_open(
+    tmp_path: Path,
+) -> None:
+    store, home = tmp_path / "store", tmp_path / "node"
+    rows = load_both(home, store)
+    folder = home / "graphs" / "sec"
+    facts = pa.Table.from_pylist(rows["Fact"])
+    (folder / "rebuild").mkdir()  # kill -9 during a rebuild: its rows, a half-built file
+    write_rows(folder / "rebuild" / "Fact.arrow", facts)
+    (folder / f"{GRAPH_FILE}.rebuilt").write_bytes(b"\0" * 4096)
+    (folder / "publish" / "20261204T000000Z").mkdir(parents=True)  # ... during a publish
+    (folder / "publish" / "20261204T000000Z" / GRAPH_FILE).write_bytes(b"\0" * 4096)
+    write_rows(folder / ".copy-5f0c.arrow", facts)  # ... during a child-process copy
+
+    node = service_at(home, store)
+    try:
+        node.open_all()
+        left = sorted(p.name for p in folder.iterdir())
+        assert not [name for name in left if "rebuil" in name or "copy" in name]
+        assert "publish" not in left
+        assert graph_rows(node) == rows
     finally:
         node.close()
 
