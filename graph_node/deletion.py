@@ -2,10 +2,11 @@
 
 A key stays in the graph while a materialized file of another source unit holds it (an
 Element, Period or Unit that other filings share). A surviving key whose row in the graph
-came from the deleted unit gets the row of the next file in materialization order, so the
-graph equals one built without the unit (``rebuild`` gives the same). A node no longer
-held by any other unit but still an endpoint of another unit's relationship is kept and
-reported (deleting it would orphan that relationship).
+came from the deleted unit gets the row of the next file in materialization order (the
+newest other one for an upsert table: an Entity falls back to its previous filing's
+statements), so the graph equals one built without the unit (``rebuild`` gives the same).
+A node no longer held by any other unit but still an endpoint of another unit's
+relationship is kept and reported (deleting it would orphan that relationship).
 
 Crash safety: a delete intent is recorded first; the graph changes in one engine
 transaction; one staging transaction then removes the rows, the ledger keys and the intent
@@ -32,6 +33,7 @@ from graph_node.log import logger
 from graph_node.materialize import key_sql
 from graph_node.registry import files_of_unit, mark_deleted
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.winners import winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
 
 _UNIT_FILES = "unit_files"
@@ -175,8 +177,12 @@ def _still_referenced(
 
 
 def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Table:
-    """Rows of other units for keys whose row in the graph came from ``unit``."""
-    keys, name = key_sql(table), quote(table.name)
+    """Rows of other units for keys whose row in the graph came from ``unit``.
+
+    The row in the graph is the first materialized, or the newest for an upsert table
+    (``winners.winner_order``, as a rebuild keeps); the next one in that order replaces it.
+    """
+    keys, name, order = key_sql(table), quote(table.name), winner_order(table)
     joined = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in table.key)
     columns = ", ".join(quote(c.name) for c in all_columns(table))
     sql = f"""
@@ -186,9 +192,9 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
         ), ranked AS (
             SELECT t.*, r.source_unit = ? AS in_unit,
                 row_number() OVER (PARTITION BY {key_sql(table, "t")}
-                    ORDER BY r.materialize_seq, t.file_id) AS rank_all,
+                    ORDER BY {order}) AS rank_all,
                 row_number() OVER (PARTITION BY {key_sql(table, "t")}, r.source_unit = ?
-                    ORDER BY r.materialize_seq, t.file_id) AS rank_side
+                    ORDER BY {order}) AS rank_side
             FROM {name} t JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id
             JOIN unit_keys u ON {joined}
             WHERE r.status = 'materialized'

@@ -74,8 +74,14 @@ def create_schema(conn: lb.Connection) -> None:
 def engine_options(
     *, read_only: bool, buffer_pool_mb: int | None, max_db_size_mb: int | None
 ) -> dict[str, Any]:
-    """Keyword arguments of ``real_ladybug.Database`` for these settings."""
-    options: dict[str, Any] = {"read_only": read_only}
+    """Keyword arguments of ``real_ladybug.Database`` for these settings.
+
+    NOTE: graph files are written without compression. With it, real_ladybug 0.15.3 zeroes
+    a small node table's strings when a later session appends to it (then "Unable to find
+    primary key" or SIGSEGV in the next relationship COPY), for some table layouts; without
+    it, no layout tried fails (docs/decisions.md).
+    """
+    options: dict[str, Any] = {"read_only": read_only, "compression": False}
     if buffer_pool_mb:
         options["buffer_pool_size"] = buffer_pool_mb * _MIB
     if max_db_size_mb:

@@ -3,8 +3,9 @@
 The registrant is the CIK the package names. A combined filing's co-registrants report
 their own dei:EntityCentralIndexKey under a dei:LegalEntityAxis member; those CIKs become
 entities of their own, and facts under their member are attributed to them. Each entity
-gets an ENTITY_HAS_REPORT relationship carrying its cover-page statements, and every
-class of securities (trading symbol, exchange, title) becomes a Security node.
+gets an ENTITY_HAS_REPORT relationship carrying its cover-page statements, its Entity row
+the same statements (the latest filing loaded wins in the graph), and every class of
+securities (trading symbol, exchange, title) becomes a Security node.
 """
 
 from __future__ import annotations
@@ -68,7 +69,11 @@ def coregistrant_ciks(facts: Iterable[FactInfo]) -> dict[QName, int]:
 
 
 def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
-    """Add Report, ENTITY_HAS_REPORT, Security rows and entity names; returns the Report row."""
+    """Add Report, ENTITY_HAS_REPORT, Security rows and entity details; returns the Report row.
+
+    Each entity's row gets the same details as its ENTITY_HAS_REPORT, with this report as
+    ``stated_in``: the graph keeps the latest loaded filing's row (Entity is upserted).
+    """
     covers = _cover_statements(builder)
     registrant = covers.get(cik10(meta.registrant_cik), {})
     report = _report_row(builder, meta, registrant)
@@ -76,19 +81,22 @@ def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
     members = _legal_entity_members(builder)
     for entity, row in builder.entities.items():
         stated = covers.get(entity, {})
-        row["name"] = row["name"] or stated.get("name")
         role = "registrant" if entity == cik10(meta.registrant_cik) else "co-registrant"
         securities = _add_securities(builder, entity, meta.source_unit)
+        details = {
+            **{k: stated.get(k) for k in _COVER},
+            # EDGAR's registration data in the package is about the CIK it is filed under
+            "sic": meta.registration.sic if meta.registration and role == "registrant" else None,
+            "trading_symbols": _joined(s["trading_symbol"] for s in securities),
+            "exchanges": _joined(s["exchange"] for s in securities),
+        }
+        row.update(details, stated_in=meta.source_unit, stated_as_of=report["period_of_report"])
         builder.rows.relate(
             "ENTITY_HAS_REPORT",
             entity,
             meta.source_unit,
             role=role,
-            **{k: stated.get(k) for k in _COVER},
-            # EDGAR's registration data in the package is about the CIK it is filed under
-            sic=meta.registration.sic if meta.registration and role == "registrant" else None,
-            trading_symbols=_joined(s["trading_symbol"] for s in securities),
-            exchanges=_joined(s["exchange"] for s in securities),
+            **details,
             legal_entity_member=members.get(entity),
         )
     return report

@@ -114,7 +114,7 @@ FILERS = """
 MATCH (e:Entity)-[h:ENTITY_HAS_REPORT]->(r:Report)
 WHERE e.cik IN [$apple, $tesla]
 RETURN e.cik, h.sic, h.state_of_incorporation, h.fiscal_year_end, h.ein, h.filer_category,
-       h.trading_symbols, r.id
+       h.trading_symbols, r.id, e.sic, e.fiscal_year_end, e.stated_in
 ORDER BY e.cik
 """
 
@@ -134,6 +134,9 @@ def test_filers_have_edgars_sic_beside_what_their_filings_state(sec_run, home, c
         "AAPL",
     )
     assert (tesla["h.state_of_incorporation"], tesla["h.ein"]) == ("TX", "91-2197729")
+    # each filer's one filing is the latest loaded: Entity holds the same details
+    assert (apple["e.sic"], apple["e.fiscal_year_end"]) == ("3571", "--09-30")
+    assert (tesla["e.sic"], tesla["e.stated_in"]) == ("3711", TESLA_10Q)
 
 
 def test_the_downloaded_package_carries_edgars_registration_data(sec_run, home) -> None:

@@ -219,6 +219,17 @@ def test_boeing_10k_states_its_filer_on_entity_has_report(run: BatchRun) -> None
     assert filed["sic"] is None
 
 
+def test_boeing_10k_states_its_filer_on_entity_too(run: BatchRun) -> None:
+    (entity,) = run.table("ba-10k-2023-12-31", "Entity").to_pylist()
+
+    # the same dei facts as its ENTITY_HAS_REPORT, with the report they come from
+    assert (entity["state_of_incorporation"], entity["fiscal_year_end"]) == ("DE", "--12-31")
+    assert (entity["filer_category"], entity["ein"]) == ("Large Accelerated Filer", "91-0425694")
+    assert (entity["trading_symbols"], entity["exchanges"], entity["sic"]) == ("BA", "NYSE", None)
+    assert entity["stated_in"] == "0000012927-24-000010"
+    assert str(entity["stated_as_of"]) == "2023-12-31"
+
+
 def test_a_trading_symbol_with_a_space_stays_one_symbol(run: BatchRun) -> None:
     (filed,) = run.table("aeon-10q-2023-09-30", "ENTITY_HAS_REPORT").to_pylist()
 

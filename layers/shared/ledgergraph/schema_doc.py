@@ -45,8 +45,9 @@ measures, one `Dimension` per axis and member or typed value, one `Context` per 
 period and dimensions, one `Entity` per CIK. Filing-specific nodes (`Fact`, `Label`,
 `Reference`, `Network`, `Arc`, `Footnote`) carry the report's id in their own id and in
 `accession_number`, so an amendment never replaces the facts of its original. Shared nodes
-are added once and never updated; what each filing states about its filer (and EDGAR's SIC
-code) is on that filing's `ENTITY_HAS_REPORT`.
+are added once and never updated, except `Entity`: it holds what the latest filing loaded
+states about its filer (and EDGAR's SIC code), named by `stated_in`, while each filing's own
+statements stay on its `ENTITY_HAS_REPORT`.
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),

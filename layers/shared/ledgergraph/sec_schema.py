@@ -3,7 +3,7 @@
 ``graph_schema`` assembles these with the ledger tables. ``Entity`` and ``Element`` are shared
 with the ledger writers, which select their columns by name: a new column there needs a
 value (null) in the ledger's SQL too. What each filing states about its filer lives on its
-ENTITY_HAS_REPORT relationship.
+ENTITY_HAS_REPORT relationship, and the latest filing loaded's statements also on Entity.
 """
 
 from __future__ import annotations
@@ -19,21 +19,47 @@ def _report_id() -> Column:
     return Column("accession_number", "STRING", "id of the Report this row belongs to", False)
 
 
-# NOTE: what a filing states about its filer (and EDGAR's SIC code) is on ENTITY_HAS_REPORT,
-# not on Entity: with more Entity columns, real_ladybug 0.15.3 dies of SIGSEGV (or loses a
-# key) in a session's first relationship COPY after a session that loaded a whole filing,
-# for most orders of the bundled filings (docs/decisions.md).
+_LATEST = "as the latest filing loaded states it (stated_in)"
+
+# Entity is an upsert table: the latest filing loaded replaces the whole row, so its values
+# always come from one filing, named by stated_in. Its 12 columns need the graph stored
+# without compression: with compression, real_ladybug 0.15.3 loses the Entity rows of a
+# later session (graph_store.engine_options; docs/decisions.md).
 ENTITY = NodeTable(
     "Entity",
     "A registrant (one node per CIK whatever the filing) or a company whose books are "
     "loaded (qbo:{realm_id}). Co-registrants of a combined filing are entities of their own. "
-    "What each filing states about the entity (state of incorporation, fiscal year end, "
-    "filer category, EIN, symbols, exchanges, SIC) is on its ENTITY_HAS_REPORT.",
+    "Its details are those stated by the latest filing loaded for it (stated_in names it; "
+    "a later load of an older filing wins too); what each filing states is on its "
+    "ENTITY_HAS_REPORT, so the entity's history stays visible there.",
     (
         id_column("the CIK as 10 digits, zero padded; qbo:{realm_id} for a QuickBooks company"),
         Column("cik", "INT64", "the CIK as an integer; null for a company with no CIK"),
-        Column("name", "STRING", "registrant name as stated in the first filing loaded (dei)"),
+        Column("name", "STRING", f"dei:EntityRegistrantName {_LATEST}; a company's name"),
+        Column(
+            "sic",
+            "STRING",
+            "registrant: SIC code of EDGAR's registration data in the package of stated_in "
+            "(filing.json); null when that package has none",
+        ),
+        Column(
+            "state_of_incorporation",
+            "STRING",
+            f"dei:EntityIncorporationStateCountryCode {_LATEST}",
+        ),
+        Column("fiscal_year_end", "STRING", f"--MM-DD: dei:CurrentFiscalYearEndDate {_LATEST}"),
+        Column("filer_category", "STRING", f"dei:EntityFilerCategory {_LATEST}"),
+        Column("ein", "STRING", f"dei:EntityTaxIdentificationNumber {_LATEST}"),
+        Column(
+            "trading_symbols",
+            "STRING",
+            f"dei:TradingSymbol of every class {_LATEST}, sorted, joined by |",
+        ),
+        Column("exchanges", "STRING", f"dei:SecurityExchangeName codes {_LATEST}, joined by |"),
+        Column("stated_in", "STRING", "id of the Report these details come from"),
+        Column("stated_as_of", "DATE", "dei:DocumentPeriodEndDate of that Report"),
     ),
+    upsert=True,
 )
 
 REPORT = NodeTable(

@@ -3,8 +3,13 @@
 -- changes them all). Column names follow ledgergraph.ledger_schema; the writer selects the
 -- schema's columns by name (an extra "changed" column is not written).
 
+-- A company's books state none of a filer's registration details (SIC, EIN...).
 CREATE OR REPLACE VIEW out_Entity AS
-SELECT id, NULL::BIGINT AS cik, name FROM company;
+SELECT id, NULL::BIGINT AS cik, name, NULL::VARCHAR AS sic,
+    NULL::VARCHAR AS state_of_incorporation, NULL::VARCHAR AS fiscal_year_end,
+    NULL::VARCHAR AS filer_category, NULL::VARCHAR AS ein, NULL::VARCHAR AS trading_symbols,
+    NULL::VARCHAR AS exchanges, NULL::VARCHAR AS stated_in, NULL::DATE AS stated_as_of
+FROM company;
 
 CREATE OR REPLACE VIEW ledger_LedgerAccount AS
 SELECT a.id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, a.qbo_id,
