@@ -139,9 +139,9 @@ def render_summary(summary: dict[str, Any]) -> str:
         step = summary.get("failed_step", "?")
         return f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
     lines = [f"{head} ({summary.get('mode')}: {summary.get('mode_reason')})", ""]
-    rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t["not_applied"]]
-            for name, t in summary["tables"].items()]  # fmt: skip
-    header = ["table", "rows", "added", "updated", "unchanged", "not applied"]
+    rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t.get("superseded", 0),
+             t["not_applied"]] for name, t in summary["tables"].items()]  # fmt: skip
+    header = ["table", "rows", "added", "updated", "unchanged", "superseded", "not applied"]
     lines += [render.table(header, rows), ""]
     rejected = summary["rejected"]
     lines.append(f"records rejected: {rejected['total']}")

@@ -135,8 +135,9 @@ def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]
 
 
 def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dict[str, int]]:
-    """Per table: rows written, added to the graph, updated, unchanged, and rows the graph
-    holds in another version than the run's (``not_applied``: 0 but for Entity)."""
+    """Per table: rows written, added to the graph, updated, unchanged, superseded (a newer
+    version of their record is in the graph: a run loaded late), and rows the graph holds
+    in another version than the run's (``not_applied``: Entity, and superseded rows)."""
     written = (request.transform or {}).get("rows", {})
     loaded = (request.load or {}).get("tables", {})
     lines = {}
@@ -148,6 +149,7 @@ def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dic
             "added": int(done.get("added", 0)),
             "updated": int(done.get("updated", 0)),
             "unchanged": int(done.get("unchanged", present)),
+            "superseded": int(done.get("superseded", 0)),
             "not_applied": staging.changed_present.get(table, 0),
         }
     return lines
