@@ -5,10 +5,12 @@ disagree on a key's other columns the lowest file id wins). Rows whose key is al
 the graph are "present"; the rest are checked by ``copy_guard`` and copied (DuckDB ->
 Arrow -> COPY) and "added". For upsert tables (the ledger's, ``upsert.py``) the present
 keys are then "updated" or "unchanged", and relationships their newer versions lost are
-removed, in one more engine transaction under the same intent. ``rows_offered ==
-rows_added + rows_present`` holds by construction of the plan; what is checked is that the
-graph grew by exactly the rows copied (and, before, that it holds exactly what the ledger
-records), and the call fails naming the table and keys otherwise.
+removed, in one more engine transaction under the same intent; candidates a newer version
+of their record supersedes are set aside first (``upsert.drop_superseded``).
+``rows_offered == rows_added + rows_present + rows_superseded`` holds by construction of
+the plan; what is checked is that the graph grew by exactly the rows copied (and, before,
+that it holds exactly what the ledger records), and the call fails naming the table and
+keys otherwise.
 
 "Already in the graph" comes from the table's key ledger in staging
 (``_graph_keys_<table>``): a DuckDB join costs milliseconds where looking thousands of keys
@@ -50,7 +52,14 @@ from graph_node.recovery import (
 )
 from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
 from graph_node.staging_db import StagingDB, ledger_table, quote
-from graph_node.upsert import UpsertPlan, apply_upsert, plan_upsert, record_versions, upserts
+from graph_node.upsert import (
+    UpsertPlan,
+    apply_upsert,
+    drop_superseded,
+    plan_upsert,
+    record_versions,
+    upserts,
+)
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
@@ -107,7 +116,8 @@ def materialize_table(
         finish_materialize(db, intent, table)
 
     result = MaterializeResult(
-        table=table.name, rows_offered=plan.offered, rows_added=added, rows_present=plan.present,
+        table=table.name, rows_offered=plan.offered + plan.superseded, rows_added=added,
+        rows_present=plan.present, rows_superseded=plan.superseded,
         rows_updated=upsert.updated.num_rows if upsert else 0,
         rows_unchanged=upsert.unchanged if upsert else plan.present,
         relationships_removed=upsert.removed_counts("rel") if upsert else {},
@@ -178,6 +188,7 @@ class _Plan:
     pending: int  # ... of them still being added by an open intent
     candidates: pa.Table  # one row per key offered, with file_id and the flag columns
     new_rows: pa.Table  # the candidates the ledger does not hold, with file_id
+    superseded: int  # rows offered that a newer version of their record supersedes
 
     @property
     def offered(self) -> int:
@@ -203,9 +214,8 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
     with db.cursor(what=f"reading staged {table.name} rows") as cur:
         records = _check_files(cur, table, file_ids)
         recorded, pending = ledger_rows(cur, table)
-        candidates = _candidates(
-            cur, table, [r.file_id for r in records], ledger_empty=not recorded
-        )
+        offered = _candidates(cur, table, [r.file_id for r in records], ledger_empty=not recorded)
+        candidates = drop_superseded(cur, table, offered)
     if isinstance(table, RelTable):
         _check_endpoints(table, candidates)
     present = candidates.column(_PRESENT)
@@ -213,6 +223,7 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
     return _Plan(
         table=table, records=records, recorded=recorded, pending=pending, candidates=candidates,
         new_rows=new.drop_columns(_flag_columns(table)),
+        superseded=offered.num_rows - candidates.num_rows,
     )  # fmt: skip
 
 

@@ -88,13 +88,18 @@ class StagedFiles(_Model):
 
 
 class MaterializeResult(_Model):
-    """Counts of one materialize call; rows_offered == rows_added + rows_present, and
-    rows_present == rows_updated + rows_unchanged (only upsert tables update)."""
+    """Counts of one materialize call; rows_offered == rows_added + rows_present +
+    rows_superseded, and rows_present == rows_updated + rows_unchanged (only upsert tables
+    update)."""
 
     table: str
     rows_offered: int
     rows_added: int
     rows_present: int = Field(description="offered keys the graph held already")
+    rows_superseded: int = Field(
+        default=0,
+        description="offered rows of records the graph holds a newer version of: not applied",
+    )
     rows_updated: int = Field(default=0, description="present keys given their newer content")
     rows_unchanged: int = Field(default=0, description="present keys with the same content")
     relationships_removed: dict[str, int] = Field(

@@ -14,6 +14,16 @@ table holds any more leaves the graph with all its relationships. "Came with" me
 of the files of the same source unit as the node's row (a sync run writes a node and its
 relationships together; an empty table file is not registered, which reads as none).
 
+Record versions: a node table with ``sync_token`` and ``last_updated_at`` columns (every
+ledger node but ``LineItem``) carries its source record's version. An offered row older
+than the version the graph holds (a lower SyncToken; for an equal or missing one, a live
+row where the graph holds a tombstone, else an earlier update time) is
+"superseded": neither added, updated nor recorded as the graph's version, so a run
+materialized late (a redriven older run) cannot roll a record back. What came with that
+row is superseded too: a ``versioned_with_from`` relationship of a source unit whose
+``from`` node the graph holds in another version, and an owned node (a ``LineItem``) that
+such a relationship holds (``drop_superseded``).
+
 Crash safety rides on the materialize intent (journal.py): the new versions are recorded
 as pending rows of the intent before the graph changes, the COPY of new keys runs, then one
 engine transaction deletes and updates. Everything is computed from staging, which changes
@@ -27,6 +37,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_node.copy_guard import conform
 from graph_node.errors import GraphInconsistent
@@ -153,6 +164,82 @@ def drop_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
         cur.execute(
             f"DELETE FROM {quote(versions_table(table))} WHERE intent_id = ?", [intent.intent_id]
         )
+
+
+_CANDIDATES = "upsert_candidates"
+_ROW = "__row"
+
+
+def drop_superseded(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table) -> pa.Table:
+    """The candidate ``rows`` (schema columns, file_id, flags) without those a newer
+    version of their record supersedes (module docstring). Reads settled versions only."""
+    sql = _superseded_sql(table)
+    if sql is None or not rows.num_rows:
+        return rows
+    numbered = rows.append_column(_ROW, pa.array(range(rows.num_rows), pa.int64()))
+    cur.register(_CANDIDATES, numbered)
+    try:
+        stale = cur.sql(sql).to_arrow_table().column(_ROW).combine_chunks()
+    finally:
+        cur.unregister(_CANDIDATES)
+    if not len(stale):
+        return rows
+    return rows.filter(pc.invert(pc.is_in(numbered.column(_ROW), value_set=stale)))
+
+
+def record_versioned(table: Table) -> bool:
+    """Whether ``table``'s rows carry their record's version (SyncToken, update time)."""
+    names = {c.name for c in all_columns(table)}
+    return upserts(table) and {"sync_token", "last_updated_at", "is_deleted"} <= names
+
+
+def _superseded_sql(table: Table) -> str | None:
+    """SELECT of the _CANDIDATES rows (__row) that are superseded, or None for none."""
+    unit = f"JOIN {REGISTRY_TABLE} ru ON ru.file_id = c.file_id"
+    if record_versioned(table):
+        return _older_sql(table)
+    if isinstance(table, RelTable) and table.versioned_with_from:
+        node = TABLES[table.from_table]
+        where = _other_version(node, 'c."from"')
+        return f"SELECT c.{_ROW} FROM {_CANDIDATES} c {unit} WHERE {where}"
+    if isinstance(table, NodeTable) and table.owned_by:
+        holder = TABLES[table.owned_by]
+        assert isinstance(holder, RelTable)
+        node = TABLES[holder.from_table]
+        return f"""SELECT DISTINCT c.{_ROW} FROM {_CANDIDATES} c {unit}
+            JOIN {quote(holder.name)} h ON h."to" = c.id
+            JOIN {REGISTRY_TABLE} rh ON rh.file_id = h.file_id
+                AND rh.source_unit = ru.source_unit AND rh.status IN {_LIVE}
+            WHERE {_other_version(node, 'h."from"')}"""
+    return None
+
+
+def _other_version(node: Table, node_id: str) -> str:
+    """The candidate's source unit (``ru``) offered node ``node_id``, but the graph holds
+    another version of it (or none)."""
+    versions = quote(versions_table(node))
+    return f"""EXISTS (
+        SELECT 1 FROM {quote(node.name)} f
+        JOIN {REGISTRY_TABLE} rf ON rf.file_id = f.file_id
+            AND rf.source_unit = ru.source_unit AND rf.status IN {_LIVE}
+        WHERE f.id = {node_id} AND NOT EXISTS (
+            SELECT 1 FROM {versions} v
+            WHERE v.id = f.id AND v.file_id = f.file_id AND v.intent_id IS NULL))"""
+
+
+def _older_sql(table: Table) -> str:
+    """Candidates older than the row whose version the graph holds: versions compare as
+    (SyncToken, tombstone over live, update time), as ``winners.winner_order`` sorts them."""
+    token_c, token_g = "TRY_CAST(c.sync_token AS BIGINT)", "TRY_CAST(g.sync_token AS BIGINT)"
+    return f"""SELECT c.{_ROW} FROM {_CANDIDATES} c
+        JOIN {quote(table.name)} g ON g.id = c.id
+        JOIN {quote(versions_table(table))} v
+            ON v.id = g.id AND v.file_id = g.file_id AND v.intent_id IS NULL
+        WHERE coalesce({token_c} < {token_g}, false)
+            OR (coalesce({token_c} = {token_g}, true) AND (
+                (g.is_deleted AND NOT c.is_deleted)
+                OR (g.is_deleted = c.is_deleted
+                    AND coalesce(c.last_updated_at < g.last_updated_at, false))))"""
 
 
 def _check_present(plan: UpsertPlan, present: int) -> None:

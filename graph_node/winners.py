@@ -1,10 +1,13 @@
 """The rows a rebuild keeps per key, following the upsert rules (``upsert.py``).
 
-Insert-only tables keep their first version, upsert tables their newest; a versioned
-relationship is kept when the newest version of its ``from`` node came with it (a row of
-the same source unit), and an owned node (``LineItem``) that some staged relationship once
-held but no kept one holds is dropped with its relationships. This is what incremental
-materialization leaves, so a rebuild equals the incremental graph table by table.
+Insert-only tables keep their first version, upsert tables their newest: the highest
+record version (SyncToken, tombstone over live, update time) where rows carry one, else
+the latest materialized. A versioned relationship is kept when the kept version of its
+``from`` node came with it (a row of the same source unit); an owned node (``LineItem``)
+is the row of the source unit of the relationship that holds it, and one that some staged
+relationship once held but no kept one holds is dropped with its relationships. This is
+what incremental materialization leaves, so a rebuild equals the incremental graph table
+by table.
 """
 
 from __future__ import annotations
@@ -14,19 +17,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.staging_db import REGISTRY_TABLE, quote, versions_table
-from graph_node.upsert import upserts
-from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table
+from graph_node.upsert import record_versioned, upserts
+from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _LIVE = "('staged', 'materialized')"
 _WINNERS = "rebuild_winners"
 _HOLDERS = "rebuild_holders"
+_NODES = "rebuild_nodes"
 
 
 def winner_order(table: Table) -> str:
     """ORDER BY of the row a rebuild keeps per key: the newest version for upsert tables
     (files not materialized yet come last in materialization order), else the first."""
+    newest = "r.materialize_seq DESC NULLS FIRST, t.file_id"
+    if record_versioned(table):
+        return ("TRY_CAST(t.sync_token AS BIGINT) DESC NULLS LAST, t.is_deleted DESC, "
+                f"t.last_updated_at DESC NULLS LAST, {newest}")  # fmt: skip
     if upserts(table):
-        return "r.materialize_seq DESC NULLS FIRST, t.file_id"
+        return newest
     return "r.materialize_seq NULLS LAST, t.file_id"
 
 
@@ -36,9 +44,17 @@ def settle_winners(
     """Rebuild winners (with file_id) as incremental upserts leave them: versioned
     relationships only from their node's newest source unit, orphaned owned nodes gone."""
     settled = dict(winners)
-    for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
-        if rel.versioned_with_from and rel.name in settled:
-            settled[rel.name] = _from_newest_unit(cur, rel, settled)
+    rels = [t for t in TABLES.values()
+            if isinstance(t, RelTable) and t.versioned_with_from and t.name in settled]  # fmt: skip
+    owned_names = {t.name for t in TABLES.values() if isinstance(t, NodeTable) and t.owned_by}
+    # holders first: an owned node's version is its holder's, and its own relationships
+    # follow that version
+    for rel in (r for r in rels if r.from_table not in owned_names):
+        settled[rel.name] = _from_newest_unit(cur, rel, settled)
+    for name in owned_names & set(settled):
+        settled[name] = _from_holder_unit(cur, TABLES[name], settled)
+    for rel in (r for r in rels if r.from_table in owned_names):
+        settled[rel.name] = _from_newest_unit(cur, rel, settled)
     for owned in (t for t in TABLES.values() if isinstance(t, NodeTable) and t.owned_by):
         _drop_orphan_winners(cur, owned, settled)
     return settled
@@ -83,6 +99,39 @@ def _from_newest_unit(
     finally:
         cur.unregister(_WINNERS)
         cur.unregister(_HOLDERS)
+
+
+def _from_holder_unit(
+    cur: duckdb.DuckDBPyConnection, owned: Table, winners: dict[str, pa.Table]
+) -> pa.Table:
+    """Owned nodes as written by the source unit of their holder's kept ``from`` node;
+    the other winners (no kept holder: dropped as orphans next) stay as they are."""
+    assert isinstance(owned, NodeTable)
+    holder = TABLES[owned.owned_by or ""]
+    assert isinstance(holder, RelTable)
+    columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(owned))
+    cur.register(_WINNERS, winners[owned.name])
+    cur.register(_HOLDERS, winners[holder.name].select(["from", "to"]))
+    cur.register(_NODES, winners[holder.from_table].select(["id", "file_id"]))
+    try:
+        rows = cur.sql(
+            f"""WITH held AS (
+                SELECT {columns}, t.file_id FROM {_HOLDERS} h
+                JOIN {_NODES} n ON n.id = h."from"
+                JOIN {REGISTRY_TABLE} rn ON rn.file_id = n.file_id
+                JOIN {quote(owned.name)} t ON t.id = h."to"
+                JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id AND r.status IN {_LIVE}
+                    AND r.source_unit = rn.source_unit
+                QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.file_id) = 1
+            )
+            SELECT * FROM held
+            UNION ALL SELECT * FROM {_WINNERS} w WHERE w.id NOT IN (SELECT id FROM held)
+            ORDER BY id"""
+        ).to_arrow_table()
+    finally:
+        for name in (_WINNERS, _HOLDERS, _NODES):
+            cur.unregister(name)
+    return rows.cast(winners[owned.name].schema)
 
 
 def _drop_orphan_winners(

@@ -47,6 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     sample = area.add_parser("load-sample", help="load the bundled sandbox company, offline")
     _add_options(sample)
+    sample.add_argument(
+        "--source", type=Path, default=None,
+        help="folder of recorded query responses (<Entity>.json) like the bundled one",
+    )  # fmt: skip
     sample.set_defaults(handler=cmd_load_sample)
 
 
@@ -118,9 +122,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_load_sample(args: argparse.Namespace) -> int:
     from localrun.quickbooks_run import load_sample
+    from localrun.quickbooks_sample import SAMPLE_COMPANY
 
     send_logs_to_stderr()
-    summary = load_sample(home=home_of(args), graph_id=args.graph)
+    folder = args.source or SAMPLE_COMPANY
+    summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder)
     emit(args, summary, render_summary(summary))
     return EXIT_OK if summary["ok"] else EXIT_FAILURES
 
@@ -133,13 +139,17 @@ def render_summary(summary: dict[str, Any]) -> str:
         step = summary.get("failed_step", "?")
         return f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
     lines = [f"{head} ({summary.get('mode')}: {summary.get('mode_reason')})", ""]
-    rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t["not_applied"]]
-            for name, t in summary["tables"].items()]  # fmt: skip
-    header = ["table", "rows", "added", "updated", "unchanged", "not applied"]
+    rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t.get("superseded", 0),
+             t["not_applied"]] for name, t in summary["tables"].items()]  # fmt: skip
+    header = ["table", "rows", "added", "updated", "unchanged", "superseded", "not applied"]
     lines += [render.table(header, rows), ""]
     rejected = summary["rejected"]
     lines.append(f"records rejected: {rejected['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]
+    superseded = summary.get("superseded") or {"total": 0, "reasons": {}}
+    lines.append(f"records superseded (a newer version is known, not applied): "
+                 f"{superseded['total']}")  # fmt: skip
+    lines += [f"  {n} {reason}" for reason, n in sorted(superseded["reasons"].items())]
     lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
     lines.append(
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "

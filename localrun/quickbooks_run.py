@@ -20,7 +20,7 @@ from ledgergraph.quickbooks.runs import new_run_id
 from ledgergraph.quickbooks.steps import default_graph_id
 from ledgergraph.run_summary import summary_key
 from localrun.pipeline import run_with_graph_node
-from localrun.quickbooks_sample import SAMPLE_REALM, land_sample_run
+from localrun.quickbooks_sample import SAMPLE_COMPANY, SAMPLE_REALM, land_sample_run
 from localrun.stepfunctions import ExecutionResult
 
 QUICKBOOKS_PIPELINE = "quickbooks_pipeline.asl.json"
@@ -78,11 +78,16 @@ def run_quickbooks_pipeline(
 
 
 def load_sample(
-    *, home: Path, graph_id: str | None = None, graph_node_command: Sequence[str] | None = None
+    *,
+    home: Path,
+    graph_id: str | None = None,
+    graph_node_command: Sequence[str] | None = None,
+    folder: Path = SAMPLE_COMPANY,
 ) -> dict[str, Any]:
-    """Land the bundled sandbox company as a new run and load it through the state machine."""
+    """Land the bundled sandbox company (or recordings like it in ``folder``) as a new run
+    and load it through the state machine."""
     store = LocalObjectStore(home.resolve() / "store")
-    run_id = land_sample_run(store)
+    run_id = land_sample_run(store, folder=folder)
     return run_quickbooks_pipeline(
         SAMPLE_REALM, home=home, graph_id=graph_id, run_id=run_id,
         graph_node_command=graph_node_command,

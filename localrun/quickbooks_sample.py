@@ -22,6 +22,7 @@ from typing import Any
 
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.extract import sync_realm
 from ledgergraph.quickbooks.runs import SyncRun
 from ledgergraph.quickbooks.settings import QuickBooksSettings
@@ -65,12 +66,27 @@ class RecordedCompany(QuickBooksClient):
         if match is None:
             raise ValueError(f"the bundled sample cannot answer the query {text!r}")
         entity, start, size = match["entity"], int(match["start"]), int(match["size"])
-        path = self.folder / f"{entity}.json"
-        body = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        body = _recorded_body(self.folder / f"{entity}.json", entity)
         records = body.get("QueryResponse", {}).get(entity, [])
         page = records[start - 1 : start - 1 + size]
         found = {entity: page, "startPosition": start, "maxResults": len(page)} if page else {}
         return {"QueryResponse": found, "time": body.get("time")}
+
+
+def _recorded_body(path: Path, entity: str) -> dict[str, Any]:
+    """A recorded query response; an entity without a file answers none.
+
+    Raises:
+        QuickBooksDataError: the file is not JSON, named with its entity type.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} are not valid JSON: {exc}"
+        ) from exc
 
 
 def _no_report(name: str, params: dict[str, str]) -> dict[str, Any]:
@@ -95,14 +111,18 @@ def _company_info(realm_id: str) -> dict[str, Any]:
     return {"CompanyInfo": info}
 
 
-def land_sample_run(store: ObjectStore, *, run_id: str | None = None) -> str:
-    """Land the bundled company as a full sync run; returns the run id.
+def land_sample_run(
+    store: ObjectStore, *, run_id: str | None = None, folder: Path = SAMPLE_COMPANY
+) -> str:
+    """Land the bundled company (or recordings like it in ``folder``) as a full sync run.
 
-    Every call is a new run (``qbo-sample-...``): loading the sample again adds nothing to
-    the graph, since its rows are already there.
+    Returns the run id. Every call is a new run (``qbo-sample-...``): loading the sample
+    again adds nothing to the graph, since its rows are already there.
     """
+    if not folder.is_dir():
+        raise QuickBooksDataError(f"no folder of recorded QuickBooks responses at {folder}")
     run_id = run_id or sample_run_id()
-    client = RecordedCompany()
+    client = RecordedCompany(folder)
     summary = sync_realm(client, store, client.settings, run_id=run_id, force_full=True)
     run = SyncRun.model_validate_json(store.get_bytes(summary.run_key))
     labelled = run.model_copy(update={"mode_reason": SAMPLE_LABEL})

@@ -142,7 +142,7 @@ def test_the_first_run_loads_the_chart_of_accounts(first_run, home, capsys) -> N
     assert (first_run["status"], first_run["mode"]) == ("loaded", "full")
     assert first_run["records"]["Account"] == 92
     assert first_run["tables"]["LedgerAccount"] == {
-        "rows": 93, "added": 93, "updated": 0, "unchanged": 0, "not_applied": 0,
+        "rows": 93, "added": 93, "updated": 0, "unchanged": 0, "superseded": 0, "not_applied": 0,
     }  # fmt: skip
     assert query(capsys, home, "MATCH (a:LedgerAccount) RETURN count(a)") == [[93]]
     synthetic = "MATCH (a:LedgerAccount) WHERE a.is_synthetic RETURN a.name, a.concept"
@@ -219,10 +219,10 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     assert cdc_run["records"] == {"cdc": 4}
     tables = cdc_run["tables"]
     assert tables["LedgerTransaction"] == {
-        "rows": 1, "added": 0, "updated": 1, "unchanged": 0, "not_applied": 0,
+        "rows": 1, "added": 0, "updated": 1, "unchanged": 0, "superseded": 0, "not_applied": 0,
     }  # fmt: skip
     assert tables["LineItem"] == {
-        "rows": 5, "added": 0, "updated": 3, "unchanged": 2, "not_applied": 0,
+        "rows": 5, "added": 0, "updated": 3, "unchanged": 2, "superseded": 0, "not_applied": 0,
     }  # fmt: skip
     # Added: customer 900, and posting 5 (the discount now) to the discounts account.
     assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 2, 1)

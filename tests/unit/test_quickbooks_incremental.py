@@ -149,3 +149,21 @@ def test_a_full_resync_turns_records_gone_from_quickbooks_into_tombstones(
         bill = harness.rows("run-2", "LedgerTransaction", f"qbo_id = '{gone_bill}'")[0]
         assert vendor["is_deleted"] is True and bill["is_deleted"] is True
         assert summary.rows["Vendor"] == 35 and summary.rows["LedgerTransaction"] == 148
+
+
+def test_an_older_version_after_a_cdc_delete_leaves_the_tombstone(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    invoice = copy.deepcopy(next(i for i in load_sandbox()["Invoice"] if i["Id"] == "49"))
+    cdc_run(harness, fake, {"Invoice": [deleted("49")]})
+    fake.cdc_changes = {"Invoice": [invoice]}  # SyncToken 0, as before the delete
+    harness.sync(run_id="run-3")
+
+    summary = harness.transform("run-3")
+
+    details = json.loads(harness.store.get_bytes(f"processed/{GRAPH}/run-3/reconciliation.json"))
+    assert details["reconciliation"]["records"]["Invoice"]["superseded_reasons"] == {
+        "Invoice 49: SyncToken 0 updated 2026-04-06T11:43:20-07:00 is older than the version "
+        "known (deleted after SyncToken 0)": 1
+    }
+    assert summary.rows["LedgerTransaction"] == 0 and summary.rows["LineItem"] == 0

@@ -214,10 +214,10 @@ def test_the_summary_counts_rows_the_graph_holds_in_another_version(handler) -> 
     # The stub's staging says the company node (insert-only Entity) kept another name.
     assert summary["rows_present_with_changed_content"] == 1
     assert summary["tables"]["Entity"] == {
-        "rows": 1, "added": 1, "updated": 0, "unchanged": 0, "not_applied": 1,
+        "rows": 1, "added": 1, "updated": 0, "unchanged": 0, "superseded": 0, "not_applied": 1,
     }  # fmt: skip
     assert summary["tables"]["LedgerTransaction"] == {
-        "rows": 148, "added": 148, "updated": 0, "unchanged": 0, "not_applied": 0,
+        "rows": 148, "added": 148, "updated": 0, "unchanged": 0, "superseded": 0, "not_applied": 0,
     }  # fmt: skip
     assert "NOT applied" in summary["not_applied"]
     assert (summary["rows_updated"], summary["relationships_removed"]) == (0, {})

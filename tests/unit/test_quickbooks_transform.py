@@ -223,10 +223,11 @@ def test_raw_records_reconcile_with_the_rows_written(run: Harness) -> None:
     lines = details["reconciliation"]["lines"]
 
     assert records["Account"] == {"records_in": 92, "out": 92, "superseded": 0,
-                                  "informational": 0, "rejected": {}}  # fmt: skip
+                                  "superseded_reasons": {}, "informational": 0,
+                                  "rejected": {}}  # fmt: skip
     assert sum(c["records_in"] for c in records.values()) == 332  # 331 recorded + CompanyInfo
-    assert lines == {"records_in": 249, "out": 176, "superseded": 0, "informational": 73,
-                     "rejected": {}}  # fmt: skip
+    assert lines == {"records_in": 249, "out": 176, "superseded": 0,
+                     "superseded_reasons": {}, "informational": 73, "rejected": {}}  # fmt: skip
     assert details["reconciliation"]["unresolved_links"] == 19  # Estimates, StatementCharges
 
 

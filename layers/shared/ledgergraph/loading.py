@@ -132,8 +132,8 @@ def stage_files(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
 
 
 def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFile) -> dict:
-    """Materialize one table file; every offered row must be added or already present,
-    and a present one updated or unchanged (only ledger tables update)."""
+    """Materialize one table file; every offered row must be added, already present or
+    superseded, and a present one updated or unchanged (only ledger tables do either)."""
     answer = client.materialize(
         request.graph_id, file.table, [file.file_id], correlation_id=request.correlation_id
     )
@@ -141,13 +141,17 @@ def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFil
     present = answer["rows_present"]
     updated = int(answer.get("rows_updated", 0))
     unchanged = int(answer.get("rows_unchanged", present))
-    if offered != added + present or offered != file.rows or present != updated + unchanged:
+    superseded = int(answer.get("rows_superseded", 0))
+    if (offered != added + present + superseded or offered != file.rows
+            or present != updated + unchanged):  # fmt: skip
         raise FilingError(
             f"{request.source_unit}: {file.table} offered {offered} rows of {file.rows}, "
             f"added {added}, already present {present} (updated {updated}, "
-            f"unchanged {unchanged})"
+            f"unchanged {unchanged}), superseded {superseded}"
         )
     counts = {"offered": offered, "added": added, "present": present}
+    if superseded:
+        counts["superseded"] = superseded
     if updated or answer.get("relationships_removed") or answer.get("nodes_removed"):
         counts |= {
             "updated": updated, "unchanged": unchanged,

@@ -114,6 +114,7 @@ def loaded_summary(
         "rows_present_with_changed_content": changed,
         "not_applied": CHANGED_NOTE if changed else None,
         "rejected": rejections(reconciliation),
+        "superseded": supersessions(reconciliation),
         "unresolved_links": reconciliation.get("unresolved_links", 0),
         "validation": validation,
     }
@@ -134,8 +135,9 @@ def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]
 
 
 def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dict[str, int]]:
-    """Per table: rows written, added to the graph, updated, unchanged, and rows the graph
-    holds in another version than the run's (``not_applied``: 0 but for Entity)."""
+    """Per table: rows written, added to the graph, updated, unchanged, superseded (a newer
+    version of their record is in the graph: a run loaded late), and rows the graph holds
+    in another version than the run's (``not_applied``: Entity, and superseded rows)."""
     written = (request.transform or {}).get("rows", {})
     loaded = (request.load or {}).get("tables", {})
     lines = {}
@@ -147,6 +149,7 @@ def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dic
             "added": int(done.get("added", 0)),
             "updated": int(done.get("updated", 0)),
             "unchanged": int(done.get("unchanged", present)),
+            "superseded": int(done.get("superseded", 0)),
             "not_applied": staging.changed_present.get(table, 0),
         }
     return lines
@@ -171,7 +174,7 @@ def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for entity, counts in reconciliation.get("records", {}).items():
         for reason, n in counts.get("rejected", {}).items():
-            reasons[f"{entity}: {reason}"] = n
+            reasons[_entity_reason(entity, reason)] = n
     for reason, n in reconciliation.get("lines", {}).get("rejected", {}).items():
         reasons[f"Line: {reason}"] = n
     postings = reconciliation.get("rejected_postings", [])
@@ -179,6 +182,20 @@ def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
         name = f"posting: {posting.get('reason')}"
         reasons[name] = reasons.get(name, 0) + 1
     return {"total": sum(reasons.values()), "reasons": reasons}
+
+
+def supersessions(reconciliation: dict[str, Any]) -> dict[str, Any]:
+    """Records not applied because a newer version of them is known, per entity and reason."""
+    reasons: dict[str, int] = {}
+    for entity, counts in reconciliation.get("records", {}).items():
+        for reason, n in counts.get("superseded_reasons", {}).items():
+            reasons[_entity_reason(entity, reason)] = n
+    return {"total": sum(reasons.values()), "reasons": reasons}
+
+
+def _entity_reason(entity: str, reason: str) -> str:
+    """``Invoice: record without Id``; a reason naming its record already names the entity."""
+    return reason if reason.startswith(f"{entity} ") else f"{entity}: {reason}"
 
 
 def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[str, Any]:

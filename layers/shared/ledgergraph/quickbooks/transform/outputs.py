@@ -1,8 +1,9 @@
 """The transform's outputs: one Parquet file per graph table, and the run's reconciliation.
 
-Raw records in = rows out + records superseded by a newer version in the same run + records
-rejected with a reason; QuickBooks lines in = lines posted + informational lines + lines
-rejected with a reason. Both must hold or the run fails, naming the counts.
+Raw records in = rows out + records superseded (by a newer version in the same run, or
+older than the version known before the run) + records rejected with a reason; QuickBooks
+lines in = lines posted + informational lines + lines rejected with a reason. Both must
+hold or the run fails, naming the counts.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class OutcomeCounts(BaseModel):
     records_in: int
     out: int
     superseded: int = 0
+    superseded_reasons: dict[str, int] = Field(default_factory=dict)
     informational: int = 0
     rejected: dict[str, int] = Field(default_factory=dict)
 
@@ -138,8 +140,10 @@ def _add(counts: OutcomeCounts, outcome: str, count: int) -> None:
     counts.records_in += count
     if outcome == "out":
         counts.out += count
-    elif outcome.startswith("superseded"):
+    elif outcome.startswith("superseded: "):
         counts.superseded += count
+        reason = outcome.removeprefix("superseded: ")
+        counts.superseded_reasons[reason] = counts.superseded_reasons.get(reason, 0) + count
     elif outcome == "informational":
         counts.informational += count
     else:

@@ -33,7 +33,9 @@ all_records AS (
     UNION ALL SELECT * FROM cdc_records
     UNION ALL SELECT * FROM company_records
 )
+-- record_no numbers the records of the run: (raw_key, pos) repeats across a CDC page's entities.
 SELECT
+    row_number() OVER (ORDER BY raw_key, entity, pos) AS record_no,
     entity, raw_key, number, pos, origin, rec,
     txt(rec, '$.Id') AS qbo_id,
     txt(rec, '$.SyncToken') AS sync_token,

@@ -8,34 +8,81 @@ SELECT * FROM (VALUES
     ('Purchase'), ('Deposit'), ('Transfer'), ('CreditMemo'), ('VendorCredit'), ('RefundReceipt')
 ) AS t(entity);
 
+-- A record's version: its SyncToken (QuickBooks adds one on every update of the record),
+-- then MetaData.LastUpdatedTime for records of equal (or without a) SyncToken.
+CREATE OR REPLACE MACRO version_token(sync_token) AS TRY_CAST(sync_token AS BIGINT);
+CREATE OR REPLACE MACRO version_time(last_updated) AS TRY_CAST(last_updated AS TIMESTAMPTZ);
+
+-- Whether version (token_a, time_a) is older than (token_b, time_b); unknown parts compare
+-- as equal, so a record without a version is never called older.
+CREATE OR REPLACE MACRO version_older(token_a, time_a, token_b, time_b) AS coalesce(
+    version_token(token_a) < version_token(token_b)
+    OR (coalesce(version_token(token_a) = version_token(token_b), true)
+        AND version_time(time_a) < version_time(time_b)),
+    false
+);
+
 -- The newest version of each record seen in the run: a delete is final, then the highest
 -- SyncToken, then the latest update time, then the later page.
 CREATE OR REPLACE TABLE ranked_incoming AS
 SELECT *,
     row_number() OVER (
         PARTITION BY entity, qbo_id
-        ORDER BY is_deleted DESC, TRY_CAST(sync_token AS BIGINT) DESC NULLS LAST,
-            last_updated DESC NULLS LAST, origin = 'cdc' DESC, raw_key DESC, pos DESC
+        ORDER BY is_deleted DESC, version_token(sync_token) DESC NULLS LAST,
+            version_time(last_updated) DESC NULLS LAST, origin = 'cdc' DESC, raw_key DESC,
+            pos DESC
     ) AS version_rank
 FROM incoming;
 
+-- The run's newest version against the version known before the run (prior_record). An
+-- older one (a run loaded or redriven after a newer one) is superseded, not applied. A
+-- deletion is final: after it only a higher SyncToken than the last known brings a record
+-- back (a full listing that still has the record with its old version does not).
+CREATE OR REPLACE TABLE stale_incoming AS
+SELECT i.record_no,
+    CASE WHEN p.is_deleted
+        THEN 'deleted after SyncToken ' || coalesce(p.sync_token, '?')
+        ELSE 'SyncToken ' || coalesce(p.sync_token, '?') || ' updated '
+            || coalesce(p.last_updated, '?')
+    END AS known
+FROM ranked_incoming AS i
+JOIN prior_record AS p ON p.entity = i.entity AND p.qbo_id = i.qbo_id
+WHERE i.version_rank = 1 AND NOT i.is_deleted AND (
+    version_older(i.sync_token, i.last_updated, p.sync_token, p.last_updated)
+    OR (p.is_deleted AND NOT coalesce(
+        version_token(i.sync_token) > version_token(p.sync_token), false))
+);
+
 -- One outcome per raw record: the reconciliation's "in = out + rejected" starts here.
 CREATE OR REPLACE TABLE record_outcome AS
-SELECT i.entity, i.qbo_id, i.raw_key, i.pos,
+SELECT i.record_no, i.entity, i.qbo_id, i.raw_key, i.pos,
     CASE
         WHEN i.qbo_id IS NULL THEN 'rejected: record without Id'
         WHEN m.entity IS NULL THEN 'rejected: no graph table for ' || i.entity
         WHEN i.version_rank > 1 THEN 'superseded: newer version in the same run'
+        WHEN e.problem IS NOT NULL
+            THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || e.problem
+        WHEN s.known IS NOT NULL
+            THEN 'superseded: ' || i.entity || ' ' || i.qbo_id || ': SyncToken '
+                || coalesce(i.sync_token, '?') || ' updated ' || coalesce(i.last_updated, '?')
+                || ' is older than the version known (' || s.known || ')'
         ELSE 'out'
     END AS outcome
 FROM ranked_incoming AS i
-LEFT JOIN modelled_entity AS m USING (entity);
+LEFT JOIN modelled_entity AS m USING (entity)
+LEFT JOIN value_error AS e USING (record_no)
+LEFT JOIN stale_incoming AS s USING (record_no);
 
 CREATE OR REPLACE TABLE latest_incoming AS
 SELECT i.*
 FROM ranked_incoming AS i
-JOIN modelled_entity AS m USING (entity)
-WHERE i.qbo_id IS NOT NULL AND i.version_rank = 1;
+JOIN record_outcome AS o USING (record_no)
+WHERE o.outcome = 'out';
+
+-- Records the run listed, whatever their outcome: a rejected or superseded record is not
+-- gone from QuickBooks, so a full listing does not turn it into a tombstone.
+CREATE OR REPLACE TABLE listed_record AS
+SELECT DISTINCT entity, qbo_id FROM incoming WHERE qbo_id IS NOT NULL;
 
 -- Prior state merged with the run. A deleted record keeps its last known fields; a sparse
 -- record patches the stored one; a record missing from an entity listed in full is gone.
@@ -60,7 +107,9 @@ SELECT
     i.qbo_id IS NULL AND f.entity IS NOT NULL AND NOT p.is_deleted AS deleted_by_absence
 FROM prior_record AS p
 FULL OUTER JOIN latest_incoming AS i ON i.entity = p.entity AND i.qbo_id = p.qbo_id
-LEFT JOIN full_entity AS f ON f.entity = p.entity AND i.qbo_id IS NULL;
+LEFT JOIN full_entity AS f ON f.entity = p.entity AND i.qbo_id IS NULL
+    AND NOT EXISTS (
+        SELECT 1 FROM listed_record AS r WHERE r.entity = p.entity AND r.qbo_id = p.qbo_id);
 
 -- The company's home currency: QuickBooks keeps Retained Earnings in it.
 CREATE OR REPLACE TABLE company AS
