@@ -98,7 +98,8 @@ def run_xbrl_task() -> int:
 
 
 class StubGraphNode:
-    """The Graph API in memory; ``unavailable_once``/``reject`` inject failures by unit."""
+    """The Graph API in memory; ``unavailable_once``/``reject`` inject failures by unit
+    (a rejected materialize fails every call that offers a file of the unit)."""
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
@@ -121,6 +122,8 @@ class StubGraphNode:
                 return self._operate("stage", body, headers, None)
             if parts[-1] == "materialize":
                 return self._operate("materialize", body, headers, parts[3])
+            if parts[-2:] == ["tables", "query"]:
+                return self._query(body, headers)
         return 404, _error("NotFound", path)
 
     def _register(self, graph_id: str, body: dict, headers: Any) -> tuple[int, dict]:
@@ -162,7 +165,8 @@ class StubGraphNode:
         offered = sum(e["rows"] for _, e in entries)
         added = sum(e["rows"] for _, e in entries if e["status"] != "materialized")
         for _, entry in entries:
-            entry["status"] = "materialized"
+            if entry["status"] != "materialized":  # a file keeps its first call's counts
+                entry |= {"status": "materialized", "added": entry["rows"], "present": 0}
         return 200, {
             "table": table,
             "rows_offered": offered,
@@ -171,11 +175,27 @@ class StubGraphNode:
             "files": [{"file_id": i, "status": "materialized"} for i, _ in entries],
         }
 
+    def _query(self, body: dict, headers: Any) -> tuple[int, dict]:
+        """The one staging query the pipeline asks: the live files of some source units."""
+        self.calls.append(("query", "", headers.get("X-Correlation-Id")))
+        assert "FROM file_registry" in body["sql"], body["sql"]
+        units = set(body["parameters"][0])
+        columns = ["source_unit", "table_name", "file_id", "row_count", "status",
+                   "rows_added", "rows_present"]  # fmt: skip
+        rows = [
+            [e["unit"], e["table"], i, e["rows"], e["status"], e.get("added"), e.get("present")]
+            for i, e in self.files.items()
+            if e["unit"] in units and e["status"] in ("staged", "materialized")
+        ]
+        return 200, {"columns": columns, "rows": rows, "truncated": False}
+
     def _failure(self, op: str, unit: str, headers: Any) -> tuple[int, dict] | None:
         self.calls.append((op, unit, headers.get("X-Correlation-Id")))
         if (op, unit) in self.unavailable_once:
             self.unavailable_once.discard((op, unit))
             return 503, _error("WriterBusy", "the writer lock is busy", transient=True)
+        if (op, unit) in self.reject and op == "materialize":
+            return 422, _error("MissingEndpoints", f"a file of {unit} names nodes not in the graph")
         if (op, unit) in self.reject:
             return 422, _error("StagingError", f"file of {unit} has a null key in column id")
         return None
