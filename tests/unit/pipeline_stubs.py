@@ -107,6 +107,7 @@ class StubGraphNode:
         self.unavailable_once: set[tuple[str, str]] = set()  # (operation, source unit)
         self.reject: set[tuple[str, str]] = set()
         self.calls: list[tuple[str, str, str | None]] = []  # (operation, unit, correlation)
+        self.requests: list[tuple[str, str | None, list[str]]] = []  # (operation, table, units)
         self.lock = threading.Lock()
 
     def handle(self, method: str, path: str, headers: Any, body: dict) -> tuple[int, dict]:
@@ -144,6 +145,7 @@ class StubGraphNode:
 
     def _operate(self, op: str, body: dict, headers: Any, table: str | None) -> tuple[int, dict]:
         entries = [(i, self.files[i]) for i in body["file_ids"]]
+        self.requests.append((op, table, [e["unit"] for _, e in entries]))
         for _, entry in entries:
             failure = self._failure(op, entry["unit"], headers)
             if failure:
