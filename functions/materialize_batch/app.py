@@ -34,6 +34,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     result = materialize_batch(store, graph, request)
 
     metrics.add_metric(name="FilingsLoaded", unit=MetricUnit.Count, value=result["loaded"])
-    metrics.add_metric(name="FilingsFailedLoading", unit=MetricUnit.Count, value=result["failed"])
+    # Filings that failed staging are counted by RecordOutcome (LoadFailuresRecorded).
+    failed = result["staged"] - result["loaded"]
+    metrics.add_metric(name="FilingsFailedMaterializing", unit=MetricUnit.Count, value=failed)
     metrics.add_metric(name="MaterializeCalls", unit=MetricUnit.Count, value=result["calls"])
     return result
