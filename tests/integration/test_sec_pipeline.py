@@ -206,7 +206,8 @@ def test_after_a_failure_the_counts_still_reconcile(tampered_run, first_run, cap
     for line in summary["filings"]:
         accounted = line["facts_loaded"] + line["facts_rejected"] + line["duplicates_collapsed"]
         loaded = line["status"] == "loaded"
-        assert line["facts_loaded"] == (clean[line["source_unit"]]["facts_loaded"] if loaded else 0)
+        expected = clean[line["source_unit"]]["facts_loaded"] if loaded else 0
+        assert line["facts_loaded"] == expected
         assert (line["facts_in_document"] == accounted) == loaded
     totals = summary["totals"]
     assert totals["facts_loaded"] == sum(f["facts_loaded"] for f in summary["filings"])

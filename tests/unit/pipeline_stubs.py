@@ -197,7 +197,8 @@ class StubGraphNode:
             self.unavailable_once.discard((op, unit))
             return 503, _error("WriterBusy", "the writer lock is busy", transient=True)
         if (op, unit) in self.reject and op == "materialize":
-            return 422, _error("MissingEndpoints", f"a file of {unit} names nodes not in the graph")
+            message = f"a file of {unit} names nodes not in the graph"
+            return 422, _error("MissingEndpoints", message)
         if (op, unit) in self.reject:
             return 422, _error("StagingError", f"file of {unit} has a null key in column id")
         return None

@@ -244,7 +244,8 @@ def test_the_run_succeeds_and_reports_every_filing(sec_run) -> None:
 
     assert result.status == "SUCCEEDED", result.cause
     assert [f["source_unit"] for f in result.output["filings"]] == list(UNITS.values())
-    assert (result.output["loaded"], result.output["failed"], result.output["ok"]) == (2, 5, False)
+    output = result.output
+    assert (output["loaded"], output["failed"], output["ok"]) == (2, 5, False)
 
 
 def test_filings_go_to_the_xbrl_task_in_batches_of_three(sec_run) -> None:
@@ -284,7 +285,8 @@ def test_a_filing_the_node_rejects_fails_alone(sec_run) -> None:
 
 
 def test_each_batch_is_materialized_in_one_call_per_table(sec_run) -> None:
-    materialized = [(t, units) for op, t, units in sec_run["node"].requests if op == "materialize"]
+    requests = sec_run["node"].requests
+    materialized = [(t, units) for op, t, units in requests if op == "materialize"]
     first = [(t, units) for t, units in materialized if UNITS[1] in units]
 
     # batch 0 has one filing left to load (2 failed processing, 3 staging), batch 1 two

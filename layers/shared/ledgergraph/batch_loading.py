@@ -138,14 +138,14 @@ def check_answer(table: str, answer: dict[str, Any], files: list[BatchFile]) -> 
 
     Raises:
         FilingError: offered != added + present, present != updated + unchanged, or more
-            (or, for one file, other) keys offered than the files hold rows.
+            keys offered than the files hold rows, or fewer than the largest file holds.
     """
     offered, added = answer["rows_offered"], answer["rows_added"]
     present = answer["rows_present"]
     updated = int(answer.get("rows_updated", 0))
     unchanged = int(answer.get("rows_unchanged", present))
     rows = sum(f.rows for f in files)
-    fits = offered == rows if len(files) == 1 else max(f.rows for f in files) <= offered <= rows
+    fits = max(f.rows for f in files) <= offered <= rows  # shared keys count once
     if offered != added + present or present != updated + unchanged or not fits:
         units = ", ".join(f.source_unit for f in files)
         raise FilingError(
@@ -156,19 +156,21 @@ def check_answer(table: str, answer: dict[str, Any], files: list[BatchFile]) -> 
 
 
 class BatchLoad:
-    """The table calls of one batch: what they materialized, which filings failed and why."""
+    """One batch's table calls: what they materialized, which filings failed and why."""
 
     def __init__(self, client: GraphClient, request: MaterializeBatchRequest) -> None:
         self.client, self.request = client, request
         self.calls: list[TableCall] = []
         self.failed: dict[str, Failure] = {}
         self.fallbacks: list[str] = []  # tables whose batch call failed
-        self.after: Files = {}  # the registry once every call is made
+        self.before: Files = {}  # the registry's files of the batch, before any call
+        self.after: Files = {}  # ... and once every call is made
 
     def fail(self, file: BatchFile, exc: PermanentError) -> None:
         """Record the filing's first failure; it is left out of the later tables."""
         cause = f"{file.source_unit}: {file.table} not materialized: {exc}"
-        self.failed.setdefault(file.source_unit, Failure(type(exc).__name__, cause, file.table))
+        failure = Failure(type(exc).__name__, cause, file.table)
+        self.failed.setdefault(file.source_unit, failure)
         logger.error(
             "filing not materialized",
             extra={"source_unit": file.source_unit, "table": file.table, "error": str(exc)},
@@ -212,6 +214,17 @@ class BatchLoad:
                 except PermanentError as one:
                     self.fail(file, one)
 
+    def check_staged(self, filings: list[StagedFiling]) -> None:
+        """A filing whose staged files the registry does not hold, every one, fails."""
+        for filing in filings:
+            held = len(self.before[filing.source_unit])
+            if held != filing.files:
+                cause = (
+                    f"{filing.source_unit}: the registry holds {held} staged files, "
+                    f"StageFiles staged {filing.files}"
+                )
+                self.failed[filing.source_unit] = Failure("FilingError", cause)
+
     def check_credits(self) -> None:
         """Fail the filings whose files the registry does not credit in full.
 
@@ -225,7 +238,8 @@ class BatchLoad:
             for file, record in zip(call.files, credited, strict=True):
                 if record is None or record.status != "materialized":
                     status = None if record is None else record.status
-                    self.fail(file, FilingError(f"file {file.file_id} is {status} afterwards"))
+                    message = f"file {file.file_id} is {status} afterwards"
+                    self.fail(file, FilingError(message))
                     whole = False
                 elif (record.rows_added or 0) + (record.rows_present or 0) != file.rows:
                     self.fail(file, FilingError(
@@ -235,21 +249,9 @@ class BatchLoad:
                     whole = False
             added = sum((r.rows_added or 0) for r in credited if r is not None)
             if whole and added != call.added:
-                message = f"the registry credits {added} rows added, the call added {call.added}"
+                message = f"the registry credits {added} rows added, the call {call.added}"
                 for file in call.files:
                     self.fail(file, FilingError(message))
-
-
-def _check_staged(filings: list[StagedFiling], files: Files, failed: dict[str, Failure]) -> None:
-    """A filing whose staged files the registry does not hold, every one, fails."""
-    for filing in filings:
-        held = len(files[filing.source_unit])
-        if held != filing.files:
-            cause = (
-                f"{filing.source_unit}: the registry holds {held} staged files, "
-                f"StageFiles staged {filing.files}"
-            )
-            failed[filing.source_unit] = Failure("FilingError", cause)
 
 
 def _record(
@@ -277,7 +279,8 @@ def _record(
 
 def _loading_ms(filings: list[StagedFiling], files: Files, ms: int) -> dict[str, int]:
     """Each filing's register + stage time plus its share (by rows) of the batch's calls."""
-    rows = {f.source_unit: sum(x.rows for x in files[f.source_unit].values()) for f in filings}
+    units = [f.source_unit for f in filings]
+    rows = {unit: sum(x.rows for x in files[unit].values()) for unit in units}
     total = sum(rows.values())
     return {
         f.source_unit: f.loading_ms
@@ -286,21 +289,21 @@ def _loading_ms(filings: list[StagedFiling], files: Files, ms: int) -> dict[str,
     }
 
 
-def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> tuple[BatchLoad, Files]:
-    """Materialize the staged filings of the request; the calls and the files before."""
+def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchLoad:
+    """Materialize the staged filings of the request, table by table, and check credits."""
     load = BatchLoad(client, request)
     staged = [f for f in request.filings if f.status == "staged"]
     units = [f.source_unit for f in staged]
     if not units:
-        return load, {}
+        return load
     corr = request.correlation_id
-    files = read_batch_files(client, request.graph_id, units, correlation_id=corr)
-    _check_staged(staged, files, load.failed)
+    load.before = read_batch_files(client, request.graph_id, units, correlation_id=corr)
+    load.check_staged(staged)
     for table in LOAD_ORDER:
-        load.materialize_table(table, files)
+        load.materialize_table(table, load.before)
     load.after = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_credits()
-    return load, files
+    return load
 
 
 def materialize_batch(
@@ -314,7 +317,8 @@ def materialize_batch(
     Returns counts only.
     """
     started = time.monotonic()
-    load, files = load_staged(client, request)
+    load = load_staged(client, request)
+    files = load.before
     staged = [f for f in request.filings if f.status == "staged"]
     added_now = {
         f.file_id: load.after[f.source_unit][f.table].rows_added or 0

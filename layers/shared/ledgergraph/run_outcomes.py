@@ -87,7 +87,7 @@ class LoadRecord(BaseModel):
     )  # fmt: skip
     error: str | None = Field(default=None, description="error name (Step Functions')")
     cause: str | None = Field(default=None, description="Step Functions cause, or a message")
-    table: str | None = Field(default=None, description="the table that failed to materialize")
+    table: str | None = Field(default=None, description="the table that failed to load")
 
 
 class BatchFailure(BaseModel):
