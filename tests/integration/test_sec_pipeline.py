@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from ledgergraph.graph_schema import LOAD_ORDER
 from localrun.cli import main as cli
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
+TAMPERING_TASK = Path(__file__).with_name("tampering_task.py")
+APPLE, AMAZON = "0000320193-23-000106", "0001018724-23-000004"
 
 pytestmark = pytest.mark.slow
 
@@ -156,3 +160,89 @@ def test_small_negative_rates_read_exactly_through_cypher(first_run: dict, home:
 
     assert code == 0
     assert [Decimal(row[0]) for row in result["rows"]] == [Decimal("-0.018")]
+
+
+@pytest.fixture(scope="module")
+def tampered_run(first_run: dict, home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The bundled filings again, in a new graph, with Apple's FACT_HAS_ELEMENT pointing at
+    an element no filing has and Amazon's Unit file gone (both in the first batch of
+    three); the XBRL task reuses the first run's output, then the damage is done."""
+    from ledgergraph.objectstore import LocalObjectStore
+    from localrun.pipeline import run_sec_pipeline
+    from localrun.sec_source import stage_source_folder
+
+    tampered = tmp_path_factory.mktemp("tampered")
+    shutil.copytree(home / "store", tampered / "store", ignore=shutil.ignore_patterns("work"))
+    filings, _, _ = stage_source_folder(LocalObjectStore(tampered / "store"), SAMPLE_SEC)
+    damage = ("--dangling", f"{APPLE}:FACT_HAS_ELEMENT", "--missing", f"{AMAZON}:Unit")
+    summary = run_sec_pipeline(
+        filings,
+        home=tampered,
+        batch_size=3,
+        task_command=(sys.executable, str(TAMPERING_TASK), *damage),
+    )
+    return {"summary": summary, "home": tampered}
+
+
+def test_bad_files_fail_their_filing_alone_naming_accession_and_table(tampered_run) -> None:
+    summary = tampered_run["summary"]
+    lines = {f["source_unit"]: f for f in summary["filings"]}
+
+    assert (summary["ok"], summary["loaded"], summary["failed"]) == (False, 3, 2)
+    apple, amazon = lines.pop(APPLE), lines.pop(AMAZON)
+    assert apple["status"] == amazon["status"] == "failed"
+    assert apple["error_type"] == "GraphNodeRejected"
+    assert apple["error"].startswith(f"{APPLE}: FACT_HAS_ELEMENT not materialized")
+    assert "MissingEndpoints" in apple["error"] and "no-filing-has-this-node" in apple["error"]
+    assert amazon["error_type"] == "GraphNodeRejected"
+    assert f"processed/sec/{AMAZON}/Unit.parquet" in amazon["error"]
+    assert [line["status"] for line in lines.values()] == ["loaded"] * 3
+
+
+def test_after_a_failure_the_counts_still_reconcile(tampered_run, first_run, capsys) -> None:
+    summary = tampered_run["summary"]
+    clean = {f["source_unit"]: f for f in first_run["filings"]}
+
+    for line in summary["filings"]:
+        accounted = line["facts_loaded"] + line["facts_rejected"] + line["duplicates_collapsed"]
+        loaded = line["status"] == "loaded"
+        expected = clean[line["source_unit"]]["facts_loaded"] if loaded else 0
+        assert line["facts_loaded"] == expected
+        assert (line["facts_in_document"] == accounted) == loaded
+    totals = summary["totals"]
+    assert totals["facts_loaded"] == sum(f["facts_loaded"] for f in summary["filings"])
+    assert totals["facts_loaded"] == sum(
+        clean[u]["facts_loaded"] for u in clean if u not in (APPLE, AMAZON)
+    )
+
+
+def test_the_graph_holds_exactly_what_the_registry_credits(tampered_run) -> None:
+    from graph_node.service import GraphService
+    from graph_node.settings import NodeSettings
+
+    node = GraphService(NodeSettings(home=tampered_run["home"], events="none"))
+    try:
+        stats = node.stats("sec")
+        credited = node.query_staging(
+            "sec",
+            "SELECT table_name, sum(rows_added) FROM file_registry "
+            "WHERE status = 'materialized' GROUP BY table_name",
+        )["rows"]
+        apple = node.query_staging(
+            "sec",
+            "SELECT table_name, status FROM file_registry WHERE source_unit = ?",
+            [APPLE],
+        )["rows"]
+        intents = node.query_staging("sec", "SELECT count(*) FROM write_intents")["rows"]
+    finally:
+        node.close()
+
+    in_graph = {**stats["nodes"], **stats["relationships"]}
+    assert {t: n for t, n in in_graph.items() if n} == {t: int(n) for t, n in credited if n}
+    assert intents == [[0]]
+    order = {t: i for i, t in enumerate(LOAD_ORDER)}
+    failing = order["FACT_HAS_ELEMENT"]
+    assert apple and all(
+        status == ("materialized" if order[table] < failing else "staged")
+        for table, status in apple
+    )

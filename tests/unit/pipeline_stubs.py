@@ -98,7 +98,8 @@ def run_xbrl_task() -> int:
 
 
 class StubGraphNode:
-    """The Graph API in memory; ``unavailable_once``/``reject`` inject failures by unit."""
+    """The Graph API in memory; ``unavailable_once``/``reject`` inject failures by unit
+    (a rejected materialize fails every call that offers a file of the unit)."""
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
@@ -106,6 +107,7 @@ class StubGraphNode:
         self.unavailable_once: set[tuple[str, str]] = set()  # (operation, source unit)
         self.reject: set[tuple[str, str]] = set()
         self.calls: list[tuple[str, str, str | None]] = []  # (operation, unit, correlation)
+        self.requests: list[tuple[str, str | None, list[str]]] = []  # (operation, table, units)
         self.lock = threading.Lock()
 
     def handle(self, method: str, path: str, headers: Any, body: dict) -> tuple[int, dict]:
@@ -121,6 +123,8 @@ class StubGraphNode:
                 return self._operate("stage", body, headers, None)
             if parts[-1] == "materialize":
                 return self._operate("materialize", body, headers, parts[3])
+            if parts[-2:] == ["tables", "query"]:
+                return self._query(body, headers)
         return 404, _error("NotFound", path)
 
     def _register(self, graph_id: str, body: dict, headers: Any) -> tuple[int, dict]:
@@ -141,6 +145,7 @@ class StubGraphNode:
 
     def _operate(self, op: str, body: dict, headers: Any, table: str | None) -> tuple[int, dict]:
         entries = [(i, self.files[i]) for i in body["file_ids"]]
+        self.requests.append((op, table, [e["unit"] for _, e in entries]))
         for _, entry in entries:
             failure = self._failure(op, entry["unit"], headers)
             if failure:
@@ -162,7 +167,8 @@ class StubGraphNode:
         offered = sum(e["rows"] for _, e in entries)
         added = sum(e["rows"] for _, e in entries if e["status"] != "materialized")
         for _, entry in entries:
-            entry["status"] = "materialized"
+            if entry["status"] != "materialized":  # a file keeps its first call's counts
+                entry |= {"status": "materialized", "added": entry["rows"], "present": 0}
         return 200, {
             "table": table,
             "rows_offered": offered,
@@ -171,11 +177,28 @@ class StubGraphNode:
             "files": [{"file_id": i, "status": "materialized"} for i, _ in entries],
         }
 
+    def _query(self, body: dict, headers: Any) -> tuple[int, dict]:
+        """The one staging query the pipeline asks: the live files of some source units."""
+        self.calls.append(("query", "", headers.get("X-Correlation-Id")))
+        assert "FROM file_registry" in body["sql"], body["sql"]
+        units = set(body["parameters"][0])
+        columns = ["source_unit", "table_name", "file_id", "row_count", "status",
+                   "rows_added", "rows_present"]  # fmt: skip
+        rows = [
+            [e["unit"], e["table"], i, e["rows"], e["status"], e.get("added"), e.get("present")]
+            for i, e in self.files.items()
+            if e["unit"] in units and e["status"] in ("staged", "materialized")
+        ]
+        return 200, {"columns": columns, "rows": rows, "truncated": False}
+
     def _failure(self, op: str, unit: str, headers: Any) -> tuple[int, dict] | None:
         self.calls.append((op, unit, headers.get("X-Correlation-Id")))
         if (op, unit) in self.unavailable_once:
             self.unavailable_once.discard((op, unit))
             return 503, _error("WriterBusy", "the writer lock is busy", transient=True)
+        if (op, unit) in self.reject and op == "materialize":
+            message = f"a file of {unit} names nodes not in the graph"
+            return 422, _error("MissingEndpoints", message)
         if (op, unit) in self.reject:
             return 422, _error("StagingError", f"file of {unit} has a null key in column id")
         return None

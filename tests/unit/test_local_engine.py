@@ -213,6 +213,7 @@ def sec_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     node = stubs.StubGraphNode(api_key="stub-key")
     node.unavailable_once.add(("register", UNITS[1]))
     node.reject.add(("stage", UNITS[3]))
+    node.reject.add(("materialize", UNITS[6]))  # every call offering a file of unit 6 fails
     server = stubs.serve(node)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     settings = PipelineSettings(home=home, graph_api_url=url, graph_api_key="stub-key")
@@ -243,7 +244,8 @@ def test_the_run_succeeds_and_reports_every_filing(sec_run) -> None:
 
     assert result.status == "SUCCEEDED", result.cause
     assert [f["source_unit"] for f in result.output["filings"]] == list(UNITS.values())
-    assert (result.output["loaded"], result.output["failed"], result.output["ok"]) == (3, 4, False)
+    output = result.output
+    assert (output["loaded"], output["failed"], output["ok"]) == (2, 5, False)
 
 
 def test_filings_go_to_the_xbrl_task_in_batches_of_three(sec_run) -> None:
@@ -270,7 +272,7 @@ def test_the_state_machine_returns_counts_and_the_summarys_key(sec_run) -> None:
     assert output["summary_key"] == "work/sec/r1/summary.json"
     written = json.loads(store.get_bytes(output["summary_key"]))
     assert written["filings"] == output["filings"]  # a run this small gets its lines inline
-    assert len(list(store.list_keys("work/sec/r1/outcomes/loads/"))) == 4  # 3 loaded, 1 not
+    assert len(list(store.list_keys("work/sec/r1/outcomes/loads/"))) == 4  # 2 loaded, 2 not
 
 
 def test_a_filing_the_node_rejects_fails_alone(sec_run) -> None:
@@ -279,7 +281,30 @@ def test_a_filing_the_node_rejects_fails_alone(sec_run) -> None:
     assert line[3]["status"] == "failed"
     assert line[3]["error_type"] == "GraphNodeRejected"
     assert "422 StagingError" in line[3]["error"]
-    assert [line[n]["status"] for n in (1, 4, 6)] == ["loaded"] * 3
+    assert [line[n]["status"] for n in (1, 4)] == ["loaded"] * 2
+
+
+def test_each_batch_is_materialized_in_one_call_per_table(sec_run) -> None:
+    requests = sec_run["node"].requests
+    materialized = [(t, units) for op, t, units in requests if op == "materialize"]
+    first = [(t, units) for t, units in materialized if UNITS[1] in units]
+
+    # batch 0 has one filing left to load (2 failed processing, 3 staging), batch 1 two
+    assert first == [(table, [UNITS[1]]) for table in stubs.STUB_TABLES]
+    assert (  # unit 6's call fails: that table again filing by filing, then unit 4 alone
+        [(t, units) for t, units in materialized if UNITS[4] in units or UNITS[6] in units]
+        == [("Entity", [UNITS[4], UNITS[6]]), ("Entity", [UNITS[4]]), ("Entity", [UNITS[6]])]
+        + [(table, [UNITS[4]]) for table in list(stubs.STUB_TABLES)[1:]]
+    )
+
+
+def test_a_filing_whose_table_the_node_refuses_fails_alone_named(sec_run) -> None:
+    line = lines(sec_run)[6]
+
+    assert (line["status"], line["error_type"]) == ("failed", "GraphNodeRejected")
+    assert line["error"].startswith(f"{UNITS[6]}: Entity not materialized: POST ")
+    assert "422 MissingEndpoints" in line["error"]
+    assert lines(sec_run)[4]["status"] == "loaded"
 
 
 def test_a_busy_graph_node_is_retried(sec_run) -> None:
@@ -304,7 +329,7 @@ def test_processing_failures_are_reported_with_their_reason(sec_run) -> None:
 
 
 def test_loaded_filings_account_for_every_fact(sec_run) -> None:
-    for n in (1, 4, 6):
+    for n in (1, 4):
         f = lines(sec_run)[n]
         accounted = f["facts_loaded"] + f["facts_rejected"] + f["duplicates_collapsed"]
         assert f["facts_in_document"] == accounted == stubs.FACTS_IN_DOCUMENT

@@ -6,8 +6,9 @@ history events of the execution and of every child execution of the distributed 
 (moto keeps those apart) are measured as they are written: Step Functions refuses any
 state input, output or task parameters over 256 KiB.
 
-NOTE: in moto a loaded filing costs about 0.1 s of CPU (four Lambda tasks, a dozen JSONata
-evaluations), so only the first 8 filings of each batch are loadable; the others fail in
+NOTE: in moto a loaded filing costs about 0.1 s of CPU (two Lambda tasks and its share of
+a batch's MaterializeBatch, a dozen JSONata evaluations), so only the first 8 filings of
+each batch are loadable; the others fail in
 processing. What could outgrow a payload (the input list, the plan, the Map's results,
 the summary) grows with the filings planned, not with those loaded.
 """
@@ -127,7 +128,8 @@ def scale_run(
         server.shutdown()
         server.server_close()
     summary = json.loads(store.get_bytes(result.output["summary_key"]))
-    yield {"result": result, "payload": payload, "summary": summary, "sizes": list(event_sizes)}
+    yield {"result": result, "payload": payload, "summary": summary, "sizes": list(event_sizes),
+           "node": node}  # fmt: skip
 
 
 def test_a_long_filing_list_goes_in_by_key(scale_run) -> None:
@@ -161,3 +163,14 @@ def test_every_filing_is_in_the_summary_once_with_its_outcome(scale_run) -> None
     assert "exited with code 3" in lines[CRASH + 1]["error"]
     assert "503 WriterBusy" in lines[503]["error"]
     assert "null key" in lines[402]["error"]
+
+
+def test_each_batch_is_materialized_in_one_call_per_table(scale_run) -> None:
+    requests = scale_run["node"].requests
+    materialized = sorted((t, units) for op, t, units in requests if op == "materialize")
+    batches = [range(start, start + BATCH_SIZE) for start in range(0, FILINGS, BATCH_SIZE)]
+    loaded = [[unit(n) for n in batch if expected(n)[0] == "loaded"] for batch in batches]
+
+    assert materialized == sorted(
+        (table, units) for units in loaded if units for table in stubs.STUB_TABLES
+    )

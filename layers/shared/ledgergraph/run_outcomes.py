@@ -7,7 +7,8 @@ writes it to the store, and SummarizeRun reads everything back:
 - ``outcomes/batch-NNNN.json``: how processing ended for each filing of a batch
   (CollectBatch).
 - ``outcomes/batch-NNNN.failed.json``: the batch's task or collection failed (RecordOutcome).
-- ``outcomes/loads/{source_unit}.json``: a filing's load, loaded or failed (RecordOutcome).
+- ``outcomes/loads/{source_unit}.json``: a filing's load, loaded or failed (MaterializeBatch,
+  or RecordOutcome for a filing that failed registering or staging).
 
 A record that is missing is itself an outcome: SummarizeRun reports such a filing as
 failed (never processed, or never loaded), so no filing goes unreported.
@@ -73,15 +74,20 @@ def bucket_key(store: ObjectStore, key: str) -> str:
 
 
 class LoadRecord(BaseModel):
-    """How a filing's load ended: MaterializeGraph's counts, or the error a Catch saw."""
+    """How a filing's load ended: MaterializeBatch's counts or reason, or the error a Catch
+    of its staging saw."""
 
     source_unit: str = Field(pattern=SOURCE_UNIT_PATTERN.pattern)
     status: Literal["loaded", "failed"]
     facts_loaded: int | None = None
     facts_added: int | None = None
-    loading_ms: int | None = Field(default=None, description="register + stage + materialize")
-    error: str | None = Field(default=None, description="Step Functions error name")
-    cause: str | None = Field(default=None, description="Step Functions cause, as given")
+    loading_ms: int | None = Field(
+        default=None, description="register + stage + its share (by rows) of the batch's "
+        "materialize calls"
+    )  # fmt: skip
+    error: str | None = Field(default=None, description="error name (Step Functions')")
+    cause: str | None = Field(default=None, description="Step Functions cause, or a message")
+    table: str | None = Field(default=None, description="the table that failed to load")
 
 
 class BatchFailure(BaseModel):

@@ -3,7 +3,7 @@
 The plan (``batches.json``) names every filing the run was given; the outcome records under
 ``outcomes/`` say how each ended (see ``run_outcomes``). A filing without a record is
 reported as failed: its batch ended without recording it, or its load was never recorded.
-Nothing here counts a filing as loaded unless its MaterializeGraph step said so.
+Nothing here counts a filing as loaded unless its MaterializeBatch step said so.
 
 The full summary goes to ``summary.json``; the state machine gets counts, its key, and
 the per-filing lines only when they are few (Step Functions payloads stay under 256 KiB).
@@ -215,8 +215,9 @@ def summarize_planned(
 ) -> list[dict[str, Any]]:
     """One line per planned filing, in plan order.
 
-    A load the graph node confirmed stands even if its batch failed later; a processing
-    failure keeps its own reason; otherwise the batch's failure names the filing.
+    A load record stands even if its batch failed later (a load the graph node confirmed,
+    or a filing's own staging or materialize failure); a processing failure keeps its own
+    reason; otherwise the batch's failure names the filing.
     """
     lines = []
     for batch in plan:
@@ -227,8 +228,7 @@ def summarize_planned(
             outcome = processing.get(unit) or _unprocessed(ref, batch["batch_key"], process_error)
             load = outcomes.loads.get(unit)
             settled = outcome["status"] == "failed" and unit in processing
-            loaded = load is not None and load["status"] == "loaded"
-            error = None if settled or loaded else batch_error
+            error = None if settled or load is not None else batch_error
             lines.append(summarize_filing(outcome, load, error))
     return lines
 

@@ -1,0 +1,348 @@
+"""Materializing a batch of staged filings: one call per table, accounting per filing.
+
+RegisterFiles and StageFiles run per filing, and a filing they fail is recorded and left
+out. MaterializeBatch then makes one materialize call per table for the staged files of
+every filing of the batch, tables in ``LOAD_ORDER`` (nodes before relationships), files in
+the batch's order. Each call costs the graph node a fixed amount (settling, the registry,
+the ledger count, the plan, two commits), so a batch pays it once per table instead of
+once per table and filing. Where files share a key, the node copies the row of the lowest
+file id and credits the key to that file.
+
+Failures stay per filing: when a table's call fails for a permanent reason, that table is
+materialized again filing by filing, and each filing whose own call fails is recorded as
+failed (its accession number, the table and the node's reason) and left out of the later
+tables; the other filings go on. Each call is all or nothing on the node, so a failure
+loses nothing stored and leaves no table half copied; a failed filing keeps the tables
+materialized before the failing one, and a rerun after the fix adds the rest.
+
+Each filing's outcome is read back from the node's file registry (``rows_added`` and
+``rows_present`` per file): every row of every file must be credited as added or already
+present, and the credits of a call must add up to what the call reported added, or the
+filing fails naming the table. Outcomes go to the run's store folder (``run_outcomes``);
+the state machine gets counts only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ledgergraph.errors import FilingError, PermanentError
+from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient
+from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.logs import get_logger
+from ledgergraph.objectstore import ObjectStore
+from ledgergraph.run_outcomes import RUN_ID_PATTERN, LoadRecord, load_key
+
+logger = get_logger("ledgergraph")
+
+# One registry query per this many filings keeps each answer far below the node's row limit
+# (LEDGERGRAPH_MAX_RESULT_ROWS, 10,000 by default; an SEC filing has at most ~40 files).
+UNITS_PER_QUERY = 100
+_REGISTRY_SQL = (
+    "SELECT source_unit, table_name, file_id, row_count, status, rows_added, rows_present "
+    "FROM file_registry WHERE source_unit IN (SELECT unnest(?)) "
+    "AND status IN ('staged', 'materialized')"
+)
+
+
+class StagedFiling(BaseModel):
+    """How one filing left the staging Map: staged (with its file count), or not."""
+
+    source_unit: str = Field(min_length=1)
+    status: Literal["staged", "failed", "unrecorded"]
+    files: int = Field(default=0, ge=0, description="files StageFiles staged")
+    loading_ms: int = Field(default=0, ge=0, description="register + stage")
+
+
+class MaterializeBatchRequest(BaseModel):
+    """The staging Map's result for one batch; only staged filings are materialized."""
+
+    graph_id: str = Field(pattern=GRAPH_ID_PATTERN.pattern)
+    run_id: str = Field(pattern=RUN_ID_PATTERN.pattern)
+    filings: list[StagedFiling] = Field(default_factory=list)
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A registry row of one staged file of the batch."""
+
+    source_unit: str
+    table: str
+    file_id: str
+    rows: int
+    status: str
+    rows_added: int | None
+    rows_present: int | None
+
+
+@dataclass(frozen=True)
+class TableCall:
+    """One materialize call that succeeded: its files and the rows it reported added."""
+
+    table: str
+    files: list[BatchFile]
+    added: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a filing was not loaded: the error class, a message naming it, the table."""
+
+    error: str
+    cause: str
+    table: str | None = None
+
+
+Files = dict[str, dict[str, BatchFile]]  # source unit -> table -> file
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def read_batch_files(
+    client: GraphClient, graph_id: str, units: list[str], *, correlation_id: str | None
+) -> Files:
+    """The staged and materialized files of ``units``, from the node's file registry."""
+    files: Files = {unit: {} for unit in units}
+    for start in range(0, len(units), UNITS_PER_QUERY):
+        chunk = units[start : start + UNITS_PER_QUERY]
+        answer = client.query_staging(
+            graph_id, _REGISTRY_SQL, [chunk], correlation_id=correlation_id
+        )
+        if answer.get("truncated"):
+            raise PermanentError(f"registry answer truncated for {len(chunk)} filings")
+        columns = answer["columns"]
+        for row in answer["rows"]:
+            values = dict(zip(columns, row, strict=True))
+            file = BatchFile(
+                source_unit=values["source_unit"], table=values["table_name"],
+                file_id=values["file_id"], rows=int(values["row_count"]),
+                status=values["status"], rows_added=values["rows_added"],
+                rows_present=values["rows_present"],
+            )  # fmt: skip
+            by_table = files[file.source_unit]
+            if file.table in by_table:
+                raise PermanentError(f"{file.source_unit}: two live {file.table} files")
+            by_table[file.table] = file
+    return files
+
+
+def check_answer(table: str, answer: dict[str, Any], files: list[BatchFile]) -> int:
+    """The rows the call added, once its counts are checked against the files offered.
+
+    Raises:
+        FilingError: offered != added + present, present != updated + unchanged, or more
+            keys offered than the files hold rows, or fewer than the largest file holds.
+    """
+    offered, added = answer["rows_offered"], answer["rows_added"]
+    present = answer["rows_present"]
+    updated = int(answer.get("rows_updated", 0))
+    unchanged = int(answer.get("rows_unchanged", present))
+    rows = sum(f.rows for f in files)
+    fits = max(f.rows for f in files) <= offered <= rows  # shared keys count once
+    if offered != added + present or present != updated + unchanged or not fits:
+        units = ", ".join(f.source_unit for f in files)
+        raise FilingError(
+            f"{units}: {table} offered {offered} rows of {rows}, added {added}, already "
+            f"present {present} (updated {updated}, unchanged {unchanged})"
+        )
+    return added
+
+
+class BatchLoad:
+    """One batch's table calls: what they materialized, which filings failed and why."""
+
+    def __init__(self, client: GraphClient, request: MaterializeBatchRequest) -> None:
+        self.client, self.request = client, request
+        self.calls: list[TableCall] = []
+        self.failed: dict[str, Failure] = {}
+        self.fallbacks: list[str] = []  # tables whose batch call failed
+        self.before: Files = {}  # the registry's files of the batch, before any call
+        self.after: Files = {}  # ... and once every call is made
+
+    def fail(self, file: BatchFile, exc: PermanentError) -> None:
+        """Record the filing's first failure; it is left out of the later tables."""
+        cause = f"{file.source_unit}: {file.table} not materialized: {exc}"
+        failure = Failure(type(exc).__name__, cause, file.table)
+        self.failed.setdefault(file.source_unit, failure)
+        logger.error(
+            "filing not materialized",
+            extra={"source_unit": file.source_unit, "table": file.table, "error": str(exc)},
+        )
+
+    def call(self, table: str, files: list[BatchFile]) -> None:
+        """One materialize call; raises what the node or the counts check raised."""
+        answer = self.client.materialize(
+            self.request.graph_id,
+            table,
+            [f.file_id for f in files],
+            correlation_id=self.request.correlation_id,
+        )
+        self.calls.append(TableCall(table, files, check_answer(table, answer, files)))
+
+    def materialize_table(self, table: str, files: Files) -> None:
+        """The table's files not yet materialized in one call, one by one if it fails.
+
+        Transient errors (the node busy or gone) propagate: the state machine retries the
+        step, and files a call already materialized are not offered again.
+        """
+        offered = [by_table.get(table) for unit, by_table in files.items()
+                   if unit not in self.failed]  # fmt: skip
+        pending = [f for f in offered if f is not None and f.status == "staged"]
+        if not pending:
+            return
+        try:
+            self.call(table, pending)
+        except PermanentError as exc:
+            if len(pending) == 1:
+                self.fail(pending[0], exc)
+                return
+            logger.warning(
+                "batch table call failed",
+                extra={"table": table, "files": len(pending), "error": str(exc)},
+            )
+            self.fallbacks.append(table)
+            for file in pending:
+                try:
+                    self.call(table, [file])
+                except PermanentError as one:
+                    self.fail(file, one)
+
+    def check_staged(self, filings: list[StagedFiling]) -> None:
+        """A filing whose staged files the registry does not hold, every one, fails."""
+        for filing in filings:
+            held = len(self.before[filing.source_unit])
+            if held != filing.files:
+                cause = (
+                    f"{filing.source_unit}: the registry holds {held} staged files, "
+                    f"StageFiles staged {filing.files}"
+                )
+                self.failed[filing.source_unit] = Failure("FilingError", cause)
+
+    def check_credits(self) -> None:
+        """Fail the filings whose files the registry does not credit in full.
+
+        Every row of a file must be credited as added or already present, and a call's
+        credits must add up to the rows it reported added (when no file of the call is at
+        fault already, every filing of the call fails: the registry cannot say whose it is).
+        """
+        for call in self.calls:
+            credited = [self.after[f.source_unit].get(f.table) for f in call.files]
+            whole = True
+            for file, record in zip(call.files, credited, strict=True):
+                if record is None or record.status != "materialized":
+                    status = None if record is None else record.status
+                    message = f"file {file.file_id} is {status} afterwards"
+                    self.fail(file, FilingError(message))
+                    whole = False
+                elif (record.rows_added or 0) + (record.rows_present or 0) != file.rows:
+                    self.fail(file, FilingError(
+                        f"file {file.file_id} has {file.rows} rows, the registry credits "
+                        f"{record.rows_added} added + {record.rows_present} present"
+                    ))  # fmt: skip
+                    whole = False
+            added = sum((r.rows_added or 0) for r in credited if r is not None)
+            if whole and added != call.added:
+                message = f"the registry credits {added} rows added, the call {call.added}"
+                for file in call.files:
+                    self.fail(file, FilingError(message))
+
+
+def _record(
+    filing: StagedFiling,
+    files: dict[str, BatchFile],
+    added_now: dict[str, int],
+    failure: Failure | None,
+    loading_ms: int,
+) -> LoadRecord:
+    unit = filing.source_unit
+    if failure is not None:
+        return LoadRecord(
+            source_unit=unit, status="failed", error=failure.error, cause=failure.cause,
+            table=failure.table, loading_ms=loading_ms,
+        )  # fmt: skip
+    fact = files.get("Fact")
+    return LoadRecord(
+        source_unit=unit,
+        status="loaded",
+        facts_loaded=0 if fact is None else fact.rows,
+        facts_added=0 if fact is None else added_now.get(fact.file_id, 0),
+        loading_ms=loading_ms,
+    )
+
+
+def _loading_ms(filings: list[StagedFiling], files: Files, ms: int) -> dict[str, int]:
+    """Each filing's register + stage time plus its share (by rows) of the batch's calls."""
+    units = [f.source_unit for f in filings]
+    rows = {unit: sum(x.rows for x in files[unit].values()) for unit in units}
+    total = sum(rows.values())
+    return {
+        f.source_unit: f.loading_ms
+        + (ms * rows[f.source_unit] // total if total else ms // len(filings))
+        for f in filings
+    }
+
+
+def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchLoad:
+    """Materialize the staged filings of the request, table by table, and check credits."""
+    load = BatchLoad(client, request)
+    staged = [f for f in request.filings if f.status == "staged"]
+    units = [f.source_unit for f in staged]
+    if not units:
+        return load
+    corr = request.correlation_id
+    load.before = read_batch_files(client, request.graph_id, units, correlation_id=corr)
+    load.check_staged(staged)
+    for table in LOAD_ORDER:
+        load.materialize_table(table, load.before)
+    load.after = read_batch_files(client, request.graph_id, units, correlation_id=corr)
+    load.check_credits()
+    return load
+
+
+def materialize_batch(
+    store: ObjectStore, client: GraphClient, request: MaterializeBatchRequest
+) -> dict[str, Any]:
+    """Materialize the batch's staged filings table by table; record each filing's load.
+
+    Writes a load record (loaded with its fact counts, or failed naming the table) for
+    every staged filing; the filings that failed staging have theirs already. Idempotent:
+    a repeat offers only files not yet materialized and writes the records again.
+    Returns counts only.
+    """
+    started = time.monotonic()
+    load = load_staged(client, request)
+    files = load.before
+    staged = [f for f in request.filings if f.status == "staged"]
+    added_now = {
+        f.file_id: load.after[f.source_unit][f.table].rows_added or 0
+        for c in load.calls
+        for f in c.files
+        if f.source_unit not in load.failed
+    }
+    shares = _loading_ms(staged, files, _ms_since(started))
+    for filing in staged:
+        unit = filing.source_unit
+        record = _record(filing, files[unit], added_now, load.failed.get(unit), shares[unit])
+        key = load_key(request.graph_id, request.run_id, unit)
+        store.put_bytes(key, record.model_dump_json().encode())
+    loaded = len(staged) - len(load.failed)
+    result = {
+        "graph_id": request.graph_id,
+        "run_id": request.run_id,
+        "filings": len(request.filings),
+        "staged": len(staged),
+        "loaded": loaded,
+        "failed": len(request.filings) - loaded,
+        "calls": len(load.calls),
+        "fallback_tables": load.fallbacks,
+        "duration_ms": _ms_since(started),
+    }
+    logger.info("batch materialized", extra=result)
+    return result
