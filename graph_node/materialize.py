@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import duckdb
@@ -54,6 +55,8 @@ from graph_node.upsert import UpsertPlan, apply_upsert, plan_upsert, record_vers
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
+# Writes a call's intent while the engine copies (DuckDB and LadybugDB release the GIL).
+_INTENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-intent")
 
 # How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
 Copier = Callable[[GraphStore, Table, pa.Table], None]
@@ -85,15 +88,18 @@ def materialize_table(
     plan = _plan(db, table, file_ids)
     before = agree_with_ledger(graph, table, recorded=plan.recorded, pending=plan.pending)
     engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
-    check_copy_rows(table, engine_rows)
+    check_copy_rows(table, engine_rows)  # before the engine sees a row, as always
     # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
     upsert = (
         plan_upsert(db, table, plan.offered_rows, present=plan.present) if upserts(table) else None
     )
 
-    intent = _open_intent(db, table, plan.records, plan.new_rows, before, upsert, plan.offered_rows)
-    faults.reached("after-intent", table.name)
-    finished = _copy(db, graph, table, engine_rows, intent, copier)
+    # The intent commits in staging (another thread) while the engine COPYs; the COPY
+    # commits only after it (see _copy), which is all the crash guarantee needs.
+    recording = _INTENTS.submit(
+        _open_intent, db, table, plan.records, plan.new_rows, before, upsert, plan.offered_rows
+    )
+    intent, finished = _copy(db, graph, table, engine_rows, recording, copier, faults)
     faults.reached("after-copy", table.name)
     if upsert is not None:
         apply_upsert(graph, upsert)  # a write: the next known_count counts in the graph
@@ -123,12 +129,33 @@ def materialize_table(
 
 
 def _copy(
-    db: StagingDB, graph: GraphStore, table: Table, rows: pa.Table, intent: Intent, copier: Copier
-) -> bool:
-    """COPY the rows; True when an engine error had to be settled by the intent's keys."""
+    db: StagingDB,
+    graph: GraphStore,
+    table: Table,
+    rows: pa.Table,
+    recording: Future[Intent],
+    copier: Copier,
+    faults: FaultPoints,
+) -> tuple[Intent, bool]:
+    """COPY the rows, committed only once ``recording`` (the intent) has committed.
+
+    In-process, the engine COPYs while the intent is written and commits after it; a
+    copier that commits on its own (a child process) starts after the intent. Returns
+    the intent, and True when an engine error had to be settled by the intent's keys.
+    """
+
+    def intent_recorded() -> None:
+        recording.result()
+        faults.reached("after-intent", table.name)  # the COPY not committed yet
+
     try:
-        copier(graph, table, rows)
+        if copier is copy_in_process:
+            graph.copy(table, rows, before_commit=intent_recorded)
+        else:
+            intent_recorded()
+            copier(graph, table, rows)
     except NodeError as exc:
+        intent = recording.result()  # a failed intent is the error to report instead
         # NOTE: LadybugDB can raise after the COPY committed (its automatic checkpoint
         # times out while readers are active); the intent's keys say which it was.
         if settle_materialize(db, graph, intent) != "rolled forward":
@@ -137,8 +164,11 @@ def _copy(
             "copy committed despite an engine error",
             extra={"table": table.name, "rows": rows.num_rows, "error": str(exc)},
         )
-        return True
-    return False
+        return intent, True
+    except BaseException:
+        wait([recording])  # an interrupted call never leaves the intent half written
+        raise
+    return recording.result(), False
 
 
 def _open_intent(

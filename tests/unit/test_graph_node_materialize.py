@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_graph_node_cases import (
@@ -275,8 +276,8 @@ def test_a_copy_that_commits_but_reports_an_error_still_counts_as_done(
         service.materialize("sec", table, [ids[table]])
     copy = GraphStore.copy
 
-    def copy_then_fail(self: GraphStore, table: object, rows: object) -> None:
-        copy(self, table, rows)  # type: ignore[arg-type]
+    def copy_then_fail(self: GraphStore, table: object, rows: object, **options: Any) -> None:
+        copy(self, table, rows, **options)  # type: ignore[arg-type]
         raise EngineUnavailable("Timeout waiting for active transactions (checkpoint)")
 
     monkeypatch.setattr(GraphStore, "copy", copy_then_fail)
