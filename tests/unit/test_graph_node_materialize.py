@@ -205,7 +205,7 @@ def test_a_crash_after_the_copy_is_rolled_forward_with_the_files_counts(
     ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
     for table in NODES_FIRST[:4]:
         service.materialize("sec", table, [ids[table]])
-    monkeypatch.setattr("graph_node.materialize.finish_materialize", _crash)
+    monkeypatch.setattr("graph_node.staging_db.OpenTransaction.commit", _crash)
     with pytest.raises(Crash):
         service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
     monkeypatch.undo()
