@@ -357,7 +357,8 @@ def _candidates(
     columns = ", ".join(quote(c.name) for c in all_columns(table))
     source, first = quote(table.name), _in_files(file_ids)
     if len(file_ids) > 1:
-        first += f" QUALIFY row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id) = 1"
+        rank = f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id)"
+        first += f" QUALIFY {rank} = 1"
         if len(all_columns(table)) > _NARROW:
             # Rank keys and row ids only, then read the winners' other columns: sorting
             # whole rows cost Fact's batch of 20 filings twice the time of reading them.
