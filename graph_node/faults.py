@@ -4,7 +4,7 @@ With ``LEDGERGRAPH_TEST_PAUSE_AT=after-copy:Fact`` the node, on reaching the poi
 ``after-copy`` while materializing ``Fact``, creates the marker file
 ``{home}/test-pause-reached`` and sleeps, so a crash test waits for the marker and sends
 SIGKILL at exactly that point. ``*`` matches any table. Unset (the default), every call is
-a no-op. Points: ``after-intent`` (intent recorded, graph untouched), ``after-copy`` (COPY
+a no-op. Points: ``after-intent`` (intent recorded, COPY not committed), ``after-copy`` (COPY
 committed, registry not updated), ``after-update`` (an upsert's updates and removals
 committed too, registry not updated), ``after-graph-delete`` (source unit gone from the
 graph, staging untouched).

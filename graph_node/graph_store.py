@@ -11,7 +11,7 @@ from __future__ import annotations
 import decimal
 import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs it loaded
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -175,19 +175,29 @@ class GraphStore:
             found = conn.execute(cb.count_by_key(table), {cb.ROWS: cb.key_rows(table, rows)})
             return int(found.get_next()[0])
 
-    def copy(self, table: Table, rows: pa.Table) -> None:
+    def copy(
+        self,
+        table: Table,
+        rows: pa.Table,
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         """COPY ``rows`` (schema column order; rels: from, to, properties) into ``table``.
 
+        With ``before_commit`` the COPY runs in an explicit transaction that commits only
+        once ``before_commit`` has returned (it runs while the engine holds the copied rows
+        uncommitted, and is called even with no rows); if it raises, nothing is committed.
         ``known_count`` adds the rows the engine reports it copied (the report unread, the
         next one counts in the graph).
         """
         if rows.num_rows == 0:
+            if before_commit is not None:
+                before_commit()
             return
         known = self._known.pop(table.name, None)  # unknown unless the report is read
         what = f"copying rows into {table.name}"
         with self._connection(what=what, write=True, counted=True) as conn:
-            report = conn.execute(f"COPY `{table.name}` FROM $rows", {"rows": rows})
-            message = str(report.get_next()[0]) if report.has_next() else ""
+            message = _copy_rows(conn, table, rows, before_commit)
         copied = _copied(message, table)
         if known is not None and copied is not None:
             self._known[table.name] = known + copied
@@ -325,6 +335,27 @@ def _first_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
             "a DECIMAL between -0.1 and 0 inside a node or relationship value cannot be read "
             "with LadybugDB 0.15.3; return the property itself (n.value_decimal)"
         ) from exc
+
+
+def _copy_rows(
+    conn: lb.Connection, table: Table, rows: pa.Table, before_commit: Callable[[], None] | None
+) -> str:
+    """Run the COPY (committing after ``before_commit``, if given); the engine's report."""
+    statement = f"COPY `{table.name}` FROM $rows"
+    if before_commit is None:
+        report = conn.execute(statement, {"rows": rows})
+        return str(report.get_next()[0]) if report.has_next() else ""
+    conn.execute("BEGIN TRANSACTION")
+    # NOTE: a failing statement ends the engine's transaction itself (nothing committed).
+    report = conn.execute(statement, {"rows": rows})
+    message = str(report.get_next()[0]) if report.has_next() else ""
+    try:
+        before_commit()
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return message
 
 
 def _copied(message: str, table: Table) -> int | None:

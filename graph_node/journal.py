@@ -3,8 +3,10 @@
 LadybugDB and the staging DuckDB are two files with no transaction spanning both, so every
 graph write goes: (1) one staging transaction records an intent, with the exact keys the
 write will add as pending rows of the table's key ledger (``_graph_keys_<table>``);
-(2) the graph changes in one engine transaction; (3) one staging transaction applies the
-bookkeeping the intent describes and removes it. A crash leaves at most one open intent,
+(2) the graph changes in one engine transaction, which may run while (1) commits but
+commits only after it; (3) one staging transaction applies the bookkeeping the intent
+describes and removes it (its statements may run early too; it commits after (2) is
+checked). A crash leaves at most one open intent,
 and ``recovery.settle_intents`` decides from the graph itself, by those keys, whether step
 (2) happened: roll forward if it did, drop the intent if it did not.
 """

@@ -26,7 +26,7 @@ from graph_node.journal import (
 )
 from graph_node.log import logger
 from graph_node.registry import mark_materialized
-from graph_node.staging_db import StagingDB, ledger_table, quote
+from graph_node.staging_db import INTENT_TABLE, StagingDB, ledger_table, quote
 from graph_node.upsert import drop_upsert, finish_upsert, redo_upsert
 from ledgergraph.graph_schema import TABLES, Table
 
@@ -79,9 +79,14 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
 def finish_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
     """Apply what the intent recorded: keys committed, files materialized, intent gone."""
     with db.transaction(what=f"recording materialized {table.name} files") as cur:
-        mark_materialized(cur, intent.detail["files"], seq=int(intent.detail["seq"]))
-        finish_upsert(cur, intent)
-        close_intent(cur, intent)  # its ledger rows count as in the graph from now on
+        apply_intent(cur, intent)
+
+
+def apply_intent(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
+    """``finish_materialize``'s statements, inside the caller's transaction."""
+    mark_materialized(cur, intent.detail["files"], seq=int(intent.detail["seq"]))
+    finish_upsert(cur, intent)
+    close_intent(cur, intent)  # its ledger rows count as in the graph from now on
 
 
 def drop_materialize(db: StagingDB, intent: Intent, table: Table) -> None:
@@ -105,9 +110,12 @@ def check_ledger(db: StagingDB, graph: GraphStore, table: Table) -> int:
 def ledger_rows(cur: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int]:
     """Rows of the table's key ledger, and how many of them open intents are adding."""
     ledger = quote(ledger_table(table))
-    recorded, pending = cur.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {PENDING}) FROM {ledger}"
+    recorded, intents = cur.execute(
+        f"SELECT count(*), (SELECT count(*) FROM {INTENT_TABLE}) FROM {ledger}"
     ).fetchall()[0]
+    if not intents:  # the usual case, told without joining the ledger to the intents
+        return int(recorded), 0
+    (pending,) = cur.execute(f"SELECT count(*) FROM {ledger} WHERE {PENDING}").fetchall()[0]
     return int(recorded), int(pending)
 
 

@@ -6,7 +6,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 from test_graph_node_cases import (
     AMAZON_10K,
@@ -21,6 +23,7 @@ from test_graph_node_cases import (
 )
 
 from graph_node.errors import (
+    CopyRefused,
     EngineUnavailable,
     FileConflict,
     GraphInconsistent,
@@ -204,7 +207,7 @@ def test_a_crash_after_the_copy_is_rolled_forward_with_the_files_counts(
     ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
     for table in NODES_FIRST[:4]:
         service.materialize("sec", table, [ids[table]])
-    monkeypatch.setattr("graph_node.materialize.finish_materialize", _crash)
+    monkeypatch.setattr("graph_node.staging_db.OpenTransaction.commit", _crash)
     with pytest.raises(Crash):
         service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
     monkeypatch.undo()
@@ -275,8 +278,8 @@ def test_a_copy_that_commits_but_reports_an_error_still_counts_as_done(
         service.materialize("sec", table, [ids[table]])
     copy = GraphStore.copy
 
-    def copy_then_fail(self: GraphStore, table: object, rows: object) -> None:
-        copy(self, table, rows)  # type: ignore[arg-type]
+    def copy_then_fail(self: GraphStore, table: object, rows: object, **options: Any) -> None:
+        copy(self, table, rows, **options)  # type: ignore[arg-type]
         raise EngineUnavailable("Timeout waiting for active transactions (checkpoint)")
 
     monkeypatch.setattr(GraphStore, "copy", copy_then_fail)
@@ -316,3 +319,52 @@ def test_reads_running_alongside_materialize_neither_fail_nor_stall_it(
     assert failures == []
     assert time.monotonic() - started < 15  # a starved checkpoint waits ~5 s for each COPY
     assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 3
+
+
+def _bookkeeping(service: GraphService, table: str) -> list[list]:
+    """Open intents, and the table's key ledger rows."""
+    return service.query_staging(
+        "sec",
+        f'SELECT (SELECT count(*) FROM write_intents), count(*) FROM "_graph_keys_{table}"',
+        [],
+    )["rows"]
+
+
+def test_an_intent_that_fails_to_commit_takes_the_copy_with_it(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise EngineUnavailable("staging is busy (simulated)")
+
+    monkeypatch.setattr("graph_node.materialize.open_intent", refuse)
+    with pytest.raises(EngineUnavailable, match="simulated"):
+        service.materialize("sec", "Fact", [ids["Fact"]])  # the COPY ran meanwhile
+    monkeypatch.undo()
+
+    assert service.stats("sec")["nodes"]["Fact"] == 0  # the engine rolled it back
+    assert _registry(service, "Fact") == [["staged", None, None]]
+    assert _bookkeeping(service, "Fact") == [[0, 0]]
+    assert _counts(service.materialize("sec", "Fact", [ids["Fact"]])) == (3, 3, 0)
+
+
+def test_rows_the_copy_guard_refuses_leave_no_intent_and_no_ledger_keys(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+
+    def as_double(table: object, rows: pa.Table) -> pa.Table:  # a conversion gone wrong
+        index = rows.schema.get_field_index("value_decimal")
+        return rows.set_column(index, "value_decimal", rows["value_decimal"].cast(pa.float64()))
+
+    monkeypatch.setattr("graph_node.materialize.conform", as_double)
+    with pytest.raises(CopyRefused, match="Fact: rows for COPY have columns"):
+        service.materialize("sec", "Fact", [ids["Fact"]])  # the intent was written meanwhile
+    monkeypatch.undo()
+
+    assert _bookkeeping(service, "Fact") == [[0, 0]]
+    assert _registry(service, "Fact") == [["staged", None, None]]
+    assert service.stats("sec")["nodes"]["Fact"] == 0
+    assert _counts(service.materialize("sec", "Fact", [ids["Fact"]])) == (3, 3, 0)
+    assert _bookkeeping(service, "Fact") == [[0, 3]]
