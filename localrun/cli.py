@@ -68,6 +68,8 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     """The home's lock for a command that works on a home (not one talking to --endpoint)."""
     if not hasattr(args, "home") or getattr(args, "endpoint", None):
         return nullcontext()
+    if not getattr(args, "needs_home", True):  # accepts --home, reads nothing of it
+        return nullcontext()
     home = home_of(args)
     if args.command in _READERS and not home.is_dir():
         raise HomeNotFound(f"no ledgergraph home at {home} (--home, LEDGERGRAPH_HOME)")

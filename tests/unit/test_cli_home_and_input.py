@@ -93,3 +93,17 @@ def test_query_parameters_are_json_when_they_parse_and_text_otherwise() -> None:
     assert _parse_params(["report=0000012927-24-000010", "n=12", 'q="12"', "on=true"]) == {
         "report": "0000012927-24-000010", "n": 12, "q": "12", "on": True,
     }  # fmt: skip
+
+
+def test_events_list_takes_home_after_the_subcommand_and_leaves_it_alone(
+    tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+
+    code = cli(["events", "list", "--home", str(home), "--json"])
+    listed = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    nightly = next(t for t in listed if t["name"] == "NightlySec")
+    assert nightly["kind"] == "ScheduleV2"
+    assert not home.exists()  # the listing reads template.yaml, not the home
