@@ -19,3 +19,7 @@ class ExecutionFailed(LocalRuntimeError):
 
 class ExecutionTimeout(LocalRuntimeError):
     """A local execution did not finish within its time limit."""
+
+
+class NoFilingPackage(LocalRuntimeError):
+    """A ``--source`` folder holds nothing that could be a filing package."""

@@ -107,3 +107,16 @@ def test_events_list_takes_home_after_the_subcommand_and_leaves_it_alone(
     nightly = next(t for t in listed if t["name"] == "NightlySec")
     assert nightly["kind"] == "ScheduleV2"
     assert not home.exists()  # the listing reads template.yaml, not the home
+
+
+def test_sec_run_over_an_empty_folder_says_it_holds_no_package(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "empty"
+    source.mkdir()
+
+    code = cli(["sec", "run", "--source", str(source), "--home", str(tmp_path / "home"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert out["error"]["type"] == "NoFilingPackage"
+    assert out["error"]["message"].startswith(f"source folder {source} holds no filing package")
+    assert "filings" not in out  # no package line, failed or otherwise
