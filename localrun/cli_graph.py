@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     facts = commands.add_parser("facts", help="a concept's facts")
     add_common(facts)
-    facts.add_argument("--concept", required=True, help="concept qname, e.g. us-gaap:Revenues")
+    facts.add_argument(
+        "--concept",
+        required=True,
+        help="concept id, e.g. us-gaap:Revenues; a bare local name (Revenues) is taken when "
+        "exactly one concept of that name has facts",
+    )
     facts.add_argument("--cik", type=int, default=None, help="only this filer")
     facts.set_defaults(handler=cmd_facts)
 
@@ -91,11 +97,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from localrun.graph_access import fetch_facts, open_reader
+    from localrun.graph_access import fetch_facts, open_reader, resolve_concept
 
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
-        rows = fetch_facts(reader, args.graph, concept=args.concept, cik=args.cik)
+        concept = resolve_concept(reader, args.graph, args.concept, args.cik)
+        if concept != args.concept:  # on stderr: --json output stays the rows alone
+            print(f"{args.concept}: facts of {concept}", file=sys.stderr)
+        rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
 

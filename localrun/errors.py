@@ -23,3 +23,7 @@ class ExecutionTimeout(LocalRuntimeError):
 
 class NoFilingPackage(LocalRuntimeError):
     """A ``--source`` folder holds nothing that could be a filing package."""
+
+
+class UnknownConcept(LocalRuntimeError):
+    """A concept given without its prefix names no concept with facts, or several."""

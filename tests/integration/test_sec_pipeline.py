@@ -79,6 +79,54 @@ def test_apple_fy2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> N
     assert Decimal(matches[0]["value_decimal"]) == Decimal("383285000000")
 
 
+def test_a_bare_concept_name_reads_the_one_concept_of_that_name(
+    first_run: dict, home: Path, capsys
+) -> None:
+    code = cli(["facts", "--home", str(home), "--concept", "Revenues", "--cik", "12927", "--json"])
+    printed = capsys.readouterr()
+    bare = json.loads(printed.out)
+
+    assert code == 0
+    assert printed.err.strip() == "Revenues: facts of us-gaap:Revenues"
+
+    prefixed = _facts(capsys, home, "us-gaap:Revenues", 12927)
+    # facts of one period (dimensions apart) come in no fixed order
+    assert sorted(map(json.dumps, bare)) == sorted(map(json.dumps, prefixed))
+    matches = _undimensioned(bare, "2023-01-01", "2023-12-31")
+    assert [Decimal(m["value_decimal"]) for m in matches] == [Decimal("77794000000")]
+
+
+def test_a_bare_name_of_several_concepts_fails_naming_them(first_run, home, capsys) -> None:
+    name = "CashCashEquivalentsAndMarketableSecurities"
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", name, "--json")
+
+    assert code == 1
+    assert out["error"]["type"] == "UnknownConcept"
+    assert out["error"]["message"] == (
+        f"concept {name!r} has no prefix and several concepts of that name have facts in "
+        f"graph sec: aapl:{name}@6b480ee3, amzn:{name}@2f911b2b; give one of them"
+    )
+    # one filer's: Apple's own extension concept
+    apple = _facts(capsys, home, name, 320193)
+    assert {r["report"] for r in apple} == {APPLE}
+
+
+def test_a_bare_name_without_facts_names_what_exists(first_run, home, capsys) -> None:
+    code, out = run_cli(
+        capsys, "facts", "--home", str(home), "--concept", "AuditorInformationAbstract", "--json"
+    )
+    assert code == 1
+    assert out["error"]["message"] == (
+        "concept 'AuditorInformationAbstract' has no prefix and no facts in graph sec; the "
+        "concepts of that name are aapl:AuditorInformationAbstract@6b480ee3, "
+        "ba:AuditorInformationAbstract@c5e4bdc7"
+    )
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", "Revenue", "--json")
+    assert code == 1
+    assert "nor does any concept of that name exist there" in out["error"]["message"]
+    assert "e.g. us-gaap:Revenues" in out["error"]["message"]
+
+
 def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
     for filing in first_run["filings"]:
         accounted = (
