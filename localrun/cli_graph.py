@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from localrun import render
-from localrun.cli_common import EXIT_OK, add_common, api_key, emit, home_of
+from localrun.cli_common import API_KEY_VARIABLE, EXIT_OK, add_common, api_key, emit, home_of
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -142,6 +142,24 @@ def node_api_key(home: Path) -> str | None:
     if api_key() or not key_file.is_file():
         return api_key()
     return key_file.read_text().strip() or None
+
+
+def key_hint(endpoint: str, home: Path) -> str:
+    """What to do when the node at ``endpoint`` refused the key this CLI sent (or none)."""
+    from graph_node.settings import NodeSettings
+
+    key_file = NodeSettings(home=home).key_file()
+    if api_key():
+        sent = f"the key in {API_KEY_VARIABLE} was refused"
+    elif node_api_key(home):
+        sent = f"the key in {key_file} was refused"
+    else:
+        sent = f"no key was sent ({API_KEY_VARIABLE} is not set, no {key_file})"
+    return (
+        f"The graph node at {endpoint} wants its API key: {sent}. Set {API_KEY_VARIABLE} "
+        "to the node's key, or give --home the data directory of a node started with "
+        "`ledgergraph serve` (its key is in graph-node.key there)"
+    )
 
 
 @contextmanager
