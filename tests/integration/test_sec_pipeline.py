@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ledgergraph.graph_schema import LOAD_ORDER
+from localrun import render
 from localrun.cli import main as cli
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
@@ -164,6 +165,20 @@ def test_second_run_adds_nothing(first_run: dict, home: Path, capsys) -> None:
     assert again["ok"]
     assert after["nodes"] == before["nodes"]
     assert after["relationships"] == before["relationships"]
+    # the summary says so: every fact offered again, none added
+    apple = next(f for f in again["filings"] if f["source_unit"] == APPLE)
+    assert (apple["facts_loaded"], apple["facts_added"]) == (1060, 0)
+    assert (first_run["totals"]["facts_loaded"], first_run["totals"]["facts_added"]) == (
+        6668, 6668
+    )  # fmt: skip
+    assert (again["totals"]["facts_loaded"], again["totals"]["facts_added"]) == (6668, 0)
+    last = render.sec_summary(again).splitlines()[-1]
+    assert last.endswith("; 6668 facts offered, 0 added, 6668 already present")
+    assert (
+        render.sec_summary(first_run)
+        .splitlines()[-1]
+        .endswith("; 6668 facts offered, 6668 added, 0 already present")
+    )
 
 
 def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
