@@ -37,7 +37,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
         [
             f["source_unit"],
             f.get("cik"),
-            f.get("form"),
+            f.get("form") or "unknown form",
             f["status"],
             f.get("facts_in_document"),
             f.get("facts_loaded"),

@@ -201,6 +201,30 @@ def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
 
 
+def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "source"
+    package = source / "aapl-10k-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
+    (package / "filing.json").unlink()  # no accession number, no form stated
+    (source / "not-xbrl").mkdir()
+    (source / "not-xbrl" / "notes.xml").write_text("<notes/>")
+    home = tmp_path / "h"
+
+    code, summary = run_cli(
+        capsys, "sec", "run", "--source", str(source), "--home", str(home), "--json"
+    )
+
+    assert code == 1  # the folder that is no package
+    apple = next(f for f in summary["filings"] if f["status"] == "loaded")
+    assert apple["source_unit"] == "sha256-81b746e2fd1a3ad20e194238"
+    assert apple["form"] == "10-K"  # dei:DocumentType of the document, as in the graph
+    manifest = home / "store" / "processed" / "sec" / apple["source_unit"] / "manifest.json"
+    assert json.loads(manifest.read_text())["form"] == "10-K"
+    rows = render.sec_summary(summary).splitlines()
+    assert rows[2].split()[:4] == [apple["source_unit"], "320193", "10-K", "loaded"]
+    assert rows[3].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
+
+
 def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:
     # LadybugDB 0.15.3 prints DECIMALs between -0.1 and 0 wrongly; the CLI must not.
     concept = "us-gaap:EffectiveIncomeTaxRateReconciliationForeignIncomeTaxRateDifferential"
