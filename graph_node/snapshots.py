@@ -27,7 +27,7 @@ from graph_node.staging_db import REGISTRY_TABLE, StagingDB
 from ledgergraph.events import EventPublisher, snapshot_published
 from ledgergraph.graph_schema import SCHEMA_VERSION
 from ledgergraph.manifest import sha256_of
-from ledgergraph.objectstore import ObjectStore
+from ledgergraph.objectstore import LocalObjectStore, ObjectStore
 
 GRAPH_FILE = "graph.lbug"
 STAGING_FILE = "staging.duckdb"
@@ -157,7 +157,25 @@ def prune_snapshots(store: ObjectStore, graph_id: str, *, keep: int, current: st
         manifest_key = snapshot_prefix(graph_id, snapshot_id) + MANIFEST_NAME
         for key in sorted(keys[snapshot_id], key=lambda k: k != manifest_key):
             store.delete(key)
+    _remove_empty_snapshot_folders(store, graph_id)
     return sorted(old)
+
+
+def _remove_empty_snapshot_folders(store: ObjectStore, graph_id: str) -> None:
+    """Remove the empty snapshot folders a local store keeps after its files are deleted.
+
+    S3 has no folders; a local one would otherwise pile up one per pruned snapshot. Only
+    empty folders named like a snapshot directly under ``published/{graph_id}/`` go.
+    """
+    if not isinstance(store, LocalObjectStore):
+        return
+    graph_folder = store.path(f"published/{graph_id}")
+    if not graph_folder.is_dir():
+        return
+    for folder in graph_folder.iterdir():
+        named = folder.is_dir() and re.fullmatch(SNAPSHOT_ID, folder.name)
+        if named and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def verify_snapshot(folder: Path, manifest: SnapshotManifest) -> None:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         with _home_held(args, argv):
             return args.handler(args)
     except LedgerGraphError as exc:
-        _report(args, type(exc).__name__, str(exc))
+        _report(args, type(exc).__name__, _explained(args, exc))
         return EXIT_FAILURES
     except (ValueError, LookupError, OSError) as exc:
         # Bad input that reached a library's own check (a JSON document, an id, a path):
@@ -68,6 +68,8 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     """The home's lock for a command that works on a home (not one talking to --endpoint)."""
     if not hasattr(args, "home") or getattr(args, "endpoint", None):
         return nullcontext()
+    if not getattr(args, "needs_home", True):  # accepts --home, reads nothing of it
+        return nullcontext()
     home = home_of(args)
     if args.command in _READERS and not home.is_dir():
         raise HomeNotFound(f"no ledgergraph home at {home} (--home, LEDGERGRAPH_HOME)")
@@ -75,6 +77,17 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     leading = itertools.takewhile(lambda word: not word.startswith("-"), words[:2])
     command = " ".join(["ledgergraph", *(word[:40] for word in leading)])
     return home_lock(home, command)
+
+
+def _explained(args: argparse.Namespace, exc: Exception) -> str:
+    """The error's message; for a key a node at --endpoint refused, how to give it one."""
+    from ledgergraph.errors import GraphNodeRejected
+
+    endpoint = getattr(args, "endpoint", None)
+    # 401 only: a 403 is a replica refusing a write, which no key changes
+    if endpoint and isinstance(exc, GraphNodeRejected) and exc.status == 401:
+        return f"{exc}. {cli_graph.key_hint(endpoint, home_of(args))}"
+    return str(exc)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -66,6 +66,9 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2, default=str) if args.json else text)
 
 
+API_KEY_VARIABLE = "LEDGERGRAPH_GRAPH_API_KEY"
+
+
 def api_key() -> str | None:
     """The Graph API key a user set for talking to a remote node."""
-    return os.environ.get("LEDGERGRAPH_GRAPH_API_KEY")
+    return os.environ.get(API_KEY_VARIABLE)

@@ -21,8 +21,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     area = events.add_subparsers(dest="events_command", required=True)
 
     listing = area.add_parser("list", help="the schedules and rules of template.yaml")
-    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
-    listing.set_defaults(handler=cmd_list)
+    _common(listing)
+    # The listing reads template.yaml only: --home is accepted like on every command, but
+    # no home is locked or created for it.
+    listing.set_defaults(handler=cmd_list, needs_home=False)
 
     fire = area.add_parser("fire", help="run a schedule's state machine once, now")
     fire.add_argument("name", help="the schedule, e.g. NightlySec")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from localrun import render
-from localrun.cli_common import EXIT_OK, add_common, api_key, emit, home_of
+from localrun.cli_common import API_KEY_VARIABLE, EXIT_OK, add_common, api_key, emit, home_of
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -33,7 +34,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     facts = commands.add_parser("facts", help="a concept's facts")
     add_common(facts)
-    facts.add_argument("--concept", required=True, help="concept qname, e.g. us-gaap:Revenues")
+    facts.add_argument(
+        "--concept",
+        required=True,
+        help="concept id, e.g. us-gaap:Revenues; a bare local name (Revenues) is taken when "
+        "exactly one concept of that name has facts",
+    )
     facts.add_argument("--cik", type=int, default=None, help="only this filer")
     facts.set_defaults(handler=cmd_facts)
 
@@ -91,11 +97,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from localrun.graph_access import fetch_facts, open_reader
+    from localrun.graph_access import fetch_facts, open_reader, resolve_concept
 
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
-        rows = fetch_facts(reader, args.graph, concept=args.concept, cik=args.cik)
+        concept = resolve_concept(reader, args.graph, args.concept, args.cik)
+        if concept != args.concept:  # on stderr: --json output stays the rows alone
+            print(f"{args.concept}: facts of {concept}", file=sys.stderr)
+        rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
 
@@ -133,6 +142,24 @@ def node_api_key(home: Path) -> str | None:
     if api_key() or not key_file.is_file():
         return api_key()
     return key_file.read_text().strip() or None
+
+
+def key_hint(endpoint: str, home: Path) -> str:
+    """What to do when the node at ``endpoint`` refused the key this CLI sent (or none)."""
+    from graph_node.settings import NodeSettings
+
+    key_file = NodeSettings(home=home).key_file()
+    if api_key():
+        sent = f"the key in {API_KEY_VARIABLE} was refused"
+    elif node_api_key(home):
+        sent = f"the key in {key_file} was refused"
+    else:
+        sent = f"no key was sent ({API_KEY_VARIABLE} is not set, no {key_file})"
+    return (
+        f"The graph node at {endpoint} wants its API key: {sent}. Set {API_KEY_VARIABLE} "
+        "to the node's key, or give --home the data directory of a node started with "
+        "`ledgergraph serve` (its key is in graph-node.key there)"
+    )
 
 
 @contextmanager

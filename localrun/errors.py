@@ -19,3 +19,11 @@ class ExecutionFailed(LocalRuntimeError):
 
 class ExecutionTimeout(LocalRuntimeError):
     """A local execution did not finish within its time limit."""
+
+
+class NoFilingPackage(LocalRuntimeError):
+    """A ``--source`` folder holds nothing that could be a filing package."""
+
+
+class UnknownConcept(LocalRuntimeError):
+    """A concept given without its prefix names no concept with facts, or several."""

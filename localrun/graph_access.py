@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from localrun.errors import UnknownConcept
+
 
 class GraphReader(Protocol):
     def query_cypher(
@@ -64,6 +66,56 @@ RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form,
        f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions
 ORDER BY cik, end_date, start_date, report
 """
+
+
+# Concepts named by local name alone: those with facts (of the filer, with --cik) first,
+# then any element of that name, to say what exists when none has facts.
+_CONCEPTS_WITH_FACTS = """
+MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE e.local_name = $name AND ($cik < 0 OR en.cik = $cik)
+RETURN DISTINCT e.id ORDER BY e.id
+"""
+_CONCEPTS_NAMED = "MATCH (e:Element) WHERE e.local_name = $name RETURN e.id ORDER BY e.id"
+_LISTED = 10
+
+
+def resolve_concept(reader: GraphReader, graph_id: str, concept: str, cik: int | None) -> str:
+    """The concept id for ``concept``: itself when prefixed, else the one concept of that
+    local name that has facts (of ``cik``, when given).
+
+    Raises:
+        UnknownConcept: a bare name that matches no concept with facts, or several; the
+            message names the prefixed forms the graph holds.
+    """
+    if ":" in concept:
+        return concept
+    params = {"name": concept, "cik": -1 if cik is None else cik}
+    found = _ids(reader.query_cypher(graph_id, _CONCEPTS_WITH_FACTS, params))
+    if len(found) == 1:
+        return found[0]
+    whose = f" for CIK {cik}" if cik is not None else ""
+    if found:
+        raise UnknownConcept(
+            f"concept {concept!r} has no prefix and several concepts of that name have "
+            f"facts{whose} in graph {graph_id}: {_some(found)}; give one of them"
+        )
+    named = _ids(reader.query_cypher(graph_id, _CONCEPTS_NAMED, {"name": concept}))
+    what = f"concept {concept!r} has no prefix and no facts{whose} in graph {graph_id}"
+    if named:
+        raise UnknownConcept(f"{what}; the concepts of that name are {_some(named)}")
+    raise UnknownConcept(
+        f"{what}, nor does any concept of that name exist there; concept ids carry their "
+        "prefix, e.g. us-gaap:Revenues"
+    )
+
+
+def _ids(result: dict[str, Any]) -> list[str]:
+    return [row[0] for row in result["rows"]]
+
+
+def _some(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_LISTED])
+    return shown if len(ids) <= _LISTED else f"{shown} and {len(ids) - _LISTED} more"
 
 
 def fetch_facts(

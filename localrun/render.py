@@ -24,16 +24,25 @@ def _rejections(filing: dict[str, Any]) -> str:
 
 
 def sec_summary(summary: dict[str, Any]) -> str:
-    """The per-filing summary of an SEC run, then the rejections and errors in full."""
-    columns = ["filing", "cik", "form", "status", "in filing", "loaded", "rejected", "dupes", "s"]
+    """The per-filing summary of an SEC run, then the rejections and errors in full.
+
+    Facts are counted as offered to the graph, added by this run, and already present, so
+    a rerun of loaded filings reads as adding nothing.
+    """
+    columns = [
+        "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
+        "rejected", "dupes", "s",
+    ]  # fmt: skip
     rows = [
         [
             f["source_unit"],
             f.get("cik"),
-            f.get("form"),
+            f.get("form") or "unknown form",
             f["status"],
             f.get("facts_in_document"),
             f.get("facts_loaded"),
+            f.get("facts_added"),
+            _present(f.get("facts_loaded"), f.get("facts_added")),
             f.get("facts_rejected"),
             f.get("duplicates_collapsed"),
             f"{(f.get('processing_ms') or 0) / 1000 + (f.get('loading_ms') or 0) / 1000:.2f}",
@@ -55,9 +64,25 @@ def sec_summary(summary: dict[str, Any]) -> str:
     lines.append(
         f"{summary['loaded']} filings loaded, {summary['failed']} failed"
         + (f", {skipped} duplicates skipped" if skipped else "")
-        + f" in {summary.get('duration_ms', 0) / 1000:.1f} s"
+        + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
+        + _fact_counts(summary["filings"])
     )
     return "\n".join(lines)
+
+
+def _present(offered: int | None, added: int | None) -> int | None:
+    """Facts offered that the graph held already; None when the added count is unknown."""
+    return None if offered is None or added is None else offered - added
+
+
+def _fact_counts(filings: list[dict[str, Any]]) -> str:
+    """``N facts offered, A added, P already present`` over the loaded filings."""
+    loaded = [f for f in filings if f["status"] == "loaded"]
+    offered = sum(f.get("facts_loaded") or 0 for f in loaded)
+    if any(f.get("facts_added") is None for f in loaded):  # an older run's load records
+        return f"{offered} facts offered"
+    added = sum(f["facts_added"] for f in loaded)
+    return f"{offered} facts offered, {added} added, {offered - added} already present"
 
 
 def facts(rows: list[dict[str, Any]]) -> str:

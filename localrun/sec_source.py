@@ -25,8 +25,11 @@ from ledgergraph.errors import PermanentError
 from ledgergraph.filing_package import PackageInfo, describe_package
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
+from localrun.errors import NoFilingPackage
 
 _NAMED = 3
+# What a package's files end with: documents, schema, linkbases, the filing.json sidecar.
+_PACKAGE_SUFFIXES = (".xml", ".htm", ".html", ".xhtml", ".xsd", ".json")
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,31 @@ def find_package_folders(source: Path) -> list[Path]:
 
     A folder with sub-folders is a folder of packages, whatever loose files sit beside them
     (a README, a listing); a folder without sub-folders is one package.
+
+    Raises:
+        NoFilingPackage: neither ``source`` nor any sub-folder holds a file a package
+            could be made of (an empty folder, or one of notes and empty folders).
     """
     if not source.is_dir():
         raise PermanentError(f"source is not a folder: {source}")
     folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return folders or [source]
+    candidates = folders or [source]
+    if not any(_holds_package_files(folder) for folder in candidates):
+        raise NoFilingPackage(
+            f"source folder {source} holds no filing package: give a folder of package "
+            "folders, or one package folder, with the XBRL instance or inline document "
+            "and its schema and linkbases"
+        )
+    return candidates
+
+
+def _holds_package_files(folder: Path) -> bool:
+    """Whether ``folder`` has a file of the kinds a filing package is made of."""
+    return any(
+        path.suffix.lower() in _PACKAGE_SUFFIXES
+        for path in folder.iterdir()
+        if path.is_file() and not path.name.startswith(".")
+    )
 
 
 def compare_package(store: LocalObjectStore, info: PackageInfo) -> PackageDiff | None:

@@ -167,6 +167,7 @@ class FilingProcessor:
                 facts=extraction.counts,
                 cik=job.cik,
                 entry_point=job.entry_point,
+                form=extraction.report.get("form"),
                 processor=self.processor,
                 duration_ms=duration_ms,
                 warnings=extraction.warnings,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ledgergraph.graph_schema import LOAD_ORDER
+from localrun import render
 from localrun.cli import main as cli
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
@@ -79,6 +80,54 @@ def test_apple_fy2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> N
     assert Decimal(matches[0]["value_decimal"]) == Decimal("383285000000")
 
 
+def test_a_bare_concept_name_reads_the_one_concept_of_that_name(
+    first_run: dict, home: Path, capsys
+) -> None:
+    code = cli(["facts", "--home", str(home), "--concept", "Revenues", "--cik", "12927", "--json"])
+    printed = capsys.readouterr()
+    bare = json.loads(printed.out)
+
+    assert code == 0
+    assert printed.err.strip() == "Revenues: facts of us-gaap:Revenues"
+
+    prefixed = _facts(capsys, home, "us-gaap:Revenues", 12927)
+    # facts of one period (dimensions apart) come in no fixed order
+    assert sorted(map(json.dumps, bare)) == sorted(map(json.dumps, prefixed))
+    matches = _undimensioned(bare, "2023-01-01", "2023-12-31")
+    assert [Decimal(m["value_decimal"]) for m in matches] == [Decimal("77794000000")]
+
+
+def test_a_bare_name_of_several_concepts_fails_naming_them(first_run, home, capsys) -> None:
+    name = "CashCashEquivalentsAndMarketableSecurities"
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", name, "--json")
+
+    assert code == 1
+    assert out["error"]["type"] == "UnknownConcept"
+    assert out["error"]["message"] == (
+        f"concept {name!r} has no prefix and several concepts of that name have facts in "
+        f"graph sec: aapl:{name}@6b480ee3, amzn:{name}@2f911b2b; give one of them"
+    )
+    # one filer's: Apple's own extension concept
+    apple = _facts(capsys, home, name, 320193)
+    assert {r["report"] for r in apple} == {APPLE}
+
+
+def test_a_bare_name_without_facts_names_what_exists(first_run, home, capsys) -> None:
+    code, out = run_cli(
+        capsys, "facts", "--home", str(home), "--concept", "AuditorInformationAbstract", "--json"
+    )
+    assert code == 1
+    assert out["error"]["message"] == (
+        "concept 'AuditorInformationAbstract' has no prefix and no facts in graph sec; the "
+        "concepts of that name are aapl:AuditorInformationAbstract@6b480ee3, "
+        "ba:AuditorInformationAbstract@c5e4bdc7"
+    )
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", "Revenue", "--json")
+    assert code == 1
+    assert "nor does any concept of that name exist there" in out["error"]["message"]
+    assert "e.g. us-gaap:Revenues" in out["error"]["message"]
+
+
 def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
     for filing in first_run["filings"]:
         accounted = (
@@ -116,6 +165,20 @@ def test_second_run_adds_nothing(first_run: dict, home: Path, capsys) -> None:
     assert again["ok"]
     assert after["nodes"] == before["nodes"]
     assert after["relationships"] == before["relationships"]
+    # the summary says so: every fact offered again, none added
+    apple = next(f for f in again["filings"] if f["source_unit"] == APPLE)
+    assert (apple["facts_loaded"], apple["facts_added"]) == (1060, 0)
+    assert (first_run["totals"]["facts_loaded"], first_run["totals"]["facts_added"]) == (
+        6668, 6668
+    )  # fmt: skip
+    assert (again["totals"]["facts_loaded"], again["totals"]["facts_added"]) == (6668, 0)
+    last = render.sec_summary(again).splitlines()[-1]
+    assert last.endswith("; 6668 facts offered, 0 added, 6668 already present")
+    assert (
+        render.sec_summary(first_run)
+        .splitlines()[-1]
+        .endswith("; 6668 facts offered, 6668 added, 0 already present")
+    )
 
 
 def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
@@ -136,6 +199,30 @@ def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     failed = by_unit["0000320193-23-000106"]
     assert failed["status"] == "failed"
     assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
+
+
+def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "source"
+    package = source / "aapl-10k-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
+    (package / "filing.json").unlink()  # no accession number, no form stated
+    (source / "not-xbrl").mkdir()
+    (source / "not-xbrl" / "notes.xml").write_text("<notes/>")
+    home = tmp_path / "h"
+
+    code, summary = run_cli(
+        capsys, "sec", "run", "--source", str(source), "--home", str(home), "--json"
+    )
+
+    assert code == 1  # the folder that is no package
+    apple = next(f for f in summary["filings"] if f["status"] == "loaded")
+    assert apple["source_unit"] == "sha256-81b746e2fd1a3ad20e194238"
+    assert apple["form"] == "10-K"  # dei:DocumentType of the document, as in the graph
+    manifest = home / "store" / "processed" / "sec" / apple["source_unit"] / "manifest.json"
+    assert json.loads(manifest.read_text())["form"] == "10-K"
+    rows = render.sec_summary(summary).splitlines()
+    assert rows[2].split()[:4] == [apple["source_unit"], "320193", "10-K", "loaded"]
+    assert rows[3].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
 
 
 def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:

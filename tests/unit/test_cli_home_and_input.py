@@ -93,3 +93,64 @@ def test_query_parameters_are_json_when_they_parse_and_text_otherwise() -> None:
     assert _parse_params(["report=0000012927-24-000010", "n=12", 'q="12"', "on=true"]) == {
         "report": "0000012927-24-000010", "n": 12, "q": "12", "on": True,
     }  # fmt: skip
+
+
+def test_events_list_takes_home_after_the_subcommand_and_leaves_it_alone(
+    tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+
+    code = cli(["events", "list", "--home", str(home), "--json"])
+    listed = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    nightly = next(t for t in listed if t["name"] == "NightlySec")
+    assert nightly["kind"] == "ScheduleV2"
+    assert not home.exists()  # the listing reads template.yaml, not the home
+
+
+def test_sec_run_over_an_empty_folder_says_it_holds_no_package(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "empty"
+    source.mkdir()
+
+    code = cli(["sec", "run", "--source", str(source), "--home", str(tmp_path / "home"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert out["error"]["type"] == "NoFilingPackage"
+    assert out["error"]["message"].startswith(f"source folder {source} holds no filing package")
+    assert "filings" not in out  # no package line, failed or otherwise
+
+
+def test_a_refused_key_says_how_to_give_one_and_names_the_node(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localrun.graph_node_process import graph_node_process
+
+    key = "test-key-not-a-secret"
+    reader_home = tmp_path / "reader"  # no graph-node.key in it
+    monkeypatch.delenv("LEDGERGRAPH_GRAPH_API_KEY", raising=False)
+    with graph_node_process(home=tmp_path / "node", api_key=key) as url:
+        argv = ["stats", "--endpoint", url, "--home", str(reader_home), "--json"]
+        without = cli(argv), json.loads(capsys.readouterr().out)["error"]
+        monkeypatch.setenv("LEDGERGRAPH_GRAPH_API_KEY", "wrong")
+        wrong = cli(argv), json.loads(capsys.readouterr().out)["error"]
+        monkeypatch.setenv("LEDGERGRAPH_GRAPH_API_KEY", key)
+        right = cli(argv), json.loads(capsys.readouterr().out)
+
+    assert without[0] == wrong[0] == 1
+    assert without[1]["message"] == (
+        "GET /databases/sec/stats -> 401 Unauthorized: missing or wrong X-Api-Key. "
+        f"The graph node at {url} wants its API key: no key was sent "
+        f"(LEDGERGRAPH_GRAPH_API_KEY is not set, no {reader_home}/graph-node.key). "
+        "Set LEDGERGRAPH_GRAPH_API_KEY to the node's key, or give --home the data directory "
+        "of a node started with `ledgergraph serve` (its key is in graph-node.key there)"
+    )
+    assert (
+        "wants its API key: the key in LEDGERGRAPH_GRAPH_API_KEY was refused."
+        in (wrong[1]["message"])
+    )
+    # with its key the node answers the request itself: it holds no graph yet
+    assert right[1]["error"]["message"] == (
+        "GET /databases/sec/stats -> 404 GraphNotFound: no graph 'sec' on this node"
+    )

@@ -115,4 +115,34 @@ def test_publishing_keeps_the_newest_snapshots_and_removes_the_rest(tmp_path: Pa
     assert ids == sorted(ids)  # ids sort by time, even within one second
     assert [a["snapshots_removed"] for a in answers] == [[], [], [ids[0]], [ids[1]]]
     assert left == {ids[2], ids[3]}
+    # no empty folder of a removed snapshot is left behind in the local store
+    assert sorted(p.name for p in (tmp_path / "store" / "published" / "sec").iterdir()) == [
+        ids[2], ids[3], "LATEST"
+    ]  # fmt: skip
     assert fetch_latest(store, "sec", tmp_path / "replica").snapshot_id == ids[3]
+
+
+def test_pruning_removes_only_empty_snapshot_folders_of_its_graph(tmp_path: Path) -> None:
+    published = tmp_path / "store" / "published"
+    # an interrupted upload's temporary file is no object: pruning leaves it, and its folder
+    partial = published / "sec" / "20200101T000000Z-0000000a" / ".tmp-graph.lbug"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"half")
+    for empty in (
+        published / "sec" / "20200101T000000Z-0000000b",  # left by an earlier prune: goes
+        published / "sec" / "not-a-snapshot",
+        published / "other" / "20200101T000000Z-0000000c",  # another graph's
+    ):
+        empty.mkdir(parents=True)
+    node = GraphService(NodeSettings(home=tmp_path, keep_snapshots=1))
+    try:
+        load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+        answer = node.publish("sec")
+    finally:
+        node.close()
+
+    assert sorted(p.name for p in (published / "sec").iterdir()) == [
+        "20200101T000000Z-0000000a", answer["snapshot_id"], "LATEST", "not-a-snapshot"
+    ]  # fmt: skip
+    assert partial.read_bytes() == b"half"
+    assert (published / "other" / "20200101T000000Z-0000000c").is_dir()

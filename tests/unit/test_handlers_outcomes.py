@@ -119,6 +119,8 @@ def test_summarize_run_gives_one_line_per_filing_and_writes_the_summary(handler,
     )
     accounted = boeing["facts_loaded"] + boeing["facts_rejected"] + boeing["duplicates_collapsed"]
     assert boeing["facts_in_document"] == accounted
+    assert boeing["facts_added"] == 2466  # the load record's, apart from the facts offered
+    assert (summary["totals"]["facts_loaded"], summary["totals"]["facts_added"]) == (2466, 2466)
     assert lines[APPLE]["error_type"] == "GraphNodeRejected" and "null key" in lines[APPLE]["error"]
     assert lines[TESLA]["error_type"] == "States.TaskFailed"
     assert lines[TESLA]["error"].startswith("XBRL task failed: Essential container in task exited")

@@ -13,8 +13,9 @@ from graph_node.models import FileSpec
 from graph_node.registry import files_of_unit, mark_deleted, register_file
 from graph_node.staging_db import StagingDB
 from ledgergraph.objectstore import LocalObjectStore
+from localrun.errors import NoFilingPackage
 from localrun.loaded_units import read_loaded_units
-from localrun.sec_source import stage_source_folder
+from localrun.sec_source import find_package_folders, stage_source_folder
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 APPLE = "0000320193-23-000106"
@@ -172,3 +173,29 @@ def test_loaded_units_are_those_with_live_files_in_the_registry(tmp_path: Path) 
 
     tables = ("Fact", "Report")
     assert loaded == {APPLE: {table: _checksum(table, APPLE) for table in tables}}
+
+
+def test_an_empty_source_folder_is_no_package_not_a_failed_one(tmp_path: Path, store) -> None:
+    source = tmp_path / "empty"
+    source.mkdir()
+
+    with pytest.raises(NoFilingPackage, match=f"source folder {source} holds no filing package"):
+        stage_source_folder(store, source)
+    assert list(store.list_keys("raw/")) == []
+
+
+def test_notes_and_empty_folders_are_no_package(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "not-yet-downloaded").mkdir(parents=True)
+    (source / "README.md").write_text("filings go in sub-folders\n")
+
+    with pytest.raises(NoFilingPackage, match="holds no filing package"):
+        find_package_folders(source)
+
+
+def test_a_real_package_beside_an_empty_folder_is_still_found(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    package = _apple(source)
+    (source / "empty").mkdir()
+
+    assert find_package_folders(source) == [package, source / "empty"]

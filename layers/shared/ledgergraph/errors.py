@@ -25,7 +25,11 @@ class GraphNodeUnavailable(TransientError):
 
 
 class GraphNodeRejected(PermanentError):
-    """The graph node refused the request (4xx) and said why."""
+    """The graph node refused the request (4xx) and said why; ``status`` is the HTTP one."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ObjectNotFound(PermanentError):

@@ -98,7 +98,7 @@ class GraphClient:
                 "graph node unavailable", extra={"path": path, "status": response.status_code}
             )
             raise GraphNodeUnavailable(failure)
-        raise GraphNodeRejected(failure)
+        raise GraphNodeRejected(failure, status=response.status_code)
 
     def status(self, *, correlation_id: str | None = None) -> dict[str, Any]:
         """``GET /status``: role, schema version and graphs of the node."""

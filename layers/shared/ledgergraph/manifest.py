@@ -88,6 +88,11 @@ class SourceUnitManifest(BaseModel):
     facts: FactCounts | None = None
     cik: int | None = None
     entry_point: str | None = None
+    form: str | None = Field(
+        default=None,
+        description="the form of the Report row: the package's own (filing.json), else "
+        "dei:DocumentType; None for other kinds and for manifests written before it was kept",
+    )
     processor: str = Field(description="names and versions of what produced the files")
     duration_ms: int
     warnings: list[str] = Field(

@@ -37,7 +37,11 @@ logger = get_logger("ledgergraph")
 MAX_INLINE_FILINGS = 200
 MAX_INLINE_BYTES = 96 * 1024
 _CAUSE_LIMIT = 1000
-_COUNTS = ("facts_in_document", "facts_loaded", "facts_rejected", "duplicates_collapsed")
+# facts_loaded is what the graph was offered (all present afterwards), facts_added what
+# this run added to it: a rerun offers the same facts and adds none.
+_COUNTS = (
+    "facts_in_document", "facts_loaded", "facts_added", "facts_rejected", "duplicates_collapsed"
+)  # fmt: skip
 _READ_WORKERS = 16
 
 
@@ -102,6 +106,7 @@ def _loading_outcome(outcome: dict[str, Any], load: dict[str, Any] | None) -> di
         return {
             "status": "loaded",
             "facts_loaded": load.get("facts_loaded", 0),
+            "facts_added": load.get("facts_added"),  # None: a record from before it was kept
             "loading_ms": load.get("loading_ms"),
         }
     return {
@@ -122,6 +127,7 @@ def summarize_filing(
         "status": "failed",
         "facts_in_document": outcome.get("facts_in_document"),
         "facts_loaded": 0,
+        "facts_added": 0,
         "facts_rejected": outcome.get("facts_rejected"),
         "rejected_reasons": outcome.get("rejected_reasons") or {},
         "duplicates_collapsed": outcome.get("duplicates_collapsed"),

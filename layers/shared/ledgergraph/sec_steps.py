@@ -133,7 +133,7 @@ def _processed(filing: FilingRef, manifest: SourceUnitManifest) -> dict[str, Any
     return {
         "source_unit": filing.source_unit,
         "cik": filing.cik,
-        "form": filing.form,
+        "form": filing.form or manifest.form,  # a package without filing.json: the document's
         "status": "processed",
         "facts_in_document": facts.in_document if facts else None,
         "facts_extracted": facts.extracted if facts else None,
