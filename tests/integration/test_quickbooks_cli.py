@@ -130,10 +130,11 @@ def test_loading_the_sample_again_adds_nothing(first_load, sample_home, capsys) 
     assert code == 1
     assert "loaded (full: bundled sample" in text
     account = next(line for line in text.splitlines() if line.startswith("LedgerAccount "))
-    assert account.split() == ["LedgerAccount", "93", "0", "0", "93", "0"]  # all unchanged
+    assert account.split() == ["LedgerAccount", "93", "0", "0", "93", "0", "0"]  # unchanged
     assert "relationships removed: 0\nnodes removed: 0" in text
     assert "(LinkedTxn to an Estimate, a StatementCharge...): 19\n" in text
-    assert "not applied):" not in text
+    assert "rows the graph holds in another version" not in text
+    assert "records superseded (a newer version is known, not applied): 0\n" in text
     assert f"  {UNBALANCED}" in text
     code, stats = run_cli(capsys, "stats", "--home", str(sample_home), "--graph", GRAPH, "--json")
     assert stats["nodes"]["LedgerAccount"] == 93 and stats["nodes"]["LineItem"] == 352
