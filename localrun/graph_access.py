@@ -59,12 +59,12 @@ MATCH (f)-[:FACT_HAS_PERIOD]->(p:Period)
 MATCH (r:Report)-[:REPORT_HAS_FACT]->(f)
 OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
 OPTIONAL MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
-RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form,
+RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form, f.id AS fact,
        p.start_date AS start_date, p.end_date AS end_date, p.period_type AS period_type,
        CAST(abs(f.value_decimal) AS STRING) AS magnitude, f.value_decimal < 0 AS negative,
        f.value_text AS value_text, f.is_nil AS is_nil,
        f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions
-ORDER BY cik, end_date, start_date, report
+ORDER BY cik, end_date, start_date, report, fact
 """
 
 
