@@ -76,19 +76,22 @@ WHERE e.local_name = $name AND ($cik < 0 OR en.cik = $cik)
 RETURN DISTINCT e.id ORDER BY e.id
 """
 _CONCEPTS_NAMED = "MATCH (e:Element) WHERE e.local_name = $name RETURN e.id ORDER BY e.id"
+_CONCEPT_BY_ID = "MATCH (e:Element) WHERE e.id = $id RETURN e.id"
 _LISTED = 10
 
 
 def resolve_concept(reader: GraphReader, graph_id: str, concept: str, cik: int | None) -> str:
-    """The concept id for ``concept``: itself when prefixed, else the one concept of that
-    local name that has facts (of ``cik``, when given).
+    """The concept id for ``concept``: itself when the graph holds it; for an extension
+    concept given without its namespace hash (``aapl:Foo`` for ``aapl:Foo@6b480ee3``) the
+    one id it abbreviates; for a bare name the one concept of that local name that has facts
+    (of ``cik``, when given).
 
     Raises:
-        UnknownConcept: a bare name that matches no concept with facts, or several; the
-            message names the prefixed forms the graph holds.
+        UnknownConcept: a prefixed id the graph does not hold, or a bare name that matches no
+            concept with facts, or several; the message names the ids the graph holds.
     """
     if ":" in concept:
-        return concept
+        return _prefixed(reader, graph_id, concept)
     params = {"name": concept, "cik": -1 if cik is None else cik}
     found = _ids(reader.query_cypher(graph_id, _CONCEPTS_WITH_FACTS, params))
     if len(found) == 1:
@@ -107,6 +110,18 @@ def resolve_concept(reader: GraphReader, graph_id: str, concept: str, cik: int |
         f"{what}, nor does any concept of that name exist there; concept ids carry their "
         "prefix, e.g. us-gaap:Revenues"
     )
+
+
+def _prefixed(reader: GraphReader, graph_id: str, concept: str) -> str:
+    if _ids(reader.query_cypher(graph_id, _CONCEPT_BY_ID, {"id": concept})):
+        return concept
+    name = concept.split(":", 1)[1].split("@", 1)[0]
+    named = _ids(reader.query_cypher(graph_id, _CONCEPTS_NAMED, {"name": name}))
+    abbreviated = [id_ for id_ in named if id_.startswith(f"{concept}@")]
+    if len(abbreviated) == 1:
+        return abbreviated[0]
+    known = f"; the concepts named {name!r} are {_some(named)}" if named else ""
+    raise UnknownConcept(f"graph {graph_id} holds no concept {concept!r}{known}")
 
 
 def _ids(result: dict[str, Any]) -> list[str]:

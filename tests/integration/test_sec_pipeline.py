@@ -127,6 +127,36 @@ def test_a_bare_name_without_facts_names_what_exists(first_run, home, capsys) ->
     assert "e.g. us-gaap:Revenues" in out["error"]["message"]
 
 
+def test_an_extension_concept_without_its_hash_reads_the_one_it_abbreviates(
+    first_run, home, capsys
+) -> None:
+    name = "aapl:CashCashEquivalentsAndMarketableSecurities"
+    code = cli(["facts", "--home", str(home), "--concept", name, "--json"])
+    printed = capsys.readouterr()
+
+    assert code == 0
+    assert printed.err.strip() == f"{name}: facts of {name}@6b480ee3"
+    assert json.loads(printed.out) == _facts(capsys, home, f"{name}@6b480ee3", 320193)
+    assert {r["report"] for r in json.loads(printed.out)} == {APPLE}
+
+
+def test_a_prefixed_concept_the_graph_lacks_fails_naming_what_exists(
+    first_run, home, capsys
+) -> None:
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", "ba:Revenues", "--json")
+    assert code == 1
+    assert out["error"]["type"] == "UnknownConcept"
+    assert out["error"]["message"] == (
+        "graph sec holds no concept 'ba:Revenues'; the concepts named 'Revenues' are "
+        "us-gaap:Revenues"
+    )
+    code, out = run_cli(
+        capsys, "facts", "--home", str(home), "--concept", "us-gaap:Revenuez", "--json"
+    )
+    assert code == 1
+    assert out["error"]["message"] == "graph sec holds no concept 'us-gaap:Revenuez'"
+
+
 def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
     for filing in first_run["filings"]:
         accounted = (
