@@ -29,6 +29,8 @@ _RESOURCE_ARCROLES = frozenset(
     (XbrlConst.conceptLabel, XbrlConst.conceptReference, XbrlConst.factFootnote)
 )
 _GROUPED_ARCROLES = ("XBRL-", "Table-")
+_XBRLDT_CONTEXT_ELEMENT = "{http://xbrl.org/2005/xbrldt}contextElement"
+_XBRLDT_TARGET_ROLE = "{http://xbrl.org/2005/xbrldt}targetRole"
 
 
 def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) -> DtsInfo:
@@ -86,7 +88,9 @@ def _network_arcrole_keys(model: ModelXbrl) -> list[str]:
 
 
 def _network_arcs(model: ModelXbrl, copier: FactCopier) -> Iterable[ArcInfo]:
+    defined = copier.defined
     for arcrole in _network_arcrole_keys(model):
+        dimensional = XbrlConst.isDimensionArcrole(arcrole)
         for rel in model.relationshipSet(arcrole).modelRelationships:
             kind = _LINK_KINDS.get(rel.linkQname)
             source, target = rel.fromModelObject, rel.toModelObject
@@ -94,25 +98,40 @@ def _network_arcs(model: ModelXbrl, copier: FactCopier) -> Iterable[ArcInfo]:
                 continue
             if not isinstance(target, ModelConcept):
                 continue
-            yield _arc(kind, rel, copier.defined(source).qname, copier.defined(target).qname)
+            yield _arc(
+                kind, arcrole, rel, defined(source).qname, defined(target).qname,
+                dimensional=dimensional and kind == "definition",
+            )  # fmt: skip
 
 
-def _arc(kind: str, rel: ModelRelationship, source: QName, target: QName) -> ArcInfo:
-    dimensional = kind == "definition" and XbrlConst.isDimensionArcrole(rel.arcrole)
+def _arc(
+    kind: str,
+    arcrole: str,
+    rel: ModelRelationship,
+    source: QName,
+    target: QName,
+    *,
+    dimensional: bool,
+) -> ArcInfo:
+    """One arc; ``arcrole`` is the set's, which every relationship of it has.
+
+    Plain attributes are read from the arc element directly, as Arelle's properties do.
+    """
     order = rel.orderDecimal
+    get = rel.arcElement.get
     return ArcInfo(
         link_kind=kind,
-        arcrole=rel.arcrole,
+        arcrole=arcrole,
         linkrole=rel.linkrole,
         source=source,
         target=target,
         order=order if order.is_finite() else None,
         weight=rel.weightDecimal if kind == "calculation" else None,
-        preferred_label=rel.preferredLabel,
+        preferred_label=get("preferredLabel"),
         priority=rel.priority,
         closed=rel.isClosed if dimensional else None,
-        context_element=rel.contextElement,
-        target_role=rel.targetRole,
+        context_element=get(_XBRLDT_CONTEXT_ELEMENT),
+        target_role=get(_XBRLDT_TARGET_ROLE),
         usable=rel.isUsable if dimensional else None,
     )
 

@@ -20,6 +20,7 @@ from arelle.ModelInstanceObject import (
 )
 from arelle.ModelValue import QName as ArelleQName
 from arelle.ModelValue import dateunionDate
+from lxml import etree
 
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.model import (
@@ -52,37 +53,50 @@ def document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
 
 
 class FactCopier:
-    """Copies Arelle objects into plain values, once per context, unit and concept."""
+    """Copies Arelle objects into plain values, once per context, unit and concept.
+
+    Contexts, units and concepts are looked up by their Arelle object first (the model
+    keeps them alive while it is copied), so a fact reusing one costs a dict lookup, not
+    its ids and qnames read again; the first object seen under an id or qname still
+    decides what every later one with the same id or qname gets.
+    """
 
     def __init__(self, footnotes: FootnoteIndex) -> None:
         self.concepts: dict[QName, ConceptInfo] = {}
-        self._by_object: dict[int, ConceptInfo] = {}  # the model keeps its concepts alive
+        self._by_object: dict[int, ConceptInfo | None] = {}
         self._contexts: dict[str, ContextInfo] = {}
+        self._context_objects: dict[int, ContextInfo | None] = {}
         self._units: dict[str, UnitInfo] = {}
+        self._unit_objects: dict[int, UnitInfo | None] = {}
         self._footnotes = footnotes
+        self._type_defaults: dict[tuple[int, str], str | None] = {}
+        self._periods: dict[bytes, PeriodInfo] = {}
+        self._dimensions: dict[tuple[bytes, str], DimensionInfo] = {}
 
     def fact(self, fact: ModelFact) -> FactInfo:
-        concept = self.concept(fact.qname, fact.concept)
+        qname = fact.qname
+        concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
         inline = inline_info(fact) if isinstance(fact, ModelInlineFact) else None
         value, transform_error = value_of(fact)
-        raw = raw_text(fact) if transform_error else None
+        context = fact.context
+        unit = fact.unit
         return FactInfo(
-            qname=to_qname(fact.qname),
+            qname=to_qname(qname),
             concept=concept,
-            context=self.context(fact.context),
-            unit=self.unit(fact.unit),
+            context=self._context_object(context) if context is not None else None,
+            unit=self._unit_object(unit) if unit is not None else None,
             value=value,
             is_nil=fact.isNil,
-            decimals=fact.decimals if numeric else None,  # the lookups cost; text has none
-            precision=fact.precision if numeric else None,
+            decimals=self._accuracy(fact, "decimals") if numeric else None,
+            precision=self._accuracy(fact, "precision") if numeric else None,
             language=None if numeric else fact.xmlLang,
-            xml_id=fact.id,
-            context_id=fact.contextID,
-            unit_id=fact.unitID,
+            xml_id=fact.get("id"),
+            context_id=fact.get("contextRef"),
+            unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
             transform_error=transform_error,
-            raw_value=raw,
+            raw_value=raw_text(fact) if transform_error else None,
             inline=inline,
             footnotes=self._footnotes.links_of(fact),
         )
@@ -100,8 +114,9 @@ class FactCopier:
         if qname is None or concept is None:
             return None
         key = to_qname(qname)
-        if key not in self.concepts:
-            self.concepts[key] = ConceptInfo(
+        info = self.concepts.get(key)
+        if info is None:
+            info = self.concepts[key] = ConceptInfo(
                 qname=key,
                 data_type=optional_qname(concept.typeQname),
                 substitution_group=optional_qname(concept.substitutionGroupQname),
@@ -112,30 +127,96 @@ class FactCopier:
                 is_numeric=bool(concept.isNumeric),
                 is_tuple=bool(concept.isTuple),
             )
-        return self.concepts[key]
+        return info
 
     def context(self, context: ModelContext | None) -> ContextInfo | None:
         if context is None:
             return None
-        if context.id not in self._contexts:
+        context_id = context.id
+        info = self._contexts.get(context_id)
+        if info is None:
             scheme, identifier = context.entityIdentifier
-            dimensions = tuple(self._dimension(v) for v in context.qnameDims.values())
-            self._contexts[context.id] = ContextInfo(
-                context.id, scheme, identifier.strip(), _period(context), dimensions
+            dimensions = tuple(self._dimension_of(v) for v in context.qnameDims.values())
+            info = self._contexts[context_id] = ContextInfo(
+                context_id, scheme, identifier.strip(), self._period(context), dimensions
             )
-        return self._contexts[context.id]
+        return info
 
     def unit(self, unit: ModelUnit | None) -> UnitInfo | None:
         if unit is None:
             return None
-        if unit.id not in self._units:
+        unit_id = unit.id
+        info = self._units.get(unit_id)
+        if info is None:
             numerators, denominators = unit.measures
-            self._units[unit.id] = UnitInfo(
-                unit.id,
+            info = self._units[unit_id] = UnitInfo(
+                unit_id,
                 tuple(to_qname(m) for m in numerators),
                 tuple(to_qname(m) for m in denominators),
             )
-        return self._units[unit.id]
+        return info
+
+    def _accuracy(self, fact: ModelFact, name: str) -> str | None:
+        """``decimals`` or ``precision`` as Arelle reads it (numeric facts: text has none).
+
+        NOTE: a fact without the attribute gets the fixed or default value of its
+        concept's type, which Arelle looks up in the schema again for every such fact;
+        here it is looked up once per concept.
+        """
+        text = fact.get(name)
+        if text:
+            return text
+        key = (id(fact.concept), name)
+        try:
+            return self._type_defaults[key]
+        except KeyError:
+            value = self._type_defaults[key] = getattr(fact, name)
+            return value
+
+    def _period(self, context: ModelContext) -> PeriodInfo:
+        """The context's period, read once per distinct period markup (a few a filing)."""
+        element = context.period
+        if element is None:
+            return _period(context)
+        key = etree.tostring(element, with_tail=False)
+        period = self._periods.get(key)
+        if period is None:
+            period = self._periods[key] = _period(context)
+        return period
+
+    def _concept_object(
+        self, qname: ArelleQName | None, concept: ModelConcept | None
+    ) -> ConceptInfo | None:
+        # NOTE: keyed by the concept object: a fact's qname object may be its own
+        if concept is None:
+            return None
+        try:
+            return self._by_object[id(concept)]
+        except KeyError:
+            info = self._by_object[id(concept)] = self.concept(qname, concept)
+            return info
+
+    def _context_object(self, context: ModelContext) -> ContextInfo | None:
+        try:
+            return self._context_objects[id(context)]
+        except KeyError:
+            info = self._context_objects[id(context)] = self.context(context)
+            return info
+
+    def _unit_object(self, unit: ModelUnit) -> UnitInfo | None:
+        try:
+            return self._unit_objects[id(unit)]
+        except KeyError:
+            info = self._unit_objects[id(unit)] = self.unit(unit)
+            return info
+
+    def _dimension_of(self, value: ModelDimensionValue) -> DimensionInfo:
+        """A context's dimension, read once per distinct member markup and container."""
+        key = (etree.tostring(value, with_tail=False), value.contextElement)
+        info = self._dimensions.get(key)
+        if info is None:
+            info = self._dimensions[key] = self._dimension(value)
+        return info
 
     def _dimension(self, value: ModelDimensionValue) -> DimensionInfo:
         axis = value.dimensionQname

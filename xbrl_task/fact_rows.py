@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import NamedTuple
 
 from ledgergraph.ids import stable_id
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import concept_name, fact_id
-from xbrl_task.model import TRANSFORM_UNKNOWN, ConceptInfo, FactInfo, FootnoteLink, QName
+from xbrl_task.model import (
+    TRANSFORM_UNKNOWN,
+    ConceptInfo,
+    ContextInfo,
+    FactInfo,
+    FootnoteLink,
+    QName,
+    UnitInfo,
+)
 from xbrl_task.rows import Row
 from xbrl_task.text import looks_like_html, plain_text
 from xbrl_task.values import ValueNotExact, exact_decimal, value_key
@@ -41,6 +50,8 @@ class FactRowBuilder(AspectRows):
         self.aspects: dict[str, tuple[object, ...]] = {}
         self._coregistrants = coregistrants or {}
         self._facts: dict[str, Row] = {}
+        self._by_context: dict[int, _ContextAspects] = {}
+        self._by_unit: dict[int, tuple[UnitInfo, str]] = {}
 
     @property
     def fact_rows(self) -> int:
@@ -48,32 +59,60 @@ class FactRowBuilder(AspectRows):
 
     def add(self, fact: FactInfo) -> None:
         """Add a fact whose concept, context and (numeric) unit are known."""
-        concept, context = fact.concept, fact.context
+        concept = fact.concept
         element = self.element(concept.qname)
-        filed_entity = self.entity(int(context.identifier))
-        entity = self._attributed_entity(fact) or filed_entity
-        period = self.period(context.period)
-        dimensions = [(d.container, self.dimension(d)) for d in context.dimensions]
-        ctx = self.context(filed_entity, period, dimensions)
-        unit = self.unit(fact.unit) if fact.unit is not None and concept.is_numeric else None
+        aspects = self._context_aspects(fact.context)
+        numeric_unit = fact.unit is not None and concept.is_numeric
+        unit = self._unit_of(fact.unit) if numeric_unit else None
         number = self.number(fact) if concept.is_numeric else None
         if fact.transform_error:
             fmt, reason = fact.transform_error.split(": ", 1)
             kind = "not implemented" if reason == TRANSFORM_UNKNOWN else "refused the text"
             self.untransformed[f"{fmt} {kind}"] += 1
-        row = self._fact_row(fact, element, entity, period, dimensions, unit, number)
-        if row["id"] in self._facts:
-            self._facts[row["id"]]["occurrences"] += 1
+        row = self._fact_row(fact, element, aspects, unit, number)
+        fid = row["id"]
+        kept = self._facts.get(fid)
+        if kept is not None:
+            kept["occurrences"] += 1
             self.collapsed += 1
             return
-        self._facts[row["id"]] = row
+        self._facts[fid] = row
         self.rows.add("Fact", row)
-        self.aspects[row["id"]] = (element, entity, period, ctx, unit, row["language"])
-        self._relate_fact(row["id"], element, entity, period, ctx, dimensions, unit)
-        self._add_footnotes(row["id"], fact.footnotes)
+        entity, period, dimensions = aspects.entity, aspects.period, aspects.dims
+        self.aspects[fid] = (element, entity, period, aspects.ctx, unit, row["language"])
+        self._relate_fact(fid, element, aspects, unit)
+        self._add_footnotes(fid, fact.footnotes)
         if element.startswith(DEI_PREFIX) and row["value_text"] is not None:
             dims = tuple(sorted(did for _, did in dimensions))
             self.dei.append((entity, element, dims, row["value_text"]))
+
+    def _context_aspects(self, context: ContextInfo) -> _ContextAspects:
+        """The ids a context gives its facts, its nodes added the first time it is seen.
+
+        NOTE: every row added here is first-wins by key, so a context's later facts would
+        only repeat the same no-op additions; the entry keeps the context object alive so
+        its ``id()`` cannot be reused by another one.
+        """
+        cached = self._by_context.get(id(context))
+        if cached is not None and cached.context is context:
+            return cached
+        filed_entity = self.entity(int(context.identifier))
+        entity = self._attributed_entity(context) or filed_entity
+        period = self.period(context.period)
+        dimensions = [(d.container, self.dimension(d)) for d in context.dimensions]
+        ctx = self.context(filed_entity, period, dimensions)
+        keys = sorted(f"{container}:{did}" for container, did in dimensions)
+        aspects = _ContextAspects(context, entity, period, ctx, dimensions, keys)
+        self._by_context[id(context)] = aspects
+        return aspects
+
+    def _unit_of(self, unit: UnitInfo) -> str:
+        cached = self._by_unit.get(id(unit))
+        if cached is not None and cached[0] is unit:
+            return cached[1]
+        uid = self.unit(unit)
+        self._by_unit[id(unit)] = (unit, uid)
+        return uid
 
     def number(self, fact: FactInfo) -> Decimal | None:
         """The exact value of a numeric fact; None when nil, untransformed or not exact."""
@@ -85,9 +124,9 @@ class FactRowBuilder(AspectRows):
             self.inexact.append(f"{fact.qname} (id {fact.xml_id}): {exc}")
             return None
 
-    def _attributed_entity(self, fact: FactInfo) -> str | None:
+    def _attributed_entity(self, context: ContextInfo) -> str | None:
         """A co-registrant's CIK when the context names its dei:LegalEntityAxis member."""
-        for dimension in fact.context.dimensions:
+        for dimension in context.dimensions:
             cik = self._coregistrants.get(dimension.member) if dimension.member else None
             if cik is not None and dimension.axis.local_name == "LegalEntityAxis":
                 return self.entity(cik)
@@ -97,9 +136,7 @@ class FactRowBuilder(AspectRows):
         self,
         fact: FactInfo,
         element: str,
-        entity: str,
-        period: str,
-        dimensions: list[tuple[str, str]],
+        aspects: _ContextAspects,
         unit: str | None,
         number: Decimal | None,
     ) -> Row:
@@ -107,13 +144,12 @@ class FactRowBuilder(AspectRows):
         text = None if fact.is_nil or fact.value is None else fact.value
         if numeric and text is not None:
             text = text.strip()
-        dims = [f"{container}:{did}" for container, did in dimensions]
         key = value_key(fact, number)
         inline = fact.inline
         return {
             "id": fact_id(
-                self.report_id, element, entity, period, dims, unit,
-                fact.language, key, fact.decimals, fact.precision,
+                self.report_id, element, aspects.entity, aspects.period, aspects.keys,
+                unit, fact.language, key, fact.decimals, fact.precision,
             ),
             "accession_number": self.report_id,
             "concept": concept_name(fact.concept.qname),
@@ -140,23 +176,17 @@ class FactRowBuilder(AspectRows):
         }  # fmt: skip
 
     def _relate_fact(
-        self,
-        fid: str,
-        element: str,
-        entity: str,
-        period: str,
-        ctx: str,
-        dimensions: list[tuple[str, str]],
-        unit: str | None,
+        self, fid: str, element: str, aspects: _ContextAspects, unit: str | None
     ) -> None:
-        self.rows.relate("REPORT_HAS_FACT", self.report_id, fid)
-        self.rows.relate("FACT_HAS_ELEMENT", fid, element)
-        self.rows.relate("FACT_HAS_PERIOD", fid, period)
-        self.rows.relate("FACT_HAS_ENTITY", fid, entity)
-        self.rows.relate("FACT_HAS_CONTEXT", fid, ctx)
+        relate = self.rows.relate
+        relate("REPORT_HAS_FACT", self.report_id, fid)
+        relate("FACT_HAS_ELEMENT", fid, element)
+        relate("FACT_HAS_PERIOD", fid, aspects.period)
+        relate("FACT_HAS_ENTITY", fid, aspects.entity)
+        relate("FACT_HAS_CONTEXT", fid, aspects.ctx)
         if unit is not None:
-            self.rows.relate("FACT_HAS_UNIT", fid, unit)
-        for container, did in dimensions:
+            relate("FACT_HAS_UNIT", fid, unit)
+        for container, did in aspects.dims:
             self.rows.relate("FACT_HAS_DIMENSION", fid, did, container=container)
 
     def _add_footnotes(self, fid: str, links: tuple[FootnoteLink, ...]) -> None:
@@ -186,3 +216,14 @@ def _plain(concept: ConceptInfo, text: str | None) -> str | None:
     if is_block or looks_like_html(text):
         return plain_text(text)
     return None
+
+
+class _ContextAspects(NamedTuple):
+    """What a context gives each of its facts: node ids and sorted dimension keys."""
+
+    context: ContextInfo
+    entity: str
+    period: str
+    ctx: str
+    dims: list[tuple[str, str]]
+    keys: list[str]

@@ -8,11 +8,12 @@ that sees a manifest sees complete files.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ledgergraph.graph_schema import LOAD_ORDER, arrow_schema, get_table
+from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.manifest import (
     SourceUnitError,
     SourceUnitManifest,
@@ -23,6 +24,7 @@ from ledgergraph.manifest import (
     table_key,
 )
 from ledgergraph.objectstore import ObjectStore
+from xbrl_task.rows import SCHEMAS
 
 
 def utc_now() -> str:
@@ -49,11 +51,9 @@ def write_tables(
     files = []
     for name in LOAD_ORDER:
         table = tables[name]
-        if not table.schema.equals(arrow_schema(get_table(name))):
+        if not table.schema.equals(SCHEMAS[name]):
             raise ValueError(f"table {name} of {source_unit}: schema differs from the graph's")
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="snappy")
-        data = sink.getvalue().to_pybytes()
+        data = _empty_parquet(name) if table.num_rows == 0 else _parquet(table)
         key = table_key(graph_id, source_unit, name)
         uri = store.put_bytes(key, data)
         checksum = sha256_of_bytes(data)
@@ -61,6 +61,18 @@ def write_tables(
             TableFile(table=name, key=key, uri=uri, rows=table.num_rows, checksum=checksum)
         )
     return files
+
+
+def _parquet(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="snappy")
+    return sink.getvalue().to_pybytes()
+
+
+@cache
+def _empty_parquet(name: str) -> bytes:
+    """A table's file without rows: the same bytes for every unit (40 % of its files)."""
+    return _parquet(SCHEMAS[name].empty_table())
 
 
 def write_manifest(store: ObjectStore, manifest: SourceUnitManifest) -> str:

@@ -23,6 +23,13 @@ def _key_getter(table: str) -> Callable[[Row], Any]:
 
 
 _KEYS = {name: _key_getter(name) for name in TABLES}
+# built once: ``arrow_schema`` makes a new schema (and relationship tables new endpoint
+# columns) on every call, and every filing converts and checks all tables
+SCHEMAS: dict[str, pa.Schema] = {name: arrow_schema(get_table(name)) for name in TABLES}
+_REQUIRED = {
+    name: tuple(c.name for c in all_columns(table) if not c.nullable)
+    for name, table in TABLES.items()
+}
 
 
 class GraphRows:
@@ -42,7 +49,10 @@ class GraphRows:
 
     def relate(self, table: str, source: str, target: str, **columns: Any) -> bool:
         """Add a relationship row ``source -> target``."""
-        return self.add(table, {"from": source, "to": target, **columns})
+        row = {"from": source, "to": target}
+        if columns:
+            row.update(columns)
+        return self.add(table, row)
 
     def count(self, table: str) -> int:
         return len(self._rows[table])
@@ -61,10 +71,11 @@ def build_table(name: str, rows: list[Row]) -> pa.Table:
     Raises:
         ValueError: a non-nullable column has a null (a bug in the extractor, not the data).
     """
-    table_def = get_table(name)
-    schema = arrow_schema(table_def)
+    schema = SCHEMAS[get_table(name).name]
+    if not rows:
+        return schema.empty_table()
     table = pa.Table.from_pylist(rows, schema=schema)
-    for column in all_columns(table_def):
-        if not column.nullable and table.column(column.name).null_count:
-            raise ValueError(f"table {name}: null in non-nullable column {column.name}")
+    for column in _REQUIRED[name]:
+        if table.column(column).null_count:
+            raise ValueError(f"table {name}: null in non-nullable column {column}")
     return table

@@ -45,5 +45,7 @@ def plain_text(markup: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip(" ") for line in text.replace("\r", "").split("\n"))
-    return "\n".join(line.strip("\t ") for line in lines if line.strip("\t "))
+    # one regex pass over the whole text: no space run the pattern matches crosses a line
+    spaced = _SPACES.sub(" ", text.replace("\r", ""))
+    lines = (line.strip("\t ") for line in spaced.split("\n"))
+    return "\n".join(line for line in lines if line)
