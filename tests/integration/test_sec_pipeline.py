@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from ledgergraph.graph_schema import LOAD_ORDER
 from localrun import render
 from localrun.cli import main as cli
 
@@ -310,6 +309,7 @@ def test_bad_files_fail_their_filing_alone_naming_accession_and_table(tampered_r
     assert apple["error_type"] == "GraphNodeRejected"
     assert apple["error"].startswith(f"{APPLE}: FACT_HAS_ELEMENT not materialized")
     assert "MissingEndpoints" in apple["error"] and "no-filing-has-this-node" in apple["error"]
+    assert apple["error"].endswith(" rows it had added there)")
     assert amazon["error_type"] == "GraphNodeRejected"
     assert f"processed/sec/{AMAZON}/Unit.parquet" in amazon["error"]
     assert [line["status"] for line in lines.values()] == ["loaded"] * 3
@@ -332,7 +332,7 @@ def test_after_a_failure_the_counts_still_reconcile(tampered_run, first_run, cap
     )
 
 
-def test_the_graph_holds_exactly_what_the_registry_credits(tampered_run) -> None:
+def test_the_graph_holds_the_loaded_filings_and_nothing_of_the_failed(tampered_run) -> None:
     from graph_node.service import GraphService
     from graph_node.settings import NodeSettings
 
@@ -350,15 +350,21 @@ def test_the_graph_holds_exactly_what_the_registry_credits(tampered_run) -> None
             [APPLE],
         )["rows"]
         intents = node.query_staging("sec", "SELECT count(*) FROM write_intents")["rows"]
+        apple_report = node.query_cypher(
+            "sec", "MATCH (r:Report) WHERE r.id = $id RETURN count(*)", {"id": APPLE}
+        )["rows"]
+        node.rebuild("sec")
+        rebuilt = node.stats("sec")
     finally:
         node.close()
 
-    in_graph = {**stats["nodes"], **stats["relationships"]}
-    assert {t: n for t, n in in_graph.items() if n} == {t: int(n) for t, n in credited if n}
+    # Apple failed at FACT_HAS_ELEMENT: the tables materialized before it were taken out
+    assert apple and {status for _, status in apple} == {"deleted"}
+    assert apple_report == [[0]]
     assert intents == [[0]]
-    order = {t: i for i, t in enumerate(LOAD_ORDER)}
-    failing = order["FACT_HAS_ELEMENT"]
-    assert apple and all(
-        status == ("materialized" if order[table] < failing else "staged")
-        for table, status in apple
-    )
+    # a filing's own rows are credited to it alone; shared nodes (Element, Period...) that
+    # Apple's files had added stay where a loaded filing ships them too
+    credits = {t: int(n) for t, n in credited if n}
+    for table in ("Report", "Fact", "REPORT_HAS_FACT", "FACT_HAS_ELEMENT"):
+        assert stats["nodes"].get(table, stats["relationships"].get(table)) == credits[table]
+    assert (stats["nodes"], stats["relationships"]) == (rebuilt["nodes"], rebuilt["relationships"])

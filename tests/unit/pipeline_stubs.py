@@ -125,7 +125,21 @@ class StubGraphNode:
                 return self._operate("materialize", body, headers, parts[3])
             if parts[-2:] == ["tables", "query"]:
                 return self._query(body, headers)
+            if method == "DELETE" and parts[-2] == "sources":
+                return self._delete(parts[-1], headers)
         return 404, _error("NotFound", path)
+
+    def _delete(self, unit: str, headers: Any) -> tuple[int, dict]:
+        """Marks the unit's files deleted; ``removed`` counts what its materialized files added."""
+        self.calls.append(("delete", unit, headers.get("X-Correlation-Id")))
+        self.requests.append(("delete", None, [unit]))
+        removed: dict[str, int] = {}
+        for entry in self.files.values():
+            if entry["unit"] == unit and entry["status"] != "deleted":
+                if entry["status"] == "materialized" and entry.get("added"):
+                    removed[entry["table"]] = removed.get(entry["table"], 0) + entry["added"]
+                entry["status"] = "deleted"
+        return 200, {"source_unit": unit, "removed": removed, "rewritten": {}, "kept": {}}
 
     def _register(self, graph_id: str, body: dict, headers: Any) -> tuple[int, dict]:
         answers = []
@@ -228,6 +242,9 @@ def serve(node: StubGraphNode) -> ThreadingHTTPServer:
 
         def do_POST(self) -> None:  # noqa: N802
             self._answer("POST")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._answer("DELETE")
 
         def log_message(self, *args: Any) -> None:
             return

@@ -38,6 +38,24 @@ class MiscreditingNode(StubGraphNode):
         return status, answer
 
 
+class RelationshipRefusingNode(StubGraphNode):
+    """The stub, but it refuses Apple's REPORT_HAS_FACT (its nodes materialize first)."""
+
+    def _operate(self, op: str, body: dict, headers: Any, table: str | None) -> tuple[int, dict]:
+        units = {self.files[i]["unit"] for i in body["file_ids"]}
+        if op == "materialize" and table == "REPORT_HAS_FACT" and APPLE in units:
+            self.requests.append((op, table, sorted(units)))
+            return 422, {"error": {"type": "MissingEndpoints", "message": "no such Fact"}}
+        return super()._operate(op, body, headers, table)
+
+
+class UndeletingNode(RelationshipRefusingNode):
+    """... and answers a delete with 409, as a node that cannot delete now would."""
+
+    def _delete(self, unit: str, headers: Any) -> tuple[int, dict]:
+        return 409, {"error": {"type": "Conflict", "message": "not now", "transient": False}}
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> LocalObjectStore:
     return LocalObjectStore(tmp_path / "store")
@@ -139,7 +157,10 @@ def test_a_filing_the_registry_does_not_hold_in_full_is_left_out(materialize, no
     assert result["loaded"] == 1
     boeing = record(store, BOEING)
     assert boeing["status"] == "failed"
-    assert boeing["cause"] == f"{BOEING}: the registry holds 4 staged files, StageFiles staged 5"
+    assert boeing["cause"] == (
+        f"{BOEING}: the registry holds 4 staged files, StageFiles staged 5; removed from "
+        "staging and the graph (0 rows it had added there)"
+    )
 
 
 @pytest.mark.parametrize("node", [MiscreditingNode], ids=["miscrediting"], indirect=True)
@@ -164,3 +185,33 @@ def test_a_busy_node_is_a_transient_error_and_the_retry_loads_everything(
 
     assert retried["loaded"] == 2
     assert record(store, APPLE)["facts_loaded"] == FACTS
+
+
+@pytest.mark.parametrize("node", [RelationshipRefusingNode], ids=["refusing"], indirect=True)
+def test_a_filing_failing_after_its_nodes_loaded_is_taken_out_of_the_graph(
+    materialize, node, store
+) -> None:
+    result = materialize(event("materialize_batch", "batch"))
+
+    assert (result["loaded"], result["failed"]) == (1, 2)
+    apple = record(store, APPLE)
+    assert (apple["status"], apple["table"]) == ("failed", "REPORT_HAS_FACT")
+    # its Entity, Report and Fact rows (1 + 1 + 5) had reached the graph
+    assert apple["cause"].endswith(
+        "; removed from staging and the graph (7 rows it had added there)"
+    )
+    assert node.requests[-1] == ("delete", None, [APPLE])
+    assert {e["status"] for e in node.files.values() if e["unit"] == APPLE} == {"deleted"}
+    assert record(store, BOEING)["status"] == "loaded"
+
+
+@pytest.mark.parametrize("node", [UndeletingNode], ids=["undeleting"], indirect=True)
+def test_a_delete_the_node_refuses_names_the_command_that_finishes_it(
+    materialize, node, store
+) -> None:
+    materialize(event("materialize_batch", "batch"))
+
+    cause = record(store, APPLE)["cause"]
+    assert "; removing its rows failed (" in cause and "409 Conflict" in cause
+    assert cause.endswith(f"run `ledgergraph delete-source {APPLE}`")
+    assert record(store, BOEING)["status"] == "loaded"

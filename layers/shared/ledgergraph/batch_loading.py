@@ -25,7 +25,7 @@ the state machine gets counts only.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -253,6 +253,27 @@ class BatchLoad:
                 for file in call.files:
                     self.fail(file, FilingError(message))
 
+    def remove_failed(self) -> None:
+        """Take every failed filing out of staging and the graph, so none is half loaded.
+
+        A filing that failed at one table may have had its earlier tables materialized
+        (its Report and Fact nodes, say); the node's delete removes them with the rest of
+        its staged rows, and a corrected package of the filing then registers afresh. What
+        was removed, or why it could not be, is added to the filing's failure.
+        """
+        for unit, failure in list(self.failed.items()):
+            try:
+                answer = self.client.delete_source(
+                    self.request.graph_id, unit, correlation_id=self.request.correlation_id
+                )
+            except PermanentError as exc:
+                note = (f"; removing its rows failed ({exc}): "
+                        f"run `ledgergraph delete-source {unit}`")  # fmt: skip
+            else:
+                removed = sum(answer.get("removed", {}).values())
+                note = f"; removed from staging and the graph ({removed} rows it had added there)"
+            self.failed[unit] = replace(failure, cause=failure.cause + note)
+
 
 def _record(
     filing: StagedFiling,
@@ -303,6 +324,7 @@ def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchL
         load.materialize_table(table, load.before)
     load.after = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_credits()
+    load.remove_failed()
     return load
 
 
