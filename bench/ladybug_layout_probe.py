@@ -1,14 +1,17 @@
 """Probe: does real_ladybug damage a graph loaded over two sessions, with and without compression?
 
-Not a speed benchmark: it prints pass/fail counts, to see whether an engine upgrade still
-has the bug that made the graph node store graphs without compression (docs/decisions.md).
-Every ordered pair of the bundled filings (processed by the XBRL task) is loaded with
-real_ladybug alone, in a child process: session 1 (one ``Database``) creates the graph
-schema and COPYs the first filing's rows from Arrow, table by table in load order; it
-closes, with a CHECKPOINT only when the WAL holds something (as the node does); session 2
-COPYs the second filing's new rows. Then every node table's ids are read back and compared
-with the ids copied. ``--extra-entity-columns N`` adds N STRING columns to Entity (with
-compression, 0.15.3 failed 16 of 20 pairs with the 3-column Entity of schema 4 plus 7).
+Not a speed benchmark: it prints pass/fail counts, to be run after any schema change or
+engine upgrade: real_ladybug 0.15.3 damages graphs loaded over several sessions for some
+table layouts (docs/decisions.md). The bundled filings (processed by the XBRL task) are
+split into two sessions every way the pipeline could: every ordered pair of single
+filings, every two then two others, every three then the other two. Each split is loaded
+with real_ladybug alone, in a child process: session 1 (one ``Database``) creates the graph
+schema and COPYs its filings' rows from Arrow, one COPY per table in load order (as one
+materialize call per table per batch does); it closes, with a CHECKPOINT only when the WAL
+holds something (as the node does); session 2 COPYs its filings' new rows. Then every node
+table's ids are read back and compared with the ids copied. ``--extra-entity-columns N``
+adds N STRING columns to Entity (with compression, 0.15.3 failed 16 of 20 pairs with the
+3-column Entity of schema 4 plus 7; schema 5 uncompressed failed 7 of the 40 batch splits).
 
     python bench/ladybug_layout_probe.py [--extra-entity-columns 0] [--work DIR]
 """
@@ -22,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from itertools import permutations
+from itertools import combinations, permutations
 from pathlib import Path
 
 import pyarrow as pa
@@ -57,16 +60,18 @@ def _rows(path: Path, name: str, extra: int, seen: set) -> pa.Table:
     return rows
 
 
-def _session(db_path: Path, unit_dir: Path, options: dict, extra: int, seen: dict) -> None:
+def _session(db_path: Path, units: list[Path], options: dict, extra: int, seen: dict) -> None:
     db = lb.Database(str(db_path), **options)
     conn = lb.Connection(db)
     tables = conn.execute("CALL show_tables() RETURN name").get_as_arrow()[0].to_pylist()
     for name in (n for n in TABLES if n not in tables):
         conn.execute(_ddl(name, extra))
     for name in LOAD_ORDER:
-        path = unit_dir / f"{name}.parquet"
-        rows = _rows(path, name, extra, seen.setdefault(name, set())) if path.exists() else None
-        if rows is not None and rows.num_rows:
+        paths = [u / f"{name}.parquet" for u in units if (u / f"{name}.parquet").exists()]
+        parts = [_rows(path, name, extra, seen.setdefault(name, set())) for path in paths]
+        parts = [rows for rows in parts if rows.num_rows]
+        if parts:
+            rows = pa.concat_tables(parts, promote_options="default")
             conn.execute(f"COPY `{name}` FROM $rows", {"rows": rows})
     wal = Path(f"{db_path}.wal")
     if wal.exists() and wal.stat().st_size:
@@ -75,11 +80,11 @@ def _session(db_path: Path, unit_dir: Path, options: dict, extra: int, seen: dic
     db.close()
 
 
-def child(db_path: Path, units: list[Path], compression: bool, extra: int) -> None:
-    """Load ``units`` one session each, then exit 3 if a node table's ids came back wrong."""
+def child(db_path: Path, sessions: list[list[Path]], compression: bool, extra: int) -> None:
+    """Load each session's filings, then exit 3 if a node table's ids came back wrong."""
     seen: dict[str, set] = {}
-    for unit_dir in units:
-        _session(db_path, unit_dir, {"compression": compression}, extra, seen)
+    for units in sessions:
+        _session(db_path, units, {"compression": compression}, extra, seen)
     conn = lb.Connection(lb.Database(str(db_path), read_only=True))
     for name, keys in seen.items():
         if isinstance(TABLES[name], NodeTable):
@@ -108,26 +113,42 @@ def main() -> None:
     store = work / "store"
     process_bundled(store)
     units = sorted(p.parent for p in store.glob(f"processed/{GRAPH_ID}/*/manifest.json"))
+    columns = len(TABLES["Entity"].columns) + args.extra_entity_columns
     for compression in (True, False):
-        outcomes: Counter[str] = Counter()
-        for n, pair in enumerate(permutations(units, 2)):
-            folder = work / f"c{int(compression)}-{n}"
-            folder.mkdir(parents=True, exist_ok=True)
-            argv = [sys.executable, __file__, "--child", str(folder / "graph.lbug"),
-                    json.dumps([str(p) for p in pair]), str(int(compression)),
-                    str(args.extra_entity_columns)]  # fmt: skip
-            done = subprocess.run(argv, capture_output=True, text=True, check=False)
-            outcomes[_outcome(done.returncode, done.stderr)] += 1
-        failed = sum(c for k, c in outcomes.items() if k != "ok")
-        detail = ", ".join(f"{k} {c}" for k, c in sorted(outcomes.items()))
-        print(f"compression {'on ' if compression else 'off'}: Entity of "
-              f"{len(TABLES['Entity'].columns) + args.extra_entity_columns} columns, "
-              f"{failed} of {sum(outcomes.values())} ordered pairs failed ({detail})")  # fmt: skip
+        for kind, splits in _splits(units).items():
+            outcomes: Counter[str] = Counter()
+            for n, sessions in enumerate(splits):
+                folder = work / f"c{int(compression)}-{kind}-{n}"
+                folder.mkdir(parents=True, exist_ok=True)
+                argv = [sys.executable, __file__, "--child", str(folder / "graph.lbug"),
+                        json.dumps([[str(u) for u in s] for s in sessions]),
+                        str(int(compression)), str(args.extra_entity_columns)]  # fmt: skip
+                done = subprocess.run(argv, capture_output=True, text=True, check=False)
+                outcomes[_outcome(done.returncode, done.stderr)] += 1
+            failed = sum(c for k, c in outcomes.items() if k != "ok")
+            detail = ", ".join(f"{k} {c}" for k, c in sorted(outcomes.items()))
+            print(f"compression {'on ' if compression else 'off'}: Entity of {columns} "
+                  f"columns, {kind}: {failed} of {len(splits)} failed ({detail})")  # fmt: skip
+
+
+def _splits(units: list[Path]) -> dict[str, list[list[list[Path]]]]:
+    """The ways to load the filings over two sessions: singles, two then two, three then two."""
+    two_two = [[list(first), list(second)]
+               for first in combinations(units, 2)
+               for second in combinations([u for u in units if u not in first], 2)]  # fmt: skip
+    three_two = [[list(first), [u for u in units if u not in first]]
+                 for first in combinations(units, 3)]  # fmt: skip
+    return {
+        "one then one": [[[a], [b]] for a, b in permutations(units, 2)],
+        "two then two": two_two,
+        "three then two": three_two,
+    }
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        path, units, compression, extra = sys.argv[2:6]
-        child(Path(path), [Path(u) for u in json.loads(units)], compression == "1", int(extra))
+        path, sessions, compression, extra = sys.argv[2:6]
+        batches = [[Path(u) for u in s] for s in json.loads(sessions)]
+        child(Path(path), batches, compression == "1", int(extra))
     else:
         main()

@@ -76,12 +76,12 @@ def engine_options(
 ) -> dict[str, Any]:
     """Keyword arguments of ``real_ladybug.Database`` for these settings.
 
-    NOTE: graph files are written without compression. With it, real_ladybug 0.15.3 zeroes
-    a small node table's strings when a later session appends to it (then "Unable to find
-    primary key" or SIGSEGV in the next relationship COPY), for some table layouts; without
-    it, no layout tried fails (docs/decisions.md).
+    NOTE: real_ladybug 0.15.3 damages graphs loaded over several sessions for some table
+    layouts, compressed or not; with the default compression the current schema passes
+    every split of the bundled filings into sessions, uncompressed it does not
+    (docs/decisions.md, bench/ladybug_layout_probe.py).
     """
-    options: dict[str, Any] = {"read_only": read_only, "compression": False}
+    options: dict[str, Any] = {"read_only": read_only, "compression": True}
     if buffer_pool_mb:
         options["buffer_pool_size"] = buffer_pool_mb * _MIB
     if max_db_size_mb:

@@ -57,8 +57,8 @@ def garbage_header(path: Path) -> None:
 def garbage_middle(path: Path) -> None:
     """Garbage over the file's second quarter: real_ladybug 0.15.3 dies of SIGSEGV opening it.
 
-    Where garbage kills the engine depends on the layout: over the third quarter of an
-    uncompressed file the engine reports a missing table instead."""
+    Where garbage kills the engine depends on the layout: over the third quarter of a file
+    written without compression the engine reports a missing table instead."""
     size = path.stat().st_size
     with path.open("r+b") as handle:
         handle.seek(size // 4)

@@ -20,7 +20,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 AAPL, TSLA = "aapl-10k-2023-09-30", "tsla-10q-2024-06-30"
-TSLA_UNIT = "0001628280-24-032662"
+AMZN, BA = "amzn-10k-2022-12-31", "ba-10k-2023-12-31"
+TSLA_UNIT, APPLE_UNIT = "0001628280-24-032662", "0000320193-23-000106"
+AMAZON_UNIT, BOEING_UNIT = "0001018724-23-000004", "0000012927-24-000010"
 
 
 def _node(home: Path, store: Path) -> Any:
@@ -30,24 +32,26 @@ def _node(home: Path, store: Path) -> Any:
     return GraphService(NodeSettings(home=home, store_uri=store.as_uri(), events="none"))
 
 
-def _load(home: Path, store: Path, unit: str) -> None:
-    """Register, stage and materialize one filing's files (load order), then close."""
+def _load(home: Path, store: Path, units: list[str]) -> None:
+    """Register and stage a batch of filings, materialize it one call per table, close."""
     from ledgergraph.graph_schema import LOAD_ORDER
 
-    manifest = json.loads((store / "processed" / "sec" / unit / "manifest.json").read_text())
-    specs = [
-        {"table": t["table"], "uri": t["uri"], "source_unit": unit, "row_count": t["rows"],
-         "checksum": t["checksum"]}
-        for t in manifest["tables"]
-    ]  # fmt: skip
+    specs = []
+    for unit in units:
+        manifest = json.loads((store / "processed" / "sec" / unit / "manifest.json").read_text())
+        specs += [
+            {"table": t["table"], "uri": t["uri"], "source_unit": unit, "row_count": t["rows"],
+             "checksum": t["checksum"]}
+            for t in manifest["tables"]
+        ]  # fmt: skip
     node = _node(home, store)
     try:
         files = node.register_files("sec", specs)["files"]
         node.stage_files("sec", [f["file_id"] for f in files])
-        ids = {f["table"]: f["file_id"] for f in files}
         for table in LOAD_ORDER:
-            if table in ids:
-                node.materialize("sec", table, [ids[table]])
+            ids = [f["file_id"] for f in files if f["table"] == table]
+            if ids:
+                node.materialize("sec", table, ids)
     finally:
         node.close()
 
@@ -81,20 +85,22 @@ def _fact_files(node: Any) -> list[str]:
     return [r[0] for r in rows]
 
 
-def scenario(home: Path, store: Path, units: list[str], detour: bool) -> dict[str, Any]:
-    """Load ``units`` (with the delete-rebuild-reload detour of the last one); the stats."""
-    for unit in units:
-        _load(home, store, unit)
+def scenario(home: Path, store: Path, batches: list[list[str]], detour: bool) -> dict[str, Any]:
+    """Load each batch in a session of its own (with the delete-rebuild-reload detour of the
+    last batch); the stats."""
+    for units in batches:
+        _load(home, store, units)
     if detour:
         _step(home, store, "delete")
         _step(home, store, "rebuild")
         _step(home, store, "open-and-close")
-        _load(home, store, units[-1])
+        _load(home, store, batches[-1])
     return _stats(home, store)
 
 
-def _run(home: Path, store: Path, units: list[str], *, detour: bool) -> dict[str, Any]:
-    argv = [sys.executable, __file__, str(home), str(store), ",".join(units), str(int(detour))]
+def _run(home: Path, store: Path, batches: list[list[str]], *, detour: bool) -> dict[str, Any]:
+    sessions = ";".join(",".join(units) for units in batches)
+    argv = [sys.executable, __file__, str(home), str(store), sessions, str(int(detour))]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
     assert done.returncode == 0, f"scenario died (status {done.returncode}): {done.stderr[-1500:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -102,10 +108,10 @@ def _run(home: Path, store: Path, units: list[str], *, detour: bool) -> dict[str
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both bundled filings processed by ``python -m xbrl_task`` into an object store."""
+    """Four bundled filings processed by ``python -m xbrl_task`` into an object store."""
     out = tmp_path_factory.mktemp("store")
     argv = [sys.executable, "-m", "xbrl_task", "--out", str(out)]
-    for package in (AAPL, TSLA):
+    for package in (AAPL, TSLA, AMZN, BA):
         argv += ["--package", str(ROOT / "sample_data" / "sec" / package)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr[-1500:]
@@ -116,15 +122,31 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_delete_rebuild_reload_gives_the_graph_that_never_took_the_detour(
     store: Path, tmp_path: Path
 ) -> None:
-    units = sorted(p.name for p in (store / "processed" / "sec").iterdir())
-    assert units[-1] == TSLA_UNIT and len(units) == 2
+    units = [APPLE_UNIT, TSLA_UNIT]
 
-    direct = _run(tmp_path / "direct", store, units, detour=False)
-    detoured = _run(tmp_path / "detour", store, units, detour=True)
+    direct = _run(tmp_path / "direct", store, [[u] for u in units], detour=False)
+    detoured = _run(tmp_path / "detour", store, [[u] for u in units], detour=True)
 
     assert direct["nodes"]["Fact"] > 2000 and direct["relationships"]["ENTITY_HAS_REPORT"] == 2
     assert detoured == direct
     assert detoured["fact_rows_added_again"] == 0
+
+
+@pytest.mark.slow
+def test_two_batches_in_two_sessions_give_the_graph_of_one_batch(
+    store: Path, tmp_path: Path
+) -> None:
+    """Amazon and Apple in one session, then Boeing and Tesla in the next: with compression
+    off, real_ladybug 0.15.3 died of SIGSEGV in the second session's first relationship
+    COPY (docs/decisions.md)."""
+    first, second = [AMAZON_UNIT, APPLE_UNIT], [BOEING_UNIT, TSLA_UNIT]
+
+    two = _run(tmp_path / "two", store, [first, second], detour=False)
+    one = _run(tmp_path / "one", store, [first + second], detour=False)
+
+    assert two["relationships"]["ENTITY_HAS_REPORT"] == 4
+    assert two["nodes"]["Fact"] == one["nodes"]["Fact"] > 5000
+    assert two == one
 
 
 def test_no_checkpoint_runs_without_a_log_to_fold(
@@ -164,6 +186,7 @@ def test_no_checkpoint_runs_without_a_log_to_fold(
 
 
 if __name__ == "__main__":
-    home_arg, store_arg, units_arg, detour_arg = sys.argv[1:5]
-    result = scenario(Path(home_arg), Path(store_arg), units_arg.split(","), detour_arg == "1")
+    home_arg, store_arg, sessions_arg, detour_arg = sys.argv[1:5]
+    batches = [units.split(",") for units in sessions_arg.split(";")]
+    result = scenario(Path(home_arg), Path(store_arg), batches, detour_arg == "1")
     print(json.dumps(result))
