@@ -210,6 +210,10 @@ class OpenGraphs:
 
     def _open_reader(self, graph: OpenGraph) -> None:
         """Open the graph file read-only; mark the graph damaged if the engine cannot."""
+        missing = _missing_file(graph)
+        if missing is not None:
+            self._mark_damaged(graph, missing)
+            return
         if not graph.graph_file.exists():
             raise GraphNotFound(f"no graph file at {graph.graph_file}")
         reason = self._damage_found(graph)
@@ -257,7 +261,7 @@ class OpenGraphs:
         """Open, recover and count the graph file; mark the graph damaged if the engine
         cannot (or a child process finds it cannot, when it was not closed cleanly)."""
         opening = _opening_mark(graph.graph_file)
-        reason = self._damage_found(graph)
+        reason = _missing_file(graph) or self._damage_found(graph)
         forget_clean_close(graph.graph_file)  # opening it for writing changes it
         if reason is not None:
             self._mark_damaged(graph, reason)
@@ -324,6 +328,24 @@ class OpenGraphs:
             finally:
                 graph.writer_lock.release()
         logger.info("graph node closed", extra={"graphs": len(graphs)})
+
+
+def _missing_file(graph: OpenGraph) -> str | None:
+    """Why a graph whose file is gone must not start afresh: staging says it held rows.
+
+    An empty graph file in its place would answer every query with nothing and make every
+    file already materialized look present (so a rerun "loads" without adding a row).
+    """
+    if graph.graph_file.exists():
+        return None
+    with graph.staging.cursor(what="reading the file registry") as cur:
+        row = cur.execute(
+            "SELECT count(*) FROM file_registry WHERE status = 'materialized'"
+        ).fetchone()
+    held = row[0] if row else 0
+    if not held:
+        return None
+    return f"the graph file is missing, while staging holds {held} materialized files"
 
 
 def _close_quietly(store: GraphStore) -> None:

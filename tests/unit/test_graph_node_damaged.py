@@ -113,6 +113,32 @@ def test_a_damaged_graph_file_is_reported_and_a_rebuild_serves_the_graph_again(
         reopened.close()
 
 
+def test_a_missing_graph_file_is_not_started_afresh_while_staging_holds_rows(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store"
+    home = tmp_path / "node"
+    direct = load_both(home, store)
+    graph_file = home / "graphs" / "sec" / GRAPH_FILE
+    graph_file.unlink()
+
+    node = service_at(home, store)
+    try:
+        node.open_all()
+        reason = node.status()["damaged"]["sec"]
+        assert reason.startswith("the graph file is missing, while staging holds ")
+        with pytest.raises(GraphDamaged, match=f"{graph_file}.*missing.*rebuild"):
+            node.materialize("sec", "Fact", _fact_files(node))
+        assert not graph_file.exists()  # no empty graph made in its place
+
+        node.rebuild("sec")
+
+        assert "damaged" not in node.status()
+        assert graph_rows(node) == direct
+    finally:
+        node.close()
+
+
 def test_a_file_the_engine_died_opening_is_checked_in_a_child_and_rebuilt(
     tmp_path: Path,
 ) -> None:
