@@ -41,6 +41,10 @@ class FilingNotLoadable(FilingRejected):
     """Arelle could not read the filing: missing entry point, malformed XML."""
 
 
+class RegistrantNotInDocument(FilingRejected):
+    """The package's registrant CIK is the entity of no fact of its document."""
+
+
 class FactsDoNotReconcile(FilingRejected):
     """Facts in the document != extracted + collapsed + rejected: something was lost."""
 

@@ -19,7 +19,12 @@ from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
 from xbrl_task.dts_rows import add_dts_rows
 from xbrl_task.duplicates import flag_duplicates
-from xbrl_task.errors import FactsDoNotReconcile, NoFacts, ProcessorMessage
+from xbrl_task.errors import (
+    FactsDoNotReconcile,
+    NoFacts,
+    ProcessorMessage,
+    RegistrantNotInDocument,
+)
 from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
@@ -82,6 +87,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         rejected=dict(sorted(rejected.items())),
     )
     check_counts(counts, census, filing, meta)
+    check_registrant(builder, meta)
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
@@ -166,6 +172,19 @@ def check_counts(
         raise NoFacts(f"{where}: no fact could be extracted ({counts.in_document} in document)")
 
 
+def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:
+    """The registrant the package names (filing.json, EDGAR) must be an entity of the facts:
+    the Report hangs off it, and the facts off the entities their contexts name."""
+    if cik10(meta.cik) in builder.entities:
+        return
+    ciks = ", ".join(str(cik) for cik in sorted(e["cik"] for e in builder.entities.values()))
+    raise RegistrantNotInDocument(
+        f"filing {meta.source_unit} ({meta.entry_point}): the package names registrant CIK "
+        f"{meta.cik}, but no fact of the document is about it (its facts are about CIK "
+        f"{ciks or 'none'}); check the CIK in filing.json"
+    )
+
+
 def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> list[str]:
     warnings = []
     if builder.untransformed:
@@ -175,8 +194,6 @@ def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> lis
             f"format ({formats})"
         )
     warnings.extend(f"value not stored as DECIMAL(38, 12): {text}" for text in builder.inexact)
-    if cik10(meta.cik) not in builder.entities:
-        warnings.append(f"registrant CIK {meta.cik} has no fact in the document")
     stated = report["document_type"]
     if meta.form_hint and stated and meta.form_hint != stated:
         warnings.append(f"form {stated} in the document, {meta.form_hint} expected")

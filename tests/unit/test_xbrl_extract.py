@@ -325,6 +325,35 @@ def test_a_filing_processed_again_from_the_same_inputs_reuses_its_output(
     assert inputs != SourceUnitManifest.model_validate_json(manifest_bytes).inputs
 
 
+def test_a_package_naming_another_registrant_fails_naming_both_ciks(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+    from xbrl_task.settings import XbrlTaskSettings
+
+    package = tmp_path / "aapl"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
+    sidecar = json.loads((package / "filing.json").read_text())
+    (package / "filing.json").write_text(json.dumps(sidecar | {"cik": 12927}))
+    store = LocalObjectStore(tmp_path / "store")
+    loader = open_loader([], XbrlTaskSettings())
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger=_quiet_logger())
+        outcome = process_folder(processor, package)
+    finally:
+        loader.close()
+
+    assert outcome.status == "failed"
+    assert outcome.error == (
+        "filing 0000320193-23-000106 (aapl-20230930_htm.xml): the package names registrant "
+        "CIK 12927, but no fact of the document is about it (its facts are about CIK "
+        "320193); check the CIK in filing.json"
+    )
+    assert not list(store.root.glob("processed/**/manifest.json"))
+
+
 def _quiet_logger():  # noqa: ANN202 - Powertools logger
     from ledgergraph.logs import get_logger
 
