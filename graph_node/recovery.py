@@ -125,6 +125,8 @@ def agree_with_ledger(graph: GraphStore, table: Table, *, recorded: int, pending
     if pending or in_graph != recorded:
         raise GraphInconsistent(
             f"{table.name}: {in_graph} rows in the graph but the key ledger records "
-            f"{recorded} ({pending} pending): something else wrote to it; not guessing"
+            f"{recorded} ({pending} pending): something else wrote to it, or an older copy "
+            "of the graph file is in place; not guessing: rebuild the graph from staging "
+            "(`ledgergraph rebuild`, or POST /databases/{graph_id}/rebuild on a node)"
         )
     return in_graph
