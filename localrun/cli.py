@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except LedgerGraphError as exc:
         _report(args, type(exc).__name__, _explained(args, exc))
         return EXIT_FAILURES
+    except BrokenPipeError:
+        # The reader (| head) went away: nothing left to say, and nowhere to say it; stdout
+        # points at /dev/null so the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURES
     except (ValueError, LookupError, OSError) as exc:
         # Bad input that reached a library's own check (a JSON document, an id, a path):
         # one line naming it; LEDGERGRAPH_DEBUG=1 shows where it came from.
@@ -58,10 +63,6 @@ def main(argv: list[str] | None = None) -> int:
         # What was stored stays consistent: every step writes atomically, a rerun resumes.
         _report(args, "Interrupted", "interrupted; run the same command again to resume")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader (| head) went away: nothing left to say, and nowhere to say it.
-        sys.stderr.close()
-        return EXIT_FAILURES
 
 
 def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractContextManager:

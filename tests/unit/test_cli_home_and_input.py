@@ -154,3 +154,17 @@ def test_a_refused_key_says_how_to_give_one_and_names_the_node(
     assert right[1]["error"]["message"] == (
         "GET /databases/sec/stats -> 404 GraphNotFound: no graph 'sec' on this node"
     )
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`ledgergraph ... | head`: the pipe closes before the command writes."""
+    command = subprocess.Popen(
+        [sys.executable, "-m", "localrun.cli", "events", "list"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    command.stdout.close()  # long before the interpreter has imported the CLI
+
+    stderr = command.communicate(timeout=120)[1].decode()
+
+    assert command.returncode == 1
+    assert stderr == ""  # no "Broken pipe" error, no traceback at exit
