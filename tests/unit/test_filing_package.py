@@ -131,6 +131,27 @@ def test_a_bad_accession_in_the_sidecar_is_an_error(tmp_path: Path) -> None:
         describe_package(folder)
 
 
+def test_sidecar_fields_of_the_wrong_type_are_named_one_line_each(tmp_path: Path) -> None:
+    folder = copy_package("tsla-10q-2024-06-30", tmp_path / "tsla")
+    (folder / "filing.json").write_text(json.dumps({"cik": "TSLA", "registration": {"sic": []}}))
+
+    with pytest.raises(FilingError) as raised:
+        describe_package(folder)
+
+    assert str(raised.value) == (
+        f"filing package {folder}: filing.json: cik: Input should be a valid integer, unable "
+        "to parse string as an integer (got 'TSLA'); registration.sic: Input should be a "
+        "valid string (got [])"
+    )  # no pydantic help URL, no line breaks
+
+
+def test_a_sidecar_that_is_not_json_is_named(tmp_path: Path) -> None:
+    folder = copy_package("tsla-10q-2024-06-30", tmp_path / "tsla")
+    (folder / "filing.json").write_text("{cik: 1318605")
+    with pytest.raises(FilingError, match=r"tsla: unreadable filing.json: Expecting property"):
+        describe_package(folder)
+
+
 def test_two_candidate_instances_are_an_error_naming_both(tmp_path: Path) -> None:
     folder = copy_package("tsla-10q-2024-06-30", tmp_path / "tsla")
     shutil.copy(folder / "tsla-20240630_htm.xml", folder / "other_htm.xml")

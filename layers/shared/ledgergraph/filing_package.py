@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -139,8 +141,19 @@ def read_sidecar(folder: Path) -> FilingSidecar:
         return FilingSidecar()
     try:
         return FilingSidecar.model_validate(json.loads(path.read_bytes()))
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
+        raise FilingError(f"filing package {folder}: {SIDECAR_NAME}: {problems}") from exc
+    except ValueError as exc:
         raise FilingError(f"filing package {folder}: unreadable {SIDECAR_NAME}: {exc}") from exc
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    """One pydantic error as ``field: message (got value)``, on one line."""
+    field = ".".join(str(part) for part in error["loc"]) or "the document"
+    value = repr(error.get("input"))
+    value = value if len(value) <= 60 else value[:60] + "..."
+    return f"{field}: {error['msg']} (got {value})"
 
 
 def find_entry_point(folder: Path, files: tuple[str, ...], sidecar: FilingSidecar) -> str:
