@@ -14,7 +14,23 @@ _UNKNOWN_REGISTRY = "http://example.com/inlineXBRL/transformation/2099-01-01"
 
 
 def _fact(fid: str, name: str, ctx: str, fmt: str, text: str) -> str:
-    return f'<ix:nonNumeric id="{fid}" name="{name}" contextRef="{ctx}" format="{fmt}">{text}</ix:nonNumeric>'
+    return (
+        f'<ix:nonNumeric id="{fid}" name="{name}" contextRef="{ctx}" format="{fmt}">'
+        f"{text}</ix:nonNumeric>"
+    )
+
+
+_QUARTER_END = _fact(
+    "q-end", "dei:DocumentPeriodEndDate", "D", "ixt-sec:datequarterend", "third quarter of 2024"
+)
+_COUNTRY = _fact(
+    "q-country", "dei:EntityAddressCountry", "D", "ixt-sec:countrynameen",
+    "United States of America",
+)  # fmt: skip
+_INCORPORATED = _fact(
+    "q-inc", "dei:EntityIncorporationStateCountryCode", "D", "ixt-sec:edgarprovcountryen",
+    "Cayman Islands",
+)  # fmt: skip
 
 
 INLINE_FORMATS = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -30,11 +46,12 @@ INLINE_FORMATS = f"""<?xml version="1.0" encoding="UTF-8"?>
 {UNITS}
 </ix:resources>
 </ix:header></div>
-<p>Form <ix:nonNumeric id="f-type" name="dei:DocumentType" contextRef="D">10-Q</ix:nonNumeric> for the
-{_fact("q-end", "dei:DocumentPeriodEndDate", "D", "ixt-sec:datequarterend", "third quarter of 2024")}.</p>
-<p>Based in the {_fact("q-country", "dei:EntityAddressCountry", "D", "ixt-sec:countrynameen", "United States of America")},
-incorporated in the {_fact("q-inc", "dei:EntityIncorporationStateCountryCode", "D", "ixt-sec:edgarprovcountryen", "Cayman Islands")}.</p>
-<p>We have <ix:nonFraction id="q-count" name="tiny:Count" contextRef="D" unitRef="pure" decimals="INF" format="ixt-sec:numwordsen">one hundred and five</ix:nonFraction> plants,
+<p>Form <ix:nonNumeric id="f-type" name="dei:DocumentType" contextRef="D">10-Q</ix:nonNumeric>
+for the {_QUARTER_END}.</p>
+<p>Based in the {_COUNTRY},
+incorporated in the {_INCORPORATED}.</p>
+<p>We have <ix:nonFraction id="q-count" name="tiny:Count" contextRef="D" unitRef="pure"
+decimals="INF" format="ixt-sec:numwordsen">one hundred and five</ix:nonFraction> plants,
 inspected every {_fact("q-weeks", "tiny:UsefulLife", "D", "ixt-sec:durweek", "1.5")} weeks
 for {_fact("q-hours", "tiny:UsefulLife", "YTD", "ixt-sec:durhour", "36")} hours.
 Flag: {_fact("q-flag", "tiny:IsFlag", "D", "ixt-sec:boolballotbox", "yes")}</p>
