@@ -10,7 +10,6 @@ graph node, and the graph is read back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,8 @@ from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.ids import stable_id
+from ledgergraph.loading import register_entries
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from tests.fakes.network_guard import loopback_only
 from tests.fakes.quickbooks_edits import cdc_changes
 from tests.fakes.quickbooks_server import FakeQuickBooks
@@ -43,12 +44,8 @@ RUNS = ("run-1", "run-2", "run-3")
 
 def load_run(service: GraphService, harness: Harness, run: str) -> dict[str, dict[str, Any]]:
     """What the pipeline's loading steps do with one run; the materialize answers by table."""
-    manifest = json.loads(harness.store.get_bytes(f"processed/{GRAPH}/{run}/manifest.json"))
-    entries = [
-        {"table": t["table"], "uri": harness.store.uri(t["key"]), "source_unit": run,
-         "row_count": t["rows"], "checksum": t["checksum"]}
-        for t in manifest["tables"] if t["rows"]
-    ]  # fmt: skip
+    raw = harness.store.get_bytes(manifest_key(GRAPH, run))
+    entries = register_entries(harness.store, SourceUnitManifest.model_validate_json(raw))
     ids = {f["table"]: f["file_id"] for f in service.register_files(GRAPH, entries)["files"]}
     service.stage_files(GRAPH, list(ids.values()))
     return {t: service.materialize(GRAPH, t, [ids[t]]) for t in LOAD_ORDER if t in ids}

@@ -21,6 +21,8 @@ from test_graph_node_cases import graph_rows
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.loading import register_entries
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.transform.service import TransformSummary, transform_run
@@ -92,12 +94,8 @@ class Books:
 
     def load(self, run_id: str) -> dict[str, dict[str, Any]]:
         """What the loading steps do with a transformed run; materialize answers by table."""
-        manifest = json.loads(self.store.get_bytes(f"processed/{GRAPH}/{run_id}/manifest.json"))
-        entries = [
-            {"table": t["table"], "uri": self.store.uri(t["key"]), "source_unit": run_id,
-             "row_count": t["rows"], "checksum": t["checksum"]}
-            for t in manifest["tables"] if t["rows"]
-        ]  # fmt: skip
+        raw = self.store.get_bytes(manifest_key(GRAPH, run_id))
+        entries = register_entries(self.store, SourceUnitManifest.model_validate_json(raw))
         files = self.service.register_files(GRAPH, entries)["files"]
         ids = {f["table"]: f["file_id"] for f in files}
         self.service.stage_files(GRAPH, list(ids.values()))

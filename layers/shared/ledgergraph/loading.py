@@ -75,6 +75,25 @@ def check_manifest(manifest: SourceUnitManifest, graph_id: str, source_unit: str
         )
 
 
+def register_entries(store: ObjectStore, manifest: SourceUnitManifest) -> list[dict[str, Any]]:
+    """The files to register for a source unit: its manifest's non-empty table files.
+
+    An empty table file has nothing to load; the manifest still accounts for it (0 rows),
+    and skipping it saves three graph node calls per table the source does not produce.
+    """
+    return [
+        {
+            "table": t.table,
+            "uri": store.uri(t.key),
+            "source_unit": manifest.source_unit,
+            "row_count": t.rows,
+            "checksum": t.checksum,
+        }
+        for t in manifest.tables
+        if t.rows > 0
+    ]
+
+
 def register_files(store: ObjectStore, client: GraphClient, request: LoadRequest) -> dict[str, Any]:
     """Register every table file of the filing's manifest; returns their file ids."""
     started = time.monotonic()
@@ -83,19 +102,7 @@ def register_files(store: ObjectStore, client: GraphClient, request: LoadRequest
     manifest = SourceUnitManifest.model_validate_json(raw)
     check_manifest(manifest, request.graph_id, unit)
 
-    # An empty table file has nothing to load; the manifest still accounts for it (0 rows),
-    # and skipping it saves three graph node calls per table the source does not produce.
-    wanted = [
-        {
-            "table": t.table,
-            "uri": store.uri(t.key),
-            "source_unit": unit,
-            "row_count": t.rows,
-            "checksum": t.checksum,
-        }
-        for t in manifest.tables
-        if t.rows > 0
-    ]
+    wanted = register_entries(store, manifest)
     answer = client.register_files(request.graph_id, wanted, correlation_id=request.correlation_id)
     got = answer.get("files", [])
     if [f.get("table") for f in got] != [w["table"] for w in wanted]:
