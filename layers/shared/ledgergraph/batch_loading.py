@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 from ledgergraph.errors import FilingError, PermanentError
 from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient
 from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.loading import ms_since
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import RUN_ID_PATTERN, LoadRecord, load_key
@@ -99,10 +100,6 @@ class Failure:
 
 
 Files = dict[str, dict[str, BatchFile]]  # source unit -> table -> file
-
-
-def _ms_since(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
 
 
 def read_batch_files(
@@ -348,7 +345,7 @@ def materialize_batch(
         for f in c.files
         if f.source_unit not in load.failed
     }
-    shares = _loading_ms(staged, files, _ms_since(started))
+    shares = _loading_ms(staged, files, ms_since(started))
     for filing in staged:
         unit = filing.source_unit
         record = _record(filing, files[unit], added_now, load.failed.get(unit), shares[unit])
@@ -364,7 +361,7 @@ def materialize_batch(
         "failed": len(request.filings) - loaded,
         "calls": len(load.calls),
         "fallback_tables": load.fallbacks,
-        "duration_ms": _ms_since(started),
+        "duration_ms": ms_since(started),
     }
     logger.info("batch materialized", extra=result)
     return result

@@ -42,7 +42,8 @@ class LoadRequest(BaseModel):
     correlation_id: str | None = None
 
 
-def _ms_since(started: float) -> int:
+def ms_since(started: float) -> int:
+    """Milliseconds of monotonic time since ``started``."""
     return int((time.monotonic() - started) * 1000)
 
 
@@ -192,7 +193,7 @@ def materialize_filing(client: GraphClient, request: LoadRequest) -> dict[str, A
         "facts_loaded": facts["offered"],
         "facts_added": facts["added"],
         "tables": tables,
-        "duration_ms": _ms_since(started),
+        "duration_ms": ms_since(started),
     }
 
 
@@ -201,5 +202,5 @@ def _answer(request: LoadRequest, files: list[FilingFile], started: float) -> di
         "graph_id": request.graph_id,
         "source_unit": request.source_unit,
         "files": [f.model_dump() for f in files],
-        "duration_ms": _ms_since(started),
+        "duration_ms": ms_since(started),
     }
