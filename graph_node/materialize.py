@@ -27,11 +27,13 @@ after it, so a crash anywhere is settled exactly by ``recovery.settle_intents`` 
 write or reopen. Callers must hold the graph's writer lock and settle open intents first.
 
 The staging side of a call runs in a second thread beside the engine (both release the
-GIL): while the copy guard checks the rows and the engine COPYs them in an open
-transaction, the intent is written and committed; the engine commits only once it has
-(a failed intent rolls the COPY back); then the finishing transaction's statements run,
-and it commits once the graph has been checked. The order of the three commits, which is
-all the crash guarantee rests on, is the same as when they ran one after the other.
+GIL): while the engine COPYs the rows in an open transaction, the intent is written and
+committed; the engine commits only once it has (a failed intent rolls the COPY back);
+then the finishing transaction's statements run, and it commits once the graph has been
+checked. The order of the three commits, which is all the crash guarantee rests on, is
+the same as when they ran one after the other. A request for several tables
+(``materialize_tables``) also reads the later calls' rows in a third thread
+(``read_ahead``), so the engine rarely waits for staging between two tables.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -52,10 +55,10 @@ from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, open_intent
 from graph_node.log import logger
 from graph_node.models import FileState, MaterializeResult
+from graph_node.read_ahead import ReadAhead
 from graph_node.recovery import (
     agree_with_ledger,
     apply_intent,
-    drop_materialize,
     ledger_rows,
     settle_materialize,
 )
@@ -74,6 +77,8 @@ from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_col
 _MAX_NAMED = 10
 # Writes a call's intent while the engine copies (DuckDB and LadybugDB release the GIL).
 _INTENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-intent")
+# Calls of a several-table request read ahead of the one being copied (materialize_tables).
+_READ_AHEAD = 3
 
 # How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
 Copier = Callable[[GraphStore, Table, pa.Table], None]
@@ -102,25 +107,96 @@ def materialize_table(
         GraphInconsistent: offered != added + present, or graph and ledger disagree.
     """
     started = time.monotonic()
+    prepared = _prepare(db, table, file_ids)
+    return _materialize(db, graph, prepared, started, faults=faults, copier=copier)
+
+
+@dataclass(frozen=True)
+class TablesOutcome:
+    """What ``materialize_tables`` did: each call's result, up to the one that failed."""
+
+    results: list[MaterializeResult]
+    stopped: tuple[str, NodeError] | None = None  # that call's table and error
+
+
+def materialize_tables(
+    db: StagingDB,
+    graph: GraphStore,
+    calls: Sequence[tuple[Table, Sequence[str]]],
+    *,
+    faults: FaultPoints = NO_FAULTS,
+    copier: Copier = copy_in_process,
+) -> TablesOutcome:
+    """``materialize_table`` for each (table, file ids) in turn, up to the first that fails.
+
+    Later calls' rows are read from staging and checked while the engine copies the
+    current one's (``read_ahead``: a call is read once the calls before it that change
+    what it reads are far enough along). Each call is all or nothing, so a failed one
+    leaves the tables before it materialized, as separate calls would.
+    """
+    results: list[MaterializeResult] = []
+    reader = ReadAhead(calls, partial(_prepare, db), depth=_READ_AHEAD)
+    try:
+        for index, (table, _) in enumerate(calls):
+            started = time.monotonic()
+            try:
+                prepared = reader.take(index)
+                results.append(_materialize(
+                    db, graph, prepared, started, faults=faults, copier=copier,
+                    on_recorded=partial(reader.recorded, index),
+                ))  # fmt: skip
+            except NodeError as exc:
+                return TablesOutcome(results, (table.name, exc))
+            reader.finished(index)
+    finally:
+        reader.stop()
+    return TablesOutcome(results)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A call's plan and the rows for the engine, checked: all read before the COPY."""
+
+    plan: _Plan
+    engine_rows: pa.Table
+    upsert: UpsertPlan | None
+
+
+def _prepare(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Prepared:
     plan = _plan(db, table, file_ids)
-    before = agree_with_ledger(graph, table, recorded=plan.recorded, pending=plan.pending)
     # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
     upsert = (
         plan_upsert(db, table, plan.offered_rows, present=plan.present) if upserts(table) else None
     )
+    engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
+    check_copy_rows(table, engine_rows)  # before the engine sees a row, as always
+    return _Prepared(plan, engine_rows, upsert)
+
+
+def _materialize(
+    db: StagingDB,
+    graph: GraphStore,
+    prepared: _Prepared,
+    started: float,
+    *,
+    faults: FaultPoints,
+    copier: Copier,
+    on_recorded: Callable[[], None] | None = None,
+) -> MaterializeResult:
+    """Record, COPY and finish one prepared call (``materialize_table``'s second half).
+
+    ``on_recorded`` runs once the call's intent has committed, while the engine copies.
+    """
+    plan, upsert = prepared.plan, prepared.upsert
+    table = plan.table
+    before = agree_with_ledger(graph, table, recorded=plan.recorded, pending=plan.pending)
 
     # Staging work runs in another thread meanwhile: the intent is written and committed
-    # while the rows are checked and COPYed (the COPY commits only after it: _copy), and
-    # the finishing transaction's statements run, to commit once the graph is checked.
+    # while the rows are COPYed (the COPY commits only after it: _copy), and the
+    # finishing transaction's statements run, to commit once the graph is checked.
     recorded: Future[Intent] = Future()
-    recording = _INTENTS.submit(_record, db, table, plan, before, upsert, recorded)
-    try:
-        engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
-        check_copy_rows(table, engine_rows)  # before the engine sees a row, as always
-    except BaseException:
-        _abandon(db, table, recorded, recording)
-        raise
-    copied = _copy(db, graph, table, engine_rows, recorded, recording, copier, faults)
+    recording = _INTENTS.submit(_record, db, table, plan, before, upsert, recorded, on_recorded)
+    copied = _copy(db, graph, table, prepared.engine_rows, recorded, recording, copier, faults)
     (intent, finish), settled = copied
     try:
         faults.reached("after-copy", table.name)
@@ -166,6 +242,7 @@ def _record(
     before: int,
     upsert: UpsertPlan | None,
     recorded: Future[Intent],
+    on_recorded: Callable[[], None] | None = None,
 ) -> _Recorded:
     """Commit the call's intent (then set ``recorded``: the COPY may commit), fold a long
     staging log into its file, and run (not commit) the transaction that finishes it."""
@@ -177,22 +254,13 @@ def _record(
         recorded.set_exception(exc)
         raise
     recorded.set_result(intent)
+    if on_recorded is not None:
+        on_recorded()
     if plan.new_rows.num_rows >= _LONG_COPY:
         db.checkpoint_early()  # while the engine copies, not in a commit the call waits for
     finish = db.begin(what=f"recording materialized {table.name} files")
     finish.run(lambda cur: apply_intent(cur, intent))
     return intent, finish
-
-
-def _abandon(
-    db: StagingDB, table: Table, recorded: Future[Intent], recording: Future[_Recorded]
-) -> None:
-    """Undo what ``_record`` did for a call that stops before its COPY."""
-    wait([recording])
-    if recording.exception() is None:
-        recording.result()[1].rollback()
-    if recorded.done() and recorded.exception() is None:
-        drop_materialize(db, recorded.result(), table)
 
 
 def _copy(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 FileStatus = Literal["registered", "staged", "materialized", "failed", "deleted"]
 FileId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="a registry file id")]
 MAX_FILES_PER_CALL = 10_000
+MAX_TABLES_PER_CALL = 100
 
 
 class _Model(BaseModel):
@@ -47,6 +48,17 @@ class RegisterRequest(_Model):
 
 class FileIdsRequest(_Model):
     file_ids: list[FileId] = Field(min_length=1, max_length=MAX_FILES_PER_CALL)
+
+
+class TableFiles(_Model):
+    table: str = Field(max_length=100, description="graph table the files hold rows of")
+    file_ids: list[FileId] = Field(min_length=1, max_length=MAX_FILES_PER_CALL)
+
+
+class TablesRequest(_Model):
+    """Several materialize calls in one request, made in the order given."""
+
+    tables: list[TableFiles] = Field(min_length=1, max_length=MAX_TABLES_PER_CALL)
 
 
 class SqlRequest(_Model):
@@ -110,6 +122,23 @@ class MaterializeResult(_Model):
         default_factory=dict, description="per table: nodes no relationship holds any more"
     )
     files: list[FileState]
+
+
+class StoppedAt(_Model):
+    """The call of a several-table request that failed; the tables after it were not tried."""
+
+    table: str
+    type: str = Field(description="the error class, as in an error body")
+    message: str
+    transient: bool = Field(description="whether the same request may succeed later")
+    status: int = Field(description="the HTTP status the call alone would have answered")
+
+
+class TablesResult(_Model):
+    """What each call of a several-table request did, in order, up to the one that failed."""
+
+    results: list[MaterializeResult]
+    stopped: StoppedAt | None = None
 
 
 class QueryResult(_Model):

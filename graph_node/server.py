@@ -29,7 +29,13 @@ from graph_node.errors import (
     is_transient,
 )
 from graph_node.log import logger
-from graph_node.models import CypherRequest, FileIdsRequest, RegisterRequest, SqlRequest
+from graph_node.models import (
+    CypherRequest,
+    FileIdsRequest,
+    RegisterRequest,
+    SqlRequest,
+    TablesRequest,
+)
 from graph_node.service import GraphService
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -168,6 +174,10 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.post("/databases/{graph_id}/tables/query")
     def query_staging(graph_id: str, body: SqlRequest) -> dict[str, Any]:
         return service.query_staging(graph_id, body.sql, body.parameters)
+
+    @app.post("/databases/{graph_id}/tables/materialize")
+    def materialize_tables(graph_id: str, body: TablesRequest) -> dict[str, Any]:
+        return service.materialize_tables(graph_id, body.tables)
 
     @app.post("/databases/{graph_id}/tables/{table}/materialize")
     def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:

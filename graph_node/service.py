@@ -23,12 +23,24 @@ from pydantic import ValidationError
 
 from graph_node.cypher_guard import check_parameters
 from graph_node.deletion import delete_source, redo_delete
-from graph_node.errors import InvalidRequest, SourceNotFound, TableNotFound, WriterBusy
+from graph_node.errors import (
+    InvalidRequest,
+    SourceNotFound,
+    TableNotFound,
+    WriterBusy,
+    http_status,
+    is_transient,
+)
 from graph_node.faults import MARKER_NAME, FaultPoints
 from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
 from graph_node.isolation import copy_in_child
 from graph_node.log import logger
-from graph_node.materialize import copy_in_process, materialize_table
+from graph_node.materialize import (
+    Copier,
+    copy_in_process,
+    materialize_table,
+    materialize_tables,
+)
 from graph_node.models import (
     FileSpec,
     GraphStats,
@@ -36,6 +48,9 @@ from graph_node.models import (
     RegisteredFile,
     RegisteredFiles,
     StagedFiles,
+    StoppedAt,
+    TableFiles,
+    TablesResult,
 )
 from graph_node.publishers import publisher_for
 from graph_node.rebuild import rebuild_graph
@@ -126,17 +141,40 @@ class GraphService(OpenGraphs):
     def materialize(self, graph_id: str, table: str, file_ids: Sequence[str]) -> dict[str, Any]:
         """Copy the new rows of staged files of ``table`` into the graph; idempotent."""
         graph_table = table_of(table)
-        copier = (
-            partial(copy_in_child, self.worker_options)
-            if self.settings.copy_isolation == "child-process"
-            else copy_in_process
-        )
         with self._writing(graph_id) as graph:
             result = materialize_table(
                 graph.staging, graph.store, graph_table, list(file_ids),
-                faults=self.faults, copier=copier,
+                faults=self.faults, copier=self._copier(),
             )  # fmt: skip
         return result.model_dump()
+
+    def materialize_tables(
+        self, graph_id: str, calls: Sequence[TableFiles | Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """``materialize`` for each table and its files in turn, up to the first that fails
+        (``stopped`` says which and why); the next table's rows are read while the engine
+        copies the current one's (``materialize.materialize_tables``)."""
+        requested = [c if isinstance(c, TableFiles) else TableFiles.model_validate(c)
+                     for c in calls]  # fmt: skip
+        tables = [(table_of(c.table), list(c.file_ids)) for c in requested]
+        with self._writing(graph_id) as graph:
+            outcome = materialize_tables(
+                graph.staging, graph.store, tables, faults=self.faults, copier=self._copier()
+            )
+        stopped = None
+        if outcome.stopped is not None:
+            table, error = outcome.stopped
+            stopped = StoppedAt(
+                table=table, type=type(error).__name__, message=str(error),
+                transient=is_transient(error), status=http_status(error),
+            )  # fmt: skip
+            logger.warning("materialize stopped", extra={"table": table, "error": str(error)})
+        return TablesResult(results=outcome.results, stopped=stopped).model_dump()
+
+    def _copier(self) -> Copier:
+        if self.settings.copy_isolation == "child-process":
+            return partial(copy_in_child, self.worker_options)
+        return copy_in_process
 
     def delete_source(self, graph_id: str, source_unit: str) -> dict[str, Any]:
         """Remove a source unit's rows from staging and the graph; idempotent."""

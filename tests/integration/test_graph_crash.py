@@ -47,9 +47,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         service.close()
 
 
-def _load_every_filing(node: NodeProcess, client: GraphClient) -> None:
+def _load_every_filing(node: NodeProcess, client: GraphClient, *, together: bool) -> None:
     for unit in FILINGS:
-        load_filing(client, node.store, unit)
+        load_filing(client, node.store, unit, together=together)
 
 
 def _finish_and_check(node: NodeProcess, reference: dict[str, Any]) -> None:
@@ -73,14 +73,16 @@ def _finish_and_check(node: NodeProcess, reference: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "pause_at", ["after-intent:Fact", "after-copy:FACT_HAS_ELEMENT", "after-copy:Element"]
-)
+    ("pause_at", "together"),
+    [("after-intent:Fact", False), ("after-copy:FACT_HAS_ELEMENT", False),
+     ("after-copy:Element", False), ("after-copy:FACT_HAS_ELEMENT", True)],
+)  # fmt: skip
 def test_a_kill_at_a_write_step_is_settled_on_restart(
-    tmp_path: Path, reference: dict[str, Any], pause_at: str
+    tmp_path: Path, reference: dict[str, Any], pause_at: str, together: bool
 ) -> None:
     store = copy_store(tmp_path)
     node = NodeProcess(tmp_path / "node", store)
-    node.kill_at_pause(pause_at, partial(_load_every_filing, node))
+    node.kill_at_pause(pause_at, partial(_load_every_filing, node, together=together))
 
     node.start()
     try:
@@ -105,8 +107,9 @@ def test_a_kill_at_a_write_step_is_settled_on_restart(
     _finish_and_check(node, reference)
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["call per table", "one request"])
 def test_kills_at_random_moments_leave_a_graph_that_loads_to_the_same_end(
-    tmp_path: Path, reference: dict[str, Any]
+    tmp_path: Path, reference: dict[str, Any], together: bool
 ) -> None:
     store = copy_store(tmp_path)
     node = NodeProcess(tmp_path / "node", store)
@@ -119,7 +122,7 @@ def test_kills_at_random_moments_leave_a_graph_that_loads_to_the_same_end(
     chance = random.Random(20261204)
     for _ in range(4):
         node.start()
-        loader = node.load_in_background(partial(_load_every_filing, node))
+        loader = node.load_in_background(partial(_load_every_filing, node, together=together))
         time.sleep(chance.uniform(0.5, 6.0))
         node.kill()
         loader.join(timeout=60)

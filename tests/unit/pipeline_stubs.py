@@ -121,6 +121,8 @@ class StubGraphNode:
                 return self._register(parts[1], body, headers)
             if parts[-1] == "tables":
                 return self._operate("stage", body, headers, None)
+            if parts[-2:] == ["tables", "materialize"]:
+                return self._materialize_tables(body, headers)
             if parts[-1] == "materialize":
                 return self._operate("materialize", body, headers, parts[3])
             if parts[-2:] == ["tables", "query"]:
@@ -190,6 +192,20 @@ class StubGraphNode:
             "rows_present": offered - added,
             "files": [{"file_id": i, "status": "materialized"} for i, _ in entries],
         }
+
+    def _materialize_tables(self, body: dict, headers: Any) -> tuple[int, dict]:
+        """Each table's call in turn, up to the first failure, answered as the node does."""
+        results = []
+        for call in body["tables"]:
+            status, answer = self._operate("materialize", call, headers, call["table"])
+            if status != 200:
+                error = answer["error"]
+                stopped = {"table": call["table"], "type": error["type"],
+                           "message": error["message"], "transient": error.get("transient", False),
+                           "status": status}  # fmt: skip
+                return 200, {"results": results, "stopped": stopped}
+            results.append(answer)
+        return 200, {"results": results, "stopped": None}
 
     def _query(self, body: dict, headers: Any) -> tuple[int, dict]:
         """The one staging query the pipeline asks: the live files of some source units."""

@@ -368,3 +368,67 @@ def test_rows_the_copy_guard_refuses_leave_no_intent_and_no_ledger_keys(
     assert service.stats("sec")["nodes"]["Fact"] == 0
     assert _counts(service.materialize("sec", "Fact", [ids["Fact"]])) == (3, 3, 0)
     assert _bookkeeping(service, "Fact") == [[0, 3]]
+
+
+def _in_one_request(service: GraphService, ids: dict[str, list[str]]) -> dict:
+    calls = [{"table": table, "file_ids": ids[table]} for table in NODES_FIRST if table in ids]
+    return service.materialize_tables("sec", calls)
+
+
+def _registry(service: GraphService) -> list[list]:
+    return service.query_staging(
+        "sec",
+        "SELECT source_unit, table_name, status, rows_added, rows_present FROM file_registry "
+        "ORDER BY source_unit, table_name",
+    )["rows"]
+
+
+def test_one_request_for_every_table_gives_what_a_call_per_table_gives(tmp_path: Path) -> None:
+    graphs = []
+    for name, together in (("apart", False), ("together", True)):
+        node = GraphService(NodeSettings(home=tmp_path / name))
+        store = tmp_path / name / "store"
+        boeing = _load_filing(node, store, BOEING_10K, boeing_facts())
+        amazon = _load_filing(node, store, AMAZON_10K, amazon_facts())
+        both = {t: [boeing[t], amazon[t]] for t in NODES_FIRST}
+        if together:
+            answer = _in_one_request(node, both)
+            results = answer["results"]
+            assert answer["stopped"] is None
+        else:
+            results = [node.materialize("sec", t, both[t]) for t in NODES_FIRST]
+        graphs.append((results, node.stats("sec"), _registry(node)))
+        node.close()
+
+    apart, together = graphs
+    assert together == apart
+    results = {r["table"]: _counts(r) for r in together[0]}
+    # Boeing's 3 facts and Amazon's 2; NetIncomeLoss, FY2022 and USD are shared
+    assert results == {
+        "Fact": (5, 5, 0), "Element": (3, 3, 0), "Period": (2, 2, 0), "Unit": (1, 1, 0),
+        "FACT_HAS_ELEMENT": (5, 5, 0), "FACT_HAS_PERIOD": (5, 5, 0),
+    }  # fmt: skip
+
+
+def test_one_request_stops_at_the_table_that_fails_and_keeps_the_tables_before(
+    service: GraphService, tmp_path: Path
+) -> None:
+    ids = _load_filing(service, tmp_path / "store", BOEING_10K, boeing_facts())
+    calls = [{"table": t, "file_ids": [ids[t]]}
+             for t in ("Fact", "Element", "FACT_HAS_PERIOD", "Period")]  # fmt: skip
+
+    answer = service.materialize_tables("sec", calls)
+
+    assert [r["table"] for r in answer["results"]] == ["Fact", "Element"]
+    stopped = answer["stopped"]
+    assert (stopped["table"], stopped["type"], stopped["status"]) == (
+        "FACT_HAS_PERIOD", "MissingEndpoints", 422)  # fmt: skip
+    assert "2 Period node(s) (to)" in stopped["message"] and not stopped["transient"]
+    statuses = {table: status for _, table, status, _, _ in _registry(service)}
+    assert statuses["Fact"] == statuses["Element"] == "materialized"
+    assert statuses["FACT_HAS_PERIOD"] == statuses["Period"] == "staged"  # not tried
+    nodes = service.stats("sec")["nodes"]
+    assert (nodes["Fact"], nodes["Element"], nodes["Period"]) == (3, 2, 0)
+    # the same request again adds what the first did not
+    again = service.materialize_tables("sec", calls[2:][::-1])
+    assert [_counts(r) for r in again["results"]] == [(2, 2, 0), (3, 3, 0)]

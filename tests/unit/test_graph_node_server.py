@@ -99,6 +99,27 @@ def test_unknown_tables_and_graph_ids_answer_404_naming_them(
     assert "'Sec'" in graph.json()["error"]["message"]
 
 
+def test_several_tables_in_one_request_answer_each_call_and_where_they_stopped(
+    client: TestClient, tmp_path: Path
+) -> None:
+    ids = _register_boeing(client, tmp_path / "store")
+    client.post("/databases/sec/tables", json={"file_ids": list(ids.values())}, headers=AUTH)
+    path = "/databases/sec/tables/materialize"
+    calls = [{"table": t, "file_ids": [ids[t]]} for t in ("Fact", "FACT_HAS_PERIOD", "Period")]
+
+    unknown = client.post(path, json={"tables": [{**calls[0], "table": "Facts"}]}, headers=AUTH)
+    keyless = client.post(path, json={"tables": calls})
+    answer = client.post(path, json={"tables": calls}, headers=AUTH)
+
+    assert unknown.status_code == 404 and "'Facts'" in unknown.json()["error"]["message"]
+    assert keyless.status_code == 401
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [(r["table"], r["rows_added"]) for r in body["results"]] == [("Fact", 3)]
+    assert body["stopped"]["table"] == "FACT_HAS_PERIOD"
+    assert (body["stopped"]["type"], body["stopped"]["status"]) == ("MissingEndpoints", 422)
+
+
 def test_a_malformed_body_answers_400(client: TestClient) -> None:
     answer = client.post("/databases/sec/tables", json={"file_ids": ["x"]}, headers=AUTH)
 

@@ -3,17 +3,19 @@
 RegisterFiles and StageFiles run per filing, and a filing they fail is recorded and left
 out. MaterializeBatch then makes one materialize call per table for the staged files of
 every filing of the batch, tables in ``LOAD_ORDER`` (nodes before relationships), files in
-the batch's order. Each call costs the graph node a fixed amount (settling, the registry,
+the batch's order, all in one request (the node reads each table's rows while the engine
+copies the table before). Each call costs the graph node a fixed amount (the registry,
 the ledger count, the plan, two commits), so a batch pays it once per table instead of
 once per table and filing. Where files share a key, the node copies the row of the lowest
 file id and credits the key to that file.
 
-Failures stay per filing: when a table's call fails for a permanent reason, that table is
-materialized again filing by filing, and each filing whose own call fails is recorded as
-failed (its accession number, the table and the node's reason) and left out of the later
-tables; the other filings go on. Each call is all or nothing on the node, so a failure
-loses nothing stored and leaves no table half copied; a failed filing keeps the tables
-materialized before the failing one, and a rerun after the fix adds the rest.
+Failures stay per filing: when a table's call fails for a permanent reason, the request
+stops there, that table is materialized again filing by filing, and the tables after it
+get a call each. Each filing whose own call fails is recorded as failed (its accession
+number, the table and the node's reason) and left out of the later tables; the other
+filings go on. Each call is all or nothing on the node, so a failure loses nothing stored
+and leaves no table half copied; a failed filing's rows in the tables before the failing
+one are deleted at the end (``remove_failed``).
 
 Each filing's outcome is read back from the node's file registry (``rows_added`` and
 ``rows_present`` per file): every row of every file must be credited as added or already
@@ -31,7 +33,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ledgergraph.errors import FilingError, PermanentError
-from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient
+from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient, stop_error
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.loading import ms_since
 from ledgergraph.logs import get_logger
@@ -183,33 +185,70 @@ class BatchLoad:
         )
         self.calls.append(TableCall(table, files, check_answer(table, answer, files)))
 
+    def pending(self, table: str, files: Files) -> list[BatchFile]:
+        """The table's files still staged, of the filings not failed so far."""
+        offered = [by_table.get(table) for unit, by_table in files.items()
+                   if unit not in self.failed]  # fmt: skip
+        return [f for f in offered if f is not None and f.status == "staged"]
+
+    def materialize_all(self, files: Files) -> list[str]:
+        """Every table's files in one request (the node reads each table's rows while the
+        engine copies the table before); the tables left for ``materialize_table``: the one
+        whose call failed, then the tables after it, which the node did not try.
+        """
+        calls = [
+            (table, pending) for table in LOAD_ORDER if (pending := self.pending(table, files))
+        ]
+        if not calls:
+            return []
+        answer = self.client.materialize_tables(
+            self.request.graph_id,
+            [(table, [f.file_id for f in pending]) for table, pending in calls],
+            correlation_id=self.request.correlation_id,
+        )
+        for (table, pending), result in zip(calls, answer["results"], strict=False):
+            try:
+                self.calls.append(TableCall(table, pending, check_answer(table, result, pending)))
+            except PermanentError as exc:
+                self.one_by_one(table, pending, exc)
+        stopped = answer.get("stopped")
+        if stopped is None:
+            return []
+        done = len(answer["results"])
+        table, pending = calls[done]
+        self.one_by_one(table, pending, stop_error(self.request.graph_id, stopped))
+        return [table for table, _ in calls[done + 1 :]]
+
     def materialize_table(self, table: str, files: Files) -> None:
         """The table's files not yet materialized in one call, one by one if it fails.
 
         Transient errors (the node busy or gone) propagate: the state machine retries the
         step, and files a call already materialized are not offered again.
         """
-        offered = [by_table.get(table) for unit, by_table in files.items()
-                   if unit not in self.failed]  # fmt: skip
-        pending = [f for f in offered if f is not None and f.status == "staged"]
+        pending = self.pending(table, files)
         if not pending:
             return
         try:
             self.call(table, pending)
         except PermanentError as exc:
-            if len(pending) == 1:
-                self.fail(pending[0], exc)
-                return
-            logger.warning(
-                "batch table call failed",
-                extra={"table": table, "files": len(pending), "error": str(exc)},
-            )
-            self.fallbacks.append(table)
-            for file in pending:
-                try:
-                    self.call(table, [file])
-                except PermanentError as one:
-                    self.fail(file, one)
+            self.one_by_one(table, pending, exc)
+
+    def one_by_one(self, table: str, pending: list[BatchFile], exc: PermanentError) -> None:
+        """After the table's call for ``pending`` failed with ``exc``: a call per file,
+        so that only the filings whose own call fails are recorded as failed."""
+        if len(pending) == 1:
+            self.fail(pending[0], exc)
+            return
+        logger.warning(
+            "batch table call failed",
+            extra={"table": table, "files": len(pending), "error": str(exc)},
+        )
+        self.fallbacks.append(table)
+        for file in pending:
+            try:
+                self.call(table, [file])
+            except PermanentError as one:
+                self.fail(file, one)
 
     def check_staged(self, filings: list[StagedFiling]) -> None:
         """A filing whose staged files the registry does not hold, every one, fails."""
@@ -317,7 +356,7 @@ def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchL
     corr = request.correlation_id
     load.before = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_staged(staged)
-    for table in LOAD_ORDER:
+    for table in load.materialize_all(load.before):
         load.materialize_table(table, load.before)
     load.after = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_credits()

@@ -46,6 +46,19 @@ def _node_error(response: httpx.Response) -> tuple[str | None, str]:
         return None, response.text[:200]
 
 
+def _retryable(status: int, kind: str | None) -> bool:
+    return (status >= 500 or status in _RETRYABLE_4XX) and kind not in _NOT_RETRIED_5XX
+
+
+def stop_error(graph_id: str, stopped: dict[str, Any]) -> GraphNodeRejected:
+    """The error a several-table request's ``stopped`` call would have raised on its own."""
+    path = f"{_graph(graph_id)}/tables/{stopped['table']}/materialize"
+    return GraphNodeRejected(
+        f"POST {path} -> {stopped['status']} {stopped['type']}: {stopped['message']}",
+        status=stopped["status"],
+    )
+
+
 class GraphClient:
     """The Graph API of one graph node; methods return the node's JSON response."""
 
@@ -92,8 +105,7 @@ class GraphClient:
                 raise GraphNodeUnavailable(f"{method} {path} answered non-JSON") from exc
         kind, message = _node_error(response)
         failure = f"{method} {path} -> {response.status_code} {message}"
-        retryable = response.status_code >= 500 or response.status_code in _RETRYABLE_4XX
-        if retryable and kind not in _NOT_RETRIED_5XX:
+        if _retryable(response.status_code, kind):
             logger.warning(
                 "graph node unavailable", extra={"path": path, "status": response.status_code}
             )
@@ -135,6 +147,31 @@ class GraphClient:
             raise PermanentError(f"unknown graph table {table!r}")
         path = f"{_graph(graph_id)}/tables/{table}/materialize"
         return self._call("POST", path, {"file_ids": file_ids}, correlation_id)
+
+    def materialize_tables(
+        self,
+        graph_id: str,
+        calls: list[tuple[str, list[str]]],
+        *,
+        correlation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """``materialize`` for each (table, file ids) in one request, in order, up to the
+        first call that fails: ``results`` of the calls made, and ``stopped`` (table, type,
+        message, status) for the failed one. A stop the call alone would have answered with
+        a retryable status raises ``GraphNodeUnavailable`` instead, as that call would."""
+        unknown = [table for table, _ in calls if table not in TABLES]
+        if unknown:
+            raise PermanentError(f"unknown graph table {unknown[0]!r}")
+        path = f"{_graph(graph_id)}/tables/materialize"
+        body = {"tables": [{"table": table, "file_ids": ids} for table, ids in calls]}
+        answer = self._call("POST", path, body, correlation_id)
+        stopped = answer.get("stopped")
+        if stopped and _retryable(stopped["status"], stopped["type"]):
+            raise GraphNodeUnavailable(
+                f"POST {path} stopped at {stopped['table']} -> {stopped['status']} "
+                f"{stopped['type']}: {stopped['message']}"
+            )
+        return answer
 
     def query_staging(
         self,

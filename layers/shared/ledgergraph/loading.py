@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ledgergraph.errors import FilingError, PermanentError
-from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient
+from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient, stop_error
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES
 from ledgergraph.logs import get_logger
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, processed_prefix
@@ -139,12 +139,10 @@ def stage_files(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
     return _answer(request, request.files, started) | {"rows_staged": rows}
 
 
-def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFile) -> dict:
-    """Materialize one table file; every offered row must be added, already present or
-    superseded, and a present one updated or unchanged (only ledger tables do either)."""
-    answer = client.materialize(
-        request.graph_id, file.table, [file.file_id], correlation_id=request.correlation_id
-    )
+def table_counts(request: LoadRequest, file: FilingFile, answer: dict[str, Any]) -> dict:
+    """The counts of one table file's materialize answer, once checked: every offered row
+    added, already present or superseded, and a present one updated or unchanged (only
+    ledger tables do either)."""
     offered, added = answer["rows_offered"], answer["rows_added"]
     present = answer["rows_present"]
     updated = int(answer.get("rows_updated", 0))
@@ -170,17 +168,24 @@ def materialize_table(client: GraphClient, request: LoadRequest, file: FilingFil
 
 
 def materialize_filing(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
-    """Materialize the filing's tables in LOAD_ORDER (nodes before relationships)."""
+    """Materialize the filing's tables in LOAD_ORDER (nodes before relationships), in one
+    request; the first table the node refuses fails the filing with the node's reason."""
     started = time.monotonic()
     by_table = {f.table: f for f in request.files}
     unknown = sorted(set(by_table) - set(LOAD_ORDER))
     if unknown:
         raise FilingError(f"{request.source_unit}: no load order for tables {unknown}")
+    files = [by_table[table] for table in LOAD_ORDER if table in by_table]
+    answer = client.materialize_tables(
+        request.graph_id, [(f.table, [f.file_id]) for f in files],
+        correlation_id=request.correlation_id,
+    )  # fmt: skip
     tables = {
-        table: materialize_table(client, request, by_table[table])
-        for table in LOAD_ORDER
-        if table in by_table
+        file.table: table_counts(request, file, result)
+        for file, result in zip(files, answer["results"], strict=False)
     }
+    if answer["stopped"] is not None:
+        raise stop_error(request.graph_id, answer["stopped"])
     facts = tables.get("Fact", {"offered": 0, "added": 0})
     logger.info(
         "filing materialized",
