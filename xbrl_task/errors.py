@@ -135,8 +135,8 @@ def not_well_formed(unit: str, file: str, text: str) -> FilingNotLoadable:
     line, column = located["line"], located["column"]
     problem = re.sub(rf" line {line}\b", "", located["problem"])  # that line, said once
     name = PurePath(located["file"]).name if located["file"] else file
-    where = f"line {line}, column {column}"
-    return FilingNotLoadable(f"filing {unit}: {name} is not well-formed XML at {where}: {problem}")
+    where = f"{name} is not well-formed XML at line {line}, column {column}"
+    return FilingNotLoadable(f"filing {unit}: {where}: {problem}")
 
 
 def translate_exception(exc: Exception, *, unit: str, entry_point: str) -> FilingRejected:
