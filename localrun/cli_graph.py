@@ -38,7 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--concept",
         required=True,
         help="concept id, e.g. us-gaap:Revenues; a bare local name (Revenues) is taken when "
-        "exactly one concept of that name has facts",
+        "exactly one concept of that name has facts; a name that matches none exactly reads "
+        "the one it matches ignoring case",
     )
     facts.add_argument("--cik", type=int, default=None, help="only this filer")
     facts.set_defaults(handler=cmd_facts)

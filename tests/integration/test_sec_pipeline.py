@@ -156,6 +156,42 @@ def test_a_prefixed_concept_the_graph_lacks_fails_naming_what_exists(
     assert out["error"]["message"] == "graph sec holds no concept 'us-gaap:Revenuez'"
 
 
+def test_a_concept_in_the_wrong_case_reads_the_one_it_matches(first_run, home, capsys) -> None:
+    argv = ["facts", "--home", str(home), "--concept", "us-gaap:revenues", "--cik", "12927"]
+    code = cli([*argv, "--json"])
+    printed = capsys.readouterr()
+
+    assert code == 0
+    assert printed.err.strip() == "us-gaap:revenues: facts of us-gaap:Revenues"
+    rows = json.loads(printed.out)
+    assert rows == _facts(capsys, home, "us-gaap:Revenues", 12927)
+    matches = _undimensioned(rows, "2023-01-01", "2023-12-31")
+    assert [Decimal(m["value_decimal"]) for m in matches] == [Decimal("77794000000")]
+
+    name = "aapl:cashcashequivalentsandmarketablesecurities"  # no hash either
+    code = cli(["facts", "--home", str(home), "--concept", name, "--json"])
+    printed = capsys.readouterr()
+    expected = "aapl:CashCashEquivalentsAndMarketableSecurities@6b480ee3"
+    assert (code, printed.err.strip()) == (0, f"{name}: facts of {expected}")
+    assert {r["report"] for r in json.loads(printed.out)} == {APPLE}
+
+
+def test_a_concept_matching_several_in_another_case_asks_which(first_run, home, capsys) -> None:
+    name = "cashcashequivalentsandmarketablesecurities"
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", name, "--json")
+
+    assert code == 1
+    assert out["error"]["type"] == "UnknownConcept"
+    assert out["error"]["message"] == (
+        f"concept {name!r} has no prefix and no facts in graph sec; did you mean "
+        "aapl:CashCashEquivalentsAndMarketableSecurities@6b480ee3 or "
+        "amzn:CashCashEquivalentsAndMarketableSecurities@2f911b2b?"
+    )
+    # with the filer's CIK the name is one concept again
+    apple = _facts(capsys, home, name, 320193)
+    assert {r["report"] for r in apple} == {APPLE}
+
+
 def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
     for filing in first_run["filings"]:
         accounted = (
