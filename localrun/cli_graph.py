@@ -173,16 +173,10 @@ def open_writer(*, home: Path, endpoint: str | None) -> Iterator[GraphWriter]:
             yield client
         return
 
-    from graph_node.service import GraphService
-    from graph_node.settings import NodeSettings
-    from ledgergraph.logs import send_logs_to_stderr
+    from localrun.graph_access import local_node
 
-    send_logs_to_stderr()
-    service = GraphService(NodeSettings(home=home))
-    try:
+    with local_node(home, read_only=False) as service:
         yield service
-    finally:
-        service.close()
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from localrun.errors import UnknownConcept
+
+if TYPE_CHECKING:
+    from graph_node.service import GraphService
 
 
 class GraphReader(Protocol):
@@ -37,16 +40,30 @@ def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Ite
             client.close()
         return
 
+    with local_node(home, read_only=True) as service:
+        yield service
+
+
+@contextmanager
+def local_node(home: Path, *, read_only: bool) -> Iterator[GraphService]:
+    """The graph files under ``home`` opened in-process, the node's log lines in its log.
+
+    The command reports the node's errors itself, in one line; the node's own lines (an
+    engine crash, a damaged file) go to ``logs/graph-node.log``, as a served node's do.
+    """
+    from graph_node.log import logger as node_logger
     from graph_node.service import GraphService
     from graph_node.settings import NodeSettings
-    from ledgergraph.logs import send_logs_to_stderr
+    from ledgergraph.logs import send_logs_to_stderr, service_logs_to_file
+    from localrun.graph_node_process import node_log_path
 
     send_logs_to_stderr()
-    service = GraphService(NodeSettings(home=home), read_only=True)
-    try:
-        yield service
-    finally:
-        service.close()
+    with service_logs_to_file(node_logger.service, node_log_path(home)):
+        service = GraphService(NodeSettings(home=home), read_only=read_only)
+        try:
+            yield service
+        finally:
+            service.close()
 
 
 # NOTE: value_decimal is read as the text of its absolute value plus its sign: real_ladybug
