@@ -248,6 +248,7 @@ def test_second_run_adds_nothing(first_run: dict, home: Path, capsys) -> None:
 def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     source = tmp_path / "source"
     shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", source / "tsla-10q-2024-06-30")
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", source / "tsla-copy")
     broken = source / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", broken)
     instance = broken / "aapl-20230930_htm.xml"
@@ -263,6 +264,8 @@ def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     failed = by_unit["0000320193-23-000106"]
     assert failed["status"] == "failed"
     assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
+    copy = by_unit["tsla-copy"]  # the form its filing.json states
+    assert (copy["status"], copy["cik"], copy["form"]) == ("duplicate", 1318605, "10-Q")
 
 
 def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, capsys) -> None:
@@ -270,6 +273,7 @@ def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, c
     package = source / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
     (package / "filing.json").unlink()  # no accession number, no form stated
+    shutil.copytree(package, source / "aapl-copy")
     (source / "not-xbrl").mkdir()
     (source / "not-xbrl" / "notes.xml").write_text("<notes/>")
     home = tmp_path / "h"
@@ -284,9 +288,12 @@ def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, c
     assert apple["form"] == "10-K"  # dei:DocumentType of the document, as in the graph
     manifest = home / "store" / "processed" / "sec" / apple["source_unit"] / "manifest.json"
     assert json.loads(manifest.read_text())["form"] == "10-K"
+    copy = next(f for f in summary["filings"] if f["status"] == "duplicate")
+    assert (copy["source_unit"], copy["cik"], copy["form"]) == ("aapl-copy", 320193, "10-K")
     rows = render.sec_summary(summary).splitlines()
     assert rows[2].split()[:4] == [apple["source_unit"], "320193", "10-K", "loaded"]
-    assert rows[3].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
+    assert rows[3].split() == ["aapl-copy", "320193", "10-K", "duplicate", "0.00"]
+    assert rows[4].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
 
 
 def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:
