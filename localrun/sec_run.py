@@ -60,7 +60,10 @@ def run_sec_from_folder(
     return summary
 
 
-def _rejected_line(package: RejectedPackage, forms: Callable[[str], str | None]) -> dict[str, Any]:
+FormOf = Callable[[str], str | None]  # a source unit's form, None when unknown
+
+
+def _rejected_line(package: RejectedPackage, forms: FormOf) -> dict[str, Any]:
     """The summary line of a folder not run; the package's CIK and form where known.
 
     A package without filing.json states no form: its document's is the one processed
@@ -79,9 +82,7 @@ def _rejected_line(package: RejectedPackage, forms: Callable[[str], str | None])
     }
 
 
-def _forms_of(
-    store: LocalObjectStore, graph_id: str, lines: list[dict[str, Any]]
-) -> Callable[[str], str | None]:
+def _forms_of(store: LocalObjectStore, graph_id: str, lines: list[dict[str, Any]]) -> FormOf:
     """The form of a source unit: on its line of this run, else in its stored manifest."""
     run = {line["source_unit"]: line.get("form") for line in lines}
 
