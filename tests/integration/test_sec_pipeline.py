@@ -293,7 +293,10 @@ def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, c
     rows = render.sec_summary(summary).splitlines()
     assert rows[2].split()[:4] == [apple["source_unit"], "320193", "10-K", "loaded"]
     assert rows[3].split() == ["aapl-copy", "320193", "10-K", "duplicate", "0.00"]
-    assert rows[4].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
+    # no document counted: nothing offered, all of it rejected
+    assert rows[4].split() == [
+        "not-xbrl", "unknown", "form", "failed", "(FilingError)", "0", "0", "0", "all", "0.00"
+    ]  # fmt: skip
 
 
 def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:
@@ -372,6 +375,31 @@ def test_after_a_failure_the_counts_still_reconcile(tampered_run, first_run, cap
     assert totals["facts_loaded"] == sum(f["facts_loaded"] for f in summary["filings"])
     assert totals["facts_loaded"] == sum(
         clean[u]["facts_loaded"] for u in clean if u not in (APPLE, AMAZON)
+    )
+
+
+def test_a_failed_filing_row_says_why_and_rejects_every_fact(tampered_run) -> None:
+    summary = tampered_run["summary"]
+    text = render.sec_summary(summary)
+    rows = {line.split()[0]: line.split() for line in text.splitlines()[2:7]}
+
+    # in filing = offered + rejected + dupes on every row, failed or loaded
+    assert rows[APPLE][:11] == [
+        APPLE, "320193", "10-K", "failed", "(GraphNodeRejected)", "1164", "0", "0", "0",
+        "1164", "0",
+    ]  # fmt: skip
+    assert rows[AMAZON][:11] == [
+        AMAZON, "1018724", "10-K", "failed", "(GraphNodeRejected)", "1457", "0", "0", "0",
+        "1457", "0",
+    ]  # fmt: skip
+    tesla = rows["0001628280-24-032662"]
+    assert tesla[3:10] == ["loaded", "1149", "1045", "1045", "0", "14", "90"]
+    [apple] = [line for line in text.splitlines() if line.startswith(f"{APPLE}:")]
+    assert apple.startswith(f"{APPLE}: FAILED GraphNodeRejected: {APPLE}: FACT_HAS_ELEMENT")
+    assert apple.endswith(
+        "; all 1164 facts rejected for it (15 concept not defined: namespace "
+        "http://xbrl.sec.gov/ecd/2023 (schema not in taxonomy cache: "
+        "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd) before it failed)"
     )
 
 
