@@ -35,10 +35,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
         "rejected", "dupes", "s",
     ]  # fmt: skip
-    rows = [
-        [f["source_unit"], f.get("cik"), f.get("form") or "unknown form", *_outcome(f), _secs(f)]
-        for f in summary["filings"]
-    ]
+    rows = [_row(f) for f in summary["filings"]]
     lines = [table(columns, rows), ""]
     for f in summary["filings"]:
         where = f" ({f['folder']})" if f.get("folder") else ""
@@ -58,26 +55,30 @@ def sec_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _row(filing: dict[str, Any]) -> list[Any]:
+    form = filing.get("form") or "unknown form"
+    return [filing["source_unit"], filing.get("cik"), form, *_outcome(filing), _secs(filing)]
+
+
 def _outcome(filing: dict[str, Any]) -> list[Any]:
     """Status, in filing, offered, added, present, rejected and dupes of a filing's row.
 
     A failed filing offered nothing: every fact of it is rejected for the filing's error
     (``all`` when the document was never counted); a duplicate was not run at all.
     """
-    f, status = filing, filing["status"]
+    status, counted = filing["status"], filing.get("facts_in_document")
     if status == "duplicate":
         return [status, None, None, None, None, None, None]
     if status != "loaded":
-        counted = f.get("facts_in_document")
-        why = f"failed ({f['error_type']})" if f.get("error_type") else "failed"
+        error = filing.get("error_type")
+        why = f"failed ({error})" if error else "failed"
         if counted is None:
             return [why, None, 0, 0, 0, "all", None]
         return [why, counted, 0, 0, 0, counted, 0]
-    offered, added = f.get("facts_loaded"), f.get("facts_added")
-    return [
-        status, f.get("facts_in_document"), offered, added, _present(offered, added),
-        f.get("facts_rejected"), f.get("duplicates_collapsed"),
-    ]  # fmt: skip
+    offered, added = filing.get("facts_loaded"), filing.get("facts_added")
+    present = _present(offered, added)
+    rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
+    return [status, counted, offered, added, present, rejected, dupes]
 
 
 def _failure(filing: dict[str, Any]) -> str:
