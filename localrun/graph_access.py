@@ -96,9 +96,11 @@ _CONCEPTS_NAMED = "MATCH (e:Element) WHERE e.local_name = $name RETURN e.id ORDE
 _CONCEPT_BY_ID = "MATCH (e:Element) WHERE e.id = $id RETURN e.id"
 # Case-insensitive lookups, only when the exact one found nothing: they read every element
 # (and, for a bare name, every fact), where the exact ones use the primary key.
-_CONCEPTS_WITH_FACTS_ANY_CASE = _CONCEPTS_WITH_FACTS.replace(
-    "e.local_name = $name", "lower(e.local_name) = $name"
-)
+_CONCEPTS_WITH_FACTS_ANY_CASE = """
+MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE lower(e.local_name) = $name AND ($cik < 0 OR en.cik = $cik)
+RETURN DISTINCT e.id ORDER BY e.id
+"""
 _CONCEPTS_ANY_CASE = """
 MATCH (e:Element) WHERE lower(e.id) = $id OR starts_with(lower(e.id), $abbreviated)
 RETURN e.id ORDER BY e.id
