@@ -38,7 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--concept",
         required=True,
         help="concept id, e.g. us-gaap:Revenues; a bare local name (Revenues) is taken when "
-        "exactly one concept of that name has facts",
+        "exactly one concept of that name has facts; a name that matches none exactly reads "
+        "the one it matches ignoring case",
     )
     facts.add_argument("--cik", type=int, default=None, help="only this filer")
     facts.set_defaults(handler=cmd_facts)
@@ -172,16 +173,10 @@ def open_writer(*, home: Path, endpoint: str | None) -> Iterator[GraphWriter]:
             yield client
         return
 
-    from graph_node.service import GraphService
-    from graph_node.settings import NodeSettings
-    from ledgergraph.logs import send_logs_to_stderr
+    from localrun.graph_access import local_node
 
-    send_logs_to_stderr()
-    service = GraphService(NodeSettings(home=home))
-    try:
+    with local_node(home, read_only=False) as service:
         yield service
-    finally:
-        service.close()
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

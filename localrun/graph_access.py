@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from localrun.errors import UnknownConcept
+
+if TYPE_CHECKING:
+    from graph_node.service import GraphService
 
 
 class GraphReader(Protocol):
@@ -37,16 +40,30 @@ def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Ite
             client.close()
         return
 
+    with local_node(home, read_only=True) as service:
+        yield service
+
+
+@contextmanager
+def local_node(home: Path, *, read_only: bool) -> Iterator[GraphService]:
+    """The graph files under ``home`` opened in-process, the node's log lines in its log.
+
+    The command reports the node's errors itself, in one line; the node's own lines (an
+    engine crash, a damaged file) go to ``logs/graph-node.log``, as a served node's do.
+    """
+    from graph_node.log import logger as node_logger
     from graph_node.service import GraphService
     from graph_node.settings import NodeSettings
-    from ledgergraph.logs import send_logs_to_stderr
+    from ledgergraph.logs import send_logs_to_stderr, service_logs_to_file
+    from localrun.graph_node_process import node_log_path
 
     send_logs_to_stderr()
-    service = GraphService(NodeSettings(home=home), read_only=True)
-    try:
-        yield service
-    finally:
-        service.close()
+    with service_logs_to_file(node_logger.service, node_log_path(home)):
+        service = GraphService(NodeSettings(home=home), read_only=read_only)
+        try:
+            yield service
+        finally:
+            service.close()
 
 
 # NOTE: value_decimal is read as the text of its absolute value plus its sign: real_ladybug
@@ -77,6 +94,17 @@ RETURN DISTINCT e.id ORDER BY e.id
 """
 _CONCEPTS_NAMED = "MATCH (e:Element) WHERE e.local_name = $name RETURN e.id ORDER BY e.id"
 _CONCEPT_BY_ID = "MATCH (e:Element) WHERE e.id = $id RETURN e.id"
+# Case-insensitive lookups, only when the exact one found nothing: they read every element
+# (and, for a bare name, every fact), where the exact ones use the primary key.
+_CONCEPTS_WITH_FACTS_ANY_CASE = """
+MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
+WHERE lower(e.local_name) = $name AND ($cik < 0 OR en.cik = $cik)
+RETURN DISTINCT e.id ORDER BY e.id
+"""
+_CONCEPTS_ANY_CASE = """
+MATCH (e:Element) WHERE lower(e.id) = $id OR starts_with(lower(e.id), $abbreviated)
+RETURN e.id ORDER BY e.id
+"""
 _LISTED = 10
 
 
@@ -84,11 +112,13 @@ def resolve_concept(reader: GraphReader, graph_id: str, concept: str, cik: int |
     """The concept id for ``concept``: itself when the graph holds it; for an extension
     concept given without its namespace hash (``aapl:Foo`` for ``aapl:Foo@6b480ee3``) the
     one id it abbreviates; for a bare name the one concept of that local name that has facts
-    (of ``cik``, when given).
+    (of ``cik``, when given). When none matches exactly, the one that matches ignoring case
+    (``us-gaap:revenues`` reads ``us-gaap:Revenues``).
 
     Raises:
         UnknownConcept: a prefixed id the graph does not hold, or a bare name that matches no
-            concept with facts, or several; the message names the ids the graph holds.
+            concept with facts, or several (also ignoring case); the message names the ids
+            the graph holds, or asks which of those that match ignoring case was meant.
     """
     if ":" in concept:
         return _prefixed(reader, graph_id, concept)
@@ -102,8 +132,14 @@ def resolve_concept(reader: GraphReader, graph_id: str, concept: str, cik: int |
             f"concept {concept!r} has no prefix and several concepts of that name have "
             f"facts{whose} in graph {graph_id}: {_some(found)}; give one of them"
         )
+    params["name"] = concept.lower()
+    alike = _ids(reader.query_cypher(graph_id, _CONCEPTS_WITH_FACTS_ANY_CASE, params))
+    if len(alike) == 1:
+        return alike[0]
     named = _ids(reader.query_cypher(graph_id, _CONCEPTS_NAMED, {"name": concept}))
     what = f"concept {concept!r} has no prefix and no facts{whose} in graph {graph_id}"
+    if alike:
+        raise UnknownConcept(f"{what}; did you mean {_either(alike)}?")
     if named:
         raise UnknownConcept(f"{what}; the concepts of that name are {_some(named)}")
     raise UnknownConcept(
@@ -120,8 +156,26 @@ def _prefixed(reader: GraphReader, graph_id: str, concept: str) -> str:
     abbreviated = [id_ for id_ in named if id_.startswith(f"{concept}@")]
     if len(abbreviated) == 1:
         return abbreviated[0]
+    alike = _ids(reader.query_cypher(graph_id, _CONCEPTS_ANY_CASE, _any_case(concept)))
+    if len(alike) == 1:
+        return alike[0]
+    missing = f"graph {graph_id} holds no concept {concept!r}"
+    if alike:
+        raise UnknownConcept(f"{missing}; did you mean {_either(alike)}?")
     known = f"; the concepts named {name!r} are {_some(named)}" if named else ""
-    raise UnknownConcept(f"graph {graph_id} holds no concept {concept!r}{known}")
+    raise UnknownConcept(f"{missing}{known}")
+
+
+def _any_case(concept: str) -> dict[str, str]:
+    """Parameters of ``_CONCEPTS_ANY_CASE``: the id, or the ids it abbreviates (no hash)."""
+    return {"id": concept.lower(), "abbreviated": f"{concept.lower()}@"}
+
+
+def _either(ids: list[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c`` (at most ``_LISTED`` named)."""
+    if len(ids) > _LISTED:
+        return _some(ids)
+    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} or {ids[-1]}"
 
 
 def _ids(result: dict[str, Any]) -> list[str]:

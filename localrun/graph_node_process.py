@@ -32,6 +32,11 @@ HOST = "127.0.0.1"
 _POLL_S = 0.05
 
 
+def node_log_path(home: Path) -> Path:
+    """The graph node's log file under ``home``, shared by every node that works on it."""
+    return home / "logs" / "graph-node.log"
+
+
 def serve_command(home: Path, port_file: Path) -> list[str]:
     """The node's own entry point, bound to loopback on a port it picks."""
     return [
@@ -174,7 +179,7 @@ def graph_node_process(
     stops the run at once if the node found one of ``graph_ids`` damaged.
     """
     home.mkdir(parents=True, exist_ok=True)
-    log_path = log_path or home / "logs" / "graph-node.log"
+    log_path = log_path or node_log_path(home)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env |= {"LEDGERGRAPH_HOME": str(home), "LEDGERGRAPH_PARENT_PID": str(os.getpid())}

@@ -27,39 +27,24 @@ def sec_summary(summary: dict[str, Any]) -> str:
     """The per-filing summary of an SEC run, then the rejections and errors in full.
 
     Facts are counted as offered to the graph, added by this run, and already present, so
-    a rerun of loaded filings reads as adding nothing.
+    a rerun of loaded filings reads as adding nothing. A failed filing's row says why in
+    its status and counts every fact of it rejected, so each row adds up: in filing =
+    offered + rejected + dupes.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
         "rejected", "dupes", "s",
     ]  # fmt: skip
-    rows = [
-        [
-            f["source_unit"],
-            f.get("cik"),
-            f.get("form") or "unknown form",
-            f["status"],
-            f.get("facts_in_document"),
-            f.get("facts_loaded"),
-            f.get("facts_added"),
-            _present(f.get("facts_loaded"), f.get("facts_added")),
-            f.get("facts_rejected"),
-            f.get("duplicates_collapsed"),
-            f"{(f.get('processing_ms') or 0) / 1000 + (f.get('loading_ms') or 0) / 1000:.2f}",
-        ]
-        for f in summary["filings"]
-    ]
+    rows = [_row(f) for f in summary["filings"]]
     lines = [table(columns, rows), ""]
     for f in summary["filings"]:
-        if f.get("rejected_reasons"):
-            lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
         where = f" ({f['folder']})" if f.get("folder") else ""
-        if f["status"] == "duplicate":
+        if f["status"] == "loaded" and f.get("rejected_reasons"):
+            lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
+        elif f["status"] == "duplicate":
             lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
         elif f["status"] != "loaded":
-            lines.append(
-                f"{f['source_unit']}{where}: FAILED {f.get('error_type')}: {f.get('error')}"
-            )
+            lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
     skipped = summary.get("duplicates") or 0
     lines.append(
         f"{summary['loaded']} filings loaded, {summary['failed']} failed"
@@ -68,6 +53,49 @@ def sec_summary(summary: dict[str, Any]) -> str:
         + _fact_counts(summary["filings"])
     )
     return "\n".join(lines)
+
+
+def _row(filing: dict[str, Any]) -> list[Any]:
+    form = filing.get("form") or "unknown form"
+    return [filing["source_unit"], filing.get("cik"), form, *_outcome(filing), _secs(filing)]
+
+
+def _outcome(filing: dict[str, Any]) -> list[Any]:
+    """Status, in filing, offered, added, present, rejected and dupes of a filing's row.
+
+    A failed filing offered nothing: every fact of it is rejected for the filing's error
+    (``all`` when the document was never counted); a duplicate was not run at all.
+    """
+    status, counted = filing["status"], filing.get("facts_in_document")
+    if status == "duplicate":
+        return [status, None, None, None, None, None, None]
+    if status != "loaded":
+        error = filing.get("error_type")
+        why = f"failed ({error})" if error else "failed"
+        if counted is None:
+            return [why, None, 0, 0, 0, "all", None]
+        return [why, counted, 0, 0, 0, counted, 0]
+    offered, added = filing.get("facts_loaded"), filing.get("facts_added")
+    present = _present(offered, added)
+    rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
+    return [status, counted, offered, added, present, rejected, dupes]
+
+
+def _failure(filing: dict[str, Any]) -> str:
+    """``FAILED Type: error``, then what became of the facts the document was counted at."""
+    text = f"FAILED {filing.get('error_type')}: {filing.get('error')}"
+    counted = filing.get("facts_in_document")
+    if counted is None:
+        return text
+    text += f"; all {counted} facts rejected for it"
+    reasons = _rejections(filing)
+    return f"{text} ({reasons} before it failed)" if reasons else text
+
+
+def _secs(filing: dict[str, Any]) -> str:
+    """Processing plus loading time in seconds, as far as the filing got."""
+    ms = (filing.get("processing_ms") or 0) + (filing.get("loading_ms") or 0)
+    return f"{ms / 1000:.2f}"
 
 
 def _present(offered: int | None, added: int | None) -> int | None:

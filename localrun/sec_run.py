@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ledgergraph.edgar import DiscoveryRequest
+from ledgergraph.errors import ObjectNotFound
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import LoadedUnits, kept_outputs, read_loaded_units
 from localrun.pipeline import run_sec_execution, run_sec_pipeline
-from localrun.sec_source import stage_source_folder
+from localrun.sec_source import RejectedPackage, stage_source_folder
 
 
 def run_sec_from_folder(
@@ -51,19 +53,49 @@ def run_sec_from_folder(
     for filing in summary["filings"]:
         if filing["source_unit"] in folders:
             filing["folder"] = str(folders[filing["source_unit"]])
-    for package in rejected:
-        summary["filings"].append(
-            {
-                "source_unit": package.source_unit or package.folder.name,
-                "folder": str(package.folder),
-                "status": package.status,
-                "error_type": package.error_type,
-                "error": package.reason,
-            }
-        )
+    forms = _forms_of(store, graph_id, summary["filings"])
+    summary["filings"] += [_rejected_line(package, forms) for package in rejected]
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary
+
+
+FormOf = Callable[[str], str | None]  # a source unit's form, None when unknown
+
+
+def _rejected_line(package: RejectedPackage, forms: FormOf) -> dict[str, Any]:
+    """The summary line of a folder not run; the package's CIK and form where known.
+
+    A package without filing.json states no form: its document's is the one processed
+    for the same filing (this run's line, else the loaded unit's stored manifest).
+    """
+    info = package.package
+    form = None if info is None else info.form or forms(info.source_unit)
+    return {
+        "source_unit": package.source_unit or package.folder.name,
+        "folder": str(package.folder),
+        "cik": None if info is None else info.cik,
+        "form": form,
+        "status": package.status,
+        "error_type": package.error_type,
+        "error": package.reason,
+    }
+
+
+def _forms_of(store: LocalObjectStore, graph_id: str, lines: list[dict[str, Any]]) -> FormOf:
+    """The form of a source unit: on its line of this run, else in its stored manifest."""
+    run = {line["source_unit"]: line.get("form") for line in lines}
+
+    def form_of(unit: str) -> str | None:
+        if run.get(unit):
+            return run[unit]
+        try:
+            manifest = store.get_bytes(manifest_key(graph_id, unit))
+            return SourceUnitManifest.model_validate_json(manifest).form
+        except (ObjectNotFound, ValueError):  # none, or unreadable: the form is unknown
+            return None
+
+    return form_of
 
 
 def delete_command(home: Path, graph_id: str) -> str:

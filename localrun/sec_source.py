@@ -41,6 +41,7 @@ class RejectedPackage:
     status: str = "failed"
     source_unit: str | None = None
     error_type: str = "FilingError"
+    package: PackageInfo | None = None  # what the folder holds, when it could be described
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def stage_source_folder(
         if info.source_unit in packages:
             first = packages[info.source_unit].folder.name
             reason = f"same filing ({info.source_unit}) as folder {first}; not loaded twice"
-            rejected.append(RejectedPackage(folder, reason, status="duplicate"))
+            rejected.append(RejectedPackage(folder, reason, status="duplicate", package=info))
             continue
         packages[info.source_unit] = info
 
@@ -200,8 +201,9 @@ def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPack
         f"nothing was changed. To load this package instead: {command} {unit}, "
         "then run again"
     )
-    conflict = "PackageConflict"
-    return RejectedPackage(info.folder, reason, source_unit=unit, error_type=conflict)
+    return RejectedPackage(
+        info.folder, reason, source_unit=unit, error_type="PackageConflict", package=info
+    )
 
 
 def _same_file(given: Path, stored: Path) -> bool:

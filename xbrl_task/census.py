@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from xbrl_task.errors import FilingNotLoadable
+from xbrl_task.errors import FilingNotLoadable, not_well_formed
 from xbrl_task.model import QName
 
 _XBRLI_ROOT = "{http://www.xbrl.org/2003/instance}xbrl"
@@ -43,9 +43,7 @@ def count_document_facts(path: Path, *, is_inline: bool, unit: str) -> FactCensu
     try:
         tree = etree.parse(str(path), etree.XMLParser(huge_tree=True, resolve_entities=False))
     except (etree.XMLSyntaxError, OSError) as exc:
-        raise FilingNotLoadable(
-            f"filing {unit}: {path.name} is not well-formed XML: {exc}"
-        ) from exc
+        raise not_well_formed(unit, path.name, str(exc)) from exc
     root = tree.getroot()
     if is_inline:
         names = [_inline_name(el) for el in root.iter(_IX_FACT_TAGS)]

@@ -89,10 +89,7 @@ def check_load_messages(
         if message.code == "arelle:packageLoadingError":  # the same for every filing
             raise XbrlTaskConfigError(f"taxonomy package not usable: {message.text}")
         if message.code.startswith(_SYNTAX_CODES):
-            raise FilingNotLoadable(
-                f"filing {unit}: {_file_of(message, entry_point)} is not well-formed XML: "
-                f"{message.text}"
-            )
+            raise not_well_formed(unit, _file_of(message, entry_point), message.text)
         missing = _missing_local_file(message)
         if missing is not None:
             raise FilingNotLoadable(f"filing {unit}: package file {missing} is missing")
@@ -107,6 +104,39 @@ def check_load_messages(
     if not loaded:
         why = next((m.text for m in messages if m.level == "error"), "no document was loaded")
         raise FilingNotLoadable(f"filing {unit}: cannot load {entry_point}: {why}")
+
+
+# Where a malformed file's location is said, each time again: lxml adds ", line L, column C"
+# to libxml2's text, Python's SyntaxError adds " (file, line L)", Arelle writes
+# "[code] <error>, <file>, line L, column C - <refs>" (or "Unrecoverable error: <lxml's
+# text>, <file>"), and libxml2 itself names a line in some texts ("in tag X line L").
+_ARELLE_PREFIX = re.compile(r"^(?:\[[^\]]*\] )?(?:Unrecoverable error: )?")
+_ARELLE_LOCATED = re.compile(
+    r"^(?P<problem>.*), (?P<file>[^,\s]+), line (?P<line>\d+), column (?P<column>\d+)"
+)
+_LXML_LOCATED = re.compile(
+    r"^(?P<problem>.*?), line (?P<line>\d+), column (?P<column>\d+)"
+    r"(?: \((?P<file>[^,()]+), line \d+\))?"
+)
+
+
+def not_well_formed(unit: str, file: str, text: str) -> FilingNotLoadable:
+    """The filing's error for a malformed file, its location said once.
+
+    Args:
+        unit: source unit named in the message.
+        file: the file, when ``text`` does not name it.
+        text: lxml's error text, or the text of Arelle's syntax message.
+    """
+    text = _ARELLE_PREFIX.sub("", text)
+    located = _ARELLE_LOCATED.match(text) or _LXML_LOCATED.match(text)
+    if located is None:
+        return FilingNotLoadable(f"filing {unit}: {file} is not well-formed XML: {text}")
+    line, column = located["line"], located["column"]
+    problem = re.sub(rf" line {line}\b", "", located["problem"])  # that line, said once
+    name = PurePath(located["file"]).name if located["file"] else file
+    where = f"{name} is not well-formed XML at line {line}, column {column}"
+    return FilingNotLoadable(f"filing {unit}: {where}: {problem}")
 
 
 def translate_exception(exc: Exception, *, unit: str, entry_point: str) -> FilingRejected:

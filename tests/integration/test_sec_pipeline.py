@@ -156,6 +156,42 @@ def test_a_prefixed_concept_the_graph_lacks_fails_naming_what_exists(
     assert out["error"]["message"] == "graph sec holds no concept 'us-gaap:Revenuez'"
 
 
+def test_a_concept_in_the_wrong_case_reads_the_one_it_matches(first_run, home, capsys) -> None:
+    argv = ["facts", "--home", str(home), "--concept", "us-gaap:revenues", "--cik", "12927"]
+    code = cli([*argv, "--json"])
+    printed = capsys.readouterr()
+
+    assert code == 0
+    assert printed.err.strip() == "us-gaap:revenues: facts of us-gaap:Revenues"
+    rows = json.loads(printed.out)
+    assert rows == _facts(capsys, home, "us-gaap:Revenues", 12927)
+    matches = _undimensioned(rows, "2023-01-01", "2023-12-31")
+    assert [Decimal(m["value_decimal"]) for m in matches] == [Decimal("77794000000")]
+
+    name = "aapl:cashcashequivalentsandmarketablesecurities"  # no hash either
+    code = cli(["facts", "--home", str(home), "--concept", name, "--json"])
+    printed = capsys.readouterr()
+    expected = "aapl:CashCashEquivalentsAndMarketableSecurities@6b480ee3"
+    assert (code, printed.err.strip()) == (0, f"{name}: facts of {expected}")
+    assert {r["report"] for r in json.loads(printed.out)} == {APPLE}
+
+
+def test_a_concept_matching_several_in_another_case_asks_which(first_run, home, capsys) -> None:
+    name = "cashcashequivalentsandmarketablesecurities"
+    code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", name, "--json")
+
+    assert code == 1
+    assert out["error"]["type"] == "UnknownConcept"
+    assert out["error"]["message"] == (
+        f"concept {name!r} has no prefix and no facts in graph sec; did you mean "
+        "aapl:CashCashEquivalentsAndMarketableSecurities@6b480ee3 or "
+        "amzn:CashCashEquivalentsAndMarketableSecurities@2f911b2b?"
+    )
+    # with the filer's CIK the name is one concept again
+    apple = _facts(capsys, home, name, 320193)
+    assert {r["report"] for r in apple} == {APPLE}
+
+
 def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None:
     for filing in first_run["filings"]:
         accounted = (
@@ -212,6 +248,7 @@ def test_second_run_adds_nothing(first_run: dict, home: Path, capsys) -> None:
 def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     source = tmp_path / "source"
     shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", source / "tsla-10q-2024-06-30")
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", source / "tsla-copy")
     broken = source / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", broken)
     instance = broken / "aapl-20230930_htm.xml"
@@ -227,6 +264,8 @@ def test_a_corrupt_filing_fails_alone(tmp_path: Path, capsys) -> None:
     failed = by_unit["0000320193-23-000106"]
     assert failed["status"] == "failed"
     assert "0000320193-23-000106" in failed["error"] or "aapl" in failed["error"]
+    copy = by_unit["tsla-copy"]  # the form its filing.json states
+    assert (copy["status"], copy["cik"], copy["form"]) == ("duplicate", 1318605, "10-Q")
 
 
 def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, capsys) -> None:
@@ -234,6 +273,7 @@ def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, c
     package = source / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", package)
     (package / "filing.json").unlink()  # no accession number, no form stated
+    shutil.copytree(package, source / "aapl-copy")
     (source / "not-xbrl").mkdir()
     (source / "not-xbrl" / "notes.xml").write_text("<notes/>")
     home = tmp_path / "h"
@@ -248,9 +288,15 @@ def test_a_package_without_filing_json_shows_its_document_form(tmp_path: Path, c
     assert apple["form"] == "10-K"  # dei:DocumentType of the document, as in the graph
     manifest = home / "store" / "processed" / "sec" / apple["source_unit"] / "manifest.json"
     assert json.loads(manifest.read_text())["form"] == "10-K"
+    copy = next(f for f in summary["filings"] if f["status"] == "duplicate")
+    assert (copy["source_unit"], copy["cik"], copy["form"]) == ("aapl-copy", 320193, "10-K")
     rows = render.sec_summary(summary).splitlines()
     assert rows[2].split()[:4] == [apple["source_unit"], "320193", "10-K", "loaded"]
-    assert rows[3].split()[:5] == ["not-xbrl", "unknown", "form", "failed", "0.00"]
+    assert rows[3].split() == ["aapl-copy", "320193", "10-K", "duplicate", "0.00"]
+    # no document counted: nothing offered, all of it rejected
+    assert rows[4].split() == [
+        "not-xbrl", "unknown", "form", "failed", "(FilingError)", "0", "0", "0", "all", "0.00"
+    ]  # fmt: skip
 
 
 def test_small_negative_rates_read_exactly(first_run: dict, home: Path, capsys) -> None:
@@ -329,6 +375,31 @@ def test_after_a_failure_the_counts_still_reconcile(tampered_run, first_run, cap
     assert totals["facts_loaded"] == sum(f["facts_loaded"] for f in summary["filings"])
     assert totals["facts_loaded"] == sum(
         clean[u]["facts_loaded"] for u in clean if u not in (APPLE, AMAZON)
+    )
+
+
+def test_a_failed_filing_row_says_why_and_rejects_every_fact(tampered_run) -> None:
+    summary = tampered_run["summary"]
+    text = render.sec_summary(summary)
+    rows = {line.split()[0]: line.split() for line in text.splitlines()[2:7]}
+
+    # in filing = offered + rejected + dupes on every row, failed or loaded
+    assert rows[APPLE][:11] == [
+        APPLE, "320193", "10-K", "failed", "(GraphNodeRejected)", "1164", "0", "0", "0",
+        "1164", "0",
+    ]  # fmt: skip
+    assert rows[AMAZON][:11] == [
+        AMAZON, "1018724", "10-K", "failed", "(GraphNodeRejected)", "1457", "0", "0", "0",
+        "1457", "0",
+    ]  # fmt: skip
+    tesla = rows["0001628280-24-032662"]
+    assert tesla[3:10] == ["loaded", "1149", "1045", "1045", "0", "14", "90"]
+    [apple] = [line for line in text.splitlines() if line.startswith(f"{APPLE}:")]
+    assert apple.startswith(f"{APPLE}: FAILED GraphNodeRejected: {APPLE}: FACT_HAS_ELEMENT")
+    assert apple.endswith(
+        "; all 1164 facts rejected for it (15 concept not defined: namespace "
+        "http://xbrl.sec.gov/ecd/2023 (schema not in taxonomy cache: "
+        "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd) before it failed)"
     )
 
 

@@ -97,6 +97,7 @@ def test_a_changed_package_of_a_loaded_filing_is_refused_and_nothing_changes(
     assert (summary["ok"], summary["loaded"], summary["failed"]) == (False, 0, 1)
     [line] = summary["filings"]
     assert (line["source_unit"], line["error_type"]) == (APPLE, "PackageConflict")
+    assert (line["cik"], line["form"]) == (320193, "10-K")
     assert "(changed aapl-20230930_htm.xml)" in line["error"]
     assert f"ledgergraph delete-source --home {home} {APPLE}" in line["error"]
     assert _stored(home) == before

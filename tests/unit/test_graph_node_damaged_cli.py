@@ -48,6 +48,12 @@ def _damaged_home(tmp_path: Path, damage: Callable[[Path], None]) -> tuple[Path,
     return home, direct
 
 
+def _node_log(home: Path) -> list[dict]:
+    """The JSON lines of the node's log file under ``home``."""
+    text = (home / "logs" / "graph-node.log").read_text()
+    return [json.loads(line) for line in text.splitlines()]
+
+
 READING_COMMANDS = [
     ("stats",),
     ("query", "MATCH (f:Fact) RETURN count(f)"),
@@ -68,12 +74,19 @@ def test_every_command_names_the_damaged_file_and_the_first_rebuild_restores_it(
 
     for command in READING_COMMANDS:
         done = ledgergraph(*command, "--home", str(home))
-        last = done.stderr.splitlines()[-1]
+        [last] = done.stderr.splitlines()  # the command's own line, none of the node's
         assert (done.returncode, done.stdout) == (1, ""), (command, done.stderr[-2000:])
         assert last.startswith(f"error: graph 'sec': graph file {graph_file} is damaged ("), last
         assert REBUILD_HINT.format(home=home) in last
         if damage is garbage_middle:  # the real case: the engine dies reading the file
             assert "crashed (SIGSEGV)" in last
+    logged = _node_log(home)  # the node's lines went to its log file instead
+    damaged = [line for line in logged if line["message"].startswith("graph file damaged")]
+    assert len(damaged) == len(READING_COMMANDS)
+    assert {(line["graph_id"], line["file"]) for line in damaged} == {("sec", str(graph_file))}
+    if damage is garbage_middle:
+        crashes = [line for line in logged if line["message"] == "engine worker crashed"]
+        assert [line["signal"] for line in crashes] == ["SIGSEGV"] * len(READING_COMMANDS)
 
     rebuilt = ledgergraph("rebuild", "--home", str(home), "--json")
 

@@ -366,8 +366,56 @@ def test_a_document_that_is_not_well_formed_is_a_filing_error(tmp_path: Path) ->
     broken = tmp_path / "x_htm.xml"
     source = SAMPLE_SEC / "aapl-10k-2023-09-30" / "aapl-20230930_htm.xml"
     broken.write_bytes(source.read_bytes()[:5000])
-    with pytest.raises(FilingNotLoadable, match="unit-1: x_htm.xml is not well-formed"):
+    with pytest.raises(FilingNotLoadable) as refused:
         count_document_facts(broken, is_inline=False, unit="unit-1")
+    # the line libxml2 names is where the unclosed tag opened: another line, kept
+    assert str(refused.value) == (
+        "filing unit-1: x_htm.xml is not well-formed XML at line 130, column 13: "
+        "Premature end of data in tag period line 129"
+    )
+
+
+def test_a_malformed_document_names_its_location_once(tmp_path: Path) -> None:
+    broken = tmp_path / "aapl-20230930_htm.xml"
+    source = SAMPLE_SEC / "aapl-10k-2023-09-30" / "aapl-20230930_htm.xml"
+    broken.write_bytes(source.read_bytes()[:200_000])  # ends inside the tag it opened
+
+    with pytest.raises(FilingNotLoadable) as refused:
+        count_document_facts(broken, is_inline=False, unit="0000320193-23-000106")
+
+    assert str(refused.value) == (
+        "filing 0000320193-23-000106: aapl-20230930_htm.xml is not well-formed XML at "
+        "line 2914, column 14246: Premature end of data in tag "
+        "RevenueFromContractWithCustomerTextBlock"
+    )
+
+
+# What Arelle 2.47.3 logs for Apple's label linkbase cut at 30000 bytes (the parser it
+# recovers with, then the unrecoverable shape); the first reference is the schema that
+# refers to the linkbase, not the malformed file.
+ARELLE_SYNTAX = [
+    ("[xmlSchema:syntax] Couldn't find end of Start Tag loc line 106, aapl-20230930_lab.xml, "
+     "line 106, column 35 - ../aapl-20230930_lab.xml , aapl-20230930.xsd 20"),
+    ("[xmlSchema:syntax] Unrecoverable error: Couldn't find end of Start Tag loc line 106, "
+     "line 106, column 35 (aapl-20230930_lab.xml, line 106), aapl-20230930_lab.xml - "
+     "aapl-20230930.xsd 20"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ARELLE_SYNTAX, ids=["recovered", "unrecoverable"])
+def test_arelle_syntax_messages_name_the_malformed_file_and_its_location_once(
+    text: str,
+) -> None:
+    hrefs = ("aapl-20230930.xsd#element(/1/12/1/1)", "../aapl-20230930_lab.xml")
+    message = ProcessorMessage("xmlSchema:syntax", "error", text, hrefs)
+
+    with pytest.raises(FilingNotLoadable) as refused:
+        check_load_messages([message], unit="u", entry_point="a_htm.xml", loaded=True)
+
+    assert str(refused.value) == (
+        "filing u: aapl-20230930_lab.xml is not well-formed XML at line 106, column 35: "
+        "Couldn't find end of Start Tag loc"
+    )
 
 
 def test_arelle_syntax_messages_fail_the_filing() -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -40,9 +44,8 @@ def send_logs_to_stderr(*, level: str = "WARNING") -> None:
     """
     for logger in _loggers:
         logger.setLevel(level)
-        handler = logger.registered_handler
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(_CurrentStderr())
+        for handler in _streams(logger):
+            _point(handler, _CurrentStderr())
 
 
 def restore_log_levels() -> None:
@@ -55,3 +58,47 @@ def restore_log_levels() -> None:
     level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
     for logger in _loggers:
         logger.setLevel(level.upper())
+
+
+@contextmanager
+def service_logs_to_file(service: str, path: Path) -> Iterator[None]:
+    """Append the lines of ``service``'s loggers to ``path`` for the block, at their level.
+
+    For a service run in-process by a CLI command (the graph node reading a home): its lines
+    belong in its log file, the terminal gets the command's own error. Where ``path``
+    cannot be written (a read-only home) the lines stay where they were going.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = path.open("a", encoding="utf-8")
+    except OSError:
+        yield
+        return
+    handlers = {id(h): h for lg in _loggers if lg.service == service for h in _streams(lg)}
+    before = {key: handler.stream for key, handler in handlers.items()}
+    for handler in handlers.values():
+        _point(handler, log)
+    try:
+        yield
+    finally:
+        for key, handler in handlers.items():
+            _point(handler, before[key])
+        log.close()
+
+
+def _streams(logger: Logger) -> list[logging.StreamHandler]:
+    handler = logger.registered_handler
+    return [handler] if isinstance(handler, logging.StreamHandler) else []
+
+
+def _point(handler: logging.StreamHandler, stream: Any) -> None:
+    """``handler.setStream(stream)``, except that a closed stream is not flushed first.
+
+    A logger made while a test captured stdout keeps the capture after the test closed
+    it; ``setStream`` would raise flushing it, in the next command that points it here.
+    """
+    if getattr(handler.stream, "closed", False):
+        with handler.lock:
+            handler.stream = stream
+    else:
+        handler.setStream(stream)
