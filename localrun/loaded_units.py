@@ -4,11 +4,13 @@ A source unit's data is fixed once registered in the graph node's file registry:
 refuses other content for it until the unit is deleted. A local run asks the registry
 (the graph's staging DuckDB, read-only, before its node starts: the run holds the home)
 which of its units are loaded, so it can refuse a changed package before writing
-anything. A package that is the same can still give other output when the taxonomy cache
-or ledgergraph itself changed; the XBRL task then writes it over the unit's processed
-files before the node refuses it. ``kept_outputs`` holds a copy of a loaded unit's
-processed files for the run and puts them back if the files no longer match the
-registry, so the object store keeps describing what the graph holds.
+anything, and which reports it holds of a registrant (staging's Report rows), so it can
+refuse a changed copy of a package without an accession number. A package that is the
+same can still give other output when the taxonomy cache or ledgergraph itself changed;
+the XBRL task then writes it over the unit's processed files before the node refuses it.
+``kept_outputs`` holds a copy of a loaded unit's processed files for the run and puts
+them back if the files no longer match the registry, so the object store keeps
+describing what the graph holds.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from graph_node.graphs import GRAPH_ID, STAGING_FILE
 from graph_node.registry import files_of_unit
 from graph_node.settings import NodeSettings
-from graph_node.staging_db import StagingDB
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB
+from ledgergraph.ids import cik10
 from ledgergraph.manifest import (
     MANIFEST_NAME,
     SourceUnitManifest,
@@ -31,12 +35,27 @@ from ledgergraph.manifest import (
     processed_prefix,
 )
 from ledgergraph.objectstore import LocalObjectStore
+from localrun.report_identity import HeldReport, report_identity
 
 # NOTE: the statuses whose files make the node refuse other content for their unit
 # (graph_node.registry._check_same_content): a failed or deleted file holds nothing.
 LIVE_STATUSES = ("registered", "staged", "materialized")
 
 LoadedUnits = dict[str, dict[str, str]]  # source unit -> {table: checksum} of live files
+
+# Files whose rows are in staging's tables; the form falls back to dei:DocumentType as the
+# Report row's own form does when the package states none.
+_STAGED_STATUSES = ("staged", "materialized")
+_HELD_REPORTS = f"""
+SELECT r.id, e."from", coalesce(r.form, r.document_type), r.period_of_report,
+       r.fiscal_year, r.fiscal_period, r.is_amendment
+FROM "Report" r
+JOIN {REGISTRY_TABLE} rf ON rf.file_id = r.file_id
+JOIN "ENTITY_HAS_REPORT" e ON e."to" = r.id AND e.role = 'registrant'
+JOIN {REGISTRY_TABLE} ef ON ef.file_id = e.file_id
+WHERE rf.status IN (SELECT unnest($1)) AND ef.status IN (SELECT unnest($1))
+  AND e."from" IN (SELECT unnest($2))
+ORDER BY r.id"""
 
 
 def read_loaded_units(home: Path, graph_id: str, units: Sequence[str]) -> LoadedUnits:
@@ -45,10 +64,8 @@ def read_loaded_units(home: Path, graph_id: str, units: Sequence[str]) -> Loaded
     Nothing is loaded in a graph that does not exist yet. Raises the node's errors
     (EngineUnavailable while another process holds the staging file for writing).
     """
-    if not GRAPH_ID.match(graph_id):
-        return {}  # the node refuses the run's graph id itself, naming it
-    path = NodeSettings(home=home).graphs_dir() / graph_id / STAGING_FILE
-    if not units or not path.is_file():
+    path = _staging_path(home, graph_id)
+    if not units or path is None:
         return {}
     db = StagingDB(path, read_only=True)
     loaded: LoadedUnits = {}
@@ -62,6 +79,49 @@ def read_loaded_units(home: Path, graph_id: str, units: Sequence[str]) -> Loaded
     finally:
         db.close()
     return loaded
+
+
+def read_held_reports(home: Path, graph_id: str, ciks: Set[int]) -> list[HeldReport]:
+    """The reports the graph holds of these registrants, from staging's Report rows.
+
+    A report counts while its Report and registrant ENTITY_HAS_REPORT files are staged or
+    materialized (a file only registered has no rows in staging yet). Raises the node's
+    errors, as ``read_loaded_units`` does.
+    """
+    path = _staging_path(home, graph_id)
+    if not ciks or path is None:
+        return []
+    db = StagingDB(path, read_only=True)
+    try:
+        with db.cursor(what="reading the Report rows") as cur:
+            rows = cur.execute(
+                _HELD_REPORTS, [list(_STAGED_STATUSES), [cik10(c) for c in ciks]]
+            ).fetchall()
+    finally:
+        db.close()
+    held = (_held_report(row) for row in rows)
+    return [report for report in held if report is not None]
+
+
+def _held_report(row: tuple[Any, ...]) -> HeldReport | None:
+    unit, cik, form, period, year, fiscal_period, amendment = row
+    identity = report_identity(
+        int(cik),
+        form,
+        period,
+        fiscal_year=year,
+        fiscal_period=fiscal_period,
+        amendment_flag=amendment,
+    )
+    return None if identity is None else HeldReport(unit, identity)
+
+
+def _staging_path(home: Path, graph_id: str) -> Path | None:
+    """The graph's staging file, None while the graph does not exist."""
+    if not GRAPH_ID.match(graph_id):
+        return None  # the node refuses the run's graph id itself, naming it
+    path = NodeSettings(home=home).graphs_dir() / graph_id / STAGING_FILE
+    return path if path.is_file() else None
 
 
 @contextmanager

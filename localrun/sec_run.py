@@ -13,7 +13,12 @@ from ledgergraph.errors import ObjectNotFound
 from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import lambda_environment
-from localrun.loaded_units import LoadedUnits, kept_outputs, read_loaded_units
+from localrun.loaded_units import (
+    LoadedUnits,
+    kept_outputs,
+    read_held_reports,
+    read_loaded_units,
+)
 from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import RejectedPackage, stage_source_folder
 
@@ -24,9 +29,10 @@ def run_sec_from_folder(
     """Run every package under ``source`` through the local SEC pipeline.
 
     Returns the state machine's summary, with folders that were not run (not filing
-    packages, or changed packages of filings already loaded) added as failed filings, so
-    nothing given to the run goes unreported. A loaded filing's stored raw package and
-    processed output are never changed by the run.
+    packages, changed packages of filings already loaded, or changed copies of reports
+    loaded without an accession number) added as failed filings, so nothing given to the
+    run goes unreported. A loaded filing's stored raw package and processed output are
+    never changed by the run.
     """
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
@@ -38,7 +44,11 @@ def run_sec_from_folder(
         return loaded
 
     filings, rejected, folders = stage_source_folder(
-        store, source, loaded_of=ask_registry, delete_command=command
+        store,
+        source,
+        loaded_of=ask_registry,
+        reports_of=lambda ciks: read_held_reports(home, graph_id, ciks),
+        delete_command=command,
     )
     summary: dict[str, Any] = {"filings": [], "totals": {}}
     if filings:

@@ -10,12 +10,16 @@ file names, same sha256) is left as it is; one that differs replaces the stored 
 wholly, files it no longer has removed, unless its source unit is already loaded in the
 graph. A loaded unit's data is fixed (the graph node refuses other content for it), so
 such a package is refused before anything is written, naming the ``delete-source``
-command that makes room for it.
+command that makes room for it. A package without an accession number is known by the
+sha256 of its entry point, so any edit gives it a unit of its own: it is refused the same
+way when its cover page names a report the graph holds under another unit
+(``report_identity``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from ledgergraph.filing_package import PackageInfo, describe_package
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.errors import NoFilingPackage
+from localrun.report_identity import HeldReport, ReportIdentity, package_identity
 
 _NAMED = 3
 # What a package's files end with: documents, schema, linkbases, the filing.json sidecar.
@@ -155,15 +160,19 @@ def stage_source_folder(
     source: Path,
     *,
     loaded_of: Callable[[list[str]], Collection[str]] = lambda units: (),
+    reports_of: Callable[[set[int]], Sequence[HeldReport]] = lambda ciks: (),
     delete_command: str = "ledgergraph delete-source",
 ) -> tuple[list[FilingRef], list[RejectedPackage], dict[str, Path]]:
     """Stage every package under ``source``.
 
-    ``loaded_of`` names which of the given source units the graph already holds (asked
-    once); ``delete_command`` is how the user removes one (with the run's --home and
+    ``loaded_of`` names which of the given source units the graph already holds, and
+    ``reports_of`` the reports it holds of the given registrants (each asked once at
+    most); ``delete_command`` is how the user removes one (with the run's --home and
     --graph), for the refusal. Returns the filings to run, the folders not run (not a
-    package, a repeat of a filing given by another folder, or a package that differs from
-    a loaded unit's: nothing of these is written), and the folder of each filing's unit.
+    package, a repeat of a filing given by another folder, a package that differs from a
+    loaded unit's, or a package without an accession number whose report the graph or an
+    earlier folder holds: nothing of these is written), and the folder of each filing's
+    unit.
     """
     rejected: list[RejectedPackage] = []
     packages: dict[str, PackageInfo] = {}
@@ -181,6 +190,10 @@ def stage_source_folder(
         packages[info.source_unit] = info
 
     loaded = loaded_of(list(packages))
+    refusals = _same_reports(list(packages.values()), loaded, reports_of, delete_command)
+    rejected.extend(refusals)
+    refused = {refusal.folder for refusal in refusals}
+    packages = {unit: info for unit, info in packages.items() if info.folder not in refused}
     filings: list[FilingRef] = []
     for unit, info in list(packages.items()):
         diff = compare_package(store, info)
@@ -204,6 +217,77 @@ def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPack
     return RejectedPackage(
         info.folder, reason, source_unit=unit, error_type="PackageConflict", package=info
     )
+
+
+def _same_reports(
+    packages: list[PackageInfo],
+    loaded: Collection[str],
+    reports_of: Callable[[set[int]], Sequence[HeldReport]],
+    command: str,
+) -> list[RejectedPackage]:
+    """Refuse each package without an accession number, not loaded itself, whose report
+    the graph holds under another unit or an earlier folder of the run gives.
+
+    Only a package whose registrant has another report to compare with has its cover
+    page read, so an unrelated package is not read before its run.
+    """
+    unnamed = [p for p in packages if not (p.accession_number or p.source_unit in loaded)]
+    if not unnamed:
+        return []
+    held = list(reports_of({p.cik for p in unnamed}))
+    per_cik = Counter(p.cik for p in unnamed) + Counter(r.identity.cik for r in held)
+    given: list[tuple[PackageInfo, ReportIdentity]] = []
+    refusals: list[RejectedPackage] = []
+    for info in unnamed:
+        if per_cik[info.cik] < 2:
+            continue  # nothing else of this registrant to compare with
+        try:
+            identity = package_identity(info)
+        except PermanentError as exc:
+            unit = info.source_unit
+            refusals.append(RejectedPackage(info.folder, str(exc), source_unit=unit))
+            continue
+        if identity is None:
+            continue  # no form or period of report stated: nothing tells the report
+        refusal = _refusal_of_same_report(info, identity, held, given, command)
+        if refusal is None:
+            given.append((info, identity))
+        else:
+            refusals.append(refusal)
+    return refusals
+
+
+def _refusal_of_same_report(
+    info: PackageInfo,
+    identity: ReportIdentity,
+    held: Sequence[HeldReport],
+    given: Sequence[tuple[PackageInfo, ReportIdentity]],
+    command: str,
+) -> RejectedPackage | None:
+    """The refusal of a package whose report is held or given already, else None."""
+    unit = info.source_unit
+    report = identity.describe()
+    other_filing = "if it is another filing, give its accession number in filing.json"
+    for held_report in held:
+        if held_report.source_unit != unit and held_report.identity.same_report(identity):
+            loaded = held_report.source_unit
+            reason = (
+                f"package folder {info.folder.name}: the graph already holds this report "
+                f"({report}) as {loaded}, from another package; nothing was changed. "
+                "A package without an accession number is known by its content, so this "
+                f"one would load as a second filing. To load it instead: {command} "
+                f"{loaded}, then run again; {other_filing}"
+            )
+            return RejectedPackage(info.folder, reason, "failed", unit, "PackageConflict")
+    for first, first_identity in given:
+        if first_identity.same_report(identity):
+            reason = (
+                f"package folder {info.folder.name}: same report ({report}) as folder "
+                f"{first.folder.name}, another package of it; not loaded twice: "
+                f"{other_filing}"
+            )
+            return RejectedPackage(info.folder, reason, "failed", unit, "PackageConflict")
+    return None
 
 
 def _same_file(given: Path, stored: Path) -> bool:
