@@ -46,7 +46,9 @@ def read_cover_facts(path: Path) -> dict[str, str | None]:
     """
     found: dict[str, str | None] = {}
     try:
-        for _, element in etree.iterparse(str(path), events=("end",)):
+        for _, element in etree.iterparse(
+            str(path), events=("end",), resolve_entities=False, no_network=True
+        ):
             name = _dei_name(element)
             if name in COVER_NAMES and name not in found:
                 found[name] = _value(element)
