@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_report_identity import aeon_package
 
 from localrun.cli import main as cli
 from localrun.sec_run import run_sec_from_folder
@@ -22,20 +23,13 @@ SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 AEON = "aeon-10q-2023-09-30"
 AEON_UNIT = "sha256-612e20f7341de3f049e163c6"
 AEON_FACTS = 970
-CASH = b'id="Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3">16,177<'  # thousands, at 2023-09-30
 
 pytestmark = pytest.mark.slow
 
 
 def _aeon_source(root: Path, *, cash: str | None = None) -> Path:
     """A source folder with a copy of AEON's package (its cash at 2023-09-30 maybe edited)."""
-    package = root / AEON
-    shutil.copytree(SAMPLE_SEC / AEON, package)
-    if cash is not None:
-        document = package / "aeon-20230930x10q.htm"
-        data = document.read_bytes()
-        assert data.count(CASH) == 1
-        document.write_bytes(data.replace(CASH, CASH.replace(b"16,177", cash.encode())))
+    aeon_package(root, cash=cash)
     return root
 
 

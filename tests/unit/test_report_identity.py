@@ -24,7 +24,7 @@ AEON_Q3 = ReportIdentity(1837607, "10-Q", date(2023, 9, 30), 2023, "Q3", is_amen
 CASH = b'id="Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3">16,177<'
 
 
-def _aeon(source: Path, name: str = AEON, *, cash: str | None = None) -> Path:
+def aeon_package(source: Path, name: str = AEON, *, cash: str | None = None) -> Path:
     """A copy of AEON's Q3 2023 10-Q package (no accession number), cash maybe edited."""
     package = source / name
     shutil.copytree(SAMPLE_SEC / AEON, package)
@@ -70,7 +70,7 @@ def test_the_cover_page_of_an_instance_document() -> None:
 
 
 def test_a_package_without_filing_json_is_the_same_report(tmp_path: Path) -> None:
-    package = _aeon(tmp_path)
+    package = aeon_package(tmp_path)
     stated = package_identity(describe_package(package))
     (package / "filing.json").unlink()
 
@@ -93,7 +93,7 @@ def test_same_report_needs_form_period_and_amendment_flag_fiscal_focus_where_sta
 def test_a_changed_copy_of_a_held_report_is_refused_and_nothing_is_written(
     tmp_path: Path, store: LocalObjectStore
 ) -> None:
-    package = _aeon(tmp_path / "source", cash="16,178")
+    package = aeon_package(tmp_path / "source", cash="16,178")
 
     filings, rejected, folders = stage_source_folder(
         store,
@@ -119,7 +119,7 @@ def test_a_changed_copy_of_a_held_report_is_refused_and_nothing_is_written(
 
 
 def test_the_held_package_itself_is_run_again(tmp_path: Path, store: LocalObjectStore) -> None:
-    package = _aeon(tmp_path / "source")
+    package = aeon_package(tmp_path / "source")
 
     filings, rejected, folders = stage_source_folder(
         store, tmp_path / "source", loaded_of=lambda units: set(units), reports_of=_held
@@ -132,7 +132,7 @@ def test_the_held_package_itself_is_run_again(tmp_path: Path, store: LocalObject
 def test_a_package_of_another_registrant_without_accession_goes_on(
     tmp_path: Path, store: LocalObjectStore
 ) -> None:
-    _aeon(tmp_path / "source", cash="16,178")
+    aeon_package(tmp_path / "source", cash="16,178")
     tesla = tmp_path / "source" / "tsla-10q-2024-06-30"
     shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", tesla)
     (tesla / "filing.json").unlink()
@@ -153,8 +153,8 @@ def test_a_package_of_another_registrant_without_accession_goes_on(
 def test_two_packages_of_one_report_in_one_run_load_once(
     tmp_path: Path, store: LocalObjectStore
 ) -> None:
-    _aeon(tmp_path / "source", "a-original")
-    edited = _aeon(tmp_path / "source", "b-edited", cash="16,178")
+    aeon_package(tmp_path / "source", "a-original")
+    edited = aeon_package(tmp_path / "source", "b-edited", cash="16,178")
 
     filings, rejected, _ = stage_source_folder(store, tmp_path / "source")
 
@@ -171,7 +171,7 @@ def test_two_packages_of_one_report_in_one_run_load_once(
 def test_a_package_with_an_accession_number_is_known_by_it(
     tmp_path: Path, store: LocalObjectStore
 ) -> None:
-    package = _aeon(tmp_path / "source", cash="16,178")
+    package = aeon_package(tmp_path / "source", cash="16,178")
     sidecar = json.loads((package / "filing.json").read_text())
     sidecar["accession_number"] = "0001837607-23-000099"  # not AEON's real one: unknown
     (package / "filing.json").write_text(json.dumps(sidecar))
@@ -184,7 +184,7 @@ def test_a_package_with_an_accession_number_is_known_by_it(
 def test_a_document_cut_short_fails_its_package_naming_the_file(
     tmp_path: Path, store: LocalObjectStore
 ) -> None:
-    package = _aeon(tmp_path / "source")
+    package = aeon_package(tmp_path / "source")
     document = package / "aeon-20230930x10q.htm"
     document.write_bytes(document.read_bytes()[:200_000])
 
