@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report_identity import aeon_package
 
 from localrun.cli import main as cli
 from localrun.sec_run import run_sec_from_folder
+from tests.fakes.sec_packages import aeon_package
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 AEON = "aeon-10q-2023-09-30"

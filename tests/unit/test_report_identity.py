@@ -14,26 +14,11 @@ from ledgergraph.filing_package import describe_package
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.report_identity import HeldReport, ReportIdentity, package_identity
 from localrun.sec_source import stage_source_folder
+from tests.fakes.sec_packages import AEON, SAMPLE_SEC, aeon_package
 from xbrl_task.cover_page import read_cover_facts
 
-SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
-AEON = "aeon-10q-2023-09-30"
 AEON_UNIT = "sha256-612e20f7341de3f049e163c6"  # the sha256 of the bundled entry point
 AEON_Q3 = ReportIdentity(1837607, "10-Q", date(2023, 9, 30), 2023, "Q3", is_amendment=False)
-# AEON's cash at 2023-09-30, in thousands (one fact; scale 3)
-CASH = b'id="Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3">16,177<'
-
-
-def aeon_package(source: Path, name: str = AEON, *, cash: str | None = None) -> Path:
-    """A copy of AEON's Q3 2023 10-Q package (no accession number), cash maybe edited."""
-    package = source / name
-    shutil.copytree(SAMPLE_SEC / AEON, package)
-    if cash is not None:
-        document = package / "aeon-20230930x10q.htm"
-        data = document.read_bytes()
-        assert data.count(CASH) == 1
-        document.write_bytes(data.replace(CASH, CASH.replace(b"16,177", cash.encode())))
-    return package
 
 
 def _held(ciks: set[int]) -> list[HeldReport]:
