@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+import real_ladybug as lb
 from xbrl_samples import GRAPH, SAMPLE_SEC
 
+from ledgergraph.graph_schema import get_table
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import (
@@ -25,6 +29,7 @@ from xbrl_task.extract import (
     VALUES_UNLISTED,
     fold_value_reasons,
 )
+from xbrl_task.values import ValueNotExact, exact_decimal, scaled_text
 
 BIG = "1" * 49
 TESLA_EDITS = {  # fact id -> (value as filed, value written instead)
@@ -48,8 +53,6 @@ class EditedRun:
         return SourceUnitManifest.model_validate_json(data)
 
     def facts(self, name: str) -> dict[str, dict]:
-        import pyarrow.parquet as pq
-
         rows = pq.read_table(self.store.path(table_key(GRAPH, self.units[name], "Fact")))
         return {f["fact_xml_id"]: f for f in rows.to_pylist()}
 
@@ -155,3 +158,32 @@ def test_value_reasons_beyond_the_first_few_are_folded_into_one_count() -> None:
     assert len(folded) == MAX_LISTED_VALUES + 2
     assert unlisted == [f"{VALUE_REJECTED}: fact {i}" for i in range(20, 25)]
     assert sum(folded.values()) == MAX_LISTED_VALUES + 5 + 2
+
+
+def test_the_widest_values_accepted_fit_the_fact_table_column(tmp_path: Path) -> None:
+    column = next(c for c in get_table("Fact").columns if c.name == "value_decimal")
+    assert column.engine_type == "DECIMAL(38, 12)"
+    widest = ["9" * 26 + "." + "9" * 12, "-" + "9" * 26 + "." + "9" * 12, "0.000000000001"]
+    values = [exact_decimal(text) for text in widest]
+    for text in ("1" + "0" * 26, "0.0000000000001", "1" * 49, "1e999999999"):
+        with pytest.raises(ValueNotExact):
+            exact_decimal(text)
+
+    database = lb.Database(str(tmp_path / "g.lbug"))
+    connection = lb.Connection(database)
+    connection.execute(f"CREATE NODE TABLE F(id INT64, v {column.engine_type}, PRIMARY KEY(id))")
+    rows = pa.table({"id": [0, 1, 2], "v": pa.array(values, type=column.arrow_type)})
+    connection.execute("COPY F FROM $rows", {"rows": rows})
+    result = connection.execute(
+        "MATCH (f:F) RETURN CAST(abs(f.v) AS STRING), f.v < 0 ORDER BY f.id"
+    )
+    read = [result.get_next() for _ in range(3)]
+    assert read == [[widest[0], False], [widest[0], True], ["0.000000000001", False]]
+
+
+def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
+    assert scaled_text("16177", "60", negative=False) == "16177" + "0" * 60
+    assert scaled_text("16177", "999999999", negative=True) == "-1.6177E+1000000003"
+    assert scaled_text("0", "999999999", negative=False) == "0"
+    with pytest.raises(ValueNotExact, match="more than 26 integer digits: '-1.6177E"):
+        exact_decimal("-1.6177E+1000000003")
