@@ -35,7 +35,7 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
-from xbrl_task.values import ValueNotExact, scaled_text
+from xbrl_task.values import ValueNotExact, exact_decimal, scaled_text
 
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
 
@@ -241,18 +241,41 @@ def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
         value = fact.value
     except Exception as exc:
         # an inline transform or number Arelle rejected: keep no value rather than guess
-        return None, f"{_format_of(fact)}: {exc}"
+        too_large = _too_large(fact)
+        return (too_large, None) if too_large else (None, f"{_format_of(fact)}: {exc}")
     if getattr(fact, "xValid", None) == XmlValidateConst.INVALID and _format_of(fact):
         # the "value" Arelle returns then is an error marker, not the filed value: either no
         # registry (XBRL's or sec_transforms) knows the format, or the format refused the
         # text, or its result is not valid for the concept's type
+        too_large = _too_large(fact)
+        if too_large is not None:
+            return too_large, None
         return None, f"{_format_of(fact)}: {_why_invalid(fact.format)}"
     if isinstance(fact, ModelInlineFact) and fact.localName == "nonFraction":
         return _exact_inline_number(fact, value), None
     return value, None
 
 
-def _exact_inline_number(fact: ModelInlineFact, arelle_value: str) -> str:
+def _too_large(fact: ModelFact) -> str | None:
+    """The exact text of an inline number Arelle refused only for its size, else None.
+
+    Arelle scales in a 28-digit context and marks a longer integer invalid (scale="60");
+    its exact text is returned so that extraction rejects the fact naming the value, as it
+    does for a classic fact, instead of keeping it as if its format had failed.
+    """
+    if not isinstance(fact, ModelInlineFact) or fact.localName != "nonFraction":
+        return None
+    text = _exact_inline_number(fact, None)
+    if text is None:
+        return None
+    try:
+        exact_decimal(text)
+    except ValueNotExact:
+        return text
+    return None
+
+
+def _exact_inline_number(fact: ModelInlineFact, arelle_value: str | None) -> str | None:
     """The scaled, signed value computed exactly from the transformed text."""
     fmt = fact.format
     try:

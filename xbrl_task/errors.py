@@ -53,6 +53,18 @@ class NoFacts(FilingRejected):
     """The document holds no fact the graph could take."""
 
 
+class VerifyError(XbrlTaskError, PermanentError):
+    """The fidelity check (``ledgergraph verify``) cannot compare what it was asked to."""
+
+
+class ReportNotInGraph(VerifyError):
+    """A report the check was asked for by id is not a Report of the graph."""
+
+
+class ExportUnreadable(VerifyError):
+    """Arelle's export of one filing holds a fact the check cannot place (no entity...)."""
+
+
 @dataclass(frozen=True)
 class ProcessorMessage:
     """One message Arelle logged while loading (code, level, text, documents it names)."""

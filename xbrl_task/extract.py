@@ -29,8 +29,12 @@ from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
+from xbrl_task.values import ValueNotExact, exact_decimal
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
+VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
+MAX_LISTED_VALUES = 20
+VALUES_UNLISTED = f"{VALUE_REJECTED}: more values, each named in the manifest's warnings"
 _MAX_MESSAGE = 240
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
 # which depends on what the worker loaded before: left out, so warnings are reproducible.
@@ -80,18 +84,23 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         else:
             rejected[reason] += 1
     rejected.update(uncreated_facts(census, filing))
+    rejected, unlisted = fold_value_reasons(rejected)
     counts = FactCounts(
         in_document=census.total,
         extracted=builder.fact_rows,
         duplicates_collapsed=builder.collapsed,
-        rejected=dict(sorted(rejected.items())),
+        rejected=rejected,
     )
     check_counts(counts, census, filing, meta)
     check_registrant(builder, meta)
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    warnings = [*fact_warnings(builder, report, meta), *message_warnings(filing.messages)]
+    warnings = [
+        *fact_warnings(builder, report, meta),
+        *unlisted,
+        *message_warnings(filing.messages),
+    ]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings)
 
 
@@ -123,7 +132,43 @@ def rejection_reason(fact: FactInfo, filing: LoadedFiling) -> str | None:
         return f"entity identifier is not a CIK: {context.scheme} {context.identifier}"
     if fact.concept.is_numeric and fact.unit is None:
         return f"unit not found: {fact.unit_id}"
+    if fact.concept.is_numeric and not fact.is_nil and fact.value is not None:
+        return value_rejection(fact)
     return None
+
+
+def value_rejection(fact: FactInfo) -> str | None:
+    """Why a numeric fact's value cannot be stored exactly, naming the fact; None if it can.
+
+    A value Arelle could not transform has no text here (``value`` None): it is kept
+    without a number and counted in a warning instead.
+    """
+    try:
+        exact_decimal(fact.value or "")
+    except ValueNotExact as exc:
+        where = f"id {fact.xml_id or 'none'}, context {fact.context_id}"
+        return f"{VALUE_REJECTED}: {fact.qname} ({where}): {exc}"
+    return None
+
+
+def fold_value_reasons(rejected: Counter[str]) -> tuple[dict[str, int], list[str]]:
+    """Rejections per reason, those naming single values beyond the first few folded into one.
+
+    Every value reason names its fact, so there can be as many as facts; the counts travel
+    in Step Functions payloads (256 KiB), so only ``MAX_LISTED_VALUES`` are listed there and
+    the rest are returned as lines for the manifest's warnings.
+    """
+    folded: Counter[str] = Counter()
+    unlisted: list[str] = []
+    listed = 0
+    for reason, count in rejected.items():
+        if reason.startswith(VALUE_REJECTED) and listed >= MAX_LISTED_VALUES:
+            folded[VALUES_UNLISTED] += count
+            unlisted.append(reason)
+            continue
+        listed += reason.startswith(VALUE_REJECTED)
+        folded[reason] += count
+    return dict(sorted(folded.items())), unlisted
 
 
 def undefined_concept_reason(qname: QName, filing: LoadedFiling) -> str:
@@ -193,7 +238,6 @@ def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> lis
             f"{sum(builder.untransformed.values())} facts have no value from their inline "
             f"format ({formats})"
         )
-    warnings.extend(f"value not stored as DECIMAL(38, 12): {text}" for text in builder.inexact)
     stated = report["document_type"]
     if meta.form_hint and stated and meta.form_hint != stated:
         warnings.append(f"form {stated} in the document, {meta.form_hint} expected")

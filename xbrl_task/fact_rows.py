@@ -25,7 +25,7 @@ from xbrl_task.model import (
 )
 from xbrl_task.rows import Row
 from xbrl_task.text import looks_like_html, plain_text
-from xbrl_task.values import ValueNotExact, exact_decimal, value_key
+from xbrl_task.values import exact_decimal, value_key
 
 DEI_PREFIX = "dei:"
 _TEXT_BLOCK = "textBlockItemType"
@@ -46,7 +46,6 @@ class FactRowBuilder(AspectRows):
         self.collapsed = 0
         self.dei: list[tuple[str, str, tuple[str, ...], str]] = []
         self.untransformed: Counter[str] = Counter()
-        self.inexact: list[str] = []
         self.aspects: dict[str, tuple[object, ...]] = {}
         self._coregistrants = coregistrants or {}
         self._facts: dict[str, Row] = {}
@@ -58,7 +57,7 @@ class FactRowBuilder(AspectRows):
         return self.rows.count("Fact")
 
     def add(self, fact: FactInfo) -> None:
-        """Add a fact whose concept, context and (numeric) unit are known."""
+        """Add a fact whose concept, context, (numeric) unit and exact value are known."""
         concept = fact.concept
         element = self.element(concept.qname)
         aspects = self._context_aspects(fact.context)
@@ -115,14 +114,15 @@ class FactRowBuilder(AspectRows):
         return uid
 
     def number(self, fact: FactInfo) -> Decimal | None:
-        """The exact value of a numeric fact; None when nil, untransformed or not exact."""
+        """The exact value of a numeric fact; None when nil or untransformed.
+
+        Raises:
+            ValueNotExact: the value does not fit DECIMAL(38, 12); ``extract`` rejects such
+                facts before they are added.
+        """
         if fact.is_nil or fact.value is None:
             return None
-        try:
-            return exact_decimal(fact.value)
-        except ValueNotExact as exc:
-            self.inexact.append(f"{fact.qname} (id {fact.xml_id}): {exc}")
-            return None
+        return exact_decimal(fact.value)
 
     def _attributed_entity(self, context: ContextInfo) -> str | None:
         """A co-registrant's CIK when the context names its dei:LegalEntityAxis member."""

@@ -7,7 +7,7 @@ parsed here and checked to fit the graph's DECIMAL(38, 12) without rounding.
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 from ledgergraph.graph_schema import DECIMAL_PRECISION, DECIMAL_SCALE
 from xbrl_task.model import FactInfo
@@ -17,6 +17,10 @@ _WIDE = Context(prec=DECIMAL_PRECISION + DECIMAL_SCALE + 10)
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
 _MAX_INTEGER_DIGITS = DECIMAL_PRECISION - DECIMAL_SCALE
 NIL_KEY = "\x00nil"
+_SHOWN = 80
+# Numbers this far from 1 are written in exponent notation, not as a string of zeros:
+# DECIMAL(38, 12) holds none of them, and scale="999999999" must not cost a gigabyte.
+_MAX_FIXED_EXPONENT = 2 * (DECIMAL_PRECISION + DECIMAL_SCALE)
 
 
 class ValueNotExact(ValueError):
@@ -27,23 +31,33 @@ def exact_decimal(text: str) -> Decimal:
     """The exact value of a numeric fact's text, at the graph's scale.
 
     Raises:
-        ValueNotExact: not a finite number, more than 12 decimal places, or too large.
+        ValueNotExact: not a finite number, more than 12 decimal places, or more integer
+            digits than DECIMAL(38, 12) holds (26); the message quotes the text, shortened.
     """
     stripped = text.strip()
     if "_" in stripped:  # Python's Decimal reads "1_000"; XML Schema does not
-        raise ValueNotExact(f"not a number: {stripped!r}")
+        raise ValueNotExact(f"not a number: {shown(stripped)}")
     try:
         number = Decimal(stripped)
     except InvalidOperation:
-        raise ValueNotExact(f"not a number: {stripped!r}") from None
+        raise ValueNotExact(f"not a number: {shown(stripped)}") from None
     if not number.is_finite():
-        raise ValueNotExact(f"not a finite number: {stripped!r}")
+        raise ValueNotExact(f"not a finite number: {shown(stripped)}")
+    # checked before quantizing: a longer number would not fit the wide context either
+    if not number.is_zero() and number.adjusted() >= _MAX_INTEGER_DIGITS:
+        raise ValueNotExact(f"more than {_MAX_INTEGER_DIGITS} integer digits: {shown(stripped)}")
     scaled = number.quantize(_QUANTUM, context=_WIDE)
     if scaled != number:
-        raise ValueNotExact(f"more than {DECIMAL_SCALE} decimal places: {stripped!r}")
-    if scaled.adjusted() >= _MAX_INTEGER_DIGITS:
-        raise ValueNotExact(f"more than {_MAX_INTEGER_DIGITS} integer digits: {stripped!r}")
+        raise ValueNotExact(f"more than {DECIMAL_SCALE} decimal places: {shown(stripped)}")
     return scaled
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for a message, its middle left out when it is long."""
+    if len(text) <= _SHOWN:
+        return repr(text)
+    half = _SHOWN // 2
+    return f"{text[:half]!r}...{text[-half:]!r} ({len(text)} characters)"
 
 
 def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
@@ -61,13 +75,18 @@ def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
         raise ValueNotExact(f"not a number with scale {scale}: {text!r}") from None
     if not number.is_finite():
         raise ValueNotExact(f"not a finite number: {text!r}")
-    digits = len(number.as_tuple().digits)
-    exact = Context(prec=digits + abs(exponent) + 2)
-    scaled = number.scaleb(exponent, context=exact)
+    # scaleb keeps the digits and moves the exponent: exact at the digits' own precision
+    exact = Context(prec=len(number.as_tuple().digits) + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    try:
+        scaled = number.scaleb(exponent, context=exact)
+    except ArithmeticError:  # beyond even Decimal's exponent range
+        raise ValueNotExact(f"scale {shown(scale or '')} out of range: {text!r}") from None
     if negative:
         scaled = scaled.copy_negate()
     if scaled.is_zero():
         scaled = scaled.copy_abs()  # no "-0": a zero has no sign
+    if abs(scaled.adjusted()) > _MAX_FIXED_EXPONENT:
+        return "0" if scaled.is_zero() else str(scaled)
     return format(scaled, "f")
 
 

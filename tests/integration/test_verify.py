@@ -161,3 +161,47 @@ def test_a_filing_whose_package_left_the_raw_store_is_a_difference_naming_it(
     # verify counts every occurrence: Apple's 1060 facts and 89 repeated ones
     assert (check.graph_facts, check.arelle_facts, report.differences) == (1149, 0, 1)
     assert check.error.startswith("package document(s) not in the raw store: aapl-20230930_htm.xml")
+
+
+def test_a_report_not_in_the_graph_is_an_error_naming_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(["verify", "--home", str(home), "--report", "nope"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: not a report of graph sec: nope (it has 8 reports")
+
+
+def test_one_unreadable_filing_does_not_stop_the_others(home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from localrun.graph_access import open_reader
+    from xbrl_task.settings import XbrlTaskSettings
+    from xbrl_task.taxonomy_cache import prepare_cache
+    from xbrl_task.verify import verify_graph
+
+    tesla, apple = "0001628280-24-032662", "0000320193-23-000106"
+    shutil.copytree(home / "store" / "raw", tmp_path / "raw")
+    # Tesla's f-1085 pointed at a context the instance does not have
+    instance = tmp_path / "raw" / "sec" / "1318605" / tesla / "tsla-20240630_htm.xml"
+    text = instance.read_text(encoding="utf-8")
+    old = 'contextRef="c-304" decimals="-6" id="f-1085"'
+    assert text.count(old) == 1
+    instance.write_text(text.replace(old, 'contextRef="c-nope" decimals="-6" id="f-1085"'))
+    settings = XbrlTaskSettings(home=home)
+    cache = prepare_cache([], settings.bundled_taxonomy_cache)
+    try:
+        with open_reader(home=home, endpoint=None, api_key=None) as reader:
+            report = verify_graph(
+                reader, "sec", store_root=tmp_path, cache=cache, only=[tesla, apple]
+            )
+    finally:
+        cache.close()
+
+    checks = {c.report: c for c in report.filings}
+    assert checks[tesla].error == (
+        "fact f-1085 (us-gaap:Revenues) has no entity in Arelle's export (a contextRef "
+        "naming no context?)"
+    )
+    assert checks[apple].error is None and checks[apple].difference_count == 0
+    assert checks[apple].arelle_facts == 1149 and report.differences == 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from xbrl_task.errors import ExportUnreadable
 from xbrl_task.verify.compare import DIFFERENT, ONLY_ARELLE, ONLY_GRAPH, compare_facts
 from xbrl_task.verify.facts import (
     NIL,
@@ -127,3 +130,15 @@ def test_a_missing_duplicate_is_a_difference() -> None:
     (difference,) = compare_facts([_fact("1")], [_fact("1"), _fact("1")])
     assert difference.kind == ONLY_ARELLE
     assert "us-gaap:Revenues 2023 [iso4217:USD] = 1" in difference.describe()
+
+
+def test_a_fact_without_entity_in_arelles_export_is_an_error_naming_it() -> None:
+    # what Arelle exports for Tesla's f-1085 when its contextRef names no context
+    orphan = {
+        "value": "22486000000.0",
+        "decimals": -6,
+        "dimensions": {"concept": "us-gaap:Revenues", "unit": "iso4217:USD"},
+        "ledgergraph:numeric": True,
+    }
+    with pytest.raises(ExportUnreadable, match=r"^fact f0 \(us-gaap:Revenues\) has no entity "):
+        list(oim_facts(_export(orphan)))

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ledgergraph.ids import cik10
+from xbrl_task.errors import ExportUnreadable
 from xbrl_task.identity import element_id, measures_text
 from xbrl_task.model import QName
 from xbrl_task.verify.arelle_export import LANGUAGE, NUMERIC, QNAMES
@@ -23,12 +24,24 @@ _PURE = "xbrli:pure"
 
 
 def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
-    """Every fact of the export (footnote pseudo-facts left out)."""
+    """Every fact of the export (footnote pseudo-facts left out).
+
+    Raises:
+        ExportUnreadable: a fact has no concept or no entity, as Arelle exports a fact
+            whose contextRef names no context.
+    """
     namespaces = report["documentInfo"]["namespaces"]
-    for fact in report["facts"].values():
+    for fact_id, fact in report["facts"].items():
         aspects = fact["dimensions"]
         if aspects.get("concept") == "xbrl:note":
             continue
+        missing = [name for name in ("concept", "entity") if name not in aspects]
+        if missing:
+            raise ExportUnreadable(
+                f"fact {fact_id} ({aspects.get('concept', 'no concept')}) has no "
+                f"{' and no '.join(missing)} in Arelle's export (a contextRef naming no "
+                "context?)"
+            )
         yield _comparable(fact, aspects, namespaces)
 
 

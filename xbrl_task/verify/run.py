@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ledgergraph.batches import raw_package_prefix
+from ledgergraph.errors import LedgerGraphError
+from xbrl_task.errors import ExportUnreadable, ReportNotInGraph
 from xbrl_task.taxonomy_cache import TaxonomyCache
 from xbrl_task.verify.compare import compare_facts
 from xbrl_task.verify.graph_side import GraphReport, Reader, graph_facts, graph_reports
@@ -60,19 +62,46 @@ def verify_graph(
     cache: TaxonomyCache,
     only: list[str] | None = None,
 ) -> VerifyReport:
-    """Compare every Report of ``graph_id`` (or those in ``only``) with Arelle's export."""
+    """Compare every Report of ``graph_id`` (or those in ``only``) with Arelle's export.
+
+    A filing that cannot be compared gets its error on its own check; the others are
+    still compared.
+
+    Raises:
+        ReportNotInGraph: an id of ``only`` is not a Report of the graph.
+    """
+    reports = graph_reports(reader, graph_id)
+    if only:
+        known = {report.id for report in reports}
+        unknown = [report_id for report_id in dict.fromkeys(only) if report_id not in known]
+        if unknown:
+            raise ReportNotInGraph(
+                f"not a report of graph {graph_id}: {', '.join(unknown)} (it has "
+                f"{len(known)} reports, by accession number or sha256- source unit)"
+            )
+        reports = [report for report in reports if report.id in only]
     checks = [
-        check_filing(reader, graph_id, report, store_root=store_root, cache=cache)
-        for report in graph_reports(reader, graph_id)
-        if not only or report.id in only
+        _checked(reader, graph_id, report, store_root=store_root, cache=cache) for report in reports
     ]
     return VerifyReport(checks)
+
+
+def _checked(
+    reader: Reader, graph_id: str, report: GraphReport, *, store_root: Path, cache: TaxonomyCache
+) -> FilingCheck:
+    """``check_filing``, with anything unforeseen about this filing kept on its check."""
+    try:
+        return check_filing(reader, graph_id, report, store_root=store_root, cache=cache)
+    except LedgerGraphError:
+        raise  # the graph or the node failed, not this filing: every check would fail
+    except Exception as exc:  # Arelle on a damaged package; one filing must not stop the rest
+        return FilingCheck(report.id, error=f"unexpected {type(exc).__name__}: {exc}")
 
 
 def check_filing(
     reader: Reader, graph_id: str, report: GraphReport, *, store_root: Path, cache: TaxonomyCache
 ) -> FilingCheck:
-    from xbrl_task.verify.arelle_export import export_oim  # Arelle's import costs ~0.4 s
+    from xbrl_task.verify.arelle_export import ExportFailed, export_oim  # Arelle: ~0.4 s
     from xbrl_task.verify.oim import oim_facts
 
     check = FilingCheck(report.id)
@@ -87,7 +116,11 @@ def check_filing(
     if missing:
         check.error = f"package document(s) not in the raw store: {', '.join(missing)} ({folder})"
         return check
-    theirs = list(oim_facts(export_oim(documents, cache)))
+    try:
+        theirs = list(oim_facts(export_oim(documents, cache)))
+    except (ExportFailed, ExportUnreadable) as exc:
+        check.error = str(exc)
+        return check
     differences = compare_facts(ours, theirs)
     check.arelle_facts = len(theirs)
     check.difference_count = len(differences)

@@ -1,0 +1,189 @@
+"""Numeric values the graph cannot hold exactly: copies of bundled filings, edited.
+
+Tesla's 10-Q (classic instance) gets three of its us-gaap:Revenues facts rewritten: a
+49-digit amount, the text "abc" and 1e-45. AEON's 10-Q (inline) gets scale="60" on its
+cash of 2023-09-30 (16,177 thousand). Each edited fact must be rejected with a reason
+naming it, and the rest of the filing must load with counts that still reconcile.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import real_ladybug as lb
+from xbrl_samples import GRAPH, SAMPLE_SEC
+
+from ledgergraph.graph_schema import get_table
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.objectstore import LocalObjectStore
+from xbrl_task.extract import (
+    MAX_LISTED_VALUES,
+    VALUE_REJECTED,
+    VALUES_UNLISTED,
+    fold_value_reasons,
+)
+from xbrl_task.values import ValueNotExact, exact_decimal, scaled_text
+
+BIG = "1" * 49
+TESLA_EDITS = {  # fact id -> (value as filed, value written instead)
+    "f-1085": ("22486000000", BIG),
+    "f-1086": ("23418000000", "abc"),
+    "f-1087": ("42152000000", "1e-45"),
+}
+AEON_CASH = "Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"
+CASH = "us-gaap:CashAndCashEquivalentsAtCarryingValue"
+TESLA_IN_DOCUMENT, TESLA_CREATED, AEON_FACTS = 1149, 1135, 1132
+
+
+@dataclass
+class EditedRun:
+    store: LocalObjectStore
+    units: dict[str, str]
+    statuses: dict[str, str]
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+    def facts(self, name: str) -> dict[str, dict]:
+        rows = pq.read_table(self.store.path(table_key(GRAPH, self.units[name], "Fact")))
+        return {f["fact_xml_id"]: f for f in rows.to_pylist()}
+
+
+def edited_tesla(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", target)
+    instance = target / "tsla-20240630_htm.xml"
+    text = instance.read_text(encoding="utf-8")
+    for fact_id, (filed, written) in TESLA_EDITS.items():
+        old = f'id="{fact_id}" unitRef="usd">{filed}<'
+        assert text.count(old) == 1, fact_id
+        text = text.replace(old, f'id="{fact_id}" unitRef="usd">{written}<')
+    instance.write_text(text, encoding="utf-8")
+    return target
+
+
+def edited_aeon(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    document = target / "aeon-20230930x10q.htm"
+    text = document.read_text(encoding="utf-8")
+    old = f'scale="3" id="{AEON_CASH}">16,177<'
+    assert text.count(old) == 1
+    document.write_text(text.replace(old, f'scale="60" id="{AEON_CASH}">16,177<'), "utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    from ledgergraph.logs import get_logger
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+    from xbrl_task.settings import XbrlTaskSettings
+
+    root = tmp_path_factory.mktemp("values")
+    packages = {
+        "tesla": edited_tesla(root / "source" / "tesla"),
+        "aeon": edited_aeon(root / "source" / "aeon"),
+    }
+    store = LocalObjectStore(root / "store")
+    logger = get_logger("xbrl_values")
+    logger.setLevel("ERROR")
+    loader = open_loader([], XbrlTaskSettings())
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger)
+        outcomes = {name: process_folder(processor, p) for name, p in packages.items()}
+    finally:
+        loader.close()
+    units = {name: o.source_unit for name, o in outcomes.items()}
+    return EditedRun(store, units, {name: o.status for name, o in outcomes.items()})
+
+
+def test_values_that_do_not_fit_are_rejected_each_naming_its_fact(run: EditedRun) -> None:
+    assert run.statuses["tesla"] == "processed"
+    rejected = run.manifest("tesla").facts.rejected
+    where = "us-gaap:Revenues (id {}, context {})"
+    assert (
+        rejected[
+            f"{VALUE_REJECTED}: {where.format('f-1085', 'c-304')}: "
+            f"more than 26 integer digits: '{BIG}'"
+        ]
+        == 1
+    )
+    assert (
+        rejected[f"{VALUE_REJECTED}: {where.format('f-1086', 'c-305')}: not a number: 'abc'"] == 1
+    )
+    assert (
+        rejected[
+            f"{VALUE_REJECTED}: {where.format('f-1087', 'c-306')}: "
+            "more than 12 decimal places: '1e-45'"
+        ]
+        == 1
+    )
+
+
+def test_the_rest_of_the_edited_filing_loads_and_reconciles(run: EditedRun) -> None:
+    counts = run.manifest("tesla").facts
+    assert counts.reconciles() and counts.in_document == TESLA_IN_DOCUMENT
+    assert counts.rejected_total == 14 + 3  # the ecd facts as in the bundled filing
+    assert counts.extracted + counts.duplicates_collapsed == TESLA_CREATED - 3
+    facts = run.facts("tesla")
+    assert not set(TESLA_EDITS) & set(facts)
+    assert facts["f-1088"]["value_decimal"] == Decimal("45218000000")
+    assert all(f["value_decimal"] is not None for f in facts.values() if f["is_numeric"]
+               and not f["is_nil"])  # fmt: skip
+
+
+def test_an_inline_scale_too_large_rejects_that_fact_alone(run: EditedRun) -> None:
+    assert run.statuses["aeon"] == "processed"
+    counts = run.manifest("aeon").facts
+    (reason,) = counts.rejected
+    assert reason.startswith(f"{VALUE_REJECTED}: {CASH} (id {AEON_CASH}, context As_Of_9_30")
+    assert reason.endswith(f"more than 26 integer digits: '16177{'0' * 60}'")
+    assert counts.reconciles() and counts.rejected_total == 1
+    assert counts.extracted + counts.duplicates_collapsed == AEON_FACTS - 1
+    assert AEON_CASH not in run.facts("aeon")
+
+
+def test_value_reasons_beyond_the_first_few_are_folded_into_one_count() -> None:
+    per_fact = {f"{VALUE_REJECTED}: fact {i}": 1 for i in range(MAX_LISTED_VALUES + 5)}
+    other = "context not found: c-9"
+    folded, unlisted = fold_value_reasons(Counter({**per_fact, other: 2}))
+    assert folded[VALUES_UNLISTED] == 5 and folded[other] == 2
+    assert len(folded) == MAX_LISTED_VALUES + 2
+    assert unlisted == [f"{VALUE_REJECTED}: fact {i}" for i in range(20, 25)]
+    assert sum(folded.values()) == MAX_LISTED_VALUES + 5 + 2
+
+
+def test_the_widest_values_accepted_fit_the_fact_table_column(tmp_path: Path) -> None:
+    column = next(c for c in get_table("Fact").columns if c.name == "value_decimal")
+    assert column.engine_type == "DECIMAL(38, 12)"
+    widest = ["9" * 26 + "." + "9" * 12, "-" + "9" * 26 + "." + "9" * 12, "0.000000000001"]
+    values = [exact_decimal(text) for text in widest]
+    for text in ("1" + "0" * 26, "0.0000000000001", "1" * 49, "1e999999999"):
+        with pytest.raises(ValueNotExact):
+            exact_decimal(text)
+
+    database = lb.Database(str(tmp_path / "g.lbug"))
+    connection = lb.Connection(database)
+    connection.execute(f"CREATE NODE TABLE F(id INT64, v {column.engine_type}, PRIMARY KEY(id))")
+    rows = pa.table({"id": [0, 1, 2], "v": pa.array(values, type=column.arrow_type)})
+    connection.execute("COPY F FROM $rows", {"rows": rows})
+    result = connection.execute(
+        "MATCH (f:F) RETURN CAST(abs(f.v) AS STRING), f.v < 0 ORDER BY f.id"
+    )
+    read = [result.get_next() for _ in range(3)]
+    assert read == [[widest[0], False], [widest[0], True], ["0.000000000001", False]]
+
+
+def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
+    assert scaled_text("16177", "60", negative=False) == "16177" + "0" * 60
+    assert scaled_text("16177", "999999999", negative=True) == "-1.6177E+1000000003"
+    assert scaled_text("0", "999999999", negative=False) == "0"
+    with pytest.raises(ValueNotExact, match="more than 26 integer digits: '-1.6177E"):
+        exact_decimal("-1.6177E+1000000003")
