@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from test_graph_node_cases import (
     AMAZON_10K,
@@ -18,10 +21,12 @@ from test_graph_node_cases import (
     load_case_filing,
 )
 
+from graph_node.errors import StagingDamaged
 from graph_node.graphs import GRAPH_FILE, STAGING_FILE
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from localrun.graph_node_process import graph_node_process
 
 KEY = "test-key-not-a-secret"
 AUTH = {"X-Api-Key": KEY}
@@ -89,3 +94,31 @@ def test_a_truncated_staging_file_is_a_named_permanent_fault_and_a_snapshot_rest
         assert graph_rows(node) == rows
     finally:
         node.close()
+
+
+def test_a_local_run_and_the_cli_stop_at_a_damaged_staging_file_naming_it(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    node = node_at(home, home / "store")
+    try:
+        load_case_filing(node, home / "store", BOEING_10K, boeing_facts())
+    finally:
+        node.close()
+    staging = home / "graphs" / "sec" / STAGING_FILE
+    os.truncate(staging, staging.stat().st_size // 3)
+
+    with (
+        pytest.raises(StagingDamaged) as refused,
+        graph_node_process(home=home, graph_ids=["sec"]),
+    ):
+        pytest.fail("the run started over a damaged staging file")
+    stats = subprocess.run(
+        [sys.executable, "-m", "localrun.cli", "stats", "--home", str(home)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+    for message in (str(refused.value), stats.stderr.strip().splitlines()[-1]):
+        assert f"staging file {staging} is damaged (IO Error: " in message
+        assert "newest published snapshot" in message
+    assert stats.returncode == 1
