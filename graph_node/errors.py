@@ -102,6 +102,17 @@ class GraphDamaged(NodePermanentError):
     """The graph file cannot be opened or read; only a rebuild from staging serves it again."""
 
 
+class StagingDamaged(GraphDamaged):
+    """The staging file cannot be read; a rebuild cannot help (it reads staging): restore it.
+
+    ``reason`` is the short form ``/status`` lists under ``damaged``.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class CopyRefused(NodePermanentError):
     """Rows about to be copied would be unsafe for the engine; nothing was copied."""
 
@@ -137,6 +148,7 @@ _STATUS: dict[type[NodeError], int] = {
     SchemaMismatch: 409,
     GraphInconsistent: 409,
     GraphDamaged: 409,
+    StagingDamaged: 409,
     FileInvalid: 422,
     MissingEndpoints: 422,
     CopyRefused: 422,

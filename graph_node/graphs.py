@@ -8,7 +8,9 @@ before the first request reads it.
 A graph file the engine cannot open or read (damaged by an engine bug, truncated, garbage)
 does not stop the node or the CLI: the graph is open "damaged", ``/status`` names it, every
 use of its graph file fails with GraphDamaged naming the file and the fix, and a rebuild
-from staging (which never opens the damaged file) serves it again. Some damage kills the
+from staging (which never opens the damaged file) serves it again. A staging file DuckDB
+cannot read is reported the same way (StagingDamaged), but only restoring it helps (see
+``staging_db.staging_fix``); it is tried again on the next request. Some damage kills the
 engine natively, so a file is opened in-process only when it is as its last clean close
 left it (``clean_close``) and otherwise first read by a child process. Opening also writes
 ``graph.lbug.opening``, which a writer removes once the file opened and counted and a
@@ -36,6 +38,7 @@ from graph_node.errors import (
     GraphDamaged,
     GraphNotFound,
     ReadOnlyNode,
+    StagingDamaged,
 )
 from graph_node.graph_store import GraphStore
 from graph_node.isolation import WorkerOptions, run_worker
@@ -104,6 +107,7 @@ class OpenGraphs:
         self.read_only = read_only
         self.snapshots = dict(snapshots or {})
         self._graphs: dict[str, OpenGraph] = {}
+        self._staging_damaged: dict[str, str] = {}  # graphs whose staging did not open
         self._open_lock = threading.Lock()
         self._closed = False
         self.worker_options = WorkerOptions(
@@ -113,10 +117,14 @@ class OpenGraphs:
         )
 
     def damaged_graphs(self) -> dict[str, str]:
-        """The open graphs whose graph file is damaged, with the reason."""
+        """The graphs whose staging or graph file is damaged, with the reason."""
         with self._open_lock:
             graphs = list(self._graphs.items())
-        return {g: graph.damaged for g, graph in sorted(graphs) if graph.damaged}
+            found = dict(self._staging_damaged)
+        for graph_id, graph in graphs:
+            if reason := graph.staging.damaged or graph.damaged:
+                found[graph_id] = reason
+        return dict(sorted(found.items()))
 
     def open_all(self) -> None:
         """Open every graph now (a writer at boot): recovery runs and damage shows at once.
@@ -160,7 +168,12 @@ class OpenGraphs:
                 raise EngineUnavailable("the graph node is shutting down")
             graph = self._graphs.get(graph_id)
             if graph is None:
-                graph = self._graphs[graph_id] = self._open(graph_id, create=create)
+                try:
+                    graph = self._graphs[graph_id] = self._open(graph_id, create=create)
+                except StagingDamaged as exc:
+                    self._staging_damaged[graph_id] = exc.reason
+                    raise
+                self._staging_damaged.pop(graph_id, None)
         return graph
 
     def folder_of(self, graph_id: str) -> Path:

@@ -22,6 +22,7 @@ from graph_node.errors import (
     QueryRefused,
     QueryTimeout,
     SchemaMismatch,
+    StagingDamaged,
 )
 from graph_node.models import QueryResult, to_jsonable
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
@@ -81,6 +82,15 @@ _LOCKED_DOWN = {
 }
 
 
+# DuckDB's words for a file it cannot read as a database (truncated, overwritten, a bad
+# block); a lock another process holds ("Could not set lock") is not damage but busy.
+_DAMAGE_WORDS = (
+    "could not read enough bytes",
+    "not a valid duckdb database file",
+    "corrupt database file",
+)
+
+
 def quote(identifier: str) -> str:
     """A DuckDB identifier in double quotes; only ever called with schema names."""
     return '"' + identifier.replace('"', '""') + '"'
@@ -125,6 +135,16 @@ def _ledger_ddl(table: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote(ledger_table(table))} ({', '.join(columns)})"
 
 
+def staging_fix(path: Path) -> str:
+    """What to do about a damaged staging file at ``path`` (it holds what a rebuild reads)."""
+    return (
+        f"a rebuild cannot repair it (it reads staging): stop the node, move {path.parent} "
+        "aside, and copy staging.duckdb and graph.lbug of the graph's newest published "
+        f"snapshot into a new {path.parent} (or leave it out to start empty), then run the "
+        "pipeline again to load what came after (docs/operations.md, Damaged staging files)"
+    )
+
+
 def translate(error: duckdb.Error, *, what: str) -> NodeError:
     """The node error for a DuckDB exception raised while doing ``what``."""
     message = f"{what}: {error}"
@@ -147,16 +167,31 @@ class StagingDB:
     def __init__(self, path: Path, *, read_only: bool, memory_limit_mb: int | None = None) -> None:
         self.path = path
         self.read_only = read_only
+        self.damaged: str | None = None  # why DuckDB cannot read the file, once it said so
         config: dict[str, object] = {**_LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
         if memory_limit_mb:
             config["memory_limit"] = f"{memory_limit_mb}MB"
         try:
             self._con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
-            raise translate(exc, what=f"opening staging file {path}") from exc
-        if not read_only:
-            self._create_schema()
-        self._check_schema_version()
+            raise self.translate(exc, what=f"opening staging file {path}") from exc
+        try:
+            if not read_only:
+                self._create_schema()
+            self._check_schema_version()
+        except BaseException:
+            self._con.close()  # or the file stays locked for the next try in this process
+            raise
+
+    def translate(self, error: duckdb.Error, *, what: str) -> NodeError:
+        """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file."""
+        words = " ".join(str(error).split())
+        if not isinstance(error, duckdb.IOException) or not any(
+            w in words.lower() for w in _DAMAGE_WORDS
+        ):
+            return translate(error, what=what)
+        self.damaged = f"staging file {self.path} is damaged ({words[:500]})"
+        return StagingDamaged(f"{self.damaged}; {staging_fix(self.path)}", reason=self.damaged)
 
     def _create_schema(self) -> None:
         with self.transaction() as cur:
@@ -196,7 +231,7 @@ class StagingDB:
         try:
             yield cur
         except duckdb.Error as exc:
-            raise translate(exc, what=what) from exc
+            raise self.translate(exc, what=what) from exc
         finally:
             cur.close()
 
@@ -223,8 +258,8 @@ class StagingDB:
             cur.execute("BEGIN TRANSACTION")
         except duckdb.Error as exc:
             cur.close()
-            raise translate(exc, what=what) from exc
-        return OpenTransaction(cur, what)
+            raise self.translate(exc, what=what) from exc
+        return OpenTransaction(cur, what, translate=self.translate)
 
     def read_query(
         self, sql: str, parameters: Sequence[Any], *, timeout_s: float, max_rows: int
@@ -273,7 +308,7 @@ class StagingDB:
 
     def close(self) -> None:
         """Checkpoint and close the file; the handle is unusable afterwards."""
-        if not self.read_only:
+        if not self.read_only and not self.damaged:
             self._con.execute("CHECKPOINT")
         self._con.close()
 
@@ -281,9 +316,16 @@ class StagingDB:
 class OpenTransaction:
     """A staging transaction begun by ``StagingDB.begin``: run statements, then end it."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, what: str) -> None:
+    def __init__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        what: str,
+        *,
+        translate: Callable[..., NodeError],
+    ) -> None:
         self.cursor = cur
         self._what = what
+        self._translate = translate
 
     def run(self, step: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
         """Run ``step`` on the transaction's cursor; an error rolls everything back."""
@@ -292,7 +334,7 @@ class OpenTransaction:
         except BaseException as exc:
             self.rollback()
             if isinstance(exc, duckdb.Error):
-                raise translate(exc, what=self._what) from exc
+                raise self._translate(exc, what=self._what) from exc
             raise
 
     def commit(self) -> None:
@@ -305,7 +347,7 @@ class OpenTransaction:
         try:
             self.cursor.execute(statement)
         except duckdb.Error as exc:
-            raise translate(exc, what=self._what) from exc
+            raise self._translate(exc, what=self._what) from exc
         finally:
             self.cursor.close()
 

@@ -94,6 +94,12 @@ def cmd_query(args: argparse.Namespace) -> int:
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.query_cypher(args.graph, args.cypher, _parse_params(args.param))
     emit(args, result, render.table(result["columns"], result["rows"]))
+    if result.get("truncated") and not args.json:  # --json says truncated: true itself
+        print(
+            f"showing the first {len(result['rows']):,} rows; the query returned more (page "
+            "with SKIP and LIMIT, or raise the node's LEDGERGRAPH_MAX_RESULT_ROWS)",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ fails the state with ``States.TaskFailed`` (see ``moto_patches.patch_ecs_exit_co
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -88,8 +89,25 @@ def _reason(code: int, output: str) -> str:
     if code == 0:
         return "Essential container in task exited"
     lines = [line for line in output.strip().splitlines() if line.strip()]
-    tail = lines[-1] if lines else ""
+    tail = _readable(lines[-1]) if lines else ""
     return f"Essential container in task exited with code {code}: {tail}"[:_STOPPED_REASON_LIMIT]
+
+
+def _readable(line: str) -> str:
+    """A JSON log line as its message and error (the cause), which fit the reason's 255
+    characters where the whole line (timestamp, location, service first) would be cut."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict) or "message" not in record:
+        return line
+    parts = [str(record["message"])]
+    if record.get("error"):
+        parts.append(str(record["error"]))
+    if record.get("exception"):  # a traceback: its last line names the exception
+        parts.append(str(record["exception"]).strip().splitlines()[-1])
+    return ": ".join(parts)
 
 
 def task_environment(task_definition: Any, overrides: dict[str, Any]) -> dict[str, str]:

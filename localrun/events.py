@@ -16,6 +16,7 @@ delivering them and starting the executions is ``localrun.event_runs``' job.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from localrun.aws import ACCOUNT_ID, REGION
 from localrun.template import STATE_MACHINE_TYPE, resources_of_type
 
 SCHEDULE_TYPES = ("ScheduleV2", "Schedule")
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
+_PSEUDO = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws"}
 RULE_TYPE = "EventBridgeRule"
 
 
@@ -52,17 +55,28 @@ def state_machine_arn(logical_id: str) -> str:
 
 
 def _resolve(template: dict[str, Any], value: Any) -> Any:
-    """Refs in a pattern, locally: a state machine's ARN, a parameter's default."""
+    """Refs and Subs in a pattern or input, locally: a state machine's ARN, a parameter's
+    default. A parameter whose default is empty stays ``${Name}`` in a Sub: it has no
+    local value, and ``schedule_input`` says so."""
     if isinstance(value, list):
         return [_resolve(template, v) for v in value]
     if not isinstance(value, dict):
         return value
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return _SUB_NAME.sub(lambda m: _sub_value(template, m.group(1)), value["Fn::Sub"])
     if set(value) == {"Ref"}:
         name = value["Ref"]
         if name in resources_of_type(template, STATE_MACHINE_TYPE):
             return state_machine_arn(name)
         return template.get("Parameters", {}).get(name, {}).get("Default", name)
     return {k: _resolve(template, v) for k, v in value.items()}
+
+
+def _sub_value(template: dict[str, Any], name: str) -> str:
+    if name in _PSEUDO:
+        return _PSEUDO[name]
+    found = str(_resolve(template, {"Ref": name}))
+    return found if found else "${" + name + "}"
 
 
 def triggers(template: dict[str, Any]) -> list[Trigger]:
@@ -101,6 +115,13 @@ def schedule_input(trigger: Trigger, *, now: datetime | None = None) -> Any:
     }
     for placeholder, value in fills.items():
         text = text.replace(placeholder, value)
+    if missing := _SUB_NAME.findall(text):
+        example = _SUB_NAME.sub(lambda m: f"<{m.group(1)}>", text)
+        raise ValueError(
+            f"schedule {trigger.name}'s input needs template parameter "
+            f"{', '.join(missing)}, which has no local value (its default is empty): give "
+            f"the input with --input '{example}'"
+        )
     return json.loads(text)
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from graph_node.errors import GraphDamaged
+from graph_node.errors import GraphDamaged, StagingDamaged
+from graph_node.staging_db import staging_fix
 from localrun.errors import GraphNodeStartError
 
 HOST = "127.0.0.1"
@@ -140,6 +141,10 @@ def refuse_damaged(url: str, graph_ids: Sequence[str], home: Path) -> None:
     """GraphDamaged, naming the file and the fix, if the node found one of these damaged."""
     damaged = httpx.get(f"{url}/status", timeout=10.0, trust_env=False).json().get("damaged")
     for graph_id in graph_ids:
+        if damaged and damaged.get(graph_id, "").startswith("staging file "):
+            staging = home / "graphs" / graph_id / "staging.duckdb"
+            reason = damaged[graph_id]
+            raise StagingDamaged(f"{reason}; {staging_fix(staging)}", reason=reason)
         if damaged and graph_id in damaged:
             graph_file = home / "graphs" / graph_id / "graph.lbug"
             raise GraphDamaged(

@@ -214,6 +214,7 @@ def test_every_edgar_error_is_either_transient_or_permanent() -> None:
         "EdgarServerError",
         "EdgarTimeout",
         "EdgarConnectionError",
+        "EdgarIncompleteFile",
     }
     assert all(issubclass(cls, (TransientError, PermanentError)) for cls in concrete)
     assert not any(

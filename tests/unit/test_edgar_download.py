@@ -11,10 +11,11 @@ import pytest
 from test_edgar_cases import SEC_PACKAGES, as_discovered, local_client
 
 from ledgergraph.edgar import DiscoveredFiling, download_filing, download_filings
-from ledgergraph.edgar.errors import EdgarNotFound, EdgarUnexpectedHtml
+from ledgergraph.edgar.errors import EdgarIncompleteFile, EdgarNotFound, EdgarUnexpectedHtml
 from ledgergraph.objectstore import LocalObjectStore
 from tests.fakes.edgar_server import (
     FakeEdgar,
+    Fault,
     Package,
     bundled_packages,
     html_page_200,
@@ -271,3 +272,53 @@ def test_datchat_real_listing_asks_for_its_xbrl_zip(
         "/Archives/edgar/data/1648960/000121390024004875/0001213900-24-004875-xbrl.zip",
     ]
     assert list(store.list_keys("raw/")) == []
+
+
+def test_a_file_cut_off_in_transit_is_not_kept_and_the_next_run_downloads_it(
+    fake: FakeEdgar, store: LocalObjectStore, packages: list[Package]
+) -> None:
+    tesla = next(p for p in packages if p.accession == TESLA_10Q)
+    whole = tesla.files["tsla-20240630_htm.xml"].read_bytes()
+    fake.script("/tsla-20240630_htm.xml$", Fault(200, whole[: len(whole) // 2], "application/xml"))
+    client = local_client(fake, paced=False)
+
+    with pytest.raises(EdgarIncompleteFile) as cut:
+        download_filing(as_discovered(tesla), client=client, store=store)
+    again = download_filing(as_discovered(tesla), client=client, store=store)
+
+    assert str(cut.value) == (
+        f"filing {TESLA_10Q}: tsla-20240630_htm.xml: EDGAR sent {len(whole) // 2} bytes, "
+        f"its index.json lists {len(whole)}"
+    )
+    assert again.status == "ok"
+    record = assert_package_matches(store, tesla)
+    assert {f["name"]: f["listed_size"] for f in record["files"]}["tsla-20240630_htm.xml"] == (
+        len(whole)
+    )
+
+
+def test_a_short_file_kept_by_an_older_download_is_downloaded_again(
+    fake: FakeEdgar, store: LocalObjectStore, packages: list[Package]
+) -> None:
+    """download.json written before sizes were checked: no listed_size, a file cut off."""
+    tesla = next(p for p in packages if p.accession == TESLA_10Q)
+    prefix = f"raw/sec/1318605/{TESLA_10Q}/"
+    client = local_client(fake, paced=False)
+    download_filing(as_discovered(tesla), client=client, store=store)
+    record = stored_json(store, prefix + "download.json")
+    for entry in record["files"]:
+        del entry["listed_size"]
+    store.put_bytes(prefix + "download.json", json.dumps(record).encode())
+    sound = download_filing(as_discovered(tesla), client=client, store=store)
+    half = store.get_bytes(prefix + "tsla-20240630_htm.xml")[:1000]
+    store.put_bytes(prefix + "tsla-20240630_htm.xml", half)
+    for entry in record["files"]:
+        if entry["name"] == "tsla-20240630_htm.xml":
+            entry.update(size=len(half), sha256=sha256(half))
+    store.put_bytes(prefix + "download.json", json.dumps(record).encode())
+
+    redone = download_filing(as_discovered(tesla), client=client, store=store)
+
+    assert (sound.status, sound.requests) == ("skipped", 1)  # index.json, nothing else
+    assert redone.status == "ok"
+    assert_package_matches(store, tesla)

@@ -38,3 +38,29 @@ def test_rebuild_publish_and_delete_from_the_command_line(
     assert (tmp_path / "store" / published["manifest_key"]).is_file()
     assert deleted["removed"]["Fact"] == 3
     assert stats["nodes"]["Fact"] == 0 and stats["files"]["deleted"] == 6
+
+
+def test_query_text_output_says_when_rows_were_cut_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = GraphService(NodeSettings(home=tmp_path))
+    load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+    node.close()
+    capsys.readouterr()
+    monkeypatch.setenv("LEDGERGRAPH_MAX_RESULT_ROWS", "2")
+    query = ("query", "MATCH (f:Fact) RETURN f.id", "--home", str(tmp_path))
+    cut = (
+        "showing the first 2 rows; the query returned more (page with SKIP and LIMIT, "
+        "or raise the node's LEDGERGRAPH_MAX_RESULT_ROWS)"
+    )
+
+    assert cli(list(query)) == 0
+    text = capsys.readouterr()
+    answer = run(capsys, *query)
+    monkeypatch.setenv("LEDGERGRAPH_MAX_RESULT_ROWS", "3")
+    assert cli(list(query)) == 0
+    whole = capsys.readouterr()
+
+    assert text.out.rstrip().endswith("(2 rows)") and cut in text.err
+    assert answer["truncated"] is True and len(answer["rows"]) == 2
+    assert whole.out.rstrip().endswith("(3 rows)") and "showing the first" not in whole.err

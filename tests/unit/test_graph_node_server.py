@@ -140,6 +140,26 @@ def test_a_body_that_is_not_json_answers_400_saying_where(client: TestClient) ->
     )
 
 
+def test_a_body_that_is_not_utf8_answers_400_invalid_request(client: TestClient) -> None:
+    answer = client.post(
+        "/databases/sec/query", content=b'{"cypher": "RETURN \xff"}',
+        headers={**AUTH, "Content-Type": "application/json"},
+    )  # fmt: skip
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "type": "InvalidRequest", "transient": False,
+        "message": "invalid request: body is not valid JSON (not UTF-8 text)",
+    }  # fmt: skip
+
+
+def test_the_status_example_in_the_api_docs_shows_the_real_schema_version() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "graph-api.md"
+    example = doc.read_text().split("## `GET /status`", 1)[1].split("```json", 1)[1]
+
+    assert f'"schema_version": "{SCHEMA_VERSION}"' in example.split("```", 1)[0]
+
+
 def test_a_body_not_sent_as_json_answers_415_saying_so(client: TestClient) -> None:
     answer = client.post(
         "/databases/sec/query", content=b'{"cypher": "RETURN 1"}',

@@ -391,3 +391,25 @@ def test_the_engine_gives_moto_its_own_lambda_and_ecs_back() -> None:
 
     assert EC2ContainerServiceBackend.run_task is ecs._original_run_task
     assert LambdaSimpleBackend.invoke is lambdas._original_invoke
+
+
+def test_a_task_that_logs_its_failure_as_json_shows_the_cause_in_the_reason(
+    tmp_path: Path,
+) -> None:
+    """The real XBRL task with a taxonomy cache that does not exist: exit 2, and the reason
+    carries the log line's message and error, not a line cut off after its timestamp."""
+    package = Path(__file__).parents[2] / "sample_data" / "sec" / "ba-10k-2023-12-31"
+    command = [sys.executable, "-m", "xbrl_task", "--package", str(package), "--out",
+               str(tmp_path / "out")]  # fmt: skip
+    runner = LocalTaskRunner(
+        command=command, env={"LEDGERGRAPH_TAXONOMY_CACHE": "/nonexistent"}, log_dir=tmp_path
+    )
+
+    done = runner.run({}, task_id="bad-cache")
+
+    assert done.exit_code == 2
+    assert done.reason == (
+        "Essential container in task exited with code 2: task misconfigured: taxonomy cache "
+        "/nonexistent is neither a folder nor a taxonomy package .zip"
+    )
+    assert '"level":"ERROR"' in (tmp_path / "bad-cache.log").read_text()

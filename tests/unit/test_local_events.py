@@ -23,6 +23,7 @@ from localrun import cli
 from localrun.event_runs import fire, local_starter, replay
 from localrun.events import (
     _fill_template,
+    _resolve,
     find_trigger,
     matching_rules,
     rule_input,
@@ -207,6 +208,36 @@ def test_firing_a_rule_or_an_unknown_name_is_refused(tmp_path) -> None:
     with pytest.raises(LookupError, match="NightlySec"):
         fire("Hourly", home=tmp_path, start=start)
     assert start.started == []
+
+
+def test_a_sub_in_the_template_takes_the_local_parameter_defaults() -> None:
+    sub = {"Fn::Sub": "${DailyQuickBooksSchedule} in ${AWS::Region}, ${QuickBooksRealmId}"}
+
+    resolved = _resolve(load_template(), sub)
+
+    assert resolved == "cron(0 7 * * ? *) in us-east-1, ${QuickBooksRealmId}"
+
+
+def test_firing_the_daily_quickbooks_sync_without_input_names_the_input_needed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = RecordingStarter(tmp_path)
+    needed = (
+        "schedule DailyQuickBooks's input needs template parameter QuickBooksRealmId, "
+        "which has no local value (its default is empty): give the input with --input "
+        """'{"realm_id": "<QuickBooksRealmId>", "trigger": "daily"}'"""
+    )
+
+    with pytest.raises(ValueError) as refused:
+        fire("DailyQuickBooks", home=tmp_path, start=start)
+    given = {"realm_id": "9341453050000000", "trigger": "daily"}
+    delivery = fire("DailyQuickBooks", home=tmp_path, start=start, payload=given)
+    code = cli.main(["events", "fire", "DailyQuickBooks", "--home", str(tmp_path)])
+
+    assert str(refused.value) == needed
+    assert delivery.status == "SUCCEEDED"
+    assert start.started == [("QuickBooksPipelineStateMachine", given)]
+    assert code != 0 and capsys.readouterr().err.strip() == f"error: {needed}"
 
 
 def test_the_cli_lists_triggers_and_replays_events(tmp_path, capsys) -> None:

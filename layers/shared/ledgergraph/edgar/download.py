@@ -6,7 +6,10 @@ about the filer, which discovery read or this step asks for), then ``download.js
 (files, sizes, sha256, source URLs, completed_at). ``download.json`` is written last, so its
 presence means the package is complete and a re-run skips the filing; an interrupted attempt
 leaves no ``download.json`` and the next one simply writes every file again (each write is
-atomic in the store).
+atomic in the store). Every file must arrive with the size the folder's ``index.json``
+lists (EDGAR gives no checksum there), which download.json records as ``listed_size``; a
+record from before that check is compared with ``index.json`` on each rerun (one request)
+and the filing downloaded again if a file was cut off. ``force`` downloads it regardless.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.errors import (
     EdgarBadResponse,
     EdgarError,
+    EdgarIncompleteFile,
     EdgarUnexpectedHtml,
     FilingPackageError,
 )
@@ -56,21 +60,29 @@ class FilingFetcher:
         self.filing = filing
         self.requests = 0
         self.urls: dict[str, str] = {}
+        self.listed_sizes: dict[str, int] = {}  # bytes per file, as index.json lists them
+        self._names: list[str] | None = None
 
     def url(self, name: str) -> str:
         return self.client.www_url(filing_file_path(self.filing.cik, self.filing.accession, name))
 
     def listing(self) -> list[str]:
-        """File names of the filing folder, from its ``index.json``."""
+        """File names of the filing folder, from its ``index.json`` (asked once)."""
+        if self._names is not None:
+            return self._names
         url = self.client.www_url(filing_index_path(self.filing.cik, self.filing.accession))
         document = self._call("index.json", lambda: self.client.get_json(url))
         try:
-            items = document["directory"]["item"]
-            return [item["name"] for item in items if item.get("type") != "folder.gif"]
+            items = [i for i in document["directory"]["item"] if i.get("type") != "folder.gif"]
+            self._names = [item["name"] for item in items]
         except (KeyError, TypeError, AttributeError) as exc:
             raise EdgarBadResponse(
                 f"filing {self.filing.accession}: index.json has no directory listing"
             ) from exc
+        self.listed_sizes = {
+            i["name"]: int(i["size"]) for i in items if str(i.get("size", "")).isdigit()
+        }  # EDGAR lists "" for the pages it generates (-index.html)
+        return self._names
 
     def fetch(self, name: str) -> bytes:
         """One file; .htm must be inline XBRL, .zip a zip, anything else XML."""
@@ -80,6 +92,12 @@ class FilingFetcher:
             expect = Expect.INLINE
         url = self.url(check_file_name(name))
         data = self._call(name, lambda: self.client.get_bytes(url, expect))
+        listed = self.listed_sizes.get(name)
+        if listed is not None and len(data) != listed:
+            raise EdgarIncompleteFile(
+                f"filing {self.filing.accession}: {name}: EDGAR sent {len(data)} bytes, "
+                f"its index.json lists {listed}"
+            )
         self.urls[name] = url
         return data
 
@@ -111,6 +129,7 @@ def fetch_package(
             "name": zip_name,
             "url": fetcher.urls[zip_name],
             "size": len(data),
+            "listed_size": fetcher.listed_sizes.get(zip_name),
             "sha256": hashlib.sha256(data).hexdigest(),
         }
         return unzip_package(data, max_bytes=max_bytes, label=label), archive
@@ -151,13 +170,13 @@ def download_filing(
             data was expected, or a folder without XBRL.
     """
     prefix = filing.package_prefix
+    fetcher = FilingFetcher(client, filing)
     if not force:
         done = read_download_record(store, prefix)
-        if done is not None:
-            return _outcome(filing, "skipped", done, requests=0)
+        if done is not None and not _cut_off(done, fetcher):
+            return _outcome(filing, "skipped", done, requests=fetcher.requests)
     store.delete(prefix + DOWNLOAD_RECORD)
 
-    fetcher = FilingFetcher(client, filing)
     names = fetcher.listing()
     files, archive = fetch_package(fetcher, names, max_bytes=client.settings.max_package_bytes)
     entry_point = pick_entry_point(files, filing.primary_document)
@@ -168,7 +187,7 @@ def download_filing(
         registration = fetch_registration(client, filing.cik)
         filing = filing.model_copy(update={"registration": registration})
 
-    record = store_package(store, filing, files, fetcher.urls, archive, entry_point)
+    record = store_package(store, filing, files, fetcher, archive, entry_point)
     outcome = _outcome(filing, "ok", record, requests=fetcher.requests)
     logger.info(
         "filing downloaded",
@@ -186,14 +205,14 @@ def store_package(
     store: ObjectStore,
     filing: DiscoveredFiling,
     files: dict[str, bytes],
-    urls: dict[str, str],
+    fetcher: FilingFetcher,
     archive: dict[str, Any] | None,
     entry_point: str,
 ) -> dict[str, Any]:
     """Write the files, drop leftovers of an older attempt, then filing.json, download.json."""
     prefix = filing.package_prefix
     entries = [
-        _write_file(store, prefix, name, files[name], archive, urls) for name in sorted(files)
+        _write_file(store, prefix, name, files[name], archive, fetcher) for name in sorted(files)
     ]
     keep = {prefix + name for name in files} | {prefix + FILING_SIDECAR, prefix + DOWNLOAD_RECORD}
     for key in list(store.list_keys(prefix)):
@@ -219,16 +238,43 @@ def _write_file(
     name: str,
     data: bytes,
     archive: dict[str, Any] | None,
-    urls: dict[str, str],
+    fetcher: FilingFetcher,
 ) -> dict[str, Any]:
-    """Store one file; its download.json entry (a zip member's URL is the zip's + #name)."""
+    """Store one file; its download.json entry (a zip member's URL is the zip's + #name,
+    and its size is checked through the zip's)."""
     store.put_bytes(prefix + name, data)
-    return {
+    entry = {
         "name": name,
         "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "source_url": f"{archive['url']}#{name}" if archive else urls[name],
+        "source_url": f"{archive['url']}#{name}" if archive else fetcher.urls[name],
     }
+    if not archive:
+        entry["listed_size"] = fetcher.listed_sizes.get(name)
+    return entry
+
+
+def _cut_off(record: dict[str, Any], fetcher: FilingFetcher) -> bool:
+    """Whether a completed download holds a file of another size than index.json lists.
+
+    A record written since sizes are checked says so itself; an older one is compared
+    with the folder's ``index.json`` (one request, on every rerun: the record stays old).
+    """
+    entries = [record["archive"]] if record.get("archive") else record.get("files") or []
+    if all("listed_size" in e for e in entries):
+        listed = {e.get("name"): e["listed_size"] for e in entries}
+    else:
+        fetcher.listing()
+        listed = dict(fetcher.listed_sizes)
+    short = [
+        e.get("name") for e in entries if listed.get(e.get("name")) not in (None, e.get("size"))
+    ]
+    if short:
+        logger.warning(
+            "downloaded file of another size than EDGAR lists, downloading again",
+            extra={"accession": fetcher.filing.accession, "files": short},
+        )
+    return bool(short)
 
 
 def filing_sidecar(filing: DiscoveredFiling, entry_point: str) -> dict[str, Any]:

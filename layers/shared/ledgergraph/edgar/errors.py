@@ -42,6 +42,10 @@ class EdgarConnectionError(EdgarTransientError):
     """The connection to EDGAR failed or dropped before an answer."""
 
 
+class EdgarIncompleteFile(EdgarTransientError):
+    """A file arrived with another size than the filing's ``index.json`` lists (cut off)."""
+
+
 class EdgarPermanentError(EdgarError, PermanentError):
     """Retrying the same request changes nothing."""
 
