@@ -66,15 +66,40 @@ class RecordedCompany(QuickBooksClient):
         if match is None:
             raise ValueError(f"the bundled sample cannot answer the query {text!r}")
         entity, start, size = match["entity"], int(match["start"]), int(match["size"])
-        body = _recorded_body(self.folder / f"{entity}.json", entity)
-        records = body.get("QueryResponse", {}).get(entity, [])
+        records, time = _recorded_records(self.folder / f"{entity}.json", entity)
         page = records[start - 1 : start - 1 + size]
         found = {entity: page, "startPosition": start, "maxResults": len(page)} if page else {}
-        return {"QueryResponse": found, "time": body.get("time")}
+        return {"QueryResponse": found, "time": time}
 
 
-def _recorded_body(path: Path, entity: str) -> dict[str, Any]:
-    """A recorded query response; an entity without a file answers none.
+def _recorded_records(path: Path, entity: str) -> tuple[list[dict[str, Any]], Any]:
+    """The records of a recorded query response and its ``time``; an entity without a file
+    answers none.
+
+    Raises:
+        QuickBooksDataError: the file is not JSON, or not shaped like a QBO query response
+            (``{"QueryResponse": {"<entity>": [{...}, ...]}}``), named with its entity type.
+    """
+    body = _recorded_body(path, entity)
+    response = body.get("QueryResponse", {}) if isinstance(body, dict) else None
+    records = response.get(entity, []) if isinstance(response, dict) else None
+    if records is None:
+        found = _json_kind(body if response is None else response)
+        where = "the file" if response is None else "QueryResponse"
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path}: {where} is {found}, expected an object "
+            f'like {{"QueryResponse": {{"{entity}": [...]}}}}'
+        )
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path}: QueryResponse.{entity} is "
+            f"{_json_kind(records)}, expected a list of {entity} objects"
+        )
+    return records, body.get("time")
+
+
+def _recorded_body(path: Path, entity: str) -> Any:
+    """A recorded query response as parsed JSON; an entity without a file answers ``{}``.
 
     Raises:
         QuickBooksDataError: the file is not JSON, named with its entity type.
@@ -87,6 +112,18 @@ def _recorded_body(path: Path, entity: str) -> dict[str, Any]:
         raise QuickBooksDataError(
             f"recorded {entity} records in {path} are not valid JSON: {exc}"
         ) from exc
+
+
+def _json_kind(value: Any) -> str:
+    """``a list``, ``a string ("oops")``: what a JSON value is, for an error message."""
+    if isinstance(value, list):
+        mixed = [v for v in value if not isinstance(v, dict)]
+        return f"a list holding {_json_kind(mixed[0])}" if mixed else "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return f"a string ({json.dumps(value[:40])})"
+    return "null" if value is None else f"{type(value).__name__} {json.dumps(value)}"
 
 
 def _no_report(name: str, params: dict[str, str]) -> dict[str, Any]:
