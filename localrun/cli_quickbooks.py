@@ -150,11 +150,15 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append(f"records superseded (a newer version is known, not applied): "
                  f"{superseded['total']}")  # fmt: skip
     lines += [f"  {n} {reason}" for reason, n in sorted(superseded["reasons"].items())]
+    duplicates = summary.get("duplicates") or {"total": 0, "reasons": {}}
+    lines.append(f"records listed twice (same version, same content): {duplicates['total']}")
+    lines += [f"  {n} {reason}" for reason, n in sorted(duplicates["reasons"].items())]
     lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
     lines.append(
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
         f"{summary.get('unresolved_links', 0)}"
     )
+    lines += _unresolved_lines(summary.get("unresolved_references"))
     for kind in ("relationships_removed", "nodes_removed"):
         removed = summary.get(kind) or {}
         named = ", ".join(f"{table} {n}" for table, n in removed.items())
@@ -165,6 +169,17 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"rows the graph holds in another version (not applied): {changed}")
     lines += _validation_lines(summary["validation"])
     return "\n".join(lines)
+
+
+def _unresolved_lines(unresolved: dict[str, Any] | None) -> list[str]:
+    """References to unknown records: the record is kept without that relationship."""
+    unresolved = unresolved or {"total": 0, "references": []}
+    lines = [f"references to records not in the ledger (kept, relationship not written): "
+             f"{unresolved['total']}"]  # fmt: skip
+    lines += [f"  {reference}" for reference in unresolved["references"]]
+    if unresolved.get("not_shown"):
+        lines.append(f"  ... {unresolved['not_shown']} more in the stored summary")
+    return lines
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:

@@ -1,0 +1,120 @@
+"""References to records the ledger does not know: each named, the record kept, and every
+relationship table reconciled (references = relationships written + unresolved)."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+
+from test_quickbooks_versions import (  # noqa: F401 - fixtures
+    Books,
+    Records,
+    books_fixture,
+    record,
+    sample_copy,
+)
+
+from ledgergraph.quickbooks.run_report import unresolved_references
+
+
+def add_dangling_references(records: Records) -> None:
+    """Invoice 1037 copied twice: to customer 77777, and with line 1 to item 88888; Account
+    69 (Accounting) without its AccountType."""
+    to_customer = copy.deepcopy(record(records, "Invoice", "130"))
+    to_customer.update(Id="9001", DocNumber="X-1", CustomerRef={"value": "77777"})
+    to_item = copy.deepcopy(record(records, "Invoice", "130"))
+    to_item.update(Id="9002", DocNumber="X-2")
+    to_item["Line"][0]["SalesItemLineDetail"]["ItemRef"] = {"value": "88888"}
+    records["Invoice"] += [to_customer, to_item]
+    del record(records, "Account", "69")["AccountType"]
+
+
+def test_references_to_unknown_records_are_named_and_their_records_kept(
+    books: Books, tmp_path: Path
+) -> None:
+    summary = books.transform(sample_copy(tmp_path, "dangling", add_dangling_references), "r1")
+
+    reconciliation = books.reconciliation("r1")
+    assert unresolved_references(reconciliation)["references"] == [
+        "Account 69: AccountType/AccountSubType: no AccountType, so no concept "
+        "(no Element mapping)",
+        "Invoice 9001: CustomerRef: no Customer 77777 among the synced records",
+        "Invoice 9002: Line 1 ItemRef: no Item 88888 among the synced records",
+    ]
+    references = reconciliation["references"]
+    assert references["TRANSACTION_HAS_CUSTOMER"] == {"references": 64, "out": 63, "unresolved": 1}
+    assert references["LINE_HAS_ITEM"] == {"references": 87, "out": 86, "unresolved": 1}
+    assert references["ACCOUNT_MAPS_TO_ELEMENT"] == {"references": 93, "out": 92, "unresolved": 1}
+    assert summary.rejected == 0 and summary.rows["LedgerTransaction"] == 150
+
+    books.load("r1")
+    (invoice,) = books.cypher(
+        "MATCH (t:LedgerTransaction) WHERE t.qbo_id = '9001' RETURN t.total_amount"
+    )
+    assert Decimal(invoice[0]) == Decimal("362.07")
+
+
+def test_an_untouched_sample_has_every_reference_resolved(books: Books, tmp_path: Path) -> None:
+    books.transform(sample_copy(tmp_path, "original"), "r1")
+
+    reconciliation = books.reconciliation("r1")
+    assert reconciliation["unresolved_references"] == []
+    assert all(c["unresolved"] == 0 for c in reconciliation["references"].values())
+    assert reconciliation["references"]["TRANSACTION_HAS_CUSTOMER"]["out"] == 62
+
+
+def reject_customer_8(records: Records) -> None:
+    record(records, "Customer", "8")["Balance"] = "abc"
+
+
+def test_a_rejected_customer_is_named_in_its_invoices_missing_links(
+    books: Books, tmp_path: Path
+) -> None:
+    books.transform(sample_copy(tmp_path, "bad-customer", reject_customer_8), "r1")
+
+    reconciliation = books.reconciliation("r1")
+    assert reconciliation["records"]["Customer"]["rejected"] == {
+        'Customer 8: Balance "abc" is not a number': 1
+    }
+    assert unresolved_references(reconciliation)["references"] == [
+        f"{txn_type} {qbo_id}: CustomerRef: Customer 8 was rejected in this run"
+        for txn_type, qbo_id in [("Invoice", "129"), ("Invoice", "95"), ("Invoice", "96"),
+                                 ("Payment", "128"), ("Payment", "97")]
+    ]  # fmt: skip
+    assert reconciliation["references"]["TRANSACTION_HAS_CUSTOMER"]["out"] == 62 - 5
+
+
+def list_records_twice(records: Records) -> None:
+    """Invoice 130 listed twice as is; Customer 2 twice under SyncToken 0 with two names;
+    Item 5 twice, the second copy saved once more (SyncToken 3)."""
+    records["Invoice"].append(copy.deepcopy(record(records, "Invoice", "130")))
+    renamed = copy.deepcopy(record(records, "Customer", "2"))
+    renamed["DisplayName"] = "Bill's Windsurf Shop (renamed)"
+    records["Customer"].append(renamed)
+    saved = copy.deepcopy(record(records, "Item", "5"))
+    saved.update(SyncToken=str(int(saved["SyncToken"]) + 1))
+    records["Item"].append(saved)
+
+
+def test_a_record_listed_twice_is_a_duplicate_and_two_contents_of_one_version_conflict(
+    books: Books, tmp_path: Path
+) -> None:
+    summary = books.transform(sample_copy(tmp_path, "twice", list_records_twice), "r1")
+
+    records = books.reconciliation("r1")["records"]
+    assert records["Invoice"]["duplicate_reasons"] == {
+        "Invoice 130: the same record (SyncToken 3 updated 2026-05-05T03:13:29-07:00) "
+        "listed again in the run": 1
+    }
+    assert (records["Invoice"]["records_in"], records["Invoice"]["out"]) == (38, 37)
+    assert records["Customer"]["rejected"] == {
+        "Customer 2: 2 records with different content have the same version "
+        "(SyncToken 0 updated 2026-05-05T03:08:49-07:00) in the run": 2
+    }
+    assert (records["Customer"]["records_in"], records["Customer"]["out"]) == (34, 32)
+    assert records["Item"]["superseded_reasons"] == {
+        "Item 5: SyncToken 2 updated 2026-04-08T13:16:17-07:00 has a newer version in the "
+        "same run": 1
+    }
+    assert summary.rejected == 2 and summary.rows["Customer"] == 32
