@@ -51,6 +51,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--source", type=Path, default=None,
         help="folder of recorded query responses (<Entity>.json) like the bundled one",
     )  # fmt: skip
+    sample.add_argument(
+        "--missing-means-empty", action="store_true",
+        help="an <Entity>.json missing from --source means none: delete its known records",
+    )  # fmt: skip
     sample.set_defaults(handler=cmd_load_sample)
 
 
@@ -126,7 +130,8 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
 
     send_logs_to_stderr()
     folder = args.source or SAMPLE_COMPANY
-    summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder)
+    summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder,
+                          missing_means_empty=args.missing_means_empty)  # fmt: skip
     emit(args, summary, render_summary(summary))
     return EXIT_OK if summary["ok"] else EXIT_FAILURES
 

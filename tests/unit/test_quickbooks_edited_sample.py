@@ -1,5 +1,6 @@
-"""References to records the ledger does not know: each named, the record kept, and every
-relationship table reconciled (references = relationships written + unresolved)."""
+"""Copies of the bundled sample edited the way a tester did: references to records the
+ledger does not know (named, the record kept, every relationship table reconciled), the
+same record listed twice, and a source folder missing a whole entity file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import copy
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from test_quickbooks_versions import (  # noqa: F401 - fixtures
+    GRAPH,
     Books,
     Records,
     books_fixture,
@@ -15,7 +18,10 @@ from test_quickbooks_versions import (  # noqa: F401 - fixtures
     sample_copy,
 )
 
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.run_report import unresolved_references
+from ledgergraph.quickbooks.transform.service import transform_run
+from localrun.quickbooks_sample import SAMPLE_REALM, land_sample_run
 
 
 def add_dangling_references(records: Records) -> None:
@@ -118,3 +124,23 @@ def test_a_record_listed_twice_is_a_duplicate_and_two_contents_of_one_version_co
         "same run": 1
     }
     assert summary.rejected == 2 and summary.rows["Customer"] == 32
+
+
+def test_a_source_without_invoice_json_is_refused_unless_the_empty_list_is_meant(
+    books: Books, tmp_path: Path
+) -> None:
+    books.transform(sample_copy(tmp_path, "original"), "r1")
+    folder = sample_copy(tmp_path, "no-invoices")
+    (folder / "Invoice.json").unlink()
+
+    with pytest.raises(QuickBooksDataError) as raised:
+        land_sample_run(books.store, run_id="r2", folder=folder)
+    land_sample_run(books.store, run_id="r3", folder=folder, missing_means_empty=True)
+    summary = transform_run(books.store, realm_id=SAMPLE_REALM, run_id="r3", graph_id=GRAPH)
+
+    assert str(raised.value) == (
+        f"{folder} has no Invoice.json (37 Invoice records): loading it would delete those "
+        "records from the graph, as a full sync that lists none does. Add the file(s), or "
+        "pass --missing-means-empty if the records are meant to be deleted"
+    )
+    assert summary.deleted == 37
