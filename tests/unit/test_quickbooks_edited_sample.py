@@ -18,9 +18,12 @@ from test_quickbooks_versions import (  # noqa: F401 - fixtures
     sample_copy,
 )
 
+from ledgergraph.loading import register_entries
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.run_report import unresolved_references
 from ledgergraph.quickbooks.transform.service import transform_run
+from localrun import render
 from localrun.quickbooks_sample import SAMPLE_REALM, land_sample_run
 
 
@@ -144,3 +147,31 @@ def test_a_source_without_invoice_json_is_refused_unless_the_empty_list_is_meant
         "pass --missing-means-empty if the records are meant to be deleted"
     )
     assert summary.deleted == 37
+
+
+def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_removes_it(
+    books: Books, tmp_path: Path
+) -> None:
+    books.transform(sample_copy(tmp_path, "original"), "r1")
+    books.load("r1")
+    books.transform(sample_copy(tmp_path, "again"), "r2")
+    raw = books.store.get_bytes(manifest_key(GRAPH, "r2"))
+    entries = register_entries(books.store, SourceUnitManifest.model_validate_json(raw))
+    files = books.service.register_files(GRAPH, entries)["files"]
+    books.service.stage_files(GRAPH, [f["file_id"] for f in files])  # then killed
+
+    stopped = books.service.stats(GRAPH)
+    books.service.delete_source(GRAPH, "r2")
+    cleaned = books.service.stats(GRAPH)
+
+    assert stopped["unfinished"] == {"r2": len(entries)} and stopped["files"]["staged"] > 0
+    text = render.stats(stopped, delete_command="ledgergraph delete-source --graph g")
+    assert text.splitlines()[-3:] == [
+        "files registered or staged but never materialized, in 1 source unit(s): a load "
+        "still running, or one that stopped (killed, failed)",
+        f"  r2: {len(entries)} file(s)",
+        "if no load is running, remove them with: ledgergraph delete-source --graph g "
+        "<source unit>",
+    ]
+    assert (cleaned["unfinished"], cleaned["files"]["staged"]) == ({}, 0)
+    assert cleaned["nodes"] == stopped["nodes"]

@@ -36,12 +36,13 @@ FROM incoming;
 
 -- Records of the run with the same version as their newest one (rank 1 included). Equal
 -- content is the same record listed twice (a duplicate); different content under one
--- version cannot be ordered, so every record of that version is rejected (conflict).
+-- version cannot be ordered, so every record of that version is rejected (conflict). Two
+-- deletions of one version are the same deletion, whatever else their bodies say.
 CREATE OR REPLACE TABLE tied_incoming AS
 WITH tied AS (
     SELECT i.record_no, i.entity, i.qbo_id,
-        CAST(json_extract(i.rec, '$') AS VARCHAR) = CAST(json_extract(w.rec, '$') AS VARCHAR)
-            AS same_content,
+        i.is_deleted OR CAST(json_extract(i.rec, '$') AS VARCHAR)
+            = CAST(json_extract(w.rec, '$') AS VARCHAR) AS same_content,
         'SyncToken ' || coalesce(w.sync_token, '?') || ' updated '
             || coalesce(w.last_updated, '?') AS version
     FROM ranked_incoming AS i

@@ -5,7 +5,7 @@
 -- NOTE: the record holding an unresolved reference is kept (an invoice to an unknown
 -- customer still moves receivables and income); only its relationship is missing.
 
--- Why a target is missing: left out of this run (rejected or superseded) or never synced.
+-- Why a target is missing: listed by the run but rejected, or never synced at all.
 CREATE OR REPLACE MACRO missing_target(target, target_id, listed) AS CASE
     WHEN listed THEN target || ' ' || target_id || ' was rejected in this run'
     ELSE 'no ' || target || ' ' || target_id || ' among the synced records'
