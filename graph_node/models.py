@@ -153,6 +153,11 @@ class GraphStats(_Model):
     nodes: dict[str, int]
     relationships: dict[str, int]
     files: dict[str, int]
+    unfinished: dict[str, int] = Field(
+        default_factory=dict,
+        description="source units with files registered or staged, never materialized: "
+        "file count per unit (a load in progress, or one that stopped)",
+    )
 
 
 class NodeStatus(_Model):

@@ -199,6 +199,16 @@ def count_by_status(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
+def unfinished_units(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Source units with files registered or staged but not materialized, and how many:
+    a run still loading, or one stopped before MaterializeGraph (killed, failed)."""
+    rows = cur.execute(
+        f"SELECT source_unit, count(*) FROM {REGISTRY_TABLE} "
+        "WHERE status IN ('registered', 'staged') GROUP BY source_unit ORDER BY source_unit"
+    )
+    return {unit: count for unit, count in rows.fetchall()}
+
+
 def ordered(records: dict[str, FileRecord], file_ids: Iterable[str]) -> list[FileRecord]:
     """The records in request order, each id once."""
     return [records[f] for f in dict.fromkeys(file_ids)]

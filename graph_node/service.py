@@ -55,7 +55,7 @@ from graph_node.models import (
 from graph_node.publishers import publisher_for
 from graph_node.rebuild import rebuild_graph
 from graph_node.recovery import settle_intents
-from graph_node.registry import count_by_status, register_file
+from graph_node.registry import count_by_status, register_file, unfinished_units
 from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
 from graph_node.snapshots import new_snapshot_id, publish_snapshot, take_snapshot
@@ -256,12 +256,13 @@ class GraphService(OpenGraphs):
         graph = self.graph(graph_id)
         with graph.staging.cursor(what="counting files") as cur:
             files = count_by_status(cur)
+            unfinished = unfinished_units(cur)
         counts = graph.store.counts()
         stats = GraphStats(
             nodes={n: c for n, c in counts.items() if isinstance(TABLES[n], NodeTable)},
             relationships={n: c for n, c in counts.items() if not isinstance(TABLES[n], NodeTable)},
-            files=files,
-        )
+            files=files, unfinished=unfinished,
+        )  # fmt: skip
         return stats.model_dump()
 
     @contextmanager

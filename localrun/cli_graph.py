@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +123,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.stats(args.graph)
-    emit(args, result, render.stats(result))
+    delete = f"ledgergraph delete-source --home {shlex.quote(str(home))} --graph {args.graph}"
+    emit(args, result, render.stats(result, delete_command=delete))
     return EXIT_OK
 
 

@@ -51,6 +51,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--source", type=Path, default=None,
         help="folder of recorded query responses (<Entity>.json) like the bundled one",
     )  # fmt: skip
+    sample.add_argument(
+        "--missing-means-empty", action="store_true",
+        help="an <Entity>.json missing from --source means none: delete its known records",
+    )  # fmt: skip
     sample.set_defaults(handler=cmd_load_sample)
 
 
@@ -126,7 +130,8 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
 
     send_logs_to_stderr()
     folder = args.source or SAMPLE_COMPANY
-    summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder)
+    summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder,
+                          missing_means_empty=args.missing_means_empty)  # fmt: skip
     emit(args, summary, render_summary(summary))
     return EXIT_OK if summary["ok"] else EXIT_FAILURES
 
@@ -150,11 +155,15 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append(f"records superseded (a newer version is known, not applied): "
                  f"{superseded['total']}")  # fmt: skip
     lines += [f"  {n} {reason}" for reason, n in sorted(superseded["reasons"].items())]
+    duplicates = summary.get("duplicates") or {"total": 0, "reasons": {}}
+    lines.append(f"records listed twice (same version, same content): {duplicates['total']}")
+    lines += [f"  {n} {reason}" for reason, n in sorted(duplicates["reasons"].items())]
     lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
     lines.append(
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
         f"{summary.get('unresolved_links', 0)}"
     )
+    lines += _unresolved_lines(summary.get("unresolved_references"))
     for kind in ("relationships_removed", "nodes_removed"):
         removed = summary.get(kind) or {}
         named = ", ".join(f"{table} {n}" for table, n in removed.items())
@@ -165,6 +174,17 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"rows the graph holds in another version (not applied): {changed}")
     lines += _validation_lines(summary["validation"])
     return "\n".join(lines)
+
+
+def _unresolved_lines(unresolved: dict[str, Any] | None) -> list[str]:
+    """References to unknown records: the record is kept without that relationship."""
+    unresolved = unresolved or {"total": 0, "references": []}
+    lines = [f"references to records not in the ledger (kept, relationship not written): "
+             f"{unresolved['total']}"]  # fmt: skip
+    lines += [f"  {reference}" for reference in unresolved["references"]]
+    if unresolved.get("not_shown"):
+        lines.append(f"  ... {unresolved['not_shown']} more in the stored summary")
+    return lines
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:

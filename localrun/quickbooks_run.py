@@ -83,11 +83,12 @@ def load_sample(
     graph_id: str | None = None,
     graph_node_command: Sequence[str] | None = None,
     folder: Path = SAMPLE_COMPANY,
+    missing_means_empty: bool = False,
 ) -> dict[str, Any]:
     """Land the bundled sandbox company (or recordings like it in ``folder``) as a new run
-    and load it through the state machine."""
+    and load it through the state machine (see ``land_sample_run`` for missing files)."""
     store = LocalObjectStore(home.resolve() / "store")
-    run_id = land_sample_run(store, folder=folder)
+    run_id = land_sample_run(store, folder=folder, missing_means_empty=missing_means_empty)
     return run_quickbooks_pipeline(
         SAMPLE_REALM, home=home, graph_id=graph_id, run_id=run_id,
         graph_node_command=graph_node_command,

@@ -138,8 +138,21 @@ def facts(rows: list[dict[str, Any]]) -> str:
     return table(columns, body)
 
 
-def stats(result: dict[str, Any]) -> str:
+def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-source") -> str:
+    """Counts per table and file status; then the source units whose files were never
+    materialized, with ``delete_command`` (``... --graph G``) that removes them."""
     rows = [["node", name, n] for name, n in result["nodes"].items()]
     rows += [["relationship", name, n] for name, n in result["relationships"].items()]
     rows += [["files", status, n] for status, n in result.get("files", {}).items()]
-    return table(["kind", "table", "count"], rows)
+    text = table(["kind", "table", "count"], rows)
+    unfinished = result.get("unfinished") or {}
+    if not unfinished:
+        return text
+    lines = [
+        "",
+        f"files registered or staged but never materialized, in {len(unfinished)} source "
+        "unit(s): a load still running, or one that stopped (killed, failed)",
+        *(f"  {unit}: {n} file(s)" for unit, n in unfinished.items()),
+        f"if no load is running, remove them with: {delete_command} <source unit>",
+    ]
+    return text + "\n".join(lines)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
+
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SyncRun, run_manifest_key
 from ledgergraph.quickbooks.transform.service import transform_run
-from localrun.quickbooks_sample import SAMPLE_LABEL, SAMPLE_REALM, RecordedCompany, land_sample_run
+from localrun.quickbooks_sample import (
+    SAMPLE_COMPANY,
+    SAMPLE_LABEL,
+    SAMPLE_REALM,
+    RecordedCompany,
+    land_sample_run,
+)
 
 
 def test_the_sample_lands_like_a_full_sync_and_says_what_it_is(tmp_path: Path) -> None:
@@ -46,3 +56,30 @@ def test_the_recorded_company_pages_like_qbo_does() -> None:
 
     assert [p.records for p in pages] == [40, 40, 12]
     assert company.company_info()["CompanyInfo"]["CompanyName"].endswith("(bundled sample)")
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("[]",
+         'the file is a list, expected an object like {"QueryResponse": {"Customer": [...]}}'),
+        ('{"QueryResponse": {"Customer": "oops"}}',
+         'QueryResponse.Customer is a string ("oops"), expected a list of Customer objects'),
+        ('{"QueryResponse": {"Customer": [{"Id": "1"}, 7]}}',
+         "QueryResponse.Customer is a list holding int 7, expected a list of Customer objects"),
+    ],
+)  # fmt: skip
+def test_a_recording_of_the_wrong_shape_is_named_with_its_file_and_entity(
+    tmp_path: Path, body: str, problem: str
+) -> None:
+    folder = tmp_path / "recordings"
+    shutil.copytree(SAMPLE_COMPANY, folder)
+    (folder / "Customer.json").write_text(body)
+    store = LocalObjectStore(tmp_path / "store")
+
+    with pytest.raises(QuickBooksDataError) as raised:
+        land_sample_run(store, folder=folder)
+
+    assert (
+        str(raised.value) == f"recorded Customer records in {folder / 'Customer.json'}: {problem}"
+    )

@@ -223,12 +223,18 @@ def test_raw_records_reconcile_with_the_rows_written(run: Harness) -> None:
     lines = details["reconciliation"]["lines"]
 
     assert records["Account"] == {"records_in": 92, "out": 92, "superseded": 0,
-                                  "superseded_reasons": {}, "informational": 0,
+                                  "superseded_reasons": {}, "duplicates": 0,
+                                  "duplicate_reasons": {}, "informational": 0,
                                   "rejected": {}}  # fmt: skip
     assert sum(c["records_in"] for c in records.values()) == 332  # 331 recorded + CompanyInfo
     assert lines == {"records_in": 249, "out": 176, "superseded": 0,
-                     "superseded_reasons": {}, "informational": 73, "rejected": {}}  # fmt: skip
+                     "superseded_reasons": {}, "duplicates": 0, "duplicate_reasons": {},
+                     "informational": 73, "rejected": {}}  # fmt: skip
     assert details["reconciliation"]["unresolved_links"] == 19  # Estimates, StatementCharges
+    assert details["reconciliation"]["unresolved_references"] == []
+    assert details["reconciliation"]["references"]["LINE_HAS_ITEM"] == {
+        "references": 81, "out": 81, "unresolved": 0
+    }  # fmt: skip
 
 
 def test_the_same_run_transformed_again_gives_the_same_files(run: Harness) -> None:

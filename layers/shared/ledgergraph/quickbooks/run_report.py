@@ -115,7 +115,9 @@ def loaded_summary(
         "not_applied": CHANGED_NOTE if changed else None,
         "rejected": rejections(reconciliation),
         "superseded": supersessions(reconciliation),
+        "duplicates": supersessions(reconciliation, kind="duplicate_reasons"),
         "unresolved_links": reconciliation.get("unresolved_links", 0),
+        "unresolved_references": unresolved_references(reconciliation),
         "validation": validation,
     }
 
@@ -184,13 +186,26 @@ def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
     return {"total": sum(reasons.values()), "reasons": reasons}
 
 
-def supersessions(reconciliation: dict[str, Any]) -> dict[str, Any]:
-    """Records not applied because a newer version of them is known, per entity and reason."""
+def supersessions(
+    reconciliation: dict[str, Any], *, kind: str = "superseded_reasons"
+) -> dict[str, Any]:
+    """Records not applied because a newer version of them is known (or, with ``kind``
+    ``duplicate_reasons``, because the run listed the same record twice), per reason."""
     reasons: dict[str, int] = {}
     for entity, counts in reconciliation.get("records", {}).items():
-        for reason, n in counts.get("superseded_reasons", {}).items():
+        for reason, n in counts.get(kind, {}).items():
             reasons[_entity_reason(entity, reason)] = n
     return {"total": sum(reasons.values()), "reasons": reasons}
+
+
+def unresolved_references(reconciliation: dict[str, Any]) -> dict[str, Any]:
+    """References to records the ledger does not know, one line each: the record is kept,
+    its relationship is not written (``Invoice 130: CustomerRef: no Customer 77777 ...``)."""
+    named = [
+        f"{r['record_type']} {r['qbo_id']}: {r['ref']}: {r['reason']}"
+        for r in reconciliation.get("unresolved_references", [])
+    ]
+    return {"total": len(named), "references": named}
 
 
 def _entity_reason(entity: str, reason: str) -> str:
@@ -234,6 +249,7 @@ def name_failure(failure: dict[str, Any]) -> str:
 
 def shorten(summary: dict[str, Any]) -> dict[str, Any]:
     """The summary for a state's output: at most NAMED_LIMIT failures named."""
+    summary = _shorten_references(summary)
     validation = summary.get("validation")
     if not validation or len(validation["failures"]) <= NAMED_LIMIT:
         return summary
@@ -241,3 +257,14 @@ def shorten(summary: dict[str, Any]) -> dict[str, Any]:
     hidden = len(failures) - NAMED_LIMIT
     shown = {"failures": failures[:NAMED_LIMIT], "failures_not_shown": hidden}
     return summary | {"validation": validation | shown}
+
+
+def _shorten_references(summary: dict[str, Any]) -> dict[str, Any]:
+    unresolved = summary.get("unresolved_references")
+    if not unresolved or len(unresolved["references"]) <= NAMED_LIMIT:
+        return summary
+    shown = unresolved["references"][:NAMED_LIMIT]
+    hidden = len(unresolved["references"]) - NAMED_LIMIT
+    return summary | {
+        "unresolved_references": unresolved | {"references": shown, "not_shown": hidden}
+    }

@@ -2,8 +2,9 @@
 
 Raw records in = rows out + records superseded (by a newer version in the same run, or
 older than the version known before the run) + records rejected with a reason; QuickBooks
-lines in = lines posted + informational lines + lines rejected with a reason. Both must
-hold or the run fails, naming the counts.
+lines in = lines posted + informational lines + lines rejected with a reason; references
+to other records (CustomerRef, ItemRef, ParentRef...) = relationships written + references
+unresolved, each named. All must hold or the run fails, naming the counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from ledgergraph.ledger_schema import LEDGER_NODE_TABLES, LEDGER_REL_TABLES, LED
 from ledgergraph.manifest import TableFile, sha256_of, table_key
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+
+_REL_TABLE_NAMES = frozenset(t.name for t in LEDGER_REL_TABLES)
 
 # Nodes before relationships; Entity and Element are the SEC tables the ledger points at.
 OUTPUT_TABLES: tuple[str, ...] = (
@@ -77,18 +80,34 @@ def write_tables(
 
 
 class OutcomeCounts(BaseModel):
-    """in = out + superseded + rejected (per reason)."""
+    """in = out + superseded + duplicates + informational + rejected (per reason)."""
 
     records_in: int
     out: int
     superseded: int = 0
     superseded_reasons: dict[str, int] = Field(default_factory=dict)
+    duplicates: int = 0
+    duplicate_reasons: dict[str, int] = Field(
+        default_factory=dict, description="the same record (same version and content) again"
+    )
     informational: int = 0
     rejected: dict[str, int] = Field(default_factory=dict)
 
     def reconciles(self) -> bool:
         rejected = sum(self.rejected.values())
-        return self.records_in == self.out + self.superseded + self.informational + rejected
+        kept_out = self.superseded + self.duplicates + self.informational + rejected
+        return self.records_in == self.out + kept_out
+
+
+class ReferenceCounts(BaseModel):
+    """One relationship table: references in = relationships written + unresolved."""
+
+    references: int
+    out: int
+    unresolved: int
+
+    def reconciles(self) -> bool:
+        return self.references == self.out + self.unresolved
 
 
 class Reconciliation(BaseModel):
@@ -106,9 +125,21 @@ class Reconciliation(BaseModel):
     tombstones: int = Field(
         default=0, description="records the run marks deleted (written with is_deleted true)"
     )
+    references: dict[str, ReferenceCounts] = Field(
+        default_factory=dict, description="per relationship table built from a reference"
+    )
+    unresolved_references: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="references whose record is not in the ledger: the record is kept, "
+        "its relationship is not written",
+    )
 
     def reconciles(self) -> bool:
-        return self.lines.reconciles() and all(c.reconciles() for c in self.records.values())
+        return (
+            self.lines.reconciles()
+            and all(c.reconciles() for c in self.records.values())
+            and all(c.reconciles() for c in self.references.values())
+        )
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
@@ -130,6 +161,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
         rejected_postings=_rejected_postings(con),
         unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
         tombstones=_count(con, "SELECT count(*) FROM current_record WHERE changed AND is_deleted"),
+        references=_references(con), unresolved_references=_unresolved_references(con),
     )  # fmt: skip
     if not result.reconciles():
         raise QuickBooksDataError(f"run {run_id} does not reconcile: {result.model_dump_json()}")
@@ -144,6 +176,10 @@ def _add(counts: OutcomeCounts, outcome: str, count: int) -> None:
         counts.superseded += count
         reason = outcome.removeprefix("superseded: ")
         counts.superseded_reasons[reason] = counts.superseded_reasons.get(reason, 0) + count
+    elif outcome.startswith("duplicate: "):
+        counts.duplicates += count
+        reason = outcome.removeprefix("duplicate: ")
+        counts.duplicate_reasons[reason] = counts.duplicate_reasons.get(reason, 0) + count
     elif outcome == "informational":
         counts.informational += count
     else:
@@ -157,6 +193,30 @@ def _rejected_postings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
         "WHERE outcome <> 'out' AND changed ORDER BY txn_type, qbo_id, sort_key"
     ).fetchall()
     keys = ("txn_type", "qbo_id", "role", "amount", "reason")
+    return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]
+
+
+def _references(con: duckdb.DuckDBPyConnection) -> dict[str, ReferenceCounts]:
+    """Per relationship: its references against the rows its ``out_`` view writes."""
+    counts = {}
+    rows = con.sql(
+        "SELECT rel, count(*), count(*) FILTER (NOT resolved) FROM reference "
+        "GROUP BY rel ORDER BY rel"
+    ).fetchall()
+    for rel, references, unresolved in rows:
+        if rel not in _REL_TABLE_NAMES:
+            raise QuickBooksDataError(f"reference table names no relationship table: {rel}")
+        out = _count(con, f'SELECT count(*) FROM "out_{rel}"')
+        counts[rel] = ReferenceCounts(references=references, out=out, unresolved=unresolved)
+    return counts
+
+
+def _unresolved_references(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
+    rows = con.sql(
+        "SELECT record_type, qbo_id, ref, target_type, target_id, reason FROM reference "
+        "WHERE NOT resolved ORDER BY record_type, qbo_id, ref, target_id"
+    ).fetchall()
+    keys = ("record_type", "qbo_id", "ref", "target_type", "target_id", "reason")
     return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]
 
 

@@ -34,6 +34,29 @@ SELECT *,
     ) AS version_rank
 FROM incoming;
 
+-- Records of the run with the same version as their newest one (rank 1 included). Equal
+-- content is the same record listed twice (a duplicate); different content under one
+-- version cannot be ordered, so every record of that version is rejected (conflict). Two
+-- deletions of one version are the same deletion, whatever else their bodies say.
+CREATE OR REPLACE TABLE tied_incoming AS
+WITH tied AS (
+    SELECT i.record_no, i.entity, i.qbo_id,
+        i.is_deleted OR CAST(json_extract(i.rec, '$') AS VARCHAR)
+            = CAST(json_extract(w.rec, '$') AS VARCHAR) AS same_content,
+        'SyncToken ' || coalesce(w.sync_token, '?') || ' updated '
+            || coalesce(w.last_updated, '?') AS version
+    FROM ranked_incoming AS i
+    JOIN ranked_incoming AS w
+        ON w.entity = i.entity AND w.qbo_id = i.qbo_id AND w.version_rank = 1
+        AND w.is_deleted = i.is_deleted
+        AND version_token(w.sync_token) IS NOT DISTINCT FROM version_token(i.sync_token)
+        AND version_time(w.last_updated) IS NOT DISTINCT FROM version_time(i.last_updated)
+)
+SELECT record_no, same_content, version,
+    count(*) OVER (PARTITION BY entity, qbo_id) AS copies,
+    bool_and(same_content) OVER (PARTITION BY entity, qbo_id) AS all_same
+FROM tied;
+
 -- The run's newest version against the version known before the run (prior_record). An
 -- older one (a run loaded or redriven after a newer one) is superseded, not applied. A
 -- deletion is final: after it only a higher SyncToken than the last known brings a record
@@ -59,7 +82,17 @@ SELECT i.record_no, i.entity, i.qbo_id, i.raw_key, i.pos,
     CASE
         WHEN i.qbo_id IS NULL THEN 'rejected: record without Id'
         WHEN m.entity IS NULL THEN 'rejected: no graph table for ' || i.entity
-        WHEN i.version_rank > 1 THEN 'superseded: newer version in the same run'
+        WHEN NOT t.all_same
+            THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || t.copies
+                || ' records with different content have the same version (' || t.version
+                || ') in the run'
+        WHEN t.copies > 1 AND i.version_rank > 1
+            THEN 'duplicate: ' || i.entity || ' ' || i.qbo_id || ': the same record ('
+                || t.version || ') listed again in the run'
+        WHEN i.version_rank > 1
+            THEN 'superseded: ' || i.entity || ' ' || i.qbo_id || ': SyncToken '
+                || coalesce(i.sync_token, '?') || ' updated ' || coalesce(i.last_updated, '?')
+                || ' has a newer version in the same run'
         WHEN e.problem IS NOT NULL
             THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || e.problem
         WHEN s.known IS NOT NULL
@@ -71,7 +104,8 @@ SELECT i.record_no, i.entity, i.qbo_id, i.raw_key, i.pos,
 FROM ranked_incoming AS i
 LEFT JOIN modelled_entity AS m USING (entity)
 LEFT JOIN value_error AS e USING (record_no)
-LEFT JOIN stale_incoming AS s USING (record_no);
+LEFT JOIN stale_incoming AS s USING (record_no)
+LEFT JOIN tied_incoming AS t USING (record_no);
 
 CREATE OR REPLACE TABLE latest_incoming AS
 SELECT i.*
