@@ -77,6 +77,7 @@ def write_package(
     entry: str,
     form: str,
     registration: dict | None = None,
+    accession: str | None = None,
 ) -> Path:
     """A package folder: taxonomy files, ``documents`` and a ``filing.json`` sidecar."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,8 @@ def write_package(
     sidecar = {"cik": TINY_CIK, "form": form, "entry_point": entry, "company": "Tiny"}
     if registration is not None:
         sidecar["registration"] = registration
+    if accession is not None:
+        sidecar["accession_number"] = accession
     (folder / "filing.json").write_text(json.dumps(sidecar), encoding="utf-8")
     return folder
 
@@ -112,12 +115,17 @@ def write_classic(root: Path, *, amended: bool = False) -> Path:
 
 
 def write_inline(root: Path) -> Path:
-    """The inline document set: a main document and an exhibit with facts of its own."""
+    """The inline document set: a main document and an exhibit with facts of its own.
+
+    Its cover states the classic instance's report (same registrant, form and period), so
+    it carries an accession number of its own to load beside it as another filing.
+    """
     return write_package(
         root / "tiny-inline",
         {"tiny-20240930.htm": INLINE_MAIN, "tiny-20240930ex99.htm": INLINE_EXHIBIT},
         entry="tiny-20240930.htm",
         form="10-Q",
+        accession="0001234567-24-000003",
     )
 
 
