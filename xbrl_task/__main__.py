@@ -24,6 +24,7 @@ from ledgergraph.filing_package import describe_package
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import LocalObjectStore, open_store
 from ledgergraph.parent_process import die_with_parent
+from xbrl_task.allocator import keep_freed_memory
 from xbrl_task.collector import long_lived
 from xbrl_task.errors import XbrlTaskConfigError
 from xbrl_task.processing import FilingJob, FilingOutcome, FilingProcessor
@@ -153,6 +154,7 @@ def summary_of(outcome: FilingOutcome) -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    keep_freed_memory()  # the process's own choice: a library caller keeps its heap as is
     exit_code = main(exits_after=True)
     # NOTE: every output is written and every file closed by now; the interpreter's own
     # teardown would free Arelle's modules and caches object by object (0.3-0.5 s), which
