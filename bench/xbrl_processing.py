@@ -135,7 +135,13 @@ def child_warm(rounds: int) -> dict:
 
 
 def child_memory(count: int) -> list[float]:
-    """RSS (MB) after each of ``count`` filings processed in a row by one worker."""
+    """RSS (MB) after each of ``count`` filings processed in a row by one worker.
+
+    The C heap is set up as ``python -m xbrl_task`` sets it (``keep_freed_memory``).
+    """
+    from xbrl_task.allocator import keep_freed_memory
+
+    keep_freed_memory()
     processor, jobs, cleanup = _processor()
     series = []
     try:

@@ -24,6 +24,7 @@ from ledgergraph.filing_package import describe_package
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import LocalObjectStore, open_store
 from ledgergraph.parent_process import die_with_parent
+from xbrl_task.allocator import keep_freed_memory
 from xbrl_task.collector import long_lived
 from xbrl_task.errors import XbrlTaskConfigError
 from xbrl_task.processing import FilingJob, FilingOutcome, FilingProcessor
@@ -38,14 +39,19 @@ EXIT_OK, EXIT_INFRASTRUCTURE, EXIT_CONFIG = 0, 1, 2
 logger = get_logger("xbrl_task")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exits_after: bool = False) -> int:
+    """Run the task or the CLI; ``exits_after``: the process ends as soon as this returns.
+
+    Such a process leaves its last filing's Arelle model for the exit to drop rather than
+    freeing it (``FilingProcessor.process``).
+    """
     die_with_parent()  # a local run's task stops with the run
     args = parse_args(argv)
     try:
         settings = XbrlTaskSettings()
         if args.package:
-            return run_cli(args, settings)
-        return run_task(settings)
+            return run_cli(args, settings, free_last=not exits_after)
+        return run_task(settings, free_last=not exits_after)
     except (XbrlTaskConfigError, ValidationError) as exc:
         logger.error("task misconfigured", extra={"error": str(exc)})
         return EXIT_CONFIG
@@ -71,7 +77,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run_task(settings: XbrlTaskSettings) -> int:
+def run_task(settings: XbrlTaskSettings, *, free_last: bool = True) -> int:
     """Process the configured batch; exit 0 once every filing has a manifest or error."""
     if settings.correlation_id:
         logger.set_correlation_id(settings.correlation_id)
@@ -84,27 +90,37 @@ def run_task(settings: XbrlTaskSettings) -> int:
         )
     loader = open_loader(settings.taxonomy_cache, settings)
     try:
-        run_batch(batch, store=store, loader=loader, logger=logger)
+        run_batch(batch, store=store, loader=loader, logger=logger, free_last=free_last)
     finally:
         loader.close()
     return EXIT_OK
 
 
-def run_cli(args: argparse.Namespace, settings: XbrlTaskSettings) -> int:
+def run_cli(
+    args: argparse.Namespace,
+    settings: XbrlTaskSettings,
+    *,
+    free_last: bool = True,
+) -> int:
     """Process local package folders in one warm loader; print one JSON line per filing."""
     logger.registered_handler.setStream(sys.stderr)  # stdout carries the summary
     store = LocalObjectStore(args.out)
     loader = open_loader(args.taxonomy_cache or settings.taxonomy_cache, settings)
     processor = FilingProcessor(loader, store, args.graph or settings.graph_id, logger)
+    last = len(args.package) - 1
     try:
-        for folder in args.package:
-            print(json.dumps(summary_of(process_folder(processor, folder))), flush=True)
+        for index, folder in enumerate(args.package):
+            free = free_last or index < last
+            outcome = process_folder(processor, folder, free_after=free)
+            print(json.dumps(summary_of(outcome)), flush=True)
     finally:
         loader.close()
     return EXIT_OK
 
 
-def process_folder(processor: FilingProcessor, folder: Path) -> FilingOutcome:
+def process_folder(
+    processor: FilingProcessor, folder: Path, *, free_after: bool = True
+) -> FilingOutcome:
     """Describe and process one package folder; an undescribable folder is a failure."""
     try:
         info = describe_package(folder)
@@ -119,7 +135,7 @@ def process_folder(processor: FilingProcessor, folder: Path) -> FilingOutcome:
         accession_number=info.accession_number,
         form=info.form,
     )
-    return processor.process(job)
+    return processor.process(job, free_after=free_after)
 
 
 def open_loader(extra: list[Path], settings: XbrlTaskSettings) -> ArelleLoader:
@@ -138,7 +154,8 @@ def summary_of(outcome: FilingOutcome) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    exit_code = main()
+    keep_freed_memory()  # the process's own choice: a library caller keeps its heap as is
+    exit_code = main(exits_after=True)
     # NOTE: every output is written and every file closed by now; the interpreter's own
     # teardown would free Arelle's modules and caches object by object (0.3-0.5 s), which
     # a finished task has no use for.

@@ -68,15 +68,26 @@ def read_batch(store: ObjectStore, key: str | None) -> Batch:
 
 
 def run_batch(
-    batch: Batch, *, store: ObjectStore, loader: ArelleLoader, logger: Logger
+    batch: Batch,
+    *,
+    store: ObjectStore,
+    loader: ArelleLoader,
+    logger: Logger,
+    free_last: bool = True,
 ) -> BatchSummary:
-    """Process every filing of ``batch``; failures become error records, not exceptions."""
+    """Process every filing of ``batch``; failures become error records, not exceptions.
+
+    ``free_last=False`` when the process ends right after: the last filing's Arelle model
+    is left for the exit to drop (``FilingProcessor.process``).
+    """
     started = time.perf_counter()
     summary = BatchSummary(batch.graph_id, batch.run_id, batch.index)
     processor = FilingProcessor(loader, store, batch.graph_id, logger)
     logger.info("batch started", extra={"run_id": batch.run_id, "filings": len(batch.filings)})
-    for ref in batch.filings:
-        summary.outcomes.append(process_ref(processor, ref))
+    last = len(batch.filings) - 1
+    for index, ref in enumerate(batch.filings):
+        free = free_last or index < last
+        summary.outcomes.append(process_ref(processor, ref, free_after=free))
     summary.duration_ms = int((time.perf_counter() - started) * 1000)
     logger.info(
         "batch processed",
@@ -91,8 +102,13 @@ def run_batch(
     return summary
 
 
-def process_ref(processor: FilingProcessor, ref: FilingRef) -> FilingOutcome:
-    """Stage the package of ``ref`` locally and process it."""
+def process_ref(
+    processor: FilingProcessor, ref: FilingRef, *, free_after: bool = True
+) -> FilingOutcome:
+    """Stage the package of ``ref`` locally and process it.
+
+    ``free_after``: see ``FilingProcessor.process``.
+    """
     started = time.perf_counter()
     unit = ref.source_unit
     try:
@@ -100,7 +116,7 @@ def process_ref(processor: FilingProcessor, ref: FilingRef) -> FilingOutcome:
             store_errors("stage the package", unit),
             staged_package(processor.store, ref.package_prefix, unit=unit) as folder,
         ):
-            return processor.process(job_of(ref, folder))
+            return processor.process(job_of(ref, folder), free_after=free_after)
     except (FilingError, ObjectNotFound) as exc:  # the package is missing or unsafe
         with store_errors("write error record", ref.source_unit):
             clear_unit(processor.store, processor.graph_id, ref.source_unit)

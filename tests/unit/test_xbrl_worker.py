@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -10,19 +11,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from xbrl_samples import GRAPH, REPO, SAMPLE_NAMES, BatchRun, run_task, sample_batch_run
+from xbrl_samples import (
+    GRAPH,
+    REPO,
+    SAMPLE_NAMES,
+    SAMPLE_SEC,
+    BatchRun,
+    run_task,
+    sample_batch_run,
+)
 
 from ledgergraph.batches import FilingRef
 from ledgergraph.errors import ObjectNotFound
+from ledgergraph.graph_schema import TABLES
 from ledgergraph.logs import get_logger
-from ledgergraph.manifest import SourceUnitError, error_key, manifest_key
+from ledgergraph.manifest import SourceUnitError, error_key, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.errors import FilingNotLoadable, XbrlTaskConfigError
 from xbrl_task.packages import staged_package
-from xbrl_task.processing import FilingProcessor
+from xbrl_task.processing import FilingJob, FilingOutcome, FilingProcessor
 from xbrl_task.settings import XbrlTaskSettings
 from xbrl_task.taxonomy_cache import prepare_cache
-from xbrl_task.worker import process_ref
+from xbrl_task.worker import process_ref, run_batch
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +101,58 @@ def test_a_missing_package_replaces_a_stale_manifest_with_an_error(
     assert outcome.status == "failed"
     assert not store.exists(manifest_key(GRAPH, unit))
     assert unit in json.loads(store.get_bytes(error_key(GRAPH, unit)))["message"]
+
+
+def test_an_exiting_batch_frees_every_filing_but_the_last(
+    run: BatchRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def record(self: FilingProcessor, job: FilingJob, *, free_after: bool = True) -> FilingOutcome:
+        seen.append((job.source_unit, free_after))
+        return FilingOutcome(job.source_unit, "processed", "", 0)
+
+    monkeypatch.setattr(FilingProcessor, "process", record)
+    logger = get_logger("xbrl_task_test")
+    logger.setLevel("CRITICAL")
+    units = [ref.source_unit for ref in run.batch.filings]
+    for free_last in (True, False):
+        seen.clear()
+        run_batch(run.batch, store=run.store, loader=None, logger=logger, free_last=free_last)
+        assert seen == [(unit, free_last or unit != units[-1]) for unit in units]
+
+
+def test_a_filing_left_unfreed_is_written_alike_and_no_model_is_closed(
+    run: BatchRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arelle.ModelXbrl import ModelXbrl
+
+    from xbrl_task.__main__ import open_loader, process_folder
+
+    closed: list[object] = []
+    real_close = ModelXbrl.close
+    monkeypatch.setattr(ModelXbrl, "close", lambda model: closed.append(model) or real_close(model))
+    collections: list[tuple] = []
+    real_collect = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(a) or real_collect(*a))
+
+    name = "aapl-10k-2023-09-30"  # freed in the batch run: not its last filing
+    store = LocalObjectStore(tmp_path)
+    loader = open_loader([], XbrlTaskSettings())
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger=get_logger("xbrl_task_test"))
+        outcome = process_folder(processor, SAMPLE_SEC / name, free_after=False)
+        models_left = loader._session.get_models()
+    finally:
+        loader.close()
+
+    assert outcome.status == "processed" and outcome.facts.extracted == 1060
+    assert (closed, collections, models_left) == ([], [], [])
+    assert gc.isenabled()
+    unit = run.units[name]
+    for table in TABLES:
+        key = table_key(GRAPH, unit, table)
+        assert store.get_bytes(key) == run.store.get_bytes(key), table
 
 
 class MemoryStore:
