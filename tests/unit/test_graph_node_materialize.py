@@ -375,7 +375,7 @@ def _in_one_request(service: GraphService, ids: dict[str, list[str]]) -> dict:
     return service.materialize_tables("sec", calls)
 
 
-def _registry(service: GraphService) -> list[list]:
+def _every_file(service: GraphService) -> list[list]:
     return service.query_staging(
         "sec",
         "SELECT source_unit, table_name, status, rows_added, rows_present FROM file_registry "
@@ -397,7 +397,7 @@ def test_one_request_for_every_table_gives_what_a_call_per_table_gives(tmp_path:
             assert answer["stopped"] is None
         else:
             results = [node.materialize("sec", t, both[t]) for t in NODES_FIRST]
-        graphs.append((results, node.stats("sec"), _registry(node)))
+        graphs.append((results, node.stats("sec"), _every_file(node)))
         node.close()
 
     apart, together = graphs
@@ -424,7 +424,7 @@ def test_one_request_stops_at_the_table_that_fails_and_keeps_the_tables_before(
     assert (stopped["table"], stopped["type"], stopped["status"]) == (
         "FACT_HAS_PERIOD", "MissingEndpoints", 422)  # fmt: skip
     assert "2 Period node(s) (to)" in stopped["message"] and not stopped["transient"]
-    statuses = {table: status for _, table, status, _, _ in _registry(service)}
+    statuses = {table: status for _, table, status, _, _ in _every_file(service)}
     assert statuses["Fact"] == statuses["Element"] == "materialized"
     assert statuses["FACT_HAS_PERIOD"] == statuses["Period"] == "staged"  # not tried
     nodes = service.stats("sec")["nodes"]
