@@ -24,7 +24,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from ledgergraph.graph_schema import NodeTable, RelTable, Table
+from graph_node.upsert import upserts
+from ledgergraph.graph_schema import RelTable, Table
 
 Prepared = TypeVar("Prepared")
 Call = tuple[Table, Sequence[str]]
@@ -34,15 +35,11 @@ _RECORDED, _FINISHED = 1, 2
 
 def _stage_needed(earlier: Table, later: Table) -> int:
     """How far a call of ``earlier`` must be before a later call of ``later`` is read."""
-    if earlier is later or _upserts(earlier) or _upserts(later):
+    if earlier is later or upserts(earlier) or upserts(later):
         return _FINISHED
     if isinstance(later, RelTable) and earlier.name in (later.from_table, later.to_table):
         return _RECORDED
     return 0
-
-
-def _upserts(table: Table) -> bool:
-    return isinstance(table, NodeTable) and table.upsert
 
 
 class ReadAhead(Generic[Prepared]):
