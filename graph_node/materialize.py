@@ -77,8 +77,10 @@ from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_col
 _MAX_NAMED = 10
 # Writes a call's intent while the engine copies (DuckDB and LadybugDB release the GIL).
 _INTENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-intent")
-# Calls of a several-table request read ahead of the one being copied (materialize_tables).
-_READ_AHEAD = 3
+# Calls of a several-table request read ahead of the one being copied (materialize_tables):
+# one ahead measured steadiest here (three ahead was as fast at best, but the reads then
+# competed with the engine's COPY for the two cores and some rounds were slower).
+_READ_AHEAD = 1
 
 # How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
 Copier = Callable[[GraphStore, Table, pa.Table], None]
