@@ -20,6 +20,7 @@ from arelle.ModelInstanceObject import (
 )
 from arelle.ModelValue import QName as ArelleQName
 from arelle.ModelValue import dateunionDate
+from arelle.formula.XPathContext import FunctionArgType
 from lxml import etree
 
 from xbrl_task.arelle_footnotes import FootnoteIndex
@@ -283,8 +284,9 @@ def _exact_inline_number(fact: ModelInlineFact, arelle_value: str | None) -> str
         if fmt is not None:
             text = FunctionIxt.ixtNamespaceFunctions[fmt.namespaceURI][fmt.localName](text)
         return scaled_text(text, fact.scale, negative=fact.sign == "-")
-    except (ValueNotExact, KeyError, ValueError):
-        return arelle_value  # INF, NaN, or a format only Arelle's custom table knows
+    except (ValueNotExact, KeyError, ValueError, FunctionArgType):
+        # INF, NaN, a format only Arelle's custom table knows, or text the format refuses
+        return arelle_value
 
 
 def inline_info(fact: ModelInlineFact) -> InlineInfo:

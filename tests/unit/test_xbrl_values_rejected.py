@@ -38,6 +38,7 @@ TESLA_EDITS = {  # fact id -> (value as filed, value written instead)
     "f-1087": ("42152000000", "1e-45"),
 }
 AEON_CASH = "Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"
+AEON_CASH_2022 = "Tc_Vj0ZB-7fPEmuBvNXqmmsvA_7_7"  # 9,746 thousand, format ixt:numdotdecimal
 CASH = "us-gaap:CashAndCashEquivalentsAtCarryingValue"
 TESLA_IN_DOCUMENT, TESLA_CREATED, AEON_FACTS = 1149, 1135, 1132
 
@@ -79,6 +80,17 @@ def edited_aeon(target: Path) -> Path:
     return target
 
 
+def aeon_with_text(target: Path) -> Path:
+    """AEON with "abc" where its cash of 2022-12-31 is shown: text its format refuses."""
+    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    document = target / "aeon-20230930x10q.htm"
+    text = document.read_text(encoding="utf-8")
+    old = f'id="{AEON_CASH_2022}">9,746<'
+    assert text.count(old) == 1
+    document.write_text(text.replace(old, f'id="{AEON_CASH_2022}">abc<'), "utf-8")
+    return target
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
     from ledgergraph.logs import get_logger
@@ -90,6 +102,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
     packages = {
         "tesla": edited_tesla(root / "source" / "tesla"),
         "aeon": edited_aeon(root / "source" / "aeon"),
+        "aeon_text": aeon_with_text(root / "source" / "aeon_text"),
     }
     store = LocalObjectStore(root / "store")
     logger = get_logger("xbrl_values")
@@ -187,3 +200,14 @@ def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
     assert scaled_text("0", "999999999", negative=False) == "0"
     with pytest.raises(ValueNotExact, match="more than 26 integer digits: '-1.6177E"):
         exact_decimal("-1.6177E+1000000003")
+
+
+def test_inline_text_its_format_refuses_keeps_the_fact_without_a_value(run: EditedRun) -> None:
+    assert run.statuses["aeon_text"] == "processed"  # not the whole filing failed
+    manifest = run.manifest("aeon_text")
+    assert manifest.facts.reconciles() and manifest.facts.rejected_total == 0
+    fact = run.facts("aeon_text")[AEON_CASH_2022]
+    assert (fact["value_text"], fact["value_decimal"]) == (None, None)
+    assert manifest.warnings[0] == (
+        "1 facts have no value from their inline format (ixt:numdotdecimal refused the text 1)"
+    )
