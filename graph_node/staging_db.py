@@ -24,6 +24,7 @@ from graph_node.errors import (
     SchemaMismatch,
     StagingDamaged,
 )
+from graph_node.log import logger
 from graph_node.models import QueryResult, to_jsonable
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
 
@@ -290,7 +291,9 @@ class StagingDB:
         DuckDB checkpoints by itself in whichever commit takes its log past the threshold,
         which stalls that commit (100-400 ms for the ledger keys of a batch of filings).
         A caller with a moment when the checkpoint costs it nothing (materialize: while the
-        graph engine copies) folds the log in then instead. Returns whether it did.
+        graph engine copies) folds the log in then instead. Returns whether it did; never
+        raises for the checkpoint itself (DuckDB refuses one while another connection's
+        write transaction is open): it is only an early start on DuckDB's own.
         """
         try:
             logged = Path(f"{self.path}.wal").stat().st_size
@@ -298,7 +301,11 @@ class StagingDB:
             return False
         if logged < AUTO_CHECKPOINT_BYTES // 2:
             return False
-        self.checkpoint()
+        try:
+            self.checkpoint()
+        except NodeError as exc:
+            logger.info("early staging checkpoint skipped", extra={"error": str(exc)})
+            return False
         return True
 
     def checkpoint(self) -> None:

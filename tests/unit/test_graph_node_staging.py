@@ -247,3 +247,27 @@ def test_a_source_unit_with_other_content_is_refused_until_it_is_deleted(
     service.delete_source("sec", BOEING_10K)
     ids = register_and_stage(service, "sec", files, BOEING_10K)
     assert len(ids) == len(files)
+
+
+def test_an_early_checkpoint_another_write_holds_off_is_skipped_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph_node import staging_db
+
+    db = staging_db.StagingDB(tmp_path / "staging.duckdb", read_only=False)
+    try:
+        monkeypatch.setattr(staging_db, "AUTO_CHECKPOINT_BYTES", 2)  # any log is "long"
+        with db.transaction() as cur:
+            cur.execute("CREATE TABLE counter (n INTEGER)")
+            cur.execute("INSERT INTO counter VALUES (1)")
+        pending = db.begin(what="an update left open")
+        pending.run(lambda cur: cur.execute("UPDATE counter SET n = 2"))
+
+        skipped = db.checkpoint_early()  # DuckDB: "Cannot CHECKPOINT: ... write transactions"
+        pending.commit()
+        done = db.checkpoint_early()
+        with db.cursor() as cur:
+            assert cur.execute("SELECT n FROM counter").fetchall() == [(2,)]
+    finally:
+        db.close()
+    assert (skipped, done) == (False, True)
