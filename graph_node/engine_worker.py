@@ -106,8 +106,18 @@ def copy(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
 
 
 def check(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
-    """Open a graph file read-only and count every table (a file an open died on)."""
-    db = lb.Database(str(args.db), **{**options, "read_only": True})
+    """Open a graph file and count every table (a file an open died on, or one not closed
+    cleanly). With ``--recover`` it is opened for writing, so that the engine replays what
+    an interrupted session left (its log, or the shadow pages of a checkpoint a kill cut
+    short), which a read-only open refuses to do; closing it then checkpoints it. When
+    another process has the file open (a reader: the engine then refuses the lock), it is
+    read as it is."""
+    try:
+        db = lb.Database(str(args.db), **{**options, "read_only": not args.recover})
+    except RuntimeError as exc:
+        if not args.recover or _LOCKED not in str(exc):
+            raise
+        db = lb.Database(str(args.db), **{**options, "read_only": True})
     conn = lb.Connection(db)
     try:
         _emit(event="start", table=None)
@@ -117,6 +127,8 @@ def check(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, int]:
         db.close()
 
 
+# How the engine refuses a writable open of a file another process has open.
+_LOCKED = "Could not set lock on file"
 _COMMANDS = {"build": build, "copy": copy, "check": check}
 
 
@@ -137,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy_cmd.add_argument("--rows", type=Path, required=True)
     check_cmd = commands.add_parser("check")
     check_cmd.add_argument("--db", type=Path, required=True)
+    check_cmd.add_argument("--recover", action="store_true")
     return parser
 
 

@@ -22,6 +22,7 @@ what an interrupted rebuild, publish or copy left behind.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import threading
@@ -253,9 +254,13 @@ class OpenGraphs:
         if not opening.exists() and closed_cleanly(graph.graph_file):
             return None
         started = time.monotonic()
+        # A file a killed session left needs its log or shadow pages replayed, which only a
+        # writable open does: the child does it wherever the file may be written (what the
+        # writer's own open would do next); a read-only copy is only read.
+        recover = ["--recover"] if os.access(graph.graph_file.parent, os.W_OK) else []
         try:
             run_worker(
-                ["check", "--db", str(graph.graph_file)],
+                ["check", "--db", str(graph.graph_file), *recover],
                 self.worker_options,
                 what="reading it in a child process",
             )

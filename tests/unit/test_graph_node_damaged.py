@@ -286,3 +286,41 @@ def _fact_files(node: GraphService) -> list[str]:
         "sec", "SELECT file_id FROM file_registry WHERE table_name = 'Fact' ORDER BY 1"
     )
     return [row[0] for row in found["rows"]]
+
+
+def test_a_file_a_killed_writer_left_is_recovered_by_the_child_check(tmp_path: Path) -> None:
+    """A writer killed mid-session leaves its log beside the file and no clean-close record:
+    the child that checks the file opens it for writing, replays the log and closes it, so
+    a read-only open afterwards finds a whole file (a read-only open cannot replay the
+    shadow pages of a checkpoint a kill cut short, which is what made killed runs look
+    damaged)."""
+    import subprocess
+    import sys
+
+    graph_file = tmp_path / GRAPH_FILE
+    killed = (
+        "import importlib.util, os, sys\n"
+        "import real_ladybug as lb\n"
+        "from graph_node.graph_store import create_schema, engine_options\n"
+        "db = lb.Database(sys.argv[1], **engine_options(read_only=False, buffer_pool_mb=256,"
+        " max_db_size_mb=4096))\n"
+        "conn = lb.Connection(db)\n"
+        "create_schema(conn)\n"
+        "conn.execute(\"CREATE (:Unit {id: 'iso4217:USD'})\")\n"
+        "os._exit(0)  # no close: the log stays\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(graph_file)], check=True)
+    assert graph_file.with_name(GRAPH_FILE + ".wal").exists()
+    check = [sys.executable, "-m", "graph_node.engine_worker", "--parent-pid", str(os.getpid()),
+             "check", "--db", str(graph_file)]  # fmt: skip
+
+    subprocess.run(check, check=True, capture_output=True)  # read-only: the log stays
+    assert graph_file.with_name(GRAPH_FILE + ".wal").exists()
+    subprocess.run([*check, "--recover"], check=True, capture_output=True)
+
+    assert not graph_file.with_name(GRAPH_FILE + ".wal").exists()
+    node = graphs.GraphStore(graph_file, read_only=True)
+    try:
+        assert node.counts()["Unit"] == 1
+    finally:
+        node.close()
