@@ -138,6 +138,11 @@ def facts(rows: list[dict[str, Any]]) -> str:
     return table(columns, body)
 
 
+def _unit_argument(units: dict[str, int]) -> str:
+    """The one unit to name in a command, or a placeholder for several."""
+    return next(iter(units)) if len(units) == 1 else "<source unit>"
+
+
 def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-source") -> str:
     """Counts per table and file status; then the source units whose files were never
     materialized, with ``delete_command`` (``... --graph G``) that removes them."""
@@ -153,6 +158,6 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         f"files registered or staged but never materialized, in {len(unfinished)} source "
         "unit(s): a load still running, or one that stopped (killed, failed)",
         *(f"  {unit}: {n} file(s)" for unit, n in unfinished.items()),
-        f"if no load is running, remove them with: {delete_command} <source unit>",
+        f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
     return text + "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
+from arelle.formula.XPathContext import FunctionArgType
 from arelle.ModelDtsObject import ModelConcept
 from arelle.ModelInstanceObject import (
     ModelContext,
@@ -20,7 +21,6 @@ from arelle.ModelInstanceObject import (
 )
 from arelle.ModelValue import QName as ArelleQName
 from arelle.ModelValue import dateunionDate
-from arelle.formula.XPathContext import FunctionArgType
 from lxml import etree
 
 from xbrl_task.arelle_footnotes import FootnoteIndex

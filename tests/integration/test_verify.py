@@ -163,6 +163,35 @@ def test_a_filing_whose_package_left_the_raw_store_is_a_difference_naming_it(
     assert check.error.startswith("package document(s) not in the raw store: aapl-20230930_htm.xml")
 
 
+def test_a_raw_document_cut_short_is_a_difference_naming_arelles_error(
+    home: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from localrun.graph_access import open_reader
+    from xbrl_task.settings import XbrlTaskSettings
+    from xbrl_task.taxonomy_cache import prepare_cache
+    from xbrl_task.verify import verify_graph
+
+    amazon = "0001018724-23-000004"
+    store = tmp_path / "store"
+    shutil.copytree(home / "store", store, symlinks=True)
+    [document] = store.glob(f"raw/sec/*/{amazon}/amzn-20221231_htm.xml")
+    document.write_bytes(document.read_bytes()[:5000])
+    cache = prepare_cache([], XbrlTaskSettings(home=home).bundled_taxonomy_cache)
+    try:
+        with open_reader(home=home, endpoint=None, api_key=None) as reader:
+            report = verify_graph(reader, "sec", store_root=store, cache=cache, only=[amazon])
+    finally:
+        cache.close()
+
+    [check] = report.filings
+    # the graph side is still counted: Amazon's 1341 facts and 116 repeated ones
+    assert (check.graph_facts, check.arelle_facts, report.differences) == (1457, 0, 1)
+    assert check.error.startswith("Arelle could not export amzn-20221231_htm.xml")
+    assert "amzn-20221231_htm.xml" in check.error.split("its first error:")[1]
+
+
 def test_a_report_not_in_the_graph_is_an_error_naming_it(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -170,8 +170,7 @@ def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_rem
         "files registered or staged but never materialized, in 1 source unit(s): a load "
         "still running, or one that stopped (killed, failed)",
         f"  r2: {len(entries)} file(s)",
-        "if no load is running, remove them with: ledgergraph delete-source --graph g "
-        "<source unit>",
+        "if no load is running, remove them with: ledgergraph delete-source --graph g r2",
     ]
     assert (cleaned["unfinished"], cleaned["files"]["staged"]) == ({}, 0)
     assert cleaned["nodes"] == stopped["nodes"]

@@ -58,7 +58,15 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
             raise ExportFailed(f"Arelle loaded nothing from {documents[0].name}")
         with tempfile.TemporaryDirectory(prefix="ledgergraph-oim-") as scratch:
             path = Path(scratch) / "export.json"
-            saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
+            try:
+                saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
+            except Exception as exc:  # a document Arelle only half loaded (cut short, say)
+                logged = next((line for line in session.get_logs("text").splitlines()
+                               if line.strip()), "no error logged")  # fmt: skip
+                raise ExportFailed(
+                    f"Arelle could not export {documents[0].name} "
+                    f"({type(exc).__name__}); its first error: {logged[:300]}"
+                ) from exc
             return json.loads(path.read_text(encoding="utf-8"))
     finally:
         for model in list(session.get_models()):
