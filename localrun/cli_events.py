@@ -82,6 +82,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
     rows = [[d.trigger, d.state_machine, d.status, d.error or ""] for d in deliveries]
     text = render.table(["trigger", "state machine", "status", "error"], rows)
+    causes = [f"{d.trigger}: {d.error}: {d.cause}" for d in deliveries if d.cause]
+    if causes:  # the error alone (NotConnected, say) does not say what to do
+        text += "\n\n" + "\n".join(causes)
     emit(args, [d.as_dict() for d in deliveries], text)
     ok = all(d.status == "SUCCEEDED" for d in deliveries)
     return EXIT_OK if ok else EXIT_FAILURES

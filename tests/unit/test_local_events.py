@@ -250,3 +250,22 @@ def test_the_cli_lists_triggers_and_replays_events(tmp_path, capsys) -> None:
 
     assert {"name": "NightlySec", "kind": "ScheduleV2"}.items() <= listed[0].items()
     assert [(r["trigger"], r["status"]) for r in replayed] == [("SnapshotPublished", "SUCCEEDED")]
+
+
+def test_a_failed_delivery_shows_its_cause_in_the_text_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+
+    from localrun.cli_events import _report
+    from localrun.event_runs import Delivery
+
+    cause = "realm 9341453050000000 is not connected: run `ledgergraph quickbooks connect`"
+    failed = Delivery("DailyQuickBooks", "QuickBooksPipelineStateMachine", None, {},
+                      "FAILED", None, "NotConnected", cause)  # fmt: skip
+
+    code = _report(argparse.Namespace(json=False), [failed])
+
+    out = capsys.readouterr().out
+    assert code != 0
+    assert out.splitlines()[-1] == f"DailyQuickBooks: NotConnected: {cause}"
