@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import real_ladybug as lb
-from xbrl_samples import GRAPH, SAMPLE_SEC
+from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
 
 from ledgergraph.graph_schema import get_table
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
@@ -70,34 +70,30 @@ def edited_tesla(target: Path) -> Path:
     return target
 
 
-def edited_aeon(target: Path) -> Path:
+def _aeon_edited(target: Path, old: str, new: str) -> Path:
+    """A copy of AEON's package with ``old`` (found once) replaced by ``new``."""
     shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
     document = target / "aeon-20230930x10q.htm"
     text = document.read_text(encoding="utf-8")
-    old = f'scale="3" id="{AEON_CASH}">16,177<'
     assert text.count(old) == 1
-    document.write_text(text.replace(old, f'scale="60" id="{AEON_CASH}">16,177<'), "utf-8")
+    document.write_text(text.replace(old, new), "utf-8")
     return target
+
+
+def edited_aeon(target: Path) -> Path:
+    """AEON with scale="60" on its cash of 2023-09-30."""
+    old = f'scale="3" id="{AEON_CASH}">16,177<'
+    return _aeon_edited(target, old, old.replace('scale="3"', 'scale="60"'))
 
 
 def aeon_with_text(target: Path) -> Path:
     """AEON with "abc" where its cash of 2022-12-31 is shown: text its format refuses."""
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
-    document = target / "aeon-20230930x10q.htm"
-    text = document.read_text(encoding="utf-8")
     old = f'id="{AEON_CASH_2022}">9,746<'
-    assert text.count(old) == 1
-    document.write_text(text.replace(old, f'id="{AEON_CASH_2022}">abc<'), "utf-8")
-    return target
+    return _aeon_edited(target, old, old.replace("9,746", "abc"))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    from ledgergraph.logs import get_logger
-    from xbrl_task.__main__ import open_loader, process_folder
-    from xbrl_task.processing import FilingProcessor
-    from xbrl_task.settings import XbrlTaskSettings
-
     root = tmp_path_factory.mktemp("values")
     packages = {
         "tesla": edited_tesla(root / "source" / "tesla"),
@@ -105,14 +101,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
         "aeon_text": aeon_with_text(root / "source" / "aeon_text"),
     }
     store = LocalObjectStore(root / "store")
-    logger = get_logger("xbrl_values")
-    logger.setLevel("ERROR")
-    loader = open_loader([], XbrlTaskSettings())
-    try:
-        processor = FilingProcessor(loader, store, GRAPH, logger)
-        outcomes = {name: process_folder(processor, p) for name, p in packages.items()}
-    finally:
-        loader.close()
+    outcomes = process_packages(packages, store, "xbrl_values")
     units = {name: o.source_unit for name, o in outcomes.items()}
     return EditedRun(store, units, {name: o.status for name, o in outcomes.items()})
 

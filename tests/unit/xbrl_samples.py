@@ -18,6 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -161,15 +162,30 @@ class HandmadeRun:
         return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
 
 
-@functools.cache
-def handmade_run() -> HandmadeRun:
-    """The hand-made filings (``xbrl_handmade``), each loaded once by one loader."""
-    from xbrl_handmade import write_classic, write_empty, write_formats, write_inline
-
+def process_packages(
+    packages: dict[str, Path], store: LocalObjectStore, logger_name: str
+) -> dict[str, Any]:
+    """Each package through one loader, as the XBRL task's worker runs a batch; the
+    outcomes (``source_unit``, ``status``) by name."""
     from ledgergraph.logs import get_logger
     from xbrl_task.__main__ import open_loader, process_folder
     from xbrl_task.processing import FilingProcessor
     from xbrl_task.settings import XbrlTaskSettings
+
+    logger = get_logger(logger_name)
+    logger.setLevel("ERROR")
+    loader = open_loader([], XbrlTaskSettings())
+    try:
+        processor = FilingProcessor(loader, store, GRAPH, logger)
+        return {name: process_folder(processor, p) for name, p in packages.items()}
+    finally:
+        loader.close()
+
+
+@functools.cache
+def handmade_run() -> HandmadeRun:
+    """The hand-made filings (``xbrl_handmade``), each loaded once by one loader."""
+    from xbrl_handmade import write_classic, write_empty, write_formats, write_inline
 
     root = Path(tempfile.mkdtemp(prefix="ledgergraph-handmade-"))
     atexit.register(shutil.rmtree, root, True)
@@ -182,14 +198,7 @@ def handmade_run() -> HandmadeRun:
         "empty": write_empty(source),
     }
     store = LocalObjectStore(root / "store")
-    logger = get_logger("xbrl_handmade")
-    logger.setLevel("ERROR")
-    loader = open_loader([], XbrlTaskSettings())
-    try:
-        processor = FilingProcessor(loader, store, GRAPH, logger)
-        outcomes = {name: process_folder(processor, p) for name, p in packages.items()}
-    finally:
-        loader.close()
+    outcomes = process_packages(packages, store, "xbrl_handmade")
     units = {name: o.source_unit for name, o in outcomes.items()}
     statuses = {name: o.status for name, o in outcomes.items()}
     return HandmadeRun(root, store, packages, units, statuses)
