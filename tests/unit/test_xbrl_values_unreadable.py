@@ -12,14 +12,19 @@ from decimal import Decimal
 
 import pytest
 from xbrl_handmade_unreadable import write_unreadable
-from xbrl_samples import HandmadeRun, process_packages
+from xbrl_samples import REPO, HandmadeRun, process_packages
 
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import VALUE_INVALID, VALUE_REJECTED
+from xbrl_task.taxonomy_cache import prepare_cache
+from xbrl_task.verify.arelle_export import export_oim
+from xbrl_task.verify.facts import NIL, NOT_VALID
+from xbrl_task.verify.oim import oim_facts
 
 NUMBER = f"{VALUE_REJECTED}: tiny:"
 OTHER = f"{VALUE_INVALID}: tiny:"
 NOT_BOOLEAN = "not a valid xbrli:booleanItemType"
+BUNDLED_CACHE = REPO / "sample_data" / "taxonomies" / "cache"
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +103,22 @@ def test_the_readable_facts_keep_their_values_and_the_counts_reconcile(
     # no Fact row is left without a value it should have had
     for facts in (inline, classic):
         assert all(f["value_text"] is not None for f in facts.values() if not f["is_nil"])
+
+
+def test_verify_sees_each_rejected_fact_only_in_arelles_export_never_as_nil(
+    run: HandmadeRun,
+) -> None:
+    """Arelle's export keeps the facts the graph rejects; the check reads them as having
+    no valid value (not as nil facts), so each is one difference "only in Arelle's export"."""
+    cache = prepare_cache([], BUNDLED_CACHE)
+    try:
+        for name in ("inline", "classic"):
+            (entry,) = run.packages[name].glob("tiny-20240930.*")
+            theirs = list(oim_facts(export_oim([entry], cache)))
+            invalid = sorted(f.concept.split("@")[0] for f in theirs if f.value == NOT_VALID)
+            rejected = sorted(r.split(": ", 1)[1].split(" (")[0] for r in _rejected(run, name))
+            assert invalid == rejected, name
+            assert len(theirs) - len(invalid) == run.manifest(name).facts.extracted
+            assert all(f.value != NIL for f in theirs)  # no fact of either is nil
+    finally:
+        cache.close()
