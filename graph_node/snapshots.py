@@ -12,15 +12,17 @@ Replicas check a downloaded snapshot with the same ``verify_snapshot``.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
 from pydantic import BaseModel, Field
 
-from graph_node.errors import NodeError, SnapshotInvalid
+from graph_node.errors import EngineUnavailable, NodeError, SnapshotInvalid, StoreRefused
 from graph_node.graph_store import GraphStore
 from graph_node.log import logger
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB
@@ -38,7 +40,7 @@ SNAPSHOT_ID = r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$"
 class SnapshotFile(BaseModel):
     key: str = Field(description="object store key of the file")
     checksum: str = Field(description="sha256:<hex> of the file's bytes")
-    bytes: int
+    bytes: int = Field(description="the file's size")
 
 
 class SnapshotManifest(BaseModel):
@@ -178,30 +180,92 @@ def _remove_empty_snapshot_folders(store: ObjectStore, graph_id: str) -> None:
             folder.rmdir()
 
 
-def verify_snapshot(folder: Path, manifest: SnapshotManifest) -> None:
-    """Raise SnapshotInvalid unless the files in ``folder`` are the manifest's snapshot."""
+TableCounter = Callable[[Path], dict[str, int]]
+
+
+def verify_snapshot(
+    folder: Path,
+    manifest: SnapshotManifest,
+    *,
+    names: Mapping[str, str] | None = None,
+    count_tables: TableCounter | None = None,
+) -> None:
+    """Raise SnapshotInvalid unless the files in ``folder`` are the manifest's snapshot.
+
+    Sizes and checksums are checked before an engine opens a file. ``count_tables`` opens
+    the graph file and counts its tables (default: in this process; a replica counts in a
+    child process, since a damaged file whose checksums match can kill the engine).
+    ``names`` says how messages call each file (default: its path).
+    """
     what = f"snapshot {manifest.snapshot_id} of graph {manifest.graph_id}"
     if manifest.schema_version != SCHEMA_VERSION:
         raise SnapshotInvalid(
             f"{what} has graph schema version {manifest.schema_version}, this node reads "
             f"{SCHEMA_VERSION}"
         )
+    label = {name: str(folder / name) for name in manifest.files} | dict(names or {})
     for name, file in manifest.files.items():
-        path = folder / name
-        found = sha256_of(path) if path.is_file() else "no file"
-        if found != file.checksum:
-            raise SnapshotInvalid(
-                f"{what}: {name} checksum {found} differs from the manifest's {file.checksum}"
-            )
+        problem = _file_problem(folder / name, file)
+        if problem is not None:
+            raise SnapshotInvalid(f"{what}: {label[name]} {problem}")
     try:
-        counts = _counts_of(folder / GRAPH_FILE)
+        counts = (count_tables or _counts_of)(folder / GRAPH_FILE)
+    except NodeError as exc:
+        raise SnapshotInvalid(f"{what}: {label[GRAPH_FILE]} does not open: {exc}") from exc
+    try:
         StagingDB(folder / STAGING_FILE, read_only=True).close()  # checks its schema version
     except NodeError as exc:
-        raise SnapshotInvalid(f"{what}: the files do not open: {exc}") from exc
+        raise SnapshotInvalid(f"{what}: {label[STAGING_FILE]} does not open: {exc}") from exc
     if counts != manifest.tables:
-        wrong = {t: (n, manifest.tables.get(t)) for t, n in counts.items()
-                 if manifest.tables.get(t) != n}  # fmt: skip
-        raise SnapshotInvalid(f"{what}: table counts (found, manifest) differ: {wrong}")
+        differences = _count_differences(counts, manifest.tables)
+        raise SnapshotInvalid(f"{what}: {label[GRAPH_FILE]}: {differences}")
+
+
+def _file_problem(path: Path, file: SnapshotFile) -> str | None:
+    """How ``path`` differs from the manifest's ``file`` (presence, size, then checksum), as
+    words that follow the file's name; None when it does not."""
+    if not path.is_file():
+        return "is missing"
+    size = path.stat().st_size
+    if size != file.bytes:
+        return f"is {size} bytes, the manifest says {file.bytes}"
+    found = sha256_of(path)
+    if found != file.checksum:
+        return f"checksum {found} differs from the manifest's {file.checksum}"
+    return None
+
+
+def _count_differences(found: Mapping[str, int], listed: Mapping[str, int]) -> str:
+    """The tables the graph file and the manifest disagree on, each named."""
+    problems = []
+    if missing := sorted(listed.keys() - found.keys()):
+        problems.append(f"the manifest lists tables the graph has not: {', '.join(missing)}")
+    if unlisted := sorted(found.keys() - listed.keys()):
+        problems.append(f"the graph has tables the manifest lacks: {', '.join(unlisted)}")
+    wrong = {t: (n, listed[t]) for t, n in found.items() if t in listed and listed[t] != n}
+    if wrong:
+        problems.append(f"table counts (found, manifest) differ: {wrong}")
+    return "; ".join(problems)
+
+
+# File system failures retrying cannot mend: a path that is a file or a folder where the
+# other is needed, no permission, a read-only file system.
+_LASTING_ERRNOS = frozenset({
+    errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS,
+    errno.ENAMETOOLONG, errno.ELOOP,
+})  # fmt: skip
+
+
+def store_failure(error: OSError, *, what: str) -> NodeError:
+    """The node error for a file system failure while ``what`` (publishing a snapshot).
+
+    Permanent (StoreRefused, not retried) when retrying cannot help, else transient
+    (EngineUnavailable: a full disk, an I/O error); the message carries the cause.
+    """
+    message = f"{what}: {type(error).__name__}: {error}"
+    if error.errno in _LASTING_ERRNOS:
+        return StoreRefused(message)
+    return EngineUnavailable(message)
 
 
 def _counts_of(graph_file: Path) -> dict[str, int]:
