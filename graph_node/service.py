@@ -216,7 +216,8 @@ class GraphService(OpenGraphs):
         Publishes of one graph run one at a time (another waits up to the writer lock's
         timeout, then WriterBusy), so each snapshot id is newer than LATEST when it moves
         and no prune removes a snapshot still uploading. Writes wait only while the files
-        are copied. A file system failure is StoreRefused when retrying cannot help.
+        are copied. A disk or object store failure says its cause: StoreRefused (not retried)
+        when retrying cannot help, else EngineUnavailable.
         """
         self.refuse_writes(graph_id)
         self.graph(graph_id)  # GraphNotFound before a lock is kept for the id
@@ -225,8 +226,11 @@ class GraphService(OpenGraphs):
             raise WriterBusy(f"graph {graph_id!r} is busy publishing another snapshot; retry")
         try:
             return self._publish(graph_id)
-        except OSError as exc:
-            raise store_failure(exc, what=f"publishing graph {graph_id}") from exc
+        except Exception as exc:
+            failure = store_failure(exc, what=f"publishing graph {graph_id}")
+            if failure is None:
+                raise
+            raise failure from exc
         finally:
             lock.release()
 

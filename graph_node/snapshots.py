@@ -248,24 +248,48 @@ def _count_differences(found: Mapping[str, int], listed: Mapping[str, int]) -> s
     return "; ".join(problems)
 
 
-# File system failures retrying cannot mend: a path that is a file or a folder where the
-# other is needed, no permission, a read-only file system.
+# Failures retrying cannot mend: a path that is a file or a folder where the other is
+# needed, no permission, a read-only file system; a bucket that is not there or not ours.
 _LASTING_ERRNOS = frozenset({
     errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS,
     errno.ENAMETOOLONG, errno.ELOOP,
 })  # fmt: skip
+_LASTING_S3_CODES = frozenset({
+    "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "InvalidBucketName",
+    "NoSuchBucket", "SignatureDoesNotMatch",
+})  # fmt: skip
 
 
-def store_failure(error: OSError, *, what: str) -> NodeError:
-    """The node error for a file system failure while ``what`` (publishing a snapshot).
+def store_failure(error: Exception, *, what: str) -> NodeError | None:
+    """The node error for a disk or object store failure while ``what`` (publishing a
+    snapshot); None when ``error`` is neither.
 
     Permanent (StoreRefused, not retried) when retrying cannot help, else transient
-    (EngineUnavailable: a full disk, an I/O error); the message carries the cause.
+    (EngineUnavailable: a full disk, an I/O error, S3 unreachable or throttling); the
+    message carries the cause.
     """
+    if isinstance(error, OSError):
+        lasting = error.errno in _LASTING_ERRNOS
+    elif (code := _s3_error_code(error)) is not None:
+        lasting = code in _LASTING_S3_CODES
+    else:
+        return None
     message = f"{what}: {type(error).__name__}: {error}"
-    if error.errno in _LASTING_ERRNOS:
-        return StoreRefused(message)
-    return EngineUnavailable(message)
+    return StoreRefused(message) if lasting else EngineUnavailable(message)
+
+
+def _s3_error_code(error: Exception) -> str | None:
+    """S3's error code of a boto3 failure ("" when it has none); None for other errors."""
+    from boto3.exceptions import S3UploadFailedError  # only an S3 store raises these
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(error, S3UploadFailedError):  # upload_file wraps S3's ClientError
+        error = error.__context__ if isinstance(error.__context__, ClientError) else error
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    if isinstance(error, BotoCoreError | S3UploadFailedError):
+        return ""
+    return None
 
 
 def _counts_of(graph_file: Path) -> dict[str, int]:

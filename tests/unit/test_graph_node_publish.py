@@ -9,8 +9,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
+from moto import mock_aws
 from test_graph_node_cases import BOEING_10K, boeing_facts, load_case_filing
 
 from graph_node.errors import EngineUnavailable, StoreRefused, http_status, is_transient
@@ -18,7 +21,8 @@ from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from graph_node.snapshots import SnapshotManifest, store_failure, verify_snapshot
-from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.objectstore import LocalObjectStore, S3ObjectStore
+from localrun.aws import fake_aws_environment
 
 KEY = "publish-test-key"
 
@@ -116,3 +120,38 @@ def test_a_full_disk_is_worth_a_retry_and_a_refused_permission_is_not() -> None:
         "publishing graph sec: PermissionError: [Errno 13] Permission denied: "
         "'/srv/store/published/sec'"
     )
+
+
+def test_a_publish_to_a_bucket_that_is_not_there_is_refused_naming_it(tmp_path: Path) -> None:
+    with fake_aws_environment(), mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        bucket = S3ObjectStore("s3://published-bucket-that-is-not-there", client)
+        node = GraphService(NodeSettings(home=tmp_path, events="none"), publish_store=bucket)
+        try:
+            load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+            with pytest.raises(StoreRefused) as refused:
+                node.publish("sec")
+        finally:
+            node.close()
+
+    message = str(refused.value)
+    assert message.startswith("publishing graph sec: S3UploadFailedError: Failed to upload ")
+    assert "to published-bucket-that-is-not-there/published/sec/" in message
+    assert "(NoSuchBucket)" in message
+    assert not (tmp_path / "graphs" / "sec" / "publish").exists()
+
+
+def test_s3_throttling_is_worth_a_retry() -> None:
+    throttled = ClientError(
+        {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}},
+        "PutObject",
+    )
+
+    failure = store_failure(throttled, what="publishing graph sec")
+
+    assert isinstance(failure, EngineUnavailable)
+    assert str(failure) == (
+        "publishing graph sec: ClientError: An error occurred (SlowDown) when calling the "
+        "PutObject operation: Please reduce your request rate."
+    )
+    assert store_failure(ValueError("not a store failure"), what="publishing") is None
