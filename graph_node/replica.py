@@ -110,7 +110,7 @@ def _reuse(
     try:
         _download(store, manifest, folder, count)
     except SnapshotInvalid as exc:
-        raise SnapshotInvalid(f"{exc} (downloaded again: {bad})") from exc
+        raise SnapshotInvalid(f"{exc}; downloaded again because {bad}") from exc
     return bad
 
 

@@ -6,7 +6,8 @@ checkpoint (so each file alone is the data) and the files are copied. Outside th
 counted table by table against the live counts), uploads them under
 ``published/{graph_id}/{snapshot_id}/`` (graph.lbug, staging.duckdb, then manifest.json),
 points ``published/{graph_id}/LATEST`` at the manifest and announces SnapshotPublished.
-Replicas check a downloaded snapshot with the same ``verify_snapshot``.
+Replicas check a downloaded snapshot with the same ``verify_snapshot``, counting the graph
+file in an engine worker (``replica.count_in_child``).
 """
 
 from __future__ import annotations

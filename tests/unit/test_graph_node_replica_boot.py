@@ -127,7 +127,7 @@ def test_a_bad_local_copy_and_a_bad_published_file_name_both(
         f"snapshot {first.snapshot_id} of graph sec: published file {staging.as_uri()} "
         "checksum sha256:"
     )
-    assert f"(downloaded again: local copy {first.folder / 'staging.duckdb'} checksum" in message
+    assert f"; downloaded again because local copy {first.folder / 'staging.duckdb'} " in message
     assert list((tmp_path / "replica" / "sec").iterdir()) == []
 
 
