@@ -306,7 +306,7 @@ class OpenGraphs:
             for table in TABLES.values():
                 store.known_count(table)  # counted once here, kept up to date by writes
             reason = _ledger_disagreement(ledger_mismatches(graph.staging, store))
-        except (EngineFailed, GraphInconsistent) as exc:  # a rebuild from staging repairs both
+        except (EngineFailed, GraphInconsistent) as exc:  # a rebuild repairs both
             reason = str(exc)
         except BaseException:
             store.close()

@@ -42,7 +42,7 @@ OLDER = (
 
 
 def backup(graph_file: Path, into: Path) -> None:
-    """The graph file and its clean-close record copied as a backup tool would (times kept)."""
+    """The graph file and its clean-close record, copied with their times kept."""
     into.mkdir()
     for path in (graph_file, Path(f"{graph_file}{CLEAN_SUFFIX}")):
         shutil.copy2(path, into / path.name)
@@ -96,7 +96,8 @@ def test_an_older_copy_put_back_is_damage_named_at_open_and_a_rebuild_repairs_it
     assert refused.status_code == 409
     assert refused.json()["error"]["type"] == "GraphDamaged"
     for message in (refused.json()["error"]["message"], str(stats.value)):
-        assert message.startswith(f"graph 'sec': graph file {graph_file} is damaged ({reason})")
+        assert message.startswith(f"graph 'sec': graph file {graph_file} is damaged (")
+        assert f"({reason}); rebuild it from staging" in message
         assert f"`ledgergraph rebuild --home {home} --graph sec`" in message
     kept = GraphStore(Path(answer["damaged_file"]), read_only=True)
     try:  # the older copy, kept aside for inspection as other damaged files are

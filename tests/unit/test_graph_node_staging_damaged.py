@@ -190,7 +190,8 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     finally:
         node.close()
     assert Path(root / "logged" / "graphs" / "sec" / f"{STAGING_FILE}.wal").stat().st_size
-    return {"closed": root / "closed", "logged": root / "logged", "store": store, "rows": rows}
+    folders = {name: root / name for name in ("closed", "logged")}
+    return {**folders, "store": store, "rows": rows}
 
 
 def _copy_home(homes: dict[str, Any], which: str, to: Path) -> Path:
@@ -227,7 +228,7 @@ def test_every_damage_duckdb_refuses_is_staging_damaged_naming_the_file(
 
     node = node_at(tmp_path / "node", homes["store"])
     try:
-        node.open_all()  # damage in the catalogue or the log shows here, the rest on reading
+        node.open_all()  # damage to the catalogue or the log shows here
         client = TestClient(create_app(node))
         rebuild = client.post("/databases/sec/rebuild", headers=AUTH)  # reads every table
         status = client.get("/status").json()
@@ -246,7 +247,7 @@ def test_every_damage_duckdb_refuses_is_staging_damaged_naming_the_file(
 
 
 @pytest.mark.parametrize(
-    "damage", [wal_truncated_half, wal_all_garbage], ids=["wal-truncated-half", "wal-garbage"]
+    "damage", [wal_truncated_half, wal_all_garbage], ids=["wal-half", "wal-garbage"]
 )
 def test_a_log_duckdb_drops_leaves_the_ledgers_behind_the_graph_and_a_rebuild_restores_it(
     tmp_path: Path, homes: dict[str, Any], damage: Callable[[Path], None]
