@@ -16,7 +16,9 @@ left it (``clean_close``) and otherwise first read by a child process. Opening a
 ``graph.lbug.opening``, which a writer removes once the file opened and counted and a
 reader once it closed the file: found later, it says a process died of the file, which is
 then checked in a child process whatever its record says. A writer's open also removes
-what an interrupted rebuild, publish or copy left behind.
+what an interrupted rebuild, publish or copy left behind, and compares every table's count
+with its key ledger in staging: a graph file that disagrees (an older copy put back) is
+damaged too, since only a rebuild makes the two agree again.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from graph_node.errors import (
     EngineFailed,
     EngineUnavailable,
     GraphDamaged,
+    GraphInconsistent,
     GraphNotFound,
     ReadOnlyNode,
     StagingDamaged,
@@ -45,7 +48,7 @@ from graph_node.graph_store import GraphStore
 from graph_node.isolation import WorkerOptions, run_worker
 from graph_node.log import logger
 from graph_node.rebuild import recover_swap
-from graph_node.recovery import settle_intents
+from graph_node.recovery import ledger_mismatches, settle_intents
 from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import StagingDB
@@ -277,40 +280,46 @@ class OpenGraphs:
 
     def _open_writer(self, graph: OpenGraph) -> None:
         """Open, recover and count the graph file; mark the graph damaged if the engine
-        cannot (or a child process finds it cannot, when it was not closed cleanly)."""
+        cannot (or a child process finds it cannot, when it was not closed cleanly), or if
+        it does not hold what staging's key ledgers record."""
         opening = _opening_mark(graph.graph_file)
         reason = _missing_file(graph) or self._damage_found(graph)
         forget_clean_close(graph.graph_file)  # opening it for writing changes it
+        if reason is None:
+            opening.touch()  # until counted: a native crash in between shows next time
+            try:
+                reason = self._open_counted(graph)
+            finally:
+                opening.unlink(missing_ok=True)
         if reason is not None:
             self._mark_damaged(graph, reason)
-            return
-        opening.touch()
+
+    def _open_counted(self, graph: OpenGraph) -> str | None:
+        """Serve the graph file once opened, settled, counted and found to agree with the
+        key ledgers; otherwise why not (the file is closed again)."""
         try:
             store = self.open_store(graph.graph_file)
         except EngineFailed as exc:
-            opening.unlink(missing_ok=True)
-            self._mark_damaged(graph, str(exc))
-            return
+            return str(exc)
         try:
-            graph.live_store = store  # the mark stays until counted
             settled = settle_intents(graph.staging, store, redo_delete=redo_delete)
             for table in TABLES.values():
                 store.known_count(table)  # counted once here, kept up to date by writes
-        except EngineFailed as exc:
-            opening.unlink(missing_ok=True)
-            _close_quietly(store)
-            graph.live_store = None
-            self._mark_damaged(graph, str(exc))
-            return
+            reason = _ledger_disagreement(ledger_mismatches(graph.staging, store))
+        except (EngineFailed, GraphInconsistent) as exc:  # a rebuild repairs both
+            reason = str(exc)
         except BaseException:
-            opening.unlink(missing_ok=True)
             store.close()
             raise
-        opening.unlink(missing_ok=True)
+        if reason is not None:
+            _close_quietly(store)
+            return reason
+        graph.live_store = store
         if settled:
             logger.warning(
                 "graph recovered", extra={"graph_id": graph.graph_id, "intents": settled}
             )
+        return None
 
     @staticmethod
     def _mark_damaged(graph: OpenGraph, reason: str) -> None:
@@ -364,6 +373,21 @@ def _missing_file(graph: OpenGraph) -> str | None:
     if not held:
         return None
     return f"the graph file is missing, while staging holds {held} materialized files"
+
+
+def _ledger_disagreement(mismatches: Mapping[str, tuple[int, int]]) -> str | None:
+    """The damage reason for a graph file whose counts are not the key ledgers' (None when
+    they all agree). A rebuild makes the graph what staging holds either way."""
+    if not mismatches:
+        return None
+    tables = "; ".join(
+        f"{name} {in_graph} rows in the file, {recorded} recorded"
+        for name, (in_graph, recorded) in mismatches.items()
+    )
+    return (
+        "its row counts are not what staging's key ledgers record (an older copy of the "
+        f"graph file put back, or a staging file that lost its last commits): {tables}"
+    )
 
 
 def _close_quietly(store: GraphStore) -> None:

@@ -49,6 +49,9 @@ WORK_DIR = "rebuild"  # {graph folder}/rebuild/{table}.arrow: the rows a worker 
 _SWAP_KEY = "rebuild_swap"
 _DAMAGED = " (replacing a damaged file)"
 _WINNERS = "winners"
+# LadybugDB's files beside a graph file: its log, and the pages a checkpoint is writing
+# (a worker killed mid-checkpoint leaves ``graph.lbug.rebuilt.shadow``)
+_SIDECARS = (".wal", ".shadow")
 
 
 def rebuild_graph(
@@ -96,7 +99,8 @@ def recover_swap(db: StagingDB, graph_file: Path) -> None:
     """Finish or forget a swap a crash interrupted; call before opening ``graph_file``.
 
     The rows of a rebuild killed before its swap (``rebuild/``, as large as the graph's
-    tables) go too: a rebuild writes them afresh.
+    tables) go too, and its half-built file with the engine's sidecars: a rebuild writes
+    them afresh.
     """
     rebuilt = Path(f"{graph_file}{REBUILT_SUFFIX}")
     work = graph_file.parent / WORK_DIR
@@ -112,8 +116,9 @@ def recover_swap(db: StagingDB, graph_file: Path) -> None:
             _keep_aside(graph_file)
         _replace(rebuilt, graph_file)
         logger.warning("rebuilt graph swapped in after a restart", extra={"file": str(graph_file)})
-    elif rebuilt.exists():
-        _remove(rebuilt)  # a build that never finished
+    elif _exists(rebuilt):  # a build that never finished (maybe killed mid-checkpoint)
+        _remove(rebuilt)
+        logger.warning("half-built graph of a rebuild removed", extra={"file": str(rebuilt)})
     if pending:
         with db.transaction(what="clearing the rebuild state") as cur:
             cur.execute(f"DELETE FROM {META_TABLE} WHERE key = ?", [_SWAP_KEY])
@@ -220,7 +225,7 @@ def _keep_aside(graph_file: Path) -> Path | None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     aside = graph_file.with_name(f"{graph_file.name}.damaged-{stamp}")
     os.replace(graph_file, aside)
-    for sidecar in (".wal", ".shadow"):
+    for sidecar in _SIDECARS:
         found = Path(f"{graph_file}{sidecar}")
         if found.exists():
             os.replace(found, Path(f"{aside}{sidecar}"))
@@ -230,7 +235,7 @@ def _keep_aside(graph_file: Path) -> Path | None:
 
 def _replace(rebuilt: Path, live: Path) -> None:
     """Put the rebuilt file in place of the closed live one; the old log goes with it."""
-    for sidecar in (".wal", ".shadow"):
+    for sidecar in _SIDECARS:
         Path(f"{live}{sidecar}").unlink(missing_ok=True)
     os.replace(rebuilt, live)
     descriptor = os.open(live.parent, os.O_RDONLY)
@@ -240,10 +245,17 @@ def _replace(rebuilt: Path, live: Path) -> None:
         os.close(descriptor)
 
 
+def _exists(graph_file: Path) -> bool:
+    """Whether the graph file or one of its engine sidecars is there."""
+    return any(Path(f"{graph_file}{sidecar}").exists() for sidecar in ("", *_SIDECARS))
+
+
 def _remove(*paths: Path) -> None:
+    """Remove files or folders, and a file's engine sidecars with it."""
     for path in paths:
         if path.is_dir():
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
-        Path(f"{path}.wal").unlink(missing_ok=True)
+        for sidecar in _SIDECARS:
+            Path(f"{path}{sidecar}").unlink(missing_ok=True)

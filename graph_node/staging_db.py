@@ -90,6 +90,13 @@ _DAMAGE_WORDS = (
     "not a valid duckdb database file",
     "corrupt database file",
 )
+# DuckDB 2.0 raises a block or log entry that fails its checksum as a plain duckdb.Error,
+# whose message has no "... Error:" prefix; every error a query can provoke (error('...')
+# included) is a subclass with one, so these openings cannot be forged by a caller's SQL.
+_DAMAGE_OPENINGS = (
+    "corrupt database file:",  # a block of staging.duckdb, at open or when a query reads it
+    "failure while replaying wal file",  # staging.duckdb.wal, at open
+)
 
 
 def quote(identifier: str) -> str:
@@ -146,6 +153,14 @@ def staging_fix(path: Path) -> str:
     )
 
 
+def is_damage(error: duckdb.Error, words: str) -> bool:
+    """Whether DuckDB refused the staging file (or its log) itself, not the statement."""
+    lowered = words.lower()
+    if isinstance(error, duckdb.IOException):
+        return any(w in lowered for w in _DAMAGE_WORDS)
+    return type(error) is duckdb.Error and lowered.startswith(_DAMAGE_OPENINGS)
+
+
 def translate(error: duckdb.Error, *, what: str) -> NodeError:
     """The node error for a DuckDB exception raised while doing ``what``."""
     message = f"{what}: {error}"
@@ -187,9 +202,7 @@ class StagingDB:
     def translate(self, error: duckdb.Error, *, what: str) -> NodeError:
         """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file."""
         words = " ".join(str(error).split())
-        if not isinstance(error, duckdb.IOException) or not any(
-            w in words.lower() for w in _DAMAGE_WORDS
-        ):
+        if not is_damage(error, words):
             return translate(error, what=what)
         self.damaged = f"staging file {self.path} is damaged ({words[:500]})"
         return StagingDamaged(f"{self.damaged}; {staging_fix(self.path)}", reason=self.damaged)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from test_graph_node_cases import BOEING_10K, REVENUES, graph_rows
 from test_graph_node_damaged import garbage_middle, load_both, service_at, truncate
@@ -165,6 +166,54 @@ def test_a_rebuild_killed_with_sigkill_leaves_nothing_after_the_next_open(
     finally:
         node.close()
     assert json.loads(stats.stdout)["nodes"]["Fact"] == 5
+
+
+def _kill_rebuild_when(home: Path, leftover: Path) -> bool:
+    """Run ``ledgergraph rebuild`` and SIGKILL it once ``leftover`` exists; whether it is
+    still there after the kill (False: the rebuild ended first, or the file went)."""
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "localrun.cli", "rebuild", "--home", str(home)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while rebuild.poll() is None and not leftover.exists():
+            time.sleep(0.001)  # a checkpoint's shadow file lives for some 25 ms here
+        rebuild.send_signal(signal.SIGKILL)
+    finally:
+        rebuild.wait(timeout=60)
+    time.sleep(0.5)  # its engine worker stops with it (SIGTERM from the parent's death)
+    return leftover.exists()
+
+
+def test_a_rebuild_killed_mid_checkpoint_leaves_nothing_once_a_node_starts(
+    tmp_path: Path,
+) -> None:
+    """The worker's checkpoint of the new file leaves ``graph.lbug.rebuilt.shadow``, which
+    the next writer open used to keep for good (and the next rebuild's engine found)."""
+    home = tmp_path / "home"
+    load_both(home, home / "store")
+    folder = home / "graphs" / "sec"
+    shadow = folder / f"{GRAPH_FILE}.rebuilt.shadow"
+    for _ in range(8):  # the kill must land inside the checkpoint's short window
+        if _kill_rebuild_when(home, shadow):
+            break
+    else:
+        pytest.fail("no kill landed while the rebuilt file's checkpoint was running")
+    assert (folder / "rebuild").is_dir()  # the rows it was building from
+
+    key = "test-key-not-a-secret"
+    with graph_node_process(home=home, api_key=key, graph_ids=["sec"]) as url:
+        headers = {"X-Api-Key": key}
+        status = httpx.get(f"{url}/status", timeout=30, trust_env=False).json()
+        stats = httpx.get(
+            f"{url}/databases/sec/stats", headers=headers, timeout=60, trust_env=False
+        ).json()
+        left = sorted(path.name for path in folder.iterdir())
+
+    assert "damaged" not in status
+    assert stats["nodes"]["Fact"] == 5
+    assert left == [GRAPH_FILE, "staging.duckdb"]  # no rebuild/, no graph.lbug.rebuilt*
 
 
 def test_a_local_run_over_a_damaged_graph_stops_before_it_starts(tmp_path: Path) -> None:

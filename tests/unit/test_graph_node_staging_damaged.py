@@ -5,10 +5,13 @@ answers a permanent StagingDamaged (never a transient 503), and the documented r
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +24,7 @@ from test_graph_node_cases import (
     load_case_filing,
 )
 
-from graph_node.errors import StagingDamaged
+from graph_node.errors import QueryFailed, StagingDamaged
 from graph_node.graphs import GRAPH_FILE, STAGING_FILE
 from graph_node.server import create_app
 from graph_node.service import GraphService
@@ -122,3 +125,168 @@ def test_a_local_run_and_the_cli_stop_at_a_damaged_staging_file_naming_it(
         assert f"staging file {staging} is damaged (IO Error: " in message
         assert "newest published snapshot" in message
     assert stats.returncode == 1
+
+
+def _bytes_over(path: Path, start: int, end: int, seed: int) -> None:
+    """Seeded random bytes over ``path[start:end]``."""
+    with path.open("r+b") as handle:
+        handle.seek(start)
+        handle.write(random.Random(seed).randbytes(end - start))
+
+
+def truncate_half(staging: Path) -> None:
+    os.truncate(staging, staging.stat().st_size // 2)
+
+
+def zero_4k_at(offset: int) -> Callable[[Path], None]:
+    def damage(staging: Path) -> None:
+        with staging.open("r+b") as handle:
+            handle.seek(offset)
+            handle.write(bytes(4096))
+
+    return damage
+
+
+def header_overwritten(staging: Path) -> None:
+    with staging.open("r+b") as handle:
+        handle.write(bytes(range(256)) * 16)
+
+
+def random_middle(staging: Path) -> None:
+    """Random bytes over the middle third: blocks of tables and of the catalogue alike."""
+    size = staging.stat().st_size
+    _bytes_over(staging, size // 3, 2 * size // 3, seed=6)
+
+
+def wal_garbage_middle(staging: Path) -> None:
+    wal = Path(f"{staging}.wal")
+    size = wal.stat().st_size
+    _bytes_over(wal, size // 3, 2 * size // 3, seed=7)
+
+
+def wal_truncated_half(staging: Path) -> None:
+    wal = Path(f"{staging}.wal")
+    os.truncate(wal, wal.stat().st_size // 2)
+
+
+def wal_all_garbage(staging: Path) -> None:
+    wal = Path(f"{staging}.wal")
+    _bytes_over(wal, 0, wal.stat().st_size, seed=8)
+
+
+@pytest.fixture(scope="module")
+def homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Boeing then Amazon, closed cleanly ("closed"), and the same files copied while the
+    node was still open ("logged": Amazon's last commits only in staging.duckdb.wal, as a
+    killed node leaves them); the graph's rows."""
+    root = tmp_path_factory.mktemp("staging-damage")
+    store = root / "store"
+    node = node_at(root / "closed", store)
+    try:
+        load_case_filing(node, store, BOEING_10K, boeing_facts())
+        load_case_filing(node, store, AMAZON_10K, amazon_facts())
+        shutil.copytree(root / "closed" / "graphs", root / "logged" / "graphs")
+        rows = graph_rows(node)
+    finally:
+        node.close()
+    assert Path(root / "logged" / "graphs" / "sec" / f"{STAGING_FILE}.wal").stat().st_size
+    folders = {name: root / name for name in ("closed", "logged")}
+    return {**folders, "store": store, "rows": rows}
+
+
+def _copy_home(homes: dict[str, Any], which: str, to: Path) -> Path:
+    shutil.copytree(homes[which] / "graphs", to / "graphs")
+    return to / "graphs" / "sec" / STAGING_FILE
+
+
+REFUSED = [  # (home, damage, how DuckDB's words begin)
+    ("closed", truncate_half, "IO Error: Could not read enough bytes from file"),
+    ("closed", zero_4k_at(4096), "Corrupt database file: computed checksum"),
+    ("closed", zero_4k_at(8192), "Corrupt database file: computed checksum"),
+    ("closed", zero_4k_at(65536), "Corrupt database file: computed checksum"),
+    ("closed", header_overwritten, "IO Error: The file"),
+    ("closed", random_middle, "Corrupt database file: computed checksum"),
+    ("logged", wal_garbage_middle, "Failure while replaying WAL file"),
+]
+
+
+@pytest.mark.parametrize(
+    ("home", "damage", "words"),
+    REFUSED,
+    ids=["truncated-half", "zero-4k-at-4096", "zero-4k-at-8192", "zero-4k-at-65536",
+         "header-overwritten", "random-middle", "wal-garbage-middle"],
+)  # fmt: skip
+def test_every_damage_duckdb_refuses_is_staging_damaged_naming_the_file(
+    tmp_path: Path,
+    homes: dict[str, Any],
+    home: str,
+    damage: Callable[[Path], None],
+    words: str,
+) -> None:
+    staging = _copy_home(homes, home, tmp_path / "node")
+    damage(staging)
+
+    node = node_at(tmp_path / "node", homes["store"])
+    try:
+        node.open_all()  # damage to the catalogue or the log shows here
+        client = TestClient(create_app(node))
+        rebuild = client.post("/databases/sec/rebuild", headers=AUTH)  # reads every table
+        status = client.get("/status").json()
+    finally:
+        node.close()
+
+    reason = status["damaged"]["sec"]
+    assert reason.startswith(f"staging file {staging} is damaged ({words}")
+    assert rebuild.status_code == 409
+    error = rebuild.json()["error"]
+    assert (error["type"], error["transient"]) == ("StagingDamaged", False)
+    assert error["message"].startswith(reason)
+    assert "newest published snapshot" in error["message"]
+    if damage is wal_garbage_middle:
+        assert f'"{staging}.wal": Corrupt WAL file' in reason
+
+
+@pytest.mark.parametrize(
+    "damage", [wal_truncated_half, wal_all_garbage], ids=["wal-half", "wal-garbage"]
+)
+def test_a_log_duckdb_drops_leaves_the_ledgers_behind_the_graph_and_a_rebuild_restores_it(
+    tmp_path: Path, homes: dict[str, Any], damage: Callable[[Path], None]
+) -> None:
+    """DuckDB replays a log up to its first torn entry and ignores one whose header is not
+    its own, without a word: staging then lacks Amazon's last bookkeeping, which the graph
+    holds. The open-time count check says so; the staged rows survived in staging.duckdb,
+    so a rebuild gives back the whole graph."""
+    staging = _copy_home(homes, "logged", tmp_path / "node")
+    damage(staging)
+    node = node_at(tmp_path / "node", homes["store"])
+    try:
+        node.open_all()
+        reason = node.status()["damaged"]["sec"]
+        answer = node.rebuild("sec")
+        rows = graph_rows(node)
+    finally:
+        node.close()
+
+    assert reason.startswith("its row counts are not what staging's key ledgers record")
+    assert "FACT_HAS_PERIOD 5 rows in the file, 3 recorded" in reason
+    assert answer["tables"]["Fact"] == 5
+    assert rows == homes["rows"]
+
+
+def test_a_query_that_raises_damage_words_itself_marks_nothing_damaged(
+    tmp_path: Path, homes: dict[str, Any]
+) -> None:
+    _copy_home(homes, "closed", tmp_path / "node")
+    node = node_at(tmp_path / "node", homes["store"])
+    try:
+        for sql in (
+            "SELECT error('Corrupt database file: computed checksum 1 does not match')",
+            "SELECT error('Failure while replaying WAL file \"x\"')",
+        ):
+            with pytest.raises(QueryFailed, match="Invalid Input Error: "):
+                node.query_staging("sec", sql)
+        status = node.status()
+    finally:
+        node.close()
+
+    assert "damaged" not in status
