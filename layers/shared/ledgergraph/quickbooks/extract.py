@@ -21,6 +21,7 @@ from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import (
     LIST_ENTITIES,
     REPORTS,
@@ -148,7 +149,14 @@ class _Lander:
         number = self._numbers.get(entity, 0) + 1
         self._numbers[entity] = number
         key = raw_page_key(self.realm_id, entity, self.run_id, number)
-        self.store.put_bytes(key, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        try:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate (\ud800) in the response
+            raise QuickBooksDataError(
+                f"{entity} page {number} of run {self.run_id} (realm {self.realm_id}) holds "
+                f"{exc.object[exc.start]!r}, which is not Unicode text and cannot be stored"
+            ) from exc
+        self.store.put_bytes(key, data)
         self.pages.append(
             RawPage(kind=kind, entity=entity, number=number, key=key, records=records)
         )

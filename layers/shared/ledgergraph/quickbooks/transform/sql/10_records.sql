@@ -37,7 +37,7 @@ all_records AS (
 SELECT
     row_number() OVER (ORDER BY raw_key, entity, pos) AS record_no,
     entity, raw_key, number, pos, origin, rec,
-    txt(rec, '$.Id') AS qbo_id,
+    nullif(trim(txt(rec, '$.Id')), '') AS qbo_id,  -- an empty Id is no key
     txt(rec, '$.SyncToken') AS sync_token,
     txt(rec, '$.MetaData.LastUpdatedTime') AS last_updated,
     coalesce(txt(rec, '$.status') = 'Deleted', false) AS is_deleted,
