@@ -164,7 +164,8 @@ def check_missing_files(
     """
     known = known_records(store, SAMPLE_REALM)
     missing = {e: n for e, n in known.items() if e not in recordings}
-    empty = {e: n for e, n in known.items() if e in recordings and not recordings[e].records}
+    listed = {e for e, recording in recordings.items() if recording.records}
+    empty = {e: n for e, n in known.items() if e in recordings and e not in listed}
     if not missing and not empty:
         return
     named = [f"no {e}.json ({n} {e} records)" for e, n in sorted(missing.items())]

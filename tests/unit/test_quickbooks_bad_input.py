@@ -52,7 +52,8 @@ def invoices_and_lines(books: Books) -> tuple[list[list[object]], int]:
 
 
 def stored_keys(store: LocalObjectStore) -> list[str]:
-    return sorted(str(p.relative_to(store.root)) for p in store.root.rglob("*") if p.is_file())
+    files = (p for p in store.root.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(store.root)) for p in files)
 
 
 def test_a_recording_not_shaped_like_its_entitys_response_lands_nothing(
@@ -87,7 +88,8 @@ def test_invoices_a_listing_lacked_are_live_again_when_listed_again(
     """The tester's sequence, with the listing QBO really sends for no invoices."""
     original = sample_copy(tmp_path, "original")
     none = sample_copy(tmp_path, "no-invoices")
-    (none / "Invoice.json").write_text('{"QueryResponse": {}, "time": "2026-05-06T10:00:00Z"}')
+    no_results = {"QueryResponse": {}, "time": "2026-05-06T10:00:00Z"}  # as QBO answers
+    (none / "Invoice.json").write_text(json.dumps(no_results))
     books.transform(original, "r1")
     books.load("r1")
     assert invoices_and_lines(books) == ([[False, 37]], 121)
@@ -226,7 +228,8 @@ def test_a_posting_to_an_unknown_account_names_its_journal_entry(
     reason = "JournalEntry 192: Line[1] posts to unknown account 99999"
     assert lines["rejected"] == {reason: 1}
     assert lines["records_in"] == lines["out"] + lines["informational"] + 1 == 249
-    assert [p["reason"] for p in reconciliation["rejected_postings"]] == [f"rejected: {reason}"]
+    postings = reconciliation["rejected_postings"]
+    assert [p["reason"] for p in postings] == [f"rejected: {reason}"]
     assert rejections(reconciliation) == {"total": 1, "reasons": {f"Line: {reason}": 1}}
     assert summary.rows["LineItem"] == 351
 

@@ -36,8 +36,8 @@ WHERE c.entity IN (
 
 CREATE OR REPLACE TABLE txn_line AS
 WITH top AS (
-    SELECT t.txn_type, t.qbo_id, l.pos * 1000 AS line_pos, 'Line[' || (l.pos - 1) || ']' AS path,
-        l.line
+    SELECT t.txn_type, t.qbo_id, l.pos * 1000 AS line_pos,
+        'Line[' || (l.pos - 1) || ']' AS path, l.line
     FROM txn AS t,
         unnest(CAST(coalesce(json_extract(t.rec, '$.Line'), '[]') AS JSON[]))
             WITH ORDINALITY AS l(line, pos)
