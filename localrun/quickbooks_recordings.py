@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
@@ -58,7 +59,7 @@ def read_recording(path: Path, entity: str) -> Recording:
 
 def _parse(path: Path, entity: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return exact_json(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise QuickBooksDataError(
             f"recorded {entity} records in {path} are not valid JSON: {exc}"

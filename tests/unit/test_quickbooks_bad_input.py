@@ -196,6 +196,28 @@ def test_amounts_the_staged_decimals_cannot_hold_reject_their_record(
     assert books.revenue() == Decimal("8732.02")
 
 
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("12345678901234567890.12", "has 20 digits before the point, more than the 18 an "
+         "amount can hold"),
+        ("275.00000000000000000001", "has 20 decimal places, more than the 6 an amount keeps"),
+    ],
+)  # fmt: skip
+def test_unquoted_amounts_are_checked_with_the_digits_written(
+    books: Books, tmp_path: Path, written: str, problem: str
+) -> None:
+    folder = sample_copy(tmp_path, "unquoted", amount_of_invoice_130("AMOUNT"))
+    text = (folder / "Invoice.json").read_text()
+    (folder / "Invoice.json").write_text(text.replace('"AMOUNT"', written))
+
+    summary = books.transform(folder, "r1")
+
+    invoices = books.reconciliation("r1")["records"]["Invoice"]
+    assert invoices["rejected"] == {f'Invoice 130: Line[0].Amount "{written}" {problem}': 1}
+    assert (invoices["records_in"], invoices["out"], summary.rejected) == (37, 36, 1)
+
+
 def test_text_that_is_not_unicode_is_refused_naming_file_and_record(tmp_path: Path) -> None:
     folder = sample_copy(tmp_path, "surrogate")
     body = json.loads((folder / "Customer.json").read_text())

@@ -3,8 +3,9 @@
 A first run (or one after more than the CDC window) lists every entity with paged queries; a
 later run asks Change Data Capture what changed since the previous run started. Each response
 body is written to ``raw/quickbooks/{realm_id}/{entity}/{run_id}-{n}.json`` the moment it
-arrives; the run manifest is written last and the sync state after it, so a failed run is
-simply run again and the next CDC window starts from the last complete one.
+arrives (a fraction a double cannot hold lands as a string of its digits, see
+``client.exact_json``); the run manifest is written last and the sync state after it, so a
+failed run is simply run again and the next CDC window starts from the last complete one.
 """
 
 from __future__ import annotations
