@@ -59,10 +59,10 @@ FROM tied;
 
 -- The run's newest version against the version known before the run (prior_record). An
 -- older one (a run loaded or redriven after a newer one) is superseded, not applied. A
--- deletion is final: after it only a higher SyncToken than the last known brings a record
--- back (a full listing that still has the record with its old version does not).
--- A deletion only inferred from a full listing that lacked the record is not final: the
--- record listed again proves the inference wrong, and it is live again unless older.
+-- deletion QuickBooks reported (CDC) is final: after it only a higher SyncToken than the
+-- last known brings a record back. One only inferred from a full listing that lacked the
+-- record is not: the record listed again proves the inference wrong, and it is live again
+-- unless older than the version known.
 CREATE OR REPLACE TABLE stale_incoming AS
 SELECT i.record_no,
     CASE
