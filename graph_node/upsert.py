@@ -16,8 +16,8 @@ relationships together; an empty table file is not registered, which reads as no
 
 Record versions: a node table with ``sync_token`` and ``last_updated_at`` columns (every
 ledger node but ``LineItem``) carries its source record's version. An offered row older
-than the version the graph holds (a lower SyncToken; for an equal or missing one, a live
-row where the graph holds a tombstone, else an earlier update time) is
+than the version the graph holds (a lower SyncToken; for an equal or missing one, an
+earlier update time) is
 "superseded": neither added, updated nor recorded as the graph's version, so a run
 materialized late (a redriven older run) cannot roll a record back. What came with that
 row is superseded too: a ``versioned_with_from`` relationship of a source unit whose
@@ -229,17 +229,22 @@ def _other_version(node: Table, node_id: str) -> str:
 
 def _older_sql(table: Table) -> str:
     """Candidates older than the row whose version the graph holds: versions compare as
-    (SyncToken, tombstone over live, update time), as ``winners.winner_order`` sorts them."""
+    (SyncToken, update time), as ``winners.winner_order`` sorts them; at an equal version
+    the later materialization wins.
+
+    NOTE: a tombstone does not outrank a live row of its version by itself. QuickBooks
+    dates a deletion (CDC ``MetaData.LastUpdatedTime``), so a stated one is newer than the
+    version it deletes; a deletion the transform only inferred (a full listing lacked the
+    record) keeps the record's version, and the record listed again revives it.
+    """
     token_c, token_g = "TRY_CAST(c.sync_token AS BIGINT)", "TRY_CAST(g.sync_token AS BIGINT)"
     return f"""SELECT c.{_ROW} FROM {_CANDIDATES} c
         JOIN {quote(table.name)} g ON g.id = c.id
         JOIN {quote(versions_table(table))} v
             ON v.id = g.id AND v.file_id = g.file_id AND v.intent_id IS NULL
         WHERE coalesce({token_c} < {token_g}, false)
-            OR (coalesce({token_c} = {token_g}, true) AND (
-                (g.is_deleted AND NOT c.is_deleted)
-                OR (g.is_deleted = c.is_deleted
-                    AND coalesce(c.last_updated_at < g.last_updated_at, false))))"""
+            OR (coalesce({token_c} = {token_g}, true)
+                AND coalesce(c.last_updated_at < g.last_updated_at, false))"""
 
 
 def _check_present(plan: UpsertPlan, present: int) -> None:

@@ -1,8 +1,8 @@
 """The rows a rebuild keeps per key, following the upsert rules (``upsert.py``).
 
 Insert-only tables keep their first version, upsert tables their newest: the highest
-record version (SyncToken, tombstone over live, update time) where rows carry one, else
-the latest materialized. A versioned relationship is kept when the kept version of its
+record version (SyncToken, update time, then the latest materialized) where rows carry
+one, else the latest materialized. A versioned relationship is kept when the kept version of its
 ``from`` node came with it (a row of the same source unit); an owned node (``LineItem``)
 is the row of the source unit of the relationship that holds it, and one that some staged
 relationship once held but no kept one holds is dropped with its relationships. This is
@@ -31,7 +31,7 @@ def winner_order(table: Table) -> str:
     (files not materialized yet come last in materialization order), else the first."""
     newest = "r.materialize_seq DESC NULLS FIRST, t.file_id"
     if record_versioned(table):
-        return ("TRY_CAST(t.sync_token AS BIGINT) DESC NULLS LAST, t.is_deleted DESC, "
+        return ("TRY_CAST(t.sync_token AS BIGINT) DESC NULLS LAST, "
                 f"t.last_updated_at DESC NULLS LAST, {newest}")  # fmt: skip
     if upserts(table):
         return newest

@@ -159,6 +159,8 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append(f"records listed twice (same version, same content): {duplicates['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(duplicates["reasons"].items())]
     lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
+    withheld = summary.get("deletions_withheld", [])
+    lines += [f"  none deleted for missing: {why}" for why in withheld]
     lines.append(
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
         f"{summary.get('unresolved_links', 0)}"

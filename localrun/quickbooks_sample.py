@@ -14,7 +14,6 @@ same manifest, same paging). What was not recorded is answered and labelled as s
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.extract import load_sync_state, sync_realm
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from localrun.quickbooks_recordings import Recording, read_recordings
 from localrun.template import PROJECT_ROOT
 
 logger = get_logger("quickbooks")
@@ -53,11 +53,18 @@ def sample_run_id(now: datetime | None = None) -> str:
 class RecordedCompany(QuickBooksClient):
     """The sandbox company's recorded responses behind the client's ``get``."""
 
-    def __init__(self, folder: Path = SAMPLE_COMPANY, *, realm_id: str = SAMPLE_REALM) -> None:
+    def __init__(
+        self,
+        folder: Path = SAMPLE_COMPANY,
+        *,
+        realm_id: str = SAMPLE_REALM,
+        recordings: dict[str, Recording] | None = None,
+    ) -> None:
         # NOTE: no HTTP client and no tokens: every call is answered from ``folder``.
         self.realm_id = realm_id
         self.settings = QuickBooksSettings(api_base="http://127.0.0.1", token_url="")
         self.folder = folder
+        self.recordings = read_recordings(folder) if recordings is None else recordings
 
     def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         if path == "/query":
@@ -69,68 +76,16 @@ class RecordedCompany(QuickBooksClient):
         raise ValueError(f"the bundled sample has no recording for {path}")
 
     def _query(self, text: str) -> dict[str, Any]:
+        """A page as QBO answers it; an entity without a recording answers none."""
         match = _QUERY.match(text)
         if match is None:
             raise ValueError(f"the bundled sample cannot answer the query {text!r}")
         entity, start, size = match["entity"], int(match["start"]), int(match["size"])
-        records, time = _recorded_records(self.folder / f"{entity}.json", entity)
+        recording = self.recordings.get(entity)
+        records = recording.records if recording else []
         page = records[start - 1 : start - 1 + size]
         found = {entity: page, "startPosition": start, "maxResults": len(page)} if page else {}
-        return {"QueryResponse": found, "time": time}
-
-
-def _recorded_records(path: Path, entity: str) -> tuple[list[dict[str, Any]], Any]:
-    """The records of a recorded query response and its ``time``; an entity without a file
-    answers none.
-
-    Raises:
-        QuickBooksDataError: the file is not JSON, or not shaped like a QBO query response
-            (``{"QueryResponse": {"<entity>": [{...}, ...]}}``), named with its entity type.
-    """
-    body = _recorded_body(path, entity)
-    response = body.get("QueryResponse", {}) if isinstance(body, dict) else None
-    records = response.get(entity, []) if isinstance(response, dict) else None
-    if records is None:
-        found = _json_kind(body if response is None else response)
-        where = "the file" if response is None else "QueryResponse"
-        raise QuickBooksDataError(
-            f"recorded {entity} records in {path}: {where} is {found}, expected an object "
-            f'like {{"QueryResponse": {{"{entity}": [...]}}}}'
-        )
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise QuickBooksDataError(
-            f"recorded {entity} records in {path}: QueryResponse.{entity} is "
-            f"{_json_kind(records)}, expected a list of {entity} objects"
-        )
-    return records, body.get("time")
-
-
-def _recorded_body(path: Path, entity: str) -> Any:
-    """A recorded query response as parsed JSON; an entity without a file answers ``{}``.
-
-    Raises:
-        QuickBooksDataError: the file is not JSON, named with its entity type.
-    """
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise QuickBooksDataError(
-            f"recorded {entity} records in {path} are not valid JSON: {exc}"
-        ) from exc
-
-
-def _json_kind(value: Any) -> str:
-    """``a list``, ``a string ("oops")``: what a JSON value is, for an error message."""
-    if isinstance(value, list):
-        mixed = [v for v in value if not isinstance(v, dict)]
-        return f"a list holding {_json_kind(mixed[0])}" if mixed else "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, str):
-        return f"a string ({json.dumps(value[:40])})"
-    return "null" if value is None else f"{type(value).__name__} {json.dumps(value)}"
+        return {"QueryResponse": found, "time": recording.time if recording else None}
 
 
 def _no_report(name: str, params: dict[str, str]) -> dict[str, Any]:
@@ -167,20 +122,24 @@ def land_sample_run(
     Returns the run id. Every call is a new run (``qbo-sample-...``): loading the sample
     again adds nothing to the graph, since its rows are already there.
 
-    A full run deletes what it does not list, so an ``<Entity>.json`` absent from
-    ``folder`` whose entity has records known from the previous run would delete them all.
-    That is refused unless ``missing_means_empty`` says the empty list is meant (then
-    logged as a warning, naming the file and the count).
+    Every recording is read and checked before anything lands (``read_recordings``). A
+    full run deletes what it does not list, so an ``<Entity>.json`` absent from ``folder``,
+    or one listing no records (QBO's ``{"QueryResponse": {}}``), whose entity has records
+    known from the previous run would delete them all. That is refused unless
+    ``missing_means_empty`` says the empty list is meant (then logged as a warning, naming
+    the file and the count).
 
     Raises:
-        QuickBooksDataError: no such folder, a recording not JSON or of the wrong shape,
-            or a file missing whose records are known (without ``missing_means_empty``).
+        QuickBooksDataError: no such folder, a recording not JSON, of the wrong shape or
+            with unstorable text, or a file missing or empty whose records are known
+            (without ``missing_means_empty``).
     """
     if not folder.is_dir():
         raise QuickBooksDataError(f"no folder of recorded QuickBooks responses at {folder}")
-    check_missing_files(store, folder, missing_means_empty=missing_means_empty)
+    recordings = read_recordings(folder)
+    check_missing_files(store, folder, recordings, missing_means_empty=missing_means_empty)
     run_id = run_id or sample_run_id()
-    client = RecordedCompany(folder)
+    client = RecordedCompany(folder, recordings=recordings)
     summary = sync_realm(client, store, client.settings, run_id=run_id, force_full=True)
     run = SyncRun.model_validate_json(store.get_bytes(summary.run_key))
     labelled = run.model_copy(update={"mode_reason": SAMPLE_LABEL})
@@ -188,27 +147,39 @@ def land_sample_run(
     return summary.run_id
 
 
-def check_missing_files(store: ObjectStore, folder: Path, *, missing_means_empty: bool) -> None:
-    """Refuse (or, if the empty list is meant, warn) when a file is missing whose entity
-    has records known from the previous run: the full run would delete every one of them.
+def check_missing_files(
+    store: ObjectStore,
+    folder: Path,
+    recordings: dict[str, Recording],
+    *,
+    missing_means_empty: bool,
+) -> None:
+    """Refuse (or, if the empty list is meant, warn) when a file is missing or lists no
+    records while its entity has records known from the previous run: the full run would
+    delete every one of them.
 
     Raises:
-        QuickBooksDataError: such a file is missing and ``missing_means_empty`` is false.
+        QuickBooksDataError: such a file is missing or empty and ``missing_means_empty``
+            is false.
     """
     known = known_records(store, SAMPLE_REALM)
-    missing = {e: n for e, n in known.items() if not (folder / f"{e}.json").is_file()}
-    if not missing:
+    missing = {e: n for e, n in known.items() if e not in recordings}
+    listed = {e for e, recording in recordings.items() if recording.records}
+    empty = {e: n for e, n in known.items() if e in recordings and e not in listed}
+    if not missing and not empty:
         return
-    named = ", ".join(f"{e}.json ({n} {e} records)" for e, n in sorted(missing.items()))
+    named = [f"no {e}.json ({n} {e} records)" for e, n in sorted(missing.items())]
+    named += [f"an {e}.json listing no records ({n} {e} records known)"
+              for e, n in sorted(empty.items())]  # fmt: skip
     if not missing_means_empty:
         raise QuickBooksDataError(
-            f"{folder} has no {named}: loading it would delete those records from the "
-            "graph, as a full sync that lists none does. Add the file(s), or pass "
+            f"{folder} has {', '.join(named)}: loading it would delete those records from "
+            "the graph, as a full sync that lists none does. Add the records, or pass "
             "--missing-means-empty if the records are meant to be deleted"
         )
     logger.warning(
-        "recorded entity files missing, their records will be deleted",
-        extra={"folder": str(folder), "missing": missing},
+        "recorded entity files missing or empty, their records will be deleted",
+        extra={"folder": str(folder), "missing": missing, "empty": empty},
     )
 
 

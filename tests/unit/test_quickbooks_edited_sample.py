@@ -143,7 +143,7 @@ def test_a_source_without_invoice_json_is_refused_unless_the_empty_list_is_meant
 
     assert str(raised.value) == (
         f"{folder} has no Invoice.json (37 Invoice records): loading it would delete those "
-        "records from the graph, as a full sync that lists none does. Add the file(s), or "
+        "records from the graph, as a full sync that lists none does. Add the records, or "
         "pass --missing-means-empty if the records are meant to be deleted"
     )
     assert summary.deleted == 37

@@ -159,7 +159,7 @@ def test_an_older_version_loaded_after_a_newer_one_is_superseded_not_applied(
     assert records["Invoice"]["records_in"] == records["Invoice"]["out"] + 1 == 37
 
 
-def test_a_deleted_record_stays_deleted_until_a_newer_version_arrives(
+def test_a_record_missing_from_a_listing_is_live_again_when_listed_again(
     books: Books, tmp_path: Path
 ) -> None:
     def without_invoice_129(records: Records) -> None:
@@ -170,16 +170,13 @@ def test_a_deleted_record_stays_deleted_until_a_newer_version_arrives(
 
     books.transform(sample_copy(tmp_path, "original"), "run-1")
     gone = books.transform(sample_copy(tmp_path, "gone", without_invoice_129), "run-2")
-    older = books.transform(sample_copy(tmp_path, "original-again"), "run-3")
-    back = books.transform(sample_copy(tmp_path, "saved", invoice_129_saved_again), "run-4")
+    again = books.transform(sample_copy(tmp_path, "original-again"), "run-3")
+    saved = books.transform(sample_copy(tmp_path, "saved", invoice_129_saved_again), "run-4")
 
-    assert gone.deleted == 1
-    assert books.reconciliation("run-3")["records"]["Invoice"]["superseded_reasons"] == {
-        "Invoice 129: SyncToken 0 updated 2026-04-08T13:15:36-07:00 is older than the "
-        "version known (deleted after SyncToken 0)": 1
-    }
-    assert (older.deleted, older.rows["LedgerTransaction"]) == (0, 147)
-    assert back.rows["LedgerTransaction"] == 148
+    assert (gone.deleted, gone.rows["LedgerTransaction"]) == (1, 148)  # 147 live, 1 tombstone
+    assert books.reconciliation("run-3")["records"]["Invoice"]["superseded"] == 0
+    assert (again.deleted, again.rows["LedgerTransaction"]) == (0, 148)
+    assert saved.rows["LedgerTransaction"] == 148
     assert books.reconciliation("run-4")["records"]["Invoice"]["superseded"] == 0
 
 

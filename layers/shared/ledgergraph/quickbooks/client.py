@@ -8,10 +8,12 @@ permanent ones naming the realm and the request. Response bodies are never logge
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -139,7 +141,7 @@ class QuickBooksClient:
     def _body_of(self, response: httpx.Response, path: str) -> dict[str, Any]:
         if response.status_code != 200:
             _raise_for(response, self.realm_id, path)
-        body = response.json()
+        body = exact_json(response.text)
         if "Fault" in body:  # QBO can report a failed query with 200 and a Fault body
             raise QuickBooksRequestRejected(
                 f"QuickBooks rejected {path} for realm {self.realm_id}: {_fault_text(body)}"
@@ -191,3 +193,24 @@ def _fault_text(body: dict[str, Any]) -> str:
     errors = body.get("Fault", {}).get("Error", [])
     parts = [f"{e.get('code', '?')} {e.get('Message', '')}".strip() for e in errors]
     return "; ".join(parts) or "no Fault detail"
+
+
+def exact_json(text: str) -> Any:
+    """Parsed JSON whose numbers mean what was sent: a fraction a binary double cannot hold
+    exactly (``275.00000000000000000001``), or NaN/Infinity, becomes a string of its text.
+
+    Landed as such, the transform's value checks see the digits QuickBooks sent and reject
+    the record naming them, where a double would have rounded them without a word.
+    """
+    return _exact(json.loads(text, parse_float=Decimal, parse_constant=str))
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value

@@ -3,8 +3,9 @@
 A first run (or one after more than the CDC window) lists every entity with paged queries; a
 later run asks Change Data Capture what changed since the previous run started. Each response
 body is written to ``raw/quickbooks/{realm_id}/{entity}/{run_id}-{n}.json`` the moment it
-arrives; the run manifest is written last and the sync state after it, so a failed run is
-simply run again and the next CDC window starts from the last complete one.
+arrives (a fraction a double cannot hold lands as a string of its digits, see
+``client.exact_json``); the run manifest is written last and the sync state after it, so a
+failed run is simply run again and the next CDC window starts from the last complete one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import (
     LIST_ENTITIES,
     REPORTS,
@@ -148,7 +150,14 @@ class _Lander:
         number = self._numbers.get(entity, 0) + 1
         self._numbers[entity] = number
         key = raw_page_key(self.realm_id, entity, self.run_id, number)
-        self.store.put_bytes(key, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        try:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate (\ud800) in the response
+            raise QuickBooksDataError(
+                f"{entity} page {number} of run {self.run_id} (realm {self.realm_id}) holds "
+                f"{exc.object[exc.start]!r}, which is not Unicode text and cannot be stored"
+            ) from exc
+        self.store.put_bytes(key, data)
         self.pages.append(
             RawPage(kind=kind, entity=entity, number=number, key=key, records=records)
         )

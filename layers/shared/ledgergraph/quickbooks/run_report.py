@@ -109,6 +109,7 @@ def loaded_summary(
         "rows_unchanged": sum(t["unchanged"] for t in tables.values()),
         "rows_present": sum(t["updated"] + t["unchanged"] for t in tables.values()),
         "deleted": _tombstones(request),
+        "deletions_withheld": (request.transform or {}).get("deletions_withheld", []),
         "relationships_removed": _removed(request, "relationships_removed"),
         "nodes_removed": _removed(request, "nodes_removed"),
         "rows_present_with_changed_content": changed,
@@ -179,8 +180,9 @@ def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
             reasons[_entity_reason(entity, reason)] = n
     for reason, n in reconciliation.get("lines", {}).get("rejected", {}).items():
         reasons[f"Line: {reason}"] = n
+    # a line's rejected posting is counted above as its rejected line
     postings = reconciliation.get("rejected_postings", [])
-    for posting in postings:
+    for posting in (p for p in postings if p.get("role") != "line"):
         name = f"posting: {posting.get('reason')}"
         reasons[name] = reasons.get(name, 0) + 1
     return {"total": sum(reasons.values()), "reasons": reasons}

@@ -25,7 +25,7 @@ CONCEPT_MAP = HERE / "account_concepts.csv"
 
 _PRIOR_COLUMNS = (
     "entity VARCHAR, qbo_id VARCHAR, sync_token VARCHAR, last_updated VARCHAR, "
-    "is_deleted BOOLEAN, rec JSON"
+    "is_deleted BOOLEAN, deleted_by_absence BOOLEAN, rec JSON"
 )
 
 
@@ -110,9 +110,13 @@ def _load_prior_records(
         ) from exc
     path = workdir / "prior_records.parquet"
     path.write_bytes(data)
+    columns = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                             [str(path)]).fetchall()}  # fmt: skip
+    # NOTE: snapshots written before inferred deletions were told apart lack the column
+    absent = "deleted_by_absence" if "deleted_by_absence" in columns else "false"
     con.execute(
         "INSERT INTO prior_record SELECT entity, qbo_id, sync_token, last_updated, is_deleted, "
-        "CAST(rec AS JSON) FROM read_parquet(?)",
+        f"coalesce({absent}, false), CAST(rec AS JSON) FROM read_parquet(?)",
         [str(path)],
     )
 
@@ -124,7 +128,8 @@ def write_state_snapshot(
     path = workdir / "records.parquet"
     con.execute(
         "COPY (SELECT entity, qbo_id, sync_token, last_updated, is_deleted, "
-        "CAST(rec AS VARCHAR) AS rec FROM current_record ORDER BY entity, qbo_id) "
+        "deleted_by_absence, CAST(rec AS VARCHAR) AS rec FROM current_record "
+        "ORDER BY entity, qbo_id) "
         f"TO '{_quoted_path(path)}' (FORMAT parquet)"
     )
     key = records_state_key(run.realm_id, run.run_id)

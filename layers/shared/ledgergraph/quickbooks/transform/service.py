@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ledgergraph import __version__
 from ledgergraph.logs import get_logger
@@ -47,6 +47,9 @@ class TransformSummary(BaseModel):
     rows: dict[str, int]
     rejected: int
     deleted: int = 0
+    deletions_withheld: list[str] = Field(
+        default_factory=list, description="entities whose full listing deleted nothing, why"
+    )
     validation_failures: int
     failed_checks: list[str]
     duration_ms: int
@@ -80,6 +83,7 @@ def transform_run(
         realm_id=realm_id, run_id=run_id, graph_id=graph_id, manifest_key=key,
         rows={f.table: f.rows for f in files}, rejected=rejected,
         deleted=reconciliation.tombstones,
+        deletions_withheld=list(reconciliation.deletions_withheld.values()),
         validation_failures=len(validation.failures),
         failed_checks=sorted(validation.failed_checks()), duration_ms=duration_ms,
     )  # fmt: skip

@@ -37,7 +37,8 @@ all_records AS (
 SELECT
     row_number() OVER (ORDER BY raw_key, entity, pos) AS record_no,
     entity, raw_key, number, pos, origin, rec,
-    txt(rec, '$.Id') AS qbo_id,
+    -- an empty (or blank) Id is no key: such a record is rejected in 20_current.sql
+    CASE WHEN trim(txt(rec, '$.Id')) <> '' THEN txt(rec, '$.Id') END AS qbo_id,
     txt(rec, '$.SyncToken') AS sync_token,
     txt(rec, '$.MetaData.LastUpdatedTime') AS last_updated,
     coalesce(txt(rec, '$.status') = 'Deleted', false) AS is_deleted,

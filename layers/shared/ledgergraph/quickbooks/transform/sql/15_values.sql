@@ -7,9 +7,9 @@ CREATE OR REPLACE TABLE checked_field AS
 SELECT * FROM (VALUES
     ('*', 'SyncToken', 'integer'), ('*', 'MetaData.LastUpdatedTime', 'timestamp'),
     ('txn', 'TxnDate', 'date'), ('txn', 'DueDate', 'date'),
-    ('txn', 'ExchangeRate', 'number'), ('txn', 'TotalAmt', 'number'),
-    ('txn', 'Amount', 'number'), ('txn', 'Balance', 'number'),
-    ('txn', 'TxnTaxDetail.TotalTax', 'number'), ('Deposit', 'CashBack.Amount', 'number'),
+    ('txn', 'ExchangeRate', 'rate'), ('txn', 'TotalAmt', 'amount'),
+    ('txn', 'Amount', 'amount'), ('txn', 'Balance', 'number'),
+    ('txn', 'TxnTaxDetail.TotalTax', 'amount'), ('Deposit', 'CashBack.Amount', 'amount'),
     ('Purchase', 'Credit', 'boolean'),
     ('Account', 'CurrentBalance', 'number'), ('Account', 'Active', 'boolean'),
     ('Account', 'SubAccount', 'boolean'),
@@ -22,19 +22,50 @@ SELECT * FROM (VALUES
     ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean')
 ) AS t(entity, field, kind);
 
+-- A number's text in parts: digits before the point (i), after it (f), exponent (e).
+CREATE OR REPLACE MACRO number_parts(t) AS regexp_extract(
+    trim(t), '^[-+]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?$', ['i', 'f', 'e']);
+
+CREATE OR REPLACE MACRO number_exponent(p) AS
+    TRY_CAST(coalesce(nullif(p.e, ''), '0') AS INTEGER);
+
+-- Digits the number needs before and after the point ('0012.50': 2 and 1; '1.5e3': 4, 0).
+CREATE OR REPLACE MACRO whole_digits(p) AS CASE
+    WHEN ltrim(p.i || p.f, '0') = '' THEN 0
+    ELSE greatest(0, length(p.i) + number_exponent(p)
+        - (length(p.i || p.f) - length(ltrim(p.i || p.f, '0'))))
+END;
+
+CREATE OR REPLACE MACRO decimal_places(p) AS CASE
+    WHEN rtrim(p.i || p.f, '0') = '' THEN 0
+    ELSE greatest(0, length(rtrim(p.i || p.f, '0')) - length(p.i) - number_exponent(p))
+END;
+
+-- The decimal types numbers are read into: a DECIMAL(38, 12) column keeps 26 digits
+-- before the point and 12 after; amounts pass DECIMAL(24, 6) on their way to the home
+-- currency (to_home in 00_macros.sql), an exchange rate DECIMAL(18, 10). A number that
+-- does not fit is rejected, never rounded or overflowed.
+CREATE OR REPLACE TABLE number_kind AS
+SELECT * FROM (VALUES
+    ('number', 26, 12, 'a number'), ('amount', 18, 6, 'an amount'),
+    ('rate', 8, 10, 'an exchange rate')
+) AS t(kind, whole, places, noun);
+
 -- Whether the JSON value v parses as kind (the same casts the transform reads it with).
 CREATE OR REPLACE MACRO parses_as(v, kind) AS CASE kind
-    WHEN 'number' THEN TRY_CAST(json_extract_string(v, '$') AS DECIMAL(38, 12)) IS NOT NULL
     WHEN 'integer' THEN TRY_CAST(json_extract_string(v, '$') AS BIGINT) IS NOT NULL
     WHEN 'date' THEN TRY_CAST(json_extract_string(v, '$') AS DATE) IS NOT NULL
     WHEN 'timestamp' THEN TRY_CAST(json_extract_string(v, '$') AS TIMESTAMPTZ) IS NOT NULL
     WHEN 'boolean' THEN TRY_CAST(v AS BOOLEAN) IS NOT NULL
+    -- numbers by their text: how many digits they need is measured in value_error
+    ELSE regexp_full_match(trim(json_extract_string(v, '$')),
+        '[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,4})?')
 END;
 
 CREATE OR REPLACE MACRO kind_words(kind) AS CASE kind
-    WHEN 'number' THEN 'a number' WHEN 'integer' THEN 'a whole number'
+    WHEN 'integer' THEN 'a whole number'
     WHEN 'date' THEN 'a date (YYYY-MM-DD)' WHEN 'timestamp' THEN 'a date and time'
-    WHEN 'boolean' THEN 'true or false'
+    WHEN 'boolean' THEN 'true or false' ELSE 'a number'
 END;
 
 -- A transaction's lines (bundle lines inside a GroupLineDetail too), with their JSON path.
@@ -66,7 +97,7 @@ WITH fields AS (
             'Purchase', 'Deposit', 'Transfer', 'CreditMemo', 'VendorCredit', 'RefundReceipt'))
 ),
 line_fields AS (
-    SELECT l.record_no, l.path || '.Amount' AS path, 'number' AS kind,
+    SELECT l.record_no, l.path || '.Amount' AS path, 'amount' AS kind,
         json_extract(l.line, '$.Amount') AS value
     FROM incoming_line AS l
     UNION ALL
@@ -75,14 +106,33 @@ line_fields AS (
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
     WHERE txt(l.line, '$.DetailType') IS NOT NULL
 ),
-bad AS (
+present AS (
     SELECT * FROM (SELECT * FROM fields UNION ALL SELECT * FROM line_fields)
-    WHERE value IS NOT NULL AND json_type(value) <> 'NULL' AND NOT parses_as(value, kind)
+    WHERE value IS NOT NULL AND json_type(value) <> 'NULL'
+),
+measured AS (
+    SELECT n.*, k.whole AS max_whole, k.places AS max_places, k.noun,
+        whole_digits(number_parts(json_extract_string(n.value, '$'))) AS whole,
+        decimal_places(number_parts(json_extract_string(n.value, '$'))) AS places
+    FROM present AS n
+    JOIN number_kind AS k USING (kind)
+    WHERE parses_as(n.value, n.kind)
+),
+bad AS (
+    SELECT record_no, path, value, 'is not ' || kind_words(kind) AS why
+    FROM present WHERE NOT parses_as(value, kind)
+    UNION ALL
+    SELECT record_no, path, value,
+        CASE WHEN whole > max_whole
+            THEN 'has ' || whole || ' digits before the point, more than the ' || max_whole
+                || ' ' || noun || ' can hold'
+            ELSE 'has ' || places || ' decimal places, more than the ' || max_places || ' '
+                || noun || ' keeps'
+        END
+    FROM measured WHERE whole > max_whole OR places > max_places
 )
 -- the first bad field of each record names the rejection
 SELECT record_no,
-    arg_min(path || ' ' || left(CAST(value AS VARCHAR), 80) || ' is not ' || kind_words(kind),
-        path)
-        AS problem
+    arg_min(path || ' ' || left(CAST(value AS VARCHAR), 80) || ' ' || why, path) AS problem
 FROM bad
 GROUP BY record_no;

@@ -59,28 +59,52 @@ FROM tied;
 
 -- The run's newest version against the version known before the run (prior_record). An
 -- older one (a run loaded or redriven after a newer one) is superseded, not applied. A
--- deletion is final: after it only a higher SyncToken than the last known brings a record
--- back (a full listing that still has the record with its old version does not).
+-- deletion QuickBooks reported (CDC) is final: after it only a higher SyncToken than the
+-- last known brings a record back. One only inferred from a full listing that lacked the
+-- record is not: the record listed again proves the inference wrong, and it is live again
+-- unless older than the version known.
 CREATE OR REPLACE TABLE stale_incoming AS
 SELECT i.record_no,
-    CASE WHEN p.is_deleted
-        THEN 'deleted after SyncToken ' || coalesce(p.sync_token, '?')
+    CASE
+        WHEN p.is_deleted AND NOT p.deleted_by_absence
+            THEN 'deleted after SyncToken ' || coalesce(p.sync_token, '?')
         ELSE 'SyncToken ' || coalesce(p.sync_token, '?') || ' updated '
             || coalesce(p.last_updated, '?')
+            || CASE WHEN p.is_deleted THEN ', then missing from a full listing' ELSE '' END
     END AS known
 FROM ranked_incoming AS i
 JOIN prior_record AS p ON p.entity = i.entity AND p.qbo_id = i.qbo_id
 WHERE i.version_rank = 1 AND NOT i.is_deleted AND (
     version_older(i.sync_token, i.last_updated, p.sync_token, p.last_updated)
-    OR (p.is_deleted AND NOT coalesce(
+    OR (p.is_deleted AND NOT p.deleted_by_absence AND NOT coalesce(
         version_token(i.sync_token) > version_token(p.sync_token), false))
 );
+
+-- Records without an Id (or with an empty one): which record they are cannot be told, so
+-- they are rejected naming their page and position, and their entity's full listing
+-- deletes nothing in this run (the record may be any of the known ones).
+CREATE OR REPLACE TABLE unkeyed_record AS
+SELECT record_no, entity,
+    entity || ' record ' || pos || ' of ' || raw_key
+        || coalesce(' (DisplayName ' || to_json(txt(rec, '$.DisplayName')) || ')',
+                    ' (DocNumber ' || to_json(txt(rec, '$.DocNumber')) || ')', '')
+        || CASE WHEN json_type(rec, '$.Id') IS NULL THEN ': no Id' ELSE ': empty Id' END
+        AS problem
+FROM incoming WHERE qbo_id IS NULL;
+
+CREATE OR REPLACE TABLE listing_not_trusted AS
+SELECT entity, count(*) AS unkeyed,
+    count(*) || ' ' || entity || ' record(s) without an Id in the full listing: no known '
+        || entity || ' is marked deleted for missing from it' AS reason
+FROM unkeyed_record
+WHERE entity IN (SELECT entity FROM full_entity)
+GROUP BY entity;
 
 -- One outcome per raw record: the reconciliation's "in = out + rejected" starts here.
 CREATE OR REPLACE TABLE record_outcome AS
 SELECT i.record_no, i.entity, i.qbo_id, i.raw_key, i.pos,
     CASE
-        WHEN i.qbo_id IS NULL THEN 'rejected: record without Id'
+        WHEN u.problem IS NOT NULL THEN 'rejected: ' || u.problem
         WHEN m.entity IS NULL THEN 'rejected: no graph table for ' || i.entity
         WHEN NOT t.all_same
             THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || t.copies
@@ -105,7 +129,8 @@ FROM ranked_incoming AS i
 LEFT JOIN modelled_entity AS m USING (entity)
 LEFT JOIN value_error AS e USING (record_no)
 LEFT JOIN stale_incoming AS s USING (record_no)
-LEFT JOIN tied_incoming AS t USING (record_no);
+LEFT JOIN tied_incoming AS t USING (record_no)
+LEFT JOIN unkeyed_record AS u USING (record_no);
 
 CREATE OR REPLACE TABLE latest_incoming AS
 SELECT i.*
@@ -138,10 +163,16 @@ SELECT
     coalesce(i.sync_token, p.sync_token) AS sync_token,
     coalesce(i.last_updated, p.last_updated) AS last_updated,
     i.qbo_id IS NOT NULL OR (f.entity IS NOT NULL AND NOT p.is_deleted) AS changed,
-    i.qbo_id IS NULL AND f.entity IS NOT NULL AND NOT p.is_deleted AS deleted_by_absence
+    -- stays true while the record is deleted only because a full listing lacked it
+    CASE
+        WHEN i.qbo_id IS NOT NULL THEN false
+        WHEN f.entity IS NOT NULL AND NOT p.is_deleted THEN true
+        ELSE coalesce(p.deleted_by_absence, false)
+    END AS deleted_by_absence
 FROM prior_record AS p
 FULL OUTER JOIN latest_incoming AS i ON i.entity = p.entity AND i.qbo_id = p.qbo_id
 LEFT JOIN full_entity AS f ON f.entity = p.entity AND i.qbo_id IS NULL
+    AND f.entity NOT IN (SELECT entity FROM listing_not_trusted)
     AND NOT EXISTS (
         SELECT 1 FROM listed_record AS r WHERE r.entity = p.entity AND r.qbo_id = p.qbo_id);
 

@@ -36,14 +36,16 @@ WHERE c.entity IN (
 
 CREATE OR REPLACE TABLE txn_line AS
 WITH top AS (
-    SELECT t.txn_type, t.qbo_id, l.pos * 1000 AS line_pos, l.line
+    SELECT t.txn_type, t.qbo_id, l.pos * 1000 AS line_pos,
+        'Line[' || (l.pos - 1) || ']' AS path, l.line
     FROM txn AS t,
         unnest(CAST(coalesce(json_extract(t.rec, '$.Line'), '[]') AS JSON[]))
             WITH ORDINALITY AS l(line, pos)
     WHERE NOT t.is_deleted
 ),
 bundled AS (
-    SELECT top.txn_type, top.qbo_id, top.line_pos + g.pos AS line_pos, g.line
+    SELECT top.txn_type, top.qbo_id, top.line_pos + g.pos AS line_pos,
+        top.path || '.GroupLineDetail.Line[' || (g.pos - 1) || ']' AS path, g.line
     FROM top,
         unnest(CAST(json_extract(top.line, '$.GroupLineDetail.Line') AS JSON[]))
             WITH ORDINALITY AS g(line, pos)
@@ -53,7 +55,7 @@ lines AS (
     SELECT * FROM top WHERE coalesce(txt(line, '$.DetailType'), '') <> 'GroupLineDetail'
     UNION ALL SELECT * FROM bundled
 )
-SELECT txn_type, qbo_id, line_pos, line,
+SELECT txn_type, qbo_id, line_pos, path, line,
     txt(line, '$.DetailType') AS detail_type,
     money(line, '$.Amount') AS amount,
     txt(line, '$.Id') AS source_line_id,

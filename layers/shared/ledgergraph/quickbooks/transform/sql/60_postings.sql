@@ -74,20 +74,3 @@ JOIN posting_line_kind AS k USING (txn_type, rule_detail)
 JOIN txn_side AS s USING (txn_type, qbo_id)
 LEFT JOIN item AS i ON i.qbo_id = l.item_qbo_id
 CROSS JOIN default_account AS d;
-
--- One row per QuickBooks line of the run's changed transactions: posted, informational,
--- or rejected with a reason.
-CREATE OR REPLACE TABLE line_outcome AS
-SELECT l.txn_type, l.qbo_id, l.line_pos, l.detail_type,
-    CASE
-        WHEN k.rule_detail IS NOT NULL AND l.amount IS NULL THEN 'rejected: line without Amount'
-        WHEN k.rule_detail IS NOT NULL THEN 'posting'
-        WHEN l.detail_type IN ('SubTotalLineDetail', 'DescriptionOnly') THEN 'informational'
-        WHEN l.txn_type IN ('Payment', 'BillPayment') THEN 'informational'
-        ELSE 'rejected: unsupported ' || coalesce(l.detail_type, 'line without DetailType')
-            || ' on ' || l.txn_type
-    END AS outcome
-FROM classified_line AS l
-JOIN txn AS t USING (txn_type, qbo_id)
-LEFT JOIN posting_line_kind AS k USING (txn_type, rule_detail)
-WHERE t.changed;

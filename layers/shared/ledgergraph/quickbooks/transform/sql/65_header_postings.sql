@@ -82,14 +82,43 @@ normalised AS (
 )
 SELECT n.*, t.changed,
     CASE
-        WHEN n.side IS NULL THEN 'rejected: posting without a debit/credit side'
-        WHEN n.account_qbo_id IS NULL THEN 'rejected: no account for the posting'
-        WHEN a.qbo_id IS NULL THEN 'rejected: unknown account ' || n.account_qbo_id
+        WHEN n.side IS NULL OR n.account_qbo_id IS NULL OR a.qbo_id IS NULL
+            THEN 'rejected: ' || n.txn_type || ' ' || n.qbo_id || ': '
+                || coalesce(l.path || ' ', n.role || ' posting ') || CASE
+                    WHEN n.side IS NULL THEN 'has no debit/credit side'
+                    WHEN n.account_qbo_id IS NULL THEN 'has no account'
+                    ELSE 'posts to unknown account ' || n.account_qbo_id
+                END
         ELSE 'out'
     END AS outcome
 FROM normalised AS n
 JOIN txn AS t USING (txn_type, qbo_id)
-LEFT JOIN account AS a ON a.qbo_id = n.account_qbo_id;
+LEFT JOIN account AS a ON a.qbo_id = n.account_qbo_id
+LEFT JOIN txn_line AS l
+    ON n.role = 'line' AND l.txn_type = n.txn_type AND l.qbo_id = n.qbo_id
+    AND l.line_pos = n.sort_key;
+
+-- One row per QuickBooks line of the run's changed transactions: posted, informational,
+-- or rejected with a reason (a line whose posting was rejected, e.g. to an unknown account,
+-- is rejected with that posting's reason).
+CREATE OR REPLACE TABLE line_outcome AS
+SELECT l.txn_type, l.qbo_id, l.line_pos, l.detail_type,
+    CASE
+        WHEN k.rule_detail IS NOT NULL AND l.amount IS NULL THEN 'rejected: line without Amount'
+        WHEN p.outcome LIKE 'rejected: %' THEN p.outcome
+        WHEN k.rule_detail IS NOT NULL THEN 'posting'
+        WHEN l.detail_type IN ('SubTotalLineDetail', 'DescriptionOnly') THEN 'informational'
+        WHEN l.txn_type IN ('Payment', 'BillPayment') THEN 'informational'
+        ELSE 'rejected: unsupported ' || coalesce(l.detail_type, 'line without DetailType')
+            || ' on ' || l.txn_type
+    END AS outcome
+FROM classified_line AS l
+JOIN txn AS t USING (txn_type, qbo_id)
+LEFT JOIN posting_line_kind AS k USING (txn_type, rule_detail)
+LEFT JOIN posting_checked AS p
+    ON p.role = 'line' AND p.txn_type = l.txn_type AND p.qbo_id = l.qbo_id
+    AND p.sort_key = l.line_pos
+WHERE t.changed;
 
 CREATE OR REPLACE TABLE posting AS
 SELECT p.*,

@@ -1,0 +1,137 @@
+"""Recorded QBO query responses (``<Entity>.json``), read and checked before a run lands.
+
+A full run deletes every known record its listing lacks, so a recording that is not what
+it claims (``{}``, another entity's response copied over, text a store cannot write) would
+silently delete an entity's records. Every file is therefore read and checked up front,
+before the first raw page lands: a bad one stops the command naming the file, what was
+found and, for a record, its position and Id. Nothing half-landed is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledgergraph.quickbooks.client import exact_json
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.runs import SYNC_ENTITIES
+
+# What QBO puts beside the records in a query response's QueryResponse.
+_PAGING_KEYS = frozenset({"startPosition", "maxResults", "totalCount"})
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One entity's recorded records (a full listing) and the response's ``time``."""
+
+    entity: str
+    path: Path
+    records: list[dict[str, Any]]
+    time: Any
+
+
+def read_recordings(folder: Path) -> dict[str, Recording]:
+    """Every ``<Entity>.json`` of a synced entity in ``folder``, checked; absent files are
+    left out (the caller decides what a missing listing means).
+
+    Raises:
+        QuickBooksDataError: a file is not JSON, not shaped like a query response for its
+            entity, or holds a string that cannot be written as UTF-8.
+    """
+    recordings = {}
+    for entity in SYNC_ENTITIES:
+        path = folder / f"{entity}.json"
+        if path.is_file():
+            recordings[entity] = read_recording(path, entity)
+    return recordings
+
+
+def read_recording(path: Path, entity: str) -> Recording:
+    """The records of one recorded query response (see ``read_recordings`` for errors)."""
+    body = _parse(path, entity)
+    records = _records_of(body, path, entity)
+    for position, record in enumerate(records):
+        _check_text(record, f"QueryResponse.{entity}[{position}]", path, entity, record)
+    return Recording(entity=entity, path=path, records=records, time=body.get("time"))
+
+
+def _parse(path: Path, entity: str) -> Any:
+    try:
+        return exact_json(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} are not valid JSON: {exc}"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} are not UTF-8 text: {exc}"
+        ) from exc
+
+
+def _records_of(body: Any, path: Path, entity: str) -> list[dict[str, Any]]:
+    """QueryResponse.<entity>, or [] for QBO's answer to a query with no results
+    (``{"QueryResponse": {}}``); any other shape is refused, saying what it is."""
+
+    def refuse(problem: str) -> QuickBooksDataError:
+        return QuickBooksDataError(f"recorded {entity} records in {path}: {problem}")
+
+    expected = f'expected an object like {{"QueryResponse": {{"{entity}": [...]}}}}'
+    if not isinstance(body, dict):
+        raise refuse(f"the file is {_json_kind(body)}, {expected}")
+    if "QueryResponse" not in body:
+        keys = ", ".join(sorted(body)) or "none"
+        raise refuse(f"the file has no QueryResponse (its keys: {keys}), {expected}")
+    response = body["QueryResponse"]
+    if not isinstance(response, dict):
+        raise refuse(f"QueryResponse is {_json_kind(response)}, {expected}")
+    others = sorted(set(response) - _PAGING_KEYS - {entity})
+    if others:
+        held = ", ".join(f"{k} ({_json_kind(response[k])})" for k in others)
+        raise refuse(f"QueryResponse holds {held}, not only {entity}: {expected}")
+    records = response.get(entity, [])
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise refuse(
+            f"QueryResponse.{entity} is {_json_kind(records)}, expected a list of {entity} objects"
+        )
+    return records
+
+
+def _check_text(value: Any, where: str, path: Path, entity: str, record: dict) -> None:
+    """Refuse a string (or key) UTF-8 cannot encode, e.g. a lone surrogate ``\\ud800``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, f"{where} key", path, entity, record)
+            _check_text(item, f"{where}.{key}", path, entity, record)
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            _check_text(item, f"{where}[{n}]", path, entity, record)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise QuickBooksDataError(
+                f"recorded {entity} records in {path}: {where} (Id "
+                f"{_id_text(record)}) holds {value[exc.start]!r} at character {exc.start}, "
+                "which is not Unicode text (a lone surrogate) and cannot be stored"
+            ) from exc
+
+
+def _id_text(record: dict[str, Any]) -> str:
+    qbo_id = record.get("Id")
+    return json.dumps(qbo_id) if isinstance(qbo_id, str) and qbo_id else "missing"
+
+
+def _json_kind(value: Any) -> str:
+    """``a list``, ``a string ("oops")``: what a JSON value is, for an error message."""
+    if isinstance(value, list):
+        mixed = [v for v in value if not isinstance(v, dict)]
+        if mixed:
+            return f"a list holding {_json_kind(mixed[0])}"
+        return f"a list of {len(value)} object(s)" if value else "an empty list"
+    if isinstance(value, dict):
+        return "an object" if value else "an empty object"
+    if isinstance(value, str):
+        return f"a string ({json.dumps(value[:40])})"
+    return "null" if value is None else f"{type(value).__name__} {json.dumps(value)}"
