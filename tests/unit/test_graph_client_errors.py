@@ -37,6 +37,13 @@ def test_an_engine_crash_on_the_rows_of_the_call_is_not_retried() -> None:
     assert "500 EngineCrashed" in str(failure.value) and "FACT_HAS_PERIOD" in str(failure.value)
 
 
+def test_an_engine_failure_the_node_calls_permanent_is_not_retried() -> None:
+    refused = "copying rows into Fact: Copy exception: a value does not fit its column"
+    client = _client(500, _error("EngineFailed", refused, transient=False))
+    with client, pytest.raises(GraphNodeRejected, match="500 EngineFailed: copying rows"):
+        client.materialize("sec", "Fact", ["f1"])
+
+
 def test_a_store_that_refuses_the_nodes_writes_is_not_retried() -> None:
     cause = (
         "publishing graph sec: NotADirectoryError: [Errno 20] Not a directory: "
