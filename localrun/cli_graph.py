@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--param",
         action="append",
         default=[],
-        help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text',
+        help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text; '
+        'integers must fit INT64: give a wider one quoted (n="1234...") and CAST it',
     )
     query.set_defaults(handler=cmd_query)
 
