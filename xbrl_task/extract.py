@@ -62,6 +62,7 @@ class Extraction:
     counts: FactCounts
     report: Row
     warnings: list[str]
+    warnings_to_act_on: list[str]
 
 
 def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -> Extraction:
@@ -96,12 +97,9 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    warnings = [
-        *fact_warnings(builder, report, meta),
-        *unlisted,
-        *message_warnings(filing.messages),
-    ]
-    return Extraction(builder.rows.to_arrow(), counts, report, warnings)
+    to_act_on = fact_warnings(builder, report, meta)
+    warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
+    return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
 
 def report_facts(meta: ReportMeta, counts: FactCounts, filing: LoadedFiling) -> ReportFacts:
@@ -231,6 +229,8 @@ def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:
 
 
 def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> list[str]:
+    """What about the facts the user must act on: values left without a number, and a
+    package whose form (filing.json) is not the document's (dei:DocumentType)."""
     warnings = []
     if builder.untransformed:
         formats = ", ".join(f"{f} {n}" for f, n in sorted(builder.untransformed.items()))
@@ -240,7 +240,10 @@ def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> lis
         )
     stated = report["document_type"]
     if meta.form_hint and stated and meta.form_hint != stated:
-        warnings.append(f"form {stated} in the document, {meta.form_hint} expected")
+        warnings.append(
+            f"form {stated} in the document (dei:DocumentType), {meta.form_hint} in the "
+            f"package (filing.json); the graph's Report says {meta.form_hint}"
+        )
     return warnings
 
 

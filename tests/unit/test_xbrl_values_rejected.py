@@ -200,3 +200,4 @@ def test_inline_text_its_format_refuses_keeps_the_fact_without_a_value(run: Edit
     assert manifest.warnings[0] == (
         "1 facts have no value from their inline format (ixt:numdotdecimal refused the text 1)"
     )
+    assert manifest.warnings_to_act_on == manifest.warnings[:1]  # `sec run` shows it
