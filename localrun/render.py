@@ -80,20 +80,17 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
         "available offline, Arelle's messages; those that need you are marked WARNING "
         f"above), listed in full in {where}"
     ]
-    acted = [f["source_unit"] for f in filings if f.get("warnings_to_act_on")]
-    loaded = [unit for unit in acted if _status_of(filings, unit) == "loaded"]
+    loaded = [
+        f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
+    ]
     if loaded:
         delete = summary.get("delete_command") or "ledgergraph delete-source"
+        unit = loaded[0] if len(loaded) == 1 else "<filing>"
         lines.append(
             "a filing loaded with a WARNING keeps what it loaded: once its package is "
-            f"fixed, remove it ({delete} {_unit_argument(dict.fromkeys(loaded, 1))}) and "
-            "run again"
+            f"fixed, remove it ({delete} {unit}) and run again"
         )
     return lines
-
-
-def _status_of(filings: list[dict[str, Any]], unit: str) -> str | None:
-    return next((f["status"] for f in filings if f["source_unit"] == unit), None)
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:
