@@ -30,6 +30,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from graph_node.errors import SnapshotInvalid
+from graph_node.isolation import WorkerOptions
 from graph_node.log import logger
 from graph_node.memory import ADDRESS_SPACE
 from graph_node.replica import ReplicaSnapshot, fetch_latest
@@ -125,8 +126,11 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
 def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
     """Download and verify the LATEST snapshot of every replica graph (SnapshotInvalid)."""
     store = open_store(settings.resolved_publish_uri())
+    worker = WorkerOptions(
+        buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
+    )
     return {
-        graph_id: fetch_latest(store, graph_id, settings.replica_dir())
+        graph_id: fetch_latest(store, graph_id, settings.replica_dir(), worker=worker)
         for graph_id in settings.replica_graphs
     }
 

@@ -125,6 +125,11 @@ class SnapshotInvalid(NodePermanentError):
     """A published snapshot fails its manifest (checksum, counts, schema); not served."""
 
 
+class StoreRefused(NodePermanentError):
+    """The publish store or the node's disk refused a write in a way a retry cannot mend
+    (a path that is a file, no permission); answered 500 and not retried."""
+
+
 class EngineFailed(NodePermanentError):
     """An engine failed in a way the node does not recognise (answered 500, not retried)."""
 
@@ -155,6 +160,7 @@ _STATUS: dict[type[NodeError], int] = {
     SnapshotInvalid: 422,
     RequestTooLarge: 413,
     UnsupportedMediaType: 415,
+    StoreRefused: 500,
     EngineFailed: 500,
 }
 

@@ -11,12 +11,15 @@ SQL or Cypher except as a parameter (or as the caller's own read-only query).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property, partial
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,7 +61,12 @@ from graph_node.recovery import settle_intents
 from graph_node.registry import count_by_status, register_file, unfinished_units
 from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
-from graph_node.snapshots import new_snapshot_id, publish_snapshot, take_snapshot
+from graph_node.snapshots import (
+    new_snapshot_id,
+    publish_snapshot,
+    store_failure,
+    take_snapshot,
+)
 from graph_node.sources import SourceFiles
 from graph_node.staging import stage_files
 from ledgergraph.events import EventPublisher
@@ -85,6 +93,7 @@ class GraphService(OpenGraphs):
         self._object_store = object_store
         self._publish_store = publish_store
         self._events = events
+        self._publishing: dict[str, threading.Lock] = {}  # one publish per graph at a time
         self.faults = FaultPoints(settings.test_pause_at, marker=settings.home / MARKER_NAME)
 
     @cached_property
@@ -202,18 +211,45 @@ class GraphService(OpenGraphs):
             return answer
 
     def publish(self, graph_id: str) -> dict[str, Any]:
-        """Publish a verified snapshot and announce it; ``{snapshot_id, manifest_key, tables}``."""
-        snapshot_id = new_snapshot_id()
-        with self._writing(graph_id) as graph:
-            work = graph.store.path.parent / "publish" / snapshot_id
-            counts = take_snapshot(graph.staging, graph.store, work)
+        """Publish a verified snapshot and announce it; ``{snapshot_id, manifest_key, tables}``.
+
+        Publishes of one graph run one at a time (another waits up to the writer lock's
+        timeout, then WriterBusy), so each snapshot id is newer than LATEST when it moves
+        and no prune removes a snapshot still uploading. Writes wait only while the files
+        are copied. A disk or object store failure says its cause: StoreRefused (not retried)
+        when retrying cannot help, else EngineUnavailable.
+        """
+        self.refuse_writes(graph_id)
+        self.graph(graph_id)  # GraphNotFound before a lock is kept for the id
+        lock = self._publishing.setdefault(graph_id, threading.Lock())  # atomic in CPython
+        if not lock.acquire(timeout=self.settings.writer_lock_timeout_s):
+            raise WriterBusy(f"graph {graph_id!r} is busy publishing another snapshot; retry")
         try:
+            return self._publish(graph_id)
+        except Exception as exc:
+            failure = store_failure(exc, what=f"publishing graph {graph_id}")
+            if failure is None:
+                raise
+            raise failure from exc
+        finally:
+            lock.release()
+
+    def _publish(self, graph_id: str) -> dict[str, Any]:
+        work: Path | None = None
+        try:
+            with self._writing(graph_id) as graph:
+                snapshot_id = new_snapshot_id()  # under the lock: ids sort as copies were made
+                work = graph.store.path.parent / "publish" / snapshot_id
+                counts = take_snapshot(graph.staging, graph.store, work)
             return publish_snapshot(
                 graph_id, work, counts, self._publishing_store, self.events,
                 keep=self.settings.keep_snapshots,
             )  # fmt: skip
         finally:
-            shutil.rmtree(work.parent, ignore_errors=True)
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    work.parent.rmdir()  # only once no other publish's work is in it
 
     @cached_property
     def _publishing_store(self) -> ObjectStore:

@@ -6,21 +6,24 @@ checkpoint (so each file alone is the data) and the files are copied. Outside th
 counted table by table against the live counts), uploads them under
 ``published/{graph_id}/{snapshot_id}/`` (graph.lbug, staging.duckdb, then manifest.json),
 points ``published/{graph_id}/LATEST`` at the manifest and announces SnapshotPublished.
-Replicas check a downloaded snapshot with the same ``verify_snapshot``.
+Replicas check a downloaded snapshot with the same ``verify_snapshot``, counting the graph
+file in an engine worker (``replica.count_in_child``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
 from pydantic import BaseModel, Field
 
-from graph_node.errors import NodeError, SnapshotInvalid
+from graph_node.errors import EngineUnavailable, NodeError, SnapshotInvalid, StoreRefused
 from graph_node.graph_store import GraphStore
 from graph_node.log import logger
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB
@@ -38,7 +41,7 @@ SNAPSHOT_ID = r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$"
 class SnapshotFile(BaseModel):
     key: str = Field(description="object store key of the file")
     checksum: str = Field(description="sha256:<hex> of the file's bytes")
-    bytes: int
+    bytes: int = Field(description="the file's size")
 
 
 class SnapshotManifest(BaseModel):
@@ -178,30 +181,116 @@ def _remove_empty_snapshot_folders(store: ObjectStore, graph_id: str) -> None:
             folder.rmdir()
 
 
-def verify_snapshot(folder: Path, manifest: SnapshotManifest) -> None:
-    """Raise SnapshotInvalid unless the files in ``folder`` are the manifest's snapshot."""
+TableCounter = Callable[[Path], dict[str, int]]
+
+
+def verify_snapshot(
+    folder: Path,
+    manifest: SnapshotManifest,
+    *,
+    names: Mapping[str, str] | None = None,
+    count_tables: TableCounter | None = None,
+) -> None:
+    """Raise SnapshotInvalid unless the files in ``folder`` are the manifest's snapshot.
+
+    Sizes and checksums are checked before an engine opens a file. ``count_tables`` opens
+    the graph file and counts its tables (default: in this process; a replica counts in a
+    child process, since a damaged file whose checksums match can kill the engine).
+    ``names`` says how messages call each file (default: its path).
+    """
     what = f"snapshot {manifest.snapshot_id} of graph {manifest.graph_id}"
     if manifest.schema_version != SCHEMA_VERSION:
         raise SnapshotInvalid(
             f"{what} has graph schema version {manifest.schema_version}, this node reads "
             f"{SCHEMA_VERSION}"
         )
+    label = {name: str(folder / name) for name in manifest.files} | dict(names or {})
     for name, file in manifest.files.items():
-        path = folder / name
-        found = sha256_of(path) if path.is_file() else "no file"
-        if found != file.checksum:
-            raise SnapshotInvalid(
-                f"{what}: {name} checksum {found} differs from the manifest's {file.checksum}"
-            )
+        problem = _file_problem(folder / name, file)
+        if problem is not None:
+            raise SnapshotInvalid(f"{what}: {label[name]} {problem}")
     try:
-        counts = _counts_of(folder / GRAPH_FILE)
+        counts = (count_tables or _counts_of)(folder / GRAPH_FILE)
+    except NodeError as exc:
+        raise SnapshotInvalid(f"{what}: {label[GRAPH_FILE]} does not open: {exc}") from exc
+    try:
         StagingDB(folder / STAGING_FILE, read_only=True).close()  # checks its schema version
     except NodeError as exc:
-        raise SnapshotInvalid(f"{what}: the files do not open: {exc}") from exc
+        raise SnapshotInvalid(f"{what}: {label[STAGING_FILE]} does not open: {exc}") from exc
     if counts != manifest.tables:
-        wrong = {t: (n, manifest.tables.get(t)) for t, n in counts.items()
-                 if manifest.tables.get(t) != n}  # fmt: skip
-        raise SnapshotInvalid(f"{what}: table counts (found, manifest) differ: {wrong}")
+        differences = _count_differences(counts, manifest.tables)
+        raise SnapshotInvalid(f"{what}: {label[GRAPH_FILE]}: {differences}")
+
+
+def _file_problem(path: Path, file: SnapshotFile) -> str | None:
+    """How ``path`` differs from the manifest's ``file`` (presence, size, then checksum), as
+    words that follow the file's name; None when it does not."""
+    if not path.is_file():
+        return "is missing"
+    size = path.stat().st_size
+    if size != file.bytes:
+        return f"is {size} bytes, the manifest says {file.bytes}"
+    found = sha256_of(path)
+    if found != file.checksum:
+        return f"checksum {found} differs from the manifest's {file.checksum}"
+    return None
+
+
+def _count_differences(found: Mapping[str, int], listed: Mapping[str, int]) -> str:
+    """The tables the graph file and the manifest disagree on, each named."""
+    problems = []
+    if missing := sorted(listed.keys() - found.keys()):
+        problems.append(f"the manifest lists tables the graph has not: {', '.join(missing)}")
+    if unlisted := sorted(found.keys() - listed.keys()):
+        problems.append(f"the graph has tables the manifest lacks: {', '.join(unlisted)}")
+    wrong = {t: (n, listed[t]) for t, n in found.items() if t in listed and listed[t] != n}
+    if wrong:
+        problems.append(f"table counts (found, manifest) differ: {wrong}")
+    return "; ".join(problems)
+
+
+# Failures retrying cannot mend: a path that is a file or a folder where the other is
+# needed, no permission, a read-only file system; a bucket that is not there or not ours.
+_LASTING_ERRNOS = frozenset({
+    errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EACCES, errno.EPERM, errno.EROFS,
+    errno.ENAMETOOLONG, errno.ELOOP,
+})  # fmt: skip
+_LASTING_S3_CODES = frozenset({
+    "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "InvalidBucketName",
+    "NoSuchBucket", "SignatureDoesNotMatch",
+})  # fmt: skip
+
+
+def store_failure(error: Exception, *, what: str) -> NodeError | None:
+    """The node error for a disk or object store failure while ``what`` (publishing a
+    snapshot); None when ``error`` is neither.
+
+    Permanent (StoreRefused, not retried) when retrying cannot help, else transient
+    (EngineUnavailable: a full disk, an I/O error, S3 unreachable or throttling); the
+    message carries the cause.
+    """
+    if isinstance(error, OSError):
+        lasting = error.errno in _LASTING_ERRNOS
+    elif (code := _s3_error_code(error)) is not None:
+        lasting = code in _LASTING_S3_CODES
+    else:
+        return None
+    message = f"{what}: {type(error).__name__}: {error}"
+    return StoreRefused(message) if lasting else EngineUnavailable(message)
+
+
+def _s3_error_code(error: Exception) -> str | None:
+    """S3's error code of a boto3 failure ("" when it has none); None for other errors."""
+    from boto3.exceptions import S3UploadFailedError  # only an S3 store raises these
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(error, S3UploadFailedError):  # upload_file wraps S3's ClientError
+        error = error.__context__ if isinstance(error.__context__, ClientError) else error
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    if isinstance(error, BotoCoreError | S3UploadFailedError):
+        return ""
+    return None
 
 
 def _counts_of(graph_file: Path) -> dict[str, int]:

@@ -80,11 +80,50 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
-    rows = [[d.trigger, d.state_machine, d.status, d.error or ""] for d in deliveries]
+    rows = [[d.trigger, d.state_machine, d.status, _problem(d)] for d in deliveries]
     text = render.table(["trigger", "state machine", "status", "error"], rows)
-    causes = [f"{d.trigger}: {d.error}: {d.cause}" for d in deliveries if d.cause]
+    causes = [f"{d.trigger}: {d.error}: {readable_cause(d.cause)}" for d in deliveries if d.cause]
+    causes += [line for d in deliveries for line in _failed_items(d)]
     if causes:  # the error alone (NotConnected, say) does not say what to do
         text += "\n\n" + "\n".join(causes)
     emit(args, [d.as_dict() for d in deliveries], text)
-    ok = all(d.status == "SUCCEEDED" for d in deliveries)
-    return EXIT_OK if ok else EXIT_FAILURES
+    return EXIT_OK if all(d.ok for d in deliveries) else EXIT_FAILURES
+
+
+def _problem(delivery: Any) -> str:
+    """The error column: the error and the state it stopped in, or why a run that
+    succeeded as an execution is not ok (its own counts)."""
+    if delivery.error:
+        where = f" at {delivery.failed_state}" if delivery.failed_state else ""
+        return f"{delivery.error}{where}"
+    if delivery.ok:
+        return ""
+    output = delivery.output
+    counts = [f"{output[k]} {k}" for k in ("loaded", "failed") if k in output]
+    return "not ok: " + (", ".join(counts) if counts else "see --json")
+
+
+_NAMED = 5
+
+
+def _failed_items(delivery: Any) -> list[str]:
+    """For a run that succeeded but is not ok: its failed filings and why (the first few)."""
+    if delivery.error or delivery.ok or not isinstance(delivery.output, dict):
+        return []
+    failed = [f for f in delivery.output.get("filings") or [] if f.get("status") == "failed"]
+    lines = [f"{delivery.trigger}: {f.get('source_unit')}: {f.get('error_type')}: "
+             f"{f.get('error')}" for f in failed[:_NAMED]]  # fmt: skip
+    if len(failed) > _NAMED:
+        lines.append(f"{delivery.trigger}: ... and {len(failed) - _NAMED} more (--json)")
+    return lines
+
+
+def readable_cause(cause: str) -> str:
+    """A Lambda error's message without its stack trace (``--json`` keeps it all)."""
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause
+    if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
+        return parsed["errorMessage"]
+    return cause

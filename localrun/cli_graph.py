@@ -145,6 +145,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.stats(args.graph)
     delete = f"ledgergraph delete-source --home {shlex.quote(str(home))} --graph {args.graph}"
+    if args.endpoint:  # the files are the node's: in-process the command would wait for them
+        delete += f" --endpoint {shlex.quote(args.endpoint)}"
     emit(args, result, render.stats(result, delete_command=delete))
     return EXIT_OK
 

@@ -55,9 +55,17 @@ class Delivery:
     output: Any
     error: str | None
     cause: str | None
+    failed_state: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Succeeded, and what it ran did not report itself not ok (a SEC run whose
+        filings all failed still SUCCEEDS as an execution; its output says ``ok: false``)."""
+        reported = self.output.get("ok") if isinstance(self.output, dict) else None
+        return self.status == "SUCCEEDED" and reported is not False
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {**vars(self), "ok": self.ok}
 
 
 def needs_graph_node(template: dict[str, Any], trigger: Trigger) -> bool:
@@ -135,6 +143,7 @@ def _deliver(
         output=result.output,
         error=result.error,
         cause=result.cause,
+        failed_state=result.failed_state,
     )
 
 

@@ -54,6 +54,7 @@ class ExecutionResult:
     cause: str | None
     duration_ms: float
     states: list[StateTiming] = field(default_factory=list)
+    failed_state: str | None = None  # the state that was running when the execution failed
 
     def time_by_state(self) -> dict[str, dict[str, float]]:
         """Per state name: how often it ran and its total time in ms."""
@@ -141,6 +142,7 @@ class LocalStepFunctions:
             described = sfn.describe_execution(executionArn=arn)
         duration_ms = (time.monotonic() - started) * 1000
         output = described.get("output")
+        events = self.history(arn)
         return ExecutionResult(
             arn=arn,
             status=described["status"],
@@ -148,7 +150,8 @@ class LocalStepFunctions:
             error=described.get("error"),
             cause=described.get("cause"),
             duration_ms=round(duration_ms, 1),
-            states=self.state_timings(arn),
+            states=state_timings(events),
+            failed_state=None if described["status"] == "SUCCEEDED" else unfinished(events),
         )
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
@@ -164,27 +167,46 @@ class LocalStepFunctions:
             kwargs["nextToken"] = page["nextToken"]
 
     def state_timings(self, execution_arn: str) -> list[StateTiming]:
-        """StateEntered -> StateExited pairs; repeated names pair first-in, first-out."""
-        events = self.history(execution_arn)
-        if not events:
-            return []
-        origin = events[0]["timestamp"]
-        entered: dict[str, deque[tuple[str, Any]]] = defaultdict(deque)
-        timings = []
-        for event in events:
-            kind = event["type"]
-            if kind.endswith("StateEntered"):
-                details = event["stateEnteredEventDetails"]
-                entered[details["name"]].append((kind[: -len("StateEntered")], event["timestamp"]))
-            elif kind.endswith("StateExited") and entered[event["stateExitedEventDetails"]["name"]]:
-                name = event["stateExitedEventDetails"]["name"]
-                state_type, since = entered[name].popleft()
-                timings.append(
-                    StateTiming(
-                        name=name,
-                        type=state_type,
-                        started_ms=(since - origin).total_seconds() * 1000,
-                        duration_ms=(event["timestamp"] - since).total_seconds() * 1000,
-                    )
+        """``state_timings`` of the execution's history."""
+        return state_timings(self.history(execution_arn))
+
+
+def state_timings(events: list[dict[str, Any]]) -> list[StateTiming]:
+    """StateEntered -> StateExited pairs of a history; repeated names pair first-in, first-out."""
+    if not events:
+        return []
+    origin = events[0]["timestamp"]
+    entered: dict[str, deque[tuple[str, Any]]] = defaultdict(deque)
+    timings = []
+    for event in events:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            details = event["stateEnteredEventDetails"]
+            entered[details["name"]].append((kind[: -len("StateEntered")], event["timestamp"]))
+        elif kind.endswith("StateExited") and entered[event["stateExitedEventDetails"]["name"]]:
+            name = event["stateExitedEventDetails"]["name"]
+            state_type, since = entered[name].popleft()
+            timings.append(
+                StateTiming(
+                    name=name,
+                    type=state_type,
+                    started_ms=(since - origin).total_seconds() * 1000,
+                    duration_ms=(event["timestamp"] - since).total_seconds() * 1000,
                 )
-        return sorted(timings, key=lambda t: t.started_ms)
+            )
+    return sorted(timings, key=lambda t: t.started_ms)
+
+
+def unfinished(events: list[dict[str, Any]]) -> str | None:
+    """The state entered last that never exited: where a failed execution stopped (inside
+    a Map or Parallel, the innermost one)."""
+    open_states: list[str] = []
+    for event in events:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            open_states.append(event["stateEnteredEventDetails"]["name"])
+        elif kind.endswith("StateExited"):
+            name = event["stateExitedEventDetails"]["name"]
+            if name in open_states:
+                open_states.remove(name)  # names repeat in a Map: any one of them ended
+    return open_states[-1] if open_states else None

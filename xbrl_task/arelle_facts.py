@@ -25,8 +25,6 @@ from lxml import etree
 
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.model import (
-    TRANSFORM_UNKNOWN,
-    VALUE_REFUSED,
     ConceptInfo,
     ContextInfo,
     DimensionInfo,
@@ -36,7 +34,7 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
-from xbrl_task.values import ValueNotExact, exact_decimal, scaled_text
+from xbrl_task.values import ValueNotExact, scaled_text, shown
 
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
 
@@ -79,7 +77,7 @@ class FactCopier:
         concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
         inline = inline_info(fact) if isinstance(fact, ModelInlineFact) else None
-        value, transform_error = value_of(fact)
+        value, value_error = value_of(fact)
         context = fact.context
         unit = fact.unit
         return FactInfo(
@@ -96,8 +94,7 @@ class FactCopier:
             context_id=fact.get("contextRef"),
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
-            transform_error=transform_error,
-            raw_value=raw_text(fact) if transform_error else None,
+            value_error=value_error,
             inline=inline,
             footnotes=self._footnotes.links_of(fact),
         )
@@ -232,51 +229,81 @@ class FactCopier:
 
 
 def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
-    """The fact's text after inline transforms, or (None, why) when Arelle could not get it."""
+    """The fact's text after inline transforms, or (None, why it cannot be read).
+
+    A number's text is returned even when it is not a number (``abc``, INF, 60 digits):
+    extraction rejects it naming the text, the same for inline and classic facts. A value
+    cannot be read when its inline format is implemented by no registry or refuses the
+    displayed text, or when a non-numeric value is not valid for the concept's type.
+    """
     if fact.isNil:
         return None, None
     if fact.isFraction:
         numerator, denominator = fact.fractionValue
         return f"{numerator.strip()}/{denominator.strip()}", None
+    inline = isinstance(fact, ModelInlineFact)
     try:
         value = fact.value
-    except Exception as exc:
-        # an inline transform or number Arelle rejected: keep no value rather than guess
-        too_large = _too_large(fact)
-        return (too_large, None) if too_large else (None, f"{_format_of(fact)}: {exc}")
-    if getattr(fact, "xValid", None) == XmlValidateConst.INVALID and _format_of(fact):
-        # the "value" Arelle returns then is an error marker, not the filed value: either no
-        # registry (XBRL's or sec_transforms) knows the format, or the format refused the
-        # text, or its result is not valid for the concept's type
-        too_large = _too_large(fact)
-        if too_large is not None:
-            return too_large, None
-        return None, f"{_format_of(fact)}: {_why_invalid(fact.format)}"
-    if isinstance(fact, ModelInlineFact) and fact.localName == "nonFraction":
+    except Exception:  # Arelle raises for an inline format or number it could not read
+        if not inline:
+            raise
+        return _read_inline(fact)
+    if getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
+        # Arelle's "value" is then an error marker or the text as filed, not a value
+        return _read_inline(fact) if inline else _read_classic(fact, value)
+    if inline and fact.localName == "nonFraction":
         return _exact_inline_number(fact, value), None
     return value, None
 
 
-def _too_large(fact: ModelFact) -> str | None:
-    """The exact text of an inline number Arelle refused only for its size, else None.
+def _read_classic(fact: ModelFact, text: str) -> tuple[str | None, str | None]:
+    """A classic value Arelle found invalid: a number's text as filed (extraction decides
+    whether it is one), or why a non-numeric one is rejected."""
+    if _is_numeric(fact):
+        return text, None
+    return None, f"{shown(text.strip())} is {_not_valid(fact)}"
 
-    Arelle scales in a 28-digit context and marks a longer integer invalid (scale="60");
-    its exact text is returned so that extraction rejects the fact naming the value, as it
-    does for a classic fact, instead of keeping it as if its format had failed.
+
+def _read_inline(fact: ModelInlineFact) -> tuple[str | None, str | None]:
+    """An inline value Arelle could not read, read again here to say why.
+
+    Returns (the exact number, None) for a number Arelle refused only for its arithmetic
+    or its type (extraction rejects what DECIMAL(38, 12) cannot hold, as for classic
+    facts), else (None, the reason naming the format and quoting the displayed text).
     """
-    if not isinstance(fact, ModelInlineFact) or fact.localName != "nonFraction":
-        return None
-    text = _exact_inline_number(fact, None)
-    if text is None:
-        return None
+    displayed = raw_text(fact) or ""
+    quoted = shown(displayed.strip())
+    fmt = fact.format
+    text = displayed
+    if fmt is not None:
+        functions = FunctionIxt.ixtNamespaceFunctions.get(fmt.namespaceURI, {})
+        if fmt.localName not in functions:
+            return None, f"no registry implements format {fmt} (displayed text {quoted})"
+        try:
+            text = functions[fmt.localName](displayed)
+        except Exception:  # whatever a format raises is its refusal, for Arelle too
+            return None, f"format {fmt} refused the displayed text {quoted}"
+    read = f"format {fmt} read the displayed text {quoted} as {shown(text)}" if fmt else None
+    if not _is_numeric(fact) or fact.localName != "nonFraction":
+        why = f"{read}, {_not_valid(fact)}" if read else f"{quoted} is {_not_valid(fact)}"
+        return None, why
     try:
-        exact_decimal(text)
-    except ValueNotExact:
-        return text
-    return None
+        return scaled_text(text, fact.scale, negative=fact.sign == "-"), None
+    except ValueNotExact as exc:  # the text as classic numbers get it: "not a number: 'x'"
+        return None, f"{read}: {exc}" if read else str(exc)
 
 
-def _exact_inline_number(fact: ModelInlineFact, arelle_value: str | None) -> str | None:
+def _not_valid(fact: ModelFact) -> str:
+    """What a non-numeric text is not: a value of the concept's type, named."""
+    concept = fact.concept
+    return f"not a valid {concept.typeQname if concept is not None else 'value'}"
+
+
+def _is_numeric(fact: ModelFact) -> bool:
+    return fact.concept is not None and bool(fact.concept.isNumeric)
+
+
+def _exact_inline_number(fact: ModelInlineFact, arelle_value: str) -> str:
     """The scaled, signed value computed exactly from the transformed text."""
     fmt = fact.format
     try:
@@ -285,7 +312,8 @@ def _exact_inline_number(fact: ModelInlineFact, arelle_value: str | None) -> str
             text = FunctionIxt.ixtNamespaceFunctions[fmt.namespaceURI][fmt.localName](text)
         return scaled_text(text, fact.scale, negative=fact.sign == "-")
     except (ValueNotExact, KeyError, ValueError, FunctionArgType):
-        # INF, NaN, a format only Arelle's custom table knows, or text the format refuses
+        # INF or NaN, which Arelle reads for a double, or a format only Arelle's custom
+        # table knows: Arelle's own value, which extraction checks as any number
         return arelle_value
 
 
@@ -306,18 +334,8 @@ def inline_info(fact: ModelInlineFact) -> InlineInfo:
 def raw_text(fact: ModelFact) -> str | None:
     try:
         return fact.rawValue
-    except Exception:  # the raw text only keeps distinct untransformed facts apart
+    except Exception:  # the displayed text is only shown, never a value: none is no harm
         return None
-
-
-def _why_invalid(fmt: ArelleQName) -> str:
-    known = FunctionIxt.ixtNamespaceFunctions.get(fmt.namespaceURI, {})
-    return VALUE_REFUSED if fmt.localName in known else TRANSFORM_UNKNOWN
-
-
-def _format_of(fact: ModelFact) -> str | None:
-    fmt = getattr(fact, "format", None)
-    return str(fmt) if fmt is not None else None
 
 
 def _period(context: ModelContext) -> PeriodInfo:

@@ -33,8 +33,13 @@ from xbrl_task.values import ValueNotExact, exact_decimal
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
+VALUE_INVALID = "value not valid for its type"
+# reasons that name one fact each, and so are listed only up to MAX_LISTED_VALUES
+_PER_FACT = (VALUE_REJECTED, VALUE_INVALID)
 MAX_LISTED_VALUES = 20
-VALUES_UNLISTED = f"{VALUE_REJECTED}: more values, each named in the manifest's warnings"
+_UNLISTED = "more values, each named in the manifest's warnings"
+VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
+INVALID_UNLISTED = f"{VALUE_INVALID}: {_UNLISTED}"
 _MAX_MESSAGE = 240
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
 # which depends on what the worker loaded before: left out, so warnings are reproducible.
@@ -97,7 +102,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    to_act_on = fact_warnings(builder, report, meta)
+    to_act_on = form_warnings(report, meta)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
@@ -130,22 +135,26 @@ def rejection_reason(fact: FactInfo, filing: LoadedFiling) -> str | None:
         return f"entity identifier is not a CIK: {context.scheme} {context.identifier}"
     if fact.concept.is_numeric and fact.unit is None:
         return f"unit not found: {fact.unit_id}"
-    if fact.concept.is_numeric and not fact.is_nil and fact.value is not None:
-        return value_rejection(fact)
-    return None
+    return value_rejection(fact) if not fact.is_nil else None
 
 
 def value_rejection(fact: FactInfo) -> str | None:
-    """Why a numeric fact's value cannot be stored exactly, naming the fact; None if it can.
+    """Why a fact's value cannot be read or stored exactly, naming the fact; None if it can.
 
-    A value Arelle could not transform has no text here (``value`` None): it is kept
-    without a number and counted in a warning instead.
+    One rule for inline and classic facts: a number that is not one or does not fit
+    DECIMAL(38, 12), a value whose inline format refuses the displayed text or is
+    implemented by no registry, a non-numeric value not valid for the concept's type.
     """
+    numeric = fact.concept is not None and fact.concept.is_numeric
+    where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
+    if fact.value_error is not None:
+        return f"{VALUE_REJECTED if numeric else VALUE_INVALID}: {where}: {fact.value_error}"
+    if not numeric:
+        return None
     try:
         exact_decimal(fact.value or "")
     except ValueNotExact as exc:
-        where = f"id {fact.xml_id or 'none'}, context {fact.context_id}"
-        return f"{VALUE_REJECTED}: {fact.qname} ({where}): {exc}"
+        return f"{VALUE_REJECTED}: {where}: {exc}"
     return None
 
 
@@ -153,18 +162,21 @@ def fold_value_reasons(rejected: Counter[str]) -> tuple[dict[str, int], list[str
     """Rejections per reason, those naming single values beyond the first few folded into one.
 
     Every value reason names its fact, so there can be as many as facts; the counts travel
-    in Step Functions payloads (256 KiB), so only ``MAX_LISTED_VALUES`` are listed there and
-    the rest are returned as lines for the manifest's warnings.
+    in Step Functions payloads (256 KiB), so only ``MAX_LISTED_VALUES`` are listed there
+    (numbers and other values together) and the rest are counted under one reason per
+    prefix and returned as lines for the manifest's warnings.
     """
     folded: Counter[str] = Counter()
     unlisted: list[str] = []
     listed = 0
     for reason, count in rejected.items():
-        if reason.startswith(VALUE_REJECTED) and listed >= MAX_LISTED_VALUES:
-            folded[VALUES_UNLISTED] += count
+        per_fact = reason.startswith(_PER_FACT)
+        if per_fact and listed >= MAX_LISTED_VALUES:
+            numeric = reason.startswith(VALUE_REJECTED)
+            folded[VALUES_UNLISTED if numeric else INVALID_UNLISTED] += count
             unlisted.append(reason)
             continue
-        listed += reason.startswith(VALUE_REJECTED)
+        listed += per_fact
         folded[reason] += count
     return dict(sorted(folded.items())), unlisted
 
@@ -228,23 +240,16 @@ def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:
     )
 
 
-def fact_warnings(builder: FactRowBuilder, report: Row, meta: ReportMeta) -> list[str]:
-    """What about the facts the user must act on: values left without a number, and a
-    package whose form (filing.json) is not the document's (dei:DocumentType)."""
-    warnings = []
-    if builder.untransformed:
-        formats = ", ".join(f"{f} {n}" for f, n in sorted(builder.untransformed.items()))
-        warnings.append(
-            f"{sum(builder.untransformed.values())} facts have no value from their inline "
-            f"format ({formats})"
-        )
+def form_warnings(report: Row, meta: ReportMeta) -> list[str]:
+    """The form the document states, when it is not the one the package announced: the
+    user must act on it (its Report keeps the package's form)."""
     stated = report["document_type"]
     if meta.form_hint and stated and meta.form_hint != stated:
-        warnings.append(
+        return [
             f"form {stated} in the document (dei:DocumentType), {meta.form_hint} in the "
             f"package (filing.json); the graph's Report says {meta.form_hint}"
-        )
-    return warnings
+        ]
+    return []
 
 
 def message_warnings(messages: list[ProcessorMessage]) -> list[str]:

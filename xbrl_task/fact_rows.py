@@ -7,7 +7,6 @@ written twice.
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -15,7 +14,6 @@ from ledgergraph.ids import stable_id
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import concept_name, fact_id
 from xbrl_task.model import (
-    TRANSFORM_UNKNOWN,
     ConceptInfo,
     ContextInfo,
     FactInfo,
@@ -45,7 +43,6 @@ class FactRowBuilder(AspectRows):
         self.report_id = report_id
         self.collapsed = 0
         self.dei: list[tuple[str, str, tuple[str, ...], str]] = []
-        self.untransformed: Counter[str] = Counter()
         self.aspects: dict[str, tuple[object, ...]] = {}
         self._coregistrants = coregistrants or {}
         self._facts: dict[str, Row] = {}
@@ -64,10 +61,6 @@ class FactRowBuilder(AspectRows):
         numeric_unit = fact.unit is not None and concept.is_numeric
         unit = self._unit_of(fact.unit) if numeric_unit else None
         number = self.number(fact) if concept.is_numeric else None
-        if fact.transform_error:
-            fmt, reason = fact.transform_error.split(": ", 1)
-            kind = "not implemented" if reason == TRANSFORM_UNKNOWN else "refused the text"
-            self.untransformed[f"{fmt} {kind}"] += 1
         row = self._fact_row(fact, element, aspects, unit, number)
         fid = row["id"]
         kept = self._facts.get(fid)
@@ -114,11 +107,11 @@ class FactRowBuilder(AspectRows):
         return uid
 
     def number(self, fact: FactInfo) -> Decimal | None:
-        """The exact value of a numeric fact; None when nil or untransformed.
+        """The exact value of a numeric fact; None when nil.
 
         Raises:
             ValueNotExact: the value does not fit DECIMAL(38, 12); ``extract`` rejects such
-                facts before they are added.
+                facts, and those whose value cannot be read, before they are added.
         """
         if fact.is_nil or fact.value is None:
             return None

@@ -81,19 +81,15 @@ class UnitInfo:
     denominators: tuple[QName, ...]
 
 
-# How a transform_error ends when no registry implements the fact's format; any other
-# transform_error is the format refusing the displayed text (or its result the concept's type).
-TRANSFORM_UNKNOWN = "no registry implements the format"
-VALUE_REFUSED = "the format refused the text or its result does not fit the concept's type"
-
-
 @dataclass(frozen=True, slots=True)
 class FactInfo:
     """One fact Arelle created.
 
-    ``value`` is None for nil facts and when an inline transform could not be applied;
-    ``transform_error`` then names the format and ``raw_value`` keeps the displayed text
-    (for identity only: it is not the fact's value, and no value is invented).
+    ``value`` is None for nil facts and for a value that cannot be read: an inline format
+    nobody implements or that refuses the displayed text, or a non-numeric value not valid
+    for the concept's type. ``value_error`` then says which, naming the format and quoting
+    the text; extraction rejects such a fact. A number's text is kept even when it is not
+    a number: extraction rejects it naming the text, inline or classic alike.
     """
 
     qname: QName
@@ -109,8 +105,7 @@ class FactInfo:
     context_id: str | None
     unit_id: str | None
     is_tuple: bool = False
-    transform_error: str | None = None
-    raw_value: str | None = None
+    value_error: str | None = None
     inline: InlineInfo | None = None
     footnotes: tuple[FootnoteLink, ...] = ()
 

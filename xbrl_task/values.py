@@ -66,15 +66,22 @@ def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
     The sign comes only from the ``sign`` attribute; the text itself is unsigned display.
 
     Raises:
-        ValueNotExact: the text is not a finite number or the scale not an integer.
+        ValueNotExact: the text is not a finite number or the scale not an integer; the
+            message reads as ``exact_decimal``'s for the same text.
     """
+    stripped = text.strip()
     try:
-        number = Decimal(text.strip())
         exponent = int(scale) if scale else 0
-    except (InvalidOperation, ValueError):
-        raise ValueNotExact(f"not a number with scale {scale}: {text!r}") from None
+    except ValueError:
+        raise ValueNotExact(f"scale {shown(scale or '')} is not an integer: {text!r}") from None
+    if "_" in stripped:  # as in exact_decimal: Decimal reads "1_000", XML Schema does not
+        raise ValueNotExact(f"not a number: {shown(stripped)}")
+    try:
+        number = Decimal(stripped)
+    except InvalidOperation:
+        raise ValueNotExact(f"not a number: {shown(stripped)}") from None
     if not number.is_finite():
-        raise ValueNotExact(f"not a finite number: {text!r}")
+        raise ValueNotExact(f"not a finite number: {shown(stripped)}")
     # scaleb keeps the digits and moves the exponent: exact at the digits' own precision
     exact = Context(prec=len(number.as_tuple().digits) + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
     try:
@@ -93,14 +100,12 @@ def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
 def value_key(fact: FactInfo, number: Decimal | None) -> str | None:
     """What the Fact id hashes as the value: equal values give equal keys.
 
-    Numbers compare by value (``1000`` and ``1000.00`` are one value), nil is a value of its
-    own (not an empty text), and a value Arelle could not transform is keyed by its raw text
-    so that different facts never collapse into one.
+    Numbers compare by value (``1000`` and ``1000.00`` are one value) and nil is a value of
+    its own (not an empty text). A fact whose value cannot be read never gets this far: it
+    is rejected (``extract.value_rejection``).
     """
     if fact.is_nil:
         return NIL_KEY
     if number is not None:
         return format(number.normalize(context=_WIDE), "f")
-    if fact.value is None and fact.raw_value is not None:
-        return f"\x00untransformed:{fact.raw_value}"
     return fact.value

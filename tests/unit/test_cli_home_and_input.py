@@ -207,3 +207,31 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
 
     assert command.returncode == 1
     assert stderr == ""  # no "Broken pipe" error, no traceback at exit
+
+
+def test_stats_through_a_node_names_the_node_in_its_clean_up_command(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    import localrun.graph_access
+
+    class Reader:  # what a node's /stats answers for a load that stopped after staging
+        def stats(self, graph_id: str) -> dict[str, object]:
+            return {"nodes": {"Report": 5}, "relationships": {}, "files": {"staged": 3},
+                    "unfinished": {"r2": 3}}  # fmt: skip
+
+    @contextmanager
+    def reader(**_: object):  # noqa: ANN202
+        yield Reader()
+
+    monkeypatch.setattr(localrun.graph_access, "open_reader", reader)
+    url = "http://127.0.0.1:8710"
+
+    code = cli(["stats", "--home", str(tmp_path), "--endpoint", url, "--graph", "qbo-1"])
+
+    assert code == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "if no load is running, remove them with: ledgergraph delete-source "
+        f"--home {tmp_path} --graph qbo-1 --endpoint {url} r2"
+    )

@@ -37,6 +37,16 @@ def test_an_engine_crash_on_the_rows_of_the_call_is_not_retried() -> None:
     assert "500 EngineCrashed" in str(failure.value) and "FACT_HAS_PERIOD" in str(failure.value)
 
 
+def test_a_store_that_refuses_the_nodes_writes_is_not_retried() -> None:
+    cause = (
+        "publishing graph sec: NotADirectoryError: [Errno 20] Not a directory: "
+        "'/srv/store/published/sec'"
+    )
+    client = _client(500, _error("StoreRefused", cause, transient=False))
+    with client, pytest.raises(GraphNodeRejected, match="500 StoreRefused: publishing graph"):
+        client.publish("sec")
+
+
 @pytest.mark.parametrize(
     ("status", "body"),
     [

@@ -269,3 +269,71 @@ def test_a_failed_delivery_shows_its_cause_in_the_text_output(
     out = capsys.readouterr().out
     assert code != 0
     assert out.splitlines()[-1] == f"DailyQuickBooks: NotConnected: {cause}"
+
+
+def test_a_failed_fire_names_the_state_it_stopped_in_and_the_message_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = '{"graph_id": "sec", "filings_key": "work/sec/missing.json"}'
+    missing = tmp_path / "store" / "work" / "sec" / "missing.json"
+
+    code = cli.main(["events", "fire", "NightlySec", "--home", str(tmp_path), "--input", given])
+
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("NightlySec "))
+    assert code != 0
+    assert row.split()[2:] == ["FAILED", "ObjectNotFound", "at", "PlanBatches"]
+    assert out.splitlines()[-1] == f"NightlySec: ObjectNotFound: no object at {missing.as_uri()}"
+    assert "stackTrace" not in out
+
+
+def test_a_run_whose_every_filing_failed_is_not_ok_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = tmp_path / "store" / "work" / "sec" / "one.json"
+    listing.parent.mkdir(parents=True)
+    prefix = "raw/sec/320193/0000320193-23-000106/"
+    listing.write_text(json.dumps([{"source_unit": "0000320193-23-000106", "cik": 320193,
+                                    "package_prefix": prefix, "entry_point": "aapl-20230930.htm",
+                                    "form": "10-K"}]))  # fmt: skip
+    given = '{"graph_id": "sec", "filings_key": "work/sec/one.json"}'
+
+    code = cli.main(["events", "fire", "NightlySec", "--home", str(tmp_path), "--input", given,
+                     "--json"])  # fmt: skip
+    (delivery,) = json.loads(capsys.readouterr().out)
+
+    assert code != 0
+    assert (delivery["status"], delivery["ok"]) == ("SUCCEEDED", False)
+    assert (delivery["output"]["loaded"], delivery["output"]["failed"]) == (0, 1)
+    assert delivery["output"]["filings"][0]["error_type"] == "FilingNotLoadable"
+
+
+def test_the_failed_state_is_the_innermost_one_still_open() -> None:
+    from localrun.stepfunctions import unfinished
+
+    def entered(name: str) -> dict[str, Any]:
+        return {"type": "TaskStateEntered", "stateEnteredEventDetails": {"name": name}}
+
+    def exited(name: str) -> dict[str, Any]:
+        return {"type": "TaskStateExited", "stateExitedEventDetails": {"name": name}}
+
+    history = [entered("Plan"), exited("Plan"), entered("Batches"), entered("Load"),
+               entered("Load"), exited("Load"), entered("Record")]  # fmt: skip
+
+    assert unfinished(history) == "Record"
+    assert unfinished([*history, exited("Record")]) == "Load"
+    assert unfinished([entered("Plan"), exited("Plan")]) is None
+
+
+def test_a_damaged_line_of_the_events_file_is_named(tmp_path: Path) -> None:
+    announce_snapshot(tmp_path)
+    path = tmp_path / EVENTS_FILE
+    good = path.stat().st_size
+    with path.open("ab") as handle:
+        handle.write(b'{"id": "cut off\n')
+
+    with pytest.raises(ValueError) as damaged:
+        replay(tmp_path, start=RecordingStarter(tmp_path))
+
+    assert str(damaged.value).startswith(f"{path}: the line at byte {good} is not a JSON event")
+    assert str(damaged.value).endswith("""b'{"id": "cut off'; fix or remove that line""")

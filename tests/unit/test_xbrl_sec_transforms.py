@@ -14,6 +14,7 @@ from arelle import FunctionIxt
 from xbrl_samples import HandmadeRun, handmade_run
 
 from xbrl_task.arelle_plugin import install_sec_transforms, load_sec_transforms
+from xbrl_task.extract import VALUE_INVALID
 from xbrl_task.sec_transforms import SEC_TRANSFORMS, SEC_TRANSFORMS_NAMESPACE
 
 # the registry's formats (transform-registry.xml) and the special values of the SEC's plugin
@@ -183,18 +184,18 @@ def test_formats_no_real_filing_uses_give_their_values(run: HandmadeRun) -> None
     assert facts["q-end"]["inline_format"] == "ixt-sec:datequarterend"
 
 
-def test_facts_whose_format_gives_no_value_are_counted_and_named(run: HandmadeRun) -> None:
+def test_facts_whose_format_gives_no_value_are_rejected_and_named(run: HandmadeRun) -> None:
     manifest = run.manifest("formats")
-    assert (manifest.facts.in_document, manifest.facts.extracted) == (12, 12)
-    assert manifest.facts.rejected == {}
-    facts = run.facts("formats")
-    for fid in ("q-flag", "q-madeup", "q-alien"):  # refused text, two unknown formats
-        assert facts[fid]["value_text"] is None and facts[fid]["is_nil"] is False, fid
-    assert facts["q-alien"]["displayed_text"] == "CV"
-    assert (
-        "3 facts have no value from their inline format (ixt-sec:boolballotbox refused the "
-        "text 1, ixt-sec:numwordsfr not implemented 1, ixt-x:romannumerals not implemented 1)"
-    ) in manifest.warnings
+    assert (manifest.facts.in_document, manifest.facts.extracted) == (12, 9)
+    assert manifest.facts.rejected == {
+        f"{VALUE_INVALID}: tiny:IsFlag (id q-flag, context D): format ixt-sec:boolballotbox "
+        "refused the displayed text 'yes'": 1,
+        f"{VALUE_INVALID}: tiny:Description (id q-madeup, context D): no registry implements "
+        "format ixt-sec:numwordsfr (displayed text 'cent cinq')": 1,
+        f"{VALUE_INVALID}: tiny:Description (id q-alien, context YTD): no registry implements "
+        "format ixt-x:romannumerals (displayed text 'CV')": 1,
+    }
+    assert not {"q-flag", "q-madeup", "q-alien"} & set(run.facts("formats"))
     # Arelle's own messages, kept grouped by code, say which it was
     assert any("not a ballot box: 'yes'" in w for w in manifest.warnings)
     unrecognized = "unrecognized transformation name numwordsfr"

@@ -2,7 +2,8 @@
 
 Tesla's 10-Q (classic instance) gets three of its us-gaap:Revenues facts rewritten: a
 49-digit amount, the text "abc" and 1e-45. AEON's 10-Q (inline) gets scale="60" on its
-cash of 2023-09-30 (16,177 thousand). Each edited fact must be rejected with a reason
+cash of 2023-09-30 (16,177 thousand), and in another copy "abc" for its cash of
+2022-12-31, text its format refuses. Each edited fact must be rejected with a reason
 naming it, and the rest of the filing must load with counts that still reconcile.
 """
 
@@ -24,7 +25,9 @@ from ledgergraph.graph_schema import get_table
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import (
+    INVALID_UNLISTED,
     MAX_LISTED_VALUES,
+    VALUE_INVALID,
     VALUE_REJECTED,
     VALUES_UNLISTED,
     fold_value_reasons,
@@ -162,6 +165,15 @@ def test_value_reasons_beyond_the_first_few_are_folded_into_one_count() -> None:
     assert sum(folded.values()) == MAX_LISTED_VALUES + 5 + 2
 
 
+def test_numbers_and_other_values_share_the_listed_reasons_and_fold_apart() -> None:
+    numbers = {f"{VALUE_REJECTED}: number {i}": 1 for i in range(15)}
+    others = {f"{VALUE_INVALID}: boolean {i}": 1 for i in range(10)}
+    folded, unlisted = fold_value_reasons(Counter({**numbers, **others}))
+    assert len(folded) == MAX_LISTED_VALUES + 1  # 15 numbers, 5 others, one folded count
+    assert folded[INVALID_UNLISTED] == 5 and VALUES_UNLISTED not in folded
+    assert unlisted == [f"{VALUE_INVALID}: boolean {i}" for i in range(5, 10)]
+
+
 def test_the_widest_values_accepted_fit_the_fact_table_column(tmp_path: Path) -> None:
     column = next(c for c in get_table("Fact").columns if c.name == "value_decimal")
     assert column.engine_type == "DECIMAL(38, 12)"
@@ -191,13 +203,17 @@ def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
         exact_decimal("-1.6177E+1000000003")
 
 
-def test_inline_text_its_format_refuses_keeps_the_fact_without_a_value(run: EditedRun) -> None:
+def test_inline_text_its_format_refuses_rejects_that_fact_like_a_classic_one(
+    run: EditedRun,
+) -> None:
     assert run.statuses["aeon_text"] == "processed"  # not the whole filing failed
-    manifest = run.manifest("aeon_text")
-    assert manifest.facts.reconciles() and manifest.facts.rejected_total == 0
-    fact = run.facts("aeon_text")[AEON_CASH_2022]
-    assert (fact["value_text"], fact["value_decimal"]) == (None, None)
-    assert manifest.warnings[0] == (
-        "1 facts have no value from their inline format (ixt:numdotdecimal refused the text 1)"
-    )
-    assert manifest.warnings_to_act_on == manifest.warnings[:1]  # `sec run` shows it
+    counts = run.manifest("aeon_text").facts
+    assert counts.rejected == {
+        f"{VALUE_REJECTED}: {CASH} (id {AEON_CASH_2022}, context "
+        "As_Of_12_31_2022_pLWfwtPg1E2WA9FU2Cs7eg): format ixt:numdotdecimal refused the "
+        "displayed text 'abc'": 1
+    }
+    assert counts.reconciles() and counts.extracted + counts.duplicates_collapsed == AEON_FACTS - 1
+    facts = run.facts("aeon_text")
+    assert AEON_CASH_2022 not in facts
+    assert facts[AEON_CASH]["value_decimal"] == Decimal("16177000")  # the other year stays

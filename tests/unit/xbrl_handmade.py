@@ -13,6 +13,8 @@ filings of the fictional CIK 1234567 use it:
 - ``tiny-empty``: a classic instance with contexts and units but not one fact;
 - ``tiny-formats``: one inline document with the SEC formats no real filing here uses, text
   a format refuses and formats nobody implements (``xbrl_handmade_formats``).
+- ``tiny-unreadable-inline`` and ``tiny-unreadable-classic``: values that cannot be read,
+  numbers and others, inline and classic, beside readable ones (``xbrl_handmade_unreadable``).
 
 Everything is written by code so every value a test asserts is visible right here.
 """

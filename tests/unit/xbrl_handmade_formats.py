@@ -3,7 +3,7 @@
 One document of the tiny taxonomy whose facts use the SEC formats the bundled real filings
 never show (a quarter end, country names, week and hour durations), one displayed text a
 format refuses, and two formats nobody implements: one the SEC namespace does not define and
-one of a registry Arelle does not know. Such facts must still be counted and named.
+one of a registry Arelle does not know. Such facts must be rejected, each named.
 """
 
 # ruff: noqa: E501  (XML reads better unwrapped)

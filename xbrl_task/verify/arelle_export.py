@@ -5,7 +5,8 @@ plugins only on a session's first run, and a document set needs its IXDS plugin)
 transformation formats are installed as in the worker, so inline facts using them have
 values on both sides. Two properties are added through the saver's own extension hook:
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
-some facts; and for enumeration facts, the members as Arelle read them.
+some facts; for enumeration facts, the members as Arelle read them; and whether Arelle found
+no valid value (its export then writes none, or an error marker, as if nil).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from arelle import XmlValidateConst
 from arelle.api.Session import Session
 from arelle.ModelInstanceObject import ModelFact
 from arelle.ModelValue import QName
@@ -28,6 +30,7 @@ from xbrl_task.taxonomy_cache import TaxonomyCache
 NUMERIC = "ledgergraph:numeric"
 LANGUAGE = "ledgergraph:lang"
 QNAMES = "ledgergraph:qnames"
+INVALID = "ledgergraph:invalid"
 
 install_sec_transforms()
 
@@ -77,6 +80,8 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     concept = fact.concept
     oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
+    if not fact.isNil and getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
+        oim_fact[INVALID] = True  # a fact the graph rejects (xbrl_task/README.md, Values)
     if not oim_fact[NUMERIC] and fact.xmlLang:
         oim_fact[LANGUAGE] = fact.xmlLang
     value = getattr(fact, "xValue", None)

@@ -15,6 +15,7 @@ from xbrl_task.identity import element_id
 from xbrl_task.model import QName
 
 NIL = "(nil)"
+NOT_VALID = "(no valid value)"  # Arelle's side: a fact the graph rejects for its value
 _MEMBER_URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s#]+#[^\s#]+$", re.IGNORECASE)
 
 

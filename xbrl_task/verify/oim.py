@@ -16,8 +16,8 @@ from ledgergraph.ids import cik10
 from xbrl_task.errors import ExportUnreadable
 from xbrl_task.identity import element_id, measures_text
 from xbrl_task.model import QName
-from xbrl_task.verify.arelle_export import LANGUAGE, NUMERIC, QNAMES
-from xbrl_task.verify.facts import NIL, ComparableFact, members_key, number_key
+from xbrl_task.verify.arelle_export import INVALID, LANGUAGE, NUMERIC, QNAMES
+from xbrl_task.verify.facts import NIL, NOT_VALID, ComparableFact, members_key, number_key
 
 _CORE = ("concept", "entity", "period", "unit", "language", "noteId")
 _PURE = "xbrli:pure"
@@ -57,10 +57,18 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         period=period_of(aspects.get("period")),
         unit=_unit(aspects.get("unit") or _PURE, namespaces) if numeric else None,
         dimensions=tuple(sorted(_dimensions(aspects, namespaces))),
-        value=NIL if value is None else number_key(value) if numeric else value,
+        value=_value(fact, value, numeric=numeric),
         decimals=None if decimals is None else str(decimals),
         language=fact.get(LANGUAGE),
     )
+
+
+def _value(fact: dict, value: str | None, *, numeric: bool) -> str:
+    if fact.get(INVALID):
+        return NOT_VALID  # what Arelle exports instead is not a value (None, an error marker)
+    if value is None:
+        return NIL
+    return number_key(value) if numeric else value
 
 
 def period_of(text: str | None) -> str:

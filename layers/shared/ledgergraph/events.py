@@ -139,5 +139,15 @@ def read_events(path: Path, *, offset: int = 0) -> tuple[list[dict[str, Any]], i
         handle.seek(offset)
         data = handle.read()
     end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
-    lines = data[:end].decode("utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()], offset + end
+    events, at = [], offset
+    for line in data[:end].split(b"\n")[:-1]:
+        if line.strip():
+            try:
+                events.append(json.loads(line))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{path}: the line at byte {at} is not a JSON event ({exc}): "
+                    f"{line[:80]!r}; fix or remove that line"
+                ) from exc
+        at += len(line) + 1
+    return events, offset + end

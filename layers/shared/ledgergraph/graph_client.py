@@ -5,8 +5,9 @@ carries ``X-Api-Key`` when a key is configured and ``X-Correlation-Id`` when the
 one. Failures are translated here, once: no answer, a timeout, a 5xx, 408 or 429 is
 ``GraphNodeUnavailable`` (the state machine retries it); any other 4xx is
 ``GraphNodeRejected`` with the node's own message (permanent: recorded against the filing).
-One 5xx is permanent too: ``EngineCrashed``, a native engine crash on the rows of the call,
-which the same rows would cause again.
+Two 5xx are permanent too: ``EngineCrashed``, a native engine crash on the rows of the call,
+which the same rows would cause again, and ``StoreRefused``, a store or disk that refuses
+the node's writes (a path that is a file, no permission) until someone mends it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ledgergraph.logs import get_logger
 logger = get_logger("ledgergraph")
 
 _RETRYABLE_4XX = (408, 429)  # request timeout, too many requests: worth another try
-_NOT_RETRIED_5XX = ("EngineCrashed",)  # the same rows crash the engine again
+# the same rows crash the engine again; the store refuses until someone mends it
+_NOT_RETRIED_5XX = ("EngineCrashed", "StoreRefused")
 GRAPH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 SOURCE_UNIT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 

@@ -101,7 +101,7 @@ class SourceUnitManifest(BaseModel):
     warnings_to_act_on: list[str] = Field(
         default_factory=list,
         description="those of ``warnings`` that need the user: the package states another "
-        "form than the document, inline values left without a number",
+        "form than the document (dei:DocumentType)",
     )
     created_at: str
     inputs: str | None = Field(

@@ -53,9 +53,13 @@ statements stay on its `ENTITY_HAS_REPORT`.
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),
 never a binary float; `decimals` and `precision` are kept as filed (`INF` included); nil is
 `is_nil`, not 0 and not absent. A numeric fact whose value DECIMAL(38, 12) cannot hold exactly
-(text, INF, more than 26 integer digits or 12 decimal places) is not in the graph: it counts
-in its Report's `facts_rejected`, and the run's summary names it. Text blocks are kept
-whole as HTML in `value_text` with a plain-text rendering in `value_plain`.
+(text, INF, more than 26 integer digits or 12 decimal places), and any fact whose value
+cannot be read (its inline format refuses the displayed text or nobody implements it; a
+date, boolean or other non-numeric value not valid for its type, inline or classic) is not
+in the graph: it counts in its Report's `facts_rejected`, and the run's summary names it
+(concept, fact id, context, format and text). So no non-nil Fact lacks a `value_text`.
+Text blocks are kept whole as HTML in `value_text` with a plain-text rendering in
+`value_plain`.
 
 **Keys.** A node's key is `id`. A relationship's key is its endpoints plus the listed
 extra key columns; the loader never adds a relationship whose key is already there.
