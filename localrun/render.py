@@ -75,10 +75,11 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
         return []
     total = sum(f["warnings"] for f in counted)
     where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
+    marked = any(f.get("warnings_to_act_on") for f in filings)
+    need = "those that need you are marked WARNING above" if marked else "none needs you"
     lines = [
         f"warnings: {total} in the manifests of {len(counted)} filings (taxonomy files not "
-        "available offline, Arelle's messages; those that need you are marked WARNING "
-        f"above), listed in full in {where}"
+        f"available offline, Arelle's messages; {need}), listed in full in {where}"
     ]
     loaded = [
         f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
