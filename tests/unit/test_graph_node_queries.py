@@ -196,6 +196,19 @@ def test_integers_at_the_int64_limits_and_wide_ones_as_strings_still_answer(
     assert revenue["rows"] == [["f-42"]]
 
 
+def test_wide_numbers_come_back_with_every_digit(service: GraphService) -> None:
+    # Decimal.normalize() alone rounds to 28 digits: ...567890 came back as ...567900
+    wide = "123456789012345678901234567890"
+    result = service.query_cypher(
+        "sec",
+        "RETURN CAST($n AS INT128) AS whole, CAST($n AS DECIMAL(38, 0)) AS scaled, "
+        "CAST($f AS DECIMAL(38, 12)) AS fraction",
+        {"n": wide, "f": "-12345678901234567890123456.123456789012"},
+    )
+
+    assert result["rows"] == [[wide, wide, "-12345678901234567890123456.123456789012"]]
+
+
 def test_a_cypher_error_names_the_engine_message(service: GraphService) -> None:
     with pytest.raises(QueryFailed, match="Nope"):
         service.query_cypher("sec", "MATCH (n:Nope) RETURN n")
