@@ -68,8 +68,9 @@ def in_use_message(home: Path, held: LockHeld) -> str:
         )
     who = f"pid {pid}" if pid else f"the process holding {home / LOCK_NAME}"
     return (
-        f"{text}; its graphs can be read only once it ends: a run's graph node listens "
-        "on a port it picks, with an API key it generates and writes nowhere, so no "
-        f"--endpoint reaches it. Wait for {who} to end (a run logs its steps to "
-        f"{home / 'logs'}), then run this again, or use another --home"
+        f"{text}; its graphs can be read only once it ends: it holds the graph files "
+        "itself or through a graph node of its own, which listens on a port it picks with "
+        "an API key it generates and writes nowhere, so no --endpoint reaches it. "
+        f"Wait for {who} to end (a run logs its steps to {home / 'logs'}), then run this "
+        "again, or use another --home"
     )
