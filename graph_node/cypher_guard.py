@@ -8,6 +8,8 @@ Queries also run in a READ ONLY transaction, so a write this check missed still 
 ``check_parameters`` refuses a query that uses a ``$parameter`` the request does not give:
 real_ladybug 0.15.3 binds a parameter missing from an empty parameter map as NULL without a
 word, so ``WHERE r.id = $report`` without ``report`` would answer for every report.
+``check_parameter_values`` refuses an integer outside INT64, which the engine's Python
+binding cannot convert (it fails with a bare pybind11 cast error naming nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from graph_node.errors import QueryRefused
+from graph_node.errors import InvalidRequest, QueryRefused
 
 WRITE_KEYWORDS = frozenset(
     {
@@ -28,6 +30,9 @@ WRITE_KEYWORDS = frozenset(
 CALL_ALLOWLIST = frozenset(
     {"show_tables", "table_info", "show_connection", "db_version", "show_indexes"}
 )
+
+# NOTE: real_ladybug 0.15.3 binds a Python int as INT64 only; anything wider is a cast error.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SPACE = re.compile(r"\s+")
@@ -60,6 +65,37 @@ def check_parameters(cypher: str, parameters: Mapping[str, Any]) -> None:
     if missing:
         names = ", ".join(f"${name}" for name in missing)
         raise QueryRefused(f"Cypher query uses {names} but the request gives no value for it")
+
+
+def check_parameter_values(parameters: Mapping[str, Any]) -> None:
+    """Raise InvalidRequest naming the first parameter holding an integer outside INT64.
+
+    Lists and maps are searched too; the message names the place (``$n``, ``$ids[2]``,
+    ``$m.total``) and how to pass such a number instead.
+    """
+    for name, value in parameters.items():
+        found = _wide_integer(value, f"${name}")
+        if found is not None:
+            where, number = found
+            raise InvalidRequest(
+                f"Cypher parameter {where} is {number}, outside the graph engine's integer "
+                f"range (INT64, {INT64_MIN} to {INT64_MAX}); pass it as a string "
+                f'("{number}") and convert it in the query, e.g. CAST(${name} AS INT128) '
+                f"or CAST(${name} AS DECIMAL(38, 0))"
+            )
+
+
+def _wide_integer(value: Any, where: str) -> tuple[str, int] | None:
+    """Where in ``value`` an integer outside INT64 sits, and the integer; None if nowhere."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if INT64_MIN <= value <= INT64_MAX else (where, value)
+    if isinstance(value, list | tuple):
+        found = (_wide_integer(item, f"{where}[{i}]") for i, item in enumerate(value))
+    elif isinstance(value, Mapping):
+        found = (_wide_integer(item, f"{where}.{key}") for key, item in value.items())
+    else:
+        return None
+    return next((hit for hit in found if hit is not None), None)
 
 
 def _tokens(text: str) -> Iterator[str]:

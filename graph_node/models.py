@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -182,8 +182,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
     if isinstance(value, Decimal):
-        # exact, without the column's padding zeros and never in exponent form
-        return format(value.normalize(), "f") if value.is_finite() else str(value)
+        return _plain_decimal(value) if value.is_finite() else str(value)
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta | uuid.UUID):
@@ -195,3 +194,13 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set):
         return [to_jsonable(v) for v in value]
     return str(value)
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """Exact, without the column's padding zeros and never in exponent form.
+
+    ``normalize`` rounds to its context's precision (28 digits by default), which would
+    change a DECIMAL(38, x) or INT128 value of more digits: its context holds them all.
+    """
+    digits = max(len(value.as_tuple().digits), 1)
+    return format(value.normalize(Context(prec=digits)), "f")

@@ -77,7 +77,17 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     words = sys.argv[1:] if argv is None else argv
     leading = itertools.takewhile(lambda word: not word.startswith("-"), words[:2])
     command = " ".join(["ledgergraph", *(word[:40] for word in leading)])
-    return home_lock(home, command)
+    serves = args.command == "serve"
+    return home_lock(home, command, serves=serves, endpoint=_served_endpoint(args))
+
+
+def _served_endpoint(args: argparse.Namespace) -> str | None:
+    """The URL ``serve`` listens on, for commands refused its home to read through; None
+    for other commands and for a port picked at start (``--port 0``)."""
+    if args.command != "serve" or not args.port:
+        return None
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
+    return f"http://[{host}]:{args.port}" if ":" in host else f"http://{host}:{args.port}"
 
 
 def _explained(args: argparse.Namespace, exc: Exception) -> str:

@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--param",
         action="append",
         default=[],
-        help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text',
+        help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text; '
+        'integers must fit INT64: give a wider one quoted (n="1234...") and CAST it',
     )
     query.set_defaults(handler=cmd_query)
 
@@ -105,16 +106,36 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from localrun.graph_access import fetch_facts, open_reader, resolve_concept
+    from localrun.errors import UnknownConcept
+    from localrun.graph_access import (
+        fetch_facts,
+        open_reader,
+        refuse_graph_without_facts,
+        resolve_concept,
+    )
 
     home = home_of(args)
+    reach = _reach(args, home)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
-        concept = resolve_concept(reader, args.graph, args.concept, args.cik)
+        try:
+            concept = resolve_concept(reader, args.graph, args.concept, args.cik)
+        except UnknownConcept:  # a ledger graph can hold the Element, never its facts
+            refuse_graph_without_facts(reader, args.graph, reach=reach)
+            raise
         if concept != args.concept:  # on stderr: --json output stays the rows alone
             print(f"{args.concept}: facts of {concept}", file=sys.stderr)
         rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
+        if not rows:
+            refuse_graph_without_facts(reader, args.graph, reach=reach)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
+
+
+def _reach(args: argparse.Namespace, home: Path) -> str:
+    """The options that reach the same graph again: ``--endpoint URL`` or ``--home DIR``."""
+    if args.endpoint:
+        return f"--endpoint {shlex.quote(args.endpoint)}"
+    return f"--home {shlex.quote(str(home))}"
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

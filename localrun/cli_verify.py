@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
 from localrun.cli_graph import node_api_key
+
+if TYPE_CHECKING:
+    from xbrl_task.verify.run import FilingCheck, VerifyReport
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,13 +43,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.differences == 0 else EXIT_FAILURES
 
 
-def render(report: object) -> str:
+def render(report: VerifyReport) -> str:
+    """One line per filing, its differences under it, then the summary line.
+
+    A filing's line counts fact occurrences (each fact as often as the document has it,
+    as Arelle exports them) and, beside them, the graph's Fact nodes, which hold a fact
+    once however often the document repeats it; ``stats`` and ``facts`` count those.
+    """
     lines = []
     for check in report.filings:
         state = check.error or f"{check.difference_count} differences"
-        lines.append(
-            f"{check.report}  graph {check.graph_facts} facts, Arelle {check.arelle_facts}: {state}"
-        )
+        lines.append(f"{check.report}  {_counts(check)}: {state}")
         lines.extend(f"    {line}" for line in check.differences)
+    if report.filings:
+        lines.append(
+            f"(facts compared as occurrences in the documents; the graph holds them as "
+            f"{report.fact_nodes} Fact nodes, complete duplicates collapsed, as stats counts)"
+        )
     lines.append(report.summary())
     return "\n".join(lines)
+
+
+def _counts(check: FilingCheck) -> str:
+    """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``."""
+    collapsed = check.graph_facts - check.graph_fact_nodes
+    return (
+        f"graph {check.graph_facts} fact occurrences ({check.graph_fact_nodes} facts + "
+        f"{collapsed} complete duplicates), Arelle {check.arelle_facts}"
+    )

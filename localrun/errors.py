@@ -27,3 +27,7 @@ class NoFilingPackage(LocalRuntimeError):
 
 class UnknownConcept(LocalRuntimeError):
     """A concept given without its prefix names no concept with facts, or several."""
+
+
+class NoFactsInGraph(LocalRuntimeError):
+    """``facts`` was pointed at a graph without Fact nodes (a company ledger's, or empty)."""

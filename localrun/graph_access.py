@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from localrun.errors import UnknownConcept
+from localrun.errors import NoFactsInGraph, UnknownConcept
 
 if TYPE_CHECKING:
     from graph_node.service import GraphService
@@ -207,3 +207,30 @@ def _exact(magnitude: str | None, negative: bool | None) -> str | None:
     number = Decimal(magnitude)
     text = format(-number if negative else number, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_FACT_COUNT = "MATCH (f:Fact) RETURN count(f)"
+_SHARED_NODES = ("Entity", "Element")  # tables SEC filings and company ledgers both fill
+
+
+def refuse_graph_without_facts(reader: GraphReader, graph_id: str, *, reach: str) -> None:
+    """NoFactsInGraph if the graph holds no Fact node, naming what it holds and the
+    ``query`` command that reads it; ``reach`` is how the command reached the graph
+    (``--home DIR`` or ``--endpoint URL``), repeated in that command."""
+    if reader.query_cypher(graph_id, _FACT_COUNT)["rows"][0][0]:
+        return
+    counts = reader.stats(graph_id)
+    nodes = {table: n for table, n in counts["nodes"].items() if n}
+    links = {table: n for table, n in counts["relationships"].items() if n}
+    what = f"graph {graph_id} holds no SEC facts (no Fact nodes), which is all `facts` reads"
+    if not nodes:
+        raise NoFactsInGraph(f"{what}; it holds no rows at all")
+    held = ", ".join(f"{table} {n:,}" for table, n in nodes.items())
+    if links:
+        held += f", and {sum(links.values()):,} relationships in {len(links)} tables"
+    example = next((t for t in nodes if t not in _SHARED_NODES), next(iter(nodes)))
+    command = (
+        f'ledgergraph query {reach} --graph {graph_id} "MATCH (n:{example}) RETURN n LIMIT 10"'
+    )
+    more = " (docs/quickbooks.md has an income statement query)" if "LedgerAccount" in nodes else ""
+    raise NoFactsInGraph(f"{what}. It holds {held}. Read it with {command}{more}")

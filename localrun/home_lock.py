@@ -28,14 +28,49 @@ class HomeNotFound(LocalRuntimeError):
 
 
 @contextmanager
-def home_lock(home: Path, command: str) -> Iterator[None]:
-    """Hold ``home``'s lock while the block runs; HomeInUse at once if another holds it."""
+def home_lock(
+    home: Path, command: str, *, serves: bool = False, endpoint: str | None = None
+) -> Iterator[None]:
+    """Hold ``home``'s lock while the block runs; HomeInUse at once if another holds it.
+
+    ``serves`` says this command serves the home's graphs to others (``ledgergraph
+    serve``), at ``endpoint`` when its URL is known before it starts (not ``--port 0``);
+    both are written in the lock for a refused command to name.
+    """
+    details = {"serves": "yes"} if serves else {}
+    details |= {"endpoint": endpoint} if endpoint else {}
     with ExitStack() as held_while:
         try:
-            held_while.enter_context(exclusive_lock(home / LOCK_NAME, command))
+            held_while.enter_context(exclusive_lock(home / LOCK_NAME, command, details=details))
         except LockHeld as held:
-            raise HomeInUse(
-                f"home {home} is in use by {held.holder}; wait for it to finish, use another "
-                "--home, or read its graph through the running node with --endpoint"
-            ) from None
+            raise HomeInUse(in_use_message(home, held)) from None
         yield
+
+
+def in_use_message(home: Path, held: LockHeld) -> str:
+    """Who holds ``home`` and what a second command can do meanwhile.
+
+    Only a served node (``ledgergraph serve``) can be read through: a run's own graph node
+    (``sec run``, ``quickbooks sync``) listens on a port it picks, with an API key it
+    generates and writes nowhere, so no ``--endpoint`` reaches it.
+    """
+    pid = held.record.get("pid")
+    text = f"home {home} is in use by {held.holder}"
+    if held.record.get("serves"):
+        endpoint = held.record.get("endpoint") or (
+            "http://HOST:PORT (it picked its port at start: its log line `graph node "
+            "listening` names it)"
+        )
+        return (
+            f"{text}; read its graphs through that node: --endpoint {endpoint}; the key is "
+            f"read from {home}/graph-node.key with this --home (or set "
+            "LEDGERGRAPH_GRAPH_API_KEY to the key that node was given); or stop it"
+        )
+    who = f"pid {pid}" if pid else f"the process holding {home / LOCK_NAME}"
+    return (
+        f"{text}; its graphs can be read only once it ends: it holds the graph files "
+        "itself or through a graph node of its own, which listens on a port it picks with "
+        "an API key it generates and writes nowhere, so no --endpoint reaches it. "
+        f"Wait for {who} to end (a run logs its steps to {home / 'logs'}), then run this "
+        "again, or use another --home"
+    )

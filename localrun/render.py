@@ -33,18 +33,20 @@ def sec_summary(summary: dict[str, Any]) -> str:
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
-        "rejected", "dupes", "s",
+        "rejected", "dupes", "warnings", "s",
     ]  # fmt: skip
     rows = [_row(f) for f in summary["filings"]]
     lines = [table(columns, rows), ""]
     for f in summary["filings"]:
         where = f" ({f['folder']})" if f.get("folder") else ""
+        lines += [f"{f['source_unit']}: WARNING {w}" for w in f.get("warnings_to_act_on") or []]
         if f["status"] == "loaded" and f.get("rejected_reasons"):
             lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
         elif f["status"] == "duplicate":
             lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += _warning_notes(summary)
     skipped = summary.get("duplicates") or 0
     lines.append(
         f"{summary['loaded']} filings loaded, {summary['failed']} failed"
@@ -57,7 +59,39 @@ def sec_summary(summary: dict[str, Any]) -> str:
 
 def _row(filing: dict[str, Any]) -> list[Any]:
     form = filing.get("form") or "unknown form"
-    return [filing["source_unit"], filing.get("cik"), form, *_outcome(filing), _secs(filing)]
+    warnings = filing.get("warnings")  # None: no manifest (not processed, not run)
+    return [
+        filing["source_unit"], filing.get("cik"), form, *_outcome(filing), warnings,
+        _secs(filing),
+    ]  # fmt: skip
+
+
+def _warning_notes(summary: dict[str, Any]) -> list[str]:
+    """Where the counted manifest warnings are listed, and how a loaded filing with a
+    warning to act on is loaded again once its package is fixed."""
+    filings = summary["filings"]
+    counted = [f for f in filings if f.get("warnings")]
+    if not counted:
+        return []
+    total = sum(f["warnings"] for f in counted)
+    where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
+    marked = any(f.get("warnings_to_act_on") for f in filings)
+    need = "those that need you are marked WARNING above" if marked else "none needs you"
+    lines = [
+        f"warnings: {total} in the manifests of {len(counted)} filings (taxonomy files not "
+        f"available offline, Arelle's messages; {need}), listed in full in {where}"
+    ]
+    loaded = [
+        f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
+    ]
+    if loaded:
+        delete = summary.get("delete_command") or "ledgergraph delete-source"
+        unit = loaded[0] if len(loaded) == 1 else "<filing>"
+        lines.append(
+            "a filing loaded with a WARNING keeps what it loaded: once its package is "
+            f"fixed, remove it ({delete} {unit}) and run again"
+        )
+    return lines
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:

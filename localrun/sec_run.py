@@ -10,7 +10,12 @@ from typing import Any
 
 from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.errors import ObjectNotFound
-from ledgergraph.manifest import SourceUnitManifest, manifest_key
+from ledgergraph.manifest import (
+    MANIFEST_NAME,
+    SourceUnitManifest,
+    manifest_key,
+    processed_prefix,
+)
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
@@ -65,6 +70,7 @@ def run_sec_from_folder(
             filing["folder"] = str(folders[filing["source_unit"]])
     forms = _forms_of(store, graph_id, summary["filings"])
     summary["filings"] += [_rejected_line(package, forms) for package in rejected]
+    summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary
@@ -106,6 +112,11 @@ def _forms_of(store: LocalObjectStore, graph_id: str, lines: list[dict[str, Any]
             return None
 
     return form_of
+
+
+def manifest_path(store: LocalObjectStore, graph_id: str) -> str:
+    """Where a filing's manifest (its warnings in full) lies, ``<filing>`` left to fill."""
+    return str(store.root / processed_prefix(graph_id, "<filing>") / MANIFEST_NAME)
 
 
 def delete_command(home: Path, graph_id: str) -> str:

@@ -67,6 +67,7 @@ class Extraction:
     counts: FactCounts
     report: Row
     warnings: list[str]
+    warnings_to_act_on: list[str]
 
 
 def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -> Extraction:
@@ -101,12 +102,9 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    warnings = [
-        *form_warnings(report, meta),
-        *unlisted,
-        *message_warnings(filing.messages),
-    ]
-    return Extraction(builder.rows.to_arrow(), counts, report, warnings)
+    to_act_on = form_warnings(report, meta)
+    warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
+    return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
 
 def report_facts(meta: ReportMeta, counts: FactCounts, filing: LoadedFiling) -> ReportFacts:
@@ -243,10 +241,14 @@ def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:
 
 
 def form_warnings(report: Row, meta: ReportMeta) -> list[str]:
-    """The form the document states, when it is not the one the package announced."""
+    """The form the document states, when it is not the one the package announced: the
+    user must act on it (its Report keeps the package's form)."""
     stated = report["document_type"]
     if meta.form_hint and stated and meta.form_hint != stated:
-        return [f"form {stated} in the document, {meta.form_hint} expected"]
+        return [
+            f"form {stated} in the document (dei:DocumentType), {meta.form_hint} in the "
+            f"package (filing.json); the graph's Report says {meta.form_hint}"
+        ]
     return []
 
 

@@ -181,6 +181,7 @@ class FilingProcessor:
                 processor=self.processor,
                 duration_ms=duration_ms,
                 warnings=extraction.warnings,
+                warnings_to_act_on=extraction.warnings_to_act_on,
                 created_at=utc_now(),
                 inputs=inputs,
             )

@@ -124,6 +124,38 @@ def test_the_readme_query_gives_the_income_statement(first_load, sample_home, ca
     assert sum(amounts.values()) == Decimal("578.71")
 
 
+def test_facts_on_the_ledger_graph_says_what_it_holds_and_how_to_read_it(
+    first_load, sample_home, capsys
+) -> None:
+    # the graph holds the us-gaap:Revenues Element its accounts map to, but no Fact node
+    code, error = run_cli(capsys, "facts", "--home", str(sample_home), "--graph", GRAPH,
+                          "--concept", "us-gaap:Revenues", "--json")  # fmt: skip
+
+    assert code == 1 and error["error"]["type"] == "NoFactsInGraph"
+    message = error["error"]["message"]
+    assert message.startswith(f"graph {GRAPH} holds no SEC facts (no Fact nodes)")
+    assert "It holds Entity 1, Element 28, LedgerAccount 93, LedgerTransaction 148, " in message
+    assert "LineItem 352, " in message and " relationships in 11 tables." in message
+    command = message.split("Read it with ")[1].split(" (docs/quickbooks.md")[0]
+    assert command == (
+        f"ledgergraph query --home {sample_home} --graph {GRAPH} "
+        '"MATCH (n:LedgerAccount) RETURN n LIMIT 10"'
+    )
+    code, result = run_cli(capsys, *command.split(" ", 6)[1:6], "--json",
+                           "MATCH (n:LedgerAccount) RETURN n LIMIT 10")  # fmt: skip
+    assert code == 0 and len(result["rows"]) == 10
+
+
+def test_facts_by_bare_name_on_the_ledger_graph_gets_the_same_answer(
+    first_load, sample_home, capsys
+) -> None:
+    code = cli(["facts", "--home", str(sample_home), "--graph", GRAPH, "--concept", "Revenues"])
+
+    assert code == 1
+    said = capsys.readouterr().err
+    assert said.startswith(f"error: graph {GRAPH} holds no SEC facts (no Fact nodes)")
+
+
 def test_loading_the_sample_again_adds_nothing(first_load, sample_home, capsys) -> None:
     code, text = run_cli(capsys, "quickbooks", "load-sample", "--home", str(sample_home))
 

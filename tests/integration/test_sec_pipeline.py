@@ -439,3 +439,57 @@ def test_the_graph_holds_the_loaded_filings_and_nothing_of_the_failed(tampered_r
     for table in ("Report", "Fact", "REPORT_HAS_FACT", "FACT_HAS_ELEMENT"):
         assert stats["nodes"].get(table, stats["relationships"].get(table)) == credits[table]
     assert (stats["nodes"], stats["relationships"]) == (rebuilt["nodes"], rebuilt["relationships"])
+
+
+def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> None:
+    warnings = {f["source_unit"]: f["warnings"] for f in first_run["filings"]}
+    text = render.sec_summary(first_run)
+
+    # missing offline taxonomy files (us-roles, ecd, ...) and Arelle's message codes
+    assert warnings == {
+        APPLE: 4, AMAZON: 1, "0000012927-24-000010": 6, "0001628280-24-032662": 5,
+        "sha256-612e20f7341de3f049e163c6": 1,
+    }  # fmt: skip
+    assert all(f["warnings_to_act_on"] == [] for f in first_run["filings"])
+    tesla = next(line for line in text.splitlines() if line.startswith("0001628280-24-032662 "))
+    assert tesla.split()[3:11] == ["loaded", "1149", "1045", "1045", "0", "14", "90", "5"]
+    assert "WARNING" not in text
+    assert (
+        "\nwarnings: 17 in the manifests of 5 filings (taxonomy files not available offline, "
+        "Arelle's messages; none needs you), listed in full in "
+        f"{first_run['manifest_path']}\n"
+    ) in text
+    assert first_run["manifest_path"].endswith("/store/processed/sec/<filing>/manifest.json")
+
+
+def test_a_package_stating_another_form_than_its_document_is_flagged_on_its_filing(
+    tmp_path: Path, capsys
+) -> None:
+    source = tmp_path / "source"
+    package = source / "tsla-10q-2024-06-30"
+    shutil.copytree(SAMPLE_SEC / package.name, package)
+    sidecar = json.loads((package / "filing.json").read_text())
+    (package / "filing.json").write_text(json.dumps(sidecar | {"form": "10-K"}))
+    home = tmp_path / "h"
+
+    code, summary = run_cli(
+        capsys, "sec", "run", "--source", str(source), "--home", str(home), "--json"
+    )
+
+    assert code == 0  # loaded; the warning is for the user to act on
+    (tesla,) = summary["filings"]
+    mismatch = (
+        "form 10-Q in the document (dei:DocumentType), 10-K in the package (filing.json); "
+        "the graph's Report says 10-K"
+    )
+    assert (tesla["form"], tesla["warnings"], tesla["warnings_to_act_on"]) == (
+        "10-K", 6, [mismatch]
+    )  # fmt: skip
+    text = render.sec_summary(summary).splitlines()
+    assert text[2].split()[-2] == "6"
+    assert f"0001628280-24-032662: WARNING {mismatch}" in text
+    assert (
+        "a filing loaded with a WARNING keeps what it loaded: once its package is fixed, "
+        f"remove it (ledgergraph delete-source --home {home} 0001628280-24-032662) and run "
+        "again"
+    ) in text

@@ -79,6 +79,24 @@ def test_every_bundled_filing_matches_arelles_own_export(
         assert check["error"] is None, check
         assert check["difference_count"] == 0, check["differences"]
         assert check["graph_facts"] == check["arelle_facts"] > 1000
+    boeing = checks["0000012927-24-000010"]
+    assert (boeing["graph_facts"], boeing["graph_fact_nodes"]) == (2466, 2252)
+
+
+def test_each_filing_says_occurrences_and_fact_nodes_and_why_they_differ(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(["verify", "--home", str(home), "--report", "0000012927-24-000010"])
+    lines = capsys.readouterr().out.strip().splitlines()
+
+    assert code == 0
+    assert lines == [
+        "0000012927-24-000010  graph 2466 fact occurrences (2252 facts + 214 complete "
+        "duplicates), Arelle 2466: 0 differences",
+        "(facts compared as occurrences in the documents; the graph holds them as 2252 Fact "
+        "nodes, complete duplicates collapsed, as stats counts)",
+        "compared 2466 facts in 1 filings, 0 differences",
+    ]
 
 
 def test_the_check_reports_what_arelle_rounds(verdict: tuple[int, dict]) -> None:

@@ -18,15 +18,54 @@ REPO = Path(__file__).resolve().parents[2]
 def test_a_second_command_on_a_held_home_fails_naming_the_holder(tmp_path: Path, capsys) -> None:
     home = tmp_path / "home"
     with home_lock(home, "ledgergraph sec run"):
+        pid = json.loads((home / ".lock").read_text())["pid"]
         code = cli(["stats", "--home", str(home), "--json"])
         out = json.loads(capsys.readouterr().out)
 
     assert code == 1
     assert out["error"]["type"] == "HomeInUse"
     message = out["error"]["message"]
-    assert message.startswith(f"home {home} is in use by `ledgergraph sec run` (pid ")
-    assert "wait for it to finish, use another --home, or read" in message
+    assert message.startswith(f"home {home} is in use by `ledgergraph sec run` (pid {pid}, ")
+    # a run's node has a port and key no other command can know: no --endpoint to suggest
+    assert "its graphs can be read only once it ends" in message
+    assert "so no --endpoint reaches it" in message
+    assert message.endswith(
+        f"Wait for pid {pid} to end (a run logs its steps to {home / 'logs'}), then run this "
+        "again, or use another --home"
+    )
     assert not (home / "graphs").exists()  # refused before touching anything
+
+
+@pytest.mark.parametrize(
+    ("serve_args", "endpoint"),
+    [
+        (["--port", "8123"], "http://127.0.0.1:8123;"),
+        (["--host", "0.0.0.0", "--port", "8123"], "http://127.0.0.1:8123;"),
+        (["--port", "0"], "http://HOST:PORT (it picked its port at start: its log line"),
+    ],
+)
+def test_a_home_held_by_serve_names_its_endpoint_and_key_file(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, serve_args: list, endpoint: str
+) -> None:
+    from localrun import cli_graph
+
+    home = tmp_path / "home"
+    home.mkdir()
+    held = {}
+
+    def serving(args) -> int:  # stands in for the node: the lock is what is tested
+        held["code"] = cli(["stats", "--home", str(home), "--json"])
+        held["out"] = json.loads(capsys.readouterr().out)
+        return 0
+
+    monkeypatch.setattr(cli_graph, "cmd_serve", serving)
+    assert cli(["serve", "--home", str(home), *serve_args]) == 0
+
+    assert held["code"] == 1
+    message = held["out"]["error"]["message"]
+    assert message.startswith(f"home {home} is in use by `ledgergraph serve` (pid ")
+    assert f"read its graphs through that node: --endpoint {endpoint}" in message
+    assert f"the key is read from {home}/graph-node.key with this --home" in message
 
 
 def test_the_lock_is_free_again_after_a_command_and_after_a_kill(tmp_path: Path) -> None:

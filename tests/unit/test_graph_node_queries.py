@@ -10,7 +10,13 @@ import pytest
 from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
 
 from graph_node.cypher_guard import check_read_only
-from graph_node.errors import QueryFailed, QueryRefused, QueryTimeout, ReadOnlyNode
+from graph_node.errors import (
+    InvalidRequest,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    ReadOnlyNode,
+)
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import SCHEMA_VERSION
@@ -149,6 +155,58 @@ def test_cypher_results_turn_decimals_and_dates_into_strings(service: GraphServi
         "rows": [["77794000000", "2023-01-01", "2023-12-31", True]],
         "truncated": False,
     }
+
+
+@pytest.mark.parametrize(
+    ("parameters", "where", "number"),
+    [
+        ({"n": 123456789012345678901234567890}, "$n", "123456789012345678901234567890"),
+        ({"n": 2**63}, "$n", "9223372036854775808"),
+        ({"n": [1, -(2**63) - 1]}, "$n[1]", "-9223372036854775809"),
+        ({"n": {"total": 10**20}}, "$n.total", "100000000000000000000"),
+    ],
+)
+def test_an_integer_wider_than_int64_is_refused_naming_the_parameter(
+    service: GraphService, parameters: dict, where: str, number: str
+) -> None:
+    # the engine's binding fails with a bare pybind11 cast error naming nothing
+    with pytest.raises(InvalidRequest) as refused:
+        service.query_cypher("sec", "RETURN $n AS n", parameters)
+
+    message = str(refused.value)
+    assert f"Cypher parameter {where} is {number}, outside" in message
+    assert "INT64, -9223372036854775808 to 9223372036854775807" in message
+    assert f'as a string ("{number}")' in message
+
+
+def test_integers_at_the_int64_limits_and_wide_ones_as_strings_still_answer(
+    service: GraphService,
+) -> None:
+    limits = service.query_cypher(
+        "sec", "RETURN $low AS low, $high AS high", {"low": -(2**63), "high": 2**63 - 1}
+    )
+    revenue = service.query_cypher(
+        "sec",
+        "MATCH (f:Fact) WHERE f.value_decimal = CAST($v AS DECIMAL(38, 0)) "
+        "AND CAST($wide AS INT128) > CAST($v AS INT128) RETURN f.fact_xml_id",
+        {"v": "77794000000", "wide": "123456789012345678901234567890"},
+    )
+
+    assert limits["rows"] == [[-(2**63), 2**63 - 1]]
+    assert revenue["rows"] == [["f-42"]]
+
+
+def test_wide_numbers_come_back_with_every_digit(service: GraphService) -> None:
+    # Decimal.normalize() alone rounds to 28 digits: ...567890 came back as ...567900
+    wide = "123456789012345678901234567890"
+    result = service.query_cypher(
+        "sec",
+        "RETURN CAST($n AS INT128) AS whole, CAST($n AS DECIMAL(38, 0)) AS scaled, "
+        "CAST($f AS DECIMAL(38, 12)) AS fraction",
+        {"n": wide, "f": "-12345678901234567890123456.123456789012"},
+    )
+
+    assert result["rows"] == [[wide, wide, "-12345678901234567890123456.123456789012"]]
 
 
 def test_a_cypher_error_names_the_engine_message(service: GraphService) -> None:

@@ -307,3 +307,19 @@ def test_a_restarted_node_keeps_the_key_it_made(tmp_path: Path) -> None:
         assert client.get("/databases/sec/stats").status_code == 401
     finally:
         node.close()
+
+
+def test_a_cypher_parameter_wider_than_int64_is_an_invalid_request(client: TestClient) -> None:
+    answer = client.post(
+        "/databases/sec/query",
+        json={"cypher": "RETURN $n AS n", "parameters": {"n": 123456789012345678901234567890}},
+        headers=AUTH,
+    )
+
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == "InvalidRequest"
+    assert error["message"].startswith(
+        "Cypher parameter $n is 123456789012345678901234567890, outside the graph engine's "
+        "integer range (INT64, -9223372036854775808 to 9223372036854775807)"
+    )

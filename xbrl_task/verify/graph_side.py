@@ -54,6 +54,11 @@ ORDER BY f.id, d.axis SKIP $skip LIMIT $limit
 """
 
 
+FACT_NODES = """
+MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = $report RETURN count(f)
+"""
+
+
 class Reader(Protocol):
     def query_cypher(
         self, graph_id: str, cypher: str, parameters: dict[str, Any] | None = None
@@ -80,6 +85,12 @@ def graph_reports(reader: Reader, graph_id: str) -> list[GraphReport]:
         GraphReport(r[0], r[1], r[2], tuple((r[3] or r[2]).split()), r[4], r[5], r[6], r[7])
         for r in rows
     ]
+
+
+def count_fact_nodes(reader: Reader, graph_id: str, report: str) -> int:
+    """The report's Fact nodes: one per fact, complete duplicates of the document collapsed
+    into one (what ``stats`` and ``facts`` count)."""
+    return reader.query_cypher(graph_id, FACT_NODES, {"report": report})["rows"][0][0]
 
 
 def graph_facts(reader: Reader, graph_id: str, report: str) -> Iterator[ComparableFact]:

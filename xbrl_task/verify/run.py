@@ -10,18 +10,32 @@ from ledgergraph.errors import LedgerGraphError
 from xbrl_task.errors import ExportUnreadable, ReportNotInGraph
 from xbrl_task.taxonomy_cache import TaxonomyCache
 from xbrl_task.verify.compare import compare_facts
-from xbrl_task.verify.graph_side import GraphReport, Reader, graph_facts, graph_reports
+from xbrl_task.verify.graph_side import (
+    GraphReport,
+    Reader,
+    count_fact_nodes,
+    graph_facts,
+    graph_reports,
+)
 
 SHOWN_PER_FILING = 20
 
 
 @dataclass
 class FilingCheck:
-    """One filing's verdict; ``error`` when it could not be compared at all."""
+    """One filing's verdict; ``error`` when it could not be compared at all.
+
+    The document's facts are compared as occurrences: ``graph_facts`` counts each Fact node
+    as often as the document had it, ``arelle_facts`` each fact of Arelle's export.
+    ``graph_fact_nodes`` counts the Fact nodes themselves, complete duplicates (same
+    concept, context, unit, value, decimals, language) collapsed into one, as ``stats``
+    and ``facts`` count them.
+    """
 
     report: str
     graph_facts: int = 0
     arelle_facts: int = 0
+    graph_fact_nodes: int = 0
     differences: list[str] = field(default_factory=list)
     difference_count: int = 0
     error: str | None = None
@@ -33,7 +47,13 @@ class VerifyReport:
 
     @property
     def compared(self) -> int:
+        """Fact occurrences in Arelle's export of the documents: the ``N`` of the summary."""
         return sum(f.arelle_facts for f in self.filings)
+
+    @property
+    def fact_nodes(self) -> int:
+        """The compared reports' Fact nodes, complete duplicates collapsed."""
+        return sum(f.graph_fact_nodes for f in self.filings)
 
     @property
     def differences(self) -> int:
@@ -48,6 +68,7 @@ class VerifyReport:
     def to_json(self) -> dict:
         return {
             "compared": self.compared,
+            "fact_nodes": self.fact_nodes,
             "filings": [asdict(f) for f in self.filings],
             "differences": self.differences,
             "summary": self.summary(),
@@ -110,6 +131,7 @@ def check_filing(
         return check
     ours = list(graph_facts(reader, graph_id, report.id))
     check.graph_facts = len(ours)
+    check.graph_fact_nodes = count_fact_nodes(reader, graph_id, report.id)
     folder = store_root / raw_package_prefix(report.cik, report.id)
     documents = [folder / name for name in report.documents]
     missing = [d.name for d in documents if not d.is_file()]

@@ -98,6 +98,11 @@ class SourceUnitManifest(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="processor messages worth a reader's eye"
     )
+    warnings_to_act_on: list[str] = Field(
+        default_factory=list,
+        description="those of ``warnings`` that need the user: the package states another "
+        "form than the document (dei:DocumentType)",
+    )
     created_at: str
     inputs: str | None = Field(
         default=None,

@@ -135,6 +135,9 @@ def summarize_filing(
         "error": outcome.get("error"),
         "processing_ms": outcome.get("processing_ms"),
         "loading_ms": None,
+        # the manifest's warnings: how many (None without a manifest), and those to act on
+        "warnings": outcome.get("warnings"),
+        "warnings_to_act_on": outcome.get("warnings_to_act_on") or [],
     }
     if batch_error is not None:
         line["error_type"] = batch_error.get("Error")
@@ -148,7 +151,7 @@ def _totals(filings: list[dict[str, Any]]) -> dict[str, int]:
     totals = {"filings": len(filings)}
     totals["loaded"] = sum(1 for f in filings if f["status"] == "loaded")
     totals["failed"] = totals["filings"] - totals["loaded"]
-    for name in (*_COUNTS, "processing_ms", "loading_ms"):
+    for name in (*_COUNTS, "warnings", "processing_ms", "loading_ms"):
         totals[name] = sum(f.get(name) or 0 for f in filings)
     return totals
 

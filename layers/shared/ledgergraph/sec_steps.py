@@ -142,6 +142,7 @@ def _processed(filing: FilingRef, manifest: SourceUnitManifest) -> dict[str, Any
         "rejected_reasons": dict(facts.rejected) if facts else {},
         "processing_ms": manifest.duration_ms,
         "warnings": len(manifest.warnings),
+        "warnings_to_act_on": manifest.warnings_to_act_on,
     }
 
 
