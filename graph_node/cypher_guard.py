@@ -45,7 +45,10 @@ MAX_CASE_NESTING = 4  # each level doubles the time
 MAX_OPERATORS = 1_000
 # Operators as the tokenizer yields them: a run of symbols (``<=``, ``->``) counts once; a
 # property lookup ``.name`` is ``.``; every ``[`` counts too (a subscript chain nests).
-_OPERATOR_WORDS = frozenset({"AND", "OR", "XOR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS"})
+_OPERATOR_WORDS = frozenset(
+    {"AND", "OR", "XOR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS"}
+)  # fmt: skip
+_OPERATOR_SYMBOLS = "-+*/%^=<>~!"
 _OPENING = {"(": ")", "[": "]", "{": "}"}
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -108,9 +111,14 @@ def measure_shape(cypher: str) -> Shape:
             nesting = max(nesting, len(open_brackets) + cases)
         elif token.upper() == "END":
             cases = max(cases - 1, 0)
-        if token in ("[", ".") or token[0] in "-+*/%^=<>~!" or token.upper() in _OPERATOR_WORDS:
-            operators += 1
+        operators += _is_operator(token)
     return Shape(nesting, literal_nesting, case_nesting, operators)
+
+
+def _is_operator(token: str) -> bool:
+    if token in ("[", ".") or token[0] in _OPERATOR_SYMBOLS:
+        return True
+    return token.upper() in _OPERATOR_WORDS
 
 
 def check_read_only(cypher: str) -> None:

@@ -30,7 +30,9 @@ TABLE_FUNCTIONS = frozenset(
 )  # fmt: skip
 # Marked as having side effects only so that DuckDB never folds a call into a constant:
 # each call gives a new random value, or raises an error.
-HARMLESS_FUNCTIONS = frozenset({"random", "uuid", "uuidv4", "uuidv7", "gen_random_uuid", "error"})
+HARMLESS_FUNCTIONS = frozenset(
+    {"random", "uuid", "uuidv4", "uuidv7", "gen_random_uuid", "error"}
+)  # fmt: skip
 # DuckDB's own limit is 1,000; a parse tree this deep still fits Python's JSON reader.
 MAX_EXPRESSION_DEPTH = 250
 
@@ -100,8 +102,8 @@ def side_effect_functions(cur: duckdb.DuckDBPyConnection) -> frozenset[str]:
                 "coalesce(lower(macro_definition), '') FROM duckdb_functions()"
             ).fetchall()
             found = {name for name, effects, _ in rows if effects} - HARMLESS_FUNCTIONS
-            macros = [(name, set(re.findall(r"\w+", body))) for name, _, body in rows if body]
-            while grown := {name for name, calls in macros if calls & found} - found:
+            calls = {name: set(re.findall(r"\w+", body)) for name, _, body in rows if body}
+            while grown := {name for name, words in calls.items() if words & found} - found:
                 found |= grown
             _side_effects = frozenset(found)
         return _side_effects

@@ -79,7 +79,7 @@ def test_staging_queries_cannot_read_files(service: GraphService, home: Path) ->
         ("WITH t AS (SELECT * FROM main.checkpoint()) SELECT * FROM t", "checkpoint()"),
         ("SELECT 1 WHERE 1 IN (SELECT 1 FROM (SELECT 1), LATERAL force_checkpoint())",
          "table function force_checkpoint()"),
-        ("SELECT * FROM histogram_values('Fact', 'decimals')", "table function histogram_values"),
+        ("SELECT * FROM histogram_values('Fact', 'decimals')", "histogram_values() is not"),
         ("SELECT nextval('s')", "nextval() has side effects"),
         ("SELECT setseed(0.5)", "setseed() has side effects"),
         ("SELECT write_log('x')", "write_log() has side effects"),
@@ -102,7 +102,7 @@ def test_a_refused_checkpoint_leaves_the_write_ahead_log_alone(tmp_path: Path) -
     logged = wal.stat().st_size
     try:
         for sql in ("SELECT * FROM checkpoint()", "SELECT * FROM force_checkpoint()"):
-            with pytest.raises(QueryRefused, match=r"checkpoint\(\) is not one of duckdb_columns"):
+            with pytest.raises(QueryRefused, match=r"checkpoint\(\) is not one of duckdb_"):
                 node.query_staging("sec", sql)
         facts = node.query_staging("sec", 'SELECT count(*) FROM "Fact"')
         after = wal.stat().st_size  # closing checkpoints
@@ -125,7 +125,8 @@ def test_a_refused_checkpoint_leaves_the_write_ahead_log_alone(tmp_path: Path) -
         ("SELECT sum(generate_series) FROM generate_series(1, 4)", [[10]]),
         ("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'Fact'", [[1]]),
         ('SELECT count(*) FROM (SELECT * FROM "Fact" ORDER BY random())', [[3]]),
-        ("SELECT json_group_object(concept, value_text) FROM \"Fact\" WHERE concept LIKE '%Net%'",
+        ('SELECT json_group_object(concept, value_text) FROM "Fact" '
+         "WHERE concept LIKE '%Net%'",
          [['{"us-gaap:NetIncomeLoss":"-2222000000"}']]),
         ("PIVOT (SELECT concept FROM \"Fact\") ON concept "
          "IN ('us-gaap:Revenues', 'us-gaap:NetIncomeLoss') USING count(*)", [[2, 1]]),
@@ -137,8 +138,11 @@ def test_staging_selects_over_tables_ctes_and_series_still_run(
     assert service.query_staging("sec", sql)["rows"] == rows
 
 
-def test_a_pivot_without_values_is_refused_saying_how_to_write_it(service: GraphService) -> None:
-    with pytest.raises(QueryRefused, match=r"a PIVOT without an IN list .* ON col IN \('a', 'b'\)"):
+def test_a_pivot_without_values_is_refused_saying_how_to_write_it(
+    service: GraphService,
+) -> None:
+    how = r"a PIVOT without an IN list .* ON col IN \('a', 'b'\)"
+    with pytest.raises(QueryRefused, match=how):
         service.query_staging("sec", 'PIVOT "Fact" ON concept USING count(*)')
 
 

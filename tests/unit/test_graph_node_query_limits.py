@@ -26,23 +26,29 @@ from localrun.cli import main as cli
 
 KEY = "test-key-not-a-secret"
 
+
+def nested(opening: str, closing: str, depth: int, inner: str = "1") -> str:
+    return "RETURN " + opening * depth + inner + closing * depth
+
+
 # The shapes of the report, then shapes short enough to pass the length limit.
 CRASHING = {
     "10000 terms": ("RETURN " + "+".join(["1"] * 10_000), "20,006 characters long"),
-    "5000 parentheses": ("RETURN " + "(" * 5000 + "1" + ")" * 5000, "10,008 characters long"),
-    "3000 lists": ("RETURN " + "[" * 3000 + "1" + "]" * 3000, "nest 3,000 deep, at most 16"),
+    "5000 parentheses": (nested("(", ")", 5000), "10,008 characters long"),
+    "3000 lists": (nested("[", "]", 3000), "nest 3,000 deep, at most 16"),
     "4000 terms": ("RETURN " + "+".join(["1"] * 4000), "3,999 operators"),
-    "2000 parentheses": ("RETURN " + "(" * 2000 + "1" + ")" * 2000, "nest 2,000 deep"),
+    "2000 parentheses": (nested("(", ")", 2000), "nest 2,000 deep"),
     "20 CASE": (
-        "RETURN " + "CASE WHEN true THEN " * 20 + "1" + " END" * 20,
+        nested("CASE WHEN true THEN ", " END", 20),
         "brackets (), [], {} and CASE expressions nest 20 deep, at most 16",
     ),
-    "9 maps": ("RETURN " + "{a: " * 9 + "1" + "}" * 9, "brackets [] and {} nest 9 deep, at most 8"),
+    "9 maps": (nested("{a: ", "}", 9), "brackets [] and {} nest 9 deep, at most 8"),
     "5 CASE": (
-        "RETURN " + "CASE WHEN true THEN " * 5 + "1" + " END" * 5,
+        nested("CASE WHEN true THEN ", " END", 5),
         "CASE expressions nest 5 deep, at most 4",
     ),
 }
+COUNT_FACTS = {"cypher": "MATCH (f:Fact) RETURN count(f)"}
 
 # A query as people write them, 2 KB: Boeing's two revenue facts among many other concepts.
 CONCEPTS = [f"us-gaap:Concept{n:03d}" for n in range(45)] + ["us-gaap:Revenues"]
@@ -77,22 +83,24 @@ def replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphService]:
 def node_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A writer node process serving a home of its own on 127.0.0.1."""
     home = boeing_home(tmp_path_factory.mktemp("writer"))
-    port_file = tmp_path_factory.mktemp("run") / "port"
+    run = tmp_path_factory.mktemp("run")
+    port_file = run / "port"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
     env["LEDGERGRAPH_API_KEY"] = KEY
-    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1", "--port", "0",
-            "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)  # fmt: skip
+    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
+            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
+    with (run / "node.log").open("w") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 30
         while not port_file.exists():
-            assert process.poll() is None and time.monotonic() < deadline, "node did not start"
+            assert process.poll() is None, (run / "node.log").read_text()
+            assert time.monotonic() < deadline, "node did not write its port file"
             time.sleep(0.05)
         yield f"http://127.0.0.1:{int(port_file.read_text())}"
     finally:
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
 
 
 @pytest.mark.parametrize("name", list(CRASHING))
@@ -105,7 +113,7 @@ def test_a_query_the_engine_cannot_survive_is_refused_by_the_node_which_serves_o
         answer = http.post("/databases/sec/query", json={"cypher": cypher})
         took = time.monotonic() - started
         status = http.get("/status")
-        facts = http.post("/databases/sec/query", json={"cypher": "MATCH (f:Fact) RETURN count(f)"})
+        facts = http.post("/databases/sec/query", json=COUNT_FACTS)
 
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["type"] == "QueryRefused"
@@ -143,7 +151,7 @@ def test_ledgergraph_query_in_process_refuses_and_names_the_limit(
 
     refused = cli(["query", parentheses, "--home", str(home)])
     said = capsys.readouterr().err
-    answered = cli(["query", "MATCH (f:Fact) RETURN count(f) AS facts", "--home", str(home)])
+    answered = cli(["query", COUNT_FACTS["cypher"], "--home", str(home)])
 
     assert refused != 0
     assert "brackets (), [], {} and CASE expressions nest 2,000 deep, at most 16" in said
