@@ -5,6 +5,15 @@ comments, parameters and property names are not keywords) and refuses write and 
 clauses, CALL of anything but a few catalogue functions, and more than one statement.
 Queries also run in a READ ONLY transaction, so a write this check missed still fails.
 
+``check_shape`` refuses a query too long or too deeply nested for the engine. real_ladybug
+0.15.3 parses and binds recursively and before its query timeout starts: measured on an
+empty database, it dies of SIGSEGV (no exception, the whole process) at 2,000 nested
+parentheses, 1,000 nested lists, 1,000 nested function calls or 10,000 chained ``+`` or
+``AND``; 4,000 chained ``+`` take 5 s, 150 nested lists 5 s, 200 nested maps 20 s, and
+each nested CASE doubles the time (20 deep: 13 s); nesting levels of any kind multiply
+each other's cost. The limits below sit far beneath those: the slowest query found that
+they let through (8 KiB of maps inside CASE, 13 deep) takes 1.5 s.
+
 ``check_parameters`` refuses a query that uses a ``$parameter`` the request does not give:
 real_ladybug 0.15.3 binds a parameter missing from an empty parameter map as NULL without a
 word, so ``WHERE r.id = $report`` without ``report`` would answer for every report.
@@ -16,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph_node.errors import InvalidRequest, QueryRefused
 
@@ -33,9 +42,87 @@ CALL_ALLOWLIST = frozenset(
 
 # NOTE: real_ladybug 0.15.3 binds a Python int as INT64 only; anything wider is a cast error.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_CHARS = 8_192
+MAX_NESTING = 16  # (), [], {} and CASE together: each level multiplies the parse time
+MAX_LITERAL_NESTING = 8  # [] and {} alone: list and map literals cost the most per level
+MAX_CASE_NESTING = 4  # each level doubles the time
+MAX_OPERATORS = 1_000
+# Operators as the tokenizer yields them: a run of symbols (``<=``, ``->``) counts once; a
+# property lookup ``.name`` is ``.``; every ``[`` counts too (a subscript chain nests).
+_OPERATOR_WORDS = frozenset(
+    {"AND", "OR", "XOR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS"}
+)  # fmt: skip
+_OPERATOR_SYMBOLS = "-+*/%^=<>~!"
+_OPENING = {"(": ")", "[": "]", "{": "}"}
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_SYMBOLS = re.compile(r"(?:[-+*%^=<>~!]|/(?![/*]))+")  # never eats a comment's start
 _SPACE = re.compile(r"\s+")
+
+
+class Shape(NamedTuple):
+    """How deep a Cypher text nests and how many operators it holds (``measure_shape``)."""
+
+    nesting: int
+    literal_nesting: int
+    case_nesting: int
+    operators: int
+
+
+def check_shape(cypher: str) -> None:
+    """Raise QueryRefused naming the first limit ``cypher`` passes (length, nesting,
+    operators) and that limit; comments and string literals do not nest or count."""
+    if len(cypher) > MAX_CHARS:
+        raise QueryRefused(
+            f"Cypher query refused: {len(cypher):,} characters long, at most {MAX_CHARS:,} "
+            "are accepted (pass long values as parameters)"
+        )
+    shape = measure_shape(cypher)
+    for found, limit, what in (
+        (shape.nesting, MAX_NESTING, "brackets (), [], {} and CASE expressions nest"),
+        (shape.literal_nesting, MAX_LITERAL_NESTING, "brackets [] and {} nest"),
+        (shape.case_nesting, MAX_CASE_NESTING, "CASE expressions nest"),
+    ):
+        if found > limit:
+            raise QueryRefused(
+                f"Cypher query refused: {what} {found:,} deep, at most {limit} are accepted"
+            )
+    if shape.operators > MAX_OPERATORS:
+        raise QueryRefused(
+            f"Cypher query refused: {shape.operators:,} operators, property lookups and "
+            f"subscripts, at most {MAX_OPERATORS:,} are accepted"
+        )
+
+
+def measure_shape(cypher: str) -> Shape:
+    """The deepest nesting and the operator count of ``cypher``, outside strings and
+    comments; a stray closing bracket or END is ignored (the parser refuses it)."""
+    open_brackets: list[str] = []
+    nesting = literal_nesting = case_nesting = operators = literals = cases = 0
+    for token in _tokens(cypher, punctuation=True):
+        if token in _OPENING:
+            open_brackets.append(token)
+            literals += token != "("
+            nesting = max(nesting, len(open_brackets) + cases)
+            literal_nesting = max(literal_nesting, literals)
+        elif token in _OPENING.values():
+            if open_brackets:
+                literals -= open_brackets.pop() != "("
+        elif token.upper() == "CASE":
+            cases += 1
+            case_nesting = max(case_nesting, cases)
+            nesting = max(nesting, len(open_brackets) + cases)
+        elif token.upper() == "END":
+            cases = max(cases - 1, 0)
+        operators += _is_operator(token)
+    return Shape(nesting, literal_nesting, case_nesting, operators)
+
+
+def _is_operator(token: str) -> bool:
+    if token in ("[", ".") or token[0] in _OPERATOR_SYMBOLS:
+        return True
+    return token.upper() in _OPERATOR_WORDS
 
 
 def check_read_only(cypher: str) -> None:
@@ -98,9 +185,9 @@ def _wide_integer(value: Any, where: str) -> tuple[str, int] | None:
     return next((hit for hit in found if hit is not None), None)
 
 
-def _tokens(text: str) -> Iterator[str]:
-    """Bare words, ``$parameter`` names and ';' in the order the parser sees them; everything
-    else is skipped."""
+def _tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
+    """Bare words, ``$parameter`` names and ';' in the order the parser sees them; with
+    ``punctuation`` also brackets, runs of operator symbols and the '.' of a lookup."""
     position, end = 0, len(text)
     while position < end:
         char = text[position]
@@ -120,13 +207,20 @@ def _tokens(text: str) -> Iterator[str]:
             word = _WORD.match(text, position + 1)
             if word and char == "$":
                 yield "$" + word.group()
+            elif punctuation and char == ".":
+                yield "."
             position = word.end() if word else position + 1
-        elif match := _WORD.match(text, position):
-            yield match.group()
+        elif match := _NUMBER.match(text, position) or _WORD.match(text, position):
+            if not char.isdigit():
+                yield match.group()
+            position = match.end()
+        elif match := _SYMBOLS.match(text, position):
+            if punctuation:
+                yield match.group()
             position = match.end()
         else:
-            if char == ";":
-                yield ";"
+            if char == ";" or (punctuation and char in "()[]{}"):
+                yield char
             position += 1
 
 

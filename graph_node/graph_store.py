@@ -20,7 +20,12 @@ import pyarrow as pa
 import real_ladybug as lb
 
 from graph_node import cypher_build as cb
-from graph_node.cypher_guard import check_read_only
+from graph_node.cypher_guard import (
+    check_parameter_values,
+    check_parameters,
+    check_read_only,
+    check_shape,
+)
 from graph_node.errors import (
     EngineFailed,
     EngineUnavailable,
@@ -231,8 +236,17 @@ class GraphStore:
     def read_query(
         self, cypher: str, parameters: Mapping[str, Any], *, timeout_s: float, max_rows: int
     ) -> QueryResult:
-        """Run one read-only Cypher statement in a READ ONLY transaction."""
+        """Run one read-only Cypher statement in a READ ONLY transaction.
+
+        Raises:
+            QueryRefused: before the engine sees the text, if it could write, is too long
+                or nested for the engine (``check_shape``) or uses a parameter not given.
+            InvalidRequest: a parameter holds an integer the engine cannot bind (INT64).
+        """
+        check_shape(cypher)
         check_read_only(cypher)
+        check_parameters(cypher, parameters)
+        check_parameter_values(parameters)
         with self._connection(what="Cypher query", user_query=True) as conn:
             conn.set_query_timeout(int(timeout_s * 1000))
             conn.execute("BEGIN TRANSACTION READ ONLY")

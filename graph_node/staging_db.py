@@ -26,6 +26,7 @@ from graph_node.errors import (
 )
 from graph_node.log import logger
 from graph_node.models import QueryResult, to_jsonable
+from graph_node.sql_guard import check_select
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
 
 REGISTRY_TABLE = "file_registry"
@@ -278,9 +279,14 @@ class StagingDB:
     def read_query(
         self, sql: str, parameters: Sequence[Any], *, timeout_s: float, max_rows: int
     ) -> QueryResult:
-        """Run one read-only SELECT in a read-only transaction, with a time limit."""
+        """Run one read-only SELECT in a read-only transaction, with a time limit.
+
+        Raises:
+            QueryRefused: not one SELECT, or calling a function that could change
+                something (``sql_guard``).
+        """
         with self.cursor(what="staging query") as cur:
-            statement = _single_select(cur, sql)
+            statement = check_select(cur, sql)
             timer = threading.Timer(timeout_s, cur.interrupt)
             timer.start()
             try:
@@ -370,12 +376,3 @@ class OpenTransaction:
             raise self._translate(exc, what=self._what) from exc
         finally:
             self.cursor.close()
-
-
-def _single_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
-    statements = cur.extract_statements(sql)
-    if len(statements) != 1:
-        raise QueryRefused(f"staging query must be one statement, got {len(statements)}")
-    if statements[0].type != duckdb.StatementType.SELECT:
-        raise QueryRefused(f"staging query must be a SELECT, got {statements[0].type.name}")
-    return statements[0]

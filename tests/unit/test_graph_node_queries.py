@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
+from test_graph_node_cases import (
+    BOEING_10K,
+    boeing_facts,
+    file_entry,
+    filing_files,
+    load_case_filing,
+)
 
 from graph_node.cypher_guard import check_read_only
 from graph_node.errors import (
@@ -63,8 +69,89 @@ def test_staging_queries_refuse_anything_but_one_select(service: GraphService, s
 
 
 def test_staging_queries_cannot_read_files(service: GraphService, home: Path) -> None:
-    with pytest.raises(QueryRefused, match="disabled by configuration"):
+    with pytest.raises(QueryRefused, match=r"table function read_text\(\) is not one of"):
         service.query_staging("sec", "SELECT * FROM read_text(?)", [str(home / "x")])
+    with pytest.raises(QueryRefused, match="disabled by configuration"):
+        service.query_staging("sec", f"SELECT * FROM '{home / 'x.csv'}'")
+
+
+@pytest.mark.parametrize(
+    ("sql", "refused"),
+    [
+        ("SELECT * FROM checkpoint()", "table function checkpoint()"),
+        ("FROM force_checkpoint()", "table function force_checkpoint()"),
+        ("SELECT * FROM enable_logging()", "table function enable_logging()"),
+        ("SELECT * FROM query('SELECT 1')", "table function query()"),
+        ("WITH t AS (SELECT * FROM main.checkpoint()) SELECT * FROM t", "checkpoint()"),
+        ("SELECT 1 WHERE 1 IN (SELECT 1 FROM (SELECT 1), LATERAL force_checkpoint())",
+         "table function force_checkpoint()"),
+        ("SELECT * FROM histogram_values('Fact', 'decimals')", "histogram_values() is not"),
+        ("DESCRIBE SELECT * FROM checkpoint()", "table function checkpoint()"),
+        ("SELECT nextval('s')", "nextval() has side effects"),
+        ("SELECT setseed(0.5)", "setseed() has side effects"),
+        ("SELECT write_log('x')", "write_log() has side effects"),
+        ("SELECT pg_sleep(1)", "pg_sleep() has side effects"),  # a macro over sleep_ms
+        ("SELECT list_transform([1], x -> nextval('s'))", "nextval() has side effects"),
+        ("SELECT " + "+".join(["1"] * 300), "expressions nest more than 250 deep"),
+    ],
+)  # fmt: skip
+def test_staging_queries_refuse_functions_that_change_something(
+    service: GraphService, sql: str, refused: str
+) -> None:
+    with pytest.raises(QueryRefused, match=re.escape(refused)):
+        service.query_staging("sec", sql)
+
+
+def test_a_refused_checkpoint_leaves_the_write_ahead_log_alone(tmp_path: Path) -> None:
+    node = GraphService(NodeSettings(home=tmp_path))
+    load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+    wal = tmp_path / "graphs" / "sec" / "staging.duckdb.wal"
+    logged = wal.stat().st_size
+    try:
+        for sql in ("SELECT * FROM checkpoint()", "SELECT * FROM force_checkpoint()"):
+            with pytest.raises(QueryRefused, match=r"checkpoint\(\) is not one of duckdb_"):
+                node.query_staging("sec", sql)
+        facts = node.query_staging("sec", 'SELECT count(*) FROM "Fact"')
+        after = wal.stat().st_size  # closing checkpoints
+    finally:
+        node.close()
+
+    assert logged > 0 and after == logged
+    assert facts["rows"] == [[3]]
+
+
+@pytest.mark.parametrize(
+    ("sql", "rows"),
+    [
+        ('SELECT concept, count(*) FROM "Fact" GROUP BY concept ORDER BY concept',
+         [["us-gaap:NetIncomeLoss", 1], ["us-gaap:Revenues", 2]]),
+        ('WITH big AS (SELECT value_decimal FROM "Fact" WHERE value_decimal > 0) '
+         "SELECT count(*), sum(value_decimal) FROM big", [[2, "144402000000"]]),
+        ("SELECT sum(x) FROM unnest([1, 2, 3]) AS t(x)", [[6]]),
+        ("SELECT count(*) FROM range(10)", [[10]]),
+        ('DESCRIBE SELECT concept FROM "Fact"', [["concept", "VARCHAR", "NO", None, None, None]]),
+        ("SELECT sum(generate_series) FROM generate_series(1, 4)", [[10]]),
+        ("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'Fact'", [[1]]),
+        ('SELECT count(*) FROM (SELECT * FROM "Fact" ORDER BY random())', [[3]]),
+        ('SELECT json_group_object(concept, value_text) FROM "Fact" '
+         "WHERE concept LIKE '%Net%'",
+         [['{"us-gaap:NetIncomeLoss":"-2222000000"}']]),
+        ("PIVOT (SELECT concept FROM \"Fact\") ON concept "
+         "IN ('us-gaap:Revenues', 'us-gaap:NetIncomeLoss') USING count(*)", [[2, 1]]),
+    ],
+)  # fmt: skip
+def test_staging_selects_over_tables_ctes_and_series_still_run(
+    service: GraphService, sql: str, rows: list
+) -> None:
+    assert service.query_staging("sec", sql)["rows"] == rows
+
+
+def test_a_pivot_without_values_is_refused_saying_how_to_write_it(
+    service: GraphService,
+) -> None:
+    how = r"a PIVOT without an IN list .* ON col IN \('a', 'b'\)"
+    with pytest.raises(QueryRefused, match=how):
+        service.query_staging("sec", 'PIVOT "Fact" ON concept USING count(*)')
 
 
 def test_staging_query_results_are_json_values_cut_at_the_row_limit(
