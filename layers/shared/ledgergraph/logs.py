@@ -16,8 +16,13 @@ _loggers: list[Logger] = []
 
 
 def get_logger(service: str) -> Logger:
-    """A Powertools logger; messages are constant, values go in ``extra=``."""
-    logger = Logger(service=service)
+    """A Powertools logger; messages are constant, values go in ``extra=``.
+
+    It writes to whatever ``sys.stdout`` is at the time of each line, as Lambda expects,
+    not to the stream that was ``sys.stdout`` when it was made (a test's capture, closed
+    once that test ends).
+    """
+    logger = Logger(service=service, stream=_CurrentStdout())
     _loggers.append(logger)
     return logger
 
@@ -25,6 +30,16 @@ def get_logger(service: str) -> Logger:
 def project_loggers() -> tuple[Logger, ...]:
     """Every logger ``get_logger`` has made in this process."""
     return tuple(_loggers)
+
+
+class _CurrentStdout:
+    """Writes to whatever ``sys.stdout`` is at the time of the write."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 class _CurrentStderr:
