@@ -71,6 +71,21 @@ def set_by_key(table: Table) -> str | None:
     return f"{match_by_key(table)} SET {sets}"
 
 
+def merge_by_key(table: Table) -> str:
+    """Create the node or relationship of each row's key unless it exists, then SET every
+    other column from v0.. (idempotent: a delete run again after a crash repeats it)."""
+    sets = ", ".join(f"x.`{c.name}` = v{i}" for i, c in enumerate(value_columns(table)))
+    tail = f" SET {sets}" if sets else ""
+    if isinstance(table, NodeTable):
+        return f"LOAD FROM ${ROWS} MERGE (x:`{table.name}` {{id: k0}}){tail}"
+    extra = ", ".join(f"`{name}`: k{i + 2}" for i, name in enumerate(table.extra_key))
+    props = f" {{{extra}}}" if extra else ""
+    return (
+        f"LOAD FROM ${ROWS} MATCH (a:`{table.from_table}` {{id: k0}}), "
+        f"(b:`{table.to_table}` {{id: k1}}) MERGE (a)-[x:`{table.name}`{props}]->(b){tail}"
+    )
+
+
 def dump(table: Table) -> str:
     """Every row of ``table`` in the Parquet column order, sorted by key."""
     if isinstance(table, NodeTable):

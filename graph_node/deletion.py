@@ -8,6 +8,12 @@ statements), so the graph equals one built without the unit (``rebuild`` gives t
 A node no longer held by any other unit but still an endpoint of another unit's
 relationship is kept and reported (deleting it would orphan that relationship).
 
+Rows an upsert of the unit took out (the lines of an invoice whose newer version had
+fewer, or none) are in none of its files: where the unit wrote ledger tables, the
+versioned ones are brought to what a rebuild without the unit keeps instead
+(restoration.py), so the deleted unit's older versions come back with their lines. An
+upsert table's recorded version follows every rewritten or restored row.
+
 Crash safety: a delete intent is recorded first; the graph changes in one engine
 transaction; one staging transaction then removes the rows, the ledger keys and the intent
 and marks the files deleted. Every step is computed from staging, which only changes in
@@ -25,6 +31,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph_node.copy_guard import conform
 from graph_node.errors import SourceNotFound
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -32,7 +39,14 @@ from graph_node.journal import Intent, close_intent, open_intent
 from graph_node.log import logger
 from graph_node.materialize import key_sql
 from graph_node.registry import files_of_unit, mark_deleted
-from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.restoration import (
+    needs_restoration,
+    plan_restoration,
+    record_restoration,
+    versioned_tables,
+)
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote, versions_table
+from graph_node.upsert import upserts
 from graph_node.winners import winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
 
@@ -45,7 +59,9 @@ class _Plan:
     """What deleting a unit does to each table."""
 
     removed: dict[str, pa.Table] = field(default_factory=dict)
-    rewritten: dict[str, pa.Table] = field(default_factory=dict)
+    rewritten: dict[str, pa.Table] = field(default_factory=dict)  # with file_id
+    restored: dict[str, pa.Table] = field(default_factory=dict)  # with file_id
+    versions: dict[str, pa.Table] = field(default_factory=dict)  # id, file_id to record
     kept: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -74,6 +90,7 @@ def delete_source(
         "files": len(live),
         "removed": {t: rows.num_rows for t, rows in plan.removed.items() if rows.num_rows},
         "rewritten": {t: rows.num_rows for t, rows in plan.rewritten.items() if rows.num_rows},
+        "restored": {t: rows.num_rows for t, rows in plan.restored.items() if rows.num_rows},
         "kept": {t: len(ids) for t, ids in plan.kept.items() if ids},
         "duration_ms": round((time.monotonic() - started) * 1000),
     }
@@ -96,25 +113,46 @@ def run_delete(
         names = {r.table_name for r in files_of_unit(cur, unit) if r.file_id in file_ids}
     tables = [name for name in LOAD_ORDER if name in names]
     plan = _plan(db, file_ids, unit, tables)
-    order = [TABLES[name] for name in reversed(LOAD_ORDER)]  # relationships first
-    graph.apply(
-        deletes=[(t, plan.removed[t.name]) for t in order if t.name in plan.removed],
-        updates=[(TABLES[name], rows) for name, rows in plan.rewritten.items()],
-    )
+    _apply(graph, plan)
     faults.reached("after-graph-delete", "*")
     with db.transaction(what=f"deleting {unit} from staging") as cur:
         _delete_staged_rows(cur, file_ids, tables, plan)
+        record_restoration(cur, plan.restored, plan.versions)
         mark_deleted(cur, file_ids)
         close_intent(cur, intent)
     return plan
 
 
+def _apply(graph: GraphStore, plan: _Plan) -> None:
+    """The plan's graph changes in one engine transaction: removals (relationships
+    first), restored rows (nodes first), rewrites."""
+    graph.apply(
+        deletes=[(TABLES[n], plan.removed[n]) for n in reversed(LOAD_ORDER) if n in plan.removed],
+        merges=[_engine_rows(n, plan.restored) for n in LOAD_ORDER if n in plan.restored],
+        updates=[_engine_rows(n, plan.rewritten) for n in LOAD_ORDER if n in plan.rewritten],
+    )
+
+
+def _engine_rows(name: str, found: dict[str, pa.Table]) -> tuple[Table, pa.Table]:
+    """Table ``name`` and its rows in ``found`` as the engine takes them (no file_id)."""
+    table = TABLES[name]
+    return table, conform(table, found[name].select([c.name for c in all_columns(table)]))
+
+
 def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _Plan:
-    """What to delete and rewrite in ``tables`` (the unit's, in load order)."""
+    """What to delete and rewrite in ``tables`` (the unit's, in load order), and what to
+    restore in the versioned tables if the unit wrote ledger tables."""
     plan = _Plan()
+    versioned = {t.name for t in versioned_tables()} if needs_restoration(tables) else set()
     with db.cursor(what=f"planning the delete of {unit}") as cur:
         cur.register(_UNIT_FILES, pa.table({"file_id": pa.array(file_ids, pa.string())}))
-        for name in tables:
+        if versioned:
+            restoration = plan_restoration(cur, _UNIT_FILES)
+            plan.removed |= restoration.removed
+            plan.rewritten |= restoration.rewritten
+            plan.restored |= restoration.restored
+            plan.versions |= restoration.versions
+        for name in (n for n in tables if n not in versioned):
             table = TABLES[name]
             only_here = _in_ledger(cur, table, _only_here(cur, table, unit))
             if isinstance(table, NodeTable):
@@ -124,6 +162,8 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
                 only_here = only_here.filter(pc.invert(held))
             plan.removed[name] = only_here
             plan.rewritten[name] = _new_winners(cur, table, unit)
+            if upserts(table):
+                plan.versions[name] = plan.rewritten[name].select(["id", "file_id"])
     return plan
 
 
@@ -184,7 +224,7 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
     """
     keys, name, order = key_sql(table), quote(table.name), winner_order(table)
     joined = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in table.key)
-    columns = ", ".join(quote(c.name) for c in all_columns(table))
+    columns = ", ".join(quote(n) for n in [*(c.name for c in all_columns(table)), "file_id"])
     sql = f"""
         WITH unit_keys AS (
             SELECT DISTINCT {keys} FROM {name}
@@ -207,16 +247,19 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
 def _delete_staged_rows(
     cur: duckdb.DuckDBPyConnection, file_ids: list[str], tables: list[str], plan: _Plan
 ) -> None:
+    """The unit's staged rows go; removed keys leave the ledgers and recorded versions."""
     for name in tables:
-        table = TABLES[name]
         cur.execute(f"DELETE FROM {quote(name)} WHERE file_id IN (SELECT unnest(?))", [file_ids])
-        removed = plan.removed.get(name)
-        if removed is not None and removed.num_rows:
-            on = " AND ".join(f"l.{quote(c)} = k.{quote(c)}" for c in table.key)
-            cur.register(_REMOVED, removed)
-            try:
-                cur.execute(
-                    f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}"
-                )
-            finally:
-                cur.unregister(_REMOVED)
+    for name, removed in plan.removed.items():
+        table = TABLES[name]
+        if not removed.num_rows:
+            continue
+        on = " AND ".join(f"l.{quote(c)} = k.{quote(c)}" for c in table.key)
+        cur.register(_REMOVED, removed)
+        try:
+            cur.execute(f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}")
+            if upserts(table):
+                versions = quote(versions_table(table))
+                cur.execute(f"DELETE FROM {versions} WHERE id IN (SELECT id FROM {_REMOVED})")
+        finally:
+            cur.unregister(_REMOVED)

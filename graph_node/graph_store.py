@@ -208,14 +208,22 @@ class GraphStore:
             self._known[table.name] = known + copied
 
     def apply(
-        self, deletes: Sequence[tuple[Table, pa.Table]], updates: Sequence[tuple[Table, pa.Table]]
+        self,
+        deletes: Sequence[tuple[Table, pa.Table]],
+        updates: Sequence[tuple[Table, pa.Table]],
+        *,
+        merges: Sequence[tuple[Table, pa.Table]] = (),
     ) -> None:
-        """Delete rows by key and rewrite rows' other columns, all in one transaction.
+        """Delete rows by key, add rows unless there, rewrite rows' other columns: one
+        transaction, in that order.
 
         ``deletes`` run in the order given (relationships before their nodes); a node that
-        still has relationships is not deleted and the whole transaction fails.
+        still has relationships is not deleted and the whole transaction fails. ``merges``
+        (nodes before the relationships between them) are ``MERGE``: running them again
+        adds nothing.
         """
         statements = [(cb.delete_by_key(t), cb.key_rows(t, r)) for t, r in deletes if r.num_rows]
+        statements += [(cb.merge_by_key(t), cb.keyed_rows(t, r)) for t, r in merges if r.num_rows]
         for table, rows in updates:
             statement = cb.set_by_key(table)
             if statement and rows.num_rows:

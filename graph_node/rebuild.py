@@ -41,8 +41,8 @@ from graph_node.staging_db import (
     ledger_table,
     quote,
 )
-from graph_node.winners import record_rebuild_versions, settle_winners, winner_order
-from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table, all_columns
+from graph_node.winners import record_rebuild_versions, settle_winners, winning_rows
+from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table
 
 REBUILT_SUFFIX = ".rebuilt"
 WORK_DIR = "rebuild"  # {graph folder}/rebuild/{table}.arrow: the rows a worker builds from
@@ -129,7 +129,7 @@ def _write_winners(db: StagingDB, work: Path) -> dict[str, pa.Table]:
     winners: dict[str, pa.Table] = {}
     with db.cursor(what="reading staged rows for a rebuild") as cur:
         for name in LOAD_ORDER:
-            winners[name] = _winners(cur, TABLES[name])
+            winners[name] = winning_rows(cur, TABLES[name])
         winners = settle_winners(cur, winners)  # upsert tables: as incremental leaves them
     for name, rows in winners.items():
         table = TABLES[name]
@@ -139,19 +139,6 @@ def _write_winners(db: StagingDB, work: Path) -> dict[str, pa.Table]:
             _check_endpoints(table, rows, winners)
         write_rows(work / f"{name}.arrow", engine_rows)
     return winners
-
-
-def _winners(cur: duckdb.DuckDBPyConnection, table: Table) -> pa.Table:
-    columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(table))
-    keys = ", ".join(f"t.{quote(k)}" for k in table.key)
-    sql = (
-        f"SELECT {columns}, t.file_id FROM {quote(table.name)} t "
-        f"JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id "
-        "WHERE r.status IN ('staged', 'materialized') QUALIFY row_number() OVER "
-        f"(PARTITION BY {keys} ORDER BY {winner_order(table)}) = 1 "
-        f"ORDER BY {keys}"
-    )
-    return cur.sql(sql).to_arrow_table()
 
 
 def _check_endpoints(table: RelTable, rows: pa.Table, winners: dict[str, pa.Table]) -> None:

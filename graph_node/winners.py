@@ -38,11 +38,43 @@ def winner_order(table: Table) -> str:
     return "r.materialize_seq NULLS LAST, t.file_id"
 
 
+def counted(alias: str, files: str | None) -> str:
+    """SQL condition on the registry row ``alias``: its file is one the winners come from.
+
+    ``files`` names a relation of file ids the caller registered (a delete leaves its
+    unit's out); None means every staged and materialized file, as a rebuild reads them.
+    """
+    if files is None:
+        return f"{alias}.status IN {_LIVE}"
+    return f"{alias}.file_id IN (SELECT file_id FROM {files})"
+
+
+def winning_rows(
+    cur: duckdb.DuckDBPyConnection, table: Table, *, files: str | None = None
+) -> pa.Table:
+    """One row per key of ``table`` (schema columns and file_id) in ``winner_order``,
+    from the files ``counted`` names; before ``settle_winners``."""
+    columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(table))
+    keys = ", ".join(f"t.{quote(k)}" for k in table.key)
+    sql = (
+        f"SELECT {columns}, t.file_id FROM {quote(table.name)} t "
+        f"JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id "
+        f"WHERE {counted('r', files)} QUALIFY row_number() OVER "
+        f"(PARTITION BY {keys} ORDER BY {winner_order(table)}) = 1 "
+        f"ORDER BY {keys}"
+    )
+    return cur.sql(sql).to_arrow_table()
+
+
 def settle_winners(
-    cur: duckdb.DuckDBPyConnection, winners: dict[str, pa.Table]
+    cur: duckdb.DuckDBPyConnection, winners: dict[str, pa.Table], *, files: str | None = None
 ) -> dict[str, pa.Table]:
     """Rebuild winners (with file_id) as incremental upserts leave them: versioned
-    relationships only from their node's newest source unit, orphaned owned nodes gone."""
+    relationships only from their node's newest source unit, orphaned owned nodes gone.
+
+    ``files`` as in ``counted``; ``winners`` holds every table the settled ones read (a
+    relationship's ``from`` table, an owned node's holder).
+    """
     settled = dict(winners)
     rels = [t for t in TABLES.values()
             if isinstance(t, RelTable) and t.versioned_with_from and t.name in settled]  # fmt: skip
@@ -50,13 +82,13 @@ def settle_winners(
     # holders first: an owned node's version is its holder's, and its own relationships
     # follow that version
     for rel in (r for r in rels if r.from_table not in owned_names):
-        settled[rel.name] = _from_newest_unit(cur, rel, settled)
+        settled[rel.name] = _from_newest_unit(cur, rel, settled, files)
     for name in owned_names & set(settled):
-        settled[name] = _from_holder_unit(cur, TABLES[name], settled)
+        settled[name] = _from_holder_unit(cur, TABLES[name], settled, files)
     for rel in (r for r in rels if r.from_table in owned_names):
-        settled[rel.name] = _from_newest_unit(cur, rel, settled)
+        settled[rel.name] = _from_newest_unit(cur, rel, settled, files)
     for owned in (t for t in TABLES.values() if isinstance(t, NodeTable) and t.owned_by):
-        _drop_orphan_winners(cur, owned, settled)
+        _drop_orphan_winners(cur, owned, settled, files)
     return settled
 
 
@@ -76,7 +108,7 @@ def record_rebuild_versions(cur: duckdb.DuckDBPyConnection, winners: dict[str, p
 
 
 def _from_newest_unit(
-    cur: duckdb.DuckDBPyConnection, rel: RelTable, winners: dict[str, pa.Table]
+    cur: duckdb.DuckDBPyConnection, rel: RelTable, winners: dict[str, pa.Table], files: str | None
 ) -> pa.Table:
     keys = [quote(k) for k in rel.key]
     same_key = " AND ".join(f"s.{k} = w.{k}" for k in keys)
@@ -89,7 +121,7 @@ def _from_newest_unit(
                 JOIN {REGISTRY_TABLE} r ON r.file_id = h.file_id
             ), unit_rows AS (
                 SELECT {", ".join(f"s.{k}" for k in keys)} FROM {quote(rel.name)} s
-                JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND r.status IN {_LIVE}
+                JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND {counted("r", files)}
                 JOIN newest n ON n.id = s."from" AND n.source_unit = r.source_unit
             )
             SELECT w.* FROM {_WINNERS} w
@@ -102,7 +134,7 @@ def _from_newest_unit(
 
 
 def _from_holder_unit(
-    cur: duckdb.DuckDBPyConnection, owned: Table, winners: dict[str, pa.Table]
+    cur: duckdb.DuckDBPyConnection, owned: Table, winners: dict[str, pa.Table], files: str | None
 ) -> pa.Table:
     """Owned nodes as written by the source unit of their holder's kept ``from`` node;
     the other winners (no kept holder: dropped as orphans next) stay as they are."""
@@ -120,7 +152,7 @@ def _from_holder_unit(
                 JOIN {_NODES} n ON n.id = h."from"
                 JOIN {REGISTRY_TABLE} rn ON rn.file_id = n.file_id
                 JOIN {quote(owned.name)} t ON t.id = h."to"
-                JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id AND r.status IN {_LIVE}
+                JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id AND {counted("r", files)}
                     AND r.source_unit = rn.source_unit
                 QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.file_id) = 1
             )
@@ -135,7 +167,10 @@ def _from_holder_unit(
 
 
 def _drop_orphan_winners(
-    cur: duckdb.DuckDBPyConnection, owned: NodeTable, winners: dict[str, pa.Table]
+    cur: duckdb.DuckDBPyConnection,
+    owned: NodeTable,
+    winners: dict[str, pa.Table],
+    files: str | None,
 ) -> None:
     """Owned nodes some staged holder row points at but no kept one: gone, with their rels."""
     holder = TABLES[owned.owned_by or ""]
@@ -143,7 +178,7 @@ def _drop_orphan_winners(
     try:
         orphans = cur.sql(
             f"""SELECT DISTINCT s."to" AS id FROM {quote(holder.name)} s
-            JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND r.status IN {_LIVE}
+            JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND {counted("r", files)}
             WHERE s."to" NOT IN (SELECT "to" FROM {_HOLDERS})"""
         ).to_arrow_table()
     finally:

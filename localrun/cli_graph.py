@@ -221,8 +221,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_delete_source(args: argparse.Namespace) -> int:
     with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
         result = writer.delete_source(args.graph, args.source_unit)
-    text = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
-    emit(args, result, text + _counts_table(result["removed"], title="removed"))
+    emit(args, result, render.deleted_source(result))
     return EXIT_OK
 
 
@@ -236,6 +235,6 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _counts_table(counts: dict[str, int], *, title: str = "rows") -> str:
+def _counts_table(counts: dict[str, int]) -> str:
     rows = [[table, count] for table, count in counts.items() if count]
-    return render.table(["table", title], rows)
+    return render.table(["table", "rows"], rows)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledgergraph.graph_schema import LOAD_ORDER
+
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
     """Columns padded to their widest cell; None prints as empty."""
@@ -195,3 +197,17 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
     return text + "\n".join(lines)
+
+
+DELETE_COUNTS = ("removed", "rewritten", "restored", "kept")
+
+
+def deleted_source(result: dict[str, Any]) -> str:
+    """``delete-source``: per table the rows removed, rewritten with another unit's row,
+    restored (rows the unit's newer versions had taken out) and nodes kept, as --json."""
+    counts = {kind: result.get(kind) or {} for kind in DELETE_COUNTS}
+    found = {name for named in counts.values() for name in named}
+    names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))
+    rows = [[name, *(counts[kind].get(name, 0) for kind in DELETE_COUNTS)] for name in names]
+    head = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
+    return head + table(["table", *DELETE_COUNTS], rows)

@@ -105,3 +105,42 @@ def test_a_kill_between_update_steps_settles_to_the_same_graph(
     final = graph_rows(node.home, store)
     for name, rows in reference.items():
         assert final[name] == rows, name
+
+
+@pytest.fixture(scope="module")
+def run_1_only(store: LocalObjectStore, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    home = tmp_path_factory.mktemp("qbo-run-1-only")
+    service = GraphService(NodeSettings(home=home, store_uri=store.root.as_uri(), events="none"))
+    try:
+        load_run(service, store, RUNS[0])
+    finally:
+        service.close()
+    return graph_rows(home, store)
+
+
+def test_a_kill_after_a_delete_changed_the_graph_settles_to_the_run_1_graph(
+    tmp_path: Path, store: LocalObjectStore, run_1_only: dict
+) -> None:
+    """Deleting the CDC run gives Invoice 1015 its Garden Rocks line back; killed after the
+    graph changed (staging untouched), the node finishes the delete when it reopens."""
+    node = NodeProcess(tmp_path / "node", store.root)
+    node.start()
+    with node.client() as client:
+        for run in RUNS:
+            load_run(client, store, run)
+    node.stop()
+    node.kill_at_pause("after-graph-delete:*", lambda client: client.delete_source(GRAPH, RUNS[1]))
+
+    node.start()
+    try:
+        with node.client() as client:
+            intents = client.query_staging(GRAPH, "SELECT count(*) FROM write_intents")["rows"]
+            again = client.delete_source(GRAPH, RUNS[1])
+    finally:
+        node.stop()
+
+    assert intents == [[0]]  # settled when the node reopened the graph
+    assert again["files"] == 0 and again["restored"] == {}
+    final = graph_rows(node.home, store)
+    for name, rows in run_1_only.items():
+        assert final[name] == rows, name
