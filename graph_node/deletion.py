@@ -45,8 +45,8 @@ from graph_node.restoration import (
     record_restoration,
     versioned_tables,
 )
-from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote, versions_table
-from graph_node.upsert import upserts
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.upsert import forget_keys, upserts
 from graph_node.winners import winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
 
@@ -251,15 +251,4 @@ def _delete_staged_rows(
     for name in tables:
         cur.execute(f"DELETE FROM {quote(name)} WHERE file_id IN (SELECT unnest(?))", [file_ids])
     for name, removed in plan.removed.items():
-        table = TABLES[name]
-        if not removed.num_rows:
-            continue
-        on = " AND ".join(f"l.{quote(c)} = k.{quote(c)}" for c in table.key)
-        cur.register(_REMOVED, removed)
-        try:
-            cur.execute(f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}")
-            if upserts(table):
-                versions = quote(versions_table(table))
-                cur.execute(f"DELETE FROM {versions} WHERE id IN (SELECT id FROM {_REMOVED})")
-        finally:
-            cur.unregister(_REMOVED)
+        forget_keys(cur, TABLES[name], removed)

@@ -146,7 +146,7 @@ def finish_upsert(cur: duckdb.DuckDBPyConnection, intent: Intent) -> None:
     assert isinstance(table, NodeTable)
     plan = _plan_pending(cur, table, intent)
     for name, keys in plan.removed.items():
-        _forget(cur, TABLES[name], keys)
+        forget_keys(cur, TABLES[name], keys)
     versions = quote(versions_table(table))
     cur.execute(
         f"DELETE FROM {versions} WHERE intent_id IS NULL "
@@ -399,7 +399,7 @@ def _incident(
     return found.group_by(list(rel.key)).aggregate([]).select(list(rel.key))
 
 
-def _forget(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> None:
+def forget_keys(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> None:
     """Removed keys leave the table's ledger (and a node's recorded version)."""
     if not keys.num_rows:
         return
