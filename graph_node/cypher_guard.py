@@ -166,10 +166,26 @@ def check_parameter_values(parameters: Mapping[str, Any]) -> None:
             where, number = found
             raise InvalidRequest(
                 f"Cypher parameter {where} is {number}, outside the graph engine's integer "
-                f"range (INT64, {INT64_MIN} to {INT64_MAX}); pass it as a string "
-                f'("{number}") and convert it in the query, e.g. CAST(${name} AS INT128) '
-                f"or CAST(${name} AS DECIMAL(38, 0))"
+                f"range (INT64, {INT64_MIN} to {INT64_MAX}); {_wide_hint(name, where, number)}"
             )
+
+
+def _wide_hint(name: str, where: str, number: int) -> str:
+    """How to pass ``number`` instead, for the parameter itself, a map field or a list
+    element (a list must then hold strings only: one mixing them with numbers does not
+    bind)."""
+    if where.endswith("]"):
+        items = where[: where.rindex("[")]
+        return (
+            f'give {items}\'s elements all as strings ("{number}"; a list mixing strings and '
+            f"numbers does not bind) and convert them in the query, e.g. "
+            f"list_transform({items}, v -> CAST(v AS INT128))"
+        )
+    decimal = f" or CAST(${name} AS DECIMAL(38, 0))" if where == f"${name}" else ""
+    return (
+        f'pass it as a string ("{number}") and convert it in the query, e.g. '
+        f"CAST({where} AS INT128){decimal}"
+    )
 
 
 def _wide_integer(value: Any, where: str) -> tuple[str, int] | None:

@@ -53,6 +53,7 @@ from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import StagingDB
 from ledgergraph.graph_schema import TABLES
+from ledgergraph.messages import clip
 
 GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 STAGING_FILE = "staging.duckdb"
@@ -323,7 +324,8 @@ class OpenGraphs:
 
     @staticmethod
     def _mark_damaged(graph: OpenGraph, reason: str) -> None:
-        graph.damaged = " ".join(reason.split())[:1000]  # it ends up in one-line errors
+        # it ends up in one-line errors; the log line below keeps the whole reason
+        graph.damaged = clip(reason, 1000, more="the graph node's log has it all")
         logger.error(
             "graph file damaged: only a rebuild serves this graph again",
             extra={"graph_id": graph.graph_id, "file": str(graph.graph_file), "error": reason},

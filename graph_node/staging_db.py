@@ -28,6 +28,7 @@ from graph_node.log import logger
 from graph_node.models import QueryResult, to_jsonable
 from graph_node.sql_guard import check_select
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
+from ledgergraph.messages import clip
 
 REGISTRY_TABLE = "file_registry"
 META_TABLE = "node_meta"
@@ -205,7 +206,7 @@ class StagingDB:
         words = " ".join(str(error).split())
         if not is_damage(error, words):
             return translate(error, what=what)
-        self.damaged = f"staging file {self.path} is damaged ({words[:500]})"
+        self.damaged = f"staging file {self.path} is damaged ({clip(words, 500)})"
         return StagingDamaged(f"{self.damaged}; {staging_fix(self.path)}", reason=self.damaged)
 
     def _create_schema(self) -> None:

@@ -15,6 +15,7 @@ import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 
+from ledgergraph.messages import clip
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
 from localrun.cli_common import EXIT_FAILURES, home_of
 from localrun.home_lock import HomeNotFound, home_lock
@@ -78,7 +79,13 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     leading = itertools.takewhile(lambda word: not word.startswith("-"), words[:2])
     command = " ".join(["ledgergraph", *(word[:40] for word in leading)])
     serves = args.command == "serve"
-    return home_lock(home, command, serves=serves, endpoint=_served_endpoint(args))
+    return home_lock(
+        home,
+        command,
+        serves=serves,
+        endpoint=_served_endpoint(args),
+        takes_endpoint=hasattr(args, "endpoint"),
+    )
 
 
 def _served_endpoint(args: argparse.Namespace) -> str | None:
@@ -102,8 +109,7 @@ def _explained(args: argparse.Namespace, exc: Exception) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 500 else text[:500] + "..."
+    return clip(str(exc), 500) or type(exc).__name__
 
 
 def _report(args: argparse.Namespace, error_type: str, message: str) -> None:

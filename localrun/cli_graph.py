@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from localrun import render
 from localrun.cli_common import API_KEY_VARIABLE, EXIT_OK, add_common, api_key, emit, home_of
@@ -30,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         help='NAME=VALUE, read as JSON when it is JSON (12, true, "text"), else as text; '
-        'integers must fit INT64: give a wider one quoted (n="1234...") and CAST it',
+        "integers must fit INT64, other numbers a DOUBLE as written: give a wider or more "
+        'precise one quoted (n="1234...") and CAST it',
     )
     query.set_defaults(handler=cmd_query)
 
@@ -77,24 +80,68 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs as query parameters: JSON when the value is JSON, else the text.
+
+    A number with a fraction or an exponent is read exactly and given to the engine as a
+    DOUBLE only when a DOUBLE keeps it as written (both ways to the engine, in-process and
+    through a node's JSON, bind it so); anything else is refused naming the parameter.
+    """
     params: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
             raise SystemExit(f"--param wants NAME=VALUE, got {pair!r}")
         try:
-            params[name] = json.loads(value)
+            parsed = json.loads(value, parse_float=Decimal, parse_constant=Decimal)
         except ValueError:  # not JSON: the text itself (report=0000012927-24-000010)
-            params[name] = value
+            parsed = value
+        params[name] = _as_bound(parsed, name, f"${name}")
     return params
+
+
+def _as_bound(value: Any, name: str, where: str) -> Any:
+    """``value`` with each Decimal turned into the float that keeps it; ValueError naming
+    ``where`` (``$x``, ``$ids[2]``, ``$m.total``) for one no DOUBLE keeps."""
+    if isinstance(value, list):
+        return [_as_bound(item, name, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {key: _as_bound(item, name, f"{where}.{key}") for key, item in value.items()}
+    if not isinstance(value, Decimal):
+        return value
+    start = f"--param {name}: {where} is {value}"
+    if not value.is_finite():
+        raise ValueError(f"{start}; only finite numbers are taken")
+    double = float(value)
+    if math.isinf(double):
+        raise ValueError(f"{start}, beyond the graph engine's DOUBLE range (about 1.8e308)")
+    if Decimal(repr(double)) == value:
+        return double
+    _refuse_inexact(start, value, double, where=where)
+
+
+def _refuse_inexact(start: str, value: Decimal, double: float, *, where: str) -> NoReturn:
+    """ValueError for a number a DOUBLE would change, with the exact way to give it."""
+    text = f"{start}: as a DOUBLE it would be {double!r}"
+    scale = max(0, -value.as_tuple().exponent)
+    if len(value.as_tuple().digits) > 38 or scale > 38:
+        raise ValueError(f"{text}, and it has more digits than the engine's DECIMAL (38) holds")
+    decimal = f"DECIMAL(38, {scale})"
+    if where.endswith("]"):  # a list mixing strings and numbers does not bind
+        items = where[: where.rindex("[")]
+        raise ValueError(
+            f"{text}; give {items}'s elements all as strings and convert them in the query, "
+            f"e.g. list_transform({items}, v -> CAST(v AS {decimal}))"
+        )
+    raise ValueError(f'{text}; give it as a string ("{value}") and CAST({where} AS {decimal})')
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     from localrun.graph_access import open_reader
 
+    params = _parse_params(args.param)  # bad input refused before the graph is opened
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
-        result = reader.query_cypher(args.graph, args.cypher, _parse_params(args.param))
+        result = reader.query_cypher(args.graph, args.cypher, params)
     emit(args, result, render.table(result["columns"], result["rows"]))
     if result.get("truncated") and not args.json:  # --json says truncated: true itself
         print(
@@ -110,28 +157,28 @@ def cmd_facts(args: argparse.Namespace) -> int:
     from localrun.graph_access import (
         fetch_facts,
         open_reader,
-        refuse_graph_without_facts,
+        refuse_graph_without_sec_data,
         resolve_concept,
     )
 
     home = home_of(args)
-    reach = _reach(args, home)
+    reach = reach_of(args, home)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         try:
             concept = resolve_concept(reader, args.graph, args.concept, args.cik)
         except UnknownConcept:  # a ledger graph can hold the Element, never its facts
-            refuse_graph_without_facts(reader, args.graph, reach=reach)
+            refuse_graph_without_sec_data(reader, args.graph, reach=reach)
             raise
         if concept != args.concept:  # on stderr: --json output stays the rows alone
             print(f"{args.concept}: facts of {concept}", file=sys.stderr)
         rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
         if not rows:
-            refuse_graph_without_facts(reader, args.graph, reach=reach)
+            refuse_graph_without_sec_data(reader, args.graph, reach=reach)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
 
 
-def _reach(args: argparse.Namespace, home: Path) -> str:
+def reach_of(args: argparse.Namespace, home: Path) -> str:
     """The options that reach the same graph again: ``--endpoint URL`` or ``--home DIR``."""
     if args.endpoint:
         return f"--endpoint {shlex.quote(args.endpoint)}"

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
-from localrun.cli_graph import node_api_key
+from localrun.cli_graph import node_api_key, reach_of
 
 if TYPE_CHECKING:
     from xbrl_task.verify.run import FilingCheck, VerifyReport
@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from localrun.graph_access import open_reader
+    from localrun.graph_access import open_reader, refuse_graph_without_sec_data
     from xbrl_task.settings import XbrlTaskSettings
     from xbrl_task.taxonomy_cache import prepare_cache
     from xbrl_task.verify import verify_graph
@@ -34,6 +34,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     cache = prepare_cache(list(settings.taxonomy_cache), settings.bundled_taxonomy_cache)
     try:
         with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
+            refuse_graph_without_sec_data(
+                reader, args.graph, reach=reach_of(args, home), command="verify"
+            )
             report = verify_graph(
                 reader, args.graph, store_root=home / "store", cache=cache, only=args.report
             )

@@ -30,4 +30,5 @@ class UnknownConcept(LocalRuntimeError):
 
 
 class NoFactsInGraph(LocalRuntimeError):
-    """``facts`` was pointed at a graph without Fact nodes (a company ledger's, or empty)."""
+    """``facts`` or ``verify`` was pointed at a graph without the SEC data it reads (a
+    company ledger's graph, or an empty one)."""

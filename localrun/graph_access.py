@@ -209,28 +209,34 @@ def _exact(magnitude: str | None, negative: bool | None) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-_FACT_COUNT = "MATCH (f:Fact) RETURN count(f)"
 _SHARED_NODES = ("Entity", "Element")  # tables SEC filings and company ledgers both fill
+# What each SEC command needs the graph to hold: the node table, and how its message says so
+_SEC_NEEDS = {
+    "facts": ("Fact", "SEC facts (no Fact nodes), which is all `facts` reads"),
+    "verify": ("Report", "SEC filings (no Report nodes), which is what `verify` compares"),
+}
 
 
-def refuse_graph_without_facts(reader: GraphReader, graph_id: str, *, reach: str) -> None:
-    """NoFactsInGraph if the graph holds no Fact node, naming what it holds and the
-    ``query`` command that reads it; ``reach`` is how the command reached the graph
-    (``--home DIR`` or ``--endpoint URL``), repeated in that command."""
-    if reader.query_cypher(graph_id, _FACT_COUNT)["rows"][0][0]:
+def refuse_graph_without_sec_data(
+    reader: GraphReader, graph_id: str, *, reach: str, command: str = "facts"
+) -> None:
+    """NoFactsInGraph if the graph holds none of what ``command`` (facts, verify) reads,
+    naming what it holds and the ``query`` command that reads it; ``reach`` is how the
+    command reached the graph (``--home DIR`` or ``--endpoint URL``), repeated in that
+    command."""
+    table, needed = _SEC_NEEDS[command]
+    if reader.query_cypher(graph_id, f"MATCH (n:{table}) RETURN count(n)")["rows"][0][0]:
         return
     counts = reader.stats(graph_id)
     nodes = {table: n for table, n in counts["nodes"].items() if n}
     links = {table: n for table, n in counts["relationships"].items() if n}
-    what = f"graph {graph_id} holds no SEC facts (no Fact nodes), which is all `facts` reads"
+    what = f"graph {graph_id} holds no {needed}"
     if not nodes:
         raise NoFactsInGraph(f"{what}; it holds no rows at all")
     held = ", ".join(f"{table} {n:,}" for table, n in nodes.items())
     if links:
         held += f", and {sum(links.values()):,} relationships in {len(links)} tables"
     example = next((t for t in nodes if t not in _SHARED_NODES), next(iter(nodes)))
-    command = (
-        f'ledgergraph query {reach} --graph {graph_id} "MATCH (n:{example}) RETURN n LIMIT 10"'
-    )
+    query = f'ledgergraph query {reach} --graph {graph_id} "MATCH (n:{example}) RETURN n LIMIT 10"'
     more = " (docs/quickbooks.md has an income statement query)" if "LedgerAccount" in nodes else ""
-    raise NoFactsInGraph(f"{what}. It holds {held}. Read it with {command}{more}")
+    raise NoFactsInGraph(f"{what}. It holds {held}. Read it with {query}{more}")

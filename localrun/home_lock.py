@@ -29,13 +29,20 @@ class HomeNotFound(LocalRuntimeError):
 
 @contextmanager
 def home_lock(
-    home: Path, command: str, *, serves: bool = False, endpoint: str | None = None
+    home: Path,
+    command: str,
+    *,
+    serves: bool = False,
+    endpoint: str | None = None,
+    takes_endpoint: bool = True,
 ) -> Iterator[None]:
     """Hold ``home``'s lock while the block runs; HomeInUse at once if another holds it.
 
     ``serves`` says this command serves the home's graphs to others (``ledgergraph
     serve``), at ``endpoint`` when its URL is known before it starts (not ``--port 0``);
-    both are written in the lock for a refused command to name.
+    both are written in the lock for a refused command to name. ``takes_endpoint`` says
+    whether this command could work through a node instead (its ``--endpoint``), which
+    its refusal then offers.
     """
     details = {"serves": "yes"} if serves else {}
     details |= {"endpoint": endpoint} if endpoint else {}
@@ -43,26 +50,33 @@ def home_lock(
         try:
             held_while.enter_context(exclusive_lock(home / LOCK_NAME, command, details=details))
         except LockHeld as held:
-            raise HomeInUse(in_use_message(home, held)) from None
+            raise HomeInUse(in_use_message(home, held, takes_endpoint=takes_endpoint)) from None
         yield
 
 
-def in_use_message(home: Path, held: LockHeld) -> str:
+def in_use_message(home: Path, held: LockHeld, *, takes_endpoint: bool = True) -> str:
     """Who holds ``home`` and what a second command can do meanwhile.
 
-    Only a served node (``ledgergraph serve``) can be read through: a run's own graph node
-    (``sec run``, ``quickbooks sync``) listens on a port it picks, with an API key it
-    generates and writes nowhere, so no ``--endpoint`` reaches it.
+    Only a served node (``ledgergraph serve``) can be worked through, and only by a command
+    that takes ``--endpoint`` (``takes_endpoint``): a run's own graph node (``sec run``,
+    ``quickbooks sync``) listens on a port it picks, with an API key it generates and writes
+    nowhere, so no ``--endpoint`` reaches it.
     """
     pid = held.record.get("pid")
     text = f"home {home} is in use by {held.holder}"
+    if held.record.get("serves") and not takes_endpoint:
+        return (
+            f"{text}; this command works on the home's files itself (it takes no "
+            "--endpoint), so it can run here only once that node stops: stop it, or use "
+            "another --home"
+        )
     if held.record.get("serves"):
         endpoint = held.record.get("endpoint") or (
             "http://HOST:PORT (it picked its port at start: its log line `graph node "
             "listening` names it)"
         )
         return (
-            f"{text}; read its graphs through that node: --endpoint {endpoint}; the key is "
+            f"{text}; reach its graphs through that node: --endpoint {endpoint}; the key is "
             f"read from {home}/graph-node.key with this --home (or set "
             "LEDGERGRAPH_GRAPH_API_KEY to the key that node was given); or stop it"
         )

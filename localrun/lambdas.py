@@ -28,8 +28,10 @@ from typing import IO, Any
 
 from aws_lambda_powertools import Logger
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from pydantic import ValidationError
 
 from ledgergraph.logs import project_loggers
+from ledgergraph.messages import validation_problems
 from localrun.aws import ACCOUNT_ID, REGION
 
 Handler = Callable[[Any, Any], Any]
@@ -108,8 +110,11 @@ def load_handler(app_path: Path) -> Handler:
 
 def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
     """The body the Lambda Python runtime returns for an unhandled exception."""
+    message = str(exc)
+    if isinstance(exc, ValidationError):  # the field and rule, not pydantic's help links
+        message = f"invalid {exc.title}: {validation_problems(exc)}"
     return {
-        "errorMessage": str(exc),
+        "errorMessage": message,
         "errorType": type(exc).__name__,
         "requestId": request_id,
         "stackTrace": traceback.format_tb(exc.__traceback__),

@@ -146,6 +146,35 @@ def test_facts_on_the_ledger_graph_says_what_it_holds_and_how_to_read_it(
     assert code == 0 and len(result["rows"]) == 10
 
 
+def test_verify_on_the_ledger_graph_fails_saying_it_holds_no_filings(
+    first_load, sample_home, capsys
+) -> None:
+    code, error = run_cli(capsys, "verify", "--home", str(sample_home), "--graph", GRAPH,
+                          "--json")  # fmt: skip
+
+    assert code == 1 and error["error"]["type"] == "NoFactsInGraph"
+    message = error["error"]["message"]
+    assert message.startswith(
+        f"graph {GRAPH} holds no SEC filings (no Report nodes), which is what `verify` compares."
+    )
+    assert "It holds Entity 1, Element 28, LedgerAccount 93, LedgerTransaction 148, " in message
+    assert "compared 0 facts" not in message
+
+
+def test_a_number_a_double_would_change_is_refused_and_its_hint_reads_it_exactly(
+    first_load, sample_home, capsys
+) -> None:
+    base = ("query", "--home", str(sample_home), "--graph", GRAPH, "--json")
+    code, error = run_cli(capsys, *base, "--param", "x=99999999999999999999.5", "RETURN $x")
+    hint = error["error"]["message"].split("give it as a string ")[1]
+
+    code_hinted, result = run_cli(capsys, *base, "--param", 'x="99999999999999999999.5"',
+                                  "RETURN CAST($x AS DECIMAL(38, 1)) AS x")  # fmt: skip
+
+    assert code == 1 and hint == '("99999999999999999999.5") and CAST($x AS DECIMAL(38, 1))'
+    assert code_hinted == 0 and result["rows"] == [["99999999999999999999.5"]]
+
+
 def test_facts_by_bare_name_on_the_ledger_graph_gets_the_same_answer(
     first_load, sample_home, capsys
 ) -> None:

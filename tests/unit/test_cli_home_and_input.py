@@ -64,8 +64,38 @@ def test_a_home_held_by_serve_names_its_endpoint_and_key_file(
     assert held["code"] == 1
     message = held["out"]["error"]["message"]
     assert message.startswith(f"home {home} is in use by `ledgergraph serve` (pid ")
-    assert f"read its graphs through that node: --endpoint {endpoint}" in message
+    assert f"reach its graphs through that node: --endpoint {endpoint}" in message
     assert f"the key is read from {home}/graph-node.key with this --home" in message
+
+
+@pytest.mark.parametrize(
+    "command", [["sec", "run"], ["quickbooks", "load-sample"], ["sec", "download"]]
+)
+def test_a_home_held_by_serve_offers_no_endpoint_to_a_command_without_one(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, command: list
+) -> None:
+    from localrun import cli_graph
+
+    home = tmp_path / "home"
+    home.mkdir()
+    held = {}
+
+    def serving(args) -> int:
+        held["code"] = cli([*command, "--home", str(home), "--json"])
+        held["out"] = json.loads(capsys.readouterr().out)
+        return 0
+
+    monkeypatch.setattr(cli_graph, "cmd_serve", serving)
+    assert cli(["serve", "--home", str(home), "--port", "8123"]) == 0
+
+    assert held["code"] == 1 and held["out"]["error"]["type"] == "HomeInUse"
+    message = held["out"]["error"]["message"]
+    assert message.startswith(f"home {home} is in use by `ledgergraph serve` (pid ")
+    assert "--endpoint" not in message.replace("(it takes no --endpoint)", "")
+    assert message.endswith(
+        "; this command works on the home's files itself (it takes no --endpoint), so it can "
+        "run here only once that node stops: stop it, or use another --home"
+    )
 
 
 def test_the_lock_is_free_again_after_a_command_and_after_a_kill(tmp_path: Path) -> None:
@@ -132,6 +162,45 @@ def test_query_parameters_are_json_when_they_parse_and_text_otherwise() -> None:
     assert _parse_params(["report=0000012927-24-000010", "n=12", 'q="12"', "on=true"]) == {
         "report": "0000012927-24-000010", "n": 12, "q": "12", "on": True,
     }  # fmt: skip
+
+
+def test_query_numbers_a_double_keeps_as_written_are_doubles() -> None:
+    from localrun.cli_graph import _parse_params
+
+    params = _parse_params(["a=8732.02", "b=1e3", "c=[12, 0.1]", 'm={"t": -900.50}'])
+
+    assert params == {"a": 8732.02, "b": 1000.0, "c": [12, 0.1], "m": {"t": -900.5}}
+    assert type(params["b"]) is float
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("x=1e400", "--param x: $x is 1E+400, beyond the graph engine's DOUBLE range"),
+        ("x=NaN", "--param x: $x is NaN; only finite numbers are taken"),
+        ("x=[1, -Infinity]", "--param x: $x[1] is -Infinity; only finite numbers are taken"),
+        (
+            "x=99999999999999999999.5",
+            "--param x: $x is 99999999999999999999.5: as a DOUBLE it would be 1e+20; give it "
+            'as a string ("99999999999999999999.5") and CAST($x AS DECIMAL(38, 1))',
+        ),
+        (
+            "ids=[1, 0.30000000000000000001]",
+            "--param ids: $ids[1] is 0.30000000000000000001: as a DOUBLE it would be 0.3; "
+            "give $ids's elements all as strings and convert them in the query, e.g. "
+            "list_transform($ids, v -> CAST(v AS DECIMAL(38, 20)))",
+        ),
+    ],
+)
+def test_query_numbers_no_double_keeps_are_refused_naming_the_parameter(
+    tmp_path: Path, capsys, pair: str, message: str
+) -> None:
+    code = cli(["query", "--home", str(tmp_path), "--param", pair, "RETURN 1", "--json"])
+
+    assert code == 1
+    assert not (tmp_path / "graphs").exists()  # refused before the graph was opened
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["message"].startswith(message)
 
 
 def test_events_list_takes_home_after_the_subcommand_and_leaves_it_alone(

@@ -323,3 +323,32 @@ def test_a_cypher_parameter_wider_than_int64_is_an_invalid_request(client: TestC
         "Cypher parameter $n is 123456789012345678901234567890, outside the graph engine's "
         "integer range (INT64, -9223372036854775808 to 9223372036854775807)"
     )
+
+
+def test_a_wide_integer_in_a_list_names_the_element_and_the_hint_works(
+    client: TestClient,
+) -> None:
+    wide = 123456789012345678901234567890
+    refused = client.post(
+        "/databases/sec/query",
+        json={"cypher": "RETURN $ids AS ids", "parameters": {"ids": [12927, wide]}},
+        headers=AUTH,
+    ).json()["error"]["message"]
+    hinted = client.post(
+        "/databases/sec/query",
+        json={
+            "cypher": "RETURN list_transform($ids, v -> CAST(v AS INT128)) AS ids",
+            "parameters": {"ids": ["12927", str(wide)]},
+        },
+        headers=AUTH,
+    )
+
+    assert refused.startswith(f"Cypher parameter $ids[1] is {wide}, outside the graph engine")
+    assert refused.endswith(
+        f'give $ids\'s elements all as strings ("{wide}"; a list mixing strings and numbers '
+        "does not bind) and convert them in the query, e.g. "
+        "list_transform($ids, v -> CAST(v AS INT128))"
+    )
+    assert hinted.status_code == 200, hinted.text
+    # INT128 values come back as exact decimal text
+    assert hinted.json()["rows"] == [[["12927", str(wide)]]]

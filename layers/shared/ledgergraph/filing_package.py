@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ledgergraph.errors import FilingError
 from ledgergraph.ids import dashed_accession
+from ledgergraph.messages import validation_problems
 
 SIDECAR_NAME = "filing.json"
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
@@ -142,18 +141,10 @@ def read_sidecar(folder: Path) -> FilingSidecar:
     try:
         return FilingSidecar.model_validate(json.loads(path.read_bytes()))
     except ValidationError as exc:
-        problems = "; ".join(_problem(error) for error in exc.errors(include_url=False))
+        problems = validation_problems(exc)
         raise FilingError(f"filing package {folder}: {SIDECAR_NAME}: {problems}") from exc
     except ValueError as exc:
         raise FilingError(f"filing package {folder}: unreadable {SIDECAR_NAME}: {exc}") from exc
-
-
-def _problem(error: Mapping[str, Any]) -> str:
-    """One pydantic error as ``field: message (got value)``, on one line."""
-    field = ".".join(str(part) for part in error["loc"]) or "the document"
-    value = repr(error.get("input"))
-    value = value if len(value) <= 60 else value[:60] + "..."
-    return f"{field}: {error['msg']} (got {value})"
 
 
 def find_entry_point(folder: Path, files: tuple[str, ...], sidecar: FilingSidecar) -> str:
