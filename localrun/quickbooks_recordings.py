@@ -16,6 +16,7 @@ from typing import Any
 
 from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.listings import describe_misfits, listing_misfits
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
 # What QBO puts beside the records in a query response's QueryResponse.
@@ -38,7 +39,8 @@ def read_recordings(folder: Path) -> dict[str, Recording]:
 
     Raises:
         QuickBooksDataError: a file is not JSON, not shaped like a query response for its
-            entity, or holds a string that cannot be written as UTF-8.
+            entity, holds a string that cannot be written as UTF-8, or records that lack a
+            field their entity always has or carry one only another entity has.
     """
     recordings = {}
     for entity in SYNC_ENTITIES:
@@ -54,6 +56,12 @@ def read_recording(path: Path, entity: str) -> Recording:
     records = _records_of(body, path, entity)
     for position, record in enumerate(records):
         _check_text(record, f"QueryResponse.{entity}[{position}]", path, entity, record)
+    misfits = listing_misfits(entity, records, first_position=1)
+    if misfits:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} do not look like {entity} records "
+            f"(counted from 1): {describe_misfits(misfits)}"
+        )
     return Recording(entity=entity, path=path, records=records, time=body.get("time"))
 
 
