@@ -1,10 +1,11 @@
 """Recorded QBO query responses (``<Entity>.json``), read and checked before a run lands.
 
 A full run deletes every known record its listing lacks, so a recording that is not what
-it claims (``{}``, another entity's response copied over, text a store cannot write) would
-silently delete an entity's records. Every file is therefore read and checked up front,
-before the first raw page lands: a bad one stops the command naming the file, what was
-found and, for a record, its position and Id. Nothing half-landed is left behind.
+it claims (``{}``, another entity's response copied over, another entity's records under
+this entity's key, text a store cannot write) would silently delete an entity's records.
+Every file is therefore read and checked up front, before the first raw page lands: a bad
+one stops the command naming the file, what was found and, for a record, its position and
+Id. Nothing half-landed is left behind.
 """
 
 from __future__ import annotations

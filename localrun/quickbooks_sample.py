@@ -28,7 +28,7 @@ from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.extract import load_sync_state, sync_realm
-from ledgergraph.quickbooks.listings import mass_deletion
+from ledgergraph.quickbooks.listings import is_qbo_id, mass_deletion
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key
 from ledgergraph.quickbooks.settings import QuickBooksSettings
 from localrun.quickbooks_recordings import Recording, read_recordings
@@ -172,7 +172,9 @@ def check_full_listings(
         if recording is None:
             named.append(f"no {entity}.json ({len(ids)} {entity} records known)")
             continue
-        listed = {str(r["Id"]) for r in recording.records if r.get("Id") is not None}
+        listed = {r.get("Id") for r in recording.records}
+        if not all(is_qbo_id(i) for i in listed):
+            continue  # a record without a valid Id may be any known one: none is deleted
         problem = mass_deletion(entity, listed, ids)
         if problem:
             named.append(f"{entity}.json: {problem}")

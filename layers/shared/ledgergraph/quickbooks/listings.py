@@ -18,6 +18,7 @@ there, and QuickBooks requires it when a record is created.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -53,6 +54,13 @@ OWNED_FIELDS: dict[str, frozenset[str]] = {
 }
 
 _MISFITS_SHOWN = 3
+# Every Id of the sandbox company is digits; the transform rejects any other (10_records.sql).
+_QBO_ID = re.compile(r"[0-9]+")
+
+
+def is_qbo_id(value: object) -> bool:
+    """Whether ``value`` is shaped like a QuickBooks Id (``"130"``; not ``" 130 "``)."""
+    return isinstance(value, str) and _QBO_ID.fullmatch(value) is not None
 
 
 def record_misfit(entity: str, record: dict[str, Any]) -> str | None:
