@@ -43,6 +43,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--realm", required=True, help="QuickBooks company (realm) id")
     sync.add_argument("--full", action="store_true", help="list everything, ignore CDC")
     sync.add_argument("--api-base", default=None, help="QBO API base URL (e.g. the sandbox)")
+    sync.add_argument(
+        "--missing-means-empty", action="store_true",
+        help="a full listing may delete every known record of its entity (refused otherwise)",
+    )  # fmt: skip
     sync.set_defaults(handler=cmd_sync)
 
     sample = area.add_parser("load-sample", help="load the bundled sandbox company, offline")
@@ -53,7 +57,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     sample.add_argument(
         "--missing-means-empty", action="store_true",
-        help="an <Entity>.json missing from --source means none: delete its known records",
+        help="an <Entity>.json missing from --source, empty or sharing no Id with the known "
+        "records means none: delete its known records",
     )  # fmt: skip
     sample.set_defaults(handler=cmd_load_sample)
 
@@ -118,6 +123,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     home = home_of(args)
     summary = run_quickbooks_pipeline(
         args.realm, home=home, graph_id=args.graph, force_full=args.full,
+        missing_means_empty=args.missing_means_empty,
         environment=quickbooks_environment(home, api_base=args.api_base),
     )  # fmt: skip
     emit(args, summary, render_summary(summary))
@@ -158,9 +164,7 @@ def render_summary(summary: dict[str, Any]) -> str:
     duplicates = summary.get("duplicates") or {"total": 0, "reasons": {}}
     lines.append(f"records listed twice (same version, same content): {duplicates['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(duplicates["reasons"].items())]
-    lines.append(f"records deleted in QuickBooks (is_deleted): {summary.get('deleted', 0)}")
-    withheld = summary.get("deletions_withheld", [])
-    lines += [f"  none deleted for missing: {why}" for why in withheld]
+    lines += _deletion_lines(summary)
     lines.append(
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
         f"{summary.get('unresolved_links', 0)}"
@@ -176,6 +180,20 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"rows the graph holds in another version (not applied): {changed}")
     lines += _validation_lines(summary["validation"])
     return "\n".join(lines)
+
+
+def _deletion_lines(summary: dict[str, Any]) -> list[str]:
+    """Deletions QuickBooks stated (CDC) apart from those inferred from a full listing."""
+    deleted = summary.get("deleted", 0)
+    inferred = summary.get("deleted_inferred", 0)
+    stated = summary.get("deleted_stated", deleted - inferred)
+    lines = [
+        f"records marked deleted (is_deleted): {deleted}",
+        f"  stated deleted by QuickBooks (CDC): {stated}",
+        f"  inferred, missing from a full listing: {inferred}",
+    ]
+    withheld = summary.get("deletions_withheld", [])
+    return lines + [f"  none inferred for missing: {why}" for why in withheld]
 
 
 def _unresolved_lines(unresolved: dict[str, Any] | None) -> list[str]:

@@ -1,10 +1,11 @@
 """Recorded QBO query responses (``<Entity>.json``), read and checked before a run lands.
 
 A full run deletes every known record its listing lacks, so a recording that is not what
-it claims (``{}``, another entity's response copied over, text a store cannot write) would
-silently delete an entity's records. Every file is therefore read and checked up front,
-before the first raw page lands: a bad one stops the command naming the file, what was
-found and, for a record, its position and Id. Nothing half-landed is left behind.
+it claims (``{}``, another entity's response copied over, another entity's records under
+this entity's key, text a store cannot write) would silently delete an entity's records.
+Every file is therefore read and checked up front, before the first raw page lands: a bad
+one stops the command naming the file, what was found and, for a record, its position and
+Id. Nothing half-landed is left behind.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.listings import describe_misfits, listing_misfits
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
 # What QBO puts beside the records in a query response's QueryResponse.
@@ -38,7 +40,8 @@ def read_recordings(folder: Path) -> dict[str, Recording]:
 
     Raises:
         QuickBooksDataError: a file is not JSON, not shaped like a query response for its
-            entity, or holds a string that cannot be written as UTF-8.
+            entity, holds a string that cannot be written as UTF-8, or records that lack a
+            field their entity always has or carry one only another entity has.
     """
     recordings = {}
     for entity in SYNC_ENTITIES:
@@ -54,6 +57,12 @@ def read_recording(path: Path, entity: str) -> Recording:
     records = _records_of(body, path, entity)
     for position, record in enumerate(records):
         _check_text(record, f"QueryResponse.{entity}[{position}]", path, entity, record)
+    misfits = listing_misfits(entity, records, first_position=1)
+    if misfits:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} do not look like {entity} records "
+            f"(counted from 1): {describe_misfits(misfits)}"
+        )
     return Recording(entity=entity, path=path, records=records, time=body.get("time"))
 
 

@@ -54,6 +54,7 @@ def run_quickbooks_pipeline(
     graph_id: str | None = None,
     run_id: str | None = None,
     force_full: bool = False,
+    missing_means_empty: bool = False,
     environment: dict[str, str] | None = None,
     time_scale: float = 0.0,
     graph_node_command: Sequence[str] | None = None,
@@ -68,7 +69,8 @@ def run_quickbooks_pipeline(
     graph_id = graph_id or default_graph_id(realm_id)
     run_id = run_id or new_run_id(realm_id)
     payload = {"realm_id": realm_id, "graph_id": graph_id, "run_id": run_id,
-               "force_full": force_full}  # fmt: skip
+               "force_full": force_full,
+               "missing_means_empty": missing_means_empty}  # fmt: skip
     env = quickbooks_environment(home) | (environment or {})
     result = run_with_graph_node(
         QUICKBOOKS_PIPELINE, payload, home=home, execution_name=run_id, environment=env,

@@ -28,6 +28,7 @@ from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.extract import load_sync_state, sync_realm
+from ledgergraph.quickbooks.listings import is_qbo_id, mass_deletion
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key
 from ledgergraph.quickbooks.settings import QuickBooksSettings
 from localrun.quickbooks_recordings import Recording, read_recordings
@@ -137,55 +138,63 @@ def land_sample_run(
     if not folder.is_dir():
         raise QuickBooksDataError(f"no folder of recorded QuickBooks responses at {folder}")
     recordings = read_recordings(folder)
-    check_missing_files(store, folder, recordings, missing_means_empty=missing_means_empty)
+    check_full_listings(store, folder, recordings, missing_means_empty=missing_means_empty)
     run_id = run_id or sample_run_id()
     client = RecordedCompany(folder, recordings=recordings)
-    summary = sync_realm(client, store, client.settings, run_id=run_id, force_full=True)
+    summary = sync_realm(
+        client, store, client.settings, run_id=run_id, force_full=True,
+        confirm_deletions=missing_means_empty,
+    )  # fmt: skip
     run = SyncRun.model_validate_json(store.get_bytes(summary.run_key))
     labelled = run.model_copy(update={"mode_reason": SAMPLE_LABEL})
     store.put_bytes(summary.run_key, labelled.model_dump_json(indent=2).encode("utf-8"))
     return summary.run_id
 
 
-def check_missing_files(
+def check_full_listings(
     store: ObjectStore,
     folder: Path,
     recordings: dict[str, Recording],
     *,
     missing_means_empty: bool,
 ) -> None:
-    """Refuse (or, if the empty list is meant, warn) when a file is missing or lists no
-    records while its entity has records known from the previous run: the full run would
-    delete every one of them.
+    """Refuse (or, if the deletions are meant, warn) when a full listing would delete every
+    known live record of its entity: its file is missing, lists no records, or shares no Id
+    with the records known from the previous run.
 
     Raises:
-        QuickBooksDataError: such a file is missing or empty and ``missing_means_empty``
-            is false.
+        QuickBooksDataError: such a listing, and ``missing_means_empty`` is false.
     """
     known = known_records(store, SAMPLE_REALM)
-    missing = {e: n for e, n in known.items() if e not in recordings}
-    listed = {e for e, recording in recordings.items() if recording.records}
-    empty = {e: n for e, n in known.items() if e in recordings and e not in listed}
-    if not missing and not empty:
+    named = []
+    for entity, ids in sorted(known.items()):
+        recording = recordings.get(entity)
+        if recording is None:
+            named.append(f"no {entity}.json ({len(ids)} {entity} records known)")
+            continue
+        listed = {r.get("Id") for r in recording.records}
+        if not all(is_qbo_id(i) for i in listed):
+            continue  # a record without a valid Id may be any known one: none is deleted
+        problem = mass_deletion(entity, listed, ids)
+        if problem:
+            named.append(f"{entity}.json: {problem}")
+    if not named:
         return
-    named = [f"no {e}.json ({n} {e} records)" for e, n in sorted(missing.items())]
-    named += [f"an {e}.json listing no records ({n} {e} records known)"
-              for e, n in sorted(empty.items())]  # fmt: skip
     if not missing_means_empty:
         raise QuickBooksDataError(
-            f"{folder} has {', '.join(named)}: loading it would delete those records from "
-            "the graph, as a full sync that lists none does. Add the records, or pass "
+            f"{folder}: {'; '.join(named)}. Loading it would delete those records from the "
+            "graph, as a full sync that lists none of them does. Fix the listing, or pass "
             "--missing-means-empty if the records are meant to be deleted"
         )
     logger.warning(
-        "recorded entity files missing or empty, their records will be deleted",
-        extra={"folder": str(folder), "missing": missing, "empty": empty},
+        "recorded listings delete every known record of their entity",
+        extra={"folder": str(folder), "listings": named},
     )
 
 
-def known_records(store: ObjectStore, realm_id: str) -> dict[str, int]:
-    """Records not deleted, per entity listed from a file, in the last transformed run's
-    state snapshot; none when no run of the realm was transformed (nothing to delete)."""
+def known_records(store: ObjectStore, realm_id: str) -> dict[str, set[str]]:
+    """Ids of records not deleted, per entity listed from a file, in the last transformed
+    run's state snapshot; none when no run of the realm was transformed (nothing to delete)."""
     state = load_sync_state(store, realm_id)
     if state is None:
         return {}
@@ -193,10 +202,12 @@ def known_records(store: ObjectStore, realm_id: str) -> dict[str, int]:
         data = store.get_bytes(records_state_key(realm_id, state.last_run_id))
     except ObjectNotFound:
         return {}  # NOTE: a full run without its predecessor's snapshot deletes nothing
-    table = pq.read_table(pa.BufferReader(data), columns=["entity", "is_deleted"])
-    counts: dict[str, int] = {}
+    table = pq.read_table(pa.BufferReader(data), columns=["entity", "qbo_id", "is_deleted"])
+    known: dict[str, set[str]] = {}
     rows = table.to_pydict()
-    for entity, deleted in zip(rows["entity"], rows["is_deleted"], strict=True):
+    for entity, qbo_id, deleted in zip(
+        rows["entity"], rows["qbo_id"], rows["is_deleted"], strict=True
+    ):
         if not deleted and entity != "CompanyInfo":
-            counts[entity] = counts.get(entity, 0) + 1
-    return counts
+            known.setdefault(entity, set()).add(qbo_id)
+    return known

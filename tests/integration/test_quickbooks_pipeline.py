@@ -226,6 +226,8 @@ def test_a_cdc_run_applies_the_edited_invoice_the_deleted_customer_and_the_item(
     }  # fmt: skip
     # Added: customer 900, and posting 5 (the discount now) to the discounts account.
     assert (cdc_run["rows_updated"], cdc_run["rows_added"], cdc_run["deleted"]) == (6, 2, 1)
+    # QuickBooks stated the deletion (a CDC Deleted entry): none is inferred
+    assert (cdc_run["deleted_stated"], cdc_run["deleted_inferred"]) == (1, 0)
     assert cdc_run["relationships_removed"] == {
         "LINE_HAS_ITEM": 1, "LINE_POSTS_TO_ACCOUNT": 2, "TRANSACTION_HAS_LINE": 1,
     }  # fmt: skip

@@ -104,8 +104,8 @@ def test_invoices_a_listing_lacked_are_live_again_when_listed_again(
     back_load = books.load("r4")
 
     assert str(refused.value).startswith(
-        f"{none} has an Invoice.json listing no records (37 Invoice records known): "
-        "loading it would delete those records from the graph"
+        f"{none}: Invoice.json: it lists no Invoice records: all 37 known would be deleted. "
+        "Loading it would delete those records from the graph"
     )
     assert gone.deleted == 37 and deleted == ([[True, 37]], 0)
     assert gone_load["LedgerTransaction"]["nodes_removed"] == {"LineItem": 121}
@@ -147,7 +147,7 @@ def test_a_record_without_an_id_is_rejected_and_its_listing_deletes_nothing(
     assert (customers["records_in"], customers["out"]) == (33, 32)
     assert (summary.deleted, summary.rejected) == (0, 1)
     assert summary.deletions_withheld == [
-        "1 Customer record(s) without an Id in the full listing: no known Customer is "
+        "1 Customer record(s) without a valid Id in the full listing: no known Customer is "
         "marked deleted for missing from it"
     ]
     assert books.customer_2() == ["Bill's Windsurf Shop", "0"]
@@ -261,7 +261,7 @@ def test_the_summary_says_why_a_listing_deleted_nothing() -> None:
         "run_id": "r2", "realm_id": "1", "graph_id": GRAPH, "status": "loaded",
         "mode": "full", "mode_reason": "bundled sample", "tables": {},
         "rejected": {"total": 0, "reasons": {}}, "deleted": 0,
-        "deletions_withheld": ["1 Customer record(s) without an Id in the full listing: no "
+        "deletions_withheld": ["1 Customer record(s) without a valid Id in the full listing: no "
                                "known Customer is marked deleted for missing from it"],
         "rows_present_with_changed_content": 0,
         "validation": {"passed": True, "checks": ["balanced"]},
@@ -270,6 +270,7 @@ def test_the_summary_says_why_a_listing_deleted_nothing() -> None:
     text = render_summary(summary)
 
     assert (
-        "records deleted in QuickBooks (is_deleted): 0\n  none deleted for missing: 1 Customer "
-        "record(s) without an Id in the full listing"
+        "records marked deleted (is_deleted): 0\n  stated deleted by QuickBooks (CDC): 0\n"
+        "  inferred, missing from a full listing: 0\n  none inferred for missing: 1 Customer "
+        "record(s) without a valid Id in the full listing"
     ) in text

@@ -142,11 +142,11 @@ def test_a_source_without_invoice_json_is_refused_unless_the_empty_list_is_meant
     summary = transform_run(books.store, realm_id=SAMPLE_REALM, run_id="r3", graph_id=GRAPH)
 
     assert str(raised.value) == (
-        f"{folder} has no Invoice.json (37 Invoice records): loading it would delete those "
-        "records from the graph, as a full sync that lists none does. Add the records, or "
-        "pass --missing-means-empty if the records are meant to be deleted"
+        f"{folder}: no Invoice.json (37 Invoice records known). Loading it would delete "
+        "those records from the graph, as a full sync that lists none of them does. Fix the "
+        "listing, or pass --missing-means-empty if the records are meant to be deleted"
     )
-    assert summary.deleted == 37
+    assert (summary.deleted, summary.deleted_inferred) == (37, 37)
 
 
 def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_removes_it(

@@ -23,6 +23,7 @@ from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.listings import describe_misfits, listing_misfits
 from ledgergraph.quickbooks.runs import (
     LIST_ENTITIES,
     REPORTS,
@@ -63,13 +64,17 @@ def sync_realm(
     *,
     run_id: str | None = None,
     force_full: bool = False,
+    confirm_deletions: bool = False,
     report_period: tuple[date, date] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SyncSummary:
     """Land one sync run of ``client.realm_id`` in the raw store and write its manifest.
 
     Safe to re-run after a failure: a new run id lands new keys, and the sync state only
-    moves once a manifest is complete. Raises the client's transient or permanent errors.
+    moves once a manifest is complete. ``confirm_deletions`` lets a full listing delete
+    every known record of its entity (the transform refuses that otherwise). Raises the
+    client's transient or permanent errors, and QuickBooksDataError for a listing whose
+    records do not look like its entity's.
     """
     realm_id = check_segment(client.realm_id, "realm id")
     started = now()
@@ -95,7 +100,8 @@ def sync_realm(
     run = SyncRun(
         realm_id=realm_id, run_id=run_id, mode=mode, mode_reason=reason,
         previous_run_id=state.last_run_id if state else None, changed_since=since,
-        full_entities=full_entities, started_at=_iso(started), finished_at=_iso(now()),
+        full_entities=full_entities, deletions_confirmed=confirm_deletions,
+        started_at=_iso(started), finished_at=_iso(now()),
         pages=lander.pages, report_period=(period[0].isoformat(), period[1].isoformat()),
     )  # fmt: skip
     key = _commit(store, run)
@@ -170,6 +176,7 @@ def _land_queries(
         where = _ALL_LIST_ROWS if entity in LIST_ENTITIES else ""
         total = 0
         for page in client.query_pages(entity, where=where):
+            _check_page_fits(client.realm_id, entity, page.body, page.number, total)
             lander.land("query", entity, page.body, page.records)
             total += page.records
         logger.info(
@@ -177,6 +184,21 @@ def _land_queries(
             extra={"realm_id": client.realm_id, "entity": entity, "records": total},
         )
     return list(entities)
+
+
+def _check_page_fits(
+    realm_id: str, entity: str, body: dict[str, Any], number: int, before: int
+) -> None:
+    """Refuse a query page whose records do not look like ``entity``'s before it lands: as
+    a full listing it would delete every known record it lacks (``listings``)."""
+    records = body.get("QueryResponse", {}).get(entity, [])
+    misfits = listing_misfits(entity, records, first_position=before + 1)
+    if misfits:
+        raise QuickBooksDataError(
+            f"{entity} listing of realm {realm_id}, page {number}: records do not look like "
+            f"{entity} records ({describe_misfits(misfits)}); the run stops before its "
+            "manifest, so none of it is transformed"
+        )
 
 
 def _land_changes(client: QuickBooksClient, lander: _Lander, since: str) -> list[str]:

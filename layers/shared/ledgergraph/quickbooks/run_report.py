@@ -21,7 +21,7 @@ from ledgergraph.graph_client import GraphClient
 from ledgergraph.logs import get_logger
 from ledgergraph.manifest import processed_prefix
 from ledgergraph.objectstore import ObjectStore
-from ledgergraph.quickbooks.runs import RECONCILIATION_NAME
+from ledgergraph.quickbooks.runs import RECONCILIATION_NAME, TRANSACTION_ENTITIES
 from ledgergraph.quickbooks.staging_check import StagingCheck, check_staging
 from ledgergraph.quickbooks.steps import RunRef
 from ledgergraph.run_summary import explain_cause, summary_key
@@ -32,6 +32,14 @@ NAMED_LIMIT = 50  # failures named in the step output; the stored summary has th
 CHANGED_NOTE = (
     "rows present with changed content are NOT applied: the graph holds another version of "
     "these keys than the run (only the company Entity node keeps its first version)"
+)
+# The graph table a QuickBooks entity's records become, where it is not the entity's name.
+_RECORD_TABLES = {
+    "CompanyInfo": "Entity", "Account": "LedgerAccount", "Class": "LedgerDimension",
+    "Department": "LedgerDimension", **dict.fromkeys(TRANSACTION_ENTITIES, "LedgerTransaction"),
+}  # fmt: skip
+_RECORD_TABLE_NAMES = frozenset(
+    {*_RECORD_TABLES.values(), "Customer", "Vendor", "Employee", "Item"}
 )
 _CONNECT = "`ledgergraph quickbooks connect --realm {realm}`"
 _ACTIONS = {
@@ -98,7 +106,7 @@ def loaded_summary(
     )
     validation = validation_section(details.get("validation", {}), staging)
     reconciliation = details.get("reconciliation", {})
-    tables = table_lines(request, staging)
+    tables = table_lines(request, staging, reconciliation)
     changed = staging.changed_total
     return _header(request) | {
         "status": "loaded",
@@ -108,14 +116,14 @@ def loaded_summary(
         "rows_updated": sum(t["updated"] for t in tables.values()),
         "rows_unchanged": sum(t["unchanged"] for t in tables.values()),
         "rows_present": sum(t["updated"] + t["unchanged"] for t in tables.values()),
-        "deleted": _tombstones(request),
+        **_deletions(request),
         "deletions_withheld": (request.transform or {}).get("deletions_withheld", []),
         "relationships_removed": _removed(request, "relationships_removed"),
         "nodes_removed": _removed(request, "nodes_removed"),
         "rows_present_with_changed_content": changed,
         "not_applied": CHANGED_NOTE if changed else None,
         "rejected": rejections(reconciliation),
-        "superseded": supersessions(reconciliation),
+        "superseded": superseded_records(reconciliation, tables),
         "duplicates": supersessions(reconciliation, kind="duplicate_reasons"),
         "unresolved_links": reconciliation.get("unresolved_links", 0),
         "unresolved_references": unresolved_references(reconciliation),
@@ -137,10 +145,18 @@ def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]
     return json.loads(store.get_bytes(key))
 
 
-def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dict[str, int]]:
-    """Per table: rows written, added to the graph, updated, unchanged, superseded (a newer
-    version of their record is in the graph: a run loaded late), and rows the graph holds
-    in another version than the run's (``not_applied``: Entity, and superseded rows)."""
+def table_lines(
+    request: SummaryRequest, staging: StagingCheck, reconciliation: dict[str, Any]
+) -> dict[str, dict[str, int]]:
+    """Per table: rows written, added to the graph, updated, unchanged, superseded, and
+    rows the graph holds in another version than the run's (``not_applied``: Entity, and
+    superseded rows).
+
+    ``superseded`` counts both ways a newer version wins: rows the graph node found older
+    than its own (a run loaded late), and, on a record's own table, records the transform
+    found older than the version known (not written, so not among ``rows``).
+    """
+    in_transform = _superseded_by_table(reconciliation)
     written = (request.transform or {}).get("rows", {})
     loaded = (request.load or {}).get("tables", {})
     lines = {}
@@ -152,7 +168,7 @@ def table_lines(request: SummaryRequest, staging: StagingCheck) -> dict[str, dic
             "added": int(done.get("added", 0)),
             "updated": int(done.get("updated", 0)),
             "unchanged": int(done.get("unchanged", present)),
-            "superseded": int(done.get("superseded", 0)),
+            "superseded": int(done.get("superseded", 0)) + in_transform.get(table, 0),
             "not_applied": staging.changed_present.get(table, 0),
         }
     return lines
@@ -167,9 +183,22 @@ def _removed(request: SummaryRequest, kind: str) -> dict[str, int]:
     return dict(sorted(removed.items()))
 
 
-def _tombstones(request: SummaryRequest) -> int:
-    """Records QuickBooks reported deleted in the run (applied as ``is_deleted``)."""
-    return int((request.transform or {}).get("deleted", 0))
+def _superseded_by_table(reconciliation: dict[str, Any]) -> dict[str, int]:
+    """Records the transform superseded, per the graph table their entity becomes."""
+    counts: dict[str, int] = {}
+    for entity, outcome in reconciliation.get("records", {}).items():
+        table = _RECORD_TABLES.get(entity, entity)
+        counts[table] = counts.get(table, 0) + int(outcome.get("superseded", 0))
+    return counts
+
+
+def _deletions(request: SummaryRequest) -> dict[str, int]:
+    """Records the run marks ``is_deleted``: in all, those QuickBooks stated deleted (CDC
+    Deleted entries), and those only inferred (missing from a full listing)."""
+    transform = request.transform or {}
+    deleted = int(transform.get("deleted", 0))
+    inferred = int(transform.get("deleted_inferred", 0))
+    return {"deleted": deleted, "deleted_stated": deleted - inferred, "deleted_inferred": inferred}
 
 
 def rejections(reconciliation: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +229,22 @@ def supersessions(
     return {"total": sum(reasons.values()), "reasons": reasons}
 
 
+def superseded_records(
+    reconciliation: dict[str, Any], tables: dict[str, dict[str, int]]
+) -> dict[str, Any]:
+    """Records not applied because a newer version is known: those the transform found
+    older (with their reasons) and those the graph node did (a run loaded late), so the
+    total is the ``superseded`` column summed over the record tables."""
+    found = supersessions(reconciliation)
+    in_transform = _superseded_by_table(reconciliation)
+    reasons = dict(found["reasons"])
+    for table in sorted(_RECORD_TABLE_NAMES):
+        late = tables.get(table, {}).get("superseded", 0) - in_transform.get(table, 0)
+        if late > 0:
+            reasons[f"{table}: older than the version the graph holds (a run loaded late)"] = late
+    return {"total": sum(reasons.values()), "reasons": reasons}
+
+
 def unresolved_references(reconciliation: dict[str, Any]) -> dict[str, Any]:
     """References to records the ledger does not know, one line each: the record is kept,
     its relationship is not written (``Invoice 130: CustomerRef: no Customer 77777 ...``)."""
@@ -219,7 +264,7 @@ def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[st
     """Every failure named; staging's own balance check must agree with the transform's."""
     named = [(f["check"], name_failure(f)) for f in report.get("failures", [])]
     flagged = {(f.get("txn_type"), f.get("qbo_id")) for f in report.get("failures", [])
-               if f.get("check") == "balanced"}  # fmt: skip
+               if _unbalanced_in_staging_too(f)}  # fmt: skip
     in_staging = {(u["txn_type"], u["qbo_id"]) for u in staging.unbalanced}
     for txn_type, qbo_id in sorted(in_staging ^ flagged, key=str):
         where = "staging" if (txn_type, qbo_id) in in_staging else "the transform"
@@ -233,6 +278,14 @@ def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[st
         "trial_balance_total": report.get("trial_balance_total"),
         "skipped": report.get("skipped", []),
     }
+
+
+def _unbalanced_in_staging_too(failure: dict[str, Any]) -> bool:
+    """A ``balanced`` failure staging should see too: not one whose rejected lines are its
+    only fault (staging holds no rejected line, so what is left balances there)."""
+    if failure.get("check") != "balanced":
+        return False
+    return not (failure.get("rejected_lines") and failure.get("amount") == failure.get("expected"))
 
 
 def name_failure(failure: dict[str, Any]) -> str:

@@ -89,6 +89,11 @@ class SyncRun(BaseModel):
         description="entities listed completely in this run: a known record missing from "
         "them was deleted (or merged) in QuickBooks"
     )
+    deletions_confirmed: bool = Field(
+        default=False,
+        description="a full listing may delete every known record of its entity (asked for "
+        "with --missing-means-empty); otherwise the transform refuses such a listing",
+    )
     started_at: str
     finished_at: str
     pages: list[RawPage]

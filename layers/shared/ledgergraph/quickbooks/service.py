@@ -73,6 +73,7 @@ def sync_company(
     tokens: TokenManager,
     run_id: str | None = None,
     force_full: bool = False,
+    confirm_deletions: bool = False,
     report_period: tuple[date, date] | None = None,
 ) -> SyncSummary:
     """One sync run of a realm into the raw store (see ``extract.sync_realm``).
@@ -88,5 +89,6 @@ def sync_company(
         settings,
         run_id=run_id,
         force_full=force_full,
+        confirm_deletions=confirm_deletions,
         report_period=report_period,
     )

@@ -58,6 +58,10 @@ class RunRef(BaseModel):
 
 class SyncRequest(RunRef):
     force_full: bool = Field(default=False, description="list every entity, ignore CDC")
+    missing_means_empty: bool = Field(
+        default=False,
+        description="a full listing may delete every known record of its entity",
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def sync_step(request: SyncRequest, *, store: ObjectStore, connection: Connectio
     summary = sync_company(
         request.realm_id, settings=connection.settings, store=store, http=connection.http,
         tokens=connection.tokens, run_id=request.run_id, force_full=force_full,
+        confirm_deletions=request.missing_means_empty,
     )  # fmt: skip
     run = SyncRun.model_validate_json(store.get_bytes(summary.run_key))
     return _sync_result(request, run, already_landed=False, warnings=warnings)
@@ -132,7 +137,7 @@ def _sync_result(
     request: SyncRequest, run: SyncRun, *, already_landed: bool, warnings: list[str]
 ) -> dict[str, Any]:
     """The step's output: ids, mode and record counts, never a document."""
-    return request.model_dump(exclude={"force_full"}) | {
+    return request.model_dump(exclude={"force_full", "missing_means_empty"}) | {
         "mode": run.mode,
         "mode_reason": run.mode_reason,
         "previous_run_id": run.previous_run_id,

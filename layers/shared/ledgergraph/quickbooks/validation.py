@@ -47,6 +47,9 @@ class ValidationFailure(BaseModel):
     account: str | None = None
     amount: str | None = Field(default=None, description="the amount found (exact text)")
     expected: str | None = Field(default=None, description="the amount it should equal")
+    rejected_lines: str | None = Field(
+        default=None, description="lines of the transaction rejected (postings incomplete)"
+    )
     detail: str = ""
 
 
@@ -72,10 +75,22 @@ def validate_ledger(
     lines: str = "LineItem",
     transactions: str = "LedgerTransaction",
     accounts: str = "LedgerAccount",
+    incomplete: str | None = None,
     reports: Sequence[WalkedReport] = (),
 ) -> ValidationReport:
-    """Run every check over the named relations; never raises for a failed check."""
+    """Run every check over the named relations; never raises for a failed check.
+
+    ``incomplete`` names a relation (txn_type, qbo_id, rejected_lines) of transactions
+    with rejected lines: ``balanced`` lists them whatever their sums.
+    """
     _bind(con, lines=lines, transactions=transactions, accounts=accounts)
+    if incomplete is None:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW v_incomplete AS SELECT NULL::VARCHAR AS txn_type, "
+            "NULL::VARCHAR AS qbo_id, 0::BIGINT AS rejected_lines WHERE false"
+        )
+    else:
+        _bind(con, incomplete=incomplete)
     failures: list[ValidationFailure] = []
     failures += _rows(con, "balanced", UNBALANCED)
     total = _scalar(con, TRIAL_BALANCE)

@@ -16,25 +16,32 @@ _SIGNED = """
     WHERE NOT t.is_deleted
 """
 
+# A transaction whose postings are incomplete (a line rejected: ``v_incomplete``) is
+# listed even when what is left balances.
 UNBALANCED = f"""
 WITH signed AS ({_SIGNED}),
 sides AS (
-    SELECT t.id, t.txn_type, t.qbo_id, t.doc_number,
+    SELECT t.id, t.txn_type, t.qbo_id, t.doc_number, coalesce(r.rejected_lines, 0) AS rejected,
         coalesce(sum(s.amount_home) FILTER (WHERE s.posting_type = 'debit'), 0) AS debits,
         coalesce(sum(s.amount_home) FILTER (WHERE s.posting_type = 'credit'), 0) AS credits,
         coalesce(sum(s.amount) FILTER (WHERE s.posting_type = 'debit'), 0) AS debits_txn,
         coalesce(sum(s.amount) FILTER (WHERE s.posting_type = 'credit'), 0) AS credits_txn
     FROM v_transactions AS t
     LEFT JOIN signed AS s ON s.transaction_id = t.id
+    LEFT JOIN v_incomplete AS r ON r.txn_type = t.txn_type AND r.qbo_id = t.qbo_id
     WHERE NOT t.is_deleted
     GROUP BY ALL
 )
 SELECT id AS transaction_id, txn_type, qbo_id, doc_number,
-    debits AS amount, credits AS expected,
-    'debits ' || CAST(debits AS DECIMAL(38, 2)) || ' <> credits '
-        || CAST(credits AS DECIMAL(38, 2)) AS detail
+    debits AS amount, credits AS expected, nullif(rejected, 0) AS rejected_lines,
+    'debits ' || CAST(debits AS DECIMAL(38, 2))
+        || CASE WHEN debits = credits THEN ' = ' ELSE ' <> ' END || 'credits '
+        || CAST(credits AS DECIMAL(38, 2))
+        || CASE WHEN rejected > 0
+            THEN ', but ' || rejected || ' line(s) rejected: its postings are incomplete'
+            ELSE '' END AS detail
 FROM sides
-WHERE debits <> credits OR debits_txn <> credits_txn
+WHERE debits <> credits OR debits_txn <> credits_txn OR rejected > 0
 ORDER BY txn_type, qbo_id
 """
 

@@ -125,10 +125,15 @@ class Reconciliation(BaseModel):
     tombstones: int = Field(
         default=0, description="records the run marks deleted (written with is_deleted true)"
     )
+    tombstones_inferred: int = Field(
+        default=0,
+        description="of tombstones, those only inferred: the record was missing from a full "
+        "listing (the others QuickBooks stated, as CDC Deleted entries)",
+    )
     deletions_withheld: dict[str, str] = Field(
         default_factory=dict,
         description="per entity listed in full: why records missing from the listing were "
-        "not marked deleted (it held records without an Id, which may be any of them)",
+        "not marked deleted (it held records without a valid Id, which may be any of them)",
     )
     references: dict[str, ReferenceCounts] = Field(
         default_factory=dict, description="per relationship table built from a reference"
@@ -166,6 +171,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
         rejected_postings=_rejected_postings(con),
         unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
         tombstones=_count(con, "SELECT count(*) FROM current_record WHERE changed AND is_deleted"),
+        tombstones_inferred=_count(
+            con, "SELECT count(*) FROM current_record "
+            "WHERE changed AND is_deleted AND deleted_by_absence"
+        ),
         deletions_withheld=dict(
             con.sql("SELECT entity, reason FROM listing_not_trusted ORDER BY entity").fetchall()
         ),

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from ledgergraph.errors import ObjectNotFound
+from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
@@ -22,6 +23,8 @@ from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest
 HERE = Path(__file__).resolve().parent
 SQL_DIR = HERE / "sql"
 CONCEPT_MAP = HERE / "account_concepts.csv"
+
+logger = get_logger("quickbooks")
 
 _PRIOR_COLUMNS = (
     "entity VARCHAR, qbo_id VARCHAR, sync_token VARCHAR, last_updated VARCHAR, "
@@ -69,6 +72,52 @@ def open_session(run: SyncRun, store: ObjectStore, workdir: Path) -> duckdb.Duck
                 f"transform step {path.name} failed for run {run.run_id}: {exc}"
             ) from exc
     return con
+
+
+# Per entity listed in full: live records known before the run, how many the listing
+# leaves out (deleted by absence), how many records it holds, and its pages.
+_ABSENCE_DELETIONS = """
+SELECT p.entity, count(*) AS known,
+    count(*) FILTER (WHERE c.is_deleted AND c.deleted_by_absence) AS inferred,
+    (SELECT count(*) FROM incoming AS i WHERE i.entity = p.entity AND i.origin = 'query')
+        AS listed,
+    (SELECT string_agg(raw_key, ', ' ORDER BY number) FROM raw_page AS r
+     WHERE r.kind = 'query' AND r.entity = p.entity) AS pages
+FROM prior_record AS p
+JOIN current_record AS c ON c.entity = p.entity AND c.qbo_id = p.qbo_id
+WHERE NOT p.is_deleted AND p.entity IN (SELECT entity FROM full_entity)
+GROUP BY p.entity
+ORDER BY p.entity
+"""
+
+
+def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
+    """Refuse a full listing that would mark every known live record of its entity deleted
+    (it lists none of them: another entity's records, a foreign or truncated answer),
+    unless the run says such deletions are meant (``SyncRun.deletions_confirmed``).
+
+    Raises:
+        QuickBooksDataError: naming the entity, its pages and the counts; nothing is written.
+    """
+    refused = []
+    for entity, known, inferred, listed, pages in con.execute(_ABSENCE_DELETIONS).fetchall():
+        if known and inferred == known:
+            refused.append(
+                f"the {entity} listing ({listed} records in {pages or 'no page'}) lists none "
+                f"of the {known} known {entity} records, so all would be marked deleted"
+            )
+    if not refused:
+        return
+    if not run.deletions_confirmed:
+        raise QuickBooksDataError(
+            f"run {run.run_id} of realm {run.realm_id}: {'; '.join(refused)}. Nothing was "
+            "transformed. If QuickBooks really holds none of them, sync in full again with "
+            "--missing-means-empty"
+        )
+    logger.warning(
+        "full listing deletes every known record of its entity, as confirmed",
+        extra={"run_id": run.run_id, "listings": refused},
+    )
 
 
 def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore) -> None:

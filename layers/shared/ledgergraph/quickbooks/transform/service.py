@@ -29,7 +29,12 @@ from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.reports import WalkedReport, walk_report
 from ledgergraph.quickbooks.runs import RECONCILIATION_NAME, SyncRun
 from ledgergraph.quickbooks.transform.outputs import Reconciliation, reconcile, write_tables
-from ledgergraph.quickbooks.transform.runner import load_run, open_session, write_state_snapshot
+from ledgergraph.quickbooks.transform.runner import (
+    check_absence_deletions,
+    load_run,
+    open_session,
+    write_state_snapshot,
+)
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 
 logger = get_logger("quickbooks")
@@ -47,6 +52,9 @@ class TransformSummary(BaseModel):
     rows: dict[str, int]
     rejected: int
     deleted: int = 0
+    deleted_inferred: int = Field(
+        default=0, description="of deleted, records only missing from a full listing"
+    )
     deletions_withheld: list[str] = Field(
         default_factory=list, description="entities whose full listing deleted nothing, why"
     )
@@ -62,7 +70,8 @@ def transform_run(
 
     Raises:
         QuickBooksDataError: the run is incomplete, a previous CDC run was not transformed,
-            or its counts do not reconcile (permanent).
+            its counts do not reconcile, or a full listing would delete every known record
+            of its entity without the run confirming it (permanent).
     """
     clock = time.monotonic()
     run = load_run(store, realm_id, run_id)
@@ -83,6 +92,7 @@ def transform_run(
         realm_id=realm_id, run_id=run_id, graph_id=graph_id, manifest_key=key,
         rows={f.table: f.rows for f in files}, rejected=rejected,
         deleted=reconciliation.tombstones,
+        deleted_inferred=reconciliation.tombstones_inferred,
         deletions_withheld=list(reconciliation.deletions_withheld.values()),
         validation_failures=len(validation.failures),
         failed_checks=sorted(validation.failed_checks()), duration_ms=duration_ms,
@@ -97,10 +107,12 @@ def _write_outputs(
     """Tables, reconciliation.json and the state snapshot: everything but the manifest."""
     con = open_session(run, store, workdir)
     try:
+        check_absence_deletions(con, run)
         reconciliation = reconcile(con, run.run_id)
         validation = validate_ledger(
             con, lines="ledger_LineItem", transactions="ledger_LedgerTransaction",
-            accounts="ledger_LedgerAccount", reports=run_reports(run, store),
+            accounts="ledger_LedgerAccount", incomplete="incomplete_txn",
+            reports=run_reports(run, store),
         )  # fmt: skip
         files = write_tables(con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir)
         details = {"reconciliation": reconciliation.model_dump(),

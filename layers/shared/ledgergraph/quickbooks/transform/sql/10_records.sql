@@ -37,8 +37,10 @@ all_records AS (
 SELECT
     row_number() OVER (ORDER BY raw_key, entity, pos) AS record_no,
     entity, raw_key, number, pos, origin, rec,
-    -- an empty (or blank) Id is no key: such a record is rejected in 20_current.sql
-    CASE WHEN trim(txt(rec, '$.Id')) <> '' THEN txt(rec, '$.Id') END AS qbo_id,
+    -- QuickBooks Ids are digits ("130"); anything else (empty, " 130 ") is no key, so it
+    -- cannot become a second record beside the real one: rejected in 20_current.sql
+    CASE WHEN regexp_full_match(txt(rec, '$.Id'), '[0-9]+') THEN txt(rec, '$.Id') END
+        AS qbo_id,
     txt(rec, '$.SyncToken') AS sync_token,
     txt(rec, '$.MetaData.LastUpdatedTime') AS last_updated,
     coalesce(txt(rec, '$.status') = 'Deleted', false) AS is_deleted,

@@ -80,21 +80,27 @@ WHERE i.version_rank = 1 AND NOT i.is_deleted AND (
         version_token(i.sync_token) > version_token(p.sync_token), false))
 );
 
--- Records without an Id (or with an empty one): which record they are cannot be told, so
--- they are rejected naming their page and position, and their entity's full listing
--- deletes nothing in this run (the record may be any of the known ones).
+-- Records without an Id, with an empty one or one not of QuickBooks' shape (digits only):
+-- which record they are cannot be told, so they are rejected naming their page and
+-- position, and their entity's full listing deletes nothing in this run (the record may be
+-- any of the known ones).
 CREATE OR REPLACE TABLE unkeyed_record AS
 SELECT record_no, entity,
     entity || ' record ' || pos || ' of ' || raw_key
         || coalesce(' (DisplayName ' || to_json(txt(rec, '$.DisplayName')) || ')',
                     ' (DocNumber ' || to_json(txt(rec, '$.DocNumber')) || ')', '')
-        || CASE WHEN json_type(rec, '$.Id') IS NULL THEN ': no Id' ELSE ': empty Id' END
+        || CASE
+            WHEN json_type(rec, '$.Id') IS NULL THEN ': no Id'
+            WHEN trim(txt(rec, '$.Id')) = '' THEN ': empty Id'
+            ELSE ': Id ' || to_json(txt(rec, '$.Id'))
+                || ' is not a QuickBooks Id (digits only)'
+        END
         AS problem
 FROM incoming WHERE qbo_id IS NULL;
 
 CREATE OR REPLACE TABLE listing_not_trusted AS
 SELECT entity, count(*) AS unkeyed,
-    count(*) || ' ' || entity || ' record(s) without an Id in the full listing: no known '
+    count(*) || ' ' || entity || ' record(s) without a valid Id in the full listing: no known '
         || entity || ' is marked deleted for missing from it' AS reason
 FROM unkeyed_record
 WHERE entity IN (SELECT entity FROM full_entity)

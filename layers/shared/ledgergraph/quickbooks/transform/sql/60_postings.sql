@@ -44,8 +44,10 @@ CREATE OR REPLACE TABLE line_posting AS
 SELECT l.txn_type, l.qbo_id, l.line_pos AS sort_key, 'line' AS role, l.source_line_id,
     l.detail_type, l.description,
     CASE l.rule_detail
+        -- QuickBooks sends "Debit" or "Credit"; anything else has no side and is rejected
         WHEN 'JournalEntryLineDetail'
-            THEN lower(txt(l.line, '$.JournalEntryLineDetail.PostingType'))
+            THEN CASE txt(l.line, '$.JournalEntryLineDetail.PostingType')
+                WHEN 'Debit' THEN 'debit' WHEN 'Credit' THEN 'credit' END
         WHEN 'DiscountLineDetail' THEN other_side(s.line_side)
         ELSE s.line_side
     END AS side,

@@ -85,6 +85,10 @@ SELECT n.*, t.changed,
         WHEN n.side IS NULL OR n.account_qbo_id IS NULL OR a.qbo_id IS NULL
             THEN 'rejected: ' || n.txn_type || ' ' || n.qbo_id || ': '
                 || coalesce(l.path || ' ', n.role || ' posting ') || CASE
+                    WHEN n.side IS NULL AND n.detail_type = 'JournalEntryLineDetail' THEN
+                        coalesce('PostingType '
+                            || to_json(txt(l.line, '$.JournalEntryLineDetail.PostingType'))
+                            || ' is not Debit or Credit', 'has no PostingType')
                     WHEN n.side IS NULL THEN 'has no debit/credit side'
                     WHEN n.account_qbo_id IS NULL THEN 'has no account'
                     ELSE 'posts to unknown account ' || n.account_qbo_id
@@ -119,6 +123,18 @@ LEFT JOIN posting_checked AS p
     ON p.role = 'line' AND p.txn_type = l.txn_type AND p.qbo_id = l.qbo_id
     AND p.sort_key = l.line_pos
 WHERE t.changed;
+
+-- Transactions whose postings are incomplete: a line or a header posting was rejected.
+-- `balanced` lists them even when what is left balances (a journal entry whose two lines
+-- were both rejected is not balanced at 0 = 0).
+CREATE OR REPLACE TABLE incomplete_txn AS
+SELECT txn_type, qbo_id, count(*) AS rejected_lines
+FROM (
+    SELECT txn_type, qbo_id FROM line_outcome WHERE outcome LIKE 'rejected: %'
+    UNION ALL
+    SELECT txn_type, qbo_id FROM posting_checked WHERE outcome <> 'out' AND role <> 'line'
+)
+GROUP BY ALL;
 
 CREATE OR REPLACE TABLE posting AS
 SELECT p.*,

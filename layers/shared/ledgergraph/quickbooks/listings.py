@@ -1,0 +1,122 @@
+"""Whether a full listing looks like its entity's, and whether its deletions are believable.
+
+A full listing deletes every known record it lacks, so a listing that is not what it says
+(another entity's records under this entity's name, a truncated or foreign answer) would
+erase an entity's books. Two checks guard against that, in both the recorded sample and a
+live sync:
+
+- ``listing_misfits``: every record carries the fields its entity always has in QuickBooks
+  (an Invoice its CustomerRef, a Bill its VendorRef ...) and none of the header fields only
+  another entity has (a VendorRef or APAccountRef on an Invoice);
+- ``mass_deletion``: a listing that shares no Id with the known live records, and so would
+  mark every one of them deleted, is refused unless the deletions are confirmed.
+
+The fields come from the bundled sandbox company: each is on every record of its entity
+there, and QuickBooks requires it when a record is created.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable
+from typing import Any
+
+# Header fields every record of the entity has (deleted CDC stubs aside): the party or
+# account a document is about, a list record's name. Lines are not among them: a record
+# that lost its lines is one the ledger handles (its lines leave the graph).
+# NOTE: an Account without AccountType is kept too, without a concept (see quickbooks.md).
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "Account": ("Name",),
+    "Customer": ("DisplayName",),
+    "Vendor": ("DisplayName",),
+    "Item": ("Name",),
+    "Invoice": ("CustomerRef",),
+    "CreditMemo": ("CustomerRef",),
+    "Payment": ("CustomerRef",),
+    "Bill": ("VendorRef",),
+    "BillPayment": ("VendorRef",),
+    "Purchase": ("AccountRef",),
+    "Deposit": ("DepositToAccountRef",),
+}
+
+# Header fields that only these entities carry: one on any other entity's record says the
+# record is not of the listed entity.
+OWNED_FIELDS: dict[str, frozenset[str]] = {
+    "VendorRef": frozenset({"Bill", "BillPayment", "VendorCredit", "PurchaseOrder"}),
+    "APAccountRef": frozenset({"Bill", "BillPayment", "VendorCredit"}),
+    "CustomerRef": frozenset(
+        {"Invoice", "CreditMemo", "Payment", "SalesReceipt", "RefundReceipt", "Estimate"}
+    ),
+    "AccountType": frozenset({"Account"}),
+    "PayType": frozenset({"BillPayment"}),
+    "PaymentType": frozenset({"Purchase"}),
+}
+
+_MISFITS_SHOWN = 3
+# Every Id of the sandbox company is digits; the transform rejects any other (10_records.sql).
+_QBO_ID = re.compile(r"[0-9]+")
+
+
+def is_qbo_id(value: object) -> bool:
+    """Whether ``value`` is shaped like a QuickBooks Id (``"130"``; not ``" 130 "``)."""
+    return isinstance(value, str) and _QBO_ID.fullmatch(value) is not None
+
+
+def record_misfit(entity: str, record: dict[str, Any]) -> str | None:
+    """What in ``record`` does not fit ``entity`` (a field missing or foreign), or None."""
+    missing = [f for f in REQUIRED_FIELDS.get(entity, ()) if record.get(f) is None]
+    foreign = [f for f, owners in OWNED_FIELDS.items() if f in record and entity not in owners]
+    problems = []
+    if missing:
+        problems.append(f"no {', '.join(missing)}")
+    if foreign:
+        problems.append(f"{', '.join(foreign)}, which no {entity} has")
+    return " and ".join(problems) or None
+
+
+def listing_misfits(
+    entity: str, records: Iterable[dict[str, Any]], *, first_position: int = 0
+) -> list[str]:
+    """Records that do not look like ``entity``'s, as ``record 3 (Id "130"): no CustomerRef``.
+
+    Deleted stubs (``"status": "Deleted"``) carry only an Id and are not checked.
+    """
+    found = []
+    for position, record in enumerate(records, start=first_position):
+        if record.get("status") == "Deleted":
+            continue
+        problem = record_misfit(entity, record)
+        if problem:
+            found.append(f"record {position} (Id {_id_of(record)}): {problem}")
+    return found
+
+
+def describe_misfits(misfits: list[str]) -> str:
+    """The first few misfits and how many more, for one error message."""
+    shown = "; ".join(misfits[:_MISFITS_SHOWN])
+    more = len(misfits) - _MISFITS_SHOWN
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def mass_deletion(
+    entity: str, listed_ids: Collection[str], known_ids: Collection[str]
+) -> str | None:
+    """Why a full listing of ``entity`` would delete every known live record, or None.
+
+    ``known_ids`` are the records not deleted before the run. None when nothing is known
+    or at least one known record is listed again.
+    """
+    if not known_ids or set(listed_ids) & set(known_ids):
+        return None
+    if not listed_ids:
+        return f"it lists no {entity} records: all {len(known_ids)} known would be deleted"
+    return (
+        f"its {len(listed_ids)} {entity} record(s) share no Id with the {len(known_ids)} "
+        f"known: every known {entity} would be marked deleted"
+    )
+
+
+def _id_of(record: dict[str, Any]) -> str:
+    qbo_id = record.get("Id")
+    return json.dumps(qbo_id) if qbo_id is not None else "missing"
