@@ -29,16 +29,19 @@ from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
-from xbrl_task.values import ValueNotExact, exact_decimal
+from xbrl_task.values import NotANumber, ValueNotExact, fact_number
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
+# a numeric fact whose text (after its format) is no number, or that its format refused
+NUMBER_UNREADABLE = "number not readable"
 VALUE_INVALID = "value not valid for its type"
 # reasons that name one fact each, and so are listed only up to MAX_LISTED_VALUES
-_PER_FACT = (VALUE_REJECTED, VALUE_INVALID)
+_PER_FACT = (VALUE_REJECTED, NUMBER_UNREADABLE, VALUE_INVALID)
 MAX_LISTED_VALUES = 20
 _UNLISTED = "more values, each named in the manifest's warnings"
 VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
+UNREADABLE_UNLISTED = f"{NUMBER_UNREADABLE}: {_UNLISTED}"
 INVALID_UNLISTED = f"{VALUE_INVALID}: {_UNLISTED}"
 _MAX_MESSAGE = 240
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
@@ -148,11 +151,13 @@ def value_rejection(fact: FactInfo) -> str | None:
     numeric = fact.concept is not None and fact.concept.is_numeric
     where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
     if fact.value_error is not None:
-        return f"{VALUE_REJECTED if numeric else VALUE_INVALID}: {where}: {fact.value_error}"
+        return f"{NUMBER_UNREADABLE if numeric else VALUE_INVALID}: {where}: {fact.value_error}"
     if not numeric:
         return None
     try:
-        exact_decimal(fact.value or "")
+        fact_number(fact)
+    except NotANumber as exc:
+        return f"{NUMBER_UNREADABLE}: {where}: {exc}"
     except ValueNotExact as exc:
         return f"{VALUE_REJECTED}: {where}: {exc}"
     return None
@@ -170,10 +175,10 @@ def fold_value_reasons(rejected: Counter[str]) -> tuple[dict[str, int], list[str
     unlisted: list[str] = []
     listed = 0
     for reason, count in rejected.items():
-        per_fact = reason.startswith(_PER_FACT)
+        prefix = next((p for p in _PER_FACT if reason.startswith(f"{p}: ")), None)
+        per_fact = prefix is not None
         if per_fact and listed >= MAX_LISTED_VALUES:
-            numeric = reason.startswith(VALUE_REJECTED)
-            folded[VALUES_UNLISTED if numeric else INVALID_UNLISTED] += count
+            folded[f"{prefix}: {_UNLISTED}"] += count
             unlisted.append(reason)
             continue
         listed += per_fact

@@ -1,7 +1,7 @@
 """Numeric values the graph cannot hold exactly: copies of bundled filings, edited.
 
 Tesla's 10-Q (classic instance) gets three of its us-gaap:Revenues facts rewritten: a
-49-digit amount, the text "abc" and 1e-45. AEON's 10-Q (inline) gets scale="60" on its
+49-digit amount, the text "abc" and 13 decimal places. AEON's 10-Q (inline) gets scale="60" on its
 cash of 2023-09-30 (16,177 thousand), and in another copy "abc" for its cash of
 2022-12-31, text its format refuses. Each edited fact must be rejected with a reason
 naming it, and the rest of the filing must load with counts that still reconcile.
@@ -27,6 +27,8 @@ from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import (
     INVALID_UNLISTED,
     MAX_LISTED_VALUES,
+    NUMBER_UNREADABLE,
+    UNREADABLE_UNLISTED,
     VALUE_INVALID,
     VALUE_REJECTED,
     VALUES_UNLISTED,
@@ -38,7 +40,7 @@ BIG = "1" * 49
 TESLA_EDITS = {  # fact id -> (value as filed, value written instead)
     "f-1085": ("22486000000", BIG),
     "f-1086": ("23418000000", "abc"),
-    "f-1087": ("42152000000", "1e-45"),
+    "f-1087": ("42152000000", "0.0000000000001"),
 }
 AEON_CASH = "Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"
 AEON_CASH_2022 = "Tc_Vj0ZB-7fPEmuBvNXqmmsvA_7_7"  # 9,746 thousand, format ixt:numdotdecimal
@@ -121,12 +123,13 @@ def test_values_that_do_not_fit_are_rejected_each_naming_its_fact(run: EditedRun
         == 1
     )
     assert (
-        rejected[f"{VALUE_REJECTED}: {where.format('f-1086', 'c-305')}: not a number: 'abc'"] == 1
+        rejected[f"{NUMBER_UNREADABLE}: {where.format('f-1086', 'c-305')}: not a number: 'abc'"]
+        == 1
     )
     assert (
         rejected[
             f"{VALUE_REJECTED}: {where.format('f-1087', 'c-306')}: "
-            "more than 12 decimal places: '1e-45'"
+            "more than 12 decimal places: '0.0000000000001'"
         ]
         == 1
     )
@@ -174,6 +177,13 @@ def test_numbers_and_other_values_share_the_listed_reasons_and_fold_apart() -> N
     assert unlisted == [f"{VALUE_INVALID}: boolean {i}" for i in range(5, 10)]
 
 
+def test_unreadable_numbers_fold_under_their_own_prefix() -> None:
+    texts = {f"{NUMBER_UNREADABLE}: text {i}": 1 for i in range(MAX_LISTED_VALUES + 2)}
+    folded, unlisted = fold_value_reasons(Counter(texts))
+    assert folded[UNREADABLE_UNLISTED] == 2 and VALUES_UNLISTED not in folded
+    assert unlisted == [f"{NUMBER_UNREADABLE}: text {i}" for i in (20, 21)]
+
+
 def test_the_widest_values_accepted_fit_the_fact_table_column(tmp_path: Path) -> None:
     column = next(c for c in get_table("Fact").columns if c.name == "value_decimal")
     assert column.engine_type == "DECIMAL(38, 12)"
@@ -200,6 +210,8 @@ def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
     assert scaled_text("16177", "999999999", negative=True) == "-1.6177E+1000000003"
     assert scaled_text("0", "999999999", negative=False) == "0"
     with pytest.raises(ValueNotExact, match="more than 26 integer digits: '-1.6177E"):
+        exact_decimal("-1.6177E+1000000003", floating=True)  # an inline value's check
+    with pytest.raises(ValueNotExact, match="not a number"):  # a filed xs:decimal's
         exact_decimal("-1.6177E+1000000003")
 
 
@@ -209,7 +221,7 @@ def test_inline_text_its_format_refuses_rejects_that_fact_like_a_classic_one(
     assert run.statuses["aeon_text"] == "processed"  # not the whole filing failed
     counts = run.manifest("aeon_text").facts
     assert counts.rejected == {
-        f"{VALUE_REJECTED}: {CASH} (id {AEON_CASH_2022}, context "
+        f"{NUMBER_UNREADABLE}: {CASH} (id {AEON_CASH_2022}, context "
         "As_Of_12_31_2022_pLWfwtPg1E2WA9FU2Cs7eg): format ixt:numdotdecimal refused the "
         "displayed text 'abc'": 1
     }

@@ -15,13 +15,13 @@ from xbrl_handmade_unreadable import write_unreadable
 from xbrl_samples import REPO, HandmadeRun, process_packages
 
 from ledgergraph.objectstore import LocalObjectStore
-from xbrl_task.extract import VALUE_INVALID, VALUE_REJECTED
+from xbrl_task.extract import NUMBER_UNREADABLE, VALUE_INVALID
 from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import export_oim
 from xbrl_task.verify.facts import NIL, NOT_VALID
 from xbrl_task.verify.oim import oim_facts
 
-NUMBER = f"{VALUE_REJECTED}: tiny:"
+NUMBER = f"{NUMBER_UNREADABLE}: tiny:"
 OTHER = f"{VALUE_INVALID}: tiny:"
 NOT_BOOLEAN = "not a valid xbrli:booleanItemType"
 BUNDLED_CACHE = REPO / "sample_data" / "taxonomies" / "cache"
