@@ -17,6 +17,7 @@ from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
 from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
+from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
 from xbrl_task.dts_rows import add_dts_rows
 from xbrl_task.duplicates import flag_duplicates
 from xbrl_task.errors import (
@@ -84,14 +85,17 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         meta.source_unit, filing.concepts, coregistrants=coregistrant_ciks(filing.facts)
     )
     rejected: Counter[str] = Counter()
+    cover: list[tuple[FactInfo, str]] = []  # rejected dei facts the Report is built from
     for fact in filing.facts:
         if fact.is_tuple:  # tuples carry no context; their items are facts of their own
             continue
         reason = rejection_reason(fact, filing)
         if reason is None:
             builder.add(fact)
-        else:
-            rejected[reason] += 1
+            continue
+        rejected[reason] += 1
+        if is_cover_fact(fact):
+            cover.append((fact, reason))
     rejected.update(uncreated_facts(census, filing))
     rejected, unlisted = fold_value_reasons(rejected)
     counts = FactCounts(
@@ -105,7 +109,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    to_act_on = form_warnings(report, meta)
+    to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report)]
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
