@@ -9,6 +9,7 @@ naming it, and the rest of the filing must load with counts that still reconcile
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import real_ladybug as lb
 from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
 
 from ledgergraph.graph_schema import get_table
-from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.manifest import SourceUnitManifest, error_key, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import (
     INVALID_UNLISTED,
@@ -97,6 +98,12 @@ def aeon_with_text(target: Path) -> Path:
     return _aeon_edited(target, old, old.replace("9,746", "abc"))
 
 
+def aeon_with_bad_scale(target: Path) -> Path:
+    """AEON with scale="abc" (no xs:integer) on its cash of 2023-09-30."""
+    old = f'scale="3" id="{AEON_CASH}">16,177<'
+    return _aeon_edited(target, old, old.replace('scale="3"', 'scale="abc"'))
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
     root = tmp_path_factory.mktemp("values")
@@ -104,6 +111,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
         "tesla": edited_tesla(root / "source" / "tesla"),
         "aeon": edited_aeon(root / "source" / "aeon"),
         "aeon_text": aeon_with_text(root / "source" / "aeon_text"),
+        "aeon_scale": aeon_with_bad_scale(root / "source" / "aeon_scale"),
     }
     store = LocalObjectStore(root / "store")
     outcomes = process_packages(packages, store, "xbrl_values")
@@ -229,3 +237,17 @@ def test_inline_text_its_format_refuses_rejects_that_fact_like_a_classic_one(
     facts = run.facts("aeon_text")
     assert AEON_CASH_2022 not in facts
     assert facts[AEON_CASH]["value_decimal"] == Decimal("16177000")  # the other year stays
+
+
+def test_a_scale_that_is_no_integer_fails_naming_the_attribute_not_the_xml(
+    run: EditedRun,
+) -> None:
+    assert run.statuses["aeon_scale"] == "failed"
+    error = json.loads(run.store.get_bytes(error_key(GRAPH, run.units["aeon_scale"])))
+    assert error["error_type"] == "FilingNotLoadable"
+    assert error["message"] == (
+        f"filing {run.units['aeon_scale']}: aeon-20230930x10q.htm is well-formed XML but not "
+        "valid against its schema at line 13 (body/div[11]/div[2]/table/tr[8]/td[4]/p/"
+        "ix:nonFraction): Element '{http://www.xbrl.org/2013/inlineXBRL}nonFraction', "
+        "attribute 'scale': 'abc' is not a valid value of the atomic type 'xs:integer'."
+    )
