@@ -30,7 +30,7 @@ from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
-from xbrl_task.values import NotANumber, ValueNotExact, fact_number
+from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
@@ -152,18 +152,38 @@ def value_rejection(fact: FactInfo) -> str | None:
     DECIMAL(38, 12), a value whose inline format refuses the displayed text or is
     implemented by no registry, a non-numeric value not valid for the concept's type.
     """
-    numeric = fact.concept is not None and fact.concept.is_numeric
+    concept = fact.concept
+    numeric = concept is not None and concept.is_numeric
+    # an inline number's value was computed from a text checked as filed (values.fact_number)
+    floating = fact.inline is not None or (concept is not None and concept.is_floating)
+    problem = value_problem(fact.value, fact.value_error, numeric=numeric, floating=floating)
+    if problem is None:
+        return None
+    prefix, detail = problem
     where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
-    if fact.value_error is not None:
-        return f"{NUMBER_UNREADABLE if numeric else VALUE_INVALID}: {where}: {fact.value_error}"
+    return f"{prefix}: {where}: {detail}"
+
+
+def value_problem(
+    value: str | None, error: str | None, *, numeric: bool, floating: bool
+) -> tuple[str, str] | None:
+    """The reason prefix and detail for a value the graph rejects, or None if it keeps it.
+
+    Args:
+        value: the (not nil) fact's text after inline transforms, scale and sign.
+        error: why the value could not be read at all (``arelle_facts.value_of``).
+        floating: an exponent is allowed (``values.filed_number``).
+    """
+    if error is not None:
+        return (NUMBER_UNREADABLE if numeric else VALUE_INVALID), error
     if not numeric:
         return None
     try:
-        fact_number(fact)
+        exact_decimal(value or "", floating=floating)
     except NotANumber as exc:
-        return f"{NUMBER_UNREADABLE}: {where}: {exc}"
+        return NUMBER_UNREADABLE, str(exc)
     except ValueNotExact as exc:
-        return f"{VALUE_REJECTED}: {where}: {exc}"
+        return VALUE_REJECTED, str(exc)
     return None
 
 

@@ -14,12 +14,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
+from xbrl_samples import GRAPH, REPO, SAMPLE_SEC, process_packages
 
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import NUMBER_UNREADABLE
+from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.values import NotANumber, exact_decimal, filed_number, scaled_text
+from xbrl_task.verify.arelle_export import INVALID, REJECTED, export_oim
+from xbrl_task.verify.compare import compare_facts
+from xbrl_task.verify.oim import oim_facts
 
 ARABIC_REVENUE = "\u0662\u0662\u0664\u0668\u0666000000"  # 22486000000
 AEON_EDITS = {  # fact id -> (displayed, written instead); the format is taken away
@@ -72,12 +76,22 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
         data = store.get_bytes(manifest_key(GRAPH, outcome.source_unit))
         rows = pq.read_table(store.path(table_key(GRAPH, outcome.source_unit, "Fact")))
         facts = {f["fact_xml_id"]: f for f in rows.to_pylist()}
-        result[name] = (SourceUnitManifest.model_validate_json(data), facts)
+        result[name] = (SourceUnitManifest.model_validate_json(data), facts, packages[name])
     return result
 
 
+def _export(package: Path) -> dict:
+    """Arelle's export of the package, as the check makes it."""
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        documents = sorted(package.glob("*.htm")) or [package / "tsla-20240630_htm.xml"]
+        return export_oim(documents, cache)
+    finally:
+        cache.close()
+
+
 def test_classic_exponent_and_foreign_digits_are_not_numbers(manifests: dict) -> None:
-    manifest, facts = manifests["tesla"]
+    manifest, facts, _ = manifests["tesla"]
     rejected = manifest.facts.rejected
     cash = "us-gaap:CashAndCashEquivalentsAtCarryingValue (id f-31, context c-4)"
     revenue = "us-gaap:Revenues (id f-1085, context c-304)"
@@ -89,7 +103,7 @@ def test_classic_exponent_and_foreign_digits_are_not_numbers(manifests: dict) ->
 
 
 def test_inline_numbers_without_a_format_are_checked_as_classic_ones(manifests: dict) -> None:
-    manifest, facts = manifests["aeon"]
+    manifest, facts, _ = manifests["aeon"]
     reasons = {r for r in manifest.facts.rejected if r.startswith(NUMBER_UNREADABLE)}
     for fact_id, (_, written) in AEON_EDITS.items():
         (reason,) = [r for r in reasons if f"(id {fact_id}," in r]
@@ -109,3 +123,40 @@ def test_only_floating_types_take_an_exponent_and_only_ascii_digits_count() -> N
     with pytest.raises(NotANumber, match="scale '\uff13' is not an integer"):
         scaled_text("16", "\uff13", negative=False)
     assert scaled_text("16.5", "3", negative=True) == "-16500"
+
+
+def test_verify_leaves_out_what_arelle_and_the_graph_both_reject(manifests: dict) -> None:
+    manifest, _, package = manifests["tesla"]
+    export = _export(package)
+    for fact_id, text in (("f-31", "16398E6"), ("f-1085", ARABIC_REVENUE)):
+        fact = export["facts"][fact_id]
+        assert fact[INVALID] is True  # Arelle: no valid value
+        assert fact[REJECTED] == f"{NUMBER_UNREADABLE}: not a number: {text!r}"
+    theirs = list(oim_facts(export))
+    # what is left is what the graph holds, occurrence for occurrence: 0 differences
+    assert not [f for f in theirs if f.rejected]
+    assert len(theirs) == manifest.facts.extracted + manifest.facts.duplicates_collapsed
+
+
+def test_verify_says_why_the_graph_rejected_what_arelle_keeps(manifests: dict) -> None:
+    _, facts, package = manifests["aeon"]
+    export = _export(package)
+    theirs = list(oim_facts(export))
+    for fact_id in AEON_EDITS:
+        assert INVALID not in export["facts"][fact_id]  # Arelle's Decimal reads it
+        assert fact_id not in facts
+    rejected = {f.value: f.rejected for f in theirs if f.rejected}
+    assert rejected == {
+        "16177000": f"{NUMBER_UNREADABLE}: not a number: '\u0661\u0666\u0661\u0667\u0667'",
+        "9746000": f"{NUMBER_UNREADABLE}: not a number: '\uff19\uff17\uff14\uff16'",
+        "1000000": f"{NUMBER_UNREADABLE}: not a number: '1_000'",
+    }
+    # a graph holding every other fact differs from Arelle by these three, each saying why
+    differences = compare_facts([f for f in theirs if not f.rejected], theirs)
+    lines = {d.describe() for d in differences}
+    assert (
+        "only in Arelle's export: us-gaap:OperatingLeaseRightOfUseAsset 2023-09-30 "
+        "[iso4217:USD] = 1000000 decimals=-3; rejected: number not readable: not a number: "
+        "'1_000'"
+    ) in lines
+    assert len(lines) == 3 and all("; rejected: number not readable: " in x for x in lines)
