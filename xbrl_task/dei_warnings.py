@@ -50,7 +50,6 @@ def dei_warnings(rejected: list[tuple[FactInfo, str]], report: Row) -> list[str]
     lines = []
     for fact, reason in rejected:
         element = element_id(fact.qname)
-        where = f"{element} (id {fact.xml_id or 'none'}, context {fact.context_id})"
         column = _REPORT.get(element)
         if column is not None:
             if report.get(column) is not None:
@@ -58,5 +57,8 @@ def dei_warnings(rejected: list[tuple[FactInfo, str]], report: Row) -> list[str]
             left = f"the Report's {column} is left empty"
         else:
             left = f"left unstated: {_ENTITY[element]}"
-        lines.append(f"cover-page fact {where} rejected, {left}; fix the package: {reason}")
+        # the reason names the fact (id, context) unless it is about the context or unit
+        named = "" if f"(id {fact.xml_id or 'none'}," in reason else f" (id {fact.xml_id})"
+        lines.append(f"cover-page fact {element}{named} rejected, {left}; fix the package "
+                     f"and load it again: {reason}")  # fmt: skip
     return lines
