@@ -23,7 +23,7 @@ from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.values import NotANumber, exact_decimal, filed_number, scaled_text
 from xbrl_task.verify.arelle_export import INVALID, REJECTED, export_oim
 from xbrl_task.verify.compare import compare_facts
-from xbrl_task.verify.oim import oim_facts
+from xbrl_task.verify.oim import both_rejected, oim_facts
 
 ARABIC_REVENUE = "\u0662\u0662\u0664\u0668\u0666000000"  # 22486000000
 AEON_EDITS = {  # fact id -> (displayed, written instead); the format is taken away
@@ -132,6 +132,7 @@ def test_verify_leaves_out_what_arelle_and_the_graph_both_reject(manifests: dict
         fact = export["facts"][fact_id]
         assert fact[INVALID] is True  # Arelle: no valid value
         assert fact[REJECTED] == f"{NUMBER_UNREADABLE}: not a number: {text!r}"
+    assert both_rejected(export) == 2  # said on the filing's line, not compared
     theirs = list(oim_facts(export))
     # what is left is what the graph holds, occurrence for occurrence: 0 differences
     assert not [f for f in theirs if f.rejected]

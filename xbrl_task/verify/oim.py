@@ -48,6 +48,11 @@ def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
         yield _comparable(fact, aspects, namespaces)
 
 
+def both_rejected(report: dict[str, Any]) -> int:
+    """Facts ``oim_facts`` leaves out: no valid value for Arelle, rejected by the graph."""
+    return sum(1 for f in report["facts"].values() if f.get(INVALID) and f.get(REJECTED))
+
+
 def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> ComparableFact:
     numeric = bool(fact.get(NUMERIC))
     value = fact.get("value")
