@@ -78,6 +78,7 @@ def test_classic_values_not_of_their_type_are_rejected_like_inline_ones(
 ) -> None:
     assert _rejected(run, "classic") == {
         f"{NUMBER}Revenue (id c-abc, context YTD): not a number: 'abc'": 1,
+        f"{NUMBER}Revenue (id c-exp, context Dregion): not a number: '16398E6'": 1,
         f"{OTHER}IsFlag (id c-flag, context YTD): 'maybe' is {NOT_BOOLEAN}": 1,
         f"{OTHER}UsefulLife (id c-life, context D): 'three years' is not a valid "
         "xbrli:durationItemType": 1,
@@ -88,7 +89,7 @@ def test_the_readable_facts_keep_their_values_and_the_counts_reconcile(
     run: HandmadeRun,
 ) -> None:
     assert run.statuses == {"inline": "processed", "classic": "processed"}
-    for name, in_document, extracted in (("inline", 13, 5), ("classic", 9, 6)):
+    for name, in_document, extracted in (("inline", 13, 5), ("classic", 11, 7)):
         counts = run.manifest(name).facts
         assert (counts.in_document, counts.extracted) == (in_document, extracted), name
         assert counts.reconciles() and counts.rejected_total == in_document - extracted
@@ -96,6 +97,7 @@ def test_the_readable_facts_keep_their_values_and_the_counts_reconcile(
     assert inline["n-ok"]["value_decimal"] == Decimal("1250000")
     assert inline["t-ok"]["value_text"] == "P2Y6M"
     assert classic["c-ok"]["value_decimal"] == Decimal("1250000")
+    assert classic["c-ratio"]["value_decimal"] == Decimal("1500")  # xs:double: 1.5E3
     assert (classic["c-flag-ok"]["value_text"], classic["c-desc"]["value_text"]) == (
         "true",
         "Anything is a string",
