@@ -70,7 +70,12 @@ def render(report: VerifyReport) -> str:
 def _counts(check: FilingCheck) -> str:
     """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``."""
     collapsed = check.graph_facts - check.graph_fact_nodes
+    left_out = (
+        f" (+{check.both_rejected} with no valid value, rejected by the graph too: not compared)"
+        if check.both_rejected
+        else ""
+    )
     return (
         f"graph {check.graph_facts} fact occurrences ({check.graph_fact_nodes} facts + "
-        f"{collapsed} complete duplicates), Arelle {check.arelle_facts}"
+        f"{collapsed} complete duplicates), Arelle {check.arelle_facts}{left_out}"
     )

@@ -6,6 +6,10 @@ from typing import Any
 
 from ledgergraph.graph_schema import LOAD_ORDER
 
+# NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
+# named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
+UNLISTED_VALUES = ": more values, each named in the manifest's warnings"
+
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
     """Columns padded to their widest cell; None prints as empty."""
@@ -80,8 +84,8 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
     marked = any(f.get("warnings_to_act_on") for f in filings)
     need = "those that need you are marked WARNING above" if marked else "none needs you"
     lines = [
-        f"warnings: {total} in the manifests of {len(counted)} filings (taxonomy files not "
-        f"available offline, Arelle's messages; {need}), listed in full in {where}"
+        f"warnings: {total} in the manifests of {len(counted)} filings ({_kinds(filings)}; "
+        f"{need}), listed in full in {where}"
     ]
     loaded = [
         f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
@@ -94,6 +98,21 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
             f"fixed, remove it ({delete} {unit}) and run again"
         )
     return lines
+
+
+def _kinds(filings: list[dict[str, Any]]) -> str:
+    """What the manifests' warnings are: rejected facts named past the listed reasons
+    (counted under "rejected" above), else missing taxonomy files and Arelle's messages."""
+    named = sum(
+        n
+        for f in filings
+        for reason, n in (f.get("rejected_reasons") or {}).items()
+        if reason.endswith(UNLISTED_VALUES)
+    )
+    kinds = "taxonomy files not available offline, Arelle's messages"
+    if not named:
+        return kinds
+    return f"{named} name a rejected fact each, past the reasons listed above; the rest: {kinds}"
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:

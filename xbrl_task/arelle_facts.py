@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
-from arelle.formula.XPathContext import FunctionArgType
 from arelle.ModelDtsObject import ModelConcept
 from arelle.ModelInstanceObject import (
     ModelContext,
@@ -36,6 +35,7 @@ from xbrl_task.model import (
 )
 from xbrl_task.values import ValueNotExact, scaled_text, shown
 
+_FLOATING_TYPES = frozenset({"double", "float"})
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
 
 
@@ -124,6 +124,7 @@ class FactCopier:
                 is_nillable=concept.nillable in ("true", "1"),
                 is_numeric=bool(concept.isNumeric),
                 is_tuple=bool(concept.isTuple),
+                is_floating=concept.baseXsdType in _FLOATING_TYPES,
             )
         return info
 
@@ -251,8 +252,10 @@ def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
     if getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
         # Arelle's "value" is then an error marker or the text as filed, not a value
         return _read_inline(fact) if inline else _read_classic(fact, value)
-    if inline and fact.localName == "nonFraction":
-        return _exact_inline_number(fact, value), None
+    if inline and fact.localName == "nonFraction" and _is_numeric(fact):
+        # recomputed exactly and checked as XML Schema spells a number, whatever Arelle
+        # read: its Decimal takes any Unicode digit and "1_000" (xbrl_task/README.md, Values)
+        return _read_inline(fact)
     return value, None
 
 
@@ -265,11 +268,12 @@ def _read_classic(fact: ModelFact, text: str) -> tuple[str | None, str | None]:
 
 
 def _read_inline(fact: ModelInlineFact) -> tuple[str | None, str | None]:
-    """An inline value Arelle could not read, read again here to say why.
+    """An inline value read here, through its format, to say why it cannot be read.
 
-    Returns (the exact number, None) for a number Arelle refused only for its arithmetic
-    or its type (extraction rejects what DECIMAL(38, 12) cannot hold, as for classic
-    facts), else (None, the reason naming the format and quoting the displayed text).
+    Every inline number comes this way, read or not by Arelle: Returns (the exact number,
+    None) for a number (extraction rejects what DECIMAL(38, 12) cannot hold, as for
+    classic facts), else (None, the reason naming the format and quoting the displayed
+    text, or the text without a format as a classic ``abc`` is quoted).
     """
     displayed = raw_text(fact) or ""
     quoted = shown(displayed.strip())
@@ -288,7 +292,8 @@ def _read_inline(fact: ModelInlineFact) -> tuple[str | None, str | None]:
         why = f"{read}, {_not_valid(fact)}" if read else f"{quoted} is {_not_valid(fact)}"
         return None, why
     try:
-        return scaled_text(text, fact.scale, negative=fact.sign == "-"), None
+        floating = fact.concept.baseXsdType in _FLOATING_TYPES
+        return scaled_text(text, fact.scale, negative=fact.sign == "-", floating=floating), None
     except ValueNotExact as exc:  # the text as classic numbers get it: "not a number: 'x'"
         return None, f"{read}: {exc}" if read else str(exc)
 
@@ -301,20 +306,6 @@ def _not_valid(fact: ModelFact) -> str:
 
 def _is_numeric(fact: ModelFact) -> bool:
     return fact.concept is not None and bool(fact.concept.isNumeric)
-
-
-def _exact_inline_number(fact: ModelInlineFact, arelle_value: str) -> str:
-    """The scaled, signed value computed exactly from the transformed text."""
-    fmt = fact.format
-    try:
-        text = fact.rawValue
-        if fmt is not None:
-            text = FunctionIxt.ixtNamespaceFunctions[fmt.namespaceURI][fmt.localName](text)
-        return scaled_text(text, fact.scale, negative=fact.sign == "-")
-    except (ValueNotExact, KeyError, ValueError, FunctionArgType):
-        # INF or NaN, which Arelle reads for a double, or a format only Arelle's custom
-        # table knows: Arelle's own value, which extraction checks as any number
-        return arelle_value
 
 
 def inline_info(fact: ModelInlineFact) -> InlineInfo:

@@ -79,6 +79,12 @@ class ProcessorMessage:
 # whatever lxml could recover, so they must fail the filing rather than shorten it quietly.
 _SYNTAX_CODES = ("xmlSchema:syntax", "xmlSyntax:", "xmlDeclarationError", "lxml.SCHEMA")
 _FATAL_LEVELS = ("critical", "fatal")
+# lxml's schema validation of a parsed document (SCHEMAV_*, e.g. scale="abc"), which Arelle
+# words "XML file syntax error" too: the file is well-formed, an element or attribute invalid
+_INVALID_CODE = "lxml.SCHEMAV"
+_INVALID_TEXT = re.compile(
+    r"XML file syntax error (?P<problem>.*), line (?P<line>\d+), path '(?P<path>[^']*)'"
+)
 
 
 def check_load_messages(
@@ -100,6 +106,8 @@ def check_load_messages(
     for message in messages:
         if message.code == "arelle:packageLoadingError":  # the same for every filing
             raise XbrlTaskConfigError(f"taxonomy package not usable: {message.text}")
+        if message.code.startswith(_INVALID_CODE):
+            raise not_schema_valid(unit, _file_of(message, entry_point), message.text)
         if message.code.startswith(_SYNTAX_CODES):
             raise not_well_formed(unit, _file_of(message, entry_point), message.text)
         missing = _missing_local_file(message)
@@ -149,6 +157,21 @@ def not_well_formed(unit: str, file: str, text: str) -> FilingNotLoadable:
     name = PurePath(located["file"]).name if located["file"] else file
     where = f"{name} is not well-formed XML at line {line}, column {column}"
     return FilingNotLoadable(f"filing {unit}: {where}: {problem}")
+
+
+def not_schema_valid(unit: str, file: str, text: str) -> FilingNotLoadable:
+    """The filing's error for a well-formed file whose markup its schema refuses (the
+    Inline XBRL schema for ``ix:`` elements and attributes), naming line, element path and
+    the invalid value as lxml states it."""
+    found = _INVALID_TEXT.search(text)
+    if found is None:
+        return FilingNotLoadable(f"filing {unit}: {file} is well-formed XML but not valid "
+                                 f"against its schema: {text}")  # fmt: skip
+    where = f"at line {found['line']} ({found['path'] or 'path unknown'})"
+    return FilingNotLoadable(
+        f"filing {unit}: {file} is well-formed XML but not valid against its schema {where}: "
+        f"{found['problem']}"
+    )
 
 
 def translate_exception(exc: Exception, *, unit: str, entry_point: str) -> FilingRejected:

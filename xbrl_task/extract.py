@@ -17,6 +17,7 @@ from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
 from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
+from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
 from xbrl_task.dts_rows import add_dts_rows
 from xbrl_task.duplicates import flag_duplicates
 from xbrl_task.errors import (
@@ -29,16 +30,19 @@ from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
-from xbrl_task.values import ValueNotExact, exact_decimal
+from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
+# a numeric fact whose text (after its format) is no number, or that its format refused
+NUMBER_UNREADABLE = "number not readable"
 VALUE_INVALID = "value not valid for its type"
 # reasons that name one fact each, and so are listed only up to MAX_LISTED_VALUES
-_PER_FACT = (VALUE_REJECTED, VALUE_INVALID)
+_PER_FACT = (VALUE_REJECTED, NUMBER_UNREADABLE, VALUE_INVALID)
 MAX_LISTED_VALUES = 20
 _UNLISTED = "more values, each named in the manifest's warnings"
 VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
+UNREADABLE_UNLISTED = f"{NUMBER_UNREADABLE}: {_UNLISTED}"
 INVALID_UNLISTED = f"{VALUE_INVALID}: {_UNLISTED}"
 _MAX_MESSAGE = 240
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
@@ -81,14 +85,17 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
         meta.source_unit, filing.concepts, coregistrants=coregistrant_ciks(filing.facts)
     )
     rejected: Counter[str] = Counter()
+    cover: list[tuple[FactInfo, str]] = []  # rejected dei facts the Report is built from
     for fact in filing.facts:
         if fact.is_tuple:  # tuples carry no context; their items are facts of their own
             continue
         reason = rejection_reason(fact, filing)
         if reason is None:
             builder.add(fact)
-        else:
-            rejected[reason] += 1
+            continue
+        rejected[reason] += 1
+        if is_cover_fact(fact):
+            cover.append((fact, reason))
     rejected.update(uncreated_facts(census, filing))
     rejected, unlisted = fold_value_reasons(rejected)
     counts = FactCounts(
@@ -102,7 +109,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    to_act_on = form_warnings(report, meta)
+    to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report)]
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
@@ -145,16 +152,38 @@ def value_rejection(fact: FactInfo) -> str | None:
     DECIMAL(38, 12), a value whose inline format refuses the displayed text or is
     implemented by no registry, a non-numeric value not valid for the concept's type.
     """
-    numeric = fact.concept is not None and fact.concept.is_numeric
+    concept = fact.concept
+    numeric = concept is not None and concept.is_numeric
+    # an inline number's value was computed from a text checked as filed (values.fact_number)
+    floating = fact.inline is not None or (concept is not None and concept.is_floating)
+    problem = value_problem(fact.value, fact.value_error, numeric=numeric, floating=floating)
+    if problem is None:
+        return None
+    prefix, detail = problem
     where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
-    if fact.value_error is not None:
-        return f"{VALUE_REJECTED if numeric else VALUE_INVALID}: {where}: {fact.value_error}"
+    return f"{prefix}: {where}: {detail}"
+
+
+def value_problem(
+    value: str | None, error: str | None, *, numeric: bool, floating: bool
+) -> tuple[str, str] | None:
+    """The reason prefix and detail for a value the graph rejects, or None if it keeps it.
+
+    Args:
+        value: the (not nil) fact's text after inline transforms, scale and sign.
+        error: why the value could not be read at all (``arelle_facts.value_of``).
+        floating: an exponent is allowed (``values.filed_number``).
+    """
+    if error is not None:
+        return (NUMBER_UNREADABLE if numeric else VALUE_INVALID), error
     if not numeric:
         return None
     try:
-        exact_decimal(fact.value or "")
+        exact_decimal(value or "", floating=floating)
+    except NotANumber as exc:
+        return NUMBER_UNREADABLE, str(exc)
     except ValueNotExact as exc:
-        return f"{VALUE_REJECTED}: {where}: {exc}"
+        return VALUE_REJECTED, str(exc)
     return None
 
 
@@ -170,10 +199,10 @@ def fold_value_reasons(rejected: Counter[str]) -> tuple[dict[str, int], list[str
     unlisted: list[str] = []
     listed = 0
     for reason, count in rejected.items():
-        per_fact = reason.startswith(_PER_FACT)
+        prefix = next((p for p in _PER_FACT if reason.startswith(f"{p}: ")), None)
+        per_fact = prefix is not None
         if per_fact and listed >= MAX_LISTED_VALUES:
-            numeric = reason.startswith(VALUE_REJECTED)
-            folded[VALUES_UNLISTED if numeric else INVALID_UNLISTED] += count
+            folded[f"{prefix}: {_UNLISTED}"] += count
             unlisted.append(reason)
             continue
         listed += per_fact

@@ -23,7 +23,7 @@ from xbrl_task.model import (
 )
 from xbrl_task.rows import Row
 from xbrl_task.text import looks_like_html, plain_text
-from xbrl_task.values import exact_decimal, value_key
+from xbrl_task.values import fact_number, value_key
 
 DEI_PREFIX = "dei:"
 _TEXT_BLOCK = "textBlockItemType"
@@ -115,7 +115,7 @@ class FactRowBuilder(AspectRows):
         """
         if fact.is_nil or fact.value is None:
             return None
-        return exact_decimal(fact.value)
+        return fact_number(fact)
 
     def _attributed_entity(self, context: ContextInfo) -> str | None:
         """A co-registrant's CIK when the context names its dei:LegalEntityAxis member."""

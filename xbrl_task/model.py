@@ -44,6 +44,8 @@ class ConceptInfo:
     is_nillable: bool
     is_numeric: bool
     is_tuple: bool = False
+    # derived from xs:double or xs:float: its values may have an exponent (16398E6)
+    is_floating: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ parsed here and checked to fit the graph's DECIMAL(38, 12) without rounding.
 
 from __future__ import annotations
 
+import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 from ledgergraph.graph_schema import DECIMAL_PRECISION, DECIMAL_SCALE
@@ -21,28 +22,53 @@ _SHOWN = 80
 # Numbers this far from 1 are written in exponent notation, not as a string of zeros:
 # DECIMAL(38, 12) holds none of them, and scale="999999999" must not cost a gigabyte.
 _MAX_FIXED_EXPONENT = 2 * (DECIMAL_PRECISION + DECIMAL_SCALE)
+# XML Schema's lexical forms, ASCII digits only: Python's Decimal also reads "1_000", "1e3"
+# for an xs:decimal, and any Unicode digit ("١٦١٧٧", full-width "９"), which XML Schema does not.
+_XML_SPACE = " \t\r\n"
+_DECIMAL_FORM = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_FLOATING_FORM = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# read on, to be refused as "not a finite number" (what ixt-sec:numinf and numnan give)
+_SPECIAL = frozenset({"INF", "+INF", "-INF", "NaN"})
 
 
 class ValueNotExact(ValueError):
     """A numeric text that cannot be stored exactly as DECIMAL(38, 12)."""
 
 
-def exact_decimal(text: str) -> Decimal:
+class NotANumber(ValueNotExact):
+    """A numeric text that is no number at all, or an inline scale that is no integer."""
+
+
+def filed_number(text: str, *, floating: bool) -> str:
+    """``text`` without XML whitespace, checked to be a number as XML Schema spells one.
+
+    Args:
+        floating: the concept's type derives from xs:double or xs:float, whose values may
+            have an exponent (``16398E6``); an xs:decimal's may not.
+
+    Raises:
+        NotANumber: ``not a number``, quoting the text: anything but an optional sign,
+            ASCII digits and an optional point (and exponent, when ``floating``).
+    """
+    stripped = text.strip(_XML_SPACE)
+    form = _FLOATING_FORM if floating else _DECIMAL_FORM
+    if stripped not in _SPECIAL and form.fullmatch(stripped) is None:
+        raise NotANumber(f"not a number: {shown(stripped)}")
+    return stripped
+
+
+def exact_decimal(text: str, *, floating: bool = False) -> Decimal:
     """The exact value of a numeric fact's text, at the graph's scale.
+
+    Args:
+        floating: the concept's type derives from xs:double or xs:float (``filed_number``).
 
     Raises:
         ValueNotExact: not a finite number, more than 12 decimal places, or more integer
             digits than DECIMAL(38, 12) holds (26); the message quotes the text, shortened.
     """
-    stripped = text.strip()
-    if "_" in stripped:  # Python's Decimal reads "1_000"; XML Schema does not
-        raise ValueNotExact(f"not a number: {shown(stripped)}")
-    try:
-        number = Decimal(stripped)
-    except InvalidOperation:
-        raise ValueNotExact(f"not a number: {shown(stripped)}") from None
-    if not number.is_finite():
-        raise ValueNotExact(f"not a finite number: {shown(stripped)}")
+    stripped = filed_number(text, floating=floating)
+    number = _finite(stripped)
     # checked before quantizing: a longer number would not fit the wide context either
     if not number.is_zero() and number.adjusted() >= _MAX_INTEGER_DIGITS:
         raise ValueNotExact(f"more than {_MAX_INTEGER_DIGITS} integer digits: {shown(stripped)}")
@@ -60,28 +86,30 @@ def shown(text: str) -> str:
     return f"{text[:half]!r}...{text[-half:]!r} ({len(text)} characters)"
 
 
-def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
+def _finite(stripped: str) -> Decimal:
+    try:
+        number = Decimal(stripped)
+    except InvalidOperation:  # filed_number lets no such text through; kept as a guard
+        raise NotANumber(f"not a number: {shown(stripped)}") from None
+    if not number.is_finite():
+        raise ValueNotExact(f"not a finite number: {shown(stripped)}")
+    return number
+
+
+def scaled_text(text: str, scale: str | None, *, negative: bool, floating: bool = False) -> str:
     """An inline number with its ``scale`` and ``sign`` applied, exactly ("1.5", "6" -> 1500000).
 
     The sign comes only from the ``sign`` attribute; the text itself is unsigned display.
+
+    Args:
+        floating: the concept's type derives from xs:double or xs:float (``filed_number``).
 
     Raises:
         ValueNotExact: the text is not a finite number or the scale not an integer; the
             message reads as ``exact_decimal``'s for the same text.
     """
-    stripped = text.strip()
-    try:
-        exponent = int(scale) if scale else 0
-    except ValueError:
-        raise ValueNotExact(f"scale {shown(scale or '')} is not an integer: {text!r}") from None
-    if "_" in stripped:  # as in exact_decimal: Decimal reads "1_000", XML Schema does not
-        raise ValueNotExact(f"not a number: {shown(stripped)}")
-    try:
-        number = Decimal(stripped)
-    except InvalidOperation:
-        raise ValueNotExact(f"not a number: {shown(stripped)}") from None
-    if not number.is_finite():
-        raise ValueNotExact(f"not a finite number: {shown(stripped)}")
+    exponent = scale_exponent(scale, text)
+    number = _finite(filed_number(text, floating=floating))
     # scaleb keeps the digits and moves the exponent: exact at the digits' own precision
     exact = Context(prec=len(number.as_tuple().digits) + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
     try:
@@ -95,6 +123,31 @@ def scaled_text(text: str, scale: str | None, *, negative: bool) -> str:
     if abs(scaled.adjusted()) > _MAX_FIXED_EXPONENT:
         return "0" if scaled.is_zero() else str(scaled)
     return format(scaled, "f")
+
+
+def scale_exponent(scale: str | None, text: str) -> int:
+    """An inline ``scale`` attribute as an integer (an xs:integer: ASCII digits, a sign).
+
+    Raises:
+        NotANumber: ``scale ... is not an integer``, quoting the scale and the text.
+    """
+    if not scale:
+        return 0
+    stripped = scale.strip(_XML_SPACE)
+    if re.fullmatch(r"[+-]?[0-9]+", stripped) is None:
+        raise NotANumber(f"scale {shown(scale)} is not an integer: {text!r}")
+    return int(stripped)
+
+
+def fact_number(fact: FactInfo) -> Decimal:
+    """A numeric fact's exact value (``exact_decimal``).
+
+    An inline number's value was computed by ``scaled_text`` from a text checked there; it
+    is written with an exponent when far out of range, so no lexical form is checked again.
+    """
+    concept = fact.concept
+    floating = fact.inline is not None or (concept is not None and concept.is_floating)
+    return exact_decimal(fact.value or "", floating=floating)
 
 
 def value_key(fact: FactInfo, number: Decimal | None) -> str | None:

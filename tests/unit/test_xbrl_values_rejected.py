@@ -1,7 +1,7 @@
 """Numeric values the graph cannot hold exactly: copies of bundled filings, edited.
 
 Tesla's 10-Q (classic instance) gets three of its us-gaap:Revenues facts rewritten: a
-49-digit amount, the text "abc" and 1e-45. AEON's 10-Q (inline) gets scale="60" on its
+49-digit amount, the text "abc" and 13 decimal places. AEON's 10-Q (inline) gets scale="60" on its
 cash of 2023-09-30 (16,177 thousand), and in another copy "abc" for its cash of
 2022-12-31, text its format refuses. Each edited fact must be rejected with a reason
 naming it, and the rest of the filing must load with counts that still reconcile.
@@ -9,6 +9,7 @@ naming it, and the rest of the filing must load with counts that still reconcile
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ import real_ladybug as lb
 from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
 
 from ledgergraph.graph_schema import get_table
-from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.manifest import SourceUnitManifest, error_key, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
 from xbrl_task.extract import (
     INVALID_UNLISTED,
     MAX_LISTED_VALUES,
+    NUMBER_UNREADABLE,
+    UNREADABLE_UNLISTED,
     VALUE_INVALID,
     VALUE_REJECTED,
     VALUES_UNLISTED,
@@ -38,7 +41,7 @@ BIG = "1" * 49
 TESLA_EDITS = {  # fact id -> (value as filed, value written instead)
     "f-1085": ("22486000000", BIG),
     "f-1086": ("23418000000", "abc"),
-    "f-1087": ("42152000000", "1e-45"),
+    "f-1087": ("42152000000", "0.0000000000001"),
 }
 AEON_CASH = "Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"
 AEON_CASH_2022 = "Tc_Vj0ZB-7fPEmuBvNXqmmsvA_7_7"  # 9,746 thousand, format ixt:numdotdecimal
@@ -95,6 +98,12 @@ def aeon_with_text(target: Path) -> Path:
     return _aeon_edited(target, old, old.replace("9,746", "abc"))
 
 
+def aeon_with_bad_scale(target: Path) -> Path:
+    """AEON with scale="abc" (no xs:integer) on its cash of 2023-09-30."""
+    old = f'scale="3" id="{AEON_CASH}">16,177<'
+    return _aeon_edited(target, old, old.replace('scale="3"', 'scale="abc"'))
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
     root = tmp_path_factory.mktemp("values")
@@ -102,6 +111,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
         "tesla": edited_tesla(root / "source" / "tesla"),
         "aeon": edited_aeon(root / "source" / "aeon"),
         "aeon_text": aeon_with_text(root / "source" / "aeon_text"),
+        "aeon_scale": aeon_with_bad_scale(root / "source" / "aeon_scale"),
     }
     store = LocalObjectStore(root / "store")
     outcomes = process_packages(packages, store, "xbrl_values")
@@ -121,12 +131,13 @@ def test_values_that_do_not_fit_are_rejected_each_naming_its_fact(run: EditedRun
         == 1
     )
     assert (
-        rejected[f"{VALUE_REJECTED}: {where.format('f-1086', 'c-305')}: not a number: 'abc'"] == 1
+        rejected[f"{NUMBER_UNREADABLE}: {where.format('f-1086', 'c-305')}: not a number: 'abc'"]
+        == 1
     )
     assert (
         rejected[
             f"{VALUE_REJECTED}: {where.format('f-1087', 'c-306')}: "
-            "more than 12 decimal places: '1e-45'"
+            "more than 12 decimal places: '0.0000000000001'"
         ]
         == 1
     )
@@ -174,6 +185,13 @@ def test_numbers_and_other_values_share_the_listed_reasons_and_fold_apart() -> N
     assert unlisted == [f"{VALUE_INVALID}: boolean {i}" for i in range(5, 10)]
 
 
+def test_unreadable_numbers_fold_under_their_own_prefix() -> None:
+    texts = {f"{NUMBER_UNREADABLE}: text {i}": 1 for i in range(MAX_LISTED_VALUES + 2)}
+    folded, unlisted = fold_value_reasons(Counter(texts))
+    assert folded[UNREADABLE_UNLISTED] == 2 and VALUES_UNLISTED not in folded
+    assert unlisted == [f"{NUMBER_UNREADABLE}: text {i}" for i in (20, 21)]
+
+
 def test_the_widest_values_accepted_fit_the_fact_table_column(tmp_path: Path) -> None:
     column = next(c for c in get_table("Fact").columns if c.name == "value_decimal")
     assert column.engine_type == "DECIMAL(38, 12)"
@@ -200,6 +218,8 @@ def test_a_huge_inline_scale_is_written_as_an_exponent_and_rejected() -> None:
     assert scaled_text("16177", "999999999", negative=True) == "-1.6177E+1000000003"
     assert scaled_text("0", "999999999", negative=False) == "0"
     with pytest.raises(ValueNotExact, match="more than 26 integer digits: '-1.6177E"):
+        exact_decimal("-1.6177E+1000000003", floating=True)  # an inline value's check
+    with pytest.raises(ValueNotExact, match="not a number"):  # a filed xs:decimal's
         exact_decimal("-1.6177E+1000000003")
 
 
@@ -209,7 +229,7 @@ def test_inline_text_its_format_refuses_rejects_that_fact_like_a_classic_one(
     assert run.statuses["aeon_text"] == "processed"  # not the whole filing failed
     counts = run.manifest("aeon_text").facts
     assert counts.rejected == {
-        f"{VALUE_REJECTED}: {CASH} (id {AEON_CASH_2022}, context "
+        f"{NUMBER_UNREADABLE}: {CASH} (id {AEON_CASH_2022}, context "
         "As_Of_12_31_2022_pLWfwtPg1E2WA9FU2Cs7eg): format ixt:numdotdecimal refused the "
         "displayed text 'abc'": 1
     }
@@ -217,3 +237,17 @@ def test_inline_text_its_format_refuses_rejects_that_fact_like_a_classic_one(
     facts = run.facts("aeon_text")
     assert AEON_CASH_2022 not in facts
     assert facts[AEON_CASH]["value_decimal"] == Decimal("16177000")  # the other year stays
+
+
+def test_a_scale_that_is_no_integer_fails_naming_the_attribute_not_the_xml(
+    run: EditedRun,
+) -> None:
+    assert run.statuses["aeon_scale"] == "failed"
+    error = json.loads(run.store.get_bytes(error_key(GRAPH, run.units["aeon_scale"])))
+    assert error["error_type"] == "FilingNotLoadable"
+    assert error["message"] == (
+        f"filing {run.units['aeon_scale']}: aeon-20230930x10q.htm is well-formed XML but not "
+        "valid against its schema at line 13 (body/div[11]/div[2]/table/tr[8]/td[4]/p/"
+        "ix:nonFraction): Element '{http://www.xbrl.org/2013/inlineXBRL}nonFraction', "
+        "attribute 'scale': 'abc' is not a valid value of the atomic type 'xs:integer'."
+    )

@@ -34,6 +34,7 @@ _ELEMENTS = "\n".join(
         _element("SharesOutstanding", "xbrli:sharesItemType", "instant"),
         _element("EarningsPerShare", "dtr:perShareItemType", "duration"),
         _element("Count", "xbrli:integerItemType", "duration"),
+        _element("Ratio", "xbrli:doubleItemType", "duration"),
         _element("UsefulLife", "xbrli:durationItemType", "duration"),
         _element("IsFlag", "xbrli:booleanItemType", "duration"),
         _element("Description", "xbrli:stringItemType", "duration"),

@@ -5,7 +5,9 @@ the displayed text, whose format no registry implements, whose format reads the 
 something else than a value of the concept's type (a duration for a boolean, INF for an
 amount), or (no format) whose text is none, beside one readable fact of each kind. ``tiny-unreadable-
 classic`` states the classic counterparts: a number that is not one, a boolean and a
-duration that are not. Every unreadable fact must be rejected with a reason naming it.
+duration that are not, and an exponent on an amount (an xs:decimal: not a number) beside
+one on a ratio of type xbrli:doubleItemType, which may have one (kept). Every unreadable
+fact must be rejected with a reason naming it.
 """
 
 # ruff: noqa: E501  (XML reads better unwrapped)
@@ -72,6 +74,8 @@ CLASSIC_UNREADABLE = f"""<?xml version="1.0" encoding="UTF-8"?>
 <dei:EntityCentralIndexKey contextRef="D">0001234567</dei:EntityCentralIndexKey>
 <tiny:Revenue id="c-ok" contextRef="D" unitRef="USD" decimals="-3">1250000</tiny:Revenue>
 <tiny:Revenue id="c-abc" contextRef="YTD" unitRef="USD" decimals="-3">abc</tiny:Revenue>
+<tiny:Revenue id="c-exp" contextRef="Dregion" unitRef="USD" decimals="-3">16398E6</tiny:Revenue>
+<tiny:Ratio id="c-ratio" contextRef="D" unitRef="pure" decimals="INF">1.5E3</tiny:Ratio>
 <tiny:IsFlag id="c-flag-ok" contextRef="D">true</tiny:IsFlag>
 <tiny:IsFlag id="c-flag" contextRef="YTD">maybe</tiny:IsFlag>
 <tiny:UsefulLife id="c-life" contextRef="D">three years</tiny:UsefulLife>

@@ -5,8 +5,10 @@ plugins only on a session's first run, and a document set needs its IXDS plugin)
 transformation formats are installed as in the worker, so inline facts using them have
 values on both sides. Two properties are added through the saver's own extension hook:
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
-some facts; for enumeration facts, the members as Arelle read them; and whether Arelle found
-no valid value (its export then writes none, or an error marker, as if nil).
+some facts; for enumeration facts, the members as Arelle read them; whether Arelle found
+no valid value (its export then writes none, or an error marker, as if nil); and why the
+graph rejects the fact's value, read by the extraction's own rule (``value_of``,
+``value_problem``), so the check can tell a rejection from a lost fact.
 """
 
 from __future__ import annotations
@@ -18,19 +20,23 @@ from typing import Any
 
 from arelle import XmlValidateConst
 from arelle.api.Session import Session
-from arelle.ModelInstanceObject import ModelFact
+from arelle.ModelInstanceObject import ModelFact, ModelInlineFact
 from arelle.ModelValue import QName
 from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
+from xbrl_task.arelle_facts import value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
+from xbrl_task.extract import value_problem
 from xbrl_task.taxonomy_cache import TaxonomyCache
 
 NUMERIC = "ledgergraph:numeric"
 LANGUAGE = "ledgergraph:lang"
 QNAMES = "ledgergraph:qnames"
 INVALID = "ledgergraph:invalid"
+REJECTED = "ledgergraph:rejected"
+_FLOATING = frozenset({"double", "float"})
 
 install_sec_transforms()
 
@@ -82,6 +88,9 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
     if not fact.isNil and getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
         oim_fact[INVALID] = True  # a fact the graph rejects (xbrl_task/README.md, Values)
+    rejection = None if fact.isNil else _rejection(fact, numeric=oim_fact[NUMERIC])
+    if rejection is not None:
+        oim_fact[REJECTED] = rejection
     if not oim_fact[NUMERIC] and fact.xmlLang:
         oim_fact[LANGUAGE] = fact.xmlLang
     value = getattr(fact, "xValue", None)
@@ -89,3 +98,17 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     if value is not None and all(isinstance(v, QName) for v in values):
         # an (extensible) enumeration: Arelle's own reading of the members
         oim_fact[QNAMES] = [[v.namespaceURI, v.localName] for v in values]
+
+
+def _rejection(fact: ModelFact, *, numeric: bool) -> str | None:
+    """Why extraction rejects this fact's value, worded as its reason (without the fact's
+    name, which the check's line gives), or None when the graph keeps it."""
+    try:
+        value, error = value_of(fact)
+    except Exception:  # a classic value Arelle could not give: it is INVALID, nothing more
+        return None
+    concept = fact.concept
+    inline = isinstance(fact, ModelInlineFact)
+    floating = inline or (concept is not None and concept.baseXsdType in _FLOATING)
+    problem = value_problem(value, error, numeric=numeric, floating=floating)
+    return None if problem is None else f"{problem[0]}: {problem[1]}"

@@ -63,4 +63,6 @@ def _difference(graph: ComparableFact | None, arelle: ComparableFact | None) -> 
 
 def _show(fact: ComparableFact) -> str:
     lang = f" lang={fact.language}" if fact.language else ""
-    return fact.describe() + lang
+    # a value Arelle keeps and the graph rejects says why, not as if the fact were lost
+    rejected = f"; rejected: {fact.rejected}" if fact.rejected else ""
+    return fact.describe() + lang + rejected

@@ -31,6 +31,8 @@ class ComparableFact:
     value: str
     decimals: str | None
     language: str | None = None
+    # Arelle's side: why the graph rejects this fact's value ("" when it keeps it)
+    rejected: str = ""
 
     @property
     def aspects(self) -> tuple[object, ...]:

@@ -16,7 +16,7 @@ from ledgergraph.ids import cik10
 from xbrl_task.errors import ExportUnreadable
 from xbrl_task.identity import element_id, measures_text
 from xbrl_task.model import QName
-from xbrl_task.verify.arelle_export import INVALID, LANGUAGE, NUMERIC, QNAMES
+from xbrl_task.verify.arelle_export import INVALID, LANGUAGE, NUMERIC, QNAMES, REJECTED
 from xbrl_task.verify.facts import NIL, NOT_VALID, ComparableFact, members_key, number_key
 
 _CORE = ("concept", "entity", "period", "unit", "language", "noteId")
@@ -24,7 +24,8 @@ _PURE = "xbrli:pure"
 
 
 def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
-    """Every fact of the export (footnote pseudo-facts left out).
+    """Every fact of the export (footnote pseudo-facts left out), but those both sides
+    reject: no valid value for Arelle, a rejected value for the graph (nothing to compare).
 
     Raises:
         ExportUnreadable: a fact has no concept or no entity, as Arelle exports a fact
@@ -42,7 +43,14 @@ def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
                 f"{' and no '.join(missing)} in Arelle's export (a contextRef naming no "
                 "context?)"
             )
+        if fact.get(INVALID) and fact.get(REJECTED):
+            continue
         yield _comparable(fact, aspects, namespaces)
+
+
+def both_rejected(report: dict[str, Any]) -> int:
+    """Facts ``oim_facts`` leaves out: no valid value for Arelle, rejected by the graph."""
+    return sum(1 for f in report["facts"].values() if f.get(INVALID) and f.get(REJECTED))
 
 
 def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> ComparableFact:
@@ -60,6 +68,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         value=_value(fact, value, numeric=numeric),
         decimals=None if decimals is None else str(decimals),
         language=fact.get(LANGUAGE),
+        rejected=fact.get(REJECTED) or "",
     )
 
 

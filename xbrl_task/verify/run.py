@@ -39,6 +39,8 @@ class FilingCheck:
     differences: list[str] = field(default_factory=list)
     difference_count: int = 0
     error: str | None = None
+    # facts of Arelle's export with no valid value that the graph rejects too: not compared
+    both_rejected: int = 0
 
 
 @dataclass
@@ -123,7 +125,7 @@ def check_filing(
     reader: Reader, graph_id: str, report: GraphReport, *, store_root: Path, cache: TaxonomyCache
 ) -> FilingCheck:
     from xbrl_task.verify.arelle_export import ExportFailed, export_oim  # Arelle: ~0.4 s
-    from xbrl_task.verify.oim import oim_facts
+    from xbrl_task.verify.oim import both_rejected, oim_facts
 
     check = FilingCheck(report.id)
     if report.cik is None:
@@ -139,10 +141,12 @@ def check_filing(
         check.error = f"package document(s) not in the raw store: {', '.join(missing)} ({folder})"
         return check
     try:
-        theirs = list(oim_facts(export_oim(documents, cache)))
+        export = export_oim(documents, cache)
+        theirs = list(oim_facts(export))
     except (ExportFailed, ExportUnreadable) as exc:
         check.error = str(exc)
         return check
+    check.both_rejected = both_rejected(export)
     differences = compare_facts(ours, theirs)
     check.arelle_facts = len(theirs)
     check.difference_count = len(differences)

@@ -101,7 +101,8 @@ class SourceUnitManifest(BaseModel):
     warnings_to_act_on: list[str] = Field(
         default_factory=list,
         description="those of ``warnings`` that need the user: the package states another "
-        "form than the document (dei:DocumentType)",
+        "form than the document (dei:DocumentType), or a cover-page (dei) fact the Report "
+        "or Entity is built from was rejected",
     )
     created_at: str
     inputs: str | None = Field(
