@@ -33,7 +33,8 @@ _INCORPORATED = _fact(
 )  # fmt: skip
 
 
-INLINE_FORMATS = f"""<?xml version="1.0" encoding="UTF-8"?>
+# The opening of a tiny inline 10-Q, up to its body's text (its formats' registry included).
+INLINE_HEAD = f"""<?xml version="1.0" encoding="UTF-8"?>
 <html {_IX} xmlns:ixt-x="{_UNKNOWN_REGISTRY}"><head><title>Tiny 10-Q</title></head><body>
 <div style="display:none"><ix:header>
 <ix:hidden>
@@ -45,7 +46,9 @@ INLINE_FORMATS = f"""<?xml version="1.0" encoding="UTF-8"?>
 {CONTEXTS}
 {UNITS}
 </ix:resources>
-</ix:header></div>
+</ix:header></div>"""
+
+INLINE_FORMATS = f"""{INLINE_HEAD}
 <p>Form <ix:nonNumeric id="f-type" name="dei:DocumentType" contextRef="D">10-Q</ix:nonNumeric>
 for the {_QUARTER_END}.</p>
 <p>Based in the {_COUNTRY},

@@ -3,11 +3,11 @@
 ``tiny-unreadable-inline`` shows numbers and non-numeric values whose inline format refuses
 the displayed text, whose format no registry implements, whose format reads the text as
 something else than a value of the concept's type (a duration for a boolean, INF for an
-amount), or (no format) whose text is none, beside one readable fact of each kind. ``tiny-unreadable-
-classic`` states the classic counterparts: a number that is not one, a boolean and a
-duration that are not, and an exponent on an amount (an xs:decimal: not a number) beside
-one on a ratio of type xbrli:doubleItemType, which may have one (kept). Every unreadable
-fact must be rejected with a reason naming it.
+amount), or (no format) whose text is none, beside one readable fact of each kind.
+``tiny-unreadable-classic`` states the classic counterparts: a number that is not one, a
+boolean and a duration that are not, and an exponent on an amount (an xs:decimal: not a
+number) beside one on a ratio of type xbrli:doubleItemType, which may have one (kept).
+Every unreadable fact must be rejected with a reason naming it.
 """
 
 # ruff: noqa: E501  (XML reads better unwrapped)
@@ -16,9 +16,8 @@ from pathlib import Path
 
 from xbrl_handmade import write_package
 from xbrl_handmade_docs import _NS
-from xbrl_handmade_instances import _IX, _SCHEMA_REF, CONTEXTS, UNITS
-
-_UNKNOWN_REGISTRY = "http://example.com/inlineXBRL/transformation/2099-01-01"
+from xbrl_handmade_formats import INLINE_HEAD
+from xbrl_handmade_instances import CONTEXTS, UNITS
 
 
 def _number(fid: str, name: str, ctx: str, unit: str, text: str, fmt: str | None) -> str:
@@ -37,22 +36,11 @@ def _text(fid: str, name: str, ctx: str, text: str, fmt: str | None) -> str:
     )
 
 
-INLINE_UNREADABLE = f"""<?xml version="1.0" encoding="UTF-8"?>
-<html {_IX} xmlns:ixt-x="{_UNKNOWN_REGISTRY}"><head><title>Tiny 10-Q</title></head><body>
-<div style="display:none"><ix:header>
-<ix:hidden>
-<ix:nonNumeric id="h-amend" name="dei:AmendmentFlag" contextRef="D">false</ix:nonNumeric>
-<ix:nonNumeric id="h-cik" name="dei:EntityCentralIndexKey" contextRef="D">0001234567</ix:nonNumeric>
-</ix:hidden>
-{_SCHEMA_REF}
-<ix:resources>
-{CONTEXTS}
-{UNITS}
-</ix:resources>
-</ix:header></div>
+_REFUSED = _number("n-refused", "tiny:Revenue", "YTD", "USD", "about 3,000", "ixt:num-dot-decimal")
+INLINE_UNREADABLE = f"""{INLINE_HEAD}
 <p>Form <ix:nonNumeric id="f-type" name="dei:DocumentType" contextRef="D">10-Q</ix:nonNumeric>.</p>
 <p>Revenue: {_number("n-ok", "tiny:Revenue", "D", "USD", "1,250", "ixt:num-dot-decimal")},
-year to date {_number("n-refused", "tiny:Revenue", "YTD", "USD", "about 3,000", "ixt:num-dot-decimal")};
+year to date {_REFUSED};
 assets {_number("n-unknown", "tiny:Assets", "I", "USD", "douze mille", "ixt-sec:numwordsfr")}
 and {_number("n-plain", "tiny:Assets", "Dregion", "USD", "n/a", None)}, at most
 {_number("n-inf", "tiny:Assets", "I", "USD", "unlimited", "ixt-sec:numinf")}.</p>
