@@ -17,7 +17,7 @@ from typing import Any
 
 from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
-from ledgergraph.quickbooks.listings import describe_misfits, listing_misfits
+from ledgergraph.quickbooks.listings import describe_misfits, id_label, listing_misfits
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
 # What QBO puts beside the records in a query response's QueryResponse.
@@ -122,14 +122,9 @@ def _check_text(value: Any, where: str, path: Path, entity: str, record: dict) -
         except UnicodeEncodeError as exc:
             raise QuickBooksDataError(
                 f"recorded {entity} records in {path}: {where} (Id "
-                f"{_id_text(record)}) holds {value[exc.start]!r} at character {exc.start}, "
+                f"{id_label(record)}) holds {value[exc.start]!r} at character {exc.start}, "
                 "which is not Unicode text (a lone surrogate) and cannot be stored"
             ) from exc
-
-
-def _id_text(record: dict[str, Any]) -> str:
-    qbo_id = record.get("Id")
-    return json.dumps(qbo_id) if isinstance(qbo_id, str) and qbo_id else "missing"
 
 
 def _json_kind(value: Any) -> str:

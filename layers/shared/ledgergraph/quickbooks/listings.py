@@ -88,7 +88,7 @@ def listing_misfits(
             continue
         problem = record_misfit(entity, record)
         if problem:
-            found.append(f"record {position} (Id {_id_of(record)}): {problem}")
+            found.append(f"record {position} (Id {id_label(record)}): {problem}")
     return found
 
 
@@ -117,6 +117,7 @@ def mass_deletion(
     )
 
 
-def _id_of(record: dict[str, Any]) -> str:
+def id_label(record: dict[str, Any]) -> str:
+    """The record's Id as a message quotes it (``"130"``), or ``missing``."""
     qbo_id = record.get("Id")
     return json.dumps(qbo_id) if qbo_id is not None else "missing"
