@@ -39,7 +39,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
-        "rejected", "dupes", "warnings", "s",
+        "rejected", "dupes", "warnings", "seconds",
     ]  # fmt: skip
     rows = [_row(f) for f in summary["filings"]]
     lines = [table(columns, rows), ""]
