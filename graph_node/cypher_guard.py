@@ -209,10 +209,11 @@ def check_parameter_shape(parameters: Mapping[str, Any]) -> None:
                 )
             total += len(children)
             if total > MAX_PARAMETER_VALUES:
+                limit = f"{MAX_PARAMETER_VALUES:,}"
                 raise InvalidRequest(
-                    f"Cypher parameters hold more than {MAX_PARAMETER_VALUES:,} list elements "
-                    f"and map entries (passed in ${name}), at most {MAX_PARAMETER_VALUES:,} "
-                    "are accepted: split the query"
+                    f"Cypher parameters hold more than {limit} list elements and map "
+                    f"entries (passed in ${name}), at most {limit} are accepted: split the "
+                    "query"
                 )
             pending.extend((child, depth + 1) for child in children)
 

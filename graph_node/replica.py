@@ -151,8 +151,9 @@ def read_object(
                 raise SnapshotUnavailable(f"{failure}; failed {attempt} times") from exc
             logger.warning(
                 "snapshot object read failed: retrying",
-                extra={"key": key, "attempt": attempt, "delay_s": delay, "error": str(cause)},
-            )
+                extra={"key": key, "attempt": attempt, "delay_s": delay,
+                       "error": str(cause)},
+            )  # fmt: skip
         retry.sleep(delay)
         delay *= 2
     raise ValueError(f"StoreRetry.attempts must be at least 1, not {retry.attempts}")
@@ -226,7 +227,8 @@ def _read_manifest(store: ObjectStore, graph_id: str, read: _ReadObject) -> Snap
     """LATEST's manifest, checked to describe this graph's snapshot and its two files."""
     pointer = latest_key(graph_id)
     try:
-        data = read(pointer, partial(store.get_bytes, pointer), what=f"LATEST of graph {graph_id}")
+        what = f"LATEST of graph {graph_id}"
+        data = read(pointer, partial(store.get_bytes, pointer), what=what)
         latest = _parse(Latest, data, store.uri(pointer))
     except ObjectNotFound as exc:
         raise SnapshotInvalid(f"no published snapshot of graph {graph_id}: {exc}") from exc
@@ -235,9 +237,9 @@ def _read_manifest(store: ObjectStore, graph_id: str, read: _ReadObject) -> Snap
         raise SnapshotInvalid(
             f"LATEST of graph {graph_id} points outside its snapshot: {latest.manifest_key}"
         )
-    what = f"snapshot {latest.snapshot_id} of graph {graph_id}"
+    what, key = f"snapshot {latest.snapshot_id} of graph {graph_id}", latest.manifest_key
     try:
-        data = read(latest.manifest_key, partial(store.get_bytes, latest.manifest_key), what=what)
+        data = read(key, partial(store.get_bytes, key), what=what)
     except ObjectNotFound as exc:
         raise SnapshotInvalid(
             f"{store.uri(pointer)} points at snapshot {latest.snapshot_id} of graph "

@@ -64,8 +64,9 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
     """
     if len(sql) > MAX_SQL_CHARS:
         raise QueryRefused(
-            f"staging query refused: {len(sql):,} characters long, at most {MAX_SQL_CHARS:,} "
-            "are accepted (pass long lists of values as a parameter: list_contains(?, column))"
+            f"staging query refused: {len(sql):,} characters long, at most "
+            f"{MAX_SQL_CHARS:,} are accepted (pass long lists of values as a parameter: "
+            "list_contains(?, column))"
         )
     statements = cur.extract_statements(sql)
     if len(statements) != 1:
@@ -111,8 +112,9 @@ def _check_relations(tree: Any) -> None:
     """Raise QueryRefused when the statement reads more relations than DuckDB plans in
     time, in one join or in all."""
     joined, total = relations_joined(tree), relations_read(tree)
+    one_join = "in one join (a UNION branch, its subqueries and CTEs)"
     for found, limit, where in (
-        (joined, MAX_JOINED_RELATIONS, "in one join (a UNION branch, its subqueries and CTEs)"),
+        (joined, MAX_JOINED_RELATIONS, one_join),
         (total, MAX_RELATIONS, "in all"),
     ):
         if found > limit:
