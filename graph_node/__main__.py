@@ -8,7 +8,9 @@ every DuckDB and LadybugDB file before the process exits.
 Without ``LEDGERGRAPH_API_KEY`` the node makes a key, writes it to
 ``{home}/graph-node.key`` (mode 0600) and requires it: no endpoint but /status is ever
 open. ``--replica`` first downloads and verifies each graph's LATEST snapshot; a snapshot
-that fails its manifest stops the boot with exit status 3 and the reason on stderr.
+that fails its manifest, or that the store cannot give (after retrying a transient failure,
+``replica.StoreRetry``), stops the boot with exit status 3 and one line on stderr naming
+the snapshot, the object and the cause.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 import uvicorn
 from pydantic import SecretStr
 
-from graph_node.errors import SnapshotInvalid
+from graph_node.errors import SnapshotInvalid, SnapshotUnavailable, StoreRefused
 from graph_node.isolation import WorkerOptions
 from graph_node.log import logger
 from graph_node.memory import ADDRESS_SPACE
@@ -41,7 +43,7 @@ from ledgergraph.file_lock import LockHeld, exclusive_lock
 from ledgergraph.objectstore import open_store
 from ledgergraph.parent_process import die_with_parent
 
-EXIT_SNAPSHOT_INVALID = 3
+EXIT_SNAPSHOT_INVALID = 3  # also a snapshot the store could not give (the replica's boot)
 EXIT_HOME_SERVED = 4  # another node serves the home
 NODE_LOCK = "graph-node.lock"
 
@@ -124,7 +126,8 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
 
 
 def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
-    """Download and verify the LATEST snapshot of every replica graph (SnapshotInvalid)."""
+    """Download and verify the LATEST snapshot of every replica graph (SnapshotInvalid,
+    SnapshotUnavailable or StoreRefused, as ``replica.fetch_latest``)."""
     store = open_store(settings.resolved_publish_uri())
     worker = WorkerOptions(
         buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
@@ -153,9 +156,10 @@ def _serve(settings: NodeSettings, port_file: Path | None) -> int:
     settings = with_api_key(settings)
     try:
         snapshots = boot_replica(settings) if settings.read_only else None
-    except SnapshotInvalid as exc:
-        logger.error("replica not started", extra={"error": str(exc)})
-        print(f"replica not started: {exc}", file=sys.stderr)
+    except (SnapshotInvalid, SnapshotUnavailable, StoreRefused) as exc:
+        reason = " ".join(str(exc).split())  # one line, whatever the store's message held
+        logger.error("replica not started", extra={"error": reason})
+        print(f"replica not started: {reason}", file=sys.stderr)
         return EXIT_SNAPSHOT_INVALID
     service = GraphService(settings, snapshots=snapshots)
     if not service.read_only:

@@ -26,6 +26,11 @@ class EngineUnavailable(NodeTransientError):
     """DuckDB, LadybugDB or the object store could not be reached or locked right now."""
 
 
+class SnapshotUnavailable(NodeTransientError):
+    """A replica could not read an object of the published snapshot from the store, after
+    retrying (a read error, a connection reset); starting the replica again may succeed."""
+
+
 class NodePermanentError(NodeError, PermanentError):
     """The request or the data is wrong; the same call will fail the same way."""
 

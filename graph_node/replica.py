@@ -9,20 +9,33 @@ naming the file (the published one, or the local copy) and the replica does not 
 The graph file is first opened and counted by an engine worker (a child process): a file
 damaged in a way its checksums cannot show (the manifest written for damaged bytes) can
 kill the engine natively, which must end the check, not the replica.
+
+Every object (LATEST, the manifest, the two files) is read through ``read_object``: a
+transient store failure (a read error, a connection reset, S3 throttling) is retried with
+a doubling wait (``StoreRetry``), then raises SnapshotUnavailable; a lasting one (no
+permission, no such bucket) raises StoreRefused at once. Both name the snapshot, the
+object and the cause.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from graph_node.errors import SnapshotInvalid
+from graph_node.errors import (
+    EngineUnavailable,
+    SnapshotInvalid,
+    SnapshotUnavailable,
+    StoreRefused,
+)
 from graph_node.isolation import WorkerOptions, run_worker
 from graph_node.log import logger
 from graph_node.snapshots import (
@@ -34,6 +47,7 @@ from graph_node.snapshots import (
     TableCounter,
     latest_key,
     snapshot_prefix,
+    store_failure,
     verify_snapshot,
 )
 from graph_node.sources import FileMissing, download_object
@@ -42,6 +56,18 @@ from ledgergraph.objectstore import ObjectStore
 
 _FILES = (GRAPH_FILE, STAGING_FILE)
 _Model = TypeVar("_Model", bound=BaseModel)
+_Read = TypeVar("_Read")
+
+
+@dataclass(frozen=True)
+class StoreRetry:
+    """How often a replica's boot reads one object whose read failed transiently:
+    ``attempts`` reads in all, waiting ``first_delay_s`` after the first failure and twice
+    as long after each next one (0.5 + 1 + 2 s by default)."""
+
+    attempts: int = 4
+    first_delay_s: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass(frozen=True)
@@ -55,21 +81,32 @@ class ReplicaSnapshot:
 
 
 def fetch_latest(
-    store: ObjectStore, graph_id: str, root: Path, *, worker: WorkerOptions | None = None
+    store: ObjectStore,
+    graph_id: str,
+    root: Path,
+    *,
+    worker: WorkerOptions | None = None,
+    retry: StoreRetry | None = None,
 ) -> ReplicaSnapshot:
     """Download (or reuse) and verify the LATEST snapshot of ``graph_id`` under ``root``.
 
-    ``worker`` holds the engine settings the graph file is counted with in a child process.
-    Raises SnapshotInvalid naming the key or file at fault.
+    ``worker`` holds the engine settings the graph file is counted with in a child process;
+    ``retry`` says how a transient store failure is retried.
+
+    Raises:
+        SnapshotInvalid: the snapshot fails its manifest (names the key or file at fault).
+        SnapshotUnavailable: an object could not be read, retries included.
+        StoreRefused: the store refused a read in a way retrying cannot mend.
     """
-    manifest = _read_manifest(store, graph_id)
+    read = partial(read_object, store, retry=retry or StoreRetry())
+    manifest = _read_manifest(store, graph_id, read)
     count = partial(count_in_child, worker or WorkerOptions())
     folder = root / graph_id / manifest.snapshot_id
     bad = None
     if folder.is_dir():
-        bad = _reuse(store, manifest, folder, count)
+        bad = _reuse(store, manifest, folder, count, read)
     else:
-        _download(store, manifest, folder, count)
+        _download(store, manifest, folder, count, read)
     _forget_older(root / graph_id, keep=manifest.snapshot_id)
     logger.info(
         "snapshot verified",
@@ -88,8 +125,52 @@ def count_in_child(options: WorkerOptions, graph_file: Path) -> dict[str, int]:
     return {table: int(count) for table, count in done["counts"].items()}
 
 
+def read_object(
+    store: ObjectStore, key: str, read: Callable[[], _Read], *, what: str, retry: StoreRetry
+) -> _Read:
+    """``read()``, which reads the object at ``key``, retried while it fails transiently.
+
+    ``what`` names the snapshot in the messages. Not-found errors pass through untouched.
+
+    Raises:
+        SnapshotUnavailable: every attempt failed transiently (the last cause is named).
+        StoreRefused: a failure retrying cannot mend (no permission, no such bucket).
+    """
+    delay = retry.first_delay_s
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            return read()
+        except Exception as exc:  # classified below; anything else is raised as it is
+            cause = exc.__cause__ if isinstance(exc, EngineUnavailable) else exc
+            failure = store_failure(cause or exc, what=f"{what}: reading {store.uri(key)}")
+            if failure is None:
+                raise
+            if isinstance(failure, StoreRefused):
+                raise StoreRefused(f"{failure}; not retried") from exc
+            if attempt == retry.attempts:
+                raise SnapshotUnavailable(f"{failure}; failed {attempt} times") from exc
+            logger.warning(
+                "snapshot object read failed: retrying",
+                extra={"key": key, "attempt": attempt, "delay_s": delay,
+                       "error": str(cause)},
+            )  # fmt: skip
+        retry.sleep(delay)
+        delay *= 2
+    raise ValueError(f"StoreRetry.attempts must be at least 1, not {retry.attempts}")
+
+
+class _ReadObject(Protocol):
+    """``read_object`` with its store and retry bound: reads one object, retried."""
+
+    def __call__(self, key: str, read: Callable[[], _Read], *, what: str) -> _Read: ...
+
+
 def _reuse(
-    store: ObjectStore, manifest: SnapshotManifest, folder: Path, count: TableCounter
+    store: ObjectStore,
+    manifest: SnapshotManifest,
+    folder: Path,
+    count: TableCounter,
+    read: _ReadObject,
 ) -> str | None:
     """Verify the local copy an earlier boot left; a bad one is replaced by a new download.
 
@@ -108,41 +189,47 @@ def _reuse(
     )
     shutil.rmtree(folder)
     try:
-        _download(store, manifest, folder, count)
+        _download(store, manifest, folder, count, read)
     except SnapshotInvalid as exc:
         raise SnapshotInvalid(f"{exc}; downloaded again because {bad}") from exc
     return bad
 
 
 def _download(
-    store: ObjectStore, manifest: SnapshotManifest, folder: Path, count: TableCounter
+    store: ObjectStore,
+    manifest: SnapshotManifest,
+    folder: Path,
+    count: TableCounter,
+    read: _ReadObject,
 ) -> None:
     """Download the manifest's files into ``folder`` through ``{folder}.partial``, verified
     before the rename; nothing is left behind when they fail."""
     published = {name: f"published file {store.uri(f.key)}" for name, f in manifest.files.items()}
+    what = f"snapshot {manifest.snapshot_id} of graph {manifest.graph_id}"
     partial_folder = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial_folder, ignore_errors=True)
     partial_folder.mkdir(parents=True)
     try:
         for name in _FILES:
-            download_object(store, manifest.files[name].key, partial_folder / name)
+            key, target = manifest.files[name].key, partial_folder / name
+            read(key, partial(download_object, store, key, target), what=what)
         verify_snapshot(partial_folder, manifest, names=published, count_tables=count)
     except FileMissing as exc:
         shutil.rmtree(partial_folder, ignore_errors=True)
-        raise SnapshotInvalid(
-            f"snapshot {manifest.snapshot_id} of graph {manifest.graph_id}: {exc}"
-        ) from exc
+        raise SnapshotInvalid(f"{what}: {exc}") from exc
     except BaseException:
         shutil.rmtree(partial_folder, ignore_errors=True)
         raise
     partial_folder.rename(folder)
 
 
-def _read_manifest(store: ObjectStore, graph_id: str) -> SnapshotManifest:
+def _read_manifest(store: ObjectStore, graph_id: str, read: _ReadObject) -> SnapshotManifest:
     """LATEST's manifest, checked to describe this graph's snapshot and its two files."""
     pointer = latest_key(graph_id)
     try:
-        latest = _parse(Latest, store.get_bytes(pointer), store.uri(pointer))
+        what = f"LATEST of graph {graph_id}"
+        data = read(pointer, partial(store.get_bytes, pointer), what=what)
+        latest = _parse(Latest, data, store.uri(pointer))
     except ObjectNotFound as exc:
         raise SnapshotInvalid(f"no published snapshot of graph {graph_id}: {exc}") from exc
     prefix = snapshot_prefix(graph_id, latest.snapshot_id)
@@ -150,8 +237,9 @@ def _read_manifest(store: ObjectStore, graph_id: str) -> SnapshotManifest:
         raise SnapshotInvalid(
             f"LATEST of graph {graph_id} points outside its snapshot: {latest.manifest_key}"
         )
+    what, key = f"snapshot {latest.snapshot_id} of graph {graph_id}", latest.manifest_key
     try:
-        data = store.get_bytes(latest.manifest_key)
+        data = read(key, partial(store.get_bytes, key), what=what)
     except ObjectNotFound as exc:
         raise SnapshotInvalid(
             f"{store.uri(pointer)} points at snapshot {latest.snapshot_id} of graph "

@@ -147,8 +147,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        if error.status_code == 400:  # FastAPI's own: a body it could not decode (not UTF-8)
+        if error.status_code == 400:  # FastAPI's own: a body it could not decode
             message = "invalid request: body is not valid JSON (not UTF-8 text)"
+            if isinstance(error.__cause__, RecursionError):  # Python's JSON reader gave up
+                message = "invalid request: body is JSON nested too deeply to read"
             return JSONResponse(error_body("InvalidRequest", message, transient=False), 400)
         kind = "NotFound" if error.status_code == 404 else "HTTPError"
         body = error_body(kind, f"{request.method} {request.url.path}: {error.detail}",

@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, load_case_filing
 
+from graph_node.errors import InvalidRequest
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -352,3 +354,89 @@ def test_a_wide_integer_in_a_list_names_the_element_and_the_hint_works(
     assert hinted.status_code == 200, hinted.text
     # INT128 values come back as exact decimal text
     assert hinted.json()["rows"] == [[["12927", str(wide)]]]
+
+
+@pytest.mark.parametrize(("depth", "wrap"), [(9, list), (1_000, dict), (100_000, list)])
+def test_a_parameter_nested_deeper_than_the_limit_is_refused_naming_it(
+    service: GraphService, depth: int, wrap: type
+) -> None:
+    """1,000 levels bind in 0.8 s and 10,000 stall the engine past any timeout (measured);
+    a 100,000-deep value is refused as quickly as a 9-deep one, and never recursed into."""
+    deep: Any = 1
+    for _ in range(depth):
+        deep = [deep] if wrap is list else {"a": deep}
+
+    with pytest.raises(InvalidRequest) as refused:
+        service.query_cypher("sec", "RETURN $few, size($deep)", {"few": [1], "deep": deep})
+
+    assert str(refused.value) == (
+        "Cypher parameter $deep nests lists and maps more than 8 deep, at most 8 are "
+        "accepted (the graph engine's binding time grows with the square of the depth, "
+        "before the query timeout starts)"
+    )
+
+
+@pytest.mark.parametrize("depth", [9, 1_000])
+def test_a_deep_parameter_over_http_is_refused_by_the_limit_or_the_json_reader(
+    client: TestClient, depth: int
+) -> None:
+    """Python's JSON reader stops near 1,000 levels: that body is refused for what it is."""
+    nested = "[" * depth + "1" + "]" * depth
+    answer = client.post(
+        "/databases/sec/query",
+        content='{"cypher": "RETURN size($deep)", "parameters": {"deep": ' + nested + "}}",
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["type"] == "InvalidRequest"
+    assert error["message"] == (
+        "invalid request: body is JSON nested too deeply to read"
+        if depth == 1_000
+        else "Cypher parameter $deep nests lists and maps more than 8 deep, at most 8 are "
+        "accepted (the graph engine's binding time grows with the square of the depth, "
+        "before the query timeout starts)"
+    )
+
+
+def test_a_million_list_elements_are_refused_naming_the_parameter_and_limit(
+    client: TestClient,
+) -> None:
+    answer = client.post(
+        "/databases/sec/query",
+        json={
+            "cypher": "MATCH (f:Fact) WHERE f.fact_xml_id IN $ids RETURN count(f)",
+            "parameters": {"few": ["f-42"], "ids": ["f-42"] * 1_000_000},
+        },
+        headers=AUTH,
+    )
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["message"] == (
+        "Cypher parameters hold more than 50,000 list elements and map entries (passed in "
+        "$ids), at most 50,000 are accepted: split the query"
+    )
+
+
+def test_parameters_at_the_shape_limits_still_answer_from_the_graph(
+    client: TestClient,
+) -> None:
+    """8 levels deep and 50,000 values together: Boeing's two revenue facts are found."""
+    ids = ["f-42", "f-43"] + [f"missing-{n}" for n in range(49_990)]
+    deep = {"a": [[[[[[["f-90"]]]]]]]}  # a map and seven lists: 8 levels
+    answer = client.post(
+        "/databases/sec/query",
+        json={
+            "cypher": "MATCH (f:Fact) WHERE f.fact_xml_id IN $ids "
+            "OR f.fact_xml_id = $deep.a[1][1][1][1][1][1][1] "
+            "RETURN f.fact_xml_id, f.value_decimal ORDER BY f.fact_xml_id",
+            "parameters": {"ids": ids, "deep": deep},
+        },
+        headers=AUTH,
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == [
+        ["f-42", "77794000000"], ["f-43", "66608000000"], ["f-90", "-2222000000"]
+    ]  # fmt: skip
