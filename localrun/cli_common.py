@@ -33,6 +33,17 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def cik_number(text: str) -> int:
+    """An argparse type: a CIK, a whole number of 1 to 10 digits (EDGAR's 10-digit form with
+    its leading zeros too)."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or int(digits) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a CIK: a whole number of 1 to 10 digits, such as 12927 or 0000012927"
+        )
+    return int(digits)
+
+
 def json_document(text: str) -> Any:
     """An argparse type: a JSON document."""
     try:

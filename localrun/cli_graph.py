@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 from localrun import render
-from localrun.cli_common import API_KEY_VARIABLE, EXIT_OK, add_common, api_key, emit, home_of
+from localrun.cli_common import (
+    API_KEY_VARIABLE,
+    EXIT_OK,
+    add_common,
+    api_key,
+    cik_number,
+    emit,
+    home_of,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -46,7 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "exactly one concept of that name has facts; a name that matches none exactly reads "
         "the one it matches ignoring case",
     )
-    facts.add_argument("--cik", type=int, default=None, help="only this filer")
+    facts.add_argument("--cik", type=cik_number, default=None, help="only this filer")
     facts.set_defaults(handler=cmd_facts)
 
     stats = commands.add_parser("stats", help="node and relationship counts per table")

@@ -156,6 +156,25 @@ def test_bad_command_line_input_is_one_line_not_a_traceback(tmp_path: Path, caps
     assert error["type"] == "FileExistsError" and str(a_file) in error["message"]
 
 
+@pytest.mark.parametrize("cik", ["-5", "0", "99999999999999999999999", "12927x", "１２"])
+def test_a_cik_that_is_no_cik_is_refused_before_any_work(tmp_path: Path, capsys, cik: str) -> None:
+    # -5 once meant "every filer" to the facts query, which used a negative CIK for no filter
+    with pytest.raises(SystemExit) as exited:
+        cli(["facts", "--home", str(tmp_path), "--concept", "Revenues", "--cik", cik])
+
+    assert exited.value.code == 2
+    assert f"argument --cik: {cik!r} is not a CIK: a whole number of 1 to 10 digits" in (
+        capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []  # refused before the home was read
+
+
+def test_a_cik_in_edgars_ten_digit_form_is_the_same_cik() -> None:
+    from localrun.cli_common import cik_number
+
+    assert cik_number("0000012927") == cik_number("12927") == 12927
+
+
 def test_query_parameters_are_json_when_they_parse_and_text_otherwise() -> None:
     from localrun.cli_graph import _parse_params
 
