@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -164,15 +164,23 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _add_routes(app: FastAPI, service: GraphService) -> None:
+    def refuse_on_replica(graph_id: str) -> None:
+        """A write route's first check: a replica answers 403 whatever the body holds."""
+        service.refuse_writes(graph_id)
+
+    # Route dependencies run before the body is read into its model, so a replica refuses
+    # a write with ReadOnlyNode rather than with InvalidRequest for a body it would refuse.
+    writes = {"dependencies": [Depends(refuse_on_replica)]}
+
     @app.get("/status")
     def status() -> dict[str, Any]:
         return service.status()
 
-    @app.post("/databases/{graph_id}/files")
+    @app.post("/databases/{graph_id}/files", **writes)
     def register_files(graph_id: str, body: RegisterRequest) -> dict[str, Any]:
         return service.register_files(graph_id, body.files)
 
-    @app.post("/databases/{graph_id}/tables")
+    @app.post("/databases/{graph_id}/tables", **writes)
     def stage_files(graph_id: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.stage_files(graph_id, body.file_ids)
 
@@ -180,11 +188,11 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def query_staging(graph_id: str, body: SqlRequest) -> dict[str, Any]:
         return service.query_staging(graph_id, body.sql, body.parameters)
 
-    @app.post("/databases/{graph_id}/tables/materialize")
+    @app.post("/databases/{graph_id}/tables/materialize", **writes)
     def materialize_tables(graph_id: str, body: TablesRequest) -> dict[str, Any]:
         return service.materialize_tables(graph_id, body.tables)
 
-    @app.post("/databases/{graph_id}/tables/{table}/materialize")
+    @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
     def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.materialize(graph_id, table, body.file_ids)
 
@@ -196,14 +204,14 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def stats(graph_id: str) -> dict[str, Any]:
         return service.stats(graph_id)
 
-    @app.delete("/databases/{graph_id}/sources/{source_unit}")
+    @app.delete("/databases/{graph_id}/sources/{source_unit}", **writes)
     def delete_source(graph_id: str, source_unit: str) -> dict[str, Any]:
         return service.delete_source(graph_id, source_unit)
 
-    @app.post("/databases/{graph_id}/rebuild")
+    @app.post("/databases/{graph_id}/rebuild", **writes)
     def rebuild(graph_id: str) -> dict[str, Any]:
         return service.rebuild(graph_id)
 
-    @app.post("/databases/{graph_id}/publish")
+    @app.post("/databases/{graph_id}/publish", **writes)
     def publish(graph_id: str) -> dict[str, Any]:
         return service.publish(graph_id)

@@ -237,6 +237,47 @@ def test_a_replica_refuses_writes_with_403(tmp_path: Path) -> None:
     replica.close()
 
 
+WRITES = [
+    ("post", "/databases/sec/files"),
+    ("post", "/databases/sec/tables"),
+    ("post", "/databases/sec/tables/materialize"),
+    ("post", "/databases/sec/tables/Fact/materialize"),
+    ("delete", "/databases/sec/sources/0000012927-24-000010"),
+    ("post", "/databases/sec/rebuild"),
+    ("post", "/databases/sec/publish"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_a_replica_refuses_every_write_with_403_before_reading_the_body(
+    tmp_path: Path, method: str, path: str
+) -> None:
+    replica = GraphService(NodeSettings(home=tmp_path, api_key=KEY), read_only=True)
+    client = TestClient(create_app(replica))
+
+    # a body the writer would refuse as invalid: a replica refuses the write itself
+    answer = client.request(method, path, json={"no such field": 1}, headers=AUTH)
+
+    assert answer.status_code == 403
+    assert answer.json()["error"] == {
+        "type": "ReadOnlyNode",
+        "message": "this node is a read-only replica; graph 'sec' is not written",
+        "transient": False,
+    }
+    replica.close()
+
+
+def test_a_replica_still_reads_and_checks_a_query_body(tmp_path: Path) -> None:
+    replica = GraphService(NodeSettings(home=tmp_path, api_key=KEY), read_only=True)
+    client = TestClient(create_app(replica))
+
+    answer = client.post("/databases/sec/query", json={"no such field": 1}, headers=AUTH)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "InvalidRequest"
+    replica.close()
+
+
 def _wait_for_port(port_file: Path, process: subprocess.Popen, timeout_s: float = 30) -> int:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
