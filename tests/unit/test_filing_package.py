@@ -120,8 +120,24 @@ def test_a_missing_folder_is_a_filing_error(tmp_path: Path) -> None:
 def test_a_sidecar_naming_a_missing_entry_point_is_an_error(tmp_path: Path) -> None:
     folder = copy_package("tsla-10q-2024-06-30", tmp_path / "tsla")
     (folder / "filing.json").write_text(json.dumps({"entry_point": "gone_htm.xml", "cik": 1}))
-    with pytest.raises(FilingError, match="gone_htm.xml"):
+    with pytest.raises(FilingError) as raised:
         describe_package(folder)
+    assert str(raised.value) == (
+        f"filing package {folder}: entry point gone_htm.xml named in filing.json is not in "
+        "the folder"
+    )
+
+
+@pytest.mark.parametrize("named", ["../../../etc/passwd", "sub/tsla-20240630_htm.xml"])
+def test_a_sidecar_naming_a_path_outside_its_folder_says_so(tmp_path: Path, named: str) -> None:
+    folder = copy_package("tsla-10q-2024-06-30", tmp_path / "tsla")
+    (folder / "filing.json").write_text(json.dumps({"entry_point": named, "cik": 1}))
+    with pytest.raises(FilingError) as raised:
+        describe_package(folder)
+    assert str(raised.value) == (
+        f"filing package {folder}: entry point {named!r} named in filing.json is not a file "
+        "name: it must be one of the package folder's own files"
+    )
 
 
 def test_a_bad_accession_in_the_sidecar_is_an_error(tmp_path: Path) -> None:

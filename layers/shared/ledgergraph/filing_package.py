@@ -150,12 +150,18 @@ def read_sidecar(folder: Path) -> FilingSidecar:
 def find_entry_point(folder: Path, files: tuple[str, ...], sidecar: FilingSidecar) -> str:
     """The sidecar's entry point, else the single ``*_htm.xml``, inline ``.htm`` or instance."""
     if sidecar.entry_point:
-        if sidecar.entry_point not in files:
+        named = sidecar.entry_point
+        if Path(named).name != named:
             raise FilingError(
-                f"filing package {folder}: entry point {sidecar.entry_point} named in "
-                f"{SIDECAR_NAME} is missing"
+                f"filing package {folder}: entry point {named!r} named in {SIDECAR_NAME} "
+                "is not a file name: it must be one of the package folder's own files"
             )
-        return sidecar.entry_point
+        if named not in files:
+            raise FilingError(
+                f"filing package {folder}: entry point {named} named in {SIDECAR_NAME} "
+                "is not in the folder"
+            )
+        return named
     for kind, candidates in (
         ("extracted instance (*_htm.xml)", [f for f in files if f.endswith("_htm.xml")]),
         ("inline document", [f for f in files if _is_html(f) and _is_inline(folder / f)]),
