@@ -33,8 +33,9 @@ __all__ = [
 # 3: contexts, labels, references, networks and arcs, taxonomies, footnotes, securities;
 #    inline and duplicate columns on Fact; what a filing states about its filer.
 # 4: Employee; ledger nodes upserted (newest version wins) with versioned relationships.
-# 5: Entity details (the latest filing loaded's statements, upserted); graph files stored
-#    without compression (graph_store.engine_options).
+# 5: Entity details (the latest filing loaded's statements, upserted). Graph files were
+#    stored without compression for a while; they are compressed again, the engine's
+#    default (graph_store.engine_options says why), which needs no new version.
 SCHEMA_VERSION = "5"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
