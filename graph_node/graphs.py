@@ -193,7 +193,8 @@ class OpenGraphs:
         folder = self.folder_of(graph_id)
         if not (folder / STAGING_FILE).is_file():
             if not create:
-                raise GraphNotFound(f"no graph {graph_id!r} on this node")
+                held = ", ".join(self.list_graphs()) or "none"
+                raise GraphNotFound(f"no graph {graph_id!r} on this node (its graphs: {held})")
             folder.mkdir(parents=True, exist_ok=True)
         staging = StagingDB(
             folder / STAGING_FILE,

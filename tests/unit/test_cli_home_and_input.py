@@ -279,7 +279,8 @@ def test_a_refused_key_says_how_to_give_one_and_names_the_node(
     )
     # with its key the node answers the request itself: it holds no graph yet
     assert right[1]["error"]["message"] == (
-        "GET /databases/sec/stats -> 404 GraphNotFound: no graph 'sec' on this node"
+        "GET /databases/sec/stats -> 404 GraphNotFound: no graph 'sec' on this node "
+        "(its graphs: none)"
     )
 
 
