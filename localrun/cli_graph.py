@@ -182,6 +182,10 @@ def cmd_facts(args: argparse.Namespace) -> int:
         rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
         if not rows:
             refuse_graph_without_sec_data(reader, args.graph, reach=reach)
+            whose = f" for CIK {args.cik}" if args.cik is not None else ""
+            # on stderr, as above; an empty answer is an answer (exit 0), where a bare name
+            # that names no concept with facts cannot be answered at all (UnknownConcept)
+            print(f"no facts of {concept}{whose} in graph {args.graph}", file=sys.stderr)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
 

@@ -176,6 +176,18 @@ def test_a_concept_in_the_wrong_case_reads_the_one_it_matches(first_run, home, c
     assert {r["report"] for r in json.loads(printed.out)} == {APPLE}
 
 
+def test_a_concept_without_facts_of_that_filer_says_so_and_answers_empty(
+    first_run, home, capsys
+) -> None:
+    # AEON (CIK 1837607) reports no revenue; an empty answer is still an answer
+    argv = ["facts", "--home", str(home), "--concept", "us-gaap:Revenues", "--cik", "1837607"]
+    code = cli([*argv, "--json"])
+    printed = capsys.readouterr()
+
+    assert (code, json.loads(printed.out)) == (0, [])
+    assert printed.err.strip() == "no facts of us-gaap:Revenues for CIK 1837607 in graph sec"
+
+
 def test_a_concept_matching_several_in_another_case_asks_which(first_run, home, capsys) -> None:
     name = "cashcashequivalentsandmarketablesecurities"
     code, out = run_cli(capsys, "facts", "--home", str(home), "--concept", name, "--json")
