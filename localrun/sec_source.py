@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ledgergraph.batches import FilingRef, raw_package_prefix
@@ -268,6 +269,10 @@ def _refusal_of_same_report(
     unit = info.source_unit
     report = identity.describe()
     other_filing = "if it is another filing, give its accession number in filing.json"
+    # the summary's line shows the CIK and the form the document states on its cover page
+    described = info.model_copy(update={"form": info.form or identity.form})
+    refused = partial(RejectedPackage, info.folder, source_unit=unit,
+                      error_type="PackageConflict", package=described)  # fmt: skip
     for held_report in held:
         if held_report.source_unit != unit and held_report.identity.same_report(identity):
             loaded = held_report.source_unit
@@ -278,7 +283,7 @@ def _refusal_of_same_report(
                 f"one would load as a second filing. To load it instead: {command} "
                 f"{loaded}, then run again; {other_filing}"
             )
-            return RejectedPackage(info.folder, reason, "failed", unit, "PackageConflict")
+            return refused(reason)
     for first, first_identity in given:
         if first_identity.same_report(identity):
             reason = (
@@ -286,7 +291,7 @@ def _refusal_of_same_report(
                 f"{first.folder.name}, another package of it; not loaded twice: "
                 f"{other_filing}"
             )
-            return RejectedPackage(info.folder, reason, "failed", unit, "PackageConflict")
+            return refused(reason)
     return None
 
 

@@ -74,6 +74,7 @@ def test_a_changed_copy_of_a_loaded_report_is_refused_and_nothing_changes(
     [line] = summary["filings"]
     assert line["source_unit"].startswith("sha256-") and line["source_unit"] != AEON_UNIT
     assert (line["folder"], line["error_type"]) == (str(source / AEON), "PackageConflict")
+    assert (line["cik"], line["form"]) == (1837607, "10-Q")  # from its cover page
     assert line["error"].startswith(
         f"package folder {AEON}: the graph already holds this report (10-Q of CIK 1837607 "
         f"for the period ending 2023-09-30, fiscal 2023 Q3) as {AEON_UNIT}"
