@@ -36,6 +36,7 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
+from xbrl_task.settings import XbrlTaskSettings
 from xbrl_task.values import ValueNotExact, exact_decimal
 
 ECD_2023 = (
@@ -263,19 +264,45 @@ def test_outputs_are_the_same_when_processed_again_offline(
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    from xbrl_task.__main__ import open_loader, process_folder
-    from xbrl_task.processing import FilingProcessor
-    from xbrl_task.settings import XbrlTaskSettings
-
     names = ("tsla-10q-2024-06-30", "amzn-10k-2022-12-31")
     store = LocalObjectStore(tmp_path)
-    loader = open_loader([], XbrlTaskSettings())
+    _process_in_one_worker(names, store, XbrlTaskSettings())
+    _assert_outputs_equal_the_batchs(run, store, names)
+
+
+def test_with_standard_schema_reuse_off_the_outputs_are_the_batchs(
+    run: BatchRun, tmp_path: Path
+) -> None:
+    # In the batch, tsla adopted the 2023 schemas that aapl's load left in the worker's
+    # cache; with the setting off, tsla's load parses them again after aapl's.
+    names = ("aapl-10k-2023-09-30", "tsla-10q-2024-06-30")
+    store = LocalObjectStore(tmp_path)
+    settings = XbrlTaskSettings(reuse_standard_taxonomies=False)
+    assert not _process_in_one_worker(names, store, settings)
+    _assert_outputs_equal_the_batchs(run, store, names)
+
+
+def _process_in_one_worker(
+    names: tuple[str, ...], store: LocalObjectStore, settings: XbrlTaskSettings
+) -> bool:
+    """Process bundled filings in one loader, in order; whether it reused standard schemas."""
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+
+    loader = open_loader([], settings)
     try:
         processor = FilingProcessor(loader, store, GRAPH, logger=_quiet_logger())
         for name in names:
             assert process_folder(processor, SAMPLE_SEC / name).status == "processed"
     finally:
         loader.close()
+    return loader.reuses_standard_schemas
+
+
+def _assert_outputs_equal_the_batchs(
+    run: BatchRun, store: LocalObjectStore, names: tuple[str, ...]
+) -> None:
+    """Every table of each filing equals the batch's row for row, and so do the warnings."""
     for name in names:
         unit = run.units[name]
         for table in TABLES:
