@@ -3,8 +3,10 @@
 Only the ``arelle_*`` modules touch Arelle; this one runs the loads. One ``ArelleLoader``
 lives as long as the worker process and keeps one ``arelle.api.Session``: the controller, web
 cache, disclosure system and Arelle's imports are set up once and reused for every filing.
-Arelle keeps no DTS cache between models, so each filing still parses its taxonomies; each
-model is closed as soon as its values are copied out, so memory stays flat over a batch.
+Arelle keeps no DTS between models; the loader's ``StandardSchemaCache`` hands the standard
+schemas one filing loaded to the next ones (unless turned off), and each filing parses only
+its own documents. Each model is closed as soon as its values are copied out, so memory
+stays flat over a batch.
 
 An inline document set of several documents needs Arelle's ``inlineXbrlDocumentSet``
 plugin, and plugins only load on a session's first run (see ``arelle_plugin``); such a
