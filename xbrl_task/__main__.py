@@ -144,7 +144,7 @@ def open_loader(extra: list[Path], settings: XbrlTaskSettings) -> ArelleLoader:
     with long_lived():
         from xbrl_task.arelle_loader import ArelleLoader  # Arelle's import costs ~0.5 s
 
-        return ArelleLoader(cache)
+        return ArelleLoader(cache, reuse_standard_schemas=settings.reuse_standard_taxonomies)
 
 
 def summary_of(outcome: FilingOutcome) -> dict[str, object]:

@@ -3,8 +3,10 @@
 Only the ``arelle_*`` modules touch Arelle; this one runs the loads. One ``ArelleLoader``
 lives as long as the worker process and keeps one ``arelle.api.Session``: the controller, web
 cache, disclosure system and Arelle's imports are set up once and reused for every filing.
-Arelle keeps no DTS cache between models, so each filing still parses its taxonomies; each
-model is closed as soon as its values are copied out, so memory stays flat over a batch.
+Arelle keeps no DTS between models; the loader's ``StandardSchemaCache`` hands the standard
+schemas one filing loaded to the next ones (unless turned off), and each filing parses only
+its own documents. Each model is closed as soon as its values are copied out, so memory
+stays flat over a batch.
 
 An inline document set of several documents needs Arelle's ``inlineXbrlDocumentSet``
 plugin, and plugins only load on a session's first run (see ``arelle_plugin``); such a
@@ -46,16 +48,22 @@ class ArelleLoader:
     """Loads filings one after the other in one Arelle session, always offline."""
 
     def __init__(self, cache: TaxonomyCache, *, reuse_standard_schemas: bool = True) -> None:
+        """``reuse_standard_schemas``: hand the standard schemas one filing loaded to the
+        next filings of the session (``StandardSchemaCache``); outputs are the same without.
+        """
         self.cache = cache
         self._session = Session()
         self._in_main_session = False
         self._schemas: StandardSchemaCache | None = None
-        self._contexts: ContextPartMemo | None = None
         if reuse_standard_schemas:
             self._schemas = StandardSchemaCache(owns=lambda _model: self._in_main_session)
             self._schemas.install()
-            self._contexts = ContextPartMemo(owns=lambda _model: self._in_main_session)
-            self._contexts.install()
+        self._contexts = ContextPartMemo(owns=lambda _model: self._in_main_session)
+        self._contexts.install()
+
+    @property
+    def reuses_standard_schemas(self) -> bool:
+        return self._schemas is not None
 
     def load(
         self,
@@ -111,10 +119,10 @@ class ArelleLoader:
         entry = documents[0]
         schemas = self._schemas if session is self._session else None
         try:
-            self._in_main_session = schemas is not None
+            self._in_main_session = session is self._session
             if schemas is not None:
                 schemas.start()
-                self._contexts.start()
+            self._contexts.start()
             session.run(self._options(documents))
         except Exception as exc:
             # Arelle raises anything from deep inside; whatever it is, it is this filing's
@@ -122,8 +130,7 @@ class ArelleLoader:
             raise translate_exception(exc, unit=unit, entry_point=entry.name) from exc
         finally:
             self._in_main_session = False
-            if self._contexts is not None:
-                self._contexts.start()  # drop the model's typed values with the model
+            self._contexts.start()  # drop the model's typed values with the model
         messages = [self._with_urls(m) for m in _drain_messages(session)]
         if schemas is not None:
             messages += schemas.replayed_messages()

@@ -56,6 +56,12 @@ class XbrlTaskSettings(BaseSettings):
         default_factory=default_bundled_cache,
         description="The taxonomy cache shipped with the task, searched last.",
     )
+    reuse_standard_taxonomies: bool = Field(
+        default=True,
+        description="Keep the standard taxonomy schemas a filing loaded (us-gaap, dei, srt, "
+        "the XBRL base schemas: everything from taxonomy URLs) for the next filings of the "
+        "worker instead of parsing them again; the outputs are the same either way.",
+    )
 
     @field_validator("taxonomy_cache", mode="before")
     @classmethod

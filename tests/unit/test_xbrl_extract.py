@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -36,8 +38,11 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
+from xbrl_task.settings import XbrlTaskSettings
 from xbrl_task.values import ValueNotExact, exact_decimal
 
+DIM_ARCROLES = "http://xbrl.org/int/dim/arcrole/"
+EEDM_ROLE = "http://fasb.org/us-gaap/role/eedm/ExtensibleEnumerationLists"
 ECD_2023 = (
     "concept not defined: namespace http://xbrl.sec.gov/ecd/2023 (schema not in taxonomy "
     "cache: https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd)"
@@ -263,19 +268,108 @@ def test_outputs_are_the_same_when_processed_again_offline(
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    from xbrl_task.__main__ import open_loader, process_folder
-    from xbrl_task.processing import FilingProcessor
-    from xbrl_task.settings import XbrlTaskSettings
-
     names = ("tsla-10q-2024-06-30", "amzn-10k-2022-12-31")
     store = LocalObjectStore(tmp_path)
-    loader = open_loader([], XbrlTaskSettings())
+    _process_in_one_worker([SAMPLE_SEC / n for n in names], store, XbrlTaskSettings())
+    _assert_outputs_equal_the_batchs(run, store, names)
+
+
+def test_with_standard_schema_reuse_off_the_outputs_are_the_batchs(
+    run: BatchRun, tmp_path: Path
+) -> None:
+    # In the batch, tsla adopted the 2023 schemas that aapl's load left in the worker's
+    # cache; with the setting off, tsla's load parses them again after aapl's.
+    names = ("aapl-10k-2023-09-30", "tsla-10q-2024-06-30")
+    store = LocalObjectStore(tmp_path)
+    settings = XbrlTaskSettings(reuse_standard_taxonomies=False)
+    assert not _process_in_one_worker([SAMPLE_SEC / n for n in names], store, settings)
+    _assert_outputs_equal_the_batchs(run, store, names)
+
+
+def test_a_filers_arcs_in_a_standard_role_combine_with_the_adopted_schemas_as_with_fresh(
+    run: BatchRun, tmp_path: Path
+) -> None:
+    # us-gaap 2023 embeds a definition link (role eedm) whose 580 arcs are in every
+    # filing's graph. Tesla's linkbase, edited: prohibits one of them and adds one. Loaded
+    # after Apple's, with us-gaap adopted from the cache, as when loaded without the cache.
+    package = _tesla_with_arcs_in_the_eedm_role(tmp_path / "tsla-edited")
+    outputs = {}
+    for reuse, names in ((True, ("aapl-10k-2023-09-30",)), (False, ())):
+        store = LocalObjectStore(tmp_path / f"reuse-{reuse}")
+        settings = XbrlTaskSettings(reuse_standard_taxonomies=reuse)
+        folders = [SAMPLE_SEC / n for n in names] + [package]
+        assert _process_in_one_worker(folders, store, settings) is reuse
+        unit = run.units["tsla-10q-2024-06-30"]
+        outputs[reuse] = {
+            table: pq.read_table(store.path(f"processed/{GRAPH}/{unit}/{table}.parquet"))
+            for table in ("Network", "Arc")
+        }
+
+    assert outputs[True]["Arc"].equals(outputs[False]["Arc"])
+    before = _eedm_arcs(
+        run.table("tsla-10q-2024-06-30", "Network"), run.table("tsla-10q-2024-06-30", "Arc")
+    )
+    after = _eedm_arcs(outputs[True]["Network"], outputs[True]["Arc"])
+    revenues = ("us-gaap:IncomeStatementAbstract", "us-gaap:Revenues")
+    added = ("us-gaap:IncomeStatementAbstract", "us-gaap:ResearchAndDevelopmentExpense")
+    assert len(before) == len(after) == 580
+    assert revenues in before and revenues not in after
+    assert added in after and added not in before
+
+
+def _eedm_arcs(networks: pa.Table, arcs: pa.Table) -> set[tuple[str, str]]:
+    """The (from, to) elements of the arcs in the eedm role's network."""
+    (eedm,) = [n["id"] for n in networks.to_pylist() if n["role_uri"] == EEDM_ROLE]
+    rows = [a for a in arcs.to_pylist() if a["network"] == eedm]
+    return {(a["from_element"], a["to_element"]) for a in rows}
+
+
+def _tesla_with_arcs_in_the_eedm_role(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", target)
+    linkbase = target / "tsla-20240630_def.xml"
+    gaap = "https://xbrl.fasb.org/us-gaap/2023/elts/us-gaap-2023.xsd#us-gaap_"
+    loc = '<link:loc xlink:type="locator" xlink:href="{}{}" xlink:label="{}"/>'
+    arc = (
+        f'<link:definitionArc xlink:type="arc" xlink:arcrole="{DIM_ARCROLES}domain-member" '
+        'xlink:from="isa" xlink:to="{}" order="{}"{}/>'
+    )
+    link = "".join([
+        f'<link:roleRef roleURI="{EEDM_ROLE}" xlink:type="simple" '
+        'xlink:href="https://xbrl.fasb.org/us-gaap/2023/elts/us-roles-2023.xsd#eedm"/>',
+        f'<link:definitionLink xlink:type="extended" xlink:role="{EEDM_ROLE}">',
+        loc.format(gaap, "IncomeStatementAbstract", "isa"),
+        loc.format(gaap, "Revenues", "rev"),
+        loc.format(gaap, "ResearchAndDevelopmentExpense", "other"),
+        arc.format("rev", "10", ' use="prohibited" priority="1"'),
+        arc.format("other", "5", ""),
+        "</link:definitionLink></link:linkbase>",
+    ])  # fmt: skip
+    text = linkbase.read_text(encoding="utf-8")
+    linkbase.write_text(text.replace("</link:linkbase>", link), encoding="utf-8")
+    return target
+
+
+def _process_in_one_worker(
+    folders: list[Path], store: LocalObjectStore, settings: XbrlTaskSettings
+) -> bool:
+    """Process package folders in one loader, in order; whether it reused standard schemas."""
+    from xbrl_task.__main__ import open_loader, process_folder
+    from xbrl_task.processing import FilingProcessor
+
+    loader = open_loader([], settings)
     try:
         processor = FilingProcessor(loader, store, GRAPH, logger=_quiet_logger())
-        for name in names:
-            assert process_folder(processor, SAMPLE_SEC / name).status == "processed"
+        for folder in folders:
+            assert process_folder(processor, folder).status == "processed", folder
     finally:
         loader.close()
+    return loader.reuses_standard_schemas
+
+
+def _assert_outputs_equal_the_batchs(
+    run: BatchRun, store: LocalObjectStore, names: tuple[str, ...]
+) -> None:
+    """Every table of each filing equals the batch's row for row, and so do the warnings."""
     for name in names:
         unit = run.units[name]
         for table in TABLES:
@@ -292,8 +386,6 @@ def test_outputs_are_the_same_when_processed_again_offline(
 def test_a_filing_processed_again_from_the_same_inputs_reuses_its_output(
     tmp_path: Path,
 ) -> None:
-    import shutil
-
     from xbrl_task.__main__ import open_loader, process_folder
     from xbrl_task.processing import FilingProcessor
     from xbrl_task.settings import XbrlTaskSettings
@@ -327,7 +419,6 @@ def test_a_filing_processed_again_from_the_same_inputs_reuses_its_output(
 
 def test_a_package_naming_another_registrant_fails_naming_both_ciks(tmp_path: Path) -> None:
     import json
-    import shutil
 
     from xbrl_task.__main__ import open_loader, process_folder
     from xbrl_task.processing import FilingProcessor

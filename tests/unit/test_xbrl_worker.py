@@ -236,6 +236,15 @@ def test_the_taxonomy_cache_setting_is_a_path_list(
     assert all(f.description for f in XbrlTaskSettings.model_fields.values())
 
 
+def test_standard_schema_reuse_is_on_unless_the_setting_turns_it_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEDGERGRAPH_REUSE_STANDARD_TAXONOMIES", raising=False)
+    assert XbrlTaskSettings().reuse_standard_taxonomies is True
+    monkeypatch.setenv("LEDGERGRAPH_REUSE_STANDARD_TAXONOMIES", "false")
+    assert XbrlTaskSettings().reuse_standard_taxonomies is False
+
+
 def test_the_cli_reports_an_unusable_folder_and_exits_zero(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
