@@ -29,7 +29,8 @@ logger = Logger(service="localrun", stream=sys.stderr)
 
 # What a container would inherit from its image rather than from the task definition.
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
-_INHERITED_PREFIXES = ("LEDGERGRAPH_TAXONOMY_CACHE",)
+# The XBRL task's own settings (xbrl_task/settings.py) a local run may be given to try.
+_INHERITED_PREFIXES = ("LEDGERGRAPH_TAXONOMY_CACHE", "LEDGERGRAPH_REUSE_STANDARD_TAXONOMIES")
 _STOPPED_REASON_LIMIT = 255
 
 _runners: dict[str, LocalTaskRunner] = {}

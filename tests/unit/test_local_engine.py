@@ -413,3 +413,21 @@ def test_a_task_that_logs_its_failure_as_json_shows_the_cause_in_the_reason(
         "/nonexistent is neither a folder nor a taxonomy package .zip"
     )
     assert '"level":"ERROR"' in (tmp_path / "bad-cache.log").read_text()
+
+
+def test_a_local_task_inherits_the_xbrl_settings_a_user_sets_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGERGRAPH_REUSE_STANDARD_TAXONOMIES", "false")
+    monkeypatch.setenv("LEDGERGRAPH_TAXONOMY_CACHE", "/opt/taxonomies")
+    monkeypatch.setenv("LEDGERGRAPH_GRAPH_API_KEY", "not for the task")
+    names = ("LEDGERGRAPH_REUSE_STANDARD_TAXONOMIES", "LEDGERGRAPH_TAXONOMY_CACHE",
+             "LEDGERGRAPH_GRAPH_API_KEY")  # fmt: skip
+    show = f"import os; print([os.environ.get(n) for n in {names!r}])"
+    runner = LocalTaskRunner(command=[sys.executable, "-c", show], log_dir=tmp_path)
+
+    done = runner.run({}, task_id="env")
+
+    assert done.exit_code == 0
+    printed = (tmp_path / "env.log").read_text().strip()
+    assert printed == "['false', '/opt/taxonomies', None]"
