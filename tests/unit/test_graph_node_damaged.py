@@ -45,6 +45,16 @@ def load_both(home: Path, store: Path) -> dict[str, list]:
         node.close()
 
 
+def publish_both(root: Path) -> tuple[Path, dict[str, Any]]:
+    """``load_both`` under ``root``, published: the store and the publish's answer."""
+    load_both(root, root / "store")
+    node = GraphService(NodeSettings(home=root, events="none"))
+    try:
+        return root / "store", node.publish("sec")
+    finally:
+        node.close()
+
+
 def truncate(path: Path) -> None:
     os.truncate(path, path.stat().st_size // 3)
 

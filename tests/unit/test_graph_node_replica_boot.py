@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_graph_node_damaged import garbage_middle, load_both
+from test_graph_node_damaged import garbage_middle, publish_both
 
 from graph_node.errors import SnapshotInvalid
 from graph_node.replica import fetch_latest
@@ -24,15 +24,9 @@ FACTS = "MATCH (f:Fact) RETURN count(f)"
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict]]:
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A store holding one snapshot of Boeing's and Amazon's hand-made filings."""
-    root = tmp_path_factory.mktemp("writer")
-    load_both(root, root / "store")
-    node = GraphService(NodeSettings(home=root, events="none"))
-    try:
-        yield root / "store", node.publish("sec")
-    finally:
-        node.close()
+    return publish_both(tmp_path_factory.mktemp("writer"))
 
 
 @pytest.fixture

@@ -9,19 +9,17 @@ import io
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
-from test_graph_node_damaged import load_both
+from test_graph_node_damaged import publish_both
 from test_graph_node_replica_boot import served_facts
 
 import graph_node.__main__ as node_main
 from graph_node.errors import SnapshotUnavailable, StoreRefused
 from graph_node.replica import StoreRetry, fetch_latest
-from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.objectstore import LocalObjectStore, S3ObjectStore
 
@@ -73,15 +71,10 @@ class Waits:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A store holding one snapshot of Boeing's and Amazon's hand-made filings, and its id."""
-    root = tmp_path_factory.mktemp("writer")
-    load_both(root, root / "store")
-    node = GraphService(NodeSettings(home=root, events="none"))
-    try:
-        yield root / "store", node.publish("sec")["snapshot_id"]
-    finally:
-        node.close()
+    store, answer = publish_both(tmp_path_factory.mktemp("writer"))
+    return store, answer["snapshot_id"]
 
 
 def s3_store(published: tuple[Path, str], failures: dict[str, list[Exception]]) -> Any:
