@@ -4,7 +4,10 @@ A key stays in the graph while a materialized file of another source unit holds 
 Element, Period or Unit that other filings share). A surviving key whose row in the graph
 came from the deleted unit gets the row of the next file in materialization order (the
 newest other one for an upsert table: an Entity falls back to its previous filing's
-statements), so the graph equals one built without the unit (``rebuild`` gives the same).
+statements), so the graph equals one built without the unit (``rebuild`` gives the same);
+a next row identical in every column is not written and is counted ``unchanged``. Only
+materialized files of other units count: a staged one is not in the graph yet, and adds
+its rows when it is materialized (or rebuilt), as it would have without the delete.
 A node no longer held by any other unit but still an endpoint of another unit's
 relationship is kept and reported (deleting it would orphan that relationship).
 
@@ -52,6 +55,7 @@ from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Ta
 
 _UNIT_FILES = "unit_files"
 _REMOVED = "removed_keys"
+_SAME = "same_as_graph"
 
 
 @dataclass
@@ -60,6 +64,7 @@ class _Plan:
 
     removed: dict[str, pa.Table] = field(default_factory=dict)
     rewritten: dict[str, pa.Table] = field(default_factory=dict)  # with file_id
+    unchanged: dict[str, int] = field(default_factory=dict)  # next row identical
     restored: dict[str, pa.Table] = field(default_factory=dict)  # with file_id
     versions: dict[str, pa.Table] = field(default_factory=dict)  # id, file_id to record
     kept: dict[str, list[str]] = field(default_factory=dict)
@@ -90,6 +95,7 @@ def delete_source(
         "files": len(live),
         "removed": {t: rows.num_rows for t, rows in plan.removed.items() if rows.num_rows},
         "rewritten": {t: rows.num_rows for t, rows in plan.rewritten.items() if rows.num_rows},
+        "unchanged": {t: n for t, n in plan.unchanged.items() if n},
         "restored": {t: rows.num_rows for t, rows in plan.restored.items() if rows.num_rows},
         "kept": {t: len(ids) for t, ids in plan.kept.items() if ids},
         "duration_ms": round((time.monotonic() - started) * 1000),
@@ -150,6 +156,7 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
             restoration = plan_restoration(cur, _UNIT_FILES)
             plan.removed |= restoration.removed
             plan.rewritten |= restoration.rewritten
+            plan.unchanged |= restoration.unchanged
             plan.restored |= restoration.restored
             plan.versions |= restoration.versions
         for name in (n for n in tables if n not in versioned):
@@ -161,9 +168,11 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
                 held = pc.is_in(only_here.column("id"), value_set=pa.array(kept, pa.string()))
                 only_here = only_here.filter(pc.invert(held))
             plan.removed[name] = only_here
-            plan.rewritten[name] = _new_winners(cur, table, unit)
-            if upserts(table):
-                plan.versions[name] = plan.rewritten[name].select(["id", "file_id"])
+            plan.rewritten[name], same = _new_winners(cur, table, unit)
+            plan.unchanged[name] = same.num_rows
+            if upserts(table):  # the version moves to the new file, identical or not
+                moved = pa.concat_tables([plan.rewritten[name], same])
+                plan.versions[name] = moved.select(["id", "file_id"])
     return plan
 
 
@@ -216,15 +225,24 @@ def _still_referenced(
     return sorted(found)
 
 
-def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Table:
-    """Rows of other units for keys whose row in the graph came from ``unit``.
+def _new_winners(
+    cur: duckdb.DuckDBPyConnection, table: Table, unit: str
+) -> tuple[pa.Table, pa.Table]:
+    """Rows of other units for keys whose row in the graph came from ``unit``: those that
+    differ from the graph's row in some column, and those identical to it.
 
     The row in the graph is the first materialized, or the newest for an upsert table
     (``winners.winner_order``, as a rebuild keeps); the next one in that order replaces it.
+    An identical replacement (a shared Element two filings state alike) needs no write.
     """
     keys, name, order = key_sql(table), quote(table.name), winner_order(table)
     joined = " AND ".join(f"t.{quote(k)} = u.{quote(k)}" for k in table.key)
-    columns = ", ".join(quote(n) for n in [*(c.name for c in all_columns(table)), "file_id"])
+    names = [c.name for c in all_columns(table)]
+    columns = ", ".join(f"n.{quote(c)}" for c in [*names, "file_id"])
+    same = " AND ".join(
+        ["TRUE", *(f"n.{quote(c)} IS NOT DISTINCT FROM g.{quote(c)}" for c in names)]
+    )
+    on = " AND ".join(f"n.{quote(k)} = g.{quote(k)}" for k in table.key)
     sql = f"""
         WITH unit_keys AS (
             SELECT DISTINCT {keys} FROM {name}
@@ -238,10 +256,13 @@ def _new_winners(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.
             FROM {name} t JOIN {REGISTRY_TABLE} r ON r.file_id = t.file_id
             JOIN unit_keys u ON {joined}
             WHERE r.status = 'materialized'
-        ), lost AS (SELECT {keys} FROM ranked WHERE rank_all = 1 AND in_unit)
-        SELECT {columns} FROM ranked SEMI JOIN lost USING ({keys})
-        WHERE NOT in_unit AND rank_side = 1"""
-    return cur.sql(sql, params=[unit, unit]).to_arrow_table()
+        ), held AS (SELECT * FROM ranked WHERE rank_all = 1 AND in_unit)
+        SELECT {columns}, {same} AS {_SAME} FROM ranked n JOIN held g ON {on}
+        WHERE NOT n.in_unit AND n.rank_side = 1"""
+    rows = cur.sql(sql, params=[unit, unit]).to_arrow_table()
+    identical = rows.column(_SAME)
+    rows = rows.drop_columns([_SAME])
+    return rows.filter(pc.invert(identical)), rows.filter(identical)
 
 
 def _delete_staged_rows(

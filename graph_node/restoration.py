@@ -8,10 +8,10 @@ that way (``versioned_tables``) a delete therefore brings the graph to what a re
 without the unit keeps (``winners.settle_winners`` over the other units' materialized
 files): keys the graph holds (its key ledgers) and the rebuild would not are removed,
 keys the rebuild would add are restored (``MERGE``), and a key that stays is rewritten
-when its row in the graph (the same winners with the unit) came from the unit or differs
-from the rebuild's. An upsert table's recorded version of a key
-(``_graph_versions_<table>``) moves to the rebuild's file wherever it differs: a later run
-is compared with that version.
+when its row in the graph (the same winners with the unit) differs from the rebuild's; one
+that came from the unit and equals the rebuild's in every column is counted unchanged. An
+upsert table's recorded version of a key (``_graph_versions_<table>``) moves to the
+rebuild's file wherever it differs: a later run is compared with that version.
 
 Everything is read from staging, which the delete changes only in its last transaction,
 so a delete run again after a crash plans the same, and MERGE, SET and DELETE of what is
@@ -44,6 +44,7 @@ class Restoration:
     removed: dict[str, pa.Table] = field(default_factory=dict)
     restored: dict[str, pa.Table] = field(default_factory=dict)
     rewritten: dict[str, pa.Table] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)  # unit's rows, identical after
     versions: dict[str, pa.Table] = field(default_factory=dict)
 
 
@@ -122,23 +123,26 @@ def _diff(
     unit_files: str, plan: Restoration,
 ) -> None:  # fmt: skip
     """Add ``table``'s removed keys, restored and rewritten rows and moved versions to
-    ``plan``: ``after`` against the key ledger, and against ``before`` for the content."""
+    ``plan``: ``after`` against the key ledger, and against ``before`` for the content.
+    A row of the unit that ``after`` replaces with an identical one is counted unchanged,
+    not rewritten (its version still moves)."""
     keys = [quote(k) for k in table.key]
     ledger = quote(ledger_table(table))
     on = " AND ".join(f"a.{k} = l.{k}" for k in keys)
     same = " AND ".join(f"a.{k} = b.{k}" for k in keys)
     values = [quote(c.name) for c in all_columns(table) if c.name not in table.key]
-    changed = " OR ".join([
-        f"b.{keys[0]} IS NULL", f"b.file_id IN (SELECT file_id FROM {unit_files})",
-        *(f"a.{v} IS DISTINCT FROM b.{v}" for v in values),
-    ])  # fmt: skip
+    changed = " OR ".join(
+        [f"b.{keys[0]} IS NULL", *(f"a.{v} IS DISTINCT FROM b.{v}" for v in values)]
+    )
+    kept = f"{_ROWS} a SEMI JOIN {ledger} l ON {on} LEFT JOIN {_OTHER} b ON {same}"
     queries = [
         (plan.removed, f"SELECT {', '.join(f'l.{k}' for k in keys)} FROM {ledger} l "
                        f"ANTI JOIN {_ROWS} a ON {on} ORDER BY ALL"),
         (plan.restored, f"SELECT a.* FROM {_ROWS} a ANTI JOIN {ledger} l ON {on}"),
-        (plan.rewritten, f"SELECT a.* FROM {_ROWS} a SEMI JOIN {ledger} l ON {on} "
-                         f"LEFT JOIN {_OTHER} b ON {same} WHERE {changed}"),
+        (plan.rewritten, f"SELECT a.* FROM {kept} WHERE {changed}"),
     ]  # fmt: skip
+    identical = (f"SELECT count(*) FROM {kept} WHERE NOT ({changed}) "
+                 f"AND b.file_id IN (SELECT file_id FROM {unit_files})")  # fmt: skip
     if upserts(table):
         held = f"{quote(versions_table(table))} v ON v.id = a.id AND v.file_id = a.file_id"
         queries.append((plan.versions, f"SELECT a.id, a.file_id FROM {_ROWS} a ANTI JOIN {held}"))
@@ -149,6 +153,7 @@ def _diff(
             rows = cur.sql(sql).to_arrow_table()
             if rows.num_rows:
                 plans[table.name] = rows
+        plan.unchanged[table.name] = int(cur.execute(identical).fetchall()[0][0])
     finally:
         cur.unregister(_ROWS)
         cur.unregister(_OTHER)

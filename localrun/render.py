@@ -218,12 +218,13 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
     return text + "\n".join(lines)
 
 
-DELETE_COUNTS = ("removed", "rewritten", "restored", "kept")
+DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept")
 
 
 def deleted_source(result: dict[str, Any]) -> str:
     """``delete-source``: per table the rows removed, rewritten with another unit's row,
-    restored (rows the unit's newer versions had taken out) and nodes kept, as --json."""
+    unchanged (another unit's identical row takes over), restored (rows the unit's newer
+    versions had taken out) and nodes kept, as --json."""
     counts = {kind: result.get(kind) or {} for kind in DELETE_COUNTS}
     found = {name for named in counts.values() for name in named}
     names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))

@@ -141,7 +141,13 @@ class StubGraphNode:
                 if entry["status"] == "materialized" and entry.get("added"):
                     removed[entry["table"]] = removed.get(entry["table"], 0) + entry["added"]
                 entry["status"] = "deleted"
-        return 200, {"source_unit": unit, "removed": removed, "rewritten": {}, "kept": {}}
+        return 200, {
+            "source_unit": unit,
+            "removed": removed,
+            "rewritten": {},
+            "unchanged": {},
+            "kept": {},
+        }
 
     def _register(self, graph_id: str, body: dict, headers: Any) -> tuple[int, dict]:
         answers = []

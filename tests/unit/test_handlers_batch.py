@@ -109,15 +109,19 @@ def test_one_call_per_table_loads_every_staged_filing_of_the_batch(materialize, 
     assert not store.exists(load_key("sec", RUN, AMAZON))  # its staging failure is recorded
 
 
-def test_a_repeat_offers_nothing_and_adds_nothing(materialize, node, store) -> None:
+def test_a_repeat_offers_nothing_and_a_new_run_adds_nothing(materialize, node, store) -> None:
     materialize(event("materialize_batch", "batch"))
     calls = len(node.requests)
 
     again = materialize(event("materialize_batch", "batch"))
+    rerun = materialize(event("materialize_batch", "batch") | {"run_id": "run-2"})
 
     assert node.requests[calls:] == []  # every file is materialized already: no call
-    assert (again["loaded"], again["calls"]) == (2, 0)
-    assert (record(store, BOEING)["facts_loaded"], record(store, BOEING)["facts_added"]) == (5, 0)
+    assert (again["loaded"], again["calls"], rerun["loaded"], rerun["calls"]) == (2, 0, 2, 0)
+    # the same run's step repeated still credits what the run added; another run, nothing
+    assert (record(store, BOEING)["facts_loaded"], record(store, BOEING)["facts_added"]) == (5, 5)
+    later = json.loads(store.get_bytes(load_key("sec", "run-2", BOEING)))
+    assert (later["facts_loaded"], later["facts_added"]) == (5, 0)
 
 
 def test_a_table_the_node_refuses_is_retried_filing_by_filing_to_name_the_culprit(

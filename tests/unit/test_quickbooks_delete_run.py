@@ -95,22 +95,23 @@ def test_deleting_the_run_that_took_invoice_130s_lines_gives_them_back(
         ["3", False, "line", "credit", "47.5", "48"],
         ["3", False, "tax", "credit", "26.82", "ledgergraph-sales-tax"],
     ]
-    # rewritten: every key whose row in the graph was r2's (349 LineItems: r2 held them all);
-    # r2 had numbered the tax posting 1, so line 1's account relationship changes too
+    # r2 held every key, but only Invoice 130 (SyncToken 4 back to 3) and its tax posting
+    # (r2 had numbered it 1) differ from r1's rows: the rest is unchanged, not rewritten;
+    # line 1's account relationship changes with that numbering
     assert text.splitlines() == [
         "r2: 19 file(s) deleted",
-        "table                  removed  rewritten  restored  kept",
-        "---------------------  -------  ---------  --------  ----",
-        "Entity                 0        1          0         0   ",
-        "LedgerAccount          0        93         0         0   ",
-        "LedgerTransaction      0        148        0         0   ",
-        "LineItem               0        349        3         0   ",
-        "Customer               0        33         0         0   ",
-        "Vendor                 0        35         0         0   ",
-        "Item                   0        23         0         0   ",
-        "TRANSACTION_HAS_LINE   0        0          3         0   ",
-        "LINE_POSTS_TO_ACCOUNT  1        0          4         0   ",
-        "LINE_HAS_ITEM          0        0          3         0   ",
+        "table                  removed  rewritten  unchanged  restored  kept",
+        "---------------------  -------  ---------  ---------  --------  ----",
+        "Entity                 0        0          1          0         0   ",
+        "LedgerAccount          0        0          93         0         0   ",
+        "LedgerTransaction      0        1          147        0         0   ",
+        "LineItem               0        1          348        3         0   ",
+        "Customer               0        0          33         0         0   ",
+        "Vendor                 0        0          35         0         0   ",
+        "Item                   0        0          23         0         0   ",
+        "TRANSACTION_HAS_LINE   0        0          0          3         0   ",
+        "LINE_POSTS_TO_ACCOUNT  1        0          0          4         0   ",
+        "LINE_HAS_ITEM          0        0          0          3         0   ",
         "(10 rows)",
     ]
     assert_same_graph(graph_rows(books.service, GRAPH), only_r1)

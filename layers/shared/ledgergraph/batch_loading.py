@@ -20,8 +20,11 @@ one are deleted at the end (``remove_failed``).
 Each filing's outcome is read back from the node's file registry (``rows_added`` and
 ``rows_present`` per file): every row of every file must be credited as added or already
 present, and the credits of a call must add up to what the call reported added, or the
-filing fails naming the table. Outcomes go to the run's store folder (``run_outcomes``);
-the state machine gets counts only.
+filing fails naming the table. What the run added counts the files it claimed
+(``load_claims``: those still staged when it first came to them), so the tables an
+earlier attempt of the step materialized before a transient stop are credited too.
+Outcomes go to the run's store folder (``run_outcomes``); the state machine gets counts
+only.
 """
 
 from __future__ import annotations
@@ -32,24 +35,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ledgergraph.batch_files import BatchFile, Files, check_answer, read_batch_files
 from ledgergraph.errors import FilingError, PermanentError
 from ledgergraph.graph_client import GRAPH_ID_PATTERN, GraphClient, stop_error
 from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.load_claims import claim_files
 from ledgergraph.loading import ms_since
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import RUN_ID_PATTERN, LoadRecord, load_key
 
 logger = get_logger("ledgergraph")
-
-# One registry query per this many filings keeps each answer far below the node's row limit
-# (LEDGERGRAPH_MAX_RESULT_ROWS, 10,000 by default; an SEC filing has at most ~40 files).
-UNITS_PER_QUERY = 100
-_REGISTRY_SQL = (
-    "SELECT source_unit, table_name, file_id, row_count, status, rows_added, rows_present "
-    "FROM file_registry WHERE source_unit IN (SELECT unnest(?)) "
-    "AND status IN ('staged', 'materialized')"
-)
 
 
 class StagedFiling(BaseModel):
@@ -71,19 +67,6 @@ class MaterializeBatchRequest(BaseModel):
 
 
 @dataclass(frozen=True)
-class BatchFile:
-    """A registry row of one staged file of the batch."""
-
-    source_unit: str
-    table: str
-    file_id: str
-    rows: int
-    status: str
-    rows_added: int | None
-    rows_present: int | None
-
-
-@dataclass(frozen=True)
 class TableCall:
     """One materialize call that succeeded: its files and the rows it reported added."""
 
@@ -101,59 +84,6 @@ class Failure:
     table: str | None = None
 
 
-Files = dict[str, dict[str, BatchFile]]  # source unit -> table -> file
-
-
-def read_batch_files(
-    client: GraphClient, graph_id: str, units: list[str], *, correlation_id: str | None
-) -> Files:
-    """The staged and materialized files of ``units``, from the node's file registry."""
-    files: Files = {unit: {} for unit in units}
-    for start in range(0, len(units), UNITS_PER_QUERY):
-        chunk = units[start : start + UNITS_PER_QUERY]
-        answer = client.query_staging(
-            graph_id, _REGISTRY_SQL, [chunk], correlation_id=correlation_id
-        )
-        if answer.get("truncated"):
-            raise PermanentError(f"registry answer truncated for {len(chunk)} filings")
-        columns = answer["columns"]
-        for row in answer["rows"]:
-            values = dict(zip(columns, row, strict=True))
-            file = BatchFile(
-                source_unit=values["source_unit"], table=values["table_name"],
-                file_id=values["file_id"], rows=int(values["row_count"]),
-                status=values["status"], rows_added=values["rows_added"],
-                rows_present=values["rows_present"],
-            )  # fmt: skip
-            by_table = files[file.source_unit]
-            if file.table in by_table:
-                raise PermanentError(f"{file.source_unit}: two live {file.table} files")
-            by_table[file.table] = file
-    return files
-
-
-def check_answer(table: str, answer: dict[str, Any], files: list[BatchFile]) -> int:
-    """The rows the call added, once its counts are checked against the files offered.
-
-    Raises:
-        FilingError: offered != added + present, present != updated + unchanged, or more
-            keys offered than the files hold rows, or fewer than the largest file holds.
-    """
-    offered, added = answer["rows_offered"], answer["rows_added"]
-    present = answer["rows_present"]
-    updated = int(answer.get("rows_updated", 0))
-    unchanged = int(answer.get("rows_unchanged", present))
-    rows = sum(f.rows for f in files)
-    fits = max(f.rows for f in files) <= offered <= rows  # shared keys count once
-    if offered != added + present or present != updated + unchanged or not fits:
-        units = ", ".join(f.source_unit for f in files)
-        raise FilingError(
-            f"{units}: {table} offered {offered} rows of {rows}, added {added}, already "
-            f"present {present} (updated {updated}, unchanged {unchanged})"
-        )
-    return added
-
-
 class BatchLoad:
     """One batch's table calls: what they materialized, which filings failed and why."""
 
@@ -164,6 +94,7 @@ class BatchLoad:
         self.fallbacks: list[str] = []  # tables whose batch call failed
         self.before: Files = {}  # the registry's files of the batch, before any call
         self.after: Files = {}  # ... and once every call is made
+        self.claimed: dict[str, set[str]] = {}  # unit -> the file ids this run loads
 
     def fail(self, file: BatchFile, exc: PermanentError) -> None:
         """Record the filing's first failure; it is left out of the later tables."""
@@ -289,6 +220,32 @@ class BatchLoad:
                 for file in call.files:
                     self.fail(file, FilingError(message))
 
+    def check_earlier(self) -> None:
+        """Fail the filings whose files an earlier attempt of this run materialized (no
+        call of this one offered them) and the registry does not credit in full."""
+        offered = {f.file_id for call in self.calls for f in call.files}
+        for unit, file_ids in self.claimed.items():
+            for record in self.after.get(unit, {}).values():
+                if record.file_id not in file_ids or record.file_id in offered:
+                    continue
+                credited = (record.rows_added or 0) + (record.rows_present or 0)
+                if record.status == "materialized" and credited != record.rows:
+                    self.fail(record, FilingError(
+                        f"file {record.file_id} has {record.rows} rows, the registry "
+                        f"credits {record.rows_added} added + {record.rows_present} present"
+                    ))  # fmt: skip
+
+    def added_by_run(self) -> dict[str, int]:
+        """``rows_added`` of each claimed file of a loaded filing, whichever attempt of
+        this run materialized it: a file a previous run loaded is claimed by none."""
+        return {
+            record.file_id: record.rows_added or 0
+            for unit, file_ids in self.claimed.items()
+            if unit not in self.failed
+            for record in self.after.get(unit, {}).values()
+            if record.file_id in file_ids and record.status == "materialized"
+        }
+
     def remove_failed(self) -> None:
         """Take every failed filing out of staging and the graph, so none is half loaded.
 
@@ -346,8 +303,11 @@ def _loading_ms(filings: list[StagedFiling], files: Files, ms: int) -> dict[str,
     }
 
 
-def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchLoad:
-    """Materialize the staged filings of the request, table by table, and check credits."""
+def load_staged(
+    store: ObjectStore, client: GraphClient, request: MaterializeBatchRequest
+) -> BatchLoad:
+    """Materialize the staged filings of the request, table by table, and check credits;
+    the files the run loads are claimed in ``store`` before the first call."""
     load = BatchLoad(client, request)
     staged = [f for f in request.filings if f.status == "staged"]
     units = [f.source_unit for f in staged]
@@ -356,10 +316,17 @@ def load_staged(client: GraphClient, request: MaterializeBatchRequest) -> BatchL
     corr = request.correlation_id
     load.before = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_staged(staged)
+    pending = {
+        unit: [f.file_id for f in load.before[unit].values() if f.status == "staged"]
+        for unit in units
+        if unit not in load.failed
+    }
+    load.claimed = claim_files(store, request.graph_id, request.run_id, pending)
     for table in load.materialize_all(load.before):
         load.materialize_table(table, load.before)
     load.after = read_batch_files(client, request.graph_id, units, correlation_id=corr)
     load.check_credits()
+    load.check_earlier()
     load.remove_failed()
     return load
 
@@ -371,19 +338,15 @@ def materialize_batch(
 
     Writes a load record (loaded with its fact counts, or failed naming the table) for
     every staged filing; the filings that failed staging have theirs already. Idempotent:
-    a repeat offers only files not yet materialized and writes the records again.
-    Returns counts only.
+    a repeat offers only files not yet materialized and writes the same records again
+    (``facts_added`` counts what this run added, in whichever attempt; another run that
+    finds the filing loaded records 0). Returns counts only.
     """
     started = time.monotonic()
-    load = load_staged(client, request)
+    load = load_staged(store, client, request)
     files = load.before
     staged = [f for f in request.filings if f.status == "staged"]
-    added_now = {
-        f.file_id: load.after[f.source_unit][f.table].rows_added or 0
-        for c in load.calls
-        for f in c.files
-        if f.source_unit not in load.failed
-    }
+    added_now = load.added_by_run()
     shares = _loading_ms(staged, files, ms_since(started))
     for filing in staged:
         unit = filing.source_unit

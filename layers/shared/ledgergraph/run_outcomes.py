@@ -9,6 +9,8 @@ writes it to the store, and SummarizeRun reads everything back:
 - ``outcomes/batch-NNNN.failed.json``: the batch's task or collection failed (RecordOutcome).
 - ``outcomes/loads/{source_unit}.json``: a filing's load, loaded or failed (MaterializeBatch,
   or RecordOutcome for a filing that failed registering or staging).
+- ``loading/{source_unit}.json``: the files of a filing the run loads, claimed by
+  MaterializeBatch before its first call (``load_claims``); not an outcome.
 
 A record that is missing is itself an outcome: SummarizeRun reports such a filing as
 failed (never processed, or never loaded), so no filing goes unreported.
