@@ -172,6 +172,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     home = home_of(args)
     reach = reach_of(args, home)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
+        warn_of_unfinished(reader, args, home)
         try:
             concept = resolve_concept(reader, args.graph, args.concept, args.cik)
         except UnknownConcept:  # a ledger graph can hold the Element, never its facts
@@ -190,6 +191,15 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def warn_of_unfinished(reader: Any, args: argparse.Namespace, home: Path) -> None:
+    """A WARNING on stderr (--json output stays the rows alone) per source unit the graph
+    may hold only part of: files staged but not materialized."""
+    unfinished = reader.stats(args.graph).get("unfinished") or {}
+    delete = delete_command_of(args, home)
+    for line in render.unfinished_warnings(unfinished, delete_command=delete):
+        print(line, file=sys.stderr)
+
+
 def reach_of(args: argparse.Namespace, home: Path) -> str:
     """The options that reach the same graph again: ``--endpoint URL`` or ``--home DIR``."""
     if args.endpoint:
@@ -203,11 +213,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.stats(args.graph)
+    emit(args, result, render.stats(result, delete_command=delete_command_of(args, home)))
+    return EXIT_OK
+
+
+def delete_command_of(args: argparse.Namespace, home: Path) -> str:
+    """``ledgergraph delete-source`` reaching the same graph, the source unit left off."""
     delete = f"ledgergraph delete-source --home {shlex.quote(str(home))} --graph {args.graph}"
     if args.endpoint:  # the files are the node's: in-process the command would wait for them
         delete += f" --endpoint {shlex.quote(args.endpoint)}"
-    emit(args, result, render.stats(result, delete_command=delete))
-    return EXIT_OK
+    return delete
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

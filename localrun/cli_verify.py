@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from localrun import render as render_text
 from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
-from localrun.cli_graph import node_api_key, reach_of
+from localrun.cli_graph import delete_command_of, node_api_key, reach_of
 
 if TYPE_CHECKING:
     from xbrl_task.verify.run import FilingCheck, VerifyReport
@@ -40,14 +41,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
             report = verify_graph(
                 reader, args.graph, store_root=home / "store", cache=cache, only=args.report
             )
+            unfinished = reader.stats(args.graph).get("unfinished") or {}
     finally:
         cache.close()
-    emit(args, report.to_json(), render(report))
+    warnings = render_text.unfinished_warnings(
+        unfinished, delete_command=delete_command_of(args, home)
+    )
+    result = report.to_json() | {"unfinished": unfinished, "warnings": warnings}
+    emit(args, result, render(report, warnings))
     return EXIT_OK if report.differences == 0 else EXIT_FAILURES
 
 
-def render(report: VerifyReport) -> str:
-    """One line per filing, its differences under it, then the summary line.
+def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
+    """One line per filing, its differences under it, ``warnings`` (source units not
+    wholly materialized), then the summary line.
 
     A filing's line counts fact occurrences (each fact as often as the document has it,
     as Arelle exports them) and, beside them, the graph's Fact nodes, which hold a fact
@@ -63,6 +70,7 @@ def render(report: VerifyReport) -> str:
             f"(facts compared as occurrences in the documents; the graph holds them as "
             f"{report.fact_nodes} Fact nodes, complete duplicates collapsed, as stats counts)"
         )
+    lines += warnings or []
     lines.append(report.summary())
     return "\n".join(lines)
 

@@ -35,7 +35,8 @@ def sec_summary(summary: dict[str, Any]) -> str:
     Facts are counted as offered to the graph, added by this run, and already present, so
     a rerun of loaded filings reads as adding nothing. A failed filing's row says why in
     its status and counts every fact of it rejected, so each row adds up: in filing =
-    offered + rejected + dupes.
+    offered + rejected + dupes. An interrupted filing's facts are offered, not rejected;
+    its note says how much of it the graph holds and how to finish or remove it.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
@@ -50,12 +51,18 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
         elif f["status"] == "duplicate":
             lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
+        elif f["status"] == "interrupted":
+            lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += _finish_notes(summary)
     lines += _warning_notes(summary)
     skipped = summary.get("duplicates") or 0
+    stopped = summary.get("interrupted") or 0
     lines.append(
-        f"{summary['loaded']} filings loaded, {summary['failed']} failed"
+        f"{summary['loaded']} filings loaded, "
+        + (f"{stopped} interrupted (see above), " if stopped else "")
+        + f"{summary['failed']} failed"
         + (f", {skipped} duplicates skipped" if skipped else "")
         + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
         + _fact_counts(summary["filings"])
@@ -100,6 +107,41 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _finish_notes(summary: dict[str, Any]) -> list[str]:
+    """How interrupted loads are finished or undone: the same run again, or a delete."""
+    units = [f["source_unit"] for f in summary["filings"] if f["status"] == "interrupted"]
+    if not units:
+        return []
+    delete = summary.get("delete_command") or "ledgergraph delete-source"
+    unit = units[0] if len(units) == 1 else "<filing>"
+    return [
+        f"{len(units)} filing(s) interrupted while loading, their facts not rejected: run "
+        "the same `sec run` again to finish them (it loads only what is missing), or "
+        f"remove one from staging and the graph with: {delete} {unit}"
+    ]
+
+
+def _interruption(filing: dict[str, Any]) -> str:
+    """``INTERRUPTED Type: error``, then what the graph node's registry holds of it."""
+    text = f"INTERRUPTED {filing.get('error_type')}: {filing.get('error')}; "
+    files = filing.get("graph_files")
+    if files is None:
+        return text + (
+            "what is in the graph of it is unknown (the graph node did not answer when the "
+            "run was summarized): it may be half loaded"
+        )
+    done, left = files["materialized"], files["unmaterialized"]
+    if done and left:
+        facts = "its facts are" if not filing.get("facts_unsettled") else "its facts are not"
+        return text + (
+            f"HALF LOADED: {done} of {done + left} files materialized ({facts} in the "
+            f"graph), {left} only staged"
+        )
+    if done:
+        return text + f"all {done} files materialized, but the load was never recorded"
+    return text + f"not in the graph: {left} files registered or staged, none materialized"
+
+
 def _kinds(filings: list[dict[str, Any]]) -> str:
     """What the manifests' warnings are: rejected facts named past the listed reasons
     (counted under "rejected" above), else missing taxonomy files and Arelle's messages."""
@@ -124,6 +166,8 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     status, counted = filing["status"], filing.get("facts_in_document")
     if status == "duplicate":
         return [status, None, None, None, None, None, None]
+    if status == "interrupted":
+        return _interrupted_outcome(filing)
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
@@ -134,6 +178,18 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     present = _present(offered, added)
     rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
     return [status, counted, offered, added, present, rejected, dupes]
+
+
+def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
+    """An interrupted filing's cells: its facts offered, added and present only once its
+    Fact file is in the graph (``?`` until then), and none rejected for the interruption."""
+    offered, added = filing.get("facts_loaded"), filing.get("facts_added")
+    present: Any = _present(offered, added)
+    if filing.get("facts_unsettled"):
+        added = present = "?"
+    why = f"interrupted ({filing.get('error_type')})"
+    return [why, filing.get("facts_in_document"), offered, added, present,
+            filing.get("facts_rejected"), filing.get("duplicates_collapsed")]  # fmt: skip
 
 
 def _failure(filing: dict[str, Any]) -> str:
@@ -159,13 +215,18 @@ def _present(offered: int | None, added: int | None) -> int | None:
 
 
 def _fact_counts(filings: list[dict[str, Any]]) -> str:
-    """``N facts offered, A added, P already present`` over the loaded filings."""
-    loaded = [f for f in filings if f["status"] == "loaded"]
+    """``N facts offered, A added, P already present`` over the loaded and interrupted
+    filings, then ``U not known to be in the graph``: interrupted before their facts."""
+    loaded = [f for f in filings if f["status"] in ("loaded", "interrupted")]
     offered = sum(f.get("facts_loaded") or 0 for f in loaded)
     if any(f.get("facts_added") is None for f in loaded):  # an older run's load records
         return f"{offered} facts offered"
     added = sum(f["facts_added"] for f in loaded)
-    return f"{offered} facts offered, {added} added, {offered - added} already present"
+    unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
+    text = f"{offered} facts offered, {added} added, {offered - added - unsettled} already present"
+    if unsettled:
+        text += f", {unsettled} not known to be in the graph (interrupted)"
+    return text
 
 
 def facts(rows: list[dict[str, Any]]) -> str:
@@ -216,6 +277,18 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
     return text + "\n".join(lines)
+
+
+def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> list[str]:
+    """A WARNING per source unit with files registered or staged, never materialized:
+    the graph may hold part of it (a load interrupted, or still running)."""
+    return [
+        f"WARNING {unit}: {n} file(s) staged but not materialized, so it may be half "
+        "loaded (a load interrupted, or one still running); finish it by running the load "
+        "again (the same `sec run`: it adds only what is missing), or remove it with: "
+        f"{delete_command} {unit}"
+        for unit, n in unfinished.items()
+    ]
 
 
 DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept")

@@ -143,10 +143,12 @@ def _count(summary: dict[str, Any]) -> None:
     lines = summary["filings"]
     loaded = sum(1 for f in lines if f["status"] == "loaded")
     duplicates = sum(1 for f in lines if f["status"] == "duplicate")
-    failed = len(lines) - loaded - duplicates
-    summary.update(loaded=loaded, failed=failed, duplicates=duplicates, ok=failed == 0)
+    stopped = sum(1 for f in lines if f["status"] == "interrupted")
+    failed = len(lines) - loaded - duplicates - stopped
+    counts = {"loaded": loaded, "interrupted": stopped, "failed": failed}
+    summary.update(counts, duplicates=duplicates, ok=failed == stopped == 0)
     totals = summary.setdefault("totals", {})
-    totals.update(filings=len(lines), loaded=loaded, failed=failed, duplicates=duplicates)
+    totals.update(counts, filings=len(lines), duplicates=duplicates)
 
 
 def run_sec_from_edgar(

@@ -172,3 +172,26 @@ def test_a_big_run_returns_counts_and_the_key_but_not_the_lines(handler, store) 
     assert "filings" not in summary
     assert (summary["failed"], summary["totals"]["filings"]) == (201, 201)
     assert len(json.loads(store.get_bytes(summary["summary_key"]))["filings"]) == 201
+
+
+def test_a_load_the_node_interrupted_is_not_a_failure_and_rejects_nothing(handler, store) -> None:
+    from ledgergraph.run_outcomes import batch_failure_key
+    from ledgergraph.run_summary import SummarizeRunRequest, summarize_run
+
+    plan_one_filing_per_batch(handler, store)
+    apple = processed(APPLE, 320193, 1164, 15, 5230) | {"duplicates_collapsed": 89}
+    store.put_bytes(processing_key("sec", RUN, 1), json.dumps({"filings": [apple]}).encode())
+    failure = {"batch_key": "b", "index": 1, "error": "GraphNodeUnavailable",
+               "cause": json.dumps({"errorMessage": "graph node unreachable"})}  # fmt: skip
+    store.put_bytes(batch_failure_key("sec", RUN, 1), json.dumps(failure).encode())
+    request = SummarizeRunRequest.model_validate(event("summarize_run", "mixed_run"))
+
+    summary = summarize_run(store, request, registry=None)  # no node: its state unknown
+
+    line = next(f for f in summary["filings"] if f["source_unit"] == APPLE)
+    assert (line["status"], line["facts_rejected"], line["graph_files"]) == (
+        "interrupted", 15, None
+    )  # fmt: skip
+    assert line["facts_loaded"] == line["facts_unsettled"] == 1164 - 15 - 89
+    assert (summary["loaded"], summary["interrupted"], summary["failed"]) == (0, 1, 2)
+    assert summary["totals"]["facts_unsettled"] == 1060 and not summary["ok"]

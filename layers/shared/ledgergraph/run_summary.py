@@ -5,6 +5,11 @@ The plan (``batches.json``) names every filing the run was given; the outcome re
 reported as failed: its batch ended without recording it, or its load was never recorded.
 Nothing here counts a filing as loaded unless its MaterializeBatch step said so.
 
+A processed filing whose load failed for the load's sake (the graph node unavailable, a
+timeout: see ``load_state``) is ``interrupted``, not failed: its facts are not rejected,
+and the node's file registry, asked when the summary is written, says how much of it is
+in the graph (``graph_files``; None when the node did not answer).
+
 The full summary goes to ``summary.json``; the state machine gets counts, its key, and
 the per-filing lines only when they are few (Step Functions payloads stay under 256 KiB).
 """
@@ -20,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
+from ledgergraph.load_state import LoadState, StagingReader, is_interruption, read_load_states
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import (
@@ -37,10 +43,12 @@ logger = get_logger("ledgergraph")
 MAX_INLINE_FILINGS = 200
 MAX_INLINE_BYTES = 96 * 1024
 _CAUSE_LIMIT = 1000
-# facts_loaded is what the graph was offered (all present afterwards), facts_added what
-# this run added to it: a rerun offers the same facts and adds none.
+# facts_loaded is what the graph was offered (all present afterwards, but for an
+# interrupted filing's facts_unsettled), facts_added what this run added to it: a rerun
+# offers the same facts and adds none.
 _COUNTS = (
-    "facts_in_document", "facts_loaded", "facts_added", "facts_rejected", "duplicates_collapsed"
+    "facts_in_document", "facts_loaded", "facts_added", "facts_rejected",
+    "duplicates_collapsed", "facts_unsettled",
 )  # fmt: skip
 _READ_WORKERS = 16
 
@@ -144,13 +152,42 @@ def summarize_filing(
         line["error"] = explain_cause(batch_error.get("Cause"))
     elif outcome.get("status") == "processed":
         line |= _loading_outcome(outcome, load)
+    if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
+        line |= _interrupted(line)
     return line
+
+
+def _interrupted(line: dict[str, Any]) -> dict[str, Any]:
+    """An interrupted filing's fields: every fact it offered is unsettled until the
+    registry says whether its Fact file is in the graph (``settle_interrupted``)."""
+    offered = (line["facts_in_document"] or 0) - (line["facts_rejected"] or 0)
+    offered -= line["duplicates_collapsed"] or 0
+    return {"status": "interrupted", "facts_loaded": offered, "facts_unsettled": offered,
+            "graph_files": None}  # fmt: skip
+
+
+def settle_interrupted(filings: list[dict[str, Any]], states: dict[str, LoadState] | None) -> None:
+    """Set each interrupted filing's ``graph_files`` (materialized and unmaterialized
+    file counts) and, once its Fact file is in the graph, its facts added and present.
+    ``states`` None: what is in the graph is unknown, and the lines stay as they are."""
+    for line in filings:
+        state = None if states is None else states.get(line["source_unit"])
+        if line["status"] != "interrupted" or state is None:
+            continue
+        line["graph_files"] = {
+            "materialized": state.materialized, "unmaterialized": state.unmaterialized
+        }  # fmt: skip
+        if state.facts_added is not None:
+            present = state.facts_present or 0
+            line["facts_added"] = state.facts_added
+            line["facts_unsettled"] = line["facts_loaded"] - state.facts_added - present
 
 
 def _totals(filings: list[dict[str, Any]]) -> dict[str, int]:
     totals = {"filings": len(filings)}
     totals["loaded"] = sum(1 for f in filings if f["status"] == "loaded")
-    totals["failed"] = totals["filings"] - totals["loaded"]
+    totals["interrupted"] = sum(1 for f in filings if f["status"] == "interrupted")
+    totals["failed"] = totals["filings"] - totals["loaded"] - totals["interrupted"]
     for name in (*_COUNTS, "warnings", "processing_ms", "loading_ms"):
         totals[name] = sum(f.get(name) or 0 for f in filings)
     return totals
@@ -244,7 +281,8 @@ def summarize_planned(
 
 def compact(summary: dict[str, Any], key: str) -> dict[str, Any]:
     """What SummarizeRun returns: counts and the summary's key; the lines only if few."""
-    result = {name: summary[name] for name in ("graph_id", "run_id", "ok", "loaded", "failed")}
+    names = ("graph_id", "run_id", "ok", "loaded", "interrupted", "failed")
+    result = {name: summary[name] for name in names}
     result |= {"totals": summary["totals"], "summary_key": key}
     filings = summary["filings"]
     if len(filings) <= MAX_INLINE_FILINGS and len(json.dumps(filings)) <= MAX_INLINE_BYTES:
@@ -252,10 +290,13 @@ def compact(summary: dict[str, Any], key: str) -> dict[str, Any]:
     return result
 
 
-def summarize_run(store: ObjectStore, request: SummarizeRunRequest) -> dict[str, Any]:
+def summarize_run(
+    store: ObjectStore, request: SummarizeRunRequest, *, registry: StagingReader | None = None
+) -> dict[str, Any]:
     """Write the run's summary to ``summary_key``; returns ``compact`` of it.
 
-    ``ok`` only if every filing loaded. Reads the plan and every outcome record of the run.
+    ``ok`` only if every filing loaded. Reads the plan and every outcome record of the run,
+    and asks ``registry`` (the graph node) about interrupted filings only, if there are any.
     """
     graph_id, run_id = request.graph_id, request.run_id
     plan = json.loads(store.get_bytes(batches_key(graph_id, run_id)))
@@ -263,12 +304,16 @@ def summarize_run(store: ObjectStore, request: SummarizeRunRequest) -> dict[str,
     filings = summarize_planned(plan, outcomes, request.process_error)
     if request.download_failures is not None:
         filings += [summarize_filing(f, None, None) for f in request.download_failures.filings]
+    stopped = [f["source_unit"] for f in filings if f["status"] == "interrupted"]
+    if stopped:
+        settle_interrupted(filings, read_load_states(registry, graph_id, stopped))
     totals = _totals(filings)
     summary = {
         "graph_id": graph_id,
         "run_id": run_id,
-        "ok": totals["failed"] == 0,
+        "ok": totals["failed"] == totals["interrupted"] == 0,
         "loaded": totals["loaded"],
+        "interrupted": totals["interrupted"],
         "failed": totals["failed"],
         "totals": totals,
         "filings": filings,

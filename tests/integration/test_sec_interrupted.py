@@ -1,0 +1,197 @@
+"""An SEC run whose graph node is killed while it copies a table: what the run says.
+
+The bundled filings go through the local state machine with the node held at a fault
+point (``after-copy:Arc``, see ``graph_node.faults``) and killed there with SIGKILL. The
+filings whose load stopped must read as interrupted, not failed: no fact rejected for the
+interruption, the fix named, and the registry's account of each (asked again once the
+files can be read) must match the graph. A second run then finishes the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph_node.faults import MARKER_NAME
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import SummarizeRunRequest, summarize_run
+from localrun import render
+from localrun.cli import main as cli
+from localrun.graph_access import local_node
+from localrun.sec_run import run_sec_from_folder
+
+SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
+# in filing, rejected, complete duplicates: each filing's processing counts
+COUNTS = {
+    "0000320193-23-000106": (1164, 15, 89),
+    "sha256-612e20f7341de3f049e163c6": (1132, 0, 162),
+    "0001018724-23-000004": (1457, 0, 116),
+    "0000012927-24-000010": (2474, 8, 214),
+    "0001628280-24-032662": (1149, 14, 90),
+}
+
+pytestmark = pytest.mark.slow
+
+
+def _node_children() -> list[int]:
+    """The ``graph_node serve`` processes this test process started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or gone meanwhile
+            continue
+        ppid = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid")))
+        if ppid == os.getpid() and b"graph_node" in argv and b"serve" in argv:
+            found.append(int(entry.name))
+    return found
+
+
+def _run_killing_the_node(home: Path) -> dict[str, Any]:
+    """Run every bundled filing; kill the node once it holds at the fault point."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        result["summary"] = run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec",
+                                                batch_size=3)  # fmt: skip
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 300
+    while not (home / MARKER_NAME).exists():
+        assert time.monotonic() < deadline and thread.is_alive(), "fault point never reached"
+        time.sleep(0.05)
+    for pid in _node_children():
+        os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=300)
+    return result["summary"]
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEDGERGRAPH_TEST_PAUSE_AT", "after-copy:Arc")
+        summary = _run_killing_the_node(home)
+    (home / MARKER_NAME).unlink()
+    return home, summary
+
+
+def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code = cli([*argv, "--json"])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
+    _, summary = killed
+    lines = {f["source_unit"]: f for f in summary["filings"]}
+    stopped = [u for u, f in lines.items() if f["status"] == "interrupted"]
+
+    assert len(stopped) >= 1 and summary["failed"] == 0 and not summary["ok"]
+    assert summary["loaded"] + summary["interrupted"] == 5 == len(lines)
+    for unit in stopped:
+        line = lines[unit]
+        in_filing, rejected, dupes = COUNTS[unit]
+        assert line["error_type"] == "GraphNodeUnavailable"
+        assert (line["facts_in_document"], line["facts_rejected"]) == (in_filing, rejected)
+        assert line["facts_loaded"] == in_filing - rejected - dupes  # offered, not rejected
+        assert line["graph_files"] is None  # the node was dead when the run was summarized
+        assert line["facts_unsettled"] == line["facts_loaded"]
+
+
+def test_the_interrupted_summary_names_the_fix_and_adds_up(killed) -> None:
+    home, summary = killed
+    text = render.sec_summary(summary)
+    stopped = [f for f in summary["filings"] if f["status"] == "interrupted"]
+    offered = sum(f["facts_loaded"] for f in summary["filings"])
+    added = sum(f["facts_added"] for f in summary["filings"])
+    unsettled = sum(f["facts_unsettled"] for f in stopped)
+
+    notes = {ln.split(" ")[0]: ln for ln in text.splitlines() if " INTERRUPTED " in ln}
+    assert sorted(notes) == sorted(f["source_unit"] for f in stopped)
+    for note in notes.values():
+        assert ": INTERRUPTED GraphNodeUnavailable: " in note
+        assert note.endswith(
+            "what is in the graph of it is unknown (the graph node did not "
+            "answer when the run was summarized): it may be half loaded"
+        )
+    assert "run the same `sec run` again to finish them" in text
+    assert f"ledgergraph delete-source --home {home}" in text
+    assert "rejected for it" not in text
+    assert text.splitlines()[-1].endswith(
+        f"{offered} facts offered, {added} added, {offered - added - unsettled} already "
+        f"present, {unsettled} not known to be in the graph (interrupted)"
+    )
+    assert f"{summary['interrupted']} interrupted (see above), 0 failed" in text
+
+
+def test_the_registry_tells_what_of_each_interrupted_filing_is_in_the_graph(killed) -> None:
+    home, summary = killed
+    request = SummarizeRunRequest(graph_id="sec", run_id=summary["run_id"])
+    store = LocalObjectStore(home / "store")
+
+    with local_node(home, read_only=True) as node:
+        summarize_run(store, request, registry=node)
+        stats = node.stats("sec")
+    again = json.loads(store.get_bytes(f"work/sec/{summary['run_id']}/summary.json"))
+
+    lines = {f["source_unit"]: f for f in again["filings"] if f["status"] == "interrupted"}
+    half = {u: f for u, f in lines.items() if all(f["graph_files"].values())}
+    assert half, "the batch held at Arc has tables in the graph, and Arc staged"
+    for unit, line in half.items():
+        assert line["graph_files"]["unmaterialized"] == stats["unfinished"][unit]
+        assert (line["facts_added"], line["facts_unsettled"]) == (line["facts_loaded"], 0)
+    added = sum(f["facts_added"] for f in again["filings"])
+    assert stats["nodes"]["Fact"] == added  # the graph's, loaded and interrupted
+    assert again["totals"]["facts_unsettled"] == sum(f["facts_unsettled"] for f in lines.values())
+    text = render.sec_summary(again)
+    unit = next(iter(half))
+    done = half[unit]["graph_files"]["materialized"]
+    note = next(ln for ln in text.splitlines() if ln.startswith(f"{unit}: INTERRUPTED "))
+    assert (
+        f"HALF LOADED: {done} of {done + stats['unfinished'][unit]} files materialized "
+        "(its facts are in the graph)" in note
+    )
+
+
+def test_verify_and_facts_warn_of_a_half_loaded_filing(killed, capsys) -> None:
+    home, summary = killed
+    _, report, _ = _cli_json(capsys, "verify", "--home", str(home))
+    units = sorted(report["unfinished"])
+    cli(["facts", "--home", str(home), "--concept", "us-gaap:NetIncomeLoss"])
+    err = capsys.readouterr().err
+    cli(["verify", "--home", str(home)])
+    lines = capsys.readouterr().out.splitlines()
+
+    stopped = sorted(f["source_unit"] for f in summary["filings"]
+                     if f["status"] == "interrupted")  # fmt: skip
+    assert units and set(units) <= set(stopped)
+    assert report["warnings"] == [w for w in lines if w.startswith("WARNING ")]
+    for unit, warning in zip(units, report["warnings"], strict=True):
+        assert warning.startswith(
+            f"WARNING {unit}: {report['unfinished'][unit]} file(s) "
+            "staged but not materialized, so it may be half loaded"
+        )
+        assert warning.endswith(f"ledgergraph delete-source --home {home} --graph sec {unit}")
+        assert warning in err.splitlines()
+    assert lines[-1] == report["summary"] and lines[-2] == report["warnings"][-1]
+
+
+def test_running_again_finishes_the_interrupted_filings(killed, capsys) -> None:
+    home, _ = killed
+    summary = run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec", batch_size=3)
+    code, report, _ = _cli_json(capsys, "verify", "--home", str(home))
+
+    assert summary["ok"] and summary["loaded"] == 5
+    assert (code, report["unfinished"], report["warnings"], report["differences"]) == (
+        0, {}, [], 0
+    )  # fmt: skip
