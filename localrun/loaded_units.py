@@ -27,7 +27,10 @@ from graph_node.graphs import GRAPH_ID, STAGING_FILE
 from graph_node.registry import files_of_unit
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB
+from ledgergraph.errors import LedgerGraphError
 from ledgergraph.ids import cik10
+from ledgergraph.load_state import LoadState, read_load_states
+from ledgergraph.logs import get_logger
 from ledgergraph.manifest import (
     MANIFEST_NAME,
     SourceUnitManifest,
@@ -39,6 +42,8 @@ from localrun.report_identity import HeldReport, report_identity
 
 # NOTE: the statuses whose files make the node refuse other content for their unit
 # (graph_node.registry._check_same_content): a failed or deleted file holds nothing.
+logger = get_logger("ledgergraph")
+
 LIVE_STATUSES = ("registered", "staged", "materialized")
 
 LoadedUnits = dict[str, dict[str, str]]  # source unit -> {table: checksum} of live files
@@ -187,3 +192,39 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+class _StagingFile:
+    """``query_staging`` on a staging file opened read-only, for ``read_load_states``."""
+
+    def __init__(self, db: StagingDB, settings: NodeSettings) -> None:
+        self.db, self.settings = db, settings
+
+    def query_staging(
+        self, graph_id: str, sql: str, parameters: list[Any] | None = None
+    ) -> dict[str, Any]:
+        result = self.db.read_query(
+            sql, list(parameters or []), timeout_s=self.settings.query_timeout_s,
+            max_rows=self.settings.max_result_rows,
+        )  # fmt: skip
+        return result.model_dump()
+
+
+def read_load_states_locally(
+    home: Path, graph_id: str, units: Sequence[str]
+) -> dict[str, LoadState] | None:
+    """``read_load_states`` from the graph's staging file once no node holds it (the run's
+    node stopped, or died). A graph never created holds nothing; None if unreadable."""
+    path = _staging_path(home, graph_id)
+    if path is None:
+        return {unit: LoadState() for unit in units}
+    try:
+        db = StagingDB(path, read_only=True)
+    except LedgerGraphError as exc:  # held by another process, or damaged
+        logger.warning("load state unknown", extra={"path": str(path), "error": str(exc)})
+        return None
+    try:
+        reader = _StagingFile(db, NodeSettings(home=home))
+        return read_load_states(reader, graph_id, list(units))
+    finally:
+        db.close()

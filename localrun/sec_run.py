@@ -17,11 +17,13 @@ from ledgergraph.manifest import (
     processed_prefix,
 )
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import count_totals, settle_interrupted
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
     LoadedUnits,
     kept_outputs,
     read_held_reports,
+    read_load_states_locally,
     read_loaded_units,
 )
 from localrun.pipeline import run_sec_execution, run_sec_pipeline
@@ -65,6 +67,7 @@ def run_sec_from_folder(
                 home=home,
             )
         _explain_restored(summary, restored, command)
+        _settle_locally(summary, home, graph_id)
     for filing in summary["filings"]:
         if filing["source_unit"] in folders:
             filing["folder"] = str(folders[filing["source_unit"]])
@@ -136,6 +139,17 @@ def _explain_restored(summary: dict[str, Any], restored: set[str], command: str)
                 f"ledgergraph changed). To load the new output: {command} {unit}, "
                 "then run again"
             )
+
+
+def _settle_locally(summary: dict[str, Any], home: Path, graph_id: str) -> None:
+    """What the registry holds of each interrupted filing SummarizeRun could not ask the
+    node about (it had died): read from the staging file once the run's node is gone."""
+    units = [f["source_unit"] for f in summary["filings"]
+             if f["status"] == "interrupted" and f.get("graph_files") is None]  # fmt: skip
+    if not units:
+        return
+    settle_interrupted(summary["filings"], read_load_states_locally(home, graph_id, units))
+    summary["totals"] = count_totals(summary["filings"])
 
 
 def _count(summary: dict[str, Any]) -> None:

@@ -91,10 +91,17 @@ def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any,
     return code, json.loads(captured.out), captured.err
 
 
+def _written(home: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary SummarizeRun wrote to the store during the run."""
+    key = f"work/sec/{summary['run_id']}/summary.json"
+    return json.loads(LocalObjectStore(home / "store").get_bytes(key))
+
+
 def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
-    _, summary = killed
+    home, summary = killed
     lines = {f["source_unit"]: f for f in summary["filings"]}
     stopped = [u for u, f in lines.items() if f["status"] == "interrupted"]
+    written = {f["source_unit"]: f for f in _written(home, summary)["filings"]}
 
     assert len(stopped) >= 1 and summary["failed"] == 0 and not summary["ok"]
     assert summary["loaded"] + summary["interrupted"] == 5 == len(lines)
@@ -104,32 +111,36 @@ def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
         assert line["error_type"] == "GraphNodeUnavailable"
         assert (line["facts_in_document"], line["facts_rejected"]) == (in_filing, rejected)
         assert line["facts_loaded"] == in_filing - rejected - dupes  # offered, not rejected
-        assert line["graph_files"] is None  # the node was dead when the run was summarized
-        assert line["facts_unsettled"] == line["facts_loaded"]
+        assert line["graph_files"] is not None  # read from staging once the node was gone
+        # the node was dead when SummarizeRun asked it: unknown there, every fact unsettled
+        assert written[unit]["graph_files"] is None
+        assert written[unit]["facts_unsettled"] == line["facts_loaded"]
 
 
 def test_the_interrupted_summary_names_the_fix_and_adds_up(killed) -> None:
     home, summary = killed
-    text = render.sec_summary(summary)
     stopped = [f for f in summary["filings"] if f["status"] == "interrupted"]
     offered = sum(f["facts_loaded"] for f in summary["filings"])
     added = sum(f["facts_added"] for f in summary["filings"])
     unsettled = sum(f["facts_unsettled"] for f in stopped)
+    present = offered - added - unsettled
+    text = render.sec_summary(summary)
+    unknown = render.sec_summary(_written(home, summary) | {"delete_command": "rm-unit"})
 
-    notes = {ln.split(" ")[0]: ln for ln in text.splitlines() if " INTERRUPTED " in ln}
-    assert sorted(notes) == sorted(f["source_unit"] for f in stopped)
-    for note in notes.values():
-        assert ": INTERRUPTED GraphNodeUnavailable: " in note
-        assert note.endswith(
-            "what is in the graph of it is unknown (the graph node did not "
-            "answer when the run was summarized): it may be half loaded"
-        )
-    assert "run the same `sec run` again to finish them" in text
-    assert f"ledgergraph delete-source --home {home}" in text
-    assert "rejected for it" not in text
+    for summary_text in (text, unknown):
+        notes = {ln.split(":")[0].split(" ")[0]: ln for ln in summary_text.splitlines()
+                 if " INTERRUPTED " in ln}  # fmt: skip
+        assert sorted(notes) == sorted(f["source_unit"] for f in stopped)
+        assert all(": INTERRUPTED GraphNodeUnavailable: " in n for n in notes.values())
+        assert "run the same `sec run` again to finish them" in summary_text
+        assert "rejected for it" not in summary_text
+    assert text.count("HALF LOADED: ") == sum(all(f["graph_files"].values()) for f in stopped)
+    assert unknown.count("what is in the graph of it is unknown (the graph node did not "
+                         "answer when the run was summarized)") == len(stopped)  # fmt: skip
+    assert f"ledgergraph delete-source --home {home}" in text and "rm-unit" in unknown
     assert text.splitlines()[-1].endswith(
-        f"{offered} facts offered, {added} added, {offered - added - unsettled} already "
-        f"present, {unsettled} not known to be in the graph (interrupted)"
+        f"{offered} facts offered, {added} added, {present} already present"
+        + (f", {unsettled} not known to be in the graph (interrupted)" if unsettled else "")
     )
     assert f"{summary['interrupted']} interrupted (see above), 0 failed" in text
 
@@ -142,9 +153,13 @@ def test_the_registry_tells_what_of_each_interrupted_filing_is_in_the_graph(kill
     with local_node(home, read_only=True) as node:
         summarize_run(store, request, registry=node)
         stats = node.stats("sec")
-    again = json.loads(store.get_bytes(f"work/sec/{summary['run_id']}/summary.json"))
+    again = _written(home, summary)
 
     lines = {f["source_unit"]: f for f in again["filings"] if f["status"] == "interrupted"}
+    local = {f["source_unit"]: f for f in summary["filings"] if f["status"] == "interrupted"}
+    for unit, line in lines.items():  # the node's account and the staging file's agree
+        assert line["graph_files"] == local[unit]["graph_files"]
+        assert line["facts_added"] == local[unit]["facts_added"]
     half = {u: f for u, f in lines.items() if all(f["graph_files"].values())}
     assert half, "the batch held at Arc has tables in the graph, and Arc staged"
     for unit, line in half.items():

@@ -183,7 +183,8 @@ def settle_interrupted(filings: list[dict[str, Any]], states: dict[str, LoadStat
             line["facts_unsettled"] = line["facts_loaded"] - state.facts_added - present
 
 
-def _totals(filings: list[dict[str, Any]]) -> dict[str, int]:
+def count_totals(filings: list[dict[str, Any]]) -> dict[str, int]:
+    """Filings per outcome, and every count of the lines summed."""
     totals = {"filings": len(filings)}
     totals["loaded"] = sum(1 for f in filings if f["status"] == "loaded")
     totals["interrupted"] = sum(1 for f in filings if f["status"] == "interrupted")
@@ -307,7 +308,7 @@ def summarize_run(
     stopped = [f["source_unit"] for f in filings if f["status"] == "interrupted"]
     if stopped:
         settle_interrupted(filings, read_load_states(registry, graph_id, stopped))
-    totals = _totals(filings)
+    totals = count_totals(filings)
     summary = {
         "graph_id": graph_id,
         "run_id": run_id,
