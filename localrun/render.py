@@ -139,7 +139,9 @@ def _interruption(filing: dict[str, Any]) -> str:
         )
     if done:
         return text + f"all {done} files materialized, but the load was never recorded"
-    return text + f"not in the graph: {left} files registered or staged, none materialized"
+    if left:
+        return text + f"not in the graph: {left} files registered or staged, none materialized"
+    return text + "not in the graph: none of its files is registered"
 
 
 def _kinds(filings: list[dict[str, Any]]) -> str:

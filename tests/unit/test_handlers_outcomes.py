@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import filings_key, processing_key
+from localrun import render
 
 RUN = "run-20261204T030000Z-5f2a9c"
 BOEING, APPLE, TESLA = "0000012927-24-000010", "0000320193-23-000106", "0001628280-24-032662"
@@ -195,3 +196,12 @@ def test_a_load_the_node_interrupted_is_not_a_failure_and_rejects_nothing(handle
     assert line["facts_loaded"] == line["facts_unsettled"] == 1164 - 15 - 89
     assert (summary["loaded"], summary["interrupted"], summary["failed"]) == (0, 1, 2)
     assert summary["totals"]["facts_unsettled"] == 1060 and not summary["ok"]
+    text = render.sec_summary(summary).splitlines()
+    assert text[-1].endswith("1060 facts offered, 0 added, 0 already present, 1060 not known "
+                             "to be in the graph (interrupted)")  # fmt: skip
+    assert any(ln.startswith(f"{APPLE}: INTERRUPTED GraphNodeUnavailable: graph node "
+                             "unreachable; what is in the graph of it is unknown")
+               for ln in text)  # fmt: skip
+    row = next(ln.split() for ln in text if ln.startswith(f"{APPLE}  "))
+    assert row[3:11] == ["interrupted", "(GraphNodeUnavailable)", "1164", "1060", "?", "?",
+                         "15", "89"]  # fmt: skip
