@@ -132,7 +132,7 @@ def _interruption(filing: dict[str, Any]) -> str:
         )
     done, left = files["materialized"], files["unmaterialized"]
     if done and left:
-        facts = "its facts are" if not filing.get("facts_unsettled") else "its facts are not"
+        facts = "its facts are not" if filing.get("facts_unsettled") else "its facts are"
         return text + (
             f"HALF LOADED: {done} of {done + left} files materialized ({facts} in the "
             f"graph), {left} only staged"
@@ -140,7 +140,7 @@ def _interruption(filing: dict[str, Any]) -> str:
     if done:
         return text + f"all {done} files materialized, but the load was never recorded"
     if left:
-        return text + f"not in the graph: {left} files registered or staged, none materialized"
+        return text + f"not in the graph: {left} files staged or registered, none in it"
     return text + "not in the graph: none of its files is registered"
 
 
@@ -225,7 +225,8 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
         return f"{offered} facts offered"
     added = sum(f["facts_added"] for f in loaded)
     unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
-    text = f"{offered} facts offered, {added} added, {offered - added - unsettled} already present"
+    present = offered - added - unsettled
+    text = f"{offered} facts offered, {added} added, {present} already present"
     if unsettled:
         text += f", {unsettled} not known to be in the graph (interrupted)"
     return text

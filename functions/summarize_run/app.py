@@ -1,4 +1,4 @@
-"""SummarizeRun: one line per filing of the run from its outcome records; counts and the key.
+"""SummarizeRun: one line per filing of the run from its outcome records; counts, the key.
 
 The graph node is asked only about interrupted filings (how much of each is in the graph).
 """

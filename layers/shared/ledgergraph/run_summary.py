@@ -25,7 +25,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
-from ledgergraph.load_state import LoadState, StagingReader, is_interruption, read_load_states
+from ledgergraph.load_state import (
+    LoadState,
+    StagingReader,
+    is_interruption,
+    read_load_states,
+)
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import (
@@ -166,7 +171,10 @@ def _interrupted(line: dict[str, Any]) -> dict[str, Any]:
             "graph_files": None}  # fmt: skip
 
 
-def settle_interrupted(filings: list[dict[str, Any]], states: dict[str, LoadState] | None) -> None:
+def settle_interrupted(
+    filings: list[dict[str, Any]],
+    states: dict[str, LoadState] | None,
+) -> None:
     """Set each interrupted filing's ``graph_files`` (materialized and unmaterialized
     file counts) and, once its Fact file is in the graph, its facts added and present.
     ``states`` None: what is in the graph is unknown, and the lines stay as they are."""
