@@ -205,3 +205,27 @@ def test_a_load_the_node_interrupted_is_not_a_failure_and_rejects_nothing(handle
     row = next(ln.split() for ln in text if ln.startswith(f"{APPLE}  "))
     assert row[3:11] == ["interrupted", "(GraphNodeUnavailable)", "1164", "1060", "?", "?",
                          "15", "89"]  # fmt: skip
+
+
+def test_the_errors_read_as_interruptions_are_those_the_load_states_retry() -> None:
+    """INTERRUPTIONS restates the Retry lists of the states that load a batch: kept equal."""
+    from ledgergraph.load_state import INTERRUPTIONS
+
+    asl = Path(__file__).parents[2] / "statemachines" / "sec_pipeline.asl.json"
+    retried: set[str] = set()
+
+    def collect(states: dict[str, Any]) -> None:
+        for name, state in states.items():
+            if name in ("RegisterFiles", "StageFiles", "MaterializeBatch", "RecordLoad"):
+                retried.update(e for r in state.get("Retry", []) for e in r["ErrorEquals"])
+            for nested in ("Iterator", "ItemProcessor"):
+                if nested in state:
+                    collect(state[nested]["States"])
+            for branch in state.get("Branches", []):
+                collect(branch["States"])
+
+    collect(json.loads(asl.read_text())["States"])
+
+    assert retried, "no loading state found in the state machine"
+    # plus Step Functions' own timeouts, which end a state without an error of ours
+    assert retried | {"States.Timeout", "States.HeartbeatTimeout"} == INTERRUPTIONS
