@@ -82,15 +82,22 @@ def write_manifest(store: ObjectStore, manifest: SourceUnitManifest) -> str:
 
 
 def write_error(
-    store: ObjectStore, graph_id: str, source_unit: str, error: Exception
+    store: ObjectStore,
+    graph_id: str,
+    source_unit: str,
+    error: Exception,
+    *,
+    facts_in_document: int | None = None,
 ) -> SourceUnitError:
-    """Record why the unit failed, at ``processed/{graph_id}/{source_unit}/error.json``."""
+    """Record why the unit failed, at ``processed/{graph_id}/{source_unit}/error.json``,
+    with the facts its documents hold when they were counted before the failure."""
     record = SourceUnitError(
         graph_id=graph_id,
         source_unit=source_unit,
         error_type=type(error).__name__,
         message=str(error),
         created_at=utc_now(),
+        facts_in_document=facts_in_document,
     )
     store.put_bytes(
         error_key(graph_id, source_unit), record.model_dump_json(indent=2).encode("utf-8")

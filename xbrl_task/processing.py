@@ -115,16 +115,21 @@ class FilingProcessor:
         with collection_after() if free_after else long_lived():
             with store_errors("clear", job.source_unit):
                 clear_unit(self.store, self.graph_id, job.source_unit)
+            counted = _Counted()
             try:
-                extraction = self.extract(job, free_model=free_after)
+                extraction = self.extract(job, free_model=free_after, counted=counted)
             except FilingError as exc:
-                return self._record_failure(job, exc, started)
+                return self._record_failure(job, exc, started, counted.facts)
             return self._write(job, extraction, started, inputs)
 
-    def extract(self, job: FilingJob, *, free_model: bool = True) -> Extraction:
+    def extract(
+        self, job: FilingJob, *, free_model: bool = True, counted: _Counted | None = None
+    ) -> Extraction:
         """Census, Arelle load and extraction of one package; raises the filing's error.
 
-        ``free_model``: see ``ArelleLoader.load``.
+        ``free_model``: see ``ArelleLoader.load``. ``counted`` gets the census's fact count
+        as soon as it is taken, so a filing that fails later still says how many facts its
+        documents hold.
         """
         entry = job.folder / job.entry_point
         if not entry.is_file():
@@ -136,6 +141,8 @@ class FilingProcessor:
             inline = is_inline_document(entry)
             documents = document_set(entry) if inline else [entry]
             census = count_document_set(documents, is_inline=inline, unit=job.source_unit)
+            if counted is not None:
+                counted.facts = census.total
             filing = self.loader.load(
                 entry,
                 unit=job.source_unit,
@@ -202,9 +209,11 @@ class FilingProcessor:
         key = manifest_key(self.graph_id, job.source_unit)
         return FilingOutcome(job.source_unit, "processed", key, duration_ms, counts)
 
-    def _record_failure(self, job: FilingJob, exc: Exception, started: float) -> FilingOutcome:
+    def _record_failure(
+        self, job: FilingJob, exc: Exception, started: float, facts: int | None = None
+    ) -> FilingOutcome:
         with store_errors("write error record", job.source_unit):
-            write_error(self.store, self.graph_id, job.source_unit, exc)
+            write_error(self.store, self.graph_id, job.source_unit, exc, facts_in_document=facts)
         duration_ms = _elapsed_ms(started)
         self.logger.error(
             "filing failed",
@@ -217,6 +226,13 @@ class FilingProcessor:
         )
         key = error_key(self.graph_id, job.source_unit)
         return FilingOutcome(job.source_unit, "failed", key, duration_ms, error=str(exc))
+
+
+@dataclass
+class _Counted:
+    """The facts a filing's documents hold, once counted (None before the census)."""
+
+    facts: int | None = None
 
 
 def _elapsed_ms(started: float) -> int:

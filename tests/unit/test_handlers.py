@@ -108,9 +108,10 @@ def test_collect_batch_tells_processed_failed_and_silent_filings_apart(handler, 
     failure = SourceUnitError(
         graph_id="sec",
         source_unit="0000320193-23-000106",
-        error_type="FilingError",
-        message="0000320193-23-000106: aapl-20230930_htm.xml is truncated",
+        error_type="FilingNotLoadable",
+        message="filing 0000320193-23-000106: package file aapl-20230930_lab.xml is missing",
         created_at="2026-12-04T03:00:00+00:00",
+        facts_in_document=1164,  # Apple's instance, counted before Arelle failed
     )
     store.put_bytes(error_key("sec", failure.source_unit), failure.model_dump_json().encode())
 
@@ -125,9 +126,12 @@ def test_collect_batch_tells_processed_failed_and_silent_filings_apart(handler, 
         1,
     )
     assert boeing["processing_ms"] == 12 and boeing["form"] == "10-K"
-    assert (apple["status"], apple["error_type"]) == ("failed", "FilingError")
-    assert "truncated" in apple["error"]
+    assert (apple["status"], apple["error_type"]) == ("failed", "FilingNotLoadable")
+    assert "aapl-20230930_lab.xml is missing" in apple["error"]
+    # every fact of a failed filing is rejected for its error, when they were counted
+    assert (apple["facts_in_document"], apple["facts_rejected"]) == (1164, 1164)
     assert (tesla["status"], tesla["error_type"]) == ("failed", "NoOutput")
+    assert (tesla["facts_in_document"], tesla["facts_rejected"]) == (None, None)
     assert "0001628280-24-032662" in tesla["error"]
 
 

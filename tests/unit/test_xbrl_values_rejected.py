@@ -245,6 +245,8 @@ def test_a_scale_that_is_no_integer_fails_naming_the_attribute_not_the_xml(
     assert run.statuses["aeon_scale"] == "failed"
     error = json.loads(run.store.get_bytes(error_key(GRAPH, run.units["aeon_scale"])))
     assert error["error_type"] == "FilingNotLoadable"
+    # counted before Arelle refused the document: the run summary rejects all 1132
+    assert error["facts_in_document"] == AEON_FACTS
     assert error["message"] == (
         f"filing {run.units['aeon_scale']}: aeon-20230930x10q.htm is well-formed XML but not "
         "valid against its schema at line 13 (body/div[11]/div[2]/table/tr[8]/td[4]/p/"

@@ -120,3 +120,7 @@ class SourceUnitError(BaseModel):
     error_type: str
     message: str
     created_at: str
+    facts_in_document: int | None = Field(
+        default=None,
+        description="fact elements the documents hold, when counted before the failure",
+    )

@@ -117,7 +117,10 @@ def plan_batches(store: ObjectStore, request: PlanBatchesRequest) -> dict[str, A
     }
 
 
-def _failed(filing: FilingRef, error_type: str, message: str) -> dict[str, Any]:
+def _failed(
+    filing: FilingRef, error_type: str, message: str, facts_in_document: int | None = None
+) -> dict[str, Any]:
+    """A failed filing's outcome; its facts, when they were counted, are all rejected."""
     return {
         "source_unit": filing.source_unit,
         "cik": filing.cik,
@@ -125,6 +128,8 @@ def _failed(filing: FilingRef, error_type: str, message: str) -> dict[str, Any]:
         "status": "failed",
         "error_type": error_type,
         "error": message,
+        "facts_in_document": facts_in_document,
+        "facts_rejected": facts_in_document,
     }
 
 
@@ -164,7 +169,7 @@ def collect_filing(store: ObjectStore, graph_id: str, filing: FilingRef) -> dict
             error = SourceUnitError.model_validate_json(store.get_bytes(error_key(graph_id, unit)))
         except ValidationError as exc:
             return _failed(filing, "InvalidErrorRecord", f"error.json of {unit} is invalid: {exc}")
-        return _failed(filing, error.error_type, error.message)
+        return _failed(filing, error.error_type, error.message, error.facts_in_document)
     return _failed(
         filing, "NoOutput", f"the XBRL task left neither manifest.json nor error.json for {unit}"
     )
