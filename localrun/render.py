@@ -279,7 +279,7 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         *(f"  {unit}: {n} file(s)" for unit, n in unfinished.items()),
         f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
-    return text + "\n".join(lines)
+    return text + "\n" + "\n".join(lines)  # a blank line after the table
 
 
 def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> list[str]:

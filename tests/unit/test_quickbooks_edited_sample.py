@@ -166,7 +166,8 @@ def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_rem
 
     assert stopped["unfinished"] == {"r2": len(entries)} and stopped["files"]["staged"] > 0
     text = render.stats(stopped, delete_command="ledgergraph delete-source --graph g")
-    assert text.splitlines()[-3:] == [
+    assert text.splitlines()[-4:] == [
+        "",
         "files registered or staged but never materialized, in 1 source unit(s): a load "
         "still running, or one that stopped (killed, failed)",
         f"  r2: {len(entries)} file(s)",
