@@ -2,7 +2,7 @@
 
 ``FactRowBuilder.add`` is called once per usable fact; complete duplicates land on the same
 Fact id and are counted as collapsed (and in the kept node's ``occurrences``) instead of
-written twice.
+written twice. The footnotes of every copy are linked to the kept Fact, each once.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ class FactRowBuilder(AspectRows):
         if kept is not None:
             kept["occurrences"] += 1
             self.collapsed += 1
+            # a footnote may be attached to any copy; the kept row stands for them all
+            self._add_footnotes(fid, fact.footnotes)
             return
         self._facts[fid] = row
         self.rows.add("Fact", row)
