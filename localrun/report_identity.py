@@ -69,7 +69,7 @@ def report_identity(
     """The identity from cover values as stated (text or typed); None without a form or a
     period of report, which a report cannot be told by.
 
-    The amendment flag defaults to the form's ``/A``, as on the Report row.
+    A form ending in ``/A`` is an amendment whatever the flag says, as on the Report row.
     """
     form = (form or "").strip().upper()
     period = _date(period_of_report)
@@ -84,7 +84,7 @@ def report_identity(
         period_of_report=period,
         fiscal_year=int(year) if year.isdigit() else None,
         fiscal_period=(fiscal_period or "").strip().upper() or None,
-        is_amendment=form.endswith("/A") if amendment_flag is None else amendment_flag,
+        is_amendment=form.endswith("/A") or bool(amendment_flag),
     )
 
 

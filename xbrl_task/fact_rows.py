@@ -2,7 +2,7 @@
 
 ``FactRowBuilder.add`` is called once per usable fact; complete duplicates land on the same
 Fact id and are counted as collapsed (and in the kept node's ``occurrences``) instead of
-written twice.
+written twice. The footnotes of every copy are linked to the kept Fact, each once.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class FactRowBuilder(AspectRows):
         super().__init__(concepts)
         self.report_id = report_id
         self.collapsed = 0
-        self.dei: list[tuple[str, str, tuple[str, ...], str]] = []
+        self.dei: list[DeiFact] = []
         self.aspects: dict[str, tuple[object, ...]] = {}
         self._coregistrants = coregistrants or {}
         self._facts: dict[str, Row] = {}
@@ -67,6 +67,8 @@ class FactRowBuilder(AspectRows):
         if kept is not None:
             kept["occurrences"] += 1
             self.collapsed += 1
+            # a footnote may be attached to any copy; the kept row stands for them all
+            self._add_footnotes(fid, fact.footnotes)
             return
         self._facts[fid] = row
         self.rows.add("Fact", row)
@@ -76,7 +78,8 @@ class FactRowBuilder(AspectRows):
         self._add_footnotes(fid, fact.footnotes)
         if element.startswith(DEI_PREFIX) and row["value_text"] is not None:
             dims = tuple(sorted(did for _, did in dimensions))
-            self.dei.append((entity, element, dims, row["value_text"]))
+            text = row["value_text"]
+            self.dei.append(DeiFact(entity, element, dims, text, period, fact.context_id))
 
     def _context_aspects(self, context: ContextInfo) -> _ContextAspects:
         """The ids a context gives its facts, its nodes added the first time it is seen.
@@ -209,6 +212,17 @@ def _plain(concept: ConceptInfo, text: str | None) -> str | None:
     if is_block or looks_like_html(text):
         return plain_text(text)
     return None
+
+
+class DeiFact(NamedTuple):
+    """A dei fact with a value, in document order: what the Report and Entity rows read."""
+
+    entity: str
+    element: str
+    dims: tuple[str, ...]  # sorted dimension ids
+    text: str
+    period: str
+    context_id: str
 
 
 class _ContextAspects(NamedTuple):

@@ -16,7 +16,8 @@ from datetime import date
 
 from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
-from xbrl_task.fact_rows import FactRowBuilder
+from xbrl_task.cover_values import DOCUMENT_TYPE, CoverChoice, required_period
+from xbrl_task.fact_rows import DeiFact, FactRowBuilder
 from xbrl_task.model import FactInfo, QName
 from xbrl_task.rows import Row
 
@@ -27,6 +28,15 @@ _COVER = {
     "state_of_incorporation": "dei:EntityIncorporationStateCountryCode",
     "fiscal_year_end": "dei:CurrentFiscalYearEndDate",
     "ein": "dei:EntityTaxIdentificationNumber",
+}
+# dei concept -> the Report column it fills (DocumentType the form too, if none is given)
+_REPORT_DEI = {
+    DOCUMENT_TYPE: "document_type",
+    "dei:AmendmentFlag": "is_amendment",
+    "dei:AmendmentDescription": "amendment_description",
+    "dei:DocumentPeriodEndDate": "period_of_report",
+    "dei:DocumentFiscalYearFocus": "fiscal_year",
+    "dei:DocumentFiscalPeriodFocus": "fiscal_period",
 }
 _SECURITY = {
     "dei:TradingSymbol": "trading_symbol",
@@ -68,15 +78,20 @@ def coregistrant_ciks(facts: Iterable[FactInfo]) -> dict[QName, int]:
     return found
 
 
-def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
-    """Add Report, ENTITY_HAS_REPORT, Security rows and entity details; returns the Report row.
+def add_report(builder: FactRowBuilder, meta: ReportFacts) -> tuple[Row, list[str]]:
+    """Add Report, ENTITY_HAS_REPORT, Security rows and entity details.
 
     Each entity's row gets the same details as its ENTITY_HAS_REPORT, with this report as
     ``stated_in``: the graph keeps the latest loaded filing's row (Entity is upserted).
+
+    Returns:
+        The Report row, and the warnings to act on about its cover values: facts of a
+        concept that disagree (``cover_values``), a form and amendment flag that do.
     """
-    covers = _cover_statements(builder)
+    choice = CoverChoice(required_period(builder.dei, cik10(meta.registrant_cik)))
+    covers = _cover_statements(builder, choice)
     registrant = covers.get(cik10(meta.registrant_cik), {})
-    report = _report_row(builder, meta, registrant)
+    report = _report_row(builder, meta, registrant, choice)
     builder.rows.add("Report", report)
     members = _legal_entity_members(builder)
     for entity, row in builder.entities.items():
@@ -99,19 +114,19 @@ def add_report(builder: FactRowBuilder, meta: ReportFacts) -> Row:
             **details,
             legal_entity_member=members.get(entity),
         )
-    return report
+    return report, choice.warnings
 
 
-def _report_row(builder: FactRowBuilder, meta: ReportFacts, cover: dict[str, str]) -> Row:
-    dei = _first_values(builder, cik10(meta.registrant_cik))
-    form = meta.form_hint or dei.get("dei:DocumentType")
-    flag = _boolean(dei.get("dei:AmendmentFlag"))
+def _report_row(
+    builder: FactRowBuilder, meta: ReportFacts, cover: dict[str, str], choice: CoverChoice
+) -> Row:
+    dei = _report_values(builder, cik10(meta.registrant_cik), choice)
     return {
         "id": meta.source_unit,
         "accession_number": meta.accession_number,
-        "form": form,
-        "document_type": dei.get("dei:DocumentType"),
-        "is_amendment": flag if flag is not None else (form.endswith("/A") if form else None),
+        "form": meta.form_hint or dei.get(DOCUMENT_TYPE),
+        "document_type": dei.get(DOCUMENT_TYPE),
+        "is_amendment": _is_amendment(meta.form_hint, dei, choice.warnings),
         "amendment_description": dei.get("dei:AmendmentDescription"),
         "period_of_report": _date(dei.get("dei:DocumentPeriodEndDate")),
         "fiscal_year": _year(dei.get("dei:DocumentFiscalYearFocus")),
@@ -128,42 +143,85 @@ def _report_row(builder: FactRowBuilder, meta: ReportFacts, cover: dict[str, str
     }
 
 
-def _first_values(builder: FactRowBuilder, entity: str) -> dict[str, str]:
-    """dei values of ``entity`` without dimensions, first in document order."""
+def _is_amendment(form_hint: str | None, dei: dict[str, str], warnings: list[str]) -> bool | None:
+    """True for a form ending in /A (the package's or the document's) whatever
+    dei:AmendmentFlag says; else the flag; else False with a form, None without one.
+    A flag that disagrees with the form adds a warning to act on."""
+    flag = _boolean(dei.get("dei:AmendmentFlag"))
+    forms = (
+        (form_hint, "in the package (filing.json)"),
+        (dei.get(DOCUMENT_TYPE), "in the document (dei:DocumentType)"),
+    )
+    amended = next(((f, where) for f, where in forms if f and f.endswith("/A")), None)
+    if amended is not None:
+        if flag is False:
+            form, where = amended
+            warnings.append(
+                f"form {form} {where} but dei:AmendmentFlag false in the document; "
+                "Report.is_amendment is true, a form ending in /A being an amendment; "
+                "fix the package and load it again"
+            )
+        return True
+    form, where = next(((f, w) for f, w in forms if f), (None, ""))
+    if flag and form:
+        warnings.append(
+            f"dei:AmendmentFlag true in the document but form {form} {where}; "
+            "Report.is_amendment is true, as the flag says; check the package"
+        )
+    return flag if flag is not None else (False if form else None)
+
+
+def _report_values(builder: FactRowBuilder, entity: str, choice: CoverChoice) -> dict[str, str]:
+    """The dei values of ``entity`` without dimensions the Report is built from."""
+    stated: dict[str, list[DeiFact]] = {}
+    for fact in builder.dei:
+        if fact.entity == entity and not fact.dims and fact.element in _REPORT_DEI:
+            stated.setdefault(fact.element, []).append(fact)
     values: dict[str, str] = {}
-    for ent, element, dims, text in builder.dei:
-        if ent == entity and not dims:
-            values.setdefault(element, text.strip())
+    for element, column in _REPORT_DEI.items():
+        value = choice.choose(stated.get(element, []), f"Report.{column}")
+        if value is not None:
+            values[element] = value
     return values
 
 
-def _cover_statements(builder: FactRowBuilder) -> dict[str, dict[str, str]]:
+def _cover_statements(builder: FactRowBuilder, choice: CoverChoice) -> dict[str, dict[str, str]]:
     """Per entity, its cover-page values (no dimension other than its legal entity member)."""
-    covers: dict[str, dict[str, str]] = {}
+    stated: dict[tuple[str, str], list[DeiFact]] = {}
     wanted = {element: key for key, element in _COVER.items()}
-    for entity, element, dims, text in builder.dei:
-        key = wanted.get(element)
-        if key is not None and all(_is_legal_entity(d) for d in dims):
-            covers.setdefault(entity, {}).setdefault(key, text.strip())
+    for fact in builder.dei:
+        key = wanted.get(fact.element)
+        if key is not None and all(_is_legal_entity(d) for d in fact.dims):
+            stated.setdefault((fact.entity, key), []).append(fact)
+    covers: dict[str, dict[str, str]] = {}
+    for (entity, key), facts in stated.items():
+        value = choice.choose(facts, f"Entity.{key}")
+        if value is not None:
+            covers.setdefault(entity, {})[key] = value
     return covers
 
 
 def _legal_entity_members(builder: FactRowBuilder) -> dict[str, str]:
     members: dict[str, str] = {}
-    for entity, element, dims, _ in builder.dei:
-        if element == "dei:EntityCentralIndexKey" and len(dims) == 1 and _is_legal_entity(dims[0]):
-            members.setdefault(entity, dims[0].split("=", 1)[1])
+    for fact in builder.dei:
+        dims = fact.dims
+        if (
+            fact.element == "dei:EntityCentralIndexKey"
+            and len(dims) == 1
+            and _is_legal_entity(dims[0])
+        ):
+            members.setdefault(fact.entity, dims[0].split("=", 1)[1])
     return members
 
 
 def _add_securities(builder: FactRowBuilder, entity: str, report_id: str) -> list[Row]:
     """One Security per class the entity's cover page lists (grouped by context dims)."""
     classes: dict[tuple[str, ...], dict[str, str]] = {}
-    for ent, element, dims, text in builder.dei:
-        column = _SECURITY.get(element)
-        if ent == entity and column is not None:
-            key = tuple(d for d in dims if not _is_legal_entity(d))
-            classes.setdefault(key, {}).setdefault(column, text.strip())
+    for fact in builder.dei:
+        column = _SECURITY.get(fact.element)
+        if fact.entity == entity and column is not None:
+            key = tuple(d for d in fact.dims if not _is_legal_entity(d))
+            classes.setdefault(key, {}).setdefault(column, fact.text.strip())
     securities = []
     for stated in classes.values():
         symbol, exchange = stated.get("trading_symbol"), stated.get("exchange")

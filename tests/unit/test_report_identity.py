@@ -54,6 +54,20 @@ def test_the_cover_page_of_an_instance_document() -> None:
     )
 
 
+def test_a_package_whose_form_ends_in_a_is_an_amendment_whatever_the_flag(
+    tmp_path: Path,
+) -> None:
+    package = aeon_package(tmp_path)
+    sidecar = package / "filing.json"
+    sidecar.write_text(sidecar.read_text().replace('"10-Q"', '"10-Q/A"'), encoding="utf-8")
+
+    identity = package_identity(describe_package(package))
+
+    assert identity is not None and not identity.same_report(AEON_Q3)
+    assert (identity.form, identity.is_amendment) == ("10-Q/A", True)  # the flag says false
+    assert read_cover_facts(package / "aeon-20230930x10q.htm")["AmendmentFlag"] == "false"
+
+
 def test_a_package_without_filing_json_is_the_same_report(tmp_path: Path) -> None:
     package = aeon_package(tmp_path)
     stated = package_identity(describe_package(package))

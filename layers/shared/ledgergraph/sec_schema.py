@@ -73,7 +73,7 @@ REPORT = NodeTable(
         Column("accession_number", "STRING", "accession number with dashes, if known"),
         Column("form", "STRING", "EDGAR form type (10-K, 10-Q/A...), else dei:DocumentType"),
         Column("document_type", "STRING", "dei:DocumentType as stated in the document"),
-        Column("is_amendment", "BOOLEAN", "dei:AmendmentFlag, or a form ending in /A"),
+        Column("is_amendment", "BOOLEAN", "true for a form ending in /A, else dei:AmendmentFlag"),
         Column("amendment_description", "STRING", "dei:AmendmentDescription"),
         Column("period_of_report", "DATE", "dei:DocumentPeriodEndDate"),
         Column("fiscal_year", "INT64", "dei:DocumentFiscalYearFocus"),

@@ -1,0 +1,143 @@
+"""Cover-page (dei) facts that disagree, and a form that says amendment when the flag does not.
+
+Copies of AEON's 10-Q (inline), edited. ``disagreeing`` gets, first in its hidden section,
+a second dei:EntityRegistrantName ("Some Other Company, Inc.") and dei:DocumentPeriodEndDate
+(2023-06-30) in the required context (that of dei:DocumentType, 2023-01-01 to 2023-09-30),
+and a dei:DocumentFiscalPeriodFocus "Q2" in another context (2023-01-01 to 2023-07-21).
+``amended`` is the filing unedited but for filing.json's form: 10-Q/A.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
+
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.objectstore import LocalObjectStore
+
+REQUIRED = "Duration_1_1_2023_To_9_30_2023_Ebj2XMZXPkeeBZsJQEfMqA"
+OTHER = "Duration_1_1_2023_To_7_21_2023_qs9LCfOTIEi_6TQIdKNpKA"
+AEON = "0001837607"  # the name as filed has a no-break space: "AEON Biopharma,&#160;Inc."
+INSERTED = (
+    f'<ix:nonNumeric contextRef="{REQUIRED}" name="dei:EntityRegistrantName" id="x-name">'
+    "Some Other Company, Inc.</ix:nonNumeric>"
+    f'<ix:nonNumeric contextRef="{REQUIRED}" name="dei:DocumentPeriodEndDate" id="x-end">'
+    "2023-06-30</ix:nonNumeric>"
+    f'<ix:nonNumeric contextRef="{OTHER}" name="dei:DocumentFiscalPeriodFocus" id="x-fp">'
+    "Q2</ix:nonNumeric>"
+)
+
+
+def aeon_disagreeing(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    document = target / "aeon-20230930x10q.htm"
+    text = document.read_text(encoding="utf-8")
+    assert text.count("<ix:hidden>") == 1
+    document.write_text(text.replace("<ix:hidden>", f"<ix:hidden>{INSERTED}"), "utf-8")
+    return target
+
+
+def aeon_amended(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    sidecar = target / "filing.json"
+    filing = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert filing["form"] == "10-Q"
+    sidecar.write_text(json.dumps({**filing, "form": "10-Q/A"}), encoding="utf-8")
+    return target
+
+
+class Run:
+    def __init__(self, store: LocalObjectStore, units: dict[str, str]) -> None:
+        self.store, self.units = store, units
+
+    def row(self, name: str, table: str, **where: object) -> dict:
+        path = self.store.path(table_key(GRAPH, self.units[name], table))
+        rows = pq.read_table(path).to_pylist()
+        (row,) = [r for r in rows if all(r[k] == v for k, v in where.items())]
+        return row
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("cover")
+    packages = {
+        "disagreeing": aeon_disagreeing(root / "source" / "disagreeing"),
+        "amended": aeon_amended(root / "source" / "amended"),
+    }
+    store = LocalObjectStore(root / "store")
+    outcomes = process_packages(packages, store, "xbrl_cover")
+    assert {o.status for o in outcomes.values()} == {"processed"}
+    return Run(store, {name: o.source_unit for name, o in outcomes.items()})
+
+
+def test_disagreeing_facts_in_the_required_context_set_no_value(run: Run) -> None:
+    report = run.row("disagreeing", "Report")
+    assert report["period_of_report"] is None
+    assert (report["form"], report["document_type"], report["fiscal_year"]) == (
+        "10-Q",
+        "10-Q",
+        2023,
+    )
+    assert run.row("disagreeing", "Entity", id=AEON)["name"] is None
+    stated = run.row("disagreeing", "ENTITY_HAS_REPORT", **{"from": AEON})
+    assert (stated["name"], stated["filer_category"]) == (None, "Non-accelerated Filer")
+    # both pairs are flagged, as before: the Report no longer takes the first of either
+    names = [run.row("disagreeing", "Fact", fact_xml_id=i) for i in ("x-name", "x-end")]
+    assert {f["duplicate_status"] for f in names} == {"inconsistent"}
+
+
+def test_the_value_in_the_required_context_wins_over_another_contexts(run: Run) -> None:
+    assert run.row("disagreeing", "Report")["fiscal_period"] == "Q3"
+
+
+def test_each_disagreement_is_a_warning_to_act_on_naming_the_values(run: Run) -> None:
+    name, end, focus = run.manifest("disagreeing").warnings_to_act_on
+    assert name == (
+        f"cover-page facts disagree: dei:EntityRegistrantName of CIK {AEON} states "
+        f"'Some Other Company, Inc.' (context {REQUIRED}), 'AEON Biopharma,\xa0Inc.' "
+        f"(context {REQUIRED}); Entity.name is left empty, the required context (that of "
+        "dei:DocumentType) holding more than one; fix the package and load it again"
+    )
+    assert end == (
+        f"cover-page facts disagree: dei:DocumentPeriodEndDate of CIK {AEON} states "
+        f"'2023-06-30' (context {REQUIRED}), '2023-09-30' (context {REQUIRED}); "
+        "Report.period_of_report is left empty, the required context (that of "
+        "dei:DocumentType) holding more than one; fix the package and load it again"
+    )
+    assert focus == (
+        f"cover-page facts disagree: dei:DocumentFiscalPeriodFocus of CIK {AEON} states "
+        f"'Q2' (context {OTHER}), 'Q3' (context {REQUIRED}); Report.fiscal_period takes "
+        "'Q3', the value in the required context (that of dei:DocumentType); check the "
+        "package"
+    )
+
+
+def test_a_form_ending_in_a_is_an_amendment_whatever_the_flag(run: Run) -> None:
+    report = run.row("amended", "Report")
+    assert (report["form"], report["document_type"], report["is_amendment"]) == (
+        "10-Q/A",
+        "10-Q",
+        True,
+    )
+    assert report["period_of_report"] == date(2023, 9, 30)
+
+
+def test_a_form_and_flag_that_disagree_are_a_warning_to_act_on(run: Run) -> None:
+    warnings = run.manifest("amended").warnings_to_act_on
+    assert warnings == [
+        "form 10-Q in the document (dei:DocumentType), 10-Q/A in the package (filing.json); "
+        "the graph's Report says 10-Q/A",
+        "form 10-Q/A in the package (filing.json) but dei:AmendmentFlag false in the "
+        "document; Report.is_amendment is true, a form ending in /A being an amendment; "
+        "fix the package and load it again",
+    ]

@@ -1,0 +1,148 @@
+"""A footnote attached to a complete duplicate reaches the one Fact row both copies become.
+
+Copies of bundled filings, edited. Tesla's 10-Q (classic) gets a second
+us-gaap:Revenues of context c-304 equal in every respect to f-1085 (id f-dup), and a
+footnote link whose one footnote is attached to f-dup and to f-1086. AEON's 10-Q (inline)
+already holds two identical diluted share counts (Hidden__c_rd... and Hidden_3cG...,
+138,848,177 for 2023-01-01 to 2023-07-21); it gets one footnote attached to the second
+copy only and another attached to both.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
+
+from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
+from ledgergraph.objectstore import LocalObjectStore
+
+FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
+TESLA_DUPLICATE = (
+    '<us-gaap:Revenues contextRef="c-304" decimals="-6" id="f-dup" unitRef="usd">'
+    "22486000000</us-gaap:Revenues>"
+)
+TESLA_FOOTNOTES = f"""<link:footnoteLink xlink:type="extended"
+  xlink:role="http://www.xbrl.org/2003/role/link">
+<link:loc xlink:type="locator" xlink:href="#f-dup" xlink:label="dup"/>
+<link:loc xlink:type="locator" xlink:href="#f-1086" xlink:label="next"/>
+<link:footnote xlink:type="resource" xlink:label="note"
+  xlink:role="http://www.xbrl.org/2003/role/footnote" xml:lang="en-US"
+  id="fn-credits">Includes regulatory credits.</link:footnote>
+<link:footnoteArc xlink:type="arc" xlink:arcrole="{FACT_FOOTNOTE}" xlink:from="dup"
+  xlink:to="note"/>
+<link:footnoteArc xlink:type="arc" xlink:arcrole="{FACT_FOOTNOTE}" xlink:from="next"
+  xlink:to="note"/>
+</link:footnoteLink>
+"""
+AEON_KEPT, AEON_COPY = "Hidden__c_rdPsOzUWyH7u-zrwp1w", "Hidden_3cGcrTy2vka94-EW_eHymQ"
+AEON_RELATIONSHIPS = (
+    f'<ix:relationship fromRefs="{AEON_COPY}" toRefs="fn-copy" arcrole="{FACT_FOOTNOTE}"/>'
+    f'<ix:relationship fromRefs="{AEON_KEPT} {AEON_COPY}" toRefs="fn-both" '
+    f'arcrole="{FACT_FOOTNOTE}"/>'
+)
+AEON_NOTES = (
+    '<p><ix:footnote id="fn-copy" xml:lang="en">Weighted for the period before the '
+    'merger.</ix:footnote></p><p><ix:footnote id="fn-both" xml:lang="en">Restated for the '
+    "exchange ratio.</ix:footnote></p>"
+)
+
+
+def tesla_with_footnoted_duplicate(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", target)
+    instance = target / "tsla-20240630_htm.xml"
+    text = instance.read_text(encoding="utf-8")
+    assert text.count("</xbrl>") == 1
+    text = text.replace("</xbrl>", f"{TESLA_DUPLICATE}\n{TESLA_FOOTNOTES}</xbrl>")
+    instance.write_text(text, encoding="utf-8")
+    return target
+
+
+def aeon_with_footnoted_duplicate(target: Path) -> Path:
+    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    document = target / "aeon-20230930x10q.htm"
+    text = document.read_text(encoding="utf-8")
+    end = "</ix:resources></ix:header></div>"
+    assert text.count(end) == 1
+    text = text.replace(end, f"{AEON_RELATIONSHIPS}{end}{AEON_NOTES}")
+    document.write_text(text, encoding="utf-8")
+    return target
+
+
+class Run:
+    def __init__(self, store: LocalObjectStore, units: dict[str, str]) -> None:
+        self.store, self.units = store, units
+
+    def rows(self, name: str, table: str) -> list[dict]:
+        path = self.store.path(table_key(GRAPH, self.units[name], table))
+        return pq.read_table(path).to_pylist()
+
+    def facts(self, name: str) -> dict[str, dict]:
+        return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+    def footnoted(self, name: str) -> set[tuple[str, str]]:
+        """(fact_xml_id, footnote_xml_id) of every FACT_HAS_FOOTNOTE row."""
+        facts = {f["id"]: f["fact_xml_id"] for f in self.rows(name, "Fact")}
+        notes = {n["id"]: n["footnote_xml_id"] for n in self.rows(name, "Footnote")}
+        links = self.rows(name, "FACT_HAS_FOOTNOTE")
+        assert all(link["arcrole"] == FACT_FOOTNOTE for link in links)
+        pairs = [(facts[link["from"]], notes[link["to"]]) for link in links]
+        assert len(pairs) == len(set(pairs)), "a fact links to a footnote twice"
+        return set(pairs)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("footnotes")
+    packages = {
+        "tesla": tesla_with_footnoted_duplicate(root / "source" / "tesla"),
+        "aeon": aeon_with_footnoted_duplicate(root / "source" / "aeon"),
+    }
+    store = LocalObjectStore(root / "store")
+    outcomes = process_packages(packages, store, "xbrl_footnotes")
+    assert {o.status for o in outcomes.values()} == {"processed"}
+    return Run(store, {name: o.source_unit for name, o in outcomes.items()})
+
+
+def test_a_classic_footnote_on_a_duplicate_links_to_the_kept_fact(run: Run) -> None:
+    facts = run.facts("tesla")
+    assert "f-dup" not in facts
+    kept = facts["f-1085"]
+    assert (kept["occurrences"], kept["context_id"], str(kept["value_decimal"])) == (
+        2,
+        "c-304",
+        "22486000000.000000000000",
+    )
+    assert run.footnoted("tesla") == {("f-1085", "fn-credits"), ("f-1086", "fn-credits")}
+    (note,) = run.rows("tesla", "Footnote")
+    assert (note["text_plain"], note["lang"]) == ("Includes regulatory credits.", "en-US")
+
+
+def test_the_classic_duplicate_is_counted_as_collapsed(run: Run) -> None:
+    counts = run.manifest("tesla").facts
+    assert counts.reconciles() and counts.in_document == 1149 + 1
+    assert (counts.extracted, counts.duplicates_collapsed) == (1045, 90 + 1)
+
+
+def test_an_inline_footnote_on_a_duplicate_links_to_the_kept_fact_once(run: Run) -> None:
+    facts = run.facts("aeon")
+    assert AEON_COPY not in facts
+    kept = facts[AEON_KEPT]
+    assert (kept["occurrences"], str(kept["value_decimal"])) == (
+        2,
+        "138848177.000000000000",
+    )
+    # fn-both is attached to both copies: still one relationship row
+    assert run.footnoted("aeon") == {(AEON_KEPT, "fn-copy"), (AEON_KEPT, "fn-both")}
+    notes = {n["footnote_xml_id"]: n["text_plain"] for n in run.rows("aeon", "Footnote")}
+    assert notes == {
+        "fn-copy": "Weighted for the period before the merger.",
+        "fn-both": "Restated for the exchange ratio.",
+    }
