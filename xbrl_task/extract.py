@@ -115,7 +115,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on = [
         *form_warnings(report, meta),
         *dei_warnings(cover, report),
-        *inline_rule_warnings(filing.messages),
+        *inline_rule_warnings(filing.messages, census.repeated_ids),
     ]
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)

@@ -28,10 +28,24 @@ def is_inline_rule(message: ProcessorMessage) -> bool:
     return found is not None and message.level == "error" and found["rule"] not in _VALUE_RULES
 
 
-def inline_rule_warnings(messages: list[ProcessorMessage]) -> list[str]:
+def inline_rule_warnings(
+    messages: list[ProcessorMessage], repeated_ids: dict[str, tuple[str, ...]]
+) -> list[str]:
     """One line per broken Inline XBRL rule (Arelle's code), counting its messages and
-    quoting the first, in the order Arelle logged them."""
-    broken = [m for m in messages if is_inline_rule(m)]
+    quoting the first, in the order Arelle logged them; one more for the fact ids found in
+    several documents of a set (``census``), naming the first and its documents."""
+    lines = _arelle_lines([m for m in messages if is_inline_rule(m)])
+    if repeated_ids:
+        fact_id, documents = next(iter(repeated_ids.items()))
+        lines.append(
+            f"not valid Inline XBRL (a fact id in several documents of the set, "
+            f"{len(repeated_ids)}x); fix the package and load it again: fact id {fact_id} "
+            f"in {', '.join(documents)}"
+        )
+    return lines
+
+
+def _arelle_lines(broken: list[ProcessorMessage]) -> list[str]:
     counts = Counter(m.code for m in broken)
     lines = []
     for code, count in counts.items():

@@ -4,8 +4,8 @@ AEON's text block Tb_nHbLWiz7J0yHajn7kSJDxA (7,273 characters, continued once) g
 ``continuedAt`` naming no continuation (Arelle reads 6,312 characters of it), or a
 continuation that continues at itself (a cycle); another text block is pointed at its
 continuation too (one continuation, two facts); and the document is added to the package
-twice, under a second name (every context and unit id twice in the document set).
-Arelle logs each as an ix11 error and loads the rest.
+twice, under a second name (every context, unit and fact id twice in the document set).
+Arelle logs each but the fact ids as an ix11 error and loads the rest.
 """
 
 from __future__ import annotations
@@ -141,15 +141,22 @@ def test_a_continuation_two_facts_claim_is_a_warning_to_act_on(run: dict) -> Non
     assert "ix11.4.1.2:continuationNotReferenced" in manifest.warnings_to_act_on[1]
 
 
-def test_a_document_added_twice_is_a_warning_to_act_on(run: dict) -> None:
+def test_a_document_added_twice_and_its_fact_ids_are_warnings_to_act_on(run: dict) -> None:
     _, manifest = run["twice"]
     counts, filed = manifest.facts, run["as filed"][1].facts
     assert counts.in_document == 2 * AEON_FACTS and counts.reconciles()
     # every fact of the copy is a complete duplicate of the original's
     assert counts.extracted == filed.extracted
     assert counts.duplicates_collapsed == filed.duplicates_collapsed + AEON_FACTS
-    codes = {w.split("(Arelle: ")[1].split(")")[0] for w in manifest.warnings_to_act_on}
-    assert codes == {
-        "ix11.14.1.2:resourceIdDuplication, 768x",
-        "ix11.4.1.2:continuationReferences, 17x",
-    }
+    resources, continuations, fact_ids = manifest.warnings_to_act_on
+    assert resources.startswith(
+        ACT.format(code="ix11.14.1.2:resourceIdDuplication", count=768)
+        + "Inline XBRL ix:resources descendant id "
+    )
+    assert continuations.startswith(ACT.format(code="ix11.4.1.2:continuationReferences", count=17))
+    # every fact id of the set twice: Arelle says nothing of it unless asked to validate
+    assert fact_ids == (
+        f"not valid Inline XBRL (a fact id in several documents of the set, {AEON_FACTS}x); "
+        "fix the package and load it again: fact id Hidden_B3Z03A7B80WgsryDQuZ-VQ in "
+        "aeon-20230930x10q.htm, aeon-20230930x10q-copy.htm"
+    )
