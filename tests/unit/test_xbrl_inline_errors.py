@@ -19,6 +19,7 @@ from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
 
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
+from localrun import render
 from xbrl_task.extract import TEXT_UNREADABLE
 
 DOCUMENT = "aeon-20230930x10q.htm"
@@ -160,3 +161,17 @@ def test_a_document_added_twice_and_its_fact_ids_are_warnings_to_act_on(run: dic
         "fix the package and load it again: fact id Hidden_B3Z03A7B80WgsryDQuZ-VQ in "
         "aeon-20230930x10q.htm, aeon-20230930x10q-copy.htm"
     )
+
+
+def test_the_run_summary_says_the_filing_needs_the_user(run: dict) -> None:
+    _, manifest = run["missing"]
+    filing = {
+        "source_unit": manifest.source_unit,
+        "status": "loaded",
+        "warnings": len(manifest.warnings),
+        "rejected_reasons": dict(manifest.facts.rejected),
+        "warnings_to_act_on": manifest.warnings_to_act_on,
+    }
+    line, again = render._warning_notes({"filings": [filing], "manifest_path": "m.json"})
+    assert "those that need you are marked WARNING above" in line
+    assert again.startswith("a filing loaded with a WARNING keeps what it loaded")
