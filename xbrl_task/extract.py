@@ -112,11 +112,8 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report = add_report(builder, report_facts(meta, counts, filing))
-    to_act_on = [
-        *form_warnings(report, meta),
-        *dei_warnings(cover, report),
-        *inline_rule_warnings(filing.messages, census.repeated_ids),
-    ]
+    to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report)]
+    to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

@@ -154,7 +154,8 @@ def test_a_document_added_twice_and_its_fact_ids_are_warnings_to_act_on(run: dic
         ACT.format(code="ix11.14.1.2:resourceIdDuplication", count=768)
         + "Inline XBRL ix:resources descendant id "
     )
-    assert continuations.startswith(ACT.format(code="ix11.4.1.2:continuationReferences", count=17))
+    references = ACT.format(code="ix11.4.1.2:continuationReferences", count=17)
+    assert continuations.startswith(references)
     # every fact id of the set twice: Arelle says nothing of it unless asked to validate
     assert fact_ids == (
         f"not valid Inline XBRL (a fact id in several documents of the set, {AEON_FACTS}x); "

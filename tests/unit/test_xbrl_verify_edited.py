@@ -23,7 +23,11 @@ from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify import verify_graph
 from xbrl_task.verify.run import FilingCheck
 
-CASH = 'decimals="-3" format="ixt:numdotdecimal" name="us-gaap:CashAndCashEquivalentsAtCarryingValue" scale="3" id="Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"'  # noqa: E501
+CASH = (
+    'decimals="-3" format="ixt:numdotdecimal" '
+    'name="us-gaap:CashAndCashEquivalentsAtCarryingValue" scale="3" '
+    'id="Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"'
+)
 BLOCK = "Tb_nHbLWiz7J0yHajn7kSJDxA"
 EDITS = {
     "concept": (CASH, CASH.replace("CarryingValue", "CarryingValueX")),
@@ -53,9 +57,10 @@ def _verified(root: Path, name: str) -> FilingCheck:
     cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
     try:
         with open_reader(home=home, endpoint=None, api_key=None) as reader:
-            [check] = verify_graph(reader, "sec", store_root=home / "store", cache=cache).filings
+            report = verify_graph(reader, "sec", store_root=home / "store", cache=cache)
     finally:
         cache.close()
+    [check] = report.filings
     return check
 
 
