@@ -95,6 +95,7 @@ class FactCopier:
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
             value_error=value_error,
+            text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,
             footnotes=self._footnotes.links_of(fact),
         )
@@ -257,6 +258,30 @@ def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
         # read: its Decimal takes any Unicode digit and "1_000" (xbrl_task/README.md, Values)
         return _read_inline(fact)
     return value, None
+
+
+def broken_continuation(fact: ModelInlineFact) -> str | None:
+    """Why an inline fact's text cannot be read whole, or None: its ``continuedAt`` chain
+    names an id no ``ix:continuation`` of the document set has, or comes back on itself.
+
+    NOTE: Arelle logs either (ix11 continuationMissing, continuationCycle) and keeps the
+    text read up to the break, cut short with nothing on the fact to say so. It links each
+    element of a chain to the next as ``_continuationElement``, and leaves the link out
+    where the chain breaks.
+    """
+    element, seen = fact, {fact.get("id")}
+    while target := element.get("continuedAt"):
+        if target in seen:
+            return f"continuedAt names {target} again, a cycle; the text has no end"
+        following = getattr(element, "_continuationElement", None)
+        if following is None:
+            return (
+                f"continuedAt names {target}, which is no ix:continuation of the document "
+                "set; the text would stop there"
+            )
+        seen.add(target)
+        element = following
+    return None
 
 
 def _read_classic(fact: ModelFact, text: str) -> tuple[str | None, str | None]:

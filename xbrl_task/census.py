@@ -8,8 +8,8 @@ that carries ``contextRef`` (items, also inside tuples). Inline documents: every
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -28,10 +28,16 @@ _IX_FACT_TAGS = tuple(f"{{{ns}}}{name}" for ns in _IX_NAMESPACES for name in _IX
 
 @dataclass(frozen=True)
 class FactCensus:
-    """How many facts the document holds, in total and per concept qname."""
+    """How many facts the document holds, in total and per concept qname.
+
+    ``fact_ids``: the ids of one document's inline facts. ``repeated_ids``: for a document
+    set, each fact id found in more than one of its documents, with those documents.
+    """
 
     total: int
     per_concept: Counter[QName]
+    fact_ids: tuple[str, ...] = ()
+    repeated_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def count_document_facts(path: Path, *, is_inline: bool, unit: str) -> FactCensus:
@@ -46,8 +52,11 @@ def count_document_facts(path: Path, *, is_inline: bool, unit: str) -> FactCensu
         raise not_well_formed(unit, path.name, str(exc)) from exc
     root = tree.getroot()
     if is_inline:
-        names = [_inline_name(el) for el in root.iter(_IX_FACT_TAGS)]
-    elif root.tag == _XBRLI_ROOT:
+        elements = list(root.iter(_IX_FACT_TAGS))
+        names = [_inline_name(el) for el in elements]
+        ids = tuple(el.get("id") for el in elements if el.get("id"))
+        return FactCensus(total=len(names), per_concept=Counter(names), fact_ids=ids)
+    if root.tag == _XBRLI_ROOT:
         names = [_element_name(el) for el in root.iterdescendants() if _is_item(el)]
     else:
         raise FilingNotLoadable(f"filing {unit}: {path.name} is not an XBRL instance")
@@ -58,9 +67,16 @@ def count_document_set(paths: list[Path], *, is_inline: bool, unit: str) -> Fact
     """The census of every document of a filing (an inline document set), added up."""
     censuses = [count_document_facts(p, is_inline=is_inline, unit=unit) for p in paths]
     per_concept: Counter[QName] = Counter()
-    for census in censuses:
+    documents: dict[str, list[str]] = defaultdict(list)
+    for path, census in zip(paths, censuses, strict=True):
         per_concept.update(census.per_concept)
-    return FactCensus(total=sum(c.total for c in censuses), per_concept=per_concept)
+        for fact_id in dict.fromkeys(census.fact_ids):
+            documents[fact_id].append(path.name)
+    # NOTE: Arelle checks this (ix11 uniqueIxId) only when asked to validate, which the
+    # worker does not: a fact id in two documents of a set would go unsaid
+    repeated = {i: tuple(names) for i, names in documents.items() if len(names) > 1}
+    total = sum(c.total for c in censuses)
+    return FactCensus(total=total, per_concept=per_concept, repeated_ids=repeated)
 
 
 def _is_item(element: etree._Element) -> bool:

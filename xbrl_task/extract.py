@@ -27,6 +27,7 @@ from xbrl_task.errors import (
     RegistrantNotInDocument,
 )
 from xbrl_task.fact_rows import FactRowBuilder
+from xbrl_task.inline_warnings import inline_rule_warnings, is_inline_rule
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
@@ -37,8 +38,10 @@ VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
 # a numeric fact whose text (after its format) is no number, or that its format refused
 NUMBER_UNREADABLE = "number not readable"
 VALUE_INVALID = "value not valid for its type"
+# an inline text whose continuation chain breaks (arelle_facts.broken_continuation)
+TEXT_UNREADABLE = "text not readable in full"
 # reasons that name one fact each, and so are listed only up to MAX_LISTED_VALUES
-_PER_FACT = (VALUE_REJECTED, NUMBER_UNREADABLE, VALUE_INVALID)
+_PER_FACT = (VALUE_REJECTED, NUMBER_UNREADABLE, VALUE_INVALID, TEXT_UNREADABLE)
 MAX_LISTED_VALUES = 20
 _UNLISTED = "more values, each named in the manifest's warnings"
 VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
@@ -110,6 +113,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     add_dts_rows(builder, filing.dts, meta.source_unit)
     report, cover_warnings = add_report(builder, report_facts(meta, counts, filing))
     to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report), *cover_warnings]
+    to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
@@ -150,8 +154,12 @@ def value_rejection(fact: FactInfo) -> str | None:
 
     One rule for inline and classic facts: a number that is not one or does not fit
     DECIMAL(38, 12), a value whose inline format refuses the displayed text or is
-    implemented by no registry, a non-numeric value not valid for the concept's type.
+    implemented by no registry, a non-numeric value not valid for the concept's type, an
+    inline text whose continuation chain breaks.
     """
+    where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
+    if fact.text_error is not None:
+        return f"{TEXT_UNREADABLE}: {where}: {fact.text_error}"
     concept = fact.concept
     numeric = concept is not None and concept.is_numeric
     # an inline number's value was computed from a text checked as filed (values.fact_number)
@@ -160,7 +168,6 @@ def value_rejection(fact: FactInfo) -> str | None:
     if problem is None:
         return None
     prefix, detail = problem
-    where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
     return f"{prefix}: {where}: {detail}"
 
 
@@ -282,10 +289,11 @@ def form_warnings(report: Row, meta: ReportMeta) -> list[str]:
 
 
 def message_warnings(messages: list[ProcessorMessage]) -> list[str]:
-    """Arelle's errors and warnings, one line per missing file or per message code."""
+    """Arelle's errors and warnings, one line per missing file or per message code; the
+    broken Inline XBRL rules are left to the warnings to act on (``inline_warnings``)."""
     missing = sorted({m for m in (_missing_file(x) for x in messages) if m})
     lines = [f"taxonomy file not available offline: {url}" for url in missing]
-    codes = Counter(m.code for m in messages if m.code != "IOerror")
+    codes = Counter(m.code for m in messages if m.code != "IOerror" and not is_inline_rule(m))
     for code, count in sorted(codes.items()):
         first = _OBJECT_INDEX.sub("[", next(m.text for m in messages if m.code == code))
         lines.append(f"{code} x{count}: {first[:_MAX_MESSAGE]}")

@@ -92,6 +92,8 @@ class FactInfo:
     for the concept's type. ``value_error`` then says which, naming the format and quoting
     the text; extraction rejects such a fact. A number's text is kept even when it is not
     a number: extraction rejects it naming the text, inline or classic alike.
+    ``text_error`` says why an inline text cannot be read whole (its ``continuedAt`` chain
+    breaks); extraction rejects such a fact too.
     """
 
     qname: QName
@@ -108,6 +110,7 @@ class FactInfo:
     unit_id: str | None
     is_tuple: bool = False
     value_error: str | None = None
+    text_error: str | None = None
     inline: InlineInfo | None = None
     footnotes: tuple[FootnoteLink, ...] = ()
 

@@ -3,12 +3,15 @@
 Part of the Arelle adapter. Each filing gets a fresh ``arelle.api.Session`` (Arelle loads
 plugins only on a session's first run, and a document set needs its IXDS plugin). The SEC
 transformation formats are installed as in the worker, so inline facts using them have
-values on both sides. Two properties are added through the saver's own extension hook:
+values on both sides. Properties are added through the saver's own extension hook:
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
-some facts; for enumeration facts, the members as Arelle read them; whether Arelle found
-no valid value (its export then writes none, or an error marker, as if nil); and why the
-graph rejects the fact's value, read by the extraction's own rule (``value_of``,
-``value_problem``), so the check can tell a rejection from a lost fact.
+some facts; a numeric fact's ``precision`` (xBRL-JSON only has decimals, inferred from it
+and none at all for ``precision="0"``); for enumeration facts, the members as Arelle read
+them; whether Arelle found no valid value (its export then writes none, or an error
+marker, as if nil); and why the graph rejects the fact's value, read by the extraction's
+own rule (``broken_continuation``, ``value_of``, ``value_problem``), so the check can tell
+a rejection from a lost fact. A fact of no concept (the DTS does not define it) is marked
+as both: without a valid value for Arelle, rejected by the graph.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from arelle.ModelValue import QName
 from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
-from xbrl_task.arelle_facts import value_of
+from xbrl_task.arelle_facts import broken_continuation, value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
-from xbrl_task.extract import value_problem
+from xbrl_task.extract import TEXT_UNREADABLE, value_problem
 from xbrl_task.taxonomy_cache import TaxonomyCache
 
 NUMERIC = "ledgergraph:numeric"
@@ -36,6 +39,7 @@ LANGUAGE = "ledgergraph:lang"
 QNAMES = "ledgergraph:qnames"
 INVALID = "ledgergraph:invalid"
 REJECTED = "ledgergraph:rejected"
+PRECISION = "ledgergraph:precision"
 _FLOATING = frozenset({"double", "float"})
 
 install_sec_transforms()
@@ -86,6 +90,12 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     concept = fact.concept
     oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
+    if concept is None:  # Arelle can validate nothing; the graph rejects it for its concept
+        oim_fact[INVALID] = True
+        oim_fact[REJECTED] = f"concept not defined: {fact.qname} (no such element in the DTS)"
+        return
+    if not fact.isNil and fact.decimals is None and fact.precision is not None:
+        oim_fact[PRECISION] = fact.precision  # the export gives decimals, none for 0
     if not fact.isNil and getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
         oim_fact[INVALID] = True  # a fact the graph rejects (xbrl_task/README.md, Values)
     rejection = None if fact.isNil else _rejection(fact, numeric=oim_fact[NUMERIC])
@@ -103,12 +113,15 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
 def _rejection(fact: ModelFact, *, numeric: bool) -> str | None:
     """Why extraction rejects this fact's value, worded as its reason (without the fact's
     name, which the check's line gives), or None when the graph keeps it."""
+    inline = isinstance(fact, ModelInlineFact)
+    broken = broken_continuation(fact) if inline else None
+    if broken is not None:
+        return f"{TEXT_UNREADABLE}: {broken}"
     try:
         value, error = value_of(fact)
     except Exception:  # a classic value Arelle could not give: it is INVALID, nothing more
         return None
     concept = fact.concept
-    inline = isinstance(fact, ModelInlineFact)
     floating = inline or (concept is not None and concept.baseXsdType in _FLOATING)
     problem = value_problem(value, error, numeric=numeric, floating=floating)
     return None if problem is None else f"{problem[0]}: {problem[1]}"

@@ -31,6 +31,8 @@ class ComparableFact:
     value: str
     decimals: str | None
     language: str | None = None
+    # a fact filed with precision (and so without decimals): compared as filed
+    precision: str | None = None
     # Arelle's side: why the graph rejects this fact's value ("" when it keeps it)
     rejected: str = ""
 
@@ -44,6 +46,8 @@ class ComparableFact:
         where = f" {{{dims}}}" if dims else ""
         value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
         accuracy = f" decimals={self.decimals}" if self.decimals is not None else ""
+        if self.precision is not None:
+            accuracy += f" precision={self.precision}"
         return f"{self.concept} {self.period}{where}{unit} = {value}{accuracy}"
 
 
@@ -72,11 +76,12 @@ def number_key(text: str) -> str:
     return format(number.normalize(context=exact), "f") if number else "0"
 
 
-def inferred_decimals(value: Decimal, precision: str) -> str | None:
-    """Decimals implied by a precision (XBRL 2.1, 4.6.6), as the OIM export states them."""
-    if precision.strip() == "INF":
-        return None
-    digits = int(precision)
-    if value.is_zero() or digits == 0:
-        return None
-    return str(digits - 1 - value.adjusted())
+def precision_key(text: str) -> str:
+    """A precision as one spelling (``INF``, or the integer without padding: 03 is 3).
+
+    NOTE: compared as filed, never as the decimals it implies: the xBRL-JSON export
+    infers decimals from a precision and has none for ``precision="0"`` (XBRL 2.1 4.6.4:
+    nothing is known of the value's accuracy), which is still a valid precision.
+    """
+    text = text.strip()
+    return text if text == "INF" else str(int(text))

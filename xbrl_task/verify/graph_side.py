@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from xbrl_task.verify.facts import (
     NIL,
     ComparableFact,
-    inferred_decimals,
     members_key,
     number_key,
+    precision_key,
     uri_members,
 )
 
@@ -108,6 +108,7 @@ def _comparable(row: list[Any], dims: tuple[tuple[str, str], ...]) -> Comparable
     concept, entity, period, unit, text, magnitude, negative = row[1:8]
     decimals, precision, nil, numeric, language = row[8:13]
     number = _signed(magnitude, negative)
+    accurate = numeric and not nil
     if nil:
         value = NIL
     elif numeric:
@@ -122,8 +123,9 @@ def _comparable(row: list[Any], dims: tuple[tuple[str, str], ...]) -> Comparable
         unit=unit if numeric else None,
         dimensions=dims,
         value=value,
-        decimals=None if nil or not numeric else _decimals(decimals, precision, number),
+        decimals=_decimals(decimals) if accurate and decimals is not None else None,
         language=language if not numeric else None,
+        precision=_precision(decimals, precision) if accurate else None,
     )
 
 
@@ -134,12 +136,13 @@ def _signed(magnitude: Any, negative: bool | None) -> Decimal | None:
     return number.copy_negate() if negative else number  # unary minus rounds to 28 digits
 
 
-def _decimals(decimals: str | None, precision: str | None, number: Any) -> str | None:
-    if decimals is not None:
-        return None if decimals.strip() == "INF" else str(int(decimals))
-    if precision is None or number is None:
-        return None
-    return inferred_decimals(Decimal(str(number)), precision)
+def _decimals(decimals: str) -> str | None:
+    return None if decimals.strip() == "INF" else str(int(decimals))
+
+
+def _precision(decimals: str | None, precision: str | None) -> str | None:
+    """A precision when the fact has no decimals (XBRL 2.1 allows one or the other)."""
+    return precision_key(precision) if decimals is None and precision is not None else None
 
 
 def _pages(reader: Reader, graph_id: str, cypher: str, report: str) -> Iterator[list[Any]]:

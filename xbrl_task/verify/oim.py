@@ -16,8 +16,22 @@ from ledgergraph.ids import cik10
 from xbrl_task.errors import ExportUnreadable
 from xbrl_task.identity import element_id, measures_text
 from xbrl_task.model import QName
-from xbrl_task.verify.arelle_export import INVALID, LANGUAGE, NUMERIC, QNAMES, REJECTED
-from xbrl_task.verify.facts import NIL, NOT_VALID, ComparableFact, members_key, number_key
+from xbrl_task.verify.arelle_export import (
+    INVALID,
+    LANGUAGE,
+    NUMERIC,
+    PRECISION,
+    QNAMES,
+    REJECTED,
+)
+from xbrl_task.verify.facts import (
+    NIL,
+    NOT_VALID,
+    ComparableFact,
+    members_key,
+    number_key,
+    precision_key,
+)
 
 _CORE = ("concept", "entity", "period", "unit", "language", "noteId")
 _PURE = "xbrli:pure"
@@ -27,14 +41,18 @@ def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
     """Every fact of the export (footnote pseudo-facts left out), but those both sides
     reject: no valid value for Arelle, a rejected value for the graph (nothing to compare).
 
+    A fact of a concept the DTS does not define is one of those: Arelle exports it without
+    a concept, the graph rejects it (``arelle_export`` marks it), as it rejects the facts of
+    a namespace no schema defines, which Arelle does not even make.
+
     Raises:
-        ExportUnreadable: a fact has no concept or no entity, as Arelle exports a fact
-            whose contextRef names no context.
+        ExportUnreadable: a fact has no entity, as Arelle exports a fact whose contextRef
+            names no context.
     """
     namespaces = report["documentInfo"]["namespaces"]
     for fact_id, fact in report["facts"].items():
         aspects = fact["dimensions"]
-        if aspects.get("concept") == "xbrl:note":
+        if aspects.get("concept") == "xbrl:note" or (fact.get(INVALID) and fact.get(REJECTED)):
             continue
         missing = [name for name in ("concept", "entity") if name not in aspects]
         if missing:
@@ -43,8 +61,6 @@ def oim_facts(report: dict[str, Any]) -> Iterator[ComparableFact]:
                 f"{' and no '.join(missing)} in Arelle's export (a contextRef naming no "
                 "context?)"
             )
-        if fact.get(INVALID) and fact.get(REJECTED):
-            continue
         yield _comparable(fact, aspects, namespaces)
 
 
@@ -58,7 +74,9 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
     value = fact.get("value")
     if fact.get(QNAMES):
         value = members_key(fact[QNAMES])
-    decimals = fact.get("decimals")
+    precision = fact.get(PRECISION)
+    # a precision is compared as filed, not as the decimals the export infers from it
+    decimals = None if precision is not None else fact.get("decimals")
     return ComparableFact(
         concept=_element(aspects["concept"], namespaces),
         entity=cik10(aspects["entity"].split(":", 1)[1]),
@@ -68,6 +86,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         value=_value(fact, value, numeric=numeric),
         decimals=None if decimals is None else str(decimals),
         language=fact.get(LANGUAGE),
+        precision=None if precision is None else precision_key(str(precision)),
         rejected=fact.get(REJECTED) or "",
     )
 
