@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from xbrl_samples import process_bundled
 
 from graph_node.errors import EngineUnavailable
 from graph_node.faults import FaultPoints
@@ -34,7 +33,6 @@ from ledgergraph.graph_client import GraphClient
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import load_key
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("amzn-10k-2022-12-31", "ba-10k-2023-12-31")
 AMAZON, BOEING = "0001018724-23-000004", "0000012927-24-000010"
 KEY = "retry-test-key"
@@ -44,13 +42,7 @@ RUN, NEXT_RUN = "run-20261205T100000Z-aaaaaa", "run-20261206T100000Z-bbbbbb"
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two bundled filings processed into an object store folder."""
-    out = tmp_path_factory.mktemp("processed")
-    argv = [sys.executable, "-m", "xbrl_task", "--out", str(out)]
-    for package in PACKAGES:
-        argv += ["--package", str(ROOT / "sample_data" / "sec" / package)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
-    assert done.returncode == 0, done.stderr[-1500:]
-    return out
+    return process_bundled(tmp_path_factory.mktemp("processed"), PACKAGES)
 
 
 class StopOnce(FaultPoints):

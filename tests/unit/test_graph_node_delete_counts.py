@@ -10,8 +10,6 @@ every shared key; deleting it hands each key to Amazon's row.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,13 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from test_graph_node_cases import graph_rows
+from xbrl_samples import process_bundled
 
 from graph_node.graph_store import GraphStore
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("amzn-10k-2022-12-31", "ba-10k-2023-12-31")
 AMAZON, BOEING = "0001018724-23-000004", "0000012927-24-000010"
 SHARED_ALIKE = {"Period": 7, "Unit": 4, "Dimension": 20,
@@ -35,13 +33,7 @@ SHARED_ALIKE = {"Period": 7, "Unit": 4, "Dimension": 20,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two bundled filings processed by ``python -m xbrl_task`` into an object store."""
-    out = tmp_path_factory.mktemp("store")
-    argv = [sys.executable, "-m", "xbrl_task", "--out", str(out)]
-    for package in PACKAGES:
-        argv += ["--package", str(ROOT / "sample_data" / "sec" / package)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
-    assert done.returncode == 0, done.stderr[-1500:]
-    return out
+    return process_bundled(tmp_path_factory.mktemp("store"), PACKAGES)
 
 
 class Node:

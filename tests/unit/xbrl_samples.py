@@ -162,6 +162,17 @@ class HandmadeRun:
         return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
 
 
+def process_bundled(out: Path, packages: tuple[str, ...]) -> Path:
+    """The named bundled packages processed by ``python -m xbrl_task --out out``, one
+    batch in a subprocess as the task runs; ``out`` is then an object store folder."""
+    argv = [sys.executable, "-m", "xbrl_task", "--out", str(out)]
+    for package in packages:
+        argv += ["--package", str(SAMPLE_SEC / package)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr[-1500:]
+    return out
+
+
 def process_packages(
     packages: dict[str, Path], store: LocalObjectStore, logger_name: str
 ) -> dict[str, Any]:
