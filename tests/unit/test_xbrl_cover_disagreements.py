@@ -14,12 +14,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
-from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
-
-from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
-from ledgergraph.objectstore import LocalObjectStore
+from xbrl_samples import SAMPLE_SEC, EditedRun, run_edited
 
 REQUIRED = "Duration_1_1_2023_To_9_30_2023_Ebj2XMZXPkeeBZsJQEfMqA"
 OTHER = "Duration_1_1_2023_To_7_21_2023_qs9LCfOTIEi_6TQIdKNpKA"
@@ -52,32 +48,19 @@ def aeon_amended(target: Path) -> Path:
     return target
 
 
-class Run:
-    def __init__(self, store: LocalObjectStore, units: dict[str, str]) -> None:
-        self.store, self.units = store, units
-
+class Run(EditedRun):
     def row(self, name: str, table: str, **where: object) -> dict:
-        path = self.store.path(table_key(GRAPH, self.units[name], table))
-        rows = pq.read_table(path).to_pylist()
-        (row,) = [r for r in rows if all(r[k] == v for k, v in where.items())]
+        """The one row of ``table`` whose columns hold ``where``."""
+        (row,) = [r for r in self.rows(name, table) if all(r[k] == v for k, v in where.items())]
         return row
-
-    def manifest(self, name: str) -> SourceUnitManifest:
-        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
-        return SourceUnitManifest.model_validate_json(data)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("cover")
-    packages = {
-        "disagreeing": aeon_disagreeing(root / "source" / "disagreeing"),
-        "amended": aeon_amended(root / "source" / "amended"),
-    }
-    store = LocalObjectStore(root / "store")
-    outcomes = process_packages(packages, store, "xbrl_cover")
-    assert {o.status for o in outcomes.values()} == {"processed"}
-    return Run(store, {name: o.source_unit for name, o in outcomes.items()})
+    editors = {"disagreeing": aeon_disagreeing, "amended": aeon_amended}
+    done = run_edited(tmp_path_factory.mktemp("cover"), editors, "xbrl_cover")
+    assert set(done.statuses.values()) == {"processed"}
+    return Run(done.store, done.units, done.statuses)
 
 
 def test_disagreeing_facts_in_the_required_context_set_no_value(run: Run) -> None:

@@ -13,12 +13,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
-from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
-
-from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
-from ledgergraph.objectstore import LocalObjectStore
+from xbrl_samples import SAMPLE_SEC, EditedRun, run_edited
 
 FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
 TESLA_DUPLICATE = (
@@ -72,21 +68,7 @@ def aeon_with_footnoted_duplicate(target: Path) -> Path:
     return target
 
 
-class Run:
-    def __init__(self, store: LocalObjectStore, units: dict[str, str]) -> None:
-        self.store, self.units = store, units
-
-    def rows(self, name: str, table: str) -> list[dict]:
-        path = self.store.path(table_key(GRAPH, self.units[name], table))
-        return pq.read_table(path).to_pylist()
-
-    def facts(self, name: str) -> dict[str, dict]:
-        return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
-
-    def manifest(self, name: str) -> SourceUnitManifest:
-        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
-        return SourceUnitManifest.model_validate_json(data)
-
+class Run(EditedRun):
     def footnoted(self, name: str) -> set[tuple[str, str]]:
         """(fact_xml_id, footnote_xml_id) of every FACT_HAS_FOOTNOTE row."""
         facts = {f["id"]: f["fact_xml_id"] for f in self.rows(name, "Fact")}
@@ -100,15 +82,10 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("footnotes")
-    packages = {
-        "tesla": tesla_with_footnoted_duplicate(root / "source" / "tesla"),
-        "aeon": aeon_with_footnoted_duplicate(root / "source" / "aeon"),
-    }
-    store = LocalObjectStore(root / "store")
-    outcomes = process_packages(packages, store, "xbrl_footnotes")
-    assert {o.status for o in outcomes.values()} == {"processed"}
-    return Run(store, {name: o.source_unit for name, o in outcomes.items()})
+    editors = {"tesla": tesla_with_footnoted_duplicate, "aeon": aeon_with_footnoted_duplicate}
+    done = run_edited(tmp_path_factory.mktemp("footnotes"), editors, "xbrl_footnotes")
+    assert set(done.statuses.values()) == {"processed"}
+    return Run(done.store, done.units, done.statuses)
 
 
 def test_a_classic_footnote_on_a_duplicate_links_to_the_kept_fact(run: Run) -> None:

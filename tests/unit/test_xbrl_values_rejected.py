@@ -12,19 +12,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import real_ladybug as lb
-from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
+from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, run_edited
 
 from ledgergraph.graph_schema import get_table
-from ledgergraph.manifest import SourceUnitManifest, error_key, manifest_key, table_key
-from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.manifest import error_key
 from xbrl_task.extract import (
     INVALID_UNLISTED,
     MAX_LISTED_VALUES,
@@ -47,21 +44,6 @@ AEON_CASH = "Tc_ROh7cVZSyEK_1tUTRo3RZA_7_3"
 AEON_CASH_2022 = "Tc_Vj0ZB-7fPEmuBvNXqmmsvA_7_7"  # 9,746 thousand, format ixt:numdotdecimal
 CASH = "us-gaap:CashAndCashEquivalentsAtCarryingValue"
 TESLA_IN_DOCUMENT, TESLA_CREATED, AEON_FACTS = 1149, 1135, 1132
-
-
-@dataclass
-class EditedRun:
-    store: LocalObjectStore
-    units: dict[str, str]
-    statuses: dict[str, str]
-
-    def manifest(self, name: str) -> SourceUnitManifest:
-        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
-        return SourceUnitManifest.model_validate_json(data)
-
-    def facts(self, name: str) -> dict[str, dict]:
-        rows = pq.read_table(self.store.path(table_key(GRAPH, self.units[name], "Fact")))
-        return {f["fact_xml_id"]: f for f in rows.to_pylist()}
 
 
 def edited_tesla(target: Path) -> Path:
@@ -106,17 +88,9 @@ def aeon_with_bad_scale(target: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    root = tmp_path_factory.mktemp("values")
-    packages = {
-        "tesla": edited_tesla(root / "source" / "tesla"),
-        "aeon": edited_aeon(root / "source" / "aeon"),
-        "aeon_text": aeon_with_text(root / "source" / "aeon_text"),
-        "aeon_scale": aeon_with_bad_scale(root / "source" / "aeon_scale"),
-    }
-    store = LocalObjectStore(root / "store")
-    outcomes = process_packages(packages, store, "xbrl_values")
-    units = {name: o.source_unit for name, o in outcomes.items()}
-    return EditedRun(store, units, {name: o.status for name, o in outcomes.items()})
+    editors = {"tesla": edited_tesla, "aeon": edited_aeon, "aeon_text": aeon_with_text,
+               "aeon_scale": aeon_with_bad_scale}  # fmt: skip
+    return run_edited(tmp_path_factory.mktemp("values"), editors, "xbrl_values")
 
 
 def test_values_that_do_not_fit_are_rejected_each_naming_its_fact(run: EditedRun) -> None:

@@ -193,6 +193,37 @@ def process_packages(
         loader.close()
 
 
+@dataclass
+class EditedRun:
+    """Edited copies of bundled packages processed as one batch: each one's outputs by the
+    name the test gave it."""
+
+    store: LocalObjectStore
+    units: dict[str, str]  # name -> source unit
+    statuses: dict[str, str]  # name -> processed / failed
+
+    def rows(self, name: str, table: str) -> list[dict[str, Any]]:
+        return pq.read_table(self.store.path(table_key(GRAPH, self.units[name], table))).to_pylist()
+
+    def facts(self, name: str) -> dict[str, dict[str, Any]]:
+        """The Fact rows by their id in the document."""
+        return {f["fact_xml_id"]: f for f in self.rows(name, "Fact")}
+
+    def manifest(self, name: str) -> SourceUnitManifest:
+        data = self.store.get_bytes(manifest_key(GRAPH, self.units[name]))
+        return SourceUnitManifest.model_validate_json(data)
+
+
+def run_edited(root: Path, editors: dict[str, Any], logger_name: str) -> EditedRun:
+    """Each ``editors[name](folder)`` writes its edited package into ``root/source/name``;
+    all are processed by one loader into the store at ``root/store``."""
+    packages = {name: edit(root / "source" / name) for name, edit in editors.items()}
+    store = LocalObjectStore(root / "store")
+    outcomes = process_packages(packages, store, logger_name)
+    units = {name: o.source_unit for name, o in outcomes.items()}
+    return EditedRun(store, units, {name: o.status for name, o in outcomes.items()})
+
+
 @functools.cache
 def handmade_run() -> HandmadeRun:
     """The hand-made filings (``xbrl_handmade``), each loaded once by one loader."""
