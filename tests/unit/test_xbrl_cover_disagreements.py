@@ -10,12 +10,12 @@ and a dei:DocumentFiscalPeriodFocus "Q2" in another context (2023-01-01 to 2023-
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-from xbrl_samples import SAMPLE_SEC, EditedRun, run_edited
+from xbrl_samples import AEON as AEON_PACKAGE
+from xbrl_samples import AEON_DOCUMENT, EditedRun, edited_copy, run_edited
 
 REQUIRED = "Duration_1_1_2023_To_9_30_2023_Ebj2XMZXPkeeBZsJQEfMqA"
 OTHER = "Duration_1_1_2023_To_7_21_2023_qs9LCfOTIEi_6TQIdKNpKA"
@@ -31,16 +31,11 @@ INSERTED = (
 
 
 def aeon_disagreeing(target: Path) -> Path:
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
-    document = target / "aeon-20230930x10q.htm"
-    text = document.read_text(encoding="utf-8")
-    assert text.count("<ix:hidden>") == 1
-    document.write_text(text.replace("<ix:hidden>", f"<ix:hidden>{INSERTED}"), "utf-8")
-    return target
+    return edited_copy(AEON_PACKAGE, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{INSERTED}")
 
 
 def aeon_amended(target: Path) -> Path:
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
+    edited_copy(AEON_PACKAGE, target, "filing.json", "", "")
     sidecar = target / "filing.json"
     filing = json.loads(sidecar.read_text(encoding="utf-8"))
     assert filing["form"] == "10-Q"

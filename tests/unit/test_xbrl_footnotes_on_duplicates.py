@@ -10,11 +10,18 @@ copy only and another attached to both.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from xbrl_samples import SAMPLE_SEC, EditedRun, run_edited
+from xbrl_samples import (
+    AEON,
+    AEON_DOCUMENT,
+    TESLA,
+    TESLA_INSTANCE,
+    EditedRun,
+    edited_copy,
+    run_edited,
+)
 
 FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
 TESLA_DUPLICATE = (
@@ -48,24 +55,13 @@ AEON_NOTES = (
 
 
 def tesla_with_footnoted_duplicate(target: Path) -> Path:
-    shutil.copytree(SAMPLE_SEC / "tsla-10q-2024-06-30", target)
-    instance = target / "tsla-20240630_htm.xml"
-    text = instance.read_text(encoding="utf-8")
-    assert text.count("</xbrl>") == 1
-    text = text.replace("</xbrl>", f"{TESLA_DUPLICATE}\n{TESLA_FOOTNOTES}</xbrl>")
-    instance.write_text(text, encoding="utf-8")
-    return target
+    added = f"{TESLA_DUPLICATE}\n{TESLA_FOOTNOTES}</xbrl>"
+    return edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", added)
 
 
 def aeon_with_footnoted_duplicate(target: Path) -> Path:
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
-    document = target / "aeon-20230930x10q.htm"
-    text = document.read_text(encoding="utf-8")
     end = "</ix:resources></ix:header></div>"
-    assert text.count(end) == 1
-    text = text.replace(end, f"{AEON_RELATIONSHIPS}{end}{AEON_NOTES}")
-    document.write_text(text, encoding="utf-8")
-    return target
+    return edited_copy(AEON, target, AEON_DOCUMENT, end, f"{AEON_RELATIONSHIPS}{end}{AEON_NOTES}")
 
 
 class Run(EditedRun):

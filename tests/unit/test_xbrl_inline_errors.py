@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
+from xbrl_samples import AEON, GRAPH, SAMPLE_SEC, edited_copy, process_packages
 
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
@@ -34,13 +34,7 @@ ACT = "not valid Inline XBRL (Arelle: {code}, {count}x); fix the package and loa
 
 
 def _aeon(target: Path, old: str = "", new: str = "") -> Path:
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
-    document = target / DOCUMENT
-    text = document.read_text(encoding="utf-8")
-    if old:
-        assert text.count(old) == 1, old
-        document.write_text(text.replace(old, new), encoding="utf-8")
-    return target
+    return edited_copy(AEON, target, DOCUMENT, old, new)
 
 
 def _added_twice(target: Path) -> Path:

@@ -18,7 +18,15 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import real_ladybug as lb
-from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, run_edited
+from xbrl_samples import (
+    AEON,
+    AEON_DOCUMENT,
+    GRAPH,
+    SAMPLE_SEC,
+    EditedRun,
+    edited_copy,
+    run_edited,
+)
 
 from ledgergraph.graph_schema import get_table
 from ledgergraph.manifest import error_key
@@ -60,12 +68,7 @@ def edited_tesla(target: Path) -> Path:
 
 def _aeon_edited(target: Path, old: str, new: str) -> Path:
     """A copy of AEON's package with ``old`` (found once) replaced by ``new``."""
-    shutil.copytree(SAMPLE_SEC / "aeon-10q-2023-09-30", target)
-    document = target / "aeon-20230930x10q.htm"
-    text = document.read_text(encoding="utf-8")
-    assert text.count(old) == 1
-    document.write_text(text.replace(old, new), "utf-8")
-    return target
+    return edited_copy(AEON, target, AEON_DOCUMENT, old, new)
 
 
 def edited_aeon(target: Path) -> Path:

@@ -193,6 +193,22 @@ def process_packages(
         loader.close()
 
 
+AEON, AEON_DOCUMENT = "aeon-10q-2023-09-30", "aeon-20230930x10q.htm"
+TESLA, TESLA_INSTANCE = "tsla-10q-2024-06-30", "tsla-20240630_htm.xml"
+
+
+def edited_copy(package: str, target: Path, document: str, old: str, new: str) -> Path:
+    """A copy at ``target`` of the bundled ``package`` whose ``document`` has ``old``
+    (found there once) replaced by ``new``; ``old`` empty: the copy unedited."""
+    shutil.copytree(SAMPLE_SEC / package, target)
+    if old:
+        path = target / document
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return target
+
+
 @dataclass
 class EditedRun:
     """Edited copies of bundled packages processed as one batch: each one's outputs by the
