@@ -223,10 +223,10 @@ def _add_securities(builder: FactRowBuilder, entity: str, report_id: str) -> lis
             key = tuple(d for d in fact.dims if not _is_legal_entity(d))
             classes.setdefault(key, {}).setdefault(column, fact.text.strip())
     securities = []
-    for stated in classes.values():
+    for dims, stated in classes.items():
         symbol, exchange = stated.get("trading_symbol"), stated.get("exchange")
         row = {
-            "id": f"{entity}/{symbol or '-'}/{exchange or '-'}",
+            "id": _security_id(entity, symbol, exchange, stated.get("title"), dims),
             "cik": int(entity),
             "trading_symbol": symbol,
             "exchange": exchange,
@@ -237,6 +237,19 @@ def _add_securities(builder: FactRowBuilder, entity: str, report_id: str) -> lis
         builder.rows.relate("REPORT_LISTS_SECURITY", report_id, row["id"], title=row["title"])
         securities.append(row)
     return securities
+
+
+def _security_id(
+    entity: str, symbol: str | None, exchange: str | None, title: str | None, dims: tuple[str, ...]
+) -> str:
+    """``cik10/symbol/exchange``; a class without a symbol (notes listed with no ticker,
+    ``dei:NoTradingSymbolFlag``) adds its title, or else its class member, so that each
+    class listed stays a Security of its own (Apple lists nine note issues on NASDAQ)."""
+    listed = f"{entity}/{symbol or '-'}/{exchange or '-'}"
+    if symbol:
+        return listed
+    named = " ".join(title.split()) if title else "|".join(sorted(dims))
+    return f"{listed}/{named}" if named else listed
 
 
 def _is_legal_entity(dimension_id: str) -> bool:

@@ -118,3 +118,18 @@ def test_a_filing_without_any_fact_is_an_error_never_a_success() -> None:
     record = json.loads(handmade.store.get_bytes(error_key(GRAPH, unit)))
     assert "no fact could be extracted (0 in document)" in record["message"]
     assert record["error_type"] == "NoFacts"
+
+
+def test_every_class_a_real_cover_page_lists_is_a_security_of_its_own(run: BatchRun) -> None:
+    # Apple's 10-K lists its common stock and nine note issues, all on NASDAQ, the notes
+    # with dei:NoTradingSymbolFlag and no symbol: each note issue is its own Security
+    apple = run.table("aapl-10k-2023-09-30", "Security").to_pylist()
+    assert len(apple) == 10
+    listed = {s["id"]: (s["trading_symbol"], s["exchange"]) for s in apple}
+    assert listed["0000320193/AAPL/NASDAQ"] == ("AAPL", "NASDAQ")
+    notes = sorted(s["title"] for s in apple if s["trading_symbol"] is None)
+    assert notes[0] == "0.000% Notes due 2025"
+    assert len(notes) == len(set(notes)) == 9
+    assert "0000320193/-/NASDAQ/1.375% Notes due 2024" in listed
+    lists = run.table("aapl-10k-2023-09-30", "REPORT_LISTS_SECURITY")
+    assert sorted(lists["to"].to_pylist()) == sorted(listed)

@@ -232,7 +232,10 @@ SECURITY = NodeTable(
     "Security",
     "A class of securities a registrant states on its cover page (dei).",
     (
-        id_column("cik10/trading symbol/exchange code (- when not stated)"),
+        id_column(
+            "cik10/trading symbol/exchange code (- when not stated); a class with no"
+            " symbol adds /its title (else its class member ids): notes listed on an exchange"
+        ),
         Column("cik", "INT64", "CIK of the registrant", nullable=False),
         Column("trading_symbol", "STRING", "dei:TradingSymbol"),
         Column("exchange", "STRING", "dei:SecurityExchangeName (EDGAR code)"),
