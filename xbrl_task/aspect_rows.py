@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ledgergraph.ids import cik10, stable_id
 from xbrl_task.identity import (
+    concept_name,
     dimension_id,
     element_id,
     measures_text,
@@ -40,7 +41,7 @@ class AspectRows:
             "Element",
             {
                 "id": eid,
-                "qname": str(qname),
+                "qname": concept_name(qname),  # shared node: never one filing's prefix
                 "namespace": qname.namespace,
                 "local_name": qname.local_name,
                 "data_type": _type_id(concept.data_type) if concept else None,

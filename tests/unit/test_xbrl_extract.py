@@ -19,6 +19,7 @@ from ledgergraph.filing_package import describe_package
 from ledgergraph.graph_schema import TABLES, arrow_schema, get_table
 from ledgergraph.manifest import SourceUnitManifest, sha256_of
 from ledgergraph.objectstore import LocalObjectStore
+from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.census import FactCensus, count_document_facts
 from xbrl_task.errors import (
     FactsDoNotReconcile,
@@ -602,3 +603,18 @@ def test_a_fact_lost_without_reason_fails_the_reconciliation() -> None:
 def test_a_filing_without_facts_is_an_error() -> None:
     with pytest.raises(NoFacts, match="0000000001-24-000001"):
         extract_filing(small_filing([]), FactCensus(0, Counter()), META)
+
+
+def test_a_shared_element_reads_the_family_prefix_not_the_filing_s() -> None:
+    # the Element node is shared by every filer: one binding us-gaap to "gaap" must not
+    # decide how the node reads for the others
+    gaap = QName("http://fasb.org/us-gaap/2023", "Revenues", "gaap")
+    concept = ConceptInfo(gaap, None, None, "duration", "credit", False, True, True)
+    builder = AspectRows({gaap: concept})
+    extension = QName("http://www.tesla.com/20240630", "Foo", "tsla")
+    builder.element(gaap), builder.element(extension)
+    rows = builder.rows.rows("Element")
+    assert [(r["id"], r["qname"]) for r in rows] == [
+        ("us-gaap:Revenues", "us-gaap:Revenues"),
+        (element_id(extension), "tsla:Foo"),
+    ]

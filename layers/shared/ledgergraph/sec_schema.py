@@ -161,7 +161,13 @@ ELEMENT = NodeTable(
             "qname with the taxonomy family prefix for standard taxonomies "
             "(us-gaap:Revenues), prefix:name@namespace-hash for extensions"
         ),
-        Column("qname", "STRING", "prefix:local_name as used in the filing", nullable=False),
+        Column(
+            "qname",
+            "STRING",
+            "prefix:local_name; standard concepts with the family prefix whatever prefix a "
+            "filing binds (us-gaap:Revenues), extensions with the filer's prefix",
+            nullable=False,
+        ),
         Column("namespace", "STRING", "namespace URI", nullable=False),
         Column("local_name", "STRING", "local name", nullable=False),
         Column("data_type", "STRING", "XML schema type qname"),
