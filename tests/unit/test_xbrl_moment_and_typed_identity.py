@@ -5,9 +5,12 @@ A copy of Tesla's 10-Q (classic), edited. Its Q2 (c-33, 2024-04-01..2024-06-30) 
 of 11,000,000 ending at noon of June 30 (f-noon), a cash balance of 22,000,000 at that noon
 (f-noon-cash), a revenue of 12,000,000 starting at 08:00 of April 1 (f-morning); and a copy of
 f-1114 (25,500,000,000) whose end is written ``2024-07-01T00:00:00``, the same moment as the
-date-only ``2024-06-30`` (f-midnight). Its schema gets a typed axis tsla:CountTypedAxis whose
-domain tsla:CountDomain is an xs:integer; two Q2 contexts state it as ``1`` and ``01``, each
-with a us-gaap:Revenues of 5 (f-count-1, f-count-01): one value for XBRL (x-equal).
+date-only ``2024-06-30`` (f-midnight). Its schema gets four typed axes, tsla:CountTypedAxis
+(domain an xs:integer), RateTypedAxis (xs:decimal), FlagTypedAxis (xs:boolean) and
+NameTypedAxis (xs:string); for each, two Q2 contexts state one value two ways (``1`` and
+``01``, ``1.50`` and ``1.5``, ``1`` and ``true``; for the string, ``1`` and ``01``, two
+values), each with a us-gaap:Revenues of 5 (f-count-a, f-count-b...). XBRL compares typed
+values by value (x-equal): the first three pairs are one value each, the string pair two.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from xbrl_task.verify.oim import oim_facts, period_of
 from xbrl_task.verify.run import FilingCheck
 
 TESLA_CIK = '<entity><identifier scheme="http://www.sec.gov/CIK">0001318605</identifier>'
-COUNT_DIMENSION = '<xbrldi:typedMember dimension="tsla:CountTypedAxis">'
+# name: (schema type of the domain, the value spelt one way, the same value spelt another)
+TYPED = {
+    "Count": ("xs:integer", "1", "01"),
+    "Rate": ("xs:decimal", "1.50", " 1.5 "),
+    "Flag": ("xs:boolean", "1", "true"),
+    "Name": ("xs:string", "1", "01"),
+}
 
 
 def _context(cid: str, period: str, segment: str = "") -> str:
@@ -45,12 +54,37 @@ def _fact(concept: str, cid: str, fid: str, value: str, decimals: str = "-6") ->
     )
 
 
-def _count(text: str) -> str:
-    return f"{COUNT_DIMENSION}<tsla:CountDomain>{text}</tsla:CountDomain></xbrldi:typedMember>"
+def _typed(name: str, text: str) -> str:
+    domain = f"tsla:{name}Domain"
+    return (
+        f'<xbrldi:typedMember dimension="tsla:{name}TypedAxis"><{domain}>{text}</{domain}>'
+        "</xbrldi:typedMember>"
+    )
 
 
 def _duration(start: str, end: str) -> str:
     return f"<startDate>{start}</startDate><endDate>{end}</endDate>"
+
+
+def _typed_pairs() -> list[str]:
+    """Two Q2 contexts per typed axis, one value spelt two ways, and a revenue of 5 in each."""
+    lines = []
+    for name, (_, one, other) in TYPED.items():
+        for suffix, text in (("a", one), ("b", other)):
+            cid = f"c-{name.lower()}-{suffix}"
+            lines.append(_context(cid, Q2, _typed(name, text)))
+            lines.append(_fact("Revenues", cid, f"f-{name.lower()}-{suffix}", "5", "0"))
+    return lines
+
+
+def _schema_elements() -> str:
+    return "".join(
+        f'<xs:element id="tsla_{name}TypedAxis" abstract="true" name="{name}TypedAxis" '
+        'nillable="true" xbrli:periodType="duration" substitutionGroup="xbrldt:dimensionItem" '
+        f'type="xbrli:stringItemType" xbrldt:typedDomainRef="#tsla_{name}Domain"/>\n'
+        f'<xs:element id="tsla_{name}Domain" name="{name}Domain" type="{xs_type}"/>\n'
+        for name, (xs_type, _, _) in TYPED.items()
+    )
 
 
 Q2 = _duration("2024-04-01", "2024-06-30")
@@ -60,23 +94,14 @@ ADDED = "\n".join(
         _context("c-noon-instant", "<instant>2024-06-30T12:00:00</instant>"),
         _context("c-morning", _duration("2024-04-01T08:00:00", "2024-06-30")),
         _context("c-midnight", _duration("2024-04-01", "2024-07-01T00:00:00")),
-        _context("c-count-1", Q2, _count("1")),
-        _context("c-count-01", Q2, _count("01")),
         _fact("Revenues", "c-noon", "f-noon", "11000000"),
         _fact("CashAndCashEquivalentsAtCarryingValue", "c-noon-instant", "f-noon-cash", "22000000"),
         _fact("Revenues", "c-morning", "f-morning", "12000000"),
         _fact("Revenues", "c-midnight", "f-midnight", "25500000000"),
-        _fact("Revenues", "c-count-1", "f-count-1", "5", decimals="0"),
-        _fact("Revenues", "c-count-01", "f-count-01", "5", decimals="0"),
+        *_typed_pairs(),
     )
 )  # fmt: skip
 SCHEMA = "tsla-20240630.xsd"
-AXIS = (
-    '<xs:element id="tsla_CountTypedAxis" abstract="true" name="CountTypedAxis" '
-    'nillable="true" xbrli:periodType="duration" substitutionGroup="xbrldt:dimensionItem" '
-    'type="xbrli:stringItemType" xbrldt:typedDomainRef="#tsla_CountDomain"/>\n'
-    '<xs:element id="tsla_CountDomain" name="CountDomain" type="xs:integer"/>\n'
-)
 NOON_Q2, NOON = "2024-04-01..2024-06-30T12:00:00", "2024-06-30T12:00:00"
 MORNING_Q2, Q2_ID = "2024-04-01T08:00:00..2024-06-30", "2024-04-01..2024-06-30"
 
@@ -86,7 +111,7 @@ def tesla_edited(target: Path) -> Path:
     schema = target / SCHEMA
     text = schema.read_text(encoding="utf-8")
     assert text.count("</xs:schema>") == 1
-    schema.write_text(text.replace("</xs:schema>", f"{AXIS}</xs:schema>"), encoding="utf-8")
+    schema.write_text(text.replace("</xs:schema>", f"{_schema_elements()}</xs:schema>"), "utf-8")
     return target
 
 
@@ -136,33 +161,41 @@ def test_an_end_at_the_next_midnight_is_the_date_only_end(run: EditedRun) -> Non
     assert (facts["f-1114"]["occurrences"], facts["f-1114"]["duplicate_status"]) == (2, None)
 
 
-def test_typed_members_equal_as_integers_are_one_dimension_and_one_context(
+def _typed_dimensions(run: EditedRun) -> dict[str, str]:
+    """typed_value of every typed Dimension, by its id with the axis named by local name."""
+    local = {e["id"]: e["local_name"] for e in run.rows("tesla", "Element")}
+    rows = [d for d in run.rows("tesla", "Dimension") if d["is_typed"]]
+    assert all(d["id"].startswith(f"{d['axis']}#") for d in rows)
+    return {f"{local[d['axis']]}{d['id'][len(d['axis']) :]}": d["typed_value"] for d in rows}
+
+
+def test_typed_members_equal_for_their_type_are_one_dimension_and_one_context(
     run: EditedRun,
 ) -> None:
-    counts = [d for d in run.rows("tesla", "Dimension") if "CountTypedAxis" in d["axis"]]
-    assert [(d["id"].rsplit("#", 1)[1], d["typed_value"], d["is_typed"]) for d in counts] == [
-        ("1", "1", True)  # the value as filed first, in document order
-    ]
-    contexts = [
-        c for c in run.rows("tesla", "Context") if "CountTypedAxis" in (c["dimensions"] or "")
-    ]
-    assert [(c["period"], c["dimension_count"]) for c in contexts] == [(Q2_ID, 1)]
+    # keyed canonical for the type, the value as filed first in document order kept
+    assert _typed_dimensions(run) == {
+        "RevenueRemainingPerformanceObligationExpectedTimingOfSatisfactionStartDateAxis"
+        "#2024-07-01": "2024-07-01",  # the real filing's typed dates keep their ids
+        "CountTypedAxis#1": "1",
+        "RateTypedAxis#1.5": "1.50",
+        "FlagTypedAxis#true": "1",
+        "NameTypedAxis#1": "1",  # a string: its text, so 1 and 01 stay two values
+        "NameTypedAxis#01": "01",
+    }
+    contexts = [c for c in run.rows("tesla", "Context") if "TypedAxis@" in (c["dimensions"] or "")]
+    assert sorted((c["period"], c["dimension_count"]) for c in contexts) == [(Q2_ID, 1)] * 5
+
+
+def test_facts_in_contexts_equal_but_for_a_typed_spelling_are_complete_duplicates(
+    run: EditedRun,
+) -> None:
     facts = run.facts("tesla")
-    assert "f-count-01" not in facts  # a complete duplicate of f-count-1
-    assert (facts["f-count-1"]["occurrences"], facts["f-count-1"]["duplicate_status"]) == (2, None)
-
-
-def test_the_typed_dates_of_the_real_filing_keep_their_ids(run: EditedRun) -> None:
-    typed = {d["id"]: d["typed_value"] for d in run.rows("tesla", "Dimension") if d["is_typed"]}
-    timing = (
-        "us-gaap:RevenueRemainingPerformanceObligationExpectedTimingOfSatisfactionStartDateAxis"
-    )
-    assert typed == {f"{timing}#2024-07-01": "2024-07-01", f"{counts_axis(run)}#1": "1"}
-
-
-def counts_axis(run: EditedRun) -> str:
-    [axis] = {e["id"] for e in run.rows("tesla", "Element") if e["local_name"] == "CountTypedAxis"}
-    return axis
+    for name in ("count", "rate", "flag"):
+        kept = facts[f"f-{name}-a"]
+        assert f"f-{name}-b" not in facts, name  # collapsed into the first
+        assert (kept["occurrences"], kept["duplicate_status"]) == (2, None), name
+    for fid in ("f-name-a", "f-name-b"):
+        assert (facts[fid]["occurrences"], facts[fid]["duplicate_status"]) == (1, None)
 
 
 def test_period_ids_carry_a_time_of_day_and_its_zone_and_both_sides_read_them_alike() -> None:
@@ -202,8 +235,17 @@ def test_arelles_export_read_by_the_check_sees_the_same_periods_and_typed_values
     periods = {fid: facts[fid].period for fid in ("f-noon", "f-noon-cash", "f-morning")}
     assert periods == {"f-noon": NOON_Q2, "f-noon-cash": NOON, "f-morning": MORNING_Q2}
     assert facts["f-midnight"].aspects == facts["f-1114"].aspects
-    one, zero_one = facts["f-count-1"], facts["f-count-01"]
-    assert one == zero_one and one.dimensions[0][1] == "#1"
+    typed = {
+        f"{name}-{suffix}": facts[f"f-{name.lower()}-{suffix}"].dimensions[0][1]
+        for name in TYPED
+        for suffix in "ab"
+    }
+    assert typed == {
+        "Count-a": "#1", "Count-b": "#1", "Rate-a": "#1.5", "Rate-b": "#1.5",
+        "Flag-a": "#true", "Flag-b": "#true", "Name-a": "#1", "Name-b": "#01",
+    }  # fmt: skip
+    for name in ("count", "rate", "flag"):
+        assert facts[f"f-{name}-a"] == facts[f"f-{name}-b"], name
 
 
 def _verified(root: Path) -> FilingCheck:
@@ -224,6 +266,7 @@ def _verified(root: Path) -> FilingCheck:
 def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(tmp_path: Path) -> None:
     check = _verified(tmp_path)
     assert check.error is None and check.differences == []
-    # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 4 nodes, 2 copies collapsed
-    assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 4, 1045 + 90 + 4 + 2)
+    # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 3 timed facts, 5 typed ones
+    # (count, rate, flag, two names); 4 copies collapsed (midnight, count, rate, flag)
+    assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 8, 1045 + 90 + 8 + 4)
     assert check.arelle_facts == check.graph_facts
