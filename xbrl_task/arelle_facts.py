@@ -8,6 +8,7 @@ default 28-digit decimal context, which rounds longer numbers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
 from arelle.ModelDtsObject import ModelConcept
@@ -18,11 +19,13 @@ from arelle.ModelInstanceObject import (
     ModelInlineFact,
     ModelUnit,
 )
+from arelle.ModelObject import ModelObject
+from arelle.ModelValue import DateTime
 from arelle.ModelValue import QName as ArelleQName
-from arelle.ModelValue import dateunionDate
 from lxml import etree
 
 from xbrl_task.arelle_footnotes import FootnoteIndex
+from xbrl_task.identity import split_moment
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -33,7 +36,7 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
-from xbrl_task.values import ValueNotExact, scaled_text, shown
+from xbrl_task.values import ValueNotExact, decimal_text, scaled_text, shown
 
 _FLOATING_TYPES = frozenset({"double", "float"})
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
@@ -227,7 +230,8 @@ class FactCopier:
             return DimensionInfo(to_qname(axis), member, None, value.contextElement)
         typed = value.typedMember
         text = typed.stringValue.strip() if typed is not None else None
-        return DimensionInfo(to_qname(axis), None, text, value.contextElement)
+        key = typed_key(typed)
+        return DimensionInfo(to_qname(axis), None, text, value.contextElement, key)
 
 
 def value_of(fact: ModelFact) -> tuple[str | None, str | None]:
@@ -355,16 +359,40 @@ def raw_text(fact: ModelFact) -> str | None:
 
 
 def _period(context: ModelContext) -> PeriodInfo:
-    # Arelle keeps date-only ends as the next midnight (exclusive); dateunionDate with
-    # subtractOneDay turns them back into the inclusive calendar day that was filed.
+    # NOTE: Arelle keeps a date-only end (and instant) as the next midnight; its
+    # dateunionDate turns that back into the day but drops any other time of day, so a
+    # noon end would read as the day that ends at midnight (split_moment keeps it)
     if context.isForeverPeriod:
         return PeriodInfo("forever")
     if context.isInstantPeriod:
-        return PeriodInfo(
-            "instant", None, dateunionDate(context.instantDatetime, subtractOneDay=True)
-        )
-    start = dateunionDate(context.startDatetime)
-    return PeriodInfo("duration", start, dateunionDate(context.endDatetime, subtractOneDay=True))
+        day, clock = split_moment(context.instantDatetime, end=True)
+        return PeriodInfo("instant", None, day, end_time=clock)
+    start, start_time = split_moment(context.startDatetime, end=False)
+    end, end_time = split_moment(context.endDatetime, end=True)
+    return PeriodInfo("duration", start, end, start_time, end_time)
+
+
+def typed_key(member: ModelObject | None) -> str | None:
+    """A typed member's value as XBRL compares it (x-equal), as text: canonical for an
+    integer, decimal, boolean or date type as Arelle validated it (``01`` is ``1``,
+    ``1.50`` is ``1.5``, ``1`` is ``true``); else the text as filed, stripped (strings,
+    complex content, and a value Arelle found invalid). None without a member.
+    """
+    if member is None:
+        return None
+    text = member.stringValue.strip()
+    if getattr(member, "xValid", XmlValidateConst.UNVALIDATED) < XmlValidateConst.VALID:
+        return text
+    value = getattr(member, "xValue", None)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return decimal_text(value)
+    if isinstance(value, DateTime) and value.dateOnly:
+        return str(value)  # YYYY-MM-DD and the time zone, if filed
+    return text
 
 
 def to_qname(qname: ArelleQName) -> QName:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from ledgergraph.ids import stable_id
@@ -72,12 +73,42 @@ def concept_name(qname: QName) -> str:
 
 
 def period_id(period: PeriodInfo) -> str:
-    """``2023-12-31``, ``2023-01-01..2023-12-31`` (inclusive end) or ``forever``."""
+    """``2023-12-31``, ``2023-01-01..2023-12-31`` (inclusive end) or ``forever``.
+
+    A start, end or instant with a time of day other than midnight carries it:
+    ``2024-04-01..2024-06-30T12:00:00`` ends at noon of June 30, another period than the
+    one ending with that day (``2024-07-01T00:00:00``, which reads ``2024-06-30``).
+    """
     if period.kind == "forever":
         return "forever"
+    end = _moment_text(period.end, period.end_time)
     if period.kind == "instant":
-        return period.end.isoformat()
-    return f"{period.start.isoformat()}..{period.end.isoformat()}"
+        return end
+    return f"{_moment_text(period.start, period.start_time)}..{end}"
+
+
+def split_moment(moment: date, *, end: bool) -> tuple[date, time | None]:
+    """A period's start, end or instant as (calendar day, time of day or None).
+
+    XBRL reads a date-only end or instant as the next midnight (Arelle stores it so), so an
+    end at midnight is the day before, inclusive, and a start at midnight its own day; both
+    drop the time. Any other time of day stays, with its time zone, on the day it falls on.
+    """
+    if not isinstance(moment, datetime):
+        return moment, None
+    day = date(moment.year, moment.month, moment.day)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return (day - timedelta(days=1) if end else day), None
+    return day, moment.timetz()
+
+
+def _moment_text(day: date | None, clock: time | None) -> str:
+    if day is None:
+        raise ValueError("a period without its date")
+    if clock is None:
+        return day.isoformat()
+    text = clock.isoformat()  # 12:00:00, 12:00:00.250000, 12:00:00+05:00
+    return f"{day.isoformat()}T{text[:-6]}Z" if text.endswith("+00:00") else f"{day}T{text}"
 
 
 def measures_text(measures: Iterable[QName]) -> str:
@@ -94,11 +125,13 @@ def unit_id(unit: UnitInfo) -> str:
 
 
 def dimension_id(dimension: DimensionInfo) -> str:
-    """``axis=member`` for explicit dimensions, ``axis#typed value`` for typed ones."""
+    """``axis=member`` for explicit dimensions, ``axis#typed key`` for typed ones (the
+    value canonical for its type, so ``01`` and ``1`` of an integer are one dimension)."""
     axis = element_id(dimension.axis)
     if dimension.member is not None:
         return f"{axis}={element_id(dimension.member)}"
-    return f"{axis}#{dimension.typed_value or ''}"
+    key = dimension.typed_key if dimension.typed_key is not None else dimension.typed_value
+    return f"{axis}#{key or ''}"
 
 
 def fact_id(

@@ -8,7 +8,7 @@ model objects or its date conventions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,21 +50,33 @@ class ConceptInfo:
 
 @dataclass(frozen=True, slots=True)
 class PeriodInfo:
-    """``kind`` is instant, duration or forever; ``end`` is inclusive (the instant's day)."""
+    """``kind`` is instant, duration or forever; ``end`` is inclusive (the instant's day).
+
+    A start, end or instant filed at midnight is only its day (a date-only end or instant
+    is the next midnight, so it is the day before: ``identity.split_moment``); at any other
+    time of day, the day it falls on plus that time (with its time zone, if filed).
+    """
 
     kind: str
     start: date | None = None
     end: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DimensionInfo:
-    """One dimension of a context: an explicit member or a typed value."""
+    """One dimension of a context: an explicit member or a typed value.
+
+    ``typed_value`` is the typed member's text as filed (stripped); ``typed_key`` is the
+    value it is compared by, canonical for its schema type (``01`` is ``1``), else the text.
+    """
 
     axis: QName
     member: QName | None
     typed_value: str | None
     container: str
+    typed_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,15 @@ def fact_number(fact: FactInfo) -> Decimal:
     return exact_decimal(fact.value or "", floating=floating)
 
 
+def decimal_text(number: Decimal) -> str:
+    """A finite decimal's canonical text, never rounded: ``1.50`` is ``1.5``, ``-0`` is ``0``,
+    ``1E+2`` is ``100``."""
+    if not number:
+        return "0"
+    exact = Context(prec=max(len(number.as_tuple().digits), 1))  # normalize rounds otherwise
+    return format(number.normalize(context=exact), "f")
+
+
 def value_key(fact: FactInfo, number: Decimal | None) -> str | None:
     """What the Fact id hashes as the value: equal values give equal keys.
 

@@ -6,12 +6,13 @@ transformation formats are installed as in the worker, so inline facts using the
 values on both sides. Properties are added through the saver's own extension hook:
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
 some facts; a numeric fact's ``precision`` (xBRL-JSON only has decimals, inferred from it
-and none at all for ``precision="0"``); for enumeration facts, the members as Arelle read
-them; whether Arelle found no valid value (its export then writes none, or an error
-marker, as if nil); and why the graph rejects the fact's value, read by the extraction's
-own rule (``broken_continuation``, ``value_of``, ``value_problem``), so the check can tell
-a rejection from a lost fact. A fact of no concept (the DTS does not define it) is marked
-as both: without a valid value for Arelle, rejected by the graph.
+and none at all for ``precision="0"``); each typed dimension's value canonical for its
+type, as the graph keys it (the export writes it as filed); for enumeration facts, the
+members as Arelle read them; whether Arelle found no valid value (its export then writes
+none, or an error marker, as if nil); and why the graph rejects the fact's value, read by
+the extraction's own rule (``broken_continuation``, ``value_of``, ``value_problem``), so
+the check can tell a rejection from a lost fact. A fact of no concept (the DTS does not
+define it) is marked as both: without a valid value for Arelle, rejected by the graph.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from arelle.ModelValue import QName
 from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
-from xbrl_task.arelle_facts import broken_continuation, value_of
+from xbrl_task.arelle_facts import broken_continuation, typed_key, value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.extract import TEXT_UNREADABLE, value_problem
@@ -40,6 +41,7 @@ QNAMES = "ledgergraph:qnames"
 INVALID = "ledgergraph:invalid"
 REJECTED = "ledgergraph:rejected"
 PRECISION = "ledgergraph:precision"
+TYPED = "ledgergraph:typed"
 _FLOATING = frozenset({"double", "float"})
 
 install_sec_transforms()
@@ -88,6 +90,7 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
 
 
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
+    _add_typed_keys(fact, oim_fact)
     concept = fact.concept
     oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
     if concept is None:  # Arelle can validate nothing; the graph rejects it for its concept
@@ -108,6 +111,25 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     if value is not None and all(isinstance(v, QName) for v in values):
         # an (extensible) enumeration: Arelle's own reading of the members
         oim_fact[QNAMES] = [[v.namespaceURI, v.localName] for v in values]
+
+
+def _add_typed_keys(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
+    """Each typed dimension's value as compared (``typed_key``), by the axis as the export
+    names it: the export writes the text as filed, and ``01`` is ``1`` for an integer."""
+    context = fact.context
+    if context is None:
+        return
+    keys = {
+        str(axis): typed_key(value.typedMember)
+        for axis, value in context.qnameDims.items()
+        if value.isTyped and value.typedMember is not None and not _nil(value.typedMember)
+    }
+    if keys:
+        oim_fact[TYPED] = keys
+
+
+def _nil(member: Any) -> bool:
+    return member.get("{http://www.w3.org/2001/XMLSchema-instance}nil") in ("true", "1")
 
 
 def _rejection(fact: ModelFact, *, numeric: bool) -> str | None:

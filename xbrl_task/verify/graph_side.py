@@ -49,7 +49,7 @@ ORDER BY f.id SKIP $skip LIMIT $limit
 DIMENSIONS = """
 MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_DIMENSION]->(d:Dimension)
 WHERE r.id = $report
-RETURN f.id, d.axis, d.member, d.typed_value
+RETURN f.id, d.axis, d.member, d.id
 ORDER BY f.id, d.axis SKIP $skip LIMIT $limit
 """
 
@@ -96,8 +96,9 @@ def count_fact_nodes(reader: Reader, graph_id: str, report: str) -> int:
 def graph_facts(reader: Reader, graph_id: str, report: str) -> Iterator[ComparableFact]:
     """Every fact of ``report``, repeated as often as the document had it (occurrences)."""
     dimensions: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for fid, axis, member, typed in _pages(reader, graph_id, DIMENSIONS, report):
-        dimensions[fid].append((axis, member if member is not None else f"#{typed or ''}"))
+    for fid, axis, member, did in _pages(reader, graph_id, DIMENSIONS, report):
+        # a typed dimension's id is axis#key, the key its value canonical for its type
+        dimensions[fid].append((axis, member if member is not None else did[len(axis) :]))
     for row in _pages(reader, graph_id, FACTS, report):
         fact = _comparable(row, tuple(sorted(dimensions.get(row[0], ()))))
         for _ in range(row[13]):

@@ -2,20 +2,21 @@
 
 xBRL-JSON writes periods as datetimes with exclusive ends (a year is
 ``2023-01-01T00:00:00/2024-01-01T00:00:00``); they become the inclusive calendar days the
-graph keys periods by. Its units are ``ns-prefix:measure`` expressions, ``xbrli:pure`` left
-out; its dimension values are member QNames or typed values.
+graph keys periods by, a time of day other than midnight kept. Its units are
+``ns-prefix:measure`` expressions, ``xbrli:pure`` left out; its dimension values are member
+QNames or typed values as filed (the typed ones compared by the key ``arelle_export`` adds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from ledgergraph.ids import cik10
 from xbrl_task.errors import ExportUnreadable
-from xbrl_task.identity import element_id, measures_text
-from xbrl_task.model import QName
+from xbrl_task.identity import element_id, measures_text, period_id, split_moment
+from xbrl_task.model import PeriodInfo, QName
 from xbrl_task.verify.arelle_export import (
     INVALID,
     LANGUAGE,
@@ -23,6 +24,7 @@ from xbrl_task.verify.arelle_export import (
     PRECISION,
     QNAMES,
     REJECTED,
+    TYPED,
 )
 from xbrl_task.verify.facts import (
     NIL,
@@ -82,7 +84,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         entity=cik10(aspects["entity"].split(":", 1)[1]),
         period=period_of(aspects.get("period")),
         unit=_unit(aspects.get("unit") or _PURE, namespaces) if numeric else None,
-        dimensions=tuple(sorted(_dimensions(aspects, namespaces))),
+        dimensions=tuple(sorted(_dimensions(aspects, fact.get(TYPED) or {}, namespaces))),
         value=_value(fact, value, numeric=numeric),
         decimals=None if decimals is None else str(decimals),
         language=fact.get(LANGUAGE),
@@ -100,19 +102,16 @@ def _value(fact: dict, value: str | None, *, numeric: bool) -> str:
 
 
 def period_of(text: str | None) -> str:
-    """The graph's period id of an xBRL-JSON period (inclusive end dates)."""
+    """The graph's period id of an xBRL-JSON period (inclusive end dates; a time of day
+    other than midnight kept, as ``identity.split_moment`` keeps it)."""
     if text is None:
         return "forever"
     start, _, end = text.rpartition("/")
+    end_day, end_time = split_moment(datetime.fromisoformat(end), end=True)
     if not start:
-        return _inclusive(end).isoformat()
-    return f"{datetime.fromisoformat(start).date().isoformat()}..{_inclusive(end).isoformat()}"
-
-
-def _inclusive(text: str) -> date:
-    moment = datetime.fromisoformat(text)
-    midnight = (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
-    return (moment - timedelta(days=1)).date() if midnight else moment.date()
+        return period_id(PeriodInfo("instant", None, end_day, end_time=end_time))
+    start_day, start_time = split_moment(datetime.fromisoformat(start), end=False)
+    return period_id(PeriodInfo("duration", start_day, end_day, start_time, end_time))
 
 
 def _qname(prefixed: str, namespaces: dict[str, str]) -> QName:
@@ -133,13 +132,19 @@ def _unit(text: str, namespaces: dict[str, str]) -> str:
     return f"{measures(numerator)}/{measures(denominator)}" if denominator else measures(numerator)
 
 
-def _dimensions(aspects: dict, namespaces: dict[str, str]) -> Iterator[tuple[str, str]]:
+def _dimensions(
+    aspects: dict, typed: dict[str, str], namespaces: dict[str, str]
+) -> Iterator[tuple[str, str]]:
+    """(axis id, ``member id`` or ``#typed key``) of every dimension; a typed value by the
+    key ``arelle_export`` added (its canonical form), the export's own being as filed."""
     for key, value in aspects.items():
         if key in _CORE or ":" not in key:
             continue
         axis = _element(key, namespaces)
         prefix, _, local = (value or "").partition(":")
-        if value and prefix in namespaces and local and " " not in value:
+        if key in typed:
+            yield axis, f"#{typed[key]}"
+        elif value and prefix in namespaces and local and " " not in value:
             yield axis, _element(value, namespaces)
         else:
             yield axis, f"#{(value or '').strip()}"

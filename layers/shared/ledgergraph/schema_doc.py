@@ -40,14 +40,15 @@ pipelines write (one file per table per source unit).
 machine, gives the same ids, and shared things meet across filings: one `Element` per
 concept whatever the taxonomy year (`us-gaap:Revenues`; a filer's own concepts are
 `prefix:Name@<8 hex of the namespace>`), one `Period` per start and end (inclusive end
-dates; a quarter and a year to date ending the same day are two periods), one `Unit` per
-measures, one `Dimension` per axis and member or typed value, one `Context` per entity,
-period and dimensions, one `Entity` per CIK. Filing-specific nodes (`Fact`, `Label`,
-`Reference`, `Network`, `Arc`, `Footnote`) carry the report's id in their own id and in
-`accession_number`, so an amendment never replaces the facts of its original. Shared nodes
-are added once and never updated, except `Entity`: it holds what the latest filing loaded
-states about its filer (and EDGAR's SIC code), named by `stated_in`, while each filing's own
-statements stay on its `ENTITY_HAS_REPORT`.
+dates; a quarter and a year to date ending the same day are two periods; a time of day
+other than midnight is part of the id), one `Unit` per measures, one `Dimension` per axis
+and member or typed value (typed values equal for their type, `01` and `1`, are one), one
+`Context` per entity, period and dimensions, one `Entity` per CIK. Filing-specific nodes
+(`Fact`, `Label`, `Reference`, `Network`, `Arc`, `Footnote`) carry the report's id in their
+own id and in `accession_number`, so an amendment never replaces the facts of its
+original. Shared nodes are added once and never updated, except `Entity`: it holds what the
+latest filing loaded states about its filer (and EDGAR's SIC code), named by `stated_in`,
+while each filing's own statements stay on its `ENTITY_HAS_REPORT`.
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),

@@ -184,10 +184,19 @@ PERIOD = NodeTable(
     "Period",
     "A reporting period; start and end are its identity.",
     (
-        id_column("instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); forever"),
+        id_column(
+            "instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); forever."
+            " A start, end or instant filed with a time of day other than midnight carries it"
+            " (2024-04-01..2024-06-30T12:00:00, 2024-06-30T12:00:00Z): another period than"
+            " the day's; an end at the next midnight (2024-07-01T00:00:00) is the day before"
+        ),
         Column("period_type", "STRING", "instant, duration or forever", nullable=False),
-        Column("start_date", "DATE", "first day of a duration"),
-        Column("end_date", "DATE", "last day of a duration (inclusive) or the instant"),
+        Column("start_date", "DATE", "first day of a duration (the day of a timed start)"),
+        Column(
+            "end_date",
+            "DATE",
+            "last day of a duration (inclusive) or the instant (the day of a timed one)",
+        ),
     ),
 )
 
@@ -213,10 +222,19 @@ DIMENSION = NodeTable(
     "Dimension",
     "One axis with one member (explicit) or one typed value.",
     (
-        id_column("axis=member for explicit, axis#typed-value for typed dimensions"),
+        id_column(
+            "axis=member for explicit, axis#typed-value for typed dimensions; the typed value"
+            " canonical for an integer, decimal, boolean or date type (01 and 1 are one"
+            " dimension, axis#1), else its text"
+        ),
         Column("axis", "STRING", "axis concept id", nullable=False),
         Column("member", "STRING", "member concept id (explicit dimension)"),
-        Column("typed_value", "STRING", "typed member value (typed dimension)"),
+        Column(
+            "typed_value",
+            "STRING",
+            "typed member value as filed (typed dimension); of equal values spelt apart,"
+            " the first loaded",
+        ),
         Column("is_typed", "BOOLEAN", "typed dimension", nullable=False),
     ),
 )

@@ -1,0 +1,272 @@
+"""Periods with a time of day, and typed dimension values compared by their typed value.
+
+A copy of Tesla's 10-Q (classic), edited. Its Q2 (c-33, 2024-04-01..2024-06-30) and its
+2024-06-30 instant (c-3) get neighbours that only a time of day sets apart: a us-gaap:Revenues
+of 11,000,000 ending at noon of June 30 (f-noon), a cash balance of 22,000,000 at that noon
+(f-noon-cash), a revenue of 12,000,000 starting at 08:00 of April 1 (f-morning); and a copy of
+f-1114 (25,500,000,000) whose end is written ``2024-07-01T00:00:00``, the same moment as the
+date-only ``2024-06-30`` (f-midnight). Its schema gets four typed axes, tsla:CountTypedAxis
+(domain an xs:integer), RateTypedAxis (xs:decimal), FlagTypedAxis (xs:boolean) and
+NameTypedAxis (xs:string); for each, two Q2 contexts state one value two ways (``1`` and
+``01``, ``1.50`` and ``1.5``, ``1`` and ``true``; for the string, ``1`` and ``01``, two
+values), each with a us-gaap:Revenues of 5 (f-count-a, f-count-b...). XBRL compares typed
+values by value (x-equal): the first three pairs are one value each, the string pair two.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from xbrl_samples import REPO, TESLA, TESLA_INSTANCE, EditedRun, edited_copy, run_edited
+
+from localrun.graph_access import open_reader
+from localrun.sec_run import run_sec_from_folder
+from xbrl_task.identity import period_id, split_moment
+from xbrl_task.model import PeriodInfo
+from xbrl_task.taxonomy_cache import prepare_cache
+from xbrl_task.verify import verify_graph
+from xbrl_task.verify.arelle_export import export_oim
+from xbrl_task.verify.oim import oim_facts, period_of
+from xbrl_task.verify.run import FilingCheck
+
+TESLA_CIK = '<entity><identifier scheme="http://www.sec.gov/CIK">0001318605</identifier>'
+# name: (schema type of the domain, the value spelt one way, the same value spelt another)
+TYPED = {
+    "Count": ("xs:integer", "1", "01"),
+    "Rate": ("xs:decimal", "1.50", " 1.5 "),
+    "Flag": ("xs:boolean", "1", "true"),
+    "Name": ("xs:string", "1", "01"),
+}
+
+
+def _context(cid: str, period: str, segment: str = "") -> str:
+    segment = f"<segment>{segment}</segment>" if segment else ""
+    return f'<context id="{cid}">{TESLA_CIK}{segment}</entity><period>{period}</period></context>'
+
+
+def _fact(concept: str, cid: str, fid: str, value: str, decimals: str = "-6") -> str:
+    return (
+        f'<us-gaap:{concept} contextRef="{cid}" decimals="{decimals}" id="{fid}" '
+        f'unitRef="usd">{value}</us-gaap:{concept}>'
+    )
+
+
+def _typed(name: str, text: str) -> str:
+    domain = f"tsla:{name}Domain"
+    return (
+        f'<xbrldi:typedMember dimension="tsla:{name}TypedAxis"><{domain}>{text}</{domain}>'
+        "</xbrldi:typedMember>"
+    )
+
+
+def _duration(start: str, end: str) -> str:
+    return f"<startDate>{start}</startDate><endDate>{end}</endDate>"
+
+
+def _typed_pairs() -> list[str]:
+    """Two Q2 contexts per typed axis, one value spelt two ways, and a revenue of 5 in each."""
+    lines = []
+    for name, (_, one, other) in TYPED.items():
+        for suffix, text in (("a", one), ("b", other)):
+            cid = f"c-{name.lower()}-{suffix}"
+            lines.append(_context(cid, Q2, _typed(name, text)))
+            lines.append(_fact("Revenues", cid, f"f-{name.lower()}-{suffix}", "5", "0"))
+    return lines
+
+
+def _schema_elements() -> str:
+    return "".join(
+        f'<xs:element id="tsla_{name}TypedAxis" abstract="true" name="{name}TypedAxis" '
+        'nillable="true" xbrli:periodType="duration" substitutionGroup="xbrldt:dimensionItem" '
+        f'type="xbrli:stringItemType" xbrldt:typedDomainRef="#tsla_{name}Domain"/>\n'
+        f'<xs:element id="tsla_{name}Domain" name="{name}Domain" type="{xs_type}"/>\n'
+        for name, (xs_type, _, _) in TYPED.items()
+    )
+
+
+Q2 = _duration("2024-04-01", "2024-06-30")
+ADDED = "\n".join(
+    (
+        _context("c-noon", _duration("2024-04-01", "2024-06-30T12:00:00")),
+        _context("c-noon-instant", "<instant>2024-06-30T12:00:00</instant>"),
+        _context("c-morning", _duration("2024-04-01T08:00:00", "2024-06-30")),
+        _context("c-midnight", _duration("2024-04-01", "2024-07-01T00:00:00")),
+        _fact("Revenues", "c-noon", "f-noon", "11000000"),
+        _fact("CashAndCashEquivalentsAtCarryingValue", "c-noon-instant", "f-noon-cash", "22000000"),
+        _fact("Revenues", "c-morning", "f-morning", "12000000"),
+        _fact("Revenues", "c-midnight", "f-midnight", "25500000000"),
+        *_typed_pairs(),
+    )
+)  # fmt: skip
+SCHEMA = "tsla-20240630.xsd"
+NOON_Q2, NOON = "2024-04-01..2024-06-30T12:00:00", "2024-06-30T12:00:00"
+MORNING_Q2, Q2_ID = "2024-04-01T08:00:00..2024-06-30", "2024-04-01..2024-06-30"
+
+
+def tesla_edited(target: Path) -> Path:
+    edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{ADDED}\n</xbrl>")
+    schema = target / SCHEMA
+    text = schema.read_text(encoding="utf-8")
+    assert text.count("</xs:schema>") == 1
+    schema.write_text(text.replace("</xs:schema>", f"{_schema_elements()}</xs:schema>"), "utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    root = tmp_path_factory.mktemp("moment_typed")
+    return run_edited(root, {"tesla": tesla_edited}, "xbrl_moment_typed")
+
+
+def _periods(run: EditedRun) -> dict[str, str]:
+    """The Period id of each fact, by the fact's id in the document."""
+    periods = {r["from"]: r["to"] for r in run.rows("tesla", "FACT_HAS_PERIOD")}
+    return {xml_id: periods[f["id"]] for xml_id, f in run.facts("tesla").items()}
+
+
+def test_an_end_at_noon_is_its_own_period_not_the_day_ending_at_midnight(
+    run: EditedRun,
+) -> None:
+    assert run.statuses["tesla"] == "processed"
+    periods, facts = _periods(run), run.facts("tesla")
+    assert (periods["f-noon"], periods["f-noon-cash"], periods["f-1114"]) == (NOON_Q2, NOON, Q2_ID)
+    assert periods["f-30"] == "2024-06-30"  # the real cash balance of that day
+    for fid in ("f-noon", "f-noon-cash", "f-1114", "f-30"):
+        assert facts[fid]["duplicate_status"] is None, fid
+    rows = {r["id"]: r for r in run.rows("tesla", "Period")}
+    assert rows[NOON_Q2] == {
+        "id": NOON_Q2,
+        "period_type": "duration",
+        "start_date": date(2024, 4, 1),
+        "end_date": date(2024, 6, 30),
+    }
+    assert (rows[NOON]["period_type"], rows[NOON]["end_date"]) == ("instant", date(2024, 6, 30))
+
+
+def test_a_start_with_a_time_of_day_is_its_own_period(run: EditedRun) -> None:
+    facts = run.facts("tesla")
+    assert _periods(run)["f-morning"] == MORNING_Q2
+    assert facts["f-morning"]["duplicate_status"] is None
+    assert {r["id"]: r["start_date"] for r in run.rows("tesla", "Period")}[MORNING_Q2] == date(
+        2024, 4, 1
+    )
+
+
+def test_an_end_at_the_next_midnight_is_the_date_only_end(run: EditedRun) -> None:
+    facts = run.facts("tesla")
+    assert "f-midnight" not in facts  # a complete duplicate of f-1114, collapsed into it
+    assert (facts["f-1114"]["occurrences"], facts["f-1114"]["duplicate_status"]) == (2, None)
+
+
+def _typed_dimensions(run: EditedRun) -> dict[str, str]:
+    """typed_value of every typed Dimension, by its id with the axis named by local name."""
+    local = {e["id"]: e["local_name"] for e in run.rows("tesla", "Element")}
+    rows = [d for d in run.rows("tesla", "Dimension") if d["is_typed"]]
+    assert all(d["id"].startswith(f"{d['axis']}#") for d in rows)
+    return {f"{local[d['axis']]}{d['id'][len(d['axis']) :]}": d["typed_value"] for d in rows}
+
+
+def test_typed_members_equal_for_their_type_are_one_dimension_and_one_context(
+    run: EditedRun,
+) -> None:
+    # keyed canonical for the type, the value as filed first in document order kept
+    assert _typed_dimensions(run) == {
+        "RevenueRemainingPerformanceObligationExpectedTimingOfSatisfactionStartDateAxis"
+        "#2024-07-01": "2024-07-01",  # the real filing's typed dates keep their ids
+        "CountTypedAxis#1": "1",
+        "RateTypedAxis#1.5": "1.50",
+        "FlagTypedAxis#true": "1",
+        "NameTypedAxis#1": "1",  # a string: its text, so 1 and 01 stay two values
+        "NameTypedAxis#01": "01",
+    }
+    contexts = [c for c in run.rows("tesla", "Context") if "TypedAxis@" in (c["dimensions"] or "")]
+    assert sorted((c["period"], c["dimension_count"]) for c in contexts) == [(Q2_ID, 1)] * 5
+
+
+def test_facts_in_contexts_equal_but_for_a_typed_spelling_are_complete_duplicates(
+    run: EditedRun,
+) -> None:
+    facts = run.facts("tesla")
+    for name in ("count", "rate", "flag"):
+        kept = facts[f"f-{name}-a"]
+        assert f"f-{name}-b" not in facts, name  # collapsed into the first
+        assert (kept["occurrences"], kept["duplicate_status"]) == (2, None), name
+    for fid in ("f-name-a", "f-name-b"):
+        assert (facts[fid]["occurrences"], facts[fid]["duplicate_status"]) == (1, None)
+
+
+def test_period_ids_carry_a_time_of_day_and_its_zone_and_both_sides_read_them_alike() -> None:
+    moments = {
+        "2024-07-01T00:00:00": ("2024-06-30", "2024-07-01"),
+        "2024-06-30T12:00:00": ("2024-06-30T12:00:00", "2024-06-30T12:00:00"),
+        "2024-06-30T12:00:00Z": ("2024-06-30T12:00:00Z", "2024-06-30T12:00:00Z"),
+        "2024-06-30T23:30:00.250000-05:00": ("2024-06-30T23:30:00.250000-05:00",) * 2,
+    }
+    for text, (as_end, as_start) in moments.items():
+        day, clock = split_moment(datetime.fromisoformat(text), end=True)
+        assert period_id(PeriodInfo("instant", None, day, end_time=clock)) == as_end
+        assert period_of(text) == as_end  # xBRL-JSON, read by the check
+        day, clock = split_moment(datetime.fromisoformat(text), end=False)
+        assert period_id(PeriodInfo("duration", day, date(2024, 12, 31), clock)) == (
+            f"{as_start}..2024-12-31"
+        )
+    assert period_of("2024-04-01T00:00:00/2024-07-01T00:00:00") == Q2_ID  # date-only ids kept
+    assert period_of("2024-04-01T08:00:00/2024-07-01T00:00:00") == MORNING_Q2
+
+
+def _facts_by_id(report: dict[str, Any]) -> dict[str, Any]:
+    """Arelle's exported facts read as the check compares them, by their id in the document."""
+    return dict(zip(report["facts"], oim_facts(report), strict=True))
+
+
+def test_arelles_export_read_by_the_check_sees_the_same_periods_and_typed_values(
+    tmp_path: Path,
+) -> None:
+    folder = tesla_edited(tmp_path / "tesla")
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        report = export_oim([folder / TESLA_INSTANCE], cache)
+    finally:
+        cache.close()
+    facts = _facts_by_id(report)
+    periods = {fid: facts[fid].period for fid in ("f-noon", "f-noon-cash", "f-morning")}
+    assert periods == {"f-noon": NOON_Q2, "f-noon-cash": NOON, "f-morning": MORNING_Q2}
+    assert facts["f-midnight"].aspects == facts["f-1114"].aspects
+    typed = {
+        f"{name}-{suffix}": facts[f"f-{name.lower()}-{suffix}"].dimensions[0][1]
+        for name in TYPED
+        for suffix in "ab"
+    }
+    assert typed == {
+        "Count-a": "#1", "Count-b": "#1", "Rate-a": "#1.5", "Rate-b": "#1.5",
+        "Flag-a": "#true", "Flag-b": "#true", "Name-a": "#1", "Name-b": "#01",
+    }  # fmt: skip
+    for name in ("count", "rate", "flag"):
+        assert facts[f"f-{name}-a"] == facts[f"f-{name}-b"], name
+
+
+def _verified(root: Path) -> FilingCheck:
+    source, home = root / "source", root / "home"
+    tesla_edited(source / "tesla")
+    summary = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=4)
+    assert summary["ok"], summary
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        with open_reader(home=home, endpoint=None, api_key=None) as reader:
+            report = verify_graph(reader, "sec", store_root=home / "store", cache=cache)
+    finally:
+        cache.close()
+    [check] = report.filings
+    return check
+
+
+def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(tmp_path: Path) -> None:
+    check = _verified(tmp_path)
+    assert check.error is None and check.differences == []
+    # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 3 timed facts, 5 typed ones
+    # (count, rate, flag, two names); 4 copies collapsed (midnight, count, rate, flag)
+    assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 8, 1045 + 90 + 8 + 4)
+    assert check.arelle_facts == check.graph_facts
