@@ -285,7 +285,9 @@ NETWORK = NodeTable(
 
 ARC = NodeTable(
     "Arc",
-    "One effective relationship of a presentation, calculation or definition network.",
+    "One effective relationship of a presentation, calculation or definition network. An arc "
+    "whose order, weight or priority these columns cannot hold as filed is not loaded (a "
+    "warning to act on in the filing's manifest).",
     (
         id_column("hash of accession, role, arcrole, link, endpoints, order, weight, label"),
         _report_id(),
