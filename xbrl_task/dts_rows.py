@@ -21,6 +21,9 @@ from xbrl_task.model import ArcInfo, DtsInfo, TaxonomyInfo
 from xbrl_task.network_order import walk_order
 
 _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?P<title>.*)$")
+# XBRL International's and W3C's schemas: the specifications, and registries (link roles,
+# data types, units) whose schemas declare roles, arcroles or types under namespaces of
+# their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
 
@@ -147,8 +150,8 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     kept = set()
     for taxonomy in taxonomies:
         namespace = taxonomy.namespace
-        if namespace.split("/")[2:3] and namespace.split("/")[2] in _SPEC_HOSTS:
-            continue  # XBRL and W3C specification schemas, not taxonomies of concepts
+        if _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS:
+            continue  # specification and registry schemas, not taxonomies of concepts
         family = standard_family(namespace)
         version = _VERSION.search(namespace)
         builder.rows.add(
@@ -168,6 +171,13 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     for eid, qname in builder.elements.items():
         if qname.namespace in kept:
             builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+
+
+def _host(uri: str | None) -> str | None:
+    """The host of an http(s) URI; None for a path or a URN."""
+    if uri is None or not uri.startswith(("http://", "https://")):
+        return None
+    return uri.split("/")[2]
 
 
 def _location(location: str | None) -> str | None:
