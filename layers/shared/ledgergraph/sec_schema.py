@@ -342,7 +342,12 @@ FOOTNOTE = NodeTable(
         Column("footnote_xml_id", "STRING", "id of the footnote in the document"),
         Column("role", "STRING", "footnote role URI"),
         Column("lang", "STRING", "xml:lang of the footnote"),
-        Column("text", "STRING", "content as filed (XHTML)", nullable=False),
+        Column(
+            "text",
+            "STRING",
+            "content as HTML, its XHTML unprefixed (`<xhtml:b>` is `<b>`; see Footnote text)",
+            nullable=False,
+        ),
         Column("text_plain", "STRING", "plain-text rendering", nullable=False),
     ),
 )
