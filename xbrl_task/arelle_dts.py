@@ -31,6 +31,9 @@ _RESOURCE_ARCROLES = frozenset(
 _GROUPED_ARCROLES = ("XBRL-", "Table-")
 _XBRLDT_CONTEXT_ELEMENT = "{http://xbrl.org/2005/xbrldt}contextElement"
 _XBRLDT_TARGET_ROLE = "{http://xbrl.org/2005/xbrldt}targetRole"
+# the arc attributes the graph stores as numbers (a weight only on calculation arcs)
+_NUMBERS = ("order", "priority")
+_CALCULATION_NUMBERS = ("order", "weight", "priority")
 
 
 def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) -> DtsInfo:
@@ -118,7 +121,9 @@ def _arc(
     Plain attributes are read from the arc element directly, as Arelle's properties do.
     """
     order = rel.orderDecimal
-    get = rel.arcElement.get
+    element = rel.arcElement
+    get = element.get
+    numeric = _CALCULATION_NUMBERS if kind == "calculation" else _NUMBERS
     return ArcInfo(
         link_kind=kind,
         arcrole=arcrole,
@@ -133,6 +138,8 @@ def _arc(
         context_element=get(_XBRLDT_CONTEXT_ELEMENT),
         target_role=get(_XBRLDT_TARGET_ROLE),
         usable=rel.isUsable if dimensional else None,
+        document=element.modelDocument.uri,
+        filed=tuple((name, text) for name in numeric if (text := get(name)) is not None),
     )
 
 

@@ -14,32 +14,48 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 from ledgergraph.ids import stable_id
+from xbrl_task.arc_values import arc_problem, refused_arc_warning
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import element_id, standard_family
 from xbrl_task.model import ArcInfo, DtsInfo, TaxonomyInfo
 from xbrl_task.network_order import walk_order
 
 _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?P<title>.*)$")
+# XBRL International's and W3C's schemas: the specifications, and registries (link roles,
+# data types, units) whose schemas declare roles, arcroles or types under namespaces of
+# their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
 
 
-def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
-    """Networks and arcs first (they add Elements), then labels, references, taxonomies."""
-    add_networks(builder, dts, report_id)
+def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]:
+    """Networks and arcs first (they add Elements), then labels, references, taxonomies.
+
+    Returns:
+        One warning to act on per arc left out (``arc_values``), in the order of the arcs.
+    """
+    refused = add_networks(builder, dts, report_id)
     add_labels(builder, dts, report_id)
     add_references(builder, dts, report_id)
     add_taxonomies(builder, dts.taxonomies, report_id)
+    return refused
 
 
-def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]:
+    """Network and Arc rows; an arc whose numbers the graph cannot hold as filed is left
+    out, and its tree is walked without it. Returns the warnings for those arcs."""
     networks: dict[str, str] = {}
     for role, definition in dts.role_definitions.items():
         networks[role] = stable_id(report_id, role)
         builder.rows.add("Network", network_row(networks[role], report_id, role, definition))
         builder.rows.relate("REPORT_HAS_NETWORK", report_id, networks[role])
     trees: dict[tuple[str, str, str], list[ArcInfo]] = defaultdict(list)
+    refused: list[str] = []
     for arc in dts.arcs:
+        problem = arc_problem(arc)
+        if problem is not None:
+            refused.append(refused_arc_warning(arc, problem, _location(arc.document) or ""))
+            continue
         trees[(arc.linkrole, arc.arcrole, arc.link_kind)].append(arc)
     for arcs in trees.values():
         positions = walk_order(arcs)
@@ -47,6 +63,7 @@ def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
         for index, arc in enumerate(arcs):
             sequence, depth = positions[index]
             _add_arc(builder, arc, networks[arc.linkrole], report_id, sequence, depth, seen)
+    return refused
 
 
 def network_row(nid: str, report_id: str, role: str, definition: str | None) -> dict:
@@ -133,8 +150,8 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     kept = set()
     for taxonomy in taxonomies:
         namespace = taxonomy.namespace
-        if namespace.split("/")[2:3] and namespace.split("/")[2] in _SPEC_HOSTS:
-            continue  # XBRL and W3C specification schemas, not taxonomies of concepts
+        if _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS:
+            continue  # specification and registry schemas, not taxonomies of concepts
         family = standard_family(namespace)
         version = _VERSION.search(namespace)
         builder.rows.add(
@@ -154,6 +171,13 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     for eid, qname in builder.elements.items():
         if qname.namespace in kept:
             builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+
+
+def _host(uri: str | None) -> str | None:
+    """The host of an http(s) URI; None for a path or a URN."""
+    if uri is None or not uri.startswith(("http://", "https://")):
+        return None
+    return uri.split("/")[2]
 
 
 def _location(location: str | None) -> str | None:

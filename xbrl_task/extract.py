@@ -110,10 +110,11 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     check_counts(counts, census, filing, meta)
     check_registrant(builder, meta)
     flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
-    add_dts_rows(builder, filing.dts, meta.source_unit)
+    refused_arcs = add_dts_rows(builder, filing.dts, meta.source_unit)
     report, cover_warnings = add_report(builder, report_facts(meta, counts, filing))
     to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report), *cover_warnings]
     to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
+    to_act_on += refused_arcs
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

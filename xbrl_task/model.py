@@ -177,7 +177,13 @@ class ReferenceInfo:
 
 @dataclass(frozen=True, slots=True)
 class ArcInfo:
-    """One effective relationship of a presentation, calculation or definition network."""
+    """One effective relationship of a presentation, calculation or definition network.
+
+    ``order``, ``weight`` and ``priority`` are Arelle's readings; ``filed`` keeps the text of
+    each of them the arc element carries (weight for calculation arcs only), so extraction
+    can check what the graph would store against what was filed (``arc_values``).
+    ``document`` is the linkbase holding the arc (a path or URL).
+    """
 
     link_kind: str
     arcrole: str
@@ -192,6 +198,8 @@ class ArcInfo:
     context_element: str | None = None
     target_role: str | None = None
     usable: bool | None = None
+    document: str = ""
+    filed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

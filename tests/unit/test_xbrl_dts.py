@@ -163,6 +163,24 @@ def test_classic_footnotes_keep_their_markup_and_text(handmade: HandmadeRun) -> 
     assert link["arcrole"] == "http://www.xbrl.org/2003/arcrole/fact-footnote"
 
 
+def test_a_schema_of_the_link_role_registry_is_no_taxonomy_of_the_report(
+    bundled: BatchRun,
+) -> None:
+    """AEON's definition linkbase refers to ESMA's wider-narrower arcrole (an arcroleRef,
+    no arc uses it); Arelle loads its schema, whose namespace is the arcrole's URI, from
+    XBRL International's Link Role Registry. It declares no concept: it was a Taxonomy
+    row whose family was that URI, counted as an extension beside aeon's own."""
+    rows = bundled.table("aeon-10q-2023-09-30", "Taxonomy").to_pylist()
+    assert sorted((t["family"], t["is_standard"]) for t in rows) == [
+        ("aeon", False), ("country", True), ("dei", True), ("srt", True),
+        ("srt-types", True), ("us-gaap", True), ("us-roles", True), ("us-types", True),
+    ]  # fmt: skip
+    uses = bundled.table("aeon-10q-2023-09-30", "REPORT_USES_TAXONOMY").to_pylist()
+    assert sorted(r["to"] for r in uses) == sorted(t["id"] for t in rows)
+    warnings = bundled.manifest("aeon-10q-2023-09-30").warnings
+    assert not any("esma" in w for w in warnings)
+
+
 def test_boeing_statement_of_operations_reads_in_presentation_order(bundled: BatchRun) -> None:
     name = "ba-10k-2023-12-31"
     (network,) = [

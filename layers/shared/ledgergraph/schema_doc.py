@@ -62,6 +62,18 @@ in the graph: it counts in its Report's `facts_rejected`, and the run's summary 
 Text blocks are kept whole as HTML in `value_text` with a plain-text rendering in
 `value_plain`.
 
+**Footnote text.** `Footnote.text` is a footnote's content as HTML, as Arelle renders it,
+not the bytes filed: XHTML elements are written without prefix or namespace declaration
+(`<xhtml:b xmlns:xhtml="http://www.w3.org/1999/xhtml">` is `<b>`, as is a `<b>` in the
+default namespace); an element of another namespace keeps its prefix, undeclared;
+attributes are written in name order, in double quotes;
+text escapes `&`, `<` and `>`, every other character (`&#160;` included) is written as
+itself; an empty element is `<br/>` for HTML's void elements and `<span></span>` for the
+others; whitespace at the start and end is dropped. An inline footnote loses the tags of
+facts nested in it (their text stays) and its `ix:exclude` content, and a relative URI is
+resolved against the document's `<base href>` when it has one. `text_plain` is rendered
+from this text.
+
 **Keys.** A node's key is `id`. A relationship's key is its endpoints plus the listed
 extra key columns; the loader never adds a relationship whose key is already there.
 

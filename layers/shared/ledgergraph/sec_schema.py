@@ -309,7 +309,9 @@ NETWORK = NodeTable(
 
 ARC = NodeTable(
     "Arc",
-    "One effective relationship of a presentation, calculation or definition network.",
+    "One effective relationship of a presentation, calculation or definition network. An arc "
+    "whose order, weight or priority these columns cannot hold as filed is not loaded (a "
+    "warning to act on in the filing's manifest).",
     (
         id_column("hash of accession, role, arcrole, link, endpoints, order, weight, label"),
         _report_id(),
@@ -364,7 +366,12 @@ FOOTNOTE = NodeTable(
         Column("footnote_xml_id", "STRING", "id of the footnote in the document"),
         Column("role", "STRING", "footnote role URI"),
         Column("lang", "STRING", "xml:lang of the footnote"),
-        Column("text", "STRING", "content as filed (XHTML)", nullable=False),
+        Column(
+            "text",
+            "STRING",
+            "content as HTML, its XHTML unprefixed (`<xhtml:b>` is `<b>`; see Footnote text)",
+            nullable=False,
+        ),
         Column("text_plain", "STRING", "plain-text rendering", nullable=False),
     ),
 )
