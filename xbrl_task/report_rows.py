@@ -10,6 +10,7 @@ securities (trading symbol, exchange, title) becomes a Security node.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -63,6 +64,9 @@ class ReportFacts:
     rejected: int
 
 
+_CIK = re.compile(r"[0-9]{1,10}")  # ASCII digits; EDGAR's CIKs have at most 10
+
+
 def coregistrant_ciks(facts: Iterable[FactInfo]) -> dict[QName, int]:
     """dei:LegalEntityAxis member -> the CIK its cover page states (co-registrants)."""
     found: dict[QName, int] = {}
@@ -71,7 +75,7 @@ def coregistrant_ciks(facts: Iterable[FactInfo]) -> dict[QName, int]:
             continue
         dims = fact.context.dimensions
         value = (fact.value or "").strip()
-        if len(dims) != 1 or dims[0].member is None or not value.isdigit():
+        if len(dims) != 1 or dims[0].member is None or not _CIK.fullmatch(value):
             continue
         if dims[0].axis.local_name == _LEGAL_ENTITY_AXIS:
             found.setdefault(dims[0].member, int(value))

@@ -33,6 +33,7 @@ from xbrl_task.identity import element_id, period_id, standard_family
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
+    DimensionInfo,
     FactInfo,
     LoadedFiling,
     PeriodInfo,
@@ -618,3 +619,26 @@ def test_a_shared_element_reads_the_family_prefix_not_the_filing_s() -> None:
         ("us-gaap:Revenues", "us-gaap:Revenues"),
         (element_id(extension), "tsla:Foo"),
     ]
+
+
+def test_only_a_cik_as_edgar_writes_it_makes_a_co_registrant() -> None:
+    from types import SimpleNamespace
+
+    from xbrl_task.report_rows import coregistrant_ciks
+
+    axis = QName("http://xbrl.sec.gov/dei/2023", "LegalEntityAxis", "dei")
+
+    def stated(member: str, value: str) -> SimpleNamespace:
+        qname = QName("http://xbrl.sec.gov/dei/2023", "EntityCentralIndexKey", "dei")
+        dimension = DimensionInfo(
+            axis, QName("http://x.example/2023", member, "x"), None, "segment"
+        )
+        context = SimpleNamespace(dimensions=(dimension,))
+        return SimpleNamespace(qname=qname, context=context, value=value)
+
+    found = coregistrant_ciks(
+        [stated("Sub", " 0007654321 "), stated("Long", "1" * 23), stated("Wide", "١٢٣")]
+    )
+    # 23 digits would overflow Entity.cik (INT64) and fail the filing; Arabic-Indic digits
+    # are no CIK either: neither member is a co-registrant
+    assert {m.local_name: cik for m, cik in found.items()} == {"Sub": 7654321}
