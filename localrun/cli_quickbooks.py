@@ -179,6 +179,10 @@ def render_summary(summary: dict[str, Any]) -> str:
     if changed:
         lines.append(f"rows the graph holds in another version (not applied): {changed}")
     lines += _validation_lines(summary["validation"])
+    not_loaded = summary.get("source_not_loaded") or []
+    if not_loaded:
+        lines.append(f"files in the source folder not loaded: {len(not_loaded)}")
+        lines += [f"  {note}" for note in not_loaded]
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,111 @@ def read_recordings(folder: Path) -> dict[str, Recording]:
     """Every ``<Entity>.json`` of a synced entity in ``folder``, checked; absent files are
     left out (the caller decides what a missing listing means).
 
+    Every other ``*.json`` entry must be a recorded response of an entity the sync does
+    not extract (``Estimate.json``: not loaded, see ``unextracted_responses``) or a note
+    whose name starts with ``_`` (``_manifest.json``); files of other types are not
+    responses and are passed over.
+
     Raises:
-        QuickBooksDataError: a file is not JSON, not shaped like a query response for its
-            entity, holds a string that cannot be written as UTF-8, or records that lack a
-            field their entity always has or carry one only another entity has.
+        QuickBooksDataError: the folder holds no response of a synced entity; an entry
+            is misnamed, unknown, a folder or unreadable; a file is not JSON, not shaped
+            like a query response for its entity, holds a string that cannot be written
+            as UTF-8, or records that lack a field their entity always has or carry one
+            only another entity has.
     """
+    check_entries(folder)
     recordings = {}
     for entity in SYNC_ENTITIES:
         path = folder / f"{entity}.json"
         if path.is_file():
             recordings[entity] = read_recording(path, entity)
     return recordings
+
+
+def check_entries(folder: Path) -> None:
+    """Refuse a folder with no response of a synced entity, or with a ``*.json`` entry
+    that would not be loaded by mistake, naming each (see ``read_recordings``)."""
+    problems = [p for p in map(_entry_problem, _json_entries(folder)) if p]
+    expected = ", ".join(f"{entity}.json" for entity in SYNC_ENTITIES)
+    if problems:
+        raise QuickBooksDataError(
+            f"{folder}: {'; '.join(problems)}. Nothing was loaded: a full listing without "
+            f"them would load none of their records. Expected names: {expected}"
+        )
+    if not any((folder / f"{entity}.json").is_file() for entity in SYNC_ENTITIES):
+        raise QuickBooksDataError(
+            f"{folder} holds no recorded QuickBooks query response{_subfolders(folder)}: "
+            f"expected one or more of {expected}"
+        )
+
+
+def unextracted_responses(folder: Path) -> list[str]:
+    """What ``folder`` holds that is not loaded: responses of entities the sync does not
+    extract, e.g. ``Estimate.json (19 Estimate records): the sync does not extract
+    Estimate``."""
+    found = []
+    for entry in _json_entries(folder):
+        if entry.stem not in SYNC_ENTITIES and _entry_problem(entry) is None:
+            records = _held(entry)[entry.stem]
+            found.append(
+                f"{entry.name} ({len(records)} {entry.stem} records): the sync does not "
+                f"extract {entry.stem}"
+            )
+    return found
+
+
+def _json_entries(folder: Path) -> list[Path]:
+    """The ``*.json`` entries (any case) that could be meant as responses: not notes."""
+    return sorted(
+        entry for entry in folder.iterdir()
+        if entry.suffix.lower() == ".json" and not entry.name.startswith(("_", "."))
+    )  # fmt: skip
+
+
+def _entry_problem(entry: Path) -> str | None:
+    """Why ``entry`` would not be loaded by mistake; None for a synced entity's file (read
+    and checked later) or a response of an entity the sync does not extract."""
+    if entry.is_dir():
+        return f"{entry.name} is a folder, not a recorded response"
+    if entry.stem in SYNC_ENTITIES:
+        return None if entry.is_file() else f"{entry.name} is not a readable file"
+    try:
+        held = _held(entry)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return f"{entry.name} cannot be read as a recorded response ({exc})"
+    synced = sorted(set(held) & set(SYNC_ENTITIES))
+    if synced:
+        return f"{entry.name} holds {', '.join(synced)} records: name it {synced[0]}.json"
+    if set(held) == {entry.stem} and entry.stem[:1].isupper():
+        return None  # an entity QuickBooks has and the sync does not extract (Estimate)
+    named = [e for e in SYNC_ENTITIES if e.lower() == entry.stem.lower()]
+    near = named or get_close_matches(entry.stem, SYNC_ENTITIES, n=1)
+    hint = f" (did you mean {near[0]}.json?)" if near else ""
+    return f"{entry.name} is not the response of an entity the sync extracts{hint}"
+
+
+def _held(entry: Path) -> dict[str, list]:
+    """The record lists in a response's QueryResponse by key; empty for any other JSON.
+
+    Raises:
+        OSError, UnicodeDecodeError, ValueError: the file cannot be read as JSON.
+    """
+    body = json.loads(entry.read_text(encoding="utf-8"))
+    response = body.get("QueryResponse") if isinstance(body, dict) else None
+    if not isinstance(response, dict):
+        return {}
+    return {k: v for k, v in response.items() if k not in _PAGING_KEYS and isinstance(v, list)}
+
+
+def _subfolders(folder: Path) -> str:
+    """`` (its folder sandbox-company-a holds some: pass that one)``, or nothing."""
+    held = [
+        entry.name for entry in sorted(folder.iterdir())
+        if entry.is_dir() and any((entry / f"{e}.json").is_file() for e in SYNC_ENTITIES)
+    ]  # fmt: skip
+    if not held:
+        return ""
+    return f" (its folder {', '.join(held)} holds some: pass that one as --source)"
 
 
 def read_recording(path: Path, entity: str) -> Recording:
@@ -69,6 +164,10 @@ def read_recording(path: Path, entity: str) -> Recording:
 def _parse(path: Path, entity: str) -> Any:
     try:
         return exact_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:  # no permission, a broken link ...
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} cannot be read: {exc}"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise QuickBooksDataError(
             f"recorded {entity} records in {path} are not valid JSON: {exc}"

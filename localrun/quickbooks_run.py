@@ -20,6 +20,7 @@ from ledgergraph.quickbooks.runs import new_run_id
 from ledgergraph.quickbooks.steps import default_graph_id
 from ledgergraph.run_summary import summary_key
 from localrun.pipeline import run_with_graph_node
+from localrun.quickbooks_recordings import unextracted_responses
 from localrun.quickbooks_sample import SAMPLE_COMPANY, SAMPLE_REALM, land_sample_run
 from localrun.stepfunctions import ExecutionResult
 
@@ -88,13 +89,16 @@ def load_sample(
     missing_means_empty: bool = False,
 ) -> dict[str, Any]:
     """Land the bundled sandbox company (or recordings like it in ``folder``) as a new run
-    and load it through the state machine (see ``land_sample_run`` for missing files)."""
+    and load it through the state machine (see ``land_sample_run`` for missing files).
+    The summary's ``source_not_loaded`` names the folder's responses of entities the sync
+    does not extract."""
     store = LocalObjectStore(home.resolve() / "store")
     run_id = land_sample_run(store, folder=folder, missing_means_empty=missing_means_empty)
-    return run_quickbooks_pipeline(
+    summary = run_quickbooks_pipeline(
         SAMPLE_REALM, home=home, graph_id=graph_id, run_id=run_id,
         graph_node_command=graph_node_command,
     )  # fmt: skip
+    return {**summary, "source_not_loaded": unextracted_responses(folder)}
 
 
 def summary_of(

@@ -27,10 +27,11 @@ from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
-from ledgergraph.quickbooks.extract import load_sync_state, sync_realm
+from ledgergraph.quickbooks.extract import sync_realm
 from ledgergraph.quickbooks.listings import is_qbo_id, mass_deletion
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.withdrawals import live_sync_state
 from localrun.quickbooks_recordings import Recording, read_recordings
 from localrun.template import PROJECT_ROOT
 
@@ -193,9 +194,9 @@ def check_full_listings(
 
 
 def known_records(store: ObjectStore, realm_id: str) -> dict[str, set[str]]:
-    """Ids of records not deleted, per entity listed from a file, in the last transformed
-    run's state snapshot; none when no run of the realm was transformed (nothing to delete)."""
-    state = load_sync_state(store, realm_id)
+    """Ids of records not deleted, per entity listed from a file, in the state snapshot of
+    the last run the graph holds; none when there is none (nothing to delete)."""
+    state = live_sync_state(store, realm_id)
     if state is None:
         return {}
     try:

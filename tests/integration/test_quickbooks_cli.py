@@ -197,5 +197,9 @@ def test_loading_the_sample_again_adds_nothing(first_load, sample_home, capsys) 
     assert "rows the graph holds in another version" not in text
     assert "records superseded (a newer version is known, not applied): 0\n" in text
     assert f"  {UNBALANCED}" in text
+    assert text.endswith(
+        "files in the source folder not loaded: 1\n"
+        "  Estimate.json (8 Estimate records): the sync does not extract Estimate\n"
+    )
     code, stats = run_cli(capsys, "stats", "--home", str(sample_home), "--graph", GRAPH, "--json")
     assert stats["nodes"]["LedgerAccount"] == 93 and stats["nodes"]["LineItem"] == 352

@@ -38,6 +38,7 @@ from ledgergraph.quickbooks.runs import (
     sync_state_key,
 )
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.withdrawals import live_sync_state
 
 logger = get_logger("quickbooks")
 
@@ -80,8 +81,10 @@ def sync_realm(
     started = now()
     run_id = check_segment(run_id or new_run_id(realm_id, started), "run id")
     clock = time.monotonic()
-    state = load_sync_state(store, realm_id)
+    state = live_sync_state(store, realm_id)
     mode, reason, since = choose_mode(state, started, settings, force_full=force_full)
+    if state is None and load_sync_state(store, realm_id) is not None and not force_full:
+        reason = "no earlier run's state describes the graph (runs deleted from it)"
     logger.info(
         "quickbooks sync started",
         extra={"realm_id": realm_id, "run_id": run_id, "mode": mode, "reason": reason},

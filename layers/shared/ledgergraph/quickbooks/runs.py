@@ -6,6 +6,7 @@ raw/quickbooks/{realm_id}/cdc/{run_id}-{n}.json        a CDC response, as return
 raw/quickbooks/{realm_id}/runs/{run_id}.json           the run's manifest: written last
 state/quickbooks/{realm_id}/sync.json                  the last complete sync (for CDC)
 state/quickbooks/{realm_id}/records-{run_id}.parquet   every record known after that run
+state/quickbooks/{realm_id}/withdrawn/{run_id}.json    the run was deleted from its graph
 ```
 
 QuickBooks entity names are PascalCase; the lower-case segments (``cdc``, ``runs``) are ours.

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field, model_validator
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
-from ledgergraph.quickbooks.extract import load_sync_state
 from ledgergraph.quickbooks.oauth import TokenManager
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
 from ledgergraph.quickbooks.service import (
@@ -28,6 +27,7 @@ from ledgergraph.quickbooks.service import (
     sync_company,
 )
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.withdrawals import live_sync_state
 from ledgergraph.sec_steps import RUN_ID_PATTERN
 
 logger = get_logger("quickbooks")
@@ -126,8 +126,9 @@ def landed_run(store: ObjectStore, realm_id: str, run_id: str) -> SyncRun | None
 
 
 def untransformed_previous_run(store: ObjectStore, realm_id: str) -> str | None:
-    """The realm's last landed run if the transform never wrote its records snapshot."""
-    state = load_sync_state(store, realm_id)
+    """The realm's last landed run the graph holds if the transform never wrote its
+    records snapshot."""
+    state = live_sync_state(store, realm_id)
     if state is None or store.exists(records_state_key(realm_id, state.last_run_id)):
         return None
     return state.last_run_id

@@ -19,6 +19,7 @@ from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
+from ledgergraph.quickbooks.withdrawals import live_run
 
 HERE = Path(__file__).resolve().parent
 SQL_DIR = HERE / "sql"
@@ -143,18 +144,21 @@ def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectS
 def _load_prior_records(
     con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
 ) -> None:
-    """Records known before the run: the previous run's snapshot (required for CDC runs)."""
+    """Records known before the run: the snapshot of the newest earlier run the graph still
+    holds (``withdrawals.live_run``; required for CDC runs)."""
     con.execute(f"CREATE TABLE prior_record ({_PRIOR_COLUMNS})")
     if run.previous_run_id is None:
         return
-    key = records_state_key(run.realm_id, run.previous_run_id)
+    prior_run_id = _prior_run(run, store)
+    if prior_run_id is None:
+        return
     try:
-        data = store.get_bytes(key)
+        data = store.get_bytes(records_state_key(run.realm_id, prior_run_id))
     except ObjectNotFound as exc:
         if run.mode == "full":
             return  # a full listing stands on its own; only deletions by absence are lost
         raise QuickBooksDataError(
-            f"run {run.run_id} needs the state of run {run.previous_run_id}, which has not "
+            f"run {run.run_id} needs the state of run {prior_run_id}, which has not "
             "been transformed: transform that run first"
         ) from exc
     path = workdir / "prior_records.parquet"
@@ -168,6 +172,26 @@ def _load_prior_records(
         f"coalesce({absent}, false), CAST(rec AS JSON) FROM read_parquet(?)",
         [str(path)],
     )
+
+
+def _prior_run(run: SyncRun, store: ObjectStore) -> str | None:
+    """The run whose snapshot ``run`` merges with: its previous run, or, if that was deleted
+    from the graph, the newest one before it the graph holds (None: no usable snapshot)."""
+    prior_run_id = live_run(store, run.realm_id, run.previous_run_id)
+    if prior_run_id == run.previous_run_id:
+        return prior_run_id
+    logger.warning(
+        "quickbooks previous run deleted from the graph",
+        extra={"run_id": run.run_id, "previous_run_id": run.previous_run_id,
+               "compared_with": prior_run_id},
+    )  # fmt: skip
+    if prior_run_id is None and run.mode == "cdc":
+        raise QuickBooksDataError(
+            f"run {run.run_id} holds the changes since run {run.previous_run_id}, which was "
+            "deleted from the graph, and no earlier run's state describes the graph: sync "
+            "in full (`ledgergraph quickbooks sync --full`)"
+        )
+    return prior_run_id
 
 
 def write_state_snapshot(

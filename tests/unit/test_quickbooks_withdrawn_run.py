@@ -1,0 +1,244 @@
+"""After a sync run is deleted from its graph, later runs compare with what the graph holds.
+
+The tester's sequence on copies of the bundled sandbox recordings: run A loads them, run B
+a copy without Invoice 161 (DocNumber 1043) and Customer 29 (both inferred deleted),
+``delete-source`` takes B out of the graph, and run C loads the same copy again: C must
+mark both deleted again, as B did, since the graph holds them live (A's versions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_quickbooks_versions import GRAPH, Books, Records, newer, record, sample_copy
+
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.extract import choose_mode
+from ledgergraph.quickbooks.runs import SyncRun, run_manifest_key
+from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.withdrawals import (
+    begin_withdrawal,
+    finish_withdrawal,
+    live_sync_state,
+    withdrawal_key,
+)
+from localrun.cli import main as cli
+from localrun.quickbooks_sample import SAMPLE_REALM, land_sample_run
+
+INVOICE_1043_AND_CUSTOMER_29 = """
+MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '161'})
+MATCH (c:Customer {qbo_id: '29'})
+RETURN t.doc_number, t.is_deleted, c.is_deleted
+"""
+INVOICES_LIVE = (
+    "MATCH (t:LedgerTransaction) WHERE t.txn_type = 'Invoice' AND NOT t.is_deleted RETURN count(*)"
+)
+
+
+class HomeBooks(Books):
+    """Books whose graph files and object store share one home, as ``--home`` finds them,
+    so ``ledgergraph delete-source --home`` runs on this very graph and store."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = LocalObjectStore(root / "store")
+        self.service = GraphService(NodeSettings(home=root, events="none"))
+
+    def delete_with_cli(self, run_id: str) -> int:
+        """``ledgergraph delete-source`` in-process (the node's files are closed first)."""
+        self.service.close()
+        try:
+            return cli(["delete-source", run_id, "--home", str(self.root), "--graph", GRAPH])
+        finally:
+            self.service = GraphService(NodeSettings(home=self.root, events="none"))
+
+    def invoice_1043_and_customer_29(self) -> list[Any]:
+        (row,) = self.cypher(INVOICE_1043_AND_CUSTOMER_29)
+        return row
+
+
+@pytest.fixture(name="books")
+def books_fixture(tmp_path: Path) -> Iterator[HomeBooks]:
+    books = HomeBooks(tmp_path / "home")
+    yield books
+    books.service.close()
+
+
+def without_invoice_161_and_customer_29(records: Records) -> None:
+    records["Invoice"].remove(record(records, "Invoice", "161"))
+    records["Customer"].remove(record(records, "Customer", "29"))
+
+
+def customer_24_and_invoice_130_saved_again(records: Records) -> None:
+    record(records, "Customer", "24")["DisplayName"] += " (edited)"
+    newer(record(records, "Customer", "24"))
+    newer(record(records, "Invoice", "130"))
+
+
+def test_a_run_after_the_deleted_one_marks_the_missing_records_deleted_again(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    original = sample_copy(tmp_path, "original")
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    books.transform(original, "run-a")
+    books.load("run-a")
+    revenue_a = books.revenue()
+    run_b = books.transform(missing, "run-b")
+    books.load("run-b")
+    assert (run_b.deleted_inferred, books.revenue()) == (2, revenue_a - Decimal("100.00"))
+
+    assert books.delete_with_cli("run-b") == 0
+    assert books.invoice_1043_and_customer_29() == ["1043", False, False]
+    assert books.revenue() == revenue_a
+
+    run_c = books.transform(missing, "run-c")
+    books.load("run-c")
+    assert run_c.deleted_inferred == 2
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+    assert books.revenue() == revenue_a - Decimal("100.00") == Decimal("8632.02")
+    run_d = books.transform(missing, "run-d")  # the same listing again: nothing new
+    assert run_d.deleted_inferred == 0
+    assert books.reconciliation("run-d")["records"]["Invoice"]["superseded"] == 0
+
+
+def test_reloading_the_original_after_deleting_an_edit_supersedes_nothing(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    original = sample_copy(tmp_path, "original")
+    books.transform(original, "run-a")
+    books.load("run-a")
+    books.transform(sample_copy(tmp_path, "edited", customer_24_and_invoice_130_saved_again),
+                    "run-b")  # fmt: skip
+    books.load("run-b")
+    assert books.delete_with_cli("run-b") == 0
+
+    again = books.transform(original, "run-c")
+    loaded = books.load("run-c")
+
+    records = books.reconciliation("run-c")["records"]
+    assert [records[e]["superseded"] for e in ("Customer", "Invoice")] == [0, 0]
+    assert again.rows["Customer"] == 33
+    assert [loaded[t]["rows_updated"] for t in ("Customer", "LedgerTransaction")] == [0, 0]
+    (name,) = books.cypher("MATCH (c:Customer {qbo_id: '24'}) RETURN c.display_name")[0]
+    assert not name.endswith("(edited)")
+
+
+def test_the_missing_file_refusal_counts_the_records_the_graph_holds(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    books.transform(sample_copy(tmp_path, "original"), "run-a")
+    books.load("run-a")
+    books.transform(sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29),
+                    "run-b")  # fmt: skip
+    books.load("run-b")
+    assert books.delete_with_cli("run-b") == 0
+    no_invoices = sample_copy(tmp_path, "no-invoices")
+    (no_invoices / "Invoice.json").unlink()
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(books.store, run_id="run-c", folder=no_invoices)
+
+    assert books.cypher(INVOICES_LIVE) == [[37]]
+    assert f"{no_invoices}: no Invoice.json (37 Invoice records known)" in str(refused.value)
+
+
+class Crash(BaseException):
+    """Stands in for the process dying."""
+
+
+@pytest.mark.parametrize(
+    "dies_in",
+    [
+        "graph_node.service.delete_source",  # withdrawal recorded, the graph holds run-b
+        "localrun.quickbooks_withdrawal.finish_withdrawal",  # run-b left the graph
+    ],
+)
+def test_an_interrupted_delete_stops_the_next_run_until_it_is_finished(
+    books: HomeBooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_in: str
+) -> None:
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    books.transform(sample_copy(tmp_path, "original"), "run-a")
+    books.load("run-a")
+    books.transform(missing, "run-b")
+    books.load("run-b")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr(dies_in, crash)
+    with pytest.raises(Crash):
+        books.delete_with_cli("run-b")
+    monkeypatch.undo()
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(books.store, run_id="run-c", folder=missing)
+
+    assert str(refused.value) == (
+        f"the delete of sync run run-b (realm {SAMPLE_REALM}) from graph {GRAPH} was "
+        "interrupted, so the graph and the records a run compares against may disagree: "
+        f"finish it with `ledgergraph delete-source --graph {GRAPH} run-b` (it deletes "
+        "what is left, or nothing)"
+    )
+    assert not books.store.exists(f"raw/quickbooks/{SAMPLE_REALM}/runs/run-c.json")
+    assert books.delete_with_cli("run-b") == 0
+    assert b'"status": "deleted"' in books.store.get_bytes(withdrawal_key(SAMPLE_REALM, "run-b"))
+    assert books.transform(missing, "run-c").deleted_inferred == 2
+
+
+def test_a_delete_of_a_run_the_graph_never_held_leaves_no_withdrawal(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    books.transform(sample_copy(tmp_path, "original"), "run-a")  # transformed, not loaded
+
+    assert books.delete_with_cli("run-a") == 1
+
+    assert not books.store.exists(withdrawal_key(SAMPLE_REALM, "run-a"))
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    assert books.transform(missing, "run-b").deleted_inferred == 2
+
+
+def test_deleting_a_run_below_a_later_one_compares_the_next_with_the_later_one(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c listed everything again after run-b: its snapshot, not run-a's, is what the
+    graph holds once run-b is gone, so run-d infers the same two deletions from it."""
+    original = sample_copy(tmp_path, "original")
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    for run_id, folder in (("run-a", original), ("run-b", missing), ("run-c", original)):
+        books.transform(folder, run_id)
+        books.load(run_id)
+    assert books.delete_with_cli("run-b") == 0
+    assert books.invoice_1043_and_customer_29() == ["1043", False, False]
+
+    run_d = books.transform(missing, "run-d")
+    books.load("run-d")
+
+    assert run_d.deleted_inferred == 2
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+
+
+def test_the_next_sync_asks_for_changes_since_the_last_run_the_graph_holds(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    land_sample_run(store, run_id="run-a")
+    land_sample_run(store, run_id="run-b")
+    run_a = SyncRun.model_validate_json(store.get_bytes(run_manifest_key(SAMPLE_REALM, "run-a")))
+    settings = QuickBooksSettings(api_base="http://127.0.0.1", token_url="")
+
+    finish_withdrawal(store, begin_withdrawal(store, SAMPLE_REALM, GRAPH, "run-b"))
+    state = live_sync_state(store, SAMPLE_REALM)
+    mode = choose_mode(state, datetime.now(UTC), settings, force_full=False)
+    finish_withdrawal(store, begin_withdrawal(store, SAMPLE_REALM, GRAPH, "run-a"))
+
+    assert state is not None
+    assert (state.last_run_id, state.last_started_at) == ("run-a", run_a.started_at)
+    assert mode[:2] == ("cdc", "changes since run run-a")
+    assert live_sync_state(store, SAMPLE_REALM) is None  # every run withdrawn: list in full
