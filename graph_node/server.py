@@ -190,6 +190,8 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def status() -> dict[str, Any]:
         return service.status()
 
+    _add_query_routes(app, service)
+
     @app.post("/databases/{graph_id}/files", **writes)
     def register_files(graph_id: str, body: RegisterRequest) -> dict[str, Any]:
         return service.register_files(graph_id, body.files)
@@ -198,15 +200,6 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def stage_files(graph_id: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.stage_files(graph_id, body.file_ids)
 
-    @app.post("/databases/{graph_id}/tables/query")
-    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_staging(
-                graph_id, body.sql, body.parameters, cancellation=cancellation
-            )
-
-        return await run_watched(request, work, what="staging query")
-
     @app.post("/databases/{graph_id}/tables/materialize", **writes)
     def materialize_tables(graph_id: str, body: TablesRequest) -> dict[str, Any]:
         return service.materialize_tables(graph_id, body.tables)
@@ -214,15 +207,6 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
     def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.materialize(graph_id, table, body.file_ids)
-
-    @app.post("/databases/{graph_id}/query")
-    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_cypher(
-                graph_id, body.cypher, body.parameters, cancellation=cancellation
-            )
-
-        return await run_watched(request, work, what="Cypher query")
 
     @app.get("/databases/{graph_id}/stats")
     def stats(graph_id: str) -> dict[str, Any]:
@@ -239,6 +223,28 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.post("/databases/{graph_id}/publish", **writes)
     def publish(graph_id: str) -> dict[str, Any]:
         return service.publish(graph_id)
+
+
+def _add_query_routes(app: FastAPI, service: GraphService) -> None:
+    """The two read query routes: interrupted when their client hangs up (``run_watched``)."""
+
+    @app.post("/databases/{graph_id}/tables/query")
+    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> dict[str, Any]:
+        def work(cancellation: Cancellation) -> dict[str, Any]:
+            return service.query_staging(
+                graph_id, body.sql, body.parameters, cancellation=cancellation
+            )
+
+        return await run_watched(request, work, what="staging query")
+
+    @app.post("/databases/{graph_id}/query")
+    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> dict[str, Any]:
+        def work(cancellation: Cancellation) -> dict[str, Any]:
+            return service.query_cypher(
+                graph_id, body.cypher, body.parameters, cancellation=cancellation
+            )
+
+        return await run_watched(request, work, what="Cypher query")
 
 
 async def run_watched(
