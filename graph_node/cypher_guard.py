@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from graph_node.cypher_values import check_bindable
 from graph_node.errors import InvalidRequest, QueryRefused
 
 WRITE_KEYWORDS = frozenset(
@@ -82,12 +83,20 @@ class Shape(NamedTuple):
 
 def check_shape(cypher: str) -> None:
     """Raise QueryRefused naming the first limit ``cypher`` passes (length, nesting,
-    operators) and that limit; comments and string literals do not nest or count."""
+    operators) and that limit, or a lone surrogate in it; comments and string literals do
+    not nest or count."""
     if len(cypher) > MAX_CHARS:
         raise QueryRefused(
             f"Cypher query refused: {len(cypher):,} characters long, at most {MAX_CHARS:,} "
             "are accepted (pass long values as parameters)"
         )
+    try:
+        cypher.encode("utf-8")
+    except UnicodeEncodeError as exc:  # the engine's binding fails naming nothing
+        raise QueryRefused(
+            f"Cypher query refused: a lone surrogate ({cypher[exc.start]!r}) at character "
+            f"{exc.start} is not Unicode text"
+        ) from exc
     shape = measure_shape(cypher)
     for found, limit, what in (
         (shape.nesting, MAX_NESTING, "brackets (), [], {} and CASE expressions nest"),
@@ -169,7 +178,8 @@ def check_parameter_values(parameters: Mapping[str, Any]) -> None:
 
     First the shape (``check_parameter_shape``), then integers outside INT64, searched in
     lists and maps too; the message names the place (``$n``, ``$ids[2]``, ``$m.total``)
-    and how to pass such a number instead.
+    and how to pass such a number instead. Then values without one engine type
+    (``cypher_values``: lone surrogates, empty or mixed lists, infinity and NaN).
     """
     check_parameter_shape(parameters)
     for name, value in parameters.items():
@@ -180,6 +190,7 @@ def check_parameter_values(parameters: Mapping[str, Any]) -> None:
                 f"Cypher parameter {where} is {number}, outside the graph engine's integer "
                 f"range (INT64, {INT64_MIN} to {INT64_MAX}); {_wide_hint(name, where, number)}"
             )
+        check_bindable(name, value)
 
 
 def check_parameter_shape(parameters: Mapping[str, Any]) -> None:

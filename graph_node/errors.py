@@ -51,6 +51,10 @@ class QueryTimeout(NodePermanentError):
     """A read-only query ran past the node's query time limit."""
 
 
+class QueryCancelled(NodePermanentError):
+    """The client of a running read hung up, so the engine was interrupted."""
+
+
 class Unauthorized(NodePermanentError):
     """The X-Api-Key header is missing or wrong."""
 
@@ -148,6 +152,7 @@ _STATUS: dict[type[NodeError], int] = {
     QueryRefused: 400,
     QueryFailed: 400,
     QueryTimeout: 400,
+    QueryCancelled: 499,  # "client closed request": nobody reads it, the log does
     Unauthorized: 401,
     ReadOnlyNode: 403,
     GraphNotFound: 404,

@@ -20,6 +20,7 @@ import pyarrow as pa
 import real_ladybug as lb
 
 from graph_node import cypher_build as cb
+from graph_node.cancellation import Cancellation, interrupting
 from graph_node.cypher_guard import (
     check_parameter_values,
     check_parameters,
@@ -242,9 +243,18 @@ class GraphStore:
             return conn.execute(cb.dump(table)).get_as_arrow()
 
     def read_query(
-        self, cypher: str, parameters: Mapping[str, Any], *, timeout_s: float, max_rows: int
+        self,
+        cypher: str,
+        parameters: Mapping[str, Any],
+        *,
+        timeout_s: float,
+        max_rows: int,
+        cancellation: Cancellation | None = None,
     ) -> QueryResult:
         """Run one read-only Cypher statement in a READ ONLY transaction.
+
+        ``cancellation`` (the client hung up) interrupts the statement, as the time limit
+        does, and then raises QueryCancelled.
 
         Raises:
             QueryRefused: before the engine sees the text, if it could write, is too long
@@ -255,7 +265,10 @@ class GraphStore:
         check_read_only(cypher)
         check_parameters(cypher, parameters)
         check_parameter_values(parameters)
-        with self._connection(what="Cypher query", user_query=True) as conn:
+        with (
+            self._connection(what="Cypher query", user_query=True) as conn,
+            interrupting(cancellation, conn.interrupt),
+        ):
             conn.set_query_timeout(int(timeout_s * 1000))
             conn.execute("BEGIN TRANSACTION READ ONLY")
             # NOTE: a failing statement ends the transaction itself; closing the connection

@@ -111,7 +111,9 @@ def fetch_latest(
     logger.info(
         "snapshot verified",
         extra={"graph_id": graph_id, "snapshot_id": manifest.snapshot_id,
-               "tables": sum(manifest.tables.values()), "local_copy_bad": bad},
+               "table_count": len(manifest.tables),
+               "total_rows": sum(manifest.tables.values()),  # nodes and relationships
+               "local_copy_bad": bad},
     )  # fmt: skip
     return ReplicaSnapshot(graph_id, manifest.snapshot_id, folder, local_copy_bad=bad)
 

@@ -1,6 +1,8 @@
 """The Graph API over HTTP (``docs/graph-api.md``): a thin FastAPI layer on GraphService.
 
-Routes are plain ``def`` so the blocking engine calls run in the worker thread pool. Every
+Routes are plain ``def`` so the blocking engine calls run in the worker thread pool; the two
+read query routes run theirs there too, watching the client meanwhile (``run_watched``) so a
+query whose client hung up is interrupted instead of holding the graph. Every
 request is logged once with its X-Correlation-Id (generated when absent and echoed back),
 the API key is checked in one place (constant-time; every path but ``/status`` needs it,
 and a node without a configured key refuses them all), and every error leaves as
@@ -9,19 +11,23 @@ and a node without a configured key refuses them all), and every error leaves as
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_node.api_key import ApiKey
+from graph_node.cancellation import Cancellation
 from graph_node.errors import (
     NodeError,
+    QueryCancelled,
     RequestTooLarge,
     Unauthorized,
     UnsupportedMediaType,
@@ -41,6 +47,13 @@ from graph_node.service import GraphService
 CORRELATION_HEADER = "X-Correlation-Id"
 API_KEY_HEADER = "X-Api-Key"
 _OPEN_PATHS = frozenset({"/status"})
+# How often a running read looks at its client's connection: a hang-up is acted on within
+# this, plus the engine's own delay in noticing an interrupt.
+POLL_S = 0.25
+# Error types of the answers the router gives itself (no route, a route without that method)
+_ROUTING_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
+
+T = TypeVar("T")
 
 
 def error_body(error_type: str, message: str, *, transient: bool) -> dict[str, Any]:
@@ -130,7 +143,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     async def node_error(request: Request, error: NodeError) -> JSONResponse:
         level = logger.warning if http_status(error) < 500 else logger.error
-        level("request failed", extra={"error_type": type(error).__name__, "error": str(error)})
+        message = "request cancelled" if isinstance(error, QueryCancelled) else "request failed"
+        level(message, extra={"error_type": type(error).__name__, "error": str(error)})
         return _error_response(error)
 
     @app.exception_handler(RequestValidationError)
@@ -152,7 +166,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             if isinstance(error.__cause__, RecursionError):  # Python's JSON reader gave up
                 message = "invalid request: body is JSON nested too deeply to read"
             return JSONResponse(error_body("InvalidRequest", message, transient=False), 400)
-        kind = "NotFound" if error.status_code == 404 else "HTTPError"
+        kind = _ROUTING_ERRORS.get(error.status_code, "HTTPError")
         body = error_body(kind, f"{request.method} {request.url.path}: {error.detail}",
                           transient=False)  # fmt: skip
         return JSONResponse(body, status_code=error.status_code)
@@ -176,6 +190,8 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def status() -> dict[str, Any]:
         return service.status()
 
+    _add_query_routes(app, service)
+
     @app.post("/databases/{graph_id}/files", **writes)
     def register_files(graph_id: str, body: RegisterRequest) -> dict[str, Any]:
         return service.register_files(graph_id, body.files)
@@ -184,10 +200,6 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     def stage_files(graph_id: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.stage_files(graph_id, body.file_ids)
 
-    @app.post("/databases/{graph_id}/tables/query")
-    def query_staging(graph_id: str, body: SqlRequest) -> dict[str, Any]:
-        return service.query_staging(graph_id, body.sql, body.parameters)
-
     @app.post("/databases/{graph_id}/tables/materialize", **writes)
     def materialize_tables(graph_id: str, body: TablesRequest) -> dict[str, Any]:
         return service.materialize_tables(graph_id, body.tables)
@@ -195,10 +207,6 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
     def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:
         return service.materialize(graph_id, table, body.file_ids)
-
-    @app.post("/databases/{graph_id}/query")
-    def query_cypher(graph_id: str, body: CypherRequest) -> dict[str, Any]:
-        return service.query_cypher(graph_id, body.cypher, body.parameters)
 
     @app.get("/databases/{graph_id}/stats")
     def stats(graph_id: str) -> dict[str, Any]:
@@ -215,3 +223,60 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
     @app.post("/databases/{graph_id}/publish", **writes)
     def publish(graph_id: str) -> dict[str, Any]:
         return service.publish(graph_id)
+
+
+def _add_query_routes(app: FastAPI, service: GraphService) -> None:
+    """The two read query routes: interrupted when their client hangs up (``run_watched``)."""
+
+    @app.post("/databases/{graph_id}/tables/query")
+    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> dict[str, Any]:
+        def work(cancellation: Cancellation) -> dict[str, Any]:
+            return service.query_staging(
+                graph_id, body.sql, body.parameters, cancellation=cancellation
+            )
+
+        return await run_watched(request, work, what="staging query")
+
+    @app.post("/databases/{graph_id}/query")
+    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> dict[str, Any]:
+        def work(cancellation: Cancellation) -> dict[str, Any]:
+            return service.query_cypher(
+                graph_id, body.cypher, body.parameters, cancellation=cancellation
+            )
+
+        return await run_watched(request, work, what="Cypher query")
+
+
+async def run_watched(
+    request: Request, work: Callable[[Cancellation], T], *, what: str, poll_s: float = POLL_S
+) -> T:
+    """``work(cancellation)`` in the worker thread pool, cancelled if the client hangs up.
+
+    Once the client has gone the engine is interrupted, and again every ``poll_s`` until
+    ``work`` returns (raising ``QueryCancelled``, so the request is logged as cancelled).
+    """
+    cancellation = Cancellation(what=what)
+    task = asyncio.ensure_future(run_in_threadpool(work, cancellation))
+    gone = asyncio.ensure_future(_client_gone(request))
+    try:
+        await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        while not task.done():
+            cancellation.cancel()
+            await asyncio.wait({task}, timeout=poll_s)
+    except asyncio.CancelledError:
+        cancellation.cancel()  # the server gave up on the request: stop the engine too
+        raise
+    finally:
+        gone.cancel()
+    return task.result()
+
+
+async def _client_gone(request: Request) -> None:
+    """Return once the server reports the client's connection closed.
+
+    NOTE: ``Request.is_disconnected`` never sees it behind Starlette's BaseHTTPMiddleware
+    (its look is cancelled at once, and the middleware's receive swallows the message), so
+    this waits on the receive channel itself, where the body is already read.
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph_node.cancellation import Cancellation
 from graph_node.deletion import delete_source, redo_delete
 from graph_node.errors import (
     InvalidRequest,
@@ -115,11 +116,18 @@ class GraphService(OpenGraphs):
     def register_files(
         self, graph_id: str, files: Sequence[FileSpec | Mapping[str, Any]]
     ) -> dict[str, Any]:
-        """Add files to the registry (creating the graph on first use); idempotent."""
+        """Add files to the registry (creating the graph on first use); idempotent.
+
+        A graph is created only for files that are in the store: a first registration
+        naming a missing one is refused (InvalidRequest) and leaves no graph behind. A
+        registered graph takes a missing file (staging then fails it, naming the URI).
+        """
         specs = [_file_spec(f) for f in files]
         for spec in specs:
             table_of(spec.table)
             self._sources.key_of(spec.uri)
+        if not self.read_only and graph_id not in self.list_graphs():
+            self._refuse_missing_files(graph_id, [spec.uri for spec in specs])
 
         with (
             self._writing(graph_id, create=True) as graph,
@@ -134,6 +142,15 @@ class GraphService(OpenGraphs):
             for r in records
         ]
         return RegisteredFiles(files=answer).model_dump()
+
+    def _refuse_missing_files(self, graph_id: str, uris: list[str]) -> None:
+        missing = self._sources.missing(uris)
+        if missing:
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            raise InvalidRequest(
+                f"no file at {missing[0]}{more}: graph {graph_id!r} does not exist and is "
+                "created only by registering files that are in the store"
+            )
 
     def stage_files(self, graph_id: str, file_ids: Sequence[str]) -> dict[str, Any]:
         """Validate and load registered files into staging; already staged ones are skipped."""
@@ -260,29 +277,43 @@ class GraphService(OpenGraphs):
         return self._events or publisher_for(self.settings)
 
     def query_staging(
-        self, graph_id: str, sql: str, parameters: Sequence[Any] | None = None
+        self,
+        graph_id: str,
+        sql: str,
+        parameters: Sequence[Any] | None = None,
+        *,
+        cancellation: Cancellation | None = None,
     ) -> dict[str, Any]:
-        """One read-only SELECT on the staging DuckDB (refused otherwise)."""
+        """One read-only SELECT on the staging DuckDB (refused otherwise); ``cancellation``
+        interrupts it."""
         graph = self.graph(graph_id)
         result = graph.staging.read_query(
             sql,
             list(parameters or []),
             timeout_s=self.settings.query_timeout_s,
             max_rows=self.settings.max_result_rows,
+            cancellation=cancellation,
         )
         return result.model_dump()
 
     def query_cypher(
-        self, graph_id: str, cypher: str, parameters: Mapping[str, Any] | None = None
+        self,
+        graph_id: str,
+        cypher: str,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        cancellation: Cancellation | None = None,
     ) -> dict[str, Any]:
         """One read-only Cypher statement on the graph (writes, unset parameters and text
-        too long or nested for the engine refused, see ``cypher_guard``)."""
+        too long or nested for the engine refused, see ``cypher_guard``); ``cancellation``
+        interrupts it."""
         graph = self.graph(graph_id)
         result = graph.store.read_query(
             cypher,
             dict(parameters or {}),
             timeout_s=self.settings.query_timeout_s,
             max_rows=self.settings.max_result_rows,
+            cancellation=cancellation,
         )
         return result.model_dump()
 

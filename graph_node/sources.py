@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +44,22 @@ class SourceFiles:
             if not path.is_relative_to(self.store.root):
                 raise InvalidRequest(f"URI {uri!r} resolves outside the configured object store")
         return key
+
+    def missing(self, uris: Sequence[str]) -> list[str]:
+        """Those of ``uris`` (inside the store, see ``key_of``) with no object behind them.
+
+        Raises:
+            EngineUnavailable: the store could not be asked (worth a retry).
+        """
+        keys = {uri: self.key_of(uri) for uri in uris}
+        if isinstance(self.store, LocalObjectStore):
+            return [uri for uri, key in keys.items() if not self.store.exists(key)]
+        from botocore.exceptions import BotoCoreError, ClientError  # only S3 needs it
+
+        try:
+            return [uri for uri, key in keys.items() if not self.store.exists(key)]
+        except (BotoCoreError, ClientError) as exc:
+            raise EngineUnavailable(f"looking for registered files in the store: {exc}") from exc
 
     @contextmanager
     def local_copy(self, uri: str) -> Iterator[Path]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from graph_node.cancellation import Cancellation, interrupting
 from graph_node.errors import (
     EngineUnavailable,
     NodeError,
@@ -278,15 +279,27 @@ class StagingDB:
         return OpenTransaction(cur, what, translate=self.translate)
 
     def read_query(
-        self, sql: str, parameters: Sequence[Any], *, timeout_s: float, max_rows: int
+        self,
+        sql: str,
+        parameters: Sequence[Any],
+        *,
+        timeout_s: float,
+        max_rows: int,
+        cancellation: Cancellation | None = None,
     ) -> QueryResult:
         """Run one read-only SELECT in a read-only transaction, with a time limit.
+
+        ``cancellation`` (the client hung up) interrupts it through the cursor, as the
+        time limit does, and then raises QueryCancelled.
 
         Raises:
             QueryRefused: not one SELECT, or calling a function that could change
                 something (``sql_guard``).
         """
-        with self.cursor(what="staging query") as cur:
+        with (
+            self.cursor(what="staging query") as cur,
+            interrupting(cancellation, cur.interrupt),
+        ):
             statement = check_select(cur, sql)
             timer = threading.Timer(timeout_s, cur.interrupt)
             timer.start()

@@ -11,6 +11,9 @@ from typing import Any
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
+# ``verify``: no difference found, but some filings could not be compared (argparse's own
+# usage errors take 2)
+EXIT_NOT_CHECKED = 3
 
 
 _GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

@@ -6,7 +6,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from localrun import render as render_text
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of
+from localrun.cli_common import (
+    EXIT_FAILURES,
+    EXIT_NOT_CHECKED,
+    EXIT_OK,
+    add_common,
+    emit,
+    home_of,
+)
 from localrun.cli_graph import delete_command_of, node_api_key, reach_of
 
 if TYPE_CHECKING:
@@ -49,7 +56,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     )
     result = report.to_json() | {"unfinished": unfinished, "warnings": warnings}
     emit(args, result, render(report, warnings))
-    return EXIT_OK if report.differences == 0 else EXIT_FAILURES
+    return exit_code_of(report)
+
+
+def exit_code_of(report: VerifyReport) -> int:
+    """1 for any difference; else 3 if a filing could not be checked; else 0."""
+    if report.differences:
+        return EXIT_FAILURES
+    return EXIT_NOT_CHECKED if report.not_checked else EXIT_OK
 
 
 def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
@@ -62,6 +76,9 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
     """
     lines = []
     for check in report.filings:
+        if check.not_checked:
+            lines.append(f"{check.report}  not checked: {check.not_checked}")
+            continue
         state = check.error or f"{check.difference_count} differences"
         lines.append(f"{check.report}  {_counts(check)}: {state}")
         lines.extend(f"    {line}" for line in check.differences)

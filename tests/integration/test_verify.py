@@ -158,7 +158,7 @@ def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path)
     ]
 
 
-def test_a_filing_whose_package_left_the_raw_store_is_a_difference_naming_it(
+def test_a_filing_whose_package_left_the_raw_store_is_not_checked_not_a_difference(
     home: Path, tmp_path: Path
 ) -> None:
     from localrun.graph_access import open_reader
@@ -177,8 +177,46 @@ def test_a_filing_whose_package_left_the_raw_store_is_a_difference_naming_it(
 
     [check] = report.filings
     # verify counts every occurrence: Apple's 1060 facts and 89 repeated ones
-    assert (check.graph_facts, check.arelle_facts, report.differences) == (1149, 0, 1)
-    assert check.error.startswith("package document(s) not in the raw store: aapl-20230930_htm.xml")
+    assert (check.graph_facts, check.arelle_facts, report.differences) == (1149, 0, 0)
+    assert check.error is None
+    assert check.not_checked.startswith(
+        "package document(s) not in the raw store: aapl-20230930_htm.xml"
+    )
+    assert report.summary() == (
+        "compared 0 facts in 0 filings, 0 differences; 1 filings not checked (their "
+        "documents are not in this home's raw store)"
+    )
+
+
+def test_filings_not_checked_exit_3_and_are_listed_apart_from_differences(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ``verify --endpoint`` against a node whose raw store this home does not have."""
+    apple, boeing = "0000320193-23-000106", "0000012927-24-000010"
+    [package] = (home / "store" / "raw" / "sec").glob(f"*/{apple}")
+    aside = package.with_name(f"{apple}.aside")
+    package.rename(aside)
+    try:
+        only = ["--report", apple, "--report", boeing]
+        code = cli(["verify", "--home", str(home), *only, "--json"])
+        answer = json.loads(capsys.readouterr().out)
+        text_code = cli(["verify", "--home", str(home), *only])
+        text = capsys.readouterr().out.splitlines()
+    finally:
+        aside.rename(package)
+
+    assert (code, text_code) == (3, 3)
+    assert answer["differences"] == 0
+    assert (answer["compared"], answer["fact_nodes"]) == (2466, 2252)  # Boeing's alone
+    [skipped] = answer["not_checked"]
+    assert skipped["report"] == apple
+    assert skipped["reason"].startswith("package document(s) not in the raw store: aapl-")
+    said = f"{apple}  not checked: package document(s) not in the raw store: aapl-"
+    assert any(line.startswith(said) for line in text)
+    assert text[-1] == (
+        "compared 2466 facts in 1 filings, 0 differences; 1 filings not checked (their "
+        "documents are not in this home's raw store)"
+    )
 
 
 def test_a_raw_document_cut_short_is_a_difference_naming_arelles_error(

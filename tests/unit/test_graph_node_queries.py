@@ -329,3 +329,81 @@ def test_queries_stop_at_the_time_limit(home: Path) -> None:
             node.query_staging("sec", "SELECT count(*) FROM range(100000000000)")
     finally:
         node.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("a\ud800b", "Cypher parameter $p holds a lone surrogate ('\\ud800') at character 1"),
+        ({"k\udc00": 1}, "Cypher parameter $p (a key) holds a lone surrogate ('\\udc00')"),
+        ([1, "a", {"b": 2}], "$p mixes types: $p[1] is a string, $p[0] a number"),
+        ([1, True], "$p mixes types: $p[1] is a boolean, $p[0] a number"),
+        ([[1], ["a"]], "$p mixes types: $p[1] is a list of strings, $p[0] a list of numbers"),
+        ([{"a": 1}, {"b": "x"}], "$p[1] is a map {b: string}, $p[0] a map {a: number}"),
+        ([{"a": 1}, {"a": "x"}], "$p[1] is a map {a: string}, $p[0] a map {a: number}"),
+        ([], "Cypher parameter $p is an empty list, a list of nulls or a null map field"),
+        ([None], "Cypher parameter $p is an empty list, a list of nulls"),
+        ({"a": []}, "Cypher parameter $p.a is an empty list"),
+        ({"a": None}, "Cypher parameter $p.a is an empty list, a list of nulls or a null"),
+        (float("inf"), "Cypher parameter $p is inf (a number too large for a double, or NaN)"),
+        ([1.5, float("nan")], "Cypher parameter $p[1] is nan"),
+    ],
+)
+def test_a_parameter_value_without_one_engine_type_is_refused_naming_it(
+    service: GraphService, value: object, says: str
+) -> None:
+    # unchecked, the engine binds these as text, inf or nan, or fails naming nothing
+    with pytest.raises(InvalidRequest) as refused:
+        service.query_cypher("sec", "RETURN $p AS p", {"p": value})
+
+    assert says in str(refused.value)
+
+
+def test_values_the_engine_binds_to_one_type_still_answer(service: GraphService) -> None:
+    answer = service.query_cypher(
+        "sec",
+        "RETURN $mixed AS mixed, $nulls AS nulls, $lists AS lists, $nothing AS n, $maps AS maps",
+        {
+            "mixed": [1, 2.5],
+            "nulls": [1, None],
+            "lists": [[], [1]],
+            "nothing": None,
+            "maps": [{"a": None}, {"a": 2}],
+        },
+    )
+
+    assert answer["rows"] == [[[1.0, 2.5], [1, None], [[], [1]], None, [{"a": None}, {"a": 2}]]]
+
+
+def test_a_cypher_text_with_a_lone_surrogate_is_refused_naming_where(
+    service: GraphService,
+) -> None:
+    with pytest.raises(QueryRefused, match=r"a lone surrogate \('\\ud800'\) at character 9"):
+        service.query_cypher("sec", "RETURN 'a\ud800'")
+
+
+def test_json_numbers_past_a_double_and_nan_answer_400_over_http(home: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from graph_node.server import create_app
+
+    node = GraphService(NodeSettings(home=home, api_key="k"), read_only=True)
+    try:
+        client = TestClient(create_app(node))
+        answers = [
+            client.post(
+                "/databases/sec/query",
+                content='{"cypher": "RETURN $p", "parameters": {"p": ' + value + "}}",
+                headers={"X-Api-Key": "k", "Content-Type": "application/json"},
+            )
+            for value in ("1e400", "NaN", '"\\ud800"')
+        ]
+    finally:
+        node.close()
+
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert [a.json()["error"]["type"] for a in answers] == ["InvalidRequest"] * 3
+    messages = [a.json()["error"]["message"] for a in answers]
+    assert messages[0].startswith("Cypher parameter $p is inf (a number too large")
+    assert messages[1].startswith("Cypher parameter $p is nan")
+    assert messages[2].startswith("Cypher parameter $p holds a lone surrogate")

@@ -5,6 +5,7 @@ and a bad local copy is downloaded again."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from graph_node.errors import SnapshotInvalid
 from graph_node.replica import fetch_latest
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.graph_schema import TABLES
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
 
@@ -85,6 +87,22 @@ def test_a_damaged_graph_file_whose_manifest_matches_is_refused_not_a_crash(
         "crashed (SIGSEGV)"
     )
     assert list((tmp_path / "replica" / "sec").iterdir()) == []  # no .partial folder left
+
+
+def test_the_verified_snapshot_is_logged_with_its_table_count_and_total_rows(
+    published: tuple[Path, dict],
+    store: LocalObjectStore,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="graph_node"):
+        fetch_latest(store, "sec", tmp_path / "replica")
+
+    [line] = [r for r in caplog.records if r.getMessage() == "snapshot verified"]
+    counts = published[1]["tables"]
+    assert (line.table_count, line.total_rows) == (len(TABLES), sum(counts.values()))
+    assert counts["Fact"] == 5 and line.total_rows > counts["Fact"]
+    assert not hasattr(line, "tables")
 
 
 def test_a_damaged_local_copy_is_downloaded_again_and_served(

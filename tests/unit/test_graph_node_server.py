@@ -212,6 +212,47 @@ def test_a_row_count_past_int64_is_an_invalid_request_and_creates_no_graph(
     assert client.get("/status").json()["graphs"] == []
 
 
+def test_a_first_registration_of_a_missing_file_answers_400_and_creates_no_graph(
+    client: TestClient, tmp_path: Path
+) -> None:
+    files = filing_files(tmp_path / "store", BOEING_10K, boeing_facts())
+    present = file_entry(files["Fact"], "Fact", BOEING_10K)
+    missing = dict(present, uri=present["uri"].replace("Fact.parquet", "Gone.parquet"))
+
+    answer = client.post("/databases/newgraph/files", json={"files": [present, missing]},
+                         headers=AUTH)  # fmt: skip
+    graphs_after = client.get("/status").json()["graphs"]
+    folder_after = (tmp_path / "graphs" / "newgraph").exists()
+    registered = client.post("/databases/newgraph/files", json={"files": [present]},
+                             headers=AUTH)  # fmt: skip
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {
+        "type": "InvalidRequest",
+        "message": f"no file at {missing['uri']}: graph 'newgraph' does not exist and is "
+        "created only by registering files that are in the store",
+        "transient": False,
+    }
+    assert graphs_after == []
+    assert not folder_after
+    assert registered.status_code == 200
+    assert registered.json()["files"][0]["row_count"] == 3
+    assert client.get("/status").json()["graphs"] == ["newgraph"]
+
+
+def test_a_method_a_route_does_not_take_answers_405_method_not_allowed(
+    client: TestClient,
+) -> None:
+    answer = client.get("/databases/sec/files", headers=AUTH)
+
+    assert answer.status_code == 405
+    assert answer.json()["error"] == {
+        "type": "MethodNotAllowed",
+        "message": "GET /databases/sec/files: Method Not Allowed",
+        "transient": False,
+    }
+
+
 def test_a_busy_writer_answers_503_transient(
     client: TestClient, service: GraphService, tmp_path: Path
 ) -> None:

@@ -23,7 +23,9 @@ SHOWN_PER_FILING = 20
 
 @dataclass
 class FilingCheck:
-    """One filing's verdict; ``error`` when it could not be compared at all.
+    """One filing's verdict; ``error`` when it could not be compared at all, ``not_checked``
+    (the reason) when its documents are not here to compare with, which says nothing
+    about the graph (a graph node's raw store that this machine does not have).
 
     The document's facts are compared as occurrences: ``graph_facts`` counts each Fact node
     as often as the document had it, ``arelle_facts`` each fact of Arelle's export.
@@ -39,6 +41,7 @@ class FilingCheck:
     differences: list[str] = field(default_factory=list)
     difference_count: int = 0
     error: str | None = None
+    not_checked: str | None = None
     # facts of Arelle's export with no valid value that the graph rejects too: not compared
     both_rejected: int = 0
 
@@ -55,17 +58,27 @@ class VerifyReport:
     @property
     def fact_nodes(self) -> int:
         """The compared reports' Fact nodes, complete duplicates collapsed."""
-        return sum(f.graph_fact_nodes for f in self.filings)
+        return sum(f.graph_fact_nodes for f in self.filings if not f.not_checked)
 
     @property
     def differences(self) -> int:
         return sum(f.difference_count + (1 if f.error else 0) for f in self.filings)
 
+    @property
+    def not_checked(self) -> list[FilingCheck]:
+        """Filings whose documents were not there to compare: neither agreeing nor not."""
+        return [f for f in self.filings if f.not_checked]
+
     def summary(self) -> str:
-        return (
-            f"compared {self.compared} facts in {len(self.filings)} filings, "
-            f"{self.differences} differences"
-        )
+        checked = len(self.filings) - len(self.not_checked)
+        line = f"compared {self.compared} facts in {checked} filings, "
+        line += f"{self.differences} differences"
+        if self.not_checked:
+            line += (
+                f"; {len(self.not_checked)} filings not checked (their documents are not in "
+                "this home's raw store)"
+            )
+        return line
 
     def to_json(self) -> dict:
         return {
@@ -73,6 +86,9 @@ class VerifyReport:
             "fact_nodes": self.fact_nodes,
             "filings": [asdict(f) for f in self.filings],
             "differences": self.differences,
+            "not_checked": [
+                {"report": f.report, "reason": f.not_checked} for f in self.not_checked
+            ],
             "summary": self.summary(),
         }
 
@@ -138,7 +154,9 @@ def check_filing(
     documents = [folder / name for name in report.documents]
     missing = [d.name for d in documents if not d.is_file()]
     if missing:
-        check.error = f"package document(s) not in the raw store: {', '.join(missing)} ({folder})"
+        check.not_checked = (
+            f"package document(s) not in the raw store: {', '.join(missing)} ({folder})"
+        )
         return check
     try:
         export = export_oim(documents, cache)

@@ -1,0 +1,172 @@
+"""A read query whose client hangs up is interrupted, and the node goes on at once.
+
+Each query runs on a node process on 127.0.0.1 serving Boeing's three facts; the client is a
+raw socket that sends the request, waits a second and closes, as a killed curl does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import httpx
+import pytest
+from test_graph_node_query_limits import KEY, boeing_home
+
+from graph_node.cancellation import Cancellation
+from graph_node.errors import QueryCancelled
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+
+# Ten billion rows to count: minutes of work, far past the second the client waits.
+ENDLESS_CYPHER = (
+    "UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y "
+    "WITH x + y AS s WHERE s = -1 RETURN count(*)"
+)
+ENDLESS_SQL = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE a.range + b.range < 0"
+
+
+class Node(NamedTuple):
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """A writer node process on 127.0.0.1 serving Boeing's facts, and its log."""
+    home = boeing_home(tmp_path_factory.mktemp("writer"))
+    run = tmp_path_factory.mktemp("run")
+    port_file, log_file = run / "port", run / "node.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+    env["LEDGERGRAPH_API_KEY"] = KEY
+    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
+            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
+    with log_file.open("w") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_file.exists():
+            assert process.poll() is None, log_file.read_text()
+            assert time.monotonic() < deadline, "node did not write its port file"
+            time.sleep(0.05)
+        yield Node(f"http://127.0.0.1:{int(port_file.read_text())}", log_file)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def hang_up_after(url: str, path: str, body: dict, *, seconds: float, correlation: str) -> bytes:
+    """POST ``body`` to ``path``, close the connection after ``seconds``; what came back."""
+    host, port = url.removeprefix("http://").split(":")
+    payload = json.dumps(body).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-Api-Key: {KEY}\r\n"
+        f"X-Correlation-Id: {correlation}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(head.encode() + payload)
+        time.sleep(seconds)
+        sock.setblocking(False)
+        try:
+            return sock.recv(65536)
+        except BlockingIOError:
+            return b""
+
+
+def logged(node_log: Path, correlation: str) -> list[dict]:
+    lines = (json.loads(line) for line in node_log.read_text().splitlines() if line[:1] == "{")
+    return [line for line in lines if line.get("correlation_id") == correlation]
+
+
+def wait_for_line(node_log: Path, correlation: str, message: str) -> dict:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [x for x in logged(node_log, correlation) if x.get("message") == message]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no {message!r} logged for {correlation}")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/databases/sec/query", {"cypher": ENDLESS_CYPHER}),
+        ("/databases/sec/tables/query", {"sql": ENDLESS_SQL}),
+    ],
+    ids=["cypher", "staging-sql"],
+)
+def test_a_query_whose_client_hung_up_is_interrupted_and_logged_as_cancelled(
+    node: Node, path: str, body: dict
+) -> None:
+    correlation = f"hang-up-{path.replace('/', '-')}"
+    answered = hang_up_after(node.url, path, body, seconds=1.0, correlation=correlation)
+    hung_up = time.monotonic()
+    with httpx.Client(base_url=node.url, headers={"X-Api-Key": KEY}, timeout=60) as http:
+        one = http.post("/databases/sec/query", json={"cypher": "RETURN 1"})
+    handled = wait_for_line(node.log, correlation, "request handled")
+
+    assert answered == b""  # the query was still running when the client left
+    assert one.json()["rows"] == [[1]]
+    # margins for a loaded machine: uninterrupted, each query runs for minutes
+    assert time.monotonic() - hung_up < 5
+    assert handled["status"] == 499 and handled["path"] == path
+    assert 1000 <= handled["duration_ms"] < 5000
+    failed = wait_for_line(node.log, correlation, "request cancelled")
+    assert failed["error_type"] == "QueryCancelled"
+    assert "interrupted, the client hung up" in failed["error"]
+
+
+def test_a_write_waiting_behind_a_hung_up_query_goes_on_at_once(
+    node: Node,
+) -> None:
+    """A publish needs the graph without readers; the abandoned query must not hold it."""
+    results: dict[str, httpx.Response] = {}
+
+    def publish() -> None:
+        with httpx.Client(base_url=node.url, headers={"X-Api-Key": KEY}, timeout=60) as http:
+            headers = {"X-Correlation-Id": "publish-behind-a-hang-up"}
+            results["publish"] = http.post("/databases/sec/publish", headers=headers)
+
+    correlation = "hang-up-before-publish"
+    writer = threading.Thread(target=publish)
+    body = {"cypher": ENDLESS_CYPHER}
+    timer = threading.Timer(0.3, writer.start)
+    timer.start()
+    hang_up_after(node.url, "/databases/sec/query", body, seconds=1.0, correlation=correlation)
+    hung_up = time.monotonic()
+    writer.join(timeout=30)
+
+    assert results["publish"].status_code == 200, results["publish"].text
+    assert results["publish"].json()["tables"]["Fact"] == 3
+    assert time.monotonic() - hung_up < 10
+    # it had started before the hang-up (at 0.3 s of 1 s) and waited for the query to go
+    published = wait_for_line(node.log, "publish-behind-a-hang-up", "request handled")
+    assert published["duration_ms"] >= 500
+
+
+def test_a_query_cancelled_while_waiting_for_the_graph_never_runs(tmp_path: Path) -> None:
+    """A hang-up noticed before the query got the graph (behind a write) refuses it there."""
+    service = GraphService(NodeSettings(home=boeing_home(tmp_path)), read_only=True)
+    cancellation = Cancellation(what="Cypher query")
+    cancellation.cancel()
+    try:
+        with pytest.raises(QueryCancelled, match="the client hung up before it started"):
+            service.query_cypher("sec", ENDLESS_CYPHER, cancellation=cancellation)
+        with pytest.raises(QueryCancelled, match="the client hung up before it started"):
+            service.query_staging("sec", ENDLESS_SQL, cancellation=cancellation)
+        counted = service.query_cypher("sec", "MATCH (f:Fact) RETURN count(f)")
+    finally:
+        service.close()
+
+    assert counted["rows"] == [[3]]
