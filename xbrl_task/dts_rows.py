@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from ledgergraph.graph_schema import get_table
 from ledgergraph.ids import stable_id
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import element_id, standard_family
@@ -22,6 +23,7 @@ from xbrl_task.network_order import walk_order
 _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?P<title>.*)$")
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
+_CONCEPT_DEFINITION = tuple(c.name for c in get_table("ELEMENT_IN_TAXONOMY").columns)
 
 
 def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
@@ -151,9 +153,17 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
         )
         builder.rows.relate("REPORT_USES_TAXONOMY", report_id, namespace)
         kept.add(namespace)
+    add_definitions(builder, kept)
+
+
+def add_definitions(builder: AspectRows, namespaces: set[str]) -> None:
+    """Each concept's definition on its ELEMENT_IN_TAXONOMY (the filing's taxonomy year),
+    since the shared Element keeps only the first filing loaded's."""
+    elements = {row["id"]: row for row in builder.rows.rows("Element")}
     for eid, qname in builder.elements.items():
-        if qname.namespace in kept:
-            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+        if qname.namespace in namespaces:
+            definition = {name: elements[eid][name] for name in _CONCEPT_DEFINITION}
+            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace, **definition)
 
 
 def _location(location: str | None) -> str | None:

@@ -36,7 +36,8 @@ __all__ = [
 # 5: Entity details (the latest filing loaded's statements, upserted). Graph files were
 #    stored without compression for a while; they are compressed again, the engine's
 #    default (graph_store.engine_options says why), which needs no new version.
-SCHEMA_VERSION = "5"
+# 6: each taxonomy year's definition of a concept on its ELEMENT_IN_TAXONOMY.
+SCHEMA_VERSION = "6"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES
