@@ -163,7 +163,7 @@ def version_fix(path: Path, found: str | None) -> str:
         "an older ledgergraph wrote it, and its tables lack what this version's graph holds, "
         f"so neither this node nor a rebuild can use it: stop the node, move {path.parent} "
         "aside and run the pipelines again over the graph's sources (`ledgergraph sec run`, "
-        "`ledgergraph quickbooks sync`), which process them into a new graph "
+        "`ledgergraph quickbooks sync --full`), which process them into a new graph "
         "(docs/operations.md, Graph schema versions)"
     )
 
