@@ -202,7 +202,10 @@ def verify_snapshot(
     if manifest.schema_version != SCHEMA_VERSION:
         raise SnapshotInvalid(
             f"{what} has graph schema version {manifest.schema_version}, this node reads "
-            f"{SCHEMA_VERSION}"
+            f"{SCHEMA_VERSION}: a replica serves only snapshots of its own version, so run "
+            "the replica and the writer on the same ledgergraph and publish again once the "
+            "writer's graph is rebuilt from its sources (docs/operations.md, Graph schema "
+            "versions)"
         )
     label = {name: str(folder / name) for name in manifest.files} | dict(names or {})
     for name, file in manifest.files.items():

@@ -156,6 +156,19 @@ def staging_fix(path: Path) -> str:
     )
 
 
+def version_fix(path: Path, found: str | None) -> str:
+    """What to do about a staging file at ``path`` of graph schema version ``found``."""
+    if found is not None and found.isdigit() and int(found) > int(SCHEMA_VERSION):
+        return "a newer ledgergraph wrote it: open it with that version or a later one"
+    return (
+        "an older ledgergraph wrote it, and its tables lack what this version's graph holds, "
+        f"so neither this node nor a rebuild can use it: stop the node, move {path.parent} "
+        "aside and run the pipelines again over the graph's sources (`ledgergraph sec run`, "
+        "`ledgergraph quickbooks sync --full`), which process them into a new graph "
+        "(docs/operations.md, Graph schema versions)"
+    )
+
+
 def is_damage(error: duckdb.Error, words: str) -> bool:
     """Whether DuckDB refused the staging file (or its log) itself, not the statement."""
     lowered = words.lower()
@@ -238,7 +251,7 @@ class StagingDB:
         if found != SCHEMA_VERSION:
             raise SchemaMismatch(
                 f"staging file {self.path} has graph schema version {found!r}, "
-                f"this node writes version {SCHEMA_VERSION!r}"
+                f"this node writes version {SCHEMA_VERSION!r}: {version_fix(self.path, found)}"
             )
 
     @contextmanager

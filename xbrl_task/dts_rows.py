@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from ledgergraph.graph_schema import get_table
 from ledgergraph.ids import stable_id
 from xbrl_task.arc_values import arc_problem, refused_arc_warning
 from xbrl_task.aspect_rows import AspectRows
@@ -26,6 +27,7 @@ _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?
 # their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
+_CONCEPT_DEFINITION = tuple(c.name for c in get_table("ELEMENT_IN_TAXONOMY").columns)
 
 
 def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]:
@@ -168,9 +170,17 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
         )
         builder.rows.relate("REPORT_USES_TAXONOMY", report_id, namespace)
         kept.add(namespace)
+    add_definitions(builder, kept)
+
+
+def add_definitions(builder: AspectRows, namespaces: set[str]) -> None:
+    """Each concept's definition on its ELEMENT_IN_TAXONOMY (the filing's taxonomy year),
+    since the shared Element keeps only the first filing loaded's."""
+    elements = {row["id"]: row for row in builder.rows.rows("Element")}
     for eid, qname in builder.elements.items():
-        if qname.namespace in kept:
-            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+        if qname.namespace in namespaces:
+            definition = {name: elements[eid][name] for name in _CONCEPT_DEFINITION}
+            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace, **definition)
 
 
 def _host(uri: str | None) -> str | None:

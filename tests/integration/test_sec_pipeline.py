@@ -21,6 +21,8 @@ SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
 TAMPERING_TASK = Path(__file__).with_name("tampering_task.py")
 APPLE, AMAZON = "0000320193-23-000106", "0001018724-23-000004"
+BOEING = "0000012927-24-000010"
+AEON = "sha256-612e20f7341de3f049e163c6"  # no filing.json: named by its content
 
 pytestmark = pytest.mark.slow
 
@@ -333,6 +335,26 @@ def test_small_negative_rates_read_exactly_through_cypher(first_run: dict, home:
 
     assert code == 0
     assert [Decimal(row[0]) for row in result["rows"]] == [Decimal("-0.018")]
+
+
+def test_each_filing_reads_its_taxonomy_years_definition_of_a_shared_concept(
+    first_run: dict, home: Path, capsys
+) -> None:
+    # One Element for every year; us-gaap 2022 says duration, 2023 instant.
+    code, result = run_cli(
+        capsys, "query", "--home", str(home), "--json",
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element), "
+        "(e)-[d:ELEMENT_IN_TAXONOMY]->(t:Taxonomy)<-[:REPORT_USES_TAXONOMY]-(r) "
+        "WHERE e.id = $concept RETURN r.id, t.version, d.period_type, count(*) ORDER BY r.id",
+        "--param", 'concept="us-gaap:PropertyPlantAndEquipmentUsefulLife"',
+    )  # fmt: skip
+
+    assert code == 0
+    assert result["rows"] == [
+        [BOEING, "2023", "instant", 6],
+        [AMAZON, "2022", "duration", 8],
+        [AEON, "2022", "duration", 2],
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -214,3 +214,62 @@ def test_labels_are_kept_for_the_concepts_the_filing_uses(bundled: BatchRun) -> 
         lab["role"].rsplit("/", 1)[1]: lab["text"] for lab in labels if lab["element"] == revenue
     }
     assert texts["terseLabel"] == "Net sales"
+
+
+US_GAAP_2022, US_GAAP_2023 = "http://fasb.org/us-gaap/2022", "http://fasb.org/us-gaap/2023"
+DEFINITION = ("data_type", "substitution_group", "period_type", "balance", "is_abstract",
+              "is_nillable")  # fmt: skip
+
+
+def _definitions(bundled: BatchRun) -> dict[tuple[str, str], tuple]:
+    """(concept, taxonomy) -> definition over every bundled filing, first row per key as
+    the graph keeps it; a key whose filings disagree fails here."""
+    found: dict[tuple[str, str], tuple] = {}
+    for name in bundled.units:
+        for row in bundled.table(name, "ELEMENT_IN_TAXONOMY").to_pylist():
+            definition = tuple(row[column] for column in DEFINITION)
+            assert found.setdefault((row["from"], row["to"]), definition) == definition, row
+    return found
+
+
+@pytest.mark.parametrize(
+    "concept",
+    ["us-gaap:PropertyPlantAndEquipmentUsefulLife", "us-gaap:FiniteLivedIntangibleAssetUsefulLife"],
+)
+def test_a_concept_whose_period_type_changed_keeps_each_years_definition(
+    bundled: BatchRun, concept: str
+) -> None:
+    years = {t: d for (c, t), d in _definitions(bundled).items() if c == concept}
+    duration_item = ("xbrli:durationItemType", "xbrli:item")
+    assert years == {
+        US_GAAP_2022: (*duration_item, "duration", None, False, True),
+        US_GAAP_2023: (*duration_item, "instant", None, False, True),
+    }
+    amazon = bundled.table("amzn-10k-2022-12-31", "ELEMENT_IN_TAXONOMY").to_pylist()
+    assert [r["to"] for r in amazon if r["from"] == concept] == [US_GAAP_2022]
+
+
+def test_an_unchanged_concept_has_the_same_definition_every_year(bundled: BatchRun) -> None:
+    definitions = _definitions(bundled)
+    years = {t: d for (c, t), d in definitions.items() if c == "us-gaap:Revenues"}
+    assert years == {
+        US_GAAP_2022: ("xbrli:monetaryItemType", "xbrli:item", "duration", "credit", False, True),
+        US_GAAP_2023: ("xbrli:monetaryItemType", "xbrli:item", "duration", "credit", False, True),
+    }
+    changed = {c for (c, t), d in definitions.items() if t == US_GAAP_2022
+               and definitions.get((c, US_GAAP_2023), d) != d}  # fmt: skip
+    assert changed == {
+        "us-gaap:PropertyPlantAndEquipmentUsefulLife",
+        "us-gaap:FiniteLivedIntangibleAssetUsefulLife",
+    }
+
+
+def test_each_definition_is_the_one_of_the_filings_own_element_row(bundled: BatchRun) -> None:
+    name = "ba-10k-2023-12-31"
+    elements = {e["id"]: e for e in bundled.table(name, "Element").to_pylist()}
+    rows = bundled.table(name, "ELEMENT_IN_TAXONOMY").to_pylist()
+    assert len(rows) == len(elements) == 1722  # every concept Boeing uses, in its year
+    for row in rows:
+        element = elements[row["from"]]
+        assert row["to"] == element["namespace"]
+        assert [row[c] for c in DEFINITION] == [element[c] for c in DEFINITION]

@@ -36,7 +36,10 @@ __all__ = [
 # 5: Entity details (the latest filing loaded's statements, upserted). Graph files were
 #    stored without compression for a while; they are compressed again, the engine's
 #    default (graph_store.engine_options says why), which needs no new version.
-SCHEMA_VERSION = "5"
+# 6: each taxonomy year's definition of a concept on its ELEMENT_IN_TAXONOMY; ids of a
+#    Security without a trading symbol (its title), of a Period with a time of day and
+#    of a typed Dimension (the value canonical for its type).
+SCHEMA_VERSION = "6"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

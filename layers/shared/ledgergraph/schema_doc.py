@@ -48,7 +48,11 @@ and member or typed value (typed values equal for their type, `01` and `1`, are 
 own id and in `accession_number`, so an amendment never replaces the facts of its
 original. Shared nodes are added once and never updated, except `Entity`: it holds what the
 latest filing loaded states about its filer (and EDGAR's SIC code), named by `stated_in`,
-while each filing's own statements stay on its `ENTITY_HAS_REPORT`.
+while each filing's own statements stay on its `ENTITY_HAS_REPORT`. Likewise an `Element`
+holds the definition (period type, balance, type...) of the taxonomy year of the first
+filing loaded, while each taxonomy year's stays on its `ELEMENT_IN_TAXONOMY`: years may
+differ (us-gaap 2022 defines `PropertyPlantAndEquipmentUsefulLife` as duration, 2023 as
+instant).
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),

@@ -129,6 +129,26 @@ ORDER BY report, duplicate_set, value
 """,
 )
 
+DEFINITION_PER_YEAR = CypherExample(
+    "A concept's definition in each taxonomy year",
+    "The definition each taxonomy (one per namespace, so per year) gives the concept, with "
+    "the filings whose facts use that year's: us-gaap 2022 defines "
+    "PropertyPlantAndEquipmentUsefulLife as duration (Amazon's FY2022 10-K and AEON's "
+    "10-Q use it), 2023 as instant (Boeing's FY2023 10-K). The Element node itself holds "
+    "the definition of the first filing loaded (``element_period_type``).",
+    """
+MATCH (e:Element)-[d:ELEMENT_IN_TAXONOMY]->(t:Taxonomy)
+WHERE e.id = $concept
+OPTIONAL MATCH (t)<-[:REPORT_USES_TAXONOMY]-(r:Report)-[:REPORT_HAS_FACT]->(f:Fact),
+               (f)-[:FACT_HAS_ELEMENT]->(e)
+RETURN t.namespace AS taxonomy, t.version AS year, d.period_type AS period_type,
+       d.balance AS balance, d.data_type AS data_type, e.period_type AS element_period_type,
+       r.id AS report, count(f) AS facts
+ORDER BY year, report
+""",
+    {"concept": "us-gaap:PropertyPlantAndEquipmentUsefulLife"},
+)
+
 EXAMPLES: tuple[CypherExample, ...] = (
     INCOME_STATEMENT,
     TIME_SERIES,
@@ -136,4 +156,5 @@ EXAMPLES: tuple[CypherExample, ...] = (
     COVER_PAGE,
     CALCULATION,
     DUPLICATES,
+    DEFINITION_PER_YEAR,
 )

@@ -8,6 +8,7 @@ which materializes nodes before relationships, always finds both ends.
 from __future__ import annotations
 
 from ledgergraph.schema_model import Column, RelTable
+from ledgergraph.sec_schema import concept_definition
 
 
 def _rel(name: str, description: str, source: str, target: str) -> RelTable:
@@ -93,7 +94,15 @@ DTS_RELATIONS: tuple[RelTable, ...] = (
     _rel("ARC_FROM_ELEMENT", "The arc's source concept.", "Arc", "Element"),
     _rel("ARC_TO_ELEMENT", "The arc's target concept.", "Arc", "Element"),
     _rel("REPORT_USES_TAXONOMY", "A taxonomy in the filing's DTS.", "Report", "Taxonomy"),
-    _rel("ELEMENT_IN_TAXONOMY", "The taxonomy defining the concept.", "Element", "Taxonomy"),
+    RelTable(
+        "ELEMENT_IN_TAXONOMY",
+        "A taxonomy (one per namespace, so per taxonomy year) defining the concept, with its "
+        "definition there: a concept one year defines otherwise has one per year (us-gaap "
+        "2022's PropertyPlantAndEquipmentUsefulLife is duration, 2023's instant).",
+        "Element",
+        "Taxonomy",
+        concept_definition("in this taxonomy"),
+    ),
     _rel("ENTITY_HAS_SECURITY", "A class of the registrant's securities.", "Entity", "Security"),
     RelTable(
         "REPORT_LISTS_SECURITY",

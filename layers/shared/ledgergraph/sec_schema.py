@@ -153,9 +153,30 @@ FACT = NodeTable(
     ),
 )
 
+
+def concept_definition(where: str) -> tuple[Column, ...]:
+    """The columns of a concept's definition (same names and encodings wherever they are
+    kept); ``where`` says which taxonomy year's definition they hold."""
+    return (
+        Column("data_type", "STRING", f"XML schema type qname {where}"),
+        Column("substitution_group", "STRING", f"substitution group qname {where}"),
+        Column("period_type", "STRING", f"instant or duration {where}"),
+        Column("balance", "STRING", f"debit, credit or null {where}"),
+        Column("is_abstract", "BOOLEAN", f"abstract concept {where}"),
+        Column("is_nillable", "BOOLEAN", f"nillable concept {where}"),
+    )
+
+
+_FIRST_LOADED = (
+    "in the taxonomy year of the first filing loaded; ELEMENT_IN_TAXONOMY holds each year's"
+)
+
 ELEMENT = NodeTable(
     "Element",
-    "A concept; one node per concept across filings and taxonomy years.",
+    "A concept; one node per concept across filings and taxonomy years, so filings compare "
+    "across years. A taxonomy year may define the concept differently (us-gaap 2022 and "
+    "2023 differ on some period types): the node holds the first filing loaded's "
+    "definition, ELEMENT_IN_TAXONOMY each taxonomy year's.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -168,14 +189,14 @@ ELEMENT = NodeTable(
             "filing binds (us-gaap:Revenues), extensions with the filer's prefix",
             nullable=False,
         ),
-        Column("namespace", "STRING", "namespace URI", nullable=False),
+        Column(
+            "namespace",
+            "STRING",
+            "namespace URI of the first filing loaded (a standard taxonomy's year)",
+            nullable=False,
+        ),
         Column("local_name", "STRING", "local name", nullable=False),
-        Column("data_type", "STRING", "XML schema type qname"),
-        Column("substitution_group", "STRING", "substitution group qname"),
-        Column("period_type", "STRING", "instant or duration"),
-        Column("balance", "STRING", "debit, credit or null"),
-        Column("is_abstract", "BOOLEAN", "abstract concept"),
-        Column("is_nillable", "BOOLEAN", "nillable concept"),
+        *concept_definition(_FIRST_LOADED),
         Column("is_standard", "BOOLEAN", "defined by a standard taxonomy, not the filer"),
     ),
 )
