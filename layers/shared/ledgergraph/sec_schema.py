@@ -22,9 +22,10 @@ def _report_id() -> Column:
 _LATEST = "as the latest filing loaded states it (stated_in)"
 
 # Entity is an upsert table: the latest filing loaded replaces the whole row, so its values
-# always come from one filing, named by stated_in. Its 12 columns need the graph stored
-# without compression: with compression, real_ladybug 0.15.3 loses the Entity rows of a
-# later session (graph_store.engine_options; docs/decisions.md).
+# always come from one filing, named by stated_in. real_ladybug 0.15.3 damages graphs loaded
+# over several sessions for some table layouts: this one passes every split of the bundled
+# filings with the engine's default compression, which the graph files keep
+# (graph_store.engine_options; docs/decisions.md; bench/ladybug_layout_probe.py).
 ENTITY = NodeTable(
     "Entity",
     "A registrant (one node per CIK whatever the filing) or a company whose books are "
