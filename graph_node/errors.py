@@ -107,6 +107,11 @@ class GraphInconsistent(NodePermanentError):
     """Rows offered != rows added + rows present, or the graph and its ledgers disagree."""
 
 
+class WriteMiscounted(GraphInconsistent):
+    """A committed write left some table with other than the rows it meant to; the graph
+    file is wrong and only a rebuild from staging serves it again."""
+
+
 class GraphDamaged(NodePermanentError):
     """The graph file cannot be opened or read; only a rebuild from staging serves it again."""
 

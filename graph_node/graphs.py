@@ -323,6 +323,14 @@ class OpenGraphs:
             )
         return None
 
+    def condemn(self, graph: OpenGraph, reason: str) -> None:
+        """Stop serving a graph file a write left wrong (closed, not recorded clean):
+        every later call names it damaged until a rebuild replaces it."""
+        store, graph.live_store = graph.live_store, None
+        if store is not None:
+            _close_quietly(store)
+        self._mark_damaged(graph, reason)
+
     @staticmethod
     def _mark_damaged(graph: OpenGraph, reason: str) -> None:
         # it ends up in one-line errors; the log line below keeps the whole reason

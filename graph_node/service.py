@@ -30,6 +30,7 @@ from graph_node.errors import (
     InvalidRequest,
     SourceNotFound,
     TableNotFound,
+    WriteMiscounted,
     WriterBusy,
     http_status,
     is_transient,
@@ -343,6 +344,9 @@ class GraphService(OpenGraphs):
             if settle:
                 settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
             yield graph
+        except WriteMiscounted as exc:
+            self.condemn(graph, str(exc))
+            raise
         finally:
             graph.writer_lock.release()
 
