@@ -68,6 +68,7 @@ class _Plan:
     restored: dict[str, pa.Table] = field(default_factory=dict)  # with file_id
     versions: dict[str, pa.Table] = field(default_factory=dict)  # id, file_id to record
     kept: dict[str, list[str]] = field(default_factory=dict)
+    untouched: dict[str, int] = field(default_factory=dict)  # another unit's row stays
 
 
 def delete_source(
@@ -98,6 +99,7 @@ def delete_source(
         "unchanged": {t: n for t, n in plan.unchanged.items() if n},
         "restored": {t: rows.num_rows for t, rows in plan.restored.items() if rows.num_rows},
         "kept": {t: len(ids) for t, ids in plan.kept.items() if ids},
+        "untouched": {t: n for t, n in plan.untouched.items() if n},
         "duration_ms": round((time.monotonic() - started) * 1000),
     }
     logger.info("source unit deleted", extra=answer)
@@ -170,6 +172,8 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
             plan.removed[name] = only_here
             plan.rewritten[name], same = _new_winners(cur, table, unit)
             plan.unchanged[name] = same.num_rows
+            replaced = plan.rewritten[name].num_rows + same.num_rows
+            plan.untouched[name] = _shared_keys(cur, table, unit) - replaced
             if upserts(table):  # the version moves to the new file, identical or not
                 moved = pa.concat_tables([plan.rewritten[name], same])
                 plan.versions[name] = moved.select(["id", "file_id"])
@@ -185,6 +189,20 @@ def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Ta
         "ON r.file_id = t.file_id WHERE r.status = 'materialized' AND r.source_unit <> ?"
     )
     return cur.sql(sql, params=[unit]).to_arrow_table()
+
+
+def _shared_keys(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> int:
+    """How many keys of the unit's files a materialized file of another unit holds too:
+    those whose row in the graph came from the unit are rewritten or unchanged, the rest
+    keep another unit's row untouched."""
+    name = quote(table.name)
+    sql = (
+        f"SELECT count(*) FROM (SELECT {key_sql(table)} FROM {name} "
+        f"WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES}) INTERSECT "
+        f"SELECT {key_sql(table, 't')} FROM {name} t JOIN {REGISTRY_TABLE} r "
+        "ON r.file_id = t.file_id WHERE r.status = 'materialized' AND r.source_unit <> ?)"
+    )
+    return int(cur.execute(sql, [unit]).fetchall()[0][0])
 
 
 def _in_ledger(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> pa.Table:

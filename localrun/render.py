@@ -294,13 +294,14 @@ def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> l
     ]
 
 
-DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept")
+DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept", "untouched")
 
 
 def deleted_source(result: dict[str, Any]) -> str:
     """``delete-source``: per table the rows removed, rewritten with another unit's row,
     unchanged (another unit's identical row takes over), restored (rows the unit's newer
-    versions had taken out) and nodes kept, as --json."""
+    versions had taken out), nodes kept, and keys left untouched (another unit's row was
+    the graph's already), as --json."""
     counts = {kind: result.get(kind) or {} for kind in DELETE_COUNTS}
     found = {name for named in counts.values() for name in named}
     names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))

@@ -147,6 +147,7 @@ class StubGraphNode:
             "rewritten": {},
             "unchanged": {},
             "kept": {},
+            "untouched": {},
         }
 
     def _register(self, graph_id: str, body: dict, headers: Any) -> tuple[int, dict]:

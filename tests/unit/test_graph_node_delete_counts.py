@@ -170,3 +170,22 @@ def test_a_delete_beside_a_staged_filing_agrees_with_a_rebuild(
         assert answer["removed"]["Element"] == 1722
         assert sum(in_graph["nodes"].values()) + sum(in_graph["relationships"].values()) == 0
     assert graph_rows(node.service) == rebuilt == amazon_only
+
+
+def test_every_key_of_the_deleted_filing_is_counted_once(node: Node, store: Path) -> None:
+    """Amazon loads first, so the graph holds Amazon's row of every key the two share:
+    deleting Boeing leaves those untouched, and the counts add up to Boeing's keys."""
+    node.load(AMAZON)
+    node.load(BOEING)
+
+    answer = node.service.delete_source("sec", BOEING)
+
+    shared = {name: differ + alike for name, (differ, alike) in _shared_rows(store).items()}
+    assert answer["untouched"] == shared and shared["Element"] == 825
+    assert answer["rewritten"] == answer["unchanged"] == {}
+    kinds = ("removed", "rewritten", "unchanged", "kept", "untouched")
+    for name, table in TABLES.items():
+        path = store / "processed" / "sec" / BOEING / f"{name}.parquet"
+        rows = pq.read_table(path).select(list(table.key)).to_pylist() if path.exists() else []
+        keys = {tuple(row.values()) for row in rows}
+        assert sum(answer[kind].get(name, 0) for kind in kinds) == len(keys), name
