@@ -13,8 +13,8 @@ import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
-from ledgergraph.graph_schema import get_table
 from ledgergraph.ids import stable_id
+from ledgergraph.sec_schema import concept_definition
 from xbrl_task.arc_values import arc_problem, refused_arc_warning
 from xbrl_task.aspect_rows import AspectRows
 from xbrl_task.identity import element_id, standard_family
@@ -27,7 +27,7 @@ _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?
 # their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
-_CONCEPT_DEFINITION = tuple(c.name for c in get_table("ELEMENT_IN_TAXONOMY").columns)
+_CONCEPT_DEFINITION = tuple(c.name for c in concept_definition(""))
 
 
 def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]:
@@ -149,38 +149,52 @@ def add_references(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
 
 def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_id: str) -> None:
     prefixes = {q.namespace: q.prefix for q in builder.elements.values() if q.prefix}
-    kept = set()
+    kept: dict[str, str | None] = {}  # namespace -> version
     for taxonomy in taxonomies:
         namespace = taxonomy.namespace
         if _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS:
             continue  # specification and registry schemas, not taxonomies of concepts
         family = standard_family(namespace)
-        version = _VERSION.search(namespace)
+        found = _VERSION.search(namespace)
+        version = found.group(1) if found else None
         builder.rows.add(
             "Taxonomy",
             {
                 "id": namespace,
                 "namespace": namespace,
                 "family": family or prefixes.get(namespace) or namespace,
-                "version": version.group(1) if version else None,
+                "version": version,
                 "is_standard": family is not None,
                 "schema_location": _location(taxonomy.schema_location),
                 "is_loaded": taxonomy.is_loaded,
             },
         )
         builder.rows.relate("REPORT_USES_TAXONOMY", report_id, namespace)
-        kept.add(namespace)
+        kept[namespace] = version
     add_definitions(builder, kept)
 
 
-def add_definitions(builder: AspectRows, namespaces: set[str]) -> None:
-    """Each concept's definition on its ELEMENT_IN_TAXONOMY (the filing's taxonomy year),
-    since the shared Element keeps only the first filing loaded's."""
+def add_definitions(builder: AspectRows, versions: dict[str, str | None]) -> None:
+    """Each concept's definition in the filing's taxonomy year, as an ElementDefinition
+    node, since the shared Element keeps only the first filing loaded's; ``versions`` maps
+    the namespace of each taxonomy kept to its year."""
     elements = {row["id"]: row for row in builder.rows.rows("Element")}
     for eid, qname in builder.elements.items():
-        if qname.namespace in namespaces:
-            definition = {name: elements[eid][name] for name in _CONCEPT_DEFINITION}
-            builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace, **definition)
+        if qname.namespace not in versions:
+            continue
+        builder.rows.relate("ELEMENT_IN_TAXONOMY", eid, qname.namespace)
+        definition = {name: elements[eid][name] for name in _CONCEPT_DEFINITION}
+        did = definition_id(eid, qname.namespace)
+        row = {"id": did, "element": eid, "taxonomy": qname.namespace,
+               "version": versions[qname.namespace], **definition}  # fmt: skip
+        builder.rows.add("ElementDefinition", row)
+        builder.rows.relate("ELEMENT_HAS_DEFINITION", eid, did)
+
+
+def definition_id(element: str, namespace: str) -> str:
+    """The id of ``element``'s definition in the taxonomy of ``namespace``: readable, and
+    the same in every filing of that taxonomy year, so they share one node."""
+    return f"{element}|{namespace}"
 
 
 def _host(uri: str | None) -> str | None:

@@ -344,8 +344,9 @@ def test_each_filing_reads_its_taxonomy_years_definition_of_a_shared_concept(
     code, result = run_cli(
         capsys, "query", "--home", str(home), "--json",
         "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element), "
-        "(e)-[d:ELEMENT_IN_TAXONOMY]->(t:Taxonomy)<-[:REPORT_USES_TAXONOMY]-(r) "
-        "WHERE e.id = $concept RETURN r.id, t.version, d.period_type, count(*) ORDER BY r.id",
+        "(e)-[:ELEMENT_HAS_DEFINITION]->(d:ElementDefinition), "
+        "(t:Taxonomy)<-[:REPORT_USES_TAXONOMY]-(r) WHERE e.id = $concept "
+        "AND d.taxonomy = t.id RETURN r.id, d.version, d.period_type, count(*) ORDER BY r.id",
         "--param", 'concept="us-gaap:PropertyPlantAndEquipmentUsefulLife"',
     )  # fmt: skip
 

@@ -226,9 +226,11 @@ def _definitions(bundled: BatchRun) -> dict[tuple[str, str], tuple]:
     the graph keeps it; a key whose filings disagree fails here."""
     found: dict[tuple[str, str], tuple] = {}
     for name in bundled.units:
-        for row in bundled.table(name, "ELEMENT_IN_TAXONOMY").to_pylist():
+        for row in bundled.table(name, "ElementDefinition").to_pylist():
+            assert row["id"] == f"{row['element']}|{row['taxonomy']}"
             definition = tuple(row[column] for column in DEFINITION)
-            assert found.setdefault((row["from"], row["to"]), definition) == definition, row
+            key = (row["element"], row["taxonomy"])
+            assert found.setdefault(key, definition) == definition, row
     return found
 
 
@@ -245,8 +247,8 @@ def test_a_concept_whose_period_type_changed_keeps_each_years_definition(
         US_GAAP_2022: (*duration_item, "duration", None, False, True),
         US_GAAP_2023: (*duration_item, "instant", None, False, True),
     }
-    amazon = bundled.table("amzn-10k-2022-12-31", "ELEMENT_IN_TAXONOMY").to_pylist()
-    assert [r["to"] for r in amazon if r["from"] == concept] == [US_GAAP_2022]
+    amazon = bundled.table("amzn-10k-2022-12-31", "ELEMENT_HAS_DEFINITION").to_pylist()
+    assert [r["to"] for r in amazon if r["from"] == concept] == [f"{concept}|{US_GAAP_2022}"]
 
 
 def test_an_unchanged_concept_has_the_same_definition_every_year(bundled: BatchRun) -> None:
@@ -267,9 +269,18 @@ def test_an_unchanged_concept_has_the_same_definition_every_year(bundled: BatchR
 def test_each_definition_is_the_one_of_the_filings_own_element_row(bundled: BatchRun) -> None:
     name = "ba-10k-2023-12-31"
     elements = {e["id"]: e for e in bundled.table(name, "Element").to_pylist()}
-    rows = bundled.table(name, "ELEMENT_IN_TAXONOMY").to_pylist()
-    assert len(rows) == len(elements) == 1722  # every concept Boeing uses, in its year
+    rows = bundled.table(name, "ElementDefinition").to_pylist()
+    links = bundled.table(name, "ELEMENT_HAS_DEFINITION").to_pylist()
+    in_taxonomy = bundled.table(name, "ELEMENT_IN_TAXONOMY")
+    assert len(rows) == len(links) == len(elements) == 1722  # every concept Boeing uses
+    assert in_taxonomy.column_names == ["from", "to"]  # the definition is on the node
+    assert in_taxonomy.num_rows == 1722
+    assert {(r["from"], r["to"]) for r in links} == {(r["element"], r["id"]) for r in rows}
+    taxonomies = bundled.table(name, "Taxonomy").to_pylist()
+    years = {(t["namespace"], t["version"]) for t in taxonomies}
+    assert {(r["taxonomy"], r["version"]) for r in rows} <= years
+    assert (US_GAAP_2023, "2023") in {(r["taxonomy"], r["version"]) for r in rows}
     for row in rows:
-        element = elements[row["from"]]
-        assert row["to"] == element["namespace"]
+        element = elements[row["element"]]
+        assert row["taxonomy"] == element["namespace"]
         assert [row[c] for c in DEFINITION] == [element[c] for c in DEFINITION]

@@ -36,7 +36,7 @@ __all__ = [
 # 5: Entity details (the latest filing loaded's statements, upserted). Graph files were
 #    stored without compression for a while; they are compressed again, the engine's
 #    default (graph_store.engine_options says why), which needs no new version.
-# 6: each taxonomy year's definition of a concept on its ELEMENT_IN_TAXONOMY; ids of a
+# 6: each taxonomy year's definition of a concept on an ElementDefinition node; ids of a
 #    Security without a trading symbol (its title), of a Period with a time of day and
 #    of a typed Dimension (the value canonical for its type).
 SCHEMA_VERSION = "6"

@@ -50,9 +50,9 @@ original. Shared nodes are added once and never updated, except `Entity`: it hol
 latest filing loaded states about its filer (and EDGAR's SIC code), named by `stated_in`,
 while each filing's own statements stay on its `ENTITY_HAS_REPORT`. Likewise an `Element`
 holds the definition (period type, balance, type...) of the taxonomy year of the first
-filing loaded, while each taxonomy year's stays on its `ELEMENT_IN_TAXONOMY`: years may
-differ (us-gaap 2022 defines `PropertyPlantAndEquipmentUsefulLife` as duration, 2023 as
-instant).
+filing loaded, while each taxonomy year's is an `ElementDefinition` of the concept
+(`ELEMENT_HAS_DEFINITION`, shared by the filings of that year): years may differ (us-gaap
+2022 defines `PropertyPlantAndEquipmentUsefulLife` as duration, 2023 as instant).
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),

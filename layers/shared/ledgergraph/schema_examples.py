@@ -131,14 +131,15 @@ ORDER BY report, duplicate_set, value
 
 DEFINITION_PER_YEAR = CypherExample(
     "A concept's definition in each taxonomy year",
-    "The definition each taxonomy (one per namespace, so per year) gives the concept, with "
-    "the filings whose facts use that year's: us-gaap 2022 defines "
+    "The definition (ElementDefinition) each taxonomy (one per namespace, so per year) "
+    "gives the concept, with the filings whose facts use that year's: us-gaap 2022 defines "
     "PropertyPlantAndEquipmentUsefulLife as duration (Amazon's FY2022 10-K and AEON's "
     "10-Q use it), 2023 as instant (Boeing's FY2023 10-K). The Element node itself holds "
     "the definition of the first filing loaded (``element_period_type``).",
     """
-MATCH (e:Element)-[d:ELEMENT_IN_TAXONOMY]->(t:Taxonomy)
-WHERE e.id = $concept
+MATCH (e:Element)-[:ELEMENT_HAS_DEFINITION]->(d:ElementDefinition),
+      (e)-[:ELEMENT_IN_TAXONOMY]->(t:Taxonomy)
+WHERE e.id = $concept AND d.taxonomy = t.id
 OPTIONAL MATCH (t)<-[:REPORT_USES_TAXONOMY]-(r:Report)-[:REPORT_HAS_FACT]->(f:Fact),
                (f)-[:FACT_HAS_ELEMENT]->(e)
 RETURN t.namespace AS taxonomy, t.version AS year, d.period_type AS period_type,

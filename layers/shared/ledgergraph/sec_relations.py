@@ -8,7 +8,6 @@ which materializes nodes before relationships, always finds both ends.
 from __future__ import annotations
 
 from ledgergraph.schema_model import Column, RelTable
-from ledgergraph.sec_schema import concept_definition
 
 
 def _rel(name: str, description: str, source: str, target: str) -> RelTable:
@@ -94,14 +93,12 @@ DTS_RELATIONS: tuple[RelTable, ...] = (
     _rel("ARC_FROM_ELEMENT", "The arc's source concept.", "Arc", "Element"),
     _rel("ARC_TO_ELEMENT", "The arc's target concept.", "Arc", "Element"),
     _rel("REPORT_USES_TAXONOMY", "A taxonomy in the filing's DTS.", "Report", "Taxonomy"),
-    RelTable(
-        "ELEMENT_IN_TAXONOMY",
-        "A taxonomy (one per namespace, so per taxonomy year) defining the concept, with its "
-        "definition there: a concept one year defines otherwise has one per year (us-gaap "
-        "2022's PropertyPlantAndEquipmentUsefulLife is duration, 2023's instant).",
+    _rel("ELEMENT_IN_TAXONOMY", "A taxonomy defining the concept.", "Element", "Taxonomy"),
+    _rel(
+        "ELEMENT_HAS_DEFINITION",
+        "The concept as a taxonomy year defines it (one per year a loaded filing uses).",
         "Element",
-        "Taxonomy",
-        concept_definition("in this taxonomy"),
+        "ElementDefinition",
     ),
     _rel("ENTITY_HAS_SECURITY", "A class of the registrant's securities.", "Entity", "Security"),
     RelTable(

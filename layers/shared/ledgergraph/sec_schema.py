@@ -169,7 +169,7 @@ def concept_definition(where: str) -> tuple[Column, ...]:
 
 
 _FIRST_LOADED = (
-    "in the taxonomy year of the first filing loaded; ELEMENT_IN_TAXONOMY holds each year's"
+    "in the taxonomy year of the first filing loaded; ElementDefinition holds each year's"
 )
 
 ELEMENT = NodeTable(
@@ -177,7 +177,7 @@ ELEMENT = NodeTable(
     "A concept; one node per concept across filings and taxonomy years, so filings compare "
     "across years. A taxonomy year may define the concept differently (us-gaap 2022 and "
     "2023 differ on some period types): the node holds the first filing loaded's "
-    "definition, ELEMENT_IN_TAXONOMY each taxonomy year's.",
+    "definition, its ElementDefinition nodes each taxonomy year's.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -199,6 +199,25 @@ ELEMENT = NodeTable(
         Column("local_name", "STRING", "local name", nullable=False),
         *concept_definition(_FIRST_LOADED),
         Column("is_standard", "BOOLEAN", "defined by a standard taxonomy, not the filer"),
+    ),
+)
+
+# NOTE: on a node, not on ELEMENT_IN_TAXONOMY: real_ladybug 0.15.3's checkpoint after a
+# delete gave surviving relationships of a node the properties of its deleted ones
+# (Amazon's 2022 rows took Boeing's 2023 values once Boeing was deleted). Without
+# `version` this layout failed the layout probe (SIGSEGV whenever Boeing loaded first);
+# with it, it passes every compressed split (docs/decisions.md).
+ELEMENT_DEFINITION = NodeTable(
+    "ElementDefinition",
+    "A concept as one taxonomy year (one namespace) defines it, shared by the filings of "
+    "that year: us-gaap 2022 defines PropertyPlantAndEquipmentUsefulLife as duration, "
+    "2023 as instant, so the Element has one of these per year.",
+    (
+        id_column("Element id, `|`, taxonomy namespace URI"),
+        Column("element", "STRING", "Element id", nullable=False),
+        Column("taxonomy", "STRING", "namespace URI of the defining taxonomy (its id)", False),
+        Column("version", "STRING", "the taxonomy's year or date (Taxonomy.version)"),
+        *concept_definition("in this taxonomy"),
     ),
 )
 
@@ -403,6 +422,7 @@ SEC_NODE_TABLES: tuple[NodeTable, ...] = (
     REPORT,
     FACT,
     ELEMENT,
+    ELEMENT_DEFINITION,
     PERIOD,
     UNIT,
     DIMENSION,
