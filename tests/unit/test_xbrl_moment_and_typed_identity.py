@@ -20,14 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from xbrl_samples import REPO, TESLA, TESLA_INSTANCE, EditedRun, edited_copy, run_edited
+from xbrl_samples import (
+    REPO,
+    TESLA,
+    TESLA_INSTANCE,
+    EditedRun,
+    edited_copy,
+    load_and_verify,
+    run_edited,
+)
 
-from localrun.graph_access import open_reader
-from localrun.sec_run import run_sec_from_folder
 from xbrl_task.identity import period_id, split_moment
 from xbrl_task.model import PeriodInfo
 from xbrl_task.taxonomy_cache import prepare_cache
-from xbrl_task.verify import verify_graph
 from xbrl_task.verify.arelle_export import export_oim
 from xbrl_task.verify.oim import oim_facts, period_of
 from xbrl_task.verify.run import FilingCheck
@@ -249,18 +254,8 @@ def test_arelles_export_read_by_the_check_sees_the_same_periods_and_typed_values
 
 
 def _verified(root: Path) -> FilingCheck:
-    source, home = root / "source", root / "home"
-    tesla_edited(source / "tesla")
-    summary = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=4)
-    assert summary["ok"], summary
-    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
-    try:
-        with open_reader(home=home, endpoint=None, api_key=None) as reader:
-            report = verify_graph(reader, "sec", store_root=home / "store", cache=cache)
-    finally:
-        cache.close()
-    [check] = report.filings
-    return check
+    tesla_edited(root / "source" / "tesla")
+    return load_and_verify(root / "source", root / "home")
 
 
 def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(tmp_path: Path) -> None:

@@ -14,13 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from xbrl_samples import REPO, SAMPLE_SEC
+from xbrl_samples import SAMPLE_SEC, load_and_verify
 
-from localrun.graph_access import open_reader
-from localrun.sec_run import run_sec_from_folder
 from xbrl_task.extract import TEXT_UNREADABLE
-from xbrl_task.taxonomy_cache import prepare_cache
-from xbrl_task.verify import verify_graph
 from xbrl_task.verify.run import FilingCheck
 
 CASH = (
@@ -50,18 +46,9 @@ def _aeon(target: Path, old: str, new: str) -> Path:
 def _verified(root: Path, name: str) -> FilingCheck:
     """The edited copy ``name`` loaded into a graph of its own and checked: copies of one
     report without an accession number cannot share a graph."""
-    source, home = root / name / "source", root / name / "home"
+    source = root / name / "source"
     _aeon(source / "aeon", *EDITS[name])
-    summary = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=4)
-    assert summary["ok"], summary
-    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
-    try:
-        with open_reader(home=home, endpoint=None, api_key=None) as reader:
-            report = verify_graph(reader, "sec", store_root=home / "store", cache=cache)
-    finally:
-        cache.close()
-    [check] = report.filings
-    return check
+    return load_and_verify(source, root / name / "home")
 
 
 @pytest.fixture(scope="module")

@@ -260,3 +260,23 @@ def handmade_run() -> HandmadeRun:
     units = {name: o.source_unit for name, o in outcomes.items()}
     statuses = {name: o.status for name, o in outcomes.items()}
     return HandmadeRun(root, store, packages, units, statuses)
+
+
+def load_and_verify(source: Path, home: Path) -> Any:
+    """The filing packages under ``source`` loaded into a graph in ``home`` by ``sec run``,
+    then ``verify``'s check of the one filing (a ``FilingCheck``)."""
+    from localrun.graph_access import open_reader
+    from localrun.sec_run import run_sec_from_folder
+    from xbrl_task.taxonomy_cache import prepare_cache
+    from xbrl_task.verify import verify_graph
+
+    summary = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=4)
+    assert summary["ok"], summary
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        with open_reader(home=home, endpoint=None, api_key=None) as reader:
+            report = verify_graph(reader, "sec", store_root=home / "store", cache=cache)
+    finally:
+        cache.close()
+    [check] = report.filings
+    return check
