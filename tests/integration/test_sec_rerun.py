@@ -111,7 +111,7 @@ def test_a_changed_package_of_a_loaded_filing_is_refused_and_nothing_changes(
 def test_output_a_rerun_writes_for_a_loaded_filing_is_put_back(home: Path) -> None:
     store = LocalObjectStore(home / "store")
     loaded = read_loaded_units(home, "sec", [APPLE, "0000012927-24-000010"])
-    assert list(loaded) == [APPLE] and len(loaded[APPLE]) == 35
+    assert list(loaded) == [APPLE] and len(loaded[APPLE]) == 37
     before = _stored(home)["processed"]
     stored_manifest = store.get_bytes(manifest_key("sec", APPLE))
     manifest = SourceUnitManifest.model_validate_json(stored_manifest)
@@ -152,7 +152,7 @@ def test_after_delete_source_the_changed_package_loads(
     code, deleted = _cli_json(capsys, "delete-source", "--home", str(copy), APPLE)
     summary = run_sec_from_folder(source, home=copy, graph_id="sec", batch_size=3)
 
-    assert (code, deleted["files"]) == (0, 35)
+    assert (code, deleted["files"]) == (0, 37)
     assert summary["ok"] and summary["loaded"] == 1, summary
     assert _stored(copy)["raw"] == _digests(source / "aapl-10k-2023-09-30")
     assert _revenue(capsys, copy) == ["383285000001"]

@@ -111,8 +111,9 @@ def test_a_committed_delete_that_loses_rows_fails_and_leaves_the_graph_to_a_rebu
         node.rebuild(GRAPH)
         after = counts(node)
 
-    assert f"FACT_HAS_ELEMENT expected {AEON_FACTS}, found" in str(failed.value)
-    assert "ENTITY_HAS_REPORT expected 1, found 0" in str(failed.value)
+    # which tables the engine empties depends on the graph's layout (with schema 6's two
+    # new tables: FACT_HAS_ELEMENT only; before them ENTITY_HAS_REPORT too)
+    assert f"FACT_HAS_ELEMENT expected {AEON_FACTS}, found 0" in str(failed.value)
     assert after["FACT_HAS_ELEMENT"] == after["FACT_HAS_PERIOD"] == AEON_FACTS
     assert after["ENTITY_HAS_REPORT"] == 1
 
