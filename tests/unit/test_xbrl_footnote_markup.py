@@ -17,6 +17,7 @@ import pytest
 from xbrl_samples import (
     AEON,
     AEON_DOCUMENT,
+    FACT_FOOTNOTE,
     TESLA,
     TESLA_INSTANCE,
     EditedRun,
@@ -26,7 +27,6 @@ from xbrl_samples import (
 
 from ledgergraph.schema_doc import render
 
-FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
 XHTML = "http://www.w3.org/1999/xhtml"
 PREFIXED = f'xmlns:xhtml="{XHTML}"'
 TESLA_NOTE = (

@@ -16,6 +16,7 @@ import pytest
 from xbrl_samples import (
     AEON,
     AEON_DOCUMENT,
+    FACT_FOOTNOTE,
     TESLA,
     TESLA_INSTANCE,
     EditedRun,
@@ -23,7 +24,6 @@ from xbrl_samples import (
     run_edited,
 )
 
-FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
 TESLA_DUPLICATE = (
     '<us-gaap:Revenues contextRef="c-304" decimals="-6" id="f-dup" unitRef="usd">'
     "22486000000</us-gaap:Revenues>"

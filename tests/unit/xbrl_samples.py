@@ -39,6 +39,8 @@ SAMPLE_NAMES = (
 )
 BROKEN_FROM = "tsla-10q-2024-06-30"
 GRAPH = "sec"
+# the arcrole linking a fact to its footnote (XBRL 2.1)
+FACT_FOOTNOTE = "http://www.xbrl.org/2003/arcrole/fact-footnote"
 
 
 @dataclass
