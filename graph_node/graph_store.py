@@ -39,7 +39,14 @@ from graph_node.errors import (
 from graph_node.gate import ReadWriteGate
 from graph_node.memory import ADDRESS_SPACE
 from graph_node.models import QueryResult, to_jsonable
-from graph_node.reconciliation import Step, check_committed, run_reconciled
+from graph_node.reconciliation import (
+    Step,
+    check_committed,
+    check_values,
+    read_values,
+    run_reconciled,
+    valued_tables,
+)
 from ledgergraph.graph_schema import TABLES, NodeTable, Table
 
 _MIB = 1 << 20
@@ -222,13 +229,14 @@ class GraphStore:
         ``deletes`` run in the order given (relationships before their nodes); a node that
         still has relationships is not deleted and the whole transaction fails. ``merges``
         (nodes before the relationships between them) are ``MERGE``: running them again
-        adds nothing. The commit is checkpointed and the touched tables counted again
-        (``reconciliation``).
+        adds nothing. The commit is checkpointed, the touched tables counted again and the
+        values of touched relationship tables with properties compared with what they held
+        before, changes applied (``reconciliation``).
 
         Raises:
             GraphInconsistent: a statement changed other than its rows; rolled back.
-            WriteMiscounted: the committed write left other counts; the graph needs a
-                rebuild (callers holding the graph mark it damaged).
+            WriteMiscounted: the committed write left other counts or relationship values;
+                the graph needs a rebuild (callers holding the graph mark it damaged).
         """
         steps = [Step(t, "delete", cb.delete_by_key(t), cb.key_rows(t, r)) for t, r in deletes]
         steps += [Step(t, "merge", cb.merge_by_key(t), cb.keyed_rows(t, r)) for t, r in merges]
@@ -240,6 +248,7 @@ class GraphStore:
             return
         with self._connection(what="deleting and updating rows", write=True) as conn:
             _roll_back_empty_write(conn)
+            before = {t.name: read_values(conn, t) for t in valued_tables(steps)}
             conn.execute("BEGIN TRANSACTION")
             expected = run_reconciled(conn, steps)
             conn.execute("COMMIT")
@@ -247,6 +256,7 @@ class GraphStore:
                 conn.execute("CHECKPOINT")
             touched = {step.table.name: step.table for step in steps}
             check_committed(conn, list(touched.values()), expected)
+            check_values(conn, before, steps)
 
     def dump(self, table: Table) -> pa.Table:
         """Every row of ``table`` (nodes by id; rels by from, to) in Parquet column order."""

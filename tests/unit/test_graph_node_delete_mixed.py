@@ -128,3 +128,50 @@ def test_a_delete_that_changes_other_than_its_rows_is_rolled_back(home: Path) ->
         with pytest.raises(GraphInconsistent, match="expected 0 rows .* found 1"):
             graph.apply(deletes=[(table, pa.table(twice))], updates=[])
         assert counts(node) == before
+
+
+def test_a_committed_delete_that_changes_a_surviving_value_fails_naming_the_row(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts do not see values: an engine that rewrote a surviving relationship's property
+    in the delete's CHECKPOINT (real_ladybug 0.15.3 did, on a table of another layout) is
+    caught by comparing the touched tables with what they held before. Played here by a SET
+    on one of AEON's dimension links after the commit; the call fails naming table and key,
+    and a rebuild brings the value back."""
+    real_check = graph_store.check_committed
+    changed: list[tuple[str, str]] = []
+
+    def engine_changes_a_value(conn: Any, tables: Any, expected: Any) -> None:
+        row = conn.execute(
+            "MATCH (f:Fact)-[x:FACT_HAS_DIMENSION]->(d:Dimension) WITH f, d, x "
+            "ORDER BY f.id, d.id LIMIT 1 SET x.container = 'scenario' RETURN f.id, d.id"
+        ).get_next()
+        changed.append((row[0], row[1]))
+        real_check(conn, tables, expected)
+
+    delete_the_quickbooks_run(home)
+    with session(home) as node:
+        monkeypatch.setattr(graph_store, "check_committed", engine_changes_a_value)
+        with pytest.raises(WriteMiscounted) as failed:
+            node.delete_source(GRAPH, BOEING)
+        with pytest.raises(GraphDamaged, match="rebuild it from staging"):
+            node.stats(GRAPH)
+        monkeypatch.undo()
+        node.rebuild(GRAPH)
+        ((fact, dimension),) = changed
+        container = (
+            node.graph(GRAPH)
+            .store.read_query(
+                "MATCH (:Fact {id: $f})-[x:FACT_HAS_DIMENSION]->(:Dimension {id: $d}) "
+                "RETURN x.container",
+                {"f": fact, "d": dimension},
+                timeout_s=10,
+                max_rows=5,
+            )
+            .rows
+        )
+
+    assert f"FACT_HAS_DIMENSION: 1 key(s) with other rows, including {fact}, {dimension};" in str(
+        failed.value
+    )
+    assert container == [["segment"]]
