@@ -131,7 +131,8 @@ class FactInfo:
 class InlineInfo:
     """How an inline fact was displayed: the attributes that turned text into its value."""
 
-    is_hidden: bool
+    is_hidden: bool  # inside ix:hidden
+    is_displayed: bool  # outside ix:hidden, or named by a -sec-ix-hidden style property
     displayed_text: str | None
     format: QName | None
     scale: str | None

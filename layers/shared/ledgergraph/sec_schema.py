@@ -125,7 +125,20 @@ FACT = NodeTable(
         Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
         Column("context_id", "STRING", "the context id in the document"),
         Column("unit_ref", "STRING", "the unit id in the document"),
-        Column("is_hidden", "BOOLEAN", "inline: inside ix:hidden; null for classic instances"),
+        Column(
+            "is_hidden",
+            "BOOLEAN",
+            "inline: inside ix:hidden, as filed (of complete duplicates, the first copy's);"
+            " null for classic instances",
+        ),
+        Column(
+            "is_displayed",
+            "BOOLEAN",
+            "inline: a reader of the document sees the value: the fact, or a complete"
+            " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
+            " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
+            " carrying it shows the hidden fact); null for classic instances",
+        ),
         Column(
             "inline_format", "STRING", "inline: the transformation format (ixt:..., ixt-sec:...)"
         ),
