@@ -54,7 +54,8 @@ class PeriodInfo:
 
     A start, end or instant filed at midnight is only its day (a date-only end or instant
     is the next midnight, so it is the day before: ``identity.split_moment``); at any other
-    time of day, the day it falls on plus that time (with its time zone, if filed).
+    time of day, the day it falls on plus that time; a moment filed with a time zone is
+    read in UTC first (its day is the UTC day, its time zone UTC).
     """
 
     kind: str
