@@ -103,6 +103,7 @@ class FactCopier:
             context_id=fact.get("contextRef"),
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
+            tuple_facts=len(fact.modelTupleFacts) if fact.isTuple else 0,
             value_error=value_error,
             text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,

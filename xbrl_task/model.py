@@ -122,6 +122,7 @@ class FactInfo:
     context_id: str | None
     unit_id: str | None
     is_tuple: bool = False
+    tuple_facts: int = 0  # of a tuple: the facts (and tuples) directly inside it
     value_error: str | None = None
     text_error: str | None = None
     inline: InlineInfo | None = None
