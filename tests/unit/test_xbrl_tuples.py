@@ -17,12 +17,16 @@ import pytest
 from xbrl_samples import (
     AEON,
     AEON_DOCUMENT,
+    REPO,
     TESLA,
     TESLA_INSTANCE,
     EditedRun,
     edited_copy,
     run_edited,
 )
+
+from xbrl_task.taxonomy_cache import prepare_cache
+from xbrl_task.verify.arelle_export import ExportFailed, export_oim
 
 TUPLE_TYPE = (
     '<xs:complexType><xs:complexContent><xs:restriction base="xs:anyType"><xs:sequence>'
@@ -106,3 +110,19 @@ def test_an_inline_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: Edit
         False,
     )
     assert manifest.facts.reconciles()
+
+
+def test_verify_says_arelle_cannot_export_a_filing_with_a_tuple(tmp_path: Path) -> None:
+    # xBRL-JSON has no tuples: Arelle's saver logs why and writes nothing, which the
+    # check reported as "unexpected FileNotFoundError" of its scratch file
+    folder = tesla_tuple(tmp_path / "tesla")
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        with pytest.raises(ExportFailed) as failed:
+            export_oim([folder / TESLA_INSTANCE], cache)
+    finally:
+        cache.close()
+    assert str(failed.value).startswith(
+        f"Arelle wrote no xBRL-JSON export of {TESLA_INSTANCE}: "
+        "[arelleOIMsaver:tuplesNotAllowed] Tuples are not allowed in an OIM document"
+    )
