@@ -63,7 +63,12 @@ class FactCopier:
     decides what every later one with the same id or qname gets.
     """
 
-    def __init__(self, footnotes: FootnoteIndex) -> None:
+    def __init__(
+        self, footnotes: FootnoteIndex, *, displayed_hidden: frozenset[str] = frozenset()
+    ) -> None:
+        """``displayed_hidden``: ids of ``ix:hidden`` facts the document displays by a
+        ``-sec-ix-hidden`` style property (``inline_display``)."""
+        self._displayed_hidden = displayed_hidden
         self.concepts: dict[QName, ConceptInfo] = {}
         self._by_object: dict[int, ConceptInfo | None] = {}
         self._contexts: dict[str, ContextInfo] = {}
@@ -79,7 +84,8 @@ class FactCopier:
         qname = fact.qname
         concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
-        inline = inline_info(fact) if isinstance(fact, ModelInlineFact) else None
+        is_inline = isinstance(fact, ModelInlineFact)
+        inline = inline_info(fact, self._displayed_hidden) if is_inline else None
         value, value_error = value_of(fact)
         context = fact.context
         unit = fact.unit
@@ -97,6 +103,7 @@ class FactCopier:
             context_id=fact.get("contextRef"),
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
+            tuple_facts=len(fact.modelTupleFacts) if fact.isTuple else 0,
             value_error=value_error,
             text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,
@@ -337,12 +344,17 @@ def _is_numeric(fact: ModelFact) -> bool:
     return fact.concept is not None and bool(fact.concept.isNumeric)
 
 
-def inline_info(fact: ModelInlineFact) -> InlineInfo:
+def inline_info(
+    fact: ModelInlineFact, displayed_hidden: frozenset[str] = frozenset()
+) -> InlineInfo:
+    """How the fact was displayed; one in ``ix:hidden`` is displayed when its id is among
+    ``displayed_hidden`` (named by a ``-sec-ix-hidden`` style property)."""
     hidden = next(fact.iterancestors(*_IX_HIDDEN), None) is not None
     fmt = fact.format
     shown = fmt is not None or fact.localName == "nonFraction"  # else the value is the text
     return InlineInfo(
         is_hidden=hidden,
+        is_displayed=not hidden or fact.get("id") in displayed_hidden,
         displayed_text=raw_text(fact) if shown else None,
         format=to_qname(fmt) if fmt is not None else None,
         scale=fact.scale,

@@ -35,6 +35,7 @@ from xbrl_task.arelle_facts import FactCopier, document_order
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.errors import ProcessorMessage, check_load_messages, translate_exception
+from xbrl_task.inline_display import referenced_hidden_ids
 from xbrl_task.model import LoadedFiling, QName
 from xbrl_task.taxonomy_cache import TaxonomyCache
 
@@ -183,7 +184,9 @@ def copy_filing(
     wanted: Iterable[QName],
 ) -> LoadedFiling:
     """Everything the extractor needs, as plain values, from a loaded model."""
-    copier = FactCopier(FootnoteIndex(model))
+    is_inline = model.modelDocument.type in ModelDocumentType.INLINEXBRLTYPES
+    roots = getattr(model, "ixdsHtmlElements", []) if is_inline else []
+    copier = FactCopier(FootnoteIndex(model), displayed_hidden=referenced_hidden_ids(roots))
     facts = [copier.fact(f) for f in document_order(model.facts)]
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
@@ -192,7 +195,7 @@ def copy_filing(
     dts = copy_dts(model, copier, locations)
     return LoadedFiling(
         entry_point=documents[0],
-        is_inline=model.modelDocument.type in ModelDocumentType.INLINEXBRLTYPES,
+        is_inline=is_inline,
         facts=facts,
         concepts=copier.concepts,
         # namespaceDocs is a defaultdict: a failed import leaves an empty entry behind

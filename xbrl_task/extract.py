@@ -31,6 +31,7 @@ from xbrl_task.inline_warnings import inline_rule_warnings, is_inline_rule
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
+from xbrl_task.tuples import tuple_warnings
 from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
@@ -90,7 +91,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     rejected: Counter[str] = Counter()
     cover: list[tuple[FactInfo, str]] = []  # rejected dei facts the Report is built from
     for fact in filing.facts:
-        if fact.is_tuple:  # tuples carry no context; their items are facts of their own
+        if fact.is_tuple:  # no context, no node; its items are facts (tuples.py warns)
             continue
         reason = rejection_reason(fact, filing)
         if reason is None:
@@ -115,6 +116,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report), *cover_warnings]
     to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     to_act_on += refused_arcs
+    to_act_on += tuple_warnings(filing.facts)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

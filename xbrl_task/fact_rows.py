@@ -67,6 +67,8 @@ class FactRowBuilder(AspectRows):
         if kept is not None:
             kept["occurrences"] += 1
             self.collapsed += 1
+            if row["is_displayed"]:  # the node stands for every copy: one shown shows it
+                kept["is_displayed"] = True
             # a footnote may be attached to any copy; the kept row stands for them all
             self._add_footnotes(fid, fact.footnotes)
             return
@@ -161,6 +163,7 @@ class FactRowBuilder(AspectRows):
             "context_id": fact.context_id,
             "unit_ref": fact.unit_id if numeric else None,
             "is_hidden": inline.is_hidden if inline else None,
+            "is_displayed": inline.is_displayed if inline else None,
             "inline_format": str(inline.format) if inline and inline.format else None,
             "inline_scale": inline.scale if inline else None,
             "inline_sign": inline.sign if inline else None,

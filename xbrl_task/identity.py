@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from ledgergraph.ids import stable_id
@@ -92,10 +92,19 @@ def split_moment(moment: date, *, end: bool) -> tuple[date, time | None]:
 
     XBRL reads a date-only end or instant as the next midnight (Arelle stores it so), so an
     end at midnight is the day before, inclusive, and a start at midnight its own day; both
-    drop the time. Any other time of day stays, with its time zone, on the day it falls on.
+    drop the time. Any other time of day stays on the day it falls on.
+
+    A moment written with a time zone is first moved to UTC: XBRL compares period moments
+    as xs:dateTime values, so ``2024-06-30T14:00:00+02:00`` is ``2024-06-30T12:00:00Z``, one
+    period, and its day is the day in UTC. A date with a zone is its next midnight in that
+    zone like any date: the end ``2024-06-30+02:00`` is ``2024-06-30T22:00:00Z`` (Arelle's
+    export writes it ``2024-07-01T00:00:00+02:00``). A moment without a zone is not moved:
+    XML Schema does not order it against zoned ones.
     """
     if not isinstance(moment, datetime):
         return moment, None
+    if moment.utcoffset() is not None:
+        moment = moment.astimezone(UTC)
     day = date(moment.year, moment.month, moment.day)
     if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
         return (day - timedelta(days=1) if end else day), None

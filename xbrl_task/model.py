@@ -54,7 +54,8 @@ class PeriodInfo:
 
     A start, end or instant filed at midnight is only its day (a date-only end or instant
     is the next midnight, so it is the day before: ``identity.split_moment``); at any other
-    time of day, the day it falls on plus that time (with its time zone, if filed).
+    time of day, the day it falls on plus that time; a moment filed with a time zone is
+    read in UTC first (its day is the UTC day, its time zone UTC).
     """
 
     kind: str
@@ -121,6 +122,7 @@ class FactInfo:
     context_id: str | None
     unit_id: str | None
     is_tuple: bool = False
+    tuple_facts: int = 0  # of a tuple: the facts (and tuples) directly inside it
     value_error: str | None = None
     text_error: str | None = None
     inline: InlineInfo | None = None
@@ -131,7 +133,8 @@ class FactInfo:
 class InlineInfo:
     """How an inline fact was displayed: the attributes that turned text into its value."""
 
-    is_hidden: bool
+    is_hidden: bool  # inside ix:hidden
+    is_displayed: bool  # outside ix:hidden, or named by a -sec-ix-hidden style property
     displayed_text: str | None
     format: QName | None
     scale: str | None

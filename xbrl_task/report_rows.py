@@ -101,7 +101,7 @@ def add_report(builder: FactRowBuilder, meta: ReportFacts) -> tuple[Row, list[st
     for entity, row in builder.entities.items():
         stated = covers.get(entity, {})
         role = "registrant" if entity == cik10(meta.registrant_cik) else "co-registrant"
-        securities = _add_securities(builder, entity, meta.source_unit)
+        securities = _add_securities(builder, entity, meta.source_unit, choice)
         details = {
             **{k: stated.get(k) for k in _COVER},
             # EDGAR's registration data in the package is about the CIK it is filed under
@@ -218,16 +218,29 @@ def _legal_entity_members(builder: FactRowBuilder) -> dict[str, str]:
     return members
 
 
-def _add_securities(builder: FactRowBuilder, entity: str, report_id: str) -> list[Row]:
-    """One Security per class the entity's cover page lists (grouped by context dims)."""
-    classes: dict[tuple[str, ...], dict[str, str]] = {}
+def _add_securities(
+    builder: FactRowBuilder, entity: str, report_id: str, choice: CoverChoice
+) -> list[Row]:
+    """One Security per class the entity's cover page lists (grouped by context dims).
+
+    A class stating two values of one column (two trading symbols) gets the value as
+    Report and Entity columns do (``cover_values``): none wins by document order, and
+    each disagreement is a warning to act on naming the class and the values.
+    """
+    classes: dict[tuple[str, ...], dict[str, list[DeiFact]]] = {}
     for fact in builder.dei:
         column = _SECURITY.get(fact.element)
         if fact.entity == entity and column is not None:
             key = tuple(d for d in fact.dims if not _is_legal_entity(d))
-            classes.setdefault(key, {}).setdefault(column, fact.text.strip())
+            classes.setdefault(key, {}).setdefault(column, []).append(fact)
     securities = []
-    for dims, stated in classes.items():
+    for dims, facts in classes.items():
+        named = f"(class {' '.join(dims) or 'without dimensions'})"
+        stated = {
+            column: value
+            for column, stated_facts in facts.items()
+            if (value := choice.choose(stated_facts, f"Security.{column} {named}")) is not None
+        }
         symbol, exchange = stated.get("trading_symbol"), stated.get("exchange")
         row = {
             "id": _security_id(entity, symbol, exchange, stated.get("title"), dims),

@@ -100,6 +100,9 @@ def scaled_text(text: str, scale: str | None, *, negative: bool, floating: bool 
     """An inline number with its ``scale`` and ``sign`` applied, exactly ("1.5", "6" -> 1500000).
 
     The sign comes only from the ``sign`` attribute; the text itself is unsigned display.
+    Inline XBRL 1.1 gives ``ix:nonFraction`` non-negative content (no format: an
+    ixt:nonNegativeDecimalType; every ixt number format yields one), so a text that is
+    itself negative (``-5``) is refused rather than read with its sign flipped or kept.
 
     Args:
         floating: the concept's type derives from xs:double or xs:float (``filed_number``).
@@ -107,9 +110,15 @@ def scaled_text(text: str, scale: str | None, *, negative: bool, floating: bool 
     Raises:
         ValueNotExact: the text is not a finite number or the scale not an integer; the
             message reads as ``exact_decimal``'s for the same text.
+        NotANumber: also for a negative text, saying so.
     """
     exponent = scale_exponent(scale, text)
     number = _finite(filed_number(text, floating=floating))
+    if number < 0:  # "-0" is 0, no negative number
+        raise NotANumber(
+            f"negative content {shown(text.strip(_XML_SPACE))}: an inline number is "
+            'written without a sign and made negative only by sign="-"'
+        )
     # scaleb keeps the digits and moves the exponent: exact at the digits' own precision
     exact = Context(prec=len(number.as_tuple().digits) + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
     try:

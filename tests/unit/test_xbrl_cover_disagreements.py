@@ -4,7 +4,9 @@ Copies of AEON's 10-Q (inline), edited. ``disagreeing`` gets, first in its hidde
 a second dei:EntityRegistrantName ("Some Other Company, Inc.") and dei:DocumentPeriodEndDate
 (2023-06-30) in the required context (that of dei:DocumentType, 2023-01-01 to 2023-09-30),
 and a dei:DocumentFiscalPeriodFocus "Q2" in another context (2023-01-01 to 2023-07-21).
-``amended`` is the filing unedited but for filing.json's form: 10-Q/A.
+``amended`` is the filing unedited but for filing.json's form: 10-Q/A. ``two_symbols``
+gets a second dei:TradingSymbol for its Class A common stock ("AEONX" beside "AEON") and
+its warrants' own "AEON WS" again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,27 @@ def aeon_disagreeing(target: Path) -> Path:
     return edited_copy(AEON_PACKAGE, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{INSERTED}")
 
 
+CLASS_A = "us-gaap:StatementClassOfStockAxis=us-gaap:CommonClassAMember"
+CLASS_A_CONTEXT = (
+    "Duration_1_1_2023_To_9_30_2023_us-gaap_StatementClassOfStockAxis_us-gaap_CommonClassAMember"
+    "_jrZwzBZ-YUixyrIRs_3wlQ"
+)
+WARRANT_CONTEXT = (
+    "Duration_1_1_2023_To_9_30_2023_us-gaap_StatementClassOfStockAxis_us-gaap_WarrantMember"
+    "_8tZ82ZTobUSq_753PCBSrQ"
+)
+SYMBOLS = (
+    f'<ix:nonNumeric contextRef="{CLASS_A_CONTEXT}" name="dei:TradingSymbol" id="x-aeonx">'
+    "AEONX</ix:nonNumeric>"
+    f'<ix:nonNumeric contextRef="{WARRANT_CONTEXT}" name="dei:TradingSymbol" id="x-ws">'
+    "AEON WS</ix:nonNumeric>"
+)
+
+
+def aeon_two_symbols(target: Path) -> Path:
+    return edited_copy(AEON_PACKAGE, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{SYMBOLS}")
+
+
 def aeon_amended(target: Path) -> Path:
     edited_copy(AEON_PACKAGE, target, "filing.json", "", "")
     sidecar = target / "filing.json"
@@ -52,7 +75,11 @@ class Run(EditedRun):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    editors = {"disagreeing": aeon_disagreeing, "amended": aeon_amended}
+    editors = {
+        "disagreeing": aeon_disagreeing,
+        "amended": aeon_amended,
+        "two_symbols": aeon_two_symbols,
+    }
     done = run_edited(tmp_path_factory.mktemp("cover"), editors, "xbrl_cover")
     assert set(done.statuses.values()) == {"processed"}
     return Run(done.store, done.units, done.statuses)
@@ -118,4 +145,23 @@ def test_a_form_and_flag_that_disagree_are_a_warning_to_act_on(run: Run) -> None
         "form 10-Q/A in the package (filing.json) but dei:AmendmentFlag false in the "
         "document; Report.is_amendment is true, a form ending in /A being an amendment; "
         "fix the package and load it again",
+    ]
+
+
+def test_a_class_stating_two_trading_symbols_takes_neither_and_says_so(run: Run) -> None:
+    as_filed = {r["trading_symbol"]: r for r in run.rows("amended", "Security")}
+    assert sorted(as_filed) == ["AEON", "AEON WS"]
+    securities = {r["title"]: r for r in run.rows("two_symbols", "Security")}
+    assert {t: r["trading_symbol"] for t, r in securities.items()} == {
+        as_filed["AEON"]["title"]: None,
+        as_filed["AEON WS"]["title"]: "AEON WS",  # stated twice alike: no disagreement
+    }
+    class_a = securities[as_filed["AEON"]["title"]]
+    assert class_a["exchange"] == as_filed["AEON"]["exchange"] == "NYSEAMER"
+    assert run.row("two_symbols", "Entity", id=AEON)["trading_symbols"] == "AEON WS"
+    assert run.manifest("two_symbols").warnings_to_act_on == [
+        f"cover-page facts disagree: dei:TradingSymbol of CIK {AEON} states 'AEONX' (context "
+        f"{CLASS_A_CONTEXT}), 'AEON' (context {CLASS_A_CONTEXT}); Security.trading_symbol "
+        f"(class {CLASS_A}) is left empty, the required context (that of dei:DocumentType) "
+        "holding more than one; fix the package and load it again"
     ]

@@ -208,7 +208,9 @@ def test_period_ids_carry_a_time_of_day_and_its_zone_and_both_sides_read_them_al
         "2024-07-01T00:00:00": ("2024-06-30", "2024-07-01"),
         "2024-06-30T12:00:00": ("2024-06-30T12:00:00", "2024-06-30T12:00:00"),
         "2024-06-30T12:00:00Z": ("2024-06-30T12:00:00Z", "2024-06-30T12:00:00Z"),
-        "2024-06-30T23:30:00.250000-05:00": ("2024-06-30T23:30:00.250000-05:00",) * 2,
+        # a zone is read in UTC: the same moment in any zone is one id, on the UTC day
+        "2024-06-30T14:00:00+02:00": ("2024-06-30T12:00:00Z", "2024-06-30T12:00:00Z"),
+        "2024-06-30T23:30:00.250000-05:00": ("2024-07-01T04:30:00.250000Z",) * 2,
     }
     for text, (as_end, as_start) in moments.items():
         day, clock = split_moment(datetime.fromisoformat(text), end=True)

@@ -43,6 +43,7 @@ REJECTED = "ledgergraph:rejected"
 PRECISION = "ledgergraph:precision"
 TYPED = "ledgergraph:typed"
 _FLOATING = frozenset({"double", "float"})
+_SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
 
 install_sec_transforms()
 
@@ -76,17 +77,27 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
             try:
                 saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
             except Exception as exc:  # a document Arelle only half loaded (cut short, say)
-                logged = next((line for line in session.get_logs("text").splitlines()
-                               if line.strip()), "no error logged")  # fmt: skip
                 raise ExportFailed(
                     f"Arelle could not export {documents[0].name} "
-                    f"({type(exc).__name__}); its first error: {logged[:300]}"
+                    f"({type(exc).__name__}); its first error: {_first_error(session)}"
                 ) from exc
+            if not path.is_file():  # the saver refused and said why (xBRL-JSON has no tuple)
+                raise ExportFailed(
+                    f"Arelle wrote no xBRL-JSON export of {documents[0].name}: "
+                    f"{_first_error(session, _SAVER)}"
+                )
             return json.loads(path.read_text(encoding="utf-8"))
     finally:
         for model in list(session.get_models()):
             model.modelManager.close(model)
         session.close()
+
+
+def _first_error(session: Session, prefer: str = "") -> str:
+    """The first line Arelle logged (one holding ``prefer`` first), shortened."""
+    lines = [line for line in session.get_logs("text").splitlines() if line.strip()]
+    chosen = next((x for x in lines if prefer and prefer in x), lines[0] if lines else None)
+    return (chosen or "no error logged")[:300]
 
 
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:

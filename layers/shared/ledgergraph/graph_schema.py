@@ -39,7 +39,9 @@ __all__ = [
 # 6: each taxonomy year's definition of a concept on an ElementDefinition node; ids of a
 #    Security without a trading symbol (its title), of a Period with a time of day and
 #    of a typed Dimension (the value canonical for its type).
-SCHEMA_VERSION = "6"
+# 7: Fact.is_displayed (a fact of ix:hidden shown by a -sec-ix-hidden style property);
+#    ids of a Period with a moment filed in a time zone (read in UTC).
+SCHEMA_VERSION = "7"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

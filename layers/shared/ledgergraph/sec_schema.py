@@ -125,7 +125,20 @@ FACT = NodeTable(
         Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
         Column("context_id", "STRING", "the context id in the document"),
         Column("unit_ref", "STRING", "the unit id in the document"),
-        Column("is_hidden", "BOOLEAN", "inline: inside ix:hidden; null for classic instances"),
+        Column(
+            "is_hidden",
+            "BOOLEAN",
+            "inline: inside ix:hidden, as filed (of complete duplicates, the first copy's);"
+            " null for classic instances",
+        ),
+        Column(
+            "is_displayed",
+            "BOOLEAN",
+            "inline: a reader of the document sees the value: the fact, or a complete"
+            " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
+            " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
+            " carrying it shows the hidden fact); null for classic instances",
+        ),
         Column(
             "inline_format", "STRING", "inline: the transformation format (ixt:..., ixt-sec:...)"
         ),
@@ -229,14 +242,21 @@ PERIOD = NodeTable(
             "instant: 2023-12-31; duration: 2023-01-01..2023-12-31 (inclusive end); forever."
             " A start, end or instant filed with a time of day other than midnight carries it"
             " (2024-04-01..2024-06-30T12:00:00, 2024-06-30T12:00:00Z): another period than"
-            " the day's; an end at the next midnight (2024-07-01T00:00:00) is the day before"
+            " the day's; an end at the next midnight (2024-07-01T00:00:00) is the day before."
+            " A moment filed with a time zone is read in UTC (2024-06-30T14:00:00+02:00 is"
+            " 2024-06-30T12:00:00Z), so one moment in any zone is one Period"
         ),
         Column("period_type", "STRING", "instant, duration or forever", nullable=False),
-        Column("start_date", "DATE", "first day of a duration (the day of a timed start)"),
+        Column(
+            "start_date",
+            "DATE",
+            "first day of a duration (the day of a timed start, in UTC if zoned)",
+        ),
         Column(
             "end_date",
             "DATE",
-            "last day of a duration (inclusive) or the instant (the day of a timed one)",
+            "last day of a duration (inclusive) or the instant (the day of a timed one, in UTC"
+            " if zoned)",
         ),
     ),
 )

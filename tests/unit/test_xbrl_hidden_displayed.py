@@ -1,0 +1,82 @@
+"""Facts of ``ix:hidden`` that the document displays through EDGAR's ``-sec-ix-hidden``.
+
+AEON's 10-Q (inline) keeps 94 facts in ``ix:hidden`` and names 66 of them in the style of
+an element of its body (``<span style="-sec-ix-hidden:Hidden_...;">$</span>``), EDGAR's way
+of displaying a hidden fact there (EDGAR Filer Manual 5.2.5.14). An edited copy moves one
+such reference from a duration to the CIK, spelt with other properties and spaces.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, edited_copy, run_edited
+
+from xbrl_task.inline_display import referenced_hidden_ids
+
+DAYS = "Hidden_JAdIuWOvYEq8WQJhQw5q6Q"  # aeon:ThresholdBusinessDaysForPreMoneyValuation...
+CIK = "Tc_VY1xYx7k9U2UvS2XEluquw_1_1"
+REFERENCE = f'<span style="-sec-ix-hidden:{DAYS};">'
+MOVED = f'<span style="font-size:9pt; -sec-ix-hidden : {CIK}">'
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    root = tmp_path_factory.mktemp("hidden")
+    return run_edited(
+        root,
+        {
+            "filed": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, "", ""),
+            "moved": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MOVED),
+        },
+        "xbrl_hidden",
+    )
+
+
+def test_hidden_facts_the_document_names_are_displayed(run: EditedRun) -> None:
+    facts = run.facts("filed")
+    hidden = [f for f in facts.values() if f["is_hidden"]]
+    assert len(hidden) == 77
+    assert sum(f["is_displayed"] for f in hidden) == 59
+    days = facts[DAYS]
+    assert (days["is_hidden"], days["is_displayed"], days["value_text"]) == (True, True, "P5D")
+    cik = facts[CIK]
+    assert (cik["is_hidden"], cik["is_displayed"], cik["value_text"]) == (
+        True,
+        False,
+        "0001837607",
+    )
+    # every fact of the body is displayed; no classic column leaks into an inline row
+    assert all(f["is_displayed"] for f in facts.values() if f["is_hidden"] is False)
+    assert all(f["is_displayed"] is not None for f in facts.values())
+
+
+def test_a_hidden_fact_is_displayed_when_a_complete_duplicate_of_it_is_named(
+    run: EditedRun,
+) -> None:
+    # Hidden_1cwyi... (income tax 0, Q3 2022) is not named itself; its copy in ix:hidden is
+    fact = run.facts("filed")["Hidden_1cwyi4NJiUi3BnkoaW7Ing"]
+    assert (fact["is_hidden"], fact["is_displayed"], fact["occurrences"]) == (True, True, 2)
+
+
+def test_the_reference_decides_not_the_place(run: EditedRun) -> None:
+    facts = run.facts("moved")
+    assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, False)
+    assert (facts[CIK]["is_hidden"], facts[CIK]["is_displayed"]) == (True, True)
+    hidden = [f for f in facts.values() if f["is_hidden"]]
+    assert sum(f["is_displayed"] for f in hidden) == 59  # one lost, one gained
+    assert facts[DAYS]["value_text"] == "P5D"  # the value is not what changed
+
+
+def test_the_property_is_read_as_edgars_validator_reads_it() -> None:
+    root = etree.fromstring(
+        "<html><body>"
+        '<span style="-sec-ix-hidden:a1;">x</span>'
+        '<p style="color:red;-sec-ix-hidden: b.2 ">y</p>'
+        '<td style="-sec-ix-hidden:c3; -sec-ix-hidden:d4">z</td>'
+        '<i style="x-sec-ix-hidden:e5">not the property</i>'
+        '<b style="-esef-ix-hidden:f6">another regulator\'s</b>'
+        "</body></html>"
+    )
+    assert referenced_hidden_ids([root]) == {"a1", "b.2", "d4"}
+    assert referenced_hidden_ids([]) == frozenset()

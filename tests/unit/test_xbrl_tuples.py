@@ -1,0 +1,128 @@
+"""Tuples: EDGAR accepts none, the graph keeps none; a filing with one says so.
+
+EDGAR Filer Manual 6.7.19: no concept of a filing may be a tuple (EDGAR's validator,
+Arelle's EFM plugin, refuses both the concept and a tuple fact). Edited copies of two
+real filings each get a tuple concept and one tuple holding a fact: Tesla's 10-Q
+(classic) a tsla:RevenueGroup around a us-gaap:Revenues of 1,000,000 in its Q2 context
+(c-33, where f-1114 states 25,500,000,000); AEON's 10-Q (inline) an ix:tuple
+aeon:NoteGroup in its hidden section with a us-gaap:Revenues of 5 joined by tupleRef.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from xbrl_samples import (
+    AEON,
+    AEON_DOCUMENT,
+    REPO,
+    TESLA,
+    TESLA_INSTANCE,
+    EditedRun,
+    edited_copy,
+    run_edited,
+)
+
+from xbrl_task.taxonomy_cache import prepare_cache
+from xbrl_task.verify.arelle_export import ExportFailed, export_oim
+
+TUPLE_TYPE = (
+    '<xs:complexType><xs:complexContent><xs:restriction base="xs:anyType"><xs:sequence>'
+    '<xs:element ref="us-gaap:Revenues" minOccurs="0" maxOccurs="unbounded"/>'
+    '</xs:sequence><xs:attribute name="id" type="xs:ID"/></xs:restriction>'
+    "</xs:complexContent></xs:complexType>"
+)
+TESLA_TUPLE = (
+    '<tsla:RevenueGroup id="t-group">'
+    '<us-gaap:Revenues contextRef="c-33" decimals="-6" id="f-in-tuple" unitRef="usd">'
+    "1000000</us-gaap:Revenues></tsla:RevenueGroup>"
+)
+AEON_CONTEXT = "Duration_1_1_2023_To_9_30_2023_Ebj2XMZXPkeeBZsJQEfMqA"
+AEON_TUPLE = (
+    '<ix:tuple name="aeon:NoteGroup" tupleID="tg-1" id="t-note"/>'
+    f'<ix:nonFraction name="us-gaap:Revenues" contextRef="{AEON_CONTEXT}" '
+    'unitRef="Unit_Standard_USD_HgoRz1UOsUWrgdFfrV_xrw" decimals="0" tupleRef="tg-1" '
+    'order="1" id="x-in-tuple">5</ix:nonFraction>'
+)
+TAIL = (
+    "holding 1 facts: EDGAR accepts no tuple (EDGAR Filer Manual 6.7.19) and the graph "
+    "keeps none; each fact in it is loaded on its own, without the tuple that groups "
+    "them; fix the package and load it again"
+)
+
+
+def _schema_with(path: Path, prefix: str, name: str, us_gaap: str) -> None:
+    """``path``'s schema with a tuple concept ``name`` (xs or xsd spelt as the file does)."""
+    text = path.read_text(encoding="utf-8")
+    xs = "xsd" if "</xsd:schema>" in text else "xs"
+    element = (
+        f'<{xs}:element id="{prefix}_{name}" name="{name}" substitutionGroup="xbrli:tuple" '
+        f'nillable="true" xmlns:us-gaap="{us_gaap}">{TUPLE_TYPE.replace("xs:", f"{xs}:")}'
+        f"</{xs}:element>"
+    )
+    assert text.count(f"</{xs}:schema>") == 1
+    path.write_text(text.replace(f"</{xs}:schema>", f"{element}</{xs}:schema>"), "utf-8")
+
+
+def tesla_tuple(target: Path) -> Path:
+    edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{TESLA_TUPLE}\n</xbrl>")
+    us_gaap = "http://fasb.org/us-gaap/2023"
+    _schema_with(target / "tsla-20240630.xsd", "tsla", "RevenueGroup", us_gaap)
+    return target
+
+
+def aeon_tuple(target: Path) -> Path:
+    edited_copy(AEON, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{AEON_TUPLE}")
+    _schema_with(target / "aeon-20230930.xsd", "aeon", "NoteGroup", "http://fasb.org/us-gaap/2022")
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    editors = {"tesla": tesla_tuple, "aeon": aeon_tuple}
+    return run_edited(tmp_path_factory.mktemp("tuples"), editors, "xbrl_tuples")
+
+
+def test_a_classic_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: EditedRun) -> None:
+    assert run.statuses["tesla"] == "processed"
+    manifest = run.manifest("tesla")
+    assert manifest.warnings_to_act_on == [f"tuple tsla:RevenueGroup x1 (ids t-group) {TAIL}"]
+    facts = run.facts("tesla")
+    fact = facts["f-in-tuple"]
+    assert (fact["concept"], fact["value_decimal"]) == ("us-gaap:Revenues", Decimal(1_000_000))
+    # in the same Q2 as Tesla's revenue, and another value: the two are flagged, none wins
+    assert facts["f-1114"]["duplicate_group"] == fact["duplicate_group"] is not None
+    assert {fact["duplicate_status"], facts["f-1114"]["duplicate_status"]} == {"inconsistent"}
+    assert manifest.facts.reconciles()
+    assert "tsla:RevenueGroup" not in {f["concept"] for f in facts.values()}
+
+
+def test_an_inline_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: EditedRun) -> None:
+    assert run.statuses["aeon"] == "processed"
+    manifest = run.manifest("aeon")
+    assert manifest.warnings_to_act_on == [f"tuple aeon:NoteGroup x1 (ids t-note) {TAIL}"]
+    fact = run.facts("aeon")["x-in-tuple"]
+    assert (fact["value_decimal"], fact["is_hidden"], fact["is_displayed"]) == (
+        Decimal(5),
+        True,
+        False,
+    )
+    assert manifest.facts.reconciles()
+
+
+def test_verify_says_arelle_cannot_export_a_filing_with_a_tuple(tmp_path: Path) -> None:
+    # xBRL-JSON has no tuples: Arelle's saver logs why and writes nothing, which the
+    # check reported as "unexpected FileNotFoundError" of its scratch file
+    folder = tesla_tuple(tmp_path / "tesla")
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        with pytest.raises(ExportFailed) as failed:
+            export_oim([folder / TESLA_INSTANCE], cache)
+    finally:
+        cache.close()
+    assert str(failed.value).startswith(
+        f"Arelle wrote no xBRL-JSON export of {TESLA_INSTANCE}: "
+        "[arelleOIMsaver:tuplesNotAllowed] Tuples are not allowed in an OIM document"
+    )
