@@ -8,13 +8,11 @@ hidden as Inline XBRL places it, yet a reader of the document sees it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from lxml import etree
 
-# EDGAR's validator reads the property so: the last declaration in a style names one id
-_SEC_IX_HIDDEN = re.compile(r"(?:.*[^\w]|^)-sec-ix-hidden\s*:\s*([\w.-]+)", re.DOTALL)
+_PROPERTY = "-sec-ix-hidden"
 _CARRIERS = etree.XPath("descendant-or-self::*[contains(@style, '-sec-ix-hidden')]")
 
 
@@ -24,7 +22,18 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     found: set[str] = set()
     for root in roots:
         for element in _CARRIERS(root):
-            match = _SEC_IX_HIDDEN.match(element.get("style", ""))
-            if match is not None:
-                found.add(match.group(1))
+            named = _named_id(element.get("style", ""))
+            if named:
+                found.add(named)
     return frozenset(found)
+
+
+def _named_id(style: str) -> str | None:
+    """The id the style's ``-sec-ix-hidden`` declaration names (the last one, as CSS reads
+    a property declared twice), or None."""
+    named = None
+    for declaration in style.split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and name.strip() == _PROPERTY and value.strip():
+            named = value.strip()
+    return named
