@@ -51,7 +51,25 @@ def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) ->
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
         taxonomies=taxonomies(model, locations),
+        extension_concepts=_extension_concepts(model, copier),
     )
+
+
+def is_package_file(uri: str | None) -> bool:
+    """A document of the filing's package: a file path, not a taxonomy URL (standard
+    taxonomies are read from the cache under their URLs)."""
+    return uri is not None and not uri.startswith(("http://", "https://"))
+
+
+def _extension_concepts(model: ModelXbrl, copier: FactCopier) -> list[QName]:
+    """Every concept a schema of the package defines, used by a fact or an arc or not."""
+    return [
+        copier.defined(concept).qname
+        for concept in model.qnameConcepts.values()
+        if isinstance(concept, ModelConcept)
+        and concept.modelDocument is not None
+        and is_package_file(concept.modelDocument.uri)
+    ]
 
 
 def _concept_resources(model: ModelXbrl, arcrole: str) -> Iterable[tuple[ModelConcept, object]]:
@@ -68,6 +86,7 @@ def _labels(model: ModelXbrl, copier: FactCopier) -> Iterable[LabelInfo]:
             role=label.role or XbrlConst.standardLabel,
             language=label.xmlLang or "",
             text=label.textValue,
+            is_filers=is_package_file(label.modelDocument.uri),
         )
 
 

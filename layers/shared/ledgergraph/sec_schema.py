@@ -190,7 +190,9 @@ ELEMENT = NodeTable(
     "A concept; one node per concept across filings and taxonomy years, so filings compare "
     "across years. A taxonomy year may define the concept differently (us-gaap 2022 and "
     "2023 differ on some period types): the node holds the first filing loaded's "
-    "definition, its ElementDefinition nodes each taxonomy year's.",
+    "definition, its ElementDefinition nodes each taxonomy year's. A filing brings the "
+    "concepts its facts, arcs and own labels use, and every concept its extension schema "
+    "defines.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -330,7 +332,9 @@ SECURITY = NodeTable(
 
 LABEL = NodeTable(
     "Label",
-    "A concept label of one filing's DTS, in one role and language.",
+    "A concept label of one filing's DTS, in one role and language: every label of the "
+    "filer's own label linkbases (whether a fact or arc uses the concept or not), and the "
+    "standard taxonomies' labels of the concepts the filing's rows use.",
     (
         id_column("hash of accession, element, role, language and text"),
         _report_id(),
