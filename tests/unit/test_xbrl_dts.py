@@ -147,6 +147,31 @@ def test_a_missing_standard_taxonomy_is_a_taxonomy_not_loaded(bundled: BatchRun)
     )
 
 
+def test_every_schema_missing_offline_is_a_taxonomy_named_by_its_url(bundled: BatchRun) -> None:
+    missing = {}
+    for name in bundled.units:
+        rows = bundled.table(name, "Taxonomy").to_pylist()
+        warned = {w.rsplit(": ", 1)[1] for w in bundled.manifest(name).warnings
+                  if w.startswith("taxonomy file not available offline: ")}  # fmt: skip
+        absent = {t["schema_location"]: t["id"] for t in rows if not t["is_loaded"]}
+        assert set(absent) == warned, name  # each missing file a row, each row a URL
+        missing[name] = absent
+    roles_2022 = {"https://xbrl.fasb.org/us-gaap/2022/elts/us-roles-2022.xsd":
+                  "http://fasb.org/us-roles/2022"}  # fmt: skip
+    # Amazon's us-gaap-2022.xsd imports it as "us-roles-2022.xsd", relative to its URL
+    assert missing["amzn-10k-2022-12-31"] == missing["aeon-10q-2023-09-30"] == roles_2022
+    # Apple's definition linkbase names us-roles-2023.xsd in a roleRef, no xs:import
+    roles_2023 = "https://xbrl.fasb.org/us-gaap/2023/elts/us-roles-2023.xsd"
+    assert missing["aapl-10k-2023-09-30"] == {
+        roles_2023: "http://fasb.org/us-roles/2023",
+        "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd": "http://xbrl.sec.gov/ecd/2023",
+    }
+    assert len(missing["ba-10k-2023-12-31"]) == 4 and len(missing["tsla-10q-2024-06-30"]) == 3
+    (roles,) = [t for t in bundled.table("aapl-10k-2023-09-30", "Taxonomy").to_pylist()
+                if t["family"] == "us-roles"]  # fmt: skip
+    assert (roles["version"], roles["is_standard"]) == ("2023", True)
+
+
 def test_contexts_keep_segment_scenario_and_typed_values(handmade: HandmadeRun) -> None:
     contexts = {c["dimensions"]: c for c in handmade.rows("classic", "Context")}
     typed = next(c for d, c in contexts.items() if d and "RegionAxis" in d)

@@ -410,14 +410,20 @@ ARC = NodeTable(
 
 TAXONOMY = NodeTable(
     "Taxonomy",
-    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension.",
+    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension. "
+    "A schema the DTS refers to but that was not available offline is one too, not loaded, "
+    "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL).",
     (
         id_column("namespace URI"),
         Column("namespace", "STRING", "namespace URI", nullable=False),
         Column("family", "STRING", "us-gaap, dei, srt ... or the extension's prefix", False),
         Column("version", "STRING", "year or date in the namespace"),
         Column("is_standard", "BOOLEAN", "published by FASB, SEC, IFRS or XBRL US", False),
-        Column("schema_location", "STRING", "URL of the schema (file name for an extension)"),
+        Column(
+            "schema_location",
+            "STRING",
+            "absolute URL of the schema, loaded or not (file name for one in the package)",
+        ),
         Column("is_loaded", "BOOLEAN", "false when the schema was not available offline", False),
     ),
 )
