@@ -140,7 +140,13 @@ FACT = NodeTable(
             " carrying it shows the hidden fact); null for classic instances",
         ),
         Column(
-            "inline_format", "STRING", "inline: the transformation format (ixt:..., ixt-sec:...)"
+            "inline_format",
+            "STRING",
+            "inline: the transformation format under a prefix naming its registry, whatever "
+            "prefix the document bound: ixt-1 to ixt-5 for XBRL International's TR1 to TR5 "
+            "(2010-04-20, 2011-07-31, 2015-02-26, 2020-02-12, 2022-02-16), ixt-sec for the "
+            "SEC's (ixt-4:num-dot-decimal, ixt-sec:duryear); another registry's (the 2008 "
+            "draft) in Clark notation, {namespace}name",
         ),
         Column("inline_scale", "STRING", "inline: the scale attribute"),
         Column(
