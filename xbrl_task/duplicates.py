@@ -78,7 +78,8 @@ def inconsistent_warnings(found: DuplicateSets) -> list[str]:
 
 
 def _set_warning(rows: list[Row]) -> str:
-    """``inconsistent duplicates: <concept> in context <id>, unit <id>: <values>; ...``."""
+    """``inconsistent duplicates: <concept> in context <ids>, unit <ids>, states <values>;
+    ...`` with what the graph keeps and what the user can do."""
     contexts = ", ".join(sorted({r["context_id"] for r in rows}))
     units = sorted({r["unit_ref"] for r in rows if r["unit_ref"] is not None})
     unit = f"unit {', '.join(units)}" if units else "no unit"
@@ -94,7 +95,8 @@ def _set_warning(rows: list[Row]) -> str:
 
 
 def _stated(row: Row) -> str:
-    """A fact's value as filed (text cut short), its accuracy and its id."""
+    """A fact's value as read (after any inline format and scale; text cut short), its
+    accuracy and its id in the document."""
     if row["is_nil"]:
         value = "nil"
     elif row["is_numeric"]:
