@@ -37,10 +37,13 @@ def sec_summary(summary: dict[str, Any]) -> str:
     its status and counts every fact of it rejected, so each row adds up: in filing =
     offered + rejected + dupes. An interrupted filing's facts are offered, not rejected;
     its note says how much of it the graph holds and how to finish or remove it.
+    ``consistent`` and ``inconsistent`` count the offered facts kept in sets of duplicates
+    (same aspects, other values), flagged on their Fact nodes; each inconsistent set is also
+    a WARNING line.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
-        "rejected", "dupes", "warnings", "seconds",
+        "rejected", "dupes", "consistent", "inconsistent", "warnings", "seconds",
     ]  # fmt: skip
     rows = [_row(f) for f in summary["filings"]]
     lines = [table(columns, rows), ""]
@@ -160,26 +163,32 @@ def _kinds(filings: list[dict[str, Any]]) -> str:
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:
-    """Status, in filing, offered, added, present, rejected and dupes of a filing's row.
+    """Status, in filing, offered, added, present, rejected, dupes (collapsed), and the
+    facts in consistent and inconsistent duplicate sets of a filing's row.
 
     A failed filing offered nothing: every fact of it is rejected for the filing's error
     (``all`` when the document was never counted); a duplicate was not run at all.
     """
     status, counted = filing["status"], filing.get("facts_in_document")
     if status == "duplicate":
-        return [status, None, None, None, None, None, None]
+        return [status, None, None, None, None, None, None, None, None]
     if status == "interrupted":
         return _interrupted_outcome(filing)
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
         if counted is None:
-            return [why, None, 0, 0, 0, "all", None]
-        return [why, counted, 0, 0, 0, counted, 0]
+            return [why, None, 0, 0, 0, "all", None, None, None]
+        return [why, counted, 0, 0, 0, counted, 0, 0, 0]
     offered, added = filing.get("facts_loaded"), filing.get("facts_added")
     present = _present(offered, added)
     rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
-    return [status, counted, offered, added, present, rejected, dupes]
+    return [status, counted, offered, added, present, rejected, dupes, *_duplicate_sets(filing)]
+
+
+def _duplicate_sets(filing: dict[str, Any]) -> list[Any]:
+    """Facts kept in consistent and in inconsistent duplicate sets (None: not counted)."""
+    return [filing.get("duplicates_consistent"), filing.get("duplicates_inconsistent")]
 
 
 def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
@@ -191,7 +200,8 @@ def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
         added = present = "?"
     why = f"interrupted ({filing.get('error_type')})"
     return [why, filing.get("facts_in_document"), offered, added, present,
-            filing.get("facts_rejected"), filing.get("duplicates_collapsed")]  # fmt: skip
+            filing.get("facts_rejected"), filing.get("duplicates_collapsed"),
+            *_duplicate_sets(filing)]  # fmt: skip
 
 
 def _failure(filing: dict[str, Any]) -> str:

@@ -9,7 +9,9 @@ the link role.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from urllib.parse import urljoin
 
 from arelle import XbrlConst
 from arelle.ModelDocumentType import ModelDocumentType
@@ -17,6 +19,7 @@ from arelle.ModelDtsObject import ModelConcept, ModelRelationship
 from arelle.ModelXbrl import ModelXbrl
 
 from xbrl_task.arelle_facts import FactCopier, to_qname
+from xbrl_task.errors import ProcessorMessage
 from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, QName, ReferenceInfo, TaxonomyInfo
 
 _XS_IMPORT = "{http://www.w3.org/2001/XMLSchema}import"
@@ -34,14 +37,30 @@ _XBRLDT_TARGET_ROLE = "{http://xbrl.org/2005/xbrldt}targetRole"
 # the arc attributes the graph stores as numbers (a weight only on calculation arcs)
 _NUMBERS = ("order", "priority")
 _CALCULATION_NUMBERS = ("order", "weight", "priority")
+_MISSING_FILE = re.compile(r"file: (\S+)")
+# FASB's and the SEC's published schema URLs and the namespaces they declare, by convention:
+# https://xbrl.fasb.org/us-gaap/2023/elts/us-roles-2023.xsd is http://fasb.org/us-roles/2023,
+# https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd is http://xbrl.sec.gov/ecd/2023
+_PUBLISHED = (
+    (re.compile(r"^https?://xbrl\.fasb\.org/[^/]+/(?P<year>\d{4})/elts/(?P<name>[a-z-]+)-"
+                r"(?P=year)\.xsd$"), "http://fasb.org/{name}/{year}"),
+    (re.compile(r"^https?://xbrl\.sec\.gov/(?P<name>[a-z-]+)/(?P<year>\d{4})/(?P=name)-"
+                r"(?P=year)\.xsd$"), "http://xbrl.sec.gov/{name}/{year}"),
+)  # fmt: skip
 
 
-def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) -> DtsInfo:
+def copy_dts(
+    model: ModelXbrl,
+    copier: FactCopier,
+    locations: dict[str, str],
+    messages: Iterable[ProcessorMessage] = (),
+) -> DtsInfo:
     """Labels, references, network arcs, role definitions and taxonomies of ``model``.
 
     The concepts the arcs connect are copied through ``copier`` too, so abstract headings,
     tables and line items get their Element definitions like the concepts of facts.
-    ``locations`` are the model's ``schema_locations``.
+    ``locations`` are the model's ``schema_locations``; ``messages`` the load's, whose
+    missing files are taxonomies too (``taxonomies``).
     """
     arcs = list(_network_arcs(model, copier))
     roles = {arc.linkrole for arc in arcs}
@@ -50,8 +69,26 @@ def copy_dts(model: ModelXbrl, copier: FactCopier, locations: dict[str, str]) ->
         references=list(_references(model)),
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
-        taxonomies=taxonomies(model, locations),
+        taxonomies=taxonomies(model, locations, missing_files(messages)),
+        extension_concepts=_extension_concepts(model, copier),
     )
+
+
+def is_package_file(uri: str | None) -> bool:
+    """A document of the filing's package: a file path, not a taxonomy URL (standard
+    taxonomies are read from the cache under their URLs)."""
+    return uri is not None and not uri.startswith(("http://", "https://"))
+
+
+def _extension_concepts(model: ModelXbrl, copier: FactCopier) -> list[QName]:
+    """Every concept a schema of the package defines, used by a fact or an arc or not."""
+    return [
+        copier.defined(concept).qname
+        for concept in model.qnameConcepts.values()
+        if isinstance(concept, ModelConcept)
+        and concept.modelDocument is not None
+        and is_package_file(concept.modelDocument.uri)
+    ]
 
 
 def _concept_resources(model: ModelXbrl, arcrole: str) -> Iterable[tuple[ModelConcept, object]]:
@@ -68,6 +105,7 @@ def _labels(model: ModelXbrl, copier: FactCopier) -> Iterable[LabelInfo]:
             role=label.role or XbrlConst.standardLabel,
             language=label.xmlLang or "",
             text=label.textValue,
+            is_filers=is_package_file(label.modelDocument.uri),
         )
 
 
@@ -143,8 +181,15 @@ def _arc(
     )
 
 
-def taxonomies(model: ModelXbrl, locations: dict[str, str]) -> list[TaxonomyInfo]:
-    """Namespaces of the schemas in the DTS, and imported ones the cache did not have."""
+def taxonomies(
+    model: ModelXbrl, locations: dict[str, str], missing: Iterable[str] = ()
+) -> list[TaxonomyInfo]:
+    """Namespaces of the schemas in the DTS, and those the cache did not have (not loaded).
+
+    A missing schema is known by its namespace when an xs:import names it; one that only a
+    roleRef, arcroleRef or linkbase href names (Apple's us-roles-2023.xsd) is kept when
+    its URL is FASB's or the SEC's, whose namespaces follow from their URLs (``_PUBLISHED``).
+    """
     found: dict[str, TaxonomyInfo] = {}
     for namespace, documents in model.namespaceDocs.items():
         schemas = [d for d in documents if d.type == ModelDocumentType.SCHEMA]
@@ -152,11 +197,39 @@ def taxonomies(model: ModelXbrl, locations: dict[str, str]) -> list[TaxonomyInfo
             found[namespace] = TaxonomyInfo(namespace, schemas[0].uri, True)
     for namespace, location in locations.items():
         found.setdefault(namespace, TaxonomyInfo(namespace, location, False))
+    for url in missing:
+        namespace = published_namespace(url)
+        if namespace is not None:
+            found.setdefault(namespace, TaxonomyInfo(namespace, url, False))
     return [found[ns] for ns in sorted(found)]
 
 
+def missing_files(messages: Iterable[ProcessorMessage]) -> list[str]:
+    """The files Arelle could not load (IOerror ``file: <url or path>``), in order, once."""
+    files: dict[str, None] = {}
+    for message in messages:
+        match = _MISSING_FILE.search(message.text) if message.code == "IOerror" else None
+        if match is not None:
+            files.setdefault(match.group(1))
+    return list(files)
+
+
+def published_namespace(url: str) -> str | None:
+    """The namespace of a FASB or SEC schema by its published URL; None for any other."""
+    for pattern, namespace in _PUBLISHED:
+        match = pattern.match(url)
+        if match is not None:
+            return namespace.format(**match.groupdict())
+    return None
+
+
 def schema_locations(model: ModelXbrl) -> dict[str, str]:
-    """namespace -> schemaLocation of every xs:import in the loaded schemas (found or not)."""
+    """namespace -> schemaLocation of every xs:import in the loaded schemas (found or not).
+
+    A relative location in a taxonomy read from its URL (us-gaap-2022.xsd imports
+    ``us-roles-2022.xsd``) is made absolute against that URL; one in a schema of the
+    package stays as written (a file of the package).
+    """
     locations: dict[str, str] = {}
     for document in model.urlDocs.values():
         root = document.xmlRootElement
@@ -165,5 +238,7 @@ def schema_locations(model: ModelXbrl) -> dict[str, str]:
         for element in root.iterchildren(_XS_IMPORT):
             namespace, location = element.get("namespace"), element.get("schemaLocation")
             if namespace and location:
+                if not is_package_file(document.uri):
+                    location = urljoin(document.uri, location)
                 locations.setdefault(namespace, location)
     return locations

@@ -192,7 +192,7 @@ def copy_filing(
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
         copier.concept(arelle_qname, model.qnameConcepts.get(arelle_qname))
     locations = schema_locations(model)  # once: it walks every schema's top-level elements
-    dts = copy_dts(model, copier, locations)
+    dts = copy_dts(model, copier, locations, messages)
     return LoadedFiling(
         entry_point=documents[0],
         is_inline=is_inline,

@@ -3,7 +3,9 @@
 Networks are per extended link role; their arcs are Arc nodes (so the same two concepts can
 be linked several times, in several roles, with their own order, weight or label), each with
 its position in a depth-first walk of its tree so statements can be read in presentation
-order. Labels and references are kept for the concepts the filing's graph rows use.
+order. The filer's own concepts (those its extension schemas define) are Elements, each
+label of its own label linkbases is kept whatever concept it labels, and the labels and
+references of the standard taxonomies are kept for the concepts the filing's rows use.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]
         One warning to act on per arc left out (``arc_values``), in the order of the arcs.
     """
     refused = add_networks(builder, dts, report_id)
+    for qname in dts.extension_concepts:
+        builder.element(qname)
     add_labels(builder, dts, report_id)
     add_references(builder, dts, report_id)
     add_taxonomies(builder, dts.taxonomies, report_id)
@@ -123,10 +127,15 @@ def _add_arc(
 
 
 def add_labels(builder: AspectRows, dts: DtsInfo, report_id: str) -> None:
+    """Every label of the filer's linkbases (its concept's Element added if need be), and
+    the standard taxonomies' labels of the concepts the filing's rows use."""
     for label in dts.labels:
-        eid = element_id(label.concept)
-        if eid not in builder.elements:
-            continue  # a concept the filing neither reports nor arranges
+        if label.is_filers:
+            eid = builder.element(label.concept)
+        else:
+            eid = element_id(label.concept)
+            if eid not in builder.elements:
+                continue  # a standard concept the filing neither reports nor arranges
         lid = stable_id(report_id, eid, label.role, label.language, label.text)
         row = {"id": lid, "accession_number": report_id, "element": eid, "role": label.role}
         if builder.rows.add("Label", {**row, "lang": label.language, "text": label.text}):

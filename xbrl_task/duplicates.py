@@ -6,12 +6,15 @@ period, dimensions, unit, language) with different values or accuracy. Following
 Duplicates rules, numeric facts are consistent when the ranges their decimals allow
 overlap and no two with the same decimals differ; anything else is inconsistent. Every fact
 of such a set keeps its row and gets ``duplicate_status`` and a shared ``duplicate_group``.
+The sets are also counted for the manifest, and each inconsistent one becomes a warning to
+act on (``inconsistent_warnings``): no value of it silently wins, and no set goes unsaid.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from ledgergraph.ids import stable_id
@@ -21,23 +24,91 @@ CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 _HALF = Decimal("0.5")
 _EXACT = Context(prec=100)  # the default 28 digits would round long values
+# inconsistent sets named one warning each; the rest are counted on one line (the warnings
+# to act on are printed by `sec run` and kept in every run's outcome records)
+MAX_LISTED_SETS = 20
+MAX_LISTED_FACTS = 5  # values named per set
+_MAX_TEXT = 60
 
 
-def flag_duplicates(facts: Iterable[Row], aspects: dict[str, tuple[object, ...]]) -> int:
-    """Set the duplicate columns of ``facts`` in place; returns how many facts were flagged."""
+@dataclass
+class DuplicateSets:
+    """The duplicate sets of one filing: facts flagged per status, and the inconsistent sets
+    (their Fact rows, in document order) to warn about."""
+
+    consistent_facts: int = 0
+    inconsistent_facts: int = 0
+    inconsistent: list[list[Row]] = field(default_factory=list)
+
+
+def flag_duplicates(facts: Iterable[Row], aspects: dict[str, tuple[object, ...]]) -> DuplicateSets:
+    """Set the duplicate columns of ``facts`` in place; returns the sets found."""
     groups: dict[tuple[object, ...], list[Row]] = defaultdict(list)
     for row in facts:
         groups[aspects[row["id"]]].append(row)
-    flagged = 0
+    found = DuplicateSets()
     for key, rows in groups.items():
         if len(rows) < 2:
             continue
-        status = CONSISTENT if are_consistent(rows) else INCONSISTENT
+        consistent = are_consistent(rows)
+        status = CONSISTENT if consistent else INCONSISTENT
         group = stable_id("duplicates", *key)
         for row in rows:
             row["duplicate_status"], row["duplicate_group"] = status, group
-        flagged += len(rows)
-    return flagged
+        if consistent:
+            found.consistent_facts += len(rows)
+        else:
+            found.inconsistent_facts += len(rows)
+            found.inconsistent.append(rows)
+    return found
+
+
+def inconsistent_warnings(found: DuplicateSets) -> list[str]:
+    """One warning to act on per inconsistent set, naming its concept, contexts, unit and
+    values; past ``MAX_LISTED_SETS`` the sets are counted on one line."""
+    lines = [_set_warning(rows) for rows in found.inconsistent[:MAX_LISTED_SETS]]
+    left = found.inconsistent[MAX_LISTED_SETS:]
+    if left:
+        facts = sum(len(rows) for rows in left)
+        lines.append(
+            f"inconsistent duplicates: {len(left)} more sets ({facts} facts) not named here, "
+            "each flagged on its Fact nodes (duplicate_status 'inconsistent')"
+        )
+    return lines
+
+
+def _set_warning(rows: list[Row]) -> str:
+    """``inconsistent duplicates: <concept> in context <ids>, unit <ids>, states <values>;
+    ...`` with what the graph keeps and what the user can do."""
+    contexts = ", ".join(sorted({r["context_id"] for r in rows}))
+    units = sorted({r["unit_ref"] for r in rows if r["unit_ref"] is not None})
+    unit = f"unit {', '.join(units)}" if units else "no unit"
+    values = ", ".join(_stated(r) for r in rows[:MAX_LISTED_FACTS])
+    if len(rows) > MAX_LISTED_FACTS:
+        values += f" and {len(rows) - MAX_LISTED_FACTS} more"
+    return (
+        f"inconsistent duplicates: {rows[0]['concept']} in context {contexts}, {unit}, "
+        f"states {values}; the graph keeps each value as a Fact with duplicate_status "
+        f"'inconsistent' and duplicate_group '{rows[0]['duplicate_group']}', none chosen: "
+        "fix the package and load it again, or choose in your queries"
+    )
+
+
+def _stated(row: Row) -> str:
+    """A fact's value as read (after any inline format and scale; text cut short), its
+    accuracy and its id in the document."""
+    if row["is_nil"]:
+        value = "nil"
+    elif row["is_numeric"]:
+        value = str(row["value_text"])
+    else:
+        text = row["value_text"] or ""
+        value = repr(text if len(text) <= _MAX_TEXT else f"{text[:_MAX_TEXT]}...")
+    accuracy = [f"decimals {row['decimals']}"] if row["decimals"] is not None else []
+    if row["precision"] is not None:
+        accuracy.append(f"precision {row['precision']}")
+    where = ", ".join([*accuracy, f"id {row['fact_xml_id'] or 'none'}"])
+    return f"{value} ({where})"
 
 
 def are_consistent(rows: list[Row]) -> bool:

@@ -19,7 +19,7 @@ from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
 from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
 from xbrl_task.dts_rows import add_dts_rows
-from xbrl_task.duplicates import flag_duplicates
+from xbrl_task.duplicates import flag_duplicates, inconsistent_warnings
 from xbrl_task.errors import (
     FactsDoNotReconcile,
     NoFacts,
@@ -102,21 +102,25 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
             cover.append((fact, reason))
     rejected.update(uncreated_facts(census, filing))
     rejected, unlisted = fold_value_reasons(rejected)
+    duplicates = flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     counts = FactCounts(
         in_document=census.total,
         extracted=builder.fact_rows,
         duplicates_collapsed=builder.collapsed,
+        duplicates_consistent=duplicates.consistent_facts,
+        duplicates_inconsistent=duplicates.inconsistent_facts,
+        inconsistent_sets=len(duplicates.inconsistent),
         rejected=rejected,
     )
     check_counts(counts, census, filing, meta)
     check_registrant(builder, meta)
-    flag_duplicates(builder.rows.rows("Fact"), builder.aspects)
     refused_arcs = add_dts_rows(builder, filing.dts, meta.source_unit)
     report, cover_warnings = add_report(builder, report_facts(meta, counts, filing))
     to_act_on = [*form_warnings(report, meta), *dei_warnings(cover, report), *cover_warnings]
     to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
+    to_act_on += inconsistent_warnings(duplicates)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from ledgergraph.ids import stable_id
 from xbrl_task.aspect_rows import AspectRows
-from xbrl_task.identity import concept_name, fact_id
+from xbrl_task.identity import concept_name, fact_id, format_name
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -164,7 +164,7 @@ class FactRowBuilder(AspectRows):
             "unit_ref": fact.unit_id if numeric else None,
             "is_hidden": inline.is_hidden if inline else None,
             "is_displayed": inline.is_displayed if inline else None,
-            "inline_format": str(inline.format) if inline and inline.format else None,
+            "inline_format": format_name(inline.format) if inline and inline.format else None,
             "inline_scale": inline.scale if inline else None,
             "inline_sign": inline.sign if inline else None,
             "displayed_text": inline.displayed_text if inline else None,

@@ -39,6 +39,17 @@ _FIXED_FAMILIES = {
     "http://xbrl.org/2020/extensible-enumerations-2.0": "enum2",
 }
 _HASH_DIGITS = 8
+# Inline XBRL transformation registries by namespace, each under a prefix that names its
+# version (XBRL International's registries all suggest "ixt", so a document's own prefix
+# says neither which registry nor, across documents, the same one): TR1 to TR5, the SEC's
+TRANSFORM_PREFIXES = {
+    "http://www.xbrl.org/inlineXBRL/transformation/2010-04-20": "ixt-1",
+    "http://www.xbrl.org/inlineXBRL/transformation/2011-07-31": "ixt-2",
+    "http://www.xbrl.org/inlineXBRL/transformation/2015-02-26": "ixt-3",
+    "http://www.xbrl.org/inlineXBRL/transformation/2020-02-12": "ixt-4",
+    "http://www.xbrl.org/inlineXBRL/transformation/2022-02-16": "ixt-5",
+    "http://www.sec.gov/inlineXBRL/transformation/2015-08-31": "ixt-sec",
+}
 
 
 @lru_cache(maxsize=4096)
@@ -172,3 +183,11 @@ def fact_id(
         decimals,
         precision,
     )
+
+
+def format_name(fmt: QName) -> str:
+    """An inline transformation format as the graph stores it, whatever prefix the document
+    bound: ``ixt-4:num-dot-decimal`` (``TRANSFORM_PREFIXES``); a format of another
+    namespace in Clark notation, ``{namespace}name``."""
+    prefix = TRANSFORM_PREFIXES.get(fmt.namespace)
+    return f"{prefix}:{fmt.local_name}" if prefix else fmt.clark

@@ -163,10 +163,13 @@ class FootnoteLink:
 
 @dataclass(frozen=True, slots=True)
 class LabelInfo:
+    """A label resource; ``is_filers``: it is in a linkbase of the filing's own package."""
+
     concept: QName
     role: str
     language: str
     text: str
+    is_filers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,8 @@ class DtsInfo:
     role_definitions: dict[str, str | None] = field(default_factory=dict)
     arcs: list[ArcInfo] = field(default_factory=list)
     taxonomies: list[TaxonomyInfo] = field(default_factory=list)
+    # the concepts the package's own (extension) schemas define, in document order
+    extension_concepts: list[QName] = field(default_factory=list)
 
 
 @dataclass

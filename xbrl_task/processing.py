@@ -201,6 +201,7 @@ class FilingProcessor:
                 "facts_in_document": counts.in_document,
                 "facts_extracted": counts.extracted,
                 "facts_collapsed": counts.duplicates_collapsed,
+                "facts_inconsistent": counts.duplicates_inconsistent,
                 "facts_rejected": counts.rejected_total,
                 "warnings": len(extraction.warnings),
                 "duration_ms": duration_ms,

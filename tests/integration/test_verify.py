@@ -141,7 +141,58 @@ def test_every_schema_document_example_runs_on_the_bundled_graph(
 
     with open_reader(home=home, endpoint=None, api_key=None) as reader:
         result = reader.query_cypher("sec", example.cypher, example.params)
-    assert result["rows"], example.title
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+    assert example.expected, f"{example.title}: no expected row"
+    assert any(_holds(row, example.expected) for row in rows), (example.title, rows[:5])
+
+
+def _holds(row: dict, expected: dict) -> bool:
+    """``row`` has every column of ``expected`` with its value (numbers compared exactly,
+    as the engine may write a DECIMAL with trailing zeros)."""
+
+    def same(value: object, wanted: object) -> bool:
+        if isinstance(wanted, str) and isinstance(value, str) and value != wanted:
+            try:
+                return Decimal(value) == Decimal(wanted)
+            except ArithmeticError:
+                return False
+        return value == wanted
+
+    return all(name in row and same(row[name], wanted) for name, wanted in expected.items())
+
+
+PRODUCTS = "segment:srt:ProductOrServiceAxis=us-gaap:ProductMember"
+
+
+@pytest.mark.parametrize(
+    ("report", "line"),
+    [
+        ("0000320193-23-000106", {"label": "Net sales", "dimensions": None,
+                                  "period_start": "2022-09-25", "value": "383285000000"}),
+        ("0000320193-23-000106", {"label": "Net sales", "dimensions": PRODUCTS,
+                                  "period_start": "2022-09-25", "value": "298085000000"}),
+        ("sha256-612e20f7341de3f049e163c6", {"label": "Loss from operations",
+                                             "period_start": "2023-07-22", "value": "57872000"}),
+        ("0001018724-23-000004", {"label": "Total net sales", "dimensions": None,
+                                  "period_start": "2022-01-01", "value": "513983000000"}),
+        # Boeing's cost of sales is filed only per product and service
+        ("0000012927-24-000010", {"label": "Cost of goods and services sold",
+                                  "dimensions": PRODUCTS, "value": "59864000000",
+                                  "shown": "-59864000000"}),
+        ("0001628280-24-032662", {"label": "Revenues", "dimensions": None,
+                                  "period_start": "2024-04-01", "value": "25500000000"}),
+    ],
+)  # fmt: skip
+def test_the_income_statement_example_reads_each_bundled_filing(
+    home: Path, report: str, line: dict
+) -> None:
+    from localrun.graph_access import open_reader
+
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+        result = reader.query_cypher("sec", INCOME_STATEMENT.cypher, {"report": report})
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+    assert len({r["statement"] for r in rows}) == 1  # one statement, not its parenthetical
+    assert [r for r in rows if _holds(r, line)], rows[:5]
 
 
 def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path) -> None:

@@ -106,7 +106,14 @@ def test_the_value_in_the_required_context_wins_over_another_contexts(run: Run) 
 
 
 def test_each_disagreement_is_a_warning_to_act_on_naming_the_values(run: Run) -> None:
-    name, end, focus = run.manifest("disagreeing").warnings_to_act_on
+    warnings = run.manifest("disagreeing").warnings_to_act_on
+    name, end, focus = [w for w in warnings if w.startswith("cover-page")]
+    # the two pairs in one context are also inconsistent duplicate sets, one warning each
+    sets = [w.split(" in context ")[0] for w in warnings[3:]]
+    assert sets == [
+        "inconsistent duplicates: dei:EntityRegistrantName",
+        "inconsistent duplicates: dei:DocumentPeriodEndDate",
+    ]
     assert name == (
         f"cover-page facts disagree: dei:EntityRegistrantName of CIK {AEON} states "
         f"'Some Other Company, Inc.' (context {REQUIRED}), 'AEON Biopharma,\xa0Inc.' "
@@ -163,5 +170,10 @@ def test_a_class_stating_two_trading_symbols_takes_neither_and_says_so(run: Run)
         f"cover-page facts disagree: dei:TradingSymbol of CIK {AEON} states 'AEONX' (context "
         f"{CLASS_A_CONTEXT}), 'AEON' (context {CLASS_A_CONTEXT}); Security.trading_symbol "
         f"(class {CLASS_A}) is left empty, the required context (that of dei:DocumentType) "
-        "holding more than one; fix the package and load it again"
+        "holding more than one; fix the package and load it again",
+        f"inconsistent duplicates: dei:TradingSymbol in context {CLASS_A_CONTEXT}, no unit, "
+        "states 'AEONX' (id x-aeonx), 'AEON' (id Tc_rAX0jbP8EUG9Y9c92stEFg_2_1); the graph "
+        "keeps each value as a Fact with duplicate_status 'inconsistent' and duplicate_group "
+        f"'{run.row('two_symbols', 'Fact', fact_xml_id='x-aeonx')['duplicate_group']}', none "
+        "chosen: fix the package and load it again, or choose in your queries",
     ]

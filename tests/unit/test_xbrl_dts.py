@@ -7,12 +7,14 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from xbrl_samples import BatchRun, HandmadeRun, handmade_run, sample_batch_run
+from lxml import etree
+from xbrl_samples import SAMPLE_SEC, BatchRun, HandmadeRun, handmade_run, sample_batch_run
 
 CALC_11 = "https://xbrl.org/2023/arcrole/summation-item"
 CALC_2003 = "http://www.xbrl.org/2003/arcrole/summation-item"
 DIM = "http://xbrl.org/int/dim/arcrole/"
 ROLE = "http://www.xbrl.org/2003/role/"
+XS = "{http://www.w3.org/2001/XMLSchema}"
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +147,31 @@ def test_a_missing_standard_taxonomy_is_a_taxonomy_not_loaded(bundled: BatchRun)
     )
 
 
+def test_every_schema_missing_offline_is_a_taxonomy_named_by_its_url(bundled: BatchRun) -> None:
+    missing = {}
+    for name in bundled.units:
+        rows = bundled.table(name, "Taxonomy").to_pylist()
+        warned = {w.rsplit(": ", 1)[1] for w in bundled.manifest(name).warnings
+                  if w.startswith("taxonomy file not available offline: ")}  # fmt: skip
+        absent = {t["schema_location"]: t["id"] for t in rows if not t["is_loaded"]}
+        assert set(absent) == warned, name  # each missing file a row, each row a URL
+        missing[name] = absent
+    roles_2022 = {"https://xbrl.fasb.org/us-gaap/2022/elts/us-roles-2022.xsd":
+                  "http://fasb.org/us-roles/2022"}  # fmt: skip
+    # Amazon's us-gaap-2022.xsd imports it as "us-roles-2022.xsd", relative to its URL
+    assert missing["amzn-10k-2022-12-31"] == missing["aeon-10q-2023-09-30"] == roles_2022
+    # Apple's definition linkbase names us-roles-2023.xsd in a roleRef, no xs:import
+    roles_2023 = "https://xbrl.fasb.org/us-gaap/2023/elts/us-roles-2023.xsd"
+    assert missing["aapl-10k-2023-09-30"] == {
+        roles_2023: "http://fasb.org/us-roles/2023",
+        "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd": "http://xbrl.sec.gov/ecd/2023",
+    }
+    assert len(missing["ba-10k-2023-12-31"]) == 4 and len(missing["tsla-10q-2024-06-30"]) == 3
+    (roles,) = [t for t in bundled.table("aapl-10k-2023-09-30", "Taxonomy").to_pylist()
+                if t["family"] == "us-roles"]  # fmt: skip
+    assert (roles["version"], roles["is_standard"]) == ("2023", True)
+
+
 def test_contexts_keep_segment_scenario_and_typed_values(handmade: HandmadeRun) -> None:
     contexts = {c["dimensions"]: c for c in handmade.rows("classic", "Context")}
     typed = next(c for d, c in contexts.items() if d and "RegionAxis" in d)
@@ -214,6 +241,80 @@ def test_labels_are_kept_for_the_concepts_the_filing_uses(bundled: BatchRun) -> 
         lab["role"].rsplit("/", 1)[1]: lab["text"] for lab in labels if lab["element"] == revenue
     }
     assert texts["terseLabel"] == "Net sales"
+
+
+XLINK, LINK = "{http://www.w3.org/1999/xlink}", "{http://www.xbrl.org/2003/linkbase}"
+# namespaces whose schemas are not in the taxonomy cache: their concepts are undefined, so
+# Arelle relates no label to them (the manifest warns of each missing schema)
+OFFLINE = ("ecd:", "sic:", "stpr:", "exch:")
+
+
+def filer_labels(package: str) -> set[tuple[str, str, str, str]]:
+    """(prefix:name, role, language, text) of each label arc of the package's own label
+    linkbase, read with lxml alone; ``prefix_name`` is how every bundled filer names locs."""
+    (path,) = (SAMPLE_SEC / package).glob("*_lab.xml")
+    found = set()
+    for link in etree.parse(str(path)).getroot().iter(f"{LINK}labelLink"):
+        locs: dict[str, list[str]] = {}
+        resources: dict[str, list[tuple[str, str, str]]] = {}
+        for node in link:
+            kind = node.get(f"{XLINK}type") if isinstance(node.tag, str) else None
+            if kind == "locator":
+                href = node.get(f"{XLINK}href").split("#")[1]
+                locs.setdefault(node.get(f"{XLINK}label"), []).append(href.replace("_", ":", 1))
+            elif kind == "resource":
+                lang = node.get("{http://www.w3.org/XML/1998/namespace}lang")
+                labelled = (node.get(f"{XLINK}role"), lang, "".join(node.itertext()))
+                resources.setdefault(node.get(f"{XLINK}label"), []).append(labelled)
+        for arc in link.iter(f"{LINK}labelArc"):
+            for concept in locs[arc.get(f"{XLINK}from")]:
+                found.update((concept, *r) for r in resources[arc.get(f"{XLINK}to")])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "filer", "offline"),
+    [
+        ("aapl-10k-2023-09-30", 1485, 171),
+        ("aeon-10q-2023-09-30", 1362, 0),
+        ("amzn-10k-2022-12-31", 1789, 0),
+        ("ba-10k-2023-12-31", 2821, 175),
+        ("tsla-10q-2024-06-30", 1169, 173),
+    ],
+)
+def test_every_label_the_filer_wrote_is_kept_used_or_not(
+    bundled: BatchRun, name: str, filer: int, offline: int
+) -> None:
+    expected = filer_labels(name)
+    kept = {(label["element"].split("@")[0], label["role"], label["lang"], label["text"])
+            for label in bundled.table(name, "Label").to_pylist()}  # fmt: skip
+    missing = expected - kept
+    assert (len(expected), len(missing)) == (filer, offline)
+    assert all(concept.startswith(OFFLINE) for concept, *_ in missing)
+
+
+def test_unused_concepts_of_the_filer_keep_their_labels_and_elements(bundled: BatchRun) -> None:
+    def labels(name: str, concept: str) -> dict[str, str]:
+        rows = bundled.table(name, "Label").to_pylist()
+        return {r["role"].rsplit("/", 1)[1]: r["text"] for r in rows
+                if r["element"].split("@")[0] == concept}  # fmt: skip
+
+    # Apple's member for an executive no fact or arc of the 10-K uses
+    assert labels("aapl-10k-2023-09-30", "aapl:DeirdreOBrienMember") == {
+        "label": "Deirdre O'Brien [Member]", "documentation": "Deirdre O'Brien"
+    }  # fmt: skip
+    # AEON's own wording of a us-gaap heading it does not arrange
+    assert labels("aeon-10q-2023-09-30", "us-gaap:LossContingenciesLineItems") == {
+        "label": "Loss Contingencies [Line Items]", "terseLabel": "Commitments and Contingencies"
+    }  # fmt: skip
+    for name, prefix, defined in (("aapl-10k-2023-09-30", "aapl", 79),
+                                  ("aeon-10q-2023-09-30", "aeon", 211),
+                                  ("ba-10k-2023-12-31", "ba", 274)):  # fmt: skip
+        schema = etree.parse(str(next((SAMPLE_SEC / name).glob("*.xsd")))).getroot()
+        names = {e.get("name") for e in schema.iterchildren(f"{XS}element")}
+        elements = bundled.table(name, "Element").to_pylist()
+        own = {e["local_name"] for e in elements if e["id"].startswith(f"{prefix}:")}
+        assert len(names) == defined and own == names, name
 
 
 US_GAAP_2022, US_GAAP_2023 = "http://fasb.org/us-gaap/2022", "http://fasb.org/us-gaap/2023"

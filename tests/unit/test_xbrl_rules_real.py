@@ -67,6 +67,10 @@ def test_no_bundled_filing_has_inconsistent_duplicates_none_wins(run: BatchRun) 
         facts = run.table(name, "Fact").to_pylist()
         statuses = [f["duplicate_status"] for f in facts if f["duplicate_status"]]
         flagged[name] = (statuses.count("consistent"), statuses.count("inconsistent"))
+        counts = run.manifest(name).facts  # the manifest counts the same, sets too
+        assert flagged[name] == (counts.duplicates_consistent, counts.duplicates_inconsistent)
+        assert counts.inconsistent_sets == 0, name
+        assert not any("inconsistent dup" in w for w in run.manifest(name).warnings), name
     assert flagged == {
         "ba-10k-2023-12-31": (0, 0),
         "aapl-10k-2023-09-30": (4, 0),

@@ -88,9 +88,16 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
 def test_a_classic_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: EditedRun) -> None:
     assert run.statuses["tesla"] == "processed"
     manifest = run.manifest("tesla")
-    assert manifest.warnings_to_act_on == [f"tuple tsla:RevenueGroup x1 (ids t-group) {TAIL}"]
     facts = run.facts("tesla")
     fact = facts["f-in-tuple"]
+    assert manifest.warnings_to_act_on == [
+        f"tuple tsla:RevenueGroup x1 (ids t-group) {TAIL}",
+        "inconsistent duplicates: us-gaap:Revenues in context c-33, unit usd, states "
+        "25500000000 (decimals -6, id f-1114), 1000000 (decimals -6, id f-in-tuple); the "
+        "graph keeps each value as a Fact with duplicate_status 'inconsistent' and "
+        f"duplicate_group '{fact['duplicate_group']}', none chosen: fix the package and load "
+        "it again, or choose in your queries",
+    ]
     assert (fact["concept"], fact["value_decimal"]) == ("us-gaap:Revenues", Decimal(1_000_000))
     # in the same Q2 as Tesla's revenue, and another value: the two are flagged, none wins
     assert facts["f-1114"]["duplicate_group"] == fact["duplicate_group"] is not None

@@ -65,6 +65,20 @@ class FactCounts(BaseModel):
     duplicates_collapsed: int = Field(
         default=0, description="complete duplicates folded into one Fact row"
     )
+    duplicates_consistent: int = Field(
+        default=0,
+        description="Fact rows (of ``extracted``) in sets of consistent duplicates: same "
+        "aspects, values their accuracy allows; each kept, flagged on the Fact",
+    )
+    duplicates_inconsistent: int = Field(
+        default=0,
+        description="Fact rows (of ``extracted``) in sets of inconsistent duplicates: same "
+        "aspects, values that contradict; each kept and flagged, none chosen",
+    )
+    inconsistent_sets: int = Field(
+        default=0,
+        description="sets of inconsistent duplicates; each is a warning to act on",
+    )
     rejected: dict[str, int] = Field(
         default_factory=dict, description="facts not extracted, counted per reason"
     )

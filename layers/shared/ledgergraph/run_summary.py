@@ -53,7 +53,8 @@ _CAUSE_LIMIT = 1000
 # offers the same facts and adds none.
 _COUNTS = (
     "facts_in_document", "facts_loaded", "facts_added", "facts_rejected",
-    "duplicates_collapsed", "facts_unsettled",
+    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
+    "inconsistent_sets", "facts_unsettled",
 )  # fmt: skip
 _READ_WORKERS = 16
 
@@ -144,6 +145,10 @@ def summarize_filing(
         "facts_rejected": outcome.get("facts_rejected"),
         "rejected_reasons": outcome.get("rejected_reasons") or {},
         "duplicates_collapsed": outcome.get("duplicates_collapsed"),
+        # facts kept in sets of duplicates (of those offered), and the inconsistent sets
+        "duplicates_consistent": outcome.get("duplicates_consistent"),
+        "duplicates_inconsistent": outcome.get("duplicates_inconsistent"),
+        "inconsistent_sets": outcome.get("inconsistent_sets"),
         "error_type": outcome.get("error_type"),
         "error": outcome.get("error"),
         "processing_ms": outcome.get("processing_ms"),

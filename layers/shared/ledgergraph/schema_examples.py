@@ -1,7 +1,8 @@
 """Cypher examples of the graph schema document; a test runs each on the bundled graph.
 
 Every example is parameterised the way a program would call it (``ledgergraph query
-CYPHER --param name=json``); ``params`` are values that exist in the bundled sample graph.
+CYPHER --param name=json``); ``params`` are values that exist in the bundled sample graph,
+and ``expected`` is (some columns of) a row the example gives there, which a test checks.
 """
 
 from __future__ import annotations
@@ -16,35 +17,55 @@ class CypherExample:
     explanation: str
     cypher: str
     params: dict[str, Any] = field(default_factory=dict)
+    expected: dict[str, Any] = field(default_factory=dict)
 
 
 INCOME_STATEMENT = CypherExample(
     "A filing's income statement in presentation order",
-    "The statement's presentation arcs in reading order (``tree_sequence``), each line with "
-    "the filer's label in the arc's preferred role and the undimensioned facts of the "
-    "periods ending on the report date (a 10-Q gives the quarter and the year to date). "
-    "``value`` is the fact as reported; ``shown`` is the figure as the statement prints it, "
-    "negated where the line uses a negated label role (Boeing's income tax expense of "
-    '237000000 under "Income tax (expense)/benefit" is shown as -237000000).',
+    "The statement of operations (or of income or earnings, but not of comprehensive income "
+    "alone; titles are matched in lower case, filers capitalise them as they like) with its "
+    "presentation arcs in reading order (``tree_sequence``), each line with the filer's "
+    "label in the arc's preferred role and the facts of the periods ending on the report "
+    "date (a 10-Q gives the quarter and the year to date): undimensioned, and those on the "
+    "members the statement itself presents (``dimensions``: Boeing's and Apple's revenue by "
+    "product and service, Tesla's by its kinds of revenue). ``value`` is the fact as "
+    "reported; ``shown`` is the figure as the statement prints it, negated where the line "
+    "uses a negated label role (Boeing's income tax expense of 237000000 under \"Income tax "
+    '(expense)/benefit" is shown as -237000000). Works on each bundled filing.',
     """
-MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)-[:NETWORK_HAS_ARC]->(a:Arc)
-WHERE r.id = $report AND n.category = 'Statement' AND a.link_kind = 'presentation'
-  AND (n.title CONTAINS 'Operations' OR n.title CONTAINS 'Income')
-  AND NOT n.title CONTAINS 'Comprehensive'
-MATCH (a)-[:ARC_TO_ELEMENT]->(e:Element)
+MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)
+WHERE r.id = $report AND n.category = 'Statement'
+  AND NOT lower(n.title) CONTAINS 'parenthetical'
+  AND (lower(n.title) CONTAINS 'operations'
+       OR ((lower(n.title) CONTAINS 'income' OR lower(n.title) CONTAINS 'earnings')
+           AND NOT lower(n.title) CONTAINS 'comprehensive'))
+MATCH (n)-[:NETWORK_HAS_ARC]->(shown:Arc)
+WHERE shown.link_kind = 'presentation'
+WITH r, n, collect(shown.to_element) AS presented
+MATCH (n)-[:NETWORK_HAS_ARC]->(a:Arc)-[:ARC_TO_ELEMENT]->(e:Element)
+WHERE a.link_kind = 'presentation'
 OPTIONAL MATCH (e)-[:ELEMENT_HAS_LABEL]->(l:Label)
 WHERE l.accession_number = r.id
   AND l.role = coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label')
 OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
                (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
-WHERE c.dimension_count = 0 AND p.end_date = r.period_of_report
-RETURN a.tree_sequence AS line, a.depth AS depth, coalesce(l.text, e.id) AS label,
+WHERE p.end_date = r.period_of_report
+  AND COUNT { MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
+              WHERE d.member IN presented } = c.dimension_count
+RETURN n.title AS statement, a.tree_sequence AS line, a.depth AS depth,
+       coalesce(l.text, e.id) AS label, c.dimensions AS dimensions,
        p.start_date AS period_start, f.value_decimal AS value,
        CASE WHEN a.preferred_label CONTAINS '/role/negated' THEN -f.value_decimal
             ELSE f.value_decimal END AS shown, f.decimals AS decimals
-ORDER BY line, period_start
+ORDER BY line, dimensions, period_start
 """,
     {"report": "0000012927-24-000010"},
+    {
+        "label": "Income tax (expense)/benefit",
+        "period_start": "2023-01-01",
+        "value": "237000000",
+        "shown": "-237000000",
+    },
 )
 
 TIME_SERIES = CypherExample(
@@ -63,6 +84,12 @@ RETURN p.start_date AS period_start, p.end_date AS period_end, f.value_decimal A
 ORDER BY period_end, period_start, report
 """,
     {"concept": "us-gaap:NetIncomeLoss", "cik": 320193},
+    {
+        "period_start": "2022-09-25",
+        "period_end": "2023-09-30",
+        "value": "96995000000",
+        "report": "0000320193-23-000106",
+    },
 )
 
 SEGMENT_REVENUE = CypherExample(
@@ -84,6 +111,12 @@ RETURN p.start_date AS period_start, p.end_date AS period_end, m.id AS member,
 ORDER BY period_end DESC, value DESC
 """,
     {"report": "0001018724-23-000004"},
+    {
+        "member": "amzn:AmazonWebServicesSegmentMember@2f911b2b",
+        "period_end": "2022-12-31",
+        "label": "Amazon Web Services Segment [Member]",
+        "value": "80096000000",
+    },
 )
 
 COVER_PAGE = CypherExample(
@@ -100,6 +133,13 @@ RETURN r.id AS report, r.form AS form, r.period_of_report AS period, e.cik AS ci
        s.ein AS ein, s.trading_symbols AS symbols, s.exchanges AS exchanges, s.sic AS sic
 ORDER BY cik, report
 """,
+    expected={
+        "report": "0000320193-23-000106",
+        "name": "Apple Inc.",
+        "ein": "94-2404110",
+        "symbols": "AAPL",
+        "exchanges": "NASDAQ",
+    },
 )
 
 CALCULATION = CypherExample(
@@ -113,6 +153,7 @@ RETURN n.title AS network, a.arcrole AS arcrole, a.to_element AS item, a.weight 
 ORDER BY network, a.tree_sequence
 """,
     {"report": "0000320193-23-000106", "total": "us-gaap:GrossProfit"},
+    {"item": "us-gaap:CostOfGoodsAndServicesSold", "weight": "-1"},
 )
 
 DUPLICATES = CypherExample(
@@ -127,6 +168,12 @@ RETURN r.id AS report, f.duplicate_group AS duplicate_set, f.duplicate_status AS
        f.concept AS concept, f.value_text AS value, f.decimals AS decimals
 ORDER BY report, duplicate_set, value
 """,
+    expected={
+        "concept": "us-gaap:UnrecognizedTaxBenefits",
+        "status": "consistent",
+        "value": "16800000000",
+        "decimals": "-8",
+    },
 )
 
 DEFINITION_PER_YEAR = CypherExample(
@@ -148,6 +195,7 @@ RETURN t.namespace AS taxonomy, t.version AS year, d.period_type AS period_type,
 ORDER BY year, report
 """,
     {"concept": "us-gaap:PropertyPlantAndEquipmentUsefulLife"},
+    {"year": "2023", "period_type": "instant", "report": "0000012927-24-000010", "facts": 6},
 )
 
 EXAMPLES: tuple[CypherExample, ...] = (

@@ -140,7 +140,13 @@ FACT = NodeTable(
             " carrying it shows the hidden fact); null for classic instances",
         ),
         Column(
-            "inline_format", "STRING", "inline: the transformation format (ixt:..., ixt-sec:...)"
+            "inline_format",
+            "STRING",
+            "inline: the transformation format under a prefix naming its registry, whatever "
+            "prefix the document bound: ixt-1 to ixt-5 for XBRL International's TR1 to TR5 "
+            "(2010-04-20, 2011-07-31, 2015-02-26, 2020-02-12, 2022-02-16), ixt-sec for the "
+            "SEC's (ixt-4:num-dot-decimal, ixt-sec:duryear); another registry's (the 2008 "
+            "draft) in Clark notation, {namespace}name",
         ),
         Column("inline_scale", "STRING", "inline: the scale attribute"),
         Column(
@@ -190,7 +196,9 @@ ELEMENT = NodeTable(
     "A concept; one node per concept across filings and taxonomy years, so filings compare "
     "across years. A taxonomy year may define the concept differently (us-gaap 2022 and "
     "2023 differ on some period types): the node holds the first filing loaded's "
-    "definition, its ElementDefinition nodes each taxonomy year's.",
+    "definition, its ElementDefinition nodes each taxonomy year's. A filing brings the "
+    "concepts its facts, arcs and own labels use, and every concept its extension schema "
+    "defines.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -330,7 +338,9 @@ SECURITY = NodeTable(
 
 LABEL = NodeTable(
     "Label",
-    "A concept label of one filing's DTS, in one role and language.",
+    "A concept label of one filing's DTS, in one role and language: every label of the "
+    "filer's own label linkbases (whether a fact or arc uses the concept or not), and the "
+    "standard taxonomies' labels of the concepts the filing's rows use.",
     (
         id_column("hash of accession, element, role, language and text"),
         _report_id(),
@@ -406,14 +416,20 @@ ARC = NodeTable(
 
 TAXONOMY = NodeTable(
     "Taxonomy",
-    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension.",
+    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension. "
+    "A schema the DTS refers to but that was not available offline is one too, not loaded, "
+    "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL).",
     (
         id_column("namespace URI"),
         Column("namespace", "STRING", "namespace URI", nullable=False),
         Column("family", "STRING", "us-gaap, dei, srt ... or the extension's prefix", False),
         Column("version", "STRING", "year or date in the namespace"),
         Column("is_standard", "BOOLEAN", "published by FASB, SEC, IFRS or XBRL US", False),
-        Column("schema_location", "STRING", "URL of the schema (file name for an extension)"),
+        Column(
+            "schema_location",
+            "STRING",
+            "absolute URL of the schema, loaded or not (file name for one in the package)",
+        ),
         Column("is_loaded", "BOOLEAN", "false when the schema was not available offline", False),
     ),
 )
