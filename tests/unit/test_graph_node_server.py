@@ -416,3 +416,27 @@ def test_a_staging_query_error_reaches_the_client_without_frames_and_the_log_who
     logged = [r.error for r in caplog.records if r.getMessage() == "request failed"]
     assert len(logged) == 1 and "libc.so.6(+0x1098ec) [0x7fd7b49278ec]" in logged[0]
 
+
+def test_staging_queries_run_under_the_staging_memory_limit_in_mib(tmp_path: Path) -> None:
+    settings = NodeSettings(home=tmp_path, api_key=KEY, staging_memory_mb=64)
+    node = GraphService(settings)
+    client = TestClient(create_app(node))
+    try:
+        _register_boeing(client, tmp_path / "store")
+        answers = [
+            client.post("/databases/sec/tables/query", json={"sql": sql}, headers=AUTH)
+            for sql in (
+                "SELECT current_setting('memory_limit')",
+                "SELECT len(list(i)) FROM range(20000000) t(i)",  # 160 MB in DuckDB's buffers
+                "SELECT length(repeat('x', 200000000))",  # one value: outside DuckDB's limit
+            )
+        ]
+    finally:
+        node.close()
+
+    assert answers[0].json()["rows"] == [["64.0 MiB"]]
+    assert answers[1].status_code == 400
+    assert answers[1].json()["error"]["type"] == "QueryFailed"
+    assert "Out of Memory Error" in answers[1].json()["error"]["message"]
+    assert "/64.0 MiB used)" in answers[1].json()["error"]["message"]
+    assert answers[2].json()["rows"] == [[200000000]]
