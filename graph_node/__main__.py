@@ -10,7 +10,8 @@ Without ``LEDGERGRAPH_API_KEY`` the node makes a key, writes it to
 open. ``--replica`` first downloads and verifies each graph's LATEST snapshot; a snapshot
 that fails its manifest, or that the store cannot give (after retrying a transient failure,
 ``replica.StoreRetry``), stops the boot with exit status 3 and one line on stderr naming
-the snapshot, the object and the cause.
+the snapshot, the object and the cause; so does a ``--graph`` that is not a graph id,
+naming the rule.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 import uvicorn
 from pydantic import SecretStr
 
-from graph_node.errors import SnapshotInvalid, SnapshotUnavailable, StoreRefused
+from graph_node.errors import GraphNotFound, SnapshotInvalid, SnapshotUnavailable, StoreRefused
 from graph_node.isolation import WorkerOptions
 from graph_node.log import logger
 from graph_node.memory import ADDRESS_SPACE
@@ -43,7 +44,7 @@ from ledgergraph.file_lock import LockHeld, exclusive_lock
 from ledgergraph.objectstore import open_store
 from ledgergraph.parent_process import die_with_parent
 
-EXIT_SNAPSHOT_INVALID = 3  # also a snapshot the store could not give (the replica's boot)
+EXIT_SNAPSHOT_INVALID = 3  # any failed replica boot: a snapshot, the store, a graph id
 EXIT_HOME_SERVED = 4  # another node serves the home
 NODE_LOCK = "graph-node.lock"
 
@@ -126,8 +127,8 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
 
 
 def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
-    """Download and verify the LATEST snapshot of every replica graph (SnapshotInvalid,
-    SnapshotUnavailable or StoreRefused, as ``replica.fetch_latest``)."""
+    """Download and verify the LATEST snapshot of every replica graph (GraphNotFound,
+    SnapshotInvalid, SnapshotUnavailable or StoreRefused, as ``replica.fetch_latest``)."""
     store = open_store(settings.resolved_publish_uri())
     worker = WorkerOptions(
         buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
@@ -156,7 +157,7 @@ def _serve(settings: NodeSettings, port_file: Path | None) -> int:
     settings = with_api_key(settings)
     try:
         snapshots = boot_replica(settings) if settings.read_only else None
-    except (SnapshotInvalid, SnapshotUnavailable, StoreRefused) as exc:
+    except (GraphNotFound, SnapshotInvalid, SnapshotUnavailable, StoreRefused) as exc:
         reason = " ".join(str(exc).split())  # one line, whatever the store's message held
         logger.error("replica not started", extra={"error": reason})
         print(f"replica not started: {reason}", file=sys.stderr)

@@ -7,6 +7,8 @@ name the graph, table, file id or key at fault and never carry secrets.
 
 from __future__ import annotations
 
+import re
+
 from ledgergraph.errors import LedgerGraphError, PermanentError, TransientError
 
 
@@ -195,3 +197,23 @@ def http_status(error: Exception) -> int:
 def is_transient(error: Exception) -> bool:
     """Whether the caller should retry the call that raised ``error``."""
     return isinstance(error, TransientError)
+
+
+# DuckDB appends a native stack trace to an INTERNAL error: "Stack Trace:", then one frame a
+# line (library path, symbol, load address: ``/x/_duckdb.so(+0x1dde621) [0x7fd79c3de621]``),
+# then its advice. A client gets the message and the advice, not the frames.
+_TRACE_HEADING = re.compile(r"\bStack Trace:")
+_FRAME = re.compile(r"^(?:\S*\([^()\n]*\) )?\[0x[0-9a-f]+\]\n?", re.MULTILINE)
+TRACE_LEFT_OUT = "[the engine's stack trace is left out; the node's log has it]"
+
+
+def client_message(message: str) -> str:
+    """``message`` as a client may see it: an engine's stack trace (library paths, load
+    addresses) replaced by a note, since it tells a caller about the host and nothing about
+    its query; the node logs the whole message."""
+    text = _FRAME.sub("", message)
+    if text == message and not _TRACE_HEADING.search(message):
+        return message
+    text, headings = _TRACE_HEADING.subn(TRACE_LEFT_OUT, text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return text if headings else f"{text} {TRACE_LEFT_OUT}"

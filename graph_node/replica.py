@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from graph_node.errors import (
     EngineUnavailable,
+    GraphNotFound,
     SnapshotInvalid,
     SnapshotUnavailable,
     StoreRefused,
@@ -52,6 +53,7 @@ from graph_node.snapshots import (
 )
 from graph_node.sources import FileMissing, download_object
 from ledgergraph.errors import ObjectNotFound
+from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.objectstore import ObjectStore
 
 _FILES = (GRAPH_FILE, STAGING_FILE)
@@ -94,10 +96,16 @@ def fetch_latest(
     ``retry`` says how a transient store failure is retried.
 
     Raises:
+        GraphNotFound: ``graph_id`` is not a graph id (checked before it makes a key).
         SnapshotInvalid: the snapshot fails its manifest (names the key or file at fault).
         SnapshotUnavailable: an object could not be read, retries included.
         StoreRefused: the store refused a read in a way retrying cannot mend.
     """
+    if not GRAPH_ID_PATTERN.fullmatch(graph_id):  # 'sec/../x' would make a key elsewhere
+        raise GraphNotFound(
+            f"invalid graph id {graph_id[:80]!r} for a replica to serve (--graph, "
+            f"LEDGERGRAPH_REPLICA_GRAPHS): must match {GRAPH_ID_PATTERN.pattern}"
+        )
     read = partial(read_object, store, retry=retry or StoreRetry())
     manifest = _read_manifest(store, graph_id, read)
     count = partial(count_in_child, worker or WorkerOptions())

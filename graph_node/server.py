@@ -31,6 +31,7 @@ from graph_node.errors import (
     RequestTooLarge,
     Unauthorized,
     UnsupportedMediaType,
+    client_message,
     http_status,
     is_transient,
 )
@@ -133,7 +134,8 @@ def _key_matches(request: Request, api_key: ApiKey) -> bool:
 def _error_response(error: Exception) -> JSONResponse:
     status = http_status(error)
     if isinstance(error, NodeError):
-        body = error_body(type(error).__name__, str(error), transient=is_transient(error))
+        message = client_message(str(error))  # the log has it whole
+        body = error_body(type(error).__name__, message, transient=is_transient(error))
     else:
         body = error_body("InternalError", "internal error; see the node's log", transient=False)
     return JSONResponse(body, status_code=status)

@@ -148,10 +148,16 @@ def prune_snapshots(store: ObjectStore, graph_id: str, *, keep: int, current: st
     Snapshot ids sort by time. The ones kept besides LATEST's let a replica that is still
     downloading the previous snapshot finish. A snapshot's manifest goes first, so a
     half-removed snapshot is never taken for a complete one.
+
+    In a local store a publish killed mid-upload leaves its file's temporary copy behind:
+    such a snapshot counts as one, and its temporary files go with it when it is pruned.
+    None of them can be a write in progress: publishes of a graph run one at a time and
+    each prunes only after its own upload, and ``current`` is never pruned.
     """
     prefix = f"published/{graph_id}/"
     keys: dict[str, list[str]] = {}
-    for key in store.list_keys(prefix):
+    partial = store.partial_keys(prefix) if isinstance(store, LocalObjectStore) else []
+    for key in [*store.list_keys(prefix), *partial]:
         snapshot_id = key[len(prefix) :].split("/", 1)[0]
         if re.fullmatch(SNAPSHOT_ID, snapshot_id):
             keys.setdefault(snapshot_id, []).append(key)

@@ -202,7 +202,7 @@ class StagingDB:
         self.damaged: str | None = None  # why DuckDB cannot read the file, once it said so
         config: dict[str, object] = {**_LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
         if memory_limit_mb:
-            config["memory_limit"] = f"{memory_limit_mb}MB"
+            config["memory_limit"] = f"{memory_limit_mb}MiB"  # DuckDB's MB is 1000^2 bytes
         try:
             self._con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:

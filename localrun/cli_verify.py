@@ -93,14 +93,16 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
 
 
 def _counts(check: FilingCheck) -> str:
-    """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``."""
+    """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``;
+    ``Arelle not read`` when its export could not be had (the error says why)."""
     collapsed = check.graph_facts - check.graph_fact_nodes
     left_out = (
         f" (+{check.both_rejected} with no valid value, rejected by the graph too: not compared)"
         if check.both_rejected
         else ""
     )
+    arelle = f"Arelle {check.arelle_facts}" if check.arelle_exported else "Arelle not read"
     return (
         f"graph {check.graph_facts} fact occurrences ({check.graph_fact_nodes} facts + "
-        f"{collapsed} complete duplicates), Arelle {check.arelle_facts}{left_out}"
+        f"{collapsed} complete duplicates), {arelle}{left_out}"
     )

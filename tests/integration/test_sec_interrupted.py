@@ -37,6 +37,9 @@ COUNTS = {
     "0001628280-24-032662": (1149, 14, 90),
 }
 
+# facts of Arelle's export that verify compares: in filing less rejected (all of them valid)
+ARELLE_FACTS = {unit: facts - rejected for unit, (facts, rejected, _) in COUNTS.items()}
+
 pytestmark = pytest.mark.slow
 
 
@@ -199,6 +202,33 @@ def test_verify_and_facts_warn_of_a_half_loaded_filing(killed, capsys) -> None:
         assert warning.endswith(f"ledgergraph delete-source --home {home} --graph sec {unit}")
         assert warning in err.splitlines()
     assert lines[-1] == report["summary"] and lines[-2] == report["warnings"][-1]
+
+
+def test_verify_counts_both_sides_of_a_filing_whose_registrant_is_not_loaded(
+    killed, capsys
+) -> None:
+    home, _ = killed
+    _, report, _ = _cli_json(capsys, "verify", "--home", str(home))
+    cli(["verify", "--home", str(home)])
+    lines = capsys.readouterr().out.splitlines()
+    cypher = "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) RETURN r.id, count(f)"
+    _, answer, _ = _cli_json(capsys, "query", "--home", str(home), cypher)
+    in_graph = dict(answer["rows"])
+
+    cut = [c for c in report["filings"]
+           if c["error"] == "the report has no registrant entity in the graph"]  # fmt: skip
+    assert cut
+    for check in cut:
+        unit = check["report"]
+        # Arelle's side is read from the package found without the CIK, the graph's counted
+        assert check["arelle_exported"] is True
+        assert check["arelle_facts"] == ARELLE_FACTS[unit]
+        assert check["graph_fact_nodes"] == in_graph.get(unit, 0)
+        assert check["difference_count"] >= ARELLE_FACTS[unit] - check["graph_facts"]
+        line = next(line for line in lines if line.startswith(f"{unit}  graph "))
+        assert line.endswith(
+            f"Arelle {ARELLE_FACTS[unit]}: the report has no registrant entity in the graph"
+        )
 
 
 def test_running_again_finishes_the_interrupted_filings(killed, capsys) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from ledgergraph.schema_examples import EXAMPLES, INCOME_STATEMENT, CypherExample
 from localrun.cli import main as cli
+from localrun.cli_verify import render
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
@@ -297,6 +298,11 @@ def test_a_raw_document_cut_short_is_a_difference_naming_arelles_error(
     assert (check.graph_facts, check.arelle_facts, report.differences) == (1457, 0, 1)
     assert check.error.startswith("Arelle could not export amzn-20221231_htm.xml")
     assert "amzn-20221231_htm.xml" in check.error.split("its first error:")[1]
+    # no Arelle count is claimed for an export that was never read
+    assert render(report).splitlines()[0] == (
+        f"{amazon}  graph 1457 fact occurrences (1341 facts + 116 complete duplicates), "
+        f"Arelle not read: {check.error}"
+    )
 
 
 def test_a_report_not_in_the_graph_is_an_error_naming_it(

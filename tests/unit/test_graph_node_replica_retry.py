@@ -181,3 +181,28 @@ def test_serve_replica_exits_3_with_one_line_after_waiting_out_the_retries(
     assert all(line.startswith('{"level":') for line in logged)
     assert 3.5 <= waited < 10
     assert not (tmp_path / "replica" / "sec").exists()
+
+
+@pytest.mark.parametrize("graph_id", ["SEC/../x", "sec/../sec", "Sec"])
+def test_a_replica_graph_that_is_no_graph_id_exits_3_naming_the_rule(
+    published: tuple[Path, str],
+    graph_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Refused before any key is made of it, even one that would lead to a real snapshot."""
+    store = LocalObjectStore(published[0])
+    monkeypatch.setattr(node_main, "open_store", lambda uri: store)
+    settings = NodeSettings(
+        home=tmp_path, read_only=True, events="none", replica_graphs=["sec", graph_id]
+    )
+
+    code = node_main._serve(settings, None)
+
+    assert code == node_main.EXIT_SNAPSHOT_INVALID == 3
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"replica not started: invalid graph id {graph_id!r} for a replica to serve "
+        "(--graph, LEDGERGRAPH_REPLICA_GRAPHS): must match ^[a-z][a-z0-9_-]{0,62}$"
+    )
+    assert sorted(p.name for p in (tmp_path / "replica").iterdir()) == ["sec"]

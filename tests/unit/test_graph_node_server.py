@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_graph_node_cases import BOEING_10K, boeing_facts, file_entry, filing_files
 
+from graph_node.errors import client_message
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -359,3 +360,83 @@ def test_a_node_process_serves_http_and_stops_cleanly_on_sigterm(tmp_path: Path)
     reopened = GraphService(NodeSettings(home=home), read_only=True)
     assert reopened.stats("sec")["nodes"]["Element"] == 2
     reopened.close()
+
+
+# DuckDB 2.0.1's answer to SELECT length(repeat('x', 3000000000) || repeat('y', 3000000000))
+# on a node with room for it, as the node logged it (3 of its 36 frames kept).
+_INTERNAL_ERROR = (
+    'staging query: INTERNAL Error: Scalar function "||" threw an execution error, but the '
+    "function is not marked as fallible - the function must call SetFallible(). Error: "
+    "Cannot create a string of size: '6000000000', the maximum supported string size is: "
+    "'4294967295'\n\nStack Trace:\n\n"
+    "/tmp/tu/clone/.venv/lib/python3.11/site-packages/_duckdb.cpython-311-x86_64-linux-gnu.so"
+    "(_ZN6duckdb9ExceptionC2ENS_13ExceptionTypeERKNSt7__cxx1112basic_stringIcSt11char_traits"
+    "IcESaIcEEE+0x4b) [0x7fd79d91d3bb]\n"
+    "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0(+0x250a40) [0x7fd7b4c50a40]\n"
+    "/lib/x86_64-linux-gnu/libc.so.6(+0x1098ec) [0x7fd7b49278ec]\n\n"
+    "This error signals an assertion failure within DuckDB. This usually occurs due to "
+    "unexpected conditions or errors in the program's logic.\nFor more information, see "
+    "https://duckdb.org/docs/current/dev/internal_errors"
+)
+
+
+def test_an_engine_stack_trace_is_cut_from_the_message_a_client_gets() -> None:
+    assert client_message(_INTERNAL_ERROR) == (
+        'staging query: INTERNAL Error: Scalar function "||" threw an execution error, but '
+        "the function is not marked as fallible - the function must call SetFallible(). "
+        "Error: Cannot create a string of size: '6000000000', the maximum supported string "
+        "size is: '4294967295'\n\n"
+        "[the engine's stack trace is left out; the node's log has it]\n\n"
+        "This error signals an assertion failure within DuckDB. This usually occurs due to "
+        "unexpected conditions or errors in the program's logic.\nFor more information, see "
+        "https://duckdb.org/docs/current/dev/internal_errors"
+    )
+    ordinary = "Cypher query: Runtime exception: Divide by zero."
+    assert client_message(ordinary) == ordinary
+
+
+def test_a_staging_query_error_reaches_the_client_without_frames_and_the_log_whole(
+    client: TestClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _register_boeing(client, tmp_path / "store")
+    trace = _INTERNAL_ERROR[_INTERNAL_ERROR.index("Stack Trace:") :]
+    sql = "SELECT error(?)"  # DuckDB raises the text as its own error, frames and all
+
+    answer = client.post(
+        "/databases/sec/tables/query", json={"sql": sql, "parameters": [trace]}, headers=AUTH
+    )
+
+    body = answer.json()["error"]
+    assert (answer.status_code, body["type"]) == (400, "QueryFailed")
+    assert body["message"].startswith(
+        "staging query: Invalid Input Error: [the engine's stack trace is left out; the "
+        "node's log has it]\n\nThis error signals an assertion failure within DuckDB."
+    )
+    assert "0x" not in body["message"] and ".so" not in body["message"]
+    logged = [r.error for r in caplog.records if r.getMessage() == "request failed"]
+    assert len(logged) == 1 and "libc.so.6(+0x1098ec) [0x7fd7b49278ec]" in logged[0]
+
+
+def test_staging_queries_run_under_the_staging_memory_limit_in_mib(tmp_path: Path) -> None:
+    settings = NodeSettings(home=tmp_path, api_key=KEY, staging_memory_mb=64)
+    node = GraphService(settings)
+    client = TestClient(create_app(node))
+    try:
+        _register_boeing(client, tmp_path / "store")
+        answers = [
+            client.post("/databases/sec/tables/query", json={"sql": sql}, headers=AUTH)
+            for sql in (
+                "SELECT current_setting('memory_limit')",
+                "SELECT len(list(i)) FROM range(20000000) t(i)",  # 160 MB in DuckDB's buffers
+                "SELECT length(repeat('x', 200000000))",  # one value: outside DuckDB's limit
+            )
+        ]
+    finally:
+        node.close()
+
+    assert answers[0].json()["rows"] == [["64.0 MiB"]]
+    assert answers[1].status_code == 400
+    assert answers[1].json()["error"]["type"] == "QueryFailed"
+    assert "Out of Memory Error" in answers[1].json()["error"]["message"]
+    assert "/64.0 MiB used)" in answers[1].json()["error"]["message"]
+    assert answers[2].json()["rows"] == [[200000000]]

@@ -31,12 +31,14 @@ class FilingCheck:
     as often as the document had it, ``arelle_facts`` each fact of Arelle's export.
     ``graph_fact_nodes`` counts the Fact nodes themselves, complete duplicates (same
     concept, context, unit, value, decimals, language) collapsed into one, as ``stats``
-    and ``facts`` count them.
+    and ``facts`` count them. ``arelle_exported`` says whether Arelle's export was read:
+    until it is, ``arelle_facts`` is 0 and counts nothing.
     """
 
     report: str
     graph_facts: int = 0
     arelle_facts: int = 0
+    arelle_exported: bool = False
     graph_fact_nodes: int = 0
     differences: list[str] = field(default_factory=list)
     difference_count: int = 0
@@ -144,13 +146,14 @@ def check_filing(
     from xbrl_task.verify.oim import both_rejected, oim_facts
 
     check = FilingCheck(report.id)
-    if report.cik is None:
-        check.error = "the report has no registrant entity in the graph"
-        return check
     ours = list(graph_facts(reader, graph_id, report.id))
     check.graph_facts = len(ours)
     check.graph_fact_nodes = count_fact_nodes(reader, graph_id, report.id)
-    folder = store_root / raw_package_prefix(report.cik, report.id)
+    folder = _package_folder(store_root, report)
+    if report.cik is None:  # a filing half loaded: its ENTITY_HAS_REPORT not in the graph
+        check.error = "the report has no registrant entity in the graph"
+        if folder is None:
+            return check  # else still compared: the differences say what else is missing
     documents = [folder / name for name in report.documents]
     missing = [d.name for d in documents if not d.is_file()]
     if missing:
@@ -162,11 +165,27 @@ def check_filing(
         export = export_oim(documents, cache)
         theirs = list(oim_facts(export))
     except (ExportFailed, ExportUnreadable) as exc:
-        check.error = str(exc)
+        check.error = f"{check.error}; {exc}" if check.error else str(exc)
         return check
     check.both_rejected = both_rejected(export)
     differences = compare_facts(ours, theirs)
     check.arelle_facts = len(theirs)
+    check.arelle_exported = True
     check.difference_count = len(differences)
     check.differences = [d.describe() for d in differences[:SHOWN_PER_FILING]]
     return check
+
+
+def _package_folder(store_root: Path, report: GraphReport) -> Path | None:
+    """The report's package folder in the raw store, ``raw/sec/{cik}/{source unit}/``.
+
+    Without the registrant's CIK in the graph (a filing half loaded) the folder is the one
+    of that source unit under any CIK, if exactly one is there; else None.
+    """
+    if report.cik is not None:
+        return store_root / raw_package_prefix(report.cik, report.id)
+    companies = store_root / "raw" / "sec"
+    if not companies.is_dir():
+        return None
+    found = [c / report.id for c in companies.iterdir() if (c / report.id).is_dir()]
+    return found[0] if len(found) == 1 else None

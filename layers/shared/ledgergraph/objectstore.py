@@ -97,6 +97,19 @@ class LocalObjectStore:
             if path.is_file() and key.startswith(prefix) and not path.name.startswith(".tmp-"):
                 yield key
 
+    def partial_keys(self, prefix: str) -> Iterator[str]:
+        """Keys of the temporary files of writes under ``prefix`` not (yet) renamed into
+        place: ones in progress, or ones a killed process abandoned, which stay forever
+        unless their owner removes them (``list_keys`` never shows them)."""
+        base = self.root / prefix if prefix else self.root
+        folder = base if base.is_dir() else base.parent
+        if not folder.exists():
+            return
+        for path in sorted(folder.rglob(".tmp-*")):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and key.startswith(prefix):
+                yield key
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
