@@ -11,6 +11,7 @@ it; nothing is rounded.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from xbrl_task.model import ArcInfo
 from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal, shown
@@ -29,10 +30,20 @@ def arc_problem(arc: ArcInfo) -> str | None:
     DECIMAL(38, 12): more than 12 decimal places: '0.1234567890123456'``).
     """
     for attribute, text in arc.filed:
-        why = _integer_problem(text) if attribute == "priority" else _decimal_problem(text)
+        why = _problem(attribute, text)
         if why is not None:
             return f"{attribute} {why}"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _problem(attribute: str, text: str) -> str | None:
+    """Why ``text`` of ``attribute`` cannot be stored, or None; remembered per text.
+
+    NOTE: a filing's arcs repeat a few order, weight and priority texts ("1", "2.0"):
+    checking each distinct text once saves most of ~30,000 checks a batch.
+    """
+    return _integer_problem(text) if attribute == "priority" else _decimal_problem(text)
 
 
 def refused_arc_warning(arc: ArcInfo, problem: str, document: str) -> str:

@@ -156,9 +156,10 @@ class StandardSchemaCache:
         for url, document in model.urlDocs.items():
             if id(document) in wanted:
                 captured[id(document)].urls.append(url)
+        find, element = captured.get, etree._Element  # ~100,000 objects: no call per object
         for obj in model.modelObjects:  # elements only: relationships are rebuilt per model
-            cached = captured.get(id(getattr(obj, "modelDocument", None)))
-            if cached is not None and _is_element(obj):
+            cached = find(id(getattr(obj, "modelDocument", None)))
+            if cached is not None and isinstance(obj, element):
                 cached.objects.append(obj)
         for name in _REGISTRIES:
             for key, value in getattr(model, name).items():
@@ -241,10 +242,6 @@ def _cacheable(model: ModelXbrl) -> list[Any]:
                 del candidates[key]
                 changed = True
     return list(candidates.values())
-
-
-def _is_element(value: Any) -> bool:
-    return isinstance(value, etree._Element)
 
 
 def _group_listed(

@@ -50,7 +50,8 @@ def document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
     """
     for fact in facts:
         yield fact
-        if fact.isTuple:
+        # an item has no member facts: its concept (isTuple) need not be looked up
+        if fact.modelTupleFacts and fact.isTuple:
             yield from document_order(fact.modelTupleFacts)
 
 

@@ -164,9 +164,8 @@ def value_rejection(fact: FactInfo) -> str | None:
     implemented by no registry, a non-numeric value not valid for the concept's type, an
     inline text whose continuation chain breaks.
     """
-    where = f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
     if fact.text_error is not None:
-        return f"{TEXT_UNREADABLE}: {where}: {fact.text_error}"
+        return f"{TEXT_UNREADABLE}: {_where(fact)}: {fact.text_error}"
     concept = fact.concept
     numeric = concept is not None and concept.is_numeric
     # an inline number's value was computed from a text checked as filed (values.fact_number)
@@ -175,7 +174,12 @@ def value_rejection(fact: FactInfo) -> str | None:
     if problem is None:
         return None
     prefix, detail = problem
-    return f"{prefix}: {where}: {detail}"
+    return f"{prefix}: {_where(fact)}: {detail}"
+
+
+def _where(fact: FactInfo) -> str:
+    """The fact as a rejection names it: concept, id and context."""
+    return f"{fact.qname} (id {fact.xml_id or 'none'}, context {fact.context_id})"
 
 
 def value_problem(

@@ -9,7 +9,7 @@ _SEPARATOR = "\x1f"  # ASCII unit separator: never part of a qname, date or valu
 
 def stable_id(*parts: object) -> str:
     """A 32-hex-digit id from the parts' text; None is hashed as an empty part."""
-    text = _SEPARATOR.join("" if p is None else str(p) for p in parts)
+    text = _SEPARATOR.join(["" if p is None else str(p) for p in parts])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
