@@ -29,6 +29,7 @@ from xbrl_task.errors import (
 from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.inline_warnings import inline_rule_warnings, is_inline_rule
 from xbrl_task.model import FactInfo, LoadedFiling, QName
+from xbrl_task.non_dimensional import non_dimensional_warnings
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
 from xbrl_task.tuples import tuple_warnings
@@ -117,6 +118,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
+    to_act_on += non_dimensional_warnings(filing.facts)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

@@ -82,11 +82,18 @@ class DimensionInfo:
 
 @dataclass(frozen=True, slots=True)
 class ContextInfo:
+    """A context; ``non_dimensional`` is the canonical XML of the elements its segment and
+    scenario hold that are no dimension members (``arelle_context_content``), None when
+    there are none, and ``non_dimensional_names`` names them as filed (``segment my:Region``).
+    """
+
     id: str
     scheme: str
     identifier: str
     period: PeriodInfo
     dimensions: tuple[DimensionInfo, ...]
+    non_dimensional: str | None = None
+    non_dimensional_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

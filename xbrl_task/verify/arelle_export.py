@@ -7,7 +7,9 @@ values on both sides. Properties are added through the saver's own extension hoo
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
 some facts; a numeric fact's ``precision`` (xBRL-JSON only has decimals, inferred from it
 and none at all for ``precision="0"``); each typed dimension's value canonical for its
-type, as the graph keys it (the export writes it as filed); for enumeration facts, the
+type, as the graph keys it (the export writes it as filed); the canonical XML of the
+context's non-dimensional segment and scenario content, which the export leaves out (it
+has no aspect for it); for enumeration facts, the
 members as Arelle read them; whether Arelle found no valid value (its export then writes
 none, or an error marker, as if nil); and why the graph rejects the fact's value, read by
 the extraction's own rule (``broken_continuation``, ``value_of``, ``value_problem``), so
@@ -29,7 +31,8 @@ from arelle.ModelValue import QName
 from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
-from xbrl_task.arelle_facts import broken_continuation, typed_key, value_of
+from xbrl_task.arelle_context_content import non_dimensional_xml, typed_key
+from xbrl_task.arelle_facts import broken_continuation, value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.extract import TEXT_UNREADABLE, value_problem
@@ -42,6 +45,7 @@ INVALID = "ledgergraph:invalid"
 REJECTED = "ledgergraph:rejected"
 PRECISION = "ledgergraph:precision"
 TYPED = "ledgergraph:typed"
+NON_DIMENSIONAL = "ledgergraph:nonDimensional"
 _FLOATING = frozenset({"double", "float"})
 _SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
 
@@ -126,10 +130,16 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
 
 def _add_typed_keys(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     """Each typed dimension's value as compared (``typed_key``), by the axis as the export
-    names it: the export writes the text as filed, and ``01`` is ``1`` for an integer."""
+    names it: the export writes the text as filed, and ``01`` is ``1`` for an integer.
+    And the context's non-dimensional content, which xBRL-JSON has no aspect for: the
+    saver leaves it out without a word, so the facts of ``<segment><my:Region>`` and of
+    the same period without it would look like one fact to the check."""
     context = fact.context
     if context is None:
         return
+    content = non_dimensional_xml(context.segNonDimValues, context.scenNonDimValues)
+    if content is not None:
+        oim_fact[NON_DIMENSIONAL] = content
     keys = {
         str(axis): typed_key(value.typedMember)
         for axis, value in context.qnameDims.items()
