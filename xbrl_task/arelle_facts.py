@@ -135,9 +135,12 @@ class FactCopier:
                 balance=concept.balance,
                 is_abstract=bool(concept.isAbstract),
                 is_nillable=concept.nillable in ("true", "1"),
-                is_numeric=bool(concept.isNumeric),
+                # NOTE: Arelle's isNumeric leaves fractions out; XBRL 2.1 makes them
+                # numeric items, with a unit (extraction rejects their values)
+                is_numeric=bool(concept.isNumeric or concept.isFraction),
                 is_tuple=bool(concept.isTuple),
                 is_floating=concept.baseXsdType in _FLOATING_TYPES,
+                is_fraction=bool(concept.isFraction),
             )
         return info
 

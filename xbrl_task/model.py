@@ -46,6 +46,8 @@ class ConceptInfo:
     is_tuple: bool = False
     # derived from xs:double or xs:float: its values may have an exponent (16398E6)
     is_floating: bool = False
+    # xbrli:fractionItemType: numeric (it has a unit), its value a numerator and denominator
+    is_fraction: bool = False
 
 
 @dataclass(frozen=True, slots=True)

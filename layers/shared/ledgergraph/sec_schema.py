@@ -120,7 +120,7 @@ FACT = NodeTable(
         Column("decimals", "STRING", "the decimals attribute as filed: INF, -6, 2 ..."),
         Column("precision", "STRING", "the precision attribute as filed, if any"),
         Column("is_nil", "BOOLEAN", "xsi:nil=true; a nil fact has no value, it is not 0", False),
-        Column("is_numeric", "BOOLEAN", "numeric concept", False),
+        Column("is_numeric", "BOOLEAN", "numeric concept (a fraction concept included)", False),
         Column("language", "STRING", "xml:lang of a text fact"),
         Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
         Column("context_id", "STRING", "the context id in the document"),

@@ -1,0 +1,68 @@
+"""Fractions (``xbrli:fractionItemType``, ``ix:fraction``): rejected by name, counted.
+
+A copy of AEON's 10-Q (inline), edited: its schema gets aeon:TestFraction, a duration
+concept of xbrli:fractionItemType; its continued text block (Tb_nHbLWiz7J0yHajn7kSJDxA)
+gets an ``ix:fraction`` of 1/3 (x-frac) and a nil one (x-frac-nil), both in its
+nine-month context and unit pure. A fraction is a numeric item with a unit (XBRL 2.1),
+but 1/3 is no exact decimal: the graph stored it as the text ``1/3``, not numeric, without
+its unit and without a word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, edited_copy, run_edited
+
+from xbrl_task.extract import VALUE_REJECTED
+
+CONTEXT = "Duration_1_1_2023_To_9_30_2023_Ebj2XMZXPkeeBZsJQEfMqA"
+PURE = "Unit_Standard_pure_9c4NjS3hKUS_hSoZsyOtbg"
+CONTINUATION = '<ix:continuation id="Tb_nHbLWiz7J0yHajn7kSJDxA_cont1">'
+FRACTIONS = (
+    f'<p>A third: <ix:fraction name="aeon:TestFraction" contextRef="{CONTEXT}" '
+    f'unitRef="{PURE}" id="x-frac"><ix:numerator format="ixt:numdotdecimal">1</ix:numerator>'
+    '/<ix:denominator format="ixt:numdotdecimal">3</ix:denominator></ix:fraction>; none: '
+    f'<ix:fraction name="aeon:TestFraction" contextRef="{CONTEXT}" unitRef="{PURE}" '
+    'id="x-frac-nil" xsi:nil="true"/></p>'
+)
+ELEMENT = (
+    '<xsd:element id="aeon_TestFraction" name="TestFraction" nillable="true" '
+    'substitutionGroup="xbrli:item" type="xbrli:fractionItemType" xbrli:periodType="duration"/>'
+)
+REASON = (
+    f"{VALUE_REJECTED}: aeon:TestFraction (id x-frac, context {CONTEXT}): the fraction '1/3' "
+    "(numerator/denominator, xbrli:fractionItemType) is not an exact decimal; the graph "
+    "keeps no fraction"
+)
+
+
+def aeon_fractions(target: Path) -> Path:
+    edited_copy(AEON, target, AEON_DOCUMENT, CONTINUATION, CONTINUATION + FRACTIONS)
+    schema = target / "aeon-20230930.xsd"
+    text = schema.read_text(encoding="utf-8")
+    assert text.count("</xsd:schema>") == 1
+    schema.write_text(text.replace("</xsd:schema>", f"{ELEMENT}</xsd:schema>"), "utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    return run_edited(tmp_path_factory.mktemp("fractions"), {"aeon": aeon_fractions}, "fractions")
+
+
+def test_a_fraction_is_rejected_naming_fact_concept_and_value(run: EditedRun) -> None:
+    assert run.statuses["aeon"] == "processed"
+    manifest = run.manifest("aeon")
+    assert manifest.facts.rejected[REASON] == 1
+    assert manifest.facts.reconciles()
+    assert "x-frac" not in run.facts("aeon")
+
+
+def test_a_nil_fraction_is_a_numeric_nil_fact_with_its_unit(run: EditedRun) -> None:
+    fact = run.facts("aeon")["x-frac-nil"]
+    assert (fact["is_numeric"], fact["is_nil"], fact["value_decimal"]) == (True, True, None)
+    assert (fact["value_text"], fact["unit_ref"]) == (None, PURE)
+    units = [r["to"] for r in run.rows("aeon", "FACT_HAS_UNIT") if r["from"] == fact["id"]]
+    assert units == ["xbrli:pure"]
