@@ -48,6 +48,7 @@ TYPED = "ledgergraph:typed"
 NON_DIMENSIONAL = "ledgergraph:nonDimensional"
 _FLOATING = frozenset({"double", "float"})
 _SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
+_OFFLINE = "[IOerror]"  # a file Arelle could not load (offline: not in the cache)
 
 install_sec_transforms()
 
@@ -82,8 +83,8 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
                 saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
             except Exception as exc:  # a document Arelle only half loaded (cut short, say)
                 raise ExportFailed(
-                    f"Arelle could not export {documents[0].name} "
-                    f"({type(exc).__name__}); its first error: {_first_error(session)}"
+                    f"Arelle could not export {documents[0].name} ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); its first error: {_first_error(session)}"
                 ) from exc
             if not path.is_file():  # the saver refused and said why (xBRL-JSON has no tuple)
                 raise ExportFailed(
@@ -98,16 +99,30 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
 
 
 def _first_error(session: Session, prefer: str = "") -> str:
-    """The first line Arelle logged (one holding ``prefer`` first), shortened."""
+    """The first line Arelle logged (one holding ``prefer`` first), shortened.
+
+    NOTE: a taxonomy file the offline cache lacks is an ``[IOerror]`` line on every load
+    of some filings (AEON's us-roles-2022.xsd), harmless and the cause of nothing: such
+    lines are counted, never named as the error.
+    """
     lines = [line for line in session.get_logs("text").splitlines() if line.strip()]
-    chosen = next((x for x in lines if prefer and prefer in x), lines[0] if lines else None)
-    return (chosen or "no error logged")[:300]
+    causes = [line for line in lines if not line.startswith(_OFFLINE)]
+    chosen = next((x for x in causes if prefer and prefer in x), causes[0] if causes else None)
+    if chosen is None:
+        offline = len(lines)
+        return f"none ({offline} taxonomy files not available offline)" if offline else "none"
+    return chosen[:300]
 
 
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     _add_typed_keys(fact, oim_fact)
     concept = fact.concept
-    oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
+    # a fraction is a numeric item with a unit (XBRL 2.1), as the graph reads it
+    oim_fact[NUMERIC] = bool(concept is not None and (concept.isNumeric or concept.isFraction))
+    if fact.isFraction and not fact.isNil:
+        # NOTE: the saver writes Arelle's Fraction, which JSON cannot hold (TypeError);
+        # xBRL-JSON has no fraction: the text as the graph reads it, numerator/denominator
+        oim_fact["value"] = value_of(fact)[0]
     if concept is None:  # Arelle can validate nothing; the graph rejects it for its concept
         oim_fact[INVALID] = True
         oim_fact[REJECTED] = f"concept not defined: {fact.qname} (no such element in the DTS)"
@@ -166,5 +181,6 @@ def _rejection(fact: ModelFact, *, numeric: bool) -> str | None:
         return None
     concept = fact.concept
     floating = inline or (concept is not None and concept.baseXsdType in _FLOATING)
-    problem = value_problem(value, error, numeric=numeric, floating=floating)
+    fraction = bool(concept is not None and concept.isFraction)
+    problem = value_problem(value, error, numeric=numeric, floating=floating, fraction=fraction)
     return None if problem is None else f"{problem[0]}: {problem[1]}"
