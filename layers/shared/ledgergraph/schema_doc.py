@@ -60,9 +60,9 @@ duration, 2023 as instant).
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),
 never a binary float; `decimals` and `precision` are kept as filed (`INF` included); nil is
 `is_nil`, not 0 and not absent. A numeric fact whose value DECIMAL(38, 12) cannot hold exactly
-(text, INF, more than 26 integer digits or 12 decimal places; a fraction, `ix:fraction` or
-`xbrli:fractionItemType`, whose numerator and denominator are no exact decimal: a nil one is
-kept, numeric with its unit), and any fact whose value
+(text, INF, more than 26 integer digits or 12 decimal places; any fraction, `ix:fraction` or
+`xbrli:fractionItemType`, a numerator and denominator that may have no exact decimal, 1/3: a
+nil one is kept, numeric with its unit), and any fact whose value
 cannot be read (its inline format refuses the displayed text or nobody implements it; a
 date, boolean or other non-numeric value not valid for its type, inline or classic) is not
 in the graph: it counts in its Report's `facts_rejected`, and the run's summary names it

@@ -37,7 +37,8 @@ WHERE l.accession_number = r.id
   AND l.role = coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label')
 OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
                (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
-WHERE c.dimension_count = 0 AND p.end_date = r.period_of_report
+WHERE c.dimension_count = 0 AND c.non_dimensional IS NULL
+  AND p.end_date = r.period_of_report
 RETURN a.tree_sequence AS line, a.depth AS depth, coalesce(l.text, e.id) AS label,
        p.start_date AS period_start, f.value_decimal AS value,
        CASE WHEN a.preferred_label CONTAINS '/role/negated' THEN -f.value_decimal
@@ -57,7 +58,7 @@ MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
 WHERE e.id = $concept AND en.cik = $cik
 MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
       (r:Report)-[:REPORT_HAS_FACT]->(f)
-WHERE c.dimension_count = 0
+WHERE c.dimension_count = 0 AND c.non_dimensional IS NULL
 RETURN p.start_date AS period_start, p.end_date AS period_end, f.value_decimal AS value,
        f.decimals AS decimals, r.id AS report, r.form AS form, r.is_amendment AS amended
 ORDER BY period_end, period_start, report
@@ -76,7 +77,7 @@ WHERE r.id = $report AND d.axis = 'us-gaap:StatementBusinessSegmentsAxis'
                     'us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax']
 MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
       (d)-[:DIMENSION_HAS_MEMBER]->(m:Element)
-WHERE c.dimension_count = 1
+WHERE c.dimension_count = 1 AND c.non_dimensional IS NULL
 OPTIONAL MATCH (m)-[:ELEMENT_HAS_LABEL]->(l:Label)
 WHERE l.accession_number = r.id AND l.role = 'http://www.xbrl.org/2003/role/label'
 RETURN p.start_date AS period_start, p.end_date AS period_end, m.id AS member,

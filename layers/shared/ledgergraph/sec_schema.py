@@ -329,7 +329,8 @@ CONTEXT = NodeTable(
             " members (`<xbrli:segment ...><ns1:Region xmlns:ns1=...>EMEA</ns1:Region>"
             "</xbrli:segment>`): namespaces prefixed ns1, ns2... in document order, C14N"
             " attribute order, text canonical for its type (01 is 1 for an integer), else"
-            " stripped; null for a context of dimensions only",
+            " stripped; null for a context of dimensions only (a company-wide fact's"
+            " context has dimension_count 0 and no non_dimensional content)",
         ),
     ),
 )
