@@ -203,7 +203,8 @@ def value_problem(
         # kept, not even one that has (1/4): a fraction concept's facts stay alike
         return VALUE_REJECTED, (
             f"the fraction {shown(value or '')} (numerator/denominator, "
-            "xbrli:fractionItemType) is not an exact decimal; the graph keeps no fraction"
+            "xbrli:fractionItemType) is not kept: a fraction may have no exact decimal (1/3), "
+            "so the graph keeps none"
         )
     if not numeric:
         return None

@@ -45,8 +45,8 @@ ELEMENT = (
 )
 REASON = (
     f"{VALUE_REJECTED}: aeon:TestFraction (id x-frac, context {CONTEXT}): the fraction '1/3' "
-    "(numerator/denominator, xbrli:fractionItemType) is not an exact decimal; the graph "
-    "keeps no fraction"
+    "(numerator/denominator, xbrli:fractionItemType) is not kept: a fraction may have no "
+    "exact decimal (1/3), so the graph keeps none"
 )
 
 
@@ -88,8 +88,8 @@ def test_verify_names_the_rejected_fraction_as_its_one_difference(tmp_path: Path
     assert check.differences == [
         "only in Arelle's export: aeon:TestFraction@e05ed54b 2023-01-01..2023-09-30 "
         "[xbrli:pure] = 1/3; rejected: value not storable as DECIMAL(38, 12): the fraction "
-        "'1/3' (numerator/denominator, xbrli:fractionItemType) is not an exact decimal; the "
-        "graph keeps no fraction"
+        "'1/3' (numerator/denominator, xbrli:fractionItemType) is not kept: a fraction may "
+        "have no exact decimal (1/3), so the graph keeps none"
     ]
 
 
