@@ -8,7 +8,6 @@ default 28-digit decimal context, which rounds longer numbers.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
 from arelle.ModelDtsObject import ModelConcept
@@ -19,11 +18,14 @@ from arelle.ModelInstanceObject import (
     ModelInlineFact,
     ModelUnit,
 )
-from arelle.ModelObject import ModelObject
-from arelle.ModelValue import DateTime
 from arelle.ModelValue import QName as ArelleQName
 from lxml import etree
 
+from xbrl_task.arelle_context_content import (
+    non_dimensional_names,
+    non_dimensional_xml,
+    typed_key,
+)
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.identity import split_moment
 from xbrl_task.model import (
@@ -36,7 +38,7 @@ from xbrl_task.model import (
     QName,
     UnitInfo,
 )
-from xbrl_task.values import ValueNotExact, decimal_text, scaled_text, shown
+from xbrl_task.values import ValueNotExact, scaled_text, shown
 
 _FLOATING_TYPES = frozenset({"double", "float"})
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
@@ -134,9 +136,12 @@ class FactCopier:
                 balance=concept.balance,
                 is_abstract=bool(concept.isAbstract),
                 is_nillable=concept.nillable in ("true", "1"),
-                is_numeric=bool(concept.isNumeric),
+                # NOTE: Arelle's isNumeric leaves fractions out; XBRL 2.1 makes them
+                # numeric items, with a unit (extraction rejects their values)
+                is_numeric=bool(concept.isNumeric or concept.isFraction),
                 is_tuple=bool(concept.isTuple),
                 is_floating=concept.baseXsdType in _FLOATING_TYPES,
+                is_fraction=bool(concept.isFraction),
             )
         return info
 
@@ -148,8 +153,15 @@ class FactCopier:
         if info is None:
             scheme, identifier = context.entityIdentifier
             dimensions = tuple(self._dimension_of(v) for v in context.qnameDims.values())
+            segment, scenario = context.segNonDimValues, context.scenNonDimValues
             info = self._contexts[context_id] = ContextInfo(
-                context_id, scheme, identifier.strip(), self._period(context), dimensions
+                context_id,
+                scheme,
+                identifier.strip(),
+                self._period(context),
+                dimensions,
+                non_dimensional=non_dimensional_xml(segment, scenario),
+                non_dimensional_names=non_dimensional_names(segment, scenario),
             )
         return info
 
@@ -383,29 +395,6 @@ def _period(context: ModelContext) -> PeriodInfo:
     start, start_time = split_moment(context.startDatetime, end=False)
     end, end_time = split_moment(context.endDatetime, end=True)
     return PeriodInfo("duration", start, end, start_time, end_time)
-
-
-def typed_key(member: ModelObject | None) -> str | None:
-    """A typed member's value as XBRL compares it (x-equal), as text: canonical for an
-    integer, decimal, boolean or date type as Arelle validated it (``01`` is ``1``,
-    ``1.50`` is ``1.5``, ``1`` is ``true``); else the text as filed, stripped (strings,
-    complex content, and a value Arelle found invalid). None without a member.
-    """
-    if member is None:
-        return None
-    text = member.stringValue.strip()
-    if getattr(member, "xValid", XmlValidateConst.UNVALIDATED) < XmlValidateConst.VALID:
-        return text
-    value = getattr(member, "xValue", None)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal) and value.is_finite():
-        return decimal_text(value)
-    if isinstance(value, DateTime) and value.dateOnly:
-        return str(value)  # YYYY-MM-DD and the time zone, if filed
-    return text
 
 
 def to_qname(qname: ArelleQName) -> QName:

@@ -106,10 +106,20 @@ class AspectRows:
         )
         return uid
 
-    def context(self, entity: str, period: str, dimensions: list[tuple[str, str]]) -> str:
-        """The Context node of entity, period and container:dimension ids (any order)."""
+    def context(
+        self,
+        entity: str,
+        period: str,
+        dimensions: list[tuple[str, str]],
+        non_dimensional: str | None = None,
+    ) -> str:
+        """The Context node of entity, period and container:dimension ids (any order), and
+        of the canonical XML of segment and scenario content that is no dimension member
+        (``arelle_context_content``): XBRL 2.1 makes that content part of the context."""
         dims = sorted(f"{container}:{did}" for container, did in dimensions)
-        cid = stable_id(entity, period, "|".join(dims))
+        parts = (entity, period, "|".join(dims))
+        cid = stable_id(*parts, non_dimensional) if non_dimensional else stable_id(*parts)
+        scenario_content = non_dimensional is not None and "<xbrli:scenario" in non_dimensional
         added = self.rows.add(
             "Context",
             {
@@ -118,7 +128,8 @@ class AspectRows:
                 "period": period,
                 "dimensions": "|".join(dims) or None,
                 "dimension_count": len(dims),
-                "has_scenario": any(c == "scenario" for c, _ in dimensions),
+                "has_scenario": scenario_content or any(c == "scenario" for c, _ in dimensions),
+                "non_dimensional": non_dimensional,
             },
         )
         if added:

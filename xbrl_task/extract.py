@@ -29,10 +29,11 @@ from xbrl_task.errors import (
 from xbrl_task.fact_rows import FactRowBuilder
 from xbrl_task.inline_warnings import inline_rule_warnings, is_inline_rule
 from xbrl_task.model import FactInfo, LoadedFiling, QName
+from xbrl_task.non_dimensional import non_dimensional_warnings
 from xbrl_task.report_rows import ReportFacts, add_report, coregistrant_ciks
 from xbrl_task.rows import Row
 from xbrl_task.tuples import tuple_warnings
-from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal
+from xbrl_task.values import NotANumber, ValueNotExact, exact_decimal, shown
 
 SEC_CIK_SCHEME = "http://www.sec.gov/CIK"
 VALUE_REJECTED = "value not storable as DECIMAL(38, 12)"
@@ -121,6 +122,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
     to_act_on += inconsistent_warnings(duplicates)
+    to_act_on += non_dimensional_warnings(filing.facts)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 
@@ -170,7 +172,10 @@ def value_rejection(fact: FactInfo) -> str | None:
     numeric = concept is not None and concept.is_numeric
     # an inline number's value was computed from a text checked as filed (values.fact_number)
     floating = fact.inline is not None or (concept is not None and concept.is_floating)
-    problem = value_problem(fact.value, fact.value_error, numeric=numeric, floating=floating)
+    fraction = concept is not None and concept.is_fraction
+    problem = value_problem(
+        fact.value, fact.value_error, numeric=numeric, floating=floating, fraction=fraction
+    )
     if problem is None:
         return None
     prefix, detail = problem
@@ -183,17 +188,32 @@ def _where(fact: FactInfo) -> str:
 
 
 def value_problem(
-    value: str | None, error: str | None, *, numeric: bool, floating: bool
+    value: str | None,
+    error: str | None,
+    *,
+    numeric: bool,
+    floating: bool,
+    fraction: bool = False,
 ) -> tuple[str, str] | None:
     """The reason prefix and detail for a value the graph rejects, or None if it keeps it.
 
     Args:
-        value: the (not nil) fact's text after inline transforms, scale and sign.
+        value: the (not nil) fact's text after inline transforms, scale and sign; of a
+            fraction, ``numerator/denominator`` as filed.
         error: why the value could not be read at all (``arelle_facts.value_of``).
         floating: an exponent is allowed (``values.filed_number``).
+        fraction: of an ``xbrli:fractionItemType`` concept (``ix:fraction`` inline).
     """
     if error is not None:
         return (NUMBER_UNREADABLE if numeric else VALUE_INVALID), error
+    if fraction:
+        # NOTE: 1/3 has no exact decimal, and a Fact holds one number, so no fraction is
+        # kept, not even one that has (1/4): a fraction concept's facts stay alike
+        return VALUE_REJECTED, (
+            f"the fraction {shown(value or '')} (numerator/denominator, "
+            "xbrli:fractionItemType) is not kept: a fraction may have no exact decimal (1/3), "
+            "so the graph keeps none"
+        )
     if not numeric:
         return None
     try:

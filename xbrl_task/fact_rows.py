@@ -26,6 +26,7 @@ from xbrl_task.text import looks_like_html, plain_text
 from xbrl_task.values import fact_number, value_key
 
 DEI_PREFIX = "dei:"
+NON_DIMENSIONAL = "non-dimensional"
 _TEXT_BLOCK = "textBlockItemType"
 
 
@@ -78,7 +79,10 @@ class FactRowBuilder(AspectRows):
         self.aspects[fid] = (element, entity, period, aspects.ctx, unit, row["language"])
         self._relate_fact(fid, element, aspects, unit)
         self._add_footnotes(fid, fact.footnotes)
-        if element.startswith(DEI_PREFIX) and row["value_text"] is not None:
+        # NOTE: a dei fact of a context with non-dimensional content is about something
+        # the content names, not the registrant's cover page: no Report or Entity reads it
+        company_wide = aspects.context.non_dimensional is None
+        if element.startswith(DEI_PREFIX) and row["value_text"] is not None and company_wide:
             dims = tuple(sorted(did for _, did in dimensions))
             text = row["value_text"]
             self.dei.append(DeiFact(entity, element, dims, text, period, fact.context_id))
@@ -97,8 +101,10 @@ class FactRowBuilder(AspectRows):
         entity = self._attributed_entity(context) or filed_entity
         period = self.period(context.period)
         dimensions = [(d.container, self.dimension(d)) for d in context.dimensions]
-        ctx = self.context(filed_entity, period, dimensions)
+        ctx = self.context(filed_entity, period, dimensions, context.non_dimensional)
         keys = sorted(f"{container}:{did}" for container, did in dimensions)
+        if context.non_dimensional is not None:  # part of the fact's identity, as of its context
+            keys.append(f"{NON_DIMENSIONAL}:{context.non_dimensional}")
         aspects = _ContextAspects(context, entity, period, ctx, dimensions, keys)
         self._by_context[id(context)] = aspects
         return aspects

@@ -46,6 +46,8 @@ class ConceptInfo:
     is_tuple: bool = False
     # derived from xs:double or xs:float: its values may have an exponent (16398E6)
     is_floating: bool = False
+    # xbrli:fractionItemType: numeric (it has a unit), its value a numerator and denominator
+    is_fraction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,18 @@ class DimensionInfo:
 
 @dataclass(frozen=True, slots=True)
 class ContextInfo:
+    """A context; ``non_dimensional`` is the canonical XML of the elements its segment and
+    scenario hold that are no dimension members (``arelle_context_content``), None when
+    there are none, and ``non_dimensional_names`` names them as filed (``segment my:Region``).
+    """
+
     id: str
     scheme: str
     identifier: str
     period: PeriodInfo
     dimensions: tuple[DimensionInfo, ...]
+    non_dimensional: str | None = None
+    non_dimensional_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

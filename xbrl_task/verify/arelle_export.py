@@ -7,7 +7,9 @@ values on both sides. Properties are added through the saver's own extension hoo
 whether the concept is numeric and the fact's xml:lang, which plain xBRL-JSON leaves out for
 some facts; a numeric fact's ``precision`` (xBRL-JSON only has decimals, inferred from it
 and none at all for ``precision="0"``); each typed dimension's value canonical for its
-type, as the graph keys it (the export writes it as filed); for enumeration facts, the
+type, as the graph keys it (the export writes it as filed); the canonical XML of the
+context's non-dimensional segment and scenario content, which the export leaves out (it
+has no aspect for it); for enumeration facts, the
 members as Arelle read them; whether Arelle found no valid value (its export then writes
 none, or an error marker, as if nil); and why the graph rejects the fact's value, read by
 the extraction's own rule (``broken_continuation``, ``value_of``, ``value_problem``), so
@@ -29,7 +31,8 @@ from arelle.ModelValue import QName
 from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
-from xbrl_task.arelle_facts import broken_continuation, typed_key, value_of
+from xbrl_task.arelle_context_content import non_dimensional_xml, typed_key
+from xbrl_task.arelle_facts import broken_continuation, value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.extract import TEXT_UNREADABLE, value_problem
@@ -42,8 +45,10 @@ INVALID = "ledgergraph:invalid"
 REJECTED = "ledgergraph:rejected"
 PRECISION = "ledgergraph:precision"
 TYPED = "ledgergraph:typed"
+NON_DIMENSIONAL = "ledgergraph:nonDimensional"
 _FLOATING = frozenset({"double", "float"})
 _SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
+_OFFLINE = "[IOerror]"  # a file Arelle could not load (offline: not in the cache)
 
 install_sec_transforms()
 
@@ -78,8 +83,8 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
                 saveLoadableOIM(models[-1], str(path), extensionFactPropertiesMethod=_extras)
             except Exception as exc:  # a document Arelle only half loaded (cut short, say)
                 raise ExportFailed(
-                    f"Arelle could not export {documents[0].name} "
-                    f"({type(exc).__name__}); its first error: {_first_error(session)}"
+                    f"Arelle could not export {documents[0].name} ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); its first error: {_first_error(session)}"
                 ) from exc
             if not path.is_file():  # the saver refused and said why (xBRL-JSON has no tuple)
                 raise ExportFailed(
@@ -94,16 +99,30 @@ def export_oim(documents: list[Path], cache: TaxonomyCache) -> dict[str, Any]:
 
 
 def _first_error(session: Session, prefer: str = "") -> str:
-    """The first line Arelle logged (one holding ``prefer`` first), shortened."""
+    """The first line Arelle logged (one holding ``prefer`` first), shortened.
+
+    NOTE: a taxonomy file the offline cache lacks is an ``[IOerror]`` line on every load
+    of some filings (AEON's us-roles-2022.xsd), harmless and the cause of nothing: such
+    lines are counted, never named as the error.
+    """
     lines = [line for line in session.get_logs("text").splitlines() if line.strip()]
-    chosen = next((x for x in lines if prefer and prefer in x), lines[0] if lines else None)
-    return (chosen or "no error logged")[:300]
+    causes = [line for line in lines if not line.startswith(_OFFLINE)]
+    chosen = next((x for x in causes if prefer and prefer in x), causes[0] if causes else None)
+    if chosen is None:
+        offline = len(lines)
+        return f"none ({offline} taxonomy files not available offline)" if offline else "none"
+    return chosen[:300]
 
 
 def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     _add_typed_keys(fact, oim_fact)
     concept = fact.concept
-    oim_fact[NUMERIC] = bool(concept is not None and concept.isNumeric)
+    # a fraction is a numeric item with a unit (XBRL 2.1), as the graph reads it
+    oim_fact[NUMERIC] = bool(concept is not None and (concept.isNumeric or concept.isFraction))
+    if fact.isFraction and not fact.isNil:
+        # NOTE: the saver writes Arelle's Fraction, which JSON cannot hold (TypeError);
+        # xBRL-JSON has no fraction: the text as the graph reads it, numerator/denominator
+        oim_fact["value"] = value_of(fact)[0]
     if concept is None:  # Arelle can validate nothing; the graph rejects it for its concept
         oim_fact[INVALID] = True
         oim_fact[REJECTED] = f"concept not defined: {fact.qname} (no such element in the DTS)"
@@ -126,10 +145,16 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
 
 def _add_typed_keys(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     """Each typed dimension's value as compared (``typed_key``), by the axis as the export
-    names it: the export writes the text as filed, and ``01`` is ``1`` for an integer."""
+    names it: the export writes the text as filed, and ``01`` is ``1`` for an integer.
+    And the context's non-dimensional content, which xBRL-JSON has no aspect for: the
+    saver leaves it out without a word, so the facts of ``<segment><my:Region>`` and of
+    the same period without it would look like one fact to the check."""
     context = fact.context
     if context is None:
         return
+    content = non_dimensional_xml(context.segNonDimValues, context.scenNonDimValues)
+    if content is not None:
+        oim_fact[NON_DIMENSIONAL] = content
     keys = {
         str(axis): typed_key(value.typedMember)
         for axis, value in context.qnameDims.items()
@@ -156,5 +181,6 @@ def _rejection(fact: ModelFact, *, numeric: bool) -> str | None:
         return None
     concept = fact.concept
     floating = inline or (concept is not None and concept.baseXsdType in _FLOATING)
-    problem = value_problem(value, error, numeric=numeric, floating=floating)
+    fraction = bool(concept is not None and concept.isFraction)
+    problem = value_problem(value, error, numeric=numeric, floating=floating, fraction=fraction)
     return None if problem is None else f"{problem[0]}: {problem[1]}"

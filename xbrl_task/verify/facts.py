@@ -35,13 +35,21 @@ class ComparableFact:
     precision: str | None = None
     # Arelle's side: why the graph rejects this fact's value ("" when it keeps it)
     rejected: str = ""
+    # the canonical XML of the context's segment and scenario content that is no dimension
+    # member (arelle_context_content), "" without any: part of the context, as dimensions
+    non_dimensional: str = ""
 
     @property
     def aspects(self) -> tuple[object, ...]:
-        return (self.concept, self.entity, self.period, self.unit, self.dimensions)
+        return (
+            self.concept, self.entity, self.period, self.unit, self.dimensions,
+            self.non_dimensional,
+        )  # fmt: skip
 
     def describe(self) -> str:
         dims = ", ".join(f"{axis}={member}" for axis, member in self.dimensions)
+        if self.non_dimensional:
+            dims = f"{dims}, {self.non_dimensional}" if dims else self.non_dimensional
         unit = f" [{self.unit}]" if self.unit else ""
         where = f" {{{dims}}}" if dims else ""
         value = self.value if len(self.value) <= 60 else self.value[:57] + "..."

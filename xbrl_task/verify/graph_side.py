@@ -42,7 +42,7 @@ MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context)
 OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
 RETURN f.id, e.id, c.entity, c.period, u.id, f.value_text, CAST(abs(f.value_decimal) AS STRING),
        f.value_decimal < 0, f.decimals, f.precision, f.is_nil, f.is_numeric, f.language,
-       f.occurrences
+       f.occurrences, c.non_dimensional
 ORDER BY f.id SKIP $skip LIMIT $limit
 """
 
@@ -127,6 +127,7 @@ def _comparable(row: list[Any], dims: tuple[tuple[str, str], ...]) -> Comparable
         decimals=_decimals(decimals) if accurate and decimals is not None else None,
         language=language if not numeric else None,
         precision=_precision(decimals, precision) if accurate else None,
+        non_dimensional=row[14] or "",
     )
 
 

@@ -20,6 +20,7 @@ from xbrl_task.model import PeriodInfo, QName
 from xbrl_task.verify.arelle_export import (
     INVALID,
     LANGUAGE,
+    NON_DIMENSIONAL,
     NUMERIC,
     PRECISION,
     QNAMES,
@@ -90,6 +91,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         language=fact.get(LANGUAGE),
         precision=None if precision is None else precision_key(str(precision)),
         rejected=fact.get(REJECTED) or "",
+        non_dimensional=fact.get(NON_DIMENSIONAL) or "",
     )
 
 

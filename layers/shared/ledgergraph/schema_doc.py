@@ -43,22 +43,26 @@ concept whatever the taxonomy year (`us-gaap:Revenues`; a filer's own concepts a
 dates; a quarter and a year to date ending the same day are two periods; a time of day
 other than midnight is part of the id), one `Unit` per measures, one `Dimension` per axis
 and member or typed value (typed values equal for their type, `01` and `1`, are one), one
-`Context` per entity, period and dimensions, one `Entity` per CIK. Filing-specific nodes
-(`Fact`, `Label`, `Reference`, `Network`, `Arc`, `Footnote`) carry the report's id in their
-own id and in `accession_number`, so an amendment never replaces the facts of its
-original. Shared nodes are added once and never updated, except `Entity`: it holds what the
-latest filing loaded states about its filer (and EDGAR's SIC code), named by `stated_in`,
-while each filing's own statements stay on its `ENTITY_HAS_REPORT`. Likewise an `Element`
-holds the definition (period type, balance, type...) of the taxonomy year of the first
-filing loaded, while each taxonomy year's is an `ElementDefinition` of the concept
-(`ELEMENT_HAS_DEFINITION`, shared by the filings of that year): years may differ (us-gaap
-2022 defines `PropertyPlantAndEquipmentUsefulLife` as duration, 2023 as instant).
+`Context` per entity, period and dimensions (and segment or scenario content that is no
+dimension member, which XBRL 2.1 makes part of a context: `Context.non_dimensional`), one
+`Entity` per CIK. Filing-specific nodes (`Fact`, `Label`, `Reference`, `Network`, `Arc`,
+`Footnote`) carry the report's id in their own id and in `accession_number`, so an
+amendment never replaces the facts of its original. Shared nodes are added once and never
+updated, except `Entity`: it holds what the latest filing loaded states about its filer
+(and EDGAR's SIC code), named by `stated_in`, while each filing's own statements stay on
+its `ENTITY_HAS_REPORT`. Likewise an `Element` holds the definition (period type, balance,
+type...) of the taxonomy year of the first filing loaded, while each taxonomy year's is an
+`ElementDefinition` of the concept (`ELEMENT_HAS_DEFINITION`, shared by the filings of that
+year): years may differ (us-gaap 2022 defines `PropertyPlantAndEquipmentUsefulLife` as
+duration, 2023 as instant).
 
 **Values.** `Fact.value_text` is the value as filed (inline: after the transformation
 format, `scale` and `sign`); `Fact.value_decimal` is the exact number as DECIMAL(38, 12),
 never a binary float; `decimals` and `precision` are kept as filed (`INF` included); nil is
 `is_nil`, not 0 and not absent. A numeric fact whose value DECIMAL(38, 12) cannot hold exactly
-(text, INF, more than 26 integer digits or 12 decimal places), and any fact whose value
+(text, INF, more than 26 integer digits or 12 decimal places; any fraction, `ix:fraction` or
+`xbrli:fractionItemType`, a numerator and denominator that may have no exact decimal, 1/3: a
+nil one is kept, numeric with its unit), and any fact whose value
 cannot be read (its inline format refuses the displayed text or nobody implements it; a
 date, boolean or other non-numeric value not valid for its type, inline or classic) is not
 in the graph: it counts in its Report's `facts_rejected`, and the run's summary names it

@@ -28,7 +28,8 @@ INCOME_STATEMENT = CypherExample(
     "label in the arc's preferred role and the facts of the periods ending on the report "
     "date (a 10-Q gives the quarter and the year to date): undimensioned, and those on the "
     "members the statement itself presents (``dimensions``: Boeing's and Apple's revenue by "
-    "product and service, Tesla's by its kinds of revenue). ``value`` is the fact as "
+    "product and service, Tesla's by its kinds of revenue), none in a context with "
+    "non-dimensional content. ``value`` is the fact as "
     "reported; ``shown`` is the figure as the statement prints it, negated where the line "
     "uses a negated label role (Boeing's income tax expense of 237000000 under \"Income tax "
     '(expense)/benefit" is shown as -237000000). Works on each bundled filing.',
@@ -49,7 +50,7 @@ WHERE l.accession_number = r.id
   AND l.role = coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label')
 OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
                (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
-WHERE p.end_date = r.period_of_report
+WHERE p.end_date = r.period_of_report AND c.non_dimensional IS NULL
   AND COUNT { MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
               WHERE d.member IN presented } = c.dimension_count
 RETURN n.title AS statement, a.tree_sequence AS line, a.depth AS depth,
@@ -78,7 +79,7 @@ MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
 WHERE e.id = $concept AND en.cik = $cik
 MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
       (r:Report)-[:REPORT_HAS_FACT]->(f)
-WHERE c.dimension_count = 0
+WHERE c.dimension_count = 0 AND c.non_dimensional IS NULL
 RETURN p.start_date AS period_start, p.end_date AS period_end, f.value_decimal AS value,
        f.decimals AS decimals, r.id AS report, r.form AS form, r.is_amendment AS amended
 ORDER BY period_end, period_start, report
@@ -103,7 +104,7 @@ WHERE r.id = $report AND d.axis = 'us-gaap:StatementBusinessSegmentsAxis'
                     'us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax']
 MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period),
       (d)-[:DIMENSION_HAS_MEMBER]->(m:Element)
-WHERE c.dimension_count = 1
+WHERE c.dimension_count = 1 AND c.non_dimensional IS NULL
 OPTIONAL MATCH (m)-[:ELEMENT_HAS_LABEL]->(l:Label)
 WHERE l.accession_number = r.id AND l.role = 'http://www.xbrl.org/2003/role/label'
 RETURN p.start_date AS period_start, p.end_date AS period_end, m.id AS member,

@@ -101,8 +101,8 @@ FACT = NodeTable(
     "One reported fact; complete duplicates in a filing are one node.",
     (
         id_column(
-            "hash of accession, concept, entity, period, dimensions, unit, language, value, "
-            "decimals and precision"
+            "hash of accession, concept, entity, period, dimensions (and the context's"
+            " non-dimensional content, if any), unit, language, value, decimals and precision"
         ),
         Column("accession_number", "STRING", "the report id this fact belongs to", False),
         Column("concept", "STRING", "concept qname, e.g. us-gaap:Revenues (denormalised)", False),
@@ -120,7 +120,7 @@ FACT = NodeTable(
         Column("decimals", "STRING", "the decimals attribute as filed: INF, -6, 2 ..."),
         Column("precision", "STRING", "the precision attribute as filed, if any"),
         Column("is_nil", "BOOLEAN", "xsi:nil=true; a nil fact has no value, it is not 0", False),
-        Column("is_numeric", "BOOLEAN", "numeric concept", False),
+        Column("is_numeric", "BOOLEAN", "numeric concept (a fraction concept included)", False),
         Column("language", "STRING", "xml:lang of a text fact"),
         Column("fact_xml_id", "STRING", "the fact's id attribute in the document"),
         Column("context_id", "STRING", "the context id in the document"),
@@ -310,14 +310,36 @@ DIMENSION = NodeTable(
 
 CONTEXT = NodeTable(
     "Context",
-    "Entity, period and dimensions of facts; the same aspects in any filing are one node.",
+    "Entity, period and dimensions of facts; the same aspects in any filing are one node."
+    " A segment or scenario holding other elements than dimension members (XBRL 2.1 allows"
+    " it, EDGAR does not; the filing's run warns) is part of the identity too: such a"
+    " context is a node of its own, and its facts are neither merged with nor duplicates"
+    " of the facts of a context without that content.",
     (
-        id_column("hash of entity, period and container:dimension ids"),
+        id_column(
+            "hash of entity, period, container:dimension ids and, when there is any, the"
+            " non_dimensional content"
+        ),
         Column("entity", "STRING", "entity id of the context's identifier", nullable=False),
         Column("period", "STRING", "Period id", nullable=False),
         Column("dimensions", "STRING", "container:dimension ids, sorted, joined by |"),
         Column("dimension_count", "INT64", "number of dimensions", nullable=False),
-        Column("has_scenario", "BOOLEAN", "some dimension is in the scenario", nullable=False),
+        Column(
+            "has_scenario",
+            "BOOLEAN",
+            "some dimension, or non-dimensional content, is in the scenario",
+            nullable=False,
+        ),
+        Column(
+            "non_dimensional",
+            "STRING",
+            "canonical XML of the segment and scenario elements that are no dimension"
+            " members (`<xbrli:segment ...><ns1:Region xmlns:ns1=...>EMEA</ns1:Region>"
+            "</xbrli:segment>`): namespaces prefixed ns1, ns2... in document order, C14N"
+            " attribute order, text canonical for its type (01 is 1 for an integer), else"
+            " stripped; null for a context of dimensions only (a company-wide fact's"
+            " context has dimension_count 0 and no non_dimensional content)",
+        ),
     ),
 )
 

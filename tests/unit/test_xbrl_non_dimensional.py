@@ -1,0 +1,155 @@
+"""Segment and scenario content that is no dimension member: part of the context.
+
+A copy of Apple's 10-K (classic), edited. Its fiscal 2023 (c-1, 2022-09-25..2023-09-30)
+has a revenue of 383,285,000,000 (f-69, filed three times). Three contexts of that period
+are added: x-seg, whose segment holds ``<my:Region>EMEA</my:Region>``, with a revenue
+equal to the total (x-seg1); x-seg-again, the same content with another prefix and
+whitespace (`` EMEA `` in ``o:Region``), with a net income of 1 (x-seg2); x-scen, whose
+scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1).
+XBRL 2.1 makes that content part of the context (s-equal): none of these facts is the
+company-wide revenue, nor a duplicate of it; the graph once merged x-seg1 into f-69 and
+flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, load_and_verify, run_edited
+
+from xbrl_task.taxonomy_cache import prepare_cache
+from xbrl_task.verify.arelle_export import NON_DIMENSIONAL, export_oim
+from xbrl_task.verify.compare import ONLY_ARELLE, ONLY_GRAPH, compare_facts
+from xbrl_task.verify.facts import ComparableFact
+
+APPLE, APPLE_INSTANCE = "aapl-10k-2023-09-30", "aapl-20230930_htm.xml"
+MY = "http://example.com/my"
+ENTITY = '<entity><identifier scheme="http://www.sec.gov/CIK">0000320193</identifier>'
+FY2023 = "<period><startDate>2022-09-25</startDate><endDate>2023-09-30</endDate></period>"
+CONTEXTS = (
+    f'<context id="x-seg">{ENTITY}<segment><my:Region xmlns:my="{MY}">EMEA</my:Region>'
+    f"</segment></entity>{FY2023}</context>"
+    f'<context id="x-seg-again">{ENTITY}<segment><o:Region xmlns:o="{MY}"> EMEA </o:Region>'
+    f"</segment></entity>{FY2023}</context>"
+    f'<context id="x-scen">{ENTITY}</entity>{FY2023}<scenario>'
+    f'<my:Basis xmlns:my="{MY}" kind="pro-forma"/></scenario></context>'
+)
+REVENUE = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
+FACTS = (
+    f'<{REVENUE} contextRef="x-seg" decimals="-6" id="x-seg1" unitRef="usd">383285000000'
+    f"</{REVENUE}>"
+    '<us-gaap:NetIncomeLoss contextRef="x-seg-again" decimals="-6" id="x-seg2" unitRef="usd">'
+    "1</us-gaap:NetIncomeLoss>"
+    f'<{REVENUE} contextRef="x-scen" decimals="-6" id="x-scen1" unitRef="usd">5000000'
+    f"</{REVENUE}>"
+)
+XBRLI = 'xmlns:xbrli="http://www.xbrl.org/2003/instance"'
+SEGMENT = f'<xbrli:segment xmlns:ns1="{MY}" {XBRLI}><ns1:Region>EMEA</ns1:Region></xbrli:segment>'
+SCENARIO = (
+    f'<xbrli:scenario xmlns:ns1="{MY}" {XBRLI}><ns1:Basis kind="pro-forma"></ns1:Basis>'
+    "</xbrli:scenario>"
+)
+TAIL = (
+    "which is no dimension member (EDGAR accepts only xbrldi members in a context): its 1 "
+    "facts are on a Context of their own, whose non_dimensional content is part of its "
+    "identity, neither merged with nor flagged as duplicates of the facts of a context "
+    "without it; fix the package and load it again"
+)
+
+
+def apple_with_content(target: Path) -> Path:
+    """Apple's package with the three contexts and their facts added."""
+    shutil.copytree(SAMPLE_SEC / APPLE, target)
+    instance = target / APPLE_INSTANCE
+    text = instance.read_text(encoding="utf-8")
+    assert text.count('<context id="c-1">') == 1 and text.count("</xbrl>") == 1
+    text = text.replace('<context id="c-1">', f'{CONTEXTS}<context id="c-1">')
+    instance.write_text(text.replace("</xbrl>", f"{FACTS}</xbrl>"), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    root = tmp_path_factory.mktemp("non_dimensional")
+    return run_edited(root, {"apple": apple_with_content}, "xbrl_non_dimensional")
+
+
+def _contexts(run: EditedRun) -> dict[str, dict]:
+    """The Context row of each fact, by the fact's id in the document."""
+    contexts = {c["id"]: c for c in run.rows("apple", "Context")}
+    of_fact = {r["from"]: contexts[r["to"]] for r in run.rows("apple", "FACT_HAS_CONTEXT")}
+    return {xml_id: of_fact[f["id"]] for xml_id, f in run.facts("apple").items()}
+
+
+def test_a_fact_equal_to_the_total_in_a_segment_is_not_merged_into_it(run: EditedRun) -> None:
+    assert run.statuses["apple"] == "processed"
+    facts = run.facts("apple")
+    total, regional = facts["f-69"], facts["x-seg1"]
+    assert total["id"] != regional["id"]
+    assert (total["occurrences"], regional["occurrences"]) == (3, 1)
+    assert total["value_decimal"] == regional["value_decimal"] == Decimal(383_285_000_000)
+    assert total["duplicate_status"] is regional["duplicate_status"] is None
+    contexts = _contexts(run)
+    assert contexts["f-69"]["non_dimensional"] is None
+    assert contexts["x-seg1"]["non_dimensional"] == SEGMENT
+    assert (contexts["x-seg1"]["dimension_count"], contexts["x-seg1"]["has_scenario"]) == (0, False)
+    assert run.manifest("apple").facts.reconciles()
+
+
+def test_the_same_content_under_another_prefix_is_the_same_context(run: EditedRun) -> None:
+    contexts = _contexts(run)
+    assert contexts["x-seg2"]["id"] == contexts["x-seg1"]["id"] != contexts["f-69"]["id"]
+
+
+def test_a_scenario_fact_of_another_value_is_no_duplicate_of_the_total(run: EditedRun) -> None:
+    facts = run.facts("apple")
+    assert facts["x-scen1"]["value_decimal"] == Decimal(5_000_000)
+    assert facts["x-scen1"]["duplicate_status"] is facts["f-69"]["duplicate_status"] is None
+    context = _contexts(run)["x-scen1"]
+    assert (context["non_dimensional"], context["has_scenario"]) == (SCENARIO, True)
+
+
+def test_each_context_with_such_content_is_a_warning_to_act_on(run: EditedRun) -> None:
+    warnings = run.manifest("apple").warnings_to_act_on
+    assert [w for w in warnings if w.startswith("context ")] == [
+        f"context x-seg holds segment my:Region, {TAIL}",
+        f"context x-seg-again holds segment o:Region, {TAIL}",
+        f"context x-scen holds scenario my:Basis, {TAIL}",
+    ]
+
+
+def test_arelle_export_carries_the_content_the_xbrl_json_saver_drops(tmp_path: Path) -> None:
+    folder = apple_with_content(tmp_path / "apple")
+    cache = prepare_cache([], REPO / "sample_data" / "taxonomies" / "cache")
+    try:
+        facts = export_oim([folder / APPLE_INSTANCE], cache)["facts"]
+    finally:
+        cache.close()
+    assert facts["x-seg1"][NON_DIMENSIONAL] == facts["x-seg2"][NON_DIMENSIONAL] == SEGMENT
+    assert facts["x-scen1"][NON_DIMENSIONAL] == SCENARIO
+    assert NON_DIMENSIONAL not in facts["f-69"]
+    # xBRL-JSON itself has no aspect for it: the saver gives x-seg1 the aspects of f-69
+    assert facts["x-seg1"]["dimensions"] == facts["f-69"]["dimensions"]
+
+
+def test_verify_tells_a_fact_with_the_content_from_one_without() -> None:
+    revenue = ComparableFact(
+        "us-gaap:Revenues", "0000320193", "2022-09-25..2023-09-30", "iso4217:USD", (),
+        "383285000000", "-6",
+    )  # fmt: skip
+    regional = replace(revenue, non_dimensional=SEGMENT)
+    differences = compare_facts([revenue, revenue], [revenue, regional])
+    assert [d.kind for d in differences] == [ONLY_GRAPH, ONLY_ARELLE]
+    shown = f"{{{SEGMENT}}} [iso4217:USD] = 383285000000 decimals=-6"
+    assert differences[1].describe().endswith(shown)
+
+
+def test_verify_compares_the_edited_filing_without_a_difference(tmp_path: Path) -> None:
+    apple_with_content(tmp_path / "source" / "apple")
+    check = load_and_verify(tmp_path / "source", tmp_path / "home")
+    assert check.error is None and check.differences == []
+    assert check.graph_facts == check.arelle_facts
