@@ -161,6 +161,8 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
             plan.unchanged |= restoration.unchanged
             plan.restored |= restoration.restored
             plan.versions |= restoration.versions
+            for name in (n for n in tables if n in versioned):
+                plan.untouched[name] = _untouched_versioned(cur, TABLES[name], plan)
         for name in (n for n in tables if n not in versioned):
             table = TABLES[name]
             only_here = _in_ledger(cur, table, _only_here(cur, table, unit))
@@ -178,6 +180,37 @@ def _plan(db: StagingDB, file_ids: list[str], unit: str, tables: list[str]) -> _
                 moved = pa.concat_tables([plan.rewritten[name], same])
                 plan.versions[name] = moved.select(["id", "file_id"])
     return plan
+
+
+def _untouched_versioned(cur: duckdb.DuckDBPyConnection, table: Table, plan: _Plan) -> int:
+    """How many keys of the unit's files in versioned ``table`` the restoration neither
+    removes, restores, rewrites nor counts unchanged: their graph row (another unit's, or
+    none, as for a row the graph superseded) stays as it is.
+
+    The restoration plans the whole table against a rebuild without the unit; this counts
+    what it leaves of the unit's own keys, so that per table removed + rewritten +
+    unchanged + untouched is the unit's keys, as for every other table (``kept`` is 0
+    here: a rebuild keeps no node for a relationship's sake).
+    """
+    written = [
+        found[table.name].select(table.key)
+        for found in (plan.removed, plan.rewritten, plan.restored)
+        if table.name in found
+    ]
+    keys = key_sql(table)
+    sql = (
+        f"SELECT count(*) FROM (SELECT {keys} FROM {quote(table.name)} "
+        f"WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES})"
+    )
+    if written:
+        cur.register(_REMOVED, pa.concat_tables(written, promote_options="permissive"))
+        sql += f" EXCEPT SELECT {keys} FROM {_REMOVED}"
+    try:
+        left = int(cur.execute(sql + ")").fetchall()[0][0])
+    finally:
+        if written:
+            cur.unregister(_REMOVED)
+    return left - plan.unchanged.get(table.name, 0)
 
 
 def _only_here(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> pa.Table:

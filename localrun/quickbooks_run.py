@@ -16,12 +16,15 @@ from typing import Any
 
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.quickbooks.run_report import FINISH
 from ledgergraph.quickbooks.runs import new_run_id
 from ledgergraph.quickbooks.steps import default_graph_id
 from ledgergraph.run_summary import summary_key
+from localrun.loaded_units import read_load_states_locally
 from localrun.pipeline import run_with_graph_node
 from localrun.quickbooks_recordings import unextracted_responses
 from localrun.quickbooks_sample import SAMPLE_COMPANY, SAMPLE_REALM, land_sample_run
+from localrun.sec_run import delete_command
 from localrun.stepfunctions import ExecutionResult
 
 QUICKBOOKS_PIPELINE = "quickbooks_pipeline.asl.json"
@@ -115,4 +118,22 @@ def summary_of(
     except ObjectNotFound:  # the failure record itself could not be written
         summary = {"graph_id": graph_id, "run_id": run_id, "status": "failed", "ok": False,
                    "error_type": result.error, "error": result.cause}  # fmt: skip
+    if summary["status"] == "interrupted":
+        _settle_locally(summary, home)
     return {**summary, "execution": execution}
+
+
+def _settle_locally(summary: dict[str, Any], home: Path) -> None:
+    """An interrupted run as this home reaches it: the delete command with ``--home``, and,
+    where RecordFailure could not ask the node (it had died), what its registry holds of
+    the run, read from the staging file once the run's node is gone."""
+    graph_id, run_id = summary["graph_id"], summary["run_id"]
+    delete = delete_command(home, graph_id)
+    summary["finish"] = FINISH.format(delete=delete, run=run_id)
+    if summary.get("graph_files") is None:
+        states = read_load_states_locally(home, graph_id, [run_id])
+        if states is not None:
+            state = states[run_id]
+            summary["graph_files"] = {
+                "materialized": state.materialized, "unmaterialized": state.unmaterialized
+            }  # fmt: skip

@@ -10,6 +10,7 @@ rejected in r2).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from test_graph_node_cases import graph_rows
 from test_quickbooks_versions import GRAPH, Books, Records, newer, record, sample_copy
 
+from ledgergraph.graph_schema import TABLES
 from localrun.cli import main as cli
 
 INVOICE_130_LINES = """
@@ -66,6 +68,31 @@ def load_both(books: Books, tmp_path: Path, edit: Any) -> dict[str, dict[str, An
     return books.load("r2")
 
 
+def unit_keys(books: Books, unit: str) -> dict[str, int]:
+    """Per table, the distinct keys of the unit's staged files (those that hold any)."""
+    found = {}
+    for name, table in TABLES.items():
+        keys = ", ".join(f't."{k}"' for k in table.key)
+        sql = (
+            f'SELECT count(*) FROM (SELECT DISTINCT {keys} FROM "{name}" t '
+            f"JOIN file_registry r ON r.file_id = t.file_id WHERE r.source_unit = '{unit}')"
+        )
+        ((count,),) = books.service.query_staging(GRAPH, sql)["rows"]
+        if count:
+            found[name] = count
+    return found
+
+
+def counted_keys(answer: dict[str, Any]) -> dict[str, int]:
+    """Per table, removed + rewritten + unchanged + kept + untouched of a delete's answer
+    (restored rows are keys the unit's files do not hold)."""
+    found: dict[str, int] = {}
+    for kind in ("removed", "rewritten", "unchanged", "kept", "untouched"):
+        for name, count in answer[kind].items():
+            found[name] = found.get(name, 0) + count
+    return found
+
+
 def assert_same_graph(found: dict[str, list], expected: dict[str, list]) -> None:
     for name, rows in expected.items():
         assert (name, len(found[name])) == (name, len(rows))
@@ -82,10 +109,12 @@ def test_deleting_the_run_that_took_invoice_130s_lines_gives_them_back(
         ["4", False, "tax", "credit", "26.82", "ledgergraph-sales-tax"],
     ]
 
+    keys = unit_keys(books, "r2")
     books.service.close()
     capsys.readouterr()
-    assert cli(["delete-source", "r2", "--home", str(tmp_path / "node"), "--graph", GRAPH]) == 0
-    text = capsys.readouterr().out
+    reach = ["--home", str(tmp_path / "node"), "--graph", GRAPH]
+    assert cli(["delete-source", "r2", *reach, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
     books.service = Books(tmp_path).service
 
     assert books.cypher(INVOICE_130_LINES) == [  # SyncToken 3 again, with its three lines
@@ -97,27 +126,26 @@ def test_deleting_the_run_that_took_invoice_130s_lines_gives_them_back(
     ]
     # r2 held every key, but only Invoice 130 (SyncToken 4 back to 3) and its tax posting
     # (r2 had numbered it 1) differ from r1's rows: the rest is unchanged, not rewritten;
-    # line 1's account relationship changes with that numbering. The Elements and company
-    # relationships were r1's rows in the graph all along: untouched
-    assert text.splitlines() == [
-        "r2: 19 file(s) deleted",
-        "table                    removed  rewritten  unchanged  restored  kept  untouched",
-        "-----------------------  -------  ---------  ---------  --------  ----  ---------",
-        "Entity                   0        0          1          0         0     0        ",
-        "Element                  0        0          0          0         0     28       ",
-        "LedgerAccount            0        0          93         0         0     0        ",
-        "LedgerTransaction        0        1          147        0         0     0        ",
-        "LineItem                 0        1          348        3         0     0        ",
-        "Customer                 0        0          33         0         0     0        ",
-        "Vendor                   0        0          35         0         0     0        ",
-        "Item                     0        0          23         0         0     0        ",
-        "COMPANY_HAS_ACCOUNT      0        0          0          0         0     93       ",
-        "COMPANY_HAS_TRANSACTION  0        0          0          0         0     148      ",
-        "TRANSACTION_HAS_LINE     0        0          0          3         0     0        ",
-        "LINE_POSTS_TO_ACCOUNT    1        0          0          4         0     0        ",
-        "LINE_HAS_ITEM            0        0          0          3         0     0        ",
-        "(13 rows)",
-    ]
+    # line 1's account relationship changes with that numbering. The relationships r2
+    # shares with r1 (and the Elements) were r1's rows in the graph all along: untouched.
+    # Invoice 130's three lines are restored: keys r2's files do not hold
+    assert (answer["files"], answer["kept"]) == (19, {})
+    assert answer["removed"] == {"LINE_POSTS_TO_ACCOUNT": 1}
+    assert answer["rewritten"] == {"LedgerTransaction": 1, "LineItem": 1}
+    assert answer["unchanged"] == {
+        "Entity": 1, "LedgerAccount": 93, "LedgerTransaction": 147, "LineItem": 348,
+        "Customer": 33, "Vendor": 35, "Item": 23,
+    }  # fmt: skip
+    assert answer["restored"] == {
+        "LineItem": 3, "TRANSACTION_HAS_LINE": 3, "LINE_POSTS_TO_ACCOUNT": 4, "LINE_HAS_ITEM": 3
+    }  # fmt: skip
+    assert answer["untouched"] == {
+        "Element": 28, "COMPANY_HAS_ACCOUNT": 93, "COMPANY_HAS_TRANSACTION": 148,
+        "TRANSACTION_HAS_LINE": 349, "LINE_POSTS_TO_ACCOUNT": 348, "ACCOUNT_HAS_PARENT": 30,
+        "ACCOUNT_MAPS_TO_ELEMENT": 93, "LINE_HAS_ITEM": 78, "TRANSACTION_HAS_CUSTOMER": 62,
+        "TRANSACTION_HAS_VENDOR": 58, "TRANSACTION_LINKS_TO": 57, "ITEM_USES_ACCOUNT": 32,
+    }  # fmt: skip
+    assert len(keys) == 19 and counted_keys(answer) == keys  # every table of the unit
     assert_same_graph(graph_rows(books.service, GRAPH), only_r1)
     books.service.rebuild(GRAPH)
     assert_same_graph(graph_rows(books.service, GRAPH), only_r1)
@@ -129,6 +157,7 @@ def test_deleting_the_run_that_rejected_a_journal_entry_line_gives_the_line_back
     edited = load_both(books, tmp_path, journal_entry_192_to_an_unknown_account)
     assert edited["LedgerTransaction"]["nodes_removed"] == {"LineItem": 1}
 
+    keys = unit_keys(books, "r2")
     answer = books.service.delete_source(GRAPH, "r2")
     books.transform(sample_copy(tmp_path, "original-again"), "r3")
     again = books.load("r3")
@@ -137,6 +166,7 @@ def test_deleting_the_run_that_rejected_a_journal_entry_line_gives_the_line_back
         "LineItem": 1, "TRANSACTION_HAS_LINE": 1, "LINE_POSTS_TO_ACCOUNT": 1
     }  # fmt: skip
     assert answer["removed"] == {} and answer["kept"] == {}
+    assert len(keys) == 19 and counted_keys(answer) == keys  # every table of the unit
     # the key ledgers and recorded versions agree with the graph: loading r1's recording
     # once more adds and updates nothing
     assert {t: (r["rows_added"], r["rows_updated"]) for t, r in again.items()} == {

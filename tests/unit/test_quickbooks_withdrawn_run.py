@@ -224,6 +224,32 @@ def test_deleting_a_run_below_a_later_one_compares_the_next_with_the_later_one(
     assert books.invoice_1043_and_customer_29() == ["1043", True, True]
 
 
+def test_deleting_the_run_that_inferred_a_deletion_below_a_later_full_run_keeps_it(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c lists the copy again after run-b inferred the two deletions: it restates both
+    tombstones (deleting nothing new), so once run-b is gone the graph still holds them
+    deleted, as a graph built from run-a and run-c alone does, and run-d keeps them so."""
+    original = sample_copy(tmp_path, "original")
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    for run_id, folder in (("run-a", original), ("run-b", missing), ("run-c", missing)):
+        books.transform(folder, run_id)
+        books.load(run_id)
+    assert books.reconciliation("run-c")["tombstones_inferred"] == 0
+    assert books.delete_with_cli("run-b") == 0
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+    assert books.revenue() == Decimal("8632.02")
+
+    run_d = books.transform(missing, "run-d")
+    loaded = books.load("run-d")
+
+    assert (run_d.deleted, run_d.deleted_inferred) == (0, 0)  # restated, not new
+    assert run_d.rows["Customer"] == 32 + 1  # the listing's and Customer 29's tombstone
+    assert [loaded[t]["rows_updated"] for t in ("Customer", "LedgerTransaction")] == [0, 0]
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+    assert books.revenue() == Decimal("8632.02")
+
+
 def test_the_next_sync_asks_for_changes_since_the_last_run_the_graph_holds(
     tmp_path: Path,
 ) -> None:

@@ -6,7 +6,10 @@ newer version no longer has, removed),
 the records rejected with their reasons, and every validation failure by name (from the
 transform's ``reconciliation.json`` and the staging check). ``ok`` is true only when the
 run loaded and nothing failed; a loaded run with failures says so rather than pass.
-A failed run's summary names the step, the error and what to do about it.
+A failed run's summary names the step, the error and what to do about it. A run whose
+load was interrupted (the graph node gone or restarted, a timeout: ``load_state``) is
+``interrupted``, not failed: its data did not fail, and the summary says how many of its
+files the graph holds and how to finish it.
 Both are written to ``work/{graph_id}/{run_id}/summary.json`` and returned.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ledgergraph.graph_client import GraphClient
+from ledgergraph.load_state import LoadState, StagingReader, is_interruption, read_load_states
 from ledgergraph.logs import get_logger
 from ledgergraph.manifest import processed_prefix
 from ledgergraph.objectstore import ObjectStore
@@ -50,6 +54,14 @@ _ACTIONS = {
     "QuickBooksUnavailable": "Intuit did not answer after every retry; sync again later",
 }
 
+# Steps after which the run's files may be part in the graph, part staged: an interruption
+# there stops the load, not the run's data.
+_LOADING_STEPS = frozenset({"RegisterFiles", "StageFiles", "MaterializeGraph", "SummarizeRun"})
+FINISH = (
+    "remove what it left with `{delete} {run}`, then run the same command again: the next "
+    "run compares with the last run the graph holds, so it loads what this one did"
+)
+
 
 class StepFailure(BaseModel):
     """What a Catch hands over: the failed state and the Step Functions error output."""
@@ -72,6 +84,8 @@ def summarize_quickbooks_run(
     """The run's summary (written to the store too); never raises for a failed run."""
     if request.failure is not None:
         summary = failed_summary(request, request.failure)
+        if summary["status"] == "interrupted":
+            settle_run(summary, graph)
     else:
         summary = loaded_summary(store, graph, request)
     key = summary_key(request.graph_id, request.run_id)
@@ -90,10 +104,26 @@ def failed_summary(request: SummaryRequest, failure: StepFailure) -> dict[str, A
     action = _ACTIONS.get(error_type, "")
     if action:
         message = f"{message}. {action.format(realm=request.realm_id)}"
-    return _header(request) | {
+    summary = _header(request) | {
         "status": "failed", "ok": False, "failed_step": failure.step,
         "error_type": error_type, "error": message,
     }  # fmt: skip
+    if is_interruption(error_type) and failure.step in _LOADING_STEPS:
+        delete = f"ledgergraph delete-source --graph {request.graph_id}"
+        summary |= {"status": "interrupted", "graph_files": None,
+                    "finish": FINISH.format(delete=delete, run=request.run_id)}  # fmt: skip
+    return summary
+
+
+def settle_run(summary: dict[str, Any], reader: StagingReader) -> None:
+    """Set an interrupted run's ``graph_files`` (its materialized and unmaterialized file
+    counts) from the node's registry; left None when the registry cannot be read."""
+    states = read_load_states(reader, summary["graph_id"], [summary["run_id"]])
+    state = None if states is None else states.get(summary["run_id"], LoadState())
+    if state is not None:
+        summary["graph_files"] = {
+            "materialized": state.materialized, "unmaterialized": state.unmaterialized
+        }  # fmt: skip
 
 
 def loaded_summary(

@@ -152,6 +152,11 @@ class Reconciliation(BaseModel):
         )
 
 
+# Records the run marks deleted: a tombstone a full listing restates for a record deleted
+# before the run is written again (20_current.sql) but deletes nothing new.
+_MARKED_DELETED = "changed AND is_deleted AND NOT tombstone_restated"
+
+
 def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
     """Count every raw record and line into exactly one outcome; fail if any is lost."""
     records: dict[str, OutcomeCounts] = {}
@@ -170,10 +175,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
         run_id=run_id, records=records, lines=lines,
         rejected_postings=_rejected_postings(con),
         unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
-        tombstones=_count(con, "SELECT count(*) FROM current_record WHERE changed AND is_deleted"),
+        tombstones=_count(con, f"SELECT count(*) FROM current_record WHERE {_MARKED_DELETED}"),
         tombstones_inferred=_count(
-            con, "SELECT count(*) FROM current_record "
-            "WHERE changed AND is_deleted AND deleted_by_absence"
+            con, f"SELECT count(*) FROM current_record WHERE {_MARKED_DELETED} "
+            "AND deleted_by_absence"
         ),
         deletions_withheld=dict(
             con.sql("SELECT entity, reason FROM listing_not_trusted ORDER BY entity").fetchall()
