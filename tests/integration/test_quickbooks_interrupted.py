@@ -11,15 +11,11 @@ a load that was never interrupted gives.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_sec_interrupted import _node_children
+from node_kill import run_killing_the_node
 
 from graph_node.faults import MARKER_NAME
 from ledgergraph.objectstore import LocalObjectStore
@@ -34,17 +30,7 @@ GRAPH = f"qbo-{SAMPLE_REALM}"
 
 def load_killing_the_node(home: Path) -> dict[str, Any]:
     """Load the sample; kill the node once it holds at the fault point."""
-    result: dict[str, Any] = {}
-    thread = threading.Thread(target=lambda: result.update(summary=load_sample(home=home)))
-    thread.start()
-    deadline = time.monotonic() + 300
-    while not (home / MARKER_NAME).exists():
-        assert time.monotonic() < deadline and thread.is_alive(), "fault point never reached"
-        time.sleep(0.05)
-    for pid in _node_children():
-        os.kill(pid, signal.SIGKILL)
-    thread.join(timeout=300)
-    return result["summary"]
+    return run_killing_the_node(home, lambda: load_sample(home=home))
 
 
 def stats(capsys: pytest.CaptureFixture[str], home: Path) -> dict[str, Any]:

@@ -10,14 +10,11 @@ files can be read) must match the graph. A second run then finishes the graph.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from node_kill import run_killing_the_node
 
 from graph_node.faults import MARKER_NAME
 from ledgergraph.objectstore import LocalObjectStore
@@ -43,39 +40,10 @@ ARELLE_FACTS = {unit: facts - rejected for unit, (facts, rejected, _) in COUNTS.
 pytestmark = pytest.mark.slow
 
 
-def _node_children() -> list[int]:
-    """The ``graph_node serve`` processes this test process started."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:  # not a process, or gone meanwhile
-            continue
-        ppid = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid")))
-        if ppid == os.getpid() and b"graph_node" in argv and b"serve" in argv:
-            found.append(int(entry.name))
-    return found
-
-
 def _run_killing_the_node(home: Path) -> dict[str, Any]:
     """Run every bundled filing; kill the node once it holds at the fault point."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        result["summary"] = run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec",
-                                                batch_size=3)  # fmt: skip
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    deadline = time.monotonic() + 300
-    while not (home / MARKER_NAME).exists():
-        assert time.monotonic() < deadline and thread.is_alive(), "fault point never reached"
-        time.sleep(0.05)
-    for pid in _node_children():
-        os.kill(pid, signal.SIGKILL)
-    thread.join(timeout=300)
-    return result["summary"]
+    return run_killing_the_node(home, lambda: run_sec_from_folder(
+        SAMPLE_SEC, home=home, graph_id="sec", batch_size=3))  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ end as AEON's alone: 970 facts, each with its element and period, and one report
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,31 @@ def session(home: Path) -> Iterator[GraphService]:
         node.close()
 
 
+@contextmanager
+def boeing_deleted_under_a_fault(
+    home: Path, monkeypatch: pytest.MonkeyPatch, fault: Callable[[Any], None]
+) -> Iterator[tuple[str, GraphService]]:
+    """Delete the QuickBooks run, then Boeing's filing with ``fault`` played on the engine
+    connection after the commit; the delete must fail and the graph be served as damaged.
+    Yields the failure's message and the node, the graph rebuilt."""
+    real_check = graph_store.check_committed
+
+    def faulty_check(conn: Any, tables: Any, expected: Any) -> None:
+        fault(conn)
+        real_check(conn, tables, expected)
+
+    delete_the_quickbooks_run(home)
+    with session(home) as node:
+        monkeypatch.setattr(graph_store, "check_committed", faulty_check)
+        with pytest.raises(WriteMiscounted) as failed:
+            node.delete_source(GRAPH, BOEING)
+        with pytest.raises(GraphDamaged, match="rebuild it from staging"):
+            node.stats(GRAPH)
+        monkeypatch.undo()
+        node.rebuild(GRAPH)
+        yield str(failed.value), node
+
+
 def counts(node: GraphService) -> dict[str, int]:
     stats = node.stats(GRAPH)
     return stats["nodes"] | stats["relationships"]
@@ -104,24 +129,14 @@ def test_a_committed_delete_that_loses_rows_fails_and_leaves_the_graph_to_a_rebu
     before it); with schema 7's it no longer does, so the loss is played here after the
     commit: the call fails naming the table with its expected and actual count, the graph
     is served as damaged, and a rebuild finishes the delete."""
-    real_check = graph_store.check_committed
 
-    def engine_loses_rows(conn: Any, tables: Any, expected: Any) -> None:
+    def engine_loses_rows(conn: Any) -> None:
         conn.execute("MATCH ()-[x:FACT_HAS_ELEMENT]->() DELETE x")
-        real_check(conn, tables, expected)
 
-    delete_the_quickbooks_run(home)
-    with session(home) as node:
-        monkeypatch.setattr(graph_store, "check_committed", engine_loses_rows)
-        with pytest.raises(WriteMiscounted) as failed:
-            node.delete_source(GRAPH, BOEING)
-        with pytest.raises(GraphDamaged, match="rebuild it from staging"):
-            node.stats(GRAPH)
-        monkeypatch.undo()
-        node.rebuild(GRAPH)
+    with boeing_deleted_under_a_fault(home, monkeypatch, engine_loses_rows) as (failed, node):
         after = counts(node)
 
-    assert f"FACT_HAS_ELEMENT expected {AEON_FACTS}, found 0" in str(failed.value)
+    assert f"FACT_HAS_ELEMENT expected {AEON_FACTS}, found 0" in failed
     assert after["FACT_HAS_ELEMENT"] == after["FACT_HAS_PERIOD"] == AEON_FACTS
     assert after["ENTITY_HAS_REPORT"] == 1
 
@@ -146,40 +161,26 @@ def test_a_committed_delete_that_changes_a_surviving_value_fails_naming_the_row(
     caught by comparing the touched tables with what they held before. Played here by a SET
     on one of AEON's dimension links after the commit; the call fails naming table and key,
     and a rebuild brings the value back."""
-    real_check = graph_store.check_committed
     changed: list[tuple[str, str]] = []
 
-    def engine_changes_a_value(conn: Any, tables: Any, expected: Any) -> None:
+    def engine_changes_a_value(conn: Any) -> None:
         row = conn.execute(
             "MATCH (f:Fact)-[x:FACT_HAS_DIMENSION]->(d:Dimension) WITH f, d, x "
             "ORDER BY f.id, d.id LIMIT 1 SET x.container = 'scenario' RETURN f.id, d.id"
         ).get_next()
         changed.append((row[0], row[1]))
-        real_check(conn, tables, expected)
 
-    delete_the_quickbooks_run(home)
-    with session(home) as node:
-        monkeypatch.setattr(graph_store, "check_committed", engine_changes_a_value)
-        with pytest.raises(WriteMiscounted) as failed:
-            node.delete_source(GRAPH, BOEING)
-        with pytest.raises(GraphDamaged, match="rebuild it from staging"):
-            node.stats(GRAPH)
-        monkeypatch.undo()
-        node.rebuild(GRAPH)
+    fault = engine_changes_a_value
+    with boeing_deleted_under_a_fault(home, monkeypatch, fault) as (failed, node):
         ((fact, dimension),) = changed
-        container = (
-            node.graph(GRAPH)
-            .store.read_query(
-                "MATCH (:Fact {id: $f})-[x:FACT_HAS_DIMENSION]->(:Dimension {id: $d}) "
-                "RETURN x.container",
-                {"f": fact, "d": dimension},
-                timeout_s=10,
-                max_rows=5,
-            )
-            .rows
+        rebuilt = node.graph(GRAPH).store.read_query(
+            "MATCH (:Fact {id: $f})-[x:FACT_HAS_DIMENSION]->(:Dimension {id: $d}) "
+            "RETURN x.container",
+            {"f": fact, "d": dimension},
+            timeout_s=10,
+            max_rows=5,
         )
 
-    assert f"FACT_HAS_DIMENSION: 1 key(s) with other rows, including {fact}, {dimension};" in str(
-        failed.value
-    )
-    assert container == [["segment"]]
+    named = f"FACT_HAS_DIMENSION: 1 key(s) with other rows, including {fact}, {dimension};"
+    assert named in failed
+    assert rebuilt.rows == [["segment"]]
