@@ -89,46 +89,57 @@ def period_id(period: PeriodInfo) -> str:
     A start, end or instant with a time of day other than midnight carries it:
     ``2024-04-01..2024-06-30T12:00:00`` ends at noon of June 30, another period than the
     one ending with that day (``2024-07-01T00:00:00``, which reads ``2024-06-30``).
+
+    A moment filed with a time zone is written as that moment in UTC, always with ``Z``:
+    XML Schema never equates a zoned date or dateTime with an unzoned one (nor does Arelle),
+    so ``2023-09-30Z`` (the end of September 30 in UTC) is another period than
+    ``2023-09-30``, and ``2024-06-30T14:00:00+02:00`` is ``2024-06-30T12:00:00Z``, one
+    period in any zone. A zoned moment at midnight UTC is its day and ``Z``, like a date.
     """
     if period.kind == "forever":
         return "forever"
-    end = _moment_text(period.end, period.end_time)
+    end = _moment_text(period.end, period.end_time, end=True)
     if period.kind == "instant":
         return end
-    return f"{_moment_text(period.start, period.start_time)}..{end}"
+    return f"{_moment_text(period.start, period.start_time, end=False)}..{end}"
 
 
 def split_moment(moment: date, *, end: bool) -> tuple[date, time | None]:
-    """A period's start, end or instant as (calendar day, time of day or None).
+    """A period's start, end or instant as filed: (calendar day, time of day or None).
 
     XBRL reads a date-only end or instant as the next midnight (Arelle stores it so), so an
-    end at midnight is the day before, inclusive, and a start at midnight its own day; both
-    drop the time. Any other time of day stays on the day it falls on.
+    end at midnight is the day before, inclusive, and a start at midnight its own day; an
+    unzoned midnight drops the time. Any other time of day stays on the day it falls on.
 
-    A moment written with a time zone is first moved to UTC: XBRL compares period moments
-    as xs:dateTime values, so ``2024-06-30T14:00:00+02:00`` is ``2024-06-30T12:00:00Z``, one
-    period, and its day is the day in UTC. A date with a zone is its next midnight in that
-    zone like any date: the end ``2024-06-30+02:00`` is ``2024-06-30T22:00:00Z`` (Arelle's
-    export writes it ``2024-07-01T00:00:00+02:00``). A moment without a zone is not moved:
-    XML Schema does not order it against zoned ones.
+    The day is the day in the zone the moment was filed in (a filer's September 30 stays
+    September 30: ``2023-09-30-05:00`` is the day 2023-09-30, not 2023-10-01 as in UTC),
+    and a zoned moment keeps its time of day with the zone, midnight too (a zoned midnight
+    is another moment than an unzoned one): ``period_id`` reads it in UTC.
     """
     if not isinstance(moment, datetime):
         return moment, None
-    if moment.utcoffset() is not None:
-        moment = moment.astimezone(UTC)
     day = date(moment.year, moment.month, moment.day)
-    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
-        return (day - timedelta(days=1) if end else day), None
-    return day, moment.timetz()
+    clock = moment.timetz()
+    if clock.replace(tzinfo=None) == time(0):
+        return (day - timedelta(days=1) if end else day), clock if clock.tzinfo else None
+    return day, clock
 
 
-def _moment_text(day: date | None, clock: time | None) -> str:
+def _moment_text(day: date | None, clock: time | None, *, end: bool) -> str:
+    """The id text of one moment of ``split_moment``: a zoned one in UTC with ``Z``."""
     if day is None:
         raise ValueError("a period without its date")
     if clock is None:
         return day.isoformat()
-    text = clock.isoformat()  # 12:00:00, 12:00:00.250000, 12:00:00+05:00
-    return f"{day.isoformat()}T{text[:-6]}Z" if text.endswith("+00:00") else f"{day}T{text}"
+    if clock.utcoffset() is None:
+        return f"{day}T{clock.isoformat()}"  # 12:00:00, 12:00:00.250000
+    midnight = clock.replace(tzinfo=None) == time(0)
+    moment = datetime.combine(day + timedelta(days=1) if midnight and end else day, clock)
+    moment = moment.astimezone(UTC)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        # the start of that UTC day, or the end of the day before: written as a date is
+        return f"{moment.date() - timedelta(days=1) if end else moment.date()}Z"
+    return f"{moment.date()}T{moment.time().isoformat()}Z"
 
 
 def measures_text(measures: Iterable[QName]) -> str:

@@ -56,8 +56,9 @@ class PeriodInfo:
 
     A start, end or instant filed at midnight is only its day (a date-only end or instant
     is the next midnight, so it is the day before: ``identity.split_moment``); at any other
-    time of day, the day it falls on plus that time; a moment filed with a time zone is
-    read in UTC first (its day is the UTC day, its time zone UTC).
+    time of day, the day it falls on plus that time. A moment filed with a time zone keeps
+    its day in that zone and its time of day with the zone, midnight too (``00:00+02:00``):
+    the days are the Period's dates as filed, ``identity.period_id`` reads the moment in UTC.
     """
 
     kind: str

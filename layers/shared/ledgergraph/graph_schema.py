@@ -40,7 +40,8 @@ __all__ = [
 #    Security without a trading symbol (its title), of a Period with a time of day and
 #    of a typed Dimension (the value canonical for its type).
 # 7: Fact.is_displayed (a fact of ix:hidden shown by a -sec-ix-hidden style property);
-#    ids of a Period with a moment filed in a time zone (read in UTC).
+#    ids of a Period with a moment filed in a time zone (read in UTC, written with Z;
+#    its dates the days as filed in that zone).
 SCHEMA_VERSION = "7"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES

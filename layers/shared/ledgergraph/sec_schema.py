@@ -251,20 +251,25 @@ PERIOD = NodeTable(
             " A start, end or instant filed with a time of day other than midnight carries it"
             " (2024-04-01..2024-06-30T12:00:00, 2024-06-30T12:00:00Z): another period than"
             " the day's; an end at the next midnight (2024-07-01T00:00:00) is the day before."
-            " A moment filed with a time zone is read in UTC (2024-06-30T14:00:00+02:00 is"
-            " 2024-06-30T12:00:00Z), so one moment in any zone is one Period"
+            " A moment filed with a time zone is read in UTC and always written with Z"
+            " (2024-06-30T14:00:00+02:00 is 2024-06-30T12:00:00Z, one Period in any zone;"
+            " one at midnight UTC is its day: the instant 2023-09-30Z), never the Period of"
+            " the same date or time without a zone (XML Schema never equates them)"
         ),
         Column("period_type", "STRING", "instant, duration or forever", nullable=False),
         Column(
             "start_date",
             "DATE",
-            "first day of a duration (the day of a timed start, in UTC if zoned)",
+            "first day of a duration as filed, in the start's own time zone if it has one",
         ),
         Column(
             "end_date",
             "DATE",
-            "last day of a duration (inclusive) or the instant (the day of a timed one, in UTC"
-            " if zoned)",
+            "last day of a duration (inclusive) or the instant's day as filed, in its own"
+            " time zone if it has one: the instant 2023-09-30-05:00 (Period"
+            " 2023-10-01T05:00:00Z) ends 2023-09-30. A moment filed in zones whose days differ"
+            " is one Period with the dates of one of them: a filing's first, across filings"
+            " the row of the lowest file id",
         ),
     ),
 )
