@@ -211,6 +211,11 @@ def test_period_ids_carry_a_time_of_day_and_its_zone_and_both_sides_read_them_al
         # a zone is read in UTC: the same moment in any zone is one id, on the UTC day
         "2024-06-30T14:00:00+02:00": ("2024-06-30T12:00:00Z", "2024-06-30T12:00:00Z"),
         "2024-06-30T23:30:00.250000-05:00": ("2024-07-01T04:30:00.250000Z",) * 2,
+        # midnight UTC keeps its Z: the zoned day (the day before as an end), never the
+        # unzoned one, which XML Schema does not equate with it
+        "2023-10-01T00:00:00Z": ("2023-09-30Z", "2023-10-01Z"),
+        "2023-09-30T02:00:00+02:00": ("2023-09-29Z", "2023-09-30Z"),
+        "2023-10-01T00:00:00-05:00": ("2023-10-01T05:00:00Z",) * 2,
     }
     for text, (as_end, as_start) in moments.items():
         day, clock = split_moment(datetime.fromisoformat(text), end=True)
@@ -221,6 +226,22 @@ def test_period_ids_carry_a_time_of_day_and_its_zone_and_both_sides_read_them_al
             f"{as_start}..2024-12-31"
         )
     assert period_of("2024-04-01T00:00:00/2024-07-01T00:00:00") == Q2_ID  # date-only ids kept
+    assert period_of("2023-07-01T00:00:00Z/2023-10-01T00:00:00Z") == "2023-07-01Z..2023-09-30Z"
+
+
+def test_a_moments_day_is_the_day_as_filed_in_its_own_zone() -> None:
+    """The Period's dates: a filer's September 30 stays September 30 in any zone."""
+    days = {  # as filed (Arelle's next midnight for a date): (day as an end, as a start)
+        "2023-10-01T00:00:00": (date(2023, 9, 30), date(2023, 10, 1)),
+        "2023-10-01T00:00:00Z": (date(2023, 9, 30), date(2023, 10, 1)),
+        "2023-10-01T00:00:00-05:00": (date(2023, 9, 30), date(2023, 10, 1)),  # 05:00 UTC
+        "2023-09-30T02:00:00+02:00": (date(2023, 9, 30), date(2023, 9, 30)),  # 00:00 UTC
+        "2024-06-30T23:30:00-05:00": (date(2024, 6, 30), date(2024, 6, 30)),
+    }
+    for text, (as_end, as_start) in days.items():
+        moment = datetime.fromisoformat(text)
+        assert split_moment(moment, end=True)[0] == as_end, text
+        assert split_moment(moment, end=False)[0] == as_start, text
     assert period_of("2024-04-01T08:00:00/2024-07-01T00:00:00") == MORNING_Q2
 
 
