@@ -121,7 +121,8 @@ def split_moment(moment: date, *, end: bool) -> tuple[date, time | None]:
     day = date(moment.year, moment.month, moment.day)
     clock = moment.timetz()
     if clock.replace(tzinfo=None) == time(0):
-        return (day - timedelta(days=1) if end else day), clock if clock.tzinfo else None
+        zoned = clock if clock.tzinfo is not None else None  # a zoned midnight keeps it
+        return (day - timedelta(days=1) if end else day), zoned
     return day, clock
 
 
