@@ -13,14 +13,17 @@ flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, load_and_verify, run_edited
 
+from localrun.cli import main as cli
 from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import NON_DIMENSIONAL, export_oim
 from xbrl_task.verify.compare import ONLY_ARELLE, ONLY_GRAPH, compare_facts
@@ -148,8 +151,40 @@ def test_verify_tells_a_fact_with_the_content_from_one_without() -> None:
     assert differences[1].describe().endswith(shown)
 
 
-def test_verify_compares_the_edited_filing_without_a_difference(tmp_path: Path) -> None:
-    apple_with_content(tmp_path / "source" / "apple")
-    check = load_and_verify(tmp_path / "source", tmp_path / "home")
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The edited filing loaded by ``sec run`` into a home, and ``verify``'s check of it."""
+    root = tmp_path_factory.mktemp("non_dimensional_home")
+    apple_with_content(root / "source" / "apple")
+    return root / "home", load_and_verify(root / "source", root / "home")
+
+
+def test_verify_compares_the_edited_filing_without_a_difference(loaded) -> None:
+    check = loaded[1]
     assert check.error is None and check.differences == []
     assert check.graph_facts == check.arelle_facts
+
+
+def test_facts_tells_the_content_apart_from_the_company_wide_fact(loaded, capsys) -> None:
+    argv = ["facts", "--home", str(loaded[0]), "--concept", REVENUE, "--cik", "320193"]
+    assert cli([*argv, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    fy2023 = [r for r in rows if r["period"] == "2022-09-25..2023-09-30" and not r["dimensions"]]
+    shown = {r["non_dimensional"]: (r["value_decimal"], r["duplicate_status"]) for r in fy2023}
+    assert shown == {
+        None: ("383285000000", None),
+        SEGMENT: ("383285000000", None),
+        SCENARIO: ("5000000", None),
+    }
+
+    assert cli(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "cik", "report", "form", "period", "value", "unit", "decimals", "duplicate",
+        "dimensions", "non-dimensional",
+    ]  # fmt: skip
+    regional = [line for line in lines if "EMEA" in line or "pro-forma" in line]
+    assert sorted(line.rstrip().split("  ")[-1].lstrip() for line in regional) == [
+        f'scenario <ns1:Basis kind="pro-forma"></ns1:Basis> (ns1 {MY})',
+        f"segment <ns1:Region>EMEA</ns1:Region> (ns1 {MY})",
+    ]
