@@ -5,7 +5,9 @@ has a revenue of 383,285,000,000 (f-69, filed three times). Three contexts of th
 are added: x-seg, whose segment holds ``<my:Region>EMEA</my:Region>``, with a revenue
 equal to the total (x-seg1); x-seg-again, the same content with another prefix and
 whitespace (`` EMEA `` in ``o:Region``), with a net income of 1 (x-seg2); x-scen, whose
-scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1).
+scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1)
+and a net income the graph rejects (x-scen-bad, not a number); x-rej, whose segment holds
+``<my:Region>APAC</my:Region>``, with only such a rejected fact (x-rej1).
 XBRL 2.1 makes that content part of the context (s-equal): none of these facts is the
 company-wide revenue, nor a duplicate of it; the graph once merged x-seg1 into f-69 and
 flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
@@ -40,6 +42,8 @@ CONTEXTS = (
     f"</segment></entity>{FY2023}</context>"
     f'<context id="x-scen">{ENTITY}</entity>{FY2023}<scenario>'
     f'<my:Basis xmlns:my="{MY}" kind="pro-forma"/></scenario></context>'
+    f'<context id="x-rej">{ENTITY}<segment><my:Region xmlns:my="{MY}">APAC</my:Region>'
+    f"</segment></entity>{FY2023}</context>"
 )
 REVENUE = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
 FACTS = (
@@ -49,6 +53,10 @@ FACTS = (
     "1</us-gaap:NetIncomeLoss>"
     f'<{REVENUE} contextRef="x-scen" decimals="-6" id="x-scen1" unitRef="usd">5000000'
     f"</{REVENUE}>"
+    '<us-gaap:NetIncomeLoss contextRef="x-scen" decimals="-6" id="x-scen-bad" unitRef="usd">'
+    "five</us-gaap:NetIncomeLoss>"
+    '<us-gaap:NetIncomeLoss contextRef="x-rej" decimals="-6" id="x-rej1" unitRef="usd">'
+    "six</us-gaap:NetIncomeLoss>"
 )
 XBRLI = 'xmlns:xbrli="http://www.xbrl.org/2003/instance"'
 SEGMENT = f'<xbrli:segment xmlns:ns1="{MY}" {XBRLI}><ns1:Region>EMEA</ns1:Region></xbrli:segment>'
@@ -56,11 +64,10 @@ SCENARIO = (
     f'<xbrli:scenario xmlns:ns1="{MY}" {XBRLI}><ns1:Basis kind="pro-forma"></ns1:Basis>'
     "</xbrli:scenario>"
 )
+NO_MEMBER = "which is no dimension member (EDGAR accepts only xbrldi members in a context)"
 TAIL = (
-    "which is no dimension member (EDGAR accepts only xbrldi members in a context): its 1 "
-    "facts are on a Context of their own, whose non_dimensional content is part of its "
-    "identity, neither merged with nor flagged as duplicates of the facts of a context "
-    "without it; fix the package and load it again"
+    "whose non_dimensional content is part of its identity, neither merged with nor flagged "
+    "as duplicates of the facts of a context without it; fix the package and load it again"
 )
 
 
@@ -116,12 +123,24 @@ def test_a_scenario_fact_of_another_value_is_no_duplicate_of_the_total(run: Edit
     assert (context["non_dimensional"], context["has_scenario"]) == (SCENARIO, True)
 
 
-def test_each_context_with_such_content_is_a_warning_to_act_on(run: EditedRun) -> None:
-    warnings = run.manifest("apple").warnings_to_act_on
-    assert [w for w in warnings if w.startswith("context ")] == [
-        f"context x-seg holds segment my:Region, {TAIL}",
-        f"context x-seg-again holds segment o:Region, {TAIL}",
-        f"context x-scen holds scenario my:Basis, {TAIL}",
+def test_each_context_node_with_such_content_is_a_warning_counting_facts_kept(
+    run: EditedRun,
+) -> None:
+    manifest = run.manifest("apple")
+    assert [w for w in manifest.warnings_to_act_on if w.startswith("context")] == [
+        "contexts x-seg, x-seg-again hold the same content, segment my:Region, segment "
+        f"o:Region, {NO_MEMBER}: their 2 facts are on one Context of their own, {TAIL}",
+        f"context x-scen holds scenario my:Basis, {NO_MEMBER}: its 1 fact is on a Context "
+        f"of its own, {TAIL}",
+    ]
+    # x-rej's one fact, and x-scen's second, are rejected: no Context, no count
+    facts = run.facts("apple")
+    assert "x-scen-bad" not in facts and "x-rej1" not in facts
+    assert not any("APAC" in (c["non_dimensional"] or "") for c in run.rows("apple", "Context"))
+    rejections = [r for r in manifest.facts.rejected if "us-gaap:NetIncomeLoss (id x-" in r]
+    assert [r.split(", context ")[1].split(")")[0] for r in sorted(rejections)] == [
+        "x-rej",
+        "x-scen",
     ]
 
 
