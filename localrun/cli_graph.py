@@ -45,7 +45,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     query.set_defaults(handler=cmd_query)
 
-    facts = commands.add_parser("facts", help="a concept's facts")
+    facts = commands.add_parser(
+        "facts",
+        help="a concept's facts: period (its Period id), value, unit, duplicate status, "
+        "dimensions and non-dimensional context content",
+    )
     add_common(facts)
     facts.add_argument(
         "--concept",

@@ -74,13 +74,17 @@ MATCH (en:Entity)<-[:FACT_HAS_ENTITY]-(f:Fact)-[:FACT_HAS_ELEMENT]->(e:Element)
 WHERE e.id = $concept AND ($cik < 0 OR en.cik = $cik)
 MATCH (f)-[:FACT_HAS_PERIOD]->(p:Period)
 MATCH (r:Report)-[:REPORT_HAS_FACT]->(f)
+OPTIONAL MATCH (f)-[:FACT_HAS_CONTEXT]->(c:Context)
 OPTIONAL MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit)
 OPTIONAL MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)
 RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form, f.id AS fact,
-       p.start_date AS start_date, p.end_date AS end_date, p.period_type AS period_type,
+       p.id AS period, p.start_date AS start_date, p.end_date AS end_date,
+       p.period_type AS period_type,
        CAST(abs(f.value_decimal) AS STRING) AS magnitude, f.value_decimal < 0 AS negative,
        f.value_text AS value_text, f.is_nil AS is_nil,
-       f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions
+       f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions,
+       c.non_dimensional AS non_dimensional,
+       f.duplicate_status AS duplicate_status, f.duplicate_group AS duplicate_group
 ORDER BY cik, end_date, start_date, report, fact
 """
 
@@ -190,7 +194,15 @@ def _some(ids: list[str]) -> str:
 def fetch_facts(
     reader: GraphReader, graph_id: str, *, concept: str, cik: int | None
 ) -> list[dict[str, Any]]:
-    """A concept's facts, optionally for one filer, as one dict per fact."""
+    """A concept's facts, optionally for one filer, as one dict per fact.
+
+    Besides its value, unit and dimensions, a fact says what else sets it apart from a
+    company-wide fact of the same days: ``period`` is the Period id (a time of day, in UTC
+    when zoned, is part of it where ``start_date``/``end_date`` keep the day alone),
+    ``non_dimensional`` its context's segment or scenario content that is no dimension
+    member (canonical XML, None for none), and ``duplicate_status``/``duplicate_group``
+    whether other facts of the filing share every aspect (consistent, inconsistent).
+    """
     params = {"concept": concept, "cik": -1 if cik is None else cik}
     result = reader.query_cypher(graph_id, FACTS_CYPHER, params)
     rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ledgergraph.graph_schema import LOAD_ORDER
@@ -243,28 +244,58 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
 
 
 def facts(rows: list[dict[str, Any]]) -> str:
-    columns = ["cik", "report", "form", "period", "value", "unit", "decimals", "dimensions"]
+    """``facts``: one line per Fact. ``period`` is the Period id, so a timed or zoned
+    moment shows (``2024-06-30T12:00:00Z``), not its day alone; ``duplicate`` is the
+    fact's duplicate_status; ``non-dimensional`` the context's segment or scenario content
+    that is no dimension member, without which a fact of no dimension is company-wide."""
+    columns = [
+        "cik", "report", "form", "period", "value", "unit", "decimals", "duplicate",
+        "dimensions", "non-dimensional",
+    ]  # fmt: skip
     body = []
     for r in rows:
-        period = (
-            r["end_date"]
-            if r["period_type"] == "instant"
-            else (f"{r['start_date']}..{r['end_date']}")
-        )
         value = "nil" if r["is_nil"] else (r["value_decimal"] or r["value_text"])
         body.append(
             [
                 r["cik"],
                 r["report"],
                 r["form"],
-                period,
+                r["period"],
                 value,
                 r["unit"],
                 r["decimals"],
+                r["duplicate_status"],
                 ", ".join(r["dimensions"]),
+                non_dimensional_text(r["non_dimensional"]),
             ]
         )
     return table(columns, body)
+
+
+# Context.non_dimensional as xbrl_task.arelle_context_content writes it: a segment, then a
+# scenario, each declaring every namespace of its content (C14N) on itself
+_CONTENT = re.compile(
+    r'<xbrli:(segment|scenario)((?: xmlns:[\w.-]+="[^"]*")*)>(.*?)</xbrli:\1>', re.DOTALL
+)
+_DECLARATION = re.compile(r' xmlns:([\w.-]+)="([^"]*)"')
+
+
+def non_dimensional_text(xml: str | None) -> str | None:
+    """``Context.non_dimensional`` shortened for a table: each container's content with
+    the namespaces its ``nsN`` prefixes stand for, ``segment <ns1:Region>EMEA</ns1:Region>
+    (ns1 urn:x)``; the XML as stored when it is not of that shape."""
+    if xml is None:
+        return None
+    parts, end = [], 0
+    for match in _CONTENT.finditer(xml):
+        if match.start() != end:
+            return xml
+        container, declarations, content = match.groups()
+        prefixes = _DECLARATION.findall(declarations)
+        named = [f"{prefix} {uri}" for prefix, uri in prefixes if prefix != "xbrli"]
+        parts.append(f"{container} {content}" + (f" ({', '.join(named)})" if named else ""))
+        end = match.end()
+    return "; ".join(parts) if parts and end == len(xml) else xml
 
 
 def _unit_argument(units: dict[str, int]) -> str:

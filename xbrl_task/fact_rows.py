@@ -45,6 +45,10 @@ class FactRowBuilder(AspectRows):
         self.collapsed = 0
         self.dei: list[DeiFact] = []
         self.aspects: dict[str, tuple[object, ...]] = {}
+        # Context id -> (context as filed, Fact id) per kept fact of a context holding
+        # non-dimensional content, copies collapsed into one Fact included: what
+        # non_dimensional.non_dimensional_warnings names and counts
+        self.non_dimensional: dict[str, list[tuple[ContextInfo, str]]] = {}
         self._coregistrants = coregistrants or {}
         self._facts: dict[str, Row] = {}
         self._by_context: dict[int, _ContextAspects] = {}
@@ -64,6 +68,8 @@ class FactRowBuilder(AspectRows):
         number = self.number(fact) if concept.is_numeric else None
         row = self._fact_row(fact, element, aspects, unit, number)
         fid = row["id"]
+        if aspects.context.non_dimensional is not None:
+            self.non_dimensional.setdefault(aspects.ctx, []).append((aspects.context, fid))
         kept = self._facts.get(fid)
         if kept is not None:
             kept["occurrences"] += 1

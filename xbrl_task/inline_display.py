@@ -8,12 +8,18 @@ hidden as Inline XBRL places it, yet a reader of the document sees it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lxml import etree
 
 _PROPERTY = "-sec-ix-hidden"
-_CARRIERS = etree.XPath("descendant-or-self::*[contains(@style, '-sec-ix-hidden')]")
+# CSS property names are ASCII case-insensitive (-SEC-IX-HIDDEN is the property too)
+_CARRIERS = etree.XPath(
+    "descendant-or-self::*[contains(translate(@style, $upper, $lower), $name)]",
+)
+_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+_IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 
 
 def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
@@ -21,7 +27,7 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     ``roots`` (an inline document set's html elements); empty for a classic instance."""
     found: set[str] = set()
     for root in roots:
-        for element in _CARRIERS(root):
+        for element in _CARRIERS(root, upper=_UPPER, lower=_LOWER, name=_PROPERTY):
             named = _named_id(element.get("style", ""))
             if named:
                 found.add(named)
@@ -29,11 +35,20 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
 
 
 def _named_id(style: str) -> str | None:
-    """The id the style's ``-sec-ix-hidden`` declaration names (the last one, as CSS reads
-    a property declared twice), or None."""
-    named = None
+    """The id the style's ``-sec-ix-hidden`` declaration names, or None, read as CSS reads
+    a declaration block: the property name in any case, ``!important`` not part of the
+    value, and of several declarations the last ``!important`` one, else the last."""
+    named = important = None
     for declaration in style.split(";"):
         name, colon, value = declaration.partition(":")
-        if colon and name.strip() == _PROPERTY and value.strip():
-            named = value.strip()
-    return named
+        if not colon or name.strip().lower() != _PROPERTY:
+            continue
+        value, flagged = _IMPORTANT.subn("", value.strip())
+        value = value.strip()
+        if not value:
+            continue
+        if flagged:
+            important = value
+        else:
+            named = value
+    return important or named

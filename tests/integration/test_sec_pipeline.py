@@ -54,8 +54,11 @@ def _facts(capsys, home: Path, concept: str, cik: int) -> list[dict]:
 
 
 def _undimensioned(rows: list[dict], start: str, end: str) -> list[dict]:
+    """The company-wide facts of a period: no dimension, no non-dimensional content."""
     return [
-        r for r in rows if r["start_date"] == start and r["end_date"] == end and not r["dimensions"]
+        r
+        for r in rows
+        if r["period"] == f"{start}..{end}" and not r["dimensions"] and not r["non_dimensional"]
     ]
 
 
@@ -79,6 +82,29 @@ def test_apple_fy2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> N
     matches = _undimensioned(rows, "2022-09-25", "2023-09-30")
     assert len(matches) == 1
     assert Decimal(matches[0]["value_decimal"]) == Decimal("383285000000")
+
+
+def test_facts_show_duplicate_status_and_the_period_id(first_run, home, capsys) -> None:
+    # AEON states its cash at 2023-09-30 in thousands and, on another page, rounded to
+    # 0.1 million: one set of consistent duplicates, both kept
+    concept = "us-gaap:CashAndCashEquivalentsAtCarryingValue"
+    rows = [r for r in _facts(capsys, home, concept, 1837607) if r["period"] == "2023-09-30"]
+    assert sorted((r["value_decimal"], r["decimals"], r["duplicate_status"]) for r in rows) == [
+        ("16177000", "-3", "consistent"),
+        ("16200000", "-5", "consistent"),
+    ]
+    assert len({r["duplicate_group"] for r in rows}) == 1
+    assert {(r["period_type"], r["end_date"], r["non_dimensional"]) for r in rows} == {
+        ("instant", "2023-09-30", None)
+    }
+
+    assert cli(["facts", "--home", str(home), "--concept", concept, "--cik", "1837607"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = [line.split()[3:8] for line in lines if " 2023-09-30 " in line]
+    assert sorted(shown) == [
+        ["2023-09-30", "16177000", "iso4217:USD", "-3", "consistent"],
+        ["2023-09-30", "16200000", "iso4217:USD", "-5", "consistent"],
+    ]
 
 
 def test_a_bare_concept_name_reads_the_one_concept_of_that_name(

@@ -3,7 +3,9 @@
 AEON's 10-Q (inline) keeps 94 facts in ``ix:hidden`` and names 66 of them in the style of
 an element of its body (``<span style="-sec-ix-hidden:Hidden_...;">$</span>``), EDGAR's way
 of displaying a hidden fact there (EDGAR Filer Manual 5.2.5.14). An edited copy moves one
-such reference from a duration to the CIK, spelt with other properties and spaces.
+such reference from a duration to the CIK, spelt with other properties and spaces; another
+spells one reference as CSS also allows, the property in capitals and the value
+``!important``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ DAYS = "Hidden_JAdIuWOvYEq8WQJhQw5q6Q"  # aeon:ThresholdBusinessDaysForPreMoneyV
 CIK = "Tc_VY1xYx7k9U2UvS2XEluquw_1_1"
 REFERENCE = f'<span style="-sec-ix-hidden:{DAYS};">'
 MOVED = f'<span style="font-size:9pt; -sec-ix-hidden : {CIK}">'
+SPELT = f'<span style="-SEC-IX-Hidden: {DAYS} !important;">'
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
         {
             "filed": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, "", ""),
             "moved": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MOVED),
+            "spelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, SPELT),
         },
         "xbrl_hidden",
     )
@@ -68,6 +72,15 @@ def test_the_reference_decides_not_the_place(run: EditedRun) -> None:
     assert facts[DAYS]["value_text"] == "P5D"  # the value is not what changed
 
 
+def test_the_property_in_capitals_and_important_still_displays_the_fact(
+    run: EditedRun,
+) -> None:
+    facts = run.facts("spelt")
+    assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, True)
+    hidden = [f for f in facts.values() if f["is_hidden"]]
+    assert sum(f["is_displayed"] for f in hidden) == 59  # as filed
+
+
 def test_the_property_is_read_as_edgars_validator_reads_it() -> None:
     root = etree.fromstring(
         "<html><body>"
@@ -76,7 +89,11 @@ def test_the_property_is_read_as_edgars_validator_reads_it() -> None:
         '<td style="-sec-ix-hidden:c3; -sec-ix-hidden:d4">z</td>'
         '<i style="x-sec-ix-hidden:e5">not the property</i>'
         '<b style="-esef-ix-hidden:f6">another regulator\'s</b>'
+        '<u style="-SEC-IX-HIDDEN:g7">CSS property names ignore case</u>'
+        '<s style="-sec-ix-hidden: h8 !important">not part of the value</s>'
+        '<em style="-sec-ix-hidden:i9 ! IMPORTANT; -Sec-Ix-Hidden:j10">important wins</em>'
+        '<q style="-sec-ix-hidden:!important">no id</q>'
         "</body></html>"
     )
-    assert referenced_hidden_ids([root]) == {"a1", "b.2", "d4"}
+    assert referenced_hidden_ids([root]) == {"a1", "b.2", "d4", "g7", "h8", "i9"}
     assert referenced_hidden_ids([]) == frozenset()

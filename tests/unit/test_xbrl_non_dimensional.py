@@ -5,7 +5,9 @@ has a revenue of 383,285,000,000 (f-69, filed three times). Three contexts of th
 are added: x-seg, whose segment holds ``<my:Region>EMEA</my:Region>``, with a revenue
 equal to the total (x-seg1); x-seg-again, the same content with another prefix and
 whitespace (`` EMEA `` in ``o:Region``), with a net income of 1 (x-seg2); x-scen, whose
-scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1).
+scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1)
+and a net income the graph rejects (x-scen-bad, not a number); x-rej, whose segment holds
+``<my:Region>APAC</my:Region>``, with only such a rejected fact (x-rej1).
 XBRL 2.1 makes that content part of the context (s-equal): none of these facts is the
 company-wide revenue, nor a duplicate of it; the graph once merged x-seg1 into f-69 and
 flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
@@ -13,14 +15,17 @@ flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, load_and_verify, run_edited
 
+from localrun.cli import main as cli
 from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import NON_DIMENSIONAL, export_oim
 from xbrl_task.verify.compare import ONLY_ARELLE, ONLY_GRAPH, compare_facts
@@ -37,6 +42,8 @@ CONTEXTS = (
     f"</segment></entity>{FY2023}</context>"
     f'<context id="x-scen">{ENTITY}</entity>{FY2023}<scenario>'
     f'<my:Basis xmlns:my="{MY}" kind="pro-forma"/></scenario></context>'
+    f'<context id="x-rej">{ENTITY}<segment><my:Region xmlns:my="{MY}">APAC</my:Region>'
+    f"</segment></entity>{FY2023}</context>"
 )
 REVENUE = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
 FACTS = (
@@ -46,6 +53,10 @@ FACTS = (
     "1</us-gaap:NetIncomeLoss>"
     f'<{REVENUE} contextRef="x-scen" decimals="-6" id="x-scen1" unitRef="usd">5000000'
     f"</{REVENUE}>"
+    '<us-gaap:NetIncomeLoss contextRef="x-scen" decimals="-6" id="x-scen-bad" unitRef="usd">'
+    "five</us-gaap:NetIncomeLoss>"
+    '<us-gaap:NetIncomeLoss contextRef="x-rej" decimals="-6" id="x-rej1" unitRef="usd">'
+    "six</us-gaap:NetIncomeLoss>"
 )
 XBRLI = 'xmlns:xbrli="http://www.xbrl.org/2003/instance"'
 SEGMENT = f'<xbrli:segment xmlns:ns1="{MY}" {XBRLI}><ns1:Region>EMEA</ns1:Region></xbrli:segment>'
@@ -53,11 +64,10 @@ SCENARIO = (
     f'<xbrli:scenario xmlns:ns1="{MY}" {XBRLI}><ns1:Basis kind="pro-forma"></ns1:Basis>'
     "</xbrli:scenario>"
 )
+NO_MEMBER = "which is no dimension member (EDGAR accepts only xbrldi members in a context)"
 TAIL = (
-    "which is no dimension member (EDGAR accepts only xbrldi members in a context): its 1 "
-    "facts are on a Context of their own, whose non_dimensional content is part of its "
-    "identity, neither merged with nor flagged as duplicates of the facts of a context "
-    "without it; fix the package and load it again"
+    "whose non_dimensional content is part of its identity, neither merged with nor flagged "
+    "as duplicates of the facts of a context without it; fix the package and load it again"
 )
 
 
@@ -113,12 +123,24 @@ def test_a_scenario_fact_of_another_value_is_no_duplicate_of_the_total(run: Edit
     assert (context["non_dimensional"], context["has_scenario"]) == (SCENARIO, True)
 
 
-def test_each_context_with_such_content_is_a_warning_to_act_on(run: EditedRun) -> None:
-    warnings = run.manifest("apple").warnings_to_act_on
-    assert [w for w in warnings if w.startswith("context ")] == [
-        f"context x-seg holds segment my:Region, {TAIL}",
-        f"context x-seg-again holds segment o:Region, {TAIL}",
-        f"context x-scen holds scenario my:Basis, {TAIL}",
+def test_each_context_node_with_such_content_is_a_warning_counting_facts_kept(
+    run: EditedRun,
+) -> None:
+    manifest = run.manifest("apple")
+    assert [w for w in manifest.warnings_to_act_on if w.startswith("context")] == [
+        "contexts x-seg, x-seg-again hold the same content, segment my:Region, segment "
+        f"o:Region, {NO_MEMBER}: their 2 facts are on one Context of their own, {TAIL}",
+        f"context x-scen holds scenario my:Basis, {NO_MEMBER}: its 1 fact is on a Context "
+        f"of its own, {TAIL}",
+    ]
+    # x-rej's one fact, and x-scen's second, are rejected: no Context, no count
+    facts = run.facts("apple")
+    assert "x-scen-bad" not in facts and "x-rej1" not in facts
+    assert not any("APAC" in (c["non_dimensional"] or "") for c in run.rows("apple", "Context"))
+    rejections = [r for r in manifest.facts.rejected if "us-gaap:NetIncomeLoss (id x-" in r]
+    assert [r.split(", context ")[1].split(")")[0] for r in sorted(rejections)] == [
+        "x-rej",
+        "x-scen",
     ]
 
 
@@ -148,8 +170,40 @@ def test_verify_tells_a_fact_with_the_content_from_one_without() -> None:
     assert differences[1].describe().endswith(shown)
 
 
-def test_verify_compares_the_edited_filing_without_a_difference(tmp_path: Path) -> None:
-    apple_with_content(tmp_path / "source" / "apple")
-    check = load_and_verify(tmp_path / "source", tmp_path / "home")
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The edited filing loaded by ``sec run`` into a home, and ``verify``'s check of it."""
+    root = tmp_path_factory.mktemp("non_dimensional_home")
+    apple_with_content(root / "source" / "apple")
+    return root / "home", load_and_verify(root / "source", root / "home")
+
+
+def test_verify_compares_the_edited_filing_without_a_difference(loaded) -> None:
+    check = loaded[1]
     assert check.error is None and check.differences == []
     assert check.graph_facts == check.arelle_facts
+
+
+def test_facts_tells_the_content_apart_from_the_company_wide_fact(loaded, capsys) -> None:
+    argv = ["facts", "--home", str(loaded[0]), "--concept", REVENUE, "--cik", "320193"]
+    assert cli([*argv, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    fy2023 = [r for r in rows if r["period"] == "2022-09-25..2023-09-30" and not r["dimensions"]]
+    shown = {r["non_dimensional"]: (r["value_decimal"], r["duplicate_status"]) for r in fy2023}
+    assert shown == {
+        None: ("383285000000", None),
+        SEGMENT: ("383285000000", None),
+        SCENARIO: ("5000000", None),
+    }
+
+    assert cli(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "cik", "report", "form", "period", "value", "unit", "decimals", "duplicate",
+        "dimensions", "non-dimensional",
+    ]  # fmt: skip
+    regional = [line for line in lines if "EMEA" in line or "pro-forma" in line]
+    assert sorted(line.rstrip().split("  ")[-1].lstrip() for line in regional) == [
+        f'scenario <ns1:Basis kind="pro-forma"></ns1:Basis> (ns1 {MY})',
+        f"segment <ns1:Region>EMEA</ns1:Region> (ns1 {MY})",
+    ]
