@@ -14,11 +14,6 @@ from collections.abc import Iterable
 from lxml import etree
 
 _PROPERTY = "-sec-ix-hidden"
-# CSS property names are ASCII case-insensitive (-SEC-IX-HIDDEN is the property too)
-_CARRIERS = etree.XPath(
-    "descendant-or-self::*[contains(translate(@style, $upper, $lower), $name)]",
-)
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 
 
@@ -27,10 +22,15 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     ``roots`` (an inline document set's html elements); empty for a classic instance."""
     found: set[str] = set()
     for root in roots:
-        for element in _CARRIERS(root, upper=_UPPER, lower=_LOWER, name=_PROPERTY):
-            named = _named_id(element.get("style", ""))
-            if named:
-                found.add(named)
+        # CSS property names are ASCII case-insensitive (-SEC-IX-HIDDEN is the property
+        # too); a walk lower-casing each style took 5 ms on AEON's 10-Q, an XPath
+        # translate() of every style 69 ms
+        for element in root.iter(etree.Element):
+            style = element.get("style")
+            if style and _PROPERTY in style.lower():
+                named = _named_id(style)
+                if named:
+                    found.add(named)
     return frozenset(found)
 
 
