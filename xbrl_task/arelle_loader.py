@@ -186,7 +186,8 @@ def copy_filing(
     """Everything the extractor needs, as plain values, from a loaded model."""
     is_inline = model.modelDocument.type in ModelDocumentType.INLINEXBRLTYPES
     roots = getattr(model, "ixdsHtmlElements", []) if is_inline else []
-    copier = FactCopier(FootnoteIndex(model), displayed_hidden=referenced_hidden_ids(roots))
+    references = referenced_hidden_ids(roots)
+    copier = FactCopier(FootnoteIndex(model), displayed_hidden=references)
     facts = [copier.fact(f) for f in document_order(model.facts)]
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
@@ -204,6 +205,7 @@ def copy_filing(
         messages=messages,
         dts=dts,
         documents=tuple(d.name for d in documents),
+        hidden_references=references,
     )
 
 

@@ -27,6 +27,7 @@ from xbrl_task.errors import (
     RegistrantNotInDocument,
 )
 from xbrl_task.fact_rows import FactRowBuilder
+from xbrl_task.inline_display import unmatched_reference_warnings
 from xbrl_task.inline_warnings import inline_rule_warnings, is_inline_rule
 from xbrl_task.model import FactInfo, LoadedFiling, QName
 from xbrl_task.non_dimensional import non_dimensional_warnings
@@ -121,6 +122,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += inline_rule_warnings(filing.messages, census.repeated_ids)
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
+    to_act_on += unmatched_reference_warnings(filing.hidden_references, filing.facts)
     to_act_on += inconsistent_warnings(duplicates)
     to_act_on += non_dimensional_warnings(builder.non_dimensional)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]

@@ -13,7 +13,10 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from xbrl_task.model import FactInfo
+
 _PROPERTY = "-sec-ix-hidden"
+_LISTED = 10
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 
 
@@ -52,3 +55,22 @@ def _named_id(style: str) -> str | None:
         else:
             named = value
     return important or named
+
+
+def unmatched_reference_warnings(
+    references: frozenset[str], facts: Iterable[FactInfo]
+) -> list[str]:
+    """A warning to act on for ``-sec-ix-hidden`` references that name no fact of
+    ``ix:hidden``: the fact the filer meant to display is not marked displayed (a typo in
+    the id, or a fact the body shows already); empty when every reference matches."""
+    hidden = {f.xml_id for f in facts if f.inline is not None and f.inline.is_hidden}
+    unmatched = sorted(references - hidden)
+    if not unmatched:
+        return []
+    named = ", ".join(unmatched[:_LISTED])
+    more = f" and {len(unmatched) - _LISTED} more" if len(unmatched) > _LISTED else ""
+    return [
+        f"{len(unmatched)} -sec-ix-hidden style reference(s) name no fact of ix:hidden "
+        f"({named}{more}): EDGAR displays only a hidden fact so (EDGAR Filer Manual "
+        "5.2.5.14); no fact is marked displayed by them; correct the ids in the document"
+    ]

@@ -253,3 +253,5 @@ class LoadedFiling:
     messages: list[ProcessorMessage] = field(default_factory=list)
     dts: DtsInfo = field(default_factory=DtsInfo)
     documents: tuple[str, ...] = ()
+    # ids a -sec-ix-hidden style property names (inline_display), whatever they are ids of
+    hidden_references: frozenset[str] = frozenset()

@@ -5,7 +5,7 @@ an element of its body (``<span style="-sec-ix-hidden:Hidden_...;">$</span>``), 
 of displaying a hidden fact there (EDGAR Filer Manual 5.2.5.14). An edited copy moves one
 such reference from a duration to the CIK, spelt with other properties and spaces; another
 spells one reference as CSS also allows, the property in capitals and the value
-``!important``.
+``!important``; a third names an id no hidden fact has.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ CIK = "Tc_VY1xYx7k9U2UvS2XEluquw_1_1"
 REFERENCE = f'<span style="-sec-ix-hidden:{DAYS};">'
 MOVED = f'<span style="font-size:9pt; -sec-ix-hidden : {CIK}">'
 SPELT = f'<span style="-SEC-IX-Hidden: {DAYS} !important;">'
+MISSPELT = '<span style="-sec-ix-hidden:Hidden_NoSuchFact;">'
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
             "filed": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, "", ""),
             "moved": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MOVED),
             "spelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, SPELT),
+            "misspelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MISSPELT),
         },
         "xbrl_hidden",
     )
@@ -79,6 +81,18 @@ def test_the_property_in_capitals_and_important_still_displays_the_fact(
     assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, True)
     hidden = [f for f in facts.values() if f["is_hidden"]]
     assert sum(f["is_displayed"] for f in hidden) == 59  # as filed
+
+
+def test_a_reference_to_no_hidden_fact_is_a_warning_to_act_on(run: EditedRun) -> None:
+    facts = run.facts("misspelt")
+    assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, False)
+    assert run.manifest("misspelt").warnings_to_act_on == [
+        "1 -sec-ix-hidden style reference(s) name no fact of ix:hidden (Hidden_NoSuchFact): "
+        "EDGAR displays only a hidden fact so (EDGAR Filer Manual 5.2.5.14); no fact is "
+        "marked displayed by them; correct the ids in the document"
+    ]
+    # as filed, every one of AEON's 66 references names a fact of ix:hidden
+    assert not any("-sec-ix-hidden" in w for w in run.manifest("filed").warnings_to_act_on)
 
 
 def test_the_property_is_read_as_edgars_validator_reads_it() -> None:
