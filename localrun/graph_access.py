@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledgergraph.messages import first_named
 from localrun.errors import NoFactsInGraph, UnknownConcept
 
 if TYPE_CHECKING:
@@ -187,8 +188,7 @@ def _ids(result: dict[str, Any]) -> list[str]:
 
 
 def _some(ids: list[str]) -> str:
-    shown = ", ".join(ids[:_LISTED])
-    return shown if len(ids) <= _LISTED else f"{shown} and {len(ids) - _LISTED} more"
+    return first_named(ids, _LISTED)
 
 
 def fetch_facts(

@@ -29,6 +29,7 @@ from ledgergraph.edgar.download import DOWNLOAD_RECORD
 from ledgergraph.errors import PermanentError
 from ledgergraph.filing_package import PackageInfo, describe_package
 from ledgergraph.manifest import sha256_of
+from ledgergraph.messages import first_named
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.errors import NoFilingPackage
 from localrun.report_identity import HeldReport, ReportIdentity, package_identity
@@ -302,5 +303,4 @@ def _same_file(given: Path, stored: Path) -> bool:
 
 
 def _names(names: tuple[str, ...]) -> str:
-    shown = ", ".join(names[:_NAMED])
-    return shown if len(names) <= _NAMED else f"{shown} and {len(names) - _NAMED} more"
+    return first_named(names, _NAMED)

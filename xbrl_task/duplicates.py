@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from ledgergraph.ids import stable_id
+from ledgergraph.messages import first_named
 from xbrl_task.rows import Row
 
 CONSISTENT = "consistent"
@@ -83,9 +84,7 @@ def _set_warning(rows: list[Row]) -> str:
     contexts = ", ".join(sorted({r["context_id"] for r in rows}))
     units = sorted({r["unit_ref"] for r in rows if r["unit_ref"] is not None})
     unit = f"unit {', '.join(units)}" if units else "no unit"
-    values = ", ".join(_stated(r) for r in rows[:MAX_LISTED_FACTS])
-    if len(rows) > MAX_LISTED_FACTS:
-        values += f" and {len(rows) - MAX_LISTED_FACTS} more"
+    values = first_named([_stated(r) for r in rows], MAX_LISTED_FACTS)
     return (
         f"inconsistent duplicates: {rows[0]['concept']} in context {contexts}, {unit}, "
         f"states {values}; the graph keeps each value as a Fact with duplicate_status "

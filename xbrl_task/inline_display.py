@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from ledgergraph.messages import first_named
 from xbrl_task.model import FactInfo
 
 _PROPERTY = "-sec-ix-hidden"
@@ -67,10 +68,9 @@ def unmatched_reference_warnings(
     unmatched = sorted(references - hidden)
     if not unmatched:
         return []
-    named = ", ".join(unmatched[:_LISTED])
-    more = f" and {len(unmatched) - _LISTED} more" if len(unmatched) > _LISTED else ""
+    named = first_named(unmatched, _LISTED)
     return [
         f"{len(unmatched)} -sec-ix-hidden style reference(s) name no fact of ix:hidden "
-        f"({named}{more}): EDGAR displays only a hidden fact so (EDGAR Filer Manual "
+        f"({named}): EDGAR displays only a hidden fact so (EDGAR Filer Manual "
         "5.2.5.14); no fact is marked displayed by them; correct the ids in the document"
     ]

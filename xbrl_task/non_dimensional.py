@@ -15,6 +15,7 @@ context whose facts were all rejected is on no Context, and its facts' rejection
 
 from __future__ import annotations
 
+from ledgergraph.messages import first_named
 from xbrl_task.model import ContextInfo
 
 _LISTED_CONTEXTS = 10  # Context nodes with a line each; and document contexts per line
@@ -45,9 +46,7 @@ def _warning(facts: list[tuple[ContextInfo, str]]) -> str:
     names = ", ".join(
         dict.fromkeys(name for context, _ in facts for name in context.non_dimensional_names)
     )
-    shown = ", ".join(contexts[:_LISTED_CONTEXTS])
-    if len(contexts) > _LISTED_CONTEXTS:
-        shown += f" and {len(contexts) - _LISTED_CONTEXTS} more"
+    shown = first_named(contexts, _LISTED_CONTEXTS)
     counted = _many(len(facts), "fact")
     nodes = len({fact_id for _, fact_id in facts})
     if nodes < len(facts):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ledgergraph.messages import first_named
 from xbrl_task.identity import concept_name
 from xbrl_task.model import FactInfo, QName
 
@@ -26,11 +27,10 @@ def tuple_warnings(facts: Iterable[FactInfo]) -> list[str]:
             tuples.setdefault(fact.qname, []).append(fact)
     lines = []
     for qname, found in tuples.items():
-        ids = ", ".join(f.xml_id or "no id" for f in found[:_LISTED_IDS])
-        more = f" and {len(found) - _LISTED_IDS} more" if len(found) > _LISTED_IDS else ""
+        ids = first_named([f.xml_id or "no id" for f in found], _LISTED_IDS)
         held = sum(f.tuple_facts for f in found)
         lines.append(
-            f"tuple {concept_name(qname)} x{len(found)} (ids {ids}{more}) holding {held} "
+            f"tuple {concept_name(qname)} x{len(found)} (ids {ids}) holding {held} "
             "facts: EDGAR accepts no tuple (EDGAR Filer Manual 6.7.19) and the graph keeps "
             "none; each fact in it is loaded on its own, without the tuple that groups "
             "them; fix the package and load it again"

@@ -3,7 +3,7 @@ named by field and rule."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +24,13 @@ def clip(text: str, limit: int, *, more: str = "") -> str:
     head = head[: cut if cut > 0 else limit].rstrip(" ;,")
     where = f"; {more}" if more else ""
     return f"{head} [... {len(line) - len(head)} more characters{where}]"
+
+
+def first_named(names: Sequence[str], limit: int) -> str:
+    """The first ``limit`` of ``names``, ", " between them, and how many more there are
+    (``a, b and 3 more``): a list in a message kept to one line."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
 def validation_problems(exc: ValidationError) -> str:
