@@ -31,6 +31,10 @@ from graph_node.errors import GraphInconsistent, WriteMiscounted
 from ledgergraph.graph_schema import RelTable, Table, all_columns
 
 _MAX_NAMED = 5
+_REBUILD = (
+    "rebuild the graph from staging (`ledgergraph rebuild`, "
+    "or POST /databases/{graph_id}/rebuild on a node)"
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,7 @@ def check_committed(conn: lb.Connection, tables: list[Table], expected: dict[str
     if wrong:
         raise WriteMiscounted(
             "the graph file lost or gained rows in a committed write: "
-            f"{'; '.join(wrong)}; rebuild the graph from staging (`ledgergraph rebuild`, "
-            "or POST /databases/{graph_id}/rebuild on a node)"
+            f"{'; '.join(wrong)}; {_REBUILD}"
         )
 
 
@@ -139,8 +142,7 @@ def check_values(conn: lb.Connection, before: dict[str, pa.Table], steps: Sequen
     if wrong:
         raise WriteMiscounted(
             "the graph file changed relationship values a committed write did not write: "
-            f"{'; '.join(wrong)}; rebuild the graph from staging (`ledgergraph rebuild`, "
-            "or POST /databases/{graph_id}/rebuild on a node)"
+            f"{'; '.join(wrong)}; {_REBUILD}"
         )
 
 
