@@ -150,7 +150,10 @@ def render_summary(summary: dict[str, Any]) -> str:
         step = summary.get("failed_step", "?")
         text = f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
         if summary["status"] == "interrupted":
-            text += f"\n{_held_of_run(summary.get('graph_files'))}\nto finish: {summary['finish']}"
+            held = render.files_held(
+                summary.get("graph_files"), never="the run was never summarized"
+            )
+            text += f"\n{held}\nto finish: {summary['finish']}"
         return text
     lines = [f"{head} ({summary.get('mode')}: {summary.get('mode_reason')})", ""]
     rows = [[name, t["rows"], t["added"], t["updated"], t["unchanged"], t.get("superseded", 0),
@@ -187,23 +190,6 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"files in the source folder not loaded: {len(not_loaded)}")
         lines += [f"  {note}" for note in not_loaded]
     return "\n".join(lines)
-
-
-def _held_of_run(files: dict[str, int] | None) -> str:
-    """What the graph node's registry holds of an interrupted run's files."""
-    if files is None:
-        return (
-            "what is in the graph of it is unknown (the graph node did not answer when the "
-            "run was summarized): it may be half loaded"
-        )
-    done, left = files["materialized"], files["unmaterialized"]
-    if done and left:
-        return f"HALF LOADED: {done} of {done + left} files materialized, {left} only staged"
-    if done:
-        return f"all {done} files materialized, but the run was never summarized"
-    if left:
-        return f"not in the graph: {left} files staged or registered, none in it"
-    return "not in the graph: none of its files is registered"
 
 
 def _deletion_lines(summary: dict[str, Any]) -> list[str]:

@@ -133,7 +133,4 @@ def _settle_locally(summary: dict[str, Any], home: Path) -> None:
     if summary.get("graph_files") is None:
         states = read_load_states_locally(home, graph_id, [run_id])
         if states is not None:
-            state = states[run_id]
-            summary["graph_files"] = {
-                "materialized": state.materialized, "unmaterialized": state.unmaterialized
-            }  # fmt: skip
+            summary["graph_files"] = states[run_id].graph_files()

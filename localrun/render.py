@@ -127,25 +127,32 @@ def _finish_notes(summary: dict[str, Any]) -> list[str]:
 
 def _interruption(filing: dict[str, Any]) -> str:
     """``INTERRUPTED Type: error``, then what the graph node's registry holds of it."""
-    text = f"INTERRUPTED {filing.get('error_type')}: {filing.get('error')}; "
-    files = filing.get("graph_files")
+    facts = "its facts are not" if filing.get("facts_unsettled") else "its facts are"
+    held = files_held(filing.get("graph_files"), materialized=f" ({facts} in the graph)",
+                      never="the load was never recorded")  # fmt: skip
+    return f"INTERRUPTED {filing.get('error_type')}: {filing.get('error')}; {held}"
+
+
+def files_held(files: dict[str, int] | None, *, materialized: str = "", never: str) -> str:
+    """What the graph node's registry holds of an interrupted unit's files (a summary's
+    ``graph_files``): ``materialized`` follows the count of materialized files of a half
+    loaded one, ``never`` says what did not happen when all of them are in the graph."""
     if files is None:
-        return text + (
+        return (
             "what is in the graph of it is unknown (the graph node did not answer when the "
             "run was summarized): it may be half loaded"
         )
     done, left = files["materialized"], files["unmaterialized"]
     if done and left:
-        facts = "its facts are not" if filing.get("facts_unsettled") else "its facts are"
-        return text + (
-            f"HALF LOADED: {done} of {done + left} files materialized ({facts} in the "
-            f"graph), {left} only staged"
+        return (
+            f"HALF LOADED: {done} of {done + left} files materialized{materialized}, "
+            f"{left} only staged"
         )
     if done:
-        return text + f"all {done} files materialized, but the load was never recorded"
+        return f"all {done} files materialized, but {never}"
     if left:
-        return text + f"not in the graph: {left} files staged or registered, none in it"
-    return text + "not in the graph: none of its files is registered"
+        return f"not in the graph: {left} files staged or registered, none in it"
+    return "not in the graph: none of its files is registered"
 
 
 def _kinds(filings: list[dict[str, Any]]) -> str:

@@ -55,6 +55,10 @@ class LoadState:
     facts_added: int | None = None
     facts_present: int | None = None
 
+    def graph_files(self) -> dict[str, int]:
+        """The files as a run summary records them (``graph_files``)."""
+        return {"materialized": self.materialized, "unmaterialized": self.unmaterialized}
+
     @property
     def half_loaded(self) -> bool:
         """Some tables in the graph, others only registered or staged."""

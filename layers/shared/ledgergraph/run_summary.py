@@ -187,9 +187,7 @@ def settle_interrupted(
         state = None if states is None else states.get(line["source_unit"])
         if line["status"] != "interrupted" or state is None:
             continue
-        line["graph_files"] = {
-            "materialized": state.materialized, "unmaterialized": state.unmaterialized
-        }  # fmt: skip
+        line["graph_files"] = state.graph_files()
         if state.facts_added is not None:
             present = state.facts_present or 0
             line["facts_added"] = state.facts_added

@@ -121,9 +121,7 @@ def settle_run(summary: dict[str, Any], reader: StagingReader) -> None:
     states = read_load_states(reader, summary["graph_id"], [summary["run_id"]])
     state = None if states is None else states.get(summary["run_id"], LoadState())
     if state is not None:
-        summary["graph_files"] = {
-            "materialized": state.materialized, "unmaterialized": state.unmaterialized
-        }  # fmt: skip
+        summary["graph_files"] = state.graph_files()
 
 
 def loaded_summary(
