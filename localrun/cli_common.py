@@ -14,6 +14,25 @@ EXIT_FAILURES = 1
 # ``verify``: no difference found, but some filings could not be compared (argparse's own
 # usage errors take 2)
 EXIT_NOT_CHECKED = 3
+# ``sec run``, ``quickbooks sync | load-sample``: nothing failed, but a load was interrupted
+# (the graph node gone or restarted, a timeout): the same command again finishes it.
+# sysexits' EX_TEMPFAIL, so a scheduler can tell "retry" from "look at the errors".
+EXIT_INTERRUPTED = 75
+
+
+def run_exit_code(summary: dict[str, Any]) -> int:
+    """A pipeline run's exit status: 0 all done, 1 something failed, 75 only interrupted.
+
+    ``summary`` is an SEC run's (``failed`` and ``interrupted`` filing counts) or a
+    QuickBooks run's (``status``); a failure wins over an interruption.
+    """
+    if summary["ok"]:
+        return EXIT_OK
+    if summary.get("status") == "interrupted":  # a QuickBooks run
+        return EXIT_INTERRUPTED
+    if summary.get("failed") == 0 and summary.get("interrupted", 0) > 0:  # an SEC run
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURES
 
 
 _GRAPH_ID = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

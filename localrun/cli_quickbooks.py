@@ -15,7 +15,19 @@ from typing import Any
 
 from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, emit, graph_id, home_of
+from localrun.cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    emit,
+    graph_id,
+    home_of,
+    run_exit_code,
+)
+
+RUN_EXIT_STATUS = (
+    "exit status: 0 loaded, 1 failed (the run names the step and error), "
+    f"{EXIT_INTERRUPTED} interrupted (the run says how to finish it)"
+)
 
 
 def _add_options(parser: argparse.ArgumentParser, *, graph: bool = True) -> None:
@@ -38,7 +50,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     connect.add_argument("--redirect-uri", default=None, help="the app's registered redirect")
     connect.set_defaults(handler=cmd_connect)
 
-    sync = area.add_parser("sync", help="sync a connected company and load it into its graph")
+    sync = area.add_parser(
+        "sync",
+        help="sync a connected company and load it into its graph",
+        epilog=RUN_EXIT_STATUS,
+    )
     _add_options(sync)
     sync.add_argument("--realm", required=True, help="QuickBooks company (realm) id")
     sync.add_argument("--full", action="store_true", help="list everything, ignore CDC")
@@ -49,7 +65,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     sync.set_defaults(handler=cmd_sync)
 
-    sample = area.add_parser("load-sample", help="load the bundled sandbox company, offline")
+    sample = area.add_parser(
+        "load-sample", help="load the bundled sandbox company, offline", epilog=RUN_EXIT_STATUS
+    )
     _add_options(sample)
     sample.add_argument(
         "--source", type=Path, default=None,
@@ -127,7 +145,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         environment=quickbooks_environment(home, api_base=args.api_base),
     )  # fmt: skip
     emit(args, summary, render_summary(summary))
-    return EXIT_OK if summary["ok"] else EXIT_FAILURES
+    return run_exit_code(summary)
 
 
 def cmd_load_sample(args: argparse.Namespace) -> int:
@@ -139,7 +157,7 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     summary = load_sample(home=home_of(args), graph_id=args.graph, folder=folder,
                           missing_means_empty=args.missing_means_empty)  # fmt: skip
     emit(args, summary, render_summary(summary))
-    return EXIT_OK if summary["ok"] else EXIT_FAILURES
+    return run_exit_code(summary)
 
 
 def render_summary(summary: dict[str, Any]) -> str:

@@ -13,9 +13,22 @@ from typing import Any
 
 from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
-from localrun.cli_common import EXIT_FAILURES, EXIT_OK, add_common, emit, home_of, positive_int
+from localrun.cli_common import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_common,
+    emit,
+    home_of,
+    positive_int,
+    run_exit_code,
+)
 
 SELECTORS = ("cik", "ticker", "since")
+RUN_EXIT_STATUS = (
+    "exit status: 0 every filing loaded (or already there), 1 a filing failed, "
+    f"{EXIT_INTERRUPTED} none failed but a load was interrupted (run the same command again)"
+)
 
 
 def _listed(value: str) -> list[str]:
@@ -54,7 +67,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     sec = commands.add_parser("sec", help="the SEC XBRL pipeline").add_subparsers(
         dest="sec_command", required=True
     )
-    run = sec.add_parser("run", help="run the SEC pipeline over local packages or EDGAR filings")
+    run = sec.add_parser(
+        "run",
+        help="run the SEC pipeline over local packages or EDGAR filings",
+        epilog=RUN_EXIT_STATUS,
+    )
     add_common(run, endpoint=False)
     run.add_argument("--source", type=Path, default=None, help="folder of filing packages")
     add_selectors(run)
@@ -117,7 +134,7 @@ def cmd_sec_run(args: argparse.Namespace) -> int:
     else:
         raise PermanentError("give --source DIR, or --cik, --ticker or --since to use EDGAR")
     emit(args, summary, render.sec_summary(summary))
-    return EXIT_OK if summary["ok"] else EXIT_FAILURES
+    return run_exit_code(summary)
 
 
 def _run_from_edgar(args: argparse.Namespace) -> dict[str, Any]:

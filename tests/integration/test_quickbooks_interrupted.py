@@ -20,6 +20,7 @@ from node_kill import run_killing_the_node
 from graph_node.faults import MARKER_NAME
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.cli import main as cli
+from localrun.cli_common import EXIT_INTERRUPTED, run_exit_code
 from localrun.cli_quickbooks import render_summary
 from localrun.quickbooks_run import load_sample
 from localrun.quickbooks_sample import SAMPLE_REALM
@@ -54,6 +55,7 @@ def test_a_killed_node_leaves_the_run_interrupted_and_the_advice_finishes_it(
     )
 
     assert (summary["status"], summary["ok"]) == ("interrupted", False)
+    assert run_exit_code(summary) == EXIT_INTERRUPTED
     assert (summary["failed_step"], summary["error_type"]) == (
         "MaterializeGraph", "GraphNodeUnavailable"
     )  # fmt: skip

@@ -21,6 +21,7 @@ from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_summary import SummarizeRunRequest, summarize_run
 from localrun import render
 from localrun.cli import main as cli
+from localrun.cli_common import EXIT_INTERRUPTED, run_exit_code
 from localrun.graph_access import local_node
 from localrun.sec_run import run_sec_from_folder
 
@@ -75,6 +76,7 @@ def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
     written = {f["source_unit"]: f for f in _written(home, summary)["filings"]}
 
     assert len(stopped) >= 1 and summary["failed"] == 0 and not summary["ok"]
+    assert run_exit_code(summary) == EXIT_INTERRUPTED  # "run again", not "look at errors"
     assert summary["loaded"] + summary["interrupted"] == 5 == len(lines)
     for unit in stopped:
         line = lines[unit]

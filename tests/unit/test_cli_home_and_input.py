@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from localrun.cli import main as cli
+from localrun.cli_common import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, run_exit_code
 from localrun.home_lock import HomeInUse, home_lock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -324,3 +325,14 @@ def test_stats_through_a_node_names_the_node_in_its_clean_up_command(
         "if no load is running, remove them with: ledgergraph delete-source "
         f"--home {tmp_path} --graph qbo-1 --endpoint {url} r2"
     )
+
+
+def test_a_run_exits_75_only_when_nothing_failed_and_a_load_was_interrupted() -> None:
+    # the counts of sec_run._count and the statuses of a QuickBooks run's summary
+    sec = {"ok": False, "loaded": 3, "duplicates": 0}
+    assert run_exit_code({**sec, "failed": 0, "interrupted": 2}) == EXIT_INTERRUPTED == 75
+    assert run_exit_code({**sec, "failed": 1, "interrupted": 1}) == EXIT_FAILURES
+    assert run_exit_code({**sec, "failed": 2, "interrupted": 0}) == EXIT_FAILURES
+    assert run_exit_code({"ok": True, "failed": 0, "interrupted": 0}) == EXIT_OK
+    assert run_exit_code({"ok": False, "status": "interrupted"}) == EXIT_INTERRUPTED
+    assert run_exit_code({"ok": False, "status": "failed"}) == EXIT_FAILURES
