@@ -16,8 +16,15 @@ naming the rule.
 
 from __future__ import annotations
 
-import argparse
 import os
+
+# DuckDB's allocator (its own jemalloc) keeps the address space of memory it freed, for
+# itself: after one staging query built a 700 MB value, 1.3 GiB of the node's address-space
+# cap (graph_node.memory) stayed taken, and graph queries failed "bad allocation" until a
+# restart. Read once, when DuckDB loads (the imports below): this must come first.
+os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "retain:false")
+
+import argparse
 import secrets
 import signal
 import socket

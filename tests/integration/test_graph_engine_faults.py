@@ -16,6 +16,8 @@ from ledgergraph.errors import GraphNodeRejected
 
 pytestmark = pytest.mark.slow
 HUGE_LIST = "UNWIND range(1, 2000000000) AS x RETURN count(x)"
+HUGE_VALUE = "SELECT length(repeat('x', 700000000)) AS n"
+LIST_OF_2M = "UNWIND range(1, 2000000) AS x RETURN count(x)"  # ~1.4 GiB here
 
 
 def test_a_native_crash_in_a_child_copy_names_the_table_and_the_node_serves_on(
@@ -64,3 +66,31 @@ def test_a_query_building_a_huge_list_fails_alone(tmp_path: Path) -> None:
     assert "400 QueryFailed" in str(failure.value)
     assert "more memory than the node allows" in str(failure.value)
     assert after == [[1060]]
+
+
+def _address_space_mib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no VmSize")
+
+
+def test_huge_staging_values_do_not_use_up_the_address_space_cap(tmp_path: Path) -> None:
+    # DuckDB builds repeat()'s value outside its memory_limit, and its allocator kept the
+    # address space it freed (1.3 GiB after this query), which the node's cap counts: a few
+    # such queries left graph queries failing "bad allocation" until a restart
+    store = copy_store(tmp_path)
+    node = NodeProcess(tmp_path / "node", store).start()
+    try:
+        with node.client() as client:
+            materialize_all(client, register_and_stage(client, store, APPLE))
+            before = _address_space_mib(node.process.pid)
+            answers = [client.query_staging("sec", HUGE_VALUE)["rows"] for _ in range(3)]
+            grown = _address_space_mib(node.process.pid) - before
+            listed = client.query_cypher("sec", LIST_OF_2M)["rows"]
+    finally:
+        node.stop()
+
+    assert answers == [[[700_000_000]]] * 3
+    assert grown < 256, f"the node kept {grown} MiB of address space"
+    assert listed == [[2_000_000]]
