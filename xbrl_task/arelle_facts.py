@@ -7,7 +7,7 @@ default 28-digit decimal context, which rounds longer numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
 from arelle.ModelDtsObject import ModelConcept
@@ -164,6 +164,12 @@ class FactCopier:
                 non_dimensional_names=non_dimensional_names(segment, scenario),
             )
         return info
+
+    def non_dimensional_contexts(self, contexts: Iterable[ModelContext]) -> list[ContextInfo]:
+        """The copies of the contexts holding segment or scenario content that is no
+        dimension member, whether a fact Arelle made uses them or not."""
+        held = (c for c in contexts if c.segNonDimValues or c.scenNonDimValues)
+        return [info for info in map(self.context, held) if info is not None]
 
     def unit(self, unit: ModelUnit | None) -> UnitInfo | None:
         if unit is None:

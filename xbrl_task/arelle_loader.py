@@ -206,6 +206,7 @@ def copy_filing(
         dts=dts,
         documents=tuple(d.name for d in documents),
         hidden_references=references,
+        non_dimensional_contexts=tuple(copier.non_dimensional_contexts(model.contexts.values())),
     )
 
 

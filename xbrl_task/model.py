@@ -255,3 +255,6 @@ class LoadedFiling:
     documents: tuple[str, ...] = ()
     # ids a -sec-ix-hidden style property names (inline_display), whatever they are ids of
     hidden_references: frozenset[str] = frozenset()
+    # every context whose segment or scenario holds more than dimension members, in
+    # document order, used by a fact or not (non_dimensional warns of each)
+    non_dimensional_contexts: tuple[ContextInfo, ...] = ()
