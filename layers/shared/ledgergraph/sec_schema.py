@@ -342,8 +342,9 @@ CONTEXT = NodeTable(
             "canonical XML of the segment and scenario elements that are no dimension"
             " members (`<xbrli:segment ...><ns1:Region xmlns:ns1=...>EMEA</ns1:Region>"
             "</xbrli:segment>`): namespaces prefixed ns1, ns2... in document order, C14N"
-            " attribute order, text canonical for its type (01 is 1 for an integer), else"
-            " stripped; null for a context of dimensions only (a company-wide fact's"
+            " attribute order, text canonical for its type (01 is 1 for an integer; an"
+            " xs:QName under its namespace's prefix, ns2:EMEA), else stripped; null for a"
+            " context of dimensions only (a company-wide fact's"
             " context has dimension_count 0 and no non_dimensional content)",
         ),
     ),
