@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgergraph.messages import first_named
 from localrun.errors import NoFactsInGraph, UnknownConcept
+from localrun.periods import period_order
 
 if TYPE_CHECKING:
     from graph_node.service import GraphService
@@ -86,7 +87,7 @@ RETURN en.cik AS cik, en.name AS entity, r.id AS report, r.form AS form, f.id AS
        f.decimals AS decimals, u.id AS unit, collect(d.id) AS dimensions,
        c.non_dimensional AS non_dimensional,
        f.duplicate_status AS duplicate_status, f.duplicate_group AS duplicate_group
-ORDER BY cik, end_date, start_date, report, fact
+ORDER BY cik, period, report, fact
 """
 
 
@@ -209,6 +210,9 @@ def fetch_facts(
     for row in rows:
         row["dimensions"] = sorted(d for d in row["dimensions"] or [] if d)
         row["value_decimal"] = _exact(row.pop("magnitude"), row.pop("negative"))
+    # per filer, periods in XBRL's time order; the facts of one period keep the query's
+    # order (report, fact id): sort is stable
+    rows.sort(key=lambda row: (row["cik"], *period_order(row["period"]), row["period"]))
     return rows
 
 

@@ -9,6 +9,13 @@ The canonical XML does not depend on the filer's prefixes (namespaces get ``ns1`
 ``ns2``... in document order), attributes are in C14N order, comments are left out, a leaf
 element's text is canonical for its type as Arelle validated it (``typed_key``: ``01`` is
 ``1`` for an integer), other text stripped; segment content comes first, then scenario's.
+A value Arelle validated as an ``xs:QName`` (a leaf's text or an attribute) is written
+with the canonical prefix of its namespace, so ``a:EMEA`` and ``b:EMEA`` are one value
+when ``a`` and ``b`` name one namespace, and two when one prefix names two.
+
+NOTE: only the schema says which text is a QName: the text of an element or attribute
+no schema of the DTS declares (or that Arelle found invalid) is kept as filed, prefix
+and all, since ``x:y`` may as well be plain text.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from typing import Any
 
 from arelle import XmlValidateConst
 from arelle.ModelObject import ModelObject
-from arelle.ModelValue import DateTime
+from arelle.ModelValue import DateTime, QName
 from lxml import etree
 
 from xbrl_task.values import decimal_text
@@ -40,7 +47,7 @@ def non_dimensional_xml(segment: Sequence[Any], scenario: Sequence[Any]) -> str 
         nsmap = {prefix: uri for uri, prefix in namespaces.items()}
         wrapper = etree.Element(f"{{{XBRLI}}}{container}", nsmap=nsmap)
         for element in elements:
-            _copy(element, wrapper)
+            _copy(element, wrapper, namespaces)
         parts.append(etree.tostring(wrapper, method="c14n").decode("utf-8"))
     return "".join(parts) or None
 
@@ -81,21 +88,49 @@ def _collect_namespaces(element: Any, namespaces: dict[str, str]) -> None:
     for node in element.iter():
         if not isinstance(node, ModelObject):
             continue
-        for name in (node.tag, *node.attrib):
-            uri = etree.QName(name).namespace
+        names = [etree.QName(name).namespace for name in (node.tag, *node.attrib)]
+        values = [_qname_value(node), *map(_qname_value, _attributes(node).values())]
+        for uri in (*names, *(v.namespaceURI for v in values if v is not None)):
             if uri and uri not in namespaces:
                 namespaces[uri] = f"ns{len(namespaces)}"
 
 
-def _copy(source: Any, parent: etree._Element) -> None:
+def _copy(source: Any, parent: etree._Element, namespaces: dict[str, str]) -> None:
     node = etree.SubElement(parent, source.tag)
+    validated = _attributes(source)
     for name, value in source.attrib.items():
-        node.set(name, value)
+        qname = _qname_value(validated.get(name))
+        node.set(name, value if qname is None else _prefixed(qname, namespaces))
     children = [c for c in source if isinstance(c, ModelObject)]
     if not children:
-        node.text = typed_key(source) or None
+        qname = _qname_value(source)
+        text = typed_key(source) if qname is None else _prefixed(qname, namespaces)
+        node.text = text or None
         return
     node.text = (source.text or "").strip() or None
     for child in children:
-        _copy(child, node)
+        _copy(child, node, namespaces)
         node[-1].tail = (child.tail or "").strip() or None
+
+
+def _attributes(node: Any) -> dict[str, Any]:
+    """The attributes Arelle validated against the schema, by Clark name (none when the
+    element is declared by no schema of the DTS)."""
+    return getattr(node, "xAttributes", None) or {}
+
+
+def _qname_value(validated: Any) -> QName | None:
+    """The QName an element's text or an attribute holds, as Arelle validated it for an
+    ``xs:QName`` type, or None (another type, invalid, not validated, no such node)."""
+    if validated is None:
+        return None
+    if getattr(validated, "xValid", XmlValidateConst.UNVALIDATED) < XmlValidateConst.VALID:
+        return None
+    value = getattr(validated, "xValue", None)
+    return value if isinstance(value, QName) else None
+
+
+def _prefixed(qname: QName, namespaces: dict[str, str]) -> str:
+    """The QName under its namespace's canonical prefix; a name in no namespace bare."""
+    uri = qname.namespaceURI
+    return f"{namespaces[uri]}:{qname.localName}" if uri else qname.localName

@@ -7,7 +7,7 @@ default 28-digit decimal context, which rounds longer numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
 from arelle.ModelDtsObject import ModelConcept
@@ -57,6 +57,17 @@ def document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
             yield from document_order(fact.modelTupleFacts)
 
 
+def tuple_members(facts: Iterable[ModelFact]) -> dict[int, int]:
+    """The number of the tuple directly holding each fact of a tuple (0 for the filing's
+    first tuple in document order), by the member fact's ``id()``; ``facts`` in document
+    order, tuple members included (``document_order``)."""
+    held: dict[int, int] = {}
+    tuples = (f for f in facts if f.modelTupleFacts and f.isTuple)
+    for number, holder in enumerate(tuples):
+        held.update((id(member), number) for member in holder.modelTupleFacts)
+    return held
+
+
 class FactCopier:
     """Copies Arelle objects into plain values, once per context, unit and concept.
 
@@ -83,7 +94,9 @@ class FactCopier:
         self._periods: dict[bytes, PeriodInfo] = {}
         self._dimensions: dict[tuple[bytes, str], DimensionInfo] = {}
 
-    def fact(self, fact: ModelFact) -> FactInfo:
+    def fact(self, fact: ModelFact, *, in_tuple: int | None = None) -> FactInfo:
+        """The copy of a fact; ``in_tuple`` the number of the tuple holding it, if any
+        (``tuple_members``)."""
         qname = fact.qname
         concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
@@ -107,6 +120,7 @@ class FactCopier:
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
             tuple_facts=len(fact.modelTupleFacts) if fact.isTuple else 0,
+            in_tuple=in_tuple,
             value_error=value_error,
             text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,
@@ -164,6 +178,12 @@ class FactCopier:
                 non_dimensional_names=non_dimensional_names(segment, scenario),
             )
         return info
+
+    def non_dimensional_contexts(self, contexts: Iterable[ModelContext]) -> list[ContextInfo]:
+        """The copies of the contexts holding segment or scenario content that is no
+        dimension member, whether a fact Arelle made uses them or not."""
+        held = (c for c in contexts if c.segNonDimValues or c.scenNonDimValues)
+        return [info for info in map(self.context, held) if info is not None]
 
     def unit(self, unit: ModelUnit | None) -> UnitInfo | None:
         if unit is None:

@@ -31,7 +31,7 @@ from arelle.UrlUtil import IXDS_DOC_SEPARATOR, IXDS_SURROGATE
 from xbrl_task.arelle_context_memo import ContextPartMemo
 from xbrl_task.arelle_dts import copy_dts, schema_locations
 from xbrl_task.arelle_dts_cache import StandardSchemaCache
-from xbrl_task.arelle_facts import FactCopier, document_order
+from xbrl_task.arelle_facts import FactCopier, document_order, tuple_members
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.errors import ProcessorMessage, check_load_messages, translate_exception
@@ -188,7 +188,9 @@ def copy_filing(
     roots = getattr(model, "ixdsHtmlElements", []) if is_inline else []
     references = referenced_hidden_ids(roots)
     copier = FactCopier(FootnoteIndex(model), displayed_hidden=references)
-    facts = [copier.fact(f) for f in document_order(model.facts)]
+    ordered = list(document_order(model.facts))
+    members = tuple_members(ordered)
+    facts = [copier.fact(f, in_tuple=members.get(id(f))) for f in ordered]
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
         copier.concept(arelle_qname, model.qnameConcepts.get(arelle_qname))
@@ -206,6 +208,7 @@ def copy_filing(
         dts=dts,
         documents=tuple(d.name for d in documents),
         hidden_references=references,
+        non_dimensional_contexts=tuple(copier.non_dimensional_contexts(model.contexts.values())),
     )
 
 

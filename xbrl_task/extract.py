@@ -124,7 +124,8 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += tuple_warnings(filing.facts)
     to_act_on += unmatched_reference_warnings(filing.hidden_references, filing.facts)
     to_act_on += inconsistent_warnings(duplicates)
-    to_act_on += non_dimensional_warnings(builder.non_dimensional)
+    held = filing.non_dimensional_contexts
+    to_act_on += non_dimensional_warnings(builder.non_dimensional, held)
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

@@ -160,6 +160,7 @@ class FactRowBuilder(AspectRows):
             "id": fact_id(
                 self.report_id, element, aspects.entity, aspects.period, aspects.keys,
                 unit, fact.language, key, fact.decimals, fact.precision,
+                in_tuple=fact.in_tuple,
             ),
             "accession_number": self.report_id,
             "concept": concept_name(fact.concept.qname),

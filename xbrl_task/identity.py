@@ -177,13 +177,18 @@ def fact_id(
     value: str | None,
     decimals: str | None,
     precision: str | None,
+    *,
+    in_tuple: int | None = None,
 ) -> str:
     """The Fact id: complete duplicates of one report (same everything) share it.
 
     ``dimensions`` are ``container:dimension id`` strings in any order; ``value`` is the
     canonical value (see ``values.value_key``); the language is compared case-insensitively.
+    ``in_tuple`` numbers the tuple holding the fact: XBRL 2.1 makes items duplicates only
+    under the same parent, so equal items of two tuples are two Facts; a fact in no tuple
+    hashes no such part (its id is what it was before tuples were told apart).
     """
-    return stable_id(
+    parts = [
         report_id,
         concept,
         entity,
@@ -194,7 +199,10 @@ def fact_id(
         value,
         decimals,
         precision,
-    )
+    ]
+    if in_tuple is not None:
+        parts.append(f"tuple {in_tuple}")
+    return stable_id(*parts)
 
 
 def format_name(fmt: QName) -> str:

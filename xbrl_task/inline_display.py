@@ -3,7 +3,8 @@
 EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an element of the
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
 Manual 5.2.5.14; EDGAR's viewer marks such facts "referenced inline"). Such a fact is
-hidden as Inline XBRL places it, yet a reader of the document sees it.
+hidden as Inline XBRL places it, yet a reader of the document sees it, unless the element
+naming it is itself not rendered (``display:none`` on it or an ancestor).
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 
 def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     """The fact ids a ``-sec-ix-hidden`` style property names in the documents under
-    ``roots`` (an inline document set's html elements); empty for a classic instance."""
+    ``roots`` (an inline document set's html elements) on an element a reader sees;
+    empty for a classic instance.
+
+    A carrier styled ``display:none``, or inside an element so styled, shows its reader
+    nothing, so the fact it names is not displayed by it. Only inline ``style`` attributes
+    are read, as for the property itself.
+    """
     found: set[str] = set()
     for root in roots:
         # CSS property names are ASCII case-insensitive (-SEC-IX-HIDDEN is the property
@@ -32,20 +39,33 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
         for element in root.iter(etree.Element):
             style = element.get("style")
             if style and _PROPERTY in style.lower():
-                named = _named_id(style)
-                if named:
+                named = _declared(style, _PROPERTY)
+                if named and not _undisplayed(element):
                     found.add(named)
     return frozenset(found)
 
 
-def _named_id(style: str) -> str | None:
-    """The id the style's ``-sec-ix-hidden`` declaration names, or None, read as CSS reads
-    a declaration block: the property name in any case, ``!important`` not part of the
-    value, and of several declarations the last ``!important`` one, else the last."""
+def _undisplayed(element: etree._Element) -> bool:
+    """Whether ``element`` or one of its ancestors is styled ``display:none``: CSS then
+    renders none of it, whatever its descendants declare."""
+    for styled in (element, *element.iterancestors()):
+        style = styled.get("style")
+        if style and "display" in style.lower():
+            display = _declared(style, "display")
+            if display and display.lower() == "none":  # CSS keywords ignore case too
+                return True
+    return False
+
+
+def _declared(style: str, prop: str) -> str | None:
+    """The value the style declares for the lower-case property ``prop``, or None, read
+    as CSS reads a declaration block: the property name in any case, ``!important`` not
+    part of the value, and of several declarations the last ``!important`` one, else the
+    last."""
     named = important = None
     for declaration in style.split(";"):
         name, colon, value = declaration.partition(":")
-        if not colon or name.strip().lower() != _PROPERTY:
+        if not colon or name.strip().lower() != prop:
             continue
         value, flagged = _IMPORTANT.subn("", value.strip())
         value = value.strip()

@@ -133,6 +133,9 @@ class FactInfo:
     unit_id: str | None
     is_tuple: bool = False
     tuple_facts: int = 0  # of a tuple: the facts (and tuples) directly inside it
+    # of a fact in a tuple: the number of that tuple among the filing's tuples, in document
+    # order (None outside any); part of the Fact id, as XBRL compares items by their parent
+    in_tuple: int | None = None
     value_error: str | None = None
     text_error: str | None = None
     inline: InlineInfo | None = None
@@ -255,3 +258,6 @@ class LoadedFiling:
     documents: tuple[str, ...] = ()
     # ids a -sec-ix-hidden style property names (inline_display), whatever they are ids of
     hidden_references: frozenset[str] = frozenset()
+    # every context whose segment or scenario holds more than dimension members, in
+    # document order, used by a fact or not (non_dimensional warns of each)
+    non_dimensional_contexts: tuple[ContextInfo, ...] = ()

@@ -9,11 +9,17 @@ contexts hold it, and what.
 
 One warning per Context node: the document's contexts of the same entity, period,
 dimensions and content (``my:Region`` and ``zz:Region`` of one namespace, attributes in
-another order) are one Context, named together. Only facts the graph keeps count: a
-context whose facts were all rejected is on no Context, and its facts' rejections say so.
+another order) are one Context, named together, with the count of the facts the graph keeps
+on it. A context of which the graph keeps no fact (all rejected, or none in it) is on no
+Context, yet its content is as much in the package to fix: one more line names every such
+context and its content. The rejections do not say it: most name no context (a concept
+not defined, an entity scheme), and once their cause is fixed the content would come into
+the graph unannounced.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from ledgergraph.messages import first_named
 from xbrl_task.model import ContextInfo
@@ -21,23 +27,32 @@ from xbrl_task.model import ContextInfo
 _LISTED_CONTEXTS = 10  # Context nodes with a line each; and document contexts per line
 
 
-def non_dimensional_warnings(kept: dict[str, list[tuple[ContextInfo, str]]]) -> list[str]:
+def non_dimensional_warnings(
+    kept: dict[str, list[tuple[ContextInfo, str]]], contexts: Iterable[ContextInfo]
+) -> list[str]:
     """One line per Context node holding non-dimensional content, naming the document's
     contexts on it and their content, and counting their facts kept (the first ten
-    Contexts, then one line for the rest).
+    Contexts, then one line for the rest); then one line naming the document's contexts
+    with such content of which no fact is kept.
 
     Args:
         kept: Context id -> (context as filed, Fact id) for each fact kept
             (``FactRowBuilder.non_dimensional``), complete duplicates included.
+        contexts: every context of the document holding such content
+            (``LoadedFiling.non_dimensional_contexts``).
     """
-    lines = [_warning(facts) for facts in list(kept.values())[:_LISTED_CONTEXTS]]
+    lines = [_warning(pairs) for pairs in list(kept.values())[:_LISTED_CONTEXTS]]
     if len(kept) > _LISTED_CONTEXTS:
         rest = list(kept.values())[_LISTED_CONTEXTS:]
-        count = sum(len(facts) for facts in rest)
+        count = sum(len(pairs) for pairs in rest)
         lines.append(
             f"{_many(len(rest), 'more Context')} hold content that is no dimension member, "
             f"each a Context of its own ({_many(count, 'fact')} kept)"
         )
+    on_contexts = {context.id for pairs in kept.values() for context, _ in pairs}
+    unkept = [c for c in contexts if c.id not in on_contexts]
+    if unkept:
+        lines.append(_unkept_warning(unkept))
     return lines
 
 
@@ -62,6 +77,23 @@ def _warning(facts: list[tuple[ContextInfo, str]]) -> str:
         f"context): {where}, whose non_dimensional content is part of its identity, "
         "neither merged with nor flagged as duplicates of the facts of a context without "
         "it; fix the package and load it again"
+    )
+
+
+def _unkept_warning(contexts: list[ContextInfo]) -> str:
+    """The line naming the contexts with such content of which no fact is kept."""
+    shown = first_named(
+        [f"{c.id} ({', '.join(c.non_dimensional_names)})" for c in contexts], _LISTED_CONTEXTS
+    )
+    if len(contexts) == 1:
+        subject, where = f"context {shown} holds", "it"
+    else:
+        subject, where = f"contexts {shown} hold", "them"
+    return (
+        f"{subject} content that is no dimension member (EDGAR accepts only xbrldi members "
+        f"in a context) and no fact the graph keeps: any fact in {where} is among the "
+        "rejected facts, and no Context of the graph has the content; fix the package and "
+        "load it again"
     )
 
 

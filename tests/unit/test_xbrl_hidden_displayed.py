@@ -5,7 +5,10 @@ an element of its body (``<span style="-sec-ix-hidden:Hidden_...;">$</span>``), 
 of displaying a hidden fact there (EDGAR Filer Manual 5.2.5.14). An edited copy moves one
 such reference from a duration to the CIK, spelt with other properties and spaces; another
 spells one reference as CSS also allows, the property in capitals and the value
-``!important``; a third names an id no hidden fact has.
+``!important``; a third names an id no hidden fact has; a fourth styles the paragraph
+around one reference ``display : None``, so that reference shows nothing (as filed, none of
+AEON's 66 references is in an element so styled: its five ``display:none`` elements are the
+``ix:header``'s div and four empty paragraphs).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ REFERENCE = f'<span style="-sec-ix-hidden:{DAYS};">'
 MOVED = f'<span style="font-size:9pt; -sec-ix-hidden : {CIK}">'
 SPELT = f'<span style="-SEC-IX-Hidden: {DAYS} !important;">'
 MISSPELT = '<span style="-sec-ix-hidden:Hidden_NoSuchFact;">'
+# the opening of the paragraph around REFERENCE, and the same paragraph not rendered
+PARAGRAPH = 'margin:0pt 0pt 12pt 0pt;">Immediately prior to an initial public offering (&#8220;'
+UNRENDERED = PARAGRAPH.replace('0pt;">', '0pt;display : None">')
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +40,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
             "moved": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MOVED),
             "spelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, SPELT),
             "misspelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MISSPELT),
+            "unrendered": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, PARAGRAPH, UNRENDERED),
         },
         "xbrl_hidden",
     )
@@ -93,6 +100,32 @@ def test_a_reference_to_no_hidden_fact_is_a_warning_to_act_on(run: EditedRun) ->
     ]
     # as filed, every one of AEON's 66 references names a fact of ix:hidden
     assert not any("-sec-ix-hidden" in w for w in run.manifest("filed").warnings_to_act_on)
+
+
+def test_a_reference_inside_an_element_not_rendered_displays_nothing(run: EditedRun) -> None:
+    facts = run.facts("unrendered")
+    assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, False)
+    hidden = [f for f in facts.values() if f["is_hidden"]]
+    assert sum(f["is_displayed"] for f in hidden) == 58  # 59 as filed
+    # the reference still names a fact of ix:hidden: no warning that it names none
+    assert not any("-sec-ix-hidden" in w for w in run.manifest("unrendered").warnings_to_act_on)
+
+
+def test_a_carrier_styled_or_inside_display_none_names_no_displayed_fact() -> None:
+    root = etree.fromstring(
+        "<html><body>"
+        '<div style="display:none"><p><span style="-sec-ix-hidden:a1">x</span></p></div>'
+        '<span style="-sec-ix-hidden:b2; DISPLAY: NONE">itself not rendered</span>'
+        '<div style="display:none"><p style="display:block">'
+        '<span style="-sec-ix-hidden:c3">a descendant cannot undo it</span></p></div>'
+        '<div style="display:none; display:inline"><span style="-sec-ix-hidden:d4">'
+        "the last declaration wins</span></div>"
+        '<div style="display:none !important; display:block">'
+        '<span style="-sec-ix-hidden:e5">!important wins</span></div>'
+        '<div style="display:none"></div><span style="-sec-ix-hidden:g7">a sibling</span>'
+        "</body></html>"
+    )
+    assert referenced_hidden_ids([root]) == {"d4", "g7"}
 
 
 def test_the_property_is_read_as_edgars_validator_reads_it() -> None:

@@ -15,7 +15,9 @@ values by value (x-equal): the first three pairs are one value each, the string 
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from xbrl_samples import (
     run_edited,
 )
 
+from localrun.cli import main as cli
 from xbrl_task.identity import period_id, split_moment
 from xbrl_task.model import PeriodInfo
 from xbrl_task.taxonomy_cache import prepare_cache
@@ -276,15 +279,40 @@ def test_arelles_export_read_by_the_check_sees_the_same_periods_and_typed_values
         assert facts[f"f-{name}-a"] == facts[f"f-{name}-b"], name
 
 
-def _verified(root: Path) -> FilingCheck:
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, FilingCheck]:
+    """The edited filing loaded by ``sec run`` into a home, and ``verify``'s check of it."""
+    root = tmp_path_factory.mktemp("moment_typed_home")
     tesla_edited(root / "source" / "tesla")
-    return load_and_verify(root / "source", root / "home")
+    return root / "home", load_and_verify(root / "source", root / "home")
 
 
-def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(tmp_path: Path) -> None:
-    check = _verified(tmp_path)
+def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(
+    loaded: tuple[Path, FilingCheck],
+) -> None:
+    check = loaded[1]
     assert check.error is None and check.differences == []
     # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 3 timed facts, 5 typed ones
     # (count, rate, flag, two names); 4 copies collapsed (midnight, count, rate, flag)
     assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 8, 1045 + 90 + 8 + 4)
     assert check.arelle_facts == check.graph_facts
+
+
+def test_facts_lists_periods_by_their_end_then_start_moment(
+    loaded: tuple[Path, FilingCheck], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["facts", "--home", str(loaded[0]), "--concept", "us-gaap:Revenues", "--json"]
+    assert cli([*argv, "--cik", "1318605"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    periods = [row["period"] for row in rows]
+    # each period's facts together, the periods in XBRL's order: the quarter ending at noon
+    # of June 30 ends before the half year ending with that day, which starts before the
+    # quarter, which starts before the quarter starting at 08:00 (Tesla's own Revenues:
+    # its 2023 and 2024 quarters and half years, with and without dimensions)
+    assert list(dict.fromkeys(periods)) == [
+        "2023-01-01..2023-06-30", "2023-04-01..2023-06-30",  # both end 2023-07-01T00:00
+        NOON_Q2, "2024-01-01..2024-06-30", Q2_ID, MORNING_Q2,
+    ]  # fmt: skip
+    assert len(list(groupby(periods))) == 4 + 2
+    [noon] = [row for row in rows if row["period"] == NOON_Q2]
+    assert (noon["value_decimal"], noon["end_date"]) == ("11000000", "2024-06-30")

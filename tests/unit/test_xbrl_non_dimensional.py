@@ -7,7 +7,10 @@ equal to the total (x-seg1); x-seg-again, the same content with another prefix a
 whitespace (`` EMEA `` in ``o:Region``), with a net income of 1 (x-seg2); x-scen, whose
 scenario holds ``<my:Basis kind="pro-forma"/>``, with a revenue of 5,000,000 (x-scen1)
 and a net income the graph rejects (x-scen-bad, not a number); x-rej, whose segment holds
-``<my:Region>APAC</my:Region>``, with only such a rejected fact (x-rej1).
+``<my:Region>APAC</my:Region>``, with only such a rejected fact (x-rej1); x-lost, whose
+segment holds ``<my:Region>LATAM</my:Region>``, with only a fact of a concept us-gaap does
+not define (x-lost1), a rejection that names no context (Arelle makes no fact of it);
+x-idle, whose scenario holds ``<my:Basis kind="budget"/>``, with no fact.
 XBRL 2.1 makes that content part of the context (s-equal): none of these facts is the
 company-wide revenue, nor a duplicate of it; the graph once merged x-seg1 into f-69 and
 flagged x-scen1 and f-69 as inconsistent duplicates, without a word.
@@ -44,6 +47,10 @@ CONTEXTS = (
     f'<my:Basis xmlns:my="{MY}" kind="pro-forma"/></scenario></context>'
     f'<context id="x-rej">{ENTITY}<segment><my:Region xmlns:my="{MY}">APAC</my:Region>'
     f"</segment></entity>{FY2023}</context>"
+    f'<context id="x-lost">{ENTITY}<segment><my:Region xmlns:my="{MY}">LATAM</my:Region>'
+    f"</segment></entity>{FY2023}</context>"
+    f'<context id="x-idle">{ENTITY}</entity>{FY2023}<scenario>'
+    f'<my:Basis xmlns:my="{MY}" kind="budget"/></scenario></context>'
 )
 REVENUE = "us-gaap:RevenueFromContractWithCustomerExcludingAssessedTax"
 FACTS = (
@@ -57,6 +64,7 @@ FACTS = (
     "five</us-gaap:NetIncomeLoss>"
     '<us-gaap:NetIncomeLoss contextRef="x-rej" decimals="-6" id="x-rej1" unitRef="usd">'
     "six</us-gaap:NetIncomeLoss>"
+    '<us-gaap:NoSuchConcept contextRef="x-lost" id="x-lost1">seven</us-gaap:NoSuchConcept>'
 )
 XBRLI = 'xmlns:xbrli="http://www.xbrl.org/2003/instance"'
 SEGMENT = f'<xbrli:segment xmlns:ns1="{MY}" {XBRLI}><ns1:Region>EMEA</ns1:Region></xbrli:segment>'
@@ -72,7 +80,7 @@ TAIL = (
 
 
 def apple_with_content(target: Path) -> Path:
-    """Apple's package with the three contexts and their facts added."""
+    """Apple's package with the six contexts and their facts added."""
     shutil.copytree(SAMPLE_SEC / APPLE, target)
     instance = target / APPLE_INSTANCE
     text = instance.read_text(encoding="utf-8")
@@ -132,16 +140,32 @@ def test_each_context_node_with_such_content_is_a_warning_counting_facts_kept(
         f"o:Region, {NO_MEMBER}: their 2 facts are on one Context of their own, {TAIL}",
         f"context x-scen holds scenario my:Basis, {NO_MEMBER}: its 1 fact is on a Context "
         f"of its own, {TAIL}",
+        "contexts x-rej (segment my:Region), x-lost (segment my:Region), x-idle (scenario "
+        "my:Basis) hold content that is no dimension member (EDGAR accepts only xbrldi "
+        "members in a context) and no fact the graph keeps: any fact in them is among the "
+        "rejected facts, and no Context of the graph has the content; fix the package and "
+        "load it again",
     ]
-    # x-rej's one fact, and x-scen's second, are rejected: no Context, no count
+    # x-rej's one fact, x-lost's and x-scen's second are rejected (x-idle has none): no
+    # Context holds their content
     facts = run.facts("apple")
-    assert "x-scen-bad" not in facts and "x-rej1" not in facts
-    assert not any("APAC" in (c["non_dimensional"] or "") for c in run.rows("apple", "Context"))
-    rejections = [r for r in manifest.facts.rejected if "us-gaap:NetIncomeLoss (id x-" in r]
-    assert [r.split(", context ")[1].split(")")[0] for r in sorted(rejections)] == [
+    assert not {"x-scen-bad", "x-rej1", "x-lost1"} & set(facts)
+    contents = [c["non_dimensional"] or "" for c in run.rows("apple", "Context")]
+    assert not any(("APAC" in c or "LATAM" in c or "budget" in c) for c in contents)
+    # x-scen, named on its Context's line, is not named again for its rejected fact; the
+    # rejection of x-lost1 names no context at all
+    rejected = manifest.facts.rejected
+    values = [r for r in rejected if "us-gaap:NetIncomeLoss (id x-" in r]
+    assert [r.split(", context ")[1].split(")")[0] for r in sorted(values)] == [
         "x-rej",
         "x-scen",
     ]
+    undefined = [r for r in rejected if "NoSuchConcept" in r]
+    assert undefined == [
+        "concept not defined: us-gaap:NoSuchConcept (no such element in namespace "
+        "http://fasb.org/us-gaap/2023)"
+    ]
+    assert rejected[undefined[0]] == 1 and manifest.facts.reconciles()
 
 
 def test_arelle_export_carries_the_content_the_xbrl_json_saver_drops(tmp_path: Path) -> None:

@@ -6,6 +6,10 @@ real filings each get a tuple concept and one tuple holding a fact: Tesla's 10-Q
 (classic) a tsla:RevenueGroup around a us-gaap:Revenues of 1,000,000 in its Q2 context
 (c-33, where f-1114 states 25,500,000,000); AEON's 10-Q (inline) an ix:tuple
 aeon:NoteGroup in its hidden section with a us-gaap:Revenues of 5 joined by tupleRef.
+Two more copies state equal items in several tuples: Tesla's three RevenueGroups, t-a and
+t-b with a revenue of 1,000,000 in c-33 each, t-c with two such revenues; AEON's two
+ix:tuples each joining a revenue of 5. XBRL 2.1 makes items duplicates only under one
+parent (p-equal): the items of t-a, t-b and t-c are three Facts, t-c's two one.
 """
 
 from __future__ import annotations
@@ -46,6 +50,22 @@ AEON_TUPLE = (
     'unitRef="Unit_Standard_USD_HgoRz1UOsUWrgdFfrV_xrw" decimals="0" tupleRef="tg-1" '
     'order="1" id="x-in-tuple">5</ix:nonFraction>'
 )
+REVENUE_1M = (
+    '<us-gaap:Revenues contextRef="c-33" decimals="-6" id="{}" unitRef="usd">1000000'
+    "</us-gaap:Revenues>"
+)
+TESLA_TUPLES = "".join(
+    f'<tsla:RevenueGroup id="{tid}">{"".join(REVENUE_1M.format(f) for f in fids)}'
+    "</tsla:RevenueGroup>"
+    for tid, fids in (("t-a", ["f-a"]), ("t-b", ["f-b"]), ("t-c", ["f-c1", "f-c2"]))
+)
+AEON_TUPLES = "".join(
+    f'<ix:tuple name="aeon:NoteGroup" tupleID="tg-{n}" id="t-note-{n}"/>'
+    f'<ix:nonFraction name="us-gaap:Revenues" contextRef="{AEON_CONTEXT}" '
+    f'unitRef="Unit_Standard_USD_HgoRz1UOsUWrgdFfrV_xrw" decimals="0" tupleRef="tg-{n}" '
+    f'order="1" id="x-in-tuple-{n}">5</ix:nonFraction>'
+    for n in (1, 2)
+)
 TAIL = (
     "holding 1 facts: EDGAR accepts no tuple (EDGAR Filer Manual 6.7.19) and the graph "
     "keeps none; each fact in it is loaded on its own, without the tuple that groups "
@@ -73,9 +93,17 @@ def tesla_tuple(target: Path) -> Path:
     return target
 
 
-def aeon_tuple(target: Path) -> Path:
-    edited_copy(AEON, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{AEON_TUPLE}")
+def aeon_tuple(target: Path, tuples: str = AEON_TUPLE) -> Path:
+    edited_copy(AEON, target, AEON_DOCUMENT, "<ix:hidden>", f"<ix:hidden>{tuples}")
     _schema_with(target / "aeon-20230930.xsd", "aeon", "NoteGroup", "http://fasb.org/us-gaap/2022")
+    return target
+
+
+def tesla_tuples(target: Path) -> Path:
+    edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{TESLA_TUPLES}\n</xbrl>")
+    _schema_with(
+        target / "tsla-20240630.xsd", "tsla", "RevenueGroup", "http://fasb.org/us-gaap/2023"
+    )
     return target
 
 
@@ -117,6 +145,43 @@ def test_an_inline_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: Edit
         False,
     )
     assert manifest.facts.reconciles()
+
+
+@pytest.fixture(scope="module")
+def several(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    """The copies with several tuples, in a store of their own: Tesla's copy keeps its
+    accession number, which is its source unit."""
+    editors = {"tesla": tesla_tuples, "aeon": lambda t: aeon_tuple(t, AEON_TUPLES)}
+    return run_edited(tmp_path_factory.mktemp("several_tuples"), editors, "xbrl_tuples")
+
+
+def test_equal_items_of_two_tuples_are_two_facts_and_of_one_tuple_one(
+    several: EditedRun,
+) -> None:
+    facts = several.facts("tesla")
+    added = {fid: facts[fid] for fid in ("f-a", "f-b", "f-c1")}
+    assert "f-c2" not in facts  # a complete duplicate of f-c1 in the same tuple
+    assert {fid: f["occurrences"] for fid, f in added.items()} == {"f-a": 1, "f-b": 1, "f-c1": 2}
+    assert {f["value_decimal"] for f in added.values()} == {Decimal(1_000_000)}
+    # the graph has no tuple to tell them apart by: they and Tesla's own Q2 revenue are
+    # one set of duplicates, flagged, none chosen
+    group = facts["f-1114"]["duplicate_group"]
+    assert {(f["duplicate_group"], f["duplicate_status"]) for f in added.values()} == {
+        (group, "inconsistent")
+    }
+    manifest = several.manifest("tesla")
+    assert (manifest.facts.duplicates_collapsed, manifest.facts.reconciles()) == (90 + 1, True)
+    tuples = "tuple tsla:RevenueGroup x3 (ids t-a, t-b, t-c) "
+    assert manifest.warnings_to_act_on[0] == tuples + TAIL.replace("1 facts", "4 facts")
+
+
+def test_equal_items_of_two_inline_tuples_are_two_facts(several: EditedRun) -> None:
+    facts = several.facts("aeon")
+    added = [facts["x-in-tuple-1"], facts["x-in-tuple-2"]]
+    assert [(f["value_decimal"], f["occurrences"]) for f in added] == [(Decimal(5), 1)] * 2
+    assert added[0]["id"] != added[1]["id"]
+    assert {f["duplicate_status"] for f in added} == {"consistent"}
+    assert several.manifest("aeon").facts.reconciles()
 
 
 def test_verify_says_arelle_cannot_export_a_filing_with_a_tuple(tmp_path: Path) -> None:

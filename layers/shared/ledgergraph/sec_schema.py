@@ -137,7 +137,8 @@ FACT = NodeTable(
             "inline: a reader of the document sees the value: the fact, or a complete"
             " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
             " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
-            " carrying it shows the hidden fact); null for classic instances",
+            " carrying it shows the hidden fact, unless it or an element around it is styled"
+            " `display:none`); null for classic instances",
         ),
         Column(
             "inline_format",
@@ -341,8 +342,9 @@ CONTEXT = NodeTable(
             "canonical XML of the segment and scenario elements that are no dimension"
             " members (`<xbrli:segment ...><ns1:Region xmlns:ns1=...>EMEA</ns1:Region>"
             "</xbrli:segment>`): namespaces prefixed ns1, ns2... in document order, C14N"
-            " attribute order, text canonical for its type (01 is 1 for an integer), else"
-            " stripped; null for a context of dimensions only (a company-wide fact's"
+            " attribute order, text canonical for its type (01 is 1 for an integer; an"
+            " xs:QName under its namespace's prefix, ns2:EMEA), else stripped; null for a"
+            " context of dimensions only (a company-wide fact's"
             " context has dimension_count 0 and no non_dimensional content)",
         ),
     ),
