@@ -11,7 +11,8 @@ open. ``--replica`` first downloads and verifies each graph's LATEST snapshot; a
 that fails its manifest, or that the store cannot give (after retrying a transient failure,
 ``replica.StoreRetry``), stops the boot with exit status 3 and one line on stderr naming
 the snapshot, the object and the cause; so does a ``--graph`` that is not a graph id,
-naming the rule.
+naming the rule. Every ``--graph`` is checked, and its LATEST read, before the first
+snapshot is downloaded.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from graph_node.errors import GraphNotFound, SnapshotInvalid, SnapshotUnavailabl
 from graph_node.isolation import WorkerOptions
 from graph_node.log import logger
 from graph_node.memory import ADDRESS_SPACE
-from graph_node.replica import ReplicaSnapshot, fetch_latest
+from graph_node.replica import ReplicaSnapshot, check_graph_id, fetch_snapshot, read_latest
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -135,14 +136,22 @@ def with_api_key(settings: NodeSettings) -> NodeSettings:
 
 def boot_replica(settings: NodeSettings) -> dict[str, ReplicaSnapshot]:
     """Download and verify the LATEST snapshot of every replica graph (GraphNotFound,
-    SnapshotInvalid, SnapshotUnavailable or StoreRefused, as ``replica.fetch_latest``)."""
+    SnapshotInvalid, SnapshotUnavailable or StoreRefused, as ``replica.fetch_latest``).
+
+    Every graph id, then every graph's LATEST and manifest, is checked before the first
+    download: a wrong ``--graph`` fails at once, not after the graphs named before it.
+    """
+    graphs = settings.replica_graphs
+    for graph_id in graphs:
+        check_graph_id(graph_id)
     store = open_store(settings.resolved_publish_uri())
+    manifests = {graph_id: read_latest(store, graph_id) for graph_id in graphs}
     worker = WorkerOptions(
         buffer_pool_mb=settings.buffer_pool_mb, max_db_size_mb=settings.max_db_size_mb
     )
     return {
-        graph_id: fetch_latest(store, graph_id, settings.replica_dir(), worker=worker)
-        for graph_id in settings.replica_graphs
+        graph_id: fetch_snapshot(store, manifest, settings.replica_dir(), worker=worker)
+        for graph_id, manifest in manifests.items()
     }
 
 

@@ -82,6 +82,31 @@ class ReplicaSnapshot:
     local_copy_bad: str | None = None  # why the copy an earlier boot left was replaced
 
 
+def check_graph_id(graph_id: str) -> None:
+    """Raise GraphNotFound unless ``graph_id`` is a graph id (before it makes a key)."""
+    if not GRAPH_ID_PATTERN.fullmatch(graph_id):  # 'sec/../x' would make a key elsewhere
+        raise GraphNotFound(
+            f"invalid graph id {graph_id[:80]!r} for a replica to serve (--graph, "
+            f"LEDGERGRAPH_REPLICA_GRAPHS): must match {GRAPH_ID_PATTERN.pattern}"
+        )
+
+
+def read_latest(
+    store: ObjectStore, graph_id: str, *, retry: StoreRetry | None = None
+) -> SnapshotManifest:
+    """The manifest ``published/{graph_id}/LATEST`` points at, checked to describe that
+    snapshot and its two files; nothing is downloaded but the two small documents.
+
+    Raises:
+        GraphNotFound: ``graph_id`` is not a graph id.
+        SnapshotInvalid: no LATEST, or LATEST or its manifest is not valid.
+        SnapshotUnavailable, StoreRefused: as ``read_object``.
+    """
+    check_graph_id(graph_id)
+    read = partial(read_object, store, retry=retry or StoreRetry())
+    return _read_manifest(store, graph_id, read)
+
+
 def fetch_latest(
     store: ObjectStore,
     graph_id: str,
@@ -90,25 +115,33 @@ def fetch_latest(
     worker: WorkerOptions | None = None,
     retry: StoreRetry | None = None,
 ) -> ReplicaSnapshot:
-    """Download (or reuse) and verify the LATEST snapshot of ``graph_id`` under ``root``.
+    """Download (or reuse) and verify the LATEST snapshot of ``graph_id`` under ``root``:
+    ``read_latest``, then ``fetch_snapshot`` (each names what it raises)."""
+    manifest = read_latest(store, graph_id, retry=retry)
+    return fetch_snapshot(store, manifest, root, worker=worker, retry=retry)
+
+
+def fetch_snapshot(
+    store: ObjectStore,
+    manifest: SnapshotManifest,
+    root: Path,
+    *,
+    worker: WorkerOptions | None = None,
+    retry: StoreRetry | None = None,
+) -> ReplicaSnapshot:
+    """Download (or reuse) and verify the snapshot ``manifest`` describes under ``root``.
 
     ``worker`` holds the engine settings the graph file is counted with in a child process;
     ``retry`` says how a transient store failure is retried.
 
     Raises:
-        GraphNotFound: ``graph_id`` is not a graph id (checked before it makes a key).
         SnapshotInvalid: the snapshot fails its manifest (names the key or file at fault).
         SnapshotUnavailable: an object could not be read, retries included.
         StoreRefused: the store refused a read in a way retrying cannot mend.
     """
-    if not GRAPH_ID_PATTERN.fullmatch(graph_id):  # 'sec/../x' would make a key elsewhere
-        raise GraphNotFound(
-            f"invalid graph id {graph_id[:80]!r} for a replica to serve (--graph, "
-            f"LEDGERGRAPH_REPLICA_GRAPHS): must match {GRAPH_ID_PATTERN.pattern}"
-        )
     read = partial(read_object, store, retry=retry or StoreRetry())
-    manifest = _read_manifest(store, graph_id, read)
     count = partial(count_in_child, worker or WorkerOptions())
+    graph_id = manifest.graph_id
     folder = root / graph_id / manifest.snapshot_id
     bad = None
     if folder.is_dir():

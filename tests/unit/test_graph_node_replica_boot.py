@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from test_graph_node_damaged import garbage_middle, publish_both
 
+from graph_node.__main__ import EXIT_SNAPSHOT_INVALID, serve
 from graph_node.errors import SnapshotInvalid
 from graph_node.replica import fetch_latest
 from graph_node.service import GraphService
@@ -21,6 +22,7 @@ from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import TABLES
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.parent_process import PARENT_PID_VARIABLE
 
 FACTS = "MATCH (f:Fact) RETURN count(f)"
 
@@ -221,3 +223,29 @@ def test_a_tampered_latest_or_manifest_is_refused_naming_the_key_and_field(
     )
     assert "pydantic" not in str(refused.value)
     assert not list((tmp_path / "replica").glob("sec/*"))
+
+
+def test_a_graph_without_latest_after_a_good_one_stops_the_boot_before_any_download(
+    store: LocalObjectStore,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``serve --replica --graph sec --graph qbo-1`` exits 3 naming qbo-1, which has no
+    LATEST; sec's snapshot (Boeing's and Amazon's filings) is not downloaded first."""
+    monkeypatch.delenv(PARENT_PID_VARIABLE, raising=False)
+    settings = NodeSettings(
+        home=tmp_path / "home",
+        read_only=True,
+        publish_store_uri=store.base_uri,
+        replica_graphs=["sec", "qbo-1"],
+    )
+
+    status = serve(settings)
+
+    latest = store.path("published/qbo-1/LATEST").as_uri()
+    assert (status, capsys.readouterr().err.splitlines()[-1]) == (
+        EXIT_SNAPSHOT_INVALID,
+        f"replica not started: no published snapshot of graph qbo-1: no object at {latest}",
+    )
+    assert not (tmp_path / "home" / "replica").exists()

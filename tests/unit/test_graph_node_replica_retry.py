@@ -191,7 +191,8 @@ def test_a_replica_graph_that_is_no_graph_id_exits_3_naming_the_rule(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Refused before any key is made of it, even one that would lead to a real snapshot."""
+    """Refused before any key is made of it, even one that would lead to a real snapshot,
+    and before the good graph named first is downloaded."""
     store = LocalObjectStore(published[0])
     monkeypatch.setattr(node_main, "open_store", lambda uri: store)
     settings = NodeSettings(
@@ -205,4 +206,4 @@ def test_a_replica_graph_that_is_no_graph_id_exits_3_naming_the_rule(
         f"replica not started: invalid graph id {graph_id!r} for a replica to serve "
         "(--graph, LEDGERGRAPH_REPLICA_GRAPHS): must match ^[a-z][a-z0-9_-]{0,62}$"
     )
-    assert sorted(p.name for p in (tmp_path / "replica").iterdir()) == ["sec"]
+    assert not (tmp_path / "replica").exists()  # sec, the good graph, was not downloaded
