@@ -151,12 +151,14 @@ def prune_snapshots(store: ObjectStore, graph_id: str, *, keep: int, current: st
 
     In a local store a publish killed mid-upload leaves its file's temporary copy behind:
     such a snapshot counts as one, and its temporary files go with it when it is pruned.
-    None of them can be a write in progress: publishes of a graph run one at a time and
-    each prunes only after its own upload, and ``current`` is never pruned.
+    One killed while writing LATEST leaves LATEST's temporary copy beside it, which is
+    removed now. None of them can be a write in progress: publishes of a graph run one at
+    a time and each prunes only after its own upload and LATEST, and ``current`` is never
+    pruned.
     """
     prefix = f"published/{graph_id}/"
     keys: dict[str, list[str]] = {}
-    partial = store.partial_keys(prefix) if isinstance(store, LocalObjectStore) else []
+    partial = list(store.partial_keys(prefix)) if isinstance(store, LocalObjectStore) else []
     for key in [*store.list_keys(prefix), *partial]:
         snapshot_id = key[len(prefix) :].split("/", 1)[0]
         if re.fullmatch(SNAPSHOT_ID, snapshot_id):
@@ -167,7 +169,17 @@ def prune_snapshots(store: ObjectStore, graph_id: str, *, keep: int, current: st
         for key in sorted(keys[snapshot_id], key=lambda k: k != manifest_key):
             store.delete(key)
     _remove_empty_snapshot_folders(store, graph_id)
+    _remove_abandoned_latest(store, [k for k in partial if "/" not in k[len(prefix) :]])
     return sorted(old)
+
+
+def _remove_abandoned_latest(store: ObjectStore, keys: list[str]) -> None:
+    """Remove the temporary copies of LATEST (the only object directly under
+    ``published/{graph_id}/``) that publishes killed before the rename left behind."""
+    for key in keys:
+        store.delete(key)
+    if keys:
+        logger.warning("abandoned LATEST writes removed", extra={"keys": keys})
 
 
 def _remove_empty_snapshot_folders(store: ObjectStore, graph_id: str) -> None:

@@ -4,6 +4,7 @@ subprocess paths are in tests/integration/test_graph_replicas.py)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ledgergraph.events import EVENTS_FILE, read_events
 from ledgergraph.manifest import sha256_of
 from ledgergraph.objectstore import LocalObjectStore
 
+_REPLACE = os.replace
 REVENUE_2023 = (
     "MATCH (f:Fact)-[:FACT_HAS_PERIOD]->(p:Period {id: '2023-01-01..2023-12-31'}) "
     "WHERE f.concept = 'us-gaap:Revenues' RETURN f.value_decimal"
@@ -170,6 +172,41 @@ def test_an_upload_cut_short_leaves_a_temporary_file_that_pruning_removes(
     assert abandoned.name < ids[0]
     assert not abandoned.exists()
     assert sorted(p.name for p in published.iterdir()) == [*ids, "LATEST"]
+
+
+def test_a_latest_write_cut_short_leaves_a_temporary_file_the_next_publish_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = tmp_path / "store" / "published" / "sec"
+    node = GraphService(NodeSettings(home=tmp_path, keep_snapshots=2, events="none"))
+    try:
+        load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+        first = node.publish("sec")
+        # the next publish uploads its snapshot, then dies writing LATEST before the rename
+        with monkeypatch.context() as patch:
+            patch.setattr("ledgergraph.objectstore.os.replace", _killed_at_latest)
+            with pytest.raises(SystemExit):
+                node.publish("sec")
+        (leftover,) = published.glob(".tmp-*")
+        written = json.loads(leftover.read_text())
+        latest_then = json.loads((published / "LATEST").read_text())
+        answer = node.publish("sec")
+    finally:
+        node.close()
+    killed = written["snapshot_id"]  # the snapshot the leftover would have made LATEST
+    ids = [first["snapshot_id"], killed, answer["snapshot_id"]]
+
+    assert latest_then["snapshot_id"] == first["snapshot_id"]  # the kill left LATEST as it was
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert answer["snapshots_removed"] == [first["snapshot_id"]]
+    assert sorted(p.name for p in published.iterdir()) == [*ids[1:], "LATEST"]
+    assert json.loads((published / "LATEST").read_text())["snapshot_id"] == ids[2]
+
+
+def _killed_at_latest(source: str, target: str) -> None:
+    if Path(target).name == "LATEST":
+        _killed(source, target)
+    _REPLACE(source, target)
 
 
 def _killed(source: str, target: str) -> None:
