@@ -35,8 +35,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     validation = summary.get("validation") or {}
     failures = len(validation.get("failures", [])) + validation.get("failures_not_shown", 0)
     changed = summary.get("rows_present_with_changed_content", 0)
-    failed = 0 if summary["status"] == "loaded" else 1
+    # an interrupted run's data did not fail: the load stopped (node gone, a timeout)
+    failed, interrupted = (int(summary["status"] == s) for s in ("failed", "interrupted"))
     metrics.add_metric(name="QuickBooksRunsFailed", unit=MetricUnit.Count, value=failed)
+    metrics.add_metric(name="QuickBooksRunsInterrupted", unit=MetricUnit.Count, value=interrupted)
     metrics.add_metric(name="ValidationFailures", unit=MetricUnit.Count, value=failures)
     metrics.add_metric(name="RowsChangedNotApplied", unit=MetricUnit.Count, value=changed)
     updated = summary.get("rows_updated", 0)

@@ -41,10 +41,14 @@ class StagingStub:
 
     def __init__(self, unbalanced: list[list[str]], changed: dict[str, int]) -> None:
         self.unbalanced, self.changed = unbalanced, changed
+        self.registry: list[list[Any]] = []
         self.queries: list[dict[str, Any]] = []
 
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         self.queries.append(body)
+        if "GROUP BY source_unit, status" in body["sql"]:  # an interrupted run's load state
+            columns = ["source_unit", "status", "files", "facts_added", "facts_present"]
+            return {"columns": columns, "rows": self.registry, "truncated": False}
         if "UNION ALL" in body["sql"]:
             rows = [[table, n] for table, n in self.changed.items()]
             return {"columns": ["table_name", "changed"], "rows": rows, "truncated": False}
@@ -179,6 +183,41 @@ def test_the_failure_record_tells_to_re_authorise(handler, store) -> None:
     assert action in summary["error"]
     stored = json.loads(store.get_bytes(summary_key(GRAPH, request["run_id"])))
     assert stored["error_type"] == "NeedsReauthorization"
+
+
+def emitted_metrics(capsys: pytest.CaptureFixture[str], *names: str) -> list[list[float]]:
+    """The values of ``names`` in the one EMF document the handler printed."""
+    (emitted,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+                  if '"_aws"' in line]  # fmt: skip
+    return [emitted[name] for name in names]
+
+
+def test_a_failed_run_counts_as_failed_not_interrupted(handler, capsys) -> None:
+    handler("quickbooks_summary")(
+        event("quickbooks_summary", "needs_reauthorization"), context("summary")
+    )
+
+    runs = emitted_metrics(capsys, "QuickBooksRunsFailed", "QuickBooksRunsInterrupted")
+    assert runs == [[1.0], [0.0]]  # EMF values are lists
+
+
+def test_an_interrupted_load_counts_as_interrupted_not_failed(handler, stub, capsys) -> None:
+    """The node gone during MaterializeGraph of the sandbox run: 4 of its 19 files were
+    materialized, 15 only staged (as tests/integration/test_quickbooks_interrupted.py)."""
+    request = event("quickbooks_summary", "interrupted_load")
+    stub[0].registry = [
+        [request["run_id"], "materialized", 4, None, None],
+        [request["run_id"], "staged", 15, None, None],
+    ]
+
+    summary = handler("quickbooks_summary")(request, context("summary"))
+
+    runs = emitted_metrics(capsys, "QuickBooksRunsFailed", "QuickBooksRunsInterrupted")
+    assert runs == [[0.0], [1.0]]
+    assert (summary["status"], summary["failed_step"], summary["error_type"]) == (
+        "interrupted", "MaterializeGraph", "GraphNodeUnavailable",
+    )  # fmt: skip
+    assert summary["graph_files"] == {"materialized": 4, "unmaterialized": 15}
 
 
 def transformed_run(handler: Callable[[str], Handler]) -> dict[str, Any]:
