@@ -70,6 +70,7 @@ from graph_node.snapshots import (
 )
 from graph_node.sources import SourceFiles
 from graph_node.staging import stage_files
+from graph_node.withdrawal import withdrawing
 from ledgergraph.events import EventPublisher
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, NodeTable, Table
 from ledgergraph.objectstore import ObjectStore, open_store
@@ -203,10 +204,18 @@ class GraphService(OpenGraphs):
         return copy_in_process
 
     def delete_source(self, graph_id: str, source_unit: str) -> dict[str, Any]:
-        """Remove a source unit's rows from staging and the graph; idempotent."""
+        """Remove a source unit's rows from staging and the graph; idempotent.
+
+        A QuickBooks sync run is withdrawn from its realm's sync state too
+        (``withdrawal.withdrawing``), so later runs compare with what the graph holds.
+        """
         if not SOURCE_UNIT.match(source_unit):
             raise SourceNotFound(f"invalid source unit {source_unit[:80]!r}")
-        with self._writing(graph_id) as graph:
+        self.refuse_writes(graph_id)  # before a replica records a withdrawal
+        with (
+            withdrawing(self._sources.store, graph_id, source_unit),
+            self._writing(graph_id) as graph,
+        ):
             return delete_source(graph.staging, graph.store, source_unit, faults=self.faults)
 
     def rebuild(self, graph_id: str) -> dict[str, Any]:

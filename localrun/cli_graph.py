@@ -297,13 +297,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_delete_source(args: argparse.Namespace) -> int:
-    from localrun.quickbooks_withdrawal import withdrawing
-
-    home = home_of(args)
-    with (
-        withdrawing(home, args.graph, args.source_unit),
-        open_writer(home=home, endpoint=args.endpoint) as writer,
-    ):
+    # the node records a QuickBooks run's withdrawal in its own store (graph_node.withdrawal)
+    with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
         result = writer.delete_source(args.graph, args.source_unit)
     emit(args, result, render.deleted_source(result))
     return EXIT_OK

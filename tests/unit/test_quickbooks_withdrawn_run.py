@@ -8,6 +8,7 @@ mark both deleted again, as B did, since the graph holds them live (A's versions
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from test_quickbooks_versions import GRAPH, Books, Records, newer, record, sample_copy
 
+from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.objectstore import LocalObjectStore
@@ -38,6 +41,7 @@ MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '161'})
 MATCH (c:Customer {qbo_id: '29'})
 RETURN t.doc_number, t.is_deleted, c.is_deleted
 """
+KEY = "withdrawn-run-test-key"
 INVOICES_LIVE = (
     "MATCH (t:LedgerTransaction) WHERE t.txn_type = 'Invoice' AND NOT t.is_deleted RETURN count(*)"
 )
@@ -109,6 +113,36 @@ def test_a_run_after_the_deleted_one_marks_the_missing_records_deleted_again(
     assert books.reconciliation("run-d")["records"]["Invoice"]["superseded"] == 0
 
 
+def test_a_graph_api_delete_of_a_run_withdraws_it_as_delete_source_does(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """``DELETE /databases/{graph}/sources/run-b``: run C compares with run A after it."""
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    books.transform(sample_copy(tmp_path, "original"), "run-a")
+    books.load("run-a")
+    books.transform(missing, "run-b")
+    books.load("run-b")
+    books.service.close()
+    books.service = GraphService(NodeSettings(home=books.root, events="none", api_key=KEY))
+
+    answer = TestClient(create_app(books.service)).delete(
+        f"/databases/{GRAPH}/sources/run-b", headers={"X-Api-Key": KEY}
+    )
+
+    assert answer.status_code == 200, answer.text
+    # run-b's two inferred deletions (Invoice 1043, Customer 29) rewritten to run-a's rows
+    assert (answer.json()["files"], answer.json()["rewritten"]) == (
+        19, {"LedgerTransaction": 1, "Customer": 1},
+    )  # fmt: skip
+    withdrawal = json.loads(books.store.get_bytes(withdrawal_key(SAMPLE_REALM, "run-b")))
+    assert (withdrawal["graph_id"], withdrawal["status"]) == (GRAPH, "deleted")
+    assert books.invoice_1043_and_customer_29() == ["1043", False, False]
+    assert books.transform(missing, "run-c").deleted_inferred == 2
+    books.load("run-c")
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+    assert books.revenue() == Decimal("8632.02")
+
+
 def test_reloading_the_original_after_deleting_an_edit_supersedes_nothing(
     books: HomeBooks, tmp_path: Path
 ) -> None:
@@ -158,7 +192,7 @@ class Crash(BaseException):
     "dies_in",
     [
         "graph_node.service.delete_source",  # withdrawal recorded, the graph holds run-b
-        "localrun.quickbooks_withdrawal.finish_withdrawal",  # run-b left the graph
+        "graph_node.withdrawal.finish_withdrawal",  # run-b left the graph
     ],
 )
 def test_an_interrupted_delete_stops_the_next_run_until_it_is_finished(
