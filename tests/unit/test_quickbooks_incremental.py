@@ -18,10 +18,20 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
     make_harness,
 )
 
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.ids import stable_id
+from ledgergraph.loading import register_entries
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
+from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from tests.fakes.quickbooks_server import FakeQuickBooks, load_sandbox
 
+INVOICE_49 = (
+    "MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '49'}) "
+    "RETURN t.doc_number, t.is_deleted"
+)
 UPDATED_AT = {"LastUpdatedTime": "2026-05-06T10:00:00-07:00"}
 
 
@@ -50,6 +60,16 @@ def cdc_run(harness: Harness, fake: FakeQuickBooks, changes: dict[str, list]) ->
     harness.sync(run_id="run-2")
     harness.transform("run-2")
     return "run-2"
+
+
+def load_run(node: GraphService, store: LocalObjectStore, run_id: str) -> None:
+    """What the loading steps do with a transformed run: register, stage, materialize."""
+    manifest = SourceUnitManifest.model_validate_json(store.get_bytes(manifest_key(GRAPH, run_id)))
+    files = node.register_files(GRAPH, register_entries(store, manifest))["files"]
+    ids = {f["table"]: f["file_id"] for f in files}
+    node.stage_files(GRAPH, list(ids.values()))
+    for table in (t for t in LOAD_ORDER if t in ids):
+        node.materialize(GRAPH, table, [ids[table]])
 
 
 def test_a_deleted_invoice_becomes_a_tombstone_that_keeps_its_fields(
@@ -166,4 +186,32 @@ def test_an_older_version_after_a_cdc_delete_leaves_the_tombstone(
         "Invoice 49: SyncToken 0 updated 2026-04-06T11:43:20-07:00 is older than the version "
         "known (deleted after SyncToken 0)": 1
     }
-    assert summary.rows["LedgerTransaction"] == 0 and summary.rows["LineItem"] == 0
+    # only Invoice 49's tombstone, restated as every run restates a known deletion
+    (tombstone,) = harness.rows("run-3", "LedgerTransaction")
+    assert (tombstone["doc_number"], tombstone["is_deleted"]) == ("1015", True)
+    assert summary.rows["LineItem"] == 0 and summary.deleted == 0
+
+
+def test_deleting_the_cdc_run_that_deleted_an_invoice_leaves_it_deleted(
+    harness: Harness, fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """run-2 (CDC) deletes Invoice 49 (1015), run-3 (CDC, nothing changed) restates that
+    tombstone; once run-2 is deleted from the graph the invoice stays deleted, as in a
+    graph that never held run-2, not live again until the next full sync."""
+    cdc_run(harness, fake, {"Invoice": [deleted("49")]})
+    fake.cdc_changes = {}
+    harness.sync(run_id="run-3")
+    run_3 = harness.transform("run-3")
+    node = GraphService(NodeSettings(
+        home=tmp_path / "node", store_uri=harness.store.base_uri, events="none",
+    ))  # fmt: skip
+    try:
+        for run_id in ("run-1", "run-2", "run-3"):
+            load_run(node, harness.store, run_id)
+        node.delete_source(GRAPH, "run-2")
+        invoice_49 = node.query_cypher(GRAPH, INVOICE_49)["rows"]
+    finally:
+        node.close()
+
+    assert invoice_49 == [["1015", True]]
+    assert (run_3.rows["LedgerTransaction"], run_3.deleted) == (1, 0)  # restated, not new

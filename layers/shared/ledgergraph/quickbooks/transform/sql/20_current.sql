@@ -151,10 +151,11 @@ SELECT DISTINCT entity, qbo_id FROM incoming WHERE qbo_id IS NOT NULL;
 
 -- Prior state merged with the run. A deleted record keeps its last known fields; a sparse
 -- record patches the stored one; a record missing from an entity listed in full is gone.
--- A full listing writes a tombstone for every known record it lacks, also one already
--- deleted before the run (restated, not counted as a deletion of this run): the run's own
--- rows then say what it deleted, so deleting an earlier run that inferred the deletion
--- leaves the tombstone in the graph, as a rebuild without that run would.
+-- A full listing writes a tombstone for every known record it lacks; every run, CDC runs
+-- too, restates the tombstone of each record deleted before it that it does not list
+-- (not counted as a deletion of this run): the run's own rows then say what it deleted, so
+-- deleting an earlier run that deleted a record leaves the tombstone in the graph, as a
+-- rebuild without that run would.
 CREATE OR REPLACE TABLE current_record AS
 SELECT
     coalesce(i.entity, p.entity) AS entity,
@@ -172,9 +173,8 @@ SELECT
     END AS is_deleted,
     coalesce(i.sync_token, p.sync_token) AS sync_token,
     coalesce(i.last_updated, p.last_updated) AS last_updated,
-    i.qbo_id IS NOT NULL OR f.entity IS NOT NULL AS changed,
-    i.qbo_id IS NULL AND f.entity IS NOT NULL AND coalesce(p.is_deleted, false)
-        AS tombstone_restated,
+    i.qbo_id IS NOT NULL OR f.entity IS NOT NULL OR coalesce(p.is_deleted, false) AS changed,
+    i.qbo_id IS NULL AND coalesce(p.is_deleted, false) AS tombstone_restated,
     -- stays true while the record is deleted only because a full listing lacked it
     CASE
         WHEN i.qbo_id IS NOT NULL THEN false
