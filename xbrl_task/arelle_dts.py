@@ -19,6 +19,7 @@ from arelle.ModelDtsObject import ModelConcept, ModelRelationship
 from arelle.ModelXbrl import ModelXbrl
 
 from xbrl_task.arelle_facts import FactCopier, to_qname
+from xbrl_task.arelle_unresolved_arcs import unresolved_arcs
 from xbrl_task.errors import ProcessorMessage
 from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, QName, ReferenceInfo, TaxonomyInfo
 
@@ -63,12 +64,14 @@ def copy_dts(
     missing files are taxonomies too (``taxonomies``).
     """
     arcs = list(_network_arcs(model, copier))
-    roles = {arc.linkrole for arc in arcs}
+    unresolved = list(unresolved_arcs(model, copier))
+    roles = {arc.linkrole for arc in (*arcs, *unresolved)}
     return DtsInfo(
         labels=list(_labels(model, copier)),
         references=list(_references(model)),
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
+        unresolved_arcs=unresolved,
         taxonomies=taxonomies(model, locations, missing_files(messages)),
         extension_concepts=_extension_concepts(model, copier),
     )

@@ -506,20 +506,30 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
     warnings = {f["source_unit"]: f["warnings"] for f in first_run["filings"]}
     text = render.sec_summary(first_run)
 
-    # missing offline taxonomy files (us-roles, ecd, ...) and Arelle's message codes
+    # missing offline taxonomy files (us-roles, ecd, ...), Arelle's message codes, and one
+    # per schema missing whose concepts arcs link (ecd; Boeing's sic, stpr; Tesla's exch)
     assert warnings == {
-        APPLE: 4, AMAZON: 1, "0000012927-24-000010": 6, "0001628280-24-032662": 5,
+        APPLE: 5, AMAZON: 1, "0000012927-24-000010": 9, "0001628280-24-032662": 7,
         "sha256-612e20f7341de3f049e163c6": 1,
     }  # fmt: skip
-    assert all(f["warnings_to_act_on"] == [] for f in first_run["filings"])
+    to_act_on = {f["source_unit"]: f["warnings_to_act_on"] for f in first_run["filings"]}
+    lost = {unit: [int(w.split()[3]) for w in lines] for unit, lines in to_act_on.items()}
+    assert lost == {
+        APPLE: [95], AMAZON: [], "0000012927-24-000010": [91, 2, 2],
+        "0001628280-24-032662": [95, 2], "sha256-612e20f7341de3f049e163c6": [],
+    }  # fmt: skip
     tesla = next(line for line in text.splitlines() if line.startswith("0001628280-24-032662 "))
     assert tesla.split()[3:13] == [
-        "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "5"
+        "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "7"
     ]  # fmt: skip
-    assert "WARNING" not in text
+    assert f"{APPLE}: WARNING {to_act_on[APPLE][0]}" in text
+    assert to_act_on[APPLE][0].startswith(
+        "arcs not loaded: 95 arcs of 6 networks link concepts of a schema not available "
+        "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd (5 of those networks keep no arc"
+    )
     assert (
-        "\nwarnings: 17 in the manifests of 5 filings (taxonomy files not available offline, "
-        "Arelle's messages; none needs you), listed in full in "
+        "\nwarnings: 23 in the manifests of 5 filings (taxonomy files not available offline, "
+        "Arelle's messages; those that need you are marked WARNING above), listed in full in "
         f"{first_run['manifest_path']}\n"
     ) in text
     assert first_run["manifest_path"].endswith("/store/processed/sec/<filing>/manifest.json")
@@ -545,11 +555,11 @@ def test_a_package_stating_another_form_than_its_document_is_flagged_on_its_fili
         "form 10-Q in the document (dei:DocumentType), 10-K in the package (filing.json); "
         "the graph's Report says 10-K"
     )
-    assert (tesla["form"], tesla["warnings"], tesla["warnings_to_act_on"]) == (
-        "10-K", 6, [mismatch]
+    assert (tesla["form"], tesla["warnings"], tesla["warnings_to_act_on"][0]) == (
+        "10-K", 8, mismatch
     )  # fmt: skip
     text = render.sec_summary(summary).splitlines()
-    assert text[2].split()[-2] == "6"
+    assert text[2].split()[-2] == "8"
     assert f"0001628280-24-032662: WARNING {mismatch}" in text
     assert (
         "a filing loaded with a WARNING keeps what it loaded: once its package is fixed, "
