@@ -43,7 +43,8 @@ __all__ = [
 #    ids of a Period with a moment filed in a time zone (read in UTC, written with Z;
 #    its dates the days as filed in that zone).
 # 8: Network.arcs_not_loaded (arcs linking a concept of a schema not available offline),
-#    and the depth of the arcs kept in such a network as filed.
+#    and the depth of the arcs kept in such a network as filed; Arc.closed and usable null
+#    where not filed and without meaning (they were false and true on every dimensional arc).
 SCHEMA_VERSION = "8"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES

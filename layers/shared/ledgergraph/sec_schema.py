@@ -450,10 +450,21 @@ ARC = NodeTable(
         Column("weight", "DECIMAL", "calculation weight"),
         Column("preferred_label", "STRING", "presentation: preferred label role"),
         Column("priority", "INT64", "arc priority", nullable=False),
-        Column("closed", "BOOLEAN", "dimensional: xbrldt:closed"),
-        Column("context_element", "STRING", "dimensional: xbrldt:contextElement"),
+        Column(
+            "closed",
+            "BOOLEAN",
+            "xbrldt:closed: on an all or notAll arc as filed, false when not filed (XBRL"
+            " Dimensions' default); on any other arc as filed, null when not filed",
+        ),
+        Column("context_element", "STRING", "xbrldt:contextElement (all, notAll) as filed"),
         Column("target_role", "STRING", "dimensional: xbrldt:targetRole"),
-        Column("usable", "BOOLEAN", "dimensional: xbrldt:usable"),
+        Column(
+            "usable",
+            "BOOLEAN",
+            "xbrldt:usable: on a dimension-domain or domain-member arc as filed, true when"
+            " not filed (XBRL Dimensions' default); on any other arc as filed, null when"
+            " not filed",
+        ),
         Column(
             "tree_sequence",
             "INT64",
