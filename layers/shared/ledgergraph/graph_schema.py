@@ -44,7 +44,8 @@ __all__ = [
 #    its dates the days as filed in that zone).
 # 8: Network.arcs_not_loaded (arcs linking a concept of a schema not available offline),
 #    and the depth of the arcs kept in such a network as filed; Arc.closed and usable null
-#    where not filed and without meaning (they were false and true on every dimensional arc).
+#    where not filed and without meaning (they were false and true on every dimensional arc);
+#    Element and ElementDefinition.data_type_namespace (data_type names no year's DTR).
 SCHEMA_VERSION = "8"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES

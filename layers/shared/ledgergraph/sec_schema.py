@@ -179,7 +179,20 @@ def concept_definition(where: str) -> tuple[Column, ...]:
     """The columns of a concept's definition (same names and encodings wherever they are
     kept); ``where`` says which taxonomy year's definition they hold."""
     return (
-        Column("data_type", "STRING", f"XML schema type qname {where}"),
+        Column(
+            "data_type",
+            "STRING",
+            f"XML schema type {where}, named like an Element (family prefix for a standard"
+            " namespace of any year: dtr-types:domainItemType, xbrli:monetaryItemType), so"
+            " it reads the same every year; data_type_namespace says which namespace",
+        ),
+        Column(
+            "data_type_namespace",
+            "STRING",
+            f"namespace URI of the data type {where}, as the schema declares it: Apple's"
+            " aapl:MacMember is a domainItemType of http://www.xbrl.org/dtr/type/2020-01-21"
+            " (its prefix dtr-types1), not of the 2022-03-31 DTR",
+        ),
         Column("substitution_group", "STRING", f"substitution group qname {where}"),
         Column("period_type", "STRING", f"instant or duration {where}"),
         Column("balance", "STRING", f"debit, credit or null {where}"),
