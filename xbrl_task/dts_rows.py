@@ -28,6 +28,9 @@ _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?
 # data types, units) whose schemas declare roles, arcroles or types under namespaces of
 # their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
+# but the data type registry's schemas are taxonomies of the report: the types of its
+# concepts (Element.data_type_namespace) are theirs
+_DATA_TYPES = "dtr-types"
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
 # the start of the warning counting arcs left out because a concept's schema was not loaded
 ARCS_NOT_LOADED = "arcs not loaded"
@@ -189,9 +192,10 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     kept: dict[str, str | None] = {}  # namespace -> version
     for taxonomy in taxonomies:
         namespace = taxonomy.namespace
-        if _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS:
-            continue  # specification and registry schemas, not taxonomies of concepts
         family = standard_family(namespace)
+        spec = _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS
+        if spec and family != _DATA_TYPES:
+            continue  # specification and registry schemas, not taxonomies of concepts
         found = _VERSION.search(namespace)
         version = found.group(1) if found else None
         builder.rows.add(

@@ -65,3 +65,34 @@ def test_apples_mac_member_is_a_domain_item_of_the_2020_dtr(bundled: BatchRun) -
         if e["data_type"] == "dtr-types:domainItemType"
     )
     assert domains == {(False, DTR_2020): 30, (False, DTR_2022): 3, (True, DTR_2022): 565}
+
+
+def filed_imports(package: str) -> set[str]:
+    """The namespaces the package's schema imports (xs:import), read with lxml."""
+    (path,) = (SAMPLE_SEC / package).glob("*.xsd")
+    root = etree.parse(str(path)).getroot()
+    return {i.get("namespace") for i in root.iterchildren(f"{XS}import")}
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_the_data_type_registries_a_filing_uses_are_its_taxonomies(
+    bundled: BatchRun, name: str
+) -> None:
+    taxonomies = {t["id"]: t for t in bundled.table(name, "Taxonomy").to_pylist()}
+    used = {r["to"] for r in bundled.table(name, "REPORT_USES_TAXONOMY").to_pylist()}
+    types = {e["data_type_namespace"] for e in bundled.table(name, "Element").to_pylist()}
+    registries = {ns for ns in filed_imports(name) | types
+                  if ns and ns.startswith("http://www.xbrl.org/dtr/type/")}  # fmt: skip
+    assert registries and registries <= used
+    for namespace in registries:
+        row = taxonomies[namespace]
+        assert (row["family"], row["is_standard"], row["is_loaded"]) == ("dtr-types", True, True)
+        assert row["version"] == namespace.rsplit("/", 1)[1]
+    assert all(not ns.startswith("http://www.xbrl.org/2003/") for ns in used)  # specs are not
+
+
+def test_apple_uses_both_years_of_the_data_type_registry(bundled: BatchRun) -> None:
+    used = {r["to"] for r in bundled.table(APPLE, "REPORT_USES_TAXONOMY").to_pylist()}
+    assert {ns for ns in used if "/dtr/" in ns} == {DTR_2020, DTR_2022}
+    (types_2020,) = [t for t in bundled.table(APPLE, "Taxonomy").to_pylist() if t["id"] == DTR_2020]
+    assert types_2020["schema_location"] == "https://www.xbrl.org/dtr/type/2020-01-21/types.xsd"

@@ -497,7 +497,10 @@ ARC = NodeTable(
 
 TAXONOMY = NodeTable(
     "Taxonomy",
-    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension. "
+    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...), a data type registry "
+    "the DTS imports (dtr-types 2020-01-21: Element.data_type_namespace), or a filer's "
+    "extension; other schemas of XBRL International and W3C (specifications, link role "
+    "registries) are none. "
     "A schema the DTS refers to but that was not available offline is one too, not loaded, "
     "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL). One "
     "node per namespace, shared by every filing whose DTS holds it and never updated: "
@@ -509,7 +512,12 @@ TAXONOMY = NodeTable(
         Column("namespace", "STRING", "namespace URI", nullable=False),
         Column("family", "STRING", "us-gaap, dei, srt ... or the extension's prefix", False),
         Column("version", "STRING", "year or date in the namespace"),
-        Column("is_standard", "BOOLEAN", "published by FASB, SEC, IFRS or XBRL US", False),
+        Column(
+            "is_standard",
+            "BOOLEAN",
+            "published by FASB, SEC, IFRS or XBRL US, or XBRL International's data type registry",
+            False,
+        ),
         Column(
             "schema_location",
             "STRING",
