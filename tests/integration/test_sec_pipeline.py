@@ -363,6 +363,42 @@ def test_small_negative_rates_read_exactly_through_cypher(first_run: dict, home:
     assert [Decimal(row[0]) for row in result["rows"]] == [Decimal("-0.018")]
 
 
+UNIT_COUNTS = (
+    "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_UNIT]->(u:Unit) "
+    "WHERE r.id = '0000320193-23-000106' "
+)
+
+
+def _one_row(capsys, home: Path, returns: str) -> list:
+    code, result = run_cli(capsys, "query", "--home", str(home), "--json", UNIT_COUNTS + returns)
+    assert code == 0
+    (row,) = result["rows"]
+    return row
+
+
+def test_a_grouped_plain_count_after_a_distinct_count_reads_0_and_the_workarounds(
+    first_run: dict, home: Path, capsys
+) -> None:
+    """LadybugDB 0.15.3: in a grouped RETURN or WITH, a plain aggregate written after the
+    last DISTINCT one reads 0 (null for sum); docs/graph-schema.md, Grouped DISTINCT."""
+    facts = _one_row(capsys, home, "RETURN r.id, count(f)")[1]
+    units = _one_row(capsys, home, "RETURN r.id, count(DISTINCT u)")[1]
+    assert (facts, units) == (906, 9)  # Apple's 10-K: its numeric Facts and their Units
+
+    assert _one_row(capsys, home, "RETURN r.id, count(DISTINCT u), count(f)") == [APPLE, 9, 0]
+    assert _one_row(capsys, home, "RETURN r.id, count(DISTINCT u), sum(1)") == [APPLE, 9, None]
+    # the workarounds: plain aggregates first, or one aggregation per step
+    assert _one_row(capsys, home, "RETURN r.id, count(f), count(DISTINCT u)") == [APPLE, 906, 9]
+    stepwise = (
+        "WITH r, count(DISTINCT u) AS units "
+        "MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_UNIT]->(:Unit) "
+        "RETURN r.id, units, count(f)"
+    )
+    assert _one_row(capsys, home, stepwise) == [APPLE, 9, 906]
+    # without a grouping key the engine counts right
+    assert _one_row(capsys, home, "RETURN count(DISTINCT u), count(f)") == [9, 906]
+
+
 def test_each_filing_reads_its_taxonomy_years_definition_of_a_shared_concept(
     first_run: dict, home: Path, capsys
 ) -> None:
