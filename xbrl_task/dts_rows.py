@@ -93,14 +93,23 @@ def unresolved_arc_warnings(dts: DtsInfo) -> list[str]:
     lost: dict[str, Counter[str]] = defaultdict(Counter)  # schema -> role -> arcs
     for arc in dts.unresolved_arcs:
         lost[arc.missing_schema or ""][arc.linkrole] += 1
-    return [
-        f"{ARCS_NOT_LOADED}: {sum(roles.values())} arcs of {len(roles)} networks link "
-        f"concepts of a schema not available offline, {schema} ({len(set(roles) - kept)} "
-        "of those networks keep no arc; Network.arcs_not_loaded counts them per network); "
-        "add the schema to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and load the "
-        "filing again"
-        for schema, roles in sorted(lost.items())
-    ]
+    return [_unresolved_warning(schema, roles, kept) for schema, roles in sorted(lost.items())]
+
+
+def _unresolved_warning(schema: str, roles: Counter[str], kept: set[str]) -> str:
+    arcs, networks = sum(roles.values()), len(roles)
+    empty = len(set(roles) - kept)
+    return (
+        f"{ARCS_NOT_LOADED}: {_count(arcs, 'arc')} of {_count(networks, 'network')} "
+        f"link concepts of a schema not available offline, {schema}"
+        + (f"; {empty} of those networks keep no arc" if empty else "")
+        + " (Network.arcs_not_loaded counts them per network); add the schema to a "
+        "taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and load the filing again"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def network_row(nid: str, report_id: str, role: str, definition: str | None) -> dict:

@@ -95,7 +95,7 @@ def test_apples_ecd_roles_are_networks_though_five_keep_no_arc(bundled: BatchRun
                   if w.startswith(ARCS_NOT_LOADED)]  # fmt: skip
     assert warning.startswith(
         f"{ARCS_NOT_LOADED}: 95 arcs of 6 networks link concepts of a schema not available "
-        "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd (5 of those networks keep no arc"
+        "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; 5 of those networks keep no arc"
     )
 
 
