@@ -19,6 +19,7 @@ from arelle.ModelDtsObject import ModelConcept, ModelRelationship
 from arelle.ModelXbrl import ModelXbrl
 
 from xbrl_task.arelle_facts import FactCopier, to_qname
+from xbrl_task.arelle_unresolved_arcs import unresolved_arcs
 from xbrl_task.errors import ProcessorMessage
 from xbrl_task.model import ArcInfo, DtsInfo, LabelInfo, QName, ReferenceInfo, TaxonomyInfo
 
@@ -33,6 +34,12 @@ _RESOURCE_ARCROLES = frozenset(
 )
 _GROUPED_ARCROLES = ("XBRL-", "Table-")
 _XBRLDT_CONTEXT_ELEMENT = "{http://xbrl.org/2005/xbrldt}contextElement"
+_XBRLDT_CLOSED = "{http://xbrl.org/2005/xbrldt}closed"
+_XBRLDT_USABLE = "{http://xbrl.org/2005/xbrldt}usable"
+# the arcs XBRL Dimensions 1.0 gives xbrldt:closed (default false) and xbrldt:usable
+# (default true) a meaning on; on others the attributes are kept only when filed
+_CLOSED_ARCROLES = frozenset((XbrlConst.all, XbrlConst.notAll))
+_USABLE_ARCROLES = frozenset((XbrlConst.dimensionDomain, XbrlConst.domainMember))
 _XBRLDT_TARGET_ROLE = "{http://xbrl.org/2005/xbrldt}targetRole"
 # the arc attributes the graph stores as numbers (a weight only on calculation arcs)
 _NUMBERS = ("order", "priority")
@@ -63,12 +70,14 @@ def copy_dts(
     missing files are taxonomies too (``taxonomies``).
     """
     arcs = list(_network_arcs(model, copier))
-    roles = {arc.linkrole for arc in arcs}
+    unresolved = list(unresolved_arcs(model, copier))
+    roles = {arc.linkrole for arc in (*arcs, *unresolved)}
     return DtsInfo(
         labels=list(_labels(model, copier)),
         references=list(_references(model)),
         role_definitions={role: model.roleTypeDefinition(role) for role in sorted(roles)},
         arcs=arcs,
+        unresolved_arcs=unresolved,
         taxonomies=taxonomies(model, locations, missing_files(messages)),
         extension_concepts=_extension_concepts(model, copier),
     )
@@ -172,13 +181,21 @@ def _arc(
         weight=rel.weightDecimal if kind == "calculation" else None,
         preferred_label=get("preferredLabel"),
         priority=rel.priority,
-        closed=rel.isClosed if dimensional else None,
+        closed=_flag(get(_XBRLDT_CLOSED), False, dimensional and arcrole in _CLOSED_ARCROLES),
         context_element=get(_XBRLDT_CONTEXT_ELEMENT),
         target_role=get(_XBRLDT_TARGET_ROLE),
-        usable=rel.isUsable if dimensional else None,
+        usable=_flag(get(_XBRLDT_USABLE), True, dimensional and arcrole in _USABLE_ARCROLES),
         document=element.modelDocument.uri,
         filed=tuple((name, text) for name in numeric if (text := get(name)) is not None),
     )
+
+
+def _flag(text: str | None, default: bool, meaningful: bool) -> bool | None:
+    """An xs:boolean attribute of an arc as filed; where not filed, its default on an arc it
+    has a meaning on, else None (so a filed false and nothing filed differ)."""
+    if text is None:
+        return default if meaningful else None
+    return text.strip() in ("true", "1")
 
 
 def taxonomies(

@@ -45,6 +45,7 @@ class AspectRows:
                 "namespace": qname.namespace,
                 "local_name": qname.local_name,
                 "data_type": _type_id(concept.data_type) if concept else None,
+                "data_type_namespace": _namespace(concept.data_type) if concept else None,
                 "substitution_group": _type_id(concept.substitution_group) if concept else None,
                 "period_type": concept.period_type if concept else None,
                 "balance": concept.balance if concept else None,
@@ -143,6 +144,10 @@ class AspectRows:
 def _type_id(qname: QName | None) -> str | None:
     """Types and substitution groups named like elements, so they read the same every year."""
     return element_id(qname) if qname is not None else None
+
+
+def _namespace(qname: QName | None) -> str | None:
+    return qname.namespace if qname is not None else None
 
 
 def _clark(measures: tuple[QName, ...]) -> str:

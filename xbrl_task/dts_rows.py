@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import PurePosixPath
 
 from ledgergraph.ids import stable_id
@@ -28,7 +28,12 @@ _DEFINITION = re.compile(r"^\s*(?P<code>\d+)\s*-\s*(?P<category>[^-]+?)\s*-\s*(?
 # data types, units) whose schemas declare roles, arcroles or types under namespaces of
 # their own (ESMA's wider-narrower arcrole is http://www.esma.europa.eu/...)
 _SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
+# but the data type registry's schemas are taxonomies of the report: the types of its
+# concepts (Element.data_type_namespace) are theirs
+_DATA_TYPES = "dtr-types"
 _VERSION = re.compile(r"(\d{4}(?:-?\d{2}-?\d{2})?)/?$")
+# the start of the warning counting arcs left out because a concept's schema was not loaded
+ARCS_NOT_LOADED = "arcs not loaded"
 _CONCEPT_DEFINITION = tuple(c.name for c in concept_definition(""))
 
 
@@ -49,11 +54,16 @@ def add_dts_rows(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]
 
 def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]:
     """Network and Arc rows; an arc whose numbers the graph cannot hold as filed is left
-    out, and its tree is walked without it. Returns the warnings for those arcs."""
+    out, and its tree is walked without it. An arc linking a concept of a schema that was
+    not loaded is walked (so the arcs kept have their depth in the tree as filed) but not
+    loaded, and counted on its Network (``unresolved_arc_warnings`` warns of them).
+    Returns the warnings for the arcs left out for their numbers."""
+    lost = Counter(arc.linkrole for arc in dts.unresolved_arcs)
     networks: dict[str, str] = {}
     for role, definition in dts.role_definitions.items():
         networks[role] = stable_id(report_id, role)
-        builder.rows.add("Network", network_row(networks[role], report_id, role, definition))
+        row = network_row(networks[role], report_id, role, definition)
+        builder.rows.add("Network", {**row, "arcs_not_loaded": lost[role]})
         builder.rows.relate("REPORT_HAS_NETWORK", report_id, networks[role])
     trees: dict[tuple[str, str, str], list[ArcInfo]] = defaultdict(list)
     refused: list[str] = []
@@ -63,13 +73,43 @@ def add_networks(builder: AspectRows, dts: DtsInfo, report_id: str) -> list[str]
             refused.append(refused_arc_warning(arc, problem, _location(arc.document) or ""))
             continue
         trees[(arc.linkrole, arc.arcrole, arc.link_kind)].append(arc)
+    for arc in dts.unresolved_arcs:
+        trees[(arc.linkrole, arc.arcrole, arc.link_kind)].append(arc)
     for arcs in trees.values():
         positions = walk_order(arcs)
         seen: dict[str, int] = defaultdict(int)
         for index, arc in enumerate(arcs):
-            sequence, depth = positions[index]
-            _add_arc(builder, arc, networks[arc.linkrole], report_id, sequence, depth, seen)
+            if arc.missing_schema is None:
+                sequence, depth = positions[index]
+                network = networks[arc.linkrole]
+                _add_arc(builder, arc, network, report_id, sequence, depth, seen)
     return refused
+
+
+def unresolved_arc_warnings(dts: DtsInfo) -> list[str]:
+    """One warning to act on per schema not loaded whose concepts arcs of the filing link:
+    how many arcs are not loaded, in how many networks, and how many networks keep none."""
+    kept = {arc.linkrole for arc in dts.arcs}
+    lost: dict[str, Counter[str]] = defaultdict(Counter)  # schema -> role -> arcs
+    for arc in dts.unresolved_arcs:
+        lost[arc.missing_schema or ""][arc.linkrole] += 1
+    return [_unresolved_warning(schema, roles, kept) for schema, roles in sorted(lost.items())]
+
+
+def _unresolved_warning(schema: str, roles: Counter[str], kept: set[str]) -> str:
+    arcs, networks = sum(roles.values()), len(roles)
+    empty = len(set(roles) - kept)
+    return (
+        f"{ARCS_NOT_LOADED}: {_count(arcs, 'arc')} of {_count(networks, 'network')} "
+        f"link concepts of a schema not available offline, {schema}"
+        + (f"; {empty} of those networks keep no arc" if empty else "")
+        + " (Network.arcs_not_loaded counts them per network); add the schema to a "
+        "taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and load the filing again"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def network_row(nid: str, report_id: str, role: str, definition: str | None) -> dict:
@@ -161,9 +201,10 @@ def add_taxonomies(builder: AspectRows, taxonomies: list[TaxonomyInfo], report_i
     kept: dict[str, str | None] = {}  # namespace -> version
     for taxonomy in taxonomies:
         namespace = taxonomy.namespace
-        if _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS:
-            continue  # specification and registry schemas, not taxonomies of concepts
         family = standard_family(namespace)
+        spec = _host(namespace) in _SPEC_HOSTS or _host(taxonomy.schema_location) in _SPEC_HOSTS
+        if spec and family != _DATA_TYPES:
+            continue  # specification and registry schemas, not taxonomies of concepts
         found = _VERSION.search(namespace)
         version = found.group(1) if found else None
         builder.rows.add(

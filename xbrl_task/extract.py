@@ -18,7 +18,7 @@ from ledgergraph.ids import cik10
 from ledgergraph.manifest import FactCounts
 from xbrl_task.census import FactCensus
 from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
-from xbrl_task.dts_rows import add_dts_rows
+from xbrl_task.dts_rows import add_dts_rows, unresolved_arc_warnings
 from xbrl_task.duplicates import flag_duplicates, inconsistent_warnings
 from xbrl_task.errors import (
     FactsDoNotReconcile,
@@ -126,6 +126,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += inconsistent_warnings(duplicates)
     held = filing.non_dimensional_contexts
     to_act_on += non_dimensional_warnings(builder.non_dimensional, held)
+    to_act_on += unresolved_arc_warnings(filing.dts)  # the package is not to blame: last
     warnings = [*to_act_on, *unlisted, *message_warnings(filing.messages)]
     return Extraction(builder.rows.to_arrow(), counts, report, warnings, to_act_on)
 

@@ -201,7 +201,9 @@ class ArcInfo:
     ``order``, ``weight`` and ``priority`` are Arelle's readings; ``filed`` keeps the text of
     each of them the arc element carries (weight for calculation arcs only), so extraction
     can check what the graph would store against what was filed (``arc_values``).
-    ``document`` is the linkbase holding the arc (a path or URL).
+    ``document`` is the linkbase holding the arc (a path or URL). ``missing_schema`` is the
+    URL of the schema not loaded that one of its concepts is in: such an arc is walked
+    with its network but not loaded (``arelle_unresolved_arcs``).
     """
 
     link_kind: str
@@ -219,6 +221,7 @@ class ArcInfo:
     usable: bool | None = None
     document: str = ""
     filed: tuple[tuple[str, str], ...] = ()
+    missing_schema: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +241,8 @@ class DtsInfo:
     references: list[ReferenceInfo] = field(default_factory=list)
     role_definitions: dict[str, str | None] = field(default_factory=dict)
     arcs: list[ArcInfo] = field(default_factory=list)
+    # arcs linking a concept of a schema that was not loaded, in linkbase order
+    unresolved_arcs: list[ArcInfo] = field(default_factory=list)
     taxonomies: list[TaxonomyInfo] = field(default_factory=list)
     # the concepts the package's own (extension) schemas define, in document order
     extension_concepts: list[QName] = field(default_factory=list)

@@ -126,7 +126,7 @@ def test_arc_endpoints_have_their_definitions(handmade: HandmadeRun) -> None:
 
 def test_taxonomies_tell_standard_from_extension(handmade: HandmadeRun) -> None:
     taxonomies = {t["family"]: t for t in handmade.rows("classic", "Taxonomy")}
-    assert set(taxonomies) == {"dei", "tiny"}
+    assert set(taxonomies) == {"dei", "dtr-types", "tiny"}  # dei's types are the DTR's
     assert taxonomies["dei"]["is_standard"] and taxonomies["dei"]["version"] == "2023"
     assert taxonomies["tiny"]["schema_location"] == "tiny-2024.xsd"
     assert not taxonomies["tiny"]["is_standard"]
@@ -199,8 +199,9 @@ def test_a_schema_of_the_link_role_registry_is_no_taxonomy_of_the_report(
     row whose family was that URI, counted as an extension beside aeon's own."""
     rows = bundled.table("aeon-10q-2023-09-30", "Taxonomy").to_pylist()
     assert sorted((t["family"], t["is_standard"]) for t in rows) == [
-        ("aeon", False), ("country", True), ("dei", True), ("srt", True),
-        ("srt-types", True), ("us-gaap", True), ("us-roles", True), ("us-types", True),
+        ("aeon", False), ("country", True), ("dei", True), ("dtr-types", True),
+        ("srt", True), ("srt-types", True), ("us-gaap", True), ("us-roles", True),
+        ("us-types", True),
     ]  # fmt: skip
     uses = bundled.table("aeon-10q-2023-09-30", "REPORT_USES_TAXONOMY").to_pylist()
     assert sorted(r["to"] for r in uses) == sorted(t["id"] for t in rows)

@@ -42,7 +42,11 @@ __all__ = [
 # 7: Fact.is_displayed (a fact of ix:hidden shown by a -sec-ix-hidden style property);
 #    ids of a Period with a moment filed in a time zone (read in UTC, written with Z;
 #    its dates the days as filed in that zone).
-SCHEMA_VERSION = "7"
+# 8: Network.arcs_not_loaded (arcs linking a concept of a schema not available offline),
+#    and the depth of the arcs kept in such a network as filed; Arc.closed and usable null
+#    where not filed and without meaning (they were false and true on every dimensional arc);
+#    Element and ElementDefinition.data_type_namespace (data_type names no year's DTR).
+SCHEMA_VERSION = "8"
 
 NODE_TABLES: tuple[NodeTable, ...] = SEC_NODE_TABLES
 REL_TABLES: tuple[RelTable, ...] = SEC_REL_TABLES

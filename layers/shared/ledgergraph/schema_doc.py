@@ -92,6 +92,16 @@ Graph API's Cypher endpoint and `ledgergraph query` read results with DECIMAL co
 Arrow; return the property (`f.value_decimal`), not the whole node, to get it exactly. Programs
 using the driver row by row read `CAST(abs(f.value_decimal) AS STRING)` and
 `f.value_decimal < 0` (as `ledgergraph verify` does), `get_as_arrow()`, or `f.value_text`.
+
+**Grouped DISTINCT.** real_ladybug 0.15.3 gets a grouped aggregation wrong when it holds a
+`DISTINCT` aggregate: each plain aggregate written after the last `DISTINCT` one reads 0
+(`count`) or null (`sum`), without an error. `MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)
+-[:FACT_HAS_UNIT]->(u:Unit) RETURN r.id, count(DISTINCT u), count(f)` gives Apple's 10-K
+9 units and 0 facts; `RETURN r.id, count(f), count(DISTINCT u)` gives 906 and 9, as does
+one aggregation per step: `... WITH r, count(DISTINCT u) AS units MATCH (r)-[:REPORT_HAS_FACT]
+->(f:Fact)-[:FACT_HAS_UNIT]->(:Unit) RETURN r.id, units, count(f)`. Write plain aggregates
+before every `DISTINCT` one, or aggregate in separate steps. Without a grouping key
+(`RETURN count(DISTINCT u), count(f)`) the counts are right.
 """
 
 

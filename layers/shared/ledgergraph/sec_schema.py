@@ -179,7 +179,20 @@ def concept_definition(where: str) -> tuple[Column, ...]:
     """The columns of a concept's definition (same names and encodings wherever they are
     kept); ``where`` says which taxonomy year's definition they hold."""
     return (
-        Column("data_type", "STRING", f"XML schema type qname {where}"),
+        Column(
+            "data_type",
+            "STRING",
+            f"XML schema type {where}, named like an Element (family prefix for a standard"
+            " namespace of any year: dtr-types:domainItemType, xbrli:monetaryItemType), so"
+            " it reads the same every year; data_type_namespace says which namespace",
+        ),
+        Column(
+            "data_type_namespace",
+            "STRING",
+            f"namespace URI of the data type {where}, as the schema declares it: Apple's"
+            " aapl:MacMember is a domainItemType of http://www.xbrl.org/dtr/type/2020-01-21"
+            " (its prefix dtr-types1), not of the 2022-03-31 DTR",
+        ),
         Column("substitution_group", "STRING", f"substitution group qname {where}"),
         Column("period_type", "STRING", f"instant or duration {where}"),
         Column("balance", "STRING", f"debit, credit or null {where}"),
@@ -399,7 +412,9 @@ REFERENCE = NodeTable(
 
 NETWORK = NodeTable(
     "Network",
-    "One extended link role of a filing: a statement, disclosure or cover page structure.",
+    "One extended link role of a filing: a statement, disclosure or cover page structure. "
+    "A role whose arcs all link concepts of schemas not available offline is one too, with "
+    "no Arc (arcs_not_loaded counts them).",
     (
         id_column("hash of accession and role URI"),
         _report_id(),
@@ -408,6 +423,15 @@ NETWORK = NodeTable(
         Column("sort_code", "STRING", "leading code of the definition (0000001)"),
         Column("category", "STRING", "Statement, Disclosure, Document ... (SEC convention)"),
         Column("title", "STRING", "definition after code and category"),
+        Column(
+            "arcs_not_loaded",
+            "INT64",
+            "arcs of the role as filed that are not Arc nodes because a concept they link"
+            " is in a schema not available offline (the bundled cache has no ecd, exch, sic"
+            " or stpr schema: 95 of Apple's 10-K, in 6 roles); 0 when every arc resolved."
+            " The filing's manifest warns of each such schema with its count",
+            False,
+        ),
     ),
 )
 
@@ -415,7 +439,12 @@ ARC = NodeTable(
     "Arc",
     "One effective relationship of a presentation, calculation or definition network. An arc "
     "whose order, weight or priority these columns cannot hold as filed is not loaded (a "
-    "warning to act on in the filing's manifest).",
+    "warning to act on in the filing's manifest). Nor is an arc linking a concept whose "
+    "schema was not available offline (the bundled cache has no ecd, exch, sic or stpr "
+    "schema): 95 of Apple's 10-K, 95 of Boeing's, 97 of Tesla's 10-Q are lost, counted "
+    "per role in Network.arcs_not_loaded and per schema in a warning to act on in the "
+    "filing's manifest. The arcs kept keep their place in the tree as filed "
+    "(tree_sequence, depth), the lost arcs walked too.",
     (
         id_column("hash of accession, role, arcrole, link, endpoints, order, weight, label"),
         _report_id(),
@@ -434,22 +463,44 @@ ARC = NodeTable(
         Column("weight", "DECIMAL", "calculation weight"),
         Column("preferred_label", "STRING", "presentation: preferred label role"),
         Column("priority", "INT64", "arc priority", nullable=False),
-        Column("closed", "BOOLEAN", "dimensional: xbrldt:closed"),
-        Column("context_element", "STRING", "dimensional: xbrldt:contextElement"),
+        Column(
+            "closed",
+            "BOOLEAN",
+            "xbrldt:closed: on an all or notAll arc as filed, false when not filed (XBRL"
+            " Dimensions' default); on any other arc as filed, null when not filed",
+        ),
+        Column("context_element", "STRING", "xbrldt:contextElement (all, notAll) as filed"),
         Column("target_role", "STRING", "dimensional: xbrldt:targetRole"),
-        Column("usable", "BOOLEAN", "dimensional: xbrldt:usable"),
+        Column(
+            "usable",
+            "BOOLEAN",
+            "xbrldt:usable: on a dimension-domain or domain-member arc as filed, true when"
+            " not filed (XBRL Dimensions' default); on any other arc as filed, null when"
+            " not filed",
+        ),
         Column(
             "tree_sequence",
             "INT64",
-            "position in a depth-first walk of this arcrole's tree in the role, by order",
+            "position in a depth-first walk of this arcrole's tree in the role, by order;"
+            " the arcs not loaded (Network.arcs_not_loaded) have positions too, so the"
+            " sequence has gaps where they are; null for an arc on a cycle no root reaches",
         ),
-        Column("depth", "INT64", "depth of the target (1 under a root)"),
+        Column(
+            "depth",
+            "INT64",
+            "depth of the target (1 under a root) in the tree as filed: an arc under a"
+            " concept of a schema not available offline keeps its depth, its parent not"
+            " being an Element of the graph (no Arc leads to it)",
+        ),
     ),
 )
 
 TAXONOMY = NodeTable(
     "Taxonomy",
-    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...) or a filer's extension. "
+    "A taxonomy namespace: a standard one (us-gaap 2023, dei 2023...), a data type registry "
+    "the DTS imports (dtr-types 2020-01-21: Element.data_type_namespace), or a filer's "
+    "extension; other schemas of XBRL International and W3C (specifications, link role "
+    "registries) are none. "
     "A schema the DTS refers to but that was not available offline is one too, not loaded, "
     "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL). One "
     "node per namespace, shared by every filing whose DTS holds it and never updated: "
@@ -461,7 +512,12 @@ TAXONOMY = NodeTable(
         Column("namespace", "STRING", "namespace URI", nullable=False),
         Column("family", "STRING", "us-gaap, dei, srt ... or the extension's prefix", False),
         Column("version", "STRING", "year or date in the namespace"),
-        Column("is_standard", "BOOLEAN", "published by FASB, SEC, IFRS or XBRL US", False),
+        Column(
+            "is_standard",
+            "BOOLEAN",
+            "published by FASB, SEC, IFRS or XBRL US, or XBRL International's data type registry",
+            False,
+        ),
         Column(
             "schema_location",
             "STRING",

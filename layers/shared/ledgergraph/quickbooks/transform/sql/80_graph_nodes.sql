@@ -90,7 +90,8 @@ FROM dimension WHERE changed;
 CREATE OR REPLACE VIEW out_Element AS
 SELECT DISTINCT m.concept AS id, m.concept AS qname,
     'http://fasb.org/us-gaap/2023' AS namespace, split_part(m.concept, ':', 2) AS local_name,
-    'xbrli:monetaryItemType' AS data_type, 'xbrli:item' AS substitution_group,
+    'xbrli:monetaryItemType' AS data_type,
+    'http://www.xbrl.org/2003/instance' AS data_type_namespace, 'xbrli:item' AS substitution_group,
     m.period_type, m.balance, false AS is_abstract, true AS is_nillable, true AS is_standard
 FROM account_concept_map AS m
 WHERE m.concept IN (SELECT concept FROM out_LedgerAccount);
