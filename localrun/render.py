@@ -85,7 +85,7 @@ def _row(filing: dict[str, Any]) -> list[Any]:
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:
     """Where the counted manifest warnings are listed, and how a loaded filing with a
-    warning to act on is loaded again once its package is fixed."""
+    warning to act on is loaded again once what the warning names is fixed."""
     filings = summary["filings"]
     counted = [f for f in filings if f.get("warnings")]
     if not counted:
@@ -105,8 +105,9 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
         delete = summary.get("delete_command") or "ledgergraph delete-source"
         unit = loaded[0] if len(loaded) == 1 else "<filing>"
         lines.append(
-            "a filing loaded with a WARNING keeps what it loaded: once its package is "
-            f"fixed, remove it ({delete} {unit}) and run again"
+            "a filing loaded with a WARNING keeps what it loaded: once what the WARNING "
+            f"names is fixed (its package, a taxonomy cache), remove it ({delete} {unit}) "
+            "and run again"
         )
     return lines
 

@@ -598,7 +598,7 @@ def test_a_package_stating_another_form_than_its_document_is_flagged_on_its_fili
     assert text[2].split()[-2] == "8"
     assert f"0001628280-24-032662: WARNING {mismatch}" in text
     assert (
-        "a filing loaded with a WARNING keeps what it loaded: once its package is fixed, "
-        f"remove it (ledgergraph delete-source --home {home} 0001628280-24-032662) and run "
-        "again"
+        "a filing loaded with a WARNING keeps what it loaded: once what the WARNING names "
+        "is fixed (its package, a taxonomy cache), remove it (ledgergraph delete-source "
+        f"--home {home} 0001628280-24-032662) and run again"
     ) in text
