@@ -10,12 +10,33 @@ CREATE OR REPLACE MACRO lg_id(parts) AS substr(
 CREATE OR REPLACE MACRO qbo_node_id(entity, qbo_id) AS
     lg_id(['quickbooks', getvariable('realm_id'), entity, qbo_id]);
 
+-- Dates and instants are read strictly: text not written the way QuickBooks writes them
+-- reads as null, and 15_values.sql rejects the record holding it. DuckDB's own casts are
+-- lenient (a DATE takes 'infinity', 'epoch', '-2024-01-15', which is 2025 BC, and a time of
+-- day), and the engine dies of SIGSEGV reading back a date or time outside years 0001 to
+-- 9999 (graph_node/copy_guard.py).
+
+-- A calendar day YYYY-MM-DD of years 0001 to 9999.
+CREATE OR REPLACE MACRO as_date(t) AS CASE
+    WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND t >= '0001-01-01'
+        THEN TRY_CAST(t AS DATE)
+END;
+
+-- An instant as QuickBooks writes it: YYYY-MM-DDThh:mm:ss, optional fraction of up to
+-- microseconds (what TIMESTAMP keeps), then Z or a UTC offset; in years 0001 to 9999 in UTC.
+CREATE OR REPLACE MACRO as_instant(t) AS CASE
+    WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:'
+            || '[0-5][0-9](\.[0-9]{1,6})?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])')
+        AND TRY_CAST(t AS TIMESTAMPTZ) BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00'
+            AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'
+        THEN TRY_CAST(t AS TIMESTAMPTZ)
+END;
+
 -- Exact amounts: the JSON number's text into a decimal, never through a double.
 CREATE OR REPLACE MACRO money(j, path) AS
     TRY_CAST(json_extract_string(j, path) AS DECIMAL(38, 12));
 
-CREATE OR REPLACE MACRO ts(j, path) AS
-    TRY_CAST(json_extract_string(j, path) AS TIMESTAMPTZ);
+CREATE OR REPLACE MACRO calendar_day(j, path) AS as_date(json_extract_string(j, path));
 
 CREATE OR REPLACE MACRO txt(j, path) AS json_extract_string(j, path);
 

@@ -6,6 +6,7 @@
 CREATE OR REPLACE TABLE checked_field AS
 SELECT * FROM (VALUES
     ('*', 'SyncToken', 'integer'), ('*', 'MetaData.LastUpdatedTime', 'timestamp'),
+    ('*', 'MetaData.CreateTime', 'timestamp'),
     ('txn', 'TxnDate', 'date'), ('txn', 'DueDate', 'date'),
     ('txn', 'ExchangeRate', 'rate'), ('txn', 'TotalAmt', 'amount'),
     ('txn', 'Amount', 'amount'), ('txn', 'Balance', 'number'),
@@ -54,8 +55,8 @@ SELECT * FROM (VALUES
 -- Whether the JSON value v parses as kind (the same casts the transform reads it with).
 CREATE OR REPLACE MACRO parses_as(v, kind) AS CASE kind
     WHEN 'integer' THEN TRY_CAST(json_extract_string(v, '$') AS BIGINT) IS NOT NULL
-    WHEN 'date' THEN TRY_CAST(json_extract_string(v, '$') AS DATE) IS NOT NULL
-    WHEN 'timestamp' THEN TRY_CAST(json_extract_string(v, '$') AS TIMESTAMPTZ) IS NOT NULL
+    WHEN 'date' THEN as_date(json_extract_string(v, '$')) IS NOT NULL
+    WHEN 'timestamp' THEN as_instant(json_extract_string(v, '$')) IS NOT NULL
     WHEN 'boolean' THEN TRY_CAST(v AS BOOLEAN) IS NOT NULL
     -- numbers by their text: how many digits they need is measured in value_error
     ELSE regexp_full_match(trim(json_extract_string(v, '$')),
@@ -64,7 +65,8 @@ END;
 
 CREATE OR REPLACE MACRO kind_words(kind) AS CASE kind
     WHEN 'integer' THEN 'a whole number'
-    WHEN 'date' THEN 'a date (YYYY-MM-DD)' WHEN 'timestamp' THEN 'a date and time'
+    WHEN 'date' THEN 'a date (YYYY-MM-DD)'
+    WHEN 'timestamp' THEN 'a date and time (YYYY-MM-DDThh:mm:ss and Z or a UTC offset)'
     WHEN 'boolean' THEN 'true or false' ELSE 'a number'
 END;
 

@@ -11,7 +11,7 @@ SELECT * FROM (VALUES
 -- A record's version: its SyncToken (QuickBooks adds one on every update of the record),
 -- then MetaData.LastUpdatedTime for records of equal (or without a) SyncToken.
 CREATE OR REPLACE MACRO version_token(sync_token) AS TRY_CAST(sync_token AS BIGINT);
-CREATE OR REPLACE MACRO version_time(last_updated) AS TRY_CAST(last_updated AS TIMESTAMPTZ);
+CREATE OR REPLACE MACRO version_time(last_updated) AS as_instant(last_updated);
 
 -- Whether version (token_a, time_a) is older than (token_b, time_b); unknown parts compare
 -- as equal, so a record without a version is never called older.
