@@ -1,12 +1,15 @@
 """Values DuckDB's casts would read leniently, on copies of the bundled sandbox recordings.
 
 ``TRY_CAST(... AS DATE)`` takes "infinity" (a day the graph engine dies reading back),
-"-2024-01-15" (2025 BC), "epoch" and a date with a time of day; the transform reads dates
-and instants strictly instead and rejects the record naming the field and the value.
+"-2024-01-15" (2025 BC), "epoch" and a date with a time of day; ``AS BIGINT`` reads a
+SyncToken "0x10" as 16 and "1.5" as 2; ``AS BOOLEAN`` reads "yes" as true. The transform
+reads every value strictly instead and rejects the record naming the field and the value.
 """
 
 from __future__ import annotations
 
+import copy
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,6 +19,7 @@ from test_quickbooks_versions import (  # noqa: F401 - fixtures
     Books,
     Records,
     books_fixture,
+    newer,
     record,
     sample_copy,
 )
@@ -112,3 +116,110 @@ def test_dates_a_lenient_cast_reads_reject_their_record_and_the_graph_keeps_its_
         ["130", "2026-04-08", "2026-05-08", "2026-05-05T10:13:29"],
         ["95", "2025-12-22", "2026-01-21", "2026-04-07T20:31:45"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("3", 3), ("0", 0), ("999999999999999999", 999999999999999999),
+        ("0x10", None), ("1.5", None), ("1_000", None), (" 3", None), ("+3", None),
+        ("-3", None), ("1e3", None), ("0b11", None), ("9999999999999999999", None), ("", None),
+    ],
+)  # fmt: skip
+def test_a_sync_token_is_digits_only(text: str, whole: int | None) -> None:
+    (read,) = macros().execute("SELECT as_whole(?)", [text]).fetchone()
+    assert read == whole
+
+
+@pytest.mark.parametrize(
+    ("json_value", "amount"),
+    [
+        ("362.07", "362.07"), ("-15", "-15"), ("1e3", "1000"), ('"362.07"', "362.07"),
+        ('" 1e3 "', None), ('"+5"', None), ('".5"', None), ('"5."', None), ('"1_000"', None),
+        ('"0x10"', None), ('"NaN"', None), ("true", None),
+    ],
+)  # fmt: skip
+def test_an_amount_is_a_number_as_json_writes_it(json_value: str, amount: str | None) -> None:
+    sql = "SELECT money(?, '$.a')"
+    (read,) = macros().execute(sql, [f'{{"a": {json_value}}}']).fetchone()
+    assert read == (None if amount is None else Decimal(amount))
+
+
+@pytest.mark.parametrize(
+    ("json_value", "value"),
+    [("true", True), ("false", False), ('"true"', None), ('"yes"', None), ("1", None),
+     ("2", None), ('"t"', None)],
+)  # fmt: skip
+def test_a_flag_is_json_true_or_false(json_value: str, value: bool | None) -> None:
+    (read,) = macros().execute("SELECT flag(?, '$.a')", [f'{{"a": {json_value}}}']).fetchone()
+    assert read is value
+
+
+def lenient_numbers(records: Records) -> None:
+    """SyncTokens, amounts and flags a DuckDB cast reads, none as QuickBooks writes them;
+    Invoice 1037 (Id 130, SyncToken 3) listed again under SyncToken "0x10", edited."""
+    replayed = copy.deepcopy(record(records, "Invoice", "130"))
+    replayed.update(SyncToken="0x10", PrivateNote="replayed", TotalAmt=1.0)
+    records["Invoice"].append(replayed)
+    record(records, "Customer", "2")["SyncToken"] = "1.5"
+    record(records, "Customer", "3")["SyncToken"] = "1_000"
+    record(records, "Customer", "4")["Active"] = "yes"
+    record(records, "Invoice", "95")["TotalAmt"] = " 1e3 "
+    record(records, "Invoice", "96")["Balance"] = ".5"
+    record(records, "Account", "69")["SubAccount"] = 1
+    record(records, "Purchase", "144")["Credit"] = "true"
+    record(records, "Item", "4")["sparse"] = "false"
+
+
+def test_numbers_and_flags_a_lenient_cast_reads_reject_their_record(
+    books: Books, tmp_path: Path
+) -> None:
+    summary = books.transform(sample_copy(tmp_path, "lenient", lenient_numbers), "run-1")
+
+    records = books.reconciliation("run-1")["records"]
+    whole = "is not a whole number (digits only, at most 18)"
+    rejected = {e: records[e]["rejected"] for e in records if records[e]["rejected"]}
+    assert rejected == {
+        "Account": {'Account 69: SubAccount 1 is not true or false': 1},
+        "Customer": {
+            f'Customer 2: SyncToken "1.5" {whole}': 1,
+            f'Customer 3: SyncToken "1_000" {whole}': 1,
+            'Customer 4: Active "yes" is not true or false': 1,
+        },
+        "Invoice": {
+            f'Invoice 130: SyncToken "0x10" {whole}': 1,
+            'Invoice 95: TotalAmt " 1e3 " is not a number': 1,
+            'Invoice 96: Balance ".5" is not a number': 1,
+        },
+        "Item": {'Item 4: sparse "false" is not true or false': 1},
+        "Purchase": {'Purchase 144: Credit "true" is not true or false': 1},
+    }  # fmt: skip
+    # the real Invoice 130 is written, not superseded by the one read as SyncToken 16
+    assert (records["Invoice"]["records_in"], records["Invoice"]["out"]) == (38, 35)
+    assert records["Invoice"]["superseded"] == 0
+    assert summary.rejected == 9
+
+
+def test_a_sync_token_read_leniently_never_outranks_the_next_real_edit(
+    books: Books, tmp_path: Path
+) -> None:
+    def replayed_130(records: Records) -> None:
+        record(records, "Invoice", "130").update(SyncToken="0x10", PrivateNote="replayed")
+
+    def saved_130(records: Records) -> None:
+        invoice = record(records, "Invoice", "130")
+        newer(invoice)
+        invoice["PrivateNote"] = "saved"
+
+    books.transform(sample_copy(tmp_path, "original"), "run-1")
+    books.load("run-1")
+    books.transform(sample_copy(tmp_path, "replayed", replayed_130), "run-2")
+    books.load("run-2")
+    books.transform(sample_copy(tmp_path, "saved", saved_130), "run-3")
+    books.load("run-3")
+
+    assert books.cypher(
+        "MATCH (t:LedgerTransaction) WHERE t.txn_type = 'Invoice' AND t.qbo_id = '130' "
+        "RETURN t.sync_token, t.private_note, t.total_amount"
+    ) == [["4", "saved", "362.07"]]
+    assert books.reconciliation("run-3")["records"]["Invoice"]["superseded"] == 0
