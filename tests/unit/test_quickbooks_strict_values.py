@@ -9,10 +9,13 @@ reads every value strictly instead and rejects the record naming the field and t
 from __future__ import annotations
 
 import copy
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from test_quickbooks_versions import (  # noqa: F401 - fixtures
     GRAPH,
@@ -24,6 +27,9 @@ from test_quickbooks_versions import (  # noqa: F401 - fixtures
     sample_copy,
 )
 
+from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.loading import register_entries
+from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.quickbooks.transform.runner import SQL_DIR
 
 INVOICE_DATES = (
@@ -223,3 +229,45 @@ def test_a_sync_token_read_leniently_never_outranks_the_next_real_edit(
         "RETURN t.sync_token, t.private_note, t.total_amount"
     ) == [["4", "saved", "362.07"]]
     assert books.reconciliation("run-3")["records"]["Invoice"]["superseded"] == 0
+
+
+def load_with_invoice_130_as(books: Books, run_id: str, sync_token: str, note: str) -> None:
+    """Load the run with Invoice 130's LedgerTransaction row edited in its Parquet file, as
+    a writer other than the transform could stage it."""
+    manifest = SourceUnitManifest.model_validate_json(
+        books.store.get_bytes(manifest_key(GRAPH, run_id))
+    )
+    (key,) = [t.key for t in manifest.tables if t.table == "LedgerTransaction"]
+    path = books.store.root / key
+    rows = pq.read_table(path)
+    chosen = pc.and_(pc.equal(rows["qbo_id"], "130"), pc.equal(rows["txn_type"], "Invoice"))
+    for column, value in (("sync_token", sync_token), ("private_note", note)):
+        index = rows.schema.get_field_index(column)
+        edited = pc.if_else(chosen, value, rows[column])
+        rows = rows.set_column(index, rows.schema.field(index), edited)
+    pq.write_table(rows, path)
+    entries = register_entries(books.store, manifest)
+    for entry in entries:
+        if entry["table"] == "LedgerTransaction":
+            entry["checksum"] = f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    ids = {f["table"]: f["file_id"] for f in books.service.register_files(GRAPH, entries)["files"]}
+    books.service.stage_files(GRAPH, list(ids.values()))
+    for table in (t for t in LOAD_ORDER if t in ids):
+        books.service.materialize(GRAPH, table, [ids[table]])
+
+
+def test_the_node_reads_a_staged_sync_token_strictly_too(books: Books, tmp_path: Path) -> None:
+    """Invoice 130 staged under SyncToken "0x10" is no version the node can order (read as
+    16 it outranked every real edit up to 16); the real SyncToken 4 after it is applied."""
+    books.transform(sample_copy(tmp_path, "original"), "run-1")
+    books.load("run-1")
+    books.transform(sample_copy(tmp_path, "original-again"), "run-2")
+    load_with_invoice_130_as(books, "run-2", "0x10", "replayed")
+    books.transform(sample_copy(tmp_path, "original-3"), "run-3")
+
+    load_with_invoice_130_as(books, "run-3", "4", "saved")
+
+    assert books.cypher(
+        "MATCH (t:LedgerTransaction) WHERE t.txn_type = 'Invoice' AND t.qbo_id = '130' "
+        "RETURN t.sync_token, t.private_note"
+    ) == [["4", "saved"]]
