@@ -3,7 +3,9 @@
 Staging validated every file already; this checks the very Arrow table handed to COPY, after
 deduplication and filtering, because that is what the engine sees: the exact column types
 (the engine casts silently otherwise), valid UTF-8 and offsets (stored without complaint,
-then every read of the row fails), no null in a non-null column, and each key once. Keys
+then every read of the row fails), no null in a non-null column, dates and times in years
+0001 to 9999 (real_ladybug 0.15.3 stores any, then dies of SIGSEGV reading back one outside
+them: DuckDB's infinity, a BC year, year 10000), and each key once. Keys
 already in the graph never get here (materialize anti-joins the key ledger): real_ladybug
 0.15.3 reports such a collision cleanly, the ladybug 0.22 line dies of SIGSEGV on it (see
 shared/research/engine-probes.md).
@@ -18,6 +20,12 @@ from graph_node.errors import CopyRefused
 from ledgergraph.graph_schema import Table, all_columns, arrow_schema
 
 _MAX_NAMED = 5
+# What the engine reads back, counted from 1970-01-01 as Arrow holds it: 0001-01-01 to
+# 9999-12-31 in days (DATE), to 9999-12-31T23:59:59.999999Z in microseconds (TIMESTAMP).
+_ENGINE_RANGE = {
+    "DATE": (pa.int32(), -719_162, 2_932_896, "day"),
+    "TIMESTAMP": (pa.int64(), -62_135_596_800_000_000, 253_402_300_799_999_999, "microsecond"),
+}
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "+00:00", "Z", "utc", "Etc/UCT", "UCT"})
 
 
@@ -61,7 +69,32 @@ def check_copy_rows(table: Table, rows: pa.Table) -> None:
     for column in all_columns(table):
         if not column.nullable and rows.column(column.name).null_count:
             raise CopyRefused(f"{table.name}: null in non-null column {column.name!r}")
+    check_engine_range(table, rows)
     _check_unique(table, rows)
+
+
+def check_engine_range(table: Table, rows: pa.Table) -> None:
+    """Raise CopyRefused naming ``table``, keys and columns of rows (of the table's Arrow
+    schema) holding a date or time the engine cannot read back: for rows COPY adds and for
+    rows an upsert SETs alike."""
+    named, found = [], 0
+    for column in all_columns(table):
+        if column.type not in _ENGINE_RANGE:
+            continue
+        raw_type, first, last, unit = _ENGINE_RANGE[column.type]
+        raw = rows.column(column.name).cast(raw_type)
+        outside = pc.or_(pc.less(raw, first), pc.greater(raw, last))
+        bad = rows.select(list(table.key)).append_column("raw", raw).filter(outside)
+        found += bad.num_rows
+        for row in bad.slice(0, _MAX_NAMED - len(named)).to_pylist():
+            raw_value = row.pop("raw")
+            keys = ", ".join(f"{k}={v!r}" for k, v in row.items())
+            named.append(f"{keys}: {column.name} is {unit} {raw_value} from 1970-01-01")
+    if found:
+        raise CopyRefused(
+            f"{table.name}: {found} value(s) outside the years 0001 to 9999 the engine reads "
+            f"back: {'; '.join(named)}"
+        )
 
 
 def _check_unique(table: Table, rows: pa.Table) -> None:

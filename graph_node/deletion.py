@@ -72,9 +72,15 @@ class _Plan:
 
 
 def delete_source(
-    db: StagingDB, graph: GraphStore, source_unit: str, *, faults: FaultPoints = NO_FAULTS
+    db: StagingDB,
+    graph: GraphStore,
+    source_unit: str,
+    *,
+    graph_id: str,
+    faults: FaultPoints = NO_FAULTS,
 ) -> dict[str, Any]:
-    """Remove ``source_unit`` from staging and the graph; a second call changes nothing.
+    """Remove ``source_unit`` from staging and the graph ``graph_id``; a second call
+    changes nothing.
 
     Raises:
         SourceNotFound: no file of the unit was ever registered in this graph.
@@ -83,7 +89,7 @@ def delete_source(
     with db.cursor(what="reading the file registry") as cur:
         records = files_of_unit(cur, source_unit)
     if not records:
-        raise SourceNotFound(f"no file of source unit {source_unit!r} in this graph")
+        raise SourceNotFound(f"no file of source unit {source_unit!r} in graph {graph_id!r}")
     live = [r.file_id for r in records if r.status != "deleted"]
     plan = _Plan()
     if live:

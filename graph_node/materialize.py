@@ -48,7 +48,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_node.copy_guard import check_copy_rows, conform
+from graph_node.copy_guard import check_copy_rows, check_engine_range, conform
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -173,6 +173,8 @@ def _prepare(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Prepared:
     )
     engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)  # before the engine sees a row, as always
+    if upsert is not None:  # the rows SET over keys in the graph reach the engine too
+        check_engine_range(table, conform(table, upsert.updated.drop_columns(["file_id"])))
     return _Prepared(plan, engine_rows, upsert)
 
 

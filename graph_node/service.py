@@ -216,7 +216,9 @@ class GraphService(OpenGraphs):
             withdrawing(self._sources.store, graph_id, source_unit),
             self._writing(graph_id) as graph,
         ):
-            return delete_source(graph.staging, graph.store, source_unit, faults=self.faults)
+            return delete_source(
+                graph.staging, graph.store, source_unit, graph_id=graph_id, faults=self.faults
+            )
 
     def rebuild(self, graph_id: str) -> dict[str, Any]:
         """Build the graph afresh from staging in a child process and swap it in.

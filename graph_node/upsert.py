@@ -16,8 +16,8 @@ relationships together; an empty table file is not registered, which reads as no
 
 Record versions: a node table with ``sync_token`` and ``last_updated_at`` columns (every
 ledger node but ``LineItem``) carries its source record's version. An offered row older
-than the version the graph holds (a lower SyncToken; for an equal or missing one, an
-earlier update time) is
+than the version the graph holds (a lower SyncToken; for an equal one, or one missing or
+not digits only, an earlier update time) is
 "superseded": neither added, updated nor recorded as the graph's version, so a run
 materialized late (a redriven older run) cannot roll a record back. What came with that
 row is superseded too: a ``versioned_with_from`` relationship of a source unit whose
@@ -227,6 +227,15 @@ def _other_version(node: Table, node_id: str) -> str:
             WHERE v.id = f.id AND v.file_id = f.file_id AND v.intent_id IS NULL))"""
 
 
+def sync_token_sql(alias: str) -> str:
+    """SQL reading ``{alias}.sync_token`` as a BIGINT when it is digits only (at most 18),
+    else NULL: an unknown version part. TRY_CAST would read "0x10" as 16 and "1.5" as 2,
+    and such a row would outrank the real versions after it."""
+    token = f"{alias}.sync_token"
+    digits = f"regexp_full_match({token}, '[0-9]{{1,18}}')"
+    return f"CASE WHEN {digits} THEN TRY_CAST({token} AS BIGINT) END"
+
+
 def _older_sql(table: Table) -> str:
     """Candidates older than the row whose version the graph holds: versions compare as
     (SyncToken, update time), as ``winners.winner_order`` sorts them; at an equal version
@@ -237,7 +246,7 @@ def _older_sql(table: Table) -> str:
     version it deletes; a deletion the transform only inferred (a full listing lacked the
     record) keeps the record's version, and the record listed again revives it.
     """
-    token_c, token_g = "TRY_CAST(c.sync_token AS BIGINT)", "TRY_CAST(g.sync_token AS BIGINT)"
+    token_c, token_g = sync_token_sql("c"), sync_token_sql("g")
     return f"""SELECT c.{_ROW} FROM {_CANDIDATES} c
         JOIN {quote(table.name)} g ON g.id = c.id
         JOIN {quote(versions_table(table))} v

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.staging_db import REGISTRY_TABLE, quote, versions_table
-from graph_node.upsert import record_versioned, upserts
+from graph_node.upsert import record_versioned, sync_token_sql, upserts
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _LIVE = "('staged', 'materialized')"
@@ -31,7 +31,7 @@ def winner_order(table: Table) -> str:
     (files not materialized yet come last in materialization order), else the first."""
     newest = "r.materialize_seq DESC NULLS FIRST, t.file_id"
     if record_versioned(table):
-        return ("TRY_CAST(t.sync_token AS BIGINT) DESC NULLS LAST, "
+        return (f"{sync_token_sql('t')} DESC NULLS LAST, "
                 f"t.last_updated_at DESC NULLS LAST, {newest}")  # fmt: skip
     if upserts(table):
         return newest

@@ -298,8 +298,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_delete_source(args: argparse.Namespace) -> int:
     # the node records a QuickBooks run's withdrawal in its own store (graph_node.withdrawal)
-    with open_writer(home=home_of(args), endpoint=args.endpoint) as writer:
-        result = writer.delete_source(args.graph, args.source_unit)
+    from graph_node.errors import NodeError
+    from ledgergraph.errors import GraphNodeRejected, GraphNodeUnavailable
+    from localrun import source_hints
+
+    home, graph, unit = home_of(args), args.graph, args.source_unit
+    try:
+        with open_writer(home=home, endpoint=args.endpoint) as writer:
+            result = writer.delete_source(graph, unit)
+    except GraphNodeUnavailable as exc:
+        raise GraphNodeUnavailable(f"{exc}{source_hints.unfinished(graph, unit)}") from exc
+    except (NodeError, GraphNodeRejected) as exc:
+        if not source_hints.not_found(exc):
+            raise
+        command = source_hints.delete_command(unit, home=home, endpoint=args.endpoint)
+        if not (hint := source_hints.elsewhere(home, graph, unit, command)):
+            raise
+        if isinstance(exc, GraphNodeRejected):
+            raise GraphNodeRejected(f"{exc}{hint}", status=exc.status) from exc
+        raise type(exc)(f"{exc}{hint}") from exc
     emit(args, result, render.deleted_source(result))
     return EXIT_OK
 

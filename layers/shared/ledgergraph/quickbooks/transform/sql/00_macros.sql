@@ -10,16 +10,53 @@ CREATE OR REPLACE MACRO lg_id(parts) AS substr(
 CREATE OR REPLACE MACRO qbo_node_id(entity, qbo_id) AS
     lg_id(['quickbooks', getvariable('realm_id'), entity, qbo_id]);
 
--- Exact amounts: the JSON number's text into a decimal, never through a double.
-CREATE OR REPLACE MACRO money(j, path) AS
-    TRY_CAST(json_extract_string(j, path) AS DECIMAL(38, 12));
+-- Values are read strictly: text not written the way QuickBooks writes the value reads as
+-- null, and 15_values.sql rejects the record holding it. DuckDB's own casts are lenient: a
+-- DATE takes 'infinity', 'epoch', '-2024-01-15' (2025 BC) and a time of day, a BIGINT
+-- '1.5' (2), '0x10' (16) and '1_000', a DECIMAL ' 1e3 ' and '1_000', a BOOLEAN 'yes' and 2;
+-- and the engine dies of SIGSEGV reading back a date or time outside years 0001 to 9999
+-- (graph_node/copy_guard.py).
 
-CREATE OR REPLACE MACRO ts(j, path) AS
-    TRY_CAST(json_extract_string(j, path) AS TIMESTAMPTZ);
+-- A number as JSON writes it (no '+', no '.5' or '5.', no blanks), an exponent of at most
+-- four digits. How many digits it needs is checked in 15_values.sql.
+CREATE OR REPLACE MACRO number_pattern() AS
+    '-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,4})?';
+
+-- Digits only (a SyncToken), at most 18 of them, so it fits a BIGINT.
+CREATE OR REPLACE MACRO as_whole(t) AS CASE
+    WHEN regexp_full_match(t, '[0-9]{1,18}') THEN TRY_CAST(t AS BIGINT)
+END;
+
+-- A calendar day YYYY-MM-DD of years 0001 to 9999.
+CREATE OR REPLACE MACRO as_date(t) AS CASE
+    WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND t >= '0001-01-01'
+        THEN TRY_CAST(t AS DATE)
+END;
+
+-- An instant as QuickBooks writes it: YYYY-MM-DDThh:mm:ss, optional fraction of up to
+-- microseconds (what TIMESTAMP keeps), then Z or a UTC offset; in years 0001 to 9999 in UTC.
+CREATE OR REPLACE MACRO as_instant(t) AS CASE
+    WHEN regexp_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:'
+            || '[0-5][0-9](\.[0-9]{1,6})?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])')
+        AND TRY_CAST(t AS TIMESTAMPTZ) BETWEEN TIMESTAMPTZ '0001-01-01 00:00:00+00'
+            AND TIMESTAMPTZ '9999-12-31 23:59:59.999999+00'
+        THEN TRY_CAST(t AS TIMESTAMPTZ)
+END;
+
+-- Exact amounts: the JSON number's text into a decimal, never through a double.
+CREATE OR REPLACE MACRO money(j, path) AS CASE
+    WHEN regexp_full_match(json_extract_string(j, path), number_pattern())
+        THEN TRY_CAST(json_extract_string(j, path) AS DECIMAL(38, 12))
+END;
+
+CREATE OR REPLACE MACRO calendar_day(j, path) AS as_date(json_extract_string(j, path));
 
 CREATE OR REPLACE MACRO txt(j, path) AS json_extract_string(j, path);
 
-CREATE OR REPLACE MACRO flag(j, path) AS TRY_CAST(json_extract(j, path) AS BOOLEAN);
+-- JSON true or false only: a string ("true", "yes") or a number is no flag.
+CREATE OR REPLACE MACRO flag(j, path) AS CASE
+    WHEN json_type(j, path) = 'BOOLEAN' THEN CAST(json_extract(j, path) AS BOOLEAN)
+END;
 
 -- A sparse record's top-level fields without nulls: a sparse update never blanks a field.
 CREATE OR REPLACE MACRO drop_null_fields(j) AS (

@@ -6,6 +6,7 @@
 CREATE OR REPLACE TABLE checked_field AS
 SELECT * FROM (VALUES
     ('*', 'SyncToken', 'integer'), ('*', 'MetaData.LastUpdatedTime', 'timestamp'),
+    ('*', 'MetaData.CreateTime', 'timestamp'), ('*', 'sparse', 'boolean'),
     ('txn', 'TxnDate', 'date'), ('txn', 'DueDate', 'date'),
     ('txn', 'ExchangeRate', 'rate'), ('txn', 'TotalAmt', 'amount'),
     ('txn', 'Amount', 'amount'), ('txn', 'Balance', 'number'),
@@ -22,14 +23,15 @@ SELECT * FROM (VALUES
     ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean')
 ) AS t(entity, field, kind);
 
--- A number's text in parts: digits before the point (i), after it (f), exponent (e).
+-- A number's text (number_pattern) in parts: digits before the point (i), after it (f),
+-- exponent (e).
 CREATE OR REPLACE MACRO number_parts(t) AS regexp_extract(
-    trim(t), '^[-+]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?$', ['i', 'f', 'e']);
+    t, '^-?([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?$', ['i', 'f', 'e']);
 
 CREATE OR REPLACE MACRO number_exponent(p) AS
     TRY_CAST(coalesce(nullif(p.e, ''), '0') AS INTEGER);
 
--- Digits the number needs before and after the point ('0012.50': 2 and 1; '1.5e3': 4, 0).
+-- Digits the number needs before and after the point ('12.50': 2 and 1; '1.5e3': 4, 0).
 CREATE OR REPLACE MACRO whole_digits(p) AS CASE
     WHEN ltrim(p.i || p.f, '0') = '' THEN 0
     ELSE greatest(0, length(p.i) + number_exponent(p)
@@ -53,18 +55,18 @@ SELECT * FROM (VALUES
 
 -- Whether the JSON value v parses as kind (the same casts the transform reads it with).
 CREATE OR REPLACE MACRO parses_as(v, kind) AS CASE kind
-    WHEN 'integer' THEN TRY_CAST(json_extract_string(v, '$') AS BIGINT) IS NOT NULL
-    WHEN 'date' THEN TRY_CAST(json_extract_string(v, '$') AS DATE) IS NOT NULL
-    WHEN 'timestamp' THEN TRY_CAST(json_extract_string(v, '$') AS TIMESTAMPTZ) IS NOT NULL
-    WHEN 'boolean' THEN TRY_CAST(v AS BOOLEAN) IS NOT NULL
+    WHEN 'integer' THEN as_whole(json_extract_string(v, '$')) IS NOT NULL
+    WHEN 'date' THEN as_date(json_extract_string(v, '$')) IS NOT NULL
+    WHEN 'timestamp' THEN as_instant(json_extract_string(v, '$')) IS NOT NULL
+    WHEN 'boolean' THEN json_type(v) = 'BOOLEAN'
     -- numbers by their text: how many digits they need is measured in value_error
-    ELSE regexp_full_match(trim(json_extract_string(v, '$')),
-        '[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,4})?')
+    ELSE regexp_full_match(json_extract_string(v, '$'), number_pattern())
 END;
 
 CREATE OR REPLACE MACRO kind_words(kind) AS CASE kind
-    WHEN 'integer' THEN 'a whole number'
-    WHEN 'date' THEN 'a date (YYYY-MM-DD)' WHEN 'timestamp' THEN 'a date and time'
+    WHEN 'integer' THEN 'a whole number (digits only, at most 18)'
+    WHEN 'date' THEN 'a date (YYYY-MM-DD)'
+    WHEN 'timestamp' THEN 'a date and time (YYYY-MM-DDThh:mm:ss and Z or a UTC offset)'
     WHEN 'boolean' THEN 'true or false' ELSE 'a number'
 END;
 

@@ -10,8 +10,8 @@ SELECT * FROM (VALUES
 
 -- A record's version: its SyncToken (QuickBooks adds one on every update of the record),
 -- then MetaData.LastUpdatedTime for records of equal (or without a) SyncToken.
-CREATE OR REPLACE MACRO version_token(sync_token) AS TRY_CAST(sync_token AS BIGINT);
-CREATE OR REPLACE MACRO version_time(last_updated) AS TRY_CAST(last_updated AS TIMESTAMPTZ);
+CREATE OR REPLACE MACRO version_token(sync_token) AS as_whole(sync_token);
+CREATE OR REPLACE MACRO version_time(last_updated) AS as_instant(last_updated);
 
 -- Whether version (token_a, time_a) is older than (token_b, time_b); unknown parts compare
 -- as equal, so a record without a version is never called older.
@@ -119,12 +119,13 @@ SELECT i.record_no, i.entity, i.qbo_id, i.raw_key, i.pos,
         WHEN t.copies > 1 AND i.version_rank > 1
             THEN 'duplicate: ' || i.entity || ' ' || i.qbo_id || ': the same record ('
                 || t.version || ') listed again in the run'
+        -- before the order of versions: an unreadable SyncToken ("0x10") ranks last
+        WHEN e.problem IS NOT NULL
+            THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || e.problem
         WHEN i.version_rank > 1
             THEN 'superseded: ' || i.entity || ' ' || i.qbo_id || ': SyncToken '
                 || coalesce(i.sync_token, '?') || ' updated ' || coalesce(i.last_updated, '?')
                 || ' has a newer version in the same run'
-        WHEN e.problem IS NOT NULL
-            THEN 'rejected: ' || i.entity || ' ' || i.qbo_id || ': ' || e.problem
         WHEN s.known IS NOT NULL
             THEN 'superseded: ' || i.entity || ' ' || i.qbo_id || ': SyncToken '
                 || coalesce(i.sync_token, '?') || ' updated ' || coalesce(i.last_updated, '?')

@@ -17,8 +17,8 @@ SELECT qbo_id, rec, is_deleted, changed, sync_token, last_updated,
     txt(rec, '$.DisplayName') AS display_name,
     txt(rec, '$.EmployeeNumber') AS employee_number,
     flag(rec, '$.Active') AS is_active,
-    TRY_CAST(txt(rec, '$.HiredDate') AS DATE) AS hired_date,
-    TRY_CAST(txt(rec, '$.ReleasedDate') AS DATE) AS released_date,
+    calendar_day(rec, '$.HiredDate') AS hired_date,
+    calendar_day(rec, '$.ReleasedDate') AS released_date,
     money(rec, '$.BillRate') AS bill_rate
 FROM current_record
 WHERE entity = 'Employee';

@@ -13,7 +13,7 @@ FROM company;
 
 CREATE OR REPLACE VIEW ledger_LedgerAccount AS
 SELECT a.id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, a.qbo_id,
-    a.sync_token, TRY_CAST(a.last_updated AS TIMESTAMPTZ) AS last_updated_at, a.is_deleted,
+    a.sync_token, as_instant(a.last_updated) AS last_updated_at, a.is_deleted,
     coalesce(a.name, a.qbo_id) AS name, txt(a.rec, '$.FullyQualifiedName') AS fully_qualified_name,
     txt(a.rec, '$.AcctNum') AS account_number, a.classification, a.account_type,
     a.account_subtype, a.normal_balance, a.concept,
@@ -30,7 +30,7 @@ CREATE OR REPLACE VIEW out_LedgerAccount AS SELECT * FROM ledger_LedgerAccount W
 
 CREATE OR REPLACE VIEW ledger_LedgerTransaction AS
 SELECT t.id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, t.qbo_id,
-    t.sync_token, TRY_CAST(t.last_updated AS TIMESTAMPTZ) AS last_updated_at, t.is_deleted,
+    t.sync_token, as_instant(t.last_updated) AS last_updated_at, t.is_deleted,
     t.txn_type, t.doc_number, t.txn_date, t.due_date, t.currency, t.exchange_rate,
     t.home_currency, t.total_amount, to_home(t.total_amount, t.exchange_rate) AS total_amount_home,
     t.open_balance, t.private_note,
@@ -54,34 +54,34 @@ CREATE OR REPLACE VIEW out_LineItem AS SELECT * FROM ledger_LineItem WHERE chang
 
 CREATE OR REPLACE VIEW out_Customer AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    as_instant(last_updated) AS last_updated_at, is_deleted, display_name,
     company_name,
     is_active, currency, balance
 FROM party WHERE entity = 'Customer' AND changed;
 
 CREATE OR REPLACE VIEW out_Vendor AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    as_instant(last_updated) AS last_updated_at, is_deleted, display_name,
     company_name,
     is_active, currency, balance
 FROM party WHERE entity = 'Vendor' AND changed;
 
 CREATE OR REPLACE VIEW out_Employee AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, display_name,
+    as_instant(last_updated) AS last_updated_at, is_deleted, display_name,
     employee_number, is_active, hired_date, released_date, bill_rate
 FROM employee WHERE changed;
 
 CREATE OR REPLACE VIEW out_Item AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, name,
+    as_instant(last_updated) AS last_updated_at, is_deleted, name,
     fully_qualified_name,
     item_type, sku, unit_price, purchase_cost, quantity_on_hand, is_active
 FROM item WHERE changed;
 
 CREATE OR REPLACE VIEW out_LedgerDimension AS
 SELECT id, 'quickbooks' AS source, getvariable('realm_id') AS realm_id, qbo_id, sync_token,
-    TRY_CAST(last_updated AS TIMESTAMPTZ) AS last_updated_at, is_deleted, kind, name,
+    as_instant(last_updated) AS last_updated_at, is_deleted, kind, name,
     fully_qualified_name, is_active
 FROM dimension WHERE changed;
 
