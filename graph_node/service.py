@@ -207,14 +207,16 @@ class GraphService(OpenGraphs):
         """Remove a source unit's rows from staging and the graph; idempotent.
 
         A QuickBooks sync run is withdrawn from its realm's sync state too
-        (``withdrawal.withdrawing``), so later runs compare with what the graph holds.
+        (``withdrawal.withdrawing``), so later runs compare with what the graph holds; the
+        withdrawal is recorded only once the graph is open and this call its writer, so a
+        refused delete (busy, no such graph, an older schema) leaves the state as it was.
         """
         if not SOURCE_UNIT.match(source_unit):
             raise SourceNotFound(f"invalid source unit {source_unit[:80]!r}")
         self.refuse_writes(graph_id)  # before a replica records a withdrawal
         with (
-            withdrawing(self._sources.store, graph_id, source_unit),
             self._writing(graph_id) as graph,
+            withdrawing(self._sources.store, graph_id, source_unit),
         ):
             return delete_source(
                 graph.staging, graph.store, source_unit, graph_id=graph_id, faults=self.faults

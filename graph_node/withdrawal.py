@@ -23,6 +23,7 @@ from ledgergraph.quickbooks.withdrawals import (
     cancel_withdrawal,
     find_sync_run,
     finish_withdrawal,
+    recorded_withdrawal,
 )
 
 
@@ -32,7 +33,8 @@ def withdrawing(store: ObjectStore, graph_id: str, source_unit: str) -> Iterator
     if ``store`` holds it as a sync run transformed for ``graph_id`` (nothing otherwise).
 
     A failed delete leaves the withdrawal ``deleting``, which stops the realm's next run
-    until the delete is made again, unless the node holds no such graph or unit (404).
+    until the delete is made again, unless the node holds no such graph or unit (404):
+    then the record is as it was before the call (a completed withdrawal stays).
 
     Raises:
         StoreRefused, EngineUnavailable: the store failed to give or take the record.
@@ -40,6 +42,7 @@ def withdrawing(store: ObjectStore, graph_id: str, source_unit: str) -> Iterator
     what = f"recording the withdrawal of {source_unit} from graph {graph_id}"
     with _store_errors(what):
         realm_id = find_sync_run(store, graph_id, source_unit)
+        before = realm_id and recorded_withdrawal(store, realm_id, source_unit)
         withdrawal = realm_id and begin_withdrawal(store, realm_id, graph_id, source_unit)
     if not withdrawal:
         yield
@@ -48,7 +51,7 @@ def withdrawing(store: ObjectStore, graph_id: str, source_unit: str) -> Iterator
         yield
     except (GraphNotFound, SourceNotFound):
         with _store_errors(what):
-            cancel_withdrawal(store, withdrawal)
+            cancel_withdrawal(store, withdrawal, restore=before or None)
         raise
     with _store_errors(what):
         finish_withdrawal(store, withdrawal)

@@ -9,6 +9,7 @@ mark both deleted again, as B did, since the graph holds them live (A's versions
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_quickbooks_versions import GRAPH, Books, Records, newer, record, sample_copy
 
+from graph_node.errors import SourceNotFound, WriterBusy
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -302,3 +304,52 @@ def test_the_next_sync_asks_for_changes_since_the_last_run_the_graph_holds(
     assert (state.last_run_id, state.last_started_at) == ("run-a", run_a.started_at)
     assert mode[:2] == ("cdc", "changes since run run-a")
     assert live_sync_state(store, SAMPLE_REALM) is None  # every run withdrawn: list in full
+
+
+def _runs_a_and_b_loaded(books: HomeBooks, tmp_path: Path) -> Path:
+    """run-a (the sandbox), then run-b lacking Invoice 1043 and Customer 29; run-b's folder."""
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    books.transform(sample_copy(tmp_path, "original"), "run-a")
+    books.load("run-a")
+    books.transform(missing, "run-b")
+    books.load("run-b")
+    return missing
+
+
+def test_a_delete_refused_while_the_graph_is_busy_records_no_withdrawal(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    missing = _runs_a_and_b_loaded(books, tmp_path)
+    books.service.close()
+    books.service = GraphService(
+        NodeSettings(home=books.root, events="none", writer_lock_timeout_s=0.1)
+    )
+    writer_lock = books.service.graph(GRAPH).writer_lock
+    with writer_lock, pytest.raises(WriterBusy):  # another write holds the graph
+        books.service.delete_source(GRAPH, "run-b")
+
+    assert not books.store.exists(withdrawal_key(SAMPLE_REALM, "run-b"))
+    # the realm's next run is not stopped by a delete that never started
+    assert land_sample_run(books.store, run_id="run-c", folder=missing)
+
+
+def test_a_delete_that_finds_nothing_keeps_an_earlier_completed_withdrawal(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-b deleted, then the graph set aside and built again from run-a (as the advice
+    for a graph of an older schema has it): a delete of run-b there finds no file of it."""
+    missing = _runs_a_and_b_loaded(books, tmp_path)
+    assert books.delete_with_cli("run-b") == 0
+    done = books.store.get_bytes(withdrawal_key(SAMPLE_REALM, "run-b"))
+    books.service.close()
+    shutil.move(books.root / "graphs" / GRAPH, tmp_path / "set-aside")
+    books.service = GraphService(NodeSettings(home=books.root, events="none"))
+    books.load("run-a")
+
+    with pytest.raises(SourceNotFound):
+        books.service.delete_source(GRAPH, "run-b")
+
+    assert books.store.get_bytes(withdrawal_key(SAMPLE_REALM, "run-b")) == done
+    assert b'"status": "deleted"' in done
+    # run-c still compares with run-a, the last run the graph holds
+    assert books.transform(missing, "run-c").deleted_inferred == 2

@@ -90,9 +90,24 @@ def finish_withdrawal(store: ObjectStore, withdrawal: Withdrawal) -> None:
     _put(store, withdrawal.model_copy(update={"status": "deleted", "recorded_at": _now()}))
 
 
-def cancel_withdrawal(store: ObjectStore, withdrawal: Withdrawal) -> None:
-    """The graph never held the run (nothing was deleted): forget the withdrawal."""
-    store.delete(withdrawal_key(withdrawal.realm_id, withdrawal.run_id))
+def cancel_withdrawal(
+    store: ObjectStore, withdrawal: Withdrawal, *, restore: Withdrawal | None = None
+) -> None:
+    """The graph did not hold the run (nothing was deleted): put back the record the run
+    had before (``restore``: a completed withdrawal of an earlier delete), else forget it."""
+    if restore is None:
+        store.delete(withdrawal_key(withdrawal.realm_id, withdrawal.run_id))
+    else:
+        _put(store, restore)
+
+
+def recorded_withdrawal(store: ObjectStore, realm_id: str, run_id: str) -> Withdrawal | None:
+    """The withdrawal recorded for ``run_id``, if any."""
+    try:
+        raw = store.get_bytes(withdrawal_key(realm_id, run_id))
+    except ObjectNotFound:
+        return None
+    return Withdrawal.model_validate_json(raw)
 
 
 def live_run(store: ObjectStore, realm_id: str, run_id: str | None) -> str | None:
