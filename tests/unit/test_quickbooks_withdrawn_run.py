@@ -89,6 +89,16 @@ def customer_24_and_invoice_130_saved_again(records: Records) -> None:
     newer(record(records, "Invoice", "130"))
 
 
+def _runs_a_and_b_loaded(books: HomeBooks, tmp_path: Path) -> Path:
+    """run-a (the sandbox), then run-b lacking Invoice 1043 and Customer 29; run-b's folder."""
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    books.transform(sample_copy(tmp_path, "original"), "run-a")
+    books.load("run-a")
+    books.transform(missing, "run-b")
+    books.load("run-b")
+    return missing
+
+
 def test_a_run_after_the_deleted_one_marks_the_missing_records_deleted_again(
     books: HomeBooks, tmp_path: Path
 ) -> None:
@@ -119,11 +129,7 @@ def test_a_graph_api_delete_of_a_run_withdraws_it_as_delete_source_does(
     books: HomeBooks, tmp_path: Path
 ) -> None:
     """``DELETE /databases/{graph}/sources/run-b``: run C compares with run A after it."""
-    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
-    books.transform(sample_copy(tmp_path, "original"), "run-a")
-    books.load("run-a")
-    books.transform(missing, "run-b")
-    books.load("run-b")
+    missing = _runs_a_and_b_loaded(books, tmp_path)
     books.service.close()
     books.service = GraphService(NodeSettings(home=books.root, events="none", api_key=KEY))
 
@@ -170,11 +176,7 @@ def test_reloading_the_original_after_deleting_an_edit_supersedes_nothing(
 def test_the_missing_file_refusal_counts_the_records_the_graph_holds(
     books: HomeBooks, tmp_path: Path
 ) -> None:
-    books.transform(sample_copy(tmp_path, "original"), "run-a")
-    books.load("run-a")
-    books.transform(sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29),
-                    "run-b")  # fmt: skip
-    books.load("run-b")
+    _runs_a_and_b_loaded(books, tmp_path)
     assert books.delete_with_cli("run-b") == 0
     no_invoices = sample_copy(tmp_path, "no-invoices")
     (no_invoices / "Invoice.json").unlink()
@@ -200,11 +202,7 @@ class Crash(BaseException):
 def test_an_interrupted_delete_stops_the_next_run_until_it_is_finished(
     books: HomeBooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dies_in: str
 ) -> None:
-    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
-    books.transform(sample_copy(tmp_path, "original"), "run-a")
-    books.load("run-a")
-    books.transform(missing, "run-b")
-    books.load("run-b")
+    missing = _runs_a_and_b_loaded(books, tmp_path)
 
     def crash(*args: object, **kwargs: object) -> None:
         raise Crash
@@ -304,16 +302,6 @@ def test_the_next_sync_asks_for_changes_since_the_last_run_the_graph_holds(
     assert (state.last_run_id, state.last_started_at) == ("run-a", run_a.started_at)
     assert mode[:2] == ("cdc", "changes since run run-a")
     assert live_sync_state(store, SAMPLE_REALM) is None  # every run withdrawn: list in full
-
-
-def _runs_a_and_b_loaded(books: HomeBooks, tmp_path: Path) -> Path:
-    """run-a (the sandbox), then run-b lacking Invoice 1043 and Customer 29; run-b's folder."""
-    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
-    books.transform(sample_copy(tmp_path, "original"), "run-a")
-    books.load("run-a")
-    books.transform(missing, "run-b")
-    books.load("run-b")
-    return missing
 
 
 def test_a_delete_refused_while_the_graph_is_busy_records_no_withdrawal(
