@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, load_and_verify, run_edited
+from xbrl_samples import (
+    REPO,
+    SAMPLE_SEC,
+    EditedRun,
+    add_contexts_and_facts,
+    load_and_verify,
+    run_edited,
+)
 
 from localrun.cli import main as cli
 from xbrl_task.taxonomy_cache import prepare_cache
@@ -82,11 +89,7 @@ TAIL = (
 def apple_with_content(target: Path) -> Path:
     """Apple's package with the six contexts and their facts added."""
     shutil.copytree(SAMPLE_SEC / APPLE, target)
-    instance = target / APPLE_INSTANCE
-    text = instance.read_text(encoding="utf-8")
-    assert text.count('<context id="c-1">') == 1 and text.count("</xbrl>") == 1
-    text = text.replace('<context id="c-1">', f'{CONTEXTS}<context id="c-1">')
-    instance.write_text(text.replace("</xbrl>", f"{FACTS}</xbrl>"), encoding="utf-8")
+    add_contexts_and_facts(target / APPLE_INSTANCE, CONTEXTS, FACTS)
     return target
 
 

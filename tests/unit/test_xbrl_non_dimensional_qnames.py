@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, run_edited
+from xbrl_samples import REPO, SAMPLE_SEC, EditedRun, add_contexts_and_facts, run_edited
 
 from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import NON_DIMENSIONAL, export_oim
@@ -74,11 +74,7 @@ def apple_with_qnames(target: Path) -> Path:
         f"{value}</us-gaap:NetIncomeLoss>"
         for cid, value in VALUES.items()
     )
-    instance = target / APPLE_INSTANCE
-    text = instance.read_text(encoding="utf-8")
-    assert text.count('<context id="c-1">') == 1 and text.count("</xbrl>") == 1
-    text = text.replace('<context id="c-1">', f'{contexts}<context id="c-1">')
-    instance.write_text(text.replace("</xbrl>", f"{facts}</xbrl>"), encoding="utf-8")
+    add_contexts_and_facts(target / APPLE_INSTANCE, contexts, facts)
     return target
 
 

@@ -211,6 +211,15 @@ def edited_copy(package: str, target: Path, document: str, old: str, new: str) -
     return target
 
 
+def add_contexts_and_facts(instance: Path, contexts: str, facts: str) -> None:
+    """Add ``contexts`` before the classic ``instance``'s context ``c-1`` and ``facts``
+    before its end (Apple's 10-K: the first context, one ``</xbrl>``)."""
+    text = instance.read_text(encoding="utf-8")
+    assert text.count('<context id="c-1">') == 1 and text.count("</xbrl>") == 1
+    text = text.replace('<context id="c-1">', f'{contexts}<context id="c-1">')
+    instance.write_text(text.replace("</xbrl>", f"{facts}</xbrl>"), encoding="utf-8")
+
+
 @dataclass
 class EditedRun:
     """Edited copies of bundled packages processed as one batch: each one's outputs by the
