@@ -4,7 +4,8 @@ EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an ele
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
 Manual 5.2.5.14; EDGAR's viewer marks such facts "referenced inline"). Such a fact is
 hidden as Inline XBRL places it, yet a reader of the document sees it, unless the element
-naming it is itself not rendered (``display:none`` on it or an ancestor).
+naming it is itself not rendered (``display:none`` or HTML's ``hidden`` attribute on it or
+an ancestor).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from xbrl_task.model import FactInfo
 _PROPERTY = "-sec-ix-hidden"
 _LISTED = 10
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
+_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)  # CSS reads an unclosed one to the end
 
 
 def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
@@ -27,9 +29,10 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     ``roots`` (an inline document set's html elements) on an element a reader sees;
     empty for a classic instance.
 
-    A carrier styled ``display:none``, or inside an element so styled, shows its reader
-    nothing, so the fact it names is not displayed by it. Only inline ``style`` attributes
-    are read, as for the property itself.
+    A carrier styled ``display:none`` or marked ``hidden`` (HTML's attribute), or inside an
+    element so styled or marked, shows its reader nothing, so the fact it names is not
+    displayed by it. Only inline ``style`` attributes are read, as for the property itself;
+    NOTE: ``visibility:hidden`` is not read (a descendant may set it back to visible).
     """
     found: set[str] = set()
     for root in roots:
@@ -46,9 +49,12 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
 
 
 def _undisplayed(element: etree._Element) -> bool:
-    """Whether ``element`` or one of its ancestors is styled ``display:none``: CSS then
-    renders none of it, whatever its descendants declare."""
+    """Whether ``element`` or one of its ancestors is styled ``display:none`` or carries
+    HTML's ``hidden`` attribute: a browser then renders none of it, whatever its
+    descendants declare."""
     for styled in (element, *element.iterancestors()):
+        if styled.get("hidden") is not None:
+            return True
         style = styled.get("style")
         if style and "display" in style.lower():
             display = _declared(style, "display")
@@ -63,7 +69,7 @@ def _declared(style: str, prop: str) -> str | None:
     part of the value, and of several declarations the last ``!important`` one, else the
     last."""
     named = important = None
-    for declaration in style.split(";"):
+    for declaration in _COMMENT.sub("", style).split(";"):
         name, colon, value = declaration.partition(":")
         if not colon or name.strip().lower() != prop:
             continue

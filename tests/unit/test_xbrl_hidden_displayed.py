@@ -144,3 +144,17 @@ def test_the_property_is_read_as_edgars_validator_reads_it() -> None:
     )
     assert referenced_hidden_ids([root]) == {"a1", "b.2", "d4", "g7", "h8", "i9"}
     assert referenced_hidden_ids([]) == frozenset()
+
+
+def test_the_hidden_attribute_and_css_comments_are_read_as_a_browser_reads_them() -> None:
+    root = etree.fromstring(
+        "<html><body>"
+        '<div hidden=""><span style="-sec-ix-hidden:a1">inside an element marked hidden</span>'
+        '</div><span hidden="hidden" style="-sec-ix-hidden:b2">itself hidden</span>'
+        '<div style="display:/*c*/none"><span style="-sec-ix-hidden:c3">x</span></div>'
+        '<span style="-sec-ix-hidden:/* the id: */d4">a comment is no part of the id</span>'
+        '<span style="/* -sec-ix-hidden:e5 */ color:red">a commented-out reference</span>'
+        '<div style="visibility:hidden"><span style="-sec-ix-hidden:f6">not read</span></div>'
+        "</body></html>"
+    )
+    assert referenced_hidden_ids([root]) == {"d4", "f6"}
