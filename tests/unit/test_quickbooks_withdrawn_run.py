@@ -217,8 +217,10 @@ def test_an_interrupted_delete_stops_the_next_run_until_it_is_finished(
     assert str(refused.value) == (
         f"the delete of sync run run-b (realm {SAMPLE_REALM}) from graph {GRAPH} was "
         "interrupted, so the graph and the records a run compares against may disagree: "
-        f"finish it with `ledgergraph delete-source --graph {GRAPH} run-b` (it deletes "
-        "what is left, or nothing)"
+        "finish it by deleting the run again (`ledgergraph delete-source --graph "
+        f"{GRAPH} run-b` with the --home or --endpoint of that graph, or DELETE "
+        f"/databases/{GRAPH}/sources/run-b on its graph node): it deletes what is left, or "
+        "nothing"
     )
     assert not books.store.exists(f"raw/quickbooks/{SAMPLE_REALM}/runs/run-c.json")
     assert books.delete_with_cli("run-b") == 0

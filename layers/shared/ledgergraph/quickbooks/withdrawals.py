@@ -153,9 +153,11 @@ def load_withdrawals(store: ObjectStore, realm_id: str) -> dict[str, Withdrawal]
             raise QuickBooksDataError(
                 f"the delete of sync run {withdrawal.run_id} (realm {realm_id}) from graph "
                 f"{withdrawal.graph_id} was interrupted, so the graph and the records a run "
-                "compares against may disagree: finish it with `ledgergraph delete-source "
-                f"--graph {shlex.quote(withdrawal.graph_id)} {withdrawal.run_id}` "
-                "(it deletes what is left, or nothing)"
+                "compares against may disagree: finish it by deleting the run again "
+                f"(`ledgergraph delete-source --graph {shlex.quote(withdrawal.graph_id)} "
+                f"{withdrawal.run_id}` with the --home or --endpoint of that graph, or "
+                f"DELETE /databases/{withdrawal.graph_id}/sources/{withdrawal.run_id} on its "
+                "graph node): it deletes what is left, or nothing"
             )
         found[withdrawal.run_id] = withdrawal
     return found
