@@ -28,7 +28,8 @@ PACKAGES = ("amzn-10k-2022-12-31", "ba-10k-2023-12-31")
 AMAZON, BOEING = "0001018724-23-000004", "0000012927-24-000010"
 AMAZON_CONCEPTS = 1318  # the Elements of Amazon's 10-K, each with its 2022 definition
 US_GAAP_2022 = "http://fasb.org/us-gaap/2022"
-SHARED_ALIKE = {"Period": 7, "Unit": 4, "Dimension": 20,
+# Taxonomy: the 2020-01-21 data type registry, which both filings import
+SHARED_ALIKE = {"Period": 7, "Unit": 4, "Dimension": 20, "Taxonomy": 1,
                 "DIMENSION_HAS_AXIS": 20, "DIMENSION_HAS_MEMBER": 20}  # fmt: skip
 
 
@@ -166,7 +167,7 @@ def test_a_delete_beside_a_staged_filing_agrees_with_a_rebuild(
 
     if nodes_only:  # Amazon's nodes were materialized: the shared ones stay
         assert answer["rewritten"] == {"Element": 825}
-        assert answer["unchanged"] == {"Period": 7, "Unit": 4, "Dimension": 20}
+        assert answer["unchanged"] == {"Period": 7, "Unit": 4, "Dimension": 20, "Taxonomy": 1}
     else:  # nothing of Amazon's in the graph: Boeing's keys all go
         assert answer["rewritten"] == {} and answer["unchanged"] == {}
         assert answer["removed"]["Element"] == 1722
