@@ -6,7 +6,6 @@ A QuickBooks sync run lives in its realm's graph (``qbo-<realm>``), not in the d
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 
@@ -15,11 +14,9 @@ from graph_node.settings import NodeSettings
 from ledgergraph.errors import GraphNodeRejected
 from ledgergraph.manifest import manifest_key
 from ledgergraph.objectstore import ObjectStore, open_store
+from ledgergraph.quickbooks.runs import realm_in_run_id
 from ledgergraph.quickbooks.steps import default_graph_id
 from localrun.quickbooks_sample import SAMPLE_REALM
-
-# new_run_id and sample_run_id: qbo-<realm or "sample">-<UTC moment>
-_SYNC_RUN = re.compile(r"qbo-(?P<realm>sample|[0-9A-Za-z]+)-[0-9]{8}T[0-9]{12}Z")
 
 
 def elsewhere(home: Path, graph_id: str, source_unit: str, command: str) -> str:
@@ -32,14 +29,13 @@ def elsewhere(home: Path, graph_id: str, source_unit: str, command: str) -> str:
         for p in (graphs_dir.iterdir() if graphs_dir.is_dir() else [])
         if p.name != graph_id and _processed_for(store, p.name, source_unit)
     )
-    run = _SYNC_RUN.fullmatch(source_unit)
+    realm = realm_in_run_id(source_unit)  # new_run_id's, or sample_run_id's "sample"
     if others:
         where = ", ".join(repr(g) for g in others)
-        kind = " (a QuickBooks sync run)" if run else ""
+        kind = " (a QuickBooks sync run)" if realm else ""
         return f"; this home processed it{kind} for graph {where}: {command} --graph {others[0]}"
-    if run:
-        realm = SAMPLE_REALM if run["realm"] == "sample" else run["realm"]
-        realm_graph = default_graph_id(realm)
+    if realm:
+        realm_graph = default_graph_id(SAMPLE_REALM if realm == "sample" else realm)
         if realm_graph != graph_id:
             return (
                 f"; it looks like a QuickBooks sync run, which loads into its realm's graph "

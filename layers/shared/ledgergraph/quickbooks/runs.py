@@ -49,6 +49,18 @@ def new_run_id(realm_id: str, now: datetime | None = None) -> str:
     return f"qbo-{check_segment(realm_id, 'realm id')}-{moment:%Y%m%dT%H%M%S%fZ}"
 
 
+_RUN_MOMENT = re.compile(r"[0-9]{8}T[0-9]{12}Z")
+
+
+def realm_in_run_id(run_id: str) -> str | None:
+    """The realm id (or the label, ``sample``) a ``new_run_id``-shaped id carries, else None."""
+    prefix, _, rest = run_id.partition("-")
+    realm, _, moment = rest.rpartition("-")
+    if prefix != "qbo" or not realm or not _RUN_MOMENT.fullmatch(moment):
+        return None
+    return realm
+
+
 def raw_page_key(realm_id: str, entity: str, run_id: str, number: int) -> str:
     return f"raw/quickbooks/{realm_id}/{entity}/{run_id}-{number}.json"
 
