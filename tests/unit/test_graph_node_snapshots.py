@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -145,6 +145,16 @@ def test_pruning_removes_only_empty_snapshot_folders_of_its_graph(tmp_path: Path
     assert (published / "other" / "20200101T000000Z-0000000c").is_dir()
 
 
+def _publish_dying(
+    node: GraphService, monkeypatch: pytest.MonkeyPatch, replace: Callable[..., None]
+) -> None:
+    """A publish whose process dies (SystemExit) where ``replace`` stands for os.replace."""
+    with monkeypatch.context() as patch:
+        patch.setattr("ledgergraph.objectstore.os.replace", replace)
+        with pytest.raises(SystemExit):
+            node.publish("sec")
+
+
 def test_an_upload_cut_short_leaves_a_temporary_file_that_pruning_removes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -153,10 +163,7 @@ def test_an_upload_cut_short_leaves_a_temporary_file_that_pruning_removes(
     try:
         load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
         # the process dies between copying graph.lbug and renaming it into place
-        with monkeypatch.context() as patch:
-            patch.setattr("ledgergraph.objectstore.os.replace", _killed)
-            with pytest.raises(SystemExit):
-                node.publish("sec")
+        _publish_dying(node, monkeypatch, _killed)
         (abandoned,) = [p for p in published.iterdir() if p.name != "LATEST"]
         (leftover,) = abandoned.iterdir()
         size = leftover.stat().st_size
@@ -183,10 +190,7 @@ def test_a_latest_write_cut_short_leaves_a_temporary_file_the_next_publish_remov
         load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
         first = node.publish("sec")
         # the next publish uploads its snapshot, then dies writing LATEST before the rename
-        with monkeypatch.context() as patch:
-            patch.setattr("ledgergraph.objectstore.os.replace", _killed_at_latest)
-            with pytest.raises(SystemExit):
-                node.publish("sec")
+        _publish_dying(node, monkeypatch, _killed_at_latest)
         (leftover,) = published.glob(".tmp-*")
         written = json.loads(leftover.read_text())
         latest_then = json.loads((published / "LATEST").read_text())
