@@ -66,6 +66,16 @@ def cik_number(text: str) -> int:
     return int(digits)
 
 
+def existing_folder(text: str) -> Path:
+    """An argparse type: a folder that exists, checked before any work (no home is made
+    for a run given a mistyped folder)."""
+    path = Path(text)
+    if not path.is_dir():
+        what = "a file, not a folder" if path.exists() else "no such folder"
+        raise argparse.ArgumentTypeError(f"{text}: {what}")
+    return path
+
+
 def json_document(text: str) -> Any:
     """An argparse type: a JSON document."""
     try:
@@ -83,7 +93,8 @@ def add_common(parser: argparse.ArgumentParser, *, endpoint: bool = True) -> Non
         parser.add_argument(
             "--endpoint",
             default=None,
-            help="URL of a running graph node; without it the graph files are read in-process",
+            help="URL of a running graph node; without it the command works on the home's "
+            "graph files itself",
         )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from ledgergraph.logs import send_logs_to_stderr
@@ -19,6 +18,7 @@ from localrun.cli_common import (
     EXIT_OK,
     add_common,
     emit,
+    existing_folder,
     home_of,
     positive_int,
     run_exit_code,
@@ -73,7 +73,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=RUN_EXIT_STATUS,
     )
     add_common(run, endpoint=False)
-    run.add_argument("--source", type=Path, default=None, help="folder of filing packages")
+    run.add_argument(
+        "--source", type=existing_folder, default=None, help="folder of filing packages"
+    )
     add_selectors(run)
     run.add_argument("--batch-size", type=positive_int, default=3, help="filings per XBRL task")
     run.add_argument(

@@ -36,7 +36,8 @@ from localrun.report_identity import HeldReport, ReportIdentity, package_identit
 
 _NAMED = 3
 # What a package's files end with: documents, schema, linkbases, the filing.json sidecar.
-_PACKAGE_SUFFIXES = (".xml", ".htm", ".html", ".xhtml", ".xsd", ".json")
+_DOCUMENT_SUFFIXES = (".xml", ".htm", ".html", ".xhtml")
+_PACKAGE_SUFFIXES = (*_DOCUMENT_SUFFIXES, ".xsd", ".json")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def find_package_folders(source: Path) -> list[Path]:
     """
     if not source.is_dir():
         raise PermanentError(f"source is not a folder: {source}")
-    folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = _subfolders(source)
     candidates = folders or [source]
     if not any(_holds_package_files(folder) for folder in candidates):
         raise NoFilingPackage(
@@ -96,7 +97,36 @@ def find_package_folders(source: Path) -> list[Path]:
             "folders, or one package folder, with the XBRL instance or inline document "
             "and its schema and linkbases"
         )
+    if folders and not any(map(_holds_documents, folders)):
+        # a folder one level too high (``sample_data`` for ``sample_data/sec``): every
+        # sub-folder would fail as a package with no instance
+        nested = [folder for folder in folders if any(map(_is_package, _subfolders(folder)))]
+        if nested:
+            raise NoFilingPackage(
+                f"source folder {source} holds no filing package, but "
+                f"{', '.join(map(str, nested))} {'hold' if len(nested) > 1 else 'holds'} "
+                f"folders of them: give --source "
+                f"{nested[0]}"
+            )
     return candidates
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _is_package(folder: Path) -> bool:
+    """Whether ``folder`` looks like a filing package: a document and a schema."""
+    return _holds_documents(folder) and any(folder.glob("*.xsd"))
+
+
+def _holds_documents(folder: Path) -> bool:
+    """Whether ``folder`` has a file that could be an XBRL instance or inline document."""
+    return any(
+        path.suffix.lower() in _DOCUMENT_SUFFIXES
+        for path in folder.iterdir()
+        if path.is_file() and not path.name.startswith(".")
+    )
 
 
 def _holds_package_files(folder: Path) -> bool:

@@ -250,6 +250,42 @@ def test_sec_run_over_an_empty_folder_says_it_holds_no_package(tmp_path: Path, c
     assert "filings" not in out  # no package line, failed or otherwise
 
 
+def test_sec_run_over_the_folder_above_the_packages_names_the_folder_to_give(
+    tmp_path: Path, capsys
+) -> None:
+    """``--source sample_data`` for ``sample_data/sec``: one error naming the right folder,
+    not a failed "package" per sub-folder (edgar's index pages are documents, no package)."""
+    source = REPO / "sample_data"
+
+    code = cli(["sec", "run", "--source", str(source), "--home", str(tmp_path / "home"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert out["error"] == {
+        "type": "NoFilingPackage",
+        "message": f"source folder {source} holds no filing package, but {source / 'sec'} "
+        f"holds folders of them: give --source {source / 'sec'}",
+    }
+
+
+@pytest.mark.parametrize("given", ["missing", "file"])
+def test_sec_run_given_no_folder_is_refused_before_a_home_is_made(
+    tmp_path: Path, capsys, given: str
+) -> None:
+    source = tmp_path / "packages"
+    if given == "file":
+        source.write_text("not a folder")
+    home = tmp_path / "home"
+
+    with pytest.raises(SystemExit) as exited:
+        cli(["sec", "run", "--source", str(source), "--home", str(home)])
+
+    assert exited.value.code == 2  # argparse's usage error
+    what = "a file, not a folder" if given == "file" else "no such folder"
+    assert f"argument --source: {source}: {what}" in capsys.readouterr().err
+    assert not home.exists()
+
+
 def test_a_refused_key_says_how_to_give_one_and_names_the_node(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
