@@ -7,7 +7,10 @@ write-ahead log into the file, ``force_checkpoint()`` aborts the node's own tran
 scalar ``setval()`` or ``write_log()`` change state too. So DuckDB parses the statement
 itself (``json_serialize_sql``) and every function the tree calls is checked: a table
 function must be one of ``TABLE_FUNCTIONS``; a scalar function (or a macro calling one)
-must not be one DuckDB marks as having side effects (but ``HARMLESS_FUNCTIONS``).
+must not be one DuckDB marks as having side effects (but ``HARMLESS_FUNCTIONS``). The
+system catalog's views (``pg_catalog.pg_settings``, ``duckdb_databases``, ...) are table
+function calls under a table's name, so a view that reads a table function not accepted
+(``duckdb_settings()`` names the node's file paths) is refused like that function.
 
 DuckDB 2.0.1 notices an interrupt (the query time limit) only once a statement is planned,
 so a statement is also refused by its shape before it runs. Measured on a staging file: a
@@ -52,6 +55,7 @@ MAX_JOINED_RELATIONS = 32
 MAX_RELATIONS = 256
 
 _side_effects: frozenset[str] | None = None
+_refused_views: frozenset[str] | None = None
 _side_effects_lock = threading.Lock()
 
 
@@ -92,7 +96,52 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
         )
     if refused := sorted(scalars & side_effect_functions(cur)):
         raise QueryRefused(f"staging query refused: {refused[0]}() has side effects")
+    if refused := sorted(_catalog_views_read(tree) & refused_catalog_views(cur)):
+        raise QueryRefused(
+            f"staging query refused: the system view {refused[0]} reads a table function "
+            f"that is not one of {', '.join(sorted(TABLE_FUNCTIONS))}"
+        )
     return statements[0]
+
+
+def _catalog_views_read(tree: Any) -> set[str]:
+    """Names of the tables a parse tree reads that could be the system catalog's views:
+    unqualified, or qualified by the system catalog or one of its schemas."""
+    names = set()
+    for node in _nodes(tree):
+        if node.get("type") == "BASE_TABLE":
+            catalog = str(node.get("catalog_name") or "").lower()
+            schema = str(node.get("schema_name") or "").lower()
+            if catalog in ("", "system") and schema in _CATALOG_SCHEMAS:
+                names.add(str(node.get("table_name", "")).lower())
+    return names
+
+
+_CATALOG_SCHEMAS = frozenset({"", "main", "pg_catalog", "information_schema"})
+
+
+def refused_catalog_views(cur: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The system catalog's views that read a table function not in ``TABLE_FUNCTIONS``,
+    directly or through another such view (read once per process)."""
+    global _refused_views
+    with _side_effects_lock:
+        if _refused_views is None:
+            functions = {
+                name for (name,) in cur.execute(
+                    "SELECT DISTINCT lower(function_name) FROM duckdb_functions() "
+                    "WHERE function_type = 'table'"
+                ).fetchall()
+            } - TABLE_FUNCTIONS  # fmt: skip
+            rows = cur.execute(
+                "SELECT lower(view_name), lower(coalesce(sql, '')) FROM duckdb_views() "
+                "WHERE internal"
+            ).fetchall()
+            words = {name: set(re.findall(r"\w+", sql)) for name, sql in rows}
+            found = {name for name, used in words.items() if used & functions}
+            while grown := {name for name, used in words.items() if used & found} - found:
+                found |= grown
+            _refused_views = frozenset(found)
+        return _refused_views
 
 
 def functions_called(tree: Any) -> tuple[set[str], set[str]]:

@@ -93,6 +93,14 @@ def test_staging_queries_cannot_read_files(service: GraphService, home: Path) ->
         ("SELECT pg_sleep(1)", "pg_sleep() has side effects"),  # a macro over sleep_ms
         ("SELECT list_transform([1], x -> nextval('s'))", "nextval() has side effects"),
         ("SELECT " + "+".join(["1"] * 300), "expressions nest more than 250 deep"),
+        # system views over table functions not accepted: duckdb_settings() and
+        # duckdb_databases() name the node's file paths
+        ("SELECT value FROM pg_catalog.pg_settings WHERE name = 'allowed_paths'",
+         "the system view pg_settings reads a table function"),
+        ("SELECT * FROM pg_settings", "the system view pg_settings"),
+        ("SELECT path FROM duckdb_databases", "the system view duckdb_databases"),
+        ("SELECT * FROM system.main.pragma_database_list", "the system view pragma_database"),
+        ('SELECT * FROM "Fact", (SELECT * FROM "PG_SETTINGS")', "the system view pg_settings"),
     ],
 )  # fmt: skip
 def test_staging_queries_refuse_functions_that_change_something(
@@ -132,6 +140,9 @@ def test_a_refused_checkpoint_leaves_the_write_ahead_log_alone(tmp_path: Path) -
         ('DESCRIBE SELECT concept FROM "Fact"', [["concept", "VARCHAR", "NO", None, None, None]]),
         ("SELECT sum(generate_series) FROM generate_series(1, 4)", [[10]]),
         ("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'Fact'", [[1]]),
+        # system views over accepted table functions still answer
+        ("SELECT count(*) FROM information_schema.tables WHERE table_name = 'Fact'", [[1]]),
+        ("SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'Fact'", [[1]]),
         ('SELECT count(*) FROM (SELECT * FROM "Fact" ORDER BY random())', [[3]]),
         ('SELECT json_group_object(concept, value_text) FROM "Fact" '
          "WHERE concept LIKE '%Net%'",
