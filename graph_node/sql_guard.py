@@ -54,6 +54,8 @@ MAX_SQL_CHARS = 100_000  # checked before DuckDB parses: long value lists go as 
 MAX_JOINED_RELATIONS = 32
 MAX_RELATIONS = 256
 
+# DuckDB's statement types that cover several statements, as a user writes them
+_STATEMENT_NAMES = {"LOAD": "INSTALL or LOAD"}
 _side_effects: frozenset[str] | None = None
 _refused_views: frozenset[str] | None = None
 _side_effects_lock = threading.Lock()
@@ -83,7 +85,8 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
             "name the values: PIVOT t ON col IN ('a', 'b') USING sum(x)"
         )
     if kind != duckdb.StatementType.SELECT:
-        raise QueryRefused(f"staging query must be a SELECT, got {kind.name}")
+        named = _STATEMENT_NAMES.get(kind.name, kind.name)
+        raise QueryRefused(f"staging query must be a SELECT, got {named}")
 
     cur.execute(f"SET max_expression_depth = {MAX_EXPRESSION_DEPTH}")
     tree = _parse_tree(cur, sql)

@@ -68,6 +68,11 @@ def test_staging_queries_refuse_anything_but_one_select(service: GraphService, s
         service.query_staging("sec", sql)
 
 
+def test_an_install_is_refused_as_what_the_user_wrote(service: GraphService) -> None:
+    with pytest.raises(QueryRefused, match="must be a SELECT, got INSTALL or LOAD$"):
+        service.query_staging("sec", "INSTALL httpfs")
+
+
 def test_staging_queries_cannot_read_files(service: GraphService, home: Path) -> None:
     with pytest.raises(QueryRefused, match=r"table function read_text\(\) is not one of"):
         service.query_staging("sec", "SELECT * FROM read_text(?)", [str(home / "x")])
