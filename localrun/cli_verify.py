@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 def register(commands: argparse._SubParsersAction) -> None:
     verify = commands.add_parser(
-        "verify", help="compare the graph's facts with Arelle's export of each filing"
+        "verify",
+        help="compare the graph's facts with Arelle's export of each filing",
+        epilog="exit status: 0 every filing checked with no difference, 1 a difference (or "
+        "an error), 3 no difference but a filing could not be checked (its line says why: "
+        "e.g. its package is not in this home's store, as on a replica)",
     )
     add_common(verify)
     verify.add_argument(
@@ -82,7 +86,7 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
         state = check.error or f"{check.difference_count} differences"
         lines.append(f"{check.report}  {_counts(check)}: {state}")
         lines.extend(f"    {line}" for line in check.differences)
-    if report.filings:
+    if any(not check.not_checked for check in report.filings):
         lines.append(
             f"(facts compared as occurrences in the documents; the graph holds them as "
             f"{report.fact_nodes} Fact nodes, complete duplicates collapsed, as stats counts)"

@@ -254,10 +254,16 @@ def test_filings_not_checked_exit_3_and_are_listed_apart_from_differences(
         answer = json.loads(capsys.readouterr().out)
         text_code = cli(["verify", "--home", str(home), *only])
         text = capsys.readouterr().out.splitlines()
+        cli(["verify", "--home", str(home), "--report", apple])
+        none_checked = capsys.readouterr().out.splitlines()
     finally:
         aside.rename(package)
 
     assert (code, text_code) == (3, 3)
+    # the Fact nodes are counted over the filings checked: with none, no count of 0 is said
+    assert "the graph holds them as 2252 Fact nodes" in "\n".join(text)
+    assert not any("Fact nodes" in line for line in none_checked)
+    assert none_checked[-1].startswith("compared 0 facts in 0 filings, 0 differences; 1 ")
     assert answer["differences"] == 0
     assert (answer["compared"], answer["fact_nodes"]) == (2466, 2252)  # Boeing's alone
     [skipped] = answer["not_checked"]
