@@ -1,8 +1,7 @@
 """The ``ledgergraph`` command: run the pipelines locally and read the graph.
 
-Every command takes ``--home`` (LEDGERGRAPH_HOME, default ./.ledgergraph) and ``--graph``
-(default ``sec``); commands that print data take ``--json``. Each area registers its own
-sub-commands (``cli_sec``, ``cli_graph``, ...).
+Each area registers its own sub-commands (``cli_sec``, ``cli_graph``, ...); ``DESCRIPTION``
+is what ``ledgergraph --help`` says of them all.
 """
 
 from __future__ import annotations
@@ -21,10 +20,16 @@ from localrun.cli_common import EXIT_FAILURES, home_of
 from localrun.home_lock import HomeNotFound, home_lock
 
 AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
+DESCRIPTION = (
+    "Run the ledgergraph pipelines on this machine and read the graphs they build. Commands "
+    "that work on a home take --home (LEDGERGRAPH_HOME, default ./.ledgergraph), those on a "
+    "graph --graph (default sec), those that print data --json; `ledgergraph COMMAND --help` "
+    "says which."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledgergraph", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ledgergraph", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     for area in AREAS:
         area.register(commands)

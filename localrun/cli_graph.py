@@ -13,6 +13,7 @@ import json
 import math
 import shlex
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -65,13 +66,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_common(stats)
     stats.set_defaults(handler=cmd_stats)
 
-    serve = commands.add_parser("serve", help="run the graph node (Graph API)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the graph node (Graph API)",
+        epilog=_node_settings_text,
+        formatter_class=_LazyEpilog,
+    )
     serve.add_argument("--home", type=Path, default=None, help="data directory")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=8000, help="TCP port (default 8000; 0 picks a free one)"
+    )
     serve.add_argument("--replica", action="store_true", help="read-only replica mode")
     serve.add_argument(
-        "--graph", action="append", default=None, help="graph a replica serves (repeatable)"
+        "--graph",
+        action="append",
+        default=None,
+        help="graph a replica serves (repeatable; a writer serves every graph of its home)",
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -229,8 +240,36 @@ def delete_command_of(args: argparse.Namespace, home: Path) -> str:
     return delete
 
 
+class _LazyEpilog(argparse.RawDescriptionHelpFormatter):
+    """Text given as a function is made only when help is printed (the node's settings
+    import pydantic-settings: 0.15 s no other command should pay to build its parser)."""
+
+    def add_text(self, text: Any) -> None:
+        super().add_text(text() if callable(text) else text)
+
+
+def _node_settings_text() -> str:
+    """The node's environment settings, one line each, from NodeSettings' own fields."""
+    from graph_node.settings import NodeSettings
+
+    lines = ["settings read from the environment (graph_node/settings.py):"]
+    for name, field in NodeSettings.model_fields.items():
+        if not name.startswith("test_"):
+            first = (field.description or "").split(". ")[0].rstrip(".")
+            text = f"LEDGERGRAPH_{name.upper()}: {first}"
+            lines += textwrap.wrap(text, 96, initial_indent="  ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from graph_node.__main__ import main as serve_main
+    from ledgergraph.errors import PermanentError
+
+    if args.graph and not args.replica:
+        raise PermanentError(
+            "--graph names the graphs a replica serves (with --replica); a writer serves "
+            "every graph of its home"
+        )
 
     argv = ["serve", "--host", args.host, "--port", str(args.port), "--home", str(home_of(args))]
     argv += ["--replica"] if args.replica else []

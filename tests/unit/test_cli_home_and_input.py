@@ -372,3 +372,20 @@ def test_a_run_exits_75_only_when_nothing_failed_and_a_load_was_interrupted() ->
     assert run_exit_code({"ok": True, "failed": 0, "interrupted": 0}) == EXIT_OK
     assert run_exit_code({"ok": False, "status": "interrupted"}) == EXIT_INTERRUPTED
     assert run_exit_code({"ok": False, "status": "failed"}) == EXIT_FAILURES
+
+
+def test_serve_refuses_graph_without_replica_and_lists_the_nodes_settings(
+    tmp_path: Path, capsys
+) -> None:
+    code = cli(["serve", "--home", str(tmp_path / "home"), "--graph", "nosuch"])
+
+    assert code == 1
+    assert capsys.readouterr().err.startswith("error: --graph names the graphs a replica serves")
+
+    with pytest.raises(SystemExit):
+        cli(["serve", "--help"])
+    shown = capsys.readouterr().out
+    # every setting of the node but the tests' own, from graph_node/settings.py
+    for name in ("API_KEY", "API_KEY_FILE", "PUBLISH_STORE_URI", "QUERY_TIMEOUT_S", "EVENTS"):
+        assert f"\n  LEDGERGRAPH_{name}: " in shown
+    assert "LEDGERGRAPH_TEST_" not in shown
