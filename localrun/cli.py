@@ -78,6 +78,8 @@ def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractCont
     if not getattr(args, "needs_home", True):  # accepts --home, reads nothing of it
         return nullcontext()
     home = home_of(args)
+    if home.exists() and not home.is_dir():
+        raise HomeNotFound(f"{home} is a file, not a ledgergraph home (--home, LEDGERGRAPH_HOME)")
     if args.command in _READERS and not home.is_dir():
         raise HomeNotFound(f"no ledgergraph home at {home} (--home, LEDGERGRAPH_HOME)")
     words = sys.argv[1:] if argv is None else argv

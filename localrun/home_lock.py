@@ -24,7 +24,7 @@ class HomeInUse(LocalRuntimeError):
 
 
 class HomeNotFound(LocalRuntimeError):
-    """A command that reads a home was given one that does not exist."""
+    """A command that reads a home was given one that does not exist, or a file."""
 
 
 @contextmanager

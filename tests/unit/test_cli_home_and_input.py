@@ -389,3 +389,20 @@ def test_serve_refuses_graph_without_replica_and_lists_the_nodes_settings(
     for name in ("API_KEY", "API_KEY_FILE", "PUBLISH_STORE_URI", "QUERY_TIMEOUT_S", "EVENTS"):
         assert f"\n  LEDGERGRAPH_{name}: " in shown
     assert "LEDGERGRAPH_TEST_" not in shown
+
+
+@pytest.mark.parametrize(
+    "command", [["stats"], ["sec", "run", "--source", str(REPO / "sample_data" / "sec")]]
+)
+def test_a_home_that_is_a_file_is_named_as_one(tmp_path: Path, capsys, command: list[str]) -> None:
+    home = tmp_path / "notes.txt"
+    home.write_text("a file")
+
+    code = cli([*command, "--home", str(home), "--json"])
+
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["error"] == {
+        "type": "HomeNotFound",
+        "message": f"{home} is a file, not a ledgergraph home (--home, LEDGERGRAPH_HOME)",
+    }
+    assert home.read_text() == "a file"
