@@ -313,7 +313,8 @@ DIMENSION = NodeTable(
         id_column(
             "axis=member for explicit, axis#typed-value for typed dimensions; the typed value"
             " canonical for an integer, decimal, boolean or date type (01 and 1 are one"
-            " dimension, axis#1), else its text"
+            " dimension, axis#1), an xs:QName as {namespace}local whatever its prefix,"
+            " else its text"
         ),
         Column("axis", "STRING", "axis concept id", nullable=False),
         Column("member", "STRING", "member concept id (explicit dimension)"),
