@@ -1,11 +1,16 @@
-"""Which facts of ``ix:hidden`` the displayed document shows, by EDGAR's style property.
+"""Which inline facts a reader of the displayed document sees.
+
+A fact of the body (outside ``ix:hidden``) is seen where it stands, unless it sits in an
+element that is not rendered (``display:none`` or HTML's ``hidden`` attribute on it or an
+ancestor): a browser shows nothing of such an element, so nobody reads that value.
 
 EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an element of the
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
 Manual 5.2.5.14; EDGAR's viewer marks such facts "referenced inline"). Such a fact is
 hidden as Inline XBRL places it, yet a reader of the document sees it, unless the element
-naming it is itself not rendered (``display:none`` or HTML's ``hidden`` attribute on it or
-an ancestor).
+naming it is itself not rendered, by the same rule as a fact of the body.
+
+Only inline ``style`` attributes are read, never style sheets.
 """
 
 from __future__ import annotations
@@ -29,10 +34,9 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     ``roots`` (an inline document set's html elements) on an element a reader sees;
     empty for a classic instance.
 
-    A carrier styled ``display:none`` or marked ``hidden`` (HTML's attribute), or inside an
-    element so styled or marked, shows its reader nothing, so the fact it names is not
-    displayed by it. Only inline ``style`` attributes are read, as for the property itself;
-    NOTE: ``visibility:hidden`` is not read (a descendant may set it back to visible).
+    A carrier a reader does not see (``unseen``) displays nothing, so the fact it names is
+    not displayed by it. NOTE: ``visibility:hidden`` is not read (a descendant may set it
+    back to visible).
     """
     found: set[str] = set()
     for root in roots:
@@ -43,15 +47,17 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
             style = element.get("style")
             if style and _PROPERTY in style.lower():
                 named = _declared(style, _PROPERTY)
-                if named and not _undisplayed(element):
+                if named and not unseen(element):
                     found.add(named)
     return frozenset(found)
 
 
-def _undisplayed(element: etree._Element) -> bool:
-    """Whether ``element`` or one of its ancestors is styled ``display:none`` or carries
-    HTML's ``hidden`` attribute: a browser then renders none of it, whatever its
-    descendants declare."""
+def unseen(element: etree._Element) -> bool:
+    """Whether a reader sees nothing of ``element`` (a fact of the body, or an element
+    carrying a ``-sec-ix-hidden`` reference): it or one of its ancestors is styled
+    ``display:none`` (read as CSS reads a declaration block, ``NONE`` too) or carries
+    HTML's ``hidden`` attribute, and a browser then renders none of it, whatever its
+    descendants declare. Only inline ``style`` attributes are read."""
     for styled in (element, *element.iterancestors()):
         if styled.get("hidden") is not None:
             return True

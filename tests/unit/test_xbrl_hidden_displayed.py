@@ -8,16 +8,22 @@ spells one reference as CSS also allows, the property in capitals and the value
 ``!important``; a third names an id no hidden fact has; a fourth styles the paragraph
 around one reference ``display : None``, so that reference shows nothing (as filed, none of
 AEON's 66 references is in an element so styled: its five ``display:none`` elements are the
-``ix:header``'s div and four empty paragraphs).
+``ix:header``'s div and four empty paragraphs). A fifth copy hides facts of the body: the
+balance sheet's treasury stock line (two share counts) styled ``display:none`` and the cover
+page's address line (city, state, zip code) ``DISPLAY: NONE !important``. (HTML's ``hidden``
+attribute cannot be tried on a real filing: the XHTML schema of Inline XBRL has no such
+attribute, and the filing is refused as not valid.)
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from lxml import etree
 from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, edited_copy, run_edited
 
-from xbrl_task.inline_display import referenced_hidden_ids
+from xbrl_task.inline_display import referenced_hidden_ids, unseen
 
 DAYS = "Hidden_JAdIuWOvYEq8WQJhQw5q6Q"  # aeon:ThresholdBusinessDaysForPreMoneyValuation...
 CIK = "Tc_VY1xYx7k9U2UvS2XEluquw_1_1"
@@ -28,6 +34,37 @@ MISSPELT = '<span style="-sec-ix-hidden:Hidden_NoSuchFact;">'
 # the opening of the paragraph around REFERENCE, and the same paragraph not rendered
 PARAGRAPH = 'margin:0pt 0pt 12pt 0pt;">Immediately prior to an initial public offering (&#8220;'
 UNRENDERED = PARAGRAPH.replace('0pt;">', '0pt;display : None">')
+# paragraphs of the body holding facts, as filed, and the facts in them
+TREASURY = 'margin:0pt;">Treasury stock, at cost, <ix'
+ADDRESS = (
+    "<p style=\"font-family:'Times New Roman','Times','serif';font-size:10pt;"
+    'text-align:center;margin:0pt;"><ix:nonNumeric contextRef="Duration_1_1_2023_To_9_30_2023_'
+    'Ebj2XMZXPkeeBZsJQEfMqA" name="dei:EntityAddressCityOrTown"'
+)
+TREASURY_FACTS = ("Narr_32xaVZtSukiEDCrgr83_Ww", "Narr_E31DC5PxW0m2jQblMXUdRg")
+ADDRESS_FACTS = (
+    "Narr_SPK62lAxQE6OVwpqA0CTgQ",
+    "Narr_5GGj6_kmLUmCaDTzVbs4bQ",
+    "Narr_yX1qWrdNKUuLD200UapcjQ",
+)
+
+
+def aeon_edited(target: Path, *edits: tuple[str, str]) -> Path:
+    """A copy of AEON's package with each ``(old, new)`` made in its document."""
+    edited_copy(AEON, target, AEON_DOCUMENT, "", "")
+    path = target / AEON_DOCUMENT
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return target
+
+
+BODY_UNRENDERED = (
+    (TREASURY, TREASURY.replace(';">', ';display:none">')),
+    (ADDRESS, ADDRESS.replace('0pt;">', '0pt;DISPLAY: NONE !important">')),
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +78,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
             "spelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, SPELT),
             "misspelt": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, REFERENCE, MISSPELT),
             "unrendered": lambda t: edited_copy(AEON, t, AEON_DOCUMENT, PARAGRAPH, UNRENDERED),
+            "body-unrendered": lambda t: aeon_edited(t, *BODY_UNRENDERED),
         },
         "xbrl_hidden",
     )
@@ -109,6 +147,37 @@ def test_a_reference_inside_an_element_not_rendered_displays_nothing(run: Edited
     assert sum(f["is_displayed"] for f in hidden) == 58  # 59 as filed
     # the reference still names a fact of ix:hidden: no warning that it names none
     assert not any("-sec-ix-hidden" in w for w in run.manifest("unrendered").warnings_to_act_on)
+
+
+def test_facts_of_the_body_in_an_element_not_rendered_are_not_displayed(
+    run: EditedRun,
+) -> None:
+    filed, edited = run.facts("filed"), run.facts("body-unrendered")
+    unrendered = (*TREASURY_FACTS, *ADDRESS_FACTS)
+    assert all(filed[fid]["is_displayed"] for fid in unrendered)
+    assert [(edited[f]["is_hidden"], edited[f]["is_displayed"]) for f in unrendered] == [
+        (False, False)
+    ] * 5
+    assert [edited[f]["value_text"] for f in unrendered] == [
+        "0", "22821", "Irvine", "CA", "92614",
+    ]  # fmt: skip
+    # as filed, 952 of AEON's 970 Fact nodes are displayed (the 18 others are hidden)
+    assert sum(f["is_displayed"] for f in filed.values()) == 952
+    assert sum(f["is_displayed"] for f in edited.values()) == 952 - 5
+    assert all(f["is_hidden"] for f in filed.values() if not f["is_displayed"])
+
+
+def test_an_element_inside_one_not_rendered_is_unseen() -> None:
+    root = etree.fromstring(
+        '<html xmlns:ix="http://www.xbrl.org/2013/inlineXBRL"><body>'
+        '<div hidden=""><p><ix:nonFraction id="a1">1</ix:nonFraction></p></div>'
+        '<p style="display:none"><ix:nonFraction id="b2">2</ix:nonFraction></p>'
+        '<p style="display:none; display:block"><ix:nonFraction id="c3">3</ix:nonFraction></p>'
+        '<p><ix:nonFraction id="d4">4</ix:nonFraction></p>'
+        "</body></html>"
+    )
+    unseen_ids = [e.get("id") for e in root.iter("{*}nonFraction") if unseen(e)]
+    assert unseen_ids == ["a1", "b2"]
 
 
 def test_a_carrier_styled_or_inside_display_none_names_no_displayed_fact() -> None:

@@ -137,8 +137,9 @@ FACT = NodeTable(
             "inline: a reader of the document sees the value: the fact, or a complete"
             " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
             " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
-            " carrying it shows the hidden fact, unless it or an element around it is styled"
-            " `display:none`); null for classic instances",
+            " carrying it shows the hidden fact), and the fact outside ix:hidden or the"
+            " element naming it is not inside an element styled `display:none`; null for"
+            " classic instances",
         ),
         Column(
             "inline_format",
