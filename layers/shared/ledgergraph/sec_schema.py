@@ -138,8 +138,9 @@ FACT = NodeTable(
             " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
             " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
             " carrying it shows the hidden fact), and the fact outside ix:hidden or the"
-            " element naming it is not inside an element styled `display:none`; null for"
-            " classic instances",
+            " element naming it is not inside an element styled `display:none` nor made"
+            " invisible (the nearest `visibility` declaration `hidden` or `collapse`); null"
+            " for classic instances",
         ),
         Column(
             "inline_format",
