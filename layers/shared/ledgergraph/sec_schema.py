@@ -170,7 +170,8 @@ FACT = NodeTable(
         Column(
             "duplicate_status",
             "STRING",
-            "consistent or inconsistent when other facts share every aspect; else null",
+            "consistent or inconsistent when other facts share every aspect and the parent"
+            " (the same tuple, or none); else null",
         ),
         Column("duplicate_group", "STRING", "id shared by the facts of one duplicate set"),
     ),
