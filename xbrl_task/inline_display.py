@@ -9,7 +9,7 @@ EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an ele
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
 Manual 5.2.5.14; EDGAR's viewer marks such facts "referenced inline"). Such a fact is
 hidden as Inline XBRL places it, yet a reader of the document sees it, unless the element
-naming it is itself not rendered, by the same rule as a fact of the body.
+naming it is itself not rendered or invisible, by the same rule as a fact of the body.
 
 Only inline ``style`` attributes are read, never style sheets.
 """
