@@ -64,8 +64,10 @@ def non_dimensional_names(segment: Sequence[Any], scenario: Sequence[Any]) -> tu
 def typed_key(member: ModelObject | None) -> str | None:
     """A typed member's value as XBRL compares it (x-equal), as text: canonical for an
     integer, decimal, boolean or date type as Arelle validated it (``01`` is ``1``,
-    ``1.50`` is ``1.5``, ``1`` is ``true``); else the text as filed, stripped (strings,
-    complex content, and a value Arelle found invalid). None without a member.
+    ``1.50`` is ``1.5``, ``1`` is ``true``), an ``xs:QName`` as its namespace and local
+    name in Clark notation (``{urn:x}EMEA``, whatever prefix was filed; a name in no
+    namespace bare); else the text as filed, stripped (strings, complex content, and a
+    value Arelle found invalid). None without a member.
     """
     if member is None:
         return None
@@ -81,6 +83,9 @@ def typed_key(member: ModelObject | None) -> str | None:
         return decimal_text(value)
     if isinstance(value, DateTime) and value.dateOnly:
         return str(value)  # YYYY-MM-DD and the time zone, if filed
+    if isinstance(value, QName):
+        uri = value.namespaceURI
+        return f"{{{uri}}}{value.localName}" if uri else value.localName
     return text
 
 

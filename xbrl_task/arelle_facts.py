@@ -28,6 +28,7 @@ from xbrl_task.arelle_context_content import (
 )
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.identity import split_moment
+from xbrl_task.inline_display import unseen
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -381,13 +382,14 @@ def inline_info(
     fact: ModelInlineFact, displayed_hidden: frozenset[str] = frozenset()
 ) -> InlineInfo:
     """How the fact was displayed; one in ``ix:hidden`` is displayed when its id is among
-    ``displayed_hidden`` (named by a ``-sec-ix-hidden`` style property)."""
+    ``displayed_hidden`` (named by a ``-sec-ix-hidden`` style property), one of the body
+    unless it stands in an element a reader does not see (``inline_display.unseen``)."""
     hidden = next(fact.iterancestors(*_IX_HIDDEN), None) is not None
     fmt = fact.format
     shown = fmt is not None or fact.localName == "nonFraction"  # else the value is the text
     return InlineInfo(
         is_hidden=hidden,
-        is_displayed=not hidden or fact.get("id") in displayed_hidden,
+        is_displayed=fact.get("id") in displayed_hidden if hidden else not unseen(fact),
         displayed_text=raw_text(fact) if shown else None,
         format=to_qname(fmt) if fmt is not None else None,
         scale=fact.scale,

@@ -2,7 +2,8 @@
 
 Complete duplicates (same aspects, value, decimals and precision) are already one Fact node
 (``occurrences`` counts them). What is left are facts sharing every aspect (concept, entity,
-period, dimensions, unit, language) with different values or accuracy. Following the XBRL
+period, dimensions, unit, language) and their parent (XBRL 2.1, 4.10: the same tuple, or
+both outside tuples) with different values or accuracy. Following the XBRL
 Duplicates rules, numeric facts are consistent when the ranges their decimals allow
 overlap and no two with the same decimals differ; anything else is inconsistent. Every fact
 of such a set keeps its row and gets ``duplicate_status`` and a shared ``duplicate_group``.
@@ -43,7 +44,10 @@ class DuplicateSets:
 
 
 def flag_duplicates(facts: Iterable[Row], aspects: dict[str, tuple[object, ...]]) -> DuplicateSets:
-    """Set the duplicate columns of ``facts`` in place; returns the sets found."""
+    """Set the duplicate columns of ``facts`` in place; returns the sets found.
+
+    ``aspects`` maps each Fact id to what its duplicates share (``FactRowBuilder.aspects``).
+    """
     groups: dict[tuple[object, ...], list[Row]] = defaultdict(list)
     for row in facts:
         groups[aspects[row["id"]]].append(row)

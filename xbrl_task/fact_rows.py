@@ -44,6 +44,8 @@ class FactRowBuilder(AspectRows):
         self.report_id = report_id
         self.collapsed = 0
         self.dei: list[DeiFact] = []
+        # Fact id -> what its duplicates share: concept, entity, period, context, unit,
+        # language, and the tuple holding it if any (``duplicates.flag_duplicates``)
         self.aspects: dict[str, tuple[object, ...]] = {}
         # Context id -> (context as filed, Fact id) per kept fact of a context holding
         # non-dimensional content, copies collapsed into one Fact included: what
@@ -82,7 +84,10 @@ class FactRowBuilder(AspectRows):
         self._facts[fid] = row
         self.rows.add("Fact", row)
         entity, period, dimensions = aspects.entity, aspects.period, aspects.dims
-        self.aspects[fid] = (element, entity, period, aspects.ctx, unit, row["language"])
+        key = (element, entity, period, aspects.ctx, unit, row["language"])
+        # XBRL 2.1 (4.10): items are duplicates only under one parent; a fact in no tuple
+        # keys as it did before tuples were told apart (its duplicate_group unchanged)
+        self.aspects[fid] = key if fact.in_tuple is None else (*key, fact.in_tuple)
         self._relate_fact(fid, element, aspects, unit)
         self._add_footnotes(fid, fact.footnotes)
         # NOTE: a dei fact of a context with non-dimensional content is about something

@@ -1,17 +1,23 @@
-"""Which facts of ``ix:hidden`` the displayed document shows, by EDGAR's style property.
+"""Which inline facts a reader of the displayed document sees.
+
+A fact of the body (outside ``ix:hidden``) is seen where it stands, unless it sits in an
+element that is not rendered (``display:none`` or HTML's ``hidden`` attribute on it or an
+ancestor) or that is invisible (``visibility:hidden``, unless an element nearer to it sets
+``visibility:visible`` back): a browser shows nothing of it, so nobody reads that value.
 
 EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an element of the
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
 Manual 5.2.5.14; EDGAR's viewer marks such facts "referenced inline"). Such a fact is
 hidden as Inline XBRL places it, yet a reader of the document sees it, unless the element
-naming it is itself not rendered (``display:none`` or HTML's ``hidden`` attribute on it or
-an ancestor).
+naming it is itself not rendered or invisible, by the same rule as a fact of the body.
+
+Only inline ``style`` attributes are read, never style sheets.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from lxml import etree
 
@@ -22,6 +28,18 @@ _PROPERTY = "-sec-ix-hidden"
 _LISTED = 10
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)  # CSS reads an unclosed one to the end
+# the keywords of CSS's visibility: True shows, False hides, None defers to the parent
+# (revert: browsers' own style sheets set no visibility, so the inherited value)
+_VISIBLE = {
+    "visible": True,
+    "initial": True,
+    "hidden": False,
+    "collapse": False,
+    "inherit": None,
+    "unset": None,
+    "revert": None,
+    "revert-layer": None,
+}
 
 
 def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
@@ -29,10 +47,8 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
     ``roots`` (an inline document set's html elements) on an element a reader sees;
     empty for a classic instance.
 
-    A carrier styled ``display:none`` or marked ``hidden`` (HTML's attribute), or inside an
-    element so styled or marked, shows its reader nothing, so the fact it names is not
-    displayed by it. Only inline ``style`` attributes are read, as for the property itself;
-    NOTE: ``visibility:hidden`` is not read (a descendant may set it back to visible).
+    A carrier a reader does not see (``unseen``) displays nothing, so the fact it names is
+    not displayed by it.
     """
     found: set[str] = set()
     for root in roots:
@@ -43,31 +59,46 @@ def referenced_hidden_ids(roots: Iterable[etree._Element]) -> frozenset[str]:
             style = element.get("style")
             if style and _PROPERTY in style.lower():
                 named = _declared(style, _PROPERTY)
-                if named and not _undisplayed(element):
+                if named and not unseen(element):
                     found.add(named)
     return frozenset(found)
 
 
-def _undisplayed(element: etree._Element) -> bool:
-    """Whether ``element`` or one of its ancestors is styled ``display:none`` or carries
-    HTML's ``hidden`` attribute: a browser then renders none of it, whatever its
-    descendants declare."""
+def unseen(element: etree._Element) -> bool:
+    """Whether a reader sees nothing of ``element`` (a fact of the body, or an element
+    carrying a ``-sec-ix-hidden`` reference), reading inline ``style`` attributes as CSS
+    reads a declaration block (keywords in any case, ``NONE`` too).
+
+    Not rendered: it or one of its ancestors is styled ``display:none`` or carries HTML's
+    ``hidden`` attribute; a browser then renders none of it, whatever its descendants
+    declare. Invisible: ``visibility`` is inherited and a descendant may set it back, so
+    the declaration nearest to it, on itself or an ancestor, decides: ``hidden`` or
+    ``collapse`` hide it, ``visible`` shows it (``inherit`` and ``unset`` defer to the
+    parent; none at all is visible).
+    """
+    visible = None
     for styled in (element, *element.iterancestors()):
         if styled.get("hidden") is not None:
             return True
         style = styled.get("style")
-        if style and "display" in style.lower():
+        if not style:
+            continue
+        lowered = style.lower()
+        if "display" in lowered:
             display = _declared(style, "display")
-            if display and display.lower() == "none":  # CSS keywords ignore case too
+            if display and display.lower() == "none":
                 return True
-    return False
+        if visible is None and "visibility" in lowered:
+            visible = _VISIBLE.get((_declared(style, "visibility", _VISIBLE) or "").lower())
+    return visible is False
 
 
-def _declared(style: str, prop: str) -> str | None:
+def _declared(style: str, prop: str, keywords: Container[str] | None = None) -> str | None:
     """The value the style declares for the lower-case property ``prop``, or None, read
     as CSS reads a declaration block: the property name in any case, ``!important`` not
     part of the value, and of several declarations the last ``!important`` one, else the
-    last."""
+    last. With ``keywords`` (lower case), a value that is none of them is dropped, as CSS
+    drops an invalid declaration, so an earlier valid one stands."""
     named = important = None
     for declaration in _COMMENT.sub("", style).split(";"):
         name, colon, value = declaration.partition(":")
@@ -75,7 +106,7 @@ def _declared(style: str, prop: str) -> str | None:
             continue
         value, flagged = _IMPORTANT.subn("", value.strip())
         value = value.strip()
-        if not value:
+        if not value or (keywords is not None and value.lower() not in keywords):
             continue
         if flagged:
             important = value

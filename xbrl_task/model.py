@@ -147,7 +147,9 @@ class InlineInfo:
     """How an inline fact was displayed: the attributes that turned text into its value."""
 
     is_hidden: bool  # inside ix:hidden
-    is_displayed: bool  # outside ix:hidden, or named by a -sec-ix-hidden style property
+    # outside ix:hidden, or named by a -sec-ix-hidden style property, and not in an element
+    # a reader does not see (display:none, visibility:hidden: inline_display.unseen)
+    is_displayed: bool
     displayed_text: str | None
     format: QName | None
     scale: str | None

@@ -11,6 +11,9 @@ NameTypedAxis (xs:string); for each, two Q2 contexts state one value two ways (`
 ``01``, ``1.50`` and ``1.5``, ``1`` and ``true``; for the string, ``1`` and ``01``, two
 values), each with a us-gaap:Revenues of 5 (f-count-a, f-count-b...). XBRL compares typed
 values by value (x-equal): the first three pairs are one value each, the string pair two.
+A fifth axis, tsla:RegionTypedAxis (xs:QName), has four Q2 contexts with a revenue of 5
+each: ``tsla:EMEA`` and ``r:EMEA``, ``r`` bound to Tesla's namespace too (one value), and
+``z:EMEA`` twice, ``z`` bound to ``urn:one``, then to ``urn:two`` (two values).
 """
 
 from __future__ import annotations
@@ -48,6 +51,15 @@ TYPED = {
     "Flag": ("xs:boolean", "1", "true"),
     "Name": ("xs:string", "1", "01"),
 }
+TSLA = "http://www.tesla.com/20240630"
+# a QName typed value: suffix -> (text, namespace declarations of the typed member)
+REGIONS = {
+    "a": ("tsla:EMEA", ""),
+    "b": ("r:EMEA", f' xmlns:r="{TSLA}"'),
+    "c": ("z:EMEA", ' xmlns:z="urn:one"'),
+    "d": ("z:EMEA", ' xmlns:z="urn:two"'),
+}
+DOMAIN_TYPES = {name: xs_type for name, (xs_type, _, _) in TYPED.items()} | {"Region": "xs:QName"}
 
 
 def _context(cid: str, period: str, segment: str = "") -> str:
@@ -62,11 +74,11 @@ def _fact(concept: str, cid: str, fid: str, value: str, decimals: str = "-6") ->
     )
 
 
-def _typed(name: str, text: str) -> str:
+def _typed(name: str, text: str, declared: str = "") -> str:
     domain = f"tsla:{name}Domain"
     return (
-        f'<xbrldi:typedMember dimension="tsla:{name}TypedAxis"><{domain}>{text}</{domain}>'
-        "</xbrldi:typedMember>"
+        f'<xbrldi:typedMember dimension="tsla:{name}TypedAxis"{declared}>'
+        f"<{domain}>{text}</{domain}></xbrldi:typedMember>"
     )
 
 
@@ -82,6 +94,9 @@ def _typed_pairs() -> list[str]:
             cid = f"c-{name.lower()}-{suffix}"
             lines.append(_context(cid, Q2, _typed(name, text)))
             lines.append(_fact("Revenues", cid, f"f-{name.lower()}-{suffix}", "5", "0"))
+    for suffix, (text, declared) in REGIONS.items():
+        lines.append(_context(f"c-region-{suffix}", Q2, _typed("Region", text, declared)))
+        lines.append(_fact("Revenues", f"c-region-{suffix}", f"f-region-{suffix}", "5", "0"))
     return lines
 
 
@@ -91,7 +106,7 @@ def _schema_elements() -> str:
         'nillable="true" xbrli:periodType="duration" substitutionGroup="xbrldt:dimensionItem" '
         f'type="xbrli:stringItemType" xbrldt:typedDomainRef="#tsla_{name}Domain"/>\n'
         f'<xs:element id="tsla_{name}Domain" name="{name}Domain" type="{xs_type}"/>\n'
-        for name, (xs_type, _, _) in TYPED.items()
+        for name, xs_type in DOMAIN_TYPES.items()
     )
 
 
@@ -189,20 +204,24 @@ def test_typed_members_equal_for_their_type_are_one_dimension_and_one_context(
         "FlagTypedAxis#true": "1",
         "NameTypedAxis#1": "1",  # a string: its text, so 1 and 01 stay two values
         "NameTypedAxis#01": "01",
+        # a QName by namespace and local name: r:EMEA is tsla:EMEA, z:EMEA twice is two
+        f"RegionTypedAxis#{{{TSLA}}}EMEA": "tsla:EMEA",
+        "RegionTypedAxis#{urn:one}EMEA": "z:EMEA",
+        "RegionTypedAxis#{urn:two}EMEA": "z:EMEA",
     }
     contexts = [c for c in run.rows("tesla", "Context") if "TypedAxis@" in (c["dimensions"] or "")]
-    assert sorted((c["period"], c["dimension_count"]) for c in contexts) == [(Q2_ID, 1)] * 5
+    assert sorted((c["period"], c["dimension_count"]) for c in contexts) == [(Q2_ID, 1)] * 8
 
 
 def test_facts_in_contexts_equal_but_for_a_typed_spelling_are_complete_duplicates(
     run: EditedRun,
 ) -> None:
     facts = run.facts("tesla")
-    for name in ("count", "rate", "flag"):
+    for name in ("count", "rate", "flag", "region"):
         kept = facts[f"f-{name}-a"]
         assert f"f-{name}-b" not in facts, name  # collapsed into the first
         assert (kept["occurrences"], kept["duplicate_status"]) == (2, None), name
-    for fid in ("f-name-a", "f-name-b"):
+    for fid in ("f-name-a", "f-name-b", "f-region-c", "f-region-d"):
         assert (facts[fid]["occurrences"], facts[fid]["duplicate_status"]) == (1, None)
 
 
@@ -271,11 +290,14 @@ def test_arelles_export_read_by_the_check_sees_the_same_periods_and_typed_values
         for name in TYPED
         for suffix in "ab"
     }
+    typed |= {f"Region-{s}": facts[f"f-region-{s}"].dimensions[0][1] for s in REGIONS}
     assert typed == {
         "Count-a": "#1", "Count-b": "#1", "Rate-a": "#1.5", "Rate-b": "#1.5",
         "Flag-a": "#true", "Flag-b": "#true", "Name-a": "#1", "Name-b": "#01",
+        "Region-a": f"#{{{TSLA}}}EMEA", "Region-b": f"#{{{TSLA}}}EMEA",
+        "Region-c": "#{urn:one}EMEA", "Region-d": "#{urn:two}EMEA",
     }  # fmt: skip
-    for name in ("count", "rate", "flag"):
+    for name in ("count", "rate", "flag", "region"):
         assert facts[f"f-{name}-a"] == facts[f"f-{name}-b"], name
 
 
@@ -292,9 +314,10 @@ def test_verify_finds_the_graph_and_arelle_agree_on_the_edited_filing(
 ) -> None:
     check = loaded[1]
     assert check.error is None and check.differences == []
-    # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 3 timed facts, 5 typed ones
-    # (count, rate, flag, two names); 4 copies collapsed (midnight, count, rate, flag)
-    assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 8, 1045 + 90 + 8 + 4)
+    # Tesla's 1045 Fact nodes and 90 collapsed copies; ours: 3 timed facts, 8 typed ones
+    # (count, rate, flag, two names, three regions); 5 copies collapsed (midnight, count,
+    # rate, flag, region)
+    assert (check.graph_fact_nodes, check.graph_facts) == (1045 + 11, 1045 + 90 + 11 + 5)
     assert check.arelle_facts == check.graph_facts
 
 

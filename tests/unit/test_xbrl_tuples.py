@@ -9,7 +9,11 @@ aeon:NoteGroup in its hidden section with a us-gaap:Revenues of 5 joined by tupl
 Two more copies state equal items in several tuples: Tesla's three RevenueGroups, t-a and
 t-b with a revenue of 1,000,000 in c-33 each, t-c with two such revenues; AEON's two
 ix:tuples each joining a revenue of 5. XBRL 2.1 makes items duplicates only under one
-parent (p-equal): the items of t-a, t-b and t-c are three Facts, t-c's two one.
+parent (p-equal): the items of t-a, t-b and t-c are three Facts, t-c's two one. And so
+are other values only among items of one tuple: t-b also holds a revenue of 3,000,000
+(inconsistent with its 1,000,000), t-c one of 1,200,000 to the 100,000 (consistent with
+its 1,000,000 to the million); none is a duplicate of Tesla's own Q2 revenue (f-1114)
+outside tuples, nor of another tuple's item.
 """
 
 from __future__ import annotations
@@ -50,14 +54,21 @@ AEON_TUPLE = (
     'unitRef="Unit_Standard_USD_HgoRz1UOsUWrgdFfrV_xrw" decimals="0" tupleRef="tg-1" '
     'order="1" id="x-in-tuple">5</ix:nonFraction>'
 )
-REVENUE_1M = (
-    '<us-gaap:Revenues contextRef="c-33" decimals="-6" id="{}" unitRef="usd">1000000'
-    "</us-gaap:Revenues>"
+REVENUE = (
+    '<us-gaap:Revenues contextRef="c-33" decimals="{}" id="{}" unitRef="usd">{}</us-gaap:Revenues>'
 )
+M1 = ("-6", "1000000")
+# tuple id: the revenues it holds, (id, decimals, value)
+TESLA_GROUPS = {
+    "t-a": [("f-a", *M1)],
+    "t-b": [("f-b", *M1), ("f-b2", "-6", "3000000")],
+    "t-c": [("f-c1", *M1), ("f-c2", *M1), ("f-c3", "-5", "1200000")],
+}
 TESLA_TUPLES = "".join(
-    f'<tsla:RevenueGroup id="{tid}">{"".join(REVENUE_1M.format(f) for f in fids)}'
+    f'<tsla:RevenueGroup id="{tid}">'
+    f"{''.join(REVENUE.format(decimals, fid, value) for fid, decimals, value in items)}"
     "</tsla:RevenueGroup>"
-    for tid, fids in (("t-a", ["f-a"]), ("t-b", ["f-b"]), ("t-c", ["f-c1", "f-c2"]))
+    for tid, items in TESLA_GROUPS.items()
 )
 AEON_TUPLES = "".join(
     f'<ix:tuple name="aeon:NoteGroup" tupleID="tg-{n}" id="t-note-{n}"/>'
@@ -119,19 +130,13 @@ def test_a_classic_tuple_is_a_warning_to_act_on_and_its_fact_is_loaded(run: Edit
     facts = run.facts("tesla")
     fact = facts["f-in-tuple"]
     # the last ones count the arcs to ecd and exch concepts (no such schema in the cache)
-    assert manifest.warnings_to_act_on[:-2] == [
-        f"tuple tsla:RevenueGroup x1 (ids t-group) {TAIL}",
-        "inconsistent duplicates: us-gaap:Revenues in context c-33, unit usd, states "
-        "25500000000 (decimals -6, id f-1114), 1000000 (decimals -6, id f-in-tuple); the "
-        "graph keeps each value as a Fact with duplicate_status 'inconsistent' and "
-        f"duplicate_group '{fact['duplicate_group']}', none chosen: fix the package and load "
-        "it again, or choose in your queries",
-    ]
+    assert manifest.warnings_to_act_on[:-2] == [f"tuple tsla:RevenueGroup x1 (ids t-group) {TAIL}"]
     assert (fact["concept"], fact["value_decimal"]) == ("us-gaap:Revenues", Decimal(1_000_000))
-    # in the same Q2 as Tesla's revenue, and another value: the two are flagged, none wins
-    assert facts["f-1114"]["duplicate_group"] == fact["duplicate_group"] is not None
-    assert {fact["duplicate_status"], facts["f-1114"]["duplicate_status"]} == {"inconsistent"}
-    assert manifest.facts.reconciles()
+    # in the same Q2 as Tesla's revenue, another value, but another parent (XBRL 2.1,
+    # 4.10): no duplicate of it (they were flagged inconsistent duplicates)
+    assert fact["duplicate_status"] is fact["duplicate_group"] is None
+    assert facts["f-1114"]["duplicate_status"] is None
+    assert (manifest.facts.duplicates_inconsistent, manifest.facts.reconciles()) == (0, True)
     assert "tsla:RevenueGroup" not in {f["concept"] for f in facts.values()}
 
 
@@ -164,16 +169,36 @@ def test_equal_items_of_two_tuples_are_two_facts_and_of_one_tuple_one(
     assert "f-c2" not in facts  # a complete duplicate of f-c1 in the same tuple
     assert {fid: f["occurrences"] for fid, f in added.items()} == {"f-a": 1, "f-b": 1, "f-c1": 2}
     assert {f["value_decimal"] for f in added.values()} == {Decimal(1_000_000)}
-    # the graph has no tuple to tell them apart by: they and Tesla's own Q2 revenue are
-    # one set of duplicates, flagged, none chosen
-    group = facts["f-1114"]["duplicate_group"]
-    assert {(f["duplicate_group"], f["duplicate_status"]) for f in added.values()} == {
-        (group, "inconsistent")
-    }
+    # of three parents, and outside tuples, Tesla's own Q2 revenue: no duplicates of
+    # each other (they were one inconsistent set of four Facts)
+    assert facts["f-a"]["duplicate_status"] is facts["f-1114"]["duplicate_status"] is None
     manifest = several.manifest("tesla")
     assert (manifest.facts.duplicates_collapsed, manifest.facts.reconciles()) == (90 + 1, True)
     tuples = "tuple tsla:RevenueGroup x3 (ids t-a, t-b, t-c) "
-    assert manifest.warnings_to_act_on[0] == tuples + TAIL.replace("1 facts", "4 facts")
+    assert manifest.warnings_to_act_on[0] == tuples + TAIL.replace("1 facts", "6 facts")
+
+
+def test_items_of_one_tuple_are_flagged_duplicates_of_each_other_only(
+    several: EditedRun,
+) -> None:
+    facts = several.facts("tesla")
+    b, b2, c1, c3 = (facts[fid] for fid in ("f-b", "f-b2", "f-c1", "f-c3"))
+    assert (b["duplicate_status"], b2["duplicate_status"]) == ("inconsistent",) * 2
+    assert b["duplicate_group"] == b2["duplicate_group"] is not None
+    # 1,000,000 to the million and 1,200,000 to the 100,000: the ranges overlap
+    assert (c1["duplicate_status"], c3["duplicate_status"]) == ("consistent",) * 2
+    assert c1["duplicate_group"] == c3["duplicate_group"] not in (None, b["duplicate_group"])
+    counts = several.manifest("tesla").facts
+    # Tesla as filed has no duplicates of other values: these are the two sets
+    assert (counts.duplicates_inconsistent, counts.inconsistent_sets) == (2, 1)
+    assert counts.duplicates_consistent == 2
+    assert several.manifest("tesla").warnings_to_act_on[1] == (
+        "inconsistent duplicates: us-gaap:Revenues in context c-33, unit usd, states 1000000 "
+        "(decimals -6, id f-b), 3000000 (decimals -6, id f-b2); the graph keeps each value "
+        f"as a Fact with duplicate_status 'inconsistent' and duplicate_group "
+        f"'{b['duplicate_group']}', none chosen: fix the package and load it again, or choose "
+        "in your queries"
+    )
 
 
 def test_equal_items_of_two_inline_tuples_are_two_facts(several: EditedRun) -> None:
@@ -181,7 +206,8 @@ def test_equal_items_of_two_inline_tuples_are_two_facts(several: EditedRun) -> N
     added = [facts["x-in-tuple-1"], facts["x-in-tuple-2"]]
     assert [(f["value_decimal"], f["occurrences"]) for f in added] == [(Decimal(5), 1)] * 2
     assert added[0]["id"] != added[1]["id"]
-    assert {f["duplicate_status"] for f in added} == {"consistent"}
+    # of two parents: no duplicates (they were flagged consistent duplicates)
+    assert {f["duplicate_status"] for f in added} == {None}
     assert several.manifest("aeon").facts.reconciles()
 
 

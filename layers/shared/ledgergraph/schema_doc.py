@@ -42,7 +42,8 @@ concept whatever the taxonomy year (`us-gaap:Revenues`; a filer's own concepts a
 `prefix:Name@<8 hex of the namespace>`), one `Period` per start and end (inclusive end
 dates; a quarter and a year to date ending the same day are two periods; a time of day
 other than midnight is part of the id), one `Unit` per measures, one `Dimension` per axis
-and member or typed value (typed values equal for their type, `01` and `1`, are one), one
+and member or typed value (typed values equal for their type, `01` and `1`, or QNames
+`a:EMEA` and `b:EMEA` of one namespace, are one), one
 `Context` per entity, period and dimensions (and segment or scenario content that is no
 dimension member, which XBRL 2.1 makes part of a context: `Context.non_dimensional`), one
 `Entity` per CIK. Filing-specific nodes (`Fact`, `Label`, `Reference`, `Network`, `Arc`,

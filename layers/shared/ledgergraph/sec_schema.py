@@ -137,8 +137,10 @@ FACT = NodeTable(
             "inline: a reader of the document sees the value: the fact, or a complete"
             " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
             " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
-            " carrying it shows the hidden fact, unless it or an element around it is styled"
-            " `display:none`); null for classic instances",
+            " carrying it shows the hidden fact), and the fact outside ix:hidden or the"
+            " element naming it is not inside an element styled `display:none` nor made"
+            " invisible (the nearest `visibility` declaration `hidden` or `collapse`); null"
+            " for classic instances",
         ),
         Column(
             "inline_format",
@@ -168,7 +170,8 @@ FACT = NodeTable(
         Column(
             "duplicate_status",
             "STRING",
-            "consistent or inconsistent when other facts share every aspect; else null",
+            "consistent or inconsistent when other facts share every aspect and the parent"
+            " (the same tuple, or none); else null",
         ),
         Column("duplicate_group", "STRING", "id shared by the facts of one duplicate set"),
     ),
@@ -313,7 +316,8 @@ DIMENSION = NodeTable(
         id_column(
             "axis=member for explicit, axis#typed-value for typed dimensions; the typed value"
             " canonical for an integer, decimal, boolean or date type (01 and 1 are one"
-            " dimension, axis#1), else its text"
+            " dimension, axis#1), an xs:QName as {namespace}local whatever its prefix,"
+            " else its text"
         ),
         Column("axis", "STRING", "axis concept id", nullable=False),
         Column("member", "STRING", "member concept id (explicit dimension)"),
