@@ -150,11 +150,13 @@ def test_bad_command_line_input_is_one_line_not_a_traceback(tmp_path: Path, caps
     a_file = tmp_path / "a-file"
     a_file.write_text("")
 
-    code = cli(["sec", "run", "--source", str(tmp_path), "--home", str(a_file), "--json"])
+    home = a_file / "home"  # no folder can be made under a file
+
+    code = cli(["sec", "run", "--source", str(tmp_path), "--home", str(home), "--json"])
 
     assert code == 1
     error = json.loads(capsys.readouterr().out)["error"]
-    assert error["type"] == "FileExistsError" and str(a_file) in error["message"]
+    assert error["type"] == "NotADirectoryError" and str(a_file) in error["message"]
 
 
 @pytest.mark.parametrize("cik", ["-5", "0", "99999999999999999999999", "12927x", "１２"])
