@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -47,6 +47,23 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _create_temp(folder: Path) -> tuple[int, Path]:
+    """A new empty ``.tmp-*`` file in ``folder``, open for writing: the file a write fills
+    before renaming it over its key.
+
+    Created with mode 0666 less the process umask, as a plain file write would be (0644
+    under the usual umask 022), so a replica or another local user reads what is published.
+    ``tempfile.mkstemp`` would make it 0600, and the rename keeps the mode.
+    """
+    for _ in range(100):
+        path = folder / f".tmp-{secrets.token_hex(6)}"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+        except FileExistsError:
+            continue  # another write picked the same name: draw again
+    raise FileExistsError(f"no free temporary file name in {folder}")
+
+
 class LocalObjectStore:
     """A folder laid out like the S3 buckets; used by the local pipeline and tests."""
 
@@ -63,7 +80,7 @@ class LocalObjectStore:
     def put_bytes(self, key: str, data: bytes) -> str:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = _create_temp(target.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
@@ -72,9 +89,9 @@ class LocalObjectStore:
     def put_file(self, key: str, path: Path) -> str:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = _create_temp(target.parent)
         os.close(fd)
-        shutil.copyfile(path, tmp)
+        shutil.copyfile(path, tmp)  # into the file created above: its mode stays
         os.replace(tmp, target)
         return target.as_uri()
 
