@@ -300,11 +300,19 @@ class GraphService(OpenGraphs):
         if self.read_only:
             return []
         stores = {s.base_uri: s for s in (self._sources.store, self._publishing_store)}
-        removed = [
-            store.uri(key)
-            for store in stores.values() if isinstance(store, LocalObjectStore)
-            for key in store.remove_abandoned(older_than_s=ABANDONED_WRITE_AGE_S)
-        ]  # fmt: skip
+        removed = []
+        for store in stores.values():
+            if not isinstance(store, LocalObjectStore):
+                continue
+            try:
+                keys = store.remove_abandoned(older_than_s=ABANDONED_WRITE_AGE_S)
+            except OSError as exc:  # a tidy-up: the node serves on without it
+                logger.warning(
+                    "abandoned writes not removed",
+                    extra={"store": store.base_uri, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                continue
+            removed += [store.uri(key) for key in keys]
         if removed:
             logger.warning("abandoned writes removed", extra={"uris": removed})
         return removed

@@ -17,6 +17,7 @@ their bucket, so the layout is the same in one bucket, three buckets or a folder
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -69,7 +70,9 @@ def _create_temp(folder: Path) -> tuple[int, Path]:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue  # another write picked the same name: draw again
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a new file: nobody else holds it
+        # NOTE: a file system without flock refuses it: the sweep's age alone protects then
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a new file: nobody else holds it
         return fd, path
     raise FileExistsError(f"no free temporary file name in {folder}")
 
@@ -134,8 +137,8 @@ class LocalObjectStore:
 
     def partial_keys(self, prefix: str) -> Iterator[str]:
         """Keys of the temporary files of writes under ``prefix`` not (yet) renamed into
-        place: ones in progress, or ones a killed process abandoned, which stay forever
-        unless their owner removes them (``list_keys`` never shows them)."""
+        place: ones in progress, or ones a killed process abandoned, which stay until
+        ``remove_abandoned`` or their owner removes them (``list_keys`` never shows them)."""
         base = self.root / prefix if prefix else self.root
         folder = base if base.is_dir() else base.parent
         if not folder.exists():
@@ -172,6 +175,8 @@ def _remove_if_abandoned(path: Path, deadline: float) -> bool:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False  # renamed into place (or removed) since it was listed
+    except PermissionError:
+        return False  # another user's, unreadable: whether it is in use cannot be told
     try:
         if os.fstat(fd).st_mtime >= deadline:
             return False
