@@ -181,6 +181,7 @@ def _serve(settings: NodeSettings, port_file: Path | None) -> int:
     service = GraphService(settings, snapshots=snapshots)
     if not service.read_only:
         service.open_all()  # recovery runs now, and a damaged graph file shows in /status
+        service.remove_abandoned_writes()
     ADDRESS_SPACE.apply(settings.memory_limit_mb)
     listener = socket.create_server((settings.host, settings.port))
     port = listener.getsockname()[1]

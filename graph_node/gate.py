@@ -30,7 +30,10 @@ class ReadWriteGate:
             if not self._changed.wait_for(
                 lambda: not self._writing and not self._writers_waiting, self.timeout_s
             ):
-                raise EngineUnavailable("the graph is being written; retry the read")
+                raise EngineUnavailable(
+                    f"the graph was being written for all the {self.timeout_s:g} s a read "
+                    "waits for a write to end; retry the read"
+                )
             self._readers += 1
         try:
             yield

@@ -73,9 +73,12 @@ from graph_node.staging import stage_files
 from graph_node.withdrawal import withdrawing
 from ledgergraph.events import EventPublisher
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, NodeTable, Table
-from ledgergraph.objectstore import ObjectStore, open_store
+from ledgergraph.objectstore import LocalObjectStore, ObjectStore, open_store
 
 SOURCE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
+# NOTE: a live write holds a lock on its temporary file, so this age only covers the instant
+# before it takes the lock and writers of versions that took none: it can stay short.
+ABANDONED_WRITE_AGE_S = 600.0
 
 
 class GraphService(OpenGraphs):
@@ -284,6 +287,35 @@ class GraphService(OpenGraphs):
     @cached_property
     def _publishing_store(self) -> ObjectStore:
         return self._publish_store or open_store(self.settings.resolved_publish_uri())
+
+    def remove_abandoned_writes(self) -> list[str]:
+        """Remove the temporary files killed writes left in the node's local object and
+        publish stores; their URIs (a writer does at boot; a replica, which writes no store,
+        removes nothing).
+
+        Only files no process holds locked and nobody wrote to for ABANDONED_WRITE_AGE_S go
+        (``LocalObjectStore.remove_abandoned``), so writes of the pipeline running beside
+        the node are safe. An S3 store has none: an object there appears whole or not at all.
+        """
+        if self.read_only:
+            return []
+        stores = {s.base_uri: s for s in (self._sources.store, self._publishing_store)}
+        removed = []
+        for store in stores.values():
+            if not isinstance(store, LocalObjectStore):
+                continue
+            try:
+                keys = store.remove_abandoned(older_than_s=ABANDONED_WRITE_AGE_S)
+            except OSError as exc:  # a tidy-up: the node serves on without it
+                logger.warning(
+                    "abandoned writes not removed",
+                    extra={"store": store.base_uri, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                continue
+            removed += [store.uri(key) for key in keys]
+        if removed:
+            logger.warning("abandoned writes removed", extra={"uris": removed})
+        return removed
 
     @cached_property
     def events(self) -> EventPublisher:

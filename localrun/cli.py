@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         _report(args, type(exc).__name__, _one_line(exc))
         return EXIT_FAILURES
     except KeyboardInterrupt:
-        # What was stored stays consistent: every step writes atomically, a rerun resumes.
-        _report(args, "Interrupted", "interrupted; run the same command again to resume")
+        _report(args, "Interrupted", _interrupted(args))
         return EXIT_INTERRUPTED
 
 
@@ -117,6 +116,15 @@ def _explained(args: argparse.Namespace, exc: Exception) -> str:
 
 def _one_line(exc: BaseException) -> str:
     return clip(str(exc), 500) or type(exc).__name__
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C left: a reading command changed nothing (a graph node drops the query of
+    a client that hung up, also one still waiting behind a write); anything a writing one
+    stored stays consistent, since every step writes atomically and a rerun resumes."""
+    if args.command in _READERS:
+        return f"interrupted; {args.command} changed nothing: run it again when you want"
+    return "interrupted; run the same command again to resume"
 
 
 def _report(args: argparse.Namespace, error_type: str, message: str) -> None:

@@ -34,7 +34,9 @@ def open_reader(*, home: Path, endpoint: str | None, api_key: str | None) -> Ite
     """A reader over HTTP when ``endpoint`` is given, else over the local files."""
     if endpoint:
         from ledgergraph.graph_client import GraphClient
+        from ledgergraph.logs import send_logs_to_stderr
 
+        send_logs_to_stderr()  # the client's warnings (a 503) must not mix into --json output
         client = GraphClient(endpoint, api_key=api_key)
         try:
             yield client

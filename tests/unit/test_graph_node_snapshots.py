@@ -60,6 +60,33 @@ def test_publish_writes_files_manifest_latest_and_an_event(published: tuple[Path
                                "manifest_key": answer["manifest_key"]}  # fmt: skip
 
 
+def test_published_files_get_the_mode_a_plain_write_would_under_the_umask(
+    tmp_path: Path,
+) -> None:
+    # a replica or another local user reads the store: 0666 less the umask, never 0600
+    node = GraphService(NodeSettings(home=tmp_path, events="none"))
+    umask = os.umask(0o027)
+    try:
+        load_case_filing(node, tmp_path / "store", BOEING_10K, boeing_facts())
+        answer = node.publish("sec")
+    finally:
+        os.umask(umask)
+        node.close()
+    published = tmp_path / "store" / "published" / "sec"
+    modes = {
+        path.relative_to(published).as_posix(): oct(path.stat().st_mode & 0o777)
+        for path in published.rglob("*") if path.is_file()
+    }  # fmt: skip
+
+    snapshot = answer["snapshot_id"]
+    assert modes == {
+        "LATEST": "0o640",
+        f"{snapshot}/graph.lbug": "0o640",
+        f"{snapshot}/staging.duckdb": "0o640",
+        f"{snapshot}/manifest.json": "0o640",
+    }
+
+
 def test_a_replica_serves_the_snapshot_and_refuses_writes(
     published: tuple[Path, dict], tmp_path: Path
 ) -> None:

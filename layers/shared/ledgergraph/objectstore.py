@@ -3,7 +3,10 @@
 Keys follow the layout of the design (``raw/sec/{cik}/{accession}/...``,
 ``processed/{graph_id}/{source_unit}/{table}.parquet`` ...). A store is addressed by a base
 URI, ``s3://bucket/prefix`` or ``file:///abs/folder``; ``uri(key)`` gives the object's URI.
-Writes are atomic on both: a reader never sees half an object.
+Writes are atomic on both: a reader never sees half an object. A local write fills a
+``.tmp-*`` file beside its key, holding an exclusive ``flock`` on it, and renames it into
+place; a write killed before the rename leaves that file behind, unlocked, and
+``LocalObjectStore.remove_abandoned`` removes such files (a writer node does at boot).
 
 On AWS the stack keeps raw, processed and published data in three buckets. One store URI
 names them all: ``s3://processed-bucket?raw=raw-bucket&published=published-bucket`` sends a
@@ -14,11 +17,14 @@ their bucket, so the layout is the same in one bucket, three buckets or a folder
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -47,6 +53,30 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _create_temp(folder: Path) -> tuple[int, Path]:
+    """A new empty ``.tmp-*`` file in ``folder``, open for writing: the file a write fills
+    before renaming it over its key.
+
+    Created with mode 0666 less the process umask, as a plain file write would be (0644
+    under the usual umask 022), so a replica or another local user reads what is published.
+    ``tempfile.mkstemp`` would make it 0600, and the rename keeps the mode.
+
+    The caller holds an exclusive ``flock`` on it until the rename (the kernel drops it
+    when the process dies): ``remove_abandoned`` never takes a locked file.
+    """
+    for _ in range(100):
+        path = folder / f".tmp-{secrets.token_hex(6)}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue  # another write picked the same name: draw again
+        # NOTE: a file system without flock refuses it: the sweep's age alone protects then
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a new file: nobody else holds it
+        return fd, path
+    raise FileExistsError(f"no free temporary file name in {folder}")
+
+
 class LocalObjectStore:
     """A folder laid out like the S3 buckets; used by the local pipeline and tests."""
 
@@ -61,21 +91,29 @@ class LocalObjectStore:
         return self.path(key).as_uri()
 
     def put_bytes(self, key: str, data: bytes) -> str:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-        return target.as_uri()
+        def fill(fd: int, tmp: Path) -> None:
+            with open(fd, "wb", closefd=False) as handle:
+                handle.write(data)
+
+        return self._write(key, fill)
 
     def put_file(self, key: str, path: Path) -> str:
+        # into the file _create_temp made: its mode stays, and so does the writer's lock
+        return self._write(key, lambda fd, tmp: shutil.copyfile(path, tmp))
+
+    def _write(self, key: str, fill: Callable[[int, Path], None]) -> str:
+        """Fill a locked temporary file beside ``key``'s path, then rename it over the path.
+
+        A failure leaves the temporary file, as a kill would; ``remove_abandoned`` takes it.
+        """
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(fd)
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
+        fd, tmp = _create_temp(target.parent)
+        try:
+            fill(fd, tmp)
+            os.replace(tmp, target)
+        finally:
+            os.close(fd)  # releases the lock, after the rename
         return target.as_uri()
 
     def get_bytes(self, key: str) -> bytes:
@@ -99,8 +137,8 @@ class LocalObjectStore:
 
     def partial_keys(self, prefix: str) -> Iterator[str]:
         """Keys of the temporary files of writes under ``prefix`` not (yet) renamed into
-        place: ones in progress, or ones a killed process abandoned, which stay forever
-        unless their owner removes them (``list_keys`` never shows them)."""
+        place: ones in progress, or ones a killed process abandoned, which stay until
+        ``remove_abandoned`` or their owner removes them (``list_keys`` never shows them)."""
         base = self.root / prefix if prefix else self.root
         folder = base if base.is_dir() else base.parent
         if not folder.exists():
@@ -110,8 +148,51 @@ class LocalObjectStore:
             if path.is_file() and key.startswith(prefix):
                 yield key
 
+    def remove_abandoned(self, prefix: str = "", *, older_than_s: float) -> list[str]:
+        """Remove the temporary files of killed writes under ``prefix``; their keys.
+
+        A file is taken only when no process holds its lock (its writer is gone: a live
+        writer holds it until the rename) and nothing wrote to it for ``older_than_s``
+        seconds: that covers the instant between a writer creating its file and locking
+        it, and writers of a version that took no lock. Safe beside live writers, in this
+        process or others, on this machine (``flock`` is not shared across hosts: a store
+        on a network share written from several machines should give a long age).
+        """
+        removed = []
+        deadline = time.time() - older_than_s
+        for key in self.partial_keys(prefix):
+            if _remove_if_abandoned(self.path(key), deadline):
+                removed.append(key)
+        return removed
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+
+def _remove_if_abandoned(path: Path, deadline: float) -> bool:
+    """Unlink ``path`` if it was last written before ``deadline`` and is not locked."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False  # renamed into place (or removed) since it was listed
+    except PermissionError:
+        return False  # another user's, unreadable: whether it is in use cannot be told
+    try:
+        if os.fstat(fd).st_mtime >= deadline:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live writer holds it
+        # the name may have moved on while we waited: unlink only the file we locked
+        if os.stat(path).st_ino != os.fstat(fd).st_ino:
+            return False
+        path.unlink()
+        return True
+    except FileNotFoundError:
+        return False
+    finally:
+        os.close(fd)
 
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
