@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 from ledgergraph.messages import clip
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
-from localrun.cli_common import EXIT_FAILURES, home_of
+from localrun.cli_common import EXIT_FAILURES, EXIT_INTERRUPTED, home_of
 from localrun.home_lock import HomeNotFound, home_lock
 
 AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXIT_INTERRUPTED = 130
+# A reading command stopped by Ctrl-C exits as shells report SIGINT; a writing one exits
+# EXIT_INTERRUPTED (75, EX_TEMPFAIL), as a run whose load was interrupted does: run it again.
+EXIT_SIGINT = 130
 _READERS = ("query", "facts", "stats", "verify")  # commands that never create a home
 
 
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURES
     except KeyboardInterrupt:
         _report(args, "Interrupted", _interrupted(args))
-        return EXIT_INTERRUPTED
+        return EXIT_SIGINT if args.command in _READERS else EXIT_INTERRUPTED
 
 
 def _home_held(args: argparse.Namespace, argv: list[str] | None) -> AbstractContextManager:

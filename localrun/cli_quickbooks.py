@@ -26,7 +26,7 @@ from localrun.cli_common import (
 
 RUN_EXIT_STATUS = (
     "exit status: 0 loaded, 1 failed (the run names the step and error), "
-    f"{EXIT_INTERRUPTED} interrupted (the run says how to finish it)"
+    f"{EXIT_INTERRUPTED} interrupted, or Ctrl-C (the run says how to finish it)"
 )
 
 

@@ -27,7 +27,8 @@ from localrun.cli_common import (
 SELECTORS = ("cik", "ticker", "since")
 RUN_EXIT_STATUS = (
     "exit status: 0 every filing loaded (or already there), 1 a filing failed, "
-    f"{EXIT_INTERRUPTED} none failed but a load was interrupted (run the same command again)"
+    f"{EXIT_INTERRUPTED} none failed but a load was interrupted, or Ctrl-C (run the same "
+    "command again)"
 )
 
 

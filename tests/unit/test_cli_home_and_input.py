@@ -408,3 +408,32 @@ def test_a_home_that_is_a_file_is_named_as_one(tmp_path: Path, capsys, command: 
         "message": f"{home} is a file, not a ledgergraph home (--home, LEDGERGRAPH_HOME)",
     }
     assert home.read_text() == "a file"
+
+
+@pytest.mark.parametrize(
+    ("argv", "handler", "code", "said"),
+    [
+        (["sec", "run", "--source", str(REPO / "sample_data" / "sec")], "cli_sec.cmd_sec_run",
+         75, "interrupted; run the same command again to resume"),
+        (["quickbooks", "load-sample"], "cli_quickbooks.cmd_load_sample",
+         75, "interrupted; run the same command again to resume"),
+        (["stats"], "cli_graph.cmd_stats", 130, "interrupted; stats changed nothing"),
+    ],
+)  # fmt: skip
+def test_ctrl_c_exits_75_for_a_run_and_130_for_a_read(
+    tmp_path: Path, capsys, monkeypatch, argv: list[str], handler: str, code: int, said: str
+) -> None:
+    """The README's promise: a scheduler retrying on 75 retries a run stopped by Ctrl-C."""
+    import localrun
+
+    module, name = handler.split(".")
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(getattr(localrun, module), name, interrupted)
+    home = tmp_path / "home"
+    home.mkdir()
+
+    assert cli([*argv, "--home", str(home)]) == code
+    assert capsys.readouterr().err.startswith(f"error: {said}")
