@@ -10,10 +10,11 @@ the link role.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urljoin
 
 from arelle import XbrlConst
+from arelle.ModelDocument import ModelDocument
 from arelle.ModelDocumentType import ModelDocumentType
 from arelle.ModelDtsObject import ModelConcept, ModelRelationship
 from arelle.ModelXbrl import ModelXbrl
@@ -90,13 +91,17 @@ def is_package_file(uri: str | None) -> bool:
 
 
 def _extension_concepts(model: ModelXbrl, copier: FactCopier) -> list[QName]:
-    """Every concept a schema of the package defines, used by a fact or an arc or not."""
+    """Every concept a schema of the package defines, used by a fact or an arc or not.
+
+    NOTE: a us-gaap DTS has ~18,000 concepts and a filing's schemas a few hundred; each
+    is told by its document, looked up among the package's (every document Arelle makes
+    is in ``urlDocs``) rather than by reading the URL of each concept's document.
+    """
+    package = {id(d) for d in model.urlDocs.values() if is_package_file(d.uri)}
     return [
         copier.defined(concept).qname
         for concept in model.qnameConcepts.values()
-        if isinstance(concept, ModelConcept)
-        and concept.modelDocument is not None
-        and is_package_file(concept.modelDocument.uri)
+        if id(concept.modelDocument) in package and isinstance(concept, ModelConcept)
     ]
 
 
@@ -240,22 +245,39 @@ def published_namespace(url: str) -> str | None:
     return None
 
 
-def schema_locations(model: ModelXbrl) -> dict[str, str]:
+def schema_locations(
+    model: ModelXbrl,
+    imports_of: Callable[[ModelDocument], list[tuple[str, str]]] | None = None,
+) -> dict[str, str]:
     """namespace -> schemaLocation of every xs:import in the loaded schemas (found or not).
+
+    ``imports_of`` reads a schema's imports (default ``schema_imports``; the schema cache's
+    ``per_schema`` of it reads a cached schema's once per worker).
+    """
+    read = imports_of or schema_imports
+    locations: dict[str, str] = {}
+    for document in model.urlDocs.values():
+        if document.type == ModelDocumentType.SCHEMA:
+            for namespace, location in read(document):
+                locations.setdefault(namespace, location)
+    return locations
+
+
+def schema_imports(document: ModelDocument) -> list[tuple[str, str]]:
+    """(namespace, schemaLocation) of a schema's xs:import elements that name both.
 
     A relative location in a taxonomy read from its URL (us-gaap-2022.xsd imports
     ``us-roles-2022.xsd``) is made absolute against that URL; one in a schema of the
     package stays as written (a file of the package).
     """
-    locations: dict[str, str] = {}
-    for document in model.urlDocs.values():
-        root = document.xmlRootElement
-        if root is None or document.type != ModelDocumentType.SCHEMA:
-            continue
-        for element in root.iterchildren(_XS_IMPORT):
-            namespace, location = element.get("namespace"), element.get("schemaLocation")
-            if namespace and location:
-                if not is_package_file(document.uri):
-                    location = urljoin(document.uri, location)
-                locations.setdefault(namespace, location)
-    return locations
+    root = document.xmlRootElement
+    if root is None:
+        return []
+    imports = []
+    for element in root.iterchildren(_XS_IMPORT):
+        namespace, location = element.get("namespace"), element.get("schemaLocation")
+        if namespace and location:
+            if not is_package_file(document.uri):
+                location = urljoin(document.uri, location)
+            imports.append((namespace, location))
+    return imports

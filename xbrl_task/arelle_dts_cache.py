@@ -14,13 +14,18 @@ Only schemas whose whole import closure is schemas from URLs are kept (links emb
 them, like us-gaap's extensible enumeration lists, come along); anything else is loaded by
 Arelle as usual. ``ledgergraph verify`` loads each filing
 in a session of its own without this cache, and must find zero differences.
+
+What the adapter reads from a cached schema the same way in every filing (a concept's plain
+copy, the schema's imports) is kept with the cache too (``copy_of``, ``per_schema``): a
+filing's reading of a standard schema not yet cached is kept when its model closes and the
+schema is cached then, so the first filing of a taxonomy year fills it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from arelle import ModelDocument as ArelleDocuments
 from arelle import XbrlConst
@@ -30,11 +35,13 @@ from arelle.ModelXbrl import ModelXbrl
 from lxml import etree
 
 from xbrl_task.errors import ProcessorMessage
+from xbrl_task.model import ConceptInfo
 
 _REGISTRIES = ("qnameConcepts", "qnameAttributes", "qnameAttributeGroups", "qnameTypes",
                "qnameGroupDefinitions")  # fmt: skip
 _LISTS = ("nameConcepts", "roleTypes", "arcroleTypes")
 _URL_SCHEMES = ("http://", "https://")
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,6 +56,8 @@ class CachedSchema:
     base_sets: dict[Any, list[Any]]
     closure: list[Any] = field(default_factory=list)
     messages: list[ProcessorMessage] = field(default_factory=list)
+    # what ``StandardSchemaCache.per_schema`` computed from the document, by function
+    derived: dict[Callable[[Any], Any], Any] = field(default_factory=dict)
 
 
 class StandardSchemaCache:
@@ -60,6 +69,13 @@ class StandardSchemaCache:
         self._by_url: dict[str, CachedSchema] = {}
         self._by_document: dict[int, CachedSchema] = {}
         self.adopted: list[CachedSchema] = []
+        # plain copies of cached schemas' concepts by (id(concept), prefix): the cached
+        # concepts stay alive with the cache, so their ids are never reused
+        self._copies: dict[tuple[int, str | None], ConceptInfo] = {}
+        # the current filing's readings of standard schemas, with the object each was
+        # read from (alive until the model closes), sorted out by ``keep``
+        self._new_copies: dict[tuple[int, str | None], tuple[Any, ConceptInfo]] = {}
+        self._new_derived: dict[tuple[int, Hashable], tuple[Any, Any]] = {}
 
     def install(self) -> None:
         """Route Arelle's document loading through the cache (once per process)."""
@@ -100,6 +116,37 @@ class StandardSchemaCache:
 
     def start(self) -> None:
         self.adopted = []
+        self._new_copies.clear()
+        self._new_derived.clear()
+
+    def copy_of(self, concept: Any, prefix: str | None) -> ConceptInfo | None:
+        """The plain copy made of a cached standard concept named with ``prefix``, if any."""
+        return self._copies.get((id(concept), prefix))
+
+    def keep_copy(self, concept: Any, prefix: str | None, copy: ConceptInfo) -> None:
+        """Keep ``copy`` of ``concept`` for later filings if its schema is (or, when this
+        model closes, becomes) a cached one. A copy depends only on the concept's
+        declaration and the prefix it is named with, not on the filing."""
+        document = getattr(concept, "modelDocument", None)
+        if document is not None and document.uri.startswith(_URL_SCHEMES):
+            self._new_copies[(id(concept), prefix)] = (concept, copy)
+
+    def per_schema(self, compute: Callable[[Any], T]) -> Callable[[Any], T]:
+        """``compute`` of a schema document, kept with the document if it is cached.
+
+        Only for what depends on nothing but the schema document itself.
+        """
+
+        def of(document: Any) -> T:
+            cached = self._by_document.get(id(document))
+            if cached is not None and compute in cached.derived:
+                return cached.derived[compute]
+            value = compute(document)
+            if document.uri.startswith(_URL_SCHEMES):
+                self._new_derived[(id(document), compute)] = (document, value)
+            return value
+
+        return of
 
     def replayed_messages(self) -> list[ProcessorMessage]:
         """What the adopted schemas' first loads reported (missing imports...)."""
@@ -129,7 +176,20 @@ class StandardSchemaCache:
             captured = self._capture(model, new, list(messages))
             for cached in captured:
                 cached.closure = self._closure_of(cached)
+        self._keep_readings()
         self._detach(model)
+
+    def _keep_readings(self) -> None:
+        """Keep this filing's readings of the schemas now cached; drop the rest."""
+        for key, (concept, copy) in self._new_copies.items():
+            if id(concept.modelDocument) in self._by_document:
+                self._copies[key] = copy
+        for (key, compute), (_document, value) in self._new_derived.items():
+            cached = self._by_document.get(key)
+            if cached is not None:
+                cached.derived[compute] = value
+        self._new_copies.clear()
+        self._new_derived.clear()
 
     def _capture(
         self, model: ModelXbrl, documents: list[Any], messages: list[ProcessorMessage]

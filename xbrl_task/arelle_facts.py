@@ -8,6 +8,7 @@ default 28-digit decimal context, which rounds longer numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
 from arelle.ModelDtsObject import ModelConcept
@@ -40,6 +41,9 @@ from xbrl_task.model import (
     UnitInfo,
 )
 from xbrl_task.values import ValueNotExact, scaled_text, shown
+
+if TYPE_CHECKING:
+    from xbrl_task.arelle_dts_cache import StandardSchemaCache
 
 _FLOATING_TYPES = frozenset({"double", "float"})
 _IX_HIDDEN = tuple(f"{{{ns}}}hidden" for ns in XbrlConst.ixbrlAll)
@@ -79,11 +83,17 @@ class FactCopier:
     """
 
     def __init__(
-        self, footnotes: FootnoteIndex, *, displayed_hidden: frozenset[str] = frozenset()
+        self,
+        footnotes: FootnoteIndex,
+        *,
+        displayed_hidden: frozenset[str] = frozenset(),
+        standard: StandardSchemaCache | None = None,
     ) -> None:
         """``displayed_hidden``: ids of ``ix:hidden`` facts the document displays by a
-        ``-sec-ix-hidden`` style property (``inline_display``)."""
+        ``-sec-ix-hidden`` style property (``inline_display``); ``standard``: the
+        session's schema cache, whose concepts' copies are made once per worker."""
         self._displayed_hidden = displayed_hidden
+        self._standard = standard
         self.concepts: dict[QName, ConceptInfo] = {}
         self._by_object: dict[int, ConceptInfo | None] = {}
         self._contexts: dict[str, ContextInfo] = {}
@@ -140,24 +150,15 @@ class FactCopier:
     ) -> ConceptInfo | None:
         if qname is None or concept is None:
             return None
+        standard = self._standard
+        if standard is not None and (kept := standard.copy_of(concept, qname.prefix)):
+            return self.concepts.setdefault(kept.qname, kept)
         key = to_qname(qname)
         info = self.concepts.get(key)
         if info is None:
-            info = self.concepts[key] = ConceptInfo(
-                qname=key,
-                data_type=optional_qname(concept.typeQname),
-                substitution_group=optional_qname(concept.substitutionGroupQname),
-                period_type=concept.periodType,
-                balance=concept.balance,
-                is_abstract=bool(concept.isAbstract),
-                is_nillable=concept.nillable in ("true", "1"),
-                # NOTE: Arelle's isNumeric leaves fractions out; XBRL 2.1 makes them
-                # numeric items, with a unit (extraction rejects their values)
-                is_numeric=bool(concept.isNumeric or concept.isFraction),
-                is_tuple=bool(concept.isTuple),
-                is_floating=concept.baseXsdType in _FLOATING_TYPES,
-                is_fraction=bool(concept.isFraction),
-            )
+            info = self.concepts[key] = concept_info(key, concept)
+            if standard is not None:
+                standard.keep_copy(concept, qname.prefix, info)
         return info
 
     def context(self, context: ModelContext | None) -> ContextInfo | None:
@@ -417,6 +418,25 @@ def _period(context: ModelContext) -> PeriodInfo:
     start, start_time = split_moment(context.startDatetime, end=False)
     end, end_time = split_moment(context.endDatetime, end=True)
     return PeriodInfo("duration", start, end, start_time, end_time)
+
+
+def concept_info(qname: QName, concept: ModelConcept) -> ConceptInfo:
+    """The plain copy of ``concept`` named ``qname`` (the prefix the filing uses)."""
+    return ConceptInfo(
+        qname=qname,
+        data_type=optional_qname(concept.typeQname),
+        substitution_group=optional_qname(concept.substitutionGroupQname),
+        period_type=concept.periodType,
+        balance=concept.balance,
+        is_abstract=bool(concept.isAbstract),
+        is_nillable=concept.nillable in ("true", "1"),
+        # NOTE: Arelle's isNumeric leaves fractions out; XBRL 2.1 makes them
+        # numeric items, with a unit (extraction rejects their values)
+        is_numeric=bool(concept.isNumeric or concept.isFraction),
+        is_tuple=bool(concept.isTuple),
+        is_floating=concept.baseXsdType in _FLOATING_TYPES,
+        is_fraction=bool(concept.isFraction),
+    )
 
 
 def to_qname(qname: ArelleQName) -> QName:

@@ -29,7 +29,7 @@ from arelle.RuntimeOptions import RuntimeOptions
 from arelle.UrlUtil import IXDS_DOC_SEPARATOR, IXDS_SURROGATE
 
 from xbrl_task.arelle_context_memo import ContextPartMemo
-from xbrl_task.arelle_dts import copy_dts, schema_locations
+from xbrl_task.arelle_dts import copy_dts, schema_imports, schema_locations
 from xbrl_task.arelle_dts_cache import StandardSchemaCache
 from xbrl_task.arelle_facts import FactCopier, document_order, tuple_members
 from xbrl_task.arelle_footnotes import FootnoteIndex
@@ -140,7 +140,7 @@ class ArelleLoader:
         try:
             loaded = model is not None and model.modelDocument is not None
             check_load_messages(messages, unit=unit, entry_point=entry.name, loaded=loaded)
-            return copy_filing(model, documents, messages, concepts)
+            return copy_filing(model, documents, messages, concepts, standard=schemas)
         finally:
             if free_model:
                 _close_models(session, schemas, messages)
@@ -182,19 +182,27 @@ def copy_filing(
     documents: Sequence[Path],
     messages: list[ProcessorMessage],
     wanted: Iterable[QName],
+    *,
+    standard: StandardSchemaCache | None = None,
 ) -> LoadedFiling:
-    """Everything the extractor needs, as plain values, from a loaded model."""
+    """Everything the extractor needs, as plain values, from a loaded model.
+
+    ``standard``: the schema cache the model was loaded with, which keeps what is read
+    from its schemas (concepts' copies, imports) for the next filings.
+    """
     is_inline = model.modelDocument.type in ModelDocumentType.INLINEXBRLTYPES
     roots = getattr(model, "ixdsHtmlElements", []) if is_inline else []
     references = referenced_hidden_ids(roots)
-    copier = FactCopier(FootnoteIndex(model), displayed_hidden=references)
+    copier = FactCopier(FootnoteIndex(model), displayed_hidden=references, standard=standard)
     ordered = list(document_order(model.facts))
     members = tuple_members(ordered)
     facts = [copier.fact(f, in_tuple=members.get(id(f))) for f in ordered]
     for qname in wanted:
         arelle_qname = ArelleQName(qname.prefix, qname.namespace, qname.local_name)
         copier.concept(arelle_qname, model.qnameConcepts.get(arelle_qname))
-    locations = schema_locations(model)  # once: it walks every schema's top-level elements
+    # once: it walks every schema's top-level elements (a cached schema's once per worker)
+    imports_of = standard.per_schema(schema_imports) if standard is not None else None
+    locations = schema_locations(model, imports_of)
     dts = copy_dts(model, copier, locations, messages)
     return LoadedFiling(
         entry_point=documents[0],

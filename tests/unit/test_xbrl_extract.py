@@ -288,6 +288,37 @@ def test_with_standard_schema_reuse_off_the_outputs_are_the_batchs(
     _assert_outputs_equal_the_batchs(run, store, names)
 
 
+def test_a_standard_concepts_copy_is_made_once_per_worker_as_a_fresh_load_makes_it() -> None:
+    # aapl's load fills the schema cache with us-gaap 2023 and keeps the plain copies it
+    # made of its concepts; tsla's load, in the same worker, takes them from there.
+    from xbrl_task.__main__ import open_loader
+
+    def load(loader, name: str) -> LoadedFiling:  # noqa: ANN001 - an ArelleLoader
+        info = describe_package(SAMPLE_SEC / name)
+        return loader.load(info.entry_path, unit=name)
+
+    cash = QName("http://fasb.org/us-gaap/2023", "CashAndCashEquivalentsAtCarryingValue")
+    worker = open_loader([], XbrlTaskSettings())
+    fresh = open_loader([], XbrlTaskSettings(reuse_standard_taxonomies=False))
+    try:
+        apple = load(worker, "aapl-10k-2023-09-30")
+        tesla = load(worker, "tsla-10q-2024-06-30")
+        tesla_fresh = load(fresh, "tsla-10q-2024-06-30")
+    finally:
+        worker.close()
+        fresh.close()
+
+    assert tesla.concepts[cash] is apple.concepts[cash]  # the kept copy, not a new one
+    assert tesla.concepts[cash] == tesla_fresh.concepts[cash]
+    assert tesla.concepts[cash].qname.prefix == "us-gaap"
+    assert tesla.concepts[cash].data_type == QName(
+        "http://www.xbrl.org/2003/instance", "monetaryItemType"
+    )
+    assert tesla.concepts == tesla_fresh.concepts
+    assert tesla.schema_locations == tesla_fresh.schema_locations
+    assert tesla.dts.extension_concepts == tesla_fresh.dts.extension_concepts
+
+
 def test_a_filers_arcs_in_a_standard_role_combine_with_the_adopted_schemas_as_with_fresh(
     run: BatchRun, tmp_path: Path
 ) -> None:
