@@ -10,8 +10,10 @@ enough along:
 
 - ``i`` copies one of ``j``'s endpoint tables: once ``i``'s write intent has committed
   (its keys are in that table's ledger from then on, which the endpoint check reads);
-- ``i`` copies ``j``'s own table, or either is an upsert table (an upsert's finish
-  rewrites other tables' ledgers, and its plan reads them): once ``i`` is finished.
+- ``i`` copies ``j``'s own table, ``j``'s is an upsert table (its plan reads other
+  tables' ledgers), or ``i``'s is an upsert table whose finish may rewrite the ledger or
+  versions of ``j``'s table or of an endpoint table of ``j`` (``upsert.rewritten_by``):
+  once ``i`` is finished.
 
 One thread reads the calls in order, at most ``depth`` calls ahead of the one being
 copied, so a long request never holds every table's rows at once.
@@ -24,7 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from graph_node.upsert import upserts
+from graph_node.upsert import rewritten_by, upserts
 from ledgergraph.graph_schema import RelTable, Table
 
 Prepared = TypeVar("Prepared")
@@ -34,10 +36,16 @@ _RECORDED, _FINISHED = 1, 2
 
 
 def _stage_needed(earlier: Table, later: Table) -> int:
-    """How far a call of ``earlier`` must be before a later call of ``later`` is read."""
-    if earlier is later or upserts(earlier) or upserts(later):
+    """How far a call of ``earlier`` must be before a later call of ``later`` is read.
+
+    An upsert call of ``Entity`` (SEC's only upsert table, its first call) no longer holds
+    back the reads of ``Report`` and ``Fact``: on 20 filings the first calls then waited
+    ~40 ms less for their rows (timeline in docs/operations.md).
+    """
+    ends = {later.from_table, later.to_table} if isinstance(later, RelTable) else set()
+    if earlier is later or upserts(later) or rewritten_by(earlier) & {later.name, *ends}:
         return _FINISHED
-    if isinstance(later, RelTable) and earlier.name in (later.from_table, later.to_table):
+    if earlier.name in ends:
         return _RECORDED
     return 0
 

@@ -83,6 +83,22 @@ def upserts(table: Table) -> bool:
     return isinstance(table, NodeTable) and table.upsert
 
 
+def rewritten_by(table: Table) -> frozenset[str]:
+    """Tables whose staging rows a call of upsert table ``table`` may change as it finishes,
+    or whose superseded rows its versions decide: itself, every relationship table from it
+    (the ``versioned_with_from`` ones lose rows), the node tables those hold (``owned_by``)
+    and every relationship table of those nodes. A later call of any other table reads
+    nothing a call of ``table`` changes (``read_ahead``). Empty for a table that only adds."""
+    if not upserts(table):
+        return frozenset()
+    rels = [t for t in TABLES.values() if isinstance(t, RelTable) and t.from_table == table.name]
+    held = {t.name for t in TABLES.values() if isinstance(t, NodeTable)
+            and t.owned_by in {r.name for r in rels}}  # fmt: skip
+    incident = {t.name for t in TABLES.values() if isinstance(t, RelTable)
+                and {t.from_table, t.to_table} & held}  # fmt: skip
+    return frozenset({table.name, *(r.name for r in rels), *held, *incident})
+
+
 def plan_upsert(db: StagingDB, table: Table, offered: pa.Table, *, present: int) -> UpsertPlan:
     """Rows to update and relationships and nodes to remove for ``offered`` (with file_id).
 

@@ -7,11 +7,14 @@ import threading
 import pytest
 
 from graph_node.read_ahead import ReadAhead
+from graph_node.upsert import rewritten_by
 from ledgergraph.graph_schema import TABLES
 
 FACT, PERIOD, UNIT = TABLES["Fact"], TABLES["Period"], TABLES["Unit"]
 FACT_HAS_PERIOD = TABLES["FACT_HAS_PERIOD"]
 ACCOUNT = TABLES["LedgerAccount"]  # an upsert table
+ACCOUNT_MAPS_TO_ELEMENT = TABLES["ACCOUNT_MAPS_TO_ELEMENT"]  # versioned with its accounts
+ENTITY, REPORT = TABLES["Entity"], TABLES["Report"]  # SEC's upsert table and a node table
 
 
 class Reads:
@@ -66,8 +69,9 @@ def test_a_relationship_waits_for_its_endpoint_tables_intents() -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "second"), [(FACT, FACT), (ACCOUNT, UNIT), (UNIT, ACCOUNT)],
-    ids=["same table", "after an upsert table", "an upsert table"],
+    ("first", "second"),
+    [(FACT, FACT), (ACCOUNT, ACCOUNT_MAPS_TO_ELEMENT), (UNIT, ACCOUNT)],
+    ids=["same table", "after an upsert table whose finish may rewrite it", "an upsert table"],
 )  # fmt: skip
 def test_some_calls_wait_for_the_call_before_to_finish(first: object, second: object) -> None:
     reads = Reads()
@@ -78,6 +82,16 @@ def test_some_calls_wait_for_the_call_before_to_finish(first: object, second: ob
         assert reads.read == ["one"]  # a recorded intent is not enough
         reader.finished(0)
         assert reads.wait_for(2) == ["one", "two"]
+    finally:
+        reader.stop()
+
+
+def test_tables_an_upsert_cannot_change_are_read_before_it_finishes() -> None:
+    reads = Reads()
+    calls = [(ENTITY, ["entity"]), (REPORT, ["report"]), (FACT, ["fact"])]
+    reader = ReadAhead(calls, reads, depth=3)
+    try:
+        assert reads.wait_for(3) == ["entity", "report", "fact"]  # nothing taken or finished
     finally:
         reader.stop()
 
@@ -103,3 +117,14 @@ def test_stop_ends_a_reader_waiting_for_a_call_that_never_comes() -> None:
 
     assert not reader._thread.is_alive()
     assert reads.read == ["fact"]
+
+
+def test_an_upsert_may_rewrite_its_relationships_and_the_nodes_they_hold() -> None:
+    assert rewritten_by(TABLES["LedgerTransaction"]) >= {
+        "LedgerTransaction", "TRANSACTION_HAS_LINE", "LineItem", "LINE_POSTS_TO_ACCOUNT",
+    }  # fmt: skip
+    assert rewritten_by(ENTITY) == {
+        "Entity", "ENTITY_HAS_REPORT", "ENTITY_HAS_SECURITY", "COMPANY_HAS_ACCOUNT",
+        "COMPANY_HAS_TRANSACTION",
+    }  # fmt: skip
+    assert rewritten_by(FACT) == frozenset()  # it only ever adds
