@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, edited_copy, run_edited
+from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, copy_with_edits, edited_copy, run_edited
 
 from xbrl_task.inline_display import referenced_hidden_ids, unseen
 
@@ -55,14 +55,7 @@ ADDRESS_FACTS = (
 
 def aeon_edited(target: Path, *edits: tuple[str, str]) -> Path:
     """A copy of AEON's package with each ``(old, new)`` made in its document."""
-    edited_copy(AEON, target, AEON_DOCUMENT, "", "")
-    path = target / AEON_DOCUMENT
-    text = path.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    return target
+    return copy_with_edits(AEON, target, AEON_DOCUMENT, *edits)
 
 
 TREASURY_CELL = (

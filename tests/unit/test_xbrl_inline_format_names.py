@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, edited_copy, run_edited
+from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, copy_with_edits, run_edited
 
 TR3 = "http://www.xbrl.org/inlineXBRL/transformation/2015-02-26"
 TR4 = "http://www.xbrl.org/inlineXBRL/transformation/2020-02-12"
@@ -32,14 +32,7 @@ EDITS = (
 
 
 def aeon_rebound(target: Path) -> Path:
-    edited_copy(AEON, target, AEON_DOCUMENT, "", "")
-    path = target / AEON_DOCUMENT
-    text = path.read_text(encoding="utf-8")
-    for old, new in EDITS:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    return target
+    return copy_with_edits(AEON, target, AEON_DOCUMENT, *EDITS)
 
 
 @pytest.fixture(scope="module")

@@ -202,12 +202,20 @@ TESLA, TESLA_INSTANCE = "tsla-10q-2024-06-30", "tsla-20240630_htm.xml"
 def edited_copy(package: str, target: Path, document: str, old: str, new: str) -> Path:
     """A copy at ``target`` of the bundled ``package`` whose ``document`` has ``old``
     (found there once) replaced by ``new``; ``old`` empty: the copy unedited."""
+    return copy_with_edits(package, target, document, *([(old, new)] if old else []))
+
+
+def copy_with_edits(package: str, target: Path, document: str, *edits: tuple[str, str]) -> Path:
+    """A copy at ``target`` of the bundled ``package`` with each ``(old, new)`` made in turn
+    in its ``document`` (``old`` found there once)."""
     shutil.copytree(SAMPLE_SEC / package, target)
-    if old:
+    if edits:
         path = target / document
         text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, old
-        path.write_text(text.replace(old, new), encoding="utf-8")
+        for old, new in edits:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
     return target
 
 
