@@ -18,7 +18,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_quickbooks_versions import GRAPH, Books, Records, newer, record, sample_copy
+from test_quickbooks_versions import (
+    GRAPH,
+    Books,
+    Records,
+    assert_rebuild_gives_the_same_graph,
+    newer,
+    record,
+    sample_copy,
+)
 
 from graph_node.errors import SourceNotFound, WriterBusy
 from graph_node.server import create_app
@@ -171,6 +179,48 @@ def test_reloading_the_original_after_deleting_an_edit_supersedes_nothing(
     assert [loaded[t]["rows_updated"] for t in ("Customer", "LedgerTransaction")] == [0, 0]
     (name,) = books.cypher("MATCH (c:Customer {qbo_id: '24'}) RETURN c.display_name")[0]
     assert not name.endswith("(edited)")
+
+
+INVOICE_130_AND_CUSTOMER_24 = """
+MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '130'})
+MATCH (c:Customer {qbo_id: '24'})
+RETURN t.sync_token, c.sync_token, c.display_name
+"""
+CUSTOMER_24_EDITED = "Sonnenschein Family Store (edited)"
+
+
+def customer_24_and_invoice_130_saved_twice(records: Records) -> None:
+    customer_24_and_invoice_130_saved_again(records)
+    newer(record(records, "Customer", "24"))
+    newer(record(records, "Invoice", "130"))
+
+
+def test_deleting_a_run_restores_the_newest_version_a_run_still_held_carries(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c listed Invoice 130 and Customer 24 one save older than run-b had loaded: run-c's
+    files carry that version all the same (superseded in the graph while run-b is held), so
+    once run-b is gone the graph holds it, as a graph built without run-b does."""
+    original = sample_copy(tmp_path, "original")
+    edited = sample_copy(tmp_path, "edited", customer_24_and_invoice_130_saved_again)
+    twice = sample_copy(tmp_path, "twice", customer_24_and_invoice_130_saved_twice)
+    runs = (("run-a", original), ("run-b", twice), ("run-c", edited), ("run-d", original))
+    for run_id, folder in runs:
+        books.transform(folder, run_id)
+        books.load(run_id)
+    assert books.cypher(INVOICE_130_AND_CUSTOMER_24) == [["5", "2", CUSTOMER_24_EDITED]]
+    run_c = json.loads(books.store.get_bytes(f"processed/{GRAPH}/run-c/reconciliation.json"))
+    records = run_c["reconciliation"]["records"]
+    assert [records[e]["superseded"] for e in ("Customer", "Invoice")] == [1, 1]
+
+    assert books.delete_with_cli("run-b") == 0
+
+    assert books.cypher(INVOICE_130_AND_CUSTOMER_24) == [["4", "1", CUSTOMER_24_EDITED]]
+    assert_rebuild_gives_the_same_graph(books)
+    # written with its lines: Invoice 130 (1037) bills three items, then a subtotal
+    written = run_c["superseded_written"]
+    assert written["records"] == {"Customer": 1, "Invoice": 1}
+    assert (written["lines"]["out"], written["lines"]["informational"]) == (3, 1)
 
 
 def test_the_missing_file_refusal_counts_the_records_the_graph_holds(

@@ -134,7 +134,8 @@ def loaded_summary(
     )
     validation = validation_section(details.get("validation", {}), staging)
     reconciliation = details.get("reconciliation", {})
-    tables = table_lines(request, staging, reconciliation)
+    written_too = details.get("superseded_written", {}).get("records", {})
+    tables = table_lines(request, staging, reconciliation, written_too)
     changed = staging.changed_total
     return _header(request) | {
         "status": "loaded",
@@ -174,17 +175,21 @@ def _read_details(store: ObjectStore, request: SummaryRequest) -> dict[str, Any]
 
 
 def table_lines(
-    request: SummaryRequest, staging: StagingCheck, reconciliation: dict[str, Any]
+    request: SummaryRequest,
+    staging: StagingCheck,
+    reconciliation: dict[str, Any],
+    written_too: dict[str, int] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Per table: rows written, added to the graph, updated, unchanged, superseded, and
     rows the graph holds in another version than the run's (``not_applied``: Entity, and
     superseded rows).
 
     ``superseded`` counts both ways a newer version wins: rows the graph node found older
-    than its own (a run loaded late), and, on a record's own table, records the transform
-    found older than the version known (not written, so not among ``rows``).
+    than its own (a run loaded late, or a version the transform found older than the one
+    known and wrote all the same), and, on a record's own table, records the transform
+    superseded without writing them (not among ``rows``).
     """
-    in_transform = _superseded_by_table(reconciliation)
+    in_transform = _superseded_by_table(reconciliation, written_too)
     written = (request.transform or {}).get("rows", {})
     loaded = (request.load or {}).get("tables", {})
     lines = {}
@@ -211,12 +216,16 @@ def _removed(request: SummaryRequest, kind: str) -> dict[str, int]:
     return dict(sorted(removed.items()))
 
 
-def _superseded_by_table(reconciliation: dict[str, Any]) -> dict[str, int]:
-    """Records the transform superseded, per the graph table their entity becomes."""
+def _superseded_by_table(
+    reconciliation: dict[str, Any], written_too: dict[str, int] | None
+) -> dict[str, int]:
+    """Records the transform superseded and did not write, per the graph table their
+    entity becomes (``written_too``: per entity, those it wrote all the same)."""
     counts: dict[str, int] = {}
     for entity, outcome in reconciliation.get("records", {}).items():
         table = _RECORD_TABLES.get(entity, entity)
-        counts[table] = counts.get(table, 0) + int(outcome.get("superseded", 0))
+        kept_out = int(outcome.get("superseded", 0)) - (written_too or {}).get(entity, 0)
+        counts[table] = counts.get(table, 0) + kept_out
     return counts
 
 
@@ -264,7 +273,8 @@ def superseded_records(
     older (with their reasons) and those the graph node did (a run loaded late), so the
     total is the ``superseded`` column summed over the record tables."""
     found = supersessions(reconciliation)
-    in_transform = _superseded_by_table(reconciliation)
+    # all of them: a superseded record the transform wrote is superseded in the graph too
+    in_transform = _superseded_by_table(reconciliation, None)
     reasons = dict(found["reasons"])
     for table in sorted(_RECORD_TABLE_NAMES):
         late = tables.get(table, {}).get("superseded", 0) - in_transform.get(table, 0)

@@ -18,7 +18,11 @@ a run compares against never disagree silently.
 NOTE: a run transformed on top of the withdrawn one before it was deleted (a run that is
 not the realm's last was deleted) keeps its snapshot, which merged the withdrawn run's
 records: its live records are its own listing's after a full run, but a record the
-withdrawn run held in a newer version than that listing keeps that version there.
+withdrawn run held in a newer version than that listing keeps that version there. The
+graph does not: that run's files carry the version it listed, superseded or not
+(``transform/superseded.py``), so the delete restores the newest version a held run
+listed; only the next run's reconciliation may still name the withdrawn run's version as
+the one known.
 """
 
 from __future__ import annotations

@@ -59,15 +59,18 @@ def write_tables(
     graph_id: str,
     source_unit: str,
     workdir: Path,
+    prefix: str = "out_",
 ) -> list[TableFile]:
-    """Write every output table (empty ones included) and return their manifest entries."""
+    """Write every output table (empty ones included) from the ``{prefix}<Table>``
+    relations and return their manifest entries."""
     files: list[TableFile] = []
     for name in OUTPUT_TABLES:
         table_def = output_table(name)
         schema = output_schema(table_def)
         columns = ", ".join(f'"{f.name}"' for f in schema)
         order = ", ".join(f'"{k}"' for k in table_def.key)  # sorted: same run, same bytes
-        data = con.sql(f'SELECT {columns} FROM "out_{name}" ORDER BY {order}').to_arrow_table()
+        source = f'"{prefix}{name}"'
+        data = con.sql(f"SELECT {columns} FROM {source} ORDER BY {order}").to_arrow_table()
         table = data.cast(schema)
         path = workdir / f"{name}.parquet"
         pq.write_table(table, path)
@@ -166,13 +169,8 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
     for entity, outcome, count in rows:
         counts = records.setdefault(entity, OutcomeCounts(records_in=0, out=0))
         _add(counts, outcome, count)
-    lines = OutcomeCounts(records_in=0, out=0)
-    for outcome, count in con.sql(
-        "SELECT outcome, count(*) FROM line_outcome GROUP BY ALL"
-    ).fetchall():
-        _add(lines, "out" if outcome == "posting" else outcome, count)
     result = Reconciliation(
-        run_id=run_id, records=records, lines=lines,
+        run_id=run_id, records=records, lines=line_counts(con),
         rejected_postings=_rejected_postings(con),
         unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
         tombstones=_count(con, f"SELECT count(*) FROM current_record WHERE {_MARKED_DELETED}"),
@@ -183,11 +181,21 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
         deletions_withheld=dict(
             con.sql("SELECT entity, reason FROM listing_not_trusted ORDER BY entity").fetchall()
         ),
-        references=_references(con), unresolved_references=_unresolved_references(con),
+        references=reference_counts(con), unresolved_references=_unresolved_references(con),
     )  # fmt: skip
     if not result.reconciles():
         raise QuickBooksDataError(f"run {run_id} does not reconcile: {result.model_dump_json()}")
     return result
+
+
+def line_counts(con: duckdb.DuckDBPyConnection) -> OutcomeCounts:
+    """The changed transactions' QuickBooks lines by outcome (``line_outcome``)."""
+    lines = OutcomeCounts(records_in=0, out=0)
+    for outcome, count in con.sql(
+        "SELECT outcome, count(*) FROM line_outcome GROUP BY ALL ORDER BY ALL"
+    ).fetchall():
+        _add(lines, "out" if outcome == "posting" else outcome, count)
+    return lines
 
 
 def _add(counts: OutcomeCounts, outcome: str, count: int) -> None:
@@ -218,7 +226,7 @@ def _rejected_postings(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     return [dict(zip(keys, (str(v) for v in row), strict=True)) for row in rows]
 
 
-def _references(con: duckdb.DuckDBPyConnection) -> dict[str, ReferenceCounts]:
+def reference_counts(con: duckdb.DuckDBPyConnection) -> dict[str, ReferenceCounts]:
     """Per relationship: its references against the rows its ``out_`` view writes."""
     counts = {}
     rows = con.sql(

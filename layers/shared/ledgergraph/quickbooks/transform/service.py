@@ -33,8 +33,10 @@ from ledgergraph.quickbooks.transform.runner import (
     check_absence_deletions,
     load_run,
     open_session,
+    sql_files,
     write_state_snapshot,
 )
+from ledgergraph.quickbooks.transform.superseded import stage_superseded
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 
 logger = get_logger("quickbooks")
@@ -114,8 +116,13 @@ def _write_outputs(
             accounts="ledger_LedgerAccount", incomplete="incomplete_txn",
             reports=run_reports(run, store),
         )  # fmt: skip
-        files = write_tables(con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir)
+        superseded = stage_superseded(con, sql_files(), run.run_id)
+        files = write_tables(
+            con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir,
+            prefix="staged_out_",
+        )  # fmt: skip
         details = {"reconciliation": reconciliation.model_dump(),
+                   "superseded_written": superseded.model_dump(),
                    "validation": validation.model_dump()}  # fmt: skip
         store.put_bytes(
             processed_prefix(graph_id, run.run_id) + RECONCILIATION_NAME,
