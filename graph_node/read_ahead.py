@@ -38,9 +38,9 @@ _RECORDED, _FINISHED = 1, 2
 def _stage_needed(earlier: Table, later: Table) -> int:
     """How far a call of ``earlier`` must be before a later call of ``later`` is read.
 
-    An upsert call of ``Entity`` (SEC's only upsert table, its first call) no longer holds
-    back the reads of ``Report`` and ``Fact``: on 20 filings the first calls then waited
-    ~40 ms less for their rows (timeline in docs/operations.md).
+    An upsert call holds back only the calls of tables it may rewrite: ``Report`` and
+    ``Fact`` are read while SEC's ``Entity`` (its only upsert table, its first call)
+    copies, ~40 ms a request on 20 filings (timeline in docs/operations.md).
     """
     ends = {later.from_table, later.to_table} if isinstance(later, RelTable) else set()
     if earlier is later or upserts(later) or rewritten_by(earlier) & {later.name, *ends}:
