@@ -56,8 +56,6 @@ class CachedSchema:
     base_sets: dict[Any, list[Any]]
     closure: list[Any] = field(default_factory=list)
     messages: list[ProcessorMessage] = field(default_factory=list)
-    # what ``StandardSchemaCache.per_schema`` computed from the document, by function
-    derived: dict[Callable[[Any], Any], Any] = field(default_factory=dict)
 
 
 class StandardSchemaCache:
@@ -69,13 +67,13 @@ class StandardSchemaCache:
         self._by_url: dict[str, CachedSchema] = {}
         self._by_document: dict[int, CachedSchema] = {}
         self.adopted: list[CachedSchema] = []
-        # plain copies of cached schemas' concepts by (id(concept), prefix): the cached
-        # concepts stay alive with the cache, so their ids are never reused
-        self._copies: dict[tuple[int, str | None], ConceptInfo] = {}
-        # the current filing's readings of standard schemas, with the object each was
-        # read from (alive until the model closes), sorted out by ``keep``
-        self._new_copies: dict[tuple[int, str | None], tuple[Any, ConceptInfo]] = {}
-        self._new_derived: dict[tuple[int, Hashable], tuple[Any, Any]] = {}
+        # What was read from cached schemas, by (id of the object read: a concept or a
+        # schema document, what else it depends on: a prefix, a function); the cached
+        # objects stay alive with the cache, so their ids are never reused.
+        self._readings: dict[tuple[int, Hashable], Any] = {}
+        # the current filing's readings of standard schemas, with the schema document
+        # each came from (alive until the model closes), sorted out by ``_keep_readings``
+        self._new_readings: dict[tuple[int, Hashable], tuple[Any, Any]] = {}
 
     def install(self) -> None:
         """Route Arelle's document loading through the cache (once per process)."""
@@ -116,20 +114,17 @@ class StandardSchemaCache:
 
     def start(self) -> None:
         self.adopted = []
-        self._new_copies.clear()
-        self._new_derived.clear()
+        self._new_readings.clear()
 
     def copy_of(self, concept: Any, prefix: str | None) -> ConceptInfo | None:
         """The plain copy made of a cached standard concept named with ``prefix``, if any."""
-        return self._copies.get((id(concept), prefix))
+        return self._readings.get((id(concept), prefix))
 
     def keep_copy(self, concept: Any, prefix: str | None, copy: ConceptInfo) -> None:
         """Keep ``copy`` of ``concept`` for later filings if its schema is (or, when this
         model closes, becomes) a cached one. A copy depends only on the concept's
         declaration and the prefix it is named with, not on the filing."""
-        document = getattr(concept, "modelDocument", None)
-        if document is not None and document.uri.startswith(_URL_SCHEMES):
-            self._new_copies[(id(concept), prefix)] = (concept, copy)
+        self._read(concept, prefix, getattr(concept, "modelDocument", None), copy)
 
     def per_schema(self, compute: Callable[[Any], T]) -> Callable[[Any], T]:
         """``compute`` of a schema document, kept with the document if it is cached.
@@ -138,15 +133,20 @@ class StandardSchemaCache:
         """
 
         def of(document: Any) -> T:
-            cached = self._by_document.get(id(document))
-            if cached is not None and compute in cached.derived:
-                return cached.derived[compute]
+            key = (id(document), compute)
+            if key in self._readings:
+                return self._readings[key]
             value = compute(document)
-            if document.uri.startswith(_URL_SCHEMES):
-                self._new_derived[(id(document), compute)] = (document, value)
+            self._read(document, compute, document, value)
             return value
 
         return of
+
+    def _read(self, read: Any, depends_on: Hashable, document: Any, value: Any) -> None:
+        """Note what was read from ``read`` (of schema ``document``), to keep it when the
+        model closes if that schema is cached by then."""
+        if document is not None and document.uri.startswith(_URL_SCHEMES):
+            self._new_readings[(id(read), depends_on)] = (document, value)
 
     def replayed_messages(self) -> list[ProcessorMessage]:
         """What the adopted schemas' first loads reported (missing imports...)."""
@@ -181,15 +181,10 @@ class StandardSchemaCache:
 
     def _keep_readings(self) -> None:
         """Keep this filing's readings of the schemas now cached; drop the rest."""
-        for key, (concept, copy) in self._new_copies.items():
-            if id(concept.modelDocument) in self._by_document:
-                self._copies[key] = copy
-        for (key, compute), (_document, value) in self._new_derived.items():
-            cached = self._by_document.get(key)
-            if cached is not None:
-                cached.derived[compute] = value
-        self._new_copies.clear()
-        self._new_derived.clear()
+        for key, (document, value) in self._new_readings.items():
+            if id(document) in self._by_document:
+                self._readings[key] = value
+        self._new_readings.clear()
 
     def _capture(
         self, model: ModelXbrl, documents: list[Any], messages: list[ProcessorMessage]
