@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import pytest
 from test_graph_node_cases import AMAZON_10K, amazon_facts, load_case_filing
-from test_graph_node_query_limits import KEY, boeing_home
+from test_graph_node_query_limits import KEY, boeing_home, start_node
 
 from graph_node.faults import MARKER_NAME
 from ledgergraph.errors import LedgerGraphError
@@ -40,17 +40,12 @@ class BusyNode(NamedTuple):
 def busy_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BusyNode]:
     """A writer node serving Boeing's facts, paused while it COPYs Amazon's."""
     home = boeing_home(tmp_path_factory.mktemp("busy"))
-    port_file = home.parent / "port"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
-    env |= {"LEDGERGRAPH_API_KEY": KEY, "LEDGERGRAPH_QUERY_TIMEOUT_S": "1",
-            "LEDGERGRAPH_TEST_PAUSE_AT": "after-intent:Fact"}  # fmt: skip
-    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
-            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
-    with (home.parent / "node.log").open("w") as log:
-        node = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    settings = {
+        "LEDGERGRAPH_QUERY_TIMEOUT_S": "1",
+        "LEDGERGRAPH_TEST_PAUSE_AT": "after-intent:Fact",
+    }
+    node, url = start_node(home, home.parent, **settings)
     try:
-        _wait_for(port_file, node)
-        url = f"http://127.0.0.1:{int(port_file.read_text())}"
         threading.Thread(target=_load_amazon, args=(url, home), daemon=True).start()
         _wait_for(home / MARKER_NAME, node)
         yield BusyNode(url, home)

@@ -7,11 +7,8 @@ raw socket that sends the request, waits a second and closes, as a killed curl d
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +17,7 @@ from typing import NamedTuple
 
 import httpx
 import pytest
-from test_graph_node_query_limits import KEY, boeing_home
+from test_graph_node_query_limits import KEY, boeing_home, start_node
 
 from graph_node.cancellation import Cancellation
 from graph_node.errors import QueryCancelled
@@ -45,20 +42,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """A writer node process on 127.0.0.1 serving Boeing's facts, and its log."""
     home = boeing_home(tmp_path_factory.mktemp("writer"))
     run = tmp_path_factory.mktemp("run")
-    port_file, log_file = run / "port", run / "node.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
-    env["LEDGERGRAPH_API_KEY"] = KEY
-    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
-            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
-    with log_file.open("w") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    process, url = start_node(home, run)
     try:
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            assert process.poll() is None, log_file.read_text()
-            assert time.monotonic() < deadline, "node did not write its port file"
-            time.sleep(0.05)
-        yield Node(f"http://127.0.0.1:{int(port_file.read_text())}", log_file)
+        yield Node(url, run / "node.log")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

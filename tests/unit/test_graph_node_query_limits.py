@@ -79,25 +79,33 @@ def replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphService]:
     node.close()
 
 
+def start_node(home: Path, run: Path, **settings: str) -> tuple[subprocess.Popen, str]:
+    """A writer node process over ``home`` on 127.0.0.1, with the tests' key and
+    ``settings`` (LEDGERGRAPH_... variables) and its log in ``run/node.log``: the process
+    and its URL, once it serves. The caller stops it."""
+    port_file, log_file = run / "port", run / "node.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+    env |= {"LEDGERGRAPH_API_KEY": KEY, **settings}
+    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
+            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
+    with log_file.open("w") as log:
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while not port_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"node did not write its port file: {log_file.read_text()}")
+        time.sleep(0.05)
+    return process, f"http://127.0.0.1:{int(port_file.read_text())}"
+
+
 @pytest.fixture(scope="module")
 def node_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A writer node process serving a home of its own on 127.0.0.1."""
     home = boeing_home(tmp_path_factory.mktemp("writer"))
-    run = tmp_path_factory.mktemp("run")
-    port_file = run / "port"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
-    env["LEDGERGRAPH_API_KEY"] = KEY
-    argv = [sys.executable, "-m", "graph_node", "serve", "--host", "127.0.0.1",
-            "--port", "0", "--port-file", str(port_file), "--home", str(home)]  # fmt: skip
-    with (run / "node.log").open("w") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    process, url = start_node(home, tmp_path_factory.mktemp("run"))
     try:
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            assert process.poll() is None, (run / "node.log").read_text()
-            assert time.monotonic() < deadline, "node did not write its port file"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{int(port_file.read_text())}"
+        yield url
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
