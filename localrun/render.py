@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.run_summary import failure_reason
 
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
 # named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
@@ -220,7 +221,9 @@ def _failure(filing: dict[str, Any]) -> str:
     if counted is None:
         return text
     text += f"; all {counted} facts rejected for it"
-    reasons = _rejections(filing)
+    failure = failure_reason(filing.get("error_type"))
+    before = {r: n for r, n in (filing.get("rejected_reasons") or {}).items() if r != failure}
+    reasons = _rejections({"rejected_reasons": before})
     return f"{text} ({reasons} before it failed)" if reasons else text
 
 

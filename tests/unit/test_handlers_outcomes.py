@@ -126,7 +126,25 @@ def test_summarize_run_gives_one_line_per_filing_and_writes_the_summary(handler,
     assert lines[TESLA]["error_type"] == "States.TaskFailed"
     assert lines[TESLA]["error"].startswith("XBRL task failed: Essential container in task exited")
     assert lines["0001018724-23-000004"]["error_type"] == "EdgarNotFound"
-    assert summary["totals"]["facts_rejected"] == 16
+    # Apple's load failed: it offered nothing, so all 2476 facts of it are rejected, the 8
+    # its processing rejected under their reason and the rest under the failure's
+    apple = lines[APPLE]
+    assert (apple["facts_rejected"], apple["duplicates_collapsed"]) == (2476, 0)
+    assert apple["rejected_reasons"] == {
+        "unresolvable concept ecd:InsiderTrdPoliciesProcAdoptedFlag": 8,
+        "filing failed (GraphNodeRejected)": 2468,
+    }
+    assert summary["totals"]["facts_rejected"] == 8 + 2476
+    totals = summary["totals"]
+    assert totals["facts_in_document"] == (
+        totals["facts_loaded"] + totals["facts_rejected"] + totals["duplicates_collapsed"]
+    )
+    text = render.sec_summary(summary).splitlines()
+    row = next(ln.split() for ln in text if ln.startswith(f"{APPLE}  "))
+    assert row[3:11] == ["failed", "(GraphNodeRejected)", "2476", "0", "0", "0", "2476", "0"]
+    assert any(ln.startswith(f"{APPLE}: FAILED GraphNodeRejected") and ln.endswith(
+        "all 2476 facts rejected for it (8 unresolvable concept "
+        "ecd:InsiderTrdPoliciesProcAdoptedFlag before it failed)") for ln in text)
     written = json.loads(store.get_bytes(summary["summary_key"]))
     assert written == {k: v for k, v in summary.items() if k != "summary_key"}
 

@@ -164,7 +164,35 @@ def summarize_filing(
         line |= _loading_outcome(outcome, load)
     if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
         line |= _interrupted(line)
+    elif line["status"] == "failed" and outcome.get("status") == "processed":
+        line |= _failed_after_processing(line)
     return line
+
+
+def _failed_after_processing(line: dict[str, Any]) -> dict[str, Any]:
+    """A processed filing whose load failed offered nothing: every fact of it is rejected,
+    those its processing rejected under their reasons and the rest under the failure's, so
+    in document = rejected and ``rejected_reasons`` adds up to ``facts_rejected``."""
+    counted = line["facts_in_document"]
+    if counted is None:
+        return {}
+    reasons = dict(line["rejected_reasons"])
+    rest = counted - sum(reasons.values())
+    if rest > 0:
+        reasons[failure_reason(line["error_type"])] = rest
+    return {
+        "facts_rejected": counted,
+        "rejected_reasons": reasons,
+        "duplicates_collapsed": 0,
+        "duplicates_consistent": 0,
+        "duplicates_inconsistent": 0,
+        "inconsistent_sets": 0,
+    }
+
+
+def failure_reason(error_type: str | None) -> str:
+    """The rejection reason of the facts a failed filing had offered."""
+    return f"filing failed ({error_type or 'unknown error'})"
 
 
 def _interrupted(line: dict[str, Any]) -> dict[str, Any]:
