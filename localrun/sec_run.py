@@ -203,5 +203,8 @@ def run_sec_from_edgar(
         task_command=task_command,
         environment=environment,
     )
+    store = LocalObjectStore(home / "store")
+    command = delete_command(home, graph_id)
+    summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     return summary

@@ -38,6 +38,7 @@ from test_edgar_steps_cases import (  # noqa: E402
     serve_scenario,
 )
 
+from localrun import render  # noqa: E402
 from localrun.cli import main as cli  # noqa: E402
 from tests.fakes.edgar_server import FakeEdgar, bundled_packages  # noqa: E402
 
@@ -153,6 +154,16 @@ def test_facts_of_downloaded_filings_reconcile(sec_run) -> None:
         line = lines(sec_run)[accession]
         accounted = line["facts_loaded"] + line["facts_rejected"] + line["duplicates_collapsed"]
         assert line["facts_loaded"] > 0 and line["facts_in_document"] == accounted
+
+
+def test_the_hints_of_a_run_from_edgar_name_its_home(sec_run, home: Path) -> None:
+    summary = sec_run["summary"]
+
+    assert summary["delete_command"] == f"ledgergraph delete-source --home {home}"
+    assert summary["manifest_path"] == str(
+        home / "store" / "processed" / "sec" / "<filing>" / "manifest.json"
+    )
+    assert f"--home {home}" in render.sec_summary(summary)  # the warnings' removal hint
 
 
 def test_failed_downloads_are_in_the_summary_with_their_reason(sec_run) -> None:
