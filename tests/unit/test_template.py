@@ -238,7 +238,7 @@ def test_the_graph_api_key_is_generated_and_its_rotation_is_wired(template) -> N
         "Fn::GetAtt": ["RotateApiKeyFunction", "Arn"]
     }
     assert permission["Principal"] == "secretsmanager.amazonaws.com"
-    for name in ("EdgarUserAgentSecret", "QuickBooksAppSecret", "PlaidSecret"):
+    for name in ("EdgarUserAgentSecret", "QuickBooksAppSecret"):
         assert template["Resources"][name]["Type"] == "AWS::SecretsManager::Secret"
 
 

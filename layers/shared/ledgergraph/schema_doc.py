@@ -114,7 +114,7 @@ def render() -> str:
         *(_node(t) for t in SEC_NODE_TABLES),
         "## SEC filing relationships\n",
         *(_relationship(t) for t in REL_TABLES),
-        "## Ledger nodes (QuickBooks, Plaid)\n",
+        "## Ledger nodes (QuickBooks Online)\n",
         *(_node(t) for t in LEDGER_NODE_TABLES),
         "## Ledger relationships\n",
         *(_relationship(t) for t in LEDGER_REL_TABLES),
