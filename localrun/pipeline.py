@@ -22,6 +22,7 @@ from unittest import mock
 from ledgergraph.batches import FilingRef
 from ledgergraph.objectstore import LocalObjectStore, ObjectStore, open_store
 from ledgergraph.run_outcomes import filings_key
+from ledgergraph.run_summary import explain_cause
 from ledgergraph.settings import PipelineSettings
 from localrun.auto_scaling import create_local_groups
 from localrun.ecs import LocalTaskRunner, create_local_network, register_local_task_definition
@@ -288,8 +289,11 @@ def run_with_graph_node(
 
 def _summary_of(result: ExecutionResult, store: ObjectStore) -> dict[str, Any]:
     """The run's full summary, read from the file SummarizeRun names (its output is compact)."""
-    if result.status != "SUCCEEDED":
-        raise ExecutionFailed(f"SEC pipeline {result.status}: {result.error}: {result.cause}")
+    if result.status != "SUCCEEDED":  # the message without the Lambda's stack trace
+        where = f" at {result.failed_state}" if result.failed_state else ""
+        raise ExecutionFailed(
+            f"SEC pipeline {result.status}{where}: {result.error}: {explain_cause(result.cause)}"
+        )
     summary = json.loads(store.get_bytes(result.output["summary_key"]))
     execution = {"arn": result.arn, "duration_ms": result.duration_ms}
     return {**summary, "execution": execution | {"states": result.time_by_state()}}

@@ -233,3 +233,17 @@ def test_a_missing_user_agent_is_a_clear_error_before_any_request(fake: FakeEdga
     assert code == 1
     assert "LEDGERGRAPH_EDGAR_USER_AGENT" in error and "--user-agent" in error
     assert len(fake.requests) == sent
+
+
+def test_a_run_that_fails_at_discovery_says_why_without_a_stack_trace(
+    fake: FakeEdgar, tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+
+    code = cli(["sec", "run", "--home", str(home), "--ticker", "NOSUCHTICKER", *edgar(fake)])
+
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "SEC pipeline FAILED at DiscoverFilings:" in error
+    assert "NOSUCHTICKER" in error
+    assert "stackTrace" not in error and "Traceback" not in error
