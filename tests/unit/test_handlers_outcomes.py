@@ -142,9 +142,14 @@ def test_summarize_run_gives_one_line_per_filing_and_writes_the_summary(handler,
     text = render.sec_summary(summary).splitlines()
     row = next(ln.split() for ln in text if ln.startswith(f"{APPLE}  "))
     assert row[3:11] == ["failed", "(GraphNodeRejected)", "2476", "0", "0", "0", "2476", "0"]
-    assert any(ln.startswith(f"{APPLE}: FAILED GraphNodeRejected") and ln.endswith(
-        "all 2476 facts rejected for it (8 unresolvable concept "
-        "ecd:InsiderTrdPoliciesProcAdoptedFlag before it failed)") for ln in text)
+    assert any(
+        ln.startswith(f"{APPLE}: FAILED GraphNodeRejected")
+        and ln.endswith(
+            "all 2476 facts rejected for it (8 unresolvable concept "
+            "ecd:InsiderTrdPoliciesProcAdoptedFlag before it failed)"
+        )
+        for ln in text
+    )
     written = json.loads(store.get_bytes(summary["summary_key"]))
     assert written == {k: v for k, v in summary.items() if k != "summary_key"}
 
