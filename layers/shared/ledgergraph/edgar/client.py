@@ -4,8 +4,9 @@ Each request carries the declared User-Agent and Accept-Encoding, waits for a sl
 process-wide rate limiter, and is retried a bounded number of times: after a throttling
 answer every worker of the process pauses (Retry-After when given, else
 ``throttle_pause_s``), after a 5xx, a timeout or a dropped connection this request backs off
-exponentially with jitter. With ``max_wait_s`` set, a pause longer than that is not waited
-out: EdgarThrottled is raised instead (a Lambda hands the wait to the state machine).
+exponentially with jitter. A pause longer than ``max_wait_s`` is not waited out:
+EdgarThrottled naming the URL is raised instead (a Lambda hands the wait to the state
+machine, a command stops); a shorter one is announced with a warning before it is waited.
 Only the data asked for is ever returned, never an error page.
 """
 
@@ -113,11 +114,11 @@ class EdgarClient:
         path = urlsplit(url).path
         attempt = 0
         while True:
-            self._refuse_long_wait(path)
+            self._refuse_long_wait(url)
             try:
                 return check_response(self._send(url, path), expect, path=path)
             except EdgarThrottled as exc:
-                self._pause_everyone(exc, path, attempt)
+                self._pause_everyone(exc, url, attempt)
                 if attempt >= self.settings.max_retries:
                     raise
             except EdgarTransientError as exc:
@@ -126,26 +127,31 @@ class EdgarClient:
                 self._back_off(exc, path, attempt)
             attempt += 1
 
-    def _refuse_long_wait(self, path: str) -> None:
+    def _refuse_long_wait(self, url: str) -> None:
         """EdgarThrottled at once when the pause ahead is longer than ``max_wait_s``."""
-        limit = self.settings.max_wait_s
         paused_for = self.limiter.paused_for()
-        if limit is not None and paused_for > limit:
-            raise EdgarThrottled(
-                f"EDGAR throttled this process for {paused_for:.0f} s more; not waiting "
-                f"longer than {limit:g} s for {path}",
-                retry_after_s=paused_for,
-            )
+        if paused_for > self.settings.max_wait_s:
+            raise self._too_long(paused_for, url)
 
-    def _pause_everyone(self, exc: EdgarThrottled, path: str, attempt: int) -> None:
+    def _too_long(self, pause_s: float, url: str) -> EdgarThrottled:
+        return EdgarThrottled(
+            f"EDGAR throttled this process for {pause_s:.0f} s more; not waiting longer than "
+            f"{self.settings.max_wait_s:g} s (LEDGERGRAPH_EDGAR_MAX_WAIT_S) for {url}",
+            retry_after_s=pause_s,
+        )
+
+    def _pause_everyone(self, exc: EdgarThrottled, url: str, attempt: int) -> None:
+        """Close the gate for every worker; raise at once if the pause is over the cap."""
         retry_after = exc.retry_after_s
         pause_s = self.settings.throttle_pause_s if retry_after is None else retry_after
         self.limiter.pause(pause_s)
+        if pause_s > self.settings.max_wait_s:
+            raise self._too_long(pause_s, url) from exc
         logger.warning(
-            "edgar throttled, pausing all requests",
+            "edgar throttled, every request waits",
             extra={
-                "path": path,
-                "pause_s": round(pause_s, 3),
+                "url": url,
+                "wait_s": round(pause_s, 3),
                 "attempt": attempt,
                 "retry_after_given": retry_after is not None,
             },

@@ -65,13 +65,14 @@ class EdgarSettings(BaseSettings):
         "in seconds. The SEC's page says its block lasts 10 minutes and that requests "
         "during the block extend it.",
     )
-    max_wait_s: float | None = Field(
-        default=None,
+    max_wait_s: float = Field(
+        default=600.0,
         ge=0,
-        description="Longest throttle pause this process waits out itself, in seconds; when "
-        "EDGAR asks for a longer one, EdgarThrottled is raised at once so that the caller "
-        "waits instead (a Lambda leaves it to the state machine's Retry). None waits out "
-        "any pause.",
+        description="Longest throttle pause this process waits out itself, in seconds (a "
+        "warning says how long it waits); when EDGAR asks for a longer one (Retry-After), "
+        "EdgarThrottled naming the URL is raised at once so that the caller waits instead "
+        "(a Lambda leaves it to the state machine's Retry). The default is the SEC's stated "
+        "10-minute block.",
     )
     timeout_s: float = Field(
         default=30.0, gt=0, description="Timeout of one HTTP request (connect and read), seconds."
