@@ -220,3 +220,25 @@ def test_every_edgar_error_is_either_transient_or_permanent() -> None:
     assert not any(
         issubclass(cls, TransientError) and issubclass(cls, PermanentError) for cls in concrete
     )
+
+
+def test_a_rate_over_the_secs_limit_is_named_with_the_limit(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError) as raised:
+        load_edgar_settings(user_agent=USER_AGENT, max_requests_per_second=12)
+
+    message = str(raised.value)
+    assert "LEDGERGRAPH_EDGAR_MAX_REQUESTS_PER_SECOND" in message
+    assert "under 10 requests a second" in message and "got 12" in message
+    assert "USER_AGENT" not in message
+
+
+def test_a_user_agent_of_only_an_e_mail_does_not_name_anyone(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError, match="LEDGERGRAPH_EDGAR_USER_AGENT") as raised:
+        load_edgar_settings(user_agent="t12@example.com")
+    with pytest.raises(EdgarConfigurationError, match="must name you"):
+        EdgarClient(EdgarSettings.model_construct(user_agent=" t12@example.com "))
+
+    assert "Sample Company Name AdminContact@example.com" in str(raised.value)
+    assert load_edgar_settings(user_agent="T12 Labs t12@example.com").user_agent == (
+        "T12 Labs t12@example.com"
+    )
