@@ -84,6 +84,7 @@ def test_discover_lists_the_filings_in_the_store_and_splits_the_rate(handler, st
     assert [item["accession"] for item in items][:1] == [APPLE_10K]
     assert {item["accession"] for item in items} >= {TESLA_10Q, *NOT_SERVED}
     assert (result["filings"], result["forms"]) == (6, {"10-K": 2, "10-Q": 4})
+    assert result["rows_rejected"] == 0 and result["rows_read"] == result["rows_found"] > 6
     assert (result["concurrency"], result["requests_per_second"]) == (4, 2.25)
 
 
