@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -26,6 +27,7 @@ from ledgergraph.edgar.errors import (
     EdgarConnectionError,
     EdgarThrottled,
     EdgarTimeout,
+    EdgarTooLarge,
     EdgarTransientError,
 )
 from ledgergraph.edgar.ratelimit import RateLimiter, backoff_delay, process_limiter
@@ -36,6 +38,7 @@ from ledgergraph.logs import get_logger
 logger = get_logger("edgar")
 
 _MAX_REDIRECTS = 3
+_DECODED_CHUNK = 1 << 20  # largest piece one step of gzip decoding may produce
 
 
 class EdgarClient:
@@ -89,26 +92,31 @@ class EdgarClient:
         return self.settings.data_base + path
 
     def get_json(self, url: str) -> Any:
-        """The parsed JSON document at ``url``."""
-        body = self.get_bytes(url, Expect.JSON)
+        """The parsed JSON document at ``url`` (at most ``max_document_bytes`` decoded)."""
+        body = self.get_bytes(url, Expect.JSON, max_bytes=self.settings.max_document_bytes)
         try:
             return json.loads(body)
         except ValueError as exc:
             raise EdgarBadResponse(f"invalid JSON from {urlsplit(url).path}") from exc
 
     def get_text(self, url: str) -> str:
-        """A text document (an EDGAR index file); Latin-1 where it is not UTF-8."""
-        body = self.get_bytes(url, Expect.TEXT)
+        """A text document (an EDGAR index file, at most ``max_document_bytes`` decoded);
+        Latin-1 where it is not UTF-8."""
+        body = self.get_bytes(url, Expect.TEXT, max_bytes=self.settings.max_document_bytes)
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             return body.decode("latin-1")
 
-    def get_bytes(self, url: str, expect: Expect) -> bytes:
+    def get_bytes(self, url: str, expect: Expect, *, max_bytes: int) -> bytes:
         """The body at ``url`` if it is what ``expect`` says, retrying transient failures.
+
+        The body is read as a stream of decoded bytes and reading stops once it passes
+        ``max_bytes`` (a gzip bomb is cut off there too), so no more is ever held.
 
         Raises:
             EdgarTransientError: still throttled / failing after ``max_retries`` retries.
+            EdgarTooLarge: the body is over ``max_bytes`` (names the URL).
             EdgarPermanentError: not found, an HTML page, or an unusable answer.
         """
         path = urlsplit(url).path
@@ -116,7 +124,8 @@ class EdgarClient:
         while True:
             self._refuse_long_wait(url)
             try:
-                return check_response(self._send(url, path), expect, path=path)
+                response, body = self._send(url, path, max_bytes)
+                return check_response(response, expect, path=path, body=body)
             except EdgarThrottled as exc:
                 self._pause_everyone(exc, url, attempt)
                 if attempt >= self.settings.max_retries:
@@ -175,19 +184,23 @@ class EdgarClient:
         )
         self._sleep(delay)
 
-    def _send(self, url: str, path: str) -> httpx.Response:
+    def _send(self, url: str, path: str, max_bytes: int) -> tuple[httpx.Response, bytes]:
         """One GET through the limiter, following redirects only within EDGAR's hosts."""
         for _ in range(_MAX_REDIRECTS + 1):
             self.limiter.acquire()
-            response = self._get_once(url, path)
+            response, body = self._get_once(url, path, max_bytes)
             if not response.is_redirect:
-                return response
+                return response, body
             url = self._redirect_target(url, response, path)
         raise EdgarBadResponse(f"too many redirects for {path}")
 
-    def _get_once(self, url: str, path: str) -> httpx.Response:
+    def _get_once(self, url: str, path: str, max_bytes: int) -> tuple[httpx.Response, bytes]:
+        """The response and its decoded body, read no further than ``max_bytes``."""
         try:
-            return self._http.get(url, headers=self._headers)
+            with self._http.stream("GET", url, headers=self._headers) as response:
+                if response.is_redirect:
+                    return response, b""
+                return response, _read_at_most(response, max_bytes, url)
         except httpx.TimeoutException as exc:
             raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
         except httpx.RequestError as exc:  # dropped connection, truncated or bad gzip body
@@ -198,3 +211,61 @@ class EdgarClient:
         if urlsplit(target).netloc not in self._hosts:
             raise EdgarBadResponse(f"EDGAR redirected {path} outside its hosts")
         return target
+
+
+def _read_at_most(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+    """The decoded body, or EdgarTooLarge as soon as it passes ``max_bytes``.
+
+    Content-Length (the body's size when it is not compressed) refuses a body before
+    reading it; otherwise the decoded chunks are counted as they come.
+    """
+    declared = response.headers.get("content-length", "")
+    plain = not _content_coding(response)
+    if plain and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, max_bytes, f"Content-Length {declared}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in _decoded_chunks(response, url):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(url, max_bytes, f"over {size} bytes read")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _content_coding(response: httpx.Response) -> str:
+    return response.headers.get("content-encoding", "").strip().lower()
+
+
+def _decoded_chunks(response: httpx.Response, url: str) -> Iterator[bytes]:
+    """The body in decoded chunks of at most ``_DECODED_CHUNK`` bytes.
+
+    NOTE: httpx's own decoder (``iter_bytes``) inflates each network chunk whole, and a
+    64 KiB chunk of a gzip bomb is some 64 MiB: decoding here with zlib's ``max_length``
+    bounds what one step can produce, so a limit is overrun by one small chunk at most.
+    """
+    coding = _content_coding(response)
+    if coding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise EdgarBadResponse(f"EDGAR sent {url} with the unknown encoding {coding!r}")
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or zlib header, detected
+    try:
+        for raw in response.iter_raw():
+            pending = raw
+            while pending:
+                yield decoder.decompress(pending, _DECODED_CHUNK)
+                pending = decoder.unconsumed_tail
+        yield decoder.flush()
+    except zlib.error as exc:
+        raise EdgarConnectionError(f"EDGAR sent a damaged {coding} body for {url}") from exc
+    if not decoder.eof:
+        raise EdgarConnectionError(f"EDGAR's {coding} body for {url} was cut off")
+
+
+def _too_large(url: str, max_bytes: int, seen: str) -> EdgarTooLarge:
+    return EdgarTooLarge(
+        f"{url} is larger than the {max_bytes} bytes allowed ({seen}); reading stopped",
+        limit=max_bytes,
+    )

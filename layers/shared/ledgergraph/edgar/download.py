@@ -91,7 +91,8 @@ class FilingFetcher:
         if lower.endswith((".htm", ".html")):
             expect = Expect.INLINE
         url = self.url(check_file_name(name))
-        data = self._call(name, lambda: self.client.get_bytes(url, expect))
+        limit = self.client.settings.max_package_bytes  # reading stops past it
+        data = self._call(name, lambda: self.client.get_bytes(url, expect, max_bytes=limit))
         listed = self.listed_sizes.get(name)
         if listed is not None and len(data) != listed:
             raise EdgarIncompleteFile(

@@ -94,7 +94,15 @@ class EdgarSettings(BaseSettings):
     max_package_bytes: int = Field(
         default=1 << 30,
         gt=0,
-        description="Largest filing package accepted (sum of the unzipped files), in bytes.",
+        description="Largest filing package accepted (sum of the unzipped files), in bytes; "
+        "no one file is read past it.",
+    )
+    max_document_bytes: int = Field(
+        default=64 << 20,
+        gt=0,
+        description="Largest JSON document or index file read (submissions JSON, "
+        "company_tickers.json, a filing's index.json, a daily index), decoded, in bytes; "
+        "reading stops there. EDGAR's are a few MB at most.",
     )
 
     @field_validator("user_agent")
