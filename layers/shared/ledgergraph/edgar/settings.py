@@ -94,8 +94,11 @@ class EdgarSettings(BaseSettings):
     max_package_bytes: int = Field(
         default=1 << 30,
         gt=0,
-        description="Largest filing package accepted (sum of the unzipped files), in bytes; "
-        "no one file is read past it.",
+        description="Most bytes one filing's download may fetch, in bytes: every file "
+        "fetched counts (as index.json lists it, then as it arrives decoded) and reading "
+        "stops at the limit; an -xbrl.zip must also unpack to no more. The package is held "
+        "in memory until it is stored, so this must fit the process's memory with room to "
+        "spare.",
     )
     max_document_bytes: int = Field(
         default=64 << 20,
