@@ -45,6 +45,7 @@ from ledgergraph.edgar.steps import (
 )
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import flag_overrides, lambda_environment
+from localrun.template import FUNCTION_TYPE, load_template, resources_of_type
 from tests.fakes.edgar_server import FakeEdgar, throttled_429
 
 RUN = "run-20261204T030000Z-5f2a9c"
@@ -241,3 +242,12 @@ def test_a_mirror_given_once_serves_both_hosts_unless_told_otherwise() -> None:
     }
     data = {"LEDGERGRAPH_EDGAR_DATA_BASE": "http://127.0.0.1:8"}
     assert flag_overrides(mirror, environ=data)["data_base"] == "http://127.0.0.1:8"
+
+
+def test_the_download_lambdas_package_limit_fits_its_memory_twice_over() -> None:
+    function = resources_of_type(load_template(), FUNCTION_TYPE)["DownloadFilingFunction"]
+    properties = function["Properties"]
+    limit = int(properties["Environment"]["Variables"]["LEDGERGRAPH_EDGAR_MAX_PACKAGE_BYTES"])
+
+    # measured: a package's peak RSS is about twice its size plus the interpreter's ~50 MB
+    assert limit == 256 << 20 and 2 * limit + (200 << 20) < properties["MemorySize"] << 20

@@ -97,8 +97,9 @@ class EdgarSettings(BaseSettings):
         description="Most bytes one filing's download may fetch, in bytes: every file "
         "fetched counts (as index.json lists it, then as it arrives decoded) and reading "
         "stops at the limit; an -xbrl.zip must also unpack to no more. The package is held "
-        "in memory until it is stored, so this must fit the process's memory with room to "
-        "spare.",
+        "in memory until it is stored, its largest file twice while it arrives, so this "
+        "must fit the process's memory (template.yaml gives the 1024 MB DownloadFiling "
+        "Lambda 256 MiB; docs/edgar.md has the measurements).",
     )
     max_document_bytes: int = Field(
         default=64 << 20,
