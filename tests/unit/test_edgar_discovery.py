@@ -20,6 +20,7 @@ from ledgergraph.edgar.submissions import (
     fetch_ticker_map,
     registration_of,
 )
+from localrun.render_edgar import discovered_table
 from tests.fakes.edgar_server import EDGAR_DATA, FakeEdgar, Fault
 from tests.fakes.network_guard import loopback_only
 
@@ -280,6 +281,14 @@ def test_an_invalid_row_is_rejected_with_its_reason_and_the_rest_goes_on(
     assert result.rows_read == result.found + len(result.rejected)
     assert first_accession not in {f.accession for f in result.filings}
     assert len(result.filings) == 1985  # every other row of both pages, forms unfiltered
+    table = discovered_table(result.filings, rejected=result.rejected)
+    assert table.endswith(
+        "3 rows of EDGAR's listings rejected:\n"
+        "  CIK 320193 recent row 0 (accession '../../x'): accessionNumber: "
+        + result.rejected[0].reason
+        + "\n  "
+        + "\n  ".join(r.describe() for r in result.rejected[1:])
+    )
 
 
 def test_one_filers_invalid_row_does_not_stop_the_other_filers(edgar_2026: FakeEdgar) -> None:

@@ -103,19 +103,25 @@ def filings_from_columns(
                 registration=registration,
             )
         except (ValidationError, _UnusableColumn, PermanentError) as exc:
-            reject = RejectedRow(
-                cik=cik,
-                source=source,
-                row=row,
-                accession=str(accessions[row])[:24],
-                field=_failed_column(exc),
-                reason=_reason(exc),
-            )
-            logger.warning("submissions row rejected", extra=reject.model_dump())
+            reject = _rejected_row(cik, source, row, accessions[row], exc)
             if rejected is not None:
                 rejected.append(reject)
         else:
             yield filing
+
+
+def _rejected_row(cik: int, source: str, row: int, accession: Any, exc: Exception) -> RejectedRow:
+    """The RejectedRow for ``exc``, logged as a warning."""
+    reject = RejectedRow(
+        cik=cik,
+        source=source,
+        row=row,
+        accession=str(accession)[:24],
+        field=_failed_column(exc),
+        reason=_reason(exc),
+    )
+    logger.warning("submissions row rejected", extra=reject.model_dump())
+    return reject
 
 
 class _UnusableColumn(ValueError):
