@@ -165,8 +165,9 @@ def cmd_sec_discover(args: argparse.Namespace) -> int:
     request, overrides = _selection(args)
     settings = edgar_settings(overrides)
     send_logs_to_stderr()
-    filings = discover_now(request, settings)
-    emit(args, [f.model_dump(mode="json") for f in filings], discovered_table(filings))
+    result = discover_now(request, settings)
+    filings = [f.model_dump(mode="json") for f in result.filings]
+    emit(args, filings, discovered_table(result.filings, rejected=result.rejected))
     return EXIT_OK
 
 

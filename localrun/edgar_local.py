@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ledgergraph.edgar import (
-    DiscoveredFiling,
     DiscoveryRequest,
     DownloadOutcome,
     EdgarClient,
@@ -25,6 +24,7 @@ from ledgergraph.edgar import (
     download_filings,
     load_edgar_settings,
 )
+from ledgergraph.edgar.discovery import DiscoveryResult, find_filings
 from ledgergraph.edgar.errors import EdgarConfigurationError
 from ledgergraph.errors import PermanentError
 from ledgergraph.objectstore import LocalObjectStore
@@ -101,10 +101,10 @@ def discovery_request(values: Mapping[str, Any]) -> DiscoveryRequest:
         raise PermanentError(f"cannot search EDGAR: {problems}") from None
 
 
-def discover_now(request: DiscoveryRequest, settings: EdgarSettings) -> list[DiscoveredFiling]:
-    """The filings EDGAR lists for ``request``, oldest first."""
+def discover_now(request: DiscoveryRequest, settings: EdgarSettings) -> DiscoveryResult:
+    """The filings EDGAR lists for ``request``, oldest first, and the rows it rejected."""
     with EdgarClient(settings) as client:
-        return discover_filings(request, client=client)
+        return find_filings(request, client=client)
 
 
 def download_now(

@@ -6,11 +6,15 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome
+from ledgergraph.edgar.submissions import RejectedRow
 from localrun.render import table
 
 
-def discovered_table(filings: Sequence[DiscoveredFiling]) -> str:
-    """One line per filing found, oldest first, then the count per form."""
+def discovered_table(
+    filings: Sequence[DiscoveredFiling], *, rejected: Sequence[RejectedRow] = ()
+) -> str:
+    """One line per filing found, oldest first, the count per form, then each row of
+    EDGAR's listings that was rejected, with its reason."""
     columns = ["filed", "form", "cik", "accession", "period", "company", "primary document"]
     rows = [
         [
@@ -26,7 +30,11 @@ def discovered_table(filings: Sequence[DiscoveredFiling]) -> str:
     ]
     forms = Counter(f.form for f in filings)
     counts = ", ".join(f"{n} {form}" for form, n in sorted(forms.items()))
-    return table(columns, rows) + (f"\n{counts}" if counts else "")
+    text = table(columns, rows) + (f"\n{counts}" if counts else "")
+    if rejected:
+        lines = [f"{len(rejected)} rows of EDGAR's listings rejected:"]
+        text += "\n" + "\n".join(lines + [f"  {row.describe()}" for row in rejected])
+    return text
 
 
 def _size(n: int) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -13,12 +15,14 @@ from ledgergraph.edgar import EdgarClient, EdgarSettings, load_edgar_settings
 from ledgergraph.edgar.errors import (
     EdgarAccessDenied,
     EdgarConfigurationError,
+    EdgarConnectionError,
     EdgarError,
     EdgarNotFound,
     EdgarPermanentError,
     EdgarServerError,
     EdgarThrottled,
     EdgarTimeout,
+    EdgarTooLarge,
     EdgarTransientError,
     EdgarUnexpectedHtml,
 )
@@ -116,9 +120,9 @@ def test_an_html_page_is_not_xml_or_a_zip_either(fake: FakeEdgar) -> None:
     url = client.www_url("/Archives/edgar/daily-index/2020/QTR1/form.20200318.idx")
 
     with pytest.raises(EdgarUnexpectedHtml):
-        client.get_bytes(url, Expect.XML)
+        client.get_bytes(url, Expect.XML, max_bytes=1 << 20)
     with pytest.raises(EdgarUnexpectedHtml):
-        client.get_bytes(url, Expect.ZIP)
+        client.get_bytes(url, Expect.ZIP, max_bytes=1 << 20)
 
 
 def test_missing_documents_are_permanent_not_found(fake: FakeEdgar) -> None:
@@ -220,3 +224,73 @@ def test_every_edgar_error_is_either_transient_or_permanent() -> None:
     assert not any(
         issubclass(cls, TransientError) and issubclass(cls, PermanentError) for cls in concrete
     )
+
+
+def test_a_rate_over_the_secs_limit_is_named_with_the_limit(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError) as raised:
+        load_edgar_settings(user_agent=USER_AGENT, max_requests_per_second=12)
+
+    message = str(raised.value)
+    assert "LEDGERGRAPH_EDGAR_MAX_REQUESTS_PER_SECOND" in message
+    assert "under 10 requests a second" in message and "got 12" in message
+    assert "USER_AGENT" not in message
+
+
+def test_a_user_agent_of_only_an_e_mail_does_not_name_anyone(no_edgar_env: None) -> None:
+    with pytest.raises(EdgarConfigurationError, match="LEDGERGRAPH_EDGAR_USER_AGENT") as raised:
+        load_edgar_settings(user_agent="t12@example.com")
+    with pytest.raises(EdgarConfigurationError, match="must name you"):
+        EdgarClient(EdgarSettings.model_construct(user_agent=" t12@example.com "))
+
+    assert "Sample Company Name AdminContact@example.com" in str(raised.value)
+    assert load_edgar_settings(user_agent="T12 Labs t12@example.com").user_agent == (
+        "T12 Labs t12@example.com"
+    )
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_document_limit_without_holding_it(
+    fake: FakeEdgar,
+) -> None:
+    inflated = 64 << 20
+    bomb = b'{"directory": {"item": [], "name": "' + b"0" * inflated + b'"}}'
+    fake.script(r"/index\.json$", Fault(200, bomb, "application/json"))  # sent gzipped
+    client = local_client(fake, max_document_bytes=1 << 20)
+    url = client.www_url("/Archives/edgar/data/320193/000032019323000106/index.json")
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(EdgarTooLarge, match="larger than the 1048576 bytes") as raised:
+            client.get_json(url)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert url in str(raised.value)
+    assert fake.requests[-1].accept_encoding and len(fake.requests) == 1  # not retried
+    assert peak < 8 << 20  # a few chunks past the 1 MiB limit, not the 64 MiB
+
+
+def test_a_body_over_its_limit_is_refused_from_its_content_length(fake: FakeEdgar) -> None:
+    client = local_client(fake)
+    url = client.data_url(APPLE_SUBMISSIONS)
+    size = (EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").stat().st_size
+
+    whole = client.get_bytes(url, Expect.JSON, max_bytes=size)
+    with pytest.raises(EdgarTooLarge, match=f"larger than the {size - 1} bytes"):
+        client.get_bytes(url, Expect.JSON, max_bytes=size - 1)
+
+    assert len(whole) == size
+
+
+def test_a_gzip_body_cut_off_is_a_transient_connection_error(fake: FakeEdgar) -> None:
+    recorded = (EDGAR_DATA / "submissions/2026-03/CIK0000350001.json").read_bytes()
+    cut = gzip.compress(recorded)[:-40]
+    gzipped = (("Content-Encoding", "gzip"),)
+    # sent as it is: the fake compresses no body it is told is a zip
+    fake.script(APPLE_SUBMISSIONS, *[Fault(200, cut, "application/zip", gzipped)] * 2)
+    client = local_client(fake, max_retries=1)
+
+    with pytest.raises(EdgarConnectionError, match="was cut off"):
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+    assert len(fake.requests) == 2

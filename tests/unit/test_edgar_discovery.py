@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from test_edgar_cases import local_client
 
 from ledgergraph.edgar import DiscoveryRequest, discover_filings
-from ledgergraph.edgar.discovery import resolve_tickers
+from ledgergraph.edgar.discovery import find_filings, resolve_tickers
 from ledgergraph.edgar.errors import EdgarNotFound
 from ledgergraph.edgar.submissions import (
     fetch_filer_filings,
@@ -19,10 +20,12 @@ from ledgergraph.edgar.submissions import (
     fetch_ticker_map,
     registration_of,
 )
-from tests.fakes.edgar_server import FakeEdgar
+from localrun.render_edgar import discovered_table
+from tests.fakes.edgar_server import EDGAR_DATA, FakeEdgar, Fault
 from tests.fakes.network_guard import loopback_only
 
 APPLE, TESLA, MICROSOFT, EMPTY_TEST_ENTITY = 320193, 1318605, 789019, 350001
+EDGAR_2023 = EDGAR_DATA / "submissions" / "2023-08"
 
 
 @pytest.fixture(autouse=True)
@@ -247,3 +250,61 @@ def test_an_empty_registration_has_no_values_rather_than_empty_ones(
 def test_registration_of_an_unknown_cik_is_none_not_a_failure(edgar_2026: FakeEdgar) -> None:
     assert fetch_registration(local_client(edgar_2026, paced=False), 12927) is None
     assert fetch_registration(local_client(edgar_2026, paced=False), TESLA).sic == "3711"
+
+
+def test_an_invalid_row_is_rejected_with_its_reason_and_the_rest_goes_on(
+    edgar_2023: FakeEdgar,
+) -> None:
+    recorded = EDGAR_2023 / "CIK0000320193.json"
+    document = json.loads(recorded.read_bytes())
+    recent = document["filings"]["recent"]
+    first_accession = recent["accessionNumber"][0]
+    recent["accessionNumber"][0] = "../../x"
+    recent["filingDate"][5] = "yesterday"
+    recent["isXBRL"][7] = "yes"
+    edgar_2023.script(
+        r"^/submissions/CIK0000320193\.json$",
+        Fault(200, json.dumps(document).encode(), "application/json"),
+    )
+    request = DiscoveryRequest(ciks=[APPLE], forms=None, xbrl_only=False)
+
+    result = find_filings(request, client=local_client(edgar_2023, paced=False))
+
+    rejected = [(r.cik, r.source, r.row, r.accession, r.field) for r in result.rejected]
+    assert rejected == [
+        (APPLE, "recent", 0, "../../x", "accessionNumber"),
+        (APPLE, "recent", 5, recent["accessionNumber"][5], "filingDate"),
+        (APPLE, "recent", 7, recent["accessionNumber"][7], "isXBRL"),
+    ]
+    assert "'yes' is not 0 or 1" in result.rejected[2].describe()
+    assert (result.rows_read, result.found) == (1000 + 988, 1988 - 3)
+    assert result.rows_read == result.found + len(result.rejected)
+    assert first_accession not in {f.accession for f in result.filings}
+    assert len(result.filings) == 1985  # every other row of both pages, forms unfiltered
+    table = discovered_table(result.filings, rejected=result.rejected)
+    assert table.endswith(
+        "3 rows of EDGAR's listings rejected:\n"
+        "  CIK 320193 recent row 0 (accession '../../x'): accessionNumber: "
+        + result.rejected[0].reason
+        + "\n  "
+        + "\n  ".join(r.describe() for r in result.rejected[1:])
+    )
+
+
+def test_one_filers_invalid_row_does_not_stop_the_other_filers(edgar_2026: FakeEdgar) -> None:
+    request = DiscoveryRequest(ciks=[APPLE, TESLA], forms=["10-K"], date_from=date(2023, 11, 1))
+    clean = find_filings(request, client=local_client(edgar_2026, paced=False))
+    document = json.loads((EDGAR_DATA / "submissions/2026-03/CIK0001318605.json").read_bytes())
+    document["filings"]["recent"]["accessionNumber"][0] = "../../x"
+    edgar_2026.script(
+        r"^/submissions/CIK0001318605\.json$",
+        Fault(200, json.dumps(document).encode(), "application/json"),
+    )
+
+    broken = find_filings(request, client=local_client(edgar_2026, paced=False))
+
+    assert [(r.cik, r.row, r.field) for r in broken.rejected] == [(TESLA, 0, "accessionNumber")]
+    assert broken.rows_read == clean.rows_read == clean.found
+    assert broken.found == clean.found - 1
+    apple = [f.accession for f in clean.filings if f.cik == APPLE]
+    assert apple and [f.accession for f in broken.filings if f.cik == APPLE] == apple

@@ -11,12 +11,18 @@ import pytest
 from test_edgar_cases import SEC_PACKAGES, as_discovered, local_client
 
 from ledgergraph.edgar import DiscoveredFiling, download_filing, download_filings
-from ledgergraph.edgar.errors import EdgarIncompleteFile, EdgarNotFound, EdgarUnexpectedHtml
+from ledgergraph.edgar.errors import (
+    EdgarIncompleteFile,
+    EdgarNotFound,
+    EdgarUnexpectedHtml,
+    FilingPackageError,
+)
 from ledgergraph.objectstore import LocalObjectStore
 from tests.fakes.edgar_server import (
     FakeEdgar,
     Fault,
     Package,
+    _index_json,
     bundled_packages,
     html_page_200,
     not_found,
@@ -322,3 +328,55 @@ def test_a_short_file_kept_by_an_older_download_is_downloaded_again(
     assert (sound.status, sound.requests) == ("skipped", 1)  # index.json, nothing else
     assert redone.status == "ok"
     assert_package_matches(store, tesla)
+
+
+APPLE_10K = "0000320193-23-000106"
+APPLE_INSTANCE = "aapl-20230930_htm.xml"
+
+
+def apple_with_limit(packages: list[Package]) -> tuple[Package, int]:
+    """Apple's 10-K and a package limit its schema and linkbases fit but its instance not."""
+    apple = next(p for p in packages if p.accession == APPLE_10K)
+    dts = sum(path.stat().st_size for name, path in apple.files.items() if name != APPLE_INSTANCE)
+    return apple, dts + apple.files[APPLE_INSTANCE].stat().st_size // 2
+
+
+def test_the_package_limit_counts_the_instance_listed_in_index_json(
+    fake: FakeEdgar, store: LocalObjectStore, packages: list[Package]
+) -> None:
+    apple, limit = apple_with_limit(packages)
+    client = local_client(fake, paced=False, max_package_bytes=limit)
+
+    with pytest.raises(FilingPackageError) as raised:
+        download_filing(as_discovered(apple), client=client, store=store)
+
+    assert str(raised.value).startswith(
+        f"filing {APPLE_10K}: {APPLE_INSTANCE}: index.json lists 1432663 bytes, "
+        f"over the {limit} bytes a package may take"
+    )
+    assert not any(path.endswith(APPLE_INSTANCE) for path in fake.paths())  # never asked
+    assert list(store.list_keys(apple_prefix(apple, "download.json"))) == []
+
+
+def test_the_package_limit_counts_the_bytes_received_when_index_json_lists_no_size(
+    fake: FakeEdgar, store: LocalObjectStore, packages: list[Package]
+) -> None:
+    apple, limit = apple_with_limit(packages)
+    listing = json.loads(_index_json(apple, None))
+    for item in listing["directory"]["item"]:
+        if item["name"] == APPLE_INSTANCE:
+            item["size"] = ""
+    fake.script(r"/index\.json$", Fault(200, json.dumps(listing).encode(), "application/json"))
+    client = local_client(fake, paced=False, max_package_bytes=limit)
+
+    with pytest.raises(FilingPackageError) as raised:
+        download_filing(as_discovered(apple), client=client, store=store)
+
+    assert str(raised.value).startswith(
+        f"filing {APPLE_10K}: {APPLE_INSTANCE}: EDGAR sent more, over the {limit} bytes"
+    )
+    assert fake.paths()[-1].endswith(APPLE_INSTANCE)
+
+
+def apple_prefix(apple: Package, name: str) -> str:
+    return f"raw/sec/{apple.cik}/{apple.accession}/{name}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -181,3 +183,33 @@ def test_a_429_without_retry_after_uses_the_configured_pause_and_gives_up_bounde
     assert len(times) == 3
     assert all(later - earlier >= 0.18 for earlier, later in zip(times, times[1:], strict=False))
     assert client.limiter.paused_for() > 0  # the last throttle still holds everyone back
+
+
+def test_a_retry_after_over_the_default_cap_fails_at_once_naming_the_url() -> None:
+    with FakeEdgar() as fake:
+        fake.script(TICKERS, throttled_429("86400"))
+        client = local_client(fake)  # max_wait_s left at its default
+        url = client.www_url(TICKERS)
+
+        started = time.monotonic()
+        with pytest.raises(EdgarThrottled, match="not waiting longer than 600 s") as raised:
+            client.get_json(url)
+
+    assert time.monotonic() - started < 2
+    assert url in str(raised.value) and raised.value.retry_after_s == 86400
+    assert fake.paths() == [TICKERS]
+
+
+def test_a_throttle_within_the_cap_is_announced_with_its_wait(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with FakeEdgar() as fake:
+        fake.script(TICKERS, throttled_429("1"))
+        client = local_client(fake)
+        url = client.www_url(TICKERS)
+
+        client.get_json(url)
+
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    waits = [w for w in warnings if w["message"] == "edgar throttled, every request waits"]
+    assert [(w["url"], w["wait_s"]) for w in waits] == [(url, 1.0)]

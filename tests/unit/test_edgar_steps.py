@@ -45,6 +45,7 @@ from ledgergraph.edgar.steps import (
 )
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.edgar_local import flag_overrides, lambda_environment
+from localrun.template import FUNCTION_TYPE, load_template, resources_of_type
 from tests.fakes.edgar_server import FakeEdgar, throttled_429
 
 RUN = "run-20261204T030000Z-5f2a9c"
@@ -84,6 +85,7 @@ def test_discover_lists_the_filings_in_the_store_and_splits_the_rate(handler, st
     assert [item["accession"] for item in items][:1] == [APPLE_10K]
     assert {item["accession"] for item in items} >= {TESLA_10Q, *NOT_SERVED}
     assert (result["filings"], result["forms"]) == (6, {"10-K": 2, "10-Q": 4})
+    assert result["rows_rejected"] == 0 and result["rows_read"] == result["rows_found"] > 6
     assert (result["concurrency"], result["requests_per_second"]) == (4, 2.25)
 
 
@@ -240,3 +242,12 @@ def test_a_mirror_given_once_serves_both_hosts_unless_told_otherwise() -> None:
     }
     data = {"LEDGERGRAPH_EDGAR_DATA_BASE": "http://127.0.0.1:8"}
     assert flag_overrides(mirror, environ=data)["data_base"] == "http://127.0.0.1:8"
+
+
+def test_the_download_lambdas_package_limit_fits_its_memory_twice_over() -> None:
+    function = resources_of_type(load_template(), FUNCTION_TYPE)["DownloadFilingFunction"]
+    properties = function["Properties"]
+    limit = int(properties["Environment"]["Variables"]["LEDGERGRAPH_EDGAR_MAX_PACKAGE_BYTES"])
+
+    # measured: a package's peak RSS is about twice its size plus the interpreter's ~50 MB
+    assert limit == 256 << 20 and 2 * limit + (200 << 20) < properties["MemorySize"] << 20

@@ -4,8 +4,9 @@ Each request carries the declared User-Agent and Accept-Encoding, waits for a sl
 process-wide rate limiter, and is retried a bounded number of times: after a throttling
 answer every worker of the process pauses (Retry-After when given, else
 ``throttle_pause_s``), after a 5xx, a timeout or a dropped connection this request backs off
-exponentially with jitter. With ``max_wait_s`` set, a pause longer than that is not waited
-out: EdgarThrottled is raised instead (a Lambda hands the wait to the state machine).
+exponentially with jitter. A pause longer than ``max_wait_s`` is not waited out:
+EdgarThrottled naming the URL is raised instead (a Lambda hands the wait to the state
+machine, a command stops); a shorter one is announced with a warning before it is waited.
 Only the data asked for is ever returned, never an error page.
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,6 +27,7 @@ from ledgergraph.edgar.errors import (
     EdgarConnectionError,
     EdgarThrottled,
     EdgarTimeout,
+    EdgarTooLarge,
     EdgarTransientError,
 )
 from ledgergraph.edgar.ratelimit import RateLimiter, backoff_delay, process_limiter
@@ -35,6 +38,7 @@ from ledgergraph.logs import get_logger
 logger = get_logger("edgar")
 
 _MAX_REDIRECTS = 3
+_DECODED_CHUNK = 1 << 20  # largest piece one step of gzip decoding may produce
 
 
 class EdgarClient:
@@ -88,36 +92,42 @@ class EdgarClient:
         return self.settings.data_base + path
 
     def get_json(self, url: str) -> Any:
-        """The parsed JSON document at ``url``."""
-        body = self.get_bytes(url, Expect.JSON)
+        """The parsed JSON document at ``url`` (at most ``max_document_bytes`` decoded)."""
+        body = self.get_bytes(url, Expect.JSON, max_bytes=self.settings.max_document_bytes)
         try:
             return json.loads(body)
         except ValueError as exc:
             raise EdgarBadResponse(f"invalid JSON from {urlsplit(url).path}") from exc
 
     def get_text(self, url: str) -> str:
-        """A text document (an EDGAR index file); Latin-1 where it is not UTF-8."""
-        body = self.get_bytes(url, Expect.TEXT)
+        """A text document (an EDGAR index file, at most ``max_document_bytes`` decoded);
+        Latin-1 where it is not UTF-8."""
+        body = self.get_bytes(url, Expect.TEXT, max_bytes=self.settings.max_document_bytes)
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             return body.decode("latin-1")
 
-    def get_bytes(self, url: str, expect: Expect) -> bytes:
+    def get_bytes(self, url: str, expect: Expect, *, max_bytes: int) -> bytes:
         """The body at ``url`` if it is what ``expect`` says, retrying transient failures.
+
+        The body is read as a stream of decoded bytes and reading stops once it passes
+        ``max_bytes`` (a gzip bomb is cut off there too), so no more is ever held.
 
         Raises:
             EdgarTransientError: still throttled / failing after ``max_retries`` retries.
+            EdgarTooLarge: the body is over ``max_bytes`` (names the URL).
             EdgarPermanentError: not found, an HTML page, or an unusable answer.
         """
         path = urlsplit(url).path
         attempt = 0
         while True:
-            self._refuse_long_wait(path)
+            self._refuse_long_wait(url)
             try:
-                return check_response(self._send(url, path), expect, path=path)
+                response, body = self._send(url, path, max_bytes)
+                return check_response(response, expect, path=path, body=body)
             except EdgarThrottled as exc:
-                self._pause_everyone(exc, path, attempt)
+                self._pause_everyone(exc, url, attempt)
                 if attempt >= self.settings.max_retries:
                     raise
             except EdgarTransientError as exc:
@@ -126,26 +136,31 @@ class EdgarClient:
                 self._back_off(exc, path, attempt)
             attempt += 1
 
-    def _refuse_long_wait(self, path: str) -> None:
+    def _refuse_long_wait(self, url: str) -> None:
         """EdgarThrottled at once when the pause ahead is longer than ``max_wait_s``."""
-        limit = self.settings.max_wait_s
         paused_for = self.limiter.paused_for()
-        if limit is not None and paused_for > limit:
-            raise EdgarThrottled(
-                f"EDGAR throttled this process for {paused_for:.0f} s more; not waiting "
-                f"longer than {limit:g} s for {path}",
-                retry_after_s=paused_for,
-            )
+        if paused_for > self.settings.max_wait_s:
+            raise self._too_long(paused_for, url)
 
-    def _pause_everyone(self, exc: EdgarThrottled, path: str, attempt: int) -> None:
+    def _too_long(self, pause_s: float, url: str) -> EdgarThrottled:
+        return EdgarThrottled(
+            f"EDGAR throttled this process for {pause_s:.0f} s more; not waiting longer than "
+            f"{self.settings.max_wait_s:g} s (LEDGERGRAPH_EDGAR_MAX_WAIT_S) for {url}",
+            retry_after_s=pause_s,
+        )
+
+    def _pause_everyone(self, exc: EdgarThrottled, url: str, attempt: int) -> None:
+        """Close the gate for every worker; raise at once if the pause is over the cap."""
         retry_after = exc.retry_after_s
         pause_s = self.settings.throttle_pause_s if retry_after is None else retry_after
         self.limiter.pause(pause_s)
+        if pause_s > self.settings.max_wait_s:
+            raise self._too_long(pause_s, url) from exc
         logger.warning(
-            "edgar throttled, pausing all requests",
+            "edgar throttled, every request waits",
             extra={
-                "path": path,
-                "pause_s": round(pause_s, 3),
+                "url": url,
+                "wait_s": round(pause_s, 3),
                 "attempt": attempt,
                 "retry_after_given": retry_after is not None,
             },
@@ -169,19 +184,23 @@ class EdgarClient:
         )
         self._sleep(delay)
 
-    def _send(self, url: str, path: str) -> httpx.Response:
+    def _send(self, url: str, path: str, max_bytes: int) -> tuple[httpx.Response, bytes]:
         """One GET through the limiter, following redirects only within EDGAR's hosts."""
         for _ in range(_MAX_REDIRECTS + 1):
             self.limiter.acquire()
-            response = self._get_once(url, path)
+            response, body = self._get_once(url, path, max_bytes)
             if not response.is_redirect:
-                return response
+                return response, body
             url = self._redirect_target(url, response, path)
         raise EdgarBadResponse(f"too many redirects for {path}")
 
-    def _get_once(self, url: str, path: str) -> httpx.Response:
+    def _get_once(self, url: str, path: str, max_bytes: int) -> tuple[httpx.Response, bytes]:
+        """The response and its decoded body, read no further than ``max_bytes``."""
         try:
-            return self._http.get(url, headers=self._headers)
+            with self._http.stream("GET", url, headers=self._headers) as response:
+                if response.is_redirect:
+                    return response, b""
+                return response, _read_at_most(response, max_bytes, url)
         except httpx.TimeoutException as exc:
             raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
         except httpx.RequestError as exc:  # dropped connection, truncated or bad gzip body
@@ -192,3 +211,61 @@ class EdgarClient:
         if urlsplit(target).netloc not in self._hosts:
             raise EdgarBadResponse(f"EDGAR redirected {path} outside its hosts")
         return target
+
+
+def _read_at_most(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+    """The decoded body, or EdgarTooLarge as soon as it passes ``max_bytes``.
+
+    Content-Length (the body's size when it is not compressed) refuses a body before
+    reading it; otherwise the decoded chunks are counted as they come.
+    """
+    declared = response.headers.get("content-length", "")
+    plain = not _content_coding(response)
+    if plain and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, max_bytes, f"Content-Length {declared}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in _decoded_chunks(response, url):
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(url, max_bytes, f"over {size} bytes read")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _content_coding(response: httpx.Response) -> str:
+    return response.headers.get("content-encoding", "").strip().lower()
+
+
+def _decoded_chunks(response: httpx.Response, url: str) -> Iterator[bytes]:
+    """The body in decoded chunks of at most ``_DECODED_CHUNK`` bytes.
+
+    NOTE: httpx's own decoder (``iter_bytes``) inflates each network chunk whole, and a
+    64 KiB chunk of a gzip bomb is some 64 MiB: decoding here with zlib's ``max_length``
+    bounds what one step can produce, so a limit is overrun by one small chunk at most.
+    """
+    coding = _content_coding(response)
+    if coding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise EdgarBadResponse(f"EDGAR sent {url} with the unknown encoding {coding!r}")
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or zlib header, detected
+    try:
+        for raw in response.iter_raw():
+            pending = raw
+            while pending:
+                yield decoder.decompress(pending, _DECODED_CHUNK)
+                pending = decoder.unconsumed_tail
+        yield decoder.flush()
+    except zlib.error as exc:
+        raise EdgarConnectionError(f"EDGAR sent a damaged {coding} body for {url}") from exc
+    if not decoder.eof:
+        raise EdgarConnectionError(f"EDGAR's {coding} body for {url} was cut off")
+
+
+def _too_large(url: str, max_bytes: int, seen: str) -> EdgarTooLarge:
+    return EdgarTooLarge(
+        f"{url} is larger than the {max_bytes} bytes allowed ({seen}); reading stopped",
+        limit=max_bytes,
+    )

@@ -17,7 +17,12 @@ from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.dailyindex import fetch_filings_since
 from ledgergraph.edgar.errors import EdgarNotFound, InvalidIdentifier
 from ledgergraph.edgar.models import DiscoveredFiling
-from ledgergraph.edgar.submissions import fetch_filer_filings, fetch_ticker_map, normalize_ticker
+from ledgergraph.edgar.submissions import (
+    RejectedRow,
+    fetch_filer_filings,
+    fetch_ticker_map,
+    normalize_ticker,
+)
 from ledgergraph.edgar.urls import check_cik
 from ledgergraph.logs import get_logger
 
@@ -81,14 +86,32 @@ class DiscoveryRequest(BaseModel):
         return forms
 
 
-def discover_filings(request: DiscoveryRequest, *, client: EdgarClient) -> list[DiscoveredFiling]:
-    """The filings matching ``request``, oldest first, each accession once.
+class DiscoveryResult(BaseModel):
+    """The filings selected, and how every row read was accounted for.
+
+    ``rows_read`` = ``found`` + ``len(rejected)``: each row of a submissions JSON is a
+    filing found or a row rejected with its reason; ``selected`` is what the request's
+    filters kept of ``found``, one per accession. (A daily index's unreadable lines are
+    counted in its own warning, not here: its rows are ``found``.)
+    """
+
+    filings: list[DiscoveredFiling]
+    rows_read: int = Field(description="rows of the submissions JSON and daily indexes read")
+    found: int = Field(description="rows that are usable filings, before the filters")
+    rejected: list[RejectedRow] = Field(description="rows that are no usable filing, and why")
+
+
+def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> DiscoveryResult:
+    """The filings matching ``request``, oldest first, with the rows rejected on the way.
+
+    One filer's invalid row is rejected with its reason; the other rows and filers go on.
 
     Raises:
         EdgarNotFound: an unknown ticker or CIK (names it).
         EdgarTransientError: EDGAR kept throttling or failing.
     """
     ciks = list(dict.fromkeys([*request.ciks, *resolve_tickers(client, request.tickers)]))
+    rejected: list[RejectedRow] = []
     if request.since is not None:
         until = request.date_to or datetime.now(UTC).date()
         found = fetch_filings_since(client, request.since, until=until, kind=request.index_kind)
@@ -99,15 +122,40 @@ def discover_filings(request: DiscoveryRequest, *, client: EdgarClient) -> list[
         for cik in ciks:
             found.extend(
                 fetch_filer_filings(
-                    client, cik, date_from=request.date_from, date_to=request.date_to
+                    client,
+                    cik,
+                    date_from=request.date_from,
+                    date_to=request.date_to,
+                    rejected=rejected,
                 )
             )
     selected = select_filings(found, request)
+    result = DiscoveryResult(
+        filings=selected, rows_read=len(found) + len(rejected), found=len(found), rejected=rejected
+    )
     logger.info(
         "filings discovered",
-        extra={"filers": len(ciks), "seen": len(found), "selected": len(selected)},
+        extra={
+            "filers": len(ciks),
+            "rows_read": result.rows_read,
+            "seen": len(found),
+            "rows_rejected": len(rejected),
+            "selected": len(selected),
+        },
     )
-    return selected
+    return result
+
+
+def discover_filings(request: DiscoveryRequest, *, client: EdgarClient) -> list[DiscoveredFiling]:
+    """The filings matching ``request``, oldest first, each accession once.
+
+    Rows rejected on the way are logged (``find_filings`` returns them too).
+
+    Raises:
+        EdgarNotFound: an unknown ticker or CIK (names it).
+        EdgarTransientError: EDGAR kept throttling or failing.
+    """
+    return find_filings(request, client=client).filings
 
 
 def select_filings(

@@ -25,6 +25,7 @@ from ledgergraph.edgar.errors import (
     EdgarBadResponse,
     EdgarError,
     EdgarIncompleteFile,
+    EdgarTooLarge,
     EdgarUnexpectedHtml,
     FilingPackageError,
 )
@@ -53,11 +54,20 @@ FILING_SIDECAR = "filing.json"
 
 
 class FilingFetcher:
-    """Fetches files of one filing folder; errors name the accession number and the file."""
+    """Fetches files of one filing folder; errors name the accession number and the file.
 
-    def __init__(self, client: EdgarClient, filing: DiscoveredFiling) -> None:
+    Every file fetched counts against ``max_bytes`` (the package limit): a file whose
+    ``index.json`` size is over what is left is not requested, and reading one stops once
+    it passes what is left.
+    """
+
+    def __init__(
+        self, client: EdgarClient, filing: DiscoveredFiling, *, max_bytes: int | None = None
+    ) -> None:
         self.client = client
         self.filing = filing
+        self.max_bytes = client.settings.max_package_bytes if max_bytes is None else max_bytes
+        self.fetched_bytes = 0
         self.requests = 0
         self.urls: dict[str, str] = {}
         self.listed_sizes: dict[str, int] = {}  # bytes per file, as index.json lists them
@@ -85,14 +95,25 @@ class FilingFetcher:
         return self._names
 
     def fetch(self, name: str) -> bytes:
-        """One file; .htm must be inline XBRL, .zip a zip, anything else XML."""
+        """One file; .htm must be inline XBRL, .zip a zip, anything else XML.
+
+        Raises:
+            FilingPackageError: the file would take the download over ``max_bytes``.
+        """
         lower = name.lower()
         expect = Expect.ZIP if lower.endswith(".zip") else Expect.XML
         if lower.endswith((".htm", ".html")):
             expect = Expect.INLINE
         url = self.url(check_file_name(name))
-        data = self._call(name, lambda: self.client.get_bytes(url, expect))
         listed = self.listed_sizes.get(name)
+        left = self.max_bytes - self.fetched_bytes
+        if listed is not None and listed > left:
+            raise self._over_limit(name, f"index.json lists {listed} bytes")
+        try:
+            data = self._call(name, lambda: self.client.get_bytes(url, expect, max_bytes=left))
+        except EdgarTooLarge as exc:
+            raise self._over_limit(name, "EDGAR sent more") from exc
+        self.fetched_bytes += len(data)
         if listed is not None and len(data) != listed:
             raise EdgarIncompleteFile(
                 f"filing {self.filing.accession}: {name}: EDGAR sent {len(data)} bytes, "
@@ -100,6 +121,13 @@ class FilingFetcher:
             )
         self.urls[name] = url
         return data
+
+    def _over_limit(self, name: str, seen: str) -> FilingPackageError:
+        return FilingPackageError(
+            f"filing {self.filing.accession}: {name}: {seen}, over the {self.max_bytes} bytes "
+            f"a package may take (LEDGERGRAPH_EDGAR_MAX_PACKAGE_BYTES; "
+            f"{self.fetched_bytes} fetched before it)"
+        )
 
     def _call(self, name: str, request: Callable[[], Any]) -> Any:
         self.requests += 1
@@ -134,7 +162,6 @@ def fetch_package(
         }
         return unzip_package(data, max_bytes=max_bytes, label=label), archive
     files = {name: fetcher.fetch(name) for name in dts_names(names)}
-    _check_size(files, max_bytes, label)
     for name in instance_candidates(names):
         files[name] = fetcher.fetch(name)
         if is_instance(files[name]):
@@ -152,11 +179,6 @@ def fetch_package(
             files[name] = data
             return files, None
     raise FilingPackageError(f"{label}: EDGAR lists no XBRL instance or inline XBRL document")
-
-
-def _check_size(files: dict[str, bytes], max_bytes: int, label: str) -> None:
-    if sum(len(data) for data in files.values()) > max_bytes:
-        raise FilingPackageError(f"{label}: the package is over {max_bytes} bytes")
 
 
 def download_filing(

@@ -74,6 +74,17 @@ class EdgarUnexpectedHtml(EdgarPermanentError):
     """An HTML page arrived where JSON, XML, an index or a zip was expected."""
 
 
+class EdgarTooLarge(EdgarPermanentError):
+    """A body over the size allowed for it; reading it stopped there.
+
+    ``limit`` is the byte limit that was exceeded.
+    """
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
 class EdgarBadResponse(EdgarPermanentError):
     """The answer could not be used: invalid JSON, a broken zip, an unexpected status."""
 

@@ -73,9 +73,14 @@ def is_throttle_page(body: bytes) -> bool:
     return any(marker in head for marker in _THROTTLE_MARKERS)
 
 
-def check_response(response: httpx.Response, expect: Expect, *, path: str) -> bytes:
-    """The body if it is the data asked for, else the matching client error."""
-    body = response.content
+def check_response(
+    response: httpx.Response, expect: Expect, *, path: str, body: bytes | None = None
+) -> bytes:
+    """The body if it is the data asked for, else the matching client error.
+
+    ``body`` is the response's body already read (a streamed response); else its content.
+    """
+    body = response.content if body is None else body
     status = response.status_code
     if status == 429 or is_throttle_page(body):
         seconds = retry_after_seconds(response.headers.get("retry-after"))

@@ -16,6 +16,21 @@ from ledgergraph.edgar.errors import EdgarConfigurationError
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 SEC_MAX_REQUESTS_PER_SECOND = 10.0
+USER_AGENT_RULE = (
+    "the User-Agent must name you or your company and give a contact e-mail, as the SEC "
+    "asks: 'Sample Company Name AdminContact@example.com'"
+)
+
+
+def _declares_who(user_agent: str | None) -> bool:
+    """A contact e-mail plus a name: some letters outside the e-mail address."""
+    if not user_agent:
+        return False
+    email = _EMAIL.search(user_agent)
+    if email is None:
+        return False
+    rest = user_agent[: email.start()] + user_agent[email.end() :]
+    return any(char.isalpha() for char in rest)
 
 
 class EdgarSettings(BaseSettings):
@@ -38,7 +53,6 @@ class EdgarSettings(BaseSettings):
     max_requests_per_second: float = Field(
         default=8.0,
         gt=0,
-        lt=SEC_MAX_REQUESTS_PER_SECOND,
         description="Requests per second for the whole process, all workers together; "
         "must stay under the SEC's limit of 10.",
     )
@@ -65,13 +79,14 @@ class EdgarSettings(BaseSettings):
         "in seconds. The SEC's page says its block lasts 10 minutes and that requests "
         "during the block extend it.",
     )
-    max_wait_s: float | None = Field(
-        default=None,
+    max_wait_s: float = Field(
+        default=600.0,
         ge=0,
-        description="Longest throttle pause this process waits out itself, in seconds; when "
-        "EDGAR asks for a longer one, EdgarThrottled is raised at once so that the caller "
-        "waits instead (a Lambda leaves it to the state machine's Retry). None waits out "
-        "any pause.",
+        description="Longest throttle pause this process waits out itself, in seconds (a "
+        "warning says how long it waits); when EDGAR asks for a longer one (Retry-After), "
+        "EdgarThrottled naming the URL is raised at once so that the caller waits instead "
+        "(a Lambda leaves it to the state machine's Retry). The default is the SEC's stated "
+        "10-minute block.",
     )
     timeout_s: float = Field(
         default=30.0, gt=0, description="Timeout of one HTTP request (connect and read), seconds."
@@ -79,15 +94,41 @@ class EdgarSettings(BaseSettings):
     max_package_bytes: int = Field(
         default=1 << 30,
         gt=0,
-        description="Largest filing package accepted (sum of the unzipped files), in bytes.",
+        description="Most bytes one filing's download may fetch, in bytes: every file "
+        "fetched counts (as index.json lists it, then as it arrives decoded) and reading "
+        "stops at the limit; an -xbrl.zip must also unpack to no more. The package is held "
+        "in memory until it is stored, its largest file twice while it arrives, so this "
+        "must fit the process's memory (template.yaml gives the 1024 MB DownloadFiling "
+        "Lambda 256 MiB; docs/edgar.md has the measurements).",
+    )
+    max_document_bytes: int = Field(
+        default=64 << 20,
+        gt=0,
+        description="Largest JSON document or index file read (submissions JSON, "
+        "company_tickers.json, a filing's index.json, a daily index), decoded, in bytes; "
+        "reading stops there. EDGAR's are a few MB at most.",
     )
 
     @field_validator("user_agent")
     @classmethod
-    def _needs_contact_email(cls, value: str) -> str:
+    def _needs_name_and_contact_email(cls, value: str) -> str:
         value = value.strip()
-        if not _EMAIL.search(value):
-            raise ValueError("the User-Agent must name you and contain a contact e-mail")
+        if not _declares_who(value):
+            raise ValueError(USER_AGENT_RULE)
+        return value
+
+    @field_validator("max_requests_per_second", mode="before")
+    @classmethod
+    def _under_the_secs_rate(cls, value: Any) -> Any:
+        try:
+            too_fast = float(value) >= SEC_MAX_REQUESTS_PER_SECOND
+        except (TypeError, ValueError):
+            return value  # not a number: pydantic's own message says so
+        if too_fast:
+            raise ValueError(
+                f"must be under {SEC_MAX_REQUESTS_PER_SECOND:g} requests a second, the SEC's "
+                f"limit for automated access (got {value})"
+            )
         return value
 
     @field_validator("www_base", "data_base")
@@ -102,26 +143,30 @@ def load_edgar_settings(**overrides: Any) -> EdgarSettings:
     """Settings from the environment, explicit ``overrides`` winning.
 
     Raises:
-        EdgarConfigurationError: naming the fields that are missing or invalid.
+        EdgarConfigurationError: naming each setting that is missing or invalid (its
+            variable and the rule it breaks).
     """
     try:
         return EdgarSettings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise EdgarConfigurationError(
-            f"EDGAR client settings are not usable ({problems}); set LEDGERGRAPH_EDGAR_USER_AGENT "
-            "to 'Your Name or Company contact@example.com'"
-        ) from exc
+        problems = "; ".join(_problem(err) for err in exc.errors())
+        raise EdgarConfigurationError(f"EDGAR client settings are not usable: {problems}") from exc
+
+
+def _problem(error: Any) -> str:
+    """One failed setting: its variable and field names, then what is wrong with it."""
+    field = ".".join(str(part) for part in error["loc"]) or "settings"
+    message = error["msg"].removeprefix("Value error, ")
+    if field == "user_agent" and error["type"] == "missing":
+        message = f"missing; {USER_AGENT_RULE}"
+    return f"LEDGERGRAPH_EDGAR_{field.upper()} ({field}) {message}"
 
 
 def check_user_agent(user_agent: str | None) -> str:
-    """The User-Agent if it contains a contact e-mail, else EdgarConfigurationError."""
-    if not user_agent or not _EMAIL.search(user_agent):
+    """The User-Agent if it names someone and gives a contact e-mail, else an error."""
+    if user_agent is None or not _declares_who(user_agent):
         raise EdgarConfigurationError(
-            "refusing to build an EDGAR client without a declared User-Agent that contains a "
-            "contact e-mail (LEDGERGRAPH_EDGAR_USER_AGENT='Your Company contact@example.com')"
+            "refusing to build an EDGAR client without a declared User-Agent: "
+            f"{USER_AGENT_RULE} (LEDGERGRAPH_EDGAR_USER_AGENT)"
         )
     return user_agent.strip()

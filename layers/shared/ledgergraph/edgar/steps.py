@@ -22,7 +22,7 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ledgergraph.edgar.client import EdgarClient
-from ledgergraph.edgar.discovery import DiscoveryRequest, discover_filings
+from ledgergraph.edgar.discovery import DiscoveryRequest, find_filings
 from ledgergraph.edgar.download import download_filing
 from ledgergraph.edgar.errors import InvalidStepEvent
 from ledgergraph.edgar.models import DiscoveredFiling, DownloadOutcome
@@ -160,11 +160,16 @@ def discover_step(
 ) -> dict[str, Any]:
     """Find the filings, write them for the download Map; returns the key and counts.
 
+    The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` (each rejected
+    row is logged with its CIK, accession number, column and reason); ``filings`` are the
+    rows found that the request's filters kept.
+
     Raises:
         EdgarNotFound: an unknown ticker or CIK.
         EdgarTransientError: EDGAR kept throttling or failing (the state machine retries).
     """
-    filings = discover_filings(request.discover, client=client)
+    result = find_filings(request.discover, client=client)
+    filings = result.filings
     key = discovered_key(request.graph_id, request.run_id)
     items = [filing.model_dump(mode="json") for filing in filings]
     store.put_bytes(key, json.dumps(items).encode())
@@ -176,6 +181,9 @@ def discover_step(
         "items_key": bucket_key(store, key),
         "filings": len(filings),
         "forms": dict(Counter(filing.form for filing in filings)),
+        "rows_read": result.rows_read,
+        "rows_found": result.found,
+        "rows_rejected": len(result.rejected),
         "concurrency": concurrency,
         "requests_per_second": rate,
     }

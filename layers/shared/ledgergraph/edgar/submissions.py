@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.errors import EdgarBadResponse, EdgarPermanentError
@@ -31,14 +31,49 @@ from ledgergraph.logs import get_logger
 logger = get_logger("edgar")
 
 
+# DiscoveredFiling's fields as the submissions JSON names its columns
+_COLUMN_OF = {
+    "accession": "accessionNumber",
+    "form": "form",
+    "filing_date": "filingDate",
+    "report_date": "reportDate",
+    "primary_document": "primaryDocument",
+    "cik": "cik",
+}
+
+
+class RejectedRow(BaseModel):
+    """A row of a submissions JSON that is no usable filing, and why; discovery goes on."""
+
+    cik: int = Field(description="the filer whose submissions hold the row")
+    source: str = Field(description="'recent' or the name of the older page")
+    row: int = Field(description="row number within that block, from 0")
+    accession: str = Field(description="accessionNumber as EDGAR gave it (first 24 chars)")
+    field: str = Field(description="the column that is not usable")
+    reason: str = Field(description="what is wrong with it")
+
+    def describe(self) -> str:
+        """One line naming the CIK, the row, its accession number, the column and the reason."""
+        return (
+            f"CIK {self.cik} {self.source} row {self.row} (accession {self.accession!r}): "
+            f"{self.field}: {self.reason}"
+        )
+
+
 def filings_from_columns(
     cik: int,
     columns: dict[str, list[Any]],
     *,
     company_name: str | None = None,
     registration: Registration | None = None,
+    source: str = "recent",
+    rejected: list[RejectedRow] | None = None,
 ) -> Iterator[DiscoveredFiling]:
-    """One DiscoveredFiling per row of a column-wise filings block (recent or a page)."""
+    """One DiscoveredFiling per usable row of a column-wise filings block (recent or a page).
+
+    A row that is not a usable filing is appended to ``rejected`` with its reason and
+    logged; the other rows go on, so every row is either yielded or rejected.
+    """
     accessions = columns.get("accessionNumber")
     if not isinstance(accessions, list):
         raise EdgarBadResponse(f"submissions of CIK {cik} have no accessionNumber column")
@@ -53,26 +88,74 @@ def filings_from_columns(
     documents, xbrl, inline = column("primaryDocument"), column("isXBRL"), column("isInlineXBRL")
     for row in range(rows):
         try:
-            yield DiscoveredFiling(
+            is_xbrl = _flag(xbrl[row], "isXBRL")
+            is_inline_xbrl = _flag(inline[row], "isInlineXBRL")
+            filing = DiscoveredFiling(
                 cik=cik,
                 accession=accessions[row],
                 form=forms[row],
                 filing_date=filed[row],
                 report_date=reported[row] or None,
                 primary_document=documents[row] or None,
-                is_xbrl=_flag(xbrl[row]),
-                is_inline_xbrl=_flag(inline[row]),
+                is_xbrl=is_xbrl,
+                is_inline_xbrl=is_inline_xbrl,
                 company_name=company_name,
                 registration=registration,
             )
-        except (ValidationError, PermanentError) as exc:
-            raise EdgarBadResponse(
-                f"submissions of CIK {cik}: row {row} ({str(accessions[row])[:24]}) is invalid"
-            ) from exc
+        except (ValidationError, _UnusableColumn, PermanentError) as exc:
+            reject = _rejected_row(cik, source, row, accessions[row], exc)
+            if rejected is not None:
+                rejected.append(reject)
+        else:
+            yield filing
 
 
-def _flag(value: Any) -> bool | None:
-    return None if value is None or value == "" else bool(int(value))
+def _rejected_row(cik: int, source: str, row: int, accession: Any, exc: Exception) -> RejectedRow:
+    """The RejectedRow for ``exc``, logged as a warning."""
+    reject = RejectedRow(
+        cik=cik,
+        source=source,
+        row=row,
+        accession=str(accession)[:24],
+        field=_failed_column(exc),
+        reason=_reason(exc),
+    )
+    logger.warning("submissions row rejected", extra=reject.model_dump())
+    return reject
+
+
+class _UnusableColumn(ValueError):
+    """A cell that is no value of its column; ``column`` names it."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _failed_column(exc: Exception) -> str:
+    """The submissions column a rejected row fails on."""
+    if isinstance(exc, _UnusableColumn):
+        return exc.column
+    if isinstance(exc, ValidationError) and exc.errors()[0]["loc"]:
+        field = str(exc.errors()[0]["loc"][0])
+        return _COLUMN_OF.get(field, field)
+    return "row"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.errors()[0]["msg"].removeprefix("Value error, ")[:200]
+    return str(exc)[:200] or type(exc).__name__
+
+
+def _flag(value: Any, column: str) -> bool | None:
+    """EDGAR's 0/1 flag columns; None when empty."""
+    if value is None or value == "":
+        return None
+    try:
+        return bool(int(value))
+    except (TypeError, ValueError):
+        raise _UnusableColumn(column, f"{str(value)[:24]!r} is not 0 or 1") from None
 
 
 def _page_overlaps(page: dict[str, Any], date_from: date | None, date_to: date | None) -> bool:
@@ -91,11 +174,13 @@ def fetch_filer_filings(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
+    rejected: list[RejectedRow] | None = None,
 ) -> list[DiscoveredFiling]:
     """Every filing of one filer: recent ones plus each older page.
 
     Pages whose filing-date span is outside ``date_from``..``date_to`` are not fetched (the
-    filings themselves are not date-filtered here).
+    filings themselves are not date-filtered here). Rows that are no usable filing are
+    appended to ``rejected`` with their reason, and the others returned.
 
     Raises:
         EdgarNotFound: no submissions file (unknown CIK) or a listed page is missing.
@@ -109,14 +194,25 @@ def fetch_filer_filings(
     except (AttributeError, KeyError, TypeError) as exc:
         raise EdgarBadResponse(f"submissions of CIK {cik} lack filings.recent") from exc
     known = {"company_name": name, "registration": registration_of(document)}
-    filings = list(filings_from_columns(cik, recent, **known))
+    rejected = [] if rejected is None else rejected
+    before = len(rejected)
+    filings = list(filings_from_columns(cik, recent, rejected=rejected, **known))
     for page in pages:
         if not _page_overlaps(page, date_from, date_to):
             continue
-        columns = client.get_json(client.data_url(submissions_page_path(page.get("name", ""))))
-        filings.extend(filings_from_columns(cik, columns, **known))
+        page_name = page.get("name", "")
+        columns = client.get_json(client.data_url(submissions_page_path(page_name)))
+        filings.extend(
+            filings_from_columns(cik, columns, source=page_name, rejected=rejected, **known)
+        )
     logger.info(
-        "submissions read", extra={"cik": cik, "filings": len(filings), "pages": len(pages)}
+        "submissions read",
+        extra={
+            "cik": cik,
+            "filings": len(filings),
+            "rows_rejected": len(rejected) - before,
+            "pages": len(pages),
+        },
     )
     return filings
 
