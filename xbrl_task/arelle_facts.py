@@ -8,6 +8,7 @@ default 28-digit decimal context, which rounds longer numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date, time
 from typing import TYPE_CHECKING
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
@@ -28,7 +29,7 @@ from xbrl_task.arelle_context_content import (
     typed_key,
 )
 from xbrl_task.arelle_footnotes import FootnoteIndex
-from xbrl_task.identity import split_moment
+from xbrl_task.identity import filed_moment, is_clamped, split_moment
 from xbrl_task.inline_display import unseen
 from xbrl_task.model import (
     ConceptInfo,
@@ -222,11 +223,11 @@ class FactCopier:
         """The context's period, read once per distinct period markup (a few a filing)."""
         element = context.period
         if element is None:
-            return _period(context)
+            return period_info(context)
         key = etree.tostring(element, with_tail=False)
         period = self._periods.get(key)
         if period is None:
-            period = self._periods[key] = _period(context)
+            period = self._periods[key] = period_info(context)
         return period
 
     def _concept_object(
@@ -406,18 +407,47 @@ def raw_text(fact: ModelFact) -> str | None:
         return None
 
 
-def _period(context: ModelContext) -> PeriodInfo:
+def period_info(context: ModelContext) -> PeriodInfo:
+    """The context's period as the graph keys it (see ``model.PeriodInfo``)."""
     # NOTE: Arelle keeps a date-only end (and instant) as the next midnight; its
     # dateunionDate turns that back into the day but drops any other time of day, so a
     # noon end would read as the day that ends at midnight (split_moment keeps it)
     if context.isForeverPeriod:
         return PeriodInfo("forever")
-    if context.isInstantPeriod:
-        day, clock = split_moment(context.instantDatetime, end=True)
-        return PeriodInfo("instant", None, day, end_time=clock)
-    start, start_time = split_moment(context.startDatetime, end=False)
-    end, end_time = split_moment(context.endDatetime, end=True)
+    filed = clamped_moments(context)
+    try:
+        if context.isInstantPeriod:
+            day, clock = _moment(context.instantDatetime, filed.get("instant"), end=True)
+            return PeriodInfo("instant", None, day, end_time=clock)
+        start, start_time = _moment(context.startDatetime, filed.get("startDate"), end=False)
+        end, end_time = _moment(context.endDatetime, filed.get("endDate"), end=True)
+    except ValueError as exc:
+        kind = "instant" if context.isInstantPeriod else "duration"
+        return PeriodInfo(kind, error=str(exc))
     return PeriodInfo("duration", start, end, start_time, end_time)
+
+
+def clamped_moments(context: ModelContext) -> dict[str, str]:
+    """The texts as filed of the context's period moments whose value Arelle clamped
+    (``identity.is_clamped``: 9999-12-31, a day that does not exist), by element name."""
+    moments = {
+        "startDate": None if context.isInstantPeriod else context.startDatetime,
+        "endDate": None if context.isInstantPeriod else context.endDatetime,
+        "instant": context.instantDatetime if context.isInstantPeriod else None,
+    }
+    element = context.period
+    if element is None:
+        return {}
+    return {
+        name: element.findtext(f"{{{XbrlConst.xbrli}}}{name}") or ""
+        for name, moment in moments.items()
+        if is_clamped(moment)
+    }
+
+
+def _moment(value: date | None, filed: str | None, *, end: bool) -> tuple[date, time | None]:
+    """A moment as ``split_moment`` reads it, from the text filed where Arelle clamped it."""
+    return split_moment(value, end=end) if filed is None else filed_moment(filed, end=end)
 
 
 def concept_info(qname: QName, concept: ModelConcept) -> ConceptInfo:

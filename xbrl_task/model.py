@@ -59,6 +59,7 @@ class PeriodInfo:
     time of day, the day it falls on plus that time. A moment filed with a time zone keeps
     its day in that zone and its time of day with the zone, midnight too (``00:00+02:00``):
     the days are the Period's dates as filed, ``identity.period_id`` reads the moment in UTC.
+    ``error`` says why a moment cannot be read (a day that does not exist): no dates then.
     """
 
     kind: str
@@ -66,6 +67,7 @@ class PeriodInfo:
     end: date | None = None
     start_time: time | None = None
     end_time: time | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
