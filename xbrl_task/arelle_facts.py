@@ -29,7 +29,7 @@ from xbrl_task.arelle_context_content import (
     typed_key,
 )
 from xbrl_task.arelle_footnotes import FootnoteIndex
-from xbrl_task.identity import filed_moment, is_clamped, split_moment
+from xbrl_task.identity import concept_name, filed_moment, is_clamped, split_moment
 from xbrl_task.inline_display import unseen
 from xbrl_task.model import (
     ConceptInfo,
@@ -63,15 +63,28 @@ def document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
             yield from document_order(fact.modelTupleFacts)
 
 
-def tuple_members(facts: Iterable[ModelFact]) -> dict[int, int]:
-    """The number of the tuple directly holding each fact of a tuple (0 for the filing's
-    first tuple in document order), by the member fact's ``id()``; ``facts`` in document
-    order, tuple members included (``document_order``)."""
-    held: dict[int, int] = {}
+def tuple_members(facts: Iterable[ModelFact]) -> dict[int, tuple[int, str]]:
+    """The tuple directly holding each fact of a tuple, by the member fact's ``id()``: its
+    number (0 for the filing's first tuple holding facts, in document order) and how a
+    reader finds it (``tuple_name``); ``facts`` in document order, tuple members included
+    (``document_order``)."""
+    held: dict[int, tuple[int, str]] = {}
     tuples = (f for f in facts if f.modelTupleFacts and f.isTuple)
     for number, holder in enumerate(tuples):
-        held.update((id(member), number) for member in holder.modelTupleFacts)
+        parent = (number, tuple_name(holder))
+        held.update((id(member), parent) for member in holder.modelTupleFacts)
     return held
+
+
+def tuple_name(holder: ModelFact) -> str:
+    """A tuple as a warning names it: ``tsla:RevenueGroup t-b`` (concept and id), or where
+    it is filed when it has no id, ``tsla:RevenueGroup at tsla-20240630_htm.xml line 9``."""
+    concept = concept_name(to_qname(holder.qname))
+    tuple_id = holder.get("id")
+    if tuple_id:
+        return f"{concept} {tuple_id}"
+    document = holder.modelDocument.basename if holder.modelDocument is not None else "?"
+    return f"{concept} at {document} line {holder.sourceline}"
 
 
 class FactCopier:
@@ -106,9 +119,9 @@ class FactCopier:
         self._periods: dict[bytes, PeriodInfo] = {}
         self._dimensions: dict[tuple[bytes, str], DimensionInfo] = {}
 
-    def fact(self, fact: ModelFact, *, in_tuple: int | None = None) -> FactInfo:
-        """The copy of a fact; ``in_tuple`` the number of the tuple holding it, if any
-        (``tuple_members``)."""
+    def fact(self, fact: ModelFact, *, in_tuple: tuple[int, str] | None = None) -> FactInfo:
+        """The copy of a fact; ``in_tuple`` the number and name of the tuple holding it, if
+        any (``tuple_members``)."""
         qname = fact.qname
         concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
@@ -132,7 +145,8 @@ class FactCopier:
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
             tuple_facts=len(fact.modelTupleFacts) if fact.isTuple else 0,
-            in_tuple=in_tuple,
+            in_tuple=in_tuple[0] if in_tuple is not None else None,
+            parent=in_tuple[1] if in_tuple is not None else None,
             value_error=value_error,
             text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,

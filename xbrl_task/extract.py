@@ -125,7 +125,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
     to_act_on += unmatched_reference_warnings(filing.hidden_references, filing.facts)
-    to_act_on += inconsistent_warnings(duplicates)
+    to_act_on += inconsistent_warnings(duplicates, builder.parents)
     held = filing.non_dimensional_contexts
     to_act_on += non_dimensional_warnings(builder.non_dimensional, held)
     to_act_on += unresolved_arc_warnings(filing.dts)  # the package is not to blame: last

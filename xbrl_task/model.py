@@ -138,6 +138,7 @@ class FactInfo:
     # of a fact in a tuple: the number of that tuple among the filing's tuples, in document
     # order (None outside any); part of the Fact id, as XBRL compares items by their parent
     in_tuple: int | None = None
+    parent: str | None = None  # that tuple as a warning names it (arelle_facts.tuple_name)
     value_error: str | None = None
     text_error: str | None = None
     inline: InlineInfo | None = None
