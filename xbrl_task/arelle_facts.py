@@ -30,7 +30,7 @@ from xbrl_task.arelle_context_content import (
 )
 from xbrl_task.arelle_footnotes import FootnoteIndex
 from xbrl_task.identity import concept_name, filed_moment, is_clamped, split_moment
-from xbrl_task.inline_display import unseen
+from xbrl_task.inline_display import value_unseen
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -399,19 +399,34 @@ def inline_info(
 ) -> InlineInfo:
     """How the fact was displayed; one in ``ix:hidden`` is displayed when its id is among
     ``displayed_hidden`` (named by a ``-sec-ix-hidden`` style property), one of the body
-    unless it stands in an element a reader does not see (``inline_display.unseen``)."""
+    when a reader sees some of its value (``inline_display.value_unseen``)."""
     hidden = next(fact.iterancestors(*_IX_HIDDEN), None) is not None
+    if hidden:
+        displayed = fact.get("id") in displayed_hidden
+    else:
+        displayed = not value_unseen(_value_elements(fact))
     fmt = fact.format
     shown = fmt is not None or fact.localName == "nonFraction"  # else the value is the text
     return InlineInfo(
         is_hidden=hidden,
-        is_displayed=fact.get("id") in displayed_hidden if hidden else not unseen(fact),
+        is_displayed=displayed,
         displayed_text=raw_text(fact) if shown else None,
         format=to_qname(fmt) if fmt is not None else None,
         scale=fact.scale,
         sign=fact.sign,
         document=fact.modelDocument.basename,
     )
+
+
+def _value_elements(fact: ModelInlineFact) -> Iterator[etree._Element]:
+    """The fact element and the ``ix:continuation`` elements its value goes on in, in
+    order (a chain that breaks or comes back ends there: ``broken_continuation``)."""
+    element: etree._Element | None = fact
+    seen: set[int] = set()
+    while element is not None and id(element) not in seen:
+        seen.add(id(element))
+        yield element
+        element = getattr(element, "_continuationElement", None)
 
 
 def raw_text(fact: ModelFact) -> str | None:
