@@ -27,8 +27,8 @@ def period_order(period: str) -> tuple[datetime, datetime]:
     Raises:
         ValueError: ``period`` is no Period id.
     """
-    if period == FOREVER:
-        return datetime.max, datetime.min
+    if period == FOREVER:  # after a period ending with 9999-12-31 too, by its id
+        return datetime.max, datetime.max
     start, _, end = period.rpartition("..")
     ends = _moment(end, end=True)
     return ends, _moment(start, end=False) if start else ends
@@ -37,7 +37,13 @@ def period_order(period: str) -> tuple[datetime, datetime]:
 def _moment(text: str, *, end: bool) -> datetime:
     """The moment a start, end or instant of a Period id stands for, without its zone."""
     text = text.removesuffix(_UTC_MARK)
+    if text[:5].isdigit():  # year 10000: the end of 9999-12-31 west of UTC
+        return datetime.max
     if "T" in text:
         return datetime.fromisoformat(text)
     day = date.fromisoformat(text)
+    if end and day == date.max:
+        # NOTE: the end of 9999-12-31, its next midnight, is past what datetime holds; the
+        # last microsecond stands for it (no filing states a moment within it)
+        return datetime.max
     return datetime.combine(day + timedelta(days=1) if end else day, time(0))

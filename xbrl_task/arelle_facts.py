@@ -8,6 +8,7 @@ default 28-digit decimal context, which rounds longer numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date, time
 from typing import TYPE_CHECKING
 
 from arelle import FunctionIxt, XbrlConst, XmlValidateConst
@@ -28,8 +29,8 @@ from xbrl_task.arelle_context_content import (
     typed_key,
 )
 from xbrl_task.arelle_footnotes import FootnoteIndex
-from xbrl_task.identity import split_moment
-from xbrl_task.inline_display import unseen
+from xbrl_task.identity import concept_name, filed_moment, is_clamped, split_moment
+from xbrl_task.inline_display import value_unseen
 from xbrl_task.model import (
     ConceptInfo,
     ContextInfo,
@@ -62,15 +63,28 @@ def document_order(facts: list[ModelFact]) -> Iterator[ModelFact]:
             yield from document_order(fact.modelTupleFacts)
 
 
-def tuple_members(facts: Iterable[ModelFact]) -> dict[int, int]:
-    """The number of the tuple directly holding each fact of a tuple (0 for the filing's
-    first tuple in document order), by the member fact's ``id()``; ``facts`` in document
-    order, tuple members included (``document_order``)."""
-    held: dict[int, int] = {}
+def tuple_members(facts: Iterable[ModelFact]) -> dict[int, tuple[int, str]]:
+    """The tuple directly holding each fact of a tuple, by the member fact's ``id()``: its
+    number (0 for the filing's first tuple holding facts, in document order) and how a
+    reader finds it (``tuple_name``); ``facts`` in document order, tuple members included
+    (``document_order``)."""
+    held: dict[int, tuple[int, str]] = {}
     tuples = (f for f in facts if f.modelTupleFacts and f.isTuple)
     for number, holder in enumerate(tuples):
-        held.update((id(member), number) for member in holder.modelTupleFacts)
+        parent = (number, tuple_name(holder))
+        held.update((id(member), parent) for member in holder.modelTupleFacts)
     return held
+
+
+def tuple_name(holder: ModelFact) -> str:
+    """A tuple as a warning names it: ``tsla:RevenueGroup t-b`` (concept and id), or where
+    it is filed when it has no id, ``tsla:RevenueGroup at tsla-20240630_htm.xml line 9``."""
+    concept = concept_name(to_qname(holder.qname))
+    tuple_id = holder.get("id")
+    if tuple_id:
+        return f"{concept} {tuple_id}"
+    document = holder.modelDocument.basename if holder.modelDocument is not None else "?"
+    return f"{concept} at {document} line {holder.sourceline}"
 
 
 class FactCopier:
@@ -105,9 +119,9 @@ class FactCopier:
         self._periods: dict[bytes, PeriodInfo] = {}
         self._dimensions: dict[tuple[bytes, str], DimensionInfo] = {}
 
-    def fact(self, fact: ModelFact, *, in_tuple: int | None = None) -> FactInfo:
-        """The copy of a fact; ``in_tuple`` the number of the tuple holding it, if any
-        (``tuple_members``)."""
+    def fact(self, fact: ModelFact, *, in_tuple: tuple[int, str] | None = None) -> FactInfo:
+        """The copy of a fact; ``in_tuple`` the number and name of the tuple holding it, if
+        any (``tuple_members``)."""
         qname = fact.qname
         concept = self._concept_object(qname, fact.concept)
         numeric = concept is not None and concept.is_numeric
@@ -131,7 +145,8 @@ class FactCopier:
             unit_id=fact.get("unitRef"),
             is_tuple=concept is not None and concept.is_tuple,
             tuple_facts=len(fact.modelTupleFacts) if fact.isTuple else 0,
-            in_tuple=in_tuple,
+            in_tuple=in_tuple[0] if in_tuple is not None else None,
+            parent=in_tuple[1] if in_tuple is not None else None,
             value_error=value_error,
             text_error=broken_continuation(fact) if inline is not None else None,
             inline=inline,
@@ -222,11 +237,11 @@ class FactCopier:
         """The context's period, read once per distinct period markup (a few a filing)."""
         element = context.period
         if element is None:
-            return _period(context)
+            return period_info(context)
         key = etree.tostring(element, with_tail=False)
         period = self._periods.get(key)
         if period is None:
-            period = self._periods[key] = _period(context)
+            period = self._periods[key] = period_info(context)
         return period
 
     def _concept_object(
@@ -384,19 +399,34 @@ def inline_info(
 ) -> InlineInfo:
     """How the fact was displayed; one in ``ix:hidden`` is displayed when its id is among
     ``displayed_hidden`` (named by a ``-sec-ix-hidden`` style property), one of the body
-    unless it stands in an element a reader does not see (``inline_display.unseen``)."""
+    when a reader sees some of its value (``inline_display.value_unseen``)."""
     hidden = next(fact.iterancestors(*_IX_HIDDEN), None) is not None
+    if hidden:
+        displayed = fact.get("id") in displayed_hidden
+    else:
+        displayed = not value_unseen(_value_elements(fact))
     fmt = fact.format
     shown = fmt is not None or fact.localName == "nonFraction"  # else the value is the text
     return InlineInfo(
         is_hidden=hidden,
-        is_displayed=fact.get("id") in displayed_hidden if hidden else not unseen(fact),
+        is_displayed=displayed,
         displayed_text=raw_text(fact) if shown else None,
         format=to_qname(fmt) if fmt is not None else None,
         scale=fact.scale,
         sign=fact.sign,
         document=fact.modelDocument.basename,
     )
+
+
+def _value_elements(fact: ModelInlineFact) -> Iterator[etree._Element]:
+    """The fact element and the ``ix:continuation`` elements its value goes on in, in
+    order (a chain that breaks or comes back ends there: ``broken_continuation``)."""
+    element: etree._Element | None = fact
+    seen: set[int] = set()
+    while element is not None and id(element) not in seen:
+        seen.add(id(element))
+        yield element
+        element = getattr(element, "_continuationElement", None)
 
 
 def raw_text(fact: ModelFact) -> str | None:
@@ -406,18 +436,47 @@ def raw_text(fact: ModelFact) -> str | None:
         return None
 
 
-def _period(context: ModelContext) -> PeriodInfo:
+def period_info(context: ModelContext) -> PeriodInfo:
+    """The context's period as the graph keys it (see ``model.PeriodInfo``)."""
     # NOTE: Arelle keeps a date-only end (and instant) as the next midnight; its
     # dateunionDate turns that back into the day but drops any other time of day, so a
     # noon end would read as the day that ends at midnight (split_moment keeps it)
     if context.isForeverPeriod:
         return PeriodInfo("forever")
-    if context.isInstantPeriod:
-        day, clock = split_moment(context.instantDatetime, end=True)
-        return PeriodInfo("instant", None, day, end_time=clock)
-    start, start_time = split_moment(context.startDatetime, end=False)
-    end, end_time = split_moment(context.endDatetime, end=True)
+    filed = clamped_moments(context)
+    try:
+        if context.isInstantPeriod:
+            day, clock = _moment(context.instantDatetime, filed.get("instant"), end=True)
+            return PeriodInfo("instant", None, day, end_time=clock)
+        start, start_time = _moment(context.startDatetime, filed.get("startDate"), end=False)
+        end, end_time = _moment(context.endDatetime, filed.get("endDate"), end=True)
+    except ValueError as exc:
+        kind = "instant" if context.isInstantPeriod else "duration"
+        return PeriodInfo(kind, error=str(exc))
     return PeriodInfo("duration", start, end, start_time, end_time)
+
+
+def clamped_moments(context: ModelContext) -> dict[str, str]:
+    """The texts as filed of the context's period moments whose value Arelle clamped
+    (``identity.is_clamped``: 9999-12-31, a day that does not exist), by element name."""
+    moments = {
+        "startDate": None if context.isInstantPeriod else context.startDatetime,
+        "endDate": None if context.isInstantPeriod else context.endDatetime,
+        "instant": context.instantDatetime if context.isInstantPeriod else None,
+    }
+    element = context.period
+    if element is None:
+        return {}
+    return {
+        name: element.findtext(f"{{{XbrlConst.xbrli}}}{name}") or ""
+        for name, moment in moments.items()
+        if is_clamped(moment)
+    }
+
+
+def _moment(value: date | None, filed: str | None, *, end: bool) -> tuple[date, time | None]:
+    """A moment as ``split_moment`` reads it, from the text filed where Arelle clamped it."""
+    return split_moment(value, end=end) if filed is None else filed_moment(filed, end=end)
 
 
 def concept_info(qname: QName, concept: ModelConcept) -> ConceptInfo:

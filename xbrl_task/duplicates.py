@@ -68,10 +68,13 @@ def flag_duplicates(facts: Iterable[Row], aspects: dict[str, tuple[object, ...]]
     return found
 
 
-def inconsistent_warnings(found: DuplicateSets) -> list[str]:
-    """One warning to act on per inconsistent set, naming its concept, contexts, unit and
-    values; past ``MAX_LISTED_SETS`` the sets are counted on one line."""
-    lines = [_set_warning(rows) for rows in found.inconsistent[:MAX_LISTED_SETS]]
+def inconsistent_warnings(found: DuplicateSets, parents: dict[str, str] | None = None) -> list[str]:
+    """One warning to act on per inconsistent set, naming its concept, the tuple holding
+    it if any, its contexts, unit and values; past ``MAX_LISTED_SETS`` the sets are counted
+    on one line. ``parents``: the tuple holding each Fact id in one (``tuple_name``), so
+    that the sets of two tuples of one concept and context can be told apart."""
+    parents = parents or {}
+    lines = [_set_warning(rows, parents) for rows in found.inconsistent[:MAX_LISTED_SETS]]
     left = found.inconsistent[MAX_LISTED_SETS:]
     if left:
         facts = sum(len(rows) for rows in left)
@@ -82,15 +85,17 @@ def inconsistent_warnings(found: DuplicateSets) -> list[str]:
     return lines
 
 
-def _set_warning(rows: list[Row]) -> str:
-    """``inconsistent duplicates: <concept> in context <ids>, unit <ids>, states <values>;
-    ...`` with what the graph keeps and what the user can do."""
+def _set_warning(rows: list[Row], parents: dict[str, str]) -> str:
+    """``inconsistent duplicates: <concept> [in tuple <tuple>,] in context <ids>, unit
+    <ids>, states <values>; ...`` with what the graph keeps and what the user can do."""
     contexts = ", ".join(sorted({r["context_id"] for r in rows}))
     units = sorted({r["unit_ref"] for r in rows if r["unit_ref"] is not None})
     unit = f"unit {', '.join(units)}" if units else "no unit"
     values = first_named([_stated(r) for r in rows], MAX_LISTED_FACTS)
+    parent = parents.get(rows[0]["id"])  # one for the whole set: items of one tuple
+    held = f" in tuple {parent}," if parent is not None else ""
     return (
-        f"inconsistent duplicates: {rows[0]['concept']} in context {contexts}, {unit}, "
+        f"inconsistent duplicates: {rows[0]['concept']}{held} in context {contexts}, {unit}, "
         f"states {values}; the graph keeps each value as a Fact with duplicate_status "
         f"'inconsistent' and duplicate_group '{rows[0]['duplicate_group']}', none chosen: "
         "fix the package and load it again, or choose in your queries"

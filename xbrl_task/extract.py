@@ -43,6 +43,8 @@ NUMBER_UNREADABLE = "number not readable"
 VALUE_INVALID = "value not valid for its type"
 # an inline text whose continuation chain breaks (arelle_facts.broken_continuation)
 TEXT_UNREADABLE = "text not readable in full"
+# a context's period Arelle clamped and whose text is no date either (per context)
+PERIOD_UNREADABLE = "period not readable"
 # reasons that name one fact each, and so are listed only up to MAX_LISTED_VALUES
 _PER_FACT = (VALUE_REJECTED, NUMBER_UNREADABLE, VALUE_INVALID, TEXT_UNREADABLE)
 MAX_LISTED_VALUES = 20
@@ -123,7 +125,7 @@ def extract_filing(filing: LoadedFiling, census: FactCensus, meta: ReportMeta) -
     to_act_on += refused_arcs
     to_act_on += tuple_warnings(filing.facts)
     to_act_on += unmatched_reference_warnings(filing.hidden_references, filing.facts)
-    to_act_on += inconsistent_warnings(duplicates)
+    to_act_on += inconsistent_warnings(duplicates, builder.parents)
     held = filing.non_dimensional_contexts
     to_act_on += non_dimensional_warnings(builder.non_dimensional, held)
     to_act_on += unresolved_arc_warnings(filing.dts)  # the package is not to blame: last
@@ -155,11 +157,19 @@ def rejection_reason(fact: FactInfo, filing: LoadedFiling) -> str | None:
     context = fact.context
     if context is None:
         return f"context not found: {fact.context_id}"
+    if context.period.error is not None:
+        return period_rejection(context.id, context.period.error)
     if context.scheme != SEC_CIK_SCHEME or not context.identifier.isdigit():
         return f"entity identifier is not a CIK: {context.scheme} {context.identifier}"
     if fact.concept.is_numeric and fact.unit is None:
         return f"unit not found: {fact.unit_id}"
     return value_rejection(fact) if not fact.is_nil else None
+
+
+def period_rejection(context_id: str, error: str) -> str:
+    """The reason for the facts of a context whose period cannot be read (Arelle holds a
+    day that does not exist, ``2023-02-30``, as 9999-12-31: ``identity.is_clamped``)."""
+    return f"{PERIOD_UNREADABLE}: context {context_id}: {error}"
 
 
 def value_rejection(fact: FactInfo) -> str | None:

@@ -47,6 +47,8 @@ class FactRowBuilder(AspectRows):
         # Fact id -> what its duplicates share: concept, entity, period, context, unit,
         # language, and the tuple holding it if any (``duplicates.flag_duplicates``)
         self.aspects: dict[str, tuple[object, ...]] = {}
+        # Fact id -> the tuple holding it, as a warning names it (facts in tuples only)
+        self.parents: dict[str, str] = {}
         # Context id -> (context as filed, Fact id) per kept fact of a context holding
         # non-dimensional content, copies collapsed into one Fact included: what
         # non_dimensional.non_dimensional_warnings names and counts
@@ -88,6 +90,8 @@ class FactRowBuilder(AspectRows):
         # XBRL 2.1 (4.10): items are duplicates only under one parent; a fact in no tuple
         # keys as it did before tuples were told apart (its duplicate_group unchanged)
         self.aspects[fid] = key if fact.in_tuple is None else (*key, fact.in_tuple)
+        if fact.parent is not None:
+            self.parents[fid] = fact.parent
         self._relate_fact(fid, element, aspects, unit)
         self._add_footnotes(fid, fact.footnotes)
         # NOTE: a dei fact of a context with non-dimensional content is about something

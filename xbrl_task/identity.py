@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 from ledgergraph.ids import stable_id
@@ -39,6 +39,12 @@ _FIXED_FAMILIES = {
     "http://xbrl.org/2020/extensible-enumerations-2.0": "enum2",
 }
 _HASH_DIGITS = 8
+# Arelle's value of a period moment it cannot hold (XmlUtil.datetimeValue): 9999-12-31
+_ARELLE_CLAMP = datetime(9999, 12, 31)
+# xs:date and xs:dateTime as XBRL periods are filed (4-digit years, as Arelle reads them)
+_FILED_MOMENT = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?"
+)
 # Inline XBRL transformation registries by namespace, each under a prefix that names its
 # version (XBRL International's registries all suggest "ixt", so a document's own prefix
 # says neither which registry nor, across documents, the same one): TR1 to TR5, the SEC's
@@ -126,6 +132,56 @@ def split_moment(moment: date, *, end: bool) -> tuple[date, time | None]:
     return day, clock
 
 
+def is_clamped(moment: date | None) -> bool:
+    """Whether Arelle's value of a period moment may not be the moment filed.
+
+    Arelle holds a date-only end or instant as the next midnight; for 9999-12-31 (or an end
+    ``9999-12-31T24:00:00``) that is past what ``datetime`` can hold, so it keeps 9999-12-31
+    at midnight, a day early. A date that does not exist (``2023-02-30``) it holds as that
+    same moment. Such a value is read again from the text filed (``filed_moment``).
+    """
+    return isinstance(moment, datetime) and moment.replace(tzinfo=None) == _ARELLE_CLAMP
+
+
+def filed_moment(text: str, *, end: bool) -> tuple[date, time | None]:
+    """A start, end or instant read from its text as filed, as ``split_moment`` reads
+    Arelle's value of it: a date-only end is its own day (inclusive), ``T24:00:00`` the
+    end of its day, an end at ``T00:00:00`` the day before.
+
+    Raises:
+        ValueError: the text is no xs:date or xs:dateTime, or names a day that does not
+            exist (the message quotes it).
+    """
+    match = _FILED_MOMENT.fullmatch(text.strip())
+    try:
+        if match is None:
+            raise ValueError("no xs:date or xs:dateTime")
+        year, month, day_, hour, minute, second, fraction, zone = match.groups()
+        day = date(int(year), int(month), int(day_))
+        micro = int((fraction or ".0")[1:7].ljust(6, "0"))
+        if hour == "24":  # the end of the day: the next midnight
+            if (minute, second, micro) != ("00", "00", 0):
+                raise ValueError("24:00:00 with minutes or seconds")
+            if not end:
+                day, hour = day + timedelta(days=1), "00"
+        tz = _zone(zone)
+        if hour is None or hour == "24":  # an end (or instant) at the end of its day
+            return day, (time(0, tzinfo=tz) if tz is not None else None)
+        clock = time(int(hour), int(minute), int(second), micro, tzinfo=tz)
+        return split_moment(datetime.combine(day, clock), end=end)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"{text.strip()!r} is no moment XBRL can read: {exc}") from exc
+
+
+def _zone(text: str | None) -> timezone | None:
+    if text is None:
+        return None
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    return timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6])))
+
+
 def _moment_text(day: date | None, clock: time | None, *, end: bool) -> str:
     """The id text of one moment of ``split_moment``: a zoned one in UTC with ``Z``."""
     if day is None:
@@ -134,13 +190,21 @@ def _moment_text(day: date | None, clock: time | None, *, end: bool) -> str:
         return day.isoformat()
     if clock.utcoffset() is None:
         return f"{day}T{clock.isoformat()}"  # 12:00:00, 12:00:00.250000
-    midnight = clock.replace(tzinfo=None) == time(0)
-    moment = datetime.combine(day + timedelta(days=1) if midnight and end else day, clock)
-    moment = moment.astimezone(UTC)
-    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+    moment = datetime.combine(day, clock).astimezone(UTC)
+    if end and clock.replace(tzinfo=None) == time(0):
+        # the end of ``day`` in its zone, a day after ``moment`` (not added: the end of
+        # 9999-12-31 west of UTC is in year 10000, which datetime cannot hold)
+        if moment.time() == time(0):
+            return f"{moment.date()}Z"  # the end of that UTC day, written as a date is
+        return f"{_day_after(moment.date())}T{moment.time().isoformat()}Z"
+    if moment.time() == time(0):
         # the start of that UTC day, or the end of the day before: written as a date is
         return f"{moment.date() - timedelta(days=1) if end else moment.date()}Z"
     return f"{moment.date()}T{moment.time().isoformat()}Z"
+
+
+def _day_after(day: date) -> str:
+    return str(day + timedelta(days=1)) if day < date.max else f"{day.year + 1}-01-01"
 
 
 def measures_text(measures: Iterable[QName]) -> str:

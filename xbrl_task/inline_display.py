@@ -4,6 +4,8 @@ A fact of the body (outside ``ix:hidden``) is seen where it stands, unless it si
 element that is not rendered (``display:none`` or HTML's ``hidden`` attribute on it or an
 ancestor) or that is invisible (``visibility:hidden``, unless an element nearer to it sets
 ``visibility:visible`` back): a browser shows nothing of it, so nobody reads that value.
+Nor when its own content is wholly hidden so (``<ix:nonNumeric><b style="display:none">``):
+a fact is seen when any text of its value is (``value_unseen``), so one hidden in part is.
 
 EDGAR lets a filer keep a fact in ``ix:hidden`` and display it elsewhere: an element of the
 document whose ``style`` carries ``-sec-ix-hidden:<id>`` shows that fact there (EDGAR Filer
@@ -17,7 +19,7 @@ Only inline ``style`` attributes are read, never style sheets.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 
 from lxml import etree
 
@@ -25,6 +27,10 @@ from ledgergraph.messages import first_named
 from xbrl_task.model import FactInfo
 
 _PROPERTY = "-sec-ix-hidden"
+_IX_EXCLUDE = frozenset(
+    f"{{{ns}}}exclude"
+    for ns in ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
+)
 _LISTED = 10
 _IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"/\*.*?(\*/|$)", re.DOTALL)  # CSS reads an unclosed one to the end
@@ -91,6 +97,38 @@ def unseen(element: etree._Element) -> bool:
         if visible is None and "visibility" in lowered:
             visible = _VISIBLE.get((_declared(style, "visibility", _VISIBLE) or "").lower())
     return visible is False
+
+
+def value_unseen(elements: Iterable[etree._Element]) -> bool:
+    """Whether a reader sees none of a fact's value: ``elements`` are the fact element of
+    the body and its ``ix:continuation`` elements, in order.
+
+    The value is the text they hold, nested facts' included and ``ix:exclude`` content
+    left out (Inline XBRL 1.1). It is seen when any of that text (other than whitespace)
+    stands in an element a reader sees (``unseen``): a value shown only in part is
+    displayed. A fact of no text at all is seen when its element is.
+    """
+    elements = list(elements)
+    found = False
+    for owner in (o for e in elements for o in _text_owners(e)):
+        if not unseen(owner):
+            return False
+        found = True
+    return found or unseen(elements[0])
+
+
+def _text_owners(element: etree._Element) -> Iterator[etree._Element]:
+    """The elements holding each non-blank text of ``element``'s value, in document order:
+    its own text and its children's tails are its; ``ix:exclude`` content is no value."""
+    if element.text and element.text.strip():
+        yield element
+    # NOTE: not ``for child in element``: Arelle's facts iterate their tuple's members
+    for child in element.iterchildren():
+        # a comment or processing instruction holds no content, but its tail is text
+        if isinstance(child.tag, str) and child.tag not in _IX_EXCLUDE:
+            yield from _text_owners(child)
+        if child.tail and child.tail.strip():
+            yield element
 
 
 def _declared(style: str, prop: str, keywords: Container[str] | None = None) -> str | None:

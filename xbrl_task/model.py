@@ -59,6 +59,7 @@ class PeriodInfo:
     time of day, the day it falls on plus that time. A moment filed with a time zone keeps
     its day in that zone and its time of day with the zone, midnight too (``00:00+02:00``):
     the days are the Period's dates as filed, ``identity.period_id`` reads the moment in UTC.
+    ``error`` says why a moment cannot be read (a day that does not exist): no dates then.
     """
 
     kind: str
@@ -66,6 +67,7 @@ class PeriodInfo:
     end: date | None = None
     start_time: time | None = None
     end_time: time | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ class FactInfo:
     # of a fact in a tuple: the number of that tuple among the filing's tuples, in document
     # order (None outside any); part of the Fact id, as XBRL compares items by their parent
     in_tuple: int | None = None
+    parent: str | None = None  # that tuple as a warning names it (arelle_facts.tuple_name)
     value_error: str | None = None
     text_error: str | None = None
     inline: InlineInfo | None = None

@@ -4,7 +4,7 @@ Tesla's 10-Q states its Q2 2024 (``2024-04-01..2024-06-30``), its half year
 (``2024-01-01..2024-06-30``) and its balance sheet date (``2024-06-30``); the timed and
 zoned ids are those the edited filings of ``test_xbrl_moment_and_typed_identity.py`` and
 ``test_xbrl_moment_zones.py`` load (a quarter ending at noon, a cash balance at noon, one at
-12:00 UTC, AEON's September 30 in UTC).
+12:00 UTC, AEON's September 30 in UTC); ``test_xbrl_period_far_end.py``'s end with 9999-12-31.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ IN_ORDER = [
     "2024-04-01..2024-06-30",
     "2024-04-01T08:00:00..2024-06-30",
     "2024-06-30",  # an instant ending then starts then too: after every duration
+    "2024-04-01..9999-12-31",  # the end of 9999-12-31 is past what datetime holds
+    "9999-12-31",
     "forever",
 ]
 

@@ -27,7 +27,7 @@ import pytest
 from lxml import etree
 from xbrl_samples import AEON, AEON_DOCUMENT, EditedRun, copy_with_edits, edited_copy, run_edited
 
-from xbrl_task.inline_display import referenced_hidden_ids, unseen
+from xbrl_task.inline_display import referenced_hidden_ids, unseen, value_unseen
 
 DAYS = "Hidden_JAdIuWOvYEq8WQJhQw5q6Q"  # aeon:ThresholdBusinessDaysForPreMoneyValuation...
 CIK = "Tc_VY1xYx7k9U2UvS2XEluquw_1_1"
@@ -86,6 +86,23 @@ VISIBLE_AGAIN = (
     (PARAGRAPH, PARAGRAPH.replace('0pt;">', '0pt;visibility:hidden">')),
     (REFERENCE, REFERENCE.replace('style="', 'style="visibility:visible;')),
 )
+# the cover page's address facts, each content a <b> as filed; its own content hidden:
+# wholly (line 1 display:none, the zip code visibility:hidden) or in part (the city's last
+# letters display:none; the state's <b> visibility:hidden but a span in it visible)
+BOLD = '<b style="font-size:8pt;font-weight:bold;">'
+BOLD_NONE = '<b style="font-size:8pt;font-weight:bold;display:none">'
+BOLD_INVISIBLE = '<b style="font-size:8pt;font-weight:bold;visibility:hidden">'
+LINE1, ZIP = "Narr_0LD7YJfaLk-plGpBbkPbLQ", "Narr_yX1qWrdNKUuLD200UapcjQ"
+CITY, STATE = "Narr_SPK62lAxQE6OVwpqA0CTgQ", "Narr_5GGj6_kmLUmCaDTzVbs4bQ"
+CONTENT_HIDDEN = (
+    (f'"{LINE1}">{BOLD}', f'"{LINE1}">{BOLD_NONE}'),
+    (f'"{ZIP}">{BOLD}', f'"{ZIP}">{BOLD_INVISIBLE}'),
+    (f'"{CITY}">{BOLD}Irvine', f'"{CITY}">{BOLD}Irv<span style="display:none">ine</span>'),
+    (
+        f'"{STATE}">{BOLD}CA</b>',
+        f'"{STATE}">{BOLD_INVISIBLE}<span style="visibility:visible">CA</span></b>',
+    ),
+)
 BODY_UNRENDERED = (
     (TREASURY, TREASURY.replace(';">', ';display:none">')),
     (ADDRESS, ADDRESS.replace('0pt;">', '0pt;DISPLAY: NONE !important">')),
@@ -106,6 +123,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
             "body-unrendered": lambda t: aeon_edited(t, *BODY_UNRENDERED),
             "invisible": lambda t: aeon_edited(t, *INVISIBLE),
             "visible-again": lambda t: aeon_edited(t, *VISIBLE_AGAIN),
+            "content-hidden": lambda t: aeon_edited(t, *CONTENT_HIDDEN),
         },
         "xbrl_hidden",
     )
@@ -217,6 +235,44 @@ def test_a_reference_set_back_to_visible_displays_its_fact(run: EditedRun) -> No
     assert (facts[DAYS]["is_hidden"], facts[DAYS]["is_displayed"]) == (True, True)
     assert [facts[f]["is_displayed"] for f in IPO_FACTS] == [False] * 4
     assert sum(f["is_displayed"] for f in facts.values()) == 952 - 4
+
+
+def test_a_fact_whose_content_is_wholly_hidden_is_not_displayed(run: EditedRun) -> None:
+    filed, facts = run.facts("filed"), run.facts("content-hidden")
+    shown = {f: (facts[f]["is_hidden"], facts[f]["is_displayed"]) for f in (LINE1, ZIP)}
+    assert shown == {LINE1: (False, False), ZIP: (False, False)}
+    assert (filed[LINE1]["is_displayed"], filed[ZIP]["is_displayed"]) == (True, True)
+    # the value is what the content holds, hidden or not
+    assert (facts[LINE1]["value_text"], facts[ZIP]["value_text"]) == ("5 Park Plaza", "92614")
+    assert sum(f["is_displayed"] for f in facts.values()) == 952 - 2
+
+
+def test_a_fact_whose_content_is_partly_hidden_is_displayed(run: EditedRun) -> None:
+    facts = run.facts("content-hidden")
+    assert (facts[CITY]["value_text"], facts[CITY]["is_displayed"]) == ("Irvine", True)
+    assert (facts[STATE]["value_text"], facts[STATE]["is_displayed"]) == ("CA", True)
+
+
+def test_a_value_is_seen_where_any_of_its_text_is() -> None:
+    root = etree.fromstring(
+        '<html xmlns:ix="http://www.xbrl.org/2013/inlineXBRL"><body>'
+        '<ix:nonNumeric id="a1"><b style="display:none">all</b> </ix:nonNumeric>'
+        '<ix:nonNumeric id="b2"><b style="display:none">part</b>, seen</ix:nonNumeric>'
+        '<ix:nonNumeric id="c3"><i style="display:none">x</i><ix:exclude>page 3</ix:exclude>'
+        "<!-- a comment -->\n</ix:nonNumeric>"
+        '<ix:nonNumeric id="d4" continuedAt="d4c"><i hidden="">start</i></ix:nonNumeric>'
+        '<ix:continuation id="d4c"><p>the rest, seen</p></ix:continuation>'
+        '<ix:nonNumeric id="e5"></ix:nonNumeric>'
+        '<p style="display:none"><ix:nonNumeric id="f6"></ix:nonNumeric></p>'
+        "</body></html>"
+    )
+    elements = {e.get("id"): e for e in root.iter("{*}nonNumeric", "{*}continuation")}
+    chains = {fid: [elements[fid]] for fid in ("a1", "b2", "c3", "e5", "f6")}
+    chains["d4"] = [elements["d4"], elements["d4c"]]
+    unseen_ids = sorted(fid for fid, chain in chains.items() if value_unseen(chain))
+    # a1: only whitespace is seen; c3: an ix:exclude text is no value; f6: no text, in
+    # an element not rendered
+    assert unseen_ids == ["a1", "c3", "f6"]
 
 
 def test_visibility_is_decided_by_the_declaration_nearest_the_element() -> None:

@@ -193,12 +193,57 @@ def test_items_of_one_tuple_are_flagged_duplicates_of_each_other_only(
     assert (counts.duplicates_inconsistent, counts.inconsistent_sets) == (2, 1)
     assert counts.duplicates_consistent == 2
     assert several.manifest("tesla").warnings_to_act_on[1] == (
-        "inconsistent duplicates: us-gaap:Revenues in context c-33, unit usd, states 1000000 "
-        "(decimals -6, id f-b), 3000000 (decimals -6, id f-b2); the graph keeps each value "
+        "inconsistent duplicates: us-gaap:Revenues in tuple tsla:RevenueGroup t-b, in context "
+        "c-33, unit usd, states 1000000 (decimals -6, id f-b), 3000000 (decimals -6, id "
+        "f-b2); the graph keeps each value "
         f"as a Fact with duplicate_status 'inconsistent' and duplicate_group "
         f"'{b['duplicate_group']}', none chosen: fix the package and load it again, or choose "
         "in your queries"
     )
+
+
+TWO_SETS = {  # tuple id (None: none filed): its revenues in c-33, two values each
+    "t-x": [("f-x1", *M1), ("f-x2", "-6", "3000000")],
+    "t-y": [("f-y1", *M1), ("f-y2", "-6", "2000000")],
+    None: [("f-z1", *M1), ("f-z2", "-6", "4000000")],
+}
+
+
+def tesla_two_sets(target: Path) -> Path:
+    """Tesla's copy with three tuples of one concept, each holding an inconsistent pair of
+    Q2 revenues; the last tuple has no id."""
+    groups = "".join(
+        (f'<tsla:RevenueGroup id="{tid}">\n' if tid else "<tsla:RevenueGroup>\n")
+        + "".join(REVENUE.format(decimals, fid, value) for fid, decimals, value in items)
+        + "</tsla:RevenueGroup>\n"
+        for tid, items in TWO_SETS.items()
+    )
+    edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{groups}</xbrl>")
+    _schema_with(
+        target / "tsla-20240630.xsd", "tsla", "RevenueGroup", "http://fasb.org/us-gaap/2023"
+    )
+    return target
+
+
+def test_inconsistent_sets_of_two_tuples_name_their_tuple(tmp_path: Path) -> None:
+    run = run_edited(tmp_path, {"tesla": tesla_two_sets}, "xbrl_tuples")
+    facts = run.facts("tesla")
+    groups = [facts[items[0][0]]["duplicate_group"] for items in TWO_SETS.values()]
+    assert len(set(groups)) == 3 and None not in groups
+    lines = (tmp_path / "source" / "tesla" / TESLA_INSTANCE).read_text().splitlines()
+    no_id = 1 + lines.index("<tsla:RevenueGroup>")  # lxml counts lines from 1
+    values = {"t-x": "3000000", "t-y": "2000000", None: "4000000"}
+    tuples = ["tsla:RevenueGroup t-x", "tsla:RevenueGroup t-y"]
+    tuples.append(f"tsla:RevenueGroup at {TESLA_INSTANCE} line {no_id}")
+    expected = [
+        f"inconsistent duplicates: us-gaap:Revenues in tuple {name}, in context c-33, unit "
+        f"usd, states 1000000 (decimals -6, id {items[0][0]}), {values[tid]} (decimals -6, "
+        f"id {items[1][0]}); the graph keeps each value as a Fact with duplicate_status "
+        f"'inconsistent' and duplicate_group '{group}', none chosen: fix the package and "
+        "load it again, or choose in your queries"
+        for name, (tid, items), group in zip(tuples, TWO_SETS.items(), groups, strict=True)
+    ]
+    assert run.manifest("tesla").warnings_to_act_on[1:4] == expected
 
 
 def test_equal_items_of_two_inline_tuples_are_two_facts(several: EditedRun) -> None:

@@ -32,10 +32,10 @@ from arelle.plugin.saveLoadableOIM import saveLoadableOIM
 from arelle.RuntimeOptions import RuntimeOptions
 
 from xbrl_task.arelle_context_content import non_dimensional_xml, typed_key
-from xbrl_task.arelle_facts import broken_continuation, value_of
+from xbrl_task.arelle_facts import broken_continuation, clamped_moments, period_info, value_of
 from xbrl_task.arelle_loader import IXDS_PLUGIN, ixds_entry
 from xbrl_task.arelle_plugin import install_sec_transforms
-from xbrl_task.extract import TEXT_UNREADABLE, value_problem
+from xbrl_task.extract import TEXT_UNREADABLE, period_rejection, value_problem
 from xbrl_task.taxonomy_cache import TaxonomyCache
 
 NUMERIC = "ledgergraph:numeric"
@@ -46,6 +46,7 @@ REJECTED = "ledgergraph:rejected"
 PRECISION = "ledgergraph:precision"
 TYPED = "ledgergraph:typed"
 NON_DIMENSIONAL = "ledgergraph:nonDimensional"
+FILED_PERIOD = "ledgergraph:filedPeriod"
 _FLOATING = frozenset({"double", "float"})
 _SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
 _OFFLINE = "[IOerror]"  # a file Arelle could not load (offline: not in the cache)
@@ -141,6 +142,22 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
     if value is not None and all(isinstance(v, QName) for v in values):
         # an (extensible) enumeration: Arelle's own reading of the members
         oim_fact[QNAMES] = [[v.namespaceURI, v.localName] for v in values]
+    _add_filed_period(fact, oim_fact)
+
+
+def _add_filed_period(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
+    """The texts as filed of the period moments Arelle clamped (9999-12-31 it holds a day
+    early, and writes so), which the check reads instead; a period no text of which can
+    be read rejects the fact, as the extraction does, before anything else."""
+    context = fact.context
+    filed = clamped_moments(context) if context is not None else None
+    if not filed:
+        return
+    error = period_info(context).error
+    if error is not None:
+        oim_fact[REJECTED] = period_rejection(context.id, error)
+    else:
+        oim_fact[FILED_PERIOD] = filed
 
 
 def _add_typed_keys(fact: ModelFact, oim_fact: dict[str, Any]) -> None:

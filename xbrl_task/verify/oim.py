@@ -10,14 +10,22 @@ QNames or typed values as filed (the typed ones compared by the key ``arelle_exp
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from ledgergraph.ids import cik10
 from xbrl_task.errors import ExportUnreadable
-from xbrl_task.identity import element_id, measures_text, period_id, split_moment
+from xbrl_task.identity import (
+    element_id,
+    filed_moment,
+    is_clamped,
+    measures_text,
+    period_id,
+    split_moment,
+)
 from xbrl_task.model import PeriodInfo, QName
 from xbrl_task.verify.arelle_export import (
+    FILED_PERIOD,
     INVALID,
     LANGUAGE,
     NON_DIMENSIONAL,
@@ -83,7 +91,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
     return ComparableFact(
         concept=_element(aspects["concept"], namespaces),
         entity=cik10(aspects["entity"].split(":", 1)[1]),
-        period=period_of(aspects.get("period")),
+        period=period_of(aspects.get("period"), fact.get(FILED_PERIOD) or {}),
         unit=_unit(aspects.get("unit") or _PURE, namespaces) if numeric else None,
         dimensions=tuple(sorted(_dimensions(aspects, fact.get(TYPED) or {}, namespaces))),
         value=_value(fact, value, numeric=numeric),
@@ -103,17 +111,36 @@ def _value(fact: dict, value: str | None, *, numeric: bool) -> str:
     return number_key(value) if numeric else value
 
 
-def period_of(text: str | None) -> str:
+def period_of(text: str | None, filed: dict[str, str] | None = None) -> str:
     """The graph's period id of an xBRL-JSON period (inclusive end dates; a time of day
-    other than midnight kept, as ``identity.split_moment`` keeps it)."""
+    other than midnight kept, as ``identity.split_moment`` keeps it).
+
+    ``filed`` holds the texts as filed (``arelle_export`` adds them) of the moments Arelle
+    clamped and so exported a day early (an end ``9999-12-31`` as ``9999-12-31T00:00:00``):
+    those are read from that text, as the extraction reads them.
+
+    Raises:
+        ExportUnreadable: a text as filed for a moment the export does not hold clamped.
+    """
+    filed = filed or {}
     if text is None:
         return "forever"
     start, _, end = text.rpartition("/")
-    end_day, end_time = split_moment(datetime.fromisoformat(end), end=True)
     if not start:
-        return period_id(PeriodInfo("instant", None, end_day, end_time=end_time))
-    start_day, start_time = split_moment(datetime.fromisoformat(start), end=False)
+        day, clock = _moment(end, filed.get("instant"), end=True)
+        return period_id(PeriodInfo("instant", None, day, end_time=clock))
+    end_day, end_time = _moment(end, filed.get("endDate"), end=True)
+    start_day, start_time = _moment(start, filed.get("startDate"), end=False)
     return period_id(PeriodInfo("duration", start_day, end_day, start_time, end_time))
+
+
+def _moment(exported: str, filed: str | None, *, end: bool) -> tuple[date, time | None]:
+    moment = datetime.fromisoformat(exported)
+    if filed is None:
+        return split_moment(moment, end=end)
+    if not is_clamped(moment):
+        raise ExportUnreadable(f"a period moment filed {filed!r} exported as {exported}")
+    return filed_moment(filed, end=end)
 
 
 def _qname(prefixed: str, namespaces: dict[str, str]) -> QName:

@@ -134,13 +134,15 @@ FACT = NodeTable(
         Column(
             "is_displayed",
             "BOOLEAN",
-            "inline: a reader of the document sees the value: the fact, or a complete"
-            " duplicate of it, is outside ix:hidden or is named by a `-sec-ix-hidden` style"
-            " property of the displayed document (EDGAR Filer Manual 5.2.5.14: the element"
-            " carrying it shows the hidden fact), and the fact outside ix:hidden or the"
-            " element naming it is not inside an element styled `display:none` nor made"
-            " invisible (the nearest `visibility` declaration `hidden` or `collapse`); null"
-            " for classic instances",
+            "inline: a reader of the document sees the value, or some of it: the fact, or a"
+            " complete duplicate of it, is outside ix:hidden or is named by a"
+            " `-sec-ix-hidden` style property of the displayed document (EDGAR Filer Manual"
+            " 5.2.5.14: the element carrying it shows the hidden fact), and the element"
+            " naming it, or some text of the content of the fact outside ix:hidden (its"
+            " continuations' included, `ix:exclude` left out), is not inside an element"
+            " styled `display:none` nor made invisible (the nearest `visibility` declaration"
+            " `hidden` or `collapse`); content wholly hidden is not displayed, hidden in part"
+            " is; null for classic instances",
         ),
         Column(
             "inline_format",
