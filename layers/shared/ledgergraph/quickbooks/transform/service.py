@@ -34,8 +34,8 @@ from ledgergraph.quickbooks.transform.runner import (
     load_run,
     open_session,
     sql_files,
-    write_state_snapshot,
 )
+from ledgergraph.quickbooks.transform.snapshots import write_state_snapshot
 from ledgergraph.quickbooks.transform.superseded import stage_superseded
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 

@@ -31,8 +31,7 @@ from ledgergraph.quickbooks.transform.outputs import (
     output_table,
     reference_counts,
 )
-
-MERGE_FILE = "20_current.sql"  # builds current_record; the files after it read it
+from ledgergraph.quickbooks.transform.runner import MERGE_FILE
 
 # Records whose newest listed version is older than a live known one (20_current.sql).
 _SUPERSEDED_VERSIONS = """
