@@ -236,12 +236,19 @@ def _unresolved_lines(unresolved: dict[str, Any] | None) -> list[str]:
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:
+    """Failures, then superseded versions staged unbalanced (the graph holds a newer one,
+    so they are not failures of the ledger), then skipped checks."""
     checks = ", ".join(validation["checks"])
     if validation["passed"]:
-        return [f"validation passed: {checks}"]
-    lines = [f"validation FAILED: {', '.join(validation['failed_checks'])} (of {checks})"]
-    lines += [f"  {failure}" for failure in validation["failures"]]
+        lines = [f"validation passed: {checks}"]
+    else:
+        lines = [f"validation FAILED: {', '.join(validation['failed_checks'])} (of {checks})"]
+        lines += [f"  {failure}" for failure in validation["failures"]]
     if validation.get("failures_not_shown"):
         lines.append(f"  ... {validation['failures_not_shown']} more in the stored summary")
+    apart = validation.get("superseded_unbalanced") or []
+    if apart:
+        lines.append(f"superseded versions staged unbalanced (not applied): {len(apart)}")
+        lines += [f"  {text}" for text in apart]
     lines += [f"skipped {skipped}" for skipped in validation.get("skipped", [])]
     return lines
