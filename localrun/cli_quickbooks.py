@@ -178,6 +178,10 @@ def render_summary(summary: dict[str, Any]) -> str:
              t["not_applied"]] for name, t in summary["tables"].items()]  # fmt: skip
     header = ["table", "rows", "added", "updated", "unchanged", "superseded", "not applied"]
     lines += [render.table(header, rows), ""]
+    explained = summary.get("rows_explained") or []
+    if explained:
+        lines.append("rows beyond the records (records in + derived = rows + not written):")
+        lines += [f"  {text}" for text in explained]
     rejected = summary["rejected"]
     lines.append(f"records rejected: {rejected['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]

@@ -142,6 +142,7 @@ def loaded_summary(
         "status": "loaded",
         "ok": validation["passed"],
         "tables": tables,
+        "rows_explained": explain_rows(details.get("table_rows", {})),
         "rows_added": sum(t["added"] for t in tables.values()),
         "rows_updated": sum(t["updated"] for t in tables.values()),
         "rows_unchanged": sum(t["unchanged"] for t in tables.values()),
@@ -159,6 +160,26 @@ def loaded_summary(
         "unresolved_references": unresolved_references(reconciliation),
         "validation": validation,
     }
+
+
+def explain_rows(table_rows: dict[str, dict[str, Any]]) -> list[str]:
+    """Where the rows of a table with more rows than records come from, one line per table
+    (``transform/table_rows.py``): ``LedgerAccount: 92 Account records + 1 derived (...) =
+    93 rows + 0 not written``."""
+    lines = []
+    for table, counts in table_rows.items():
+        derived, not_written = counts.get("derived", {}), counts.get("not_written", {})
+        text = (
+            f"{table}: {counts['records_in']} {counts['source']} + {sum(derived.values())} "
+            f"derived{_named(derived)} = {counts['rows']} rows + "
+            f"{sum(not_written.values())} not written{_named(not_written)}"
+        )
+        lines.append(text)
+    return lines
+
+
+def _named(counts: dict[str, int]) -> str:
+    return f" ({', '.join(f'{reason} {n}' for reason, n in counts.items())})" if counts else ""
 
 
 def _header(request: SummaryRequest) -> dict[str, Any]:
