@@ -178,6 +178,10 @@ def render_summary(summary: dict[str, Any]) -> str:
              t["not_applied"]] for name, t in summary["tables"].items()]  # fmt: skip
     header = ["table", "rows", "added", "updated", "unchanged", "superseded", "not applied"]
     lines += [render.table(header, rows), ""]
+    explained = summary.get("rows_explained") or []
+    if explained:
+        lines.append("rows beyond the records (records in + derived = rows + not written):")
+        lines += [f"  {text}" for text in explained]
     rejected = summary["rejected"]
     lines.append(f"records rejected: {rejected['total']}")
     lines += [f"  {n} {reason}" for reason, n in sorted(rejected["reasons"].items())]
@@ -236,12 +240,19 @@ def _unresolved_lines(unresolved: dict[str, Any] | None) -> list[str]:
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:
+    """Failures, then superseded versions staged unbalanced (the graph holds a newer one,
+    so they are not failures of the ledger), then skipped checks."""
     checks = ", ".join(validation["checks"])
     if validation["passed"]:
-        return [f"validation passed: {checks}"]
-    lines = [f"validation FAILED: {', '.join(validation['failed_checks'])} (of {checks})"]
-    lines += [f"  {failure}" for failure in validation["failures"]]
+        lines = [f"validation passed: {checks}"]
+    else:
+        lines = [f"validation FAILED: {', '.join(validation['failed_checks'])} (of {checks})"]
+        lines += [f"  {failure}" for failure in validation["failures"]]
     if validation.get("failures_not_shown"):
         lines.append(f"  ... {validation['failures_not_shown']} more in the stored summary")
+    apart = validation.get("superseded_unbalanced") or []
+    if apart:
+        lines.append(f"superseded versions staged unbalanced (not applied): {len(apart)}")
+        lines += [f"  {text}" for text in apart]
     lines += [f"skipped {skipped}" for skipped in validation.get("skipped", [])]
     return lines

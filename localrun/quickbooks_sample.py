@@ -15,22 +15,22 @@ same manifest, same paging). What was not recorded is answered and labelled as s
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.extract import sync_realm
 from ledgergraph.quickbooks.listings import is_qbo_id, mass_deletion
-from ledgergraph.quickbooks.runs import SyncRun, records_state_key
+from ledgergraph.quickbooks.runs import SyncRun
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.transform.runner import held_snapshot
 from ledgergraph.quickbooks.withdrawals import live_sync_state
 from localrun.quickbooks_recordings import Recording, read_recordings
 from localrun.template import PROJECT_ROOT
@@ -195,15 +195,16 @@ def check_full_listings(
 
 def known_records(store: ObjectStore, realm_id: str) -> dict[str, set[str]]:
     """Ids of records not deleted, per entity listed from a file, in the state snapshot of
-    the last run the graph holds; none when there is none (nothing to delete)."""
+    the last run the graph holds (rebuilt if a run below it was deleted since); none when
+    there is none (nothing to delete)."""
     state = live_sync_state(store, realm_id)
     if state is None:
         return {}
-    try:
-        data = store.get_bytes(records_state_key(realm_id, state.last_run_id))
-    except ObjectNotFound:
-        return {}  # NOTE: a full run without its predecessor's snapshot deletes nothing
-    table = pq.read_table(pa.BufferReader(data), columns=["entity", "qbo_id", "is_deleted"])
+    with tempfile.TemporaryDirectory(prefix="qbo-known-") as tmp:
+        path = held_snapshot(store, realm_id, state.last_run_id, Path(tmp))
+        if path is None:
+            return {}  # NOTE: a full run without its predecessor's snapshot deletes nothing
+        table = pq.read_table(path, columns=["entity", "qbo_id", "is_deleted"])
     known: dict[str, set[str]] = {}
     rows = table.to_pydict()
     for entity, qbo_id, deleted in zip(

@@ -31,7 +31,7 @@ from ledgergraph.run_summary import summary_key
 from tests.fakes.quickbooks_server import FakeQuickBooks
 
 GRAPH = f"qbo-{REALM}"
-INVOICE_1013 = ["Invoice", "42", "1013", "81.000000000000", "6.000000000000"]
+INVOICE_1013 = ["Invoice", "42", "1013", "81.000000000000", "6.000000000000", False]
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.run_report import explain_rows
 from ledgergraph.quickbooks.runs import SyncRun, run_manifest_key
 from ledgergraph.quickbooks.transform.service import transform_run
 from localrun.quickbooks_sample import (
@@ -90,3 +92,22 @@ def test_a_recording_of_the_wrong_shape_is_named_with_its_file_and_entity(
     assert (
         str(raised.value) == f"recorded Customer records in {folder / 'Customer.json'}: {problem}"
     )
+
+
+def test_the_summary_says_where_rows_beyond_the_sample_records_come_from(
+    tmp_path: Path,
+) -> None:
+    """93 LedgerAccount rows for 92 accounts, 352 LineItem rows for 249 Line entries."""
+    store = LocalObjectStore(tmp_path / "store")
+    run_id = land_sample_run(store)
+    transform_run(store, realm_id=SAMPLE_REALM, run_id=run_id, graph_id="sample")
+
+    details = json.loads(store.get_bytes(f"processed/sample/{run_id}/reconciliation.json"))
+
+    assert explain_rows(details["table_rows"]) == [
+        "LedgerAccount: 92 Account records + 1 derived (sales tax account (not in QuickBooks' "
+        "API) 1) = 93 rows + 0 not written",
+        "LineItem: 249 QuickBooks Line entries + 176 derived (cash back postings 1, header "
+        "postings (receivable, payable or bank side) 159, sales tax postings 16) = 352 rows + "
+        "73 not written (informational lines (subtotals, descriptions, applied payments) 73)",
+    ]

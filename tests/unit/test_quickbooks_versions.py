@@ -25,6 +25,8 @@ from ledgergraph.loading import register_entries
 from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.run_report import validation_section
+from ledgergraph.quickbooks.staging_check import check_staging
 from ledgergraph.quickbooks.transform.service import TransformSummary, transform_run
 from localrun.quickbooks_sample import SAMPLE_COMPANY, SAMPLE_REALM, land_sample_run
 
@@ -264,3 +266,49 @@ def assert_rebuild_gives_the_same_graph(books: Books) -> None:
     rebuilt = graph_rows(books.service, GRAPH)
     for table, rows in incremental.items():
         assert rebuilt[table] == rows, table
+
+
+class NodeClient:
+    """The staging check's Graph API calls, answered by the in-process graph node."""
+
+    def __init__(self, service: GraphService) -> None:
+        self.service = service
+
+    def query_staging(
+        self, graph_id: str, sql: str, parameters: list[Any], *, correlation_id: str | None
+    ) -> dict[str, Any]:
+        return self.service.query_staging(graph_id, sql, parameters)
+
+
+def invoice_130_saved_again(records: Records) -> None:
+    newer(record(records, "Invoice", "130"))
+
+
+def invoice_130_total_off_by_ten(records: Records) -> None:
+    """Invoice 130 (1037) at the sandbox's SyncToken, billing 10.00 more than its lines."""
+    record(records, "Invoice", "130")["TotalAmt"] = 372.07
+
+
+def test_an_unbalanced_superseded_version_is_named_apart_from_staging_failures(
+    books: Books, tmp_path: Path
+) -> None:
+    """run-3 lists Invoice 130 one save older than run-2 loaded, and unbalanced: its files
+    carry that version (superseded in the graph), which the transform did not validate."""
+    runs = (
+        ("run-1", sample_copy(tmp_path, "original")),
+        ("run-2", sample_copy(tmp_path, "saved", invoice_130_saved_again)),
+        ("run-3", sample_copy(tmp_path, "off", invoice_130_total_off_by_ten)),
+    )
+    for run_id, folder in runs:
+        books.transform(folder, run_id)
+        books.load(run_id)
+
+    staging = check_staging(NodeClient(books.service), GRAPH, "run-3")  # type: ignore[arg-type]
+    raw = books.store.get_bytes(f"processed/{GRAPH}/run-3/reconciliation.json")
+    section = validation_section(json.loads(raw)["validation"], staging)
+
+    assert [f for f in section["failures"] if f.startswith("staging_balanced")] == []
+    assert section["superseded_unbalanced"] == [
+        "Invoice 1037 (Id 130): debits 372.07 <> credits 362.07 in a superseded version the "
+        "run staged; the graph holds a newer one"
+    ]

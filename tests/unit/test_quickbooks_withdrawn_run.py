@@ -393,3 +393,33 @@ def test_a_delete_that_finds_nothing_keeps_an_earlier_completed_withdrawal(
     assert b'"status": "deleted"' in done
     # run-c still compares with run-a, the last run the graph holds
     assert books.transform(missing, "run-c").deleted_inferred == 2
+
+
+def test_the_run_after_a_deleted_one_names_only_versions_held_runs_carry(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c was transformed on top of run-b, so its snapshot kept run-b's versions (Invoice
+    130 at SyncToken 5, Customer 24 at 2) where it listed older ones (4, 1). Once run-b is
+    deleted the graph holds run-c's versions, and run-d is compared with those."""
+    edited = sample_copy(tmp_path, "edited", customer_24_and_invoice_130_saved_again)
+    twice = sample_copy(tmp_path, "twice", customer_24_and_invoice_130_saved_twice)
+    runs = (("run-a", sample_copy(tmp_path, "original")), ("run-b", twice), ("run-c", edited))
+    for run_id, folder in runs:
+        books.transform(folder, run_id)
+        books.load(run_id)
+    assert books.delete_with_cli("run-b") == 0
+
+    books.transform(sample_copy(tmp_path, "original-again"), "run-d")
+    loaded = books.load("run-d")
+
+    records = books.reconciliation("run-d")["records"]
+    reasons = [records[e]["superseded_reasons"] for e in ("Customer", "Invoice")]
+    updated = "updated 2026-05-06T10:00:00-07:00"
+    assert reasons == [
+        {f"Customer 24: SyncToken 0 updated 2026-04-08T13:16:17-07:00 is older than the "
+         f"version known (SyncToken 1 {updated})": 1},
+        {f"Invoice 130: SyncToken 3 updated 2026-05-05T03:13:29-07:00 is older than the "
+         f"version known (SyncToken 4 {updated})": 1},
+    ]  # fmt: skip
+    assert [loaded[t]["rows_updated"] for t in ("Customer", "LedgerTransaction")] == [0, 0]
+    assert books.cypher(INVOICE_130_AND_CUSTOMER_24) == [["4", "1", CUSTOMER_24_EDITED]]

@@ -16,6 +16,7 @@ Both are written to ``work/{graph_id}/{run_id}/summary.json`` and returned.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -141,6 +142,7 @@ def loaded_summary(
         "status": "loaded",
         "ok": validation["passed"],
         "tables": tables,
+        "rows_explained": explain_rows(details.get("table_rows", {})),
         "rows_added": sum(t["added"] for t in tables.values()),
         "rows_updated": sum(t["updated"] for t in tables.values()),
         "rows_unchanged": sum(t["unchanged"] for t in tables.values()),
@@ -158,6 +160,26 @@ def loaded_summary(
         "unresolved_references": unresolved_references(reconciliation),
         "validation": validation,
     }
+
+
+def explain_rows(table_rows: dict[str, dict[str, Any]]) -> list[str]:
+    """Where the rows of a table with more rows than records come from, one line per table
+    (``transform/table_rows.py``): ``LedgerAccount: 92 Account records + 1 derived (...) =
+    93 rows + 0 not written``."""
+    lines = []
+    for table, counts in table_rows.items():
+        derived, not_written = counts.get("derived", {}), counts.get("not_written", {})
+        text = (
+            f"{table}: {counts['records_in']} {counts['source']} + {sum(derived.values())} "
+            f"derived{_named(derived)} = {counts['rows']} rows + "
+            f"{sum(not_written.values())} not written{_named(not_written)}"
+        )
+        lines.append(text)
+    return lines
+
+
+def _named(counts: dict[str, int]) -> str:
+    return f" ({', '.join(f'{reason} {n}' for reason, n in counts.items())})" if counts else ""
 
 
 def _header(request: SummaryRequest) -> dict[str, Any]:
@@ -299,11 +321,18 @@ def _entity_reason(entity: str, reason: str) -> str:
 
 
 def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[str, Any]:
-    """Every failure named; staging's own balance check must agree with the transform's."""
+    """Every failure named; staging's own balance check must agree with the transform's.
+
+    A superseded version the run staged (the graph holds a newer one) that does not balance
+    is named apart, under ``superseded_unbalanced``, unless the transform validated it too
+    (a run loaded after a newer one): the transform checked the version it knew instead.
+    """
     named = [(f["check"], name_failure(f)) for f in report.get("failures", [])]
     flagged = {(f.get("txn_type"), f.get("qbo_id")) for f in report.get("failures", [])
                if _unbalanced_in_staging_too(f)}  # fmt: skip
-    in_staging = {(u["txn_type"], u["qbo_id"]) for u in staging.unbalanced}
+    apart = [u for u in staging.unbalanced
+             if u.get("superseded") and (u["txn_type"], u["qbo_id"]) not in flagged]  # fmt: skip
+    in_staging = {(u["txn_type"], u["qbo_id"]) for u in staging.unbalanced if u not in apart}
     for txn_type, qbo_id in sorted(in_staging ^ flagged, key=str):
         where = "staging" if (txn_type, qbo_id) in in_staging else "the transform"
         text = f"staging_balanced: {txn_type} (Id {qbo_id}): unbalanced in {where} only"
@@ -313,9 +342,25 @@ def validation_section(report: dict[str, Any], staging: StagingCheck) -> dict[st
         "checks": [*report.get("checks", []), "staging_balanced"],
         "failed_checks": sorted({check for check, _ in named}),
         "failures": [text for _, text in named],
+        "superseded_unbalanced": [_name_superseded(u) for u in apart],
         "trial_balance_total": report.get("trial_balance_total"),
         "skipped": report.get("skipped", []),
     }
+
+
+def _name_superseded(unbalanced: dict[str, Any]) -> str:
+    """``Invoice 1037 (Id 130): debits 120.00 <> credits 110.00 in a superseded version``."""
+    number = f" {unbalanced['doc_number']}" if unbalanced.get("doc_number") else ""
+    return (
+        f"{unbalanced['txn_type']}{number} (Id {unbalanced['qbo_id']}): debits "
+        f"{_amount(unbalanced['debits'])} <> credits {_amount(unbalanced['credits'])} in a "
+        "superseded version the run staged; the graph holds a newer one"
+    )
+
+
+def _amount(value: str) -> str:
+    """Staging's DECIMAL text (``81.000000000000``) at cents."""
+    return f"{Decimal(value).quantize(Decimal('0.01'))}"
 
 
 def _unbalanced_in_staging_too(failure: dict[str, Any]) -> bool:

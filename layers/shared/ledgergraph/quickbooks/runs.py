@@ -6,6 +6,7 @@ raw/quickbooks/{realm_id}/cdc/{run_id}-{n}.json        a CDC response, as return
 raw/quickbooks/{realm_id}/runs/{run_id}.json           the run's manifest: written last
 state/quickbooks/{realm_id}/sync.json                  the last complete sync (for CDC)
 state/quickbooks/{realm_id}/records-{run_id}.parquet   every record known after that run
+state/quickbooks/{realm_id}/records-{run_id}.json      the deleted runs that snapshot leaves out
 state/quickbooks/{realm_id}/withdrawn/{run_id}.json    the run was deleted from its graph
 ```
 
@@ -75,6 +76,12 @@ def sync_state_key(realm_id: str) -> str:
 
 def records_state_key(realm_id: str, run_id: str) -> str:
     return f"state/quickbooks/{realm_id}/records-{run_id}.parquet"
+
+
+def records_basis_key(realm_id: str, run_id: str) -> str:
+    """The runs already deleted from the graph when ``records-{run_id}.parquet`` was
+    written (``transform/snapshots.py``)."""
+    return f"state/quickbooks/{realm_id}/records-{run_id}.json"
 
 
 class RawPage(BaseModel):

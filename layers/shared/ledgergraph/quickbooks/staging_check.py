@@ -5,7 +5,10 @@ Two questions, asked after MaterializeGraph with read-only SQL
 
 - ``unbalanced``: which of the run's staged transactions do not balance, recomputed from the
   staged LineItem rows. The transform validated the same rows before writing them; the two
-  lists must agree, or staging lost or changed rows on the way.
+  lists must agree, or staging lost or changed rows on the way. Each says whether the graph
+  holds another version of the transaction (``superseded``): a run's files also carry the
+  versions it listed that are older than the one known (``transform/superseded.py``), which
+  the transform did not validate, so those are told apart, not compared.
 - ``changed_present``: per table, the run's rows whose key the graph holds with other
   content from an earlier file, after MaterializeGraph: changes the graph did NOT take.
   Ledger node tables are upserted (the node records, per key, the file whose version the
@@ -32,7 +35,8 @@ class StagingCheck(BaseModel):
     """The run as staging sees it."""
 
     unbalanced: list[dict[str, Any]] = Field(
-        description="transactions of the run whose staged postings do not balance"
+        description="transactions of the run whose staged postings do not balance, each "
+        "with superseded: true when the graph holds another version of it"
     )
     changed_present: dict[str, int] = Field(
         description="per table: rows whose key the graph holds with other content (not applied)"
@@ -111,7 +115,11 @@ WITH mine AS (
     SELECT file_id FROM {REGISTRY} WHERE source_unit = $1 AND status IN {_LIVE}
 ),
 txn AS (
-    SELECT id, txn_type, qbo_id, doc_number FROM "LedgerTransaction"
+    SELECT id, txn_type, qbo_id, doc_number,
+        EXISTS (SELECT 1 FROM "_graph_versions_LedgerTransaction" AS v
+                WHERE v.id = t.id AND v.file_id <> t.file_id AND v.intent_id IS NULL)
+            AS superseded
+    FROM "LedgerTransaction" AS t
     WHERE file_id IN (SELECT file_id FROM mine) AND NOT is_deleted
 ),
 line AS (
@@ -119,7 +127,7 @@ line AS (
     WHERE file_id IN (SELECT file_id FROM mine)
 ),
 sides AS (
-    SELECT t.txn_type, t.qbo_id, t.doc_number,
+    SELECT t.txn_type, t.qbo_id, t.doc_number, t.superseded,
         coalesce(sum(l.amount_home) FILTER (WHERE l.posting_type = 'debit'), 0) AS debits,
         coalesce(sum(l.amount_home) FILTER (WHERE l.posting_type = 'credit'), 0) AS credits,
         coalesce(sum(l.amount) FILTER (WHERE l.posting_type = 'debit'), 0) AS debits_txn,
@@ -127,7 +135,8 @@ sides AS (
     FROM txn AS t LEFT JOIN line AS l ON l.transaction_id = t.id
     GROUP BY ALL
 )
-SELECT txn_type, qbo_id, doc_number, CAST(debits AS VARCHAR), CAST(credits AS VARCHAR)
+SELECT txn_type, qbo_id, doc_number, CAST(debits AS VARCHAR), CAST(credits AS VARCHAR),
+    superseded
 FROM sides WHERE debits <> credits OR debits_txn <> credits_txn
 ORDER BY txn_type, qbo_id
 """
@@ -140,7 +149,7 @@ def check_staging(
     rows = graph.query_staging(
         graph_id, UNBALANCED_SQL, [source_unit], correlation_id=correlation_id
     )["rows"]
-    keys = ("txn_type", "qbo_id", "doc_number", "debits", "credits")
+    keys = ("txn_type", "qbo_id", "doc_number", "debits", "credits", "superseded")
     unbalanced = [dict(zip(keys, row, strict=True)) for row in rows]
     union = " UNION ALL ".join(changed_sql(t) for t in compared_tables())
     counted = graph.query_staging(graph_id, union, [source_unit], correlation_id=correlation_id)

@@ -15,14 +15,11 @@ reader refuses until ``delete-source`` is run again: the graph delete is idempot
 finishes or changes nothing), then the withdrawal is completed. So the graph and the state
 a run compares against never disagree silently.
 
-NOTE: a run transformed on top of the withdrawn one before it was deleted (a run that is
-not the realm's last was deleted) keeps its snapshot, which merged the withdrawn run's
-records: its live records are its own listing's after a full run, but a record the
-withdrawn run held in a newer version than that listing keeps that version there. The
-graph does not: that run's files carry the version it listed, superseded or not
-(``transform/superseded.py``), so the delete restores the newest version a held run
-listed; only the next run's reconciliation may still name the withdrawn run's version as
-the one known.
+A run transformed on top of the withdrawn one before it was deleted (a run that is not the
+realm's last was deleted) left a snapshot that merged the withdrawn run's records, where the
+graph holds the versions that run's own files carry (``transform/superseded.py``): its
+snapshot is rebuilt over the held runs before a later run compares with it
+(``transform/snapshots.py``).
 """
 
 from __future__ import annotations
@@ -164,6 +161,16 @@ def load_withdrawals(store: ObjectStore, realm_id: str) -> dict[str, Withdrawal]
                 "graph node): it deletes what is left, or nothing"
             )
         found[withdrawal.run_id] = withdrawal
+    return found
+
+
+def earlier_runs(store: ObjectStore, realm_id: str, run_id: str) -> list[str]:
+    """The runs ``run_id`` was landed after, newest first, withdrawn ones included."""
+    found: list[str] = []
+    previous = _previous_run(store, realm_id, run_id)
+    while previous is not None and previous not in found:
+        found.append(previous)
+        previous = _previous_run(store, realm_id, previous)
     return found
 
 

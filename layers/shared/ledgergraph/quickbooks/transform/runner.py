@@ -19,11 +19,17 @@ from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
+from ledgergraph.quickbooks.transform.snapshots import (
+    keep_restated_tombstones,
+    snapshot_is_stale,
+    write_state_snapshot,
+)
 from ledgergraph.quickbooks.withdrawals import live_run
 
 HERE = Path(__file__).resolve().parent
 SQL_DIR = HERE / "sql"
 CONCEPT_MAP = HERE / "account_concepts.csv"
+MERGE_FILE = "20_current.sql"  # builds current_record; the files after it read it
 
 logger = get_logger("quickbooks")
 
@@ -48,8 +54,11 @@ def load_run(store: ObjectStore, realm_id: str, run_id: str) -> SyncRun:
         ) from exc
 
 
-def open_session(run: SyncRun, store: ObjectStore, workdir: Path) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the run loaded and every SQL file executed."""
+def open_session(
+    run: SyncRun, store: ObjectStore, workdir: Path, *, through: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the run loaded and every SQL file executed (up to and
+    including the file named ``through``, if given)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET VARIABLE realm_id = ?", [run.realm_id])
@@ -66,6 +75,8 @@ def open_session(run: SyncRun, store: ObjectStore, workdir: Path) -> duckdb.Duck
         [str(CONCEPT_MAP)],
     )
     for path in sql_files():
+        if through is not None and path.name > through:
+            break
         try:
             con.execute(path.read_text(encoding="utf-8"))
         except duckdb.Error as exc:
@@ -145,24 +156,21 @@ def _load_prior_records(
     con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
 ) -> None:
     """Records known before the run: the snapshot of the newest earlier run the graph still
-    holds (``withdrawals.live_run``; required for CDC runs)."""
+    holds (``withdrawals.live_run``; required for CDC runs), as the runs it holds make it."""
     con.execute(f"CREATE TABLE prior_record ({_PRIOR_COLUMNS})")
     if run.previous_run_id is None:
         return
     prior_run_id = _prior_run(run, store)
     if prior_run_id is None:
         return
-    try:
-        data = store.get_bytes(records_state_key(run.realm_id, prior_run_id))
-    except ObjectNotFound as exc:
+    path = held_snapshot(store, run.realm_id, prior_run_id, workdir)
+    if path is None:
         if run.mode == "full":
             return  # a full listing stands on its own; only deletions by absence are lost
         raise QuickBooksDataError(
             f"run {run.run_id} needs the state of run {prior_run_id}, which has not "
             "been transformed: transform that run first"
-        ) from exc
-    path = workdir / "prior_records.parquet"
-    path.write_bytes(data)
+        )
     columns = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
                                              [str(path)]).fetchall()}  # fmt: skip
     # NOTE: snapshots written before inferred deletions were told apart lack the column
@@ -194,22 +202,29 @@ def _prior_run(run: SyncRun, store: ObjectStore) -> str | None:
     return prior_run_id
 
 
-def write_state_snapshot(
-    con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
-) -> str:
-    """Every record known after the run, for the next run's merge; returns its key."""
-    path = workdir / "records.parquet"
-    con.execute(
-        "COPY (SELECT entity, qbo_id, sync_token, last_updated, is_deleted, "
-        "deleted_by_absence, CAST(rec AS VARCHAR) AS rec FROM current_record "
-        "ORDER BY entity, qbo_id) "
-        f"TO '{_quoted_path(path)}' (FORMAT parquet)"
-    )
-    key = records_state_key(run.realm_id, run.run_id)
-    store.put_file(key, path)
-    return key
+def held_snapshot(store: ObjectStore, realm_id: str, run_id: str, workdir: Path) -> Path | None:
+    """A local copy of run ``run_id``'s state snapshot, rebuilt (and stored again) first if
+    a run below it has left the graph since (``snapshots.py``); None: it has none.
 
-
-def _quoted_path(path: Path) -> str:
-    """COPY ... TO takes no parameter; the path is ours (a temp dir), quotes are doubled."""
-    return str(path).replace("'", "''")
+    Raises:
+        QuickBooksDataError: the stale snapshot's run cannot be transformed again.
+    """
+    try:
+        data = store.get_bytes(records_state_key(realm_id, run_id))
+    except ObjectNotFound:
+        return None
+    path = workdir / f"held-records-{run_id}.parquet"
+    path.write_bytes(data)
+    if not snapshot_is_stale(store, realm_id, run_id):
+        return path
+    run = load_run(store, realm_id, run_id)
+    folder = workdir / f"rebuild-{run_id}"
+    folder.mkdir()
+    con = open_session(run, store, folder, through=MERGE_FILE)
+    try:
+        keep_restated_tombstones(con, path)
+        rebuilt = write_state_snapshot(con, run, store, folder)
+    finally:
+        con.close()
+    logger.info("quickbooks records snapshot rebuilt", extra={"run_id": run_id})
+    return rebuilt

@@ -1,9 +1,10 @@
 """The transform step: one sync run's raw JSON into graph-shaped Parquet and a manifest.
 
 Writes, in this order: the table files, ``reconciliation.json`` (record and line counts,
-rejections, the validation report), the run's state snapshot for the next CDC run, and the
-manifest last. Re-running a run gives the same files: ids are content-derived and the
-prior state it merges with is the previous run's own snapshot.
+where the rows of tables with derived rows come from, rejections, the validation report),
+the run's state snapshot for the next CDC run, and the manifest last. Re-running a run
+gives the same files: ids are content-derived and the prior state it merges with is the
+previous run's own snapshot.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from ledgergraph.quickbooks.transform.runner import (
     load_run,
     open_session,
     sql_files,
-    write_state_snapshot,
 )
+from ledgergraph.quickbooks.transform.snapshots import write_state_snapshot
 from ledgergraph.quickbooks.transform.superseded import stage_superseded
+from ledgergraph.quickbooks.transform.table_rows import count_table_rows
 from ledgergraph.quickbooks.validation import ValidationReport, validate_ledger
 
 logger = get_logger("quickbooks")
@@ -117,12 +119,14 @@ def _write_outputs(
             reports=run_reports(run, store),
         )  # fmt: skip
         superseded = stage_superseded(con, sql_files(), run.run_id)
+        table_rows = count_table_rows(con, reconciliation, superseded)
         files = write_tables(
             con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir,
             prefix="staged_out_",
         )  # fmt: skip
         details = {"reconciliation": reconciliation.model_dump(),
                    "superseded_written": superseded.model_dump(),
+                   "table_rows": {t: c.model_dump() for t, c in table_rows.items()},
                    "validation": validation.model_dump()}  # fmt: skip
         store.put_bytes(
             processed_prefix(graph_id, run.run_id) + RECONCILIATION_NAME,

@@ -31,8 +31,7 @@ from ledgergraph.quickbooks.transform.outputs import (
     output_table,
     reference_counts,
 )
-
-MERGE_FILE = "20_current.sql"  # builds current_record; the files after it read it
+from ledgergraph.quickbooks.transform.runner import MERGE_FILE
 
 # Records whose newest listed version is older than a live known one (20_current.sql).
 _SUPERSEDED_VERSIONS = """
@@ -66,6 +65,11 @@ LEFT JOIN superseded_version AS s USING (entity, qbo_id)
 """
 
 
+_REJECTED_DERIVED = (
+    "SELECT count(*) FROM posting_checked WHERE outcome <> 'out' AND role <> 'line' AND changed"
+)
+
+
 class SupersededWritten(BaseModel):
     """The superseded versions the run's files carry, and how their parts reconcile."""
 
@@ -76,6 +80,9 @@ class SupersededWritten(BaseModel):
     )
     lines: OutcomeCounts = Field(description="QuickBooks Line entries of those versions")
     references: dict[str, ReferenceCounts] = Field(default_factory=dict)
+    rejected_postings: int = Field(
+        default=0, description="postings derived from those versions' headers, rejected"
+    )
 
     def reconciles(self) -> bool:
         references = self.references.values()
@@ -111,8 +118,9 @@ def stage_superseded(
     for name in OUTPUT_TABLES:
         con.execute(_staged_sql(name))
     written = SupersededWritten(
-        records=records, lines=line_counts(con), references=reference_counts(con)
-    )
+        records=records, lines=line_counts(con), references=reference_counts(con),
+        rejected_postings=con.execute(_REJECTED_DERIVED).fetchone()[0],
+    )  # fmt: skip
     # the state snapshot, written next, is the known records
     con.execute("CREATE OR REPLACE TABLE current_record AS SELECT * FROM known_record")
     if not written.reconciles():
