@@ -6,7 +6,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from graph_node.errors import EngineUnavailable
+from graph_node.cancellation import Cancellation, interrupting
+from graph_node.errors import EngineUnavailable, QueryCancelled
 
 
 class ReadWriteGate:
@@ -25,22 +26,55 @@ class ReadWriteGate:
         self._writers_waiting = 0
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
-        with self._changed:
-            if not self._changed.wait_for(
-                lambda: not self._writing and not self._writers_waiting, self.timeout_s
-            ):
-                raise EngineUnavailable(
-                    f"the graph was being written for all the {self.timeout_s:g} s a read "
-                    "waits for a write to end; retry the read"
-                )
-            self._readers += 1
+    def reading(self, *, cancellation: Cancellation | None = None) -> Iterator[None]:
+        """Hold the graph for one read; wait while it is written, at most ``timeout_s``.
+
+        ``cancellation`` (the client hung up) ends the wait at once: a read queued behind a
+        long write would otherwise hold its request thread for the whole wait.
+
+        Raises:
+            EngineUnavailable: the graph was written for the whole wait.
+            QueryCancelled: cancelled before or while it waited.
+        """
+        with interrupting(cancellation, self._wake):
+            admitted = self._wait_to_read(cancellation)
+        if not admitted:
+            raise QueryCancelled(
+                f"{cancellation.what if cancellation else 'read'}: the client hung up while "
+                "it waited for a write to end"
+            )
         try:
             yield
         finally:
             with self._changed:
                 self._readers -= 1
                 self._changed.notify_all()
+
+    def _wait_to_read(self, cancellation: Cancellation | None) -> bool:
+        """Count one more reader once no write runs or waits; False if cancelled first."""
+
+        def cancelled() -> bool:
+            return cancellation is not None and cancellation.cancelled
+
+        with self._changed:
+            free = self._changed.wait_for(
+                lambda: cancelled() or (not self._writing and not self._writers_waiting),
+                self.timeout_s,
+            )
+            if cancelled():
+                return False
+            if not free:
+                raise EngineUnavailable(
+                    f"the graph was being written for all the {self.timeout_s:g} s a read "
+                    "waits for a write to end; retry the read"
+                )
+            self._readers += 1
+            return True
+
+    def _wake(self) -> None:
+        """Make waiting readers look at their cancellation again (``Cancellation.cancel``)."""
+        with self._changed:
+            self._changed.notify_all()
 
     @contextmanager
     def writing(self) -> Iterator[None]:

@@ -139,10 +139,20 @@ class GraphStore:
 
     @contextmanager
     def _connection(
-        self, *, what: str, user_query: bool = False, write: bool = False, counted: bool = False
+        self,
+        *,
+        what: str,
+        user_query: bool = False,
+        write: bool = False,
+        counted: bool = False,
+        cancellation: Cancellation | None = None,
     ) -> Iterator[lb.Connection]:
-        """A connection; a write forgets every known count unless it keeps them (``counted``)."""
-        with self._gate.writing() if write else self._gate.reading():
+        """A connection; a write forgets every known count unless it keeps them (``counted``).
+
+        ``cancellation`` ends a read's wait for a write to end (``ReadWriteGate.reading``).
+        """
+        gate = self._gate.writing() if write else self._gate.reading(cancellation=cancellation)
+        with gate:
             if write and not counted:
                 self._known.clear()  # whatever this write changes, no count is known now
             conn = lb.Connection(self._db)
@@ -287,7 +297,9 @@ class GraphStore:
         check_parameters(cypher, parameters)
         check_parameter_values(parameters)
         with (
-            self._connection(what="Cypher query", user_query=True) as conn,
+            self._connection(
+                what="Cypher query", user_query=True, cancellation=cancellation
+            ) as conn,
             interrupting(cancellation, conn.interrupt),
         ):
             conn.set_query_timeout(int(timeout_s * 1000))

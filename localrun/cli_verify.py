@@ -83,7 +83,7 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
         if check.not_checked:
             lines.append(f"{check.report}  not checked: {check.not_checked}")
             continue
-        state = check.error or f"{check.difference_count} differences"
+        state = check.error or _differences(check)
         lines.append(f"{check.report}  {_counts(check)}: {state}")
         lines.extend(f"    {line}" for line in check.differences)
     if any(not check.not_checked for check in report.filings):
@@ -94,6 +94,20 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
     lines += warnings or []
     lines.append(report.summary())
     return "\n".join(lines)
+
+
+def _differences(check: FilingCheck) -> str:
+    """``3 differences (2 missing from the graph, 1 extra in the graph, 0 different)``."""
+    from xbrl_task.verify.run import describe_kinds
+
+    if not check.difference_count:
+        return "0 differences"
+    kinds = describe_kinds(
+        missing_from_graph=check.missing_from_graph,
+        extra_in_graph=check.extra_in_graph,
+        different=check.different,
+    )
+    return f"{check.difference_count} differences ({kinds})"
 
 
 def _counts(check: FilingCheck) -> str:

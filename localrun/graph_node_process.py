@@ -94,6 +94,16 @@ def _exit_message(returncode: int, home: Path | None) -> str:
     return message
 
 
+def _death(returncode: int) -> str:
+    """How a node that had been serving ended: ``graph node died of SIGKILL``."""
+    if returncode >= 0:
+        return f"graph node exited with status {returncode}"
+    try:
+        return f"graph node died of {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"graph node died of signal {-returncode}"
+
+
 def _read_port(port_file: Path) -> int | None:
     try:
         text = port_file.read_text().strip()
@@ -176,12 +186,14 @@ def graph_node_process(
     command: Sequence[str] | None = None,
     startup_timeout_s: float = 60.0,
     graph_ids: Sequence[str] = (),
+    deaths: list[str] | None = None,
 ) -> Iterator[str]:
     """Run a graph node over ``home`` and yield its URL (``http://127.0.0.1:PORT``).
 
     ``command`` replaces the entry point (tests use a stub); it gets the same arguments
     after the program name is swapped, so it must accept ``--port-file``. GraphDamaged
-    stops the run at once if the node found one of ``graph_ids`` damaged.
+    stops the run at once if the node found one of ``graph_ids`` damaged. A node that
+    exits by itself while it serves (killed, crashed) has why appended to ``deaths``.
     """
     home.mkdir(parents=True, exist_ok=True)
     log_path = log_path or node_log_path(home)
@@ -206,5 +218,7 @@ def graph_node_process(
             )
             refuse_damaged(url, graph_ids, home)
             yield url
+            if deaths is not None and process.poll() is not None:
+                deaths.append(_death(process.returncode))
         finally:
             stop(process)

@@ -174,10 +174,12 @@ def run_sec_pipeline(
     time_scale: float = 0.0,
     graph_node_command: Sequence[str] | None = None,
     task_command: Sequence[str] | None = None,
+    node_deaths: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the SEC state machine over filings already in ``home``'s raw store.
 
-    Starts a graph node on 127.0.0.1 (with a fresh API key) for the run and stops it after.
+    Starts a graph node on 127.0.0.1 (with a fresh API key) for the run and stops it after;
+    why it died, if it did during the run, is appended to ``node_deaths``.
     The two commands replace the graph node's and the XBRL task's entry points (tests).
     Returns the run's full summary with an ``execution`` entry (ARN, duration, per-state
     time); raises ``ExecutionFailed`` if the execution itself did not succeed.
@@ -193,6 +195,7 @@ def run_sec_pipeline(
         time_scale=time_scale,
         graph_node_command=graph_node_command,
         task_command=task_command,
+        node_deaths=node_deaths,
     )
 
 
@@ -227,6 +230,7 @@ def run_sec_execution(
     graph_node_command: Sequence[str] | None = None,
     task_command: Sequence[str] | None = None,
     environment: dict[str, str] | None = None,
+    node_deaths: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the SEC state machine once on ``payload`` (filings, or a discovery request).
 
@@ -243,6 +247,7 @@ def run_sec_execution(
         graph_node_command=graph_node_command,
         task_command=task_command,
         environment=environment,
+        node_deaths=node_deaths,
     )
     return _summary_of(result, LocalObjectStore(home.resolve() / "store"))
 
@@ -257,11 +262,13 @@ def run_with_graph_node(
     graph_node_command: Sequence[str] | None = None,
     task_command: Sequence[str] | None = None,
     environment: dict[str, str] | None = None,
+    node_deaths: list[str] | None = None,
 ) -> ExecutionResult:
     """One execution of any state machine over ``home``, with a graph node for its length.
 
     The node runs on 127.0.0.1 with a fresh API key and the store ``home/store``; it is
-    stopped when the execution ends, however it ends. Logs go to ``home/logs``.
+    stopped when the execution ends, however it ends (if it died first, why is appended to
+    ``node_deaths``). Logs go to ``home/logs``.
     """
     home = home.resolve()
     store_uri = (home / "store").as_uri()
@@ -269,7 +276,7 @@ def run_with_graph_node(
     graph_id = payload.get("graph_id") if isinstance(payload, dict) else None
     node = graph_node_process(
         home=home, api_key=api_key, store_uri=store_uri, command=graph_node_command,
-        graph_ids=[graph_id] if isinstance(graph_id, str) else [],
+        graph_ids=[graph_id] if isinstance(graph_id, str) else [], deaths=node_deaths,
     )  # fmt: skip
     with node as url:
         settings = PipelineSettings(

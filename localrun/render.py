@@ -60,6 +60,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
     lines += _finish_notes(summary)
     lines += _warning_notes(summary)
     skipped = summary.get("duplicates") or 0

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.batches import FilingRef
 from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.manifest import (
@@ -29,11 +30,21 @@ from localrun.loaded_units import (
 from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import RejectedPackage, stage_source_folder
 
+MAX_NODE_RESTARTS = 2  # a node that dies a third time ends the run: interrupted, exit 75
+
 
 def run_sec_from_folder(
-    source: Path, *, home: Path, graph_id: str, batch_size: int
+    source: Path,
+    *,
+    home: Path,
+    graph_id: str,
+    batch_size: int,
+    node_restarts: int = MAX_NODE_RESTARTS,
 ) -> dict[str, Any]:
     """Run every package under ``source`` through the local SEC pipeline.
+
+    A graph node that dies during the run is started again for the filings it interrupted,
+    at most ``node_restarts`` times (``_run_restarting_the_node``).
 
     Returns the state machine's summary, with folders that were not run (not filing
     packages, changed packages of filings already loaded, or changed copies of reports
@@ -60,12 +71,10 @@ def run_sec_from_folder(
     summary: dict[str, Any] = {"filings": [], "totals": {}}
     if filings:
         with kept_outputs(store, graph_id, loaded) as restored:
-            summary = run_sec_pipeline(
-                filings,
-                graph_id=graph_id,
-                batch_size=batch_size,
-                home=home,
-            )
+            summary = _run_restarting_the_node(
+                filings, home=home, graph_id=graph_id, batch_size=batch_size,
+                restarts=node_restarts,
+            )  # fmt: skip
         _explain_restored(summary, restored, command)
         _settle_locally(summary, home, graph_id)
     for filing in summary["filings"]:
@@ -80,6 +89,60 @@ def run_sec_from_folder(
 
 
 FormOf = Callable[[str], str | None]  # a source unit's form, None when unknown
+
+
+def _run_restarting_the_node(
+    filings: list[FilingRef], *, home: Path, graph_id: str, batch_size: int, restarts: int
+) -> dict[str, Any]:
+    """``run_sec_pipeline`` over ``filings``; if the node it started died during the run,
+    again with a new node over the filings it interrupted, at most ``restarts`` times.
+    Each restart (and a death not restarted) is a ``node_restarts`` line; each rerun
+    filing's line is the rerun's, with what the runs before added (``_merge_rerun``).
+    """
+    deaths: list[str] = []
+    summary = run_sec_pipeline(
+        filings, graph_id=graph_id, batch_size=batch_size, home=home, node_deaths=deaths
+    )
+    notes: list[str] = []
+    while deaths and (stopped := _interrupted_units(summary)):
+        _settle_locally(summary, home, graph_id)  # the node is gone: staging read here
+        if len(notes) == restarts:
+            if restarts:
+                notes.append(
+                    f"{deaths[-1]} during the run; not restarted after {restarts} restarts"
+                )
+            break
+        notes.append(
+            f"{deaths[-1]} during the run; restarted it ({len(notes) + 1} of {restarts}) for "
+            f"the {len(stopped)} interrupted filing(s)"
+        )
+        deaths.clear()
+        again = run_sec_pipeline(
+            [filing for filing in filings if filing.source_unit in stopped],
+            graph_id=graph_id, batch_size=batch_size, home=home, node_deaths=deaths,
+        )  # fmt: skip
+        _merge_rerun(summary, again)
+    if notes:
+        summary["node_restarts"] = notes
+    return summary
+
+
+def _interrupted_units(summary: dict[str, Any]) -> set[str]:
+    return {f["source_unit"] for f in summary["filings"] if f["status"] == "interrupted"}
+
+
+def _merge_rerun(summary: dict[str, Any], again: dict[str, Any]) -> None:
+    """Each filing of the rerun ``again`` takes its line in ``summary``: the rerun offers
+    the whole filing again and adds only what the graph lacked, so the facts added (and
+    the time taken) of both are summed, as one uninterrupted run would count them."""
+    index = {line["source_unit"]: n for n, line in enumerate(summary["filings"])}
+    for line in again["filings"]:
+        before = summary["filings"][index[line["source_unit"]]]
+        for name in ("facts_added", "processing_ms", "loading_ms"):
+            if line.get(name) is not None and before.get(name) is not None:
+                line[name] += before[name]
+        summary["filings"][index[line["source_unit"]]] = line
+    summary["totals"] = count_totals(summary["filings"])
 
 
 def _rejected_line(package: RejectedPackage, forms: FormOf) -> dict[str, Any]:

@@ -42,9 +42,11 @@ pytestmark = pytest.mark.slow
 
 
 def _run_killing_the_node(home: Path) -> dict[str, Any]:
-    """Run every bundled filing; kill the node once it holds at the fault point."""
+    """Run every bundled filing; kill the node once it holds at the fault point. The run
+    does not restart it (``node_restarts=0``): what an interrupted run says is tested here,
+    a restarted one in test_sec_node_restart.py."""
     return run_killing_the_node(home, lambda: run_sec_from_folder(
-        SAMPLE_SEC, home=home, graph_id="sec", batch_size=3))  # fmt: skip
+        SAMPLE_SEC, home=home, graph_id="sec", batch_size=3, node_restarts=0))  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,13 @@ def test_the_check_reports_what_arelle_rounds(verdict: tuple[int, dict]) -> None
     assert "tiny:BigAmount" in line
     assert "-12345678901234567890.12345678901" in line.split("| Arelle")[0]
     assert report["differences"] == 1
-    assert report["summary"] == (f"compared {report['compared']} facts in 8 filings, 1 differences")
+    assert (report["missing_from_graph"], report["extra_in_graph"], report["different"]) == (
+        0, 0, 1
+    )  # fmt: skip
+    assert report["summary"] == (
+        f"compared {report['compared']} facts in 8 filings, 1 differences "
+        "(0 missing from the graph, 0 extra in the graph, 1 different)"
+    )
 
 
 def test_the_text_output_ends_with_one_summary_line(
@@ -118,7 +124,11 @@ def test_the_text_output_ends_with_one_summary_line(
     code = cli(["verify", "--home", str(home)])
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert code == 1
-    assert re.fullmatch(r"compared \d+ facts in 8 filings, 1 differences", last)
+    assert re.fullmatch(
+        r"compared \d+ facts in 8 filings, 1 differences "
+        r"\(0 missing from the graph, 0 extra in the graph, 1 different\)",
+        last,
+    )
 
 
 def test_an_amendment_never_erases_the_facts_of_its_original(

@@ -1,11 +1,14 @@
 """A read query whose client hangs up is interrupted, and the node goes on at once.
 
 Each query runs on a node process on 127.0.0.1 serving Boeing's three facts; the client is a
-raw socket that sends the request, waits a second and closes, as a killed curl does.
+raw socket that sends the request, waits a second and closes, as a killed curl does. A
+query queued behind a write (a node paused inside a materialization, the test fault point
+``after-intent``) stops waiting as soon as its client has gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -17,12 +20,16 @@ from typing import NamedTuple
 
 import httpx
 import pytest
+from test_graph_node_cases import AMAZON_10K, amazon_facts, load_case_filing
 from test_graph_node_query_limits import KEY, boeing_home, start_node
 
 from graph_node.cancellation import Cancellation
 from graph_node.errors import QueryCancelled
+from graph_node.faults import MARKER_NAME
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from ledgergraph.errors import LedgerGraphError
+from ledgergraph.graph_client import GraphClient
 
 # Ten billion rows to count: minutes of work, far past the second the client waits.
 ENDLESS_CYPHER = (
@@ -156,3 +163,45 @@ def test_a_query_cancelled_while_waiting_for_the_graph_never_runs(tmp_path: Path
         service.close()
 
     assert counted["rows"] == [[3]]
+
+
+@pytest.fixture
+def busy_node(tmp_path: Path) -> Iterator[Node]:
+    """A writer node serving Boeing's facts, paused while it COPYs Amazon's (holding the
+    graph's writer gate); reads wait for it up to the default 60 s query limit plus 5 s."""
+    home = boeing_home(tmp_path / "home")
+    process, url = start_node(home, tmp_path, LEDGERGRAPH_TEST_PAUSE_AT="after-intent:Fact")
+
+    def load_amazon() -> None:  # fails once the node is killed at the pause point
+        with GraphClient(url, api_key=KEY) as client, contextlib.suppress(LedgerGraphError):
+            load_case_filing(client, home / "store", AMAZON_10K, amazon_facts())
+
+    try:
+        threading.Thread(target=load_amazon, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not (home / MARKER_NAME).exists():
+            assert process.poll() is None and time.monotonic() < deadline, "never paused"
+            time.sleep(0.05)
+        yield Node(url, tmp_path / "node.log")
+    finally:
+        process.kill()  # it sleeps at the pause point: no clean stop to wait for
+        process.wait(timeout=30)
+
+
+def test_a_query_waiting_behind_a_write_stops_waiting_when_its_client_hangs_up(
+    busy_node: Node,
+) -> None:
+    """Before, the request held its thread for the whole 65 s wait, then answered 503."""
+    correlation = "hang-up-behind-a-write"
+    body = {"cypher": "MATCH (f:Fact) RETURN count(f)"}
+    answered = hang_up_after(busy_node.url, "/databases/sec/query", body, seconds=1.0,
+                             correlation=correlation)  # fmt: skip
+    handled = wait_for_line(busy_node.log, correlation, "request handled")
+
+    assert answered == b""  # still waiting for the write when the client left
+    assert handled["status"] == 499
+    assert 1000 <= handled["duration_ms"] < 10_000  # margins for a loaded machine
+    failed = wait_for_line(busy_node.log, correlation, "request cancelled")
+    assert failed["error"] == (
+        "Cypher query: the client hung up while it waited for a write to end"
+    )

@@ -9,7 +9,7 @@ from ledgergraph.batches import raw_package_prefix
 from ledgergraph.errors import LedgerGraphError
 from xbrl_task.errors import ExportUnreadable, ReportNotInGraph
 from xbrl_task.taxonomy_cache import TaxonomyCache
-from xbrl_task.verify.compare import compare_facts
+from xbrl_task.verify.compare import DIFFERENT, ONLY_ARELLE, ONLY_GRAPH, compare_facts
 from xbrl_task.verify.graph_side import (
     GraphReport,
     Reader,
@@ -33,6 +33,13 @@ class FilingCheck:
     concept, context, unit, value, decimals, language) collapsed into one, as ``stats``
     and ``facts`` count them. ``arelle_exported`` says whether Arelle's export was read:
     until it is, ``arelle_facts`` is 0 and counts nothing.
+
+    Each difference is one of three kinds: a fact of the export the graph lacks
+    (``missing_from_graph``), a fact of the graph the export lacks (``extra_in_graph``), or
+    a pair with the same aspects and another value, decimals or language (``different``).
+    Only the extra ones are not among ``arelle_facts``, so a graph whose facts lost an
+    aspect (a load stopped before their units were linked) can differ more often than
+    there are facts: each such fact is missing once and extra once.
     """
 
     report: str
@@ -42,6 +49,9 @@ class FilingCheck:
     graph_fact_nodes: int = 0
     differences: list[str] = field(default_factory=list)
     difference_count: int = 0
+    missing_from_graph: int = 0
+    extra_in_graph: int = 0
+    different: int = 0
     error: str | None = None
     not_checked: str | None = None
     # facts of Arelle's export with no valid value that the graph rejects too: not compared
@@ -64,7 +74,18 @@ class VerifyReport:
 
     @property
     def differences(self) -> int:
+        """Every fact difference, and one for each filing that could not be compared."""
         return sum(f.difference_count + (1 if f.error else 0) for f in self.filings)
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        """``differences`` by kind (``FilingCheck``); ``errors``: filings in error."""
+        return {
+            "missing_from_graph": sum(f.missing_from_graph for f in self.filings),
+            "extra_in_graph": sum(f.extra_in_graph for f in self.filings),
+            "different": sum(f.different for f in self.filings),
+            "errors": sum(1 for f in self.filings if f.error),
+        }
 
     @property
     def not_checked(self) -> list[FilingCheck]:
@@ -75,6 +96,8 @@ class VerifyReport:
         checked = len(self.filings) - len(self.not_checked)
         line = f"compared {self.compared} facts in {checked} filings, "
         line += f"{self.differences} differences"
+        if self.differences:
+            line += f" ({describe_kinds(**self.kinds)})"
         if self.not_checked:
             line += (
                 f"; {len(self.not_checked)} filings not checked (their documents are not in "
@@ -88,11 +111,24 @@ class VerifyReport:
             "fact_nodes": self.fact_nodes,
             "filings": [asdict(f) for f in self.filings],
             "differences": self.differences,
+            **self.kinds,
             "not_checked": [
                 {"report": f.report, "reason": f.not_checked} for f in self.not_checked
             ],
             "summary": self.summary(),
         }
+
+
+def describe_kinds(
+    *, missing_from_graph: int, extra_in_graph: int, different: int, errors: int = 0
+) -> str:
+    """``2 missing from the graph, 1 extra in the graph, 0 different[, 1 filings in
+    error]``: what a count of differences is made of."""
+    text = (
+        f"{missing_from_graph} missing from the graph, {extra_in_graph} extra in the graph, "
+        f"{different} different"
+    )
+    return text + (f", {errors} filings in error" if errors else "")
 
 
 def verify_graph(
@@ -172,6 +208,9 @@ def check_filing(
     check.arelle_facts = len(theirs)
     check.arelle_exported = True
     check.difference_count = len(differences)
+    check.missing_from_graph = sum(1 for d in differences if d.kind == ONLY_ARELLE)
+    check.extra_in_graph = sum(1 for d in differences if d.kind == ONLY_GRAPH)
+    check.different = sum(1 for d in differences if d.kind == DIFFERENT)
     check.differences = [d.describe() for d in differences[:SHOWN_PER_FILING]]
     return check
 

@@ -1,0 +1,141 @@
+"""An SEC run whose own graph node dies mid-run restarts it and finishes the filings.
+
+The bundled filings go through the local state machine with the node held at a fault point
+(``after-copy:Arc``, see ``graph_node.faults``) and killed there with SIGKILL. The run
+starts a new node (without the fault point this time) for the filings the death
+interrupted, says so, and ends as an uninterrupted run does: every filing loaded, the same
+counts on every line and the same graph, table by table. A node that dies every time it
+is started (held before its Fact COPY commits, ``after-intent:Fact``) ends the run
+interrupted after two restarts, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from node_kill import node_children
+
+from graph_node.faults import MARKER_NAME
+from graph_node.service import GraphService
+from graph_node.settings import NodeSettings
+from ledgergraph.graph_schema import TABLES
+from localrun import pipeline, render
+from localrun.cli_common import EXIT_INTERRUPTED, EXIT_OK, run_exit_code
+from localrun.sec_run import run_sec_from_folder
+
+SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
+PAUSE = "LEDGERGRAPH_TEST_PAUSE_AT"
+COUNTS = (
+    "status", "facts_in_document", "facts_loaded", "facts_added", "facts_rejected",
+    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
+    "inconsistent_sets", "facts_unsettled",
+)  # fmt: skip
+
+# two runs of every bundled filing (and a rerun) in one test: at a load of 8-11 on two
+# cores they outlast the suite's 600 s
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+
+def _run(home: Path) -> dict[str, Any]:
+    return run_sec_from_folder(SAMPLE_SEC, home=home, graph_id="sec", batch_size=3)
+
+
+def _run_killing(home: Path, *, kills: int) -> dict[str, Any]:
+    """``_run(home)`` in a thread; SIGKILL its node each time it holds at the fault point,
+    ``kills`` times. The run's summary."""
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(summary=_run(home)))
+    thread.start()
+    for _ in range(kills):
+        deadline = time.monotonic() + 300
+        while not (home / MARKER_NAME).exists():
+            assert time.monotonic() < deadline and thread.is_alive(), "fault point not reached"
+            time.sleep(0.05)
+        (home / MARKER_NAME).unlink()
+        for pid in node_children():
+            os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=900)
+    return result["summary"]
+
+
+def _fault_in_first_node_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start every node after the first without the fault point. NOTE: removing it from
+    the environment during the run would not last: the local engine restores the
+    environment it found when an execution ends."""
+    started = pipeline.graph_node_process
+
+    def start(**options: Any) -> Any:
+        if starts:
+            monkeypatch.delenv(PAUSE, raising=False)
+        starts.append(options["home"])
+        return started(**options)
+
+    starts: list[Path] = []
+    monkeypatch.setattr(pipeline, "graph_node_process", start)
+
+
+def _graph_rows(home: Path) -> dict[str, list[dict[str, Any]]]:
+    service = GraphService(NodeSettings(home=home, events="none"), read_only=True)
+    try:
+        store = service.graph("sec").store
+        return {name: store.dump(table).to_pylist() for name, table in TABLES.items()}
+    finally:
+        service.close()
+
+
+def _lines(summary: dict[str, Any]) -> dict[str, tuple]:
+    return {f["source_unit"]: tuple(f.get(c) for c in COUNTS) for f in summary["filings"]}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The bundled filings loaded by one uninterrupted run."""
+    home = tmp_path_factory.mktemp("reference")
+    return home, _run(home)
+
+
+def test_a_node_killed_mid_run_is_restarted_and_the_run_ends_as_if_uninterrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: tuple[Path, dict[str, Any]]
+) -> None:
+    monkeypatch.setenv(PAUSE, "after-copy:Arc")
+    _fault_in_first_node_only(monkeypatch)
+    summary = _run_killing(tmp_path, kills=1)
+    reference_home, uninterrupted = reference
+    text = render.sec_summary(summary)
+
+    assert run_exit_code(summary) == EXIT_OK
+    assert (summary["loaded"], summary["interrupted"], summary["failed"]) == (5, 0, 0)
+    [restart] = summary["node_restarts"]
+    assert restart.startswith("graph node died of SIGKILL during the run; restarted it (1 of 2)")
+    assert f"restart: {restart}" in text.splitlines()
+    assert _lines(summary) == _lines(uninterrupted)
+    assert summary["totals"] | {"processing_ms": 0, "loading_ms": 0} == (
+        uninterrupted["totals"] | {"processing_ms": 0, "loading_ms": 0}
+    )
+    for line in summary["filings"]:
+        offered = line["facts_in_document"] - line["facts_rejected"]
+        assert line["facts_loaded"] == offered - line["duplicates_collapsed"]
+    assert _graph_rows(tmp_path) == _graph_rows(reference_home)
+
+
+def test_a_node_that_keeps_dying_ends_the_run_interrupted_after_two_restarts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before the Fact COPY commits: each rerun of the interrupted filings copies it again
+    monkeypatch.setenv(PAUSE, "after-intent:Fact")
+    summary = _run_killing(tmp_path, kills=3)
+    text = render.sec_summary(summary)
+
+    assert run_exit_code(summary) == EXIT_INTERRUPTED
+    assert summary["interrupted"] >= 1 and summary["failed"] == 0
+    first, second, last = summary["node_restarts"]
+    assert first.startswith("graph node died of SIGKILL during the run; restarted it (1 of 2)")
+    assert second.startswith("graph node died of SIGKILL during the run; restarted it (2 of 2)")
+    assert last == "graph node died of SIGKILL during the run; not restarted after 2 restarts"
+    assert f"restart: {last}" in text.splitlines()
