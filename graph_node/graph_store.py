@@ -86,9 +86,14 @@ def create_schema(conn: lb.Connection) -> None:
 
 
 def engine_options(
-    *, read_only: bool, buffer_pool_mb: int | None, max_db_size_mb: int | None
+    *,
+    read_only: bool,
+    buffer_pool_mb: int | None,
+    max_db_size_mb: int | None,
+    max_threads: int | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments of ``real_ladybug.Database`` for these settings.
+    """Keyword arguments of ``real_ladybug.Database`` for these settings (``max_threads``:
+    the engine's worker threads, None for its default of one per core).
 
     NOTE: real_ladybug 0.15.3 damages graphs loaded over several sessions for some table
     layouts, compressed or not; with the default compression the current schema passes
@@ -100,6 +105,8 @@ def engine_options(
         options["buffer_pool_size"] = buffer_pool_mb * _MIB
     if max_db_size_mb:
         options["max_db_size"] = max_db_size_mb * _MIB
+    if max_threads:
+        options["max_num_threads"] = max_threads
     return options
 
 
@@ -113,13 +120,15 @@ class GraphStore:
         read_only: bool,
         buffer_pool_mb: int | None = None,
         max_db_size_mb: int | None = None,
+        max_threads: int | None = None,
         gate_timeout_s: float = 60.0,
     ) -> None:
         self.path = path
         self.read_only = read_only
         self._options = engine_options(
-            read_only=read_only, buffer_pool_mb=buffer_pool_mb, max_db_size_mb=max_db_size_mb
-        )
+            read_only=read_only, buffer_pool_mb=buffer_pool_mb, max_db_size_mb=max_db_size_mb,
+            max_threads=max_threads,
+        )  # fmt: skip
         self._gate = ReadWriteGate(timeout_s=gate_timeout_s)
         # Counts the writer knows without scanning (see known_count); any write forgets them.
         self._known: dict[str, int] = {}

@@ -224,6 +224,7 @@ class OpenGraphs:
             read_only=self.read_only,
             buffer_pool_mb=self.settings.buffer_pool_mb,
             max_db_size_mb=self.settings.max_db_size_mb,
+            max_threads=None if self.read_only else self.settings.writer_engine_threads,
             gate_timeout_s=self.settings.query_timeout_s + 5,
         )
 

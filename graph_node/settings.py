@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def _default_home() -> Path:
     return Path(".ledgergraph").resolve()
+
+
+def _writer_engine_threads() -> int:
+    """Every core this process may run on but one, which materialize's staging side uses."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
 
 
 class NodeSettings(BaseSettings):
@@ -89,6 +96,16 @@ class NodeSettings(BaseSettings):
         gt=0,
         description="Largest graph file in MiB. LadybugDB reserves this much address space "
         "per open graph (its default is 8 TiB, which would leave memory_limit_mb no room).",
+    )
+    writer_engine_threads: int = Field(
+        default_factory=_writer_engine_threads,
+        gt=0,
+        description="LadybugDB worker threads of a graph this node writes (its COPYs and its "
+        "Cypher queries; read-only graphs keep the engine's one per core). Default: one "
+        "fewer than the cores, at least 1: a materialize COPY runs beside the staging "
+        "threads that read the next tables and record intents, and on 2 cores the engine "
+        "on one thread spends less CPU (docs/operations.md, Where materialization time "
+        "goes).",
     )
     memory_limit_mb: int | None = Field(
         default=4096,
