@@ -32,19 +32,18 @@ from xbrl_samples import (
     AEON,
     AEON_DOCUMENT,
     REPO,
-    TESLA,
     TESLA_INSTANCE,
     EditedRun,
     edited_copy,
     load_and_verify,
     run_edited,
+    tesla_with_periods,
 )
 
 from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import export_oim
 from xbrl_task.verify.oim import oim_facts
 
-CIK = '<entity><identifier scheme="http://www.sec.gov/CIK">0001318605</identifier></entity>'
 CASH, REVENUE = "CashAndCashEquivalentsAtCarryingValue", "Revenues"
 CONTEXTS = {  # id: (period markup, concept, fact id, value)
     "c-utc": ("<instant>2024-06-30T12:00:00Z</instant>", CASH, "f-utc", "22000000"),
@@ -76,19 +75,8 @@ NOON, NOON_Q2, EVENING = (
 )
 
 
-def _added() -> str:
-    lines = []
-    for cid, (period, concept, fid, value) in CONTEXTS.items():
-        lines.append(f'<context id="{cid}">{CIK}<period>{period}</period></context>')
-        lines.append(
-            f'<us-gaap:{concept} contextRef="{cid}" decimals="0" id="{fid}" unitRef="usd">'
-            f"{value}</us-gaap:{concept}>"
-        )
-    return "\n".join(lines)
-
-
 def tesla_zoned(target: Path) -> Path:
-    return edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{_added()}\n</xbrl>")
+    return tesla_with_periods(target, CONTEXTS, decimals="0")
 
 
 AEON_ENTITY = (

@@ -21,12 +21,11 @@ import pytest
 from arelle import XmlUtil
 from xbrl_samples import (
     REPO,
-    TESLA,
     TESLA_INSTANCE,
     EditedRun,
-    edited_copy,
     load_and_verify,
     run_edited,
+    tesla_with_periods,
 )
 
 from xbrl_task.identity import filed_moment, is_clamped, split_moment
@@ -34,7 +33,6 @@ from xbrl_task.taxonomy_cache import prepare_cache
 from xbrl_task.verify.arelle_export import export_oim
 from xbrl_task.verify.oim import oim_facts
 
-CIK = '<entity><identifier scheme="http://www.sec.gov/CIK">0001318605</identifier></entity>'
 CASH, REVENUE = "CashAndCashEquivalentsAtCarryingValue", "Revenues"
 TESLA_CASH, TESLA_Q2_REVENUE = "14635000000", "25500000000"
 CONTEXTS = {  # id: (period markup, concept, fact id, value)
@@ -63,15 +61,7 @@ BAD_REASON = (
 
 
 def tesla_far_end(target: Path) -> Path:
-    lines = []
-    for cid, (period, concept, fid, value) in CONTEXTS.items():
-        lines.append(f'<context id="{cid}">{CIK}<period>{period}</period></context>')
-        lines.append(
-            f'<us-gaap:{concept} contextRef="{cid}" decimals="-6" id="{fid}" unitRef="usd">'
-            f"{value}</us-gaap:{concept}>"
-        )
-    added = "\n".join(lines)
-    return edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{added}\n</xbrl>")
+    return tesla_with_periods(target, CONTEXTS, decimals="-6")
 
 
 @pytest.fixture(scope="module")

@@ -219,6 +219,28 @@ def copy_with_edits(package: str, target: Path, document: str, *edits: tuple[str
     return target
 
 
+TESLA_ENTITY = (
+    '<entity><identifier scheme="http://www.sec.gov/CIK">0001318605</identifier></entity>'
+)
+
+
+def tesla_with_periods(
+    target: Path, contexts: dict[str, tuple[str, str, str, str]], decimals: str
+) -> Path:
+    """A copy at ``target`` of Tesla's 10-Q with, for each ``{context id: (period markup,
+    us-gaap concept, fact id, value)}``, a context of Tesla in that period and a USD fact
+    of the concept in it, added before the instance's end."""
+    lines = []
+    for cid, (period, concept, fid, value) in contexts.items():
+        lines.append(f'<context id="{cid}">{TESLA_ENTITY}<period>{period}</period></context>')
+        lines.append(
+            f'<us-gaap:{concept} contextRef="{cid}" decimals="{decimals}" id="{fid}" '
+            f'unitRef="usd">{value}</us-gaap:{concept}>'
+        )
+    added = "\n".join(lines)
+    return edited_copy(TESLA, target, TESLA_INSTANCE, "</xbrl>", f"{added}\n</xbrl>")
+
+
 def add_contexts_and_facts(instance: Path, contexts: str, facts: str) -> None:
     """Add ``contexts`` before the classic ``instance``'s context ``c-1`` and ``facts``
     before its end (Apple's 10-K: the first context, one ``</xbrl>``)."""
