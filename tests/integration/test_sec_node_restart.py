@@ -11,6 +11,7 @@ interrupted after two restarts, saying why.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -25,6 +26,8 @@ from graph_node.faults import MARKER_NAME
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import TABLES
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import summary_key
 from localrun import pipeline, render
 from localrun.cli_common import EXIT_INTERRUPTED, EXIT_OK, run_exit_code
 from localrun.sec_run import run_sec_from_folder
@@ -122,6 +125,17 @@ def test_a_node_killed_mid_run_is_restarted_and_the_run_ends_as_if_uninterrupted
         offered = line["facts_in_document"] - line["facts_rejected"]
         assert line["facts_loaded"] == offered - line["duplicates_collapsed"]
     assert _graph_rows(tmp_path) == _graph_rows(reference_home)
+    # the run's stored summary is the merged one the command printed, not the first
+    # execution's; the rerun's own stays under its run id
+    assert _stored_summary(tmp_path, summary["run_id"]) == summary
+    [rerun] = summary["reruns"]
+    assert rerun["run_id"] != summary["run_id"]
+    assert _stored_summary(tmp_path, rerun["run_id"])["loaded"] >= 1
+
+
+def _stored_summary(home: Path, run_id: str) -> dict[str, Any]:
+    store = LocalObjectStore(home / "store")
+    return json.loads(store.get_bytes(summary_key("sec", run_id)))
 
 
 def test_a_node_that_keeps_dying_ends_the_run_interrupted_after_two_restarts(
@@ -139,3 +153,6 @@ def test_a_node_that_keeps_dying_ends_the_run_interrupted_after_two_restarts(
     assert second.startswith("graph node died of SIGKILL during the run; restarted it (2 of 2)")
     assert last == "graph node died of SIGKILL during the run; not restarted after 2 restarts"
     assert f"restart: {last}" in text.splitlines()
+    stored = _stored_summary(tmp_path, summary["run_id"])
+    assert (stored["node_restarts"], len(stored["reruns"])) == ([first, second, last], 2)
+    assert stored["totals"] == summary["totals"]
