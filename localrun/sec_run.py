@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ledgergraph.batches import FilingRef
+from ledgergraph.batches import Batch, FilingRef
 from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.manifest import (
@@ -170,10 +170,11 @@ def _restart_interrupted(
 
 
 def _planned_filings(store: LocalObjectStore, graph_id: str, run_id: str) -> list[FilingRef]:
-    """Every filing a run planned (its ``batches.json``): a run from EDGAR names the
-    filings it downloaded only there."""
+    """Every filing a run planned, from its batches (the plan, ``batches.json``, names
+    each batch's key): a run from EDGAR names the filings it downloaded only there."""
     plan = json.loads(store.get_bytes(batches_key(graph_id, run_id)))
-    return [FilingRef.model_validate(f) for batch in plan for f in batch["filings"]]
+    batches = [Batch.model_validate_json(store.get_bytes(b["batch_key"])) for b in plan]
+    return [filing for batch in batches for filing in batch.filings]
 
 
 def _interrupted_units(summary: dict[str, Any]) -> set[str]:
