@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.run_summary import failure_reason
 
@@ -60,9 +61,15 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += _discovery_notes(summary.get("discovery"))
     lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
     lines += _finish_notes(summary)
     lines += _warning_notes(summary)
+    if summary.get("publish") is False:
+        lines.append(
+            f"publish: {summary.get('publish_note')} (the publish a successful run sets "
+            "off makes no new snapshot; the replicas keep theirs)"
+        )
     skipped = summary.get("duplicates") or 0
     stopped = summary.get("interrupted") or 0
     lines.append(
@@ -83,6 +90,20 @@ def _row(filing: dict[str, Any]) -> list[Any]:
         filing["source_unit"], filing.get("cik"), form, *_outcome(filing), warnings,
         _secs(filing),
     ]  # fmt: skip
+
+
+def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
+    """A run from EDGAR: how the rows of EDGAR's listings were accounted for (read = found
+    + rejected), then each rejected row with its reason. None for a run from a folder."""
+    if discovery is None:
+        return []
+    rows = discovery.get("rejected_rows") or []
+    lines = [
+        f"discovery: {discovery['rows_read']} rows of EDGAR's listings read: "
+        f"{discovery['rows_found']} filings found, {discovery['rows_rejected']} rejected; "
+        f"{discovery['filings']} filings selected for this run"
+    ]
+    return lines + [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
 
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ tests look at discovery, the distributed download Map and what reaches the summa
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,10 +29,12 @@ from test_edgar_steps_cases import (
 )
 
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import summary_key
 from ledgergraph.settings import PipelineSettings
+from localrun import render
 from localrun.pipeline import SEC_PIPELINE, run_state_machine
 from localrun.stepfunctions import ExecutionResult
-from tests.fakes.edgar_server import FakeEdgar
+from tests.fakes.edgar_server import EDGAR_DATA, FakeEdgar, Fault
 
 UNIT_TESTS = Path(__file__).resolve().parent
 STUB_TASK = (
@@ -46,6 +49,7 @@ STUB_TASK = (
     "for f in batch.filings: write_good_filing(store, batch.graph_id, f.source_unit, f.cik)\n",
     str(UNIT_TESTS),
 )
+ROWS = 1005  # Apple's recent submissions, March 2026 (its older page ends in 2015: not read)
 BURST = 3  # 429s on Tesla's listing; a Lambda tries twice (MAX_RETRIES 1), so one Retry
 
 
@@ -163,3 +167,37 @@ def test_a_discovery_that_finds_nothing_ends_with_an_empty_summary(tmp_path: Pat
 
     assert result.status == "SUCCEEDED", result.cause
     assert (result.output["filings"], result.output["ok"]) == ([], True)
+
+
+def test_rows_of_edgars_listings_rejected_are_in_the_runs_summary(tmp_path: Path) -> None:
+    listing = json.loads((EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").read_bytes())
+    listing["filings"]["recent"]["accessionNumber"][0] = "../../x"
+    quiet = {"ciks": [320193], "forms": ["10-K"], "date_from": "2024-01-01"}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        fake.script(
+            r"^/submissions/CIK0000320193\.json$",
+            Fault(200, json.dumps(listing).encode(), "application/json"),
+        )
+        result = run(fake, tmp_path, quiet | {"date_to": "2024-01-31"}, run_id="e4")
+    store = LocalObjectStore(tmp_path / "store")
+    summary = json.loads(store.get_bytes(summary_key("sec", "e4")))
+
+    assert result.status == "SUCCEEDED", result.cause
+    discovery = summary["discovery"]
+    [row] = discovery["rejected_rows"]
+    assert (row["cik"], row["source"], row["row"], row["field"]) == (
+        320193, "recent", 0, "accessionNumber",
+    )  # fmt: skip
+    assert discovery["rows_read"] == discovery["rows_found"] + discovery["rows_rejected"]
+    assert (discovery["rows_read"], discovery["rows_rejected"], discovery["filings"]) == (
+        ROWS, 1, 0,
+    )  # fmt: skip
+    text = render.sec_summary(summary | {"duration_ms": 0}).splitlines()
+    assert (
+        f"discovery: {ROWS} rows of EDGAR's listings read: {ROWS - 1} filings found, "
+        "1 rejected; 0 filings selected for this run"
+    ) in text
+    assert (
+        "rejected row: CIK 320193 recent row 0 (accession '../../x'): accessionNumber: "
+        + row["reason"]
+    ) in text

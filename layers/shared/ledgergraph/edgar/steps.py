@@ -32,6 +32,7 @@ from ledgergraph.errors import LedgerGraphError, TransientError
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.run_outcomes import discovery_key
 from ledgergraph.sec_steps import RUN_ID_PATTERN
 
 logger = get_logger("edgar")
@@ -161,8 +162,9 @@ def discover_step(
     """Find the filings, write them for the download Map; returns the key and counts.
 
     The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` (each rejected
-    row is logged with its CIK, accession number, column and reason); ``filings`` are the
-    rows found that the request's filters kept.
+    row is logged with its CIK, accession number, column and reason, and written with the
+    counts to ``discovery_key`` for the run's summary); ``filings`` are the rows found that
+    the request's filters kept.
 
     Raises:
         EdgarNotFound: an unknown ticker or CIK.
@@ -173,17 +175,22 @@ def discover_step(
     key = discovered_key(request.graph_id, request.run_id)
     items = [filing.model_dump(mode="json") for filing in filings]
     store.put_bytes(key, json.dumps(items).encode())
-    concurrency = request.download_concurrency
-    rate = per_process_rate(client.settings.max_requests_per_second, concurrency)
-    return {
-        "graph_id": request.graph_id,
-        "run_id": request.run_id,
-        "items_key": bucket_key(store, key),
+    counts = {
         "filings": len(filings),
-        "forms": dict(Counter(filing.form for filing in filings)),
         "rows_read": result.rows_read,
         "rows_found": result.found,
         "rows_rejected": len(result.rejected),
+    }
+    rejected = [row.model_dump(mode="json") for row in result.rejected]
+    record = counts | {"rejected_rows": rejected}
+    store.put_bytes(discovery_key(request.graph_id, request.run_id), json.dumps(record).encode())
+    concurrency = request.download_concurrency
+    rate = per_process_rate(client.settings.max_requests_per_second, concurrency)
+    return counts | {
+        "graph_id": request.graph_id,
+        "run_id": request.run_id,
+        "items_key": bucket_key(store, key),
+        "forms": dict(Counter(filing.form for filing in filings)),
         "concurrency": concurrency,
         "requests_per_second": rate,
     }
