@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import sys
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from contextlib import AbstractContextManager, nullcontext, suppress
 
 from ledgergraph.messages import clip
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
@@ -136,5 +137,31 @@ def _report(args: argparse.Namespace, error_type: str, message: str) -> None:
         print(json.dumps({"error": {"type": error_type, "message": message}}))
 
 
+def run() -> None:
+    """The ``ledgergraph`` program: ``main`` on the command line, then its exit status.
+
+    A local execution's steps run in daemon threads (the Step Functions interpreter's), and
+    one that Ctrl-C left inside DuckDB or the graph engine is ended by the interpreter's
+    finalization with a forced unwind through C++ frames, which aborts the process (SIGABRT,
+    exit 134) instead of giving the 75 or 130 a scheduler acts on. Such threads are dropped
+    at exit either way, and every step writes atomically, so the process ends before
+    finalization: streams and logs flushed, the status kept.
+    """
+    code = main()
+    if any(thread.daemon and thread.is_alive() for thread in threading.enumerate()):
+        _leave_now(code)
+    sys.exit(code)
+
+
+def _leave_now(code: int) -> None:
+    """End the process with ``code`` without finalizing the interpreter."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        # a reader gone (| head) or a stream already closed: nothing more to say there
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

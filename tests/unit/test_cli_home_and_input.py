@@ -437,3 +437,46 @@ def test_ctrl_c_exits_75_for_a_run_and_130_for_a_read(
 
     assert cli([*argv, "--home", str(home)]) == code
     assert capsys.readouterr().err.startswith(f"error: {said}")
+
+
+_BUSY_THREAD_AT_EXIT = """
+import threading, time
+import localrun.cli as cli
+threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # a step still running
+def interrupted(argv=None):
+    print("error: interrupted; run the same command again to resume", flush=False)
+    return 75
+cli.main = interrupted
+cli.run()
+print("never printed")
+"""
+
+
+def test_the_program_ends_with_its_status_past_a_step_still_running() -> None:
+    """The `ledgergraph` program (`run`) ends with main's status at once while a daemon
+    thread still runs (a local execution's step Ctrl-C left inside DuckDB would abort
+    interpreter finalization with SIGABRT, 134), its output flushed first."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BUSY_THREAD_AT_EXIT],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
+    assert done.returncode == EXIT_INTERRUPTED
+    assert done.stdout == "error: interrupted; run the same command again to resume\n"
+
+
+def test_the_program_exits_normally_with_no_step_running() -> None:
+    """With no thread left, the interpreter finalizes as usual (its exit handlers run)."""
+    program = "import atexit, localrun.cli as c\n"
+    program += "atexit.register(print, 'finalized')\nc.main = lambda: 3\nc.run()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "finalized\n"
