@@ -53,4 +53,10 @@ def outcome_table(outcomes: Sequence[DownloadOutcome]) -> str:
     lines += [f"{o.accession}: FAILED {o.error_type}: {o.reason}" for o in failed]
     statuses = Counter(o.status for o in outcomes)
     lines.append(", ".join(f"{statuses[s]} {s}" for s in ("ok", "skipped", "failed")))
+    transient = sum(1 for o in failed if o.transient)
+    if transient:
+        lines.append(
+            f"{transient} failed for a transient reason (EDGAR throttling or unavailable): "
+            "run the same command again later; complete filings are skipped"
+        )
     return "\n".join(lines)
