@@ -164,14 +164,13 @@ def _run_from_edgar(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_sec_discover(args: argparse.Namespace) -> int:
     from localrun.edgar_local import discover_now, edgar_settings
-    from localrun.render_edgar import discovered_table
+    from localrun.render_edgar import discovery_text
 
     request, overrides = _selection(args)
     settings = edgar_settings(overrides)
     send_logs_to_stderr()
     result = discover_now(request, settings)
-    filings = [f.model_dump(mode="json") for f in result.filings]
-    emit(args, filings, discovered_table(result.filings, rejected=result.rejected))
+    emit(args, result.model_dump(mode="json"), discovery_text(result))
     return EXIT_OK
 
 

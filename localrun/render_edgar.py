@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome
+from ledgergraph.edgar.discovery import DiscoveryResult
 from ledgergraph.edgar.submissions import RejectedRow
 from localrun.render import table
 
@@ -35,6 +36,23 @@ def discovered_table(
         lines = [f"{len(rejected)} rows of EDGAR's listings rejected:"]
         text += "\n" + "\n".join(lines + [f"  {row.describe()}" for row in rejected])
     return text
+
+
+def discovery_text(result: DiscoveryResult) -> str:
+    """``discovered_table``, then each daily index line rejected and how the lines read
+    add up (lines read = filings found + lines rejected + header lines)."""
+    text = discovered_table(result.filings, rejected=result.rejected)
+    if not result.lines_read:
+        return text
+    rejected = result.rejected_lines
+    if rejected:
+        lines = [f"{len(rejected)} lines of EDGAR's daily indexes rejected:"]
+        text += "\n" + "\n".join(lines + [f"  {line.describe()}" for line in rejected])
+    return text + (
+        f"\ndaily indexes: {result.lines_read} lines read = {result.found} filings found + "
+        f"{len(rejected)} lines rejected + {result.header_lines} header lines; "
+        f"{len(result.filings)} selected"
+    )
 
 
 def _size(n: int) -> str:

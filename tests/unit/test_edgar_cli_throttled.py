@@ -47,12 +47,12 @@ def edgar(fake: FakeEdgar) -> tuple[str, ...]:
 
 
 def test_discover_throttled_past_the_wait_allowed_exits_75_naming_url_and_wait(
-    fake: FakeEdgar, capsys: pytest.CaptureFixture[str]
+    fake: FakeEdgar, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.script(f"^{SUBMISSIONS}$", throttled_429(A_DAY))
     started = time.monotonic()
 
-    code = cli(["sec", "discover", *APPLE_FY2023, *edgar(fake), "--json"])
+    code = cli(["sec", "discover", "--home", str(tmp_path), *APPLE_FY2023, *edgar(fake), "--json"])
 
     captured = capsys.readouterr()
     assert code == 75
@@ -69,12 +69,13 @@ def test_discover_throttled_past_the_wait_allowed_exits_75_naming_url_and_wait(
 
 
 def test_discover_that_is_not_throttled_still_exits_0(
-    fake: FakeEdgar, capsys: pytest.CaptureFixture[str]
+    fake: FakeEdgar, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli(["sec", "discover", *APPLE_FY2023, *edgar(fake), "--json"])
+    code = cli(["sec", "discover", "--home", str(tmp_path), *APPLE_FY2023, *edgar(fake), "--json"])
 
     assert code == 0
-    assert [f["accession"] for f in json.loads(capsys.readouterr().out)] == [APPLE_10K]
+    filings = json.loads(capsys.readouterr().out)["filings"]
+    assert [f["accession"] for f in filings] == [APPLE_10K]
 
 
 def test_download_throttled_past_the_wait_allowed_exits_75_and_a_rerun_completes_it(

@@ -160,9 +160,11 @@ def discover_step(
 ) -> dict[str, Any]:
     """Find the filings, write them for the download Map; returns the key and counts.
 
-    The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` (each rejected
-    row is logged with its CIK, accession number, column and reason); ``filings`` are the
-    rows found that the request's filters kept.
+    The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` +
+    ``lines_rejected`` (each rejected submissions row is logged with its CIK, accession
+    number, column and reason, each rejected daily index line with its file, line number
+    and reason), and a daily index's ``lines_read`` = ``rows_found`` + ``lines_rejected`` +
+    ``header_lines``; ``filings`` are the rows found that the request's filters kept.
 
     Raises:
         EdgarNotFound: an unknown ticker or CIK.
@@ -184,6 +186,9 @@ def discover_step(
         "rows_read": result.rows_read,
         "rows_found": result.found,
         "rows_rejected": len(result.rejected),
+        "lines_read": result.lines_read,
+        "lines_rejected": len(result.rejected_lines),
+        "header_lines": result.header_lines,
         "concurrency": concurrency,
         "requests_per_second": rate,
     }
