@@ -41,6 +41,7 @@ from graph_node.isolation import WorkerOptions, run_worker
 from graph_node.log import logger
 from graph_node.snapshots import (
     GRAPH_FILE,
+    MANIFEST_NAME,
     SNAPSHOT_ID,
     STAGING_FILE,
     Latest,
@@ -276,7 +277,9 @@ def _read_manifest(store: ObjectStore, graph_id: str, read: _ReadObject) -> Snap
     except ObjectNotFound as exc:
         raise SnapshotInvalid(f"no published snapshot of graph {graph_id}: {exc}") from exc
     prefix = snapshot_prefix(graph_id, latest.snapshot_id)
-    if not latest.manifest_key.startswith(prefix):
+    # the publisher writes exactly this key; a path that only starts with the snapshot's
+    # prefix (``.../{id}/../{id}/manifest.json``) points elsewhere, or nowhere valid
+    if latest.manifest_key != prefix + MANIFEST_NAME:
         raise SnapshotInvalid(
             f"LATEST of graph {graph_id} points outside its snapshot: {latest.manifest_key}"
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ledgergraph.edgar.dailyindex import RejectedLine
+from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.run_summary import failure_reason
 
@@ -60,9 +62,15 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += _discovery_notes(summary.get("discovery"))
     lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
     lines += _finish_notes(summary)
     lines += _warning_notes(summary)
+    if summary.get("publish") is False:
+        lines.append(
+            f"publish: {summary.get('publish_note')} (the publish a successful run sets "
+            "off makes no new snapshot; the replicas keep theirs)"
+        )
     skipped = summary.get("duplicates") or 0
     stopped = summary.get("interrupted") or 0
     lines.append(
@@ -83,6 +91,32 @@ def _row(filing: dict[str, Any]) -> list[Any]:
         filing["source_unit"], filing.get("cik"), form, *_outcome(filing), warnings,
         _secs(filing),
     ]  # fmt: skip
+
+
+def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
+    """A run from EDGAR: how the rows of EDGAR's listings were accounted for (read = found
+    + rejected; a daily index's lines read = found + rejected + header lines), then each
+    rejected row or line with its reason. None for a run from a folder."""
+    if discovery is None:
+        return []
+    rows = discovery.get("rejected_rows") or []
+    index_lines = discovery.get("rejected_lines") or []
+    rejected = discovery["rows_rejected"] + discovery.get("lines_rejected", 0)
+    lines = [
+        f"discovery: {discovery['rows_read']} rows of EDGAR's listings read: "
+        f"{discovery['rows_found']} filings found, {rejected} rejected; "
+        f"{discovery['filings']} filings selected for this run"
+    ]
+    if discovery.get("lines_read"):
+        lines.append(
+            f"daily indexes: {discovery['lines_read']} lines read = {discovery['rows_found']} "
+            f"filings found + {discovery['lines_rejected']} lines rejected + "
+            f"{discovery['header_lines']} header lines"
+        )
+    lines += [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
+    return lines + [
+        f"rejected line: {RejectedLine.model_validate(r).describe()}" for r in index_lines
+    ]
 
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:

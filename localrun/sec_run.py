@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ledgergraph.batches import FilingRef
+from ledgergraph.batches import Batch, FilingRef
 from ledgergraph.edgar import DiscoveryRequest
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.manifest import (
@@ -18,7 +19,13 @@ from ledgergraph.manifest import (
     processed_prefix,
 )
 from ledgergraph.objectstore import LocalObjectStore
-from ledgergraph.run_summary import count_totals, settle_interrupted
+from ledgergraph.run_outcomes import batches_key
+from ledgergraph.run_summary import (
+    count_totals,
+    publish_decision,
+    settle_interrupted,
+    summary_key,
+)
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
     LoadedUnits,
@@ -85,7 +92,19 @@ def run_sec_from_folder(
     summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
+    store_summary(store, summary)
     return summary
+
+
+def store_summary(store: LocalObjectStore, summary: dict[str, Any]) -> None:
+    """Replace the run's ``summary.json`` (SummarizeRun's, one execution's view) with the
+    command's own summary, the one its text and ``--json`` show: the reruns of a
+    restarted node merged in, folders not run, what the staging file said of an
+    interrupted filing. Each rerun's own summary stays under its run id (``reruns``).
+    A run given no filing to run has no run id, and nothing is stored."""
+    if summary.get("run_id"):
+        key = summary_key(summary["graph_id"], summary["run_id"])
+        store.put_bytes(key, json.dumps(summary, indent=2).encode())
 
 
 FormOf = Callable[[str], str | None]  # a source unit's form, None when unknown
@@ -94,15 +113,34 @@ FormOf = Callable[[str], str | None]  # a source unit's form, None when unknown
 def _run_restarting_the_node(
     filings: list[FilingRef], *, home: Path, graph_id: str, batch_size: int, restarts: int
 ) -> dict[str, Any]:
-    """``run_sec_pipeline`` over ``filings``; if the node it started died during the run,
-    again with a new node over the filings it interrupted, at most ``restarts`` times.
-    Each restart (and a death not restarted) is a ``node_restarts`` line; each rerun
-    filing's line is the rerun's, with what the runs before added (``_merge_rerun``).
-    """
+    """``run_sec_pipeline`` over ``filings``, then ``_restart_interrupted``."""
     deaths: list[str] = []
     summary = run_sec_pipeline(
         filings, graph_id=graph_id, batch_size=batch_size, home=home, node_deaths=deaths
     )
+    return _restart_interrupted(
+        summary, deaths, filings, home=home, graph_id=graph_id, batch_size=batch_size,
+        restarts=restarts,
+    )  # fmt: skip
+
+
+def _restart_interrupted(
+    summary: dict[str, Any],
+    deaths: list[str],
+    filings: list[FilingRef],
+    *,
+    home: Path,
+    graph_id: str,
+    batch_size: int,
+    restarts: int,
+    graph_node_command: Sequence[str] | None = None,
+    task_command: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """If the node a run started died during it (``deaths``), run the filings it
+    interrupted again with a new node, at most ``restarts`` times. Each restart (and a
+    death not restarted) is a ``node_restarts`` line, each rerun a ``reruns`` entry; each
+    rerun filing's line is the rerun's, with what the runs before added (``_merge_rerun``).
+    """
     notes: list[str] = []
     while deaths and (stopped := _interrupted_units(summary)):
         _settle_locally(summary, home, graph_id)  # the node is gone: staging read here
@@ -120,11 +158,23 @@ def _run_restarting_the_node(
         again = run_sec_pipeline(
             [filing for filing in filings if filing.source_unit in stopped],
             graph_id=graph_id, batch_size=batch_size, home=home, node_deaths=deaths,
+            graph_node_command=graph_node_command, task_command=task_command,
         )  # fmt: skip
         _merge_rerun(summary, again)
+        summary.setdefault("reruns", []).append(
+            {"run_id": again["run_id"], "execution": again["execution"]}
+        )
     if notes:
         summary["node_restarts"] = notes
     return summary
+
+
+def _planned_filings(store: LocalObjectStore, graph_id: str, run_id: str) -> list[FilingRef]:
+    """Every filing a run planned, from its batches (the plan, ``batches.json``, names
+    each batch's key): a run from EDGAR names the filings it downloaded only there."""
+    plan = json.loads(store.get_bytes(batches_key(graph_id, run_id)))
+    batches = [Batch.model_validate_json(store.get_bytes(b["batch_key"])) for b in plan]
+    return [filing for batch in batches for filing in batch.filings]
 
 
 def _interrupted_units(summary: dict[str, Any]) -> set[str]:
@@ -226,6 +276,7 @@ def _count(summary: dict[str, Any]) -> None:
     summary.update(counts, duplicates=duplicates, ok=failed == stopped == 0)
     totals = summary.setdefault("totals", {})
     totals.update(counts, filings=len(lines), duplicates=duplicates)
+    summary.update(publish_decision(totals))  # the reruns' loads count
 
 
 def run_sec_from_edgar(
@@ -239,12 +290,16 @@ def run_sec_from_edgar(
     time_scale: float = 1.0,
     graph_node_command: Sequence[str] | None = None,
     task_command: Sequence[str] | None = None,
+    node_restarts: int = MAX_NODE_RESTARTS,
 ) -> dict[str, Any]:
     """Run the SEC state machine from a discovery request: discover, download, load.
 
     ``edgar`` holds settings fields given as flags. One process plays every download
     Lambda here, so the default concurrency of 1 gives it the whole rate budget.
-    ``time_scale`` 1 waits out the Retry intervals (EDGAR throttling) for real.
+    ``time_scale`` 1 waits out the Retry intervals (EDGAR throttling) for real. A graph
+    node that dies during the run is restarted for the filings it interrupted, as in
+    ``run_sec_from_folder``: they are in the raw store by then, so the reruns start from
+    there (no second discovery or download), with the run's own graph node command.
 
     Raises:
         EdgarConfigurationError: no usable User-Agent, before anything starts.
@@ -258,6 +313,7 @@ def run_sec_from_edgar(
         "discover": request.model_dump(mode="json"),
         "download_concurrency": download_concurrency,
     }
+    deaths: list[str] = []
     summary = run_sec_execution(
         payload,
         home=home,
@@ -265,9 +321,19 @@ def run_sec_from_edgar(
         graph_node_command=graph_node_command,
         task_command=task_command,
         environment=environment,
+        node_deaths=deaths,
     )
     store = LocalObjectStore(home / "store")
+    if deaths and _interrupted_units(summary):  # downloaded by now: rerun from the store
+        summary = _restart_interrupted(
+            summary, deaths, _planned_filings(store, graph_id, summary["run_id"]),
+            home=home, graph_id=graph_id, batch_size=batch_size, restarts=node_restarts,
+            graph_node_command=graph_node_command, task_command=task_command,
+        )  # fmt: skip
+    _settle_locally(summary, home, graph_id)
     command = delete_command(home, graph_id)
     summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
+    _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
+    store_summary(store, summary)
     return summary

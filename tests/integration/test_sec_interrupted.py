@@ -23,7 +23,7 @@ from localrun import render
 from localrun.cli import main as cli
 from localrun.cli_common import EXIT_INTERRUPTED, run_exit_code
 from localrun.graph_access import local_node
-from localrun.sec_run import run_sec_from_folder
+from localrun.sec_run import run_sec_from_folder, store_summary
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 # in filing, rejected, complete duplicates: each filing's processing counts
@@ -66,16 +66,28 @@ def _cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any,
 
 
 def _written(home: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary SummarizeRun wrote to the store during the run."""
+    """The run's summary in the store."""
     key = f"work/sec/{summary['run_id']}/summary.json"
     return json.loads(LocalObjectStore(home / "store").get_bytes(key))
+
+
+def _summarized_without_node(home: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    """What SummarizeRun wrote during the run, its node dead (no registry answered); the
+    command's summary, which replaced it in the store, is put back after."""
+    store = LocalObjectStore(home / "store")
+    request = SummarizeRunRequest(graph_id="sec", run_id=summary["run_id"])
+    summarize_run(store, request, registry=None)
+    try:
+        return _written(home, summary)
+    finally:
+        store_summary(store, summary)
 
 
 def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
     home, summary = killed
     lines = {f["source_unit"]: f for f in summary["filings"]}
     stopped = [u for u, f in lines.items() if f["status"] == "interrupted"]
-    written = {f["source_unit"]: f for f in _written(home, summary)["filings"]}
+    written = {f["source_unit"]: f for f in _summarized_without_node(home, summary)["filings"]}
 
     assert len(stopped) >= 1 and summary["failed"] == 0 and not summary["ok"]
     assert run_exit_code(summary) == EXIT_INTERRUPTED  # "run again", not "look at errors"
@@ -90,6 +102,8 @@ def test_a_killed_node_leaves_filings_interrupted_not_failed(killed) -> None:
         # the node was dead when SummarizeRun asked it: unknown there, every fact unsettled
         assert written[unit]["graph_files"] is None
         assert written[unit]["facts_unsettled"] == line["facts_loaded"]
+    # the store keeps what the command said, the staging file's account included
+    assert _written(home, summary) == summary
 
 
 def test_the_interrupted_summary_names_the_fix_and_adds_up(killed) -> None:
@@ -100,7 +114,8 @@ def test_the_interrupted_summary_names_the_fix_and_adds_up(killed) -> None:
     unsettled = sum(f["facts_unsettled"] for f in stopped)
     present = offered - added - unsettled
     text = render.sec_summary(summary)
-    unknown = render.sec_summary(_written(home, summary) | {"delete_command": "rm-unit"})
+    summarized = _summarized_without_node(home, summary)
+    unknown = render.sec_summary(summarized | {"delete_command": "rm-unit"})
 
     for summary_text in (text, unknown):
         notes = {ln.split(":")[0].split(" ")[0]: ln for ln in summary_text.splitlines()

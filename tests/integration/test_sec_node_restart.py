@@ -11,23 +11,37 @@ interrupted after two restarts, saying why.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
-from node_kill import node_children
+from node_kill import node_children, run_killing_the_node
 
-from graph_node.faults import MARKER_NAME
-from graph_node.service import GraphService
-from graph_node.settings import NodeSettings
-from ledgergraph.graph_schema import TABLES
-from localrun import pipeline, render
-from localrun.cli_common import EXIT_INTERRUPTED, EXIT_OK, run_exit_code
-from localrun.sec_run import run_sec_from_folder
+UNIT_TESTS = Path(__file__).resolve().parents[1] / "unit"
+if str(UNIT_TESTS) not in sys.path:  # NOTE: the shared EDGAR scenario lives with the unit tests
+    sys.path.insert(0, str(UNIT_TESTS))
+
+from test_edgar_steps_cases import APPLE_10K, TESLA_10Q, USER_AGENT, serve_scenario  # noqa: E402
+
+from graph_node.faults import MARKER_NAME  # noqa: E402
+from graph_node.service import GraphService  # noqa: E402
+from graph_node.settings import NodeSettings  # noqa: E402
+from ledgergraph.graph_schema import TABLES  # noqa: E402
+from ledgergraph.objectstore import LocalObjectStore  # noqa: E402
+from ledgergraph.run_summary import summary_key  # noqa: E402
+from localrun import pipeline, render  # noqa: E402
+from localrun.cli import main as cli  # noqa: E402
+from localrun.cli_common import EXIT_INTERRUPTED, EXIT_OK, run_exit_code  # noqa: E402
+from localrun.sec_run import run_sec_from_folder  # noqa: E402
+from tests.fakes.edgar_server import FakeEdgar  # noqa: E402
 
 SAMPLE_SEC = Path(__file__).resolve().parents[2] / "sample_data" / "sec"
 PAUSE = "LEDGERGRAPH_TEST_PAUSE_AT"
@@ -122,6 +136,17 @@ def test_a_node_killed_mid_run_is_restarted_and_the_run_ends_as_if_uninterrupted
         offered = line["facts_in_document"] - line["facts_rejected"]
         assert line["facts_loaded"] == offered - line["duplicates_collapsed"]
     assert _graph_rows(tmp_path) == _graph_rows(reference_home)
+    # the run's stored summary is the merged one the command printed, not the first
+    # execution's; the rerun's own stays under its run id
+    assert _stored_summary(tmp_path, summary["run_id"]) == summary
+    [rerun] = summary["reruns"]
+    assert rerun["run_id"] != summary["run_id"]
+    assert _stored_summary(tmp_path, rerun["run_id"])["loaded"] >= 1
+
+
+def _stored_summary(home: Path, run_id: str) -> dict[str, Any]:
+    store = LocalObjectStore(home / "store")
+    return json.loads(store.get_bytes(summary_key("sec", run_id)))
 
 
 def test_a_node_that_keeps_dying_ends_the_run_interrupted_after_two_restarts(
@@ -139,3 +164,41 @@ def test_a_node_that_keeps_dying_ends_the_run_interrupted_after_two_restarts(
     assert second.startswith("graph node died of SIGKILL during the run; restarted it (2 of 2)")
     assert last == "graph node died of SIGKILL during the run; not restarted after 2 restarts"
     assert f"restart: {last}" in text.splitlines()
+    stored = _stored_summary(tmp_path, summary["run_id"])
+    assert (stored["node_restarts"], len(stored["reruns"])) == ([first, second, last], 2)
+    assert stored["totals"] == summary["totals"]
+
+
+def test_a_run_from_edgar_restarts_its_killed_node_from_the_raw_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: tuple[Path, dict[str, Any]]
+) -> None:
+    # Apple's 10-K and Tesla's 10-Q load; four more filings discovery finds fail to download
+    selectors = ["--ticker", "AAPL,TSLA", "--forms", "10-K,10-Q", "--from", "2023-11-03"]
+    selectors += ["--to", "2024-07-24"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_EDGAR_")}
+    with (
+        FakeEdgar(snapshot="2026-03") as fake,
+        mock.patch.dict(os.environ, clean | {"LEDGERGRAPH_EDGAR_MAX_RETRIES": "1"}, clear=True),
+    ):
+        serve_scenario(fake)
+        monkeypatch.setenv(PAUSE, "after-copy:Arc")
+        _fault_in_first_node_only(monkeypatch)
+        edgar = ["--edgar-url", fake.base_url, "--user-agent", USER_AGENT]
+        argv = ["sec", "run", "--home", str(tmp_path), *selectors, *edgar, "--json"]
+        summary = run_killing_the_node(tmp_path, lambda: _json_of(argv))
+    _, uninterrupted = reference
+    loaded = {unit: line for unit, line in _lines(summary).items() if line[0] == "loaded"}
+
+    assert (summary["loaded"], summary["interrupted"], summary["failed"]) == (2, 0, 4)
+    [restart] = summary["node_restarts"]
+    assert restart.startswith("graph node died of SIGKILL during the run; restarted it (1 of 2)")
+    assert loaded == {u: _lines(uninterrupted)[u] for u in (APPLE_10K, TESLA_10Q)}
+    assert _stored_summary(tmp_path, summary["run_id"]) == summary
+    assert summary["discovery"]["rows_rejected"] == 0
+
+
+def _json_of(argv: list[str]) -> dict[str, Any]:
+    out = io.StringIO()
+    with mock.patch.object(sys, "stdout", out):
+        cli(argv)
+    return json.loads(out.getvalue())

@@ -7,14 +7,17 @@ tests look at discovery, the distributed download Map and what reaches the summa
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pipeline_stubs as stubs
 import pytest
 from test_edgar_cases import max_in_window
+from test_edgar_dailyindex import form_index_damaged
 from test_edgar_steps_cases import (
     APPLE_10K,
     HTML_LINKBASE,
@@ -27,11 +30,14 @@ from test_edgar_steps_cases import (
     serve_scenario,
 )
 
+from ledgergraph.edgar.urls import daily_index_path
 from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import summary_key
 from ledgergraph.settings import PipelineSettings
+from localrun import render
 from localrun.pipeline import SEC_PIPELINE, run_state_machine
 from localrun.stepfunctions import ExecutionResult
-from tests.fakes.edgar_server import FakeEdgar
+from tests.fakes.edgar_server import EDGAR_DATA, FakeEdgar, Fault
 
 UNIT_TESTS = Path(__file__).resolve().parent
 STUB_TASK = (
@@ -46,6 +52,7 @@ STUB_TASK = (
     "for f in batch.filings: write_good_filing(store, batch.graph_id, f.source_unit, f.cik)\n",
     str(UNIT_TESTS),
 )
+ROWS = 1005  # Apple's recent submissions, March 2026 (its older page ends in 2015: not read)
 BURST = 3  # 429s on Tesla's listing; a Lambda tries twice (MAX_RETRIES 1), so one Retry
 
 
@@ -163,3 +170,64 @@ def test_a_discovery_that_finds_nothing_ends_with_an_empty_summary(tmp_path: Pat
 
     assert result.status == "SUCCEEDED", result.cause
     assert (result.output["filings"], result.output["ok"]) == ([], True)
+
+
+def test_rows_of_edgars_listings_rejected_are_in_the_runs_summary(tmp_path: Path) -> None:
+    listing = json.loads((EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").read_bytes())
+    listing["filings"]["recent"]["accessionNumber"][0] = "../../x"
+    quiet = {"ciks": [320193], "forms": ["10-K"], "date_from": "2024-01-01"}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        fake.script(
+            r"^/submissions/CIK0000320193\.json$",
+            Fault(200, json.dumps(listing).encode(), "application/json"),
+        )
+        result = run(fake, tmp_path, quiet | {"date_to": "2024-01-31"}, run_id="e4")
+    store = LocalObjectStore(tmp_path / "store")
+    summary = json.loads(store.get_bytes(summary_key("sec", "e4")))
+
+    assert result.status == "SUCCEEDED", result.cause
+    discovery = summary["discovery"]
+    [row] = discovery["rejected_rows"]
+    assert (row["cik"], row["source"], row["row"], row["field"]) == (
+        320193, "recent", 0, "accessionNumber",
+    )  # fmt: skip
+    assert discovery["rows_read"] == discovery["rows_found"] + discovery["rows_rejected"]
+    assert (discovery["rows_read"], discovery["rows_rejected"], discovery["filings"]) == (
+        ROWS, 1, 0,
+    )  # fmt: skip
+    text = render.sec_summary(summary | {"duration_ms": 0}).splitlines()
+    assert (
+        f"discovery: {ROWS} rows of EDGAR's listings read: {ROWS - 1} filings found, "
+        "1 rejected; 0 filings selected for this run"
+    ) in text
+    assert (
+        "rejected row: CIK 320193 recent row 0 (accession '../../x'): accessionNumber: "
+        + row["reason"]
+    ) in text
+
+
+def test_daily_index_lines_rejected_are_in_the_runs_summary(tmp_path: Path) -> None:
+    """A run over the daily indexes (2020-03-18's form index, three lines spoiled) for a
+    filer that filed nothing then: every line is accounted for in the summary."""
+    day = daily_index_path(date(2020, 3, 18))
+    since = {"since": "2020-03-16", "date_to": "2020-03-20", "ciks": [320193]}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        fake.script(f"^{day}$", Fault(200, form_index_damaged().encode(), "text/plain"))
+        result = run(fake, tmp_path, since, run_id="e5")
+    store = LocalObjectStore(tmp_path / "store")
+    summary = json.loads(store.get_bytes(summary_key("sec", "e5")))
+
+    assert result.status == "SUCCEEDED", result.cause
+    discovery = summary["discovery"]
+    counts = ("lines_read", "rows_found", "lines_rejected", "header_lines", "filings")
+    assert [discovery[key] for key in counts] == [4094, 4081, 3, 10, 0]
+    assert [line["line"] for line in discovery["rejected_lines"]] == [12, 2000, 2001]
+    text = render.sec_summary(summary | {"duration_ms": 0}).splitlines()
+    assert (
+        "discovery: 4084 rows of EDGAR's listings read: 4081 filings found, 3 rejected; "
+        "0 filings selected for this run"
+    ) in text
+    assert (
+        "daily indexes: 4094 lines read = 4081 filings found + 3 lines rejected + 10 header lines"
+    ) in text
+    assert f"rejected line: {day} line 2001: blank line: ''" in text

@@ -159,6 +159,14 @@ def _latest_to_a_removed_snapshot(store: LocalObjectStore, answer: dict) -> None
     store.put_bytes("published/sec/LATEST", json.dumps(latest).encode())
 
 
+def _latest_through_a_parent_folder(store: LocalObjectStore, answer: dict) -> None:
+    snapshot = answer["snapshot_id"]
+    key = f"published/sec/{snapshot}/../{snapshot}/manifest.json"
+    store.put_bytes(
+        "published/sec/LATEST", json.dumps({"snapshot_id": snapshot, "manifest_key": key}).encode()
+    )
+
+
 def _manifest_without_tables(store: LocalObjectStore, answer: dict) -> None:
     edit_json(store.path(answer["manifest_key"]), lambda m: m.pop("tables"))
 
@@ -189,6 +197,9 @@ def _manifest_with_a_wrong_size(store: LocalObjectStore, answer: dict) -> None:
                                         "of graph sec, whose manifest published/sec/"
                                         "20200101T000000Z-0000000a/manifest.json is missing "
                                         "(removed, or never uploaded)"),
+        (_latest_through_a_parent_folder, "LATEST of graph sec points outside its snapshot: "
+                                          "published/sec/{snapshot}/../{snapshot}/"
+                                          "manifest.json"),
         (_manifest_without_tables, "{manifest} is not a valid SnapshotManifest: tables: Field "
                                    "required"),
         (_manifest_with_a_table_too_many, "{what}: published file {graph}: the manifest lists "
@@ -220,6 +231,7 @@ def test_a_tampered_latest_or_manifest_is_refused_naming_the_key_and_field(
         what=f"snapshot {answer['snapshot_id']} of graph sec",
         graph=graph.as_uri(),
         size=graph.stat().st_size,
+        snapshot=answer["snapshot_id"],
     )
     assert "pydantic" not in str(refused.value)
     assert not list((tmp_path / "replica").glob("sec/*"))

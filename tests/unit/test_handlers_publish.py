@@ -15,6 +15,8 @@ from pipeline_stubs import StubGraphNode, serve
 
 from ledgergraph.errors import GraphNodeRejected, GraphNodeUnavailable
 from ledgergraph.events import EVENTS_FILE, read_events
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.run_summary import publish_decision, summary_key
 from localrun.aws import fake_aws_environment
 from localrun.lambdas import LocalLambdaContext, load_handler
 from localrun.template import load_template
@@ -84,6 +86,54 @@ def test_the_nodes_manifest_key_is_passed_on(node, publish, tmp_path: Path) -> N
     node.answer = (200, {"snapshot_id": SNAPSHOT, "manifest_key": key})
 
     assert publish(request(), context())["manifest_key"] == key
+
+
+def store_summary(home: Path, run_id: str, totals: dict[str, int]) -> None:
+    """The summary SummarizeRun writes for a run with these filing counts."""
+    summary = {"graph_id": "sec", "run_id": run_id, **publish_decision(totals)}
+    LocalObjectStore(home / "store").put_bytes(
+        summary_key("sec", run_id), json.dumps(summary).encode()
+    )
+
+
+def test_a_run_that_loaded_no_filing_sets_off_no_snapshot_and_no_event(
+    node, publish, tmp_path: Path
+) -> None:
+    run_id = "nightlysec-20261205T063000Z-5f2a9c"
+    store_summary(tmp_path, run_id, {"loaded": 0, "interrupted": 0, "failed": 4})
+
+    result = publish(request() | {"run_id": run_id}, context())
+
+    assert result == {
+        "graph_id": "sec",
+        "run_id": run_id,
+        "published": False,
+        "reason": "skipped, nothing loaded",
+    }
+    assert node.calls == []
+    assert read_events(tmp_path / EVENTS_FILE)[0] == []
+
+
+@pytest.mark.parametrize("totals", [{"loaded": 1, "failed": 3}, {"interrupted": 1}])
+def test_a_run_that_loaded_or_interrupted_a_filing_publishes(
+    node, publish, tmp_path: Path, totals: dict[str, int]
+) -> None:
+    run_id = "nightlysec-20261205T063000Z-5f2a9c"
+    store_summary(tmp_path, run_id, totals)
+
+    result = publish(request() | {"run_id": run_id}, context())
+
+    assert result["snapshot_id"] == SNAPSHOT
+    assert [call[0] for call in node.calls] == ["publish"]
+    assert len(read_events(tmp_path / EVENTS_FILE)[0]) == 1
+
+
+def test_a_run_whose_summary_is_not_found_publishes_as_before(
+    node, publish, tmp_path: Path
+) -> None:
+    result = publish(request() | {"run_id": "run-given-by-hand"}, context())
+
+    assert result["snapshot_id"] == SNAPSHOT
 
 
 def node_error(kind: str, *, transient: bool) -> dict[str, Any]:

@@ -121,6 +121,7 @@ def test_a_successful_sec_run_starts_a_publish_of_the_sec_graph() -> None:
     assert rule_input(rules[0], event) == {
         "graph_id": "sec",
         "trigger_execution": event["detail"]["executionArn"],
+        "trigger_run_id": "nightlysec-20261205T063000Z-5f2a9c",  # the run's execution name
     }
 
 

@@ -44,6 +44,12 @@ def filings_key(graph_id: str, run_id: str) -> str:
     return f"{run_prefix(graph_id, run_id)}filings.json"
 
 
+def discovery_key(graph_id: str, run_id: str) -> str:
+    """``work/{graph_id}/{run_id}/discovery.json``: how a run from EDGAR accounted for
+    every row of EDGAR's listings it read (found or rejected, and why), for the summary."""
+    return f"{run_prefix(graph_id, run_id)}discovery.json"
+
+
 def batches_key(graph_id: str, run_id: str) -> str:
     """``work/{graph_id}/{run_id}/batches.json``: the batch Map's items."""
     return f"{run_prefix(graph_id, run_id)}batches.json"

@@ -38,6 +38,7 @@ from ledgergraph.run_outcomes import (
     LoadRecord,
     batch_failure_key,
     batches_key,
+    discovery_key,
     load_key,
     outcomes_prefix,
     processing_key,
@@ -164,15 +165,16 @@ def summarize_filing(
         line |= _loading_outcome(outcome, load)
     if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
         line |= _interrupted(line)
-    elif line["status"] == "failed" and outcome.get("status") == "processed":
-        line |= _failed_after_processing(line)
+    elif line["status"] == "failed":
+        line |= _failed_filing(line)
     return line
 
 
-def _failed_after_processing(line: dict[str, Any]) -> dict[str, Any]:
-    """A processed filing whose load failed offered nothing: every fact of it is rejected,
-    those its processing rejected under their reasons and the rest under the failure's, so
-    in document = rejected and ``rejected_reasons`` adds up to ``facts_rejected``."""
+def _failed_filing(line: dict[str, Any]) -> dict[str, Any]:
+    """A failed filing offered nothing: every fact of it is rejected, those its processing
+    rejected under their reasons and the rest under the failure's (``failure_reason``),
+    whether it failed in the XBRL task or at loading. So in document = rejected and
+    ``rejected_reasons`` adds up to ``facts_rejected``; uncounted facts stay None."""
     counted = line["facts_in_document"]
     if counted is None:
         return {}
@@ -231,6 +233,17 @@ def count_totals(filings: list[dict[str, Any]]) -> dict[str, int]:
     for name in (*_COUNTS, "warnings", "processing_ms", "loading_ms"):
         totals[name] = sum(f.get(name) or 0 for f in filings)
     return totals
+
+
+def publish_decision(totals: dict[str, Any]) -> dict[str, Any]:
+    """Whether the publish a successful run sets off makes a snapshot (``publish``), and
+    why not (``publish_note``). A run that loaded no filing (every one failed, or none was
+    given) changed nothing in the graph: a new snapshot would only move the replicas to a
+    copy of what they serve. A run that loaded or interrupted a filing publishes, even one
+    whose facts were all present: its other tables (arcs, labels) may have gained rows."""
+    if totals.get("loaded") or totals.get("interrupted"):
+        return {"publish": True, "publish_note": "a snapshot follows"}
+    return {"publish": False, "publish_note": "skipped, nothing loaded"}
 
 
 def _read_json(store: ObjectStore, key: str) -> Any | None:
@@ -322,6 +335,7 @@ def summarize_planned(
 def compact(summary: dict[str, Any], key: str) -> dict[str, Any]:
     """What SummarizeRun returns: counts and the summary's key; the lines only if few."""
     names = ("graph_id", "run_id", "ok", "loaded", "interrupted", "failed")
+    names += ("publish", "publish_note")
     result = {name: summary[name] for name in names}
     result |= {"totals": summary["totals"], "summary_key": key}
     filings = summary["filings"]
@@ -337,6 +351,8 @@ def summarize_run(
 
     ``ok`` only if every filing loaded. Reads the plan and every outcome record of the run,
     and asks ``registry`` (the graph node) about interrupted filings only, if there are any.
+    A run from EDGAR also gets ``discovery``: the rows of EDGAR's listings read, found and
+    rejected (each rejected row with its reason), so its counts reconcile end to end.
     """
     graph_id, run_id = request.graph_id, request.run_id
     plan = json.loads(store.get_bytes(batches_key(graph_id, run_id)))
@@ -355,9 +371,13 @@ def summarize_run(
         "loaded": totals["loaded"],
         "interrupted": totals["interrupted"],
         "failed": totals["failed"],
+        **publish_decision(totals),
         "totals": totals,
         "filings": filings,
     }
+    discovery = _read_json(store, discovery_key(graph_id, run_id))
+    if discovery is not None:  # a run from EDGAR: the rows of its listings, found or not
+        summary["discovery"] = discovery
     key = summary_key(graph_id, run_id)
     store.put_bytes(key, json.dumps(summary, indent=2).encode())
     logger.info("run summarized", extra={"summary_key": key, **totals})

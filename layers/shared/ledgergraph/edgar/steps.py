@@ -32,6 +32,7 @@ from ledgergraph.errors import LedgerGraphError, TransientError
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.run_outcomes import discovery_key
 from ledgergraph.sec_steps import RUN_ID_PATTERN
 
 logger = get_logger("edgar")
@@ -163,7 +164,8 @@ def discover_step(
     The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` +
     ``lines_rejected`` (each rejected submissions row is logged with its CIK, accession
     number, column and reason, each rejected daily index line with its file, line number
-    and reason), and a daily index's ``lines_read`` = ``rows_found`` + ``lines_rejected`` +
+    and reason, and both are written with the counts to ``discovery_key`` for the run's
+    summary), and a daily index's ``lines_read`` = ``rows_found`` + ``lines_rejected`` +
     ``header_lines``; ``filings`` are the rows found that the request's filters kept.
 
     Raises:
@@ -175,20 +177,26 @@ def discover_step(
     key = discovered_key(request.graph_id, request.run_id)
     items = [filing.model_dump(mode="json") for filing in filings]
     store.put_bytes(key, json.dumps(items).encode())
-    concurrency = request.download_concurrency
-    rate = per_process_rate(client.settings.max_requests_per_second, concurrency)
-    return {
-        "graph_id": request.graph_id,
-        "run_id": request.run_id,
-        "items_key": bucket_key(store, key),
+    counts = {
         "filings": len(filings),
-        "forms": dict(Counter(filing.form for filing in filings)),
         "rows_read": result.rows_read,
         "rows_found": result.found,
         "rows_rejected": len(result.rejected),
         "lines_read": result.lines_read,
         "lines_rejected": len(result.rejected_lines),
         "header_lines": result.header_lines,
+    }
+    rejected = [row.model_dump(mode="json") for row in result.rejected]
+    lines = [line.model_dump(mode="json") for line in result.rejected_lines]
+    record = counts | {"rejected_rows": rejected, "rejected_lines": lines}
+    store.put_bytes(discovery_key(request.graph_id, request.run_id), json.dumps(record).encode())
+    concurrency = request.download_concurrency
+    rate = per_process_rate(client.settings.max_requests_per_second, concurrency)
+    return counts | {
+        "graph_id": request.graph_id,
+        "run_id": request.run_id,
+        "items_key": bucket_key(store, key),
+        "forms": dict(Counter(filing.form for filing in filings)),
         "concurrency": concurrency,
         "requests_per_second": rate,
     }
