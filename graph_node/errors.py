@@ -54,7 +54,8 @@ class QueryTimeout(NodePermanentError):
 
 
 class QueryCancelled(NodePermanentError):
-    """The client of a running read hung up, so the engine was interrupted."""
+    """The client of a running read hung up, so the engine was interrupted; or the client
+    of a write hung up while the write waited for the graph's writer lock."""
 
 
 class Unauthorized(NodePermanentError):

@@ -1,8 +1,9 @@
 """The Graph API over HTTP (``docs/graph-api.md``): a thin FastAPI layer on GraphService.
 
 Routes are plain ``def`` so the blocking engine calls run in the worker thread pool; the two
-read query routes run theirs there too, watching the client meanwhile (``run_watched``) so a
-query whose client hung up is interrupted instead of holding the graph. Every
+read query routes and the write routes run theirs there too, watching the client meanwhile
+(``run_watched``), so a query whose client hung up is interrupted instead of holding the
+graph, and a write whose client hung up stops waiting for the writer lock. Every
 request is logged once with its X-Correlation-Id (generated when absent and echoed back),
 the API key is checked in one place (constant-time; every path but ``/status`` needs it,
 and a node without a configured key refuses them all), and every error leaves as
@@ -15,6 +16,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -193,38 +195,62 @@ def _add_routes(app: FastAPI, service: GraphService) -> None:
         return service.status()
 
     _add_query_routes(app, service)
-
-    @app.post("/databases/{graph_id}/files", **writes)
-    def register_files(graph_id: str, body: RegisterRequest) -> dict[str, Any]:
-        return service.register_files(graph_id, body.files)
-
-    @app.post("/databases/{graph_id}/tables", **writes)
-    def stage_files(graph_id: str, body: FileIdsRequest) -> dict[str, Any]:
-        return service.stage_files(graph_id, body.file_ids)
-
-    @app.post("/databases/{graph_id}/tables/materialize", **writes)
-    def materialize_tables(graph_id: str, body: TablesRequest) -> dict[str, Any]:
-        return service.materialize_tables(graph_id, body.tables)
-
-    @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
-    def materialize(graph_id: str, table: str, body: FileIdsRequest) -> dict[str, Any]:
-        return service.materialize(graph_id, table, body.file_ids)
+    _add_write_routes(app, service, writes)
 
     @app.get("/databases/{graph_id}/stats")
     def stats(graph_id: str) -> dict[str, Any]:
         return service.stats(graph_id)
 
+
+def _add_write_routes(app: FastAPI, service: GraphService, writes: dict[str, Any]) -> None:
+    """The write routes: each stops waiting for the graph's writer lock once its client has
+    hung up (``run_watched``); a write that holds the lock runs to its end."""
+
+    @app.post("/databases/{graph_id}/files", **writes)
+    async def register_files(
+        graph_id: str, body: RegisterRequest, request: Request
+    ) -> dict[str, Any]:
+        work = partial(service.register_files, graph_id, body.files)
+        return await run_watched(request, _as_watched(work), what="register files")
+
+    @app.post("/databases/{graph_id}/tables", **writes)
+    async def stage_files(graph_id: str, body: FileIdsRequest, request: Request) -> dict[str, Any]:
+        work = partial(service.stage_files, graph_id, body.file_ids)
+        return await run_watched(request, _as_watched(work), what="stage files")
+
+    @app.post("/databases/{graph_id}/tables/materialize", **writes)
+    async def materialize_tables(
+        graph_id: str, body: TablesRequest, request: Request
+    ) -> dict[str, Any]:
+        work = partial(service.materialize_tables, graph_id, body.tables)
+        return await run_watched(request, _as_watched(work), what="materialize tables")
+
+    @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
+    async def materialize(
+        graph_id: str, table: str, body: FileIdsRequest, request: Request
+    ) -> dict[str, Any]:
+        work = partial(service.materialize, graph_id, table, body.file_ids)
+        return await run_watched(request, _as_watched(work), what=f"materialize {table[:64]}")
+
     @app.delete("/databases/{graph_id}/sources/{source_unit}", **writes)
-    def delete_source(graph_id: str, source_unit: str) -> dict[str, Any]:
-        return service.delete_source(graph_id, source_unit)
+    async def delete_source(graph_id: str, source_unit: str, request: Request) -> dict[str, Any]:
+        work = partial(service.delete_source, graph_id, source_unit)
+        return await run_watched(request, _as_watched(work), what="delete source")
 
     @app.post("/databases/{graph_id}/rebuild", **writes)
-    def rebuild(graph_id: str) -> dict[str, Any]:
-        return service.rebuild(graph_id)
+    async def rebuild(graph_id: str, request: Request) -> dict[str, Any]:
+        work = partial(service.rebuild, graph_id)
+        return await run_watched(request, _as_watched(work), what="rebuild")
 
     @app.post("/databases/{graph_id}/publish", **writes)
-    def publish(graph_id: str) -> dict[str, Any]:
-        return service.publish(graph_id)
+    async def publish(graph_id: str, request: Request) -> dict[str, Any]:
+        work = partial(service.publish, graph_id)
+        return await run_watched(request, _as_watched(work), what="publish")
+
+
+def _as_watched(call: Callable[..., T]) -> Callable[[Cancellation], T]:
+    """``call`` taking the request's cancellation as its ``cancellation`` keyword."""
+    return lambda cancellation: call(cancellation=cancellation)
 
 
 def _add_query_routes(app: FastAPI, service: GraphService) -> None:

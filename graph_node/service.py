@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from graph_node.cancellation import Cancellation
+from graph_node.cancellation import Cancellation, acquire_unless_cancelled
 from graph_node.deletion import delete_source, redo_delete
 from graph_node.errors import (
     InvalidRequest,
@@ -119,7 +119,11 @@ class GraphService(OpenGraphs):
         return status.model_dump(exclude_none=True)
 
     def register_files(
-        self, graph_id: str, files: Sequence[FileSpec | Mapping[str, Any]]
+        self,
+        graph_id: str,
+        files: Sequence[FileSpec | Mapping[str, Any]],
+        *,
+        cancellation: Cancellation | None = None,
     ) -> dict[str, Any]:
         """Add files to the registry (creating the graph on first use); idempotent.
 
@@ -135,7 +139,7 @@ class GraphService(OpenGraphs):
             self._refuse_missing_files(graph_id, [spec.uri for spec in specs])
 
         with (
-            self._writing(graph_id, create=True) as graph,
+            self._writing(graph_id, create=True, cancellation=cancellation) as graph,
             graph.staging.transaction(what="registering files") as cur,
         ):
             records = [register_file(cur, graph_id, spec) for spec in specs]
@@ -157,10 +161,12 @@ class GraphService(OpenGraphs):
                 "created only by registering files that are in the store"
             )
 
-    def stage_files(self, graph_id: str, file_ids: Sequence[str]) -> dict[str, Any]:
+    def stage_files(
+        self, graph_id: str, file_ids: Sequence[str], *, cancellation: Cancellation | None = None
+    ) -> dict[str, Any]:
         """Validate and load registered files into staging; already staged ones are skipped."""
         started = time.monotonic()
-        with self._writing(graph_id) as graph:
+        with self._writing(graph_id, cancellation=cancellation) as graph:
             staged = stage_files(graph.staging, self._sources, list(file_ids))
         logger.info(
             "files staged",
@@ -168,10 +174,17 @@ class GraphService(OpenGraphs):
         )
         return StagedFiles(files=staged).model_dump()
 
-    def materialize(self, graph_id: str, table: str, file_ids: Sequence[str]) -> dict[str, Any]:
+    def materialize(
+        self,
+        graph_id: str,
+        table: str,
+        file_ids: Sequence[str],
+        *,
+        cancellation: Cancellation | None = None,
+    ) -> dict[str, Any]:
         """Copy the new rows of staged files of ``table`` into the graph; idempotent."""
         graph_table = table_of(table)
-        with self._writing(graph_id) as graph:
+        with self._writing(graph_id, cancellation=cancellation) as graph:
             result = materialize_table(
                 graph.staging, graph.store, graph_table, list(file_ids),
                 faults=self.faults, copier=self._copier(),
@@ -179,7 +192,11 @@ class GraphService(OpenGraphs):
         return result.model_dump()
 
     def materialize_tables(
-        self, graph_id: str, calls: Sequence[TableFiles | Mapping[str, Any]]
+        self,
+        graph_id: str,
+        calls: Sequence[TableFiles | Mapping[str, Any]],
+        *,
+        cancellation: Cancellation | None = None,
     ) -> dict[str, Any]:
         """``materialize`` for each table and its files in turn, up to the first that fails
         (``stopped`` says which and why); the next table's rows are read while the engine
@@ -187,7 +204,7 @@ class GraphService(OpenGraphs):
         requested = [c if isinstance(c, TableFiles) else TableFiles.model_validate(c)
                      for c in calls]  # fmt: skip
         tables = [(table_of(c.table), list(c.file_ids)) for c in requested]
-        with self._writing(graph_id) as graph:
+        with self._writing(graph_id, cancellation=cancellation) as graph:
             outcome = materialize_tables(
                 graph.staging, graph.store, tables, faults=self.faults, copier=self._copier()
             )
@@ -206,7 +223,9 @@ class GraphService(OpenGraphs):
             return partial(copy_in_child, self.worker_options)
         return copy_in_process
 
-    def delete_source(self, graph_id: str, source_unit: str) -> dict[str, Any]:
+    def delete_source(
+        self, graph_id: str, source_unit: str, *, cancellation: Cancellation | None = None
+    ) -> dict[str, Any]:
         """Remove a source unit's rows from staging and the graph; idempotent.
 
         A QuickBooks sync run is withdrawn from its realm's sync state too
@@ -218,20 +237,20 @@ class GraphService(OpenGraphs):
             raise SourceNotFound(f"invalid source unit {source_unit[:80]!r}")
         self.refuse_writes(graph_id)  # before a replica records a withdrawal
         with (
-            self._writing(graph_id) as graph,
+            self._writing(graph_id, cancellation=cancellation) as graph,
             withdrawing(self._sources.store, graph_id, source_unit),
         ):
             return delete_source(
                 graph.staging, graph.store, source_unit, graph_id=graph_id, faults=self.faults
             )
 
-    def rebuild(self, graph_id: str) -> dict[str, Any]:
+    def rebuild(self, graph_id: str, *, cancellation: Cancellation | None = None) -> dict[str, Any]:
         """Build the graph afresh from staging in a child process and swap it in.
 
         A damaged graph file is not opened: the rebuilt one replaces it, then is opened and
         settles what the damaged one could not (a delete a crash interrupted).
         """
-        with self._writing(graph_id, settle=False) as graph:
+        with self._writing(graph_id, settle=False, cancellation=cancellation) as graph:
             if graph.damaged is None:
                 settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
                 return rebuild_graph(
@@ -243,7 +262,7 @@ class GraphService(OpenGraphs):
             logger.warning("damaged graph rebuilt", extra={"graph_id": graph_id, **answer})
             return answer
 
-    def publish(self, graph_id: str) -> dict[str, Any]:
+    def publish(self, graph_id: str, *, cancellation: Cancellation | None = None) -> dict[str, Any]:
         """Publish a verified snapshot and announce it; ``{snapshot_id, manifest_key, tables}``.
 
         Publishes of one graph run one at a time (another waits up to the writer lock's
@@ -255,10 +274,11 @@ class GraphService(OpenGraphs):
         self.refuse_writes(graph_id)
         self.graph(graph_id)  # GraphNotFound before a lock is kept for the id
         lock = self._publishing.setdefault(graph_id, threading.Lock())  # atomic in CPython
-        if not lock.acquire(timeout=self.settings.writer_lock_timeout_s):
+        timeout_s = self.settings.writer_lock_timeout_s
+        if not acquire_unless_cancelled(lock, timeout_s=timeout_s, cancellation=cancellation):
             raise WriterBusy(f"graph {graph_id!r} is busy publishing another snapshot; retry")
         try:
-            return self._publish(graph_id)
+            return self._publish(graph_id, cancellation)
         except Exception as exc:
             failure = store_failure(exc, what=f"publishing graph {graph_id}")
             if failure is None:
@@ -267,10 +287,10 @@ class GraphService(OpenGraphs):
         finally:
             lock.release()
 
-    def _publish(self, graph_id: str) -> dict[str, Any]:
+    def _publish(self, graph_id: str, cancellation: Cancellation | None) -> dict[str, Any]:
         work: Path | None = None
         try:
-            with self._writing(graph_id) as graph:
+            with self._writing(graph_id, cancellation=cancellation) as graph:
                 snapshot_id = new_snapshot_id()  # under the lock: ids sort as copies were made
                 work = graph.store.path.parent / "publish" / snapshot_id
                 counts = take_snapshot(graph.staging, graph.store, work)
@@ -379,11 +399,24 @@ class GraphService(OpenGraphs):
 
     @contextmanager
     def _writing(
-        self, graph_id: str, *, create: bool = False, settle: bool = True
+        self,
+        graph_id: str,
+        *,
+        create: bool = False,
+        settle: bool = True,
+        cancellation: Cancellation | None = None,
     ) -> Iterator[OpenGraph]:
+        """The graph, its writer lock held for the block (settled first unless told not to).
+
+        Raises:
+            WriterBusy: another write held the lock for all of ``writer_lock_timeout_s``.
+            QueryCancelled: the request's client hung up while it waited for the lock.
+        """
         self.refuse_writes(graph_id)
         graph = self.graph(graph_id, create=create)
-        if not graph.writer_lock.acquire(timeout=self.settings.writer_lock_timeout_s):
+        timeout_s = self.settings.writer_lock_timeout_s
+        lock = graph.writer_lock
+        if not acquire_unless_cancelled(lock, timeout_s=timeout_s, cancellation=cancellation):
             raise WriterBusy(f"graph {graph_id!r} is busy with another write; retry")
         try:
             if settle:

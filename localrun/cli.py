@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         with _home_held(args, argv):
             return args.handler(args)
     except LedgerGraphError as exc:
-        _report(args, type(exc).__name__, _explained(args, exc))
-        return EXIT_FAILURES
+        retry_later = _retry_later(args, exc)
+        message = _explained(args, exc) + (RETRY_LATER if retry_later else "")
+        _report(args, type(exc).__name__, message)
+        return EXIT_INTERRUPTED if retry_later else EXIT_FAILURES
     except BrokenPipeError:
         # The reader (| head) went away: nothing left to say, and nowhere to say it; stdout
         # points at /dev/null so the interpreter's last flush does not fail again.
@@ -104,6 +106,18 @@ def _served_endpoint(args: argparse.Namespace) -> str | None:
         return None
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(args.host, args.host)
     return f"http://[{host}]:{args.port}" if ":" in host else f"http://{host}:{args.port}"
+
+
+RETRY_LATER = f" (transient: run the same command again later; exit {EXIT_INTERRUPTED})"
+
+
+def _retry_later(args: argparse.Namespace, exc: Exception) -> bool:
+    """Whether ``exc`` stopped a command that exits EXIT_INTERRUPTED on a transient error
+    (``sec discover``, ``sec download``: EDGAR throttled them past the wait allowed, or
+    kept failing), so a scheduler retries it instead of paging someone."""
+    from ledgergraph.errors import TransientError
+
+    return getattr(args, "transient_exit", False) and isinstance(exc, TransientError)
 
 
 def _explained(args: argparse.Namespace, exc: Exception) -> str:

@@ -7,8 +7,9 @@ starts from EDGAR. ``sec discover`` and ``sec download`` are the EDGAR steps alo
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgergraph.logs import send_logs_to_stderr
 from localrun import render
@@ -23,6 +24,9 @@ from localrun.cli_common import (
     positive_int,
     run_exit_code,
 )
+
+if TYPE_CHECKING:
+    from ledgergraph.edgar import DownloadOutcome
 
 SELECTORS = ("cik", "ticker", "since")
 RUN_EXIT_STATUS = (
@@ -92,14 +96,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     discover = sec.add_parser("discover", help="list the filings EDGAR has for the selection")
     add_common(discover, endpoint=False)
     add_selectors(discover)
-    discover.set_defaults(handler=cmd_sec_discover)
+    discover.set_defaults(handler=cmd_sec_discover, transient_exit=True)
 
     download = sec.add_parser("download", help="download the selection into the raw store")
     add_common(download, endpoint=False)
     add_selectors(download)
     download.add_argument("--workers", type=int, default=8, help="concurrent downloads")
     download.add_argument("--force", action="store_true", help="download complete ones again")
-    download.set_defaults(handler=cmd_sec_download)
+    download.set_defaults(handler=cmd_sec_download, transient_exit=True)
 
 
 def _selection(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
@@ -160,14 +164,13 @@ def _run_from_edgar(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_sec_discover(args: argparse.Namespace) -> int:
     from localrun.edgar_local import discover_now, edgar_settings
-    from localrun.render_edgar import discovered_table
+    from localrun.render_edgar import discovery_text
 
     request, overrides = _selection(args)
     settings = edgar_settings(overrides)
     send_logs_to_stderr()
     result = discover_now(request, settings)
-    filings = [f.model_dump(mode="json") for f in result.filings]
-    emit(args, filings, discovered_table(result.filings, rejected=result.rejected))
+    emit(args, result.model_dump(mode="json"), discovery_text(result))
     return EXIT_OK
 
 
@@ -182,4 +185,13 @@ def cmd_sec_download(args: argparse.Namespace) -> int:
         request, settings, home=home_of(args), workers=args.workers, force=args.force
     )
     emit(args, [o.model_dump(mode="json") for o in outcomes], outcome_table(outcomes))
-    return EXIT_FAILURES if any(o.status == "failed" for o in outcomes) else EXIT_OK
+    return download_exit_code(outcomes)
+
+
+def download_exit_code(outcomes: Sequence[DownloadOutcome]) -> int:
+    """0 nothing failed; EXIT_INTERRUPTED when every failure is transient (EDGAR throttled
+    or unavailable: the same command again downloads what is missing); else 1."""
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not failed:
+        return EXIT_OK
+    return EXIT_INTERRUPTED if all(o.transient for o in failed) else EXIT_FAILURES

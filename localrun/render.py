@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.run_summary import failure_reason
@@ -94,16 +95,28 @@ def _row(filing: dict[str, Any]) -> list[Any]:
 
 def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
     """A run from EDGAR: how the rows of EDGAR's listings were accounted for (read = found
-    + rejected), then each rejected row with its reason. None for a run from a folder."""
+    + rejected; a daily index's lines read = found + rejected + header lines), then each
+    rejected row or line with its reason. None for a run from a folder."""
     if discovery is None:
         return []
     rows = discovery.get("rejected_rows") or []
+    index_lines = discovery.get("rejected_lines") or []
+    rejected = discovery["rows_rejected"] + discovery.get("lines_rejected", 0)
     lines = [
         f"discovery: {discovery['rows_read']} rows of EDGAR's listings read: "
-        f"{discovery['rows_found']} filings found, {discovery['rows_rejected']} rejected; "
+        f"{discovery['rows_found']} filings found, {rejected} rejected; "
         f"{discovery['filings']} filings selected for this run"
     ]
-    return lines + [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
+    if discovery.get("lines_read"):
+        lines.append(
+            f"daily indexes: {discovery['lines_read']} lines read = {discovery['rows_found']} "
+            f"filings found + {discovery['lines_rejected']} lines rejected + "
+            f"{discovery['header_lines']} header lines"
+        )
+    lines += [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
+    return lines + [
+        f"rejected line: {RejectedLine.model_validate(r).describe()}" for r in index_lines
+    ]
 
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome
+from ledgergraph.edgar.discovery import DiscoveryResult
 from ledgergraph.edgar.submissions import RejectedRow
 from localrun.render import table
 
@@ -37,6 +38,23 @@ def discovered_table(
     return text
 
 
+def discovery_text(result: DiscoveryResult) -> str:
+    """``discovered_table``, then each daily index line rejected and how the lines read
+    add up (lines read = filings found + lines rejected + header lines)."""
+    text = discovered_table(result.filings, rejected=result.rejected)
+    if not result.lines_read:
+        return text
+    rejected = result.rejected_lines
+    if rejected:
+        lines = [f"{len(rejected)} lines of EDGAR's daily indexes rejected:"]
+        text += "\n" + "\n".join(lines + [f"  {line.describe()}" for line in rejected])
+    return text + (
+        f"\ndaily indexes: {result.lines_read} lines read = {result.found} filings found + "
+        f"{len(rejected)} lines rejected + {result.header_lines} header lines; "
+        f"{len(result.filings)} selected"
+    )
+
+
 def _size(n: int) -> str:
     return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
 
@@ -53,4 +71,10 @@ def outcome_table(outcomes: Sequence[DownloadOutcome]) -> str:
     lines += [f"{o.accession}: FAILED {o.error_type}: {o.reason}" for o in failed]
     statuses = Counter(o.status for o in outcomes)
     lines.append(", ".join(f"{statuses[s]} {s}" for s in ("ok", "skipped", "failed")))
+    transient = sum(1 for o in failed if o.transient)
+    if transient:
+        lines.append(
+            f"{transient} failed for a transient reason (EDGAR throttling or unavailable): "
+            "run the same command again later; complete filings are skipped"
+        )
     return "\n".join(lines)

@@ -21,9 +21,12 @@ def _loopback_only() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _logger_levels_restored() -> Iterator[None]:
-    """CLI commands quieten the shared loggers for their process; give tests theirs back."""
-    from ledgergraph.logs import restore_log_levels
+def _loggers_restored() -> Iterator[None]:
+    """CLI commands quieten the shared loggers for their process and send their lines to
+    stderr; give every test the levels and the stdout a fresh process has, so a test that
+    reads log lines from stdout passes whichever test ran before it."""
+    from ledgergraph.logs import restore_log_levels, restore_log_streams
 
     yield
     restore_log_levels()
+    restore_log_streams()

@@ -70,3 +70,38 @@ def test_a_load_after_deleting_a_run_marks_the_missing_records_deleted_again(
     assert state(capsys, home) == (["1043", True, True], Decimal("8632.02"))
     assert run_d["deleted_inferred"] == 0  # already deleted: nothing new to infer
     assert run_d["rows_updated"] == 0
+
+
+def test_a_stale_snapshot_whose_raw_page_is_gone_fails_the_run_naming_key_and_ways_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run C's snapshot must be rebuilt once B below it is deleted; its Invoice page is gone
+    from the store, so the next load stops where it reads that snapshot (load-sample's
+    listing check, before it lands anything) as it does for its other data errors (exit
+    1, the error object), naming the run, the key and what to do, not a bare
+    ObjectNotFound. A sync stops at TransformRun with the same error."""
+    home = tmp_path / "home"
+    source = ("--source", str(copy_without_invoice_161_and_customer_29(tmp_path)))
+    load(capsys, home)
+    run_b = load(capsys, home, *source)["run_id"]
+    run_c = load(capsys, home)["run_id"]
+    code, _ = run_cli(capsys, "delete-source", "--home", str(home), "--graph", GRAPH, run_b)
+    assert code == 0
+    page = home / "store" / "raw" / "quickbooks" / SAMPLE_REALM / "Invoice" / f"{run_c}-1.json"
+    page.unlink()
+
+    code, summary = run_cli(capsys, "quickbooks", "load-sample", "--home", str(home),
+                            *source, "--json")  # fmt: skip
+
+    assert code == 1
+    assert summary["error"]["type"] == "QuickBooksDataError"
+    key = f"raw/quickbooks/{SAMPLE_REALM}/Invoice/{run_c}-1.json"
+    assert summary["error"]["message"] == (
+        f"the records snapshot of sync run {run_c} (realm {SAMPLE_REALM}) must be rebuilt, "
+        f"since run {run_b} below it was deleted from graph {GRAPH}, but its raw page {key} "
+        "is gone from the object store. Put that page back and run the command again, or "
+        f"delete run {run_c} from the graph as well (`ledgergraph delete-source --graph "
+        f"{GRAPH} {run_c}`): later runs then compare with the newest earlier run the graph "
+        "holds"
+    )
+    assert state(capsys, home) == (["1043", False, False], Decimal("8732.02"))  # unchanged

@@ -184,9 +184,11 @@ def test_a_burst_of_429_is_retried(sec_run, fake: FakeEdgar) -> None:
 
 
 def test_discover_prints_the_filings_as_json(fake: FakeEdgar, capsys) -> None:
-    code, filings = run_cli(capsys, "sec", "discover", *SELECTORS, *edgar(fake), "--json")
+    code, result = run_cli(capsys, "sec", "discover", *SELECTORS, *edgar(fake), "--json")
 
+    filings = result["filings"]
     assert code == 0
+    assert result["rows_read"] == result["found"] + len(result["rejected"])
     assert [(f["form"], f["accession"]) for f in filings][:1] == [("10-K", APPLE_10K)]
     assert len(filings) == 6 and filings[-1]["accession"] == TESLA_10Q
     assert filings[0]["primary_document"] == "aapl-20230930.htm"

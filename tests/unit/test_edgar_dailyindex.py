@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
-from test_edgar_cases import EDGAR_DATA, local_client
+from test_edgar_cases import EDGAR_DATA, USER_AGENT, local_client
 
-from ledgergraph.edgar import DiscoveryRequest, discover_filings
+from ledgergraph.edgar import DiscoveryRequest, dailyindex, discover_filings
 from ledgergraph.edgar.dailyindex import parse_index
 from ledgergraph.edgar.errors import EdgarBadResponse
 from ledgergraph.edgar.urls import daily_index_path
-from tests.fakes.edgar_server import FakeEdgar
+from localrun.cli import main as cli
+from tests.fakes.edgar_server import FakeEdgar, Fault
 from tests.fakes.network_guard import loopback_only
 
 INDEX_FILES = EDGAR_DATA / "index-files"
@@ -135,3 +139,112 @@ def test_since_with_filers_and_amendments(fake: FakeEdgar) -> None:
         (1845601, "10-K/A", "0001410578-22-002848"),
         (1888846, "10-K", "0001599916-22-000255"),
     ]
+
+
+def damaged(name: str, lines: dict[int, str]) -> str:
+    """The recorded index ``name`` with the lines numbered (from 1) in ``lines`` replaced."""
+    rows = read_index(name).splitlines()
+    for number, line in lines.items():
+        rows[number - 1] = line
+    return "\n".join(rows) + "\n"
+
+
+def form_index_damaged() -> str:
+    """2020-03-18's form index with three lines spoiled as a bad transfer or edit would."""
+    rows = read_index("form.20200318.idx").splitlines()
+    return damaged(
+        "form.20200318.idx",
+        {
+            12: rows[11][:60],  # cut off after the company name
+            2000: rows[1999].replace("20200318", "20201318"),  # month 13
+            2001: "",
+        },
+    )
+
+
+def test_every_line_of_a_recorded_index_is_a_filing_or_a_header_line() -> None:
+    for name, header_lines in (("form.20200318.idx", 10), ("company.20221003.idx", 11)):
+        read = dailyindex.read_index(read_index(name), index=name)
+
+        lines = len(read_index(name).splitlines())
+        assert (read.lines, read.header_lines, read.rejected) == (lines, header_lines, [])
+        assert read.lines == len(read.filings) + len(read.rejected) + read.header_lines
+
+
+def test_each_unreadable_line_is_rejected_with_its_number_and_reason() -> None:
+    read = dailyindex.read_index(form_index_damaged(), index="form.20200318.idx")
+
+    assert [(r.line, r.reason) for r in read.rejected] == [
+        (12, "no CIK, filing date and edgar/data/ file name at its end"),
+        (2000, "filing_date: Input should be a valid date or datetime, month value is outside "
+               "expected range of 1-12"),
+        (2001, "blank line"),
+    ]  # fmt: skip
+    assert read.rejected[0].text == "1-A         Investment Grade R.E. Income Fund, L.P."
+    assert read.rejected[2].describe() == "form.20200318.idx line 2001: blank line: ''"
+    assert (read.lines, len(read.filings), read.header_lines) == (4094, 4084 - 3, 10)
+    assert read.lines == len(read.filings) + len(read.rejected) + read.header_lines
+    assert "0001493152-20-004281" not in {f.accession for f in read.filings}  # line 12's
+
+
+def test_pipe_rows_short_of_a_column_or_an_accession_are_rejected() -> None:
+    rows = read_index("master.20181231.excerpt.idx").splitlines()
+    text = damaged(
+        "master.20181231.excerpt.idx",
+        {
+            9: rows[8].replace("|424B2|", "|"),  # the form type column dropped
+            12: rows[11].replace("0001104659-18-075315.txt", "index.htm"),
+        },
+    )
+
+    read = dailyindex.read_index(text, index="master.20181231.idx")
+
+    assert [(r.line, r.reason) for r in read.rejected] == [
+        (9, "4 '|'-separated columns, the header has 5"),
+        (12, "file name 'edgar/data/1001085/index.htm' holds no accession number"),
+    ]
+    assert (read.lines, len(read.filings), read.header_lines) == (17, 10 - 2, 7)
+    assert read.lines == len(read.filings) + len(read.rejected) + read.header_lines
+
+
+def test_discover_since_prints_each_rejected_line_and_how_the_lines_add_up(
+    fake: FakeEdgar,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("LEDGERGRAPH_EDGAR_"):
+            monkeypatch.delenv(name)
+    path = daily_index_path(date(2020, 3, 18))
+    fake.script(f"^{path}$", *[Fault(200, form_index_damaged().encode(), "text/plain")] * 2)
+    argv = ["sec", "discover", "--home", str(tmp_path), "--since", "2020-03-16"]
+    argv += ["--to", "2020-03-20"]
+    argv += ["--edgar-url", fake.base_url, "--user-agent", USER_AGENT]
+
+    code = cli(argv)
+    text = capsys.readouterr().out
+    json_code = cli([*argv, "--json"])
+    result = json.loads(capsys.readouterr().out)
+
+    assert code == json_code == 0
+    assert text.endswith(
+        "3 lines of EDGAR's daily indexes rejected:\n"
+        f"  {path} line 12: no CIK, filing date and edgar/data/ file name at its end: "
+        "'1-A         Investment Grade R.E. Income Fund, L.P.'\n"
+        f"  {path} line 2000: filing_date: Input should be a valid date or datetime, month "
+        "value is outside expected range of 1-12: '4           Somasundaram Sivasankaran"
+        "                                     1424543     20201318    "
+        "edgar/data/1424543/0001723089-20-000042.txt'\n"
+        f"  {path} line 2001: blank line: ''\n"
+        "daily indexes: 4094 lines read = 4081 filings found + 3 lines rejected + "
+        "10 header lines; 314 selected\n"
+    )
+    assert [(r["index"], r["line"]) for r in result["rejected_lines"]] == [
+        (path, 12),
+        (path, 2000),
+        (path, 2001),
+    ]
+    counts = ("lines_read", "found", "header_lines", "rows_read")
+    assert [result[key] for key in counts] == [4094, 4081, 10, 4084]
+    assert len(result["filings"]) == 314 and result["rejected"] == []

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pipeline_stubs as stubs
 import pytest
 from test_edgar_cases import max_in_window
+from test_edgar_dailyindex import form_index_damaged
 from test_edgar_steps_cases import (
     APPLE_10K,
     HTML_LINKBASE,
@@ -28,6 +30,7 @@ from test_edgar_steps_cases import (
     serve_scenario,
 )
 
+from ledgergraph.edgar.urls import daily_index_path
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_summary import summary_key
 from ledgergraph.settings import PipelineSettings
@@ -201,3 +204,30 @@ def test_rows_of_edgars_listings_rejected_are_in_the_runs_summary(tmp_path: Path
         "rejected row: CIK 320193 recent row 0 (accession '../../x'): accessionNumber: "
         + row["reason"]
     ) in text
+
+
+def test_daily_index_lines_rejected_are_in_the_runs_summary(tmp_path: Path) -> None:
+    """A run over the daily indexes (2020-03-18's form index, three lines spoiled) for a
+    filer that filed nothing then: every line is accounted for in the summary."""
+    day = daily_index_path(date(2020, 3, 18))
+    since = {"since": "2020-03-16", "date_to": "2020-03-20", "ciks": [320193]}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        fake.script(f"^{day}$", Fault(200, form_index_damaged().encode(), "text/plain"))
+        result = run(fake, tmp_path, since, run_id="e5")
+    store = LocalObjectStore(tmp_path / "store")
+    summary = json.loads(store.get_bytes(summary_key("sec", "e5")))
+
+    assert result.status == "SUCCEEDED", result.cause
+    discovery = summary["discovery"]
+    counts = ("lines_read", "rows_found", "lines_rejected", "header_lines", "filings")
+    assert [discovery[key] for key in counts] == [4094, 4081, 3, 10, 0]
+    assert [line["line"] for line in discovery["rejected_lines"]] == [12, 2000, 2001]
+    text = render.sec_summary(summary | {"duration_ms": 0}).splitlines()
+    assert (
+        "discovery: 4084 rows of EDGAR's listings read: 4081 filings found, 3 rejected; "
+        "0 filings selected for this run"
+    ) in text
+    assert (
+        "daily indexes: 4094 lines read = 4081 filings found + 3 lines rejected + 10 header lines"
+    ) in text
+    assert f"rejected line: {day} line 2001: blank line: ''" in text

@@ -57,10 +57,13 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         process.wait(timeout=30)
 
 
-def hang_up_after(url: str, path: str, body: dict, *, seconds: float, correlation: str) -> bytes:
-    """POST ``body`` to ``path``, close the connection after ``seconds``; what came back."""
+def hang_up_after(
+    url: str, path: str, body: dict | None, *, seconds: float, correlation: str
+) -> bytes:
+    """POST ``body`` (None: no body) to ``path``, close the connection after ``seconds``;
+    what came back."""
     host, port = url.removeprefix("http://").split(":")
-    payload = json.dumps(body).encode()
+    payload = b"" if body is None else json.dumps(body).encode()
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-Api-Key: {KEY}\r\n"
         f"X-Correlation-Id: {correlation}\r\nContent-Type: application/json\r\n"
@@ -204,4 +207,31 @@ def test_a_query_waiting_behind_a_write_stops_waiting_when_its_client_hangs_up(
     failed = wait_for_line(busy_node.log, correlation, "request cancelled")
     assert failed["error"] == (
         "Cypher query: the client hung up while it waited for a write to end"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "what"),
+    [
+        ("/databases/sec/tables", {"file_ids": ["f" * 32]}, "stage files"),
+        ("/databases/sec/publish", None, "publish"),
+    ],
+    ids=["stage", "publish"],
+)
+def test_a_write_waiting_for_the_writer_lock_stops_when_its_client_hangs_up(
+    busy_node: Node, path: str, body: dict | None, what: str
+) -> None:
+    """Before, the request held its thread for the writer lock's whole 30 s wait (then
+    answered 503 WriterBusy to nobody); now it ends within a poll of the hang-up."""
+    correlation = f"hang-up-waiting-to-{what.replace(' ', '-')}"
+    answered = hang_up_after(busy_node.url, path, body, seconds=1.0, correlation=correlation)
+    handled = wait_for_line(busy_node.log, correlation, "request handled")
+
+    assert answered == b""  # still waiting for the writer lock when the client left
+    assert (handled["status"], handled["path"]) == (499, path)
+    assert 1000 <= handled["duration_ms"] < 10_000  # margins for a loaded machine
+    failed = wait_for_line(busy_node.log, correlation, "request cancelled")
+    assert failed["error_type"] == "QueryCancelled"
+    assert failed["error"] == (
+        f"{what}: the client hung up while it waited for the graph's writer lock"
     )

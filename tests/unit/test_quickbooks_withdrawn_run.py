@@ -33,10 +33,11 @@ from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.objectstore import LocalObjectStore
-from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
 from ledgergraph.quickbooks.extract import choose_mode
 from ledgergraph.quickbooks.runs import SyncRun, run_manifest_key
 from ledgergraph.quickbooks.settings import QuickBooksSettings
+from ledgergraph.quickbooks.transform.service import transform_run
 from ledgergraph.quickbooks.withdrawals import (
     begin_withdrawal,
     finish_withdrawal,
@@ -308,6 +309,61 @@ def test_deleting_a_run_below_a_later_one_compares_the_next_with_the_later_one(
 
     assert run_d.deleted_inferred == 2
     assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+
+
+def test_a_stale_snapshot_whose_raw_page_is_gone_names_run_key_and_what_to_do(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c's snapshot must be rebuilt from its raw pages once run-b below it is deleted;
+    with its Invoice page gone from the store, run-d stops with a permanent error naming
+    the run, the missing key and the ways out, not a bare ObjectNotFound."""
+    original = sample_copy(tmp_path, "original")
+    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
+    for run_id, folder in (("run-a", original), ("run-b", missing), ("run-c", original)):
+        books.transform(folder, run_id)
+        books.load(run_id)
+    assert books.delete_with_cli("run-b") == 0
+    run_c = SyncRun.model_validate_json(
+        books.store.get_bytes(run_manifest_key(SAMPLE_REALM, "run-c"))
+    )
+    (page,) = [p.key for p in run_c.pages if p.entity == "Invoice"]
+    books.store.delete(page)
+
+    with pytest.raises(QuickBooksDataError) as raised:
+        books.transform(missing, "run-d")
+
+    assert str(raised.value) == (
+        f"the records snapshot of sync run run-c (realm {SAMPLE_REALM}) must be rebuilt, "
+        f"since run run-b below it was deleted from graph {GRAPH}, but its raw page {page} is "
+        "gone from the object store. Put that page back and run the command again, or "
+        f"delete run run-c from the graph as well (`ledgergraph delete-source --graph {GRAPH} "
+        "run-c`): later runs then compare with the newest earlier run the graph holds"
+    )
+    assert page == f"raw/quickbooks/{SAMPLE_REALM}/Invoice/run-c-1.json"
+    assert isinstance(raised.value.__cause__, RawPageMissing)
+
+    # the second way on works: with run-c gone too, run-d compares with run-a
+    assert books.delete_with_cli("run-c") == 0
+    assert books.invoice_1043_and_customer_29() == ["1043", False, False]
+    run_d = books.transform(missing, "run-d")
+    books.load("run-d")
+    assert run_d.deleted_inferred == 2
+    assert books.invoice_1043_and_customer_29() == ["1043", True, True]
+
+
+def test_a_run_whose_own_raw_page_is_gone_names_it(books: HomeBooks, tmp_path: Path) -> None:
+    land_sample_run(books.store, run_id="run-a", folder=sample_copy(tmp_path, "original"))
+    page = f"raw/quickbooks/{SAMPLE_REALM}/Customer/run-a-1.json"
+    books.store.delete(page)
+
+    with pytest.raises(RawPageMissing) as raised:
+        transform_run(books.store, realm_id=SAMPLE_REALM, run_id="run-a", graph_id=GRAPH)
+
+    assert str(raised.value) == (
+        f"sync run run-a (realm {SAMPLE_REALM}) cannot be transformed: its raw page {page} "
+        "is gone from the object store"
+    )
+    assert raised.value.key == page and isinstance(raised.value, QuickBooksDataError)
 
 
 def test_deleting_the_run_that_inferred_a_deletion_below_a_later_full_run_keeps_it(

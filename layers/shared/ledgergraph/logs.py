@@ -75,6 +75,18 @@ def restore_log_levels() -> None:
         logger.setLevel(level.upper())
 
 
+def restore_log_streams() -> None:
+    """Every logger made here writing to the current stdout again, as ``get_logger`` made it.
+
+    Tests run CLI code in-process: ``send_logs_to_stderr`` (a command's quiet terminal) or a
+    stream a test set must not move the log lines the next test reads from stdout.
+    """
+    for logger in _loggers:
+        for handler in _streams(logger):
+            if not isinstance(handler.stream, _CurrentStdout):
+                _point(handler, _CurrentStdout())
+
+
 @contextmanager
 def service_logs_to_file(service: str, path: Path) -> Iterator[None]:
     """Append the lines of ``service``'s loggers to ``path`` for the block, at their level.

@@ -140,12 +140,13 @@ class EdgarClient:
         """EdgarThrottled at once when the pause ahead is longer than ``max_wait_s``."""
         paused_for = self.limiter.paused_for()
         if paused_for > self.settings.max_wait_s:
-            raise self._too_long(paused_for, url)
+            what = f"throttled this process for {paused_for:.0f} s more"
+            raise self._too_long(what, url, pause_s=paused_for)
 
-    def _too_long(self, pause_s: float, url: str) -> EdgarThrottled:
+    def _too_long(self, what: str, url: str, *, pause_s: float) -> EdgarThrottled:
         return EdgarThrottled(
-            f"EDGAR throttled this process for {pause_s:.0f} s more; not waiting longer than "
-            f"{self.settings.max_wait_s:g} s (LEDGERGRAPH_EDGAR_MAX_WAIT_S) for {url}",
+            f"EDGAR {what}; not waiting longer than {self.settings.max_wait_s:g} s "
+            f"(LEDGERGRAPH_EDGAR_MAX_WAIT_S) for {url}",
             retry_after_s=pause_s,
         )
 
@@ -155,7 +156,13 @@ class EdgarClient:
         pause_s = self.settings.throttle_pause_s if retry_after is None else retry_after
         self.limiter.pause(pause_s)
         if pause_s > self.settings.max_wait_s:
-            raise self._too_long(pause_s, url) from exc
+            what = (
+                f"asked for a pause of {pause_s:.0f} s (Retry-After)"
+                if retry_after is not None
+                else f"throttled without a Retry-After, a pause of {pause_s:g} s "
+                "(LEDGERGRAPH_EDGAR_THROTTLE_PAUSE_S)"
+            )
+            raise self._too_long(what, url, pause_s=pause_s) from exc
         logger.warning(
             "edgar throttled, every request waits",
             extra={

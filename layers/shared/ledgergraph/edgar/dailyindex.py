@@ -4,16 +4,18 @@ Three layouts share one header block ending in a line of dashes: ``form`` (fixed
 form type first), ``company`` (fixed width, company name first) and ``master`` (pipe
 delimited). The fixed-width header is sometimes wrapped (``company.20221003.idx`` breaks it
 after ``CIK``), so columns are found from the right of each row (CIK, date, file name) and
-the name/form split from where the header puts "Form Type" and "Company Name".
+the name/form split from where the header puts "Form Type" and "Company Name". A row that
+is no usable filing is rejected with its line number and why, and every line read is
+accounted for: lines = filings + lines rejected + header lines (``IndexRead``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.errors import EdgarBadResponse, EdgarNotFound
@@ -30,8 +32,52 @@ _FILE_ACCESSION = re.compile(r"edgar/data/\d+/(?P<accession>\d{10}-\d{2}-\d{6})\
 _PIPE_COLUMNS = ("CIK", "Company Name", "Form Type", "Date Filed")
 
 
+class RejectedLine(BaseModel):
+    """A line of an EDGAR index file below its header that is no usable filing, and why."""
+
+    index: str = Field(description="the index file, as its path on EDGAR")
+    line: int = Field(description="line number in the file, from 1 (the header's included)")
+    text: str = Field(description="the line, without trailing spaces (160 characters at most)")
+    reason: str = Field(description="what is wrong with it")
+
+    def describe(self) -> str:
+        """One line naming the index file, the line number, the reason and the line."""
+        return f"{self.index} line {self.line}: {self.reason}: {self.text!r}"
+
+
+class IndexRead(BaseModel):
+    """The filings of one or more index files, and how every line read is accounted for:
+    ``lines`` = ``len(filings)`` + ``len(rejected)`` + ``header_lines``."""
+
+    filings: list[DiscoveredFiling] = Field(default_factory=list)
+    lines: int = Field(default=0, description="lines read, header lines included")
+    header_lines: int = Field(default=0, description="lines up to the dashed separator")
+    rejected: list[RejectedLine] = Field(default_factory=list)
+
+    def add(self, other: IndexRead) -> None:
+        """Count ``other`` (the next day's index) in with this one."""
+        self.filings.extend(other.filings)
+        self.lines += other.lines
+        self.header_lines += other.header_lines
+        self.rejected.extend(other.rejected)
+
+
+class _Unusable(ValueError):
+    """A line that is no usable filing; the message says why."""
+
+
 def parse_index(text: str) -> list[DiscoveredFiling]:
-    """Every row of a form, company or master index file, in file order.
+    """Every usable row of a form, company or master index file, in file order.
+
+    Raises:
+        EdgarBadResponse: no header separator, or a header this parser does not know.
+    """
+    return read_index(text).filings
+
+
+def read_index(text: str, *, index: str = "index") -> IndexRead:
+    """Every row of an index file as a filing or a rejected line naming its number and why;
+    ``index`` (the file's path) is what a rejected line and its warning name.
 
     Raises:
         EdgarBadResponse: no header separator, or a header this parser does not know.
@@ -40,61 +86,71 @@ def parse_index(text: str) -> list[DiscoveredFiling]:
     separator = next((i for i, line in enumerate(lines) if line.startswith("---")), None)
     if separator is None or separator == 0:
         raise EdgarBadResponse("index file has no header separator line")
-    header, rows = lines[:separator], lines[separator + 1 :]
-    if "|" in header[-1]:
-        entries = list(_parse_pipe_rows(header[-1], rows))
-    else:
-        entries = list(_parse_fixed_rows(header, rows))
-    unparsed = sum(1 for row in rows if row.strip()) - len(entries)
-    if unparsed:
-        logger.warning("index rows not understood", extra={"rows": unparsed})
-    return entries
+    header = lines[:separator]
+    read = IndexRead(lines=len(lines), header_lines=separator + 1)
+    parse = _pipe_parser(header[-1]) if "|" in header[-1] else _fixed_parser(header)
+    for number, row in enumerate(lines[separator + 1 :], start=separator + 2):
+        try:
+            if not row.strip():
+                raise _Unusable("blank line")
+            read.filings.append(parse(row))
+        except _Unusable as exc:
+            text = row.rstrip()[:160]
+            rejected = RejectedLine(index=index, line=number, text=text, reason=str(exc))
+            logger.warning("index line rejected", extra=rejected.model_dump())
+            read.rejected.append(rejected)
+    return read
 
 
-def _parse_pipe_rows(header: str, rows: list[str]) -> Iterator[DiscoveredFiling]:
+def _pipe_parser(header: str) -> Callable[[str], DiscoveredFiling]:
     names = [name.strip() for name in header.split("|")]
     if not all(column in names for column in _PIPE_COLUMNS):
         raise EdgarBadResponse("pipe-delimited index without CIK/Company/Form/Date columns")
     width = len(names)
-    for row in rows:
+
+    def parse(row: str) -> DiscoveredFiling:
         parts = row.split("|")
         if len(parts) > width:  # a '|' inside the company name
             extra = len(parts) - width + 1
             at = names.index("Company Name")
             parts[at : at + extra] = ["|".join(parts[at : at + extra])]
         if len(parts) != width:
-            continue
+            raise _Unusable(f"{len(parts)} '|'-separated columns, the header has {width}")
         cells = dict(zip(names, parts, strict=True))
-        entry = _entry(
+        return _entry(
             cells["CIK"], cells["Company Name"], cells["Form Type"], cells["Date Filed"], parts[-1]
         )
-        if entry is not None:
-            yield entry
+
+    return parse
 
 
-def _parse_fixed_rows(header: list[str], rows: list[str]) -> Iterator[DiscoveredFiling]:
+def _fixed_parser(header: list[str]) -> Callable[[str], DiscoveredFiling]:
     titles = next((line for line in header if "Form Type" in line and "Company Name" in line), "")
     if not titles:
         raise EdgarBadResponse("fixed-width index without 'Form Type' and 'Company Name'")
     form_at, name_at = titles.index("Form Type"), titles.index("Company Name")
-    for row in rows:
+
+    def parse(row: str) -> DiscoveredFiling:
         match = _FIXED_TAIL.search(row)
         if match is None:
-            continue
+            raise _Unusable("no CIK, filing date and edgar/data/ file name at its end")
         left = row[: match.start()]
         if form_at < name_at:
             form, name = left[:name_at], left[name_at:]
         else:
             name, form = left[:form_at], left[form_at:]
-        entry = _entry(match["cik"], name, form, match["date"], match["file"])
-        if entry is not None:
-            yield entry
+        return _entry(match["cik"], name, form, match["date"], match["file"])
+
+    return parse
 
 
-def _entry(cik: str, name: str, form: str, filed: str, file_name: str) -> DiscoveredFiling | None:
+def _entry(cik: str, name: str, form: str, filed: str, file_name: str) -> DiscoveredFiling:
+    """The filing a row describes; _Unusable naming the column that is not usable."""
     accession = _FILE_ACCESSION.search(file_name)
-    if accession is None or not form.strip():
-        return None
+    if accession is None:
+        raise _Unusable(f"file name {file_name.strip()[:80]!r} holds no accession number")
+    if not form.strip():
+        raise _Unusable("no form type")
     filed = filed.strip()
     if len(filed) == 8:
         filed = f"{filed[:4]}-{filed[4:6]}-{filed[6:]}"
@@ -106,36 +162,46 @@ def _entry(cik: str, name: str, form: str, filed: str, file_name: str) -> Discov
             filing_date=filed,
             company_name=name.strip() or None,
         )
-    except ValidationError:
-        return None  # counted and logged by parse_index
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "row"
+        raise _Unusable(f"{field}: {error['msg']}") from None
 
 
-def fetch_daily_index(
-    client: EdgarClient, day: date, *, kind: str = "form"
-) -> list[DiscoveredFiling]:
-    """The filings of one day; raises EdgarNotFound for a day without an index (holiday)."""
-    return parse_index(client.get_text(client.www_url(daily_index_path(day, kind))))
+def fetch_daily_index(client: EdgarClient, day: date, *, kind: str = "form") -> IndexRead:
+    """The filings of one day and its rejected lines; raises EdgarNotFound for a day
+    without an index (holiday)."""
+    path = daily_index_path(day, kind)
+    return read_index(client.get_text(client.www_url(path)), index=path)
 
 
 def fetch_filings_since(
     client: EdgarClient, since: date, *, until: date, kind: str = "form"
-) -> list[DiscoveredFiling]:
-    """Every filing in the daily indexes from ``since`` to ``until``, both included.
+) -> IndexRead:
+    """Every filing in the daily indexes from ``since`` to ``until``, both included, with
+    every line read accounted for (``IndexRead``).
 
     Weekends are not requested (EDGAR publishes no index for them); a weekday without an
     index (a holiday, or today before EDGAR publishes it) is skipped.
     """
-    filings: list[DiscoveredFiling] = []
+    read = IndexRead()
     day = since
     while day <= until:
         if day.weekday() < 5:
             try:
-                filings.extend(fetch_daily_index(client, day, kind=kind))
+                read.add(fetch_daily_index(client, day, kind=kind))
             except EdgarNotFound:
                 logger.info("no daily index", extra={"day": day.isoformat()})
         day += timedelta(days=1)
     logger.info(
         "daily indexes read",
-        extra={"since": since.isoformat(), "until": until.isoformat(), "filings": len(filings)},
+        extra={
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "lines": read.lines,
+            "filings": len(read.filings),
+            "lines_rejected": len(read.rejected),
+            "header_lines": read.header_lines,
+        },
     )
-    return filings
+    return read

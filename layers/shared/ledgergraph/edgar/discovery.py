@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ledgergraph.edgar.client import EdgarClient
-from ledgergraph.edgar.dailyindex import fetch_filings_since
+from ledgergraph.edgar.dailyindex import IndexRead, RejectedLine, fetch_filings_since
 from ledgergraph.edgar.errors import EdgarNotFound, InvalidIdentifier
 from ledgergraph.edgar.models import DiscoveredFiling
 from ledgergraph.edgar.submissions import (
@@ -89,16 +89,25 @@ class DiscoveryRequest(BaseModel):
 class DiscoveryResult(BaseModel):
     """The filings selected, and how every row read was accounted for.
 
-    ``rows_read`` = ``found`` + ``len(rejected)``: each row of a submissions JSON is a
-    filing found or a row rejected with its reason; ``selected`` is what the request's
-    filters kept of ``found``, one per accession. (A daily index's unreadable lines are
-    counted in its own warning, not here: its rows are ``found``.)
+    ``rows_read`` = ``found`` + ``len(rejected)`` + ``len(rejected_lines)``: each row of a
+    submissions JSON, and each line of a daily index below its header, is a filing found
+    or rejected with its reason; so a daily index's ``lines_read`` = ``found`` +
+    ``len(rejected_lines)`` + ``header_lines``. ``filings`` is what the request's filters
+    (filers, forms, dates) kept of ``found``, one per accession.
     """
 
     filings: list[DiscoveredFiling]
     rows_read: int = Field(description="rows of the submissions JSON and daily indexes read")
     found: int = Field(description="rows that are usable filings, before the filters")
     rejected: list[RejectedRow] = Field(description="rows that are no usable filing, and why")
+    lines_read: int = Field(
+        default=0, description="lines of the daily indexes read, header lines included"
+    )
+    header_lines: int = Field(default=0, description="header lines of the daily indexes")
+    rejected_lines: list[RejectedLine] = Field(
+        default_factory=list,
+        description="daily index lines that are no usable filing: line number and why",
+    )
 
 
 def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> DiscoveryResult:
@@ -112,11 +121,12 @@ def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> Discovery
     """
     ciks = list(dict.fromkeys([*request.ciks, *resolve_tickers(client, request.tickers)]))
     rejected: list[RejectedRow] = []
+    index = IndexRead()
     if request.since is not None:
         until = request.date_to or datetime.now(UTC).date()
-        found = fetch_filings_since(client, request.since, until=until, kind=request.index_kind)
-        if ciks:
-            found = [filing for filing in found if filing.cik in set(ciks)]
+        kind = request.index_kind
+        index = fetch_filings_since(client, request.since, until=until, kind=kind)
+        found = index.filings
     else:
         found = []
         for cik in ciks:
@@ -129,9 +139,18 @@ def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> Discovery
                     rejected=rejected,
                 )
             )
-    selected = select_filings(found, request)
+    filers = set(ciks)
+    # the daily indexes list every filer: only now, once each line is counted, keep those asked
+    kept = [f for f in found if f.cik in filers] if request.since and filers else found
+    selected = select_filings(kept, request)
     result = DiscoveryResult(
-        filings=selected, rows_read=len(found) + len(rejected), found=len(found), rejected=rejected
+        filings=selected,
+        rows_read=len(found) + len(rejected) + len(index.rejected),
+        found=len(found),
+        rejected=rejected,
+        lines_read=index.lines,
+        header_lines=index.header_lines,
+        rejected_lines=index.rejected,
     )
     logger.info(
         "filings discovered",
@@ -140,6 +159,7 @@ def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> Discovery
             "rows_read": result.rows_read,
             "seen": len(found),
             "rows_rejected": len(rejected),
+            "lines_rejected": len(index.rejected),
             "selected": len(selected),
         },
     )

@@ -138,11 +138,14 @@ class FilingFetcher:
 
 
 def _named(exc: EdgarError, message: str) -> EdgarError:
-    """The same error class with a message that names the filing and the file."""
+    """The same error class with a message that names the filing and the file, and the
+    original's attributes (a throttle's ``retry_after_s``, a size ``limit``)."""
     try:
-        return type(exc)(message)
+        named = type(exc)(message)
     except TypeError:
         return exc
+    vars(named).update(vars(exc))
+    return named
 
 
 def fetch_package(

@@ -161,10 +161,12 @@ def discover_step(
 ) -> dict[str, Any]:
     """Find the filings, write them for the download Map; returns the key and counts.
 
-    The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` (each rejected
-    row is logged with its CIK, accession number, column and reason, and written with the
-    counts to ``discovery_key`` for the run's summary); ``filings`` are the rows found that
-    the request's filters kept.
+    The counts reconcile: ``rows_read`` = ``rows_found`` + ``rows_rejected`` +
+    ``lines_rejected`` (each rejected submissions row is logged with its CIK, accession
+    number, column and reason, each rejected daily index line with its file, line number
+    and reason, and both are written with the counts to ``discovery_key`` for the run's
+    summary), and a daily index's ``lines_read`` = ``rows_found`` + ``lines_rejected`` +
+    ``header_lines``; ``filings`` are the rows found that the request's filters kept.
 
     Raises:
         EdgarNotFound: an unknown ticker or CIK.
@@ -180,9 +182,13 @@ def discover_step(
         "rows_read": result.rows_read,
         "rows_found": result.found,
         "rows_rejected": len(result.rejected),
+        "lines_read": result.lines_read,
+        "lines_rejected": len(result.rejected_lines),
+        "header_lines": result.header_lines,
     }
     rejected = [row.model_dump(mode="json") for row in result.rejected]
-    record = counts | {"rejected_rows": rejected}
+    lines = [line.model_dump(mode="json") for line in result.rejected_lines]
+    record = counts | {"rejected_rows": rejected, "rejected_lines": lines}
     store.put_bytes(discovery_key(request.graph_id, request.run_id), json.dumps(record).encode())
     concurrency = request.download_concurrency
     rate = per_process_rate(client.settings.max_requests_per_second, concurrency)

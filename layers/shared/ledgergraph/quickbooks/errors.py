@@ -39,3 +39,11 @@ class QuickBooksRequestRejected(QuickBooksPermanentError):
 
 class QuickBooksDataError(QuickBooksPermanentError):
     """A run's raw data or state is missing or unusable; the message names the run."""
+
+
+class RawPageMissing(QuickBooksDataError):
+    """A page a run landed is gone from the object store; ``key`` is the page's key."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key

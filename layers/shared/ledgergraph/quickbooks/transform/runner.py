@@ -17,11 +17,12 @@ import pyarrow as pa
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
-from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
 from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
 from ledgergraph.quickbooks.transform.snapshots import (
+    cannot_rebuild,
     keep_restated_tombstones,
-    snapshot_is_stale,
+    withdrawn_below,
     write_state_snapshot,
 )
 from ledgergraph.quickbooks.withdrawals import live_run
@@ -134,7 +135,7 @@ def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> Non
 
 def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore) -> None:
     pages = [p for p in run.pages if p.kind in ("query", "cdc", "companyinfo")]
-    bodies = [store.get_bytes(p.key).decode("utf-8") for p in pages]
+    bodies = [_raw_body(store, run, p.key) for p in pages]
     table = pa.table(
         {
             "kind": pa.array([p.kind for p in pages], pa.string()),
@@ -150,6 +151,18 @@ def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectS
         "CAST(body AS JSON) AS body FROM raw_page_arrow"
     )
     con.unregister("raw_page_arrow")
+
+
+def _raw_body(store: ObjectStore, run: SyncRun, key: str) -> str:
+    """A landed page's body; RawPageMissing naming the run and the key if it is gone."""
+    try:
+        return store.get_bytes(key).decode("utf-8")
+    except ObjectNotFound as exc:
+        raise RawPageMissing(
+            f"sync run {run.run_id} (realm {run.realm_id}) cannot be transformed: its raw "
+            f"page {key} is gone from the object store",
+            key=key,
+        ) from exc
 
 
 def _load_prior_records(
@@ -207,7 +220,8 @@ def held_snapshot(store: ObjectStore, realm_id: str, run_id: str, workdir: Path)
     a run below it has left the graph since (``snapshots.py``); None: it has none.
 
     Raises:
-        QuickBooksDataError: the stale snapshot's run cannot be transformed again.
+        QuickBooksDataError: the stale snapshot's run cannot be transformed again (a raw
+            page of it gone: the message names the run, the key and what to do).
     """
     try:
         data = store.get_bytes(records_state_key(realm_id, run_id))
@@ -215,12 +229,16 @@ def held_snapshot(store: ObjectStore, realm_id: str, run_id: str, workdir: Path)
         return None
     path = workdir / f"held-records-{run_id}.parquet"
     path.write_bytes(data)
-    if not snapshot_is_stale(store, realm_id, run_id):
+    deleted_below = withdrawn_below(store, realm_id, run_id)
+    if not deleted_below:
         return path
     run = load_run(store, realm_id, run_id)
     folder = workdir / f"rebuild-{run_id}"
     folder.mkdir()
-    con = open_session(run, store, folder, through=MERGE_FILE)
+    try:
+        con = open_session(run, store, folder, through=MERGE_FILE)
+    except RawPageMissing as exc:
+        raise cannot_rebuild(run, deleted_below, exc.key) from exc
     try:
         keep_restated_tombstones(con, path)
         rebuilt = write_state_snapshot(con, run, store, folder)

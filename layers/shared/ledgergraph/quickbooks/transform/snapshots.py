@@ -14,14 +14,16 @@ graph does. The rebuilt snapshot replaces the stale one, so each is rebuilt once
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import duckdb
 
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SyncRun, records_basis_key, records_state_key
-from ledgergraph.quickbooks.withdrawals import earlier_runs, load_withdrawals
+from ledgergraph.quickbooks.withdrawals import Withdrawal, earlier_runs, load_withdrawals
 
 
 def write_state_snapshot(
@@ -43,16 +45,35 @@ def write_state_snapshot(
     return path
 
 
-def snapshot_is_stale(store: ObjectStore, realm_id: str, run_id: str) -> bool:
-    """Whether a run ``run_id`` was landed after has left the graph since its snapshot was
-    written (a snapshot without a basis predates them: any withdrawn earlier run counts)."""
-    withdrawn = set(load_withdrawals(store, realm_id))
+def withdrawn_below(store: ObjectStore, realm_id: str, run_id: str) -> list[Withdrawal]:
+    """The runs ``run_id`` was landed after that left the graph since its snapshot was
+    written, newest first: the snapshot is stale when there is one (a snapshot without a
+    basis predates them: any withdrawn earlier run counts)."""
+    withdrawn = load_withdrawals(store, realm_id)
     try:
         basis = json.loads(store.get_bytes(records_basis_key(realm_id, run_id)))
     except ObjectNotFound:
         basis = {"withdrawn": []}
-    since = withdrawn - set(basis["withdrawn"])
-    return bool(since) and not since.isdisjoint(earlier_runs(store, realm_id, run_id))
+    since = set(withdrawn) - set(basis["withdrawn"])
+    if not since:
+        return []
+    return [withdrawn[r] for r in earlier_runs(store, realm_id, run_id) if r in since]
+
+
+def cannot_rebuild(run: SyncRun, below: list[Withdrawal], key: str) -> QuickBooksDataError:
+    """The error for a stale snapshot that cannot be rebuilt: ``key``, a raw page of its
+    run, is gone. It names the run, the key and the two ways on."""
+    graph = below[0].graph_id
+    runs = ", ".join(w.run_id for w in below)
+    deleted = f"runs {runs} below it were" if len(below) > 1 else f"run {runs} below it was"
+    delete = f"ledgergraph delete-source --graph {shlex.quote(graph)} {shlex.quote(run.run_id)}"
+    return QuickBooksDataError(
+        f"the records snapshot of sync run {run.run_id} (realm {run.realm_id}) must be "
+        f"rebuilt, since {deleted} deleted from graph {graph}, but its raw page {key} is gone "
+        "from the object store. Put that page back and run the command again, or delete "
+        f"run {run.run_id} from the graph as well (`{delete}`): later runs then compare "
+        "with the newest earlier run the graph holds"
+    )
 
 
 # The stale snapshot's tombstones of records the run did not list: the run's files restated
