@@ -58,6 +58,8 @@ _NUMERIC_TYPES = frozenset((
 _UNPLANNED = object()
 _ATTRIBUTES = frozenset(("contextRef", "unitRef", "decimals", "precision", "id"))
 _ATTRIBUTE_TYPES = frozenset(("IDREF", "ID", "XBRLI_DECIMALSUNION", "XBRLI_PRECISIONUNION"))
+# an item type's allowed attributes (tag -> base type) and its required ones
+_TypeAttributes = tuple[dict[str, str], frozenset[str]]
 
 
 class _Plan:
@@ -65,7 +67,9 @@ class _Plan:
 
     __slots__ = ("base_type", "nillable", "facets", "numeric", "attributes", "required")
 
-    def __init__(self, concept: ModelConcept, attributes: dict[str, str], required: Any) -> None:
+    def __init__(
+        self, concept: ModelConcept, attributes: dict[str, str], required: frozenset[str]
+    ) -> None:
         self.base_type: str = concept.baseXsdType
         self.nillable: bool = concept.isNillable
         self.facets = concept.facets
@@ -81,6 +85,7 @@ class ItemFactValidation:
         self._owns = owns
         self._model: ModelXbrl | None = None
         self._plans: dict[str, _Plan | None] = {}  # by element tag
+        self._types: dict[Any, _TypeAttributes | None] = {}
         self._values: dict[tuple[_Plan, str], tuple[int, Any, Any]] = {}
         self._attributes: dict[tuple[str, str], tuple[int, Any, Any]] = {}
         self.validated = 0
@@ -100,9 +105,10 @@ class ItemFactValidation:
         return True
 
     def start(self) -> None:
-        """Forget the previous model's plans (they hold its concepts) and valid values."""
+        """Forget the previous model's plans (they hold its concepts and types) and values."""
         self._model = None
         self._plans = {}
+        self._types = {}
         self._values = {}
         self._attributes = {}
         self.validated = 0
@@ -135,7 +141,8 @@ class ItemFactValidation:
         if plan is _UNPLANNED:
             # a tag names one concept in a model (its prefix aside): looked up once
             concept = model.qnameConcepts.get(elt.elementQname)
-            plan = self._plans[elt.tag] = None if concept is None else _plan(model, concept)
+            plan = None if concept is None else _plan(model, concept, self._types)
+            self._plans[elt.tag] = plan
         if plan is None:
             return False
         present = elt.keys()
@@ -186,8 +193,11 @@ class ItemFactValidation:
                 known_values[(base_type, value)] = (VALID, typed.xValue, typed.sValue)
 
 
-def _plan(model: ModelXbrl, concept: ModelConcept) -> _Plan | None:
-    """The plan for facts of ``concept``, or None when Arelle must validate them itself."""
+def _plan(
+    model: ModelXbrl, concept: ModelConcept, types: dict[Any, _TypeAttributes | None]
+) -> _Plan | None:
+    """The plan for facts of ``concept``, or None when Arelle must validate them itself;
+    ``types`` keeps what each item type allows, worked out once per model."""
     model_type = concept.type
     if (
         model_type is None
@@ -198,8 +208,20 @@ def _plan(model: ModelXbrl, concept: ModelConcept) -> _Plan | None:
         or (concept.baseXsdType == "token" and concept.isEnumeration)
         or concept.default is not None
         or concept.fixed is not None
-        or model_type.defaultAttributeQnames
     ):
+        return None
+    if model_type not in types:
+        types[model_type] = _type_attributes(model, model_type)
+    allowed = types[model_type]
+    if allowed is None:
+        return None
+    return _Plan(concept, *allowed)
+
+
+def _type_attributes(model: ModelXbrl, model_type: Any) -> _TypeAttributes | None:
+    """The attributes an item type allows on the short path (tag -> base type) and those
+    it requires, or None when its facts must go to Arelle."""
+    if model_type.defaultAttributeQnames:
         return None
     attributes = {}
     for qname, declaration in model_type.attributes.items():
@@ -214,4 +236,4 @@ def _plan(model: ModelXbrl, concept: ModelConcept) -> _Plan | None:
     no_children = XmlValidateParticles.validateElementSequence(model, model_type, [], False, False)
     if no_children is not None and no_children[2]:
         return None  # the type wants child elements: Arelle reports what is missing
-    return _Plan(concept, attributes, frozenset(q.localName for q in required))
+    return attributes, frozenset(q.localName for q in required)
