@@ -12,12 +12,14 @@ This path replaces that generic work for the common case, and only that: a class
 inline) item fact, not yet validated, with no child nodes and no ``xsi:nil``, whose
 attributes are all among ``contextRef``, ``unitRef``, ``decimals``, ``precision`` and
 ``id`` as its type declares them, with every required one present. What the generic code
-would look up is worked out once per concept and model (the type, the value's base type
-and facets, which attributes are allowed and required, and that the type's content model
-accepts no child), and an ``IDREF``, ``decimals`` or ``precision`` value already found
-valid in the model is not checked again. The values themselves still go through Arelle's
-own ``XmlValidate.validateValue``, so a fact's typed value, and any error in its value or
-an attribute's (a monetary "12x"), is exactly Arelle's, reported with the same message.
+would look up is worked out once per model: per concept its type and the value's base type
+and facets, per item type which attributes are allowed and required and that its content
+model accepts no child. And an ``IDREF``, ``decimals`` or ``precision`` value already found
+valid in the model is not checked again, nor a number or boolean a fact of the same concept
+had (its typed value is immutable and shared). Other values go through Arelle's own
+``XmlValidate.validateValue``, as does any value not yet found valid, so a fact's typed
+value, and any error in its value or an attribute's (a monetary "12x"), is exactly
+Arelle's, reported with the same message.
 
 Everything else goes to Arelle's validation unchanged: inline facts, tuples, nil facts,
 abstract, fraction or enumeration concepts, concepts with a default or fixed value, types
