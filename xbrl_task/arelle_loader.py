@@ -33,6 +33,7 @@ from xbrl_task.arelle_dts import copy_dts, schema_imports, schema_locations
 from xbrl_task.arelle_dts_cache import StandardSchemaCache
 from xbrl_task.arelle_facts import FactCopier, document_order, tuple_members
 from xbrl_task.arelle_footnotes import FootnoteIndex
+from xbrl_task.arelle_item_validation import ItemFactValidation
 from xbrl_task.arelle_plugin import install_sec_transforms
 from xbrl_task.errors import ProcessorMessage, check_load_messages, translate_exception
 from xbrl_task.inline_display import referenced_hidden_ids
@@ -61,6 +62,8 @@ class ArelleLoader:
             self._schemas.install()
         self._contexts = ContextPartMemo(owns=lambda _model: self._in_main_session)
         self._contexts.install()
+        self._items = ItemFactValidation(owns=lambda _model: self._in_main_session)
+        self._items.install()
 
     @property
     def reuses_standard_schemas(self) -> bool:
@@ -124,6 +127,7 @@ class ArelleLoader:
             if schemas is not None:
                 schemas.start()
             self._contexts.start()
+            self._items.start()
             session.run(self._options(documents))
         except Exception as exc:
             # Arelle raises anything from deep inside; whatever it is, it is this filing's
@@ -132,6 +136,7 @@ class ArelleLoader:
         finally:
             self._in_main_session = False
             self._contexts.start()  # drop the model's typed values with the model
+            self._items.start()
         messages = [self._with_urls(m) for m in _drain_messages(session)]
         if schemas is not None:
             messages += schemas.replayed_messages()
