@@ -183,8 +183,9 @@ def test_a_burst_of_429_is_retried(sec_run, fake: FakeEdgar) -> None:
     assert answers[: BURST + 1] == [429] * BURST + [200]
 
 
-def test_discover_prints_the_filings_as_json(fake: FakeEdgar, capsys) -> None:
-    code, result = run_cli(capsys, "sec", "discover", *SELECTORS, *edgar(fake), "--json")
+def test_discover_prints_the_filings_as_json(fake: FakeEdgar, tmp_path: Path, capsys) -> None:
+    argv = ("sec", "discover", "--home", str(tmp_path), *SELECTORS, *edgar(fake), "--json")
+    code, result = run_cli(capsys, *argv)
 
     filings = result["filings"]
     assert code == 0
@@ -194,8 +195,9 @@ def test_discover_prints_the_filings_as_json(fake: FakeEdgar, capsys) -> None:
     assert filings[0]["primary_document"] == "aapl-20230930.htm"
 
 
-def test_discover_prints_a_table(fake: FakeEdgar, capsys) -> None:
-    code, text = run_cli(capsys, "sec", "discover", *SELECTORS, *edgar(fake))
+def test_discover_prints_a_table(fake: FakeEdgar, tmp_path: Path, capsys) -> None:
+    argv = ("sec", "discover", "--home", str(tmp_path), *SELECTORS, *edgar(fake))
+    code, text = run_cli(capsys, *argv)
 
     assert code == 0
     assert APPLE_10K in text and text.rstrip().endswith("2 10-K, 4 10-Q")
@@ -226,10 +228,13 @@ def test_download_reports_each_failed_filing(fake: FakeEdgar, tmp_path: Path, ca
     assert f"{NOT_SERVED[0]}: FAILED EdgarNotFound: filing {NOT_SERVED[0]}: index.json" in text
 
 
-def test_a_missing_user_agent_is_a_clear_error_before_any_request(fake: FakeEdgar, capsys) -> None:
+def test_a_missing_user_agent_is_a_clear_error_before_any_request(
+    fake: FakeEdgar, tmp_path: Path, capsys
+) -> None:
     sent = len(fake.requests)
 
-    code = cli(["sec", "discover", "--ticker", "AAPL", "--edgar-url", fake.base_url])
+    home = ("--home", str(tmp_path))
+    code = cli(["sec", "discover", *home, "--ticker", "AAPL", "--edgar-url", fake.base_url])
 
     error = capsys.readouterr().err
     assert code == 1
