@@ -7,60 +7,27 @@ each typed attribute. The memo must also have been used, and must leave errors t
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from arelle_switched import Load, Switch, entry_of, switched_loads
 from xbrl_handmade import write_classic
 from xbrl_samples import SAMPLE_SEC
 
 import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
 
-CACHE = SAMPLE_SEC.parent / "taxonomies" / "cache"
-
 
 @pytest.fixture(scope="module")
-def loads() -> Iterator:
-    from arelle.api.Session import Session
-
+def loads() -> Iterator[Load]:
     from xbrl_task.arelle_context_memo import ContextPartMemo
 
-    switch = {"on": False}
-    memo = ContextPartMemo(owns=lambda _model: switch["on"])
+    switch = Switch()
+    memo = ContextPartMemo(owns=switch.owns)
     memo.install()
-    session = Session()
-
-    @contextmanager
-    def load(entry: Path, *, with_memo: bool) -> Iterator:
-        from arelle.RuntimeOptions import RuntimeOptions
-
-        options = RuntimeOptions(
-            entrypointFile=str(entry), workOffline=True, cacheDirectory=str(CACHE),
-            disablePersistentConfig=True, keepOpen=True, logFile="logToBuffer",
-            logLevel="INFO",
-        )  # fmt: skip
-        switch["on"] = with_memo
-        memo.start()
-        try:
-            session.run(options)
-        finally:
-            switch["on"] = False
-        logs = session.get_logs("json", clear_logs=True) or '{"log": []}'
-        log = json.loads(logs)["log"]
-        kept = [m for m in log if m["level"] != "info"]  # "loaded in 1.2 secs"
-        messages = [(m["code"], m["message"]["text"]) for m in kept]
-        model = session.get_models()[-1]
-        try:
-            yield model, memo.reused, messages
-        finally:
-            for opened in list(session.get_models()):
-                opened.modelManager.close(opened)
-
-    yield load
-    session.close()
+    with switched_loads(switch, memo, count=lambda: memo.reused) as load:
+        yield load
 
 
 def typed_values(model: object) -> list[tuple]:
@@ -88,12 +55,12 @@ def typed_values(model: object) -> list[tuple]:
 @pytest.mark.parametrize("name", ["aapl-10k-2023-09-30", "aeon-10q-2023-09-30"])
 def test_every_element_gets_the_same_typed_values_with_the_memo(loads, name: str) -> None:
     package = SAMPLE_SEC / name
-    entry = package / json.loads((package / "filing.json").read_text())["entry_point"]
-    with loads(entry, with_memo=False) as (model, reused, logs):
+    entry = entry_of(package)
+    with loads(entry, patched=False) as (model, reused, logs):
         assert reused == 0
         plain = typed_values(model)
         contexts = len(model.contexts)
-    with loads(entry, with_memo=True) as (model, reused, memo_logs):
+    with loads(entry, patched=True) as (model, reused, memo_logs):
         assert typed_values(model) == plain
         # most contexts repeat an entity and a period already seen
         assert reused > contexts
@@ -110,9 +77,9 @@ def test_an_invalid_period_is_reported_once_per_context(loads, tmp_path: Path) -
         "<xbrli:startDate>2024-07-32</xbrli:startDate>",
     )
     entry.write_text(text)
-    with loads(entry, with_memo=False) as (model, _, logs):
+    with loads(entry, patched=False) as (model, _, logs):
         plain = typed_values(model)
-    with loads(entry, with_memo=True) as (model, _, memo_logs):
+    with loads(entry, patched=True) as (model, _, memo_logs):
         assert typed_values(model) == plain
     assert memo_logs == logs
     codes = Counter(code for code, _ in logs)

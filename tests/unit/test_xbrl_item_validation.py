@@ -8,17 +8,15 @@ value exactly as Arelle does, and must stay out of the way of any other Arelle v
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from arelle_switched import Load, Switch, entry_of, switched_loads
 from xbrl_samples import SAMPLE_SEC
 
 import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
 
-CACHE = SAMPLE_SEC.parent / "taxonomies" / "cache"
 APPLE = SAMPLE_SEC / "aapl-10k-2023-09-30"
 # Apple's net sales for fiscal 2023, the first of three facts of it in the instance
 NET_SALES = (
@@ -28,43 +26,14 @@ NET_SALES = (
 
 
 @pytest.fixture(scope="module")
-def loads() -> Iterator:
-    from arelle.api.Session import Session
-
+def loads() -> Iterator[Load]:
     from xbrl_task.arelle_item_validation import ItemFactValidation
 
-    switch = {"on": False}
-    items = ItemFactValidation(owns=lambda _model: switch["on"])
+    switch = Switch()
+    items = ItemFactValidation(owns=switch.owns)
     assert items.install()  # the pinned Arelle
-    session = Session()
-
-    @contextmanager
-    def load(entry: Path, *, fast: bool) -> Iterator:
-        from arelle.RuntimeOptions import RuntimeOptions
-
-        options = RuntimeOptions(
-            entrypointFile=str(entry), workOffline=True, cacheDirectory=str(CACHE),
-            disablePersistentConfig=True, keepOpen=True, logFile="logToBuffer",
-            logLevel="INFO",
-        )  # fmt: skip
-        switch["on"] = fast
-        items.start()
-        try:
-            session.run(options)
-        finally:
-            switch["on"] = False
-        logs = session.get_logs("json", clear_logs=True) or '{"log": []}'
-        kept = [m for m in json.loads(logs)["log"] if m["level"] != "info"]
-        messages = [(m["code"], m["message"]["text"]) for m in kept]
-        model = session.get_models()[-1]
-        try:
-            yield model, items.validated, messages
-        finally:
-            for opened in list(session.get_models()):
-                opened.modelManager.close(opened)
-
-    yield load
-    session.close()
+    with switched_loads(switch, items, count=lambda: items.validated) as load:
+        yield load
 
 
 def typed_values(model: object) -> list[tuple]:
@@ -84,18 +53,14 @@ def typed_values(model: object) -> list[tuple]:
     return rows
 
 
-def entry_of(package: Path) -> Path:
-    return package / json.loads((package / "filing.json").read_text())["entry_point"]
-
-
 @pytest.mark.parametrize("name", ["aapl-10k-2023-09-30", "tsla-10q-2024-06-30"])
 def test_every_element_gets_the_same_typed_values_on_the_short_path(loads, name: str) -> None:
     entry = entry_of(SAMPLE_SEC / name)
-    with loads(entry, fast=False) as (model, validated, logs):
+    with loads(entry, patched=False) as (model, validated, logs):
         assert validated == 0
         plain = typed_values(model)
         facts = len(model.facts)
-    with loads(entry, fast=True) as (model, validated, fast_logs):
+    with loads(entry, patched=True) as (model, validated, fast_logs):
         assert typed_values(model) == plain
         # nil facts and enumerations are left to Arelle; the rest take the path
         assert facts * 0.9 < validated <= facts
@@ -118,9 +83,9 @@ def test_an_invalid_amount_in_a_copy_of_apples_10k_is_reported_as_arelle_reports
     text = text.replace(first, first.replace(">383285000000<", ">12x<"))
     entry.write_text(text.replace(second, second.replace('"-6"', '"six"')))
 
-    with loads(entry, fast=False) as (model, _, logs):
+    with loads(entry, patched=False) as (model, _, logs):
         plain = typed_values(model)
-    with loads(entry, fast=True) as (model, validated, fast_logs):
+    with loads(entry, patched=True) as (model, validated, fast_logs):
         assert typed_values(model) == plain
         assert validated > 1000
         facts = {f.id: f for f in model.facts}
