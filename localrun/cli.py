@@ -141,7 +141,14 @@ def _interrupted(args: argparse.Namespace) -> str:
     stored stays consistent, since every step writes atomically and a rerun resumes."""
     if args.command in _READERS:
         return f"interrupted; {args.command} changed nothing: run it again when you want"
-    return "interrupted; run the same command again to resume"
+    resume = "interrupted; run the same command again to resume"
+    if getattr(args, "sec_command", None) == "run":
+        # the run's summary is not printed: say where a half-loaded filing shows meanwhile
+        resume += (
+            "; until then a filing it had begun loading may be half loaded (`ledgergraph "
+            "stats` lists its files never materialized; `verify` and `facts` warn)"
+        )
+    return resume
 
 
 def _report(args: argparse.Namespace, error_type: str, message: str) -> None:
