@@ -81,7 +81,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
     rows = [[d.trigger, d.state_machine, d.status, _problem(d)] for d in deliveries]
-    text = render.table(["trigger", "state machine", "status", "error"], rows)
+    text = render.table(["trigger", "state machine", "status", "error or note"], rows)
     causes = [f"{d.trigger}: {d.error}: {readable_cause(d.cause)}" for d in deliveries if d.cause]
     causes += [line for d in deliveries for line in _failed_items(d)]
     if causes:  # the error alone (NotConnected, say) does not say what to do
@@ -91,14 +91,16 @@ def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
 
 
 def _problem(delivery: Any) -> str:
-    """The error column: the error and the state it stopped in, or why a run that
-    succeeded as an execution is not ok (its own counts)."""
+    """The error column: the error and the state it stopped in, why a run that succeeded
+    as an execution is not ok (its own counts), or what a successful one chose not to do
+    (a publish skipped after a run that loaded nothing)."""
     if delivery.error:
         where = f" at {delivery.failed_state}" if delivery.failed_state else ""
         return f"{delivery.error}{where}"
-    if delivery.ok:
-        return ""
     output = delivery.output
+    if delivery.ok:
+        skipped = isinstance(output, dict) and output.get("published") is False
+        return f"no snapshot: {output.get('reason') or 'skipped'}" if skipped else ""
     counts = [f"{output[k]} {k}" for k in ("loaded", "failed") if k in output]
     return "not ok: " + (", ".join(counts) if counts else "see --json")
 

@@ -272,6 +272,32 @@ def test_a_failed_delivery_shows_its_cause_in_the_text_output(
     assert out.splitlines()[-1] == f"DailyQuickBooks: NotConnected: {cause}"
 
 
+def test_a_publish_skipped_after_a_run_that_loaded_nothing_says_so_in_the_text(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What PublishSnapshot returns for such a run (tests/integration/test_sec_failed_run.py
+    replays it for real): the text says no snapshot was made, not only --json."""
+    import argparse
+
+    from localrun.cli_events import _report
+    from localrun.event_runs import Delivery
+
+    output = {
+        "graph_id": "sec",
+        "run_id": "sec-20261206T052059Z",
+        "published": False,
+        "reason": "skipped, nothing loaded",
+    }
+    skipped = Delivery("SecRunSucceeded", "PublishSnapshotStateMachine", "event-1", {},
+                       "SUCCEEDED", output, None, None)  # fmt: skip
+
+    code = _report(argparse.Namespace(json=False), [skipped])
+
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("SecRun"))
+    assert code == 0
+    assert row.split(maxsplit=3)[2:] == ["SUCCEEDED", "no snapshot: skipped, nothing loaded"]
+
+
 def test_a_failed_fire_names_the_state_it_stopped_in_and_the_message_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
