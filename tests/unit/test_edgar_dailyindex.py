@@ -187,6 +187,18 @@ def test_each_unreadable_line_is_rejected_with_its_number_and_reason() -> None:
     assert "0001493152-20-004281" not in {f.accession for f in read.filings}  # line 12's
 
 
+def test_a_tab_in_a_fixed_width_line_is_rejected_not_read_into_the_wrong_columns() -> None:
+    rows = read_index("form.20200318.idx").splitlines()
+    tabbed = rows[40].replace("  ", "\t", 1)  # "10-K\t      CSAIL 2019-C15 ..."
+    read = dailyindex.read_index(damaged("form.20200318.idx", {41: tabbed}), index="form")
+
+    assert [(r.line, r.reason) for r in read.rejected] == [
+        (41, "a tab in a fixed-width line: its form and company columns move")
+    ]
+    assert "0001056404-20-002429" not in {f.accession for f in read.filings}
+    assert read.lines == len(read.filings) + 1 + read.header_lines
+
+
 def test_pipe_rows_short_of_a_column_or_an_accession_are_rejected() -> None:
     rows = read_index("master.20181231.excerpt.idx").splitlines()
     text = damaged(

@@ -135,6 +135,8 @@ def _fixed_parser(header: list[str]) -> Callable[[str], DiscoveredFiling]:
         if match is None:
             raise _Unusable("no CIK, filing date and edgar/data/ file name at its end")
         left = row[: match.start()]
+        if "\t" in left:  # EDGAR pads with spaces: a tab shifts every column after it
+            raise _Unusable("a tab in a fixed-width line: its form and company columns move")
         if form_at < name_at:
             form, name = left[:name_at], left[name_at:]
         else:
