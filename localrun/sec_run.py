@@ -89,6 +89,20 @@ def run_sec_from_folder(
             filing["folder"] = str(folders[filing["source_unit"]])
     forms = _forms_of(store, graph_id, summary["filings"])
     summary["filings"] += [_rejected_line(package, forms) for package in rejected]
+    return _finish(summary, store, home=home, graph_id=graph_id, started=started)
+
+
+def _finish(
+    summary: dict[str, Any],
+    store: LocalObjectStore,
+    *,
+    home: Path,
+    graph_id: str,
+    started: float,
+) -> dict[str, Any]:
+    """What both run paths end with: the hints naming this home, the counts (reruns and
+    folders not run included), the duration, and the summary stored as printed."""
+    command = delete_command(home, graph_id)
     summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
@@ -331,9 +345,4 @@ def run_sec_from_edgar(
             graph_node_command=graph_node_command, task_command=task_command,
         )  # fmt: skip
     _settle_locally(summary, home, graph_id)
-    command = delete_command(home, graph_id)
-    summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
-    _count(summary)
-    summary["duration_ms"] = int((time.monotonic() - started) * 1000)
-    store_summary(store, summary)
-    return summary
+    return _finish(summary, store, home=home, graph_id=graph_id, started=started)
