@@ -454,17 +454,18 @@ print("never printed")
 """
 
 
+def run_python(program: str) -> subprocess.CompletedProcess[str]:
+    """``program`` in a new interpreter of this environment, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, cwd=REPO
+    )
+
+
 def test_the_program_ends_with_its_status_past_a_step_still_running() -> None:
     """The `ledgergraph` program (`run`) ends with main's status at once while a daemon
     thread still runs (a local execution's step Ctrl-C left inside DuckDB would abort
     interpreter finalization with SIGABRT, 134), its output flushed first."""
-    done = subprocess.run(
-        [sys.executable, "-c", _BUSY_THREAD_AT_EXIT],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=REPO,
-    )
+    done = run_python(_BUSY_THREAD_AT_EXIT)
     assert done.returncode == EXIT_INTERRUPTED
     assert done.stdout == "error: interrupted; run the same command again to resume\n"
 
@@ -473,12 +474,6 @@ def test_the_program_exits_normally_with_no_step_running() -> None:
     """With no thread left, the interpreter finalizes as usual (its exit handlers run)."""
     program = "import atexit, localrun.cli as c\n"
     program += "atexit.register(print, 'finalized')\nc.main = lambda: 3\nc.run()\n"
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=REPO,
-    )
+    done = run_python(program)
     assert done.returncode == 3
     assert done.stdout == "finalized\n"

@@ -291,17 +291,24 @@ def test_a_delete_of_a_run_the_graph_never_held_leaves_no_withdrawal(
     assert books.transform(missing, "run-b").deleted_inferred == 2
 
 
-def test_deleting_a_run_below_a_later_one_compares_the_next_with_the_later_one(
-    books: HomeBooks, tmp_path: Path
-) -> None:
-    """run-c listed everything again after run-b: its snapshot, not run-a's, is what the
-    graph holds once run-b is gone, so run-d infers the same two deletions from it."""
+def _three_runs_then_run_b_deleted(books: HomeBooks, tmp_path: Path) -> Path:
+    """run-a lists everything, run-b misses invoice 161 and customer 29, run-c lists
+    everything again; all three loaded, then run-b deleted. Returns run-b's folder."""
     original = sample_copy(tmp_path, "original")
     missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
     for run_id, folder in (("run-a", original), ("run-b", missing), ("run-c", original)):
         books.transform(folder, run_id)
         books.load(run_id)
     assert books.delete_with_cli("run-b") == 0
+    return missing
+
+
+def test_deleting_a_run_below_a_later_one_compares_the_next_with_the_later_one(
+    books: HomeBooks, tmp_path: Path
+) -> None:
+    """run-c listed everything again after run-b: its snapshot, not run-a's, is what the
+    graph holds once run-b is gone, so run-d infers the same two deletions from it."""
+    missing = _three_runs_then_run_b_deleted(books, tmp_path)
     assert books.invoice_1043_and_customer_29() == ["1043", False, False]
 
     run_d = books.transform(missing, "run-d")
@@ -317,12 +324,7 @@ def test_a_stale_snapshot_whose_raw_page_is_gone_names_run_key_and_what_to_do(
     """run-c's snapshot must be rebuilt from its raw pages once run-b below it is deleted;
     with its Invoice page gone from the store, run-d stops with a permanent error naming
     the run, the missing key and the ways out, not a bare ObjectNotFound."""
-    original = sample_copy(tmp_path, "original")
-    missing = sample_copy(tmp_path, "missing", without_invoice_161_and_customer_29)
-    for run_id, folder in (("run-a", original), ("run-b", missing), ("run-c", original)):
-        books.transform(folder, run_id)
-        books.load(run_id)
-    assert books.delete_with_cli("run-b") == 0
+    missing = _three_runs_then_run_b_deleted(books, tmp_path)
     run_c = SyncRun.model_validate_json(
         books.store.get_bytes(run_manifest_key(SAMPLE_REALM, "run-c"))
     )
