@@ -40,7 +40,7 @@ def _stage_needed(earlier: Table, later: Table) -> int:
 
     An upsert call holds back only the calls of tables it may rewrite: ``Report`` and
     ``Fact`` are read while SEC's ``Entity`` (its only upsert table, its first call)
-    copies, ~40 ms a request on 20 filings (timeline in docs/operations.md).
+    copies, ~40 ms a request on 20 filings (timeline in docs/performance.md).
     """
     ends = {later.from_table, later.to_table} if isinstance(later, RelTable) else set()
     if earlier is later or upserts(later) or rewritten_by(earlier) & {later.name, *ends}:

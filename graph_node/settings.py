@@ -104,7 +104,7 @@ class NodeSettings(BaseSettings):
         "Cypher queries; read-only graphs keep the engine's one per core). Default: one "
         "fewer than the cores, at least 1: a materialize COPY runs beside the staging "
         "threads that read the next tables and record intents, and on 2 cores the engine "
-        "on one thread spends less CPU (docs/operations.md, Where materialization time "
+        "on one thread spends less CPU (docs/performance.md, Where materialization time "
         "goes).",
     )
     memory_limit_mb: int | None = Field(
