@@ -24,9 +24,10 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from ledgergraph.errors import ObjectNotFound
@@ -38,6 +39,7 @@ class ObjectStore(Protocol):
     def uri(self, key: str) -> str: ...
     def put_bytes(self, key: str, data: bytes) -> str: ...
     def put_file(self, key: str, path: Path) -> str: ...
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str: ...
     def get_bytes(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def list_keys(self, prefix: str) -> Iterator[str]: ...
@@ -100,6 +102,25 @@ class LocalObjectStore:
     def put_file(self, key: str, path: Path) -> str:
         # into the file _create_temp made: its mode stays, and so does the writer's lock
         return self._write(key, lambda fd, tmp: shutil.copyfile(path, tmp))
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str:
+        """Write ``chunks`` as they come, holding none of them after it is written.
+
+        Atomic as ``put_bytes``: the object appears only once ``chunks`` is exhausted. An
+        error raised by ``chunks`` (a download cut off, a file too large) leaves no object
+        and no temporary file: it is raised as it is.
+        """
+
+        def fill(fd: int, tmp: Path) -> None:
+            try:
+                with open(fd, "wb", closefd=False) as handle:
+                    for chunk in chunks:
+                        handle.write(chunk)
+            except BaseException:
+                tmp.unlink(missing_ok=True)  # still locked by us: nobody else takes it
+                raise
+
+        return self._write(key, fill)
 
     def _write(self, key: str, fill: Callable[[int, Path], None]) -> str:
         """Fill a locked temporary file beside ``key``'s path, then rename it over the path.
@@ -195,6 +216,10 @@ def _remove_if_abandoned(path: Path, deadline: float) -> bool:
         os.close(fd)
 
 
+# S3 takes parts of 5 MiB and more (the last one excepted), at most 10,000 of them: 8 MiB
+# parts hold objects up to 78 GiB, and a streamed write holds one part at a time.
+STREAM_PART_BYTES = 8 << 20
+
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -206,6 +231,42 @@ def _routes_of(query: str) -> dict[str, str]:
         if not _SEGMENT.fullmatch(segment) or not _BUCKET_NAME.fullmatch(bucket):
             raise ValueError(f"invalid bucket route {segment}={bucket} in an s3:// store URI")
     return routes
+
+
+@dataclass
+class _MultipartUpload:
+    """One S3 multipart upload in progress: the parts sent so far, by number and ETag."""
+
+    client: Any
+    bucket: str
+    key: str
+    upload_id: str
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, client: Any, bucket: str, key: str) -> _MultipartUpload:
+        response = client.create_multipart_upload(Bucket=bucket, Key=key)
+        return cls(client, bucket, key, response["UploadId"])
+
+    def add_part(self, data: bytes) -> None:
+        number = len(self.parts) + 1
+        response = self.client.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
+        )
+        self.parts.append({"PartNumber": number, "ETag": response["ETag"]})
+
+    def complete(self) -> None:
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": self.parts},
+        )
+
+    def abort(self) -> None:
+        self.client.abort_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
+        )
 
 
 class S3ObjectStore:
@@ -244,6 +305,36 @@ class S3ObjectStore:
     def put_file(self, key: str, path: Path) -> str:
         bucket, full = self.location(key)
         self.client.upload_file(str(path), bucket, full)
+        return self.uri(key)
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str:
+        """Write ``chunks`` as they come: one PUT when they add up to less than a part
+        (``STREAM_PART_BYTES``), else a multipart upload holding one part at a time.
+
+        Atomic as ``put_bytes``: S3 shows the object only once the upload completes. An
+        error raised by ``chunks`` aborts the multipart upload (no parts are left to pay
+        for) and is raised as it is.
+        """
+        bucket, full = self.location(key)
+        part = bytearray()
+        upload: _MultipartUpload | None = None
+        try:
+            for chunk in chunks:
+                part += chunk
+                if len(part) >= STREAM_PART_BYTES:
+                    upload = upload or _MultipartUpload.start(self.client, bucket, full)
+                    upload.add_part(bytes(part))
+                    part.clear()
+            if upload is None:
+                self.client.put_object(Bucket=bucket, Key=full, Body=bytes(part))
+            else:
+                if part:
+                    upload.add_part(bytes(part))
+                upload.complete()
+        except BaseException:
+            if upload is not None:
+                upload.abort()
+            raise
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:
