@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import re
 import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -217,7 +217,7 @@ def _remove_if_abandoned(path: Path, deadline: float) -> bool:
 
 
 # S3 takes parts of 5 MiB and more (the last one excepted), at most 10,000 of them: 8 MiB
-# parts hold objects up to 78 GiB, and a streamed write holds one part at a time.
+# parts hold objects up to 78 GiB. Without threads a streamed write holds one part at a time.
 STREAM_PART_BYTES = 8 << 20
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -233,40 +233,26 @@ def _routes_of(query: str) -> dict[str, str]:
     return routes
 
 
-@dataclass
-class _MultipartUpload:
-    """One S3 multipart upload in progress: the parts sent so far, by number and ETag."""
+class _ChunkReader(io.RawIOBase):
+    """A readable file over an iterable of byte chunks, holding one chunk at a time (what
+    boto3's ``upload_fileobj`` reads a streamed write from)."""
 
-    client: Any
-    bucket: str
-    key: str
-    upload_id: str
-    parts: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks, self._left = iter(chunks), memoryview(b"")
 
-    @classmethod
-    def start(cls, client: Any, bucket: str, key: str) -> _MultipartUpload:
-        response = client.create_multipart_upload(Bucket=bucket, Key=key)
-        return cls(client, bucket, key, response["UploadId"])
+    def readable(self) -> bool:
+        return True
 
-    def add_part(self, data: bytes) -> None:
-        number = len(self.parts) + 1
-        response = self.client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
-        )
-        self.parts.append({"PartNumber": number, "ETag": response["ETag"]})
-
-    def complete(self) -> None:
-        self.client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={"Parts": self.parts},
-        )
-
-    def abort(self) -> None:
-        self.client.abort_multipart_upload(
-            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id
-        )
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)  # an error the chunks raise goes to the caller
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
 
 
 class S3ObjectStore:
@@ -309,32 +295,22 @@ class S3ObjectStore:
 
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> str:
         """Write ``chunks`` as they come: one PUT when they add up to less than a part
-        (``STREAM_PART_BYTES``), else a multipart upload holding one part at a time.
+        (``STREAM_PART_BYTES``), else a multipart upload reading one part at a time.
 
         Atomic as ``put_bytes``: S3 shows the object only once the upload completes. An
-        error raised by ``chunks`` aborts the multipart upload (no parts are left to pay
-        for) and is raised as it is.
+        error raised by ``chunks`` aborts the multipart upload (boto3's transfer manager
+        does: no parts are left to pay for) and is raised as it is.
         """
+        from boto3.s3.transfer import TransferConfig  # boto3 only where S3 is used
+
         bucket, full = self.location(key)
-        part = bytearray()
-        upload: _MultipartUpload | None = None
-        try:
-            for chunk in chunks:
-                part += chunk
-                if len(part) >= STREAM_PART_BYTES:
-                    upload = upload or _MultipartUpload.start(self.client, bucket, full)
-                    upload.add_part(bytes(part))
-                    part.clear()
-            if upload is None:
-                self.client.put_object(Bucket=bucket, Key=full, Body=bytes(part))
-            else:
-                if part:
-                    upload.add_part(bytes(part))
-                upload.complete()
-        except BaseException:
-            if upload is not None:
-                upload.abort()
-            raise
+        one_part_at_a_time = TransferConfig(
+            multipart_threshold=STREAM_PART_BYTES,
+            multipart_chunksize=STREAM_PART_BYTES,
+            use_threads=False,
+        )
+        reader = io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20)
+        self.client.upload_fileobj(reader, bucket, full, Config=one_part_at_a_time)
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:
