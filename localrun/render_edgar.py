@@ -40,10 +40,17 @@ def discovered_table(
 
 def discovery_text(result: DiscoveryResult) -> str:
     """``discovered_table``, then each daily index line rejected and how the lines read
-    add up (lines read = filings found + lines rejected + header lines)."""
+    add up (lines read = filings found + lines rejected + header lines), or, when EDGAR
+    had no daily index for the days asked, that it had none."""
     text = discovered_table(result.filings, rejected=result.rejected)
-    if not result.lines_read:
+    if result.index_days is None:
         return text
+    if not result.indexes_read:
+        since, until = (day.isoformat() for day in result.index_days)
+        return text + (
+            f"\ndaily indexes: none for {since}..{until} (none on weekends and holidays, nor "
+            f"for a day EDGAR has not published yet); {len(result.filings)} selected"
+        )
     rejected = result.rejected_lines
     if rejected:
         lines = [f"{len(rejected)} lines of EDGAR's daily indexes rejected:"]

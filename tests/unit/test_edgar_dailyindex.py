@@ -14,6 +14,7 @@ from test_edgar_cases import EDGAR_DATA, USER_AGENT, local_client
 
 from ledgergraph.edgar import DiscoveryRequest, dailyindex, discover_filings
 from ledgergraph.edgar.dailyindex import parse_index
+from ledgergraph.edgar.discovery import find_filings
 from ledgergraph.edgar.errors import EdgarBadResponse
 from ledgergraph.edgar.urls import daily_index_path
 from localrun.cli import main as cli
@@ -260,3 +261,51 @@ def test_discover_since_prints_each_rejected_line_and_how_the_lines_add_up(
     counts = ("lines_read", "found", "header_lines", "rows_read")
     assert [result[key] for key in counts] == [4094, 4081, 10, 4084]
     assert len(result["filings"]) == 314 and result["rejected"] == []
+
+
+@pytest.mark.parametrize(
+    ("since", "to", "asked"),
+    [
+        ("2020-03-21", "2020-03-22", []),  # a weekend: nothing asked
+        ("2020-03-16", "2020-03-17", [16, 17]),  # weekdays EDGAR answers with S3's 403
+    ],
+)
+def test_discover_since_says_when_there_is_no_daily_index_for_the_days(
+    since: str,
+    to: str,
+    asked: list[int],
+    fake: FakeEdgar,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("LEDGERGRAPH_EDGAR_"):
+            monkeypatch.delenv(name)
+    argv = ["sec", "discover", "--home", str(tmp_path), "--since", since, "--to", to]
+    argv += ["--edgar-url", fake.base_url, "--user-agent", USER_AGENT]
+
+    code = cli(argv)
+    text = capsys.readouterr().out
+    json_code = cli([*argv, "--json"])
+    result = json.loads(capsys.readouterr().out)
+
+    assert code == json_code == 0
+    assert fake.paths() == [daily_index_path(date(2020, 3, d)) for d in asked] * 2
+    assert text.endswith(
+        f"daily indexes: none for {since}..{to} (none on weekends and holidays, nor for a "
+        "day EDGAR has not published yet); 0 selected\n"
+    )
+    assert result["index_days"] == [since, to]
+    counts = ("indexes_read", "lines_read", "found", "header_lines", "rows_read")
+    assert [result[key] for key in counts] == [0, 0, 0, 0, 0]
+    assert result["filings"] == [] and result["rejected_lines"] == []
+
+
+def test_discover_since_counts_the_daily_index_files_read(fake: FakeEdgar) -> None:
+    request = DiscoveryRequest(since=date(2020, 3, 16), date_to=date(2020, 3, 22))
+
+    result = find_filings(request, client=local_client(fake))
+
+    assert result.index_days == (date(2020, 3, 16), date(2020, 3, 22))
+    assert (result.indexes_read, result.lines_read, result.found) == (1, 4094, 4084)

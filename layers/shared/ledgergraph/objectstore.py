@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from ledgergraph.errors import ObjectNotFound
@@ -38,6 +39,7 @@ class ObjectStore(Protocol):
     def uri(self, key: str) -> str: ...
     def put_bytes(self, key: str, data: bytes) -> str: ...
     def put_file(self, key: str, path: Path) -> str: ...
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str: ...
     def get_bytes(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def list_keys(self, prefix: str) -> Iterator[str]: ...
@@ -100,6 +102,25 @@ class LocalObjectStore:
     def put_file(self, key: str, path: Path) -> str:
         # into the file _create_temp made: its mode stays, and so does the writer's lock
         return self._write(key, lambda fd, tmp: shutil.copyfile(path, tmp))
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str:
+        """Write ``chunks`` as they come, holding none of them after it is written.
+
+        Atomic as ``put_bytes``: the object appears only once ``chunks`` is exhausted. An
+        error raised by ``chunks`` (a download cut off, a file too large) leaves no object
+        and no temporary file: it is raised as it is.
+        """
+
+        def fill(fd: int, tmp: Path) -> None:
+            try:
+                with open(fd, "wb", closefd=False) as handle:
+                    for chunk in chunks:
+                        handle.write(chunk)
+            except BaseException:
+                tmp.unlink(missing_ok=True)  # still locked by us: nobody else takes it
+                raise
+
+        return self._write(key, fill)
 
     def _write(self, key: str, fill: Callable[[int, Path], None]) -> str:
         """Fill a locked temporary file beside ``key``'s path, then rename it over the path.
@@ -195,6 +216,10 @@ def _remove_if_abandoned(path: Path, deadline: float) -> bool:
         os.close(fd)
 
 
+# S3 takes parts of 5 MiB and more (the last one excepted), at most 10,000 of them: 8 MiB
+# parts hold objects up to 78 GiB. Without threads a streamed write holds one part at a time.
+STREAM_PART_BYTES = 8 << 20
+
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SEGMENT = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -206,6 +231,28 @@ def _routes_of(query: str) -> dict[str, str]:
         if not _SEGMENT.fullmatch(segment) or not _BUCKET_NAME.fullmatch(bucket):
             raise ValueError(f"invalid bucket route {segment}={bucket} in an s3:// store URI")
     return routes
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable file over an iterable of byte chunks, holding one chunk at a time (what
+    boto3's ``upload_fileobj`` reads a streamed write from)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks, self._left = iter(chunks), memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)  # an error the chunks raise goes to the caller
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
 
 
 class S3ObjectStore:
@@ -244,6 +291,26 @@ class S3ObjectStore:
     def put_file(self, key: str, path: Path) -> str:
         bucket, full = self.location(key)
         self.client.upload_file(str(path), bucket, full)
+        return self.uri(key)
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> str:
+        """Write ``chunks`` as they come: one PUT when they add up to less than a part
+        (``STREAM_PART_BYTES``), else a multipart upload reading one part at a time.
+
+        Atomic as ``put_bytes``: S3 shows the object only once the upload completes. An
+        error raised by ``chunks`` aborts the multipart upload (boto3's transfer manager
+        does: no parts are left to pay for) and is raised as it is.
+        """
+        from boto3.s3.transfer import TransferConfig  # boto3 only where S3 is used
+
+        bucket, full = self.location(key)
+        one_part_at_a_time = TransferConfig(
+            multipart_threshold=STREAM_PART_BYTES,
+            multipart_chunksize=STREAM_PART_BYTES,
+            use_threads=False,
+        )
+        reader = io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20)
+        self.client.upload_fileobj(reader, bucket, full, Config=one_part_at_a_time)
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:

@@ -17,7 +17,7 @@ import random
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -25,13 +25,14 @@ import httpx
 from ledgergraph.edgar.errors import (
     EdgarBadResponse,
     EdgarConnectionError,
+    EdgarIncompleteFile,
     EdgarThrottled,
     EdgarTimeout,
     EdgarTooLarge,
     EdgarTransientError,
 )
 from ledgergraph.edgar.ratelimit import RateLimiter, backoff_delay, process_limiter
-from ledgergraph.edgar.responses import Expect, check_response
+from ledgergraph.edgar.responses import SNIFF_HEAD_BYTES, Expect, check_response
 from ledgergraph.edgar.settings import EdgarSettings, check_user_agent
 from ledgergraph.logs import get_logger
 
@@ -39,6 +40,8 @@ logger = get_logger("edgar")
 
 _MAX_REDIRECTS = 3
 _DECODED_CHUNK = 1 << 20  # largest piece one step of gzip decoding may produce
+
+T = TypeVar("T")
 
 
 class EdgarClient:
@@ -135,6 +138,75 @@ class EdgarClient:
                     raise
                 self._back_off(exc, path, attempt)
             attempt += 1
+
+    def get_stream(
+        self,
+        url: str,
+        expect: Expect,
+        consume: Callable[[Iterator[bytes]], T],
+        *,
+        max_bytes: int,
+        expected_size: int | None = None,
+    ) -> T:
+        """What ``consume`` makes of the body at ``url``, given as decoded chunks as they
+        arrive; ``get_bytes`` for a body that should not be held whole (a package file).
+
+        The body is checked as ``get_bytes`` checks it, from its first ``SNIFF_HEAD_BYTES``,
+        before ``consume`` sees a byte. The chunks raise, inside ``consume`` (which should
+        then keep nothing of them), EdgarTooLarge once they pass ``max_bytes``, the
+        transient errors of a connection lost mid-body, and, at their end,
+        EdgarIncompleteFile when they add up to other than ``expected_size``. A transient
+        failure is retried as ``get_bytes`` retries it, ``consume`` called anew with the
+        new body; EdgarIncompleteFile is not retried (EDGAR sent a whole body: its size).
+
+        Raises:
+            the errors of ``get_bytes``, EdgarIncompleteFile, and whatever ``consume``
+            raises of its own.
+        """
+        path = urlsplit(url).path
+        attempt = 0
+        while True:
+            self._refuse_long_wait(url)
+            try:
+                return self._stream(url, path, expect, consume, max_bytes, expected_size)
+            except EdgarIncompleteFile:
+                raise
+            except EdgarThrottled as exc:
+                self._pause_everyone(exc, url, attempt)
+                if attempt >= self.settings.max_retries:
+                    raise
+            except EdgarTransientError as exc:
+                if attempt >= self.settings.max_retries:
+                    raise
+                self._back_off(exc, path, attempt)
+            attempt += 1
+
+    def _stream(
+        self,
+        url: str,
+        path: str,
+        expect: Expect,
+        consume: Callable[[Iterator[bytes]], T],
+        max_bytes: int,
+        expected_size: int | None,
+    ) -> T:
+        """One GET as ``_send`` makes it, its body handed to ``consume`` once checked."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            self.limiter.acquire()
+            try:
+                with self._http.stream("GET", url, headers=self._headers) as response:
+                    if response.is_redirect:
+                        url = self._redirect_target(url, response, path)
+                        continue
+                    body = _Body(response, url, max_bytes)
+                    head = body.head(SNIFF_HEAD_BYTES if response.status_code == 200 else None)
+                    check_response(response, expect, path=path, body=head)
+                    return consume(body.chunks(head, expected_size))
+            except httpx.TimeoutException as exc:
+                raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
+            except httpx.RequestError as exc:  # as _get_once: dropped, truncated, bad gzip
+                raise EdgarConnectionError(f"connection to EDGAR failed for {path}") from exc
+        raise EdgarBadResponse(f"too many redirects for {path}")
 
     def _refuse_long_wait(self, url: str) -> None:
         """EdgarThrottled at once when the pause ahead is longer than ``max_wait_s``."""
@@ -238,6 +310,52 @@ def _read_at_most(response: httpx.Response, max_bytes: int, url: str) -> bytes:
             raise _too_large(url, max_bytes, f"over {size} bytes read")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class _Body:
+    """A streamed body read as ``_read_at_most`` reads it, in two goes: a head to check
+    the answer by, then the chunks (head included) for a consumer."""
+
+    def __init__(self, response: httpx.Response, url: str, max_bytes: int) -> None:
+        declared = response.headers.get("content-length", "")
+        if not _content_coding(response) and declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(url, max_bytes, f"Content-Length {declared}")
+        self._decoded = _decoded_chunks(response, url)
+        self._url = url
+        self._max_bytes = max_bytes
+        self._size = 0
+
+    def head(self, size: int | None) -> bytes:
+        """At least ``size`` bytes of the body (all of it if shorter; all of it for None:
+        an error page, which every caller reads whole)."""
+        pieces: list[bytes] = []
+        read = 0
+        while size is None or read < size:
+            chunk = next(self._decoded, None)
+            if chunk is None:
+                break
+            pieces.append(chunk)
+            read += len(chunk)
+            self._count(chunk)
+        return b"".join(pieces)
+
+    def chunks(self, head: bytes, expected_size: int | None) -> Iterator[bytes]:
+        """``head`` then the rest of the body; EdgarIncompleteFile at the end when the body
+        is not ``expected_size`` bytes."""
+        if head:
+            yield head
+        for chunk in self._decoded:
+            self._count(chunk)
+            yield chunk
+        if expected_size is not None and self._size != expected_size:
+            raise EdgarIncompleteFile(
+                f"EDGAR sent {self._size} bytes, its index.json lists {expected_size}"
+            )
+
+    def _count(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self._max_bytes:
+            raise _too_large(self._url, self._max_bytes, f"over {self._size} bytes read")
 
 
 def _content_coding(response: httpx.Response) -> str:

@@ -50,6 +50,7 @@ class IndexRead(BaseModel):
     ``lines`` = ``len(filings)`` + ``len(rejected)`` + ``header_lines``."""
 
     filings: list[DiscoveredFiling] = Field(default_factory=list)
+    files: int = Field(default=0, description="index files read (a day without one: none)")
     lines: int = Field(default=0, description="lines read, header lines included")
     header_lines: int = Field(default=0, description="lines up to the dashed separator")
     rejected: list[RejectedLine] = Field(default_factory=list)
@@ -57,6 +58,7 @@ class IndexRead(BaseModel):
     def add(self, other: IndexRead) -> None:
         """Count ``other`` (the next day's index) in with this one."""
         self.filings.extend(other.filings)
+        self.files += other.files
         self.lines += other.lines
         self.header_lines += other.header_lines
         self.rejected.extend(other.rejected)
@@ -87,7 +89,7 @@ def read_index(text: str, *, index: str = "index") -> IndexRead:
     if separator is None or separator == 0:
         raise EdgarBadResponse("index file has no header separator line")
     header = lines[:separator]
-    read = IndexRead(lines=len(lines), header_lines=separator + 1)
+    read = IndexRead(files=1, lines=len(lines), header_lines=separator + 1)
     parse = _pipe_parser(header[-1]) if "|" in header[-1] else _fixed_parser(header)
     for number, row in enumerate(lines[separator + 1 :], start=separator + 2):
         try:
@@ -200,6 +202,7 @@ def fetch_filings_since(
         extra={
             "since": since.isoformat(),
             "until": until.isoformat(),
+            "files": read.files,
             "lines": read.lines,
             "filings": len(read.filings),
             "lines_rejected": len(read.rejected),

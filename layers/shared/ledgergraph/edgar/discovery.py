@@ -100,6 +100,12 @@ class DiscoveryResult(BaseModel):
     rows_read: int = Field(description="rows of the submissions JSON and daily indexes read")
     found: int = Field(description="rows that are usable filings, before the filters")
     rejected: list[RejectedRow] = Field(description="rows that are no usable filing, and why")
+    index_days: tuple[date, date] | None = Field(
+        default=None, description="the days whose daily indexes were asked for (since, until)"
+    )
+    indexes_read: int = Field(
+        default=0, description="daily index files read: 0 when EDGAR has none for index_days"
+    )
     lines_read: int = Field(
         default=0, description="lines of the daily indexes read, header lines included"
     )
@@ -122,10 +128,11 @@ def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> Discovery
     ciks = list(dict.fromkeys([*request.ciks, *resolve_tickers(client, request.tickers)]))
     rejected: list[RejectedRow] = []
     index = IndexRead()
+    index_days = None
     if request.since is not None:
-        until = request.date_to or datetime.now(UTC).date()
+        index_days = (request.since, request.date_to or datetime.now(UTC).date())
         kind = request.index_kind
-        index = fetch_filings_since(client, request.since, until=until, kind=kind)
+        index = fetch_filings_since(client, request.since, until=index_days[1], kind=kind)
         found = index.filings
     else:
         found = []
@@ -148,6 +155,8 @@ def find_filings(request: DiscoveryRequest, *, client: EdgarClient) -> Discovery
         rows_read=len(found) + len(rejected) + len(index.rejected),
         found=len(found),
         rejected=rejected,
+        index_days=index_days,
+        indexes_read=index.files,
         lines_read=index.lines,
         header_lines=index.header_lines,
         rejected_lines=index.rejected,

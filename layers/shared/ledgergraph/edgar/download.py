@@ -6,38 +6,45 @@ about the filer, which discovery read or this step asks for), then ``download.js
 (files, sizes, sha256, source URLs, completed_at). ``download.json`` is written last, so its
 presence means the package is complete and a re-run skips the filing; an interrupted attempt
 leaves no ``download.json`` and the next one simply writes every file again (each write is
-atomic in the store). Every file must arrive with the size the folder's ``index.json``
-lists (EDGAR gives no checksum there), which download.json records as ``listed_size``; a
-record from before that check is compared with ``index.json`` on each rerun (one request)
-and the filing downloaded again if a file was cut off. ``force`` downloads it regardless.
+atomic in the store). Each file goes to the store as it arrives, its sha256 and size taken
+on the way, so no file is ever held whole: only the start of each file that may be the
+entry point is kept, and an XBRL zip waits in a spooled temporary file (on disk past
+``ZIP_SPOOL_BYTES``) while its members are unpacked to the store. Every file must arrive
+with the size the folder's ``index.json`` lists (EDGAR gives no checksum there), which
+download.json records as ``listed_size``; a file of another size is never stored. A record
+from before that check is compared with ``index.json`` on each rerun (one request) and the
+filing downloaded again if a file was cut off. ``force`` downloads it regardless.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.errors import (
     EdgarBadResponse,
     EdgarError,
-    EdgarIncompleteFile,
     EdgarTooLarge,
     EdgarUnexpectedHtml,
     FilingPackageError,
 )
 from ledgergraph.edgar.models import DiscoveredFiling, DownloadOutcome
 from ledgergraph.edgar.package import (
+    ENTRY_POINT_SNIFF_BYTES,
+    XbrlZip,
     dts_names,
+    entry_point_candidates,
     inline_candidates,
     instance_candidates,
     is_inline,
     is_instance,
     pick_entry_point,
-    unzip_package,
     xbrl_zip_name,
 )
 from ledgergraph.edgar.responses import Expect
@@ -51,6 +58,86 @@ logger = get_logger("edgar")
 
 DOWNLOAD_RECORD = "download.json"
 FILING_SIDECAR = "filing.json"
+ZIP_SPOOL_BYTES = 8 << 20  # an XBRL zip up to this size stays in memory, a larger one on disk
+
+
+class Received:
+    """The size, sha256 and start (``head_bytes`` of it) of a file, taken as it passes."""
+
+    def __init__(self, head_bytes: int = 0) -> None:
+        self.size = 0
+        self.kept = True  # False: read and counted, but not stored (not the file sought)
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
+        self._head_bytes = head_bytes
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    def watch(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """``chunks`` unchanged, each one counted and hashed on its way."""
+        for chunk in chunks:
+            self.size += len(chunk)
+            self._digest.update(chunk)
+            if len(self._head) < self._head_bytes:
+                self._head += chunk[: self._head_bytes - len(self._head)]
+            yield chunk
+
+
+def _read_head(chunks: Iterator[bytes], size: int) -> list[bytes]:
+    """The first chunks of ``chunks``, at least ``size`` bytes of them (fewer: all)."""
+    head: list[bytes] = []
+    read = 0
+    while read < size and (chunk := next(chunks, None)) is not None:
+        head.append(chunk)
+        read += len(chunk)
+    return head
+
+
+def store_writer(
+    store: ObjectStore, key: str, *, keep: Callable[[bytes], bool] | None = None
+) -> Callable[[Iterator[bytes]], Received]:
+    """A consumer of a body that streams it to ``key`` and says what passed.
+
+    With ``keep``, the body is stored only if ``keep`` accepts its start (the first
+    ``ENTRY_POINT_SNIFF_BYTES``); otherwise it is read to its end, counted, not stored.
+    """
+
+    def consume(chunks: Iterator[bytes]) -> Received:
+        received = Received(ENTRY_POINT_SNIFF_BYTES if keep else 0)
+        passing = received.watch(chunks)
+        if keep is not None:
+            head = _read_head(passing, ENTRY_POINT_SNIFF_BYTES)
+            if not keep(b"".join(head)):
+                received.kept = False
+                for _chunk in passing:
+                    pass  # read all the same: it counts against the package limit
+                return received
+            passing = itertools.chain(head, passing)
+        store.put_stream(key, passing)
+        return received
+
+    return consume
+
+
+def spool_writer(spool: IO[bytes]) -> Callable[[Iterator[bytes]], Received]:
+    """A consumer of a body that writes it to ``spool`` from its start (a retried request
+    writes over what an earlier attempt left)."""
+
+    def consume(chunks: Iterator[bytes]) -> Received:
+        received = Received()
+        spool.seek(0)
+        spool.truncate()
+        for chunk in received.watch(chunks):
+            spool.write(chunk)
+        return received
+
+    return consume
 
 
 class FilingFetcher:
@@ -94,11 +181,14 @@ class FilingFetcher:
         }  # EDGAR lists "" for the pages it generates (-index.html)
         return self._names
 
-    def fetch(self, name: str) -> bytes:
-        """One file; .htm must be inline XBRL, .zip a zip, anything else XML.
+    def fetch_to(self, name: str, consume: Callable[[Iterator[bytes]], Received]) -> Received:
+        """One file, handed to ``consume`` as it arrives (``store_writer``, ``spool_writer``);
+        .htm must be inline XBRL, .zip a zip, anything else XML.
 
         Raises:
-            FilingPackageError: the file would take the download over ``max_bytes``.
+            FilingPackageError: the file would take the download over ``max_bytes``
+                (refused before it is asked for when index.json lists its size).
+            EdgarIncompleteFile: it arrived with another size than index.json lists.
         """
         lower = name.lower()
         expect = Expect.ZIP if lower.endswith(".zip") else Expect.XML
@@ -110,17 +200,17 @@ class FilingFetcher:
         if listed is not None and listed > left:
             raise self._over_limit(name, f"index.json lists {listed} bytes")
         try:
-            data = self._call(name, lambda: self.client.get_bytes(url, expect, max_bytes=left))
+            received: Received = self._call(
+                name,
+                lambda: self.client.get_stream(
+                    url, expect, consume, max_bytes=left, expected_size=listed
+                ),
+            )
         except EdgarTooLarge as exc:
             raise self._over_limit(name, "EDGAR sent more") from exc
-        self.fetched_bytes += len(data)
-        if listed is not None and len(data) != listed:
-            raise EdgarIncompleteFile(
-                f"filing {self.filing.accession}: {name}: EDGAR sent {len(data)} bytes, "
-                f"its index.json lists {listed}"
-            )
+        self.fetched_bytes += received.size
         self.urls[name] = url
-        return data
+        return received
 
     def _over_limit(self, name: str, seen: str) -> FilingPackageError:
         return FilingPackageError(
@@ -148,40 +238,84 @@ def _named(exc: EdgarError, message: str) -> EdgarError:
     return named
 
 
+class PackageFiles:
+    """The files of a package stored so far: their download.json entries, and the start
+    of each one that may be the entry point."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.heads: dict[str, bytes] = {}
+
+    def add(self, name: str, received: Received, source_url: str, **extra: Any) -> None:
+        self.entries[name] = {
+            "name": name,
+            "size": received.size,
+            "sha256": received.sha256,
+            "source_url": source_url,
+            **extra,
+        }
+        self.heads[name] = received.head
+
+
 def fetch_package(
-    fetcher: FilingFetcher, names: list[str], *, max_bytes: int
-) -> tuple[dict[str, bytes], dict[str, Any] | None]:
-    """The package files by name, and a record of the zip when EDGAR had one."""
-    label = f"filing {fetcher.filing.accession}"
+    fetcher: FilingFetcher, names: list[str], *, store: ObjectStore, max_bytes: int
+) -> tuple[PackageFiles, dict[str, Any] | None]:
+    """Store the package files as they arrive; what was stored, and a record of the zip
+    when EDGAR had one."""
     zip_name = xbrl_zip_name(names)
     if zip_name is not None:
-        data = fetcher.fetch(zip_name)
-        archive = {
-            "name": zip_name,
-            "url": fetcher.urls[zip_name],
-            "size": len(data),
-            "listed_size": fetcher.listed_sizes.get(zip_name),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
-        return unzip_package(data, max_bytes=max_bytes, label=label), archive
-    files = {name: fetcher.fetch(name) for name in dts_names(names)}
-    for name in instance_candidates(names):
-        files[name] = fetcher.fetch(name)
-        if is_instance(files[name]):
-            return files, None
-        del files[name]
+        return fetch_zip_package(fetcher, zip_name, store=store, max_bytes=max_bytes)
+    prefix = fetcher.filing.package_prefix
+    files = PackageFiles()
+
+    def store_file(name: str, keep: Callable[[bytes], bool] | None = None) -> bool:
+        received = fetcher.fetch_to(name, store_writer(store, prefix + name, keep=keep))
+        if received.kept:
+            listed = fetcher.listed_sizes.get(name)
+            files.add(name, received, fetcher.urls[name], listed_size=listed)
+        return received.kept
+
+    for name in dts_names(names):
+        store_file(name)
+    if any(store_file(name, is_instance) for name in instance_candidates(names)):
+        return files, None
     primary = fetcher.filing.primary_document
     for name in inline_candidates(names, primary):
         try:
-            data = fetcher.fetch(name)
+            if store_file(name, is_inline):
+                return files, None
         except EdgarUnexpectedHtml:
             if name == primary:
                 raise
-            continue  # guessing without a known primary document: an exhibit, not XBRL
-        if is_inline(data):
-            files[name] = data
-            return files, None
+            # guessing without a known primary document: an exhibit, not XBRL
+    label = f"filing {fetcher.filing.accession}"
     raise FilingPackageError(f"{label}: EDGAR lists no XBRL instance or inline XBRL document")
+
+
+def fetch_zip_package(
+    fetcher: FilingFetcher, zip_name: str, *, store: ObjectStore, max_bytes: int
+) -> tuple[PackageFiles, dict[str, Any]]:
+    """The XBRL zip into a spooled temporary file, then each member to the store."""
+    filing = fetcher.filing
+    files = PackageFiles()
+    with tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL_BYTES) as spool:
+        received = fetcher.fetch_to(zip_name, spool_writer(spool))
+        archive = {
+            "name": zip_name,
+            "url": fetcher.urls[zip_name],
+            "size": received.size,
+            "listed_size": fetcher.listed_sizes.get(zip_name),
+            "sha256": received.sha256,
+        }
+        spool.seek(0)
+        label = f"filing {filing.accession}"
+        with XbrlZip(spool, max_bytes=max_bytes, label=label) as members:
+            sniffed = entry_point_candidates(members.names, filing.primary_document)
+            for name in sorted(members.names):
+                member = Received(ENTRY_POINT_SNIFF_BYTES if name in sniffed else 0)
+                store.put_stream(filing.package_prefix + name, member.watch(members.chunks(name)))
+                files.add(name, member, f"{archive['url']}#{name}")
+    return files, archive
 
 
 def download_filing(
@@ -203,8 +337,9 @@ def download_filing(
     store.delete(prefix + DOWNLOAD_RECORD)
 
     names = fetcher.listing()
-    files, archive = fetch_package(fetcher, names, max_bytes=client.settings.max_package_bytes)
-    entry_point = pick_entry_point(files, filing.primary_document)
+    max_bytes = client.settings.max_package_bytes
+    files, archive = fetch_package(fetcher, names, store=store, max_bytes=max_bytes)
+    entry_point = pick_entry_point(files.heads, filing.primary_document)
     if entry_point is None:
         raise FilingPackageError(f"filing {filing.accession}: the package has no XBRL instance")
     if filing.registration is None:  # found through a daily index: ask EDGAR once
@@ -212,7 +347,7 @@ def download_filing(
         registration = fetch_registration(client, filing.cik)
         filing = filing.model_copy(update={"registration": registration})
 
-    record = store_package(store, filing, files, fetcher, archive, entry_point)
+    record = store_package(store, filing, files, archive, entry_point)
     outcome = _outcome(filing, "ok", record, requests=fetcher.requests)
     logger.info(
         "filing downloaded",
@@ -229,17 +364,15 @@ def download_filing(
 def store_package(
     store: ObjectStore,
     filing: DiscoveredFiling,
-    files: dict[str, bytes],
-    fetcher: FilingFetcher,
+    files: PackageFiles,
     archive: dict[str, Any] | None,
     entry_point: str,
 ) -> dict[str, Any]:
-    """Write the files, drop leftovers of an older attempt, then filing.json, download.json."""
+    """Drop leftovers of an older attempt beside the files stored, then write filing.json
+    and, last, download.json."""
     prefix = filing.package_prefix
-    entries = [
-        _write_file(store, prefix, name, files[name], archive, fetcher) for name in sorted(files)
-    ]
-    keep = {prefix + name for name in files} | {prefix + FILING_SIDECAR, prefix + DOWNLOAD_RECORD}
+    keep = {prefix + name for name in files.entries}
+    keep |= {prefix + FILING_SIDECAR, prefix + DOWNLOAD_RECORD}
     for key in list(store.list_keys(prefix)):
         if key not in keep:
             store.delete(key)
@@ -250,33 +383,11 @@ def store_package(
         "source": "xbrl-zip" if archive else "files",
         "archive": archive,
         "entry_point": entry_point,
-        "files": entries,
+        "files": [files.entries[name] for name in sorted(files.entries)],
         "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     store.put_bytes(prefix + DOWNLOAD_RECORD, _json(record))
     return record
-
-
-def _write_file(
-    store: ObjectStore,
-    prefix: str,
-    name: str,
-    data: bytes,
-    archive: dict[str, Any] | None,
-    fetcher: FilingFetcher,
-) -> dict[str, Any]:
-    """Store one file; its download.json entry (a zip member's URL is the zip's + #name,
-    and its size is checked through the zip's)."""
-    store.put_bytes(prefix + name, data)
-    entry = {
-        "name": name,
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "source_url": f"{archive['url']}#{name}" if archive else fetcher.urls[name],
-    }
-    if not archive:
-        entry["listed_size"] = fetcher.listed_sizes.get(name)
-    return entry
 
 
 def _cut_off(record: dict[str, Any], fetcher: FilingFetcher) -> bool:

@@ -32,10 +32,13 @@ INLINE_XBRL_NAMESPACES = (
     b"http://www.xbrl.org/2008/inlineXBRL",
 )
 _INLINE_SNIFF_BYTES = 1 << 20
+# What every check of a body reads: the start of a streamed body this long stands for it
+SNIFF_HEAD_BYTES = _INLINE_SNIFF_BYTES
 
 
 def declares_inline_xbrl(body: bytes) -> bool:
-    """True when the start of ``body`` declares an inline XBRL namespace."""
+    """True when the start of ``body`` (its first ``SNIFF_HEAD_BYTES``) declares an inline
+    XBRL namespace."""
     head = body[:_INLINE_SNIFF_BYTES]
     return any(namespace in head for namespace in INLINE_XBRL_NAMESPACES)
 

@@ -96,10 +96,10 @@ class EdgarSettings(BaseSettings):
         gt=0,
         description="Most bytes one filing's download may fetch, in bytes: every file "
         "fetched counts (as index.json lists it, then as it arrives decoded) and reading "
-        "stops at the limit; an -xbrl.zip must also unpack to no more. The package is held "
-        "in memory until it is stored, its largest file twice while it arrives, so this "
-        "must fit the process's memory (template.yaml gives the 1024 MB DownloadFiling "
-        "Lambda 256 MiB; docs/edgar.md has the measurements).",
+        "stops at the limit; an -xbrl.zip must also unpack to no more. Files stream to the "
+        "store as they arrive, so memory does not grow with it; an -xbrl.zip waits in a "
+        "temporary file, which must fit the temporary folder (template.yaml gives the "
+        "DownloadFiling Lambda 256 MiB; docs/edgar.md has the measurements).",
     )
     max_document_bytes: int = Field(
         default=64 << 20,
