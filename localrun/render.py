@@ -95,8 +95,9 @@ def _row(filing: dict[str, Any]) -> list[Any]:
 
 def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
     """A run from EDGAR: how the rows of EDGAR's listings were accounted for (read = found
-    + rejected; a daily index's lines read = found + rejected + header lines), then each
-    rejected row or line with its reason. None for a run from a folder."""
+    + rejected; a daily index's lines read = found + rejected + header lines, or that
+    EDGAR had no daily index for the days asked), then each rejected row or line with its
+    reason. None for a run from a folder."""
     if discovery is None:
         return []
     rows = discovery.get("rejected_rows") or []
@@ -107,7 +108,11 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
         f"{discovery['rows_found']} filings found, {rejected} rejected; "
         f"{discovery['filings']} filings selected for this run"
     ]
-    if discovery.get("lines_read"):
+    days = discovery.get("index_days")
+    if days and not discovery.get("indexes_read"):
+        lines.append(f"daily indexes: none for {days[0]}..{days[1]} (none on weekends and "
+                     "holidays, nor for a day EDGAR has not published yet)")  # fmt: skip
+    elif discovery.get("lines_read"):
         lines.append(
             f"daily indexes: {discovery['lines_read']} lines read = {discovery['rows_found']} "
             f"filings found + {discovery['lines_rejected']} lines rejected + "

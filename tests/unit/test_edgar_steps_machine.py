@@ -231,3 +231,24 @@ def test_daily_index_lines_rejected_are_in_the_runs_summary(tmp_path: Path) -> N
         "daily indexes: 4094 lines read = 4081 filings found + 3 lines rejected + 10 header lines"
     ) in text
     assert f"rejected line: {day} line 2001: blank line: ''" in text
+
+
+def test_a_run_over_days_without_a_daily_index_says_so_in_its_summary(tmp_path: Path) -> None:
+    """A weekend (2020-03-21 and 22): EDGAR publishes no daily index, none is asked for."""
+    since = {"since": "2020-03-21", "date_to": "2020-03-22", "ciks": [320193]}
+    with FakeEdgar(snapshot="2026-03") as fake:
+        result = run(fake, tmp_path, since, run_id="e6")
+    store = LocalObjectStore(tmp_path / "store")
+    summary = json.loads(store.get_bytes(summary_key("sec", "e6")))
+
+    assert result.status == "SUCCEEDED", result.cause
+    discovery = summary["discovery"]
+    assert (discovery["index_days"], discovery["indexes_read"]) == (
+        ["2020-03-21", "2020-03-22"], 0,
+    )  # fmt: skip
+    assert (discovery["lines_read"], discovery["filings"]) == (0, 0)
+    text = render.sec_summary(summary | {"duration_ms": 0}).splitlines()
+    assert (
+        "daily indexes: none for 2020-03-21..2020-03-22 (none on weekends and holidays, nor "
+        "for a day EDGAR has not published yet)"
+    ) in text

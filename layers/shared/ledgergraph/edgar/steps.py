@@ -188,7 +188,13 @@ def discover_step(
     }
     rejected = [row.model_dump(mode="json") for row in result.rejected]
     lines = [line.model_dump(mode="json") for line in result.rejected_lines]
-    record = counts | {"rejected_rows": rejected, "rejected_lines": lines}
+    days = [day.isoformat() for day in result.index_days] if result.index_days else None
+    record = counts | {
+        "index_days": days,  # a run over the daily indexes: the first and last day asked
+        "indexes_read": result.indexes_read,
+        "rejected_rows": rejected,
+        "rejected_lines": lines,
+    }
     store.put_bytes(discovery_key(request.graph_id, request.run_id), json.dumps(record).encode())
     concurrency = request.download_concurrency
     rate = per_process_rate(client.settings.max_requests_per_second, concurrency)
