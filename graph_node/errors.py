@@ -53,9 +53,14 @@ class QueryTimeout(NodePermanentError):
     """A read-only query ran past the node's query time limit."""
 
 
-class QueryCancelled(NodePermanentError):
-    """The client of a running read hung up, so the engine was interrupted; or the client
-    of a write hung up while the write waited for the graph's writer lock."""
+class RequestCancelled(NodePermanentError):
+    """The client hung up before the node answered: a write that waited for the graph's
+    writer lock stopped waiting (one that held it ran to its end)."""
+
+
+class QueryCancelled(RequestCancelled):
+    """The client of a read query hung up: the engine was interrupted, or the query stopped
+    waiting for a write to end before it ran."""
 
 
 class Unauthorized(NodePermanentError):
@@ -160,7 +165,7 @@ _STATUS: dict[type[NodeError], int] = {
     QueryRefused: 400,
     QueryFailed: 400,
     QueryTimeout: 400,
-    QueryCancelled: 499,  # "client closed request": nobody reads it, the log does
+    RequestCancelled: 499,  # "client closed request": nobody reads it, the log does
     Unauthorized: 401,
     ReadOnlyNode: 403,
     GraphNotFound: 404,

@@ -410,7 +410,7 @@ class GraphService(OpenGraphs):
 
         Raises:
             WriterBusy: another write held the lock for all of ``writer_lock_timeout_s``.
-            QueryCancelled: the request's client hung up while it waited for the lock.
+            RequestCancelled: the request's client hung up while it waited for the lock.
         """
         self.refuse_writes(graph_id)
         graph = self.graph(graph_id, create=create)
