@@ -8,6 +8,8 @@ name the graph, table, file id or key at fault and never carry secrets.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from ledgergraph.errors import LedgerGraphError, PermanentError, TransientError
 
@@ -135,6 +137,17 @@ class StagingDamaged(GraphDamaged):
         self.reason = reason
 
 
+class UnreadableValue(NodePermanentError):
+    """A query's result would carry a date or time the engine holds but cannot read back
+    (``graph_node.unreadable``): ``columns`` of the result, ``found`` where the graph
+    holds such values."""
+
+    def __init__(self, message: str, *, found: Sequence[Any], columns: Sequence[str]) -> None:
+        super().__init__(message)
+        self.found = list(found)
+        self.columns = list(columns)
+
+
 class CopyRefused(NodePermanentError):
     """Rows about to be copied would be unsafe for the engine; nothing was copied."""
 
@@ -177,6 +190,7 @@ _STATUS: dict[type[NodeError], int] = {
     GraphInconsistent: 409,
     GraphDamaged: 409,
     StagingDamaged: 409,
+    UnreadableValue: 409,
     FileInvalid: 422,
     MissingEndpoints: 422,
     CopyRefused: 422,
