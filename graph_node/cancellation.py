@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from graph_node.errors import QueryCancelled
+from graph_node.errors import QueryCancelled, RequestCancelled
 
 
 class Cancellation:
@@ -98,7 +98,7 @@ def acquire_unless_cancelled(
         Whether the lock is now held (False: ``timeout_s`` passed first).
 
     Raises:
-        QueryCancelled: the client hung up before or while it waited; the lock is not held.
+        RequestCancelled: the client hung up before or while it waited; the lock is not held.
     """
     if cancellation is None:
         return lock.acquire(timeout=timeout_s)
@@ -109,6 +109,6 @@ def acquire_unless_cancelled(
             return True
         if remaining <= poll_s:
             return False
-    raise QueryCancelled(
+    raise RequestCancelled(
         f"{cancellation.what}: the client hung up while it waited for the graph's writer lock"
     )

@@ -22,7 +22,7 @@ from ledgergraph.graph_schema import Table, all_columns, arrow_schema
 _MAX_NAMED = 5
 # What the engine reads back, counted from 1970-01-01 as Arrow holds it: 0001-01-01 to
 # 9999-12-31 in days (DATE), to 9999-12-31T23:59:59.999999Z in microseconds (TIMESTAMP).
-_ENGINE_RANGE = {
+ENGINE_RANGE = {
     "DATE": (pa.int32(), -719_162, 2_932_896, "day"),
     "TIMESTAMP": (pa.int64(), -62_135_596_800_000_000, 253_402_300_799_999_999, "microsecond"),
 }
@@ -79,9 +79,9 @@ def check_engine_range(table: Table, rows: pa.Table) -> None:
     rows an upsert SETs alike."""
     named, found = [], 0
     for column in all_columns(table):
-        if column.type not in _ENGINE_RANGE:
+        if column.type not in ENGINE_RANGE:
             continue
-        raw_type, first, last, unit = _ENGINE_RANGE[column.type]
+        raw_type, first, last, unit = ENGINE_RANGE[column.type]
         raw = rows.column(column.name).cast(raw_type)
         outside = pc.or_(pc.less(raw, first), pc.greater(raw, last))
         bad = rows.select(list(table.key)).append_column("raw", raw).filter(outside)

@@ -8,6 +8,8 @@ name the graph, table, file id or key at fault and never carry secrets.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from ledgergraph.errors import LedgerGraphError, PermanentError, TransientError
 
@@ -53,9 +55,14 @@ class QueryTimeout(NodePermanentError):
     """A read-only query ran past the node's query time limit."""
 
 
-class QueryCancelled(NodePermanentError):
-    """The client of a running read hung up, so the engine was interrupted; or the client
-    of a write hung up while the write waited for the graph's writer lock."""
+class RequestCancelled(NodePermanentError):
+    """The client hung up before the node answered: a write that waited for the graph's
+    writer lock stopped waiting (one that held it ran to its end)."""
+
+
+class QueryCancelled(RequestCancelled):
+    """The client of a read query hung up: the engine was interrupted, or the query stopped
+    waiting for a write to end before it ran."""
 
 
 class Unauthorized(NodePermanentError):
@@ -130,6 +137,17 @@ class StagingDamaged(GraphDamaged):
         self.reason = reason
 
 
+class UnreadableValue(NodePermanentError):
+    """A query's result would carry a date or time the engine holds but cannot read back
+    (``graph_node.unreadable``): ``columns`` of the result, ``found`` where the graph
+    holds such values."""
+
+    def __init__(self, message: str, *, found: Sequence[Any], columns: Sequence[str]) -> None:
+        super().__init__(message)
+        self.found = list(found)
+        self.columns = list(columns)
+
+
 class CopyRefused(NodePermanentError):
     """Rows about to be copied would be unsafe for the engine; nothing was copied."""
 
@@ -160,7 +178,7 @@ _STATUS: dict[type[NodeError], int] = {
     QueryRefused: 400,
     QueryFailed: 400,
     QueryTimeout: 400,
-    QueryCancelled: 499,  # "client closed request": nobody reads it, the log does
+    RequestCancelled: 499,  # "client closed request": nobody reads it, the log does
     Unauthorized: 401,
     ReadOnlyNode: 403,
     GraphNotFound: 404,
@@ -172,6 +190,7 @@ _STATUS: dict[type[NodeError], int] = {
     GraphInconsistent: 409,
     GraphDamaged: 409,
     StagingDamaged: 409,
+    UnreadableValue: 409,
     FileInvalid: 422,
     MissingEndpoints: 422,
     CopyRefused: 422,

@@ -47,6 +47,13 @@ from graph_node.reconciliation import (
     run_reconciled,
     valued_tables,
 )
+from graph_node.unreadable import (
+    Unreadable,
+    find_unreadable,
+    may_carry_dates,
+    outside_columns,
+    unreadable_error,
+)
 from ledgergraph.graph_schema import TABLES, NodeTable, Table
 
 _MIB = 1 << 20
@@ -132,6 +139,9 @@ class GraphStore:
         self._gate = ReadWriteGate(timeout_s=gate_timeout_s)
         # Counts the writer knows without scanning (see known_count); any write forgets them.
         self._known: dict[str, int] = {}
+        # Where the graph holds dates the engine cannot read back (unreadable.py): looked
+        # for by the first query that could return one, again after any write.
+        self._unreadable: list[Unreadable] | None = None
         if read_only and not path.exists():
             raise GraphNotFound(f"no graph file at {path}")
         self._db = self._open_database()
@@ -162,6 +172,8 @@ class GraphStore:
         """
         gate = self._gate.writing() if write else self._gate.reading(cancellation=cancellation)
         with gate:
+            if write:
+                self._unreadable = None
             if write and not counted:
                 self._known.clear()  # whatever this write changes, no count is known now
             conn = lb.Connection(self._db)
@@ -300,6 +312,7 @@ class GraphStore:
             QueryRefused: before the engine sees the text, if it could write, is too long
                 or nested for the engine (``check_shape``) or uses a parameter not given.
             InvalidRequest: a parameter holds an integer the engine cannot bind (INT64).
+            UnreadableValue: the result holds a date or time the engine cannot read back.
         """
         check_shape(cypher)
         check_read_only(cypher)
@@ -319,6 +332,7 @@ class GraphStore:
             if isinstance(result, list):  # several statements slipped through
                 raise QueryFailed("Cypher query must be one statement")
             columns = result.get_column_names()
+            self._refuse_unreadable(conn, result)
             rows = _first_rows(result, max_rows + 1)
             conn.execute("ROLLBACK")
         return QueryResult(
@@ -326,6 +340,23 @@ class GraphStore:
             rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
             truncated=len(rows) > max_rows,
         )
+
+    def _refuse_unreadable(self, conn: lb.Connection, result: lb.QueryResult) -> None:
+        """UnreadableValue if ``result`` holds a date or time the row reader would die on.
+
+        Only a result that can carry a date is looked at, and only once the graph is known
+        to hold such a value (``find_unreadable``); it is then read through Arrow first.
+        """
+        if not may_carry_dates(result.get_column_data_types()):
+            return
+        if self._unreadable is None:
+            self._unreadable = find_unreadable(conn)
+        if not self._unreadable:
+            return
+        outside = outside_columns(result.get_as_arrow(max(result.get_num_tuples(), 1)))
+        if outside:
+            raise unreadable_error(outside, self._unreadable)
+        result.reset_iterator()
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the graph file, so the file alone is the graph.
@@ -362,6 +393,7 @@ class GraphStore:
         """
         with self._gate.writing():
             self._known.clear()  # another process may write the file meanwhile
+            self._unreadable = None
             self._close_database(checkpoint=not self.read_only)
             try:
                 yield self.path

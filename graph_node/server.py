@@ -29,7 +29,7 @@ from graph_node.api_key import ApiKey
 from graph_node.cancellation import Cancellation
 from graph_node.errors import (
     NodeError,
-    QueryCancelled,
+    RequestCancelled,
     RequestTooLarge,
     Unauthorized,
     UnsupportedMediaType,
@@ -147,7 +147,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NodeError)
     async def node_error(request: Request, error: NodeError) -> JSONResponse:
         level = logger.warning if http_status(error) < 500 else logger.error
-        message = "request cancelled" if isinstance(error, QueryCancelled) else "request failed"
+        message = "request cancelled" if isinstance(error, RequestCancelled) else "request failed"
         level(message, extra={"error_type": type(error).__name__, "error": str(error)})
         return _error_response(error)
 
@@ -281,7 +281,8 @@ async def run_watched(
     """``work(cancellation)`` in the worker thread pool, cancelled if the client hangs up.
 
     Once the client has gone the engine is interrupted, and again every ``poll_s`` until
-    ``work`` returns (raising ``QueryCancelled``, so the request is logged as cancelled).
+    ``work`` returns (raising ``QueryCancelled``, or ``RequestCancelled`` for a write still
+    waiting for its lock, so the request is logged as cancelled).
     """
     cancellation = Cancellation(what=what)
     task = asyncio.ensure_future(run_in_threadpool(work, cancellation))

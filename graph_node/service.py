@@ -30,6 +30,7 @@ from graph_node.errors import (
     InvalidRequest,
     SourceNotFound,
     TableNotFound,
+    UnreadableValue,
     WriteMiscounted,
     WriterBusy,
     http_status,
@@ -70,6 +71,7 @@ from graph_node.snapshots import (
 )
 from graph_node.sources import SourceFiles
 from graph_node.staging import stage_files
+from graph_node.unreadable import units_holding, unreadable_error
 from graph_node.withdrawal import withdrawing
 from ledgergraph.events import EventPublisher
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, NodeTable, Table
@@ -374,13 +376,18 @@ class GraphService(OpenGraphs):
         too long or nested for the engine refused, see ``cypher_guard``); ``cancellation``
         interrupts it."""
         graph = self.graph(graph_id)
-        result = graph.store.read_query(
-            cypher,
-            dict(parameters or {}),
-            timeout_s=self.settings.query_timeout_s,
-            max_rows=self.settings.max_result_rows,
-            cancellation=cancellation,
-        )
+        try:
+            result = graph.store.read_query(
+                cypher,
+                dict(parameters or {}),
+                timeout_s=self.settings.query_timeout_s,
+                max_rows=self.settings.max_result_rows,
+                cancellation=cancellation,
+            )
+        except UnreadableValue as exc:  # name the units to delete, from the file registry
+            with graph.staging.cursor(what="finding the units of unreadable dates") as cur:
+                units = units_holding(cur, exc.found)
+            raise unreadable_error(exc.columns, exc.found, units) from exc
         return result.model_dump()
 
     def stats(self, graph_id: str) -> dict[str, Any]:
@@ -410,7 +417,7 @@ class GraphService(OpenGraphs):
 
         Raises:
             WriterBusy: another write held the lock for all of ``writer_lock_timeout_s``.
-            QueryCancelled: the request's client hung up while it waited for the lock.
+            RequestCancelled: the request's client hung up while it waited for the lock.
         """
         self.refuse_writes(graph_id)
         graph = self.graph(graph_id, create=create)

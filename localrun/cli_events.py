@@ -80,9 +80,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
+    from ledgergraph.run_summary import explain_cause
+
     rows = [[d.trigger, d.state_machine, d.status, _problem(d)] for d in deliveries]
     text = render.table(["trigger", "state machine", "status", "error or note"], rows)
-    causes = [f"{d.trigger}: {d.error}: {readable_cause(d.cause)}" for d in deliveries if d.cause]
+    # each cause's message whole, without its stack trace (--json keeps the cause as it is)
+    causes = [
+        f"{d.trigger}: {d.error}: {explain_cause(d.cause, limit=None)}"
+        for d in deliveries
+        if d.cause
+    ]
     causes += [line for d in deliveries for line in _failed_items(d)]
     if causes:  # the error alone (NotConnected, say) does not say what to do
         text += "\n\n" + "\n".join(causes)
@@ -118,14 +125,3 @@ def _failed_items(delivery: Any) -> list[str]:
     if len(failed) > _NAMED:
         lines.append(f"{delivery.trigger}: ... and {len(failed) - _NAMED} more (--json)")
     return lines
-
-
-def readable_cause(cause: str) -> str:
-    """A Lambda error's message without its stack trace (``--json`` keeps it all)."""
-    try:
-        parsed = json.loads(cause)
-    except ValueError:
-        return cause
-    if isinstance(parsed, dict) and isinstance(parsed.get("errorMessage"), str):
-        return parsed["errorMessage"]
-    return cause

@@ -76,13 +76,10 @@ def _log_size(log_path: Path) -> int:
 
 def _exit_message(returncode: int, home: Path | None) -> str:
     """Why the node exited, and for a native crash what to do about it."""
+    message = _ending(returncode)
     if returncode >= 0:
-        return f"graph node exited with status {returncode}"
-    try:
-        name = signal.Signals(-returncode).name
-    except ValueError:
-        name = f"signal {-returncode}"
-    message = f"graph node died of {name} (a native crash of the graph engine)"
+        return message
+    message += " (a native crash of the graph engine)"
     opening = sorted(home.glob("graphs/*/graph.lbug.opening")) if home else []
     if opening:
         graph_file = opening[0].with_suffix("")
@@ -94,9 +91,16 @@ def _exit_message(returncode: int, home: Path | None) -> str:
     return message
 
 
-def _death(returncode: int) -> str:
-    """How a node that had been serving ended: ``graph node died of SIGKILL``."""
-    if returncode >= 0:
+def _ending(returncode: int) -> str:
+    """How the node process ended, in words: ``graph node died of SIGKILL``.
+
+    The node exits 0 only when a SIGINT or SIGTERM shut it down cleanly (``graph_node
+    serve``), e.g. a Ctrl-C meant for a run started in the background, which ignores SIGINT
+    itself: that node was stopped, not crashed.
+    """
+    if returncode == 0:
+        return "graph node stopped (exit status 0: a SIGINT or SIGTERM shut it down)"
+    if returncode > 0:
         return f"graph node exited with status {returncode}"
     try:
         return f"graph node died of {signal.Signals(-returncode).name}"
@@ -193,7 +197,8 @@ def graph_node_process(
     ``command`` replaces the entry point (tests use a stub); it gets the same arguments
     after the program name is swapped, so it must accept ``--port-file``. GraphDamaged
     stops the run at once if the node found one of ``graph_ids`` damaged. A node that
-    exits by itself while it serves (killed, crashed) has why appended to ``deaths``.
+    ends while it serves (killed, crashed, or stopped by a signal the run did not get) has
+    how appended to ``deaths``.
     """
     home.mkdir(parents=True, exist_ok=True)
     log_path = log_path or node_log_path(home)
@@ -219,6 +224,6 @@ def graph_node_process(
             refuse_damaged(url, graph_ids, home)
             yield url
             if deaths is not None and process.poll() is not None:
-                deaths.append(_death(process.returncode))
+                deaths.append(_ending(process.returncode))
         finally:
             stop(process)

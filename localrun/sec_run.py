@@ -150,10 +150,11 @@ def _restart_interrupted(
     graph_node_command: Sequence[str] | None = None,
     task_command: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """If the node a run started died during it (``deaths``), run the filings it
-    interrupted again with a new node, at most ``restarts`` times. Each restart (and a
-    death not restarted) is a ``node_restarts`` line, each rerun a ``reruns`` entry; each
-    rerun filing's line is the rerun's, with what the runs before added (``_merge_rerun``).
+    """If the node a run started ended during it (``deaths``: it died, or a signal the run
+    did not get stopped it), run the filings it interrupted again with a new node, at most
+    ``restarts`` times. Each restart (and a death not restarted) is a ``node_restarts``
+    line, each rerun a ``reruns`` entry; each rerun filing's line is the rerun's, with what
+    the runs before added (``_merge_rerun``).
     """
     notes: list[str] = []
     while deaths and (stopped := _interrupted_units(summary)):

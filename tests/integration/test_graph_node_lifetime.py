@@ -10,6 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from localrun.graph_node_process import graph_node_process
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -109,3 +113,35 @@ def test_a_runs_task_stops_when_the_run_is_killed(tmp_path: Path) -> None:
     run.wait(timeout=30)
 
     _wait(lambda: not _alive(task_pid), f"task {task_pid} to stop after its run was killed")
+
+
+@pytest.mark.parametrize(
+    ("sent", "ending"),
+    [
+        # what a Ctrl-C does to the node of a run started in the background (the run ignores
+        # SIGINT and goes on): the node shuts down cleanly and exits 0
+        (signal.SIGINT, "graph node stopped (exit status 0: a SIGINT or SIGTERM shut it down)"),
+        (signal.SIGKILL, "graph node died of SIGKILL"),
+    ],
+    ids=["sigint", "sigkill"],
+)
+def test_a_runs_node_that_ends_while_serving_is_named_stopped_or_dead(
+    tmp_path: Path, sent: signal.Signals, ending: str
+) -> None:
+    home = tmp_path / "home"
+    deaths: list[str] = []
+    with graph_node_process(home=home, api_key="k", deaths=deaths):
+        node_pid = json.loads((home / "graph-node.lock").read_text())["pid"]
+        os.kill(node_pid, sent)
+        _wait(lambda: _reapable(node_pid), f"node {node_pid} to end on {sent.name}")
+
+    assert deaths == [ending]
+
+
+def _reapable(pid: int) -> bool:
+    """Whether our child ``pid`` has ended, every thread of it: a killed process's leader
+    shows as a zombie while its other threads still exit, and cannot be reaped until then."""
+    try:
+        return not _alive(pid) and len(os.listdir(f"/proc/{pid}/task")) == 1
+    except FileNotFoundError:  # reaped already
+        return True

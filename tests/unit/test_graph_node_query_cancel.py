@@ -23,8 +23,8 @@ import pytest
 from test_graph_node_cases import AMAZON_10K, amazon_facts, load_case_filing
 from test_graph_node_query_limits import KEY, boeing_home, start_node
 
-from graph_node.cancellation import Cancellation
-from graph_node.errors import QueryCancelled
+from graph_node.cancellation import Cancellation, acquire_unless_cancelled
+from graph_node.errors import QueryCancelled, RequestCancelled, http_status
 from graph_node.faults import MARKER_NAME
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -168,6 +168,23 @@ def test_a_query_cancelled_while_waiting_for_the_graph_never_runs(tmp_path: Path
     assert counted["rows"] == [[3]]
 
 
+def test_a_write_waiting_for_its_lock_when_cancelled_is_a_request_not_a_query() -> None:
+    held = threading.Lock()
+    held.acquire()
+    cancellation = Cancellation(what="delete source")
+    cancellation.cancel()
+
+    with pytest.raises(RequestCancelled) as raised:
+        acquire_unless_cancelled(held, timeout_s=5.0, cancellation=cancellation)
+
+    assert not isinstance(raised.value, QueryCancelled)
+    assert str(raised.value) == (
+        "delete source: the client hung up while it waited for the graph's writer lock"
+    )
+    assert http_status(raised.value) == 499
+    assert http_status(QueryCancelled("Cypher query: interrupted")) == 499
+
+
 @pytest.fixture
 def busy_node(tmp_path: Path) -> Iterator[Node]:
     """A writer node serving Boeing's facts, paused while it COPYs Amazon's (holding the
@@ -205,6 +222,7 @@ def test_a_query_waiting_behind_a_write_stops_waiting_when_its_client_hangs_up(
     assert handled["status"] == 499
     assert 1000 <= handled["duration_ms"] < 10_000  # margins for a loaded machine
     failed = wait_for_line(busy_node.log, correlation, "request cancelled")
+    assert failed["error_type"] == "QueryCancelled"
     assert failed["error"] == (
         "Cypher query: the client hung up while it waited for a write to end"
     )
@@ -231,7 +249,7 @@ def test_a_write_waiting_for_the_writer_lock_stops_when_its_client_hangs_up(
     assert (handled["status"], handled["path"]) == (499, path)
     assert 1000 <= handled["duration_ms"] < 10_000  # margins for a loaded machine
     failed = wait_for_line(busy_node.log, correlation, "request cancelled")
-    assert failed["error_type"] == "QueryCancelled"
+    assert failed["error_type"] == "RequestCancelled"  # not a query
     assert failed["error"] == (
         f"{what}: the client hung up while it waited for the graph's writer lock"
     )

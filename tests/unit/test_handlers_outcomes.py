@@ -252,3 +252,20 @@ def test_the_errors_read_as_interruptions_are_those_the_load_states_retry() -> N
     assert retried, "no loading state found in the state machine"
     # plus Step Functions' own timeouts, which end a state without an error of ours
     assert retried | {"States.Timeout", "States.HeartbeatTimeout"} == INTERRUPTIONS
+
+
+def test_a_cause_reads_as_the_lambda_errors_message_or_the_ecs_tasks_stopped_reason() -> None:
+    from ledgergraph.run_summary import explain_cause
+
+    lambda_cause = event("record_outcome", "load_failed")["load"]["cause"]
+    task_cause = event("record_outcome", "batch_failed")["batch_failure"]["cause"]
+
+    assert explain_cause(lambda_cause) == (
+        "POST /databases/sec/tables -> 422 StagingError: Fact file f04b9e27c1d83a56 has a null "
+        "key in column id"
+    )
+    assert explain_cause(task_cause) == (
+        "XBRL task failed: Essential container in task exited with code 137: OutOfMemoryError"
+    )
+    assert explain_cause(task_cause, limit=30) == "XBRL task failed: Essential co"
+    assert explain_cause(None) == explain_cause("") == ""

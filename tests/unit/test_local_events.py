@@ -272,6 +272,30 @@ def test_a_failed_delivery_shows_its_cause_in_the_text_output(
     assert out.splitlines()[-1] == f"DailyQuickBooks: NotConnected: {cause}"
 
 
+def test_a_failed_xbrl_task_shows_its_stopped_reason_in_the_text_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The cause Step Functions gives for a failed ECS task is the task's JSON: the text
+    names its StoppedReason, as a run's summary does (``run_summary.explain_cause``)."""
+    import argparse
+
+    from localrun.cli_events import _report
+    from localrun.event_runs import Delivery
+
+    recorded = ROOT / "events" / "record_outcome" / "batch_failed.json"
+    cause = json.loads(recorded.read_text())["batch_failure"]["cause"]
+    failed = Delivery("NightlySec", "SecPipelineStateMachine", None, {},
+                      "FAILED", None, "States.TaskFailed", cause)  # fmt: skip
+
+    code = _report(argparse.Namespace(json=False), [failed])
+
+    assert code != 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "NightlySec: States.TaskFailed: XBRL task failed: Essential container in task exited "
+        "with code 137: OutOfMemoryError"
+    )
+
+
 def test_a_publish_skipped_after_a_run_that_loaded_nothing_says_so_in_the_text(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

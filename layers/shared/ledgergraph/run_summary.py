@@ -99,19 +99,23 @@ def summary_key(graph_id: str, run_id: str) -> str:
     return f"work/{graph_id}/{run_id}/summary.json"
 
 
-def explain_cause(cause: str | None) -> str:
-    """A readable message from a Step Functions cause (Lambda error or ECS task JSON)."""
+def explain_cause(cause: str | None, *, limit: int | None = _CAUSE_LIMIT) -> str:
+    """A readable message from a Step Functions cause, at most ``limit`` characters (None:
+    all of it): a Lambda error's ``errorMessage`` without its stack trace, an ECS task's
+    ``StoppedReason`` as ``XBRL task failed: ...``, any other cause as it is.
+    """
     if not cause:
         return ""
     try:
         parsed = json.loads(cause)
     except ValueError:
-        return cause[:_CAUSE_LIMIT]
+        parsed = None
+    message = cause
     if isinstance(parsed, dict) and "errorMessage" in parsed:
-        return str(parsed["errorMessage"])[:_CAUSE_LIMIT]
-    if isinstance(parsed, dict) and "StoppedReason" in parsed:
-        return f"XBRL task failed: {parsed['StoppedReason']}"[:_CAUSE_LIMIT]
-    return cause[:_CAUSE_LIMIT]
+        message = str(parsed["errorMessage"])
+    elif isinstance(parsed, dict) and "StoppedReason" in parsed:
+        message = f"XBRL task failed: {parsed['StoppedReason']}"
+    return message if limit is None else message[:limit]
 
 
 def _loading_outcome(outcome: dict[str, Any], load: dict[str, Any] | None) -> dict[str, Any]:
