@@ -7,10 +7,17 @@ write-ahead log into the file, ``force_checkpoint()`` aborts the node's own tran
 scalar ``setval()`` or ``write_log()`` change state too. So DuckDB parses the statement
 itself (``json_serialize_sql``) and every function the tree calls is checked: a table
 function must be one of ``TABLE_FUNCTIONS``; a scalar function (or a macro calling one)
-must not be one DuckDB marks as having side effects (but ``HARMLESS_FUNCTIONS``). The
-system catalog's views (``pg_catalog.pg_settings``, ``duckdb_databases``, ...) are table
-function calls under a table's name, so a view that reads a table function not accepted
-(``duckdb_settings()`` names the node's file paths) is refused like that function.
+must not be one DuckDB marks as having side effects (but ``HARMLESS_FUNCTIONS``), nor one
+of ``SETTING_FUNCTIONS``, which read the node's settings (``current_setting('temp_directory')``
+names its file paths). The system catalog's views (``pg_catalog.pg_settings``,
+``duckdb_databases``, ...) are table function calls under a table's name, so a view that
+reads a table function not accepted (``duckdb_settings()`` names the node's file paths) is
+refused like that function.
+
+The parse tree is DuckDB's, not ours: any clause may add objects of a shape the check does
+not expect (a sample's size is a typed value whose ``type`` is itself an object), so the
+walk reads only what it looks for, and a tree it still cannot read is refused (400), never
+an internal error a client would retry.
 
 DuckDB 2.0.1 notices an interrupt (the query time limit) only once a statement is planned,
 so a statement is also refused by its shape before it runs. Measured on a staging file: a
@@ -34,6 +41,7 @@ from typing import Any
 import duckdb
 
 from graph_node.errors import QueryRefused
+from graph_node.log import logger
 
 TABLE_FUNCTIONS = frozenset(
     {
@@ -47,6 +55,11 @@ TABLE_FUNCTIONS = frozenset(
 HARMLESS_FUNCTIONS = frozenset(
     {"random", "uuid", "uuidv4", "uuidv7", "gen_random_uuid", "error"}
 )  # fmt: skip
+# Scalar functions without side effects that answer with the node's own configuration:
+# ``temp_directory`` and ``allowed_directories`` are paths on the node, the reason
+# ``pg_settings`` (over the table function ``duckdb_settings()``) is refused. DuckDB's shell
+# has ``getenv``; this client has not, but a later one (or an extension) could.
+SETTING_FUNCTIONS = frozenset({"current_setting", "getenv"})
 # DuckDB's own limit is 1,000; a parse tree this deep still fits Python's JSON reader.
 MAX_EXPRESSION_DEPTH = 250
 MAX_SQL_CHARS = 100_000  # checked before DuckDB parses: long value lists go as parameters
@@ -57,6 +70,7 @@ MAX_RELATIONS = 256
 # DuckDB's statement types that cover several statements, as a user writes them
 _STATEMENT_NAMES = {"LOAD": "INSTALL or LOAD"}
 _side_effects: frozenset[str] | None = None
+_reading_settings: frozenset[str] | None = None
 _refused_views: frozenset[str] | None = None
 _side_effects_lock = threading.Lock()
 
@@ -68,6 +82,22 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
     statement's run). Raises QueryRefused naming the statement type, the function that is
     not accepted, or the shape limit passed (characters, tables read).
     """
+    statement = _one_select(cur, sql)
+    cur.execute(f"SET max_expression_depth = {MAX_EXPRESSION_DEPTH}")
+    tree = _parse_tree(cur, sql)
+    try:
+        _check_tree(cur, tree)
+    except (TypeError, KeyError, AttributeError) as exc:  # a shape the walk does not know
+        logger.warning("staging query tree not checked", extra={"error": repr(exc)})
+        raise QueryRefused(
+            "staging query refused: DuckDB's parse of it has a shape this check cannot read "
+            f"({type(exc).__name__}); write the clause another way"
+        ) from exc
+    return statement
+
+
+def _one_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    """The one SELECT statement of ``sql``, or QueryRefused naming what it is instead."""
     if len(sql) > MAX_SQL_CHARS:
         raise QueryRefused(
             f"staging query refused: {len(sql):,} characters long, at most "
@@ -77,7 +107,13 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
     statements = cur.extract_statements(sql)
     if len(statements) != 1:
         raise QueryRefused(f"staging query must be one statement, got {len(statements)}")
-    kind = statements[0].type
+    try:
+        kind = statements[0].type
+    except ValueError as exc:  # a type the Python client's enum lacks: UPDATE EXTENSIONS
+        raise QueryRefused(
+            "staging query must be a SELECT, got a statement type DuckDB's Python client "
+            "does not name (UPDATE EXTENSIONS is one)"
+        ) from exc
     if kind == duckdb.StatementType.MULTI and "PIVOT" in sql.upper():
         raise QueryRefused(
             "staging query refused: a PIVOT without an IN list for each ON column is not "
@@ -87,9 +123,11 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
     if kind != duckdb.StatementType.SELECT:
         named = _STATEMENT_NAMES.get(kind.name, kind.name)
         raise QueryRefused(f"staging query must be a SELECT, got {named}")
+    return statements[0]
 
-    cur.execute(f"SET max_expression_depth = {MAX_EXPRESSION_DEPTH}")
-    tree = _parse_tree(cur, sql)
+
+def _check_tree(cur: duckdb.DuckDBPyConnection, tree: Any) -> None:
+    """Raise QueryRefused for the first shape limit passed or function not accepted."""
     _check_relations(tree)
     tables, scalars = functions_called(tree)
     if refused := sorted(tables - TABLE_FUNCTIONS):
@@ -99,12 +137,16 @@ def check_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
         )
     if refused := sorted(scalars & side_effect_functions(cur)):
         raise QueryRefused(f"staging query refused: {refused[0]}() has side effects")
+    if refused := sorted(scalars & setting_functions(cur)):
+        raise QueryRefused(
+            f"staging query refused: {refused[0]}() reads the node's settings or "
+            "environment, which name its file paths"
+        )
     if refused := sorted(_catalog_views_read(tree) & refused_catalog_views(cur)):
         raise QueryRefused(
             f"staging query refused: the system view {refused[0]} reads a table function "
             f"that is not one of {', '.join(sorted(TABLE_FUNCTIONS))}"
         )
-    return statements[0]
 
 
 def _catalog_views_read(tree: Any) -> set[str]:
@@ -112,7 +154,7 @@ def _catalog_views_read(tree: Any) -> set[str]:
     unqualified, or qualified by the system catalog or one of its schemas."""
     names = set()
     for node in _nodes(tree):
-        if node.get("type") == "BASE_TABLE":
+        if _kind(node) == "BASE_TABLE":
             catalog = str(node.get("catalog_name") or "").lower()
             schema = str(node.get("schema_name") or "").lower()
             if catalog in ("", "system") and schema in _CATALOG_SCHEMAS:
@@ -152,9 +194,10 @@ def functions_called(tree: Any) -> tuple[set[str], set[str]]:
     tables: set[str] = set()
     others: set[str] = set()
     for node in _nodes(tree):
-        if node.get("type") == "TABLE_FUNCTION":
-            function = node.get("function") or {}
-            tables.add(str(function.get("function_name", "?")).lower())
+        if _kind(node) == "TABLE_FUNCTION":
+            function = node.get("function")
+            name = function.get("function_name") if isinstance(function, dict) else None
+            tables.add(str(name or "?").lower())
         elif isinstance(node.get("function_name"), str):
             others.add(node["function_name"].lower())
     return tables, others
@@ -180,7 +223,7 @@ def _check_relations(tree: Any) -> None:
 def relations_read(tree: Any) -> int:
     """How many tables, table functions and subqueries (in FROM or in an expression) a
     parse tree reads. A CTE counts where it is defined and again wherever it is read."""
-    return sum(node.get("type") in _RELATIONS for node in _nodes(tree))
+    return sum(_kind(node) in _RELATIONS for node in _nodes(tree))
 
 
 def relations_joined(tree: Any) -> int:
@@ -199,7 +242,7 @@ def relations_joined(tree: Any) -> int:
             continue
         mine = results[len(results) - len(parts) - len(branches) :]
         del results[len(results) - len(mine) :]
-        own = isinstance(node, dict) and node.get("type") in _RELATIONS
+        own = isinstance(node, dict) and _kind(node) in _RELATIONS
         results.append(own + sum(mine[: len(parts)]) + max(mine[len(parts) :], default=0))
     return results[0]
 
@@ -211,13 +254,20 @@ def _parts_of(node: Any) -> tuple[list[Any], list[Any]]:
         return node, []
     if not isinstance(node, dict):
         return [], []
-    if node.get("type") == "SET_OPERATION_NODE":
+    if _kind(node) == "SET_OPERATION_NODE":
         rest = [value for key, value in node.items() if key != "children"]
         return rest, list(node.get("children") or [])
     return list(node.values()), []
 
 
 _RELATIONS = frozenset({"BASE_TABLE", "TABLE_FUNCTION", "SUBQUERY"})
+
+
+def _kind(node: dict[str, Any]) -> str:
+    """A parse tree node's ``type`` when it names a kind of node; "" for a node without
+    one, or whose ``type`` is an object (a typed value, such as a sample's size)."""
+    kind = node.get("type")
+    return kind if isinstance(kind, str) else ""
 
 
 def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
@@ -239,16 +289,39 @@ def side_effect_functions(cur: duckdb.DuckDBPyConnection) -> frozenset[str]:
     global _side_effects
     with _side_effects_lock:
         if _side_effects is None:
-            rows = cur.execute(
-                "SELECT lower(function_name), has_side_effects, "
-                "coalesce(lower(macro_definition), '') FROM duckdb_functions()"
-            ).fetchall()
+            rows = _function_rows(cur)
             found = {name for name, effects, _ in rows if effects} - HARMLESS_FUNCTIONS
-            calls = {name: set(re.findall(r"\w+", body)) for name, _, body in rows if body}
-            while grown := {name for name, words in calls.items() if words & found} - found:
-                found |= grown
-            _side_effects = frozenset(found)
+            _side_effects = _with_macros_calling(found, rows)
         return _side_effects
+
+
+def setting_functions(cur: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """``SETTING_FUNCTIONS`` and the macros that call them (read once per process)."""
+    global _reading_settings
+    with _side_effects_lock:
+        if _reading_settings is None:
+            _reading_settings = _with_macros_calling(SETTING_FUNCTIONS, _function_rows(cur))
+        return _reading_settings
+
+
+def _function_rows(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, bool, str]]:
+    """Every function's lower-case name, side effects flag and macro body ("" if none)."""
+    return cur.execute(
+        "SELECT lower(function_name), has_side_effects, "
+        "coalesce(lower(macro_definition), '') FROM duckdb_functions()"
+    ).fetchall()
+
+
+def _with_macros_calling(
+    names: frozenset[str] | set[str], rows: list[tuple[str, bool, str]]
+) -> frozenset[str]:
+    """``names`` and every macro whose body calls one of them, directly or through another
+    such macro (a word of the body, so a name in a string literal counts too)."""
+    found = set(names)
+    calls = {name: set(re.findall(r"\w+", body)) for name, _, body in rows if body}
+    while grown := {name for name, words in calls.items() if words & found} - found:
+        found |= grown
+    return frozenset(found)
 
 
 def _parse_tree(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:

@@ -190,6 +190,8 @@ QUICKBOOKS_CHANGED = " UNION ALL ".join(changed_sql(t) for t in compared_tables(
         ("SELECT 1 UNION ALL (SELECT * FROM range(3) a, range(4) b) UNION ALL "
          "SELECT * FROM range(2)", 3, 2),
         (QUICKBOOKS_CHANGED, 90, 9),  # the QuickBooks pipeline's own staging check
+        # a sample's size is a typed value, whose "type" is an object, not a node's kind
+        ('SELECT * FROM "Fact" TABLESAMPLE 1 ROWS, range(3) USING SAMPLE 10%', 2, 2),
     ],
 )  # fmt: skip
 def test_tables_functions_and_subqueries_each_count(sql: str, read: int, joined: int) -> None:
