@@ -29,6 +29,7 @@ from arelle.RuntimeOptions import RuntimeOptions
 from arelle.UrlUtil import IXDS_DOC_SEPARATOR, IXDS_SURROGATE
 
 from xbrl_task.arelle_context_memo import ContextPartMemo
+from xbrl_task.arelle_context_validation import ContextValidation
 from xbrl_task.arelle_dts import copy_dts, schema_imports, schema_locations
 from xbrl_task.arelle_dts_cache import StandardSchemaCache
 from xbrl_task.arelle_facts import FactCopier, document_order, tuple_members
@@ -64,6 +65,8 @@ class ArelleLoader:
         self._contexts.install()
         self._items = ItemFactValidation(owns=lambda _model: self._in_main_session)
         self._items.install()
+        self._plain_contexts = ContextValidation(owns=lambda _model: self._in_main_session)
+        self._plain_contexts.install()
 
     @property
     def reuses_standard_schemas(self) -> bool:
@@ -128,6 +131,7 @@ class ArelleLoader:
                 schemas.start()
             self._contexts.start()
             self._items.start()
+            self._plain_contexts.start()
             session.run(self._options(documents))
         except Exception as exc:
             # Arelle raises anything from deep inside; whatever it is, it is this filing's
@@ -137,6 +141,7 @@ class ArelleLoader:
             self._in_main_session = False
             self._contexts.start()  # drop the model's typed values with the model
             self._items.start()
+            self._plain_contexts.start()
         messages = [self._with_urls(m) for m in _drain_messages(session)]
         if schemas is not None:
             messages += schemas.replayed_messages()

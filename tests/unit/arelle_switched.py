@@ -77,3 +77,20 @@ def switched_loads(switch: Switch, patch: Patch, count: Callable[[], int]) -> It
 def entry_of(package: Path) -> Path:
     """The entry point of a filing package (its ``filing.json`` names it)."""
     return package / json.loads((package / "filing.json").read_text())["entry_point"]
+
+
+def typed_values(model: object) -> list[tuple]:
+    """(tag, xValid, xValue, sValue, typed attributes in order) of each element."""
+    from arelle.ModelObject import ModelObject
+
+    rows = []
+    for element in model.modelDocument.xmlRootElement.iter():
+        if not isinstance(element, ModelObject):
+            continue
+        items = (getattr(element, "xAttributes", None) or {}).items()
+        typed = [(t, a.xValid, a.xValue, a.sValue, a.text, a.modelElement is element)
+                 for t, a in items]  # fmt: skip
+        rows.append((element.tag, getattr(element, "xValid", None),
+                     getattr(element, "xValue", None), getattr(element, "sValue", None),
+                     typed))  # fmt: skip
+    return rows

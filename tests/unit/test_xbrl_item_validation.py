@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arelle_switched import Load, Switch, entry_of, switched_loads
+from arelle_switched import Load, Switch, entry_of, switched_loads, typed_values
 from xbrl_samples import SAMPLE_SEC
 
 import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
@@ -34,23 +34,6 @@ def loads() -> Iterator[Load]:
     assert items.install()  # the pinned Arelle
     with switched_loads(switch, items, count=lambda: items.validated) as load:
         yield load
-
-
-def typed_values(model: object) -> list[tuple]:
-    """(tag, xValid, xValue, sValue, typed attributes in order) of each element."""
-    from arelle.ModelObject import ModelObject
-
-    rows = []
-    for element in model.modelDocument.xmlRootElement.iter():
-        if not isinstance(element, ModelObject):
-            continue
-        items = (getattr(element, "xAttributes", None) or {}).items()
-        typed = [(t, a.xValid, a.xValue, a.sValue, a.text, a.modelElement is element)
-                 for t, a in items]  # fmt: skip
-        rows.append((element.tag, getattr(element, "xValid", None),
-                     getattr(element, "xValue", None), getattr(element, "sValue", None),
-                     typed))  # fmt: skip
-    return rows
 
 
 @pytest.mark.parametrize("name", ["aapl-10k-2023-09-30", "tsla-10q-2024-06-30"])
