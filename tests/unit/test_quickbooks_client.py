@@ -26,7 +26,13 @@ from ledgergraph.quickbooks.errors import (
 )
 from ledgergraph.quickbooks.settings import PRODUCTION_API_BASE, QuickBooksSettings
 from tests.fakes.network_guard import OutboundConnectionBlocked, loopback_only
-from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted, fault, throttled
+from tests.fakes.quickbooks_server import (
+    FakeQuickBooks,
+    Scripted,
+    fault,
+    load_sandbox,
+    throttled,
+)
 
 
 @pytest.fixture(name="paged")
@@ -57,6 +63,43 @@ def test_a_short_last_page_ends_the_listing(paged: Harness, fake: FakeQuickBooks
 
     assert [p.records for p in pages] == [10, 10, 10, 7]
     assert len(fake.queries()) == 4
+
+
+def invoice_page(count_stated: int) -> Scripted:
+    """Page 1 of the Invoice listing at 10 a page, stating ``count_stated`` as totalCount
+    (the recorded Invoice.json states its 37)."""
+    invoices = load_sandbox()["Invoice"][:10]
+    body = {"Invoice": invoices, "startPosition": 1, "maxResults": 10,
+            "totalCount": count_stated}  # fmt: skip
+    return Scripted(200, {}, {"QueryResponse": body})
+
+
+@pytest.mark.parametrize("paged", [10], indirect=True)
+def test_a_listing_ending_short_of_its_stated_count_is_a_transient_error(
+    paged: Harness, fake: FakeQuickBooks
+) -> None:
+    fake.script("query", invoice_page(37), Scripted(200, {}, {"QueryResponse": {}}))
+
+    with pytest.raises(QuickBooksUnavailable) as caught:
+        list(paged.client.query_pages("Invoice"))
+
+    assert str(caught.value) == (
+        f"QuickBooks answered page 2 (STARTPOSITION 11) of the Invoice listing of realm "
+        f"{REALM} with 0 records, ending it at 10 where it counted 37: an incomplete answer, "
+        "not deleted records; sync again"
+    )
+    assert isinstance(caught.value, TransientError)
+
+
+@pytest.mark.parametrize("paged", [10], indirect=True)
+def test_a_total_count_of_the_page_alone_ends_nothing_early(
+    paged: Harness, fake: FakeQuickBooks
+) -> None:
+    fake.script("query", invoice_page(10))
+
+    pages = list(paged.client.query_pages("Invoice"))
+
+    assert [p.records for p in pages] == [10, 10, 10, 7]
 
 
 def test_an_empty_entity_is_one_empty_page(harness: Harness) -> None:

@@ -29,7 +29,7 @@ from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import records_state_key
-from tests.fakes.quickbooks_server import FakeQuickBooks, load_sandbox
+from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted, load_sandbox
 
 INVOICE_49 = (
     "MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '49'}) "
@@ -297,3 +297,35 @@ def test_a_full_run_after_a_refused_one_restates_a_cdc_tombstone(
         "SELECT is_deleted, deleted_by_absence FROM read_parquet(?) "
         "WHERE entity = 'Invoice' AND qbo_id = '161'", [str(snapshot)]
     ).fetchall() == [(True, False)]
+
+
+def test_a_full_listing_ending_on_an_empty_page_deletes_nothing(
+    fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """At 10 a page, page 2 of the Customer listing answered ``{"QueryResponse": {}}``:
+    the 23 of the 33 known customers it did not reach are not marked deleted, the run is refused."""
+    serve = fake.answer_query
+
+    def page_2_empty(text: str) -> Scripted:
+        if "FROM Customer " in text and "STARTPOSITION 11 " in text:
+            return Scripted(200, {}, {"QueryResponse": {}})
+        return serve(text)
+
+    for harness in make_harness(fake, tmp_path, page_size=10):
+        harness.sync(run_id="run-1")
+        harness.transform("run-1")
+        fake.answer_query = page_2_empty  # type: ignore[method-assign]
+        harness.sync(run_id="run-2", force_full=True)
+
+        with pytest.raises(QuickBooksDataError) as refused:
+            harness.transform("run-2")
+
+    assert str(refused.value) == (
+        f"run run-2 of realm {REALM}: the Customer listing (10 records) ended with an empty "
+        f"page 2 (raw/quickbooks/{REALM}/Customer/run-2-2.json) right after a full one, and "
+        "23 of the 33 known Customer records are not in it: QuickBooks may have answered "
+        "that page incompletely, so they would be marked deleted. Nothing was transformed. "
+        "Sync in full again; if QuickBooks really holds none of them (or, after an empty "
+        "page, only the records listed), with --missing-means-empty"
+    )
+    assert not harness.store.exists(records_state_key(REALM, "run-2"))

@@ -65,13 +65,27 @@ class QuickBooksClient:
 
         The last page is the first one with fewer records than MAXRESULTS, possibly none,
         so a count that is a multiple of the page size still ends with an (empty) page.
+
+        Raises:
+            QuickBooksUnavailable: the listing ended with fewer records than a page of it
+                counted (``totalCount``, which QuickBooks gives for transactions): a page
+                answered incompletely, not records deleted.
         """
         size = self.settings.page_size
-        start, number = 1, 1
+        start, number, listed, counted = 1, 1, 0, 0
         while True:
             text = _query_text(entity, where, start, size)
             body = self.get("/query", {"query": text})
             records = len(body.get("QueryResponse", {}).get(entity, []))
+            listed += records
+            counted = max(counted, _total_count(body))
+            if records < size and listed < counted:
+                raise QuickBooksUnavailable(
+                    f"QuickBooks answered page {number} (STARTPOSITION {start}) of the "
+                    f"{entity} listing of realm {self.realm_id} with {records} records, "
+                    f"ending it at {listed} where it counted {counted}: an incomplete "
+                    "answer, not deleted records; sync again"
+                )
             yield QueryPage(number, body, records)
             if records < size:
                 return
@@ -147,6 +161,12 @@ class QuickBooksClient:
                 f"QuickBooks rejected {path} for realm {self.realm_id}: {_fault_text(body)}"
             )
         return body
+
+
+def _total_count(body: dict[str, Any]) -> int:
+    """The ``totalCount`` a query page states (0 when it states none, or not a number)."""
+    value = body.get("QueryResponse", {}).get("totalCount")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _query_text(entity: str, where: str, start: int, size: int) -> str:

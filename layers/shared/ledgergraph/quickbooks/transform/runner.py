@@ -19,7 +19,12 @@ from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
-from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
+from ledgergraph.quickbooks.runs import (
+    RawPage,
+    SyncRun,
+    records_state_key,
+    run_manifest_key,
+)
 from ledgergraph.quickbooks.transform.snapshots import (
     cannot_rebuild,
     keep_restated_tombstones,
@@ -107,8 +112,11 @@ ORDER BY p.entity
 
 def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
     """Refuse a full listing that would mark every known live record of its entity deleted
-    (it lists none of them: another entity's records, a foreign or truncated answer),
-    unless the run says such deletions are meant (``SyncRun.deletions_confirmed``).
+    (it lists none of them: another entity's records, a foreign or truncated answer), or
+    that would mark some deleted and ended on an empty page after a full one (a page
+    answered ``{"QueryResponse": {}}`` where records were due cannot be told from the end
+    of the listing, and QuickBooks counts no records in a list entity's pages), unless the
+    run says such deletions are meant (``SyncRun.deletions_confirmed``).
 
     Raises:
         QuickBooksDataError: naming the entity, its pages and the counts; nothing is written.
@@ -120,18 +128,35 @@ def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> Non
                 f"the {entity} listing ({listed} records in {pages or 'no page'}) lists none "
                 f"of the {known} known {entity} records, so all would be marked deleted"
             )
+        elif inferred and (empty := _empty_last_page(run, entity)) is not None:
+            refused.append(
+                f"the {entity} listing ({listed} records) ended with an empty page "
+                f"{empty.number} ({empty.key}) right after a full one, and {inferred} of the "
+                f"{known} known {entity} records are not in it: QuickBooks may have "
+                "answered that page incompletely, so they would be marked deleted"
+            )
     if not refused:
         return
     if not run.deletions_confirmed:
         raise QuickBooksDataError(
             f"run {run.run_id} of realm {run.realm_id}: {'; '.join(refused)}. Nothing was "
-            "transformed. If QuickBooks really holds none of them, sync in full again with "
-            "--missing-means-empty"
+            "transformed. Sync in full again; if QuickBooks really holds none of them "
+            "(or, after an empty page, only the records listed), with --missing-means-empty"
         )
     logger.warning(
         "full listing deletes every known record of its entity, as confirmed",
         extra={"run_id": run.run_id, "listings": refused},
     )
+
+
+def _empty_last_page(run: SyncRun, entity: str) -> RawPage | None:
+    """The last page of ``entity``'s listing if it is empty and follows a full page (the
+    client asks for another page only after a full one), else None."""
+    pages = sorted((p for p in run.pages if p.kind == "query" and p.entity == entity),
+                   key=lambda p: p.number)  # fmt: skip
+    if len(pages) >= 2 and pages[-1].records == 0:
+        return pages[-1]
+    return None
 
 
 def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore) -> None:
