@@ -18,7 +18,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
     harness_fixture,
     make_harness,
 )
-from test_quickbooks_versions import INCOME_BY_CONCEPT, record
+from test_quickbooks_versions import INCOME_BY_CONCEPT, NodeClient, record
 
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -28,7 +28,9 @@ from ledgergraph.loading import register_entries
 from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.run_report import validation_section
 from ledgergraph.quickbooks.runs import records_state_key
+from ledgergraph.quickbooks.staging_check import check_staging
 from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted, load_sandbox
 
 INVOICE_49 = (
@@ -329,3 +331,33 @@ def test_a_full_listing_ending_on_an_empty_page_deletes_nothing(
         "page, only the records listed), with --missing-means-empty"
     )
     assert not harness.store.exists(records_state_key(REALM, "run-2"))
+
+
+def test_a_cdc_run_compares_staging_with_the_transactions_it_staged(
+    harness: Harness, fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """A CDC run that fetched nothing stages no Invoice 42 (1013), which the transform
+    still finds unbalanced over the whole ledger: no ``staging_balanced`` failure for it."""
+    cdc_run(harness, fake, {})
+    node = GraphService(NodeSettings(
+        home=tmp_path / "node", store_uri=harness.store.base_uri, events="none",
+    ))  # fmt: skip
+    try:
+        for run_id in ("run-1", "run-2"):
+            load_run(node, harness.store, run_id)
+        staged = {run_id: check_staging(NodeClient(node), GRAPH, run_id)  # type: ignore[arg-type]
+                  for run_id in ("run-1", "run-2")}  # fmt: skip
+    finally:
+        node.close()
+    sections = {}
+    for run_id, staging in staged.items():
+        raw = harness.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
+        sections[run_id] = validation_section(json.loads(raw)["validation"], staging)
+
+    for section in sections.values():  # the full run stages Invoice 42 and both see it
+        assert [f for f in section["failures"] if f.startswith("staging_balanced")] == []
+        assert "balanced: Invoice 1013 (Id 42): debits 81.00 <> credits 6.00" in (
+            section["failures"]
+        )
+    assert [u["qbo_id"] for u in staged["run-1"].unbalanced] == ["42"]
+    assert staged["run-2"].unbalanced == []
