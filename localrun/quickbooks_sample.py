@@ -68,7 +68,7 @@ class RecordedCompany(QuickBooksClient):
         self.folder = folder
         self.recordings = read_recordings(folder) if recordings is None else recordings
 
-    def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, str], *, what: str = "") -> dict[str, Any]:
         if path == "/query":
             return self._query(params["query"])
         if path.startswith("/reports/"):
