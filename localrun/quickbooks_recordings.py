@@ -18,7 +18,12 @@ from typing import Any
 
 from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
-from ledgergraph.quickbooks.listings import describe_misfits, id_label, listing_misfits
+from ledgergraph.quickbooks.listings import (
+    describe_misfits,
+    id_label,
+    listing_misfits,
+    shape_problem,
+)
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
 # What QBO puts beside the records in a query response's QueryResponse.
@@ -157,6 +162,16 @@ def read_recording(path: Path, entity: str) -> Recording:
         raise QuickBooksDataError(
             f"recorded {entity} records in {path} do not look like {entity} records "
             f"(counted from 1): {describe_misfits(misfits)}"
+        )
+    misshapen = [
+        f"record {position} (Id {id_label(record)}): {problem}"
+        for position, record in enumerate(records, start=1)
+        if (problem := shape_problem(record)) is not None
+    ]
+    if misshapen:
+        raise QuickBooksDataError(
+            f"recorded {entity} records in {path} are not shaped as QuickBooks sends them "
+            f"(counted from 1): {describe_misfits(misshapen)}"
         )
     return Recording(entity=entity, path=path, records=records, time=body.get("time"))
 

@@ -30,7 +30,7 @@ from ledgergraph.quickbooks.extract import sync_realm
 from ledgergraph.quickbooks.listings import is_qbo_id, mass_deletion
 from ledgergraph.quickbooks.runs import SyncRun
 from ledgergraph.quickbooks.settings import QuickBooksSettings
-from ledgergraph.quickbooks.transform.runner import held_snapshot
+from ledgergraph.quickbooks.transform.runner import newest_snapshot
 from ledgergraph.quickbooks.withdrawals import live_sync_state
 from localrun.quickbooks_recordings import Recording, read_recordings
 from localrun.template import PROJECT_ROOT
@@ -68,7 +68,7 @@ class RecordedCompany(QuickBooksClient):
         self.folder = folder
         self.recordings = read_recordings(folder) if recordings is None else recordings
 
-    def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+    def get(self, path: str, params: dict[str, str], *, what: str = "") -> dict[str, Any]:
         if path == "/query":
             return self._query(params["query"])
         if path.startswith("/reports/"):
@@ -201,9 +201,10 @@ def known_records(store: ObjectStore, realm_id: str) -> dict[str, set[str]]:
     if state is None:
         return {}
     with tempfile.TemporaryDirectory(prefix="qbo-known-") as tmp:
-        path = held_snapshot(store, realm_id, state.last_run_id, Path(tmp))
-        if path is None:
-            return {}  # NOTE: a full run without its predecessor's snapshot deletes nothing
+        found = newest_snapshot(store, realm_id, state.last_run_id, Path(tmp))
+        if found is None:
+            return {}  # no run before this one was transformed: nothing to delete
+        path = found[1]
         table = pq.read_table(path, columns=["entity", "qbo_id", "is_deleted"])
     known: dict[str, set[str]] = {}
     rows = table.to_pydict()

@@ -53,11 +53,12 @@ _ALL_ACTIVE_STATES = re.compile(r"^Active IN \(true,\s*false\)$", re.IGNORECASE)
 
 @dataclass
 class Scripted:
-    """A canned answer: status, headers, JSON body."""
+    """A canned answer: status, headers, JSON body (or ``raw`` text sent as it is)."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] = field(default_factory=dict)
+    body: Any = field(default_factory=dict)
+    raw: str | None = None
 
 
 _EXPIRED = Scripted(401, {}, {"fault": {"error": [_EXPIRED_ERROR], "type": "AUTHENTICATION"}})
@@ -323,11 +324,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append(seen)
 
     def _send(self, answer: Scripted) -> None:
-        data = json.dumps(answer.body).encode("utf-8")
+        raw = answer.raw if answer.raw is not None else json.dumps(answer.body)
+        data = raw.encode("utf-8")
+        headers = {"Content-Type": "application/json", **answer.headers}
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        for name, value in answer.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)

@@ -20,13 +20,20 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
 from ledgergraph.errors import PermanentError, TransientError
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import (
+    QuickBooksDataError,
     QuickBooksRequestRejected,
     QuickBooksThrottled,
     QuickBooksUnavailable,
 )
 from ledgergraph.quickbooks.settings import PRODUCTION_API_BASE, QuickBooksSettings
 from tests.fakes.network_guard import OutboundConnectionBlocked, loopback_only
-from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted, fault, throttled
+from tests.fakes.quickbooks_server import (
+    FakeQuickBooks,
+    Scripted,
+    fault,
+    load_sandbox,
+    throttled,
+)
 
 
 @pytest.fixture(name="paged")
@@ -57,6 +64,43 @@ def test_a_short_last_page_ends_the_listing(paged: Harness, fake: FakeQuickBooks
 
     assert [p.records for p in pages] == [10, 10, 10, 7]
     assert len(fake.queries()) == 4
+
+
+def invoice_page(count_stated: int) -> Scripted:
+    """Page 1 of the Invoice listing at 10 a page, stating ``count_stated`` as totalCount
+    (the recorded Invoice.json states its 37)."""
+    invoices = load_sandbox()["Invoice"][:10]
+    body = {"Invoice": invoices, "startPosition": 1, "maxResults": 10,
+            "totalCount": count_stated}  # fmt: skip
+    return Scripted(200, {}, {"QueryResponse": body})
+
+
+@pytest.mark.parametrize("paged", [10], indirect=True)
+def test_a_listing_ending_short_of_its_stated_count_is_a_transient_error(
+    paged: Harness, fake: FakeQuickBooks
+) -> None:
+    fake.script("query", invoice_page(37), Scripted(200, {}, {"QueryResponse": {}}))
+
+    with pytest.raises(QuickBooksUnavailable) as caught:
+        list(paged.client.query_pages("Invoice"))
+
+    assert str(caught.value) == (
+        f"QuickBooks answered page 2 (STARTPOSITION 11) of the Invoice listing of realm "
+        f"{REALM} with 0 records, ending it at 10 where it counted 37: an incomplete answer, "
+        "not deleted records; sync again"
+    )
+    assert isinstance(caught.value, TransientError)
+
+
+@pytest.mark.parametrize("paged", [10], indirect=True)
+def test_a_total_count_of_the_page_alone_ends_nothing_early(
+    paged: Harness, fake: FakeQuickBooks
+) -> None:
+    fake.script("query", invoice_page(10))
+
+    pages = list(paged.client.query_pages("Invoice"))
+
+    assert [p.records for p in pages] == [10, 10, 10, 7]
 
 
 def test_an_empty_entity_is_one_empty_page(harness: Harness) -> None:
@@ -117,6 +161,71 @@ def test_server_errors_are_retried_then_reported_as_transient(
     fake.script("cdc", *[Scripted(502)] * 4)
     with pytest.raises(QuickBooksUnavailable):
         harness.client.cdc(["Invoice"], "2026-05-01T00:00:00+00:00")
+
+
+HTML_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def test_a_body_that_is_not_json_is_retried_as_a_server_error_would_be(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    cut_off = '{"QueryResponse": {"Item": [{"Id": "1", "Name": "Con'
+    fake.script("query", Scripted(200, {"Content-Type": "text/html"}, raw=HTML_PAGE),
+                Scripted(200, {}, raw=cut_off))  # fmt: skip
+
+    assert next(harness.client.query_pages("Item")).records == 23
+    assert harness.sleeps == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "found"),
+    [
+        (HTML_PAGE, "text/html", "text/html, 50 bytes: Expecting value: line 1 column 1 (char 0))"),
+        ('{"QueryResponse": {"Invoice": [', "application/json",
+         "application/json, 31 bytes: Expecting value: line 1 column 32 (char 31))"),
+    ],
+)  # fmt: skip
+def test_a_body_still_not_json_after_the_retries_is_transient_and_names_the_page(
+    harness: Harness, fake: FakeQuickBooks, raw: str, content_type: str, found: str
+) -> None:
+    fake.script("query", *[Scripted(200, {"Content-Type": content_type}, raw=raw)] * 4)
+
+    with pytest.raises(QuickBooksUnavailable) as raised:
+        list(harness.client.query_pages("Invoice"))
+
+    assert str(raised.value).startswith(
+        "QuickBooks answered page 1 (STARTPOSITION 1) of the Invoice listing for realm "
+        f"{REALM} with a body that is not JSON ({found}"
+    )
+    assert str(raised.value).endswith(
+        "4 time(s): an incomplete or foreign answer; sync again"
+    )
+    assert isinstance(raised.value, TransientError) and len(harness.sleeps) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"QueryResponse": {"Invoice": "oops"}},
+         "with Invoice a JSON string, not a list of records"),
+        ([], "for realm {realm} with a JSON array, not an object"),
+        ({"QueryResponse": {"Invoice": [None]}},
+         "with Invoice record 1 (counted from 1) a JSON null, not an object (1 such record(s))"),
+        ({"QueryResponse": None}, "with QueryResponse a JSON null, not an object"),
+        ({"time": "2026-05-05T03:13:29-07:00"}, "with no QueryResponse"),
+    ],
+)  # fmt: skip
+def test_a_query_page_of_the_wrong_shape_is_permanent_and_names_the_page(
+    harness: Harness, fake: FakeQuickBooks, body: Any, problem: str
+) -> None:
+    fake.script("query", Scripted(200, {}, body))
+
+    with pytest.raises(QuickBooksDataError) as raised:
+        list(harness.client.query_pages("Invoice"))
+
+    assert "page 1 (STARTPOSITION 1) of the Invoice listing" in str(raised.value)
+    assert problem.format(realm=REALM) in str(raised.value)
+    assert isinstance(raised.value, PermanentError) and harness.sleeps == []
 
 
 def test_an_expired_token_is_refreshed_once_and_the_call_repeated(

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from test_quickbooks_cases import (  # noqa: F401 - fixtures
     GRAPH,
@@ -17,6 +18,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
     harness_fixture,
     make_harness,
 )
+from test_quickbooks_versions import INCOME_BY_CONCEPT, NodeClient, record
 
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
@@ -26,10 +28,17 @@ from ledgergraph.loading import register_entries
 from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
-from tests.fakes.quickbooks_server import FakeQuickBooks, load_sandbox
+from ledgergraph.quickbooks.run_report import validation_section
+from ledgergraph.quickbooks.runs import records_state_key
+from ledgergraph.quickbooks.staging_check import check_staging
+from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted, load_sandbox
 
 INVOICE_49 = (
     "MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '49'}) "
+    "RETURN t.doc_number, t.is_deleted"
+)
+INVOICE_155 = (
+    "MATCH (t:LedgerTransaction {txn_type: 'Invoice', qbo_id: '155'}) "
     "RETURN t.doc_number, t.is_deleted"
 )
 UPDATED_AT = {"LastUpdatedTime": "2026-05-06T10:00:00-07:00"}
@@ -215,3 +224,140 @@ def test_deleting_the_cdc_run_that_deleted_an_invoice_leaves_it_deleted(
 
     assert invoice_49 == [["1015", True]]
     assert (run_3.rows["LedgerTransaction"], run_3.deleted) == (1, 0)  # restated, not new
+
+
+FOREIGN_INVOICE = {"Id": "5000", "TotalAmt": 1, "CustomerRef": {"value": "1"}, "Line": []}
+
+
+def without(entity: str, *ids: str) -> list[dict[str, object]]:
+    """The sandbox's records of ``entity`` but those with the given Ids."""
+    return [r for r in load_sandbox()[entity] if r["Id"] not in ids]
+
+
+def refused_full_run(harness: Harness, fake: FakeQuickBooks, run_id: str) -> None:
+    """A full run whose Invoice listing holds none of the known invoices: TransformRun
+    refuses it, so it leaves no snapshot and puts nothing in the graph."""
+    fake.records["Invoice"] = [FOREIGN_INVOICE]
+    harness.sync(run_id=run_id, force_full=True)
+    with pytest.raises(QuickBooksDataError, match=r"lists none of the \d+ known Invoice"):
+        harness.transform(run_id)
+
+
+def test_a_full_run_after_a_refused_one_still_deletes_what_its_listing_lacks(
+    harness: Harness, fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """The tester's sequence: the sample, a run refused at TransformRun, then the sample
+    without Invoice 155 (1042), listed in full twice: the first marks it deleted, as it
+    would with no refused run between, and the second finds it already deleted."""
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    refused_full_run(harness, fake, "run-2")
+    fake.records["Invoice"] = without("Invoice", "155")
+    harness.sync(run_id="run-3", force_full=True)
+    run_3 = harness.transform("run-3")
+    harness.sync(run_id="run-4", force_full=True)
+    run_4 = harness.transform("run-4")
+
+    node = GraphService(NodeSettings(
+        home=tmp_path / "node", store_uri=harness.store.base_uri, events="none",
+    ))  # fmt: skip
+    try:
+        for run_id in ("run-1", "run-3", "run-4"):
+            load_run(node, harness.store, run_id)
+        invoice_155 = node.query_cypher(GRAPH, INVOICE_155)["rows"]
+        income = dict(node.query_cypher(GRAPH, INCOME_BY_CONCEPT)["rows"])
+    finally:
+        node.close()
+
+    assert (run_3.deleted, run_3.deleted_inferred, run_4.deleted) == (1, 1, 0)
+    assert invoice_155 == [["1042", True]]
+    assert Decimal(str(income["us-gaap:Revenues"])) == Decimal("8632.02")
+
+
+def test_a_full_run_after_a_refused_one_restates_a_cdc_tombstone(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Invoice 161 (1043) deleted by CDC, then a refused run, then a full run that also
+    rejects a record (Invoice 130): that run's files and snapshot keep 161's tombstone."""
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    fake.cdc_changes = {"Invoice": [deleted("161")]}
+    harness.sync(run_id="run-2")
+    harness.transform("run-2")
+    refused_full_run(harness, fake, "run-3")
+    fake.records["Invoice"] = without("Invoice", "161")
+    record(fake.records, "Invoice", "130")["TotalAmt"] = "abc"
+    harness.sync(run_id="run-4", force_full=True)
+
+    run_4 = harness.transform("run-4")
+
+    assert (run_4.deleted, run_4.rejected) == (0, 1)
+    (tombstone,) = harness.rows("run-4", "LedgerTransaction", "qbo_id = '161'")
+    assert (tombstone["doc_number"], tombstone["is_deleted"]) == ("1043", True)
+    snapshot = harness.store.path(records_state_key(REALM, "run-4"))
+    assert duckdb.execute(
+        "SELECT is_deleted, deleted_by_absence FROM read_parquet(?) "
+        "WHERE entity = 'Invoice' AND qbo_id = '161'", [str(snapshot)]
+    ).fetchall() == [(True, False)]
+
+
+def test_a_full_listing_ending_on_an_empty_page_deletes_nothing(
+    fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """At 10 a page, page 2 of the Customer listing answered ``{"QueryResponse": {}}``:
+    the 23 of the 33 known customers it did not reach are not marked deleted, the run is refused."""
+    serve = fake.answer_query
+
+    def page_2_empty(text: str) -> Scripted:
+        if "FROM Customer " in text and "STARTPOSITION 11 " in text:
+            return Scripted(200, {}, {"QueryResponse": {}})
+        return serve(text)
+
+    for harness in make_harness(fake, tmp_path, page_size=10):
+        harness.sync(run_id="run-1")
+        harness.transform("run-1")
+        fake.answer_query = page_2_empty  # type: ignore[method-assign]
+        harness.sync(run_id="run-2", force_full=True)
+
+        with pytest.raises(QuickBooksDataError) as refused:
+            harness.transform("run-2")
+
+    assert str(refused.value) == (
+        f"run run-2 of realm {REALM}: the Customer listing (10 records) ended with an empty "
+        f"page 2 (raw/quickbooks/{REALM}/Customer/run-2-2.json) right after a full one, and "
+        "23 of the 33 known Customer records are not in it: QuickBooks may have answered "
+        "that page incompletely, so they would be marked deleted. Nothing was transformed. "
+        "Sync in full again; if QuickBooks really holds none of them (or, after an empty "
+        "page, only the records listed), with --missing-means-empty"
+    )
+    assert not harness.store.exists(records_state_key(REALM, "run-2"))
+
+
+def test_a_cdc_run_compares_staging_with_the_transactions_it_staged(
+    harness: Harness, fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    """A CDC run that fetched nothing stages no Invoice 42 (1013), which the transform
+    still finds unbalanced over the whole ledger: no ``staging_balanced`` failure for it."""
+    cdc_run(harness, fake, {})
+    node = GraphService(NodeSettings(
+        home=tmp_path / "node", store_uri=harness.store.base_uri, events="none",
+    ))  # fmt: skip
+    try:
+        for run_id in ("run-1", "run-2"):
+            load_run(node, harness.store, run_id)
+        staged = {run_id: check_staging(NodeClient(node), GRAPH, run_id)  # type: ignore[arg-type]
+                  for run_id in ("run-1", "run-2")}  # fmt: skip
+    finally:
+        node.close()
+    sections = {}
+    for run_id, staging in staged.items():
+        raw = harness.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
+        sections[run_id] = validation_section(json.loads(raw)["validation"], staging)
+
+    for section in sections.values():  # the full run stages Invoice 42 and both see it
+        assert [f for f in section["failures"] if f.startswith("staging_balanced")] == []
+        assert "balanced: Invoice 1013 (Id 42): debits 81.00 <> credits 6.00" in (
+            section["failures"]
+        )
+    assert [u["qbo_id"] for u in staged["run-1"].unbalanced] == ["42"]
+    assert staged["run-2"].unbalanced == []

@@ -139,8 +139,9 @@ def test_the_transform_refuses_a_live_listing_that_deletes_every_known_invoice(
     assert str(refused.value) == (
         f"run r2 of realm {SAMPLE_REALM}: the Invoice listing (37 records in "
         f"{PAGE.format(run='r2')}) lists none of the 37 known Invoice records, so all would "
-        "be marked deleted. Nothing was transformed. If QuickBooks really holds none of "
-        "them, sync in full again with --missing-means-empty"
+        "be marked deleted. Nothing was transformed. Sync in full again; if QuickBooks "
+        "really holds none of them (or, after an empty page, only the records listed), with "
+        "--missing-means-empty"
     )
     assert not list(books.store.root.glob(f"processed/{GRAPH}/r2/*"))
     assert not books.store.exists(f"state/quickbooks/{SAMPLE_REALM}/records-r2.parquet")

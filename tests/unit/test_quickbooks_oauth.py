@@ -24,7 +24,11 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
 
 from ledgergraph.errors import PermanentError
 from ledgergraph.quickbooks.client import QuickBooksClient
-from ledgergraph.quickbooks.errors import NeedsReauthorization, NotConnected
+from ledgergraph.quickbooks.errors import (
+    NeedsReauthorization,
+    NotConnected,
+    QuickBooksRequestRejected,
+)
 from ledgergraph.quickbooks.oauth import authorization_url
 from ledgergraph.quickbooks.tokens import (
     FileTokenStore,
@@ -61,6 +65,25 @@ def test_code_exchange_stores_tokens_in_a_0600_file(fake: FakeQuickBooks, tmp_pa
     assert stored is not None and stored.access_token == record.access_token
     assert stored.status == "connected"
     assert record.refresh_token in fake.refresh_tokens
+
+
+def test_a_refused_authorization_code_is_named_as_such_and_changes_nothing(
+    fake: FakeQuickBooks, tmp_path: Path
+) -> None:
+    settings = local_settings(fake, tmp_path)
+    with httpx.Client() as http:
+        tokens = token_manager(settings, http)
+        redirect_uri = settings.redirect_uri
+        connected = tokens.exchange_code(REALM, fake.issue_code(), redirect_uri=redirect_uri)
+        with pytest.raises(QuickBooksRequestRejected) as refused:
+            tokens.exchange_code(REALM, "bogus", redirect_uri=redirect_uri)
+
+    assert str(refused.value) == (
+        f"authorization code refused by Intuit for realm {REALM} (invalid_grant): a code "
+        "works once and expires within minutes; run `ledgergraph quickbooks connect` for a "
+        "new one (stored tokens, if any, are unchanged)"
+    )
+    assert FileTokenStore(settings.token_path).load(REALM) == connected
 
 
 def test_expired_token_is_refreshed_and_the_rotated_refresh_token_saved_before_use(

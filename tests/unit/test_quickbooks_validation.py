@@ -82,6 +82,28 @@ def test_an_edited_journal_entry_that_does_not_balance_is_named(
     assert report.trial_balance_total == "85"  # invoice 1013's 75 plus this entry's 10
 
 
+def test_a_transaction_balanced_only_at_the_cent_names_its_own_amounts_in_full(
+    tmp_path: Path,
+) -> None:
+    """JE-001 (Id 192) with its credit line at 100.001: its home amounts, rounded to the
+    cent, balance; its own do not, and the failure says so instead of ``100.00 = 100.00``."""
+    entry = next(j for j in edited_sandbox("JournalEntry", "192", {})["JournalEntry"]
+                 if j["Id"] == "192")  # fmt: skip
+    lines = json.loads(json.dumps(entry["Line"]))
+    lines[1]["Amount"] = "100.001"
+    records = edited_sandbox("JournalEntry", "192", {"Line": lines})
+
+    with FakeQuickBooks(records=records) as fake:
+        for harness in make_harness(fake, tmp_path):
+            report = validate_ledger(transformed(harness))
+
+    (named,) = [f for f in failures(report, "balanced") if f["txn_type"] == "JournalEntry"]
+    assert named["detail"] == (
+        "debits 100.00 = credits 100.00 in the home currency, but debits 100.00 <> credits "
+        "100.001 in its own"
+    )
+
+
 def test_foreign_currency_amounts_are_converted_to_the_cent(tmp_path: Path) -> None:
     records = edited_sandbox(
         "Invoice", "49", {"CurrencyRef": {"value": "CAD"}, "ExchangeRate": 0.75}

@@ -20,6 +20,7 @@ import httpx
 
 from ledgergraph.logs import get_logger
 from ledgergraph.quickbooks.errors import (
+    QuickBooksDataError,
     QuickBooksRequestRejected,
     QuickBooksThrottled,
     QuickBooksUnavailable,
@@ -65,13 +66,28 @@ class QuickBooksClient:
 
         The last page is the first one with fewer records than MAXRESULTS, possibly none,
         so a count that is a multiple of the page size still ends with an (empty) page.
+
+        Raises:
+            QuickBooksUnavailable: the listing ended with fewer records than a page of it
+                counted (``totalCount``, which QuickBooks gives for transactions): a page
+                answered incompletely, not records deleted.
         """
         size = self.settings.page_size
-        start, number = 1, 1
+        start, number, listed, counted = 1, 1, 0, 0
         while True:
             text = _query_text(entity, where, start, size)
-            body = self.get("/query", {"query": text})
-            records = len(body.get("QueryResponse", {}).get(entity, []))
+            what = f"page {number} (STARTPOSITION {start}) of the {entity} listing"
+            body = self.get("/query", {"query": text}, what=what)
+            records = _page_records(body, entity, f"{what} of realm {self.realm_id}")
+            listed += records
+            counted = max(counted, _total_count(body))
+            if records < size and listed < counted:
+                raise QuickBooksUnavailable(
+                    f"QuickBooks answered page {number} (STARTPOSITION {start}) of the "
+                    f"{entity} listing of realm {self.realm_id} with {records} records, "
+                    f"ending it at {listed} where it counted {counted}: an incomplete "
+                    "answer, not deleted records; sync again"
+                )
             yield QueryPage(number, body, records)
             if records < size:
                 return
@@ -92,8 +108,15 @@ class QuickBooksClient:
         """The CompanyInfo read response (``{"CompanyInfo": {...}, "time": ...}``)."""
         return self.get(f"/companyinfo/{self.realm_id}", {})
 
-    def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        """GET a data endpoint; retries 429 and 5xx, refreshes once on 401."""
+    def get(self, path: str, params: dict[str, str], *, what: str = "") -> dict[str, Any]:
+        """GET a data endpoint; retries 429, 5xx and a 200 whose body is not JSON (an HTML
+        page, a cut-off answer) as it retries 5xx, refreshes once on 401. ``what`` names the
+        request in errors (``page 2 (STARTPOSITION 1001) of the Invoice listing``).
+
+        Raises:
+            QuickBooksUnavailable: still 5xx, or still no JSON, after the retries.
+            QuickBooksDataError: the body is JSON but not an object.
+        """
         query = {**params, "minorversion": str(self.settings.minor_version)}
         token = self.tokens.access_token(self.realm_id)
         refreshed = False
@@ -104,11 +127,26 @@ class QuickBooksClient:
                 token = self.tokens.refresh(self.realm_id, stale_token=token)
                 refreshed = True
                 continue
-            if _retryable(response) and attempt < self.settings.max_retries:
+            retry = attempt < self.settings.max_retries
+            if _retryable(response) and retry:
                 self._wait(response, attempt, path)
                 attempt += 1
                 continue
-            return self._body_of(response, path)
+            if response.status_code != 200:
+                _raise_for(response, self.realm_id, path)
+            try:
+                body = exact_json(response.text)
+            except ValueError as exc:  # JSONDecodeError, or nesting too deep to read
+                if retry:
+                    self._wait(response, attempt, path)
+                    attempt += 1
+                    continue
+                raise QuickBooksUnavailable(
+                    f"QuickBooks answered {what or path} for realm {self.realm_id} with a "
+                    f"body that is not JSON ({_not_json(response, exc)}), {attempt + 1} "
+                    "time(s): an incomplete or foreign answer; sync again"
+                ) from exc
+            return self._checked(body, path, what)
 
     def _send(self, path: str, query: dict[str, str], token: str) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -138,15 +176,63 @@ class QuickBooksClient:
         )
         self.sleep(delay)
 
-    def _body_of(self, response: httpx.Response, path: str) -> dict[str, Any]:
-        if response.status_code != 200:
-            _raise_for(response, self.realm_id, path)
-        body = exact_json(response.text)
+    def _checked(self, body: Any, path: str, what: str) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise QuickBooksDataError(
+                f"QuickBooks answered {what or path} for realm {self.realm_id} with a JSON "
+                f"{_json_type(body)}, not an object: not a response QuickBooks gives"
+            )
         if "Fault" in body:  # QBO can report a failed query with 200 and a Fault body
             raise QuickBooksRequestRejected(
                 f"QuickBooks rejected {path} for realm {self.realm_id}: {_fault_text(body)}"
             )
         return body
+
+
+def _total_count(body: dict[str, Any]) -> int:
+    """The ``totalCount`` a query page states (0 when it states none, or not a number)."""
+    value = body.get("QueryResponse", {}).get("totalCount")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _page_records(body: dict[str, Any], entity: str, what: str) -> int:
+    """How many records a query page holds, once its shape is checked: ``QueryResponse``
+    an object, its ``entity`` entry (absent when none was found) a list of objects.
+
+    Raises:
+        QuickBooksDataError: naming the page and what was wrong with it.
+    """
+    if "QueryResponse" not in body:
+        problem = "no QueryResponse"
+    elif not isinstance(response := body["QueryResponse"], dict):
+        problem = f"QueryResponse a JSON {_json_type(response)}, not an object"
+    elif not isinstance(records := response.get(entity, []), list):
+        problem = f"{entity} a JSON {_json_type(records)}, not a list of records"
+    else:
+        odd = [i for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
+        if not odd:
+            return len(records)
+        problem = (
+            f"{entity} record {odd[0]} (counted from 1) a JSON {_json_type(records[odd[0] - 1])}"
+            f", not an object ({len(odd)} such record(s))"
+        )
+    raise QuickBooksDataError(
+        f"QuickBooks answered {what} with {problem}: not a query response QuickBooks gives; "
+        "the run stops before its manifest, so none of it is transformed"
+    )
+
+
+def _json_type(value: Any) -> str:
+    """JSON's name for the type of a parsed value (``null``, ``string``, ``array`` ...)."""
+    names = {type(None): "null", bool: "boolean", str: "string", list: "array",
+             dict: "object", int: "number", float: "number"}  # fmt: skip
+    return names.get(type(value), "number" if isinstance(value, (int, float)) else "value")
+
+
+def _not_json(response: httpx.Response, exc: ValueError) -> str:
+    """What came instead of JSON, without the body: its type, length and the parse error."""
+    kind = response.headers.get("Content-Type", "no Content-Type")
+    return f"{kind}, {len(response.content)} bytes: {exc}"
 
 
 def _query_text(entity: str, where: str, start: int, size: int) -> str:

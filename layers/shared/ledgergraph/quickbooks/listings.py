@@ -58,6 +58,42 @@ _MISFITS_SHOWN = 3
 _QBO_ID = re.compile(r"[0-9]+")
 
 
+# Fields the transform unnests or follows, and what each must be when present: the same
+# list as the transform's per-record check (``transform/sql/15_values.sql``, ``shape``).
+REFERENCE_FIELDS = (
+    "CustomerRef", "VendorRef", "EntityRef", "ClassRef", "DepartmentRef", "CurrencyRef",
+    "AccountRef", "APAccountRef", "ARAccountRef", "DepositToAccountRef", "FromAccountRef",
+    "ToAccountRef", "ParentRef", "IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef",
+)  # fmt: skip
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true or false",
+               int: "a number", float: "a number", type(None): "null"}  # fmt: skip
+
+
+def shape_problem(record: dict[str, Any]) -> str | None:
+    """What in ``record`` is not shaped as QuickBooks sends it (``Line`` not a list, a line
+    not an object, a header reference not an object), or None. The transform rejects such a
+    record; a recorded listing is refused for it before anything lands."""
+    lines = record.get("Line")
+    if lines is not None and not isinstance(lines, list):
+        return f"Line is {_json_type(lines)}, not a list of lines"
+    for n, line in enumerate(lines or []):
+        if not isinstance(line, dict):
+            return f"Line[{n}] is {_json_type(line)}, not a line (an object)"
+        bundle = line.get("GroupLineDetail")
+        nested = bundle.get("Line") if isinstance(bundle, dict) else None
+        if nested is not None and not isinstance(nested, list):
+            return f"Line[{n}].GroupLineDetail.Line is {_json_type(nested)}, not a list of lines"
+    for field in REFERENCE_FIELDS:
+        value = record.get(field)
+        if value is not None and not isinstance(value, dict):
+            return f"{field} is {_json_type(value)}, not a reference (an object)"
+    return None
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), "a number")
+
+
 def is_qbo_id(value: object) -> bool:
     """Whether ``value`` is shaped like a QuickBooks Id (``"130"``; not ``" 130 "``)."""
     return isinstance(value, str) and _QBO_ID.fullmatch(value) is not None

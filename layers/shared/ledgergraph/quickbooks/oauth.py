@@ -134,6 +134,13 @@ class TokenManager:
         except httpx.TransportError as exc:
             raise QuickBooksUnavailable(f"token endpoint unreachable (realm {realm_id})") from exc
         if response.status_code == 400 and _oauth_error(response) == "invalid_grant":
+            if form["grant_type"] == "authorization_code":
+                raise QuickBooksRequestRejected(
+                    f"authorization code refused by Intuit for realm {realm_id} "
+                    "(invalid_grant): a code works once and expires within minutes; run "
+                    "`ledgergraph quickbooks connect` for a new one (stored tokens, if any, "
+                    "are unchanged)"
+                )
             self._mark_needs_reauth(realm_id, previous)
         if response.status_code >= 500 or response.status_code == 429:
             raise QuickBooksUnavailable(

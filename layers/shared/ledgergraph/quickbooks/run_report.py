@@ -364,9 +364,11 @@ def _amount(value: str) -> str:
 
 
 def _unbalanced_in_staging_too(failure: dict[str, Any]) -> bool:
-    """A ``balanced`` failure staging should see too: not one whose rejected lines are its
-    only fault (staging holds no rejected line, so what is left balances there)."""
-    if failure.get("check") != "balanced":
+    """A ``balanced`` failure staging should see too: of a transaction the run staged (a
+    CDC run validates the whole ledger, and stages only what changed), and not one whose
+    rejected lines are its only fault (staging holds no rejected line, so what is left
+    balances there)."""
+    if failure.get("check") != "balanced" or failure.get("staged") is False:
         return False
     return not (failure.get("rejected_lines") and failure.get("amount") == failure.get("expected"))
 

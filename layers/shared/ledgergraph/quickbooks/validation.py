@@ -50,6 +50,11 @@ class ValidationFailure(BaseModel):
     rejected_lines: str | None = Field(
         default=None, description="lines of the transaction rejected (postings incomplete)"
     )
+    staged: bool | None = Field(
+        default=None,
+        description="of a transaction: whether the run writes it (a CDC run validates the "
+        "whole ledger but stages only what changed); None when not known",
+    )
     detail: str = ""
 
 

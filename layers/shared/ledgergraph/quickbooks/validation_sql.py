@@ -16,6 +16,13 @@ _SIGNED = """
     WHERE NOT t.is_deleted
 """
 
+
+def _exact_text(column: str) -> str:
+    """SQL for a decimal's text with its trailing zeros dropped, two places kept at least
+    (``414.721000000000`` -> ``414.721``, ``414.720000000000`` -> ``414.72``)."""
+    return f"regexp_replace(CAST({column} AS VARCHAR), '(\\.[0-9]{{2}}[0-9]*?)0+$', '\\1')"
+
+
 # A transaction whose postings are incomplete (a line rejected: ``v_incomplete``) is
 # listed even when what is left balances.
 UNBALANCED = f"""
@@ -37,6 +44,12 @@ SELECT id AS transaction_id, txn_type, qbo_id, doc_number,
     'debits ' || CAST(debits AS DECIMAL(38, 2))
         || CASE WHEN debits = credits THEN ' = ' ELSE ' <> ' END || 'credits '
         || CAST(credits AS DECIMAL(38, 2))
+        -- home amounts are rounded to the cent (to_home); the transaction's own amounts may
+        -- still differ (by a fraction of a cent): then every digit of them is named
+        || CASE WHEN debits = credits AND debits_txn <> credits_txn
+            THEN ' in the home currency, but debits ' || {_exact_text('debits_txn')}
+                || ' <> credits ' || {_exact_text('credits_txn')} || ' in its own'
+            ELSE '' END
         || CASE WHEN rejected > 0
             THEN ', but ' || rejected || ' line(s) rejected: its postings are incomplete'
             ELSE '' END AS detail

@@ -1,10 +1,11 @@
 """Runs the transform's SQL files over one sync run's raw JSON in an in-memory DuckDB.
 
 The SQL files in ``sql/`` run in name order. Before them the runner loads four tables:
-``raw_page`` (the run's landed bodies), ``prior_record`` (every record known before the run,
-from the previous run's state snapshot), ``full_entity`` (entities the run listed in full)
-and ``account_concept_map`` (``account_concepts.csv``). After them, ``out_<Table>`` views hold
-the graph tables, ``record_outcome``/``line_outcome``/``posting_checked`` the reconciliation.
+``raw_page`` (the run's landed bodies), ``prior_record`` (every record known before the
+run, from the state snapshot of the newest earlier run that the graph holds and that was
+transformed), ``full_entity`` (entities the run listed in full) and ``account_concept_map``
+(``account_concepts.csv``). After them, ``out_<Table>`` views hold the graph tables,
+``record_outcome``/``line_outcome``/``posting_checked`` the reconciliation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
-from ledgergraph.quickbooks.runs import SyncRun, records_state_key, run_manifest_key
+from ledgergraph.quickbooks.runs import (
+    RawPage,
+    SyncRun,
+    records_state_key,
+    run_manifest_key,
+)
 from ledgergraph.quickbooks.transform.snapshots import (
     cannot_rebuild,
     keep_restated_tombstones,
@@ -106,8 +112,11 @@ ORDER BY p.entity
 
 def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> None:
     """Refuse a full listing that would mark every known live record of its entity deleted
-    (it lists none of them: another entity's records, a foreign or truncated answer),
-    unless the run says such deletions are meant (``SyncRun.deletions_confirmed``).
+    (it lists none of them: another entity's records, a foreign or truncated answer), or
+    that would mark some deleted and ended on an empty page after a full one (a page
+    answered ``{"QueryResponse": {}}`` where records were due cannot be told from the end
+    of the listing, and QuickBooks counts no records in a list entity's pages), unless the
+    run says such deletions are meant (``SyncRun.deletions_confirmed``).
 
     Raises:
         QuickBooksDataError: naming the entity, its pages and the counts; nothing is written.
@@ -119,18 +128,35 @@ def check_absence_deletions(con: duckdb.DuckDBPyConnection, run: SyncRun) -> Non
                 f"the {entity} listing ({listed} records in {pages or 'no page'}) lists none "
                 f"of the {known} known {entity} records, so all would be marked deleted"
             )
+        elif inferred and (empty := _empty_last_page(run, entity)) is not None:
+            refused.append(
+                f"the {entity} listing ({listed} records) ended with an empty page "
+                f"{empty.number} ({empty.key}) right after a full one, and {inferred} of the "
+                f"{known} known {entity} records are not in it: QuickBooks may have "
+                "answered that page incompletely, so they would be marked deleted"
+            )
     if not refused:
         return
     if not run.deletions_confirmed:
         raise QuickBooksDataError(
             f"run {run.run_id} of realm {run.realm_id}: {'; '.join(refused)}. Nothing was "
-            "transformed. If QuickBooks really holds none of them, sync in full again with "
-            "--missing-means-empty"
+            "transformed. Sync in full again; if QuickBooks really holds none of them "
+            "(or, after an empty page, only the records listed), with --missing-means-empty"
         )
     logger.warning(
         "full listing deletes every known record of its entity, as confirmed",
         extra={"run_id": run.run_id, "listings": refused},
     )
+
+
+def _empty_last_page(run: SyncRun, entity: str) -> RawPage | None:
+    """The last page of ``entity``'s listing if it is empty and follows a full page (the
+    client asks for another page only after a full one), else None."""
+    pages = sorted((p for p in run.pages if p.kind == "query" and p.entity == entity),
+                   key=lambda p: p.number)  # fmt: skip
+    if len(pages) >= 2 and pages[-1].records == 0:
+        return pages[-1]
+    return None
 
 
 def _load_raw_pages(con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore) -> None:
@@ -168,22 +194,15 @@ def _raw_body(store: ObjectStore, run: SyncRun, key: str) -> str:
 def _load_prior_records(
     con: duckdb.DuckDBPyConnection, run: SyncRun, store: ObjectStore, workdir: Path
 ) -> None:
-    """Records known before the run: the snapshot of the newest earlier run the graph still
-    holds (``withdrawals.live_run``; required for CDC runs), as the runs it holds make it."""
+    """Records known before the run: the snapshot of the newest earlier run that the graph
+    still holds and that was transformed (``_prior_run``), as the runs it holds make it."""
     con.execute(f"CREATE TABLE prior_record ({_PRIOR_COLUMNS})")
     if run.previous_run_id is None:
         return
-    prior_run_id = _prior_run(run, store)
-    if prior_run_id is None:
+    found = _prior_run(run, store, workdir)
+    if found is None:
         return
-    path = held_snapshot(store, run.realm_id, prior_run_id, workdir)
-    if path is None:
-        if run.mode == "full":
-            return  # a full listing stands on its own; only deletions by absence are lost
-        raise QuickBooksDataError(
-            f"run {run.run_id} needs the state of run {prior_run_id}, which has not "
-            "been transformed: transform that run first"
-        )
+    _, path = found
     columns = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
                                              [str(path)]).fetchall()}  # fmt: skip
     # NOTE: snapshots written before inferred deletions were told apart lack the column
@@ -195,24 +214,78 @@ def _load_prior_records(
     )
 
 
-def _prior_run(run: SyncRun, store: ObjectStore) -> str | None:
-    """The run whose snapshot ``run`` merges with: its previous run, or, if that was deleted
-    from the graph, the newest one before it the graph holds (None: no usable snapshot)."""
-    prior_run_id = live_run(store, run.realm_id, run.previous_run_id)
-    if prior_run_id == run.previous_run_id:
-        return prior_run_id
-    logger.warning(
-        "quickbooks previous run deleted from the graph",
-        extra={"run_id": run.run_id, "previous_run_id": run.previous_run_id,
-               "compared_with": prior_run_id},
-    )  # fmt: skip
-    if prior_run_id is None and run.mode == "cdc":
+def _prior_run(run: SyncRun, store: ObjectStore, workdir: Path) -> tuple[str, Path] | None:
+    """The run whose snapshot ``run`` merges with, and a local copy of that snapshot: its
+    previous run, or the newest one before it that the graph holds (deleted runs skipped)
+    and, for a full run, that was transformed (None: no run before it left a snapshot).
+
+    A run refused or stopped before TransformRun wrote nothing to the graph, so the graph
+    still holds what the run before it left: a full run compares with that one, else its
+    listing would delete nothing by absence and its snapshot would forget every tombstone.
+
+    Raises:
+        QuickBooksDataError: a CDC run whose previous run was deleted from the graph or was
+            never transformed (its changes start where that run left off).
+    """
+    previous = run.previous_run_id
+    prior_run_id = live_run(store, run.realm_id, previous)
+    if prior_run_id != previous:
+        logger.warning(
+            "quickbooks previous run deleted from the graph",
+            extra={"run_id": run.run_id, "previous_run_id": previous,
+                   "compared_with": prior_run_id},
+        )  # fmt: skip
+        if prior_run_id is None and run.mode == "cdc":
+            raise QuickBooksDataError(
+                f"run {run.run_id} holds the changes since run {previous}, which was "
+                "deleted from the graph, and no earlier run's state describes the graph: "
+                "sync in full (`ledgergraph quickbooks sync --full`)"
+            )
+    if prior_run_id is None:
+        return None
+    if run.mode == "full":
+        return newest_snapshot(store, run.realm_id, prior_run_id, workdir)
+    path = held_snapshot(store, run.realm_id, prior_run_id, workdir)
+    if path is None:
         raise QuickBooksDataError(
-            f"run {run.run_id} holds the changes since run {run.previous_run_id}, which was "
-            "deleted from the graph, and no earlier run's state describes the graph: sync "
-            "in full (`ledgergraph quickbooks sync --full`)"
+            f"run {run.run_id} needs the state of run {prior_run_id}, which has not "
+            "been transformed: transform that run first"
         )
-    return prior_run_id
+    return prior_run_id, path
+
+
+def newest_snapshot(
+    store: ObjectStore, realm_id: str, run_id: str, workdir: Path
+) -> tuple[str, Path] | None:
+    """The newest run from ``run_id`` back that the graph holds and that left a records
+    snapshot, with a local copy of it (``held_snapshot``); None: no such run.
+
+    Runs never transformed (refused at TransformRun, or stopped before it) are passed over
+    as deleted runs are: they put nothing in the graph, which holds what the run before
+    them left.
+    """
+    current: str | None = live_run(store, realm_id, run_id)
+    seen: set[str] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        path = held_snapshot(store, realm_id, current, workdir)
+        if path is not None:
+            if current != run_id:
+                logger.warning(
+                    "quickbooks run compared with an earlier transformed run",
+                    extra={"realm_id": realm_id, "run_id": run_id, "compared_with": current},
+                )
+            return current, path
+        current = live_run(store, realm_id, _previous_run_of(store, realm_id, current))
+    return None
+
+
+def _previous_run_of(store: ObjectStore, realm_id: str, run_id: str) -> str | None:
+    """The run ``run_id`` was landed after; None: none, or ``run_id`` has no manifest."""
+    try:
+        return load_run(store, realm_id, run_id).previous_run_id
+    except QuickBooksDataError:
+        return None
 
 
 def held_snapshot(store: ObjectStore, realm_id: str, run_id: str, workdir: Path) -> Path | None:

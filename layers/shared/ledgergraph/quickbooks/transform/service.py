@@ -119,6 +119,7 @@ def _write_outputs(
             reports=run_reports(run, store),
         )  # fmt: skip
         superseded = stage_superseded(con, sql_files(), run.run_id)
+        mark_staged(con, validation)
         table_rows = count_table_rows(con, reconciliation, superseded)
         files = write_tables(
             con, store, graph_id=graph_id, source_unit=run.run_id, workdir=workdir,
@@ -136,6 +137,16 @@ def _write_outputs(
     finally:
         con.close()
     return files, reconciliation, validation
+
+
+def mark_staged(con: duckdb.DuckDBPyConnection, validation: ValidationReport) -> None:
+    """Say of each transaction's failure whether the run stages that transaction, so the
+    summary compares staging's balance check with the transform's over the same ones."""
+    rows = con.execute('SELECT id FROM "staged_out_LedgerTransaction" WHERE NOT is_deleted')
+    staged = {row[0] for row in rows.fetchall()}
+    for failure in validation.failures:
+        if failure.transaction_id is not None:
+            failure.staged = failure.transaction_id in staged
 
 
 def run_reports(run: SyncRun, store: ObjectStore) -> list[WalkedReport]:

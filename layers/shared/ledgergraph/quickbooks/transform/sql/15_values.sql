@@ -120,7 +120,43 @@ measured AS (
     JOIN number_kind AS k USING (kind)
     WHERE parses_as(n.value, n.kind)
 ),
+-- Structure the transform unnests or follows: a list of lines, each line an object, a
+-- bundle's list of lines, a header reference an object ({"value": ...}). Anything else
+-- (QuickBooks never sends it) rejects the record here rather than failing the run's SQL
+-- (the same list: listings.SHAPED_FIELDS, which load-sample checks before landing).
+shape AS (
+    SELECT i.record_no, s.field AS path, json_extract(i.rec, '$.' || s.field) AS value,
+        s.json_kind, s.words, true AS null_ok
+    FROM incoming AS i, (VALUES
+        ('Line', 'ARRAY', 'a list of lines'),
+        ('CustomerRef', 'OBJECT', 'a reference'), ('VendorRef', 'OBJECT', 'a reference'),
+        ('EntityRef', 'OBJECT', 'a reference'), ('ClassRef', 'OBJECT', 'a reference'),
+        ('DepartmentRef', 'OBJECT', 'a reference'), ('CurrencyRef', 'OBJECT', 'a reference'),
+        ('AccountRef', 'OBJECT', 'a reference'), ('APAccountRef', 'OBJECT', 'a reference'),
+        ('ARAccountRef', 'OBJECT', 'a reference'),
+        ('DepositToAccountRef', 'OBJECT', 'a reference'),
+        ('FromAccountRef', 'OBJECT', 'a reference'), ('ToAccountRef', 'OBJECT', 'a reference'),
+        ('ParentRef', 'OBJECT', 'a reference'), ('IncomeAccountRef', 'OBJECT', 'a reference'),
+        ('ExpenseAccountRef', 'OBJECT', 'a reference'),
+        ('AssetAccountRef', 'OBJECT', 'a reference')
+    ) AS s(field, json_kind, words)
+    WHERE NOT i.is_deleted
+    UNION ALL
+    SELECT record_no, path, line, 'OBJECT', 'a line (an object)', false FROM incoming_line
+    UNION ALL
+    SELECT record_no, path || '.GroupLineDetail.Line',
+        json_extract(line, '$.GroupLineDetail.Line'), 'ARRAY', 'a list of lines', true
+    FROM incoming_line
+),
+misshapen AS (
+    SELECT record_no, path, coalesce(value, 'null'::JSON) AS value, 'is not ' || words AS why
+    FROM shape
+    WHERE coalesce(json_type(value), 'NULL') <> json_kind
+        AND NOT (null_ok AND coalesce(json_type(value), 'NULL') = 'NULL')
+),
 bad AS (
+    SELECT record_no, path, value, why FROM misshapen
+    UNION ALL
     SELECT record_no, path, value, 'is not ' || kind_words(kind) AS why
     FROM present WHERE NOT parses_as(value, kind)
     UNION ALL

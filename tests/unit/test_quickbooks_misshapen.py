@@ -1,0 +1,73 @@
+"""Records whose structure is not what QuickBooks sends: rejected one by one, not the run.
+
+``"Line": "x"`` once stopped TransformRun in 50_transactions.sql (``Conversion Error:
+Expected ARRAY``), and a string ``"CustomerRef": "1"`` lost its relationship without a
+word. The transform rejects such a record naming the field (15_values.sql) and the run goes
+on; ``load-sample --source`` refuses such a recording before anything lands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_quickbooks_cases import (  # noqa: F401 - fixtures
+    GRAPH,
+    Harness,
+    _loopback_only,
+    fake_fixture,
+    harness_fixture,
+)
+from test_quickbooks_versions import Records, record, sample_copy
+
+from ledgergraph.objectstore import LocalObjectStore
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from localrun.quickbooks_sample import land_sample_run
+from tests.fakes.quickbooks_server import FakeQuickBooks
+
+
+def misshapen(records: Records) -> None:
+    """Invoice 1037 (Id 130) with Line "x", 1042 (155) with a null line, 1036 (129) with a
+    string CustomerRef."""
+    record(records, "Invoice", "130")["Line"] = "x"
+    record(records, "Invoice", "155")["Line"][0] = None
+    record(records, "Invoice", "129")["CustomerRef"] = "1"
+
+
+def test_misshapen_records_are_rejected_and_the_run_goes_on(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    misshapen(fake.records)
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    details = harness.store.get_bytes(f"processed/{GRAPH}/run-1/reconciliation.json")
+    reconciliation = json.loads(details)["reconciliation"]
+    assert reconciliation["records"]["Invoice"]["rejected"] == {
+        'Invoice 129: CustomerRef "1" is not a reference': 1,
+        'Invoice 130: Line "x" is not a list of lines': 1,
+        "Invoice 155: Line[0] null is not a line (an object)": 1,
+    }
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (3, 145)
+    customers = reconciliation["references"]["TRANSACTION_HAS_CUSTOMER"]
+    assert customers == {"references": 59, "out": 59, "unresolved": 0}  # 62 less the 3
+
+
+def test_load_sample_refuses_a_misshapen_recording_before_anything_lands(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    folder = sample_copy(tmp_path, "misshapen", misshapen)
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(store, folder=folder)
+
+    assert str(refused.value) == (
+        f"recorded Invoice records in {folder / 'Invoice.json'} are not shaped as QuickBooks "
+        'sends them (counted from 1): record 1 (Id "130"): Line is a string, not a list of '
+        'lines; record 3 (Id "155"): Line[0] is null, not a line (an object); record 10 '
+        '(Id "129"): CustomerRef is a string, not a reference (an object)'
+    )
+    assert not store.root.exists()
