@@ -197,9 +197,7 @@ def test_a_body_still_not_json_after_the_retries_is_transient_and_names_the_page
         "QuickBooks answered page 1 (STARTPOSITION 1) of the Invoice listing for realm "
         f"{REALM} with a body that is not JSON ({found}"
     )
-    assert str(raised.value).endswith(
-        "4 time(s): an incomplete or foreign answer; sync again"
-    )
+    assert str(raised.value).endswith("4 time(s): an incomplete or foreign answer; sync again")
     assert isinstance(raised.value, TransientError) and len(harness.sleeps) == 3
 
 

@@ -297,7 +297,8 @@ def test_a_full_run_after_a_refused_one_restates_a_cdc_tombstone(
     snapshot = harness.store.path(records_state_key(REALM, "run-4"))
     assert duckdb.execute(
         "SELECT is_deleted, deleted_by_absence FROM read_parquet(?) "
-        "WHERE entity = 'Invoice' AND qbo_id = '161'", [str(snapshot)]
+        "WHERE entity = 'Invoice' AND qbo_id = '161'",
+        [str(snapshot)],
     ).fetchall() == [(True, False)]
 
 
@@ -356,8 +357,6 @@ def test_a_cdc_run_compares_staging_with_the_transactions_it_staged(
 
     for section in sections.values():  # the full run stages Invoice 42 and both see it
         assert [f for f in section["failures"] if f.startswith("staging_balanced")] == []
-        assert "balanced: Invoice 1013 (Id 42): debits 81.00 <> credits 6.00" in (
-            section["failures"]
-        )
+        assert "balanced: Invoice 1013 (Id 42): debits 81.00 <> credits 6.00" in section["failures"]
     assert [u["qbo_id"] for u in staged["run-1"].unbalanced] == ["42"]
     assert staged["run-2"].unbalanced == []

@@ -47,8 +47,8 @@ SELECT id AS transaction_id, txn_type, qbo_id, doc_number,
         -- home amounts are rounded to the cent (to_home); the transaction's own amounts may
         -- still differ (by a fraction of a cent): then every digit of them is named
         || CASE WHEN debits = credits AND debits_txn <> credits_txn
-            THEN ' in the home currency, but debits ' || {_exact_text('debits_txn')}
-                || ' <> credits ' || {_exact_text('credits_txn')} || ' in its own'
+            THEN ' in the home currency, but debits ' || {_exact_text("debits_txn")}
+                || ' <> credits ' || {_exact_text("credits_txn")} || ' in its own'
             ELSE '' END
         || CASE WHEN rejected > 0
             THEN ', but ' || rejected || ' line(s) rejected: its postings are incomplete'
