@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from ledgergraph.messages import clip
 from localrun import cli_events, cli_graph, cli_quickbooks, cli_sec, cli_verify
 from localrun.cli_common import EXIT_FAILURES, EXIT_INTERRUPTED, home_of
-from localrun.home_lock import HomeNotFound, home_lock
+from localrun.home_lock import HomeInUse, HomeNotFound, home_lock
 
 AREAS = (cli_sec, cli_quickbooks, cli_graph, cli_events, cli_verify)
 DESCRIPTION = (
@@ -114,9 +114,12 @@ RETRY_LATER = f" (transient: run the same command again later; exit {EXIT_INTERR
 def _retry_later(args: argparse.Namespace, exc: Exception) -> bool:
     """Whether ``exc`` stopped a command that exits EXIT_INTERRUPTED on a transient error
     (``sec discover``, ``sec download``: EDGAR throttled them past the wait allowed, or
-    kept failing), so a scheduler retries it instead of paging someone."""
+    kept failing), or stopped any command because another one that ends by itself holds
+    its home, so a scheduler retries it instead of paging someone."""
     from ledgergraph.errors import TransientError
 
+    if isinstance(exc, HomeInUse):
+        return exc.ends_by_itself
     return getattr(args, "transient_exit", False) and isinstance(exc, TransientError)
 
 

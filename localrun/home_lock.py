@@ -20,7 +20,16 @@ LOCK_NAME = ".lock"
 
 
 class HomeInUse(LocalRuntimeError):
-    """Another ledgergraph command is working on the same home."""
+    """Another ledgergraph command is working on the same home.
+
+    ``ends_by_itself``: the holder is a command that ends (a run, a sync), so the same
+    command later succeeds (the CLI exits 75, EX_TEMPFAIL, for a scheduler to retry); a
+    served node (``ledgergraph serve``) holds the home until someone stops it.
+    """
+
+    def __init__(self, message: str, *, ends_by_itself: bool) -> None:
+        super().__init__(message)
+        self.ends_by_itself = ends_by_itself
 
 
 class HomeNotFound(LocalRuntimeError):
@@ -50,7 +59,10 @@ def home_lock(
         try:
             held_while.enter_context(exclusive_lock(home / LOCK_NAME, command, details=details))
         except LockHeld as held:
-            raise HomeInUse(in_use_message(home, held, takes_endpoint=takes_endpoint)) from None
+            raise HomeInUse(
+                in_use_message(home, held, takes_endpoint=takes_endpoint),
+                ends_by_itself=not held.record.get("serves"),
+            ) from None
         yield
 
 

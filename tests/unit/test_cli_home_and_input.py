@@ -23,7 +23,7 @@ def test_a_second_command_on_a_held_home_fails_naming_the_holder(tmp_path: Path,
         code = cli(["stats", "--home", str(home), "--json"])
         out = json.loads(capsys.readouterr().out)
 
-    assert code == 1
+    assert code == EXIT_INTERRUPTED  # the run ends by itself: a scheduler retries, no page
     assert out["error"]["type"] == "HomeInUse"
     message = out["error"]["message"]
     assert message.startswith(f"home {home} is in use by `ledgergraph sec run` (pid {pid}, ")
@@ -32,7 +32,7 @@ def test_a_second_command_on_a_held_home_fails_naming_the_holder(tmp_path: Path,
     assert "so no --endpoint reaches it" in message
     assert message.endswith(
         f"Wait for pid {pid} to end (a run logs its steps to {home / 'logs'}), then run this "
-        "again, or use another --home"
+        "again, or use another --home (transient: run the same command again later; exit 75)"
     )
     assert not (home / "graphs").exists()  # refused before touching anything
 
