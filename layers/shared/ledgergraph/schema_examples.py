@@ -38,7 +38,11 @@ INCOME_STATEMENT = CypherExample(
     "reported; ``shown`` is the figure as the statement prints it, negated where the line "
     "uses a negated label role (Boeing's income tax expense of 237000000 under \"Income tax "
     '(expense)/benefit" is shown as -237000000); a line whose arc names no preferred '
-    "label takes the standard label. Works on each bundled filing.",
+    "label takes the standard label. Works on each bundled filing. The statement is the "
+    "filing's presentation network: a filing without a presentation linkbase has none, and "
+    "the query returns no row. Its calculation network, when it has one, still gives the "
+    "totals and their items (``link_kind = 'calculation'``, as in the calculation example "
+    "below; weights, but no display order or label roles).",
     """
 MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)
 WHERE r.id = $report AND n.category = 'Statement'
