@@ -1,7 +1,8 @@
 """Materialization: exactly the new rows of staged files, from DuckDB into LadybugDB.
 
 Candidate rows are the rows of the given files, one per key (``table.key``; when files
-disagree on a key's other columns the lowest file id wins). Rows whose key is already in
+disagree on a key's other columns the lowest file id wins, after one that defines the node
+for a ``defined_by`` table: ``winners.defined_first``). Rows whose key is already in
 the graph are "present"; the rest are checked by ``copy_guard`` and copied (DuckDB ->
 Arrow -> COPY) and "added". For upsert tables (the ledger's, ``upsert.py``) the present
 keys are then "updated" or "unchanged", and relationships their newer versions lost are
@@ -72,6 +73,7 @@ from graph_node.upsert import (
     record_versions,
     upserts,
 )
+from graph_node.winners import defined_first
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
 _MAX_NAMED = 10
@@ -430,7 +432,8 @@ def _flag_columns(table: Table) -> list[str]:
 def _candidates(
     cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str], *, ledger_empty: bool
 ) -> pa.Table:
-    """The files' rows in schema column order, with file_id and the flag columns, one per key.
+    """The files' rows in schema column order, with file_id and the flag columns, one per key:
+    the lowest file id's, or for a ``defined_by`` table the lowest of those that define it.
 
     ``__present``: the key ledger holds the row's key. For a relationship,
     ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node.
@@ -439,7 +442,8 @@ def _candidates(
     columns = ", ".join(quote(c.name) for c in all_columns(table))
     source, first = quote(table.name), _in_files(file_ids)
     if len(file_ids) > 1:
-        rank = f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY file_id)"
+        order = defined_first(table) + "file_id"
+        rank = f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY {order})"
         first += f" QUALIFY {rank} = 1"
         if len(all_columns(table)) > _NARROW:
             # Rank keys and row ids only, then read the winners' other columns: sorting

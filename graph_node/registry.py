@@ -5,7 +5,8 @@ file again finds the existing row and changes nothing. Status moves registered -
 materialized, or to failed with the reason, and to deleted when its source unit is removed
 (registering a deleted file again starts it over); every change is stamped with its time.
 ``materialize_seq`` numbers materialize calls: a key's row in the graph is the one of the
-file with the lowest (materialize_seq, file_id) holding it, which rebuild and delete rely on.
+file with the lowest (materialize_seq, file_id) holding it (within a call, one defining the
+node first: ``winners.winner_order``), which rebuild and delete rely on.
 """
 
 from __future__ import annotations

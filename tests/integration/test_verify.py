@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -218,6 +219,45 @@ def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path)
     assert [(Decimal(r["value"]), Decimal(r["shown"])) for r in tax] == [
         (Decimal("237000000"), Decimal("-237000000"))
     ]
+
+
+@pytest.fixture(scope="module")
+def unlabelled_arcs_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """AEON's 10-Q with the preferredLabel of every presentation arc taken out."""
+    from localrun.sec_run import run_sec_from_folder
+
+    root = tmp_path_factory.mktemp("unlabelled-arcs")
+    copy = root / "source" / "aeon-10q-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / copy.name, copy)
+    linkbase = copy / "aeon-20230930_pre.xml"
+    text, taken = re.subn(r' preferredLabel="[^"]*"', "", linkbase.read_text(encoding="utf-8"))
+    assert taken == 894  # of its 926 presentation arcs; the other 32 have none either
+    linkbase.write_text(text, encoding="utf-8")
+    summary = run_sec_from_folder(root / "source", home=root / "home", graph_id="sec",
+                                  batch_size=1)  # fmt: skip
+    assert summary["ok"], summary
+    return root / "home"
+
+
+def test_the_income_statement_example_labels_lines_without_a_preferred_label(
+    unlabelled_arcs_home: Path,
+) -> None:
+    """The standard label, not the concept id: the engine never matched the label when the
+    role's coalesce sat in the OPTIONAL MATCH (schema_examples.py, NOTE)."""
+    from localrun.graph_access import open_reader
+
+    with open_reader(home=unlabelled_arcs_home, endpoint=None, api_key=None) as reader:
+        (report,) = reader.query_cypher("sec", "MATCH (r:Report) RETURN r.id", {})["rows"]
+        result = reader.query_cypher("sec", INCOME_STATEMENT.cypher, {"report": report[0]})
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+
+    assert len({r["line"] for r in rows}) == 21  # every arc of the statement, as before
+    assert [r["label"] for r in rows if re.fullmatch(r"[\w-]+:\w+(@\w+)?", r["label"])] == []
+    # AEON's standard label; its statement prints the totalLabel "Loss from operations"
+    operating = {"label": "Operating Income (Loss)", "period_start": "2023-07-22",
+                 "value": "57872000"}  # fmt: skip
+    assert [r for r in rows if _holds(r, operating)]
+    assert all(r["shown"] == r["value"] for r in rows)  # no negated label role left
 
 
 def test_a_filing_whose_package_left_the_raw_store_is_not_checked_not_a_difference(

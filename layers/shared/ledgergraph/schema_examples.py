@@ -20,6 +20,11 @@ class CypherExample:
     expected: dict[str, Any] = field(default_factory=dict)
 
 
+# NOTE: the line's label role is bound in a WITH before the OPTIONAL MATCH that reads the
+# label: real_ladybug 0.15.3 never matches `OPTIONAL MATCH ... WHERE l.role =
+# coalesce(a.preferred_label, '...')` when preferred_label is null, so a line without a
+# preferredLabel showed its concept id. A plain MATCH with that WHERE matches, as does the
+# role bound first (AEON's 32 presentation arcs without one: 0 labels found, 32 so).
 INCOME_STATEMENT = CypherExample(
     "A filing's income statement in presentation order",
     "The statement of operations (or of income or earnings, but not of comprehensive income "
@@ -32,7 +37,12 @@ INCOME_STATEMENT = CypherExample(
     "non-dimensional content. ``value`` is the fact as "
     "reported; ``shown`` is the figure as the statement prints it, negated where the line "
     "uses a negated label role (Boeing's income tax expense of 237000000 under \"Income tax "
-    '(expense)/benefit" is shown as -237000000). Works on each bundled filing.',
+    '(expense)/benefit" is shown as -237000000); a line whose arc names no preferred '
+    "label takes the standard label. Works on each bundled filing. The statement is the "
+    "filing's presentation network: a filing without a presentation linkbase has none, and "
+    "the query returns no row. Its calculation network, when it has one, still gives the "
+    "totals and their items (``link_kind = 'calculation'``, as in the calculation example "
+    "below; weights, but no display order or label roles).",
     """
 MATCH (r:Report)-[:REPORT_HAS_NETWORK]->(n:Network)
 WHERE r.id = $report AND n.category = 'Statement'
@@ -45,9 +55,10 @@ WHERE shown.link_kind = 'presentation'
 WITH r, n, collect(shown.to_element) AS presented
 MATCH (n)-[:NETWORK_HAS_ARC]->(a:Arc)-[:ARC_TO_ELEMENT]->(e:Element)
 WHERE a.link_kind = 'presentation'
+WITH r, n, presented, a, e,
+     coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label') AS label_role
 OPTIONAL MATCH (e)-[:ELEMENT_HAS_LABEL]->(l:Label)
-WHERE l.accession_number = r.id
-  AND l.role = coalesce(a.preferred_label, 'http://www.xbrl.org/2003/role/label')
+WHERE l.accession_number = r.id AND l.role = label_role
 OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(f:Fact)-[:FACT_HAS_ELEMENT]->(e),
                (f)-[:FACT_HAS_CONTEXT]->(c:Context), (f)-[:FACT_HAS_PERIOD]->(p:Period)
 WHERE p.end_date = r.period_of_report AND c.non_dimensional IS NULL

@@ -70,7 +70,10 @@ class NodeTable:
     ``upsert``: a newer version of a node (a later materialization) updates its other
     columns in place; without it (the SEC tables) the first version stays. ``owned_by``: the
     relationship table whose relationships hold the node; a node that loses its last one
-    (an edited transaction without that line) leaves the graph.
+    (an edited transaction without that line) leaves the graph. ``defined_by``: a column
+    that holds a value exactly when a row carries the node's definition (an Element a filing
+    uses but whose schema it could not load has none); among the rows several files offer
+    for a key, one that has it is kept before one that has not, then the usual order.
     """
 
     name: str
@@ -79,6 +82,7 @@ class NodeTable:
     kind: str = field(default="node", init=False)
     upsert: bool = field(default=False, kw_only=True)
     owned_by: str | None = field(default=None, kw_only=True)
+    defined_by: str | None = field(default=None, kw_only=True)
 
     @property
     def key(self) -> tuple[str, ...]:

@@ -217,7 +217,13 @@ ELEMENT = NodeTable(
     "2023 differ on some period types): the node holds the first filing loaded's "
     "definition, its ElementDefinition nodes each taxonomy year's. A filing brings the "
     "concepts its facts, arcs and own labels use, and every concept its extension schema "
-    "defines.",
+    "defines. A concept whose schema the filing could not load (not available offline) "
+    "comes without a definition: data_type, substitution_group, period_type and the "
+    "other definition columns null. Among the filings of one batch, one that defines the "
+    "concept wins over one that does not; a filing of a later batch never replaces the "
+    "node, so an undefined Element stays so until the filing that brought it is deleted "
+    "(delete-source writes the next filing's definition back; docs/operations.md, Known "
+    "gaps). `WHERE e.substitution_group IS NULL` finds them.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -240,6 +246,7 @@ ELEMENT = NodeTable(
         *concept_definition(_FIRST_LOADED),
         Column("is_standard", "BOOLEAN", "defined by a standard taxonomy, not the filer"),
     ),
+    defined_by="substitution_group",  # every concept declared in a schema has one
 )
 
 # NOTE: on a node, not on ELEMENT_IN_TAXONOMY: real_ladybug 0.15.3's checkpoint after a
@@ -251,7 +258,10 @@ ELEMENT_DEFINITION = NodeTable(
     "ElementDefinition",
     "A concept as one taxonomy year (one namespace) defines it, shared by the filings of "
     "that year: us-gaap 2022 defines PropertyPlantAndEquipmentUsefulLife as duration, "
-    "2023 as instant, so the Element has one of these per year.",
+    "2023 as instant, so the Element has one of these per year. A filing that uses the "
+    "year's namespace without loading its schema brings one with its definition columns "
+    "null; as for Element, a defining filing of the same batch wins over it, one of a "
+    "later batch does not replace it.",
     (
         id_column("Element id, `|`, taxonomy namespace URI"),
         Column("element", "STRING", "Element id", nullable=False),
@@ -259,6 +269,7 @@ ELEMENT_DEFINITION = NodeTable(
         Column("version", "STRING", "the taxonomy's year or date (Taxonomy.version)"),
         *concept_definition("in this taxonomy"),
     ),
+    defined_by="substitution_group",
 )
 
 PERIOD = NodeTable(
