@@ -86,6 +86,9 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
         state = check.error or _differences(check)
         lines.append(f"{check.report}  {_counts(check)}: {state}")
         lines.extend(f"    {line}" for line in check.differences)
+        hidden = check.difference_count - len(check.differences)
+        if hidden > 0:
+            lines.append(f"    ... and {hidden} more")
     if any(not check.not_checked for check in report.filings):
         lines.append(
             f"(facts compared as occurrences in the documents; the graph holds them as "
@@ -113,6 +116,8 @@ def _differences(check: FilingCheck) -> str:
 def _counts(check: FilingCheck) -> str:
     """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``;
     ``Arelle not read`` when its export could not be had (the error says why)."""
+    from xbrl_task.verify.run import UNTYPED_NOTE
+
     collapsed = check.graph_facts - check.graph_fact_nodes
     left_out = (
         f" (+{check.both_rejected} with no valid value, rejected by the graph too: not compared)"
@@ -120,6 +125,8 @@ def _counts(check: FilingCheck) -> str:
         else ""
     )
     arelle = f"Arelle {check.arelle_facts}" if check.arelle_exported else "Arelle not read"
+    if check.untyped:
+        left_out += f" ({check.untyped} {UNTYPED_NOTE}: {', '.join(check.untyped_types)})"
     return (
         f"graph {check.graph_facts} fact occurrences ({check.graph_fact_nodes} facts + "
         f"{collapsed} complete duplicates), {arelle}{left_out}"
