@@ -85,6 +85,8 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
             continue
         state = check.error or _differences(check)
         lines.append(f"{check.report}  {_counts(check)}: {state}")
+        if check.not_compared:
+            lines.append(f"    {_not_compared(check)}")
         lines.extend(f"    {line}" for line in check.differences)
         hidden = check.difference_count - len(check.differences)
         if hidden > 0:
@@ -111,6 +113,22 @@ def _differences(check: FilingCheck) -> str:
         different=check.different,
     )
     return f"{check.difference_count} differences ({kinds})"
+
+
+def _not_compared(check: FilingCheck) -> str:
+    """``not compared: 953 of the document's 1377 facts, ...``: the facts nobody compared,
+    and why the extraction rejected what it rejected (the filing's manifest)."""
+    line = (
+        f"not compared: {check.not_compared} of the document's {check.facts_in_document} facts, "
+        "not in Arelle's export (Arelle makes no fact of an element no loaded schema defines)"
+    )
+    reasons = check.rejected_reasons
+    if reasons is None:
+        return line + "; why: in the filing's manifest, not in this home's store"
+    if not reasons:
+        return line + "; the extraction rejected none"
+    listed = "; ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+    return line + f"; the extraction rejected {sum(reasons.values())} (manifest): {listed}"
 
 
 def _counts(check: FilingCheck) -> str:

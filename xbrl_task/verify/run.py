@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ledgergraph.batches import raw_package_prefix
 from ledgergraph.errors import LedgerGraphError
+from ledgergraph.manifest import read_fact_rejections
 from xbrl_task.errors import ExportUnreadable, ReportNotInGraph
 from xbrl_task.taxonomy_cache import TaxonomyCache
 from xbrl_task.verify.compare import DIFFERENT, ONLY_ARELLE, ONLY_GRAPH, compare_facts
@@ -62,6 +63,13 @@ class FilingCheck:
     # reads as untyped (whitespace collapsed): compared with the graph's value read so
     untyped: int = 0
     untyped_types: list[str] = field(default_factory=list)
+    # the document's facts (the filing's census, on its Report) and those of them not in
+    # Arelle's export, so compared by nobody: Arelle makes no fact of an element no loaded
+    # schema defines. ``rejected_reasons``: the extraction's rejections by reason, from the
+    # filing's manifest; None when the manifest is not in this home's store
+    facts_in_document: int | None = None
+    not_compared: int = 0
+    rejected_reasons: dict[str, int] | None = None
 
 
 @dataclass
@@ -82,6 +90,11 @@ class VerifyReport:
     def untyped(self) -> int:
         """Facts compared as untyped: their concept's type is in no loaded schema."""
         return sum(f.untyped for f in self.filings)
+
+    @property
+    def not_compared(self) -> int:
+        """Facts of the documents in no export, so not compared (each filing says why)."""
+        return sum(f.not_compared for f in self.filings)
 
     @property
     def differences(self) -> int:
@@ -111,6 +124,11 @@ class VerifyReport:
             line += f" ({describe_kinds(**self.kinds)})"
         if self.untyped:
             line += f"; {self.untyped} {UNTYPED_NOTE}"
+        if self.not_compared:
+            line += (
+                f"; {self.not_compared} facts of the documents not compared (not in Arelle's "
+                "export; each filing's line says why)"
+            )
         if self.not_checked:
             line += (
                 f"; {len(self.not_checked)} filings not checked (their documents are not in "
@@ -122,6 +140,7 @@ class VerifyReport:
         return {
             "compared": self.compared,
             "untyped": self.untyped,
+            "not_compared": self.not_compared,
             "fact_nodes": self.fact_nodes,
             "filings": [asdict(f) for f in self.filings],
             "differences": self.differences,
@@ -218,6 +237,10 @@ def check_filing(
         check.error = f"{check.error}; {exc}" if check.error else str(exc)
         return check
     check.both_rejected = both_rejected(export)
+    check.facts_in_document = report.in_document
+    if report.in_document is not None:
+        check.not_compared = max(0, report.in_document - len(theirs) - check.both_rejected)
+    check.rejected_reasons = read_fact_rejections(store_root, graph_id, report.id)
     untyped = {fact.concept: fact.untyped for fact in theirs if fact.untyped}
     if untyped:
         ours = [_as_untyped(fact) if fact.concept in untyped else fact for fact in ours]
