@@ -90,3 +90,54 @@ def test_verify_says_how_many_facts_it_did_not_compare_and_why(
         "each filing's line says why)"
     )
 
+
+def _facts(home: Path, concept: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """``facts --concept concept --cik 320193`` on the copy's home: exit status, stderr."""
+    from localrun.cli import main as cli
+    from localrun.errors import UnknownConcept
+
+    try:
+        code = cli(["facts", "--home", str(home), "--concept", concept, "--cik", "320193"])
+    except UnknownConcept as exc:  # main() lets it out; the console entry prints "error: "
+        code, error = 1, f"error: {exc}\n"
+    else:
+        error = ""
+    return code, capsys.readouterr().err + error
+
+
+def test_facts_names_the_rejected_namespace_a_concept_may_be_in(
+    loaded: tuple[Path, FilingCheck], capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, check = loaded
+    code, error = _facts(home, f"us-gaap:{MOVED}", capsys)
+    filing = f"aapl-20230930_htm.xml ({check.report})"
+    assert code == 0
+    assert error.splitlines()[-1] == (
+        f"{MOVED_FACTS} facts of namespace {US_GAAP_2009} in {filing} were rejected: schema "
+        f"not in taxonomy cache: {US_GAAP_2009_SCHEMA}; us-gaap:{MOVED} may be among them "
+        "(rejected facts are counted per namespace, not per concept)"
+    )
+
+
+def test_facts_of_a_concept_the_graph_lacks_name_the_rejections_too(
+    loaded: tuple[Path, FilingCheck], capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, check = loaded
+    # us-gaap 2023 has no SalesRevenueNet (removed in 2018): the graph holds no such concept
+    code, error = _facts(home, "us-gaap:SalesRevenueNet", capsys)
+    assert code == 1
+    assert error.splitlines()[-2:] == [
+        "error: graph sec holds no concept 'us-gaap:SalesRevenueNet'",
+        f"{MOVED_FACTS} facts of namespace {US_GAAP_2009} in aapl-20230930_htm.xml "
+        f"({check.report}) were rejected: schema not in taxonomy cache: "
+        f"{US_GAAP_2009_SCHEMA}; us-gaap:SalesRevenueNet may be among them (rejected facts "
+        "are counted per namespace, not per concept)",
+    ]
+    # a name without its prefix may be of any namespace: every missing schema is named
+    code, error = _facts(home, "SalesRevenueNet", capsys)
+    assert code == 1
+    assert error.splitlines()[-1] == (
+        f"aapl-20230930_htm.xml ({check.report}) rejected {NOT_COMPARED} facts for missing "
+        f"schemas ({US_GAAP_2009_SCHEMA}, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd); "
+        "SalesRevenueNet may be among them"
+    )
