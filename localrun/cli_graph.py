@@ -190,9 +190,12 @@ def cmd_facts(args: argparse.Namespace) -> int:
         warn_of_unfinished(reader, args, home)
         try:
             concept = resolve_concept(reader, args.graph, args.concept, args.cik)
-        except UnknownConcept:  # a ledger graph can hold the Element, never its facts
+        except UnknownConcept as exc:  # a ledger graph can hold the Element, never its facts
             refuse_graph_without_sec_data(reader, args.graph, reach=reach)
-            raise
+            hints = _rejection_hints(reader, args, home, args.concept)
+            if not hints:
+                raise
+            raise UnknownConcept("\n".join([str(exc), *hints])) from exc
         if concept != args.concept:  # on stderr: --json output stays the rows alone
             print(f"{args.concept}: facts of {concept}", file=sys.stderr)
         rows = fetch_facts(reader, args.graph, concept=concept, cik=args.cik)
@@ -202,8 +205,20 @@ def cmd_facts(args: argparse.Namespace) -> int:
             # on stderr, as above; an empty answer is an answer (exit 0), where a bare name
             # that names no concept with facts cannot be answered at all (UnknownConcept)
             print(f"no facts of {concept}{whose} in graph {args.graph}", file=sys.stderr)
+            for line in _rejection_hints(reader, args, home, concept):
+                print(line, file=sys.stderr)
     emit(args, rows, render.facts(rows))
     return EXIT_OK
+
+
+def _rejection_hints(reader: Any, args: argparse.Namespace, home: Path, concept: str) -> list[str]:
+    """Why ``concept``'s facts may be absent: the rejected facts of the filings (of
+    --cik) by their manifests, read from this home's store unless --endpoint names a node
+    elsewhere."""
+    from localrun.rejections import rejection_hints
+
+    store = None if args.endpoint else home / "store"
+    return rejection_hints(reader, args.graph, concept=concept, cik=args.cik, store_root=store)
 
 
 def warn_of_unfinished(reader: Any, args: argparse.Namespace, home: Path) -> None:

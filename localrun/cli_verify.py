@@ -85,7 +85,12 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
             continue
         state = check.error or _differences(check)
         lines.append(f"{check.report}  {_counts(check)}: {state}")
+        if check.not_compared:
+            lines.append(f"    {_not_compared(check)}")
         lines.extend(f"    {line}" for line in check.differences)
+        hidden = check.difference_count - len(check.differences)
+        if hidden > 0:
+            lines.append(f"    ... and {hidden} more")
     if any(not check.not_checked for check in report.filings):
         lines.append(
             f"(facts compared as occurrences in the documents; the graph holds them as "
@@ -110,9 +115,27 @@ def _differences(check: FilingCheck) -> str:
     return f"{check.difference_count} differences ({kinds})"
 
 
+def _not_compared(check: FilingCheck) -> str:
+    """``not compared: 953 of the document's 1377 facts, ...``: the facts nobody compared,
+    and why the extraction rejected what it rejected (the filing's manifest)."""
+    line = (
+        f"not compared: {check.not_compared} of the document's {check.facts_in_document} facts, "
+        "not in Arelle's export (Arelle makes no fact of an element no loaded schema defines)"
+    )
+    reasons = check.rejected_reasons
+    if reasons is None:
+        return line + "; why: in the filing's manifest, not in this home's store"
+    if not reasons:
+        return line + "; the extraction rejected none"
+    listed = "; ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+    return line + f"; the extraction rejected {sum(reasons.values())} (manifest): {listed}"
+
+
 def _counts(check: FilingCheck) -> str:
     """``graph 2466 fact occurrences (2252 facts + 214 complete duplicates), Arelle 2466``;
     ``Arelle not read`` when its export could not be had (the error says why)."""
+    from xbrl_task.verify.run import UNTYPED_NOTE
+
     collapsed = check.graph_facts - check.graph_fact_nodes
     left_out = (
         f" (+{check.both_rejected} with no valid value, rejected by the graph too: not compared)"
@@ -120,6 +143,8 @@ def _counts(check: FilingCheck) -> str:
         else ""
     )
     arelle = f"Arelle {check.arelle_facts}" if check.arelle_exported else "Arelle not read"
+    if check.untyped:
+        left_out += f" ({check.untyped} {UNTYPED_NOTE}: {', '.join(check.untyped_types)})"
     return (
         f"graph {check.graph_facts} fact occurrences ({check.graph_fact_nodes} facts + "
         f"{collapsed} complete duplicates), {arelle}{left_out}"

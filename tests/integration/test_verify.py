@@ -26,6 +26,9 @@ BUNDLED = sorted(p.name for p in SAMPLE_SEC.iterdir() if p.is_dir())
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
 pytestmark = pytest.mark.slow
+NOT_COMPARED = (
+    "facts of the documents not compared (not in Arelle's export; each filing's line says why)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +98,14 @@ def test_each_filing_says_occurrences_and_fact_nodes_and_why_they_differ(
     assert lines == [
         "0000012927-24-000010  graph 2466 fact occurrences (2252 facts + 214 complete "
         "duplicates), Arelle 2466: 0 differences",
+        # Boeing's 8 ecd facts: the bundled cache has no ecd schema, so neither side has them
+        "    not compared: 8 of the document's 2474 facts, not in Arelle's export (Arelle "
+        "makes no fact of an element no loaded schema defines); the extraction rejected 8 "
+        "(manifest): concept not defined: namespace http://xbrl.sec.gov/ecd/2023 (schema not "
+        "in taxonomy cache: https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd): 8",
         "(facts compared as occurrences in the documents; the graph holds them as 2252 Fact "
         "nodes, complete duplicates collapsed, as stats counts)",
-        "compared 2466 facts in 1 filings, 0 differences",
+        f"compared 2466 facts in 1 filings, 0 differences; 8 {NOT_COMPARED}",
     ]
 
 
@@ -113,9 +121,10 @@ def test_the_check_reports_what_arelle_rounds(verdict: tuple[int, dict]) -> None
     assert (report["missing_from_graph"], report["extra_in_graph"], report["different"]) == (
         0, 0, 1
     )  # fmt: skip
+    assert report["not_compared"] == 37  # ecd facts of the bundled filings (no ecd schema)
     assert report["summary"] == (
         f"compared {report['compared']} facts in 8 filings, 1 differences "
-        "(0 missing from the graph, 0 extra in the graph, 1 different)"
+        f"(0 missing from the graph, 0 extra in the graph, 1 different); 37 {NOT_COMPARED}"
     )
 
 
@@ -127,7 +136,8 @@ def test_the_text_output_ends_with_one_summary_line(
     assert code == 1
     assert re.fullmatch(
         r"compared \d+ facts in 8 filings, 1 differences "
-        r"\(0 missing from the graph, 0 extra in the graph, 1 different\)",
+        r"\(0 missing from the graph, 0 extra in the graph, 1 different\); "
+        rf"\d+ {re.escape(NOT_COMPARED)}",
         last,
     )
 
@@ -322,8 +332,8 @@ def test_filings_not_checked_exit_3_and_are_listed_apart_from_differences(
     said = f"{apple}  not checked: package document(s) not in the raw store: aapl-"
     assert any(line.startswith(said) for line in text)
     assert text[-1] == (
-        "compared 2466 facts in 1 filings, 0 differences; 1 filings not checked (their "
-        "documents are not in this home's raw store)"
+        f"compared 2466 facts in 1 filings, 0 differences; 8 {NOT_COMPARED}; 1 filings not "
+        "checked (their documents are not in this home's raw store)"
     )
 
 

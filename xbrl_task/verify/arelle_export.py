@@ -13,7 +13,8 @@ has no aspect for it); for enumeration facts, the
 members as Arelle read them; whether Arelle found no valid value (its export then writes
 none, or an error marker, as if nil); and why the graph rejects the fact's value, read by
 the extraction's own rule (``broken_continuation``, ``value_of``, ``value_problem``), so
-the check can tell a rejection from a lost fact. A fact of no concept (the DTS does not
+the check can tell a rejection from a lost fact; the type of a concept whose type's
+schema is not loaded, whose value Arelle reads as untyped. A fact of no concept (the DTS does not
 define it) is marked as both: without a valid value for Arelle, rejected by the graph.
 """
 
@@ -24,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from arelle import XmlValidateConst
+from arelle import XbrlConst, XmlValidateConst
 from arelle.api.Session import Session
 from arelle.ModelInstanceObject import ModelFact, ModelInlineFact
 from arelle.ModelValue import QName
@@ -47,6 +48,7 @@ PRECISION = "ledgergraph:precision"
 TYPED = "ledgergraph:typed"
 NON_DIMENSIONAL = "ledgergraph:nonDimensional"
 FILED_PERIOD = "ledgergraph:filedPeriod"
+UNTYPED = "ledgergraph:untyped"
 _FLOATING = frozenset({"double", "float"})
 _SAVER = "arelleOIMsaver:"  # the code prefix of the xBRL-JSON saver's own messages
 _OFFLINE = "[IOerror]"  # a file Arelle could not load (offline: not in the cache)
@@ -128,6 +130,9 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
         oim_fact[INVALID] = True
         oim_fact[REJECTED] = f"concept not defined: {fact.qname} (no such element in the DTS)"
         return
+    untyped = _unloaded_type(concept)
+    if untyped is not None:
+        oim_fact[UNTYPED] = untyped
     if not fact.isNil and fact.decimals is None and fact.precision is not None:
         oim_fact[PRECISION] = fact.precision  # the export gives decimals, none for 0
     if not fact.isNil and getattr(fact, "xValid", None) == XmlValidateConst.INVALID:
@@ -143,6 +148,19 @@ def _extras(fact: ModelFact, oim_fact: dict[str, Any]) -> None:
         # an (extensible) enumeration: Arelle's own reading of the members
         oim_fact[QNAMES] = [[v.namespaceURI, v.localName] for v in values]
     _add_filed_period(fact, oim_fact)
+
+
+def _unloaded_type(concept: Any) -> str | None:
+    """The concept's type (``prefix:name``) when no loaded schema defines it, else None.
+
+    NOTE: Arelle then validates the value as anyType, whitespace collapsed (``<div>\\n<p``
+    becomes ``<div> <p``), where the graph keeps it as filed: Apple's 2010 10-K, whose
+    text block type (us-types 2009) is not in the taxonomy cache.
+    """
+    qname = concept.typeQname
+    if qname is None or qname.namespaceURI == XbrlConst.xsd or concept.type is not None:
+        return None
+    return str(qname)
 
 
 def _add_filed_period(fact: ModelFact, oim_fact: dict[str, Any]) -> None:

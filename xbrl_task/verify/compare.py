@@ -11,11 +11,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from xbrl_task.verify.facts import ComparableFact
+from xbrl_task.verify.facts import ComparableFact, escaped
 
 ONLY_GRAPH = "only in the graph"
 ONLY_ARELLE = "only in Arelle's export"
 DIFFERENT = "differs"
+# characters of a value shown before and after the first one where the two sides differ
+_BEFORE = 20
+_AFTER = 40
 
 
 @dataclass(frozen=True)
@@ -23,10 +26,12 @@ class Difference:
     kind: str
     graph: str | None
     arelle: str | None
+    # where two values differ: " at value character N" (1-based), "" otherwise
+    where: str = ""
 
     def describe(self) -> str:
         if self.kind == DIFFERENT:
-            return f"{DIFFERENT}: graph {self.graph} | Arelle {self.arelle}"
+            return f"{DIFFERENT}{self.where}: graph {self.graph} | Arelle {self.arelle}"
         return f"{self.kind}: {self.graph or self.arelle}"
 
 
@@ -58,11 +63,41 @@ def _difference(graph: ComparableFact | None, arelle: ComparableFact | None) -> 
         return Difference(ONLY_ARELLE, None, _show(arelle))
     if arelle is None:
         return Difference(ONLY_GRAPH, _show(graph), None)
-    return Difference(DIFFERENT, _show(graph), _show(arelle))
+    if graph.value == arelle.value:
+        return Difference(DIFFERENT, _show(graph), _show(arelle))
+    # two long values cut at the same length would look alike: show where they part
+    first = _first_difference(graph.value, arelle.value)
+    return Difference(
+        DIFFERENT,
+        _show(graph, _around(graph.value, first)),
+        _show(arelle, _around(arelle.value, first)),
+        f" at value character {first + 1}",
+    )
 
 
-def _show(fact: ComparableFact) -> str:
+def _first_difference(one: str, other: str) -> int:
+    """The index of the first character where ``one`` and ``other`` differ (the shorter
+    one's length when it begins the other)."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+        min(len(one), len(other)),
+    )
+
+
+def _around(value: str, index: int) -> str | None:
+    """The part of ``value`` around ``index``, escaped, ``...`` where cut; None for a value
+    short enough to show whole."""
+    if len(value) <= 60:
+        return None
+    start = max(0, index - _BEFORE)
+    end = index + _AFTER
+    head = "..." if start else ""
+    tail = "..." if end < len(value) else ""
+    return f"{head}{escaped(value[start:end])}{tail}"
+
+
+def _show(fact: ComparableFact, value: str | None = None) -> str:
     lang = f" lang={fact.language}" if fact.language else ""
     # a value Arelle keeps and the graph rejects says why, not as if the fact were lost
     rejected = f"; rejected: {fact.rejected}" if fact.rejected else ""
-    return fact.describe() + lang + rejected
+    return fact.describe(value=value) + lang + rejected

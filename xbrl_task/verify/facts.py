@@ -8,7 +8,7 @@ in notation: numbers compare as exact decimals, dates as inclusive calendar days
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, InvalidOperation
 
 from xbrl_task.identity import element_id
@@ -16,6 +16,8 @@ from xbrl_task.model import QName
 
 NIL = "(nil)"
 NOT_VALID = "(no valid value)"  # Arelle's side: a fact the graph rejects for its value
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
 _MEMBER_URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s#]+#[^\s#]+$", re.IGNORECASE)
 
 
@@ -38,6 +40,9 @@ class ComparableFact:
     # the canonical XML of the context's segment and scenario content that is no dimension
     # member (arelle_context_content), "" without any: part of the context, as dimensions
     non_dimensional: str = ""
+    # Arelle's side: the type of the fact's concept when its schema is not loaded (Arelle
+    # then validates the value as anyType, whitespace collapsed); not part of equality
+    untyped: str = field(default="", compare=False)
 
     @property
     def aspects(self) -> tuple[object, ...]:
@@ -46,17 +51,32 @@ class ComparableFact:
             self.non_dimensional,
         )  # fmt: skip
 
-    def describe(self) -> str:
+    def describe(self, *, value: str | None = None) -> str:
+        """The fact on one line; ``value`` (already escaped) shown instead of its value,
+        which is otherwise cut at 60 characters, with line breaks written ``\\n``."""
         dims = ", ".join(f"{axis}={member}" for axis, member in self.dimensions)
         if self.non_dimensional:
             dims = f"{dims}, {self.non_dimensional}" if dims else self.non_dimensional
         unit = f" [{self.unit}]" if self.unit else ""
         where = f" {{{dims}}}" if dims else ""
-        value = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        if value is None:
+            value = escaped(self.value if len(self.value) <= 60 else self.value[:57] + "...")
         accuracy = f" decimals={self.decimals}" if self.decimals is not None else ""
         if self.precision is not None:
             accuracy += f" precision={self.precision}"
         return f"{self.concept} {self.period}{where}{unit} = {value}{accuracy}"
+
+
+def escaped(text: str) -> str:
+    """``text`` on one line: backslash, line feed, carriage return and tab escaped."""
+    return text.translate(_ESCAPES)
+
+
+def collapse_whitespace(text: str) -> str:
+    """``text`` as XML Schema's whiteSpace="collapse" reads it (runs of space, tab, line
+    feed, carriage return as one space, none at either end): what Arelle makes of a value
+    it validates as anyType, a concept whose type's schema is not loaded."""
+    return _WHITESPACE.sub(" ", text).strip(" ")
 
 
 def members_key(members: list[tuple[str, str]]) -> str:

@@ -34,6 +34,7 @@ from xbrl_task.verify.arelle_export import (
     QNAMES,
     REJECTED,
     TYPED,
+    UNTYPED,
 )
 from xbrl_task.verify.facts import (
     NIL,
@@ -100,6 +101,7 @@ def _comparable(fact: dict, aspects: dict, namespaces: dict[str, str]) -> Compar
         precision=None if precision is None else precision_key(str(precision)),
         rejected=fact.get(REJECTED) or "",
         non_dimensional=fact.get(NON_DIMENSIONAL) or "",
+        untyped=fact.get(UNTYPED) or "",
     )
 
 

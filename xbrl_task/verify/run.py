@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ledgergraph.batches import raw_package_prefix
 from ledgergraph.errors import LedgerGraphError
+from ledgergraph.manifest import read_fact_rejections
 from xbrl_task.errors import ExportUnreadable, ReportNotInGraph
 from xbrl_task.taxonomy_cache import TaxonomyCache
 from xbrl_task.verify.compare import DIFFERENT, ONLY_ARELLE, ONLY_GRAPH, compare_facts
+from xbrl_task.verify.facts import NIL, ComparableFact, collapse_whitespace
 from xbrl_task.verify.graph_side import (
     GraphReport,
     Reader,
@@ -19,6 +21,7 @@ from xbrl_task.verify.graph_side import (
 )
 
 SHOWN_PER_FILING = 20
+UNTYPED_NOTE = "compared as untyped: their type's schema is not loaded"
 
 
 @dataclass
@@ -56,6 +59,17 @@ class FilingCheck:
     not_checked: str | None = None
     # facts of Arelle's export with no valid value that the graph rejects too: not compared
     both_rejected: int = 0
+    # facts of Arelle's export whose concept's type is in no loaded schema, which Arelle
+    # reads as untyped (whitespace collapsed): compared with the graph's value read so
+    untyped: int = 0
+    untyped_types: list[str] = field(default_factory=list)
+    # the document's facts (the filing's census, on its Report) and those of them not in
+    # Arelle's export, so compared by nobody: Arelle makes no fact of an element no loaded
+    # schema defines. ``rejected_reasons``: the extraction's rejections by reason, from the
+    # filing's manifest; None when the manifest is not in this home's store
+    facts_in_document: int | None = None
+    not_compared: int = 0
+    rejected_reasons: dict[str, int] | None = None
 
 
 @dataclass
@@ -71,6 +85,16 @@ class VerifyReport:
     def fact_nodes(self) -> int:
         """The compared reports' Fact nodes, complete duplicates collapsed."""
         return sum(f.graph_fact_nodes for f in self.filings if not f.not_checked)
+
+    @property
+    def untyped(self) -> int:
+        """Facts compared as untyped: their concept's type is in no loaded schema."""
+        return sum(f.untyped for f in self.filings)
+
+    @property
+    def not_compared(self) -> int:
+        """Facts of the documents in no export, so not compared (each filing says why)."""
+        return sum(f.not_compared for f in self.filings)
 
     @property
     def differences(self) -> int:
@@ -98,6 +122,13 @@ class VerifyReport:
         line += f"{self.differences} differences"
         if self.differences:
             line += f" ({describe_kinds(**self.kinds)})"
+        if self.untyped:
+            line += f"; {self.untyped} {UNTYPED_NOTE}"
+        if self.not_compared:
+            line += (
+                f"; {self.not_compared} facts of the documents not compared (not in Arelle's "
+                "export; each filing's line says why)"
+            )
         if self.not_checked:
             line += (
                 f"; {len(self.not_checked)} filings not checked (their documents are not in "
@@ -108,6 +139,8 @@ class VerifyReport:
     def to_json(self) -> dict:
         return {
             "compared": self.compared,
+            "untyped": self.untyped,
+            "not_compared": self.not_compared,
             "fact_nodes": self.fact_nodes,
             "filings": [asdict(f) for f in self.filings],
             "differences": self.differences,
@@ -204,6 +237,15 @@ def check_filing(
         check.error = f"{check.error}; {exc}" if check.error else str(exc)
         return check
     check.both_rejected = both_rejected(export)
+    check.facts_in_document = report.in_document
+    if report.in_document is not None:
+        check.not_compared = max(0, report.in_document - len(theirs) - check.both_rejected)
+    check.rejected_reasons = read_fact_rejections(store_root, graph_id, report.id)
+    untyped = {fact.concept: fact.untyped for fact in theirs if fact.untyped}
+    if untyped:
+        ours = [_as_untyped(fact) if fact.concept in untyped else fact for fact in ours]
+        check.untyped = sum(1 for fact in theirs if fact.untyped)
+        check.untyped_types = sorted(set(untyped.values()))
     differences = compare_facts(ours, theirs)
     check.arelle_facts = len(theirs)
     check.arelle_exported = True
@@ -213,6 +255,15 @@ def check_filing(
     check.different = sum(1 for d in differences if d.kind == DIFFERENT)
     check.differences = [d.describe() for d in differences[:SHOWN_PER_FILING]]
     return check
+
+
+def _as_untyped(fact: ComparableFact) -> ComparableFact:
+    """The graph's fact as Arelle reads a value of a type it has not loaded (anyType):
+    whitespace collapsed. The graph keeps the value as filed, which is right; Arelle's
+    reading is all the check can compare it with."""
+    if fact.unit is not None or fact.value == NIL:
+        return fact
+    return replace(fact, value=collapse_whitespace(fact.value))
 
 
 def _package_folder(store_root: Path, report: GraphReport) -> Path | None:

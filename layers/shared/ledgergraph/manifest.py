@@ -126,6 +126,19 @@ class SourceUnitManifest(BaseModel):
     )
 
 
+def read_fact_rejections(
+    store_root: Path, graph_id: str, source_unit: str
+) -> dict[str, int] | None:
+    """The facts a source unit's extraction rejected, counted per reason, from its manifest
+    in a local object store rooted at ``store_root``; None without a manifest there (a graph
+    node's store that this machine does not have), {} for a unit without facts."""
+    path = store_root / manifest_key(graph_id, source_unit)
+    if not path.is_file():
+        return None
+    manifest = SourceUnitManifest.model_validate_json(path.read_bytes())
+    return dict(manifest.facts.rejected) if manifest.facts is not None else {}
+
+
 class SourceUnitError(BaseModel):
     """Written instead of a manifest when a source unit fails permanently."""
 
