@@ -255,14 +255,21 @@ def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
 
 
 def _failure(filing: dict[str, Any]) -> str:
-    """``FAILED Type: error``, then what became of the facts the document was counted at."""
-    text = f"FAILED {filing.get('error_type')}: {filing.get('error')}"
+    """``FAILED Type: error``, then what became of the facts the document was counted at:
+    rejected for the failure, but those rejected for a reason of their own before it; a
+    filing that failed because every fact was rejected (NoFacts) names their reasons."""
+    error = filing.get("error") or ""
+    text = f"FAILED {filing.get('error_type')}: {error}"
     counted = filing.get("facts_in_document")
     if counted is None:
         return text
-    text += f"; all {counted} facts rejected for it"
     failure = failure_reason(filing.get("error_type"))
-    before = {r: n for r, n in (filing.get("rejected_reasons") or {}).items() if r != failure}
+    reasons = filing.get("rejected_reasons") or {}
+    if reasons and failure not in reasons:
+        own = _rejections(filing)
+        return text if own in error else f"{text}; all {counted} facts rejected: {own}"
+    text += f"; all {counted} facts rejected for it"
+    before = {r: n for r, n in reasons.items() if r != failure}
     reasons = _rejections({"rejected_reasons": before})
     return f"{text} ({reasons} before it failed)" if reasons else text
 

@@ -53,6 +53,8 @@ VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
 UNREADABLE_UNLISTED = f"{NUMBER_UNREADABLE}: {_UNLISTED}"
 INVALID_UNLISTED = f"{VALUE_INVALID}: {_UNLISTED}"
 _MAX_MESSAGE = 240
+# a rejection reason's words for a concept whose schema the taxonomy cache lacks
+_NOT_CACHED = "schema not in taxonomy cache"
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
 # which depends on what the worker loaded before: left out, so warnings are reproducible.
 _OBJECT_INDEX = re.compile(r"\[\d+, (?=\S+ line \d)")
@@ -270,7 +272,7 @@ def undefined_concept_reason(qname: QName, filing: LoadedFiling) -> str:
     if location is None:
         return f"concept not defined: namespace {namespace} (no schema imports it)"
     where = (
-        "schema not in taxonomy cache"
+        _NOT_CACHED
         if location.startswith(("http://", "https://"))
         else "schema file missing from the package"
     )
@@ -305,7 +307,17 @@ def check_counts(
             f"{counts.rejected_total} rejected; {'; '.join(diffs[:5]) or 'no per-concept gap'}"
         )
     if counts.extracted == 0:
-        raise NoFacts(f"{where}: no fact could be extracted ({counts.in_document} in document)")
+        reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(counts.rejected.items()))
+        hint = (
+            "; add the schemas to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and run again"
+            if any(_NOT_CACHED in reason for reason in counts.rejected)
+            else ""
+        )
+        raise NoFacts(
+            f"{where}: no fact could be extracted ({counts.in_document} in document)"
+            + (f", all rejected: {reasons}{hint}" if reasons else ""),
+            dict(counts.rejected),
+        )
 
 
 def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:

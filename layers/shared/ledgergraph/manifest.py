@@ -138,3 +138,8 @@ class SourceUnitError(BaseModel):
         default=None,
         description="fact elements the documents hold, when counted before the failure",
     )
+    rejected_reasons: dict[str, int] = Field(
+        default_factory=dict,
+        description="facts rejected per reason before the failure, when they were counted "
+        "(a filing with no fact left: each of its facts, under why)",
+    )
