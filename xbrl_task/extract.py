@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
-from ledgergraph.manifest import FactCounts
+from ledgergraph.manifest import SCHEMA_NOT_CACHED, FactCounts
 from xbrl_task.census import FactCensus
 from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
 from xbrl_task.dts_rows import add_dts_rows, unresolved_arc_warnings
@@ -53,8 +53,6 @@ VALUES_UNLISTED = f"{VALUE_REJECTED}: {_UNLISTED}"
 UNREADABLE_UNLISTED = f"{NUMBER_UNREADABLE}: {_UNLISTED}"
 INVALID_UNLISTED = f"{VALUE_INVALID}: {_UNLISTED}"
 _MAX_MESSAGE = 240
-# a rejection reason's words for a concept whose schema the taxonomy cache lacks
-_NOT_CACHED = "schema not in taxonomy cache"
 # Arelle names schema particles by their index in the model ("ModelSequence[740, ..."),
 # which depends on what the worker loaded before: left out, so warnings are reproducible.
 _OBJECT_INDEX = re.compile(r"\[\d+, (?=\S+ line \d)")
@@ -272,7 +270,7 @@ def undefined_concept_reason(qname: QName, filing: LoadedFiling) -> str:
     if location is None:
         return f"concept not defined: namespace {namespace} (no schema imports it)"
     where = (
-        _NOT_CACHED
+        SCHEMA_NOT_CACHED
         if location.startswith(("http://", "https://"))
         else "schema file missing from the package"
     )
@@ -310,7 +308,7 @@ def check_counts(
         reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(counts.rejected.items()))
         hint = (
             "; add the schemas to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and run again"
-            if any(_NOT_CACHED in reason for reason in counts.rejected)
+            if any(SCHEMA_NOT_CACHED in reason for reason in counts.rejected)
             else ""
         )
         raise NoFacts(

@@ -19,7 +19,7 @@ from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, run_edited
 
 from ledgergraph.batches import FilingRef
 from ledgergraph.manifest import SourceUnitError, error_key
-from ledgergraph.run_summary import summarize_filing
+from ledgergraph.run_summary import FACTS_NOT_LOADED, summarize_filing
 from ledgergraph.sec_steps import collect_filing
 from localrun import render
 
@@ -131,3 +131,49 @@ def test_the_summary_and_the_cli_count_the_facts_of_no_facts_under_their_reasons
     assert failed.startswith(f"{unit}: FAILED NoFacts: filing {unit} ({INSTANCE}): ")
     for reason, n in lost.items():
         assert failed.count(f"{n} {reason}") == 1  # the error names it; not said twice
+
+
+@pytest.fixture(scope="module")
+def most_rejected(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
+    editors = {"apple": _of_2024}
+    return run_edited(tmp_path_factory.mktemp("most_rejected"), editors, "xbrl_missing_schemas")
+
+
+def test_a_filing_loaded_without_the_facts_of_missing_schemas_is_a_warning_to_act_on(
+    most_rejected: EditedRun,
+) -> None:
+    unit = most_rejected.units["apple"]
+    ref = FilingRef(source_unit=unit, cik=320193, package_prefix=f"raw/sec/320193/{unit}/",
+                    entry_point=INSTANCE, form="10-K")  # fmt: skip
+    outcome = collect_filing(most_rejected.store, GRAPH, ref)
+    offered = outcome["facts_extracted"]
+    load = {"status": "loaded", "facts_loaded": offered, "facts_added": offered}
+    line = summarize_filing(outcome, load, None)
+    lost = _lost_per_schema()
+    assert (line["status"], line["facts_rejected"], line["rejected_reasons"]) == (
+        "loaded", 1086, lost
+    )  # fmt: skip
+    aapl = _facts_by_namespace(SAMPLE_SEC / APPLE / INSTANCE)[AAPL]
+    assert (aapl, offered + outcome["duplicates_collapsed"]) == (78, 78)  # aapl: facts only
+    schemas = [w for w in line["warnings_to_act_on"] if w.startswith(FACTS_NOT_LOADED)]
+    assert schemas == [
+        f"{FACTS_NOT_LOADED}: {n} facts of namespace {ns} rejected, their schema not "
+        f"available offline, {url}; add the schema to a taxonomy cache "
+        "(LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) and load it again"
+        for (ns, url), n in ((_namespace_and_url(r), n) for r, n in sorted(lost.items()))
+    ]
+    summary = {"filings": [line], "loaded": 1, "failed": 0, "duration_ms": 0,
+               "delete_command": "ledgergraph delete-source --home H"}  # fmt: skip
+    text = render.sec_summary(summary).splitlines()
+    assert all(f"{unit}: WARNING {w}" in text for w in schemas)
+    assert (
+        "a filing loaded with a WARNING keeps what it loaded: once what the WARNING names "
+        "is fixed (its package, a taxonomy cache), remove it (ledgergraph delete-source "
+        f"--home H {unit}) and run again"
+    ) in text
+
+
+def _namespace_and_url(reason: str) -> tuple[str, str]:
+    """The namespace and the schema URL a missing-schema rejection reason names."""
+    namespace = reason.split("namespace ", 1)[1].split(" ", 1)[0]
+    return namespace, reason.rsplit(": ", 1)[1].rstrip(")")

@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 MANIFEST_NAME = "manifest.json"
 ERROR_NAME = "error.json"
+# the words of a rejection reason (FactCounts.rejected) for the facts of a concept whose
+# schema the taxonomy cache lacks: the XBRL task writes them, the run summary warns of them
+SCHEMA_NOT_CACHED = "schema not in taxonomy cache"
 
 
 def processed_prefix(graph_id: str, source_unit: str) -> str:
