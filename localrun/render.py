@@ -129,16 +129,16 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
     warning to act on is loaded again once what the warning names is fixed."""
     filings = summary["filings"]
     counted = [f for f in filings if f.get("warnings")]
-    if not counted:
-        return []
-    total = sum(f["warnings"] for f in counted)
-    where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
-    marked = any(f.get("warnings_to_act_on") for f in filings)
-    need = "those that need you are marked WARNING above" if marked else "none needs you"
-    lines = [
-        f"warnings: {total} in the manifests of {len(counted)} filings ({_kinds(filings)}; "
-        f"{need}), listed in full in {where}"
-    ]
+    lines: list[str] = []
+    if counted:
+        total = sum(f["warnings"] for f in counted)
+        where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
+        marked = any(f.get("warnings_to_act_on") for f in filings)
+        need = "those that need you are marked WARNING above" if marked else "none needs you"
+        lines.append(
+            f"warnings: {total} in the manifests of {len(counted)} filings "
+            f"({_kinds(filings)}; {need}), listed in full in {where}"
+        )
     loaded = [
         f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
     ]
@@ -217,7 +217,9 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     facts in consistent and inconsistent duplicate sets of a filing's row.
 
     A failed filing offered nothing: every fact of it is rejected for the filing's error
-    (``all`` when the document was never counted); a duplicate was not run at all.
+    (``all`` when the document was never counted), but for one refused because an earlier
+    run's load of it is kept (``facts_in_graph``): none of its facts is rejected. A
+    duplicate was not run at all.
     """
     status, counted = filing["status"], filing.get("facts_in_document")
     if status == "duplicate":
@@ -227,6 +229,8 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
+        if "facts_in_graph" in filing:  # refused, an earlier run's load kept: none rejected
+            return ["failed (already loaded)", counted, 0, 0, None, None, None, None, None]
         if counted is None:
             return [why, None, 0, 0, 0, "all", None, None, None]
         return [why, counted, 0, 0, 0, counted, 0, 0, 0]
@@ -255,14 +259,28 @@ def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
 
 
 def _failure(filing: dict[str, Any]) -> str:
-    """``FAILED Type: error``, then what became of the facts the document was counted at."""
-    text = f"FAILED {filing.get('error_type')}: {filing.get('error')}"
+    """``FAILED Type: error``, then what became of the facts the document was counted at:
+    rejected for the failure, but those rejected for a reason of their own before it; a
+    filing that failed because every fact was rejected (NoFacts) names their reasons."""
+    error = filing.get("error") or ""
+    text = f"FAILED {filing.get('error_type')}: {error}"
+    if "facts_in_graph" in filing:
+        held = filing["facts_in_graph"]
+        facts = "its facts" if held is None else f"{held} facts"
+        return (
+            f"FAILED, already in the graph from an earlier run: {facts}, none of this "
+            f"run's rejected; {filing.get('error_type')}: {error}"
+        )
     counted = filing.get("facts_in_document")
     if counted is None:
         return text
-    text += f"; all {counted} facts rejected for it"
     failure = failure_reason(filing.get("error_type"))
-    before = {r: n for r, n in (filing.get("rejected_reasons") or {}).items() if r != failure}
+    reasons = filing.get("rejected_reasons") or {}
+    if reasons and failure not in reasons:
+        own = _rejections(filing)
+        return text if own in error else f"{text}; all {counted} facts rejected: {own}"
+    text += f"; all {counted} facts rejected for it"
+    before = {r: n for r, n in reasons.items() if r != failure}
     reasons = _rejections({"rejected_reasons": before})
     return f"{text} ({reasons} before it failed)" if reasons else text
 

@@ -22,6 +22,7 @@ from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import batches_key
 from ledgergraph.run_summary import (
     count_totals,
+    missing_schema_warnings,
     publish_decision,
     settle_interrupted,
     summary_key,
@@ -82,7 +83,7 @@ def run_sec_from_folder(
                 filings, home=home, graph_id=graph_id, batch_size=batch_size,
                 restarts=node_restarts,
             )  # fmt: skip
-        _explain_restored(summary, restored, command)
+        _explain_restored(summary, restored, command, store=store, graph_id=graph_id)
         _settle_locally(summary, home, graph_id)
     for filing in summary["filings"]:
         if filing["source_unit"] in folders:
@@ -256,17 +257,61 @@ def delete_command(home: Path, graph_id: str) -> str:
     return command if graph_id == "sec" else f"{command} --graph {graph_id}"
 
 
-def _explain_restored(summary: dict[str, Any], restored: set[str], command: str) -> None:
-    """Say, on a loaded filing's failure, that its new output was set aside and why."""
+def _explain_restored(
+    summary: dict[str, Any],
+    restored: set[str],
+    command: str,
+    *,
+    store: LocalObjectStore,
+    graph_id: str,
+) -> None:
+    """Say, on a loaded filing's failure, that its new output was set aside and why.
+
+    Such a filing is still in the graph as an earlier run loaded it, so its line counts
+    the facts the graph holds of it (``facts_in_graph``) and carries the warnings of what
+    the graph holds, both from the kept manifest, and counts none of this run's facts as
+    rejected: the graph node refused them for the filing's sake (a source unit's data is
+    fixed once loaded), not for theirs.
+    """
+    changed = False
     for filing in summary["filings"]:
         unit = filing["source_unit"]
-        if unit in restored and filing["status"] != "loaded":
-            filing["error"] = (
-                f"{filing.get('error') or 'failed'}. Its stored output was kept: "
-                "this run's output differs from the loaded one (the taxonomy cache or "
-                f"ledgergraph changed). To load the new output: {command} {unit}, "
-                "then run again"
-            )
+        if unit not in restored or filing["status"] == "loaded":
+            continue
+        filing["error"] = (
+            f"{filing.get('error') or 'failed'}. Its stored output was kept: "
+            "this run's output differs from the loaded one (the taxonomy cache or "
+            f"ledgergraph changed). To load the new output: {command} {unit}, "
+            "then run again"
+        )
+        if filing["status"] == "failed":
+            filing |= _kept_load(store, graph_id, unit)
+            changed = True
+    if changed:
+        summary["totals"] = count_totals(summary["filings"])
+
+
+def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
+    """The fields of a refused filing's line that describe the load an earlier run made of
+    it: the facts it loaded and its warnings, as its kept manifest says (the facts None
+    when it cannot be read)."""
+    fields: dict[str, Any] = {"facts_in_graph": None, "facts_rejected": None,
+                              "rejected_reasons": {}}  # fmt: skip
+    try:
+        manifest = SourceUnitManifest.model_validate_json(
+            store.get_bytes(manifest_key(graph_id, unit))
+        )
+    except (ObjectNotFound, ValueError):
+        return fields
+    rejected = manifest.facts.rejected if manifest.facts else {}
+    return fields | {
+        "facts_in_graph": manifest.facts.extracted if manifest.facts else None,
+        "warnings": len(manifest.warnings),
+        "warnings_to_act_on": [
+            *manifest.warnings_to_act_on,
+            *missing_schema_warnings(dict(rejected)),
+        ],
+    }
 
 
 def _settle_locally(summary: dict[str, Any], home: Path, graph_id: str) -> None:

@@ -4,8 +4,10 @@ A locator pointing into a schema the taxonomy cache lacks (ecd, sic, stpr, exch)
 to nothing, so Arelle's relationship sets hold such an arc with a missing endpoint, and
 fold several of them into one, since their endpoints compare equal (Apple's 10-K files 97
 ecd arcs; its sets hold 76 with a missing endpoint). So they are read here from the
-linkbases' extended links, each arc element once per pair of locators its labels name, as
-XLink defines an arc's relationships. The graph cannot hold them (an Arc relates two
+extended links wherever XBRL 2.1 lets a filing put them: linkbase documents, and linkbases
+embedded in a schema's ``xs:annotation/xs:appinfo`` (Corsair's 10-K files all its networks
+so). Each arc element counts once per pair of locators its labels name, as XLink defines
+an arc's relationships. The graph cannot hold them (an Arc relates two
 Elements), but the walk of their networks needs them (``network_order``) and the filing's
 manifest counts them.
 """
@@ -16,14 +18,17 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin
 
+from arelle.ModelDocument import ModelDocument
 from arelle.ModelDocumentType import ModelDocumentType
 from arelle.ModelDtsObject import ModelConcept, ModelLink, ModelLocator
+from arelle.ModelObject import ModelObject
 from arelle.ModelXbrl import ModelXbrl
 
 from xbrl_task.arelle_facts import FactCopier
 from xbrl_task.model import ArcInfo, QName
 
 _XLINK = "{http://www.w3.org/1999/xlink}"
+_XS = "{http://www.w3.org/2001/XMLSchema}"
 _LINKBASE = "http://www.xbrl.org/2003/linkbase"
 _LINK_KINDS = {
     f"{{{_LINKBASE}}}presentationLink": "presentation",
@@ -41,12 +46,32 @@ def unresolved_arcs(model: ModelXbrl, copier: FactCopier) -> Iterable[ArcInfo]:
     apart. Prohibited arcs are left out.
     NOTE: such arcs take no part in Arelle's prohibition and override resolution.
     """
+    seen: set[int] = set()
     for document in list(model.urlDocs.values()):
-        root = document.xmlRootElement
-        if document.type != ModelDocumentType.LINKBASE or root is None:
-            continue
-        for link in root.iterchildren(*_LINK_KINDS):
-            yield from _link_arcs(link, _LINK_KINDS[link.tag], copier)
+        if id(document) in seen:
+            continue  # a document Arelle files under two URLs is read once
+        seen.add(id(document))
+        for linkbase in _linkbases(document):
+            for link in linkbase.iterchildren(*_LINK_KINDS):
+                yield from _link_arcs(link, _LINK_KINDS[link.tag], copier)
+
+
+def _linkbases(document: ModelDocument) -> list[ModelObject]:
+    """The ``link:linkbase`` elements of a document: a linkbase document's root, or those
+    embedded in a schema's top-level ``xs:annotation/xs:appinfo`` (XBRL 2.1, 5.1)."""
+    root = document.xmlRootElement
+    if root is None:
+        return []
+    if document.type == ModelDocumentType.LINKBASE:
+        return [root]
+    if document.type != ModelDocumentType.SCHEMA:
+        return []
+    return [
+        linkbase
+        for annotation in root.iterchildren(f"{_XS}annotation")
+        for appinfo in annotation.iterchildren(f"{_XS}appinfo")
+        for linkbase in appinfo.iterchildren(f"{{{_LINKBASE}}}linkbase")
+    ]
 
 
 def _link_arcs(link: ModelLink, kind: str, copier: FactCopier) -> Iterable[ArcInfo]:

@@ -50,7 +50,13 @@ class FactsDoNotReconcile(FilingRejected):
 
 
 class NoFacts(FilingRejected):
-    """The document holds no fact the graph could take."""
+    """The document holds no fact the graph could take; ``rejected_reasons`` counts its
+    facts per reason (a concept whose schema is not in the taxonomy cache ...), so the
+    failure record says what to fix."""
+
+    def __init__(self, message: str, rejected_reasons: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.rejected_reasons = dict(rejected_reasons or {})
 
 
 class VerifyError(XbrlTaskError, PermanentError):

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from ledgergraph.filing_package import Registration
 from ledgergraph.ids import cik10
-from ledgergraph.manifest import FactCounts
+from ledgergraph.manifest import SCHEMA_NOT_CACHED, FactCounts
 from xbrl_task.census import FactCensus
 from xbrl_task.dei_warnings import dei_warnings, is_cover_fact
 from xbrl_task.dts_rows import add_dts_rows, unresolved_arc_warnings
@@ -270,7 +270,7 @@ def undefined_concept_reason(qname: QName, filing: LoadedFiling) -> str:
     if location is None:
         return f"concept not defined: namespace {namespace} (no schema imports it)"
     where = (
-        "schema not in taxonomy cache"
+        SCHEMA_NOT_CACHED
         if location.startswith(("http://", "https://"))
         else "schema file missing from the package"
     )
@@ -305,7 +305,17 @@ def check_counts(
             f"{counts.rejected_total} rejected; {'; '.join(diffs[:5]) or 'no per-concept gap'}"
         )
     if counts.extracted == 0:
-        raise NoFacts(f"{where}: no fact could be extracted ({counts.in_document} in document)")
+        reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(counts.rejected.items()))
+        hint = (
+            "; add the schemas to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and run again"
+            if any(SCHEMA_NOT_CACHED in reason for reason in counts.rejected)
+            else ""
+        )
+        raise NoFacts(
+            f"{where}: no fact could be extracted ({counts.in_document} in document)"
+            + (f", all rejected: {reasons}{hint}" if reasons else ""),
+            dict(counts.rejected),
+        )
 
 
 def check_registrant(builder: FactRowBuilder, meta: ReportMeta) -> None:

@@ -88,9 +88,11 @@ def write_error(
     error: Exception,
     *,
     facts_in_document: int | None = None,
+    rejected_reasons: dict[str, int] | None = None,
 ) -> SourceUnitError:
     """Record why the unit failed, at ``processed/{graph_id}/{source_unit}/error.json``,
-    with the facts its documents hold when they were counted before the failure."""
+    with the facts its documents hold and those rejected per reason, when they were
+    counted before the failure."""
     record = SourceUnitError(
         graph_id=graph_id,
         source_unit=source_unit,
@@ -98,6 +100,7 @@ def write_error(
         message=str(error),
         created_at=utc_now(),
         facts_in_document=facts_in_document,
+        rejected_reasons=rejected_reasons or {},
     )
     store.put_bytes(
         error_key(graph_id, source_unit), record.model_dump_json(indent=2).encode("utf-8")

@@ -24,6 +24,7 @@ from xbrl_task.documents import document_set, sidecar_registration
 from xbrl_task.errors import (
     FilingNotLoadable,
     FilingRejected,
+    NoFacts,
     XbrlTaskError,
     store_errors,
 )
@@ -213,8 +214,16 @@ class FilingProcessor:
     def _record_failure(
         self, job: FilingJob, exc: Exception, started: float, facts: int | None = None
     ) -> FilingOutcome:
+        reasons = exc.rejected_reasons if isinstance(exc, NoFacts) else None
         with store_errors("write error record", job.source_unit):
-            write_error(self.store, self.graph_id, job.source_unit, exc, facts_in_document=facts)
+            write_error(
+                self.store,
+                self.graph_id,
+                job.source_unit,
+                exc,
+                facts_in_document=facts,
+                rejected_reasons=reasons,
+            )
         duration_ms = _elapsed_ms(started)
         self.logger.error(
             "filing failed",

@@ -545,7 +545,8 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
     text = render.sec_summary(first_run)
 
     # missing offline taxonomy files (us-roles, ecd, ...), Arelle's message codes, and one
-    # per schema missing whose concepts arcs link (ecd; Boeing's sic, stpr; Tesla's exch)
+    # per schema missing whose concepts arcs link (ecd; Boeing's sic, stpr; Tesla's exch);
+    # to act on, the summary adds one per schema missing whose concepts facts are of (ecd)
     assert warnings == {
         APPLE: 5, AMAZON: 1, "0000012927-24-000010": 9, "0001628280-24-032662": 7,
         "sha256-612e20f7341de3f049e163c6": 1,
@@ -553,9 +554,15 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
     to_act_on = {f["source_unit"]: f["warnings_to_act_on"] for f in first_run["filings"]}
     lost = {unit: [int(w.split()[3]) for w in lines] for unit, lines in to_act_on.items()}
     assert lost == {
-        APPLE: [95], AMAZON: [], "0000012927-24-000010": [91, 2, 2],
-        "0001628280-24-032662": [95, 2], "sha256-612e20f7341de3f049e163c6": [],
+        APPLE: [95, 15], AMAZON: [], "0000012927-24-000010": [91, 2, 2, 8],
+        "0001628280-24-032662": [95, 2, 14], "sha256-612e20f7341de3f049e163c6": [],
     }  # fmt: skip
+    assert to_act_on[APPLE][1] == (
+        "facts not loaded: 15 facts of namespace http://xbrl.sec.gov/ecd/2023 rejected, their "
+        "schema not available offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; add the "
+        "schema to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing "
+        "(delete-source) and load it again"
+    )
     tesla = next(line for line in text.splitlines() if line.startswith("0001628280-24-032662 "))
     assert tesla.split()[3:13] == [
         "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "7"

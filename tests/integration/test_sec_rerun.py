@@ -3,7 +3,8 @@
 One graph holds Apple's real FY2023 10-K. A changed package under the same accession
 number is refused before anything is written, and ``verify`` still finds the graph equal
 to the raw package; ``delete-source`` then makes room for it. Output a rerun writes for a
-loaded filing that the graph node then refuses is put back as it was.
+loaded filing that the graph node then refuses is put back as it was, and the filing's line
+says what the graph holds of it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from ledgergraph.manifest import SourceUnitManifest, error_key, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
+from localrun import render
 from localrun.cli import main as cli
 from localrun.loaded_units import kept_outputs, read_loaded_units
 from localrun.sec_run import run_sec_from_folder
@@ -158,3 +160,65 @@ def test_after_delete_source_the_changed_package_loads(
     assert _revenue(capsys, copy) == ["383285000001"]
     code, report = _cli_json(capsys, "verify", "--home", str(copy))
     assert (code, report["differences"]) == (0, 0)
+
+
+DEI = ("https://xbrl.sec.gov/dei/2023/dei-2023.xsd", "https://xbrl.sec.gov/dei/2024/dei-2024.xsd")
+
+
+def _apple_of_dei_2024(root: Path) -> Path:
+    """A source folder with a copy of Apple's package whose schema and linkbases refer to
+    dei's schema of 2024, which the bundled cache lacks (it has 2022 and 2023)."""
+    package = root / "aapl-10k-2023-09-30"
+    shutil.copytree(SAMPLE_SEC / package.name, package)
+    for path in package.glob("aapl-20230930*"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(*DEI), encoding="utf-8")
+    return root
+
+
+def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, home = _apple_of_dei_2024(tmp_path / "source"), tmp_path / "home"
+    monkeypatch.delenv("LEDGERGRAPH_TAXONOMY_CACHE", raising=False)
+    first = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=3)
+    [line] = first["filings"]
+    assert (line["status"], line["rejected_reasons"]) == ("loaded", {
+        "concept not defined: namespace http://xbrl.sec.gov/dei/2023 (schema not in taxonomy "
+        f"cache: {DEI[1]})": 65,
+        "concept not defined: namespace http://xbrl.sec.gov/ecd/2023 (schema not in taxonomy "
+        "cache: https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd)": 15,
+    })  # fmt: skip
+    text = render.sec_summary(first)
+    assert (
+        f"{APPLE}: WARNING facts not loaded: 65 facts of namespace http://xbrl.sec.gov/"
+        f"dei/2023 rejected, their schema not available offline, {DEI[1]}; add" in text
+    )
+    assert f"remove it (ledgergraph delete-source --home {home} {APPLE}) and run again" in text
+
+    # the schema given (dei's of 2023 standing in for 2024's), without delete-source first
+    cache = tmp_path / "cache" / "https" / "xbrl.sec.gov" / "dei" / "2024"
+    cache.mkdir(parents=True)
+    bundled = SAMPLE_SEC.parent / "taxonomies" / "cache" / "https" / "xbrl.sec.gov" / "dei"
+    shutil.copy(bundled / "2023" / "dei-2023.xsd", cache / "dei-2024.xsd")
+    monkeypatch.setenv("LEDGERGRAPH_TAXONOMY_CACHE", str(tmp_path / "cache"))
+    again = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=3)
+
+    [refused] = again["filings"]
+    assert (again["ok"], refused["status"], refused["error_type"]) == (
+        False, "failed", "GraphNodeRejected"
+    )  # fmt: skip
+    assert "409 FileConflict" in refused["error"]
+    assert refused["facts_in_graph"] == line["facts_loaded"] > 0
+    assert (refused["facts_rejected"], refused["rejected_reasons"]) == (None, {})
+    assert refused["warnings_to_act_on"] == line["warnings_to_act_on"]  # the graph's load
+    text = render.sec_summary(again).splitlines()
+    row = next(t for t in text if t.startswith(f"{APPLE} "))
+    in_filing = str(line["facts_in_document"])
+    assert row.split()[3:9] == ["failed", "(already", "loaded)", in_filing, "0", "0"]
+    (failed,) = [t for t in text if "FAILED" in t]
+    assert (
+        f"FAILED, already in the graph from an earlier run: {line['facts_loaded']} facts" in failed
+        and f"delete-source --home {home} {APPLE}, then run again" in failed
+    )
+    assert "facts rejected" not in failed

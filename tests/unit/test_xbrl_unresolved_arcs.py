@@ -8,11 +8,13 @@ per role, and the arcs kept sit at their depth in the tree as filed.
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from lxml import etree
-from xbrl_samples import SAMPLE_SEC, BatchRun, sample_batch_run
+from xbrl_samples import SAMPLE_SEC, BatchRun, EditedRun, run_edited, sample_batch_run
 
 from xbrl_task.dts_rows import ARCS_NOT_LOADED
 
@@ -132,3 +134,51 @@ def test_kept_arcs_of_a_network_that_lost_arcs_keep_their_depth_as_filed(
     assert depths[(axis, f"us-gaap:{'ShareBasedCompensationArrangementsByShareBasedPayment'}"
                          "AwardAwardTypeAndPlanNameDomain")] == 3  # fmt: skip
     assert len(depths) == 4 and min(depths.values()) == 3
+
+
+def _embed_linkbases(target: Path, kinds: tuple[str, ...] = ("pre", "def")) -> Path:
+    """A copy at ``target`` of Apple's 10-K whose presentation and definition linkbases
+    sit in its schema's ``xs:annotation/xs:appinfo`` (as Corsair's 10-K files all its
+    networks) instead of being files its schema refers to."""
+    shutil.copytree(SAMPLE_SEC / APPLE, target)
+    schema = target / "aapl-20230930.xsd"
+    text = schema.read_text(encoding="utf-8")
+    for kind in kinds:
+        linkbase = target / f"aapl-20230930_{kind}.xml"
+        body = linkbase.read_text(encoding="utf-8")
+        embedded = body[body.index("<link:linkbase ") :].strip()
+        ref = re.search(rf"\s*<link:linkbaseRef [^>]*aapl-20230930_{kind}\.xml[^>]*/>", text)
+        assert ref is not None
+        text = text[: ref.start()] + text[ref.end() :]
+        text = text.replace("</xs:appinfo>", f"{embedded}\n    </xs:appinfo>", 1)
+        linkbase.unlink()
+    schema.write_text(text, encoding="utf-8")
+    return target
+
+
+def _arcs_and_networks(run: EditedRun) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The Arc and the Network rows of the run's Apple filing by id."""
+    return tuple({row["id"]: row for row in run.rows("apple", table)}  # type: ignore[return-value]
+                 for table in ("Arc", "Network"))  # fmt: skip
+
+
+def test_links_embedded_in_the_schema_lose_and_count_the_same_arcs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    filed = run_edited(
+        tmp_path_factory.mktemp("filed"), {"apple": _copy_apple}, "xbrl_unresolved_arcs"
+    )
+    embedded = run_edited(
+        tmp_path_factory.mktemp("embedded"), {"apple": _embed_linkbases}, "xbrl_unresolved_arcs"
+    )
+    assert filed.statuses == embedded.statuses == {"apple": "processed"}
+    assert _arcs_and_networks(embedded) == _arcs_and_networks(filed)
+    networks = embedded.rows("apple", "Network")
+    assert sum(n["arcs_not_loaded"] for n in networks) == 95
+    (warning,) = [w for w in embedded.manifest("apple").warnings_to_act_on
+                  if w.startswith(ARCS_NOT_LOADED)]  # fmt: skip
+    assert warning.startswith(f"{ARCS_NOT_LOADED}: 95 arcs of 6 networks link concepts ")
+
+
+def _copy_apple(target: Path) -> Path:
+    return Path(shutil.copytree(SAMPLE_SEC / APPLE, target))

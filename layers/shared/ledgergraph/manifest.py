@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 MANIFEST_NAME = "manifest.json"
 ERROR_NAME = "error.json"
+# the words of a rejection reason (FactCounts.rejected) for the facts of a concept whose
+# schema the taxonomy cache lacks: the XBRL task writes them, the run summary warns of them
+SCHEMA_NOT_CACHED = "schema not in taxonomy cache"
 
 
 def processed_prefix(graph_id: str, source_unit: str) -> str:
@@ -150,4 +153,9 @@ class SourceUnitError(BaseModel):
     facts_in_document: int | None = Field(
         default=None,
         description="fact elements the documents hold, when counted before the failure",
+    )
+    rejected_reasons: dict[str, int] = Field(
+        default_factory=dict,
+        description="facts rejected per reason before the failure, when they were counted "
+        "(a filing with no fact left: each of its facts, under why)",
     )

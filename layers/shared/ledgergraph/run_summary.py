@@ -17,6 +17,7 @@ the per-filing lines only when they are few (Step Functions payloads stay under 
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from ledgergraph.load_state import (
     read_load_states,
 )
 from ledgergraph.logs import get_logger
+from ledgergraph.manifest import SCHEMA_NOT_CACHED
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import (
     RUN_ID_PATTERN,
@@ -58,6 +60,9 @@ _COUNTS = (
     "inconsistent_sets", "facts_unsettled",
 )  # fmt: skip
 _READ_WORKERS = 16
+# the start of the warning counting a filing's facts lost to a schema the cache lacks
+FACTS_NOT_LOADED = "facts not loaded"
+_NOT_CACHED = re.compile(rf"^concept not defined: namespace (\S+) \({SCHEMA_NOT_CACHED}: (\S+)\)$")
 
 
 class BatchRecord(BaseModel):
@@ -167,11 +172,34 @@ def summarize_filing(
         line["error"] = explain_cause(batch_error.get("Cause"))
     elif outcome.get("status") == "processed":
         line |= _loading_outcome(outcome, load)
+        # a new list: the outcome's, as read, stays as it is
+        missing = missing_schema_warnings(line["rejected_reasons"])
+        line["warnings_to_act_on"] = [*line["warnings_to_act_on"], *missing]
     if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
         line |= _interrupted(line)
     elif line["status"] == "failed":
         line |= _failed_filing(line)
     return line
+
+
+def missing_schema_warnings(reasons: dict[str, int]) -> list[str]:
+    """A warning to act on per schema the taxonomy cache lacked that cost a processed
+    filing facts: the filing loads without them, and only a cache holding the schema, then
+    the filing removed and loaded again, brings them in (the graph keeps a source unit's
+    data as first loaded)."""
+    warnings: list[str] = []
+    for reason, count in sorted(reasons.items()):
+        match = _NOT_CACHED.match(reason)
+        if match is None:
+            continue
+        namespace, url = match.groups()
+        facts = f"{count} fact" if count == 1 else f"{count} facts"
+        warnings.append(
+            f"{FACTS_NOT_LOADED}: {facts} of namespace {namespace} rejected, their schema "
+            f"not available offline, {url}; add the schema to a taxonomy cache "
+            "(LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) and load it again"
+        )
+    return warnings
 
 
 def _failed_filing(line: dict[str, Any]) -> dict[str, Any]:

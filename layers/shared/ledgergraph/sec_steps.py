@@ -118,9 +118,14 @@ def plan_batches(store: ObjectStore, request: PlanBatchesRequest) -> dict[str, A
 
 
 def _failed(
-    filing: FilingRef, error_type: str, message: str, facts_in_document: int | None = None
+    filing: FilingRef,
+    error_type: str,
+    message: str,
+    facts_in_document: int | None = None,
+    rejected_reasons: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """A failed filing's outcome; its facts, when they were counted, are all rejected."""
+    """A failed filing's outcome; its facts, when they were counted, are all rejected,
+    those counted per reason before the failure under their reasons (``run_summary``)."""
     return {
         "source_unit": filing.source_unit,
         "cik": filing.cik,
@@ -130,6 +135,7 @@ def _failed(
         "error": message,
         "facts_in_document": facts_in_document,
         "facts_rejected": facts_in_document,
+        "rejected_reasons": rejected_reasons or {},
     }
 
 
@@ -172,7 +178,10 @@ def collect_filing(store: ObjectStore, graph_id: str, filing: FilingRef) -> dict
             error = SourceUnitError.model_validate_json(store.get_bytes(error_key(graph_id, unit)))
         except ValidationError as exc:
             return _failed(filing, "InvalidErrorRecord", f"error.json of {unit} is invalid: {exc}")
-        return _failed(filing, error.error_type, error.message, error.facts_in_document)
+        return _failed(
+            filing, error.error_type, error.message, error.facts_in_document,
+            error.rejected_reasons,
+        )  # fmt: skip
     return _failed(
         filing, "NoOutput", f"the XBRL task left neither manifest.json nor error.json for {unit}"
     )
