@@ -123,21 +123,12 @@ class EdgarClient:
             EdgarPermanentError: not found, an HTML page, or an unusable answer.
         """
         path = urlsplit(url).path
-        attempt = 0
-        while True:
-            self._refuse_long_wait(url)
-            try:
-                response, body = self._send(url, path, max_bytes)
-                return check_response(response, expect, path=path, body=body)
-            except EdgarThrottled as exc:
-                self._pause_everyone(exc, url, attempt)
-                if attempt >= self.settings.max_retries:
-                    raise
-            except EdgarTransientError as exc:
-                if attempt >= self.settings.max_retries:
-                    raise
-                self._back_off(exc, path, attempt)
-            attempt += 1
+
+        def once() -> bytes:
+            response, body = self._send(url, path, max_bytes)
+            return check_response(response, expect, path=path, body=body)
+
+        return self._retried(url, path, once)
 
     def get_stream(
         self,
@@ -164,11 +155,19 @@ class EdgarClient:
             raises of its own.
         """
         path = urlsplit(url).path
+        return self._retried(
+            url, path, lambda: self._stream(url, path, expect, consume, max_bytes, expected_size)
+        )
+
+    def _retried(self, url: str, path: str, once: Callable[[], T]) -> T:
+        """``once()``, tried again after a throttle (everyone pausing) or another transient
+        error (backing off), at most ``max_retries`` times; EdgarIncompleteFile is not
+        retried (EDGAR sent a whole body: its size)."""
         attempt = 0
         while True:
             self._refuse_long_wait(url)
             try:
-                return self._stream(url, path, expect, consume, max_bytes, expected_size)
+                return once()
             except EdgarIncompleteFile:
                 raise
             except EdgarThrottled as exc:
