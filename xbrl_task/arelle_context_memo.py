@@ -34,7 +34,7 @@ _MEMO_TAGS = frozenset((f"{_XBRLI}entity", f"{_XBRLI}period"))
 
 # per element of a subtree, in document order: xValid, xValue, sValue and its attributes'
 # (tag, xValid, xValue, sValue, text), or None when it has none
-_Typed = tuple[int, Any, Any, tuple[tuple[str, int, Any, Any, str], ...] | None]
+Typed = tuple[int, Any, Any, tuple[tuple[str, int, Any, Any, str], ...] | None]
 
 
 class ContextPartMemo:
@@ -43,7 +43,7 @@ class ContextPartMemo:
     def __init__(self, *, owns: Callable[[ModelXbrl], bool]) -> None:
         self._owns = owns
         self._model: ModelXbrl | None = None
-        self._by_markup: dict[tuple[int, bytes], list[_Typed]] = {}
+        self._by_markup: dict[tuple[int, bytes], list[Typed]] = {}
         self.reused = 0
 
     def install(self) -> None:
@@ -91,13 +91,13 @@ class ContextPartMemo:
         elements = _elements(elt)
         if typed is not None and len(typed) == len(elements):
             for element, values in zip(elements, typed, strict=True):
-                _assign(element, values)
+                assign_typed(element, values)
             self.reused += 1
             return
         errors = len(model.errors)
         original(model, elt, **kwargs)
         if len(model.errors) == errors:
-            copied = [_typed_of(e) for e in elements]
+            copied = [typed_of(e) for e in elements]
             if all(values is not None for values in copied):
                 self._by_markup[key] = copied  # type: ignore[assignment]
 
@@ -106,8 +106,9 @@ def _elements(root: Any) -> list[Any]:
     return [e for e in root.iter() if isinstance(e, ModelObject)]
 
 
-def _typed_of(element: Any) -> _Typed | None:
-    """What validation gave ``element``; None unless it and its attributes are valid."""
+def typed_of(element: Any) -> Typed | None:
+    """What validation gave ``element``; None unless it and its attributes are valid (an
+    ID or an invalid value is validated, and reported, every time)."""
     valid = getattr(element, "xValid", UNVALIDATED)
     if valid < VALID or valid == VALID_ID:
         return None
@@ -123,7 +124,8 @@ def _typed_of(element: Any) -> _Typed | None:
     return valid, element.xValue, element.sValue, None if shared else tuple(copied)
 
 
-def _assign(element: Any, values: _Typed) -> None:
+def assign_typed(element: Any, values: Typed) -> None:
+    """Give ``element`` the typed values ``typed_of`` took from an identical element."""
     valid, x_value, s_value, attributes = values
     element.xValid, element.xValue, element.sValue = valid, x_value, s_value
     if attributes is None:

@@ -40,8 +40,9 @@ from arelle.ModelObject import ModelAttribute, ModelObject
 from arelle.ModelValue import qname
 from arelle.ModelXbrl import ModelXbrl
 from arelle.XmlValidate import xAttributesSharedEmptyDict
-from arelle.XmlValidateConst import UNVALIDATED, VALID, VALID_ID, VALID_NO_CONTENT
+from arelle.XmlValidateConst import UNVALIDATED, VALID_ID, VALID_NO_CONTENT
 
+from xbrl_task.arelle_context_memo import Typed, assign_typed, typed_of
 from xbrl_task.version import ARELLE_VERSION
 
 # the arelle-release whose XmlValidate.validate this path was written against, line by line
@@ -58,9 +59,6 @@ _CONTAINERS = (_CONTEXT, _ENTITY, _SEGMENT, _PERIOD)
 _XML_WHITESPACE = " \t\n\r"
 # XmlValidate.validate's parameters after the element: inline resources pass them by position
 _PARAMETERS = ("recurse", "attrQname", "ixFacts", "setTargetModelXbrl", "elementDeclarationType")
-# a leaf's typed values: xValid, xValue, sValue and its attributes' (tag, xValid, xValue,
-# sValue, text), or None when it has none (the shared empty dict)
-_Typed = tuple[int, Any, Any, tuple[tuple[str, int, Any, Any, str], ...] | None]
 
 
 class ContextValidation:
@@ -71,7 +69,7 @@ class ContextValidation:
         self._model: ModelXbrl | None = None
         self._standard = False  # whether the model's xbrli elements are the standard ones
         self._declared: frozenset[Any] = frozenset()  # a context's type names, as validate sees
-        self._leaves: dict[tuple[Any, ...], _Typed] = {}
+        self._leaves: dict[tuple[Any, ...], Typed] = {}
         self._validate_leaf: Callable[..., None] = XmlValidate.validate
         self.validated = 0
 
@@ -151,12 +149,12 @@ class ContextValidation:
         key = _leaf_key(leaf)
         typed = self._leaves.get(key)
         if typed is not None:
-            _assign(leaf, typed)
+            assign_typed(leaf, typed)
             return
         errors = len(model.errors)
         self._validate_leaf(model, leaf)
         if len(model.errors) == errors:
-            typed = _typed_of(leaf)
+            typed = typed_of(leaf)
             if typed is not None:
                 self._leaves[key] = typed
 
@@ -273,32 +271,3 @@ def _prefix(value: str | None) -> str | None:
         return None
     prefix, colon, _ = value.strip(_XML_WHITESPACE).rpartition(":")
     return prefix if colon else None
-
-
-def _typed_of(leaf: Any) -> _Typed | None:
-    """What validation gave ``leaf``; None unless it and its attributes are valid."""
-    valid = getattr(leaf, "xValid", UNVALIDATED)
-    if valid < VALID or valid == VALID_ID:
-        return None
-    attributes = getattr(leaf, "xAttributes", None)
-    if attributes is None:
-        return None
-    copied = []
-    for tag, typed in attributes.items():
-        if typed.xValid < VALID or typed.xValid == VALID_ID:
-            return None
-        copied.append((tag, typed.xValid, typed.xValue, typed.sValue, typed.text))
-    shared = attributes is xAttributesSharedEmptyDict
-    return valid, leaf.xValue, leaf.sValue, None if shared else tuple(copied)
-
-
-def _assign(leaf: Any, typed: _Typed) -> None:
-    valid, x_value, s_value, attributes = typed
-    leaf.xValid, leaf.xValue, leaf.sValue = valid, x_value, s_value
-    if attributes is None:
-        leaf.xAttributes = xAttributesSharedEmptyDict
-        return
-    leaf.xAttributes = {
-        tag: ModelAttribute(leaf, tag, a_valid, a_x, a_s, text)
-        for tag, a_valid, a_x, a_s, text in attributes
-    }
