@@ -49,6 +49,7 @@ from graph_node.reconciliation import (
 )
 from graph_node.unreadable import (
     Unreadable,
+    computes_dates,
     find_unreadable,
     may_carry_dates,
     outside_columns,
@@ -344,17 +345,23 @@ class GraphStore:
     def _refuse_unreadable(self, conn: lb.Connection, result: lb.QueryResult) -> None:
         """UnreadableValue if ``result`` holds a date or time the row reader would die on.
 
-        Only a result that can carry a date is looked at, and only once the graph is known
-        to hold such a value (``find_unreadable``); it is then read through Arrow first.
+        A result with a date or time column of its own (which the query may have computed:
+        ``date('9999-12-31') + INTERVAL('2 days')``) is always read through Arrow first; one
+        that carries dates only inside nodes and relationships only once the graph is known
+        to hold such a value (``find_unreadable``), since a query cannot compute those.
         """
-        if not may_carry_dates(result.get_column_data_types()):
+        types = result.get_column_data_types()
+        if not may_carry_dates(types):
             return
-        if self._unreadable is None:
-            self._unreadable = find_unreadable(conn)
-        if not self._unreadable:
-            return
+        if not computes_dates(types):
+            if self._unreadable is None:
+                self._unreadable = find_unreadable(conn)
+            if not self._unreadable:
+                return
         outside = outside_columns(result.get_as_arrow(max(result.get_num_tuples(), 1)))
         if outside:
+            if self._unreadable is None:
+                self._unreadable = find_unreadable(conn)
             raise unreadable_error(outside, self._unreadable)
         result.reset_iterator()
 
@@ -443,6 +450,14 @@ def _first_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
         raise QueryFailed(
             "a DECIMAL between -0.1 and 0 inside a node or relationship value cannot be read "
             "with LadybugDB 0.15.3; return the property itself (n.value_decimal)"
+        ) from exc
+    except (ValueError, OverflowError, SystemError) as exc:
+        # the driver's conversion of a value Python cannot hold: a date past 9999 inside a
+        # list or map, an interval of more days than a timedelta has
+        raise QueryFailed(
+            f"Cypher query: the result holds a value Python cannot represent ({exc}); "
+            "dates and times must stay within the years 0001 to 9999 and intervals within "
+            "999,999,999 days"
         ) from exc
 
 

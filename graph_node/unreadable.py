@@ -59,6 +59,12 @@ def may_carry_dates(types: list[str]) -> bool:
     return any("DATE" in t or "TIMESTAMP" in t or t.startswith(_GRAPH_VALUES) for t in types)
 
 
+def computes_dates(types: list[str]) -> bool:
+    """Whether a result of these engine types has a date or time outside any node or
+    relationship: a column the query may have computed rather than read from the graph."""
+    return any(("DATE" in t or "TIMESTAMP" in t) and not t.startswith(_GRAPH_VALUES) for t in types)
+
+
 def find_unreadable(conn: lb.Connection) -> list[Unreadable]:
     """Every DATE and TIMESTAMP column of the graph holding a value outside the years 0001
     to 9999, with the first keys; one scan of each such column, no value read into Python.
@@ -146,10 +152,19 @@ def unreadable_error(
         for u, by in zip(found, held, strict=True)
     ]
     named = ", ".join(repr(c) for c in columns)
-    return UnreadableValue(
+    outside = (
         f"Cypher query: result column {named} holds a date or time outside the years 0001 "
-        "to 9999, which LadybugDB 0.15.3 cannot read back (the reader would crash); the "
-        f"graph holds such values: {'; '.join(where)}. "
+        "to 9999, which LadybugDB 0.15.3 cannot read back (the reader would crash)"
+    )
+    if not found:  # the query made it: nothing stored is out of range
+        return UnreadableValue(
+            f"{outside}; the query computed it (the graph holds no such value): keep its "
+            "date arithmetic within those years",
+            found=found,
+            columns=columns,
+        )
+    return UnreadableValue(
+        f"{outside}; the graph holds such values: {'; '.join(where)}. "
         "Leave them out of the result, or remove each unit that loaded one with "
         "`ledgergraph delete-source <unit>` and load it again (docs/operations.md)",
         found=found,

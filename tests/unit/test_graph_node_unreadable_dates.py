@@ -21,7 +21,7 @@ import pytest
 import real_ladybug as lb
 from test_graph_node_query_limits import KEY, start_node
 
-from graph_node.errors import UnreadableValue, http_status
+from graph_node.errors import QueryFailed, UnreadableValue, http_status
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from graph_node.unreadable import outside_columns
@@ -180,3 +180,58 @@ def test_the_first_and_last_readable_moments_pass_and_the_next_ones_do_not() -> 
 
     assert outside_columns(readable) == []
     assert outside_columns(unreadable) == ["day", "moment", "nested"]
+
+
+COMPUTED = (
+    "Cypher query: result column {columns} holds a date or time outside the years 0001 to "
+    "9999, which LadybugDB 0.15.3 cannot read back (the reader would crash); the query "
+    "computed it (the graph holds no such value): keep its date arithmetic within those years"
+)
+
+
+@pytest.mark.parametrize(
+    ("cypher", "columns"),
+    [
+        ('RETURN CAST("10000-06-30" AS DATE) AS d', "'d'"),
+        ("RETURN date('9999-12-31') + INTERVAL('2 days') AS d", "'d'"),
+        ("RETURN date('0001-01-01') - INTERVAL('2 days') AS d", "'d'"),
+        ("RETURN timestamp('9999-12-31 23:59:59') + INTERVAL('2 days') AS t", "'t'"),
+        ("MATCH (p:Period) RETURN p.end_date + INTERVAL('3000000 days') AS d", "'d'"),
+    ],
+)
+def test_a_date_the_query_computes_out_of_range_is_refused_too(
+    loaded: Path, cypher: str, columns: str
+) -> None:
+    """Found by a tester: the row reader died on a computed date (the node exited 139)."""
+    node = GraphService(NodeSettings(home=loaded), read_only=True)
+    try:
+        with pytest.raises(UnreadableValue) as refused:
+            node.query_cypher("sec", cypher)
+        after = node.query_cypher("sec", "RETURN date('9999-12-31') - INTERVAL('1 day')")
+    finally:
+        node.close()
+
+    assert str(refused.value) == COMPUTED.format(columns=columns)
+    assert after["rows"] == [["9999-12-30"]]
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "RETURN [date('9999-12-31') + INTERVAL('400 days')] AS days",
+        "RETURN {a: date('9999-12-31') + INTERVAL('400 days')} AS s",
+        "RETURN INTERVAL('100000000 years') AS i",
+    ],
+)
+def test_a_value_python_cannot_hold_is_a_bad_query_not_an_internal_error(
+    loaded: Path, cypher: str
+) -> None:
+    node = GraphService(NodeSettings(home=loaded), read_only=True)
+    try:
+        with pytest.raises((UnreadableValue, QueryFailed)) as refused:
+            node.query_cypher("sec", cypher)
+    finally:
+        node.close()
+
+    assert http_status(refused.value) in (400, 409)
+    assert "Cypher query: " in str(refused.value)
