@@ -93,6 +93,26 @@ def test_a_listing_ending_short_of_its_stated_count_is_a_transient_error(
 
 
 @pytest.mark.parametrize("paged", [10], indirect=True)
+def test_a_server_answering_every_page_with_the_first_stops_the_listing(
+    paged: Harness, fake: FakeQuickBooks
+) -> None:
+    """Found by a tester: the listing asked for page after page for ever (39,983 pages)."""
+    fake.script("query", *[invoice_page(37)] * 3)
+
+    with pytest.raises(QuickBooksDataError) as caught:
+        list(paged.client.query_pages("Invoice"))
+
+    first_ids = sorted(str(i["Id"]) for i in load_sandbox()["Invoice"][:10])[:5]
+    assert str(caught.value) == (
+        f"QuickBooks answered page 2 (STARTPOSITION 11) of the Invoice listing of realm {REALM} "
+        f"with only records earlier pages held (Ids {', '.join(first_ids)} ...): the answers "
+        "ignore STARTPOSITION, so the listing would never end; the run stops before its "
+        "manifest"
+    )
+    assert len(fake.queries()) == 2
+
+
+@pytest.mark.parametrize("paged", [10], indirect=True)
 def test_a_total_count_of_the_page_alone_ends_nothing_early(
     paged: Harness, fake: FakeQuickBooks
 ) -> None:

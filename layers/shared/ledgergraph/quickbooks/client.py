@@ -71,14 +71,20 @@ class QuickBooksClient:
             QuickBooksUnavailable: the listing ended with fewer records than a page of it
                 counted (``totalCount``, which QuickBooks gives for transactions): a page
                 answered incompletely, not records deleted.
+            QuickBooksDataError: a full page holds no record the pages before it did not:
+                the answers ignore STARTPOSITION, and the listing would never end.
         """
         size = self.settings.page_size
         start, number, listed, counted = 1, 1, 0, 0
+        seen: set[Any] = set()
         while True:
             text = _query_text(entity, where, start, size)
             what = f"page {number} (STARTPOSITION {start}) of the {entity} listing"
             body = self.get("/query", {"query": text}, what=what)
             records = _page_records(body, entity, f"{what} of realm {self.realm_id}")
+            if records == size:
+                _check_progress(body["QueryResponse"][entity], seen, f"{what} of realm "
+                                f"{self.realm_id}")  # fmt: skip
             listed += records
             counted = max(counted, _total_count(body))
             if records < size and listed < counted:
@@ -220,6 +226,22 @@ def _page_records(body: dict[str, Any], entity: str, what: str) -> int:
         f"QuickBooks answered {what} with {problem}: not a query response QuickBooks gives; "
         "the run stops before its manifest, so none of it is transformed"
     )
+
+
+def _check_progress(records: list[dict[str, Any]], seen: set[Any], what: str) -> None:
+    """Add a full page's record Ids to ``seen``; QuickBooksDataError if none is new.
+
+    A server that ignores STARTPOSITION answers every page with the first one: each full
+    page would ask for the next, for ever (a tester's fake wrote 39,983 raw pages in 90 s).
+    """
+    ids = {record.get("Id") for record in records}
+    if ids <= seen:
+        raise QuickBooksDataError(
+            f"QuickBooks answered {what} with only records earlier pages held (Ids "
+            f"{', '.join(sorted(str(i) for i in ids)[:5])} ...): the answers ignore "
+            "STARTPOSITION, so the listing would never end; the run stops before its manifest"
+        )
+    seen |= ids
 
 
 def _json_type(value: Any) -> str:
