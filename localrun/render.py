@@ -8,11 +8,15 @@ from typing import Any
 from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
-from ledgergraph.run_summary import failure_reason
+from ledgergraph.run_summary import FACTS_NOT_LOADED, failure_reason, is_missing_schema
 
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
 # named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
 UNLISTED_VALUES = ": more values, each named in the manifest's warnings"
+# the cells after ``present`` of a refused filing's row, from its earlier load's counts
+_EARLIER_COUNTS = (
+    "rejected", "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
+)  # fmt: skip
 
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
@@ -28,9 +32,15 @@ def table(columns: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _rejections(filing: dict[str, Any]) -> str:
+def _rejections(filing: dict[str, Any], *, warned: bool = True) -> str:
+    """``N reason; ...``; ``warned=False`` leaves out the reasons a WARNING line counts
+    (a schema the taxonomy cache lacked), so their facts are not told twice."""
     reasons = filing.get("rejected_reasons") or {}
-    return "; ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return "; ".join(
+        f"{n} {reason}"
+        for reason, n in sorted(reasons.items())
+        if warned or not is_missing_schema(reason)
+    )
 
 
 def sec_summary(summary: dict[str, Any]) -> str:
@@ -43,7 +53,10 @@ def sec_summary(summary: dict[str, Any]) -> str:
     its note says how much of it the graph holds and how to finish or remove it.
     ``consistent`` and ``inconsistent`` count the offered facts kept in sets of duplicates
     (same aspects, other values), flagged on their Fact nodes; each inconsistent set is also
-    a WARNING line.
+    a WARNING line. ``warnings`` counts a filing's: its manifest's and one per schema
+    missing whose facts were rejected (the ``facts not loaded`` WARNING lines). A filing
+    refused because an earlier run's load of it is kept offered nothing; its row counts
+    that load, the facts the graph holds of it as present.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
@@ -54,8 +67,9 @@ def sec_summary(summary: dict[str, Any]) -> str:
     for f in summary["filings"]:
         where = f" ({f['folder']})" if f.get("folder") else ""
         lines += [f"{f['source_unit']}: WARNING {w}" for w in f.get("warnings_to_act_on") or []]
-        if f["status"] == "loaded" and f.get("rejected_reasons"):
-            lines.append(f"{f['source_unit']}: rejected {_rejections(f)}")
+        rejected = _rejections(f, warned=False)
+        if f["status"] == "loaded" and rejected:
+            lines.append(f"{f['source_unit']}: rejected {rejected}")
         elif f["status"] == "duplicate":
             lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
         elif f["status"] == "interrupted":
@@ -86,11 +100,23 @@ def sec_summary(summary: dict[str, Any]) -> str:
 
 def _row(filing: dict[str, Any]) -> list[Any]:
     form = filing.get("form") or "unknown form"
-    warnings = filing.get("warnings")  # None: no manifest (not processed, not run)
     return [
-        filing["source_unit"], filing.get("cik"), form, *_outcome(filing), warnings,
-        _secs(filing),
+        filing["source_unit"], filing.get("cik"), form, *_outcome(filing),
+        _warning_count(filing), _secs(filing),
     ]  # fmt: skip
+
+
+def _warning_count(filing: dict[str, Any]) -> int | None:
+    """The manifest's warnings and the summary's own, one per schema whose facts were
+    rejected (not in the manifest); None: no manifest (not processed, not run)."""
+    counted = filing.get("warnings")
+    return None if counted is None else counted + _schema_warnings(filing)
+
+
+def _schema_warnings(filing: dict[str, Any]) -> int:
+    """The ``facts not loaded`` warnings the summary adds to a filing's manifest's."""
+    to_act_on = filing.get("warnings_to_act_on") or []
+    return sum(1 for w in to_act_on if w.startswith(FACTS_NOT_LOADED))
 
 
 def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
@@ -138,6 +164,7 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
         lines.append(
             f"warnings: {total} in the manifests of {len(counted)} filings "
             f"({_kinds(filings)}; {need}), listed in full in {where}"
+            + _schema_note(sum(_schema_warnings(f) for f in counted))
         )
     loaded = [
         f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
@@ -151,6 +178,16 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
             "and run again"
         )
     return lines
+
+
+def _schema_note(added: int) -> str:
+    """The warnings column's count past the manifests': the ``facts not loaded`` lines."""
+    if not added:
+        return ""
+    return (
+        f"; the warnings column counts {added} more, the 'facts not loaded' WARNINGs above "
+        "(read from the rejected facts, in no manifest)"
+    )
 
 
 def _finish_notes(summary: dict[str, Any]) -> list[str]:
@@ -229,8 +266,8 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
-        if "facts_in_graph" in filing:  # refused, an earlier run's load kept: none rejected
-            return ["failed (already loaded)", counted, 0, 0, None, None, None, None, None]
+        if "facts_in_graph" in filing:  # refused, an earlier run's load kept
+            return _kept_outcome(filing)
         if counted is None:
             return [why, None, 0, 0, 0, "all", None, None, None]
         return [why, counted, 0, 0, 0, counted, 0, 0, 0]
@@ -238,6 +275,17 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     present = _present(offered, added)
     rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
     return [status, counted, offered, added, present, rejected, dupes, *_duplicate_sets(filing)]
+
+
+def _kept_outcome(filing: dict[str, Any]) -> list[Any]:
+    """A refused filing's cells: this run offered nothing; the earlier load the graph keeps
+    counts as present, with what it rejected and collapsed, so the row adds up (in filing
+    = present + rejected + dupes). Its counts blank when the kept manifest is unreadable."""
+    earlier = filing.get("earlier_load") or {}
+    counts = [earlier.get(k) for k in _EARLIER_COUNTS]
+    counted = earlier.get("in_document", filing.get("facts_in_document"))
+    held = filing.get("facts_in_graph")
+    return ["failed (already loaded)", counted, 0, 0, held, *counts]
 
 
 def _duplicate_sets(filing: dict[str, Any]) -> list[Any]:
@@ -268,8 +316,9 @@ def _failure(filing: dict[str, Any]) -> str:
         held = filing["facts_in_graph"]
         facts = "its facts" if held is None else f"{held} facts"
         return (
-            f"FAILED, already in the graph from an earlier run: {facts}, none of this "
-            f"run's rejected; {filing.get('error_type')}: {error}"
+            f"FAILED, already in the graph from an earlier run: {facts} (present; the "
+            "row counts that load), none of this run's rejected; "
+            f"{filing.get('error_type')}: {error}"
         )
     counted = filing.get("facts_in_document")
     if counted is None:

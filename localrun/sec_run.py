@@ -294,7 +294,8 @@ def _explain_restored(
 def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
     """The fields of a refused filing's line that describe the load an earlier run made of
     it: the facts it loaded and its warnings, as its kept manifest says (the facts None
-    when it cannot be read)."""
+    when it cannot be read), and how that load's facts reconcile (``earlier_load``: in
+    document = in the graph + rejected + collapsed), which the filing's row shows."""
     fields: dict[str, Any] = {"facts_in_graph": None, "facts_rejected": None,
                               "rejected_reasons": {}}  # fmt: skip
     try:
@@ -304,6 +305,11 @@ def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, A
     except (ObjectNotFound, ValueError):
         return fields
     rejected = manifest.facts.rejected if manifest.facts else {}
+    if manifest.facts is not None:
+        fields["earlier_load"] = manifest.facts.model_dump(
+            include={"in_document", "duplicates_collapsed", "duplicates_consistent",
+                     "duplicates_inconsistent"}
+        ) | {"rejected": manifest.facts.rejected_total}  # fmt: skip
     return fields | {
         "facts_in_graph": manifest.facts.extracted if manifest.facts else None,
         "warnings": len(manifest.warnings),

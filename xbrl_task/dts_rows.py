@@ -99,13 +99,24 @@ def unresolved_arc_warnings(dts: DtsInfo) -> list[str]:
 def _unresolved_warning(schema: str, roles: Counter[str], kept: set[str]) -> str:
     arcs, networks = sum(roles.values()), len(roles)
     empty = len(set(roles) - kept)
+    # the graph keeps a loaded filing's data as it is: loading it again is refused until
+    # the filing is removed, so the advice names delete-source (as the facts' warning does)
     return (
         f"{ARCS_NOT_LOADED}: {_count(arcs, 'arc')} of {_count(networks, 'network')} "
-        f"link concepts of a schema not available offline, {schema}"
-        + (f"; {empty} of those networks keep no arc" if empty else "")
-        + " (Network.arcs_not_loaded counts them per network); add the schema to a "
-        "taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE) and load the filing again"
+        f"link concepts of a schema not available offline, {schema}{_emptied(empty, networks)}"
+        " (Network.arcs_not_loaded counts them per network); add the schema to a "
+        "taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) "
+        "and load it again"
     )
+
+
+def _emptied(empty: int, networks: int) -> str:
+    """How many of the networks with arcs not loaded keep no arc at all."""
+    if not empty:
+        return ""
+    if networks == 1:
+        return "; that network keeps no arc"
+    return f"; {empty} of those networks {'keeps' if empty == 1 else 'keep'} no arc"
 
 
 def _count(n: int, noun: str) -> str:

@@ -563,19 +563,34 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
         "schema to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing "
         "(delete-source) and load it again"
     )
+    # the warnings column counts the manifest's warnings and the facts WARNINGs: Tesla 7 + 1
     tesla = next(line for line in text.splitlines() if line.startswith("0001628280-24-032662 "))
     assert tesla.split()[3:13] == [
-        "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "7"
+        "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "8"
     ]  # fmt: skip
+    rows = {line.split()[0]: line.split()[12] for line in text.splitlines()[2:7]}
+    assert rows == {
+        APPLE: "6", AMAZON: "1", "0000012927-24-000010": "10", "0001628280-24-032662": "8",
+        "sha256-612e20f7341de3f049e163c6": "1",
+    }  # fmt: skip
     assert f"{APPLE}: WARNING {to_act_on[APPLE][0]}" in text
-    assert to_act_on[APPLE][0].startswith(
+    assert to_act_on[APPLE][0] == (
         "arcs not loaded: 95 arcs of 6 networks link concepts of a schema not available "
-        "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; 5 of those networks keep no arc"
+        "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; 5 of those networks keep no arc "
+        "(Network.arcs_not_loaded counts them per network); add the schema to a taxonomy "
+        "cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) and load it again"
     )
+    assert to_act_on["0000012927-24-000010"][1].startswith(
+        "arcs not loaded: 2 arcs of 1 network link concepts of a schema not available offline, "
+        "https://xbrl.sec.gov/sic/2023/sic-2023.xsd (Network.arcs_not_loaded counts"
+    )
+    # the facts WARNING is the only line for the ecd facts: no 'rejected' line repeats it
+    assert not [line for line in text.splitlines() if ": rejected " in line]
     assert (
         "\nwarnings: 23 in the manifests of 5 filings (taxonomy files not available offline, "
         "Arelle's messages; those that need you are marked WARNING above), listed in full in "
-        f"{first_run['manifest_path']}\n"
+        f"{first_run['manifest_path']}; the warnings column counts 3 more, the 'facts not "
+        "loaded' WARNINGs above (read from the rejected facts, in no manifest)\n"
     ) in text
     assert first_run["manifest_path"].endswith("/store/processed/sec/<filing>/manifest.json")
 
@@ -604,7 +619,7 @@ def test_a_package_stating_another_form_than_its_document_is_flagged_on_its_fili
         "10-K", 8, mismatch
     )  # fmt: skip
     text = render.sec_summary(summary).splitlines()
-    assert text[2].split()[-2] == "8"
+    assert text[2].split()[-2] == "9"  # and the ecd facts' WARNING
     assert f"0001628280-24-032662: WARNING {mismatch}" in text
     assert (
         "a filing loaded with a WARNING keeps what it loaded: once what the WARNING names "

@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 from xbrl_samples import SAMPLE_SEC, BatchRun, EditedRun, run_edited, sample_batch_run
 
-from xbrl_task.dts_rows import ARCS_NOT_LOADED
+from xbrl_task.dts_rows import ARCS_NOT_LOADED, _emptied
 
 XLINK, LINK = "{http://www.w3.org/1999/xlink}", "{http://www.xbrl.org/2003/linkbase}"
 OFFLINE = re.compile(r"^https://xbrl\.sec\.gov/(ecd|exch|sic|stpr)/")
@@ -99,6 +99,18 @@ def test_apples_ecd_roles_are_networks_though_five_keep_no_arc(bundled: BatchRun
         f"{ARCS_NOT_LOADED}: 95 arcs of 6 networks link concepts of a schema not available "
         "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; 5 of those networks keep no arc"
     )
+    assert warning.endswith(
+        "add the schema to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing "
+        "(delete-source) and load it again"
+    )
+
+
+def test_the_networks_keeping_no_arc_are_counted_in_the_right_number() -> None:
+    # Apple's ecd schema: 5 of 6 networks; Boeing's sic: its one network keeps arcs
+    assert _emptied(5, 6) == "; 5 of those networks keep no arc"
+    assert _emptied(1, 6) == "; 1 of those networks keeps no arc"
+    assert _emptied(1, 1) == "; that network keeps no arc"
+    assert _emptied(0, 1) == ""
 
 
 def _filed_depths(package: str, role: str) -> dict[tuple[str, str], int]:

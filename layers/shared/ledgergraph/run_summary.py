@@ -182,6 +182,12 @@ def summarize_filing(
     return line
 
 
+def is_missing_schema(reason: str) -> bool:
+    """Whether a rejected reason is a schema the taxonomy cache lacked: the reasons
+    ``missing_schema_warnings`` makes a warning of, one each."""
+    return _NOT_CACHED.match(reason) is not None
+
+
 def missing_schema_warnings(reasons: dict[str, int]) -> list[str]:
     """A warning to act on per schema the taxonomy cache lacked that cost a processed
     filing facts: the filing loads without them, and only a cache holding the schema, then
