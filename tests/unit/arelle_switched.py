@@ -8,6 +8,7 @@ it may act on a model; ``Switch.owns`` answers True only while a load asked for 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +78,11 @@ def switched_loads(switch: Switch, patch: Patch, count: Callable[[], int]) -> It
 def entry_of(package: Path) -> Path:
     """The entry point of a filing package (its ``filing.json`` names it)."""
     return package / json.loads((package / "filing.json").read_text())["entry_point"]
+
+
+def entry_of_copy(package: Path, folder: Path) -> Path:
+    """The entry point of a copy of ``package`` made in ``folder``, for a test to edit."""
+    return entry_of(Path(shutil.copytree(package, folder / package.name)))
 
 
 def typed_values(model: object) -> list[tuple]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arelle_switched import Load, Switch, entry_of, switched_loads
+from arelle_switched import Load, Switch, entry_of, switched_loads, typed_values
 from xbrl_handmade import write_classic
 from xbrl_samples import SAMPLE_SEC
 
@@ -28,28 +28,6 @@ def loads() -> Iterator[Load]:
     memo.install()
     with switched_loads(switch, memo, count=lambda: memo.reused) as load:
         yield load
-
-
-def typed_values(model: object) -> list[tuple]:
-    """(tag, xValid, xValue, sValue, typed attributes) of each element, in order."""
-    from arelle.ModelObject import ModelObject
-
-    rows = []
-    for element in model.modelDocument.xmlRootElement.iter():
-        if not isinstance(element, ModelObject):
-            continue
-        items = (getattr(element, "xAttributes", None) or {}).items()
-        typed = sorted((t, a.xValid, a.xValue, a.sValue, a.text) for t, a in items)
-        rows.append(
-            (
-                element.tag,
-                getattr(element, "xValid", None),
-                getattr(element, "xValue", None),
-                getattr(element, "sValue", None),
-                typed,
-            )
-        )
-    return rows
 
 
 @pytest.mark.parametrize("name", ["aapl-10k-2023-09-30", "aeon-10q-2023-09-30"])

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arelle_switched import Load, Switch, entry_of, switched_loads, typed_values
+from arelle_switched import Load, Switch, entry_of, entry_of_copy, switched_loads, typed_values
 from xbrl_samples import SAMPLE_SEC
 
 import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
@@ -71,11 +71,7 @@ def test_bad_dimension_members_in_a_copy_of_apples_10k_are_reported_as_arelle_re
 ) -> None:
     from arelle.XmlValidateConst import INVALID
 
-    copy = tmp_path / "aapl"
-    copy.mkdir()
-    for source in APPLE.iterdir():
-        (copy / source.name).write_bytes(source.read_bytes())
-    entry = entry_of(copy)
+    entry = entry_of_copy(APPLE, tmp_path)
     text = entry.read_text()
     assert text.count(COMMON_STOCK) == 8 and text.count(NOTES_2024) == text.count(NOTES_2025) == 1
     # an undeclared prefix in eight contexts, a member that is no QName, a bad dimension

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from arelle_switched import Load, Switch, entry_of, switched_loads, typed_values
+from arelle_switched import Load, Switch, entry_of, entry_of_copy, switched_loads, typed_values
 from xbrl_samples import SAMPLE_SEC
 
 import xbrl_task.arelle_loader  # noqa: F401 - installs the SEC transformation formats
@@ -55,11 +55,7 @@ def test_an_invalid_amount_in_a_copy_of_apples_10k_is_reported_as_arelle_reports
 ) -> None:
     from arelle.XmlValidateConst import INVALID
 
-    copy = tmp_path / "aapl"
-    copy.mkdir()
-    for source in APPLE.iterdir():
-        (copy / source.name).write_bytes(source.read_bytes())
-    entry = entry_of(copy)
+    entry = entry_of_copy(APPLE, tmp_path)
     text = entry.read_text()
     first, second = NET_SALES.format(id=69), NET_SALES.format(id=385)
     assert text.count(first) == text.count(second) == 1
