@@ -220,15 +220,20 @@ def test_pipe_rows_short_of_a_column_or_an_accession_are_rejected() -> None:
     assert read.lines == len(read.filings) + len(read.rejected) + read.header_lines
 
 
+@pytest.fixture
+def no_edgar_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line alone says where EDGAR is: no LEDGERGRAPH_EDGAR_* of the caller."""
+    for name in list(os.environ):
+        if name.startswith("LEDGERGRAPH_EDGAR_"):
+            monkeypatch.delenv(name)
+
+
 def test_discover_since_prints_each_rejected_line_and_how_the_lines_add_up(
     fake: FakeEdgar,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    no_edgar_settings: None,
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("LEDGERGRAPH_EDGAR_"):
-            monkeypatch.delenv(name)
     path = daily_index_path(date(2020, 3, 18))
     fake.script(f"^{path}$", *[Fault(200, form_index_damaged().encode(), "text/plain")] * 2)
     argv = ["sec", "discover", "--home", str(tmp_path), "--since", "2020-03-16"]
@@ -277,11 +282,8 @@ def test_discover_since_says_when_there_is_no_daily_index_for_the_days(
     fake: FakeEdgar,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    no_edgar_settings: None,
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("LEDGERGRAPH_EDGAR_"):
-            monkeypatch.delenv(name)
     argv = ["sec", "discover", "--home", str(tmp_path), "--since", since, "--to", to]
     argv += ["--edgar-url", fake.base_url, "--user-agent", USER_AGENT]
 
