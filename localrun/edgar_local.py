@@ -27,6 +27,7 @@ from ledgergraph.edgar import (
 from ledgergraph.edgar.discovery import DiscoveryResult, find_filings
 from ledgergraph.edgar.errors import EdgarConfigurationError
 from ledgergraph.errors import PermanentError
+from ledgergraph.messages import validation_problems
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.template import FUNCTION_TYPE, load_template, resources_of_type
 
@@ -94,11 +95,7 @@ def discovery_request(values: Mapping[str, Any]) -> DiscoveryRequest:
     try:
         return DiscoveryRequest.model_validate(fields)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'selection'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise PermanentError(f"cannot search EDGAR: {problems}") from None
+        raise PermanentError(f"cannot search EDGAR: {validation_problems(exc)}") from None
 
 
 def discover_now(request: DiscoveryRequest, settings: EdgarSettings) -> DiscoveryResult:

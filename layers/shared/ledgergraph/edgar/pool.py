@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ledgergraph.edgar.client import EdgarClient
 from ledgergraph.edgar.download import download_filing
 from ledgergraph.edgar.models import DiscoveredFiling, DownloadOutcome
-from ledgergraph.errors import LedgerGraphError, TransientError
+from ledgergraph.edgar.steps import failed_outcome
+from ledgergraph.errors import LedgerGraphError
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
 
@@ -65,20 +66,7 @@ def _download_one(
             "filing download failed",
             extra={"accession": filing.accession, "cik": filing.cik, "error": type(exc).__name__},
         )
-        return _failed(filing, exc)
+        return failed_outcome(filing, exc)
     except Exception as exc:  # a bug on one filing must not sink the batch; it is recorded
         logger.exception("filing download crashed", extra={"accession": filing.accession})
-        return _failed(filing, exc)
-
-
-def _failed(filing: DiscoveredFiling, exc: Exception) -> DownloadOutcome:
-    return DownloadOutcome(
-        cik=filing.cik,
-        accession=filing.accession,
-        status="failed",
-        package_prefix=filing.package_prefix,
-        form=filing.form,
-        error_type=type(exc).__name__,
-        transient=isinstance(exc, TransientError),
-        reason=str(exc)[:500],
-    )
+        return failed_outcome(filing, exc)

@@ -31,6 +31,7 @@ from ledgergraph.edgar.settings import EdgarSettings
 from ledgergraph.errors import LedgerGraphError, TransientError
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.logs import get_logger
+from ledgergraph.messages import validation_problems
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import discovery_key
 from ledgergraph.sec_steps import RUN_ID_PATTERN
@@ -103,11 +104,7 @@ def parse_event(model: type[Model], event: Any) -> Model:
     try:
         return model.model_validate(event)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise InvalidStepEvent(f"{model.__name__} is invalid: {problems}") from None
+        raise InvalidStepEvent(f"{model.__name__} is invalid: {validation_problems(exc)}") from None
 
 
 def per_process_rate(max_requests_per_second: float, concurrency: int) -> float:
