@@ -53,8 +53,9 @@ def sec_summary(summary: dict[str, Any]) -> str:
     its note says how much of it the graph holds and how to finish or remove it.
     ``consistent`` and ``inconsistent`` count the offered facts kept in sets of duplicates
     (same aspects, other values), flagged on their Fact nodes; each inconsistent set is also
-    a WARNING line. ``warnings`` counts a filing's: its manifest's and one per schema
-    missing whose facts were rejected (the ``facts not loaded`` WARNING lines). A filing
+    a WARNING line; the facts and arcs that schemas not available offline kept out are one
+    WARNING for the run, per schema and filing. ``warnings`` counts a filing's: its
+    manifest's and one per schema missing whose facts were rejected. A filing
     refused because an earlier run's load of it is kept offered nothing; its row counts
     that load, the facts the graph holds of it as present.
     """
@@ -66,7 +67,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
     lines = [table(columns, rows), ""]
     for f in summary["filings"]:
         where = f" ({f['folder']})" if f.get("folder") else ""
-        lines += [f"{f['source_unit']}: WARNING {w}" for w in f.get("warnings_to_act_on") or []]
+        lines += [f"{f['source_unit']}: WARNING {w}" for w in _own_warnings(f)]
         rejected = _rejections(f, warned=False)
         if f["status"] == "loaded" and rejected:
             lines.append(f"{f['source_unit']}: rejected {rejected}")
@@ -76,6 +77,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+    lines += _offline_schema_notes(summary)
     lines += _discovery_notes(summary.get("discovery"))
     lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
     lines += _finish_notes(summary)
@@ -150,6 +152,60 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
     ]
 
 
+# A warning about a schema the taxonomy cache lacked, as the XBRL task words it for arcs
+# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (run_summary.FACTS_NOT_LOADED).
+_OFFLINE_SCHEMA = re.compile(
+    r"^(?P<kind>arcs|facts) not loaded: (?P<count>\d+) .*? not available offline, "
+    r"(?P<url>[^\s;]+)"
+)
+
+
+def _own_warnings(filing: dict[str, Any]) -> list[str]:
+    """A filing's warnings to act on but those about a schema not available offline,
+    which ``_offline_schema_notes`` tells once per schema for every filing."""
+    return [w for w in filing.get("warnings_to_act_on") or [] if not _OFFLINE_SCHEMA.match(w)]
+
+
+def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
+    """One WARNING for the schemas not available offline: per schema, the facts and arcs
+    of each filing that it kept out of the graph, then how to bring them in. The
+    filings' own lines (``warnings_to_act_on``, in the JSON) keep their full text."""
+    lost: dict[str, dict[str, list[int]]] = {}  # url -> filing -> [facts, arcs]
+    for filing in summary["filings"]:
+        for warning in filing.get("warnings_to_act_on") or []:
+            if match := _OFFLINE_SCHEMA.match(warning):
+                counts = lost.setdefault(match["url"], {}).setdefault(filing["source_unit"], [0, 0])
+                counts[match["kind"] == "arcs"] += int(match["count"])
+    if not lost:
+        return []
+    delete = summary.get("delete_command") or "ledgergraph delete-source"
+    lines = [
+        f"WARNING {_plural(len(lost), 'schema')} not available offline: the facts and arcs "
+        "of their concepts are not in the graph"
+    ]
+    for url, filings in lost.items():
+        each = "; ".join(f"{unit} {_facts_and_arcs(*counts)}" for unit, counts in filings.items())
+        lines.append(f"  {url}: {each}")
+    units = {unit for filings in lost.values() for unit in filings}
+    remove = f"the filing ({delete} {units.pop()})" if len(units) == 1 else (
+        f"each filing ({delete} <filing>)"
+    )  # fmt: skip
+    lines.append(
+        f"  to load them: add the {'schema' if len(lost) == 1 else 'schemas'} to a taxonomy "
+        f"cache (LEDGERGRAPH_TAXONOMY_CACHE), remove {remove} and run again; a filing's "
+        "manifest names the networks that lost arcs"
+    )
+    return lines
+
+
+def _facts_and_arcs(facts: int, arcs: int) -> str:
+    return ", ".join(_plural(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _warning_notes(summary: dict[str, Any]) -> list[str]:
     """Where the counted manifest warnings are listed, and how a loaded filing with a
     warning to act on is loaded again once what the warning names is fixed."""
@@ -166,9 +222,7 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
             f"({_kinds(filings)}; {need}), listed in full in {where}"
             + _schema_note(sum(_schema_warnings(f) for f in counted))
         )
-    loaded = [
-        f["source_unit"] for f in filings if f["status"] == "loaded" and f.get("warnings_to_act_on")
-    ]
+    loaded = [f["source_unit"] for f in filings if f["status"] == "loaded" and _own_warnings(f)]
     if loaded:
         delete = summary.get("delete_command") or "ledgergraph delete-source"
         unit = loaded[0] if len(loaded) == 1 else "<filing>"
@@ -185,8 +239,8 @@ def _schema_note(added: int) -> str:
     if not added:
         return ""
     return (
-        f"; the warnings column counts {added} more, the 'facts not loaded' WARNINGs above "
-        "(read from the rejected facts, in no manifest)"
+        f"; the warnings column counts {added} more, one per filing and schema above "
+        "whose facts the filing lost (read from its rejected facts, in no manifest)"
     )
 
 

@@ -573,7 +573,23 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
         APPLE: "6", AMAZON: "1", "0000012927-24-000010": "10", "0001628280-24-032662": "8",
         "sha256-612e20f7341de3f049e163c6": "1",
     }  # fmt: skip
-    assert f"{APPLE}: WARNING {to_act_on[APPLE][0]}" in text
+    # the schemas' WARNINGs are told once for the run, per schema and filing
+    assert not [line for line in text.splitlines() if " not loaded: " in line]
+    start = text.index("WARNING 4 schemas")
+    assert text[start:].splitlines()[:6] == [
+        "WARNING 4 schemas not available offline: the facts and arcs of their concepts are "
+        "not in the graph",
+        f"  https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd: {APPLE} 15 facts, 95 arcs; "
+        "0000012927-24-000010 8 facts, 91 arcs; 0001628280-24-032662 14 facts, 95 arcs",
+        "  https://xbrl.sec.gov/sic/2023/sic-2023.xsd: 0000012927-24-000010 2 arcs",
+        "  https://xbrl.sec.gov/stpr/2023/stpr-2023.xsd: 0000012927-24-000010 2 arcs",
+        "  https://xbrl.sec.gov/exch/2023/exch-2023.xsd: 0001628280-24-032662 2 arcs",
+        "  to load them: add the schemas to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), "
+        f"remove each filing ({first_run['delete_command']} <filing>) and run again; a "
+        "filing's manifest names the networks that lost arcs",
+    ]
+    # nothing else needs acting on: no advice for other WARNINGs
+    assert "a filing loaded with a WARNING keeps" not in text
     assert to_act_on[APPLE][0] == (
         "arcs not loaded: 95 arcs of 6 networks link concepts of a schema not available "
         "offline, https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd; 5 of those networks keep no arc "
@@ -584,13 +600,14 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
         "arcs not loaded: 2 arcs of 1 network link concepts of a schema not available offline, "
         "https://xbrl.sec.gov/sic/2023/sic-2023.xsd (Network.arcs_not_loaded counts"
     )
-    # the facts WARNING is the only line for the ecd facts: no 'rejected' line repeats it
+    # the schemas' WARNING is the only line for the ecd facts: no 'rejected' line repeats it
     assert not [line for line in text.splitlines() if ": rejected " in line]
     assert (
         "\nwarnings: 23 in the manifests of 5 filings (taxonomy files not available offline, "
         "Arelle's messages; those that need you are marked WARNING above), listed in full in "
-        f"{first_run['manifest_path']}; the warnings column counts 3 more, the 'facts not "
-        "loaded' WARNINGs above (read from the rejected facts, in no manifest)\n"
+        f"{first_run['manifest_path']}; the warnings column counts 3 more, one per filing "
+        "and schema above whose facts the filing lost (read from its rejected facts, in no "
+        "manifest)\n"
     ) in text
     assert first_run["manifest_path"].endswith("/store/processed/sec/<filing>/manifest.json")
 
