@@ -200,7 +200,7 @@ class QuickBooksClient:
         if not isinstance(body, dict):
             raise QuickBooksDataError(
                 f"QuickBooks answered {what or path} for realm {self.realm_id} with a JSON "
-                f"{_json_type(body)}, not an object: not a response QuickBooks gives"
+                f"{json_type(body)}, not an object: not a response QuickBooks gives"
             )
         if "Fault" in body:  # QBO can report a failed query with 200 and a Fault body
             raise QuickBooksRequestRejected(
@@ -225,15 +225,15 @@ def _page_records(body: dict[str, Any], entity: str, what: str) -> int:
     if "QueryResponse" not in body:
         problem = "no QueryResponse"
     elif not isinstance(response := body["QueryResponse"], dict):
-        problem = f"QueryResponse a JSON {_json_type(response)}, not an object"
+        problem = f"QueryResponse a JSON {json_type(response)}, not an object"
     elif not isinstance(records := response.get(entity, []), list):
-        problem = f"{entity} a JSON {_json_type(records)}, not a list of records"
+        problem = f"{entity} a JSON {json_type(records)}, not a list of records"
     else:
         odd = [i for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
         if not odd:
             return len(records)
         problem = (
-            f"{entity} record {odd[0]} (counted from 1) a JSON {_json_type(records[odd[0] - 1])}"
+            f"{entity} record {odd[0]} (counted from 1) a JSON {json_type(records[odd[0] - 1])}"
             f", not an object ({len(odd)} such record(s))"
         )
     raise QuickBooksDataError(
@@ -255,14 +255,14 @@ def cdc_problem(body: dict[str, Any]) -> str | None:
         return "no CDCResponse"
     responses = body["CDCResponse"]
     if not isinstance(responses, list):
-        return f"CDCResponse a JSON {_json_type(responses)}, not a list"
+        return f"CDCResponse a JSON {json_type(responses)}, not a list"
     for i, response in enumerate(responses):
         where = f"CDCResponse[{i}]"
         if not isinstance(response, dict):
-            return f"{where} a JSON {_json_type(response)}, not an object"
+            return f"{where} a JSON {json_type(response)}, not an object"
         parts = response.get("QueryResponse")
         if not isinstance(parts, list):
-            return f"{where}.QueryResponse a JSON {_json_type(parts)}, not a list"
+            return f"{where}.QueryResponse a JSON {json_type(parts)}, not a list"
         for j, part in enumerate(parts):
             problem = _cdc_part_problem(part, f"{where}.QueryResponse[{j}]")
             if problem is not None:
@@ -272,17 +272,17 @@ def cdc_problem(body: dict[str, Any]) -> str | None:
 
 def _cdc_part_problem(part: Any, where: str) -> str | None:
     if not isinstance(part, dict):
-        return f"{where} a JSON {_json_type(part)}, not an object"
+        return f"{where} a JSON {json_type(part)}, not an object"
     for name, records in part.items():
         if not _ENTITY_NAME.match(name):  # startPosition, maxResults, totalCount
             continue
         if not isinstance(records, list):
-            return f"{where}.{name} a JSON {_json_type(records)}, not a list of records"
+            return f"{where}.{name} a JSON {json_type(records)}, not a list of records"
         odd = [n for n, r in enumerate(records, start=1) if not isinstance(r, dict)]
         if odd:
             return (
                 f"{name} record {odd[0]} (counted from 1) of {where} a JSON "
-                f"{_json_type(records[odd[0] - 1])}, not an object ({len(odd)} such record(s))"
+                f"{json_type(records[odd[0] - 1])}, not an object ({len(odd)} such record(s))"
             )
     return None
 
@@ -303,7 +303,7 @@ def _check_progress(records: list[dict[str, Any]], seen: set[Any], what: str) ->
     seen |= ids
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     """JSON's name for the type of a parsed value (``null``, ``string``, ``array`` ...)."""
     names = {type(None): "null", bool: "boolean", str: "string", list: "array",
              dict: "object", int: "number", float: "number"}  # fmt: skip
