@@ -139,3 +139,24 @@ def test_load_sample_refuses_a_recording_with_references_without_a_target(
         '(Id "129"): CustomerRef is a reference without a value (an Id as text); and 1 more'
     )
     assert not store.root.exists()
+
+
+@pytest.mark.parametrize("kind", ["", 'Sales"ItemLineDetail'])
+def test_a_line_kind_no_path_can_be_built_of_rejects_its_record_not_the_run(
+    harness: Harness, fake: FakeQuickBooks, kind: str
+) -> None:
+    """Invoice 1037 (Id 130) with its Rock Fountain line's DetailType broken: the transform
+    builds JSON paths of it, and these stopped the run (``JSON path error near '."".Qty'``)."""
+    record(fake.records, "Invoice", "130")["Line"][0]["DetailType"] = kind
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    details = harness.store.get_bytes(f"processed/{GRAPH}/run-1/reconciliation.json")
+    invoices = json.loads(details)["reconciliation"]["records"]["Invoice"]
+    assert invoices["rejected"] == {
+        f"Invoice 130: Line[0].DetailType {json.dumps(kind)} is not a line kind (a name of "
+        "letters)": 1
+    }
+    assert (invoices["records_in"], invoices["out"]) == (37, 36)
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (1, 147)

@@ -77,9 +77,9 @@ _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true o
 
 def shape_problem(record: dict[str, Any]) -> str | None:
     """What in ``record`` is not shaped as QuickBooks sends it (``Line`` not a list, a line
-    or its detail not an object, a header or line reference not an object or without a
-    text ``value``), or None. The transform rejects such a record; a recorded listing is
-    refused for it before anything lands."""
+    or its detail not an object, a DetailType not a plain name, a header or line reference
+    not an object or without a text ``value``), or None. The transform rejects such a
+    record; a recorded listing is refused for it before anything lands."""
     lines = record.get("Line")
     if lines is not None and not isinstance(lines, list):
         return f"Line is {_json_type(lines)}, not a list of lines"
@@ -103,8 +103,10 @@ def _line_problem(line: object, where: str) -> str | None:
         if problem is not None:
             return problem
     kind = line.get("DetailType")
-    if not isinstance(kind, str) or not _DETAIL_NAME.fullmatch(kind):
+    if kind is None:
         return None
+    if not isinstance(kind, str) or not _DETAIL_NAME.fullmatch(kind):
+        return f"{where}.DetailType {json.dumps(kind)} is not a line kind (a name of letters)"
     detail = line.get(kind)
     if detail is not None and not isinstance(detail, dict):
         return f"{where}.{kind} is {_json_type(detail)}, not a line detail (an object)"

@@ -106,7 +106,8 @@ line_fields AS (
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
-    WHERE txt(l.line, '$.DetailType') IS NOT NULL
+    -- the path is built of the DetailType: any other one is rejected below (line_kind)
+    WHERE regexp_full_match(txt(l.line, '$.DetailType'), '[A-Za-z]+')
 ),
 present AS (
     SELECT * FROM (SELECT * FROM fields UNION ALL SELECT * FROM line_fields)
@@ -183,10 +184,24 @@ unvalued AS (
     WHERE words = 'a reference' AND json_type(value) = 'OBJECT'
         AND coalesce(json_type(value, '$.value'), 'NULL') <> 'VARCHAR'
 ),
+-- A DetailType names the line's detail object, so the transform builds JSON paths of it:
+-- one that is not a plain name ("", "Sales\"Item") would fail the run's SQL.
+line_kind AS (
+    SELECT record_no, path || '.DetailType' AS path,
+        json_extract(line, '$.DetailType') AS value,
+        'is not a line kind (a name of letters)' AS why
+    FROM incoming_line
+    WHERE json_type(line) = 'OBJECT'
+        AND coalesce(json_type(line, '$.DetailType'), 'NULL') <> 'NULL'
+        AND NOT coalesce(json_type(line, '$.DetailType') = 'VARCHAR'
+            AND regexp_full_match(txt(line, '$.DetailType'), '[A-Za-z]+'), false)
+),
 bad AS (
     SELECT record_no, path, value, why FROM misshapen
     UNION ALL
     SELECT * FROM unvalued
+    UNION ALL
+    SELECT * FROM line_kind
     UNION ALL
     SELECT record_no, path, value, 'is not ' || kind_words(kind) AS why
     FROM present WHERE NOT parses_as(value, kind)
