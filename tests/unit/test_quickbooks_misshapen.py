@@ -2,8 +2,10 @@
 
 ``"Line": "x"`` once stopped TransformRun in 50_transactions.sql (``Conversion Error:
 Expected ARRAY``), and a string ``"CustomerRef": "1"`` lost its relationship without a
-word. The transform rejects such a record naming the field (15_values.sql) and the run goes
-on; ``load-sample --source`` refuses such a recording before anything lands.
+word; so did a line's ``ItemRef`` that was a string or had no ``value`` (the line loaded
+pointing at no item). The transform rejects such a record naming the field and the line
+(15_values.sql) and the run goes on; ``load-sample --source`` refuses such a recording
+before anything lands.
 """
 
 from __future__ import annotations
@@ -71,3 +73,90 @@ def test_load_sample_refuses_a_misshapen_recording_before_anything_lands(
         '(Id "129"): CustomerRef is a string, not a reference (an object)'
     )
     assert not store.root.exists()
+
+
+def misshapen_references(records: Records) -> None:
+    """Real invoices with a reference broken: 1037 (Id 130) with its Pump line's ItemRef the
+    string "11", 1015 (49) with its Rock Fountain line's ItemRef without its value, 1042
+    (155) with its line's SalesItemLineDetail a string, 1036 (129) with a CustomerRef
+    without its value."""
+    pump = record(records, "Invoice", "130")["Line"][1]["SalesItemLineDetail"]
+    pump["ItemRef"] = pump["ItemRef"]["value"]
+    fountain = record(records, "Invoice", "49")["Line"][2]["SalesItemLineDetail"]
+    del fountain["ItemRef"]["value"]
+    line = record(records, "Invoice", "155")["Line"][0]
+    line["SalesItemLineDetail"] = line["SalesItemLineDetail"]["ItemRef"]["name"]
+    del record(records, "Invoice", "129")["CustomerRef"]["value"]
+
+
+def test_references_without_a_target_reject_their_record_naming_the_line(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    misshapen_references(fake.records)
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    details = harness.store.get_bytes(f"processed/{GRAPH}/run-1/reconciliation.json")
+    reconciliation = json.loads(details)["reconciliation"]
+    invoices = reconciliation["records"]["Invoice"]
+    assert invoices["rejected"] == {
+        'Invoice 130: Line[1].SalesItemLineDetail.ItemRef "11" is not a reference': 1,
+        'Invoice 49: Line[2].SalesItemLineDetail.ItemRef {"name":"Rock Fountain"} is a '
+        "reference without a value (an Id as text)": 1,
+        'Invoice 155: Line[0].SalesItemLineDetail "Test Item Updated" is not a line detail '
+        "(an object)": 1,
+        'Invoice 129: CustomerRef {"name":"0969 Example Road"} is a reference without a value '
+        "(an Id as text)": 1,
+    }
+    assert (invoices["records_in"], invoices["out"]) == (37, 33)
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (4, 144)  # of 148
+    # the rejected invoices' lines are not offered: 249 lines less their 18
+    lines = reconciliation["lines"]
+    assert (lines["records_in"], lines["out"], lines["informational"]) == (231, 162, 69)
+    assert lines["rejected"] == {}
+    references = reconciliation["references"]
+    # 81 item lines less the 13 of the four invoices; 62 customers less the 4
+    assert references["LINE_HAS_ITEM"] == {"references": 68, "out": 68, "unresolved": 0}
+    assert references["TRANSACTION_HAS_CUSTOMER"] == {"references": 58, "out": 58,
+                                                      "unresolved": 0}  # fmt: skip
+
+
+def test_load_sample_refuses_a_recording_with_references_without_a_target(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    folder = sample_copy(tmp_path, "references", misshapen_references)
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(store, folder=folder)
+
+    assert str(refused.value) == (
+        f"recorded Invoice records in {folder / 'Invoice.json'} are not shaped as QuickBooks "
+        'sends them (counted from 1): record 1 (Id "130"): Line[1].SalesItemLineDetail.ItemRef '
+        'is a string, not a reference (an object); record 3 (Id "155"): '
+        "Line[0].SalesItemLineDetail is a string, not a line detail (an object); record 10 "
+        '(Id "129"): CustomerRef is a reference without a value (an Id as text); and 1 more'
+    )
+    assert not store.root.exists()
+
+
+@pytest.mark.parametrize("kind", ["", 'Sales"ItemLineDetail'])
+def test_a_line_kind_no_path_can_be_built_of_rejects_its_record_not_the_run(
+    harness: Harness, fake: FakeQuickBooks, kind: str
+) -> None:
+    """Invoice 1037 (Id 130) with its Rock Fountain line's DetailType broken: the transform
+    builds JSON paths of it, and these stopped the run (``JSON path error near '."".Qty'``)."""
+    record(fake.records, "Invoice", "130")["Line"][0]["DetailType"] = kind
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    details = harness.store.get_bytes(f"processed/{GRAPH}/run-1/reconciliation.json")
+    invoices = json.loads(details)["reconciliation"]["records"]["Invoice"]
+    assert invoices["rejected"] == {
+        f"Invoice 130: Line[0].DetailType {json.dumps(kind)} is not a line kind (a name of "
+        "letters)": 1
+    }
+    assert (invoices["records_in"], invoices["out"]) == (37, 36)
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (1, 147)

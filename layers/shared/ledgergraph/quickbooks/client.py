@@ -100,11 +100,25 @@ class QuickBooksClient:
             start, number = start + size, number + 1
 
     def cdc(self, entities: list[str], changed_since: str) -> dict[str, Any]:
-        """Change Data Capture since ``changed_since`` (ISO 8601, at most 30 days back)."""
+        """Change Data Capture since ``changed_since`` (ISO 8601, at most 30 days back).
+
+        Raises:
+            QuickBooksDataError: the body is not shaped like a CDC response (``cdc_problem``),
+                naming the request and the part that is wrong.
+        """
         for entity in entities:
             _check_entity(entity)
         params = {"entities": ",".join(entities), "changedSince": changed_since}
-        return self.get("/cdc", params)
+        what = f"the change data capture request (/cdc, changedSince {changed_since})"
+        body = self.get("/cdc", params, what=what)
+        problem = cdc_problem(body)
+        if problem is not None:
+            raise QuickBooksDataError(
+                f"QuickBooks answered {what} of realm {self.realm_id} with {problem}: not a "
+                "CDC response QuickBooks gives; the run stops before its manifest, so none "
+                "of it is transformed"
+            )
+        return body
 
     def report(self, name: str, params: dict[str, str]) -> dict[str, Any]:
         """A report (ProfitAndLoss, BalanceSheet, TrialBalance ...) as returned."""
@@ -186,7 +200,7 @@ class QuickBooksClient:
         if not isinstance(body, dict):
             raise QuickBooksDataError(
                 f"QuickBooks answered {what or path} for realm {self.realm_id} with a JSON "
-                f"{_json_type(body)}, not an object: not a response QuickBooks gives"
+                f"{json_type(body)}, not an object: not a response QuickBooks gives"
             )
         if "Fault" in body:  # QBO can report a failed query with 200 and a Fault body
             raise QuickBooksRequestRejected(
@@ -211,21 +225,66 @@ def _page_records(body: dict[str, Any], entity: str, what: str) -> int:
     if "QueryResponse" not in body:
         problem = "no QueryResponse"
     elif not isinstance(response := body["QueryResponse"], dict):
-        problem = f"QueryResponse a JSON {_json_type(response)}, not an object"
+        problem = f"QueryResponse a JSON {json_type(response)}, not an object"
     elif not isinstance(records := response.get(entity, []), list):
-        problem = f"{entity} a JSON {_json_type(records)}, not a list of records"
+        problem = f"{entity} a JSON {json_type(records)}, not a list of records"
     else:
         odd = [i for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
         if not odd:
             return len(records)
         problem = (
-            f"{entity} record {odd[0]} (counted from 1) a JSON {_json_type(records[odd[0] - 1])}"
+            f"{entity} record {odd[0]} (counted from 1) a JSON {json_type(records[odd[0] - 1])}"
             f", not an object ({len(odd)} such record(s))"
         )
     raise QuickBooksDataError(
         f"QuickBooks answered {what} with {problem}: not a query response QuickBooks gives; "
         "the run stops before its manifest, so none of it is transformed"
     )
+
+
+def cdc_problem(body: dict[str, Any]) -> str | None:
+    """What in a CDC body is not shaped as QuickBooks sends it, or None.
+
+    QuickBooks answers ``{"CDCResponse": [{"QueryResponse": [{"Invoice": [...], ...}, ...]}]}``:
+    a list of responses, each a list of parts, each part an object whose PascalCase keys
+    (entity names) hold lists of records (deleted ones as ``{"status": "Deleted", "Id": ...}``
+    stubs). Anything else would be read as "nothing changed" or fail the sync; a record
+    without a usable Id is left to the transform, which rejects that record alone.
+    """
+    if "CDCResponse" not in body:
+        return "no CDCResponse"
+    responses = body["CDCResponse"]
+    if not isinstance(responses, list):
+        return f"CDCResponse a JSON {json_type(responses)}, not a list"
+    for i, response in enumerate(responses):
+        where = f"CDCResponse[{i}]"
+        if not isinstance(response, dict):
+            return f"{where} a JSON {json_type(response)}, not an object"
+        parts = response.get("QueryResponse")
+        if not isinstance(parts, list):
+            return f"{where}.QueryResponse a JSON {json_type(parts)}, not a list"
+        for j, part in enumerate(parts):
+            problem = _cdc_part_problem(part, f"{where}.QueryResponse[{j}]")
+            if problem is not None:
+                return problem
+    return None
+
+
+def _cdc_part_problem(part: Any, where: str) -> str | None:
+    if not isinstance(part, dict):
+        return f"{where} a JSON {json_type(part)}, not an object"
+    for name, records in part.items():
+        if not _ENTITY_NAME.match(name):  # startPosition, maxResults, totalCount
+            continue
+        if not isinstance(records, list):
+            return f"{where}.{name} a JSON {json_type(records)}, not a list of records"
+        odd = [n for n, r in enumerate(records, start=1) if not isinstance(r, dict)]
+        if odd:
+            return (
+                f"{name} record {odd[0]} (counted from 1) of {where} a JSON "
+                f"{json_type(records[odd[0] - 1])}, not an object ({len(odd)} such record(s))"
+            )
+    return None
 
 
 def _check_progress(records: list[dict[str, Any]], seen: set[Any], what: str) -> None:
@@ -244,7 +303,7 @@ def _check_progress(records: list[dict[str, Any]], seen: set[Any], what: str) ->
     seen |= ids
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     """JSON's name for the type of a parsed value (``null``, ``string``, ``array`` ...)."""
     names = {type(None): "null", bool: "boolean", str: "string", list: "array",
              dict: "object", int: "number", float: "number"}  # fmt: skip

@@ -24,6 +24,7 @@ from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.client import QuickBooksClient
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.listings import describe_misfits, listing_misfits
+from ledgergraph.quickbooks.reports import report_problem
 from ledgergraph.quickbooks.runs import (
     LIST_ENTITIES,
     REPORTS,
@@ -75,7 +76,7 @@ def sync_realm(
     moves once a manifest is complete. ``confirm_deletions`` lets a full listing delete
     every known record of its entity (the transform refuses that otherwise). Raises the
     client's transient or permanent errors, and QuickBooksDataError for a listing whose
-    records do not look like its entity's.
+    records do not look like its entity's or a report not shaped as QuickBooks sends one.
     """
     realm_id = check_segment(client.realm_id, "realm id")
     started = now()
@@ -240,7 +241,16 @@ def _land_reports(
         "accounting_method": settings.report_accounting_method,
     }
     for name in REPORTS:
-        lander.land("report", name, client.report(name, params), 0)
+        body = client.report(name, params)
+        problem = report_problem(body)
+        if problem is not None:
+            raise QuickBooksDataError(
+                f"QuickBooks answered the {name} report (/reports/{name}, {params['start_date']}"
+                f" to {params['end_date']}) of realm {client.realm_id} with {problem}: not a "
+                "report QuickBooks gives; the run stops before its manifest, so none of it is "
+                "transformed"
+            )
+        lander.land("report", name, body, 0)
 
 
 def _default_period(now: datetime) -> tuple[date, date]:

@@ -58,35 +58,68 @@ _MISFITS_SHOWN = 3
 _QBO_ID = re.compile(r"[0-9]+")
 
 
-# Fields the transform unnests or follows, and what each must be when present: the same
-# list as the transform's per-record check (``transform/sql/15_values.sql``, ``shape``).
+# References the transform follows, and so what each must be when present: an object whose
+# "value" (the Id it names) is text. The same lists as the transform's per-record check
+# (``transform/sql/15_values.sql``, ``shape``): in the record, and in a line's detail object
+# (``Line[0].SalesItemLineDetail.ItemRef``).
 REFERENCE_FIELDS = (
     "CustomerRef", "VendorRef", "EntityRef", "ClassRef", "DepartmentRef", "CurrencyRef",
     "AccountRef", "APAccountRef", "ARAccountRef", "DepositToAccountRef", "FromAccountRef",
     "ToAccountRef", "ParentRef", "IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef",
 )  # fmt: skip
+LINE_REFERENCE_FIELDS = (
+    "AccountRef", "ClassRef", "DepartmentRef", "DiscountAccountRef", "ItemAccountRef", "ItemRef",
+)  # fmt: skip
+_DETAIL_NAME = re.compile(r"[A-Za-z]+")
 _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true or false",
                int: "a number", float: "a number", type(None): "null"}  # fmt: skip
 
 
 def shape_problem(record: dict[str, Any]) -> str | None:
     """What in ``record`` is not shaped as QuickBooks sends it (``Line`` not a list, a line
-    not an object, a header reference not an object), or None. The transform rejects such a
+    or its detail not an object, a DetailType not a plain name, a header or line reference
+    not an object or without a text ``value``), or None. The transform rejects such a
     record; a recorded listing is refused for it before anything lands."""
     lines = record.get("Line")
     if lines is not None and not isinstance(lines, list):
         return f"Line is {_json_type(lines)}, not a list of lines"
     for n, line in enumerate(lines or []):
-        if not isinstance(line, dict):
-            return f"Line[{n}] is {_json_type(line)}, not a line (an object)"
-        bundle = line.get("GroupLineDetail")
-        nested = bundle.get("Line") if isinstance(bundle, dict) else None
-        if nested is not None and not isinstance(nested, list):
-            return f"Line[{n}].GroupLineDetail.Line is {_json_type(nested)}, not a list of lines"
-    for field in REFERENCE_FIELDS:
-        value = record.get(field)
+        problem = _line_problem(line, f"Line[{n}]")
+        if problem is not None:
+            return problem
+    return _references_problem(record, REFERENCE_FIELDS, "")
+
+
+def _line_problem(line: object, where: str) -> str | None:
+    """A line (bundle lines inside a GroupLineDetail too), its detail and references."""
+    if not isinstance(line, dict):
+        return f"{where} is {_json_type(line)}, not a line (an object)"
+    bundle = line.get("GroupLineDetail")
+    nested = bundle.get("Line") if isinstance(bundle, dict) else None
+    if nested is not None and not isinstance(nested, list):
+        return f"{where}.GroupLineDetail.Line is {_json_type(nested)}, not a list of lines"
+    for n, inner in enumerate(nested or []):
+        problem = _line_problem(inner, f"{where}.GroupLineDetail.Line[{n}]")
+        if problem is not None:
+            return problem
+    kind = line.get("DetailType")
+    if kind is None:
+        return None
+    if not isinstance(kind, str) or not _DETAIL_NAME.fullmatch(kind):
+        return f"{where}.DetailType {json.dumps(kind)} is not a line kind (a name of letters)"
+    detail = line.get(kind)
+    if detail is not None and not isinstance(detail, dict):
+        return f"{where}.{kind} is {_json_type(detail)}, not a line detail (an object)"
+    return _references_problem(detail or {}, LINE_REFERENCE_FIELDS, f"{where}.{kind}.")
+
+
+def _references_problem(holder: dict[str, Any], fields: tuple[str, ...], where: str) -> str | None:
+    for field in fields:
+        value = holder.get(field)
         if value is not None and not isinstance(value, dict):
-            return f"{field} is {_json_type(value)}, not a reference (an object)"
+            return f"{where}{field} is {_json_type(value)}, not a reference (an object)"
+        if value is not None and not isinstance(value.get("value"), str):
+            return f"{where}{field} is a reference without a value (an Id as text)"
     return None
 
 

@@ -8,9 +8,18 @@ headers above it, so totals come from the report's own Summary rows, never re-ad
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ledgergraph.quickbooks.client import json_type
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Header values the walk keeps and the validation compares or prints: text when present.
+_HEADER_TEXT = ("ReportName", "ReportBasis", "Currency", "StartPeriod", "EndPeriod")
 
 
 @dataclass(frozen=True)
@@ -138,3 +147,119 @@ def _cell(cells: list[dict[str, Any]], index: int) -> Decimal | None:
 
 def _first_value(cells: list[dict[str, Any]]) -> str:
     return str(cells[0].get("value", "")) if cells else ""
+
+
+def report_problem(body: dict[str, Any]) -> str | None:
+    """What in a report body is not shaped as QuickBooks sends it, or None.
+
+    Checked: every object, list and text ``walk_report`` reads (``Header`` and its
+    ``Option`` list, ``Columns.Column`` with their ``MetaData``, the ``Rows`` tree with each
+    row's ``Header``, ``Summary`` and ``ColData`` cells), and ``StartPeriod``/``EndPeriod``
+    as dates, which the validation compares the ledger with. Walked as it is, such a body
+    would fail the transform (AttributeError, a date cast) or compare the ledger with rows
+    that are not the report's. The answer names the place: ``Rows.Row[0].Summary a JSON
+    string, not an object``.
+    """
+    header = body.get("Header", {})
+    return (
+        _expect(header, dict, "Header")
+        or _header_problem(header)
+        or _columns_problem(body.get("Columns", {}))
+        or _rows_problem(body.get("Rows", {}), "Rows")
+    )
+
+
+def _expect(value: Any, kind: type, where: str) -> str | None:
+    if isinstance(value, kind):
+        return None
+    return f"{where} a JSON {json_type(value)}, not {'an object' if kind is dict else 'a list'}"
+
+
+def _objects(value: Any, where: str) -> str | None:
+    """A list whose every item is an object, or what is wrong with it."""
+    problem = _expect(value, list, where)
+    if problem is not None:
+        return problem
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            return f"{where}[{i}] a JSON {json_type(item)}, not an object"
+    return None
+
+
+def _texts(item: dict[str, Any], keys: tuple[str, ...], where: str) -> str | None:
+    for key in keys:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{where}.{key} a JSON {json_type(value)}, not text"
+    return None
+
+
+def _header_problem(header: dict[str, Any]) -> str | None:
+    problem = _objects(header.get("Option", []), "Header.Option") or _texts(
+        header, _HEADER_TEXT, "Header"
+    )
+    if problem is not None:
+        return problem
+    for name in ("StartPeriod", "EndPeriod"):
+        value = header.get(name)
+        if value is not None and not _is_day(value):
+            return f"Header.{name} {json.dumps(value)}, not a date (YYYY-MM-DD)"
+    return None
+
+
+def _is_day(text: str) -> bool:
+    try:
+        return _DAY.fullmatch(text) is not None and date.fromisoformat(text) is not None
+    except ValueError:
+        return False
+
+
+def _columns_problem(columns: Any) -> str | None:
+    problem = _expect(columns, dict, "Columns")
+    if problem is not None:
+        return problem
+    column_list = columns.get("Column", [])
+    problem = _objects(column_list, "Columns.Column")
+    for i, column in enumerate(column_list if problem is None else []):
+        where = f"Columns.Column[{i}]"
+        problem = _objects(column.get("MetaData", []), f"{where}.MetaData")
+        if problem is None and not isinstance(title := column.get("ColTitle", ""), str):
+            problem = f"{where}.ColTitle a JSON {json_type(title)}, not text"
+        if problem is not None:
+            return problem
+    return problem
+
+
+def _rows_problem(rows: Any, where: str) -> str | None:
+    problem = _expect(rows, dict, where) or _objects(rows.get("Row", []), f"{where}.Row")
+    if problem is not None:
+        return problem
+    for i, row in enumerate(rows.get("Row", [])):
+        problem = _row_problem(row, f"{where}.Row[{i}]")
+        if problem is not None:
+            return problem
+    return None
+
+
+def _row_problem(row: dict[str, Any], where: str) -> str | None:
+    """A Data row's cells, or a Section's Header, Summary and nested Rows."""
+    problem = _texts(row, ("group",), where)
+    if problem is not None or "ColData" in row:
+        return problem or _cells_problem(row["ColData"], f"{where}.ColData")
+    for part in ("Header", "Summary"):
+        value = row.get(part, {})
+        problem = _expect(value, dict, f"{where}.{part}")
+        if problem is None and value.get("ColData") is not None:  # null: no cells
+            problem = _cells_problem(value["ColData"], f"{where}.{part}.ColData")
+        if problem is not None:
+            return problem
+    return _rows_problem(row.get("Rows", {}), f"{where}.Rows")
+
+
+def _cells_problem(cells: Any, where: str) -> str | None:
+    problem = _objects(cells, where)
+    for i, cell in enumerate(cells if problem is None else []):
+        problem = _texts(cell, ("value", "id"), f"{where}[{i}]")
+        if problem is not None:
+            return problem
+    return problem

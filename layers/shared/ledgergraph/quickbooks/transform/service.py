@@ -27,7 +27,8 @@ from ledgergraph.manifest import (
     processed_prefix,
 )
 from ledgergraph.objectstore import ObjectStore
-from ledgergraph.quickbooks.reports import WalkedReport, walk_report
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.reports import WalkedReport, report_problem, walk_report
 from ledgergraph.quickbooks.runs import RECONCILIATION_NAME, SyncRun
 from ledgergraph.quickbooks.transform.outputs import Reconciliation, reconcile, write_tables
 from ledgergraph.quickbooks.transform.runner import (
@@ -150,11 +151,25 @@ def mark_staged(con: duckdb.DuckDBPyConnection, validation: ValidationReport) ->
 
 
 def run_reports(run: SyncRun, store: ObjectStore) -> list[WalkedReport]:
-    """The reports the run fetched, walked (first page of each)."""
+    """The reports the run fetched, walked (first page of each).
+
+    Raises:
+        QuickBooksDataError: a report page not shaped as QuickBooks sends one (a run
+            landed before the sync checked reports), naming the run, the key and the place.
+    """
     reports = []
     for page in run.pages:
-        if page.kind == "report":
-            reports.append(walk_report(json.loads(store.get_bytes(page.key))))
+        if page.kind != "report":
+            continue
+        body = json.loads(store.get_bytes(page.key))
+        problem = report_problem(body) if isinstance(body, dict) else "not a JSON object"
+        if problem is not None:
+            raise QuickBooksDataError(
+                f"run {run.run_id} of realm {run.realm_id} cannot be transformed: its "
+                f"{page.entity} report ({page.key}) holds {problem}, not a report QuickBooks "
+                "gives; sync again"
+            )
+        reports.append(walk_report(body))
     return reports
 
 

@@ -106,7 +106,8 @@ line_fields AS (
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
-    WHERE txt(l.line, '$.DetailType') IS NOT NULL
+    -- the path is built of the DetailType: any other one is rejected below (line_kind)
+    WHERE regexp_full_match(txt(l.line, '$.DetailType'), '[A-Za-z]+')
 ),
 present AS (
     SELECT * FROM (SELECT * FROM fields UNION ALL SELECT * FROM line_fields)
@@ -120,10 +121,19 @@ measured AS (
     JOIN number_kind AS k USING (kind)
     WHERE parses_as(n.value, n.kind)
 ),
+-- A line's detail object is named by its DetailType (a plain name: the path is built of it).
+detailed_line AS (
+    SELECT record_no, path, line, txt(line, '$.DetailType') AS detail
+    FROM incoming_line
+    WHERE json_type(line) = 'OBJECT'
+        AND regexp_full_match(txt(line, '$.DetailType'), '[A-Za-z]+')
+),
 -- Structure the transform unnests or follows: a list of lines, each line an object, a
--- bundle's list of lines, a header reference an object ({"value": ...}). Anything else
--- (QuickBooks never sends it) rejects the record here rather than failing the run's SQL
--- (the same list: listings.SHAPED_FIELDS, which load-sample checks before landing).
+-- bundle's list of lines, a line's detail an object, a reference (header or line detail)
+-- an object ({"value": "35"}, below). Anything else (QuickBooks never sends it) rejects
+-- the record here rather than failing the run's SQL or dropping a relationship without a
+-- word (the same lists: listings.REFERENCE_FIELDS and LINE_REFERENCE_FIELDS, which
+-- load-sample checks before landing).
 shape AS (
     SELECT i.record_no, s.field AS path, json_extract(i.rec, '$.' || s.field) AS value,
         s.json_kind, s.words, true AS null_ok
@@ -147,6 +157,18 @@ shape AS (
     SELECT record_no, path || '.GroupLineDetail.Line',
         json_extract(line, '$.GroupLineDetail.Line'), 'ARRAY', 'a list of lines', true
     FROM incoming_line
+    UNION ALL
+    SELECT record_no, path || '.' || detail, json_extract(line, '$."' || detail || '"'),
+        'OBJECT', 'a line detail (an object)', true
+    FROM detailed_line
+    UNION ALL
+    SELECT l.record_no, l.path || '.' || l.detail || '.' || r.ref,
+        json_extract(l.line, '$."' || l.detail || '".' || r.ref), 'OBJECT', 'a reference', true
+    FROM detailed_line AS l, (VALUES
+        ('AccountRef'), ('ClassRef'), ('DepartmentRef'), ('DiscountAccountRef'),
+        ('ItemAccountRef'), ('ItemRef')
+    ) AS r(ref)
+    WHERE json_type(l.line, '$."' || l.detail || '"') = 'OBJECT'
 ),
 misshapen AS (
     SELECT record_no, path, coalesce(value, 'null'::JSON) AS value, 'is not ' || words AS why
@@ -154,8 +176,32 @@ misshapen AS (
     WHERE coalesce(json_type(value), 'NULL') <> json_kind
         AND NOT (null_ok AND coalesce(json_type(value), 'NULL') = 'NULL')
 ),
+-- A reference is followed by its value, the Id of the record it names: one without (or
+-- with a value that is not text) would load the line or record pointing at nothing.
+unvalued AS (
+    SELECT record_no, path, value, 'is a reference without a value (an Id as text)' AS why
+    FROM shape
+    WHERE words = 'a reference' AND json_type(value) = 'OBJECT'
+        AND coalesce(json_type(value, '$.value'), 'NULL') <> 'VARCHAR'
+),
+-- A DetailType names the line's detail object, so the transform builds JSON paths of it:
+-- one that is not a plain name ("", "Sales\"Item") would fail the run's SQL.
+line_kind AS (
+    SELECT record_no, path || '.DetailType' AS path,
+        json_extract(line, '$.DetailType') AS value,
+        'is not a line kind (a name of letters)' AS why
+    FROM incoming_line
+    WHERE json_type(line) = 'OBJECT'
+        AND coalesce(json_type(line, '$.DetailType'), 'NULL') <> 'NULL'
+        AND NOT coalesce(json_type(line, '$.DetailType') = 'VARCHAR'
+            AND regexp_full_match(txt(line, '$.DetailType'), '[A-Za-z]+'), false)
+),
 bad AS (
     SELECT record_no, path, value, why FROM misshapen
+    UNION ALL
+    SELECT * FROM unvalued
+    UNION ALL
+    SELECT * FROM line_kind
     UNION ALL
     SELECT record_no, path, value, 'is not ' || kind_words(kind) AS why
     FROM present WHERE NOT parses_as(value, kind)

@@ -80,17 +80,18 @@ WHERE i.version_rank = 1 AND NOT i.is_deleted AND (
         version_token(i.sync_token) > version_token(p.sync_token), false))
 );
 
--- Records without an Id, with an empty one or one not of QuickBooks' shape (digits only):
--- which record they are cannot be told, so they are rejected naming their page and
--- position, and their entity's full listing deletes nothing in this run (the record may be
--- any of the known ones).
+-- Records without an Id (absent or null), with an empty one or one not of QuickBooks'
+-- shape (digits only): which record they are cannot be told, so they are rejected naming
+-- their page and position (a CDC deletion stub as "a deletion"), and their entity's full
+-- listing deletes nothing in this run (the record may be any of the known ones).
 CREATE OR REPLACE TABLE unkeyed_record AS
 SELECT record_no, entity,
     entity || ' record ' || pos || ' of ' || raw_key
         || coalesce(' (DisplayName ' || to_json(txt(rec, '$.DisplayName')) || ')',
                     ' (DocNumber ' || to_json(txt(rec, '$.DocNumber')) || ')', '')
+        || CASE WHEN is_deleted THEN ' (a deletion)' ELSE '' END
         || CASE
-            WHEN json_type(rec, '$.Id') IS NULL THEN ': no Id'
+            WHEN coalesce(json_type(rec, '$.Id'), 'NULL') = 'NULL' THEN ': no Id'
             WHEN trim(txt(rec, '$.Id')) = '' THEN ': empty Id'
             ELSE ': Id ' || to_json(txt(rec, '$.Id'))
                 || ' is not a QuickBooks Id (digits only)'

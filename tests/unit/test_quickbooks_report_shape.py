@@ -1,0 +1,124 @@
+"""Report bodies not shaped as QuickBooks sends them: a named error, before anything lands.
+
+The sync fetches ProfitAndLoss, BalanceSheet and TrialBalance with every run, and the
+transform walks them to compare the ledger with. A report whose ``Header`` was a string,
+whose ``Rows.Row`` was null or whose ``StartPeriod`` was a number landed without a word
+and then stopped TransformRun with AttributeError, TypeError or DuckDB's ``Unimplemented
+type for cast (INTEGER -> DATE)``. The sync now refuses such a report naming the report,
+its period, the realm and the place in it; the transform names the run and the raw key
+for a report landed before that check.
+
+Every body here is the recorded BalanceSheet (``sample_data/quickbooks/reports``), as the
+fake server serves it, copied and broken in one place.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from test_quickbooks_cases import (  # noqa: F401 - fixtures
+    REALM,
+    Harness,
+    _loopback_only,
+    fake_fixture,
+    harness_fixture,
+)
+
+from ledgergraph.errors import ObjectNotFound
+from ledgergraph.quickbooks.errors import QuickBooksDataError
+from ledgergraph.quickbooks.reports import report_problem
+from ledgergraph.quickbooks.runs import raw_page_key, run_manifest_key
+from tests.fakes.quickbooks_server import FakeQuickBooks
+
+Body = dict[str, Any]
+PERIOD = (date(2019, 1, 1), date(2019, 2, 1))  # the recorded report's own period
+CHECKING = "Rows.Row[0].Rows.Row[0].Rows.Row[0].Rows.Row[0]"  # Checking, 1201.00
+
+
+def checking_row(body: Body) -> Body:
+    """The report's first Data row: account 35 (Checking), 1201.00."""
+    row = body["Rows"]["Row"][0]["Rows"]["Row"][0]["Rows"]["Row"][0]["Rows"]["Row"][0]
+    assert row["ColData"][0] == {"value": "Checking", "id": "35"}
+    return row
+
+
+def header_a_string(body: Body) -> None:
+    body["Header"] = "BalanceSheet"
+
+
+def start_a_number(body: Body) -> None:
+    body["Header"]["StartPeriod"] = 20190101
+
+
+def rows_null(body: Body) -> None:
+    body["Rows"]["Row"] = None
+
+
+def assets_total_a_string(body: Body) -> None:
+    body["Rows"]["Row"][0]["Summary"] = "23436.29"  # TOTAL ASSETS as bare text
+
+
+def checking_id_a_number(body: Body) -> None:
+    checking_row(body)["ColData"][0]["id"] = 35
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (header_a_string, "Header a JSON string, not an object"),
+        (start_a_number, "Header.StartPeriod a JSON number, not text"),
+        (rows_null, "Rows.Row a JSON null, not a list"),
+        (assets_total_a_string, "Rows.Row[0].Summary a JSON string, not an object"),
+        (checking_id_a_number, f"{CHECKING}.ColData[0].id a JSON number, not text"),
+    ],
+)
+def test_a_misshapen_report_stops_the_sync_naming_the_report_and_the_place(
+    harness: Harness, fake: FakeQuickBooks, edit: Callable[[Body], None], problem: str
+) -> None:
+    edit(fake.reports["BalanceSheet"])
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.sync(run_id="run-1", report_period=PERIOD)
+
+    assert str(refused.value) == (
+        "QuickBooks answered the BalanceSheet report (/reports/BalanceSheet, 2019-01-01 to "
+        f"2019-02-01) of realm {REALM} with {problem}: not a report QuickBooks gives; the run "
+        "stops before its manifest, so none of it is transformed"
+    )
+    with pytest.raises(ObjectNotFound):
+        harness.store.get_bytes(run_manifest_key(REALM, "run-1"))
+    assert not harness.store.exists(raw_page_key(REALM, "BalanceSheet", "run-1", 1))
+
+
+def test_the_recorded_report_and_the_fakes_empty_ones_pass_the_check(
+    fake: FakeQuickBooks,
+) -> None:
+    empty = fake.answer_report("ProfitAndLoss", {"start_date": "2019-01-01"}).body
+
+    assert report_problem(fake.reports["BalanceSheet"]) is None
+    assert report_problem(empty) is None
+
+
+def test_a_misshapen_report_landed_before_the_check_is_named_by_the_transform(
+    harness: Harness,
+) -> None:
+    harness.sync(run_id="run-1", report_period=PERIOD)
+    key = raw_page_key(REALM, "BalanceSheet", "run-1", 1)
+    body = json.loads(harness.store.get_bytes(key))
+    broken = copy.deepcopy(body)
+    checking_row(broken)["ColData"] = "1201.00"
+    harness.store.put_bytes(key, json.dumps(broken).encode("utf-8"))
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.transform("run-1")
+
+    assert str(refused.value) == (
+        f"run run-1 of realm {REALM} cannot be transformed: its BalanceSheet report ({key}) "
+        f"holds {CHECKING}.ColData a JSON string, not a list, not a report QuickBooks gives; "
+        "sync again"
+    )
