@@ -52,7 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.copy_guard import check_copy_rows, check_engine_range, conform
-from graph_node.definitions import apply_definitions, plan_definitions
+from graph_node.definitions import apply_definitions, defined_column, plan_definitions
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -399,11 +399,7 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
         candidates = drop_superseded(cur, table, offered)
         present = candidates.column(_PRESENT)
         any_present = pc.any(present).as_py()
-        defined = None
-        if any_present:  # undefined nodes in the graph a staged file defines (definitions.py)
-            staged = [r.file_id for r in records if r.status == "staged"]
-            rows = candidates.filter(present).drop_columns(_flag_columns(table))
-            defined = plan_definitions(cur, table, rows, staged)
+        defined = _defining(cur, table, records, candidates) if any_present else None
     if isinstance(table, RelTable):
         _check_endpoints(table, candidates)
     new = candidates.filter(pc.invert(present)) if any_present else candidates
@@ -412,6 +408,20 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
         new_rows=new.drop_columns(_flag_columns(table)),
         superseded=offered.num_rows - candidates.num_rows, defined=defined,
     )  # fmt: skip
+
+
+def _defining(
+    cur: duckdb.DuckDBPyConnection, table: Table, records: list[FileRecord], candidates: pa.Table
+) -> pa.Table | None:
+    """Present candidates whose definition the graph's node lacks (``definitions.py``):
+    looked up only for those ``__undefined_kept`` flags, so most calls run no query."""
+    if defined_column(table) is None:
+        return None
+    flagged = candidates.filter(candidates.column(_UNDEFINED_KEPT))
+    if not flagged.num_rows:
+        return flagged.drop_columns(_flag_columns(table))
+    staged = [r.file_id for r in records if r.status == "staged"]
+    return plan_definitions(cur, table, flagged.drop_columns(_flag_columns(table)), staged)
 
 
 def _check_files(
@@ -442,11 +452,13 @@ _FEW_FILES = 64
 _LONG_COPY = 10_000
 _NARROW = 4  # columns: a relationship's from and to and a property or two
 _ENDS = (("from", "__from_missing"), ("to", "__to_missing"))
+_UNDEFINED_KEPT = "__undefined_kept"
 
 
 def _flag_columns(table: Table) -> list[str]:
     ends = [flag for _, flag in _ENDS] if isinstance(table, RelTable) else []
-    return [_PRESENT, *ends]
+    defined = [_UNDEFINED_KEPT] if defined_column(table) else []
+    return [_PRESENT, *ends, *defined]
 
 
 def _candidates(
@@ -456,7 +468,9 @@ def _candidates(
     the lowest file id's, or for a ``defined_by`` table the lowest of those that define it.
 
     ``__present``: the key ledger holds the row's key. For a relationship,
-    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node.
+    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node. For
+    a ``defined_by`` table, ``__undefined_kept``: a present row that defines its node, of a
+    key some staged row leaves undefined (the graph's node may lack the definition).
     Staging refuses a file with a key twice, so one file needs no deduplication.
     """
     columns = ", ".join(quote(c.name) for c in all_columns(table))
@@ -493,6 +507,11 @@ def _flags(table: Table, *, ledger_empty: bool) -> list[str]:
         on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
         present = f"EXISTS (SELECT 1 FROM {ledger} l WHERE {on})"
     flags = [f"{present} AS {_PRESENT}"]
+    if column := defined_column(table):
+        # NOTE: a semi join with the table's undefined rows, as a rule none: nearly free
+        undefined = f"SELECT id FROM {quote(table.name)} WHERE {quote(column)} IS NULL"
+        kept = f"({present}) AND c.{quote(column)} IS NOT NULL AND c.id IN ({undefined})"
+        flags.append(f"{'false' if ledger_empty else kept} AS {_UNDEFINED_KEPT}")
     if isinstance(table, RelTable):
         for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
             ends = quote(ledger_table(node_table_of(node)))
