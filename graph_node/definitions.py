@@ -9,9 +9,14 @@ column is SET from the offered row, in the same call, after the COPY of its new 
 
 Which row the graph holds is what a rebuild keeps (``winners.winner_order``): the first
 materialized defining row, else the first materialized row. So a key's row in the graph is
-undefined exactly when no materialized file holds a defining row for it, which staging
-tells without asking the graph; a call offering no defining row of a staged file for a key
-the graph holds reads nothing more.
+undefined exactly when materialized files hold it undefined and none defining, which
+staging tells without asking the graph. The candidates query of a call (``materialize._flags``)
+flags the present defining rows of keys some staged row leaves undefined, as a rule none;
+only those are looked up here, in one more staging query.
+
+NOTE: a graph loaded before this rule (when a later call never replaced an undefined
+node) may hold undefined nodes that a materialized file defines; staging then reads them
+as defined, and a rebuild gives them the definition.
 
 Crash safety rides on the materialize intent (journal.py), as ``upsert.py``'s updates do:
 the rows to SET are computed from staging (the intent's staged files, the settled key
@@ -49,10 +54,10 @@ def plan_definitions(
     """The rows among ``present`` (schema columns, file_id) whose definition replaces an
     undefined row in the graph, or None when ``table`` has no ``defined_by`` column.
 
-    ``present``: a call's candidates (one per key) whose key the graph holds; ``staged``:
-    the call's files not materialized yet. Only defining rows of staged files are looked
-    up, in one staging query (never the graph); a call offering none (a rerun, whose files
-    are materialized; a filing offering its present keys undefined) runs none.
+    ``present``: a call's candidates (one per key) whose key the graph holds, as a rule
+    only those ``materialize._flags`` flags; ``staged``: the call's files not materialized
+    yet. Only defining rows of staged files are looked up, in one staging query (never
+    the graph); none left (a rerun, whose files are materialized), no query.
     """
     column = defined_column(table)
     if column is None:
@@ -73,7 +78,7 @@ def plan_definitions(
 def pending_definitions(cur: duckdb.DuckDBPyConnection, table: Table, intent: Intent) -> pa.Table:
     """``plan_definitions``' rows of an open intent, recomputed from staging alone: per key
     the lowest file id's defining row among the intent's staged files, for keys the
-    settled ledger holds and no materialized file defines."""
+    settled ledger holds and the graph holds undefined (``_undefined_in_graph``)."""
     column = defined_column(table)
     assert column is not None, f"{table.name} has no definition column"
     columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(table))
@@ -108,10 +113,11 @@ def redo_definitions(db: StagingDB, graph: GraphStore, intent: Intent) -> None:
 
 
 def _undefined_in_graph(table: Table, alias: str) -> str:
-    """SQL condition on ``alias``.id: no materialized file holds a defining row for it, so
-    the graph's row for it (a materialized file's) is undefined."""
+    """SQL condition on ``alias``.id: a materialized file holds an undefined row for it and
+    none a defining one, so the graph's row for it is undefined. (A node a delete kept for
+    another unit's relationships, which no file holds, is left as it is.)"""
     column = quote(defined_column(table) or "")
-    return f"""NOT EXISTS (
-        SELECT 1 FROM {quote(table.name)} d
+    held = f"""SELECT 1 FROM {quote(table.name)} d
         JOIN {REGISTRY_TABLE} r ON r.file_id = d.file_id AND r.status = 'materialized'
-        WHERE d.id = {alias}.id AND d.{column} IS NOT NULL)"""
+        WHERE d.id = {alias}.id AND d.{column}"""
+    return f"EXISTS ({held} IS NULL) AND NOT EXISTS ({held} IS NOT NULL)"

@@ -18,6 +18,7 @@ import pytest
 from test_graph_node_cases import graph_rows
 from xbrl_samples import APPLE, EditedRun, apple_of_2024_unnumbered, copy_of, run_edited
 
+from graph_node import materialize
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER
@@ -157,3 +158,24 @@ def test_deleting_either_filing_leaves_what_a_rebuild_would(
                           "unchanged": {"Element": 0, "ElementDefinition": 0},
                           "untouched": {"Element": 81, "ElementDefinition": 81}}  # fmt: skip
         assert len(undefined) == 21
+
+
+def test_only_a_call_offering_a_definition_the_graph_lacks_looks_definitions_up(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real 10-K first: the copy's present keys are defined, or offered undefined, so
+    no call runs ``plan_definitions``' query; loaded the other way round, Element's and
+    ElementDefinition's calls do."""
+    looked_up: list[str] = []
+    lookup = materialize.plan_definitions
+
+    def counted(cur: Any, table: Any, present: Any, staged: Any) -> Any:
+        looked_up.append(table.name)
+        return lookup(cur, table, present, staged)
+
+    monkeypatch.setattr(materialize, "plan_definitions", counted)
+    node.load("apple")
+    answers = node.load("undefined")
+    assert looked_up == []
+    assert {t: answers[t]["rows_updated"] for t in DEFINED} == dict.fromkeys(DEFINED, 0)
+    assert not _undefined(node.rows("Element"))
