@@ -4,8 +4,9 @@ A key stays in the graph while a materialized file of another source unit holds 
 Element, Period or Unit that other filings share). A surviving key whose row in the graph
 came from the deleted unit gets the row of the next file in materialization order (the
 newest other one for an upsert table: an Entity falls back to its previous filing's
-statements), so the graph equals one built without the unit (``rebuild`` gives the same);
-a next row identical in every column is not written and is counted ``unchanged``. Only
+statements; a defining one first for an Element: ``winners.winner_order``), so the graph
+equals one built without the unit (``rebuild`` gives the same); a next row identical in
+every column is not written and is counted ``unchanged``. Only
 materialized files of other units count: a staged one is not in the graph yet, and adds
 its rows when it is materialized (or rebuilt), as it would have without the delete.
 A node no longer held by any other unit but still an endpoint of another unit's

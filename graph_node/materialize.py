@@ -7,7 +7,9 @@ the graph are "present"; the rest are checked by ``copy_guard`` and copied (Duck
 Arrow -> COPY) and "added". For upsert tables (the ledger's, ``upsert.py``) the present
 keys are then "updated" or "unchanged", and relationships their newer versions lost are
 removed, in one more engine transaction under the same intent; candidates a newer version
-of their record supersedes are set aside first (``upsert.drop_superseded``).
+of their record supersedes are set aside first (``upsert.drop_superseded``). For a
+``defined_by`` table, a present key whose node the graph holds without its definition is
+"updated" the same way when a staged file of the call defines it (``definitions.py``).
 ``rows_offered == rows_added + rows_present + rows_superseded`` holds by construction of
 the plan; what is checked is that the graph grew by exactly the rows copied (and, before,
 that it holds exactly what the ledger records), and the call fails naming the table and
@@ -50,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.copy_guard import check_copy_rows, check_engine_range, conform
+from graph_node.definitions import apply_definitions, defined_column, plan_definitions
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -175,8 +178,10 @@ def _prepare(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Prepared:
     )
     engine_rows = conform(table, plan.new_rows.drop_columns(["file_id"]))
     check_copy_rows(table, engine_rows)  # before the engine sees a row, as always
-    if upsert is not None:  # the rows SET over keys in the graph reach the engine too
-        check_engine_range(table, conform(table, upsert.updated.drop_columns(["file_id"])))
+    # the rows SET over keys in the graph reach the engine too
+    for updated in (upsert.updated if upsert else None, plan.defined):
+        if updated is not None and updated.num_rows:
+            check_engine_range(table, conform(table, updated.drop_columns(["file_id"])))
     return _Prepared(plan, engine_rows, upsert)
 
 
@@ -210,6 +215,9 @@ def _materialize(
         if upsert is not None:
             apply_upsert(graph, upsert)  # a write: the next known_count counts in the graph
             faults.reached("after-update", table.name)
+        elif plan.defined is not None and plan.defined.num_rows:
+            apply_definitions(graph, table, plan.defined)
+            faults.reached("after-update", table.name)
         added = graph.known_count(table) - before
         _check_balance(
             table, plan.candidates, offered=plan.offered, added=added, present=plan.present,
@@ -222,11 +230,11 @@ def _materialize(
     if not settled:
         finish.commit()
 
+    updated = upsert.updated.num_rows if upsert else plan.updated
     result = MaterializeResult(
         table=table.name, rows_offered=plan.offered + plan.superseded, rows_added=added,
         rows_present=plan.present, rows_superseded=plan.superseded,
-        rows_updated=upsert.updated.num_rows if upsert else 0,
-        rows_unchanged=upsert.unchanged if upsert else plan.present,
+        rows_updated=updated, rows_unchanged=plan.present - updated,
         relationships_removed=upsert.removed_counts("rel") if upsert else {},
         nodes_removed=upsert.removed_counts("node") if upsert else {},
         files=[FileState(file_id=r.file_id, status="materialized") for r in plan.records],
@@ -356,6 +364,7 @@ class _Plan:
     candidates: pa.Table  # one row per key offered, with file_id and the flag columns
     new_rows: pa.Table  # the candidates the ledger does not hold, with file_id
     superseded: int  # rows offered that a newer version of their record supersedes
+    defined: pa.Table | None = None  # present rows whose definition the graph lacks
 
     @property
     def offered(self) -> int:
@@ -370,6 +379,11 @@ class _Plan:
     def present(self) -> int:
         return self.offered - self.new_rows.num_rows
 
+    @property
+    def updated(self) -> int:
+        """Present keys given the definition they lacked (``definitions.py``)."""
+        return self.defined.num_rows if self.defined is not None else 0
+
 
 def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
     """The files, the ledger's size and the candidate rows, each flagged present or new.
@@ -383,15 +397,31 @@ def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
         recorded, pending = ledger_rows(cur, table)
         offered = _candidates(cur, table, [r.file_id for r in records], ledger_empty=not recorded)
         candidates = drop_superseded(cur, table, offered)
+        present = candidates.column(_PRESENT)
+        any_present = pc.any(present).as_py()
+        defined = _defining(cur, table, records, candidates) if any_present else None
     if isinstance(table, RelTable):
         _check_endpoints(table, candidates)
-    present = candidates.column(_PRESENT)
-    new = candidates.filter(pc.invert(present)) if pc.any(present).as_py() else candidates
+    new = candidates.filter(pc.invert(present)) if any_present else candidates
     return _Plan(
         table=table, records=records, recorded=recorded, pending=pending, candidates=candidates,
         new_rows=new.drop_columns(_flag_columns(table)),
-        superseded=offered.num_rows - candidates.num_rows,
+        superseded=offered.num_rows - candidates.num_rows, defined=defined,
     )  # fmt: skip
+
+
+def _defining(
+    cur: duckdb.DuckDBPyConnection, table: Table, records: list[FileRecord], candidates: pa.Table
+) -> pa.Table | None:
+    """Present candidates whose definition the graph's node lacks (``definitions.py``):
+    looked up only for those ``__undefined_kept`` flags, so most calls run no query."""
+    if defined_column(table) is None:
+        return None
+    flagged = candidates.filter(candidates.column(_UNDEFINED_KEPT))
+    if not flagged.num_rows:
+        return flagged.drop_columns(_flag_columns(table))
+    staged = [r.file_id for r in records if r.status == "staged"]
+    return plan_definitions(cur, table, flagged.drop_columns(_flag_columns(table)), staged)
 
 
 def _check_files(
@@ -422,11 +452,13 @@ _FEW_FILES = 64
 _LONG_COPY = 10_000
 _NARROW = 4  # columns: a relationship's from and to and a property or two
 _ENDS = (("from", "__from_missing"), ("to", "__to_missing"))
+_UNDEFINED_KEPT = "__undefined_kept"
 
 
 def _flag_columns(table: Table) -> list[str]:
     ends = [flag for _, flag in _ENDS] if isinstance(table, RelTable) else []
-    return [_PRESENT, *ends]
+    defined = [_UNDEFINED_KEPT] if defined_column(table) else []
+    return [_PRESENT, *ends, *defined]
 
 
 def _candidates(
@@ -436,7 +468,9 @@ def _candidates(
     the lowest file id's, or for a ``defined_by`` table the lowest of those that define it.
 
     ``__present``: the key ledger holds the row's key. For a relationship,
-    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node.
+    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node. For
+    a ``defined_by`` table, ``__undefined_kept``: a present row that defines its node, of a
+    key some staged row leaves undefined (the graph's node may lack the definition).
     Staging refuses a file with a key twice, so one file needs no deduplication.
     """
     columns = ", ".join(quote(c.name) for c in all_columns(table))
@@ -473,6 +507,11 @@ def _flags(table: Table, *, ledger_empty: bool) -> list[str]:
         on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
         present = f"EXISTS (SELECT 1 FROM {ledger} l WHERE {on})"
     flags = [f"{present} AS {_PRESENT}"]
+    if column := defined_column(table):
+        # NOTE: a semi join with the table's undefined rows, as a rule none: nearly free
+        undefined = f"SELECT id FROM {quote(table.name)} WHERE {quote(column)} IS NULL"
+        kept = f"({present}) AND c.{quote(column)} IS NOT NULL AND c.id IN ({undefined})"
+        flags.append(f"{'false' if ledger_empty else kept} AS {_UNDEFINED_KEPT}")
     if isinstance(table, RelTable):
         for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
             ends = quote(ledger_table(node_table_of(node)))

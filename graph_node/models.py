@@ -101,8 +101,8 @@ class StagedFiles(_Model):
 
 class MaterializeResult(_Model):
     """Counts of one materialize call; rows_offered == rows_added + rows_present +
-    rows_superseded, and rows_present == rows_updated + rows_unchanged (only upsert tables
-    update)."""
+    rows_superseded, and rows_present == rows_updated + rows_unchanged (upsert tables
+    update, and a defined_by table's undefined nodes a call defines: definitions.py)."""
 
     table: str
     rows_offered: int

@@ -1,9 +1,11 @@
 """Rebuild: a fresh graph file from staging, built in a child process, swapped in atomically.
 
 Each table gets one row per key from the staged and materialized files, the row of the
-file with the lowest (materialize_seq, file_id): the row incremental materialization put
-in the graph (earlier calls win; within a call the lowest file id), so a rebuild equals
-the incremental graph table by table. Upsert tables take the newest version instead, with
+file with the lowest (materialize_seq, file_id), a row that defines the node before any
+that does not (``winners.winner_order``): the row incremental materialization put in the
+graph (earlier calls win, within a call the lowest file id; a later call's definition
+replaces an undefined node, ``definitions.py``), so a rebuild equals the incremental graph
+table by table. Upsert tables take the newest version instead, with
 the relationships it came with (``winners.settle_winners``), as incremental upserts do.
 A worker process builds ``graph.lbug.rebuilt``; a native engine crash there costs only
 the rebuild. Then one staging transaction rewrites the key ledgers, marks staged files

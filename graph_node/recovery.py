@@ -2,7 +2,9 @@
 
 A materialize intent lists the keys its COPY adds. If the graph holds all of them and its
 count grew by exactly that many, the COPY committed: the bookkeeping is applied as the
-intent recorded it (per-file rows_added included). If it holds none and the count did not
+intent recorded it (per-file rows_added included), after the updates that follow the COPY
+(an upsert's, ``upsert.redo_upsert``; definitions', ``definitions.redo_definitions``) are
+made again from staging. If it holds none and the count did not
 move, the COPY never committed: the intent is dropped and the files stay staged. Anything
 else fails with GraphInconsistent rather than guessing. A delete intent is rolled forward:
 deleting is idempotent, so it is simply run again.
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from graph_node.definitions import redo_definitions
 from graph_node.errors import GraphInconsistent
 from graph_node.graph_store import GraphStore
 from graph_node.journal import (
@@ -65,6 +68,7 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
     before = int(intent.detail["count_before"])
     if found == keys.num_rows and in_graph == before + keys.num_rows:
         redo_upsert(db, graph, intent)  # updates and removals after the COPY: idempotent
+        redo_definitions(db, graph, intent)  # the same for definitions (definitions.py)
         finish_materialize(db, intent, table)
         return "rolled forward"
     if found == 0 and in_graph == before:

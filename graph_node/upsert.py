@@ -1,11 +1,12 @@
 """Newer versions of ledger nodes: updated in place, their outdated relationships removed.
 
-For a node table declared with ``upsert`` (the ledger tables; the SEC tables only ever
-add), a materialize call also looks at the offered rows whose key the graph already holds:
-a row whose content differs from the version the graph holds is "updated" (every non-key
-column SET through ``LOAD FROM`` an Arrow table, one statement per table), the rest are
-"unchanged". The version the graph holds is recorded per key in ``_graph_versions_<table>``
-(the file it came from); the newest materialization wins.
+For a node table declared with ``upsert`` (the ledger tables and SEC's Entity; the other
+SEC tables only add, but for ``definitions.py``'s updates), a materialize call also looks
+at the offered rows whose key the graph already holds: a row whose content differs from the
+version the graph holds is "updated" (every non-key column SET through ``LOAD FROM`` an
+Arrow table, one statement per table), the rest are "unchanged". The version the graph
+holds is recorded per key in ``_graph_versions_<table>`` (the file it came from); the
+newest materialization wins.
 
 The relationships a node's newest version came with replace its older ones in every
 ``versioned_with_from`` relationship table: an edited invoice without its third line loses

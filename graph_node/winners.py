@@ -28,24 +28,25 @@ _NODES = "rebuild_nodes"
 
 def winner_order(table: Table) -> str:
     """ORDER BY of the row a rebuild keeps per key: the newest version for upsert tables
-    (files not materialized yet come last in materialization order), else the first;
-    within one materialize call, a row that defines the node first (``defined_first``)."""
+    (files not materialized yet come last in materialization order), else the first,
+    a row that defines the node before any that does not (``defined_first``)."""
     newest = "r.materialize_seq DESC NULLS FIRST, t.file_id"
     if record_versioned(table):
         return (f"{sync_token_sql('t')} DESC NULLS LAST, "
                 f"t.last_updated_at DESC NULLS LAST, {newest}")  # fmt: skip
     if upserts(table):
         return newest
-    return f"r.materialize_seq NULLS LAST, {defined_first(table, 't')}t.file_id"
+    return f"{defined_first(table, 't')}r.materialize_seq NULLS LAST, t.file_id"
 
 
 def defined_first(table: Table, alias: str = "") -> str:
     """An ORDER BY term (with its comma) putting rows that hold ``table``'s definition
     before those that do not, or "" for a table without ``NodeTable.defined_by``.
 
-    Only among the rows of one materialize call (``materialize._candidates``), so ahead of
-    it in ``winner_order`` comes the materialization order: a row already in the graph is
-    never replaced (the SEC tables only add), which a rebuild and a delete must agree with.
+    Ahead of the materialization order in ``winner_order``, as incremental materialization
+    leaves it: within one call a defining row wins (``materialize._candidates``), and a
+    later call's defining row replaces an undefined row in the graph
+    (``definitions.py``); a defining row in the graph is never replaced.
     """
     column = table.defined_by if isinstance(table, NodeTable) else None
     if column is None:

@@ -3,7 +3,8 @@
 Microsoft's 2015 10-K, loaded without us-gaap 2015 in the taxonomy cache, brings the axes
 and members of its facts with every definition column null; a 2024 filing that defines
 them, loaded in the same batch, must give the Element its real definition whatever the
-order of their file ids, and a rebuild and a delete must agree (``winners.winner_order``).
+order of their file ids, and so must one loaded in a later batch (``definitions.py``); a
+rebuild and a delete must agree (``winners.winner_order``).
 The definitions are the bundled us-gaap 2023 schema's; the undefined rows are what the
 extraction writes for a concept outside its DTS (``xbrl_task/aspect_rows.py``).
 """
@@ -160,21 +161,25 @@ def test_both_orders_of_file_id_are_covered(node: GraphService, tmp_path: Path) 
         assert orders == {True, False}, table
 
 
-def test_a_later_definition_waits_for_the_delete_of_the_undefined_filing(
+def test_a_later_definition_replaces_the_undefined_node_and_a_rebuild_agrees(
     node: GraphService, tmp_path: Path
 ) -> None:
-    """The documented gap (docs/operations.md, Known gaps) and its way out."""
+    """A defining filing of a later call SETs the definition (``definitions.py``)."""
     _materialize(node, _register(node, tmp_path / "store", "undefined-a", defined=False))
-    _materialize(node, _register(node, tmp_path / "store", "defined-a", defined=True))
-    assert _definitions(node, "Element") == UNDEFINED
-
-    answer = node.delete_source("sec", "undefined-a")
-    # shared nodes: written back, not removed
-    assert answer["rewritten"] == {"Element": 2, "ElementDefinition": 2}
+    defined = _register(node, tmp_path / "store", "defined-a", defined=True)
+    answers = [node.materialize("sec", t, [defined[t]]) for t in ("Element", "ElementDefinition")]
+    assert [(a["rows_offered"], a["rows_added"], a["rows_present"], a["rows_updated"],
+             a["rows_unchanged"]) for a in answers] == [(2, 0, 2, 2, 0)] * 2  # fmt: skip
     assert _definitions(node, "Element") == REAL
-    assert set(_definitions(node, "ElementDefinition").values()) == set(REAL.values())
+    assert {r["namespace"] for r in _graph(node, "Element")} == {NAMESPACE_2023}
     before = graph_rows(node)
     node.rebuild("sec")
+    assert graph_rows(node) == before
+
+    again = node.materialize("sec", "Element", [defined["Element"]])  # nothing left to do
+    assert (again["rows_present"], again["rows_updated"], again["rows_unchanged"]) == (2, 0, 2)
+    answer = node.delete_source("sec", "undefined-a")
+    assert answer["untouched"] == {"Element": 2, "ElementDefinition": 2}
     assert graph_rows(node) == before
 
 

@@ -9,13 +9,12 @@ under the schema it misses, naming that schema's URL.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
-from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, run_edited
+from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, apple_of_2024, run_edited
 
 from ledgergraph.batches import FilingRef
 from ledgergraph.manifest import SourceUnitError, error_key
@@ -24,39 +23,13 @@ from ledgergraph.sec_steps import collect_filing
 from localrun import render
 
 APPLE = "aapl-10k-2023-09-30"
-SCHEMA, INSTANCE = "aapl-20230930.xsd", "aapl-20230930_htm.xml"
+INSTANCE = "aapl-20230930_htm.xml"
 AAPL = "http://www.apple.com/20230930"
-# the 2023 standard schemas Apple imports, and the 2024 ones the bundled cache lacks
-MOVED = {
-    f"https://xbrl.{host}/{name}/2023/{path}{name}-2023.xsd": (
-        f"https://xbrl.{host}/{name}/2024/{path}{name}-2024.xsd"
-    )
-    for host, name, path in (
-        ("fasb.org", "us-gaap", "elts/"),
-        ("fasb.org", "srt", "elts/"),
-        ("sec.gov", "dei", ""),
-    )
-}
-
-
-def _of_2024(target: Path) -> Path:
-    """Apple's 10-K referring to us-gaap, srt and dei of 2024 instead of 2023, in its
-    schema's imports and in its linkbases' locators alike (they load a schema too)."""
-    shutil.copytree(SAMPLE_SEC / APPLE, target)
-    moved = Counter()
-    for path in sorted(target.glob("aapl-20230930*")):
-        text = path.read_text(encoding="utf-8")
-        for old, new in MOVED.items():
-            moved[old] += text.count(old)
-            text = text.replace(old, new)
-        path.write_text(text, encoding="utf-8")
-    assert all(moved[old] for old in MOVED), moved
-    return target
 
 
 def _of_2024_without_aapl_facts(target: Path) -> Path:
     """The same, its aapl: facts removed: no fact of it has a concept the cache defines."""
-    _of_2024(target)
+    apple_of_2024(target)
     instance = target / INSTANCE
     document = etree.parse(str(instance))
     for fact in document.getroot().findall(f"{{{AAPL}}}*"):
@@ -135,7 +108,7 @@ def test_the_summary_and_the_cli_count_the_facts_of_no_facts_under_their_reasons
 
 @pytest.fixture(scope="module")
 def most_rejected(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    editors = {"apple": _of_2024}
+    editors = {"apple": apple_of_2024}
     return run_edited(tmp_path_factory.mktemp("most_rejected"), editors, "xbrl_missing_schemas")
 
 

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,52 @@ def copy_with_edits(package: str, target: Path, document: str, *edits: tuple[str
             text = text.replace(old, new)
         path.write_text(text, encoding="utf-8")
     return target
+
+
+APPLE = "aapl-10k-2023-09-30"
+# the 2023 standard schemas Apple imports, and the 2024 ones the bundled cache lacks
+MOVED_TO_2024 = {
+    f"https://xbrl.{host}/{name}/2023/{path}{name}-2023.xsd": (
+        f"https://xbrl.{host}/{name}/2024/{path}{name}-2024.xsd"
+    )
+    for host, name, path in (
+        ("fasb.org", "us-gaap", "elts/"),
+        ("fasb.org", "srt", "elts/"),
+        ("sec.gov", "dei", ""),
+    )
+}
+
+
+def apple_of_2024(target: Path) -> Path:
+    """A copy at ``target`` of Apple's 10-K referring to us-gaap, srt and dei of 2024
+    instead of 2023 (the bundled cache has 2022 and 2023), in its schema's imports and in
+    its linkbases' locators alike (they load a schema too)."""
+    shutil.copytree(SAMPLE_SEC / APPLE, target)
+    moved = dict.fromkeys(MOVED_TO_2024, 0)
+    for path in sorted(target.glob("aapl-20230930*")):
+        text = path.read_text(encoding="utf-8")
+        for old, new in MOVED_TO_2024.items():
+            moved[old] += text.count(old)
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    assert all(moved.values()), moved
+    return target
+
+
+def apple_of_2024_unnumbered(target: Path) -> Path:
+    """``apple_of_2024`` without its accession number: a source unit of its own (the hash
+    of its instance), so it loads beside the real 10-K."""
+    apple_of_2024(target)
+    sidecar = target / "filing.json"
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    del meta["accession_number"]
+    sidecar.write_text(json.dumps(meta), encoding="utf-8")
+    return target
+
+
+def copy_of(package: str) -> Callable[[Path], Path]:
+    """An editor for ``run_edited``: the bundled ``package`` copied unchanged."""
+    return lambda target: Path(shutil.copytree(SAMPLE_SEC / package, target))
 
 
 TESLA_ENTITY = (

@@ -145,7 +145,8 @@ class GraphClient:
 
         Upsert (ledger) tables also update present keys with newer content and remove the
         relationships newer versions lost: ``rows_updated``, ``rows_unchanged``,
-        ``relationships_removed`` and ``nodes_removed`` in the answer (docs/graph-api.md).
+        ``relationships_removed`` and ``nodes_removed`` in the answer (docs/graph-api.md);
+        Element and ElementDefinition update a node the graph holds without its definition.
         """
         if table not in TABLES:
             raise PermanentError(f"unknown graph table {table!r}")

@@ -141,8 +141,9 @@ def stage_files(client: GraphClient, request: LoadRequest) -> dict[str, Any]:
 
 def table_counts(request: LoadRequest, file: FilingFile, answer: dict[str, Any]) -> dict:
     """The counts of one table file's materialize answer, once checked: every offered row
-    added, already present or superseded, and a present one updated or unchanged (only
-    ledger tables do either)."""
+    added, already present or superseded, and a present one updated or unchanged (upsert
+    tables, and an Element or ElementDefinition the graph holds undefined that the filing
+    defines, are updated; only upsert tables supersede)."""
     offered, added = answer["rows_offered"], answer["rows_added"]
     present = answer["rows_present"]
     updated = int(answer.get("rows_updated", 0))

@@ -207,23 +207,23 @@ def concept_definition(where: str) -> tuple[Column, ...]:
 
 
 _FIRST_LOADED = (
-    "in the taxonomy year of the first filing loaded; ElementDefinition holds each year's"
+    "in the taxonomy year of the first filing loaded that defines the concept; "
+    "ElementDefinition holds each year's"
 )
 
 ELEMENT = NodeTable(
     "Element",
     "A concept; one node per concept across filings and taxonomy years, so filings compare "
     "across years. A taxonomy year may define the concept differently (us-gaap 2022 and "
-    "2023 differ on some period types): the node holds the first filing loaded's "
-    "definition, its ElementDefinition nodes each taxonomy year's. A filing brings the "
+    "2023 differ on some period types): the node holds the definition of the first filing "
+    "loaded that defines it, its ElementDefinition nodes each taxonomy year's. A filing brings the "
     "concepts its facts, arcs and own labels use, and every concept its extension schema "
     "defines. A concept whose schema the filing could not load (not available offline) "
     "comes without a definition: data_type, substitution_group, period_type and the "
-    "other definition columns null. Among the filings of one batch, one that defines the "
-    "concept wins over one that does not; a filing of a later batch never replaces the "
-    "node, so an undefined Element stays so until the filing that brought it is deleted "
-    "(delete-source writes the next filing's definition back; docs/operations.md, Known "
-    "gaps). `WHERE e.substitution_group IS NULL` finds them.",
+    "other definition columns null. A filing that defines the concept wins over one that "
+    "does not: in the same batch, and in a later one, whose row then replaces the "
+    "undefined node's columns (namespace included); a defined node is never replaced. "
+    "`WHERE e.substitution_group IS NULL` finds the concepts no filing loaded defines.",
     (
         id_column(
             "qname with the taxonomy family prefix for standard taxonomies "
@@ -239,7 +239,8 @@ ELEMENT = NodeTable(
         Column(
             "namespace",
             "STRING",
-            "namespace URI of the first filing loaded (a standard taxonomy's year)",
+            "namespace URI of the first filing loaded that defines the concept (a standard "
+            "taxonomy's year), else of the first loaded",
             nullable=False,
         ),
         Column("local_name", "STRING", "local name", nullable=False),
@@ -260,8 +261,8 @@ ELEMENT_DEFINITION = NodeTable(
     "that year: us-gaap 2022 defines PropertyPlantAndEquipmentUsefulLife as duration, "
     "2023 as instant, so the Element has one of these per year. A filing that uses the "
     "year's namespace without loading its schema brings one with its definition columns "
-    "null; as for Element, a defining filing of the same batch wins over it, one of a "
-    "later batch does not replace it.",
+    "null; as for Element, a defining filing of the same batch or of a later one wins "
+    "over it.",
     (
         id_column("Element id, `|`, taxonomy namespace URI"),
         Column("element", "STRING", "Element id", nullable=False),
