@@ -207,6 +207,8 @@ def graph_node_process(
     env |= {"LEDGERGRAPH_HOME": str(home), "LEDGERGRAPH_PARENT_PID": str(os.getpid())}
     env |= {"LEDGERGRAPH_API_KEY": api_key} if api_key else {}
     env |= {"LEDGERGRAPH_STORE_URI": store_uri} if store_uri else {}
+    # The port file is read once the node listens; its folder goes then, so a run killed
+    # later (SIGKILL: no clean-up of its own) leaves nothing in the temporary directory.
     with tempfile.TemporaryDirectory(prefix="graph-node-") as folder:
         port_file = Path(folder) / "port"
         argv = serve_command(home, port_file)
@@ -221,9 +223,13 @@ def graph_node_process(
             url = wait_until_serving(
                 process, port_file, log_path, startup_timeout_s, log_offset=log_offset, home=home
             )
-            refuse_damaged(url, graph_ids, home)
-            yield url
-            if deaths is not None and process.poll() is not None:
-                deaths.append(_ending(process.returncode))
-        finally:
+        except BaseException:
             stop(process)
+            raise
+    try:
+        refuse_damaged(url, graph_ids, home)
+        yield url
+        if deaths is not None and process.poll() is not None:
+            deaths.append(_ending(process.returncode))
+    finally:
+        stop(process)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,6 +55,19 @@ def test_a_second_node_on_a_served_home_stops_at_once_naming_the_first(tmp_path:
     finally:
         first.terminate()
         first.wait(timeout=60)
+
+
+def test_a_runs_node_leaves_no_temporary_folder_once_it_listens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its port file's folder goes once the port is read: a run killed with SIGKILL while
+    it loads (no clean-up of its own) left one behind in /tmp each time."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with graph_node_process(home=tmp_path / "home") as url:
+        assert url.startswith("http://127.0.0.1:")
+        assert list(scratch.iterdir()) == []
 
 
 def test_a_runs_node_stops_when_the_run_is_killed(tmp_path: Path) -> None:
