@@ -4,13 +4,16 @@
 ``run_task`` so each task started there also runs ``python -m xbrl_task`` (or any command)
 with the task definition's environment, the container overrides of the state and the local
 store settings. The exit code lands on the container as ECS reports it, so a non-zero exit
-fails the state with ``States.TaskFailed`` (see ``moto_patches.patch_ecs_exit_code``).
+fails the state with ``States.TaskFailed`` (see ``moto_patches.patch_ecs_exit_code``); a
+process killed by a signal exits as it would in a container, 128 + the signal's number
+(137 for SIGKILL, the code ECS reports for a container killed out of memory).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -78,7 +81,10 @@ class LocalTaskRunner:
             code, output = 137, f"killed after {self.timeout_s} s\n{exc.stderr or ''}"
         duration_ms = int((time.monotonic() - started) * 1000)
         self._keep_log(task_id, output)
-        return TaskExit(code, _reason(code, output), duration_ms)
+        # subprocess gives -N for a process signal N killed; in a container it exits 128 + N
+        killed_by = _signal_name(-code) if code < 0 else None
+        code = 128 - code if code < 0 else code
+        return TaskExit(code, _reason(code, output, killed_by=killed_by), duration_ms)
 
     def _keep_log(self, task_id: str, output: str) -> None:
         if self.log_dir is not None:
@@ -86,11 +92,23 @@ class LocalTaskRunner:
             (self.log_dir / f"{task_id}.log").write_text(output, encoding="utf-8")
 
 
-def _reason(code: int, output: str) -> str:
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _reason(code: int, output: str, *, killed_by: str | None = None) -> str:
+    """ECS's stopped reason, with what says why: the output's last line, or for a process a
+    signal killed the signal first (its last line was written before it, so is no cause)."""
     if code == 0:
         return "Essential container in task exited"
     lines = [line for line in output.strip().splitlines() if line.strip()]
     tail = _readable(lines[-1]) if lines else ""
+    if killed_by is not None:
+        why = " (out of memory, or stopped from outside)" if killed_by == "SIGKILL" else ""
+        tail = f"killed by {killed_by}{why}" + (f"; last line: {tail}" if tail else "")
     return f"Essential container in task exited with code {code}: {tail}"[:_STOPPED_REASON_LIMIT]
 
 

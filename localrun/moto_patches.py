@@ -41,7 +41,11 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import br
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service,
     state_task_service_aws_sdk,
+    state_task_service_callback,
     state_task_service_ecs,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+    ResourceCondition,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
@@ -66,6 +70,7 @@ def install_patches() -> None:
             return
         patch_service_parameter_casing()
         patch_ecs_exit_code()
+        patch_task_token_per_attempt()
         patch_jsonata_engine()
         patch_states_errors_leaving_iterations()
         patch_retry_sleep()
@@ -167,6 +172,33 @@ def patch_ecs_exit_code() -> None:
         return resolve_checking_exit_code
 
     state_task_service_ecs.StateTaskServiceEcs._build_sync_resolver = build_sync_resolver
+
+
+def patch_task_token_per_attempt() -> None:
+    """A retried ``.sync`` task (``ecs:runTask.sync``) that succeeds fails with an empty
+    ``States.Timeout``.
+
+    moto makes one task token per state, not per attempt, and each attempt waits on that
+    token's callback endpoint beside polling the task; the first attempt interrupts the
+    endpoint when it ends. A retry's wait then returns at once with no outcome, which moto
+    reads as a timed-out callback and prefers to the task it found stopped: the retried
+    task's success is thrown away (a retry that fails again still raises its own error).
+    As on AWS, where each attempt is scheduled with its own token, a retry gets a new one.
+    """
+    callback_class = state_task_service_callback.StateTaskServiceCallback
+    original = callback_class._eval_execution
+
+    def eval_execution(self: Any, env: Any) -> None:
+        context = env.states.context_object.context_object_data
+        waits_for_token = (
+            self._is_integration_pattern()
+            and ResourceCondition.WaitForTaskToken in self._supported_integration_patterns
+        )
+        if waits_for_token and context["State"]["RetryCount"] > 0:
+            env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        original(self, env)
+
+    callback_class._eval_execution = eval_execution
 
 
 def _evaluate_jsonata(expression: str) -> Any:

@@ -269,3 +269,25 @@ def test_a_cause_reads_as_the_lambda_errors_message_or_the_ecs_tasks_stopped_rea
     )
     assert explain_cause(task_cause, limit=30) == "XBRL task failed: Essential co"
     assert explain_cause(None) == explain_cause("") == ""
+
+
+def test_an_ecs_tasks_cause_names_the_exit_code_its_stopped_reason_leaves_out() -> None:
+    from ledgergraph.run_summary import explain_cause
+
+    # as AWS describes a task whose container was killed out of memory: the task's reason
+    # is generic, the container's says why
+    oom = "OutOfMemoryError: Container killed due to memory usage"
+    task = {
+        "LastStatus": "STOPPED",
+        "StopCode": "EssentialContainerExited",
+        "StoppedReason": "Essential container in task exited",
+        "Containers": [
+            {"Name": "xbrl-task", "ExitCode": 137, "LastStatus": "STOPPED", "Reason": oom},
+            {"Name": "log-router", "ExitCode": 0, "LastStatus": "STOPPED"},
+        ],
+    }
+
+    assert explain_cause(json.dumps(task)) == (
+        "XBRL task failed: Essential container in task exited (xbrl-task exit code 137: "
+        "OutOfMemoryError: Container killed due to memory usage)"
+    )

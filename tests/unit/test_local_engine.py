@@ -125,6 +125,51 @@ def test_a_non_zero_container_exit_fails_the_state_with_task_failed(engine) -> N
     assert json.loads(result.cause)["Containers"][0]["ExitCode"] == 3
 
 
+def kill_first_attempt(marker: Path) -> list[str]:
+    """A task command killed by SIGKILL (as out of memory) unless ``marker`` exists, which
+    its first attempt creates: the retry succeeds."""
+    code = (
+        "import os, pathlib, signal\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "print('batch started', flush=True)\n"
+        "if not marker.exists():\n"
+        "    marker.touch()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+RETRY_TASK_FAILED = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 3, "MaxAttempts": 1}]
+
+
+def test_a_retried_task_that_succeeds_gives_the_state_its_output(engine, tmp_path) -> None:
+    # Without the patch the retry's wait on the first attempt's interrupted task token wins:
+    # States.Timeout with an empty cause, the retried task's success thrown away.
+    task = ecs_task(engine, kill_first_attempt(tmp_path / "attempted"))
+    state = task | {"Retry": RETRY_TASK_FAILED, "TimeoutSeconds": 3600, "End": True}
+
+    result = run(engine, machine({"Work": state}, "Work"), "x")
+
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert result.output["Containers"][0]["ExitCode"] == 0
+
+
+def test_a_task_killed_on_every_attempt_fails_naming_the_kill(engine) -> None:
+    code = "import os, signal; print('batch started', flush=True); os.kill(os.getpid(), 9)"
+    task = ecs_task(engine, [sys.executable, "-c", code])
+    state = task | {"Retry": RETRY_TASK_FAILED, "TimeoutSeconds": 3600, "End": True}
+
+    result = run(engine, machine({"Work": state}, "Work"), "x")
+
+    assert (result.status, result.error) == ("FAILED", "States.TaskFailed")
+    cause = json.loads(result.cause)
+    assert cause["Containers"][0]["ExitCode"] == 137  # 128 + SIGKILL, as a container exits
+    assert cause["StoppedReason"] == (
+        "Essential container in task exited with code 137: killed by SIGKILL (out of memory, "
+        "or stopped from outside); last line: batch started"
+    )
+
+
 def test_jsonata_expressions_are_evaluated(engine) -> None:
     output = "{% {'total': $sum($states.input.n), 'run': $states.context.Execution.Name} %}"
     asl = machine({"Add": {"Type": "Pass", "Output": output, "End": True}}, "Add")

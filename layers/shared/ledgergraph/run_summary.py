@@ -107,7 +107,8 @@ def summary_key(graph_id: str, run_id: str) -> str:
 def explain_cause(cause: str | None, *, limit: int | None = _CAUSE_LIMIT) -> str:
     """A readable message from a Step Functions cause, at most ``limit`` characters (None:
     all of it): a Lambda error's ``errorMessage`` without its stack trace, an ECS task's
-    ``StoppedReason`` as ``XBRL task failed: ...``, any other cause as it is.
+    ``StoppedReason`` as ``XBRL task failed: ...`` (with its containers' exit codes when the
+    reason does not give them), any other cause as it is.
     """
     if not cause:
         return ""
@@ -119,8 +120,23 @@ def explain_cause(cause: str | None, *, limit: int | None = _CAUSE_LIMIT) -> str
     if isinstance(parsed, dict) and "errorMessage" in parsed:
         message = str(parsed["errorMessage"])
     elif isinstance(parsed, dict) and "StoppedReason" in parsed:
-        message = f"XBRL task failed: {parsed['StoppedReason']}"
+        message = f"XBRL task failed: {_stopped_reason(parsed)}"
     return message if limit is None else message[:limit]
+
+
+def _stopped_reason(task: dict[str, Any]) -> str:
+    """A stopped ECS task's reason, then each container's non-zero exit code and reason that
+    it does not give. On AWS the task's reason is only ``Essential container in task
+    exited``: an out-of-memory kill is told by its container (exit code 137,
+    ``OutOfMemoryError: Container killed due to memory usage``)."""
+    reason = str(task["StoppedReason"])
+    for container in task.get("Containers") or []:
+        code = container.get("ExitCode")
+        if code in (None, 0) or f"code {code}" in reason:
+            continue
+        why = f": {container['Reason']}" if container.get("Reason") else ""
+        reason += f" ({container.get('Name') or 'container'} exit code {code}{why})"
+    return reason
 
 
 def _loading_outcome(outcome: dict[str, Any], load: dict[str, Any] | None) -> dict[str, Any]:
