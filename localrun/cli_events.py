@@ -80,7 +80,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, deliveries: list[Any]) -> int:
-    from ledgergraph.run_summary import explain_cause
+    from ledgergraph.causes import explain_cause
 
     rows = [[d.trigger, d.state_machine, d.status, _problem(d)] for d in deliveries]
     text = render.table(["trigger", "state machine", "status", "error or note"], rows)

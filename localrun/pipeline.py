@@ -20,9 +20,9 @@ from typing import IO, Any
 from unittest import mock
 
 from ledgergraph.batches import FilingRef
+from ledgergraph.causes import explain_cause
 from ledgergraph.objectstore import LocalObjectStore, ObjectStore, open_store
 from ledgergraph.run_outcomes import filings_key
-from ledgergraph.run_summary import explain_cause
 from ledgergraph.settings import PipelineSettings
 from localrun.auto_scaling import create_local_groups
 from localrun.ecs import LocalTaskRunner, create_local_network, register_local_task_definition

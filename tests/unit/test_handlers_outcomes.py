@@ -255,7 +255,7 @@ def test_the_errors_read_as_interruptions_are_those_the_load_states_retry() -> N
 
 
 def test_a_cause_reads_as_the_lambda_errors_message_or_the_ecs_tasks_stopped_reason() -> None:
-    from ledgergraph.run_summary import explain_cause
+    from ledgergraph.causes import explain_cause
 
     lambda_cause = event("record_outcome", "load_failed")["load"]["cause"]
     task_cause = event("record_outcome", "batch_failed")["batch_failure"]["cause"]
@@ -272,7 +272,7 @@ def test_a_cause_reads_as_the_lambda_errors_message_or_the_ecs_tasks_stopped_rea
 
 
 def test_an_ecs_tasks_cause_names_the_exit_code_its_stopped_reason_leaves_out() -> None:
-    from ledgergraph.run_summary import explain_cause
+    from ledgergraph.causes import explain_cause
 
     # as AWS describes a task whose container was killed out of memory: the task's reason
     # is generic, the container's says why

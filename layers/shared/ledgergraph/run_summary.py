@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ledgergraph.causes import explain_cause
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.graph_client import GRAPH_ID_PATTERN
 from ledgergraph.load_state import (
@@ -50,7 +51,6 @@ logger = get_logger("ledgergraph")
 
 MAX_INLINE_FILINGS = 200
 MAX_INLINE_BYTES = 96 * 1024
-_CAUSE_LIMIT = 1000
 # facts_loaded is what the graph was offered (all present afterwards, but for an
 # interrupted filing's facts_unsettled), facts_added what this run added to it: a rerun
 # offers the same facts and adds none.
@@ -102,41 +102,6 @@ class RunOutcomes:
 def summary_key(graph_id: str, run_id: str) -> str:
     """``work/{graph_id}/{run_id}/summary.json``."""
     return f"work/{graph_id}/{run_id}/summary.json"
-
-
-def explain_cause(cause: str | None, *, limit: int | None = _CAUSE_LIMIT) -> str:
-    """A readable message from a Step Functions cause, at most ``limit`` characters (None:
-    all of it): a Lambda error's ``errorMessage`` without its stack trace, an ECS task's
-    ``StoppedReason`` as ``XBRL task failed: ...`` (with its containers' exit codes when the
-    reason does not give them), any other cause as it is.
-    """
-    if not cause:
-        return ""
-    try:
-        parsed = json.loads(cause)
-    except ValueError:
-        parsed = None
-    message = cause
-    if isinstance(parsed, dict) and "errorMessage" in parsed:
-        message = str(parsed["errorMessage"])
-    elif isinstance(parsed, dict) and "StoppedReason" in parsed:
-        message = f"XBRL task failed: {_stopped_reason(parsed)}"
-    return message if limit is None else message[:limit]
-
-
-def _stopped_reason(task: dict[str, Any]) -> str:
-    """A stopped ECS task's reason, then each container's non-zero exit code and reason that
-    it does not give. On AWS the task's reason is only ``Essential container in task
-    exited``: an out-of-memory kill is told by its container (exit code 137,
-    ``OutOfMemoryError: Container killed due to memory usage``)."""
-    reason = str(task["StoppedReason"])
-    for container in task.get("Containers") or []:
-        code = container.get("ExitCode")
-        if code in (None, 0) or f"code {code}" in reason:
-            continue
-        why = f": {container['Reason']}" if container.get("Reason") else ""
-        reason += f" ({container.get('Name') or 'container'} exit code {code}{why})"
-    return reason
 
 
 def _loading_outcome(outcome: dict[str, Any], load: dict[str, Any] | None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ledgergraph.causes import explain_cause
 from ledgergraph.graph_client import GraphClient
 from ledgergraph.load_state import LoadState, StagingReader, is_interruption, read_load_states
 from ledgergraph.logs import get_logger
@@ -29,7 +30,7 @@ from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.runs import RECONCILIATION_NAME, TRANSACTION_ENTITIES
 from ledgergraph.quickbooks.staging_check import StagingCheck, check_staging
 from ledgergraph.quickbooks.steps import RunRef
-from ledgergraph.run_summary import explain_cause, summary_key
+from ledgergraph.run_summary import summary_key
 
 logger = get_logger("quickbooks")
 
