@@ -29,6 +29,7 @@ from graph_node.deletion import delete_source, redo_delete
 from graph_node.errors import (
     InvalidRequest,
     SourceNotFound,
+    StagingDamaged,
     TableNotFound,
     UnreadableValue,
     WriteMiscounted,
@@ -296,10 +297,14 @@ class GraphService(OpenGraphs):
                 snapshot_id = new_snapshot_id()  # under the lock: ids sort as copies were made
                 work = graph.store.path.parent / "publish" / snapshot_id
                 counts = take_snapshot(graph.staging, graph.store, work)
-            return publish_snapshot(
-                graph_id, work, counts, self._publishing_store, self.events,
-                keep=self.settings.keep_snapshots,
-            )  # fmt: skip
+            try:
+                return publish_snapshot(
+                    graph_id, work, counts, self._publishing_store, self.events,
+                    keep=self.settings.keep_snapshots, staging_file=graph.staging.path,
+                )  # fmt: skip
+            except StagingDamaged as exc:
+                graph.staging.damaged = exc.reason  # the copy is the live file's bytes
+                raise
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)

@@ -2,8 +2,9 @@
 
 ``take_snapshot`` runs while the caller holds the graph's writer lock: both engines
 checkpoint (so each file alone is the data) and the files are copied. Outside the lock,
-``publish_snapshot`` verifies the copies (checksums; the graph copy opened read-only and
-counted table by table against the live counts), uploads them under
+``publish_snapshot`` verifies the copies (checksums; the staging copy read whole, every
+column of every table; the graph copy opened read-only and counted table by table against
+the live counts), uploads them under
 ``published/{graph_id}/{snapshot_id}/`` (graph.lbug, staging.duckdb, then manifest.json),
 points ``published/{graph_id}/LATEST`` at the manifest and announces SnapshotPublished.
 Replicas check a downloaded snapshot with the same ``verify_snapshot``, counting the graph
@@ -23,13 +24,21 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel, Field
 
-from graph_node.errors import EngineUnavailable, NodeError, SnapshotInvalid, StoreRefused
+from graph_node.errors import (
+    EngineUnavailable,
+    NodeError,
+    SnapshotInvalid,
+    StagingDamaged,
+    StoreRefused,
+)
 from graph_node.graph_store import GraphStore
 from graph_node.log import logger
-from graph_node.staging_db import REGISTRY_TABLE, StagingDB
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, staging_fix
+from graph_node.staging_scan import find_staging_damage
 from ledgergraph.events import EventPublisher, snapshot_published
 from ledgergraph.graph_schema import SCHEMA_VERSION
 from ledgergraph.manifest import sha256_of
+from ledgergraph.messages import clip
 from ledgergraph.objectstore import LocalObjectStore, ObjectStore
 
 GRAPH_FILE = "graph.lbug"
@@ -101,9 +110,15 @@ def publish_snapshot(
     events: EventPublisher,
     *,
     keep: int,
+    staging_file: Path,
 ) -> dict[str, object]:
     """Verify the copies in ``work``, upload them, move LATEST, announce it, then remove
-    all but the newest ``keep`` snapshots of the graph; the answer."""
+    all but the newest ``keep`` snapshots of the graph; the answer.
+
+    The staging copy is read whole first: one DuckDB cannot read (``staging_file``, the
+    live file it was copied from, is damaged) raises StagingDamaged before anything is
+    uploaded, so LATEST and the earlier snapshots stay as they were.
+    """
     snapshot_id = work.name
     prefix = snapshot_prefix(graph_id, snapshot_id)
     manifest = SnapshotManifest(
@@ -120,7 +135,9 @@ def publish_snapshot(
             )
             for name in (GRAPH_FILE, STAGING_FILE)
         },  # fmt: skip
-        source_units=_source_units(work / STAGING_FILE),
+        source_units=_read_staging_copy(
+            work / STAGING_FILE, live=staging_file, snapshot_id=snapshot_id
+        ),
         engines=_engine_versions(),
     )
     verify_snapshot(work, manifest)
@@ -322,9 +339,20 @@ def _counts_of(graph_file: Path) -> dict[str, int]:
         store.close()
 
 
-def _source_units(staging_copy: Path) -> list[str]:
-    db = StagingDB(staging_copy, read_only=True)
+def _read_staging_copy(staging_copy: Path, *, live: Path, snapshot_id: str) -> list[str]:
+    """Read the whole staging copy (``staging_scan``); its materialized source units.
+
+    Raises StagingDamaged naming ``live``, the file the copy was taken from under the
+    writer lock (byte for byte, so it is damaged the same way), and what could not be read.
+    """
     try:
+        db = StagingDB(staging_copy, read_only=True)
+    except StagingDamaged as exc:
+        words = f"it does not open: {exc.__cause__}"
+        raise _damaged(live, snapshot_id, words) from exc
+    try:
+        if (damage := find_staging_damage(db)) is not None:
+            raise _damaged(live, snapshot_id, damage)
         with db.cursor(what="listing source units") as cur:
             rows = cur.execute(
                 f"SELECT DISTINCT source_unit FROM {REGISTRY_TABLE} "
@@ -333,6 +361,20 @@ def _source_units(staging_copy: Path) -> list[str]:
     finally:
         db.close()
     return [row[0] for row in rows]
+
+
+def _damaged(live: Path, snapshot_id: str, damage: str) -> StagingDamaged:
+    """StagingDamaged for a staging copy found damaged before its snapshot was uploaded."""
+    reason = clip(
+        f"staging file {live} is damaged ({damage}), found reading its copy for snapshot "
+        f"{snapshot_id}",
+        800,
+    )
+    return StagingDamaged(
+        f"{reason}; nothing was published (LATEST and the earlier snapshots are as they "
+        f"were); {staging_fix(live)}",
+        reason=reason,
+    )
 
 
 def _engine_versions() -> dict[str, str]:

@@ -84,8 +84,8 @@ def sec_summary(summary: dict[str, Any]) -> str:
     lines += _warning_notes(summary)
     if summary.get("publish") is False:
         lines.append(
-            f"publish: {summary.get('publish_note')} (the publish a successful run sets "
-            "off makes no new snapshot; the replicas keep theirs)"
+            f"publish: {summary.get('publish_note')} (a local run publishes nothing; "
+            f"after a run that loads, {summary.get('publish_command')} publishes a snapshot)"
         )
     skipped = summary.get("duplicates") or 0
     stopped = summary.get("interrupted") or 0

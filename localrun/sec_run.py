@@ -105,6 +105,7 @@ def _finish(
     folders not run included), the duration, and the summary stored as printed."""
     command = delete_command(home, graph_id)
     summary |= {"delete_command": command, "manifest_path": manifest_path(store, graph_id)}
+    summary["publish_command"] = publish_command(home, graph_id)
     _count(summary)
     summary["duration_ms"] = int((time.monotonic() - started) * 1000)
     store_summary(store, summary)
@@ -257,6 +258,12 @@ def delete_command(home: Path, graph_id: str) -> str:
     return command if graph_id == "sec" else f"{command} --graph {graph_id}"
 
 
+def publish_command(home: Path, graph_id: str) -> str:
+    """The command that publishes a snapshot of this run's graph."""
+    command = f"ledgergraph publish --home {shlex.quote(str(home))}"
+    return command if graph_id == "sec" else f"{command} --graph {graph_id}"
+
+
 def _explain_restored(
     summary: dict[str, Any],
     restored: set[str],
@@ -343,6 +350,13 @@ def _count(summary: dict[str, Any]) -> None:
     totals = summary.setdefault("totals", {})
     totals.update(counts, filings=len(lines), duplicates=duplicates)
     summary.update(publish_decision(totals))  # the reruns' loads count
+    if summary["publish"]:
+        # On AWS a run's success sets off PublishSnapshot; a local run writes no event, so
+        # nothing follows it (a skipped one keeps its note: PublishSnapshot reads it).
+        summary["publish_note"] = (
+            f"not published: a local run publishes no snapshot; {summary['publish_command']} "
+            "publishes one"
+        )
 
 
 def run_sec_from_edgar(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ledgergraph.events import EVENTS_FILE
 from localrun import render
 from localrun.cli import main as cli
 
@@ -66,6 +67,19 @@ def test_every_bundled_filing_loads(first_run: dict) -> None:
     assert len(BUNDLED) >= 5
     assert first_run["ok"], first_run
     assert sorted(f["status"] for f in first_run["filings"]) == ["loaded"] * len(BUNDLED)
+
+
+def test_a_local_run_says_it_published_nothing_and_how_to_publish(
+    first_run: dict, home: Path
+) -> None:
+    command = f"ledgergraph publish --home {home}"
+
+    assert (first_run["publish"], first_run["publish_command"]) == (True, command)
+    assert first_run["publish_note"] == (
+        f"not published: a local run publishes no snapshot; {command} publishes one"
+    )
+    assert not (home / "store" / "published").exists()
+    assert not (home / EVENTS_FILE).exists()  # no SnapshotPublished, no status change
 
 
 def test_boeing_2023_revenue_is_exact(first_run: dict, home: Path, capsys) -> None:

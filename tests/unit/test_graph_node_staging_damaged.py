@@ -4,8 +4,10 @@ answers a permanent StagingDamaged (never a transient 503), and the documented r
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from fastapi.testclient import TestClient
 from test_graph_node_cases import (
@@ -290,3 +293,94 @@ def test_a_query_that_raises_damage_words_itself_marks_nothing_damaged(
         node.close()
 
     assert "damaged" not in status
+
+
+def first_block_of(staging: Path, table: str) -> int:
+    """Where the first block holding rows of ``table`` starts in the file."""
+    con = duckdb.connect(str(staging), read_only=True)
+    try:
+        block = con.execute(
+            "SELECT min(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0", [table]
+        ).fetchone()[0]
+        block_bytes = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+    finally:
+        con.close()
+    return 3 * 4096 + block * block_bytes  # three 4 KiB headers, then the blocks
+
+
+def flip_a_byte_of_fact(staging: Path) -> None:
+    """Flip one byte inside the first block that holds Fact's rows (past its checksum); the
+    file keeps its size, and opens (DuckDB checks a block only when it reads it)."""
+    at = first_block_of(staging, "Fact") + 8 + 100
+    with staging.open("r+b") as handle:
+        handle.seek(at)
+        byte = handle.read(1)[0]
+        handle.seek(at)
+        handle.write(bytes([byte ^ 0xFF]))
+
+
+def cut_at_fact(staging: Path) -> None:
+    """Cut the file where the first block holding Fact's rows starts."""
+    os.truncate(staging, first_block_of(staging, "Fact"))
+
+
+def publishing_node(home: Path, homes: dict[str, Any], published: Path) -> GraphService:
+    settings = NodeSettings(
+        home=home, store_uri=homes["store"].resolve().as_uri(), api_key=KEY, events="none",
+        publish_store_uri=published.resolve().as_uri(),
+    )  # fmt: skip
+    return GraphService(settings)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (flip_a_byte_of_fact, "table Fact could not be read: Corrupt database file: computed"),
+        # the first table (by name) with a block past the cut is named, Fact or another
+        (cut_at_fact, r"table \S+ could not be read: IO Error: Could not read enough bytes"),
+    ],
+    ids=["byte-in-Fact", "cut-at-Fact"],
+)
+def test_a_publish_reads_the_whole_staging_copy_and_ships_no_damaged_file(
+    tmp_path: Path,
+    homes: dict[str, Any],
+    damage: Callable[[Path], None],
+    words: str,
+) -> None:
+    """Damage a table's block holds opens and passes the count checks; before, a publish
+    uploaded it as the newest backup. Now the publish names it and uploads nothing."""
+    staging, published = _copy_home(homes, "closed", tmp_path / "node"), tmp_path / "published"
+    node = publishing_node(tmp_path / "node", homes, published)
+    try:
+        good = node.publish("sec")["snapshot_id"]
+    finally:
+        node.close()
+    damage(staging)
+
+    node = publishing_node(tmp_path / "node", homes, published)
+    try:
+        node.open_all()
+        opened = node.status()
+        stats = node.stats("sec")
+        with pytest.raises(StagingDamaged) as refused:
+            node.publish("sec")
+        status = node.status()
+    finally:
+        node.close()
+
+    assert "damaged" not in opened and stats["nodes"]["Fact"] == 5  # the open sees nothing
+    reason = status["damaged"]["sec"]
+    assert re.match(f"staging file {re.escape(str(staging))} is damaged \\({words}", reason)
+    assert re.search(r"\), found reading its copy for snapshot [0-9T]{15}Z-[0-9a-f]{8}$", reason)
+    assert str(refused.value).startswith(reason)
+    assert "nothing was published (LATEST and the earlier snapshots are as they were)" in str(
+        refused.value
+    )
+    assert f"move {staging.parent} aside" in str(refused.value)
+    latest = json.loads((published / "published" / "sec" / "LATEST").read_text())
+    assert latest["snapshot_id"] == good
+    assert sorted(p.name for p in (published / "published" / "sec").iterdir()) == [
+        good,
+        "LATEST",
+    ]
+    assert not (staging.parent / "publish").exists()
