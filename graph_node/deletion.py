@@ -79,9 +79,15 @@ def delete_source(
     *,
     graph_id: str,
     faults: FaultPoints = NO_FAULTS,
+    finished: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Remove ``source_unit`` from staging and the graph ``graph_id``; a second call
     changes nothing.
+
+    ``finished`` is the answer of this unit's delete that a crash interrupted and settling
+    the graph finished (``redo_delete``) before this call: with no file of the unit left
+    to delete, that is the answer, marked ``finished_interrupted``, so the caller learns
+    what the delete it asked for removed rather than "0 files".
 
     Raises:
         SourceNotFound: no file of the unit was ever registered in this graph.
@@ -92,15 +98,25 @@ def delete_source(
     if not records:
         raise SourceNotFound(f"no file of source unit {source_unit!r} in graph {graph_id!r}")
     live = [r.file_id for r in records if r.status != "deleted"]
+    if not live and finished is not None:
+        logger.info("interrupted delete reported", extra={"source_unit": source_unit})
+        return finished | {"finished_interrupted": True}
     plan = _Plan()
     if live:
         with db.transaction(what=f"recording the delete of {source_unit}") as cur:
             detail = {"source_unit": source_unit, "file_ids": live}
             intent = open_intent(cur, "delete", detail)
         plan = run_delete(db, graph, intent, faults=faults)
-    answer = {
+    answer = _answer(source_unit, len(live), plan, started)
+    logger.info("source unit deleted", extra=answer)
+    return answer
+
+
+def _answer(source_unit: str, files: int, plan: _Plan, started: float) -> dict[str, Any]:
+    """What a delete did, per table and kind of change (``render.deleted_source``)."""
+    return {
         "source_unit": source_unit,
-        "files": len(live),
+        "files": files,
         "removed": {t: rows.num_rows for t, rows in plan.removed.items() if rows.num_rows},
         "rewritten": {t: rows.num_rows for t, rows in plan.rewritten.items() if rows.num_rows},
         "unchanged": {t: n for t, n in plan.unchanged.items() if n},
@@ -109,13 +125,22 @@ def delete_source(
         "untouched": {t: n for t, n in plan.untouched.items() if n},
         "duration_ms": round((time.monotonic() - started) * 1000),
     }
-    logger.info("source unit deleted", extra=answer)
+
+
+def redo_delete(db: StagingDB, graph: GraphStore, intent: Intent) -> dict[str, Any]:
+    """Finish a delete a crash interrupted (recovery.settle_intents calls this); what it
+    does, as ``delete_source`` answers.
+
+    The plan is computed from staging, which the interrupted delete never changed, so the
+    counts are those of the delete as first asked for, whether or not its graph
+    transaction had committed before the crash.
+    """
+    started = time.monotonic()
+    plan = run_delete(db, graph, intent)
+    unit = str(intent.detail["source_unit"])
+    answer = _answer(unit, len(intent.detail["file_ids"]), plan, started)
+    logger.warning("interrupted delete finished", extra=answer)
     return answer
-
-
-def redo_delete(db: StagingDB, graph: GraphStore, intent: Intent) -> None:
-    """Finish a delete a crash interrupted (recovery.settle_intents calls this)."""
-    run_delete(db, graph, intent)
 
 
 def run_delete(

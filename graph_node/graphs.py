@@ -32,6 +32,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graph_node.clean_close import closed_cleanly, forget_clean_close, record_clean_close
 from graph_node.deletion import redo_delete
@@ -78,6 +79,9 @@ class OpenGraph:
     live_store: GraphStore | None
     damaged: str | None = None
     writer_lock: threading.Lock = field(default_factory=threading.Lock)
+    # deletes a crash interrupted that settling finished, by source unit: the next
+    # delete-source of the unit answers with what that delete did (deletion.delete_source)
+    finished_deletes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def store(self) -> GraphStore:
@@ -305,7 +309,9 @@ class OpenGraphs:
         except EngineFailed as exc:
             return str(exc)
         try:
-            settled = settle_intents(graph.staging, store, redo_delete=redo_delete)
+            settled = settle_intents(
+                graph.staging, store, redo_delete=redo_delete, finished=graph.finished_deletes
+            )
             for table in TABLES.values():
                 store.known_count(table)  # counted once here, kept up to date by writes
             reason = _ledger_disagreement(ledger_mismatches(graph.staging, store))

@@ -80,6 +80,20 @@ def open_intents(cur: duckdb.DuckDBPyConnection) -> list[Intent]:
     return [Intent(i, k, t, json.loads(d)) for i, k, t, d in rows]
 
 
+def interrupted_deletes(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Source units whose delete is recorded but not finished, with the files it deletes.
+
+    A writer settles such an intent as it opens the graph; one read-only reader sees it
+    when the delete was killed and nothing wrote since: the graph may then have lost the
+    unit already while the file registry still holds its files as loaded.
+    """
+    return {
+        str(i.detail["source_unit"]): len(i.detail["file_ids"])
+        for i in open_intents(cur)
+        if i.kind == "delete"
+    }
+
+
 PENDING = f"intent_id IN (SELECT intent_id FROM {INTENT_TABLE})"
 
 

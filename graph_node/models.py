@@ -158,6 +158,12 @@ class GraphStats(_Model):
         description="source units with files registered or staged, never materialized: "
         "file count per unit (a load in progress, or one that stopped)",
     )
+    interrupted_deletes: dict[str, int] = Field(
+        default_factory=dict,
+        description="source units whose delete was interrupted (the node killed): file "
+        "count per unit; the graph may hold all, part or none of each until a write "
+        "(delete-source of the unit, or any other) finishes the delete",
+    )
 
 
 class NodeStatus(_Model):

@@ -13,6 +13,7 @@ deleting is idempotent, so it is simply run again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 
@@ -33,14 +34,20 @@ from graph_node.staging_db import INTENT_TABLE, StagingDB, ledger_table, quote
 from graph_node.upsert import drop_upsert, finish_upsert, redo_upsert
 from ledgergraph.graph_schema import TABLES, Table
 
-DeleteRunner = Callable[[StagingDB, GraphStore, Intent], None]
+DeleteRunner = Callable[[StagingDB, GraphStore, Intent], dict[str, Any]]
 
 
-def settle_intents(db: StagingDB, graph: GraphStore, *, redo_delete: DeleteRunner) -> int:
+def settle_intents(
+    db: StagingDB,
+    graph: GraphStore,
+    *,
+    redo_delete: DeleteRunner,
+    finished: dict[str, dict[str, Any]] | None = None,
+) -> int:
     """Settle every open intent; returns how many there were (0 after a clean stop).
 
     ``redo_delete`` runs a delete intent again (deletion.py; passed in to keep this module
-    below it).
+    below it) and answers what it did; ``finished`` gets that answer by source unit.
     """
     with db.cursor(what="reading write intents") as cur:
         intents = open_intents(cur)
@@ -48,7 +55,9 @@ def settle_intents(db: StagingDB, graph: GraphStore, *, redo_delete: DeleteRunne
         if intent.kind == "materialize":
             outcome = settle_materialize(db, graph, intent)
         else:
-            redo_delete(db, graph, intent)
+            answer = redo_delete(db, graph, intent)
+            if finished is not None:
+                finished[answer["source_unit"]] = answer
             outcome = "rolled forward"
         logger.warning(
             "write intent settled",

@@ -40,6 +40,7 @@ from graph_node.errors import (
 from graph_node.faults import MARKER_NAME, FaultPoints
 from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
 from graph_node.isolation import copy_in_child
+from graph_node.journal import interrupted_deletes
 from graph_node.log import logger
 from graph_node.materialize import (
     Copier,
@@ -244,7 +245,12 @@ class GraphService(OpenGraphs):
             withdrawing(self._sources.store, graph_id, source_unit),
         ):
             return delete_source(
-                graph.staging, graph.store, source_unit, graph_id=graph_id, faults=self.faults
+                graph.staging,
+                graph.store,
+                source_unit,
+                graph_id=graph_id,
+                faults=self.faults,
+                finished=graph.finished_deletes.pop(source_unit, None),
             )
 
     def rebuild(self, graph_id: str, *, cancellation: Cancellation | None = None) -> dict[str, Any]:
@@ -255,13 +261,13 @@ class GraphService(OpenGraphs):
         """
         with self._writing(graph_id, settle=False, cancellation=cancellation) as graph:
             if graph.damaged is None:
-                settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+                _settle(graph)
                 return rebuild_graph(
                     graph.staging, graph.graph_file, self.worker_options, live=graph.store
                 )
             answer = rebuild_graph(graph.staging, graph.graph_file, self.worker_options, live=None)
             graph.attach(self.open_store(graph.graph_file))
-            settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+            _settle(graph)
             logger.warning("damaged graph rebuilt", extra={"graph_id": graph_id, **answer})
             return answer
 
@@ -401,11 +407,12 @@ class GraphService(OpenGraphs):
         with graph.staging.cursor(what="counting files") as cur:
             files = count_by_status(cur)
             unfinished = unfinished_units(cur)
+            deletes = interrupted_deletes(cur)
         counts = graph.store.counts()
         stats = GraphStats(
             nodes={n: c for n, c in counts.items() if isinstance(TABLES[n], NodeTable)},
             relationships={n: c for n, c in counts.items() if not isinstance(TABLES[n], NodeTable)},
-            files=files, unfinished=unfinished,
+            files=files, unfinished=unfinished, interrupted_deletes=deletes,
         )  # fmt: skip
         return stats.model_dump()
 
@@ -432,13 +439,21 @@ class GraphService(OpenGraphs):
             raise WriterBusy(f"graph {graph_id!r} is busy with another write; retry")
         try:
             if settle:
-                settle_intents(graph.staging, graph.store, redo_delete=redo_delete)
+                _settle(graph)
             yield graph
         except WriteMiscounted as exc:
             self.condemn(graph, str(exc))
             raise
         finally:
             graph.writer_lock.release()
+
+
+def _settle(graph: OpenGraph) -> None:
+    """Settle what a crash left half done in ``graph``, keeping what each delete it
+    finished did for the next delete-source of that unit."""
+    settle_intents(
+        graph.staging, graph.store, redo_delete=redo_delete, finished=graph.finished_deletes
+    )
 
 
 def table_of(name: str) -> Table:

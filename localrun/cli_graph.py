@@ -223,10 +223,10 @@ def _rejection_hints(reader: Any, args: argparse.Namespace, home: Path, concept:
 
 def warn_of_unfinished(reader: Any, args: argparse.Namespace, home: Path) -> None:
     """A WARNING on stderr (--json output stays the rows alone) per source unit the graph
-    may hold only part of: files staged but not materialized."""
-    unfinished = reader.stats(args.graph).get("unfinished") or {}
+    may hold only part of: a delete interrupted, files staged but not materialized."""
+    found = reader.stats(args.graph)
     delete = delete_command_of(args, home)
-    for line in render.unfinished_warnings(unfinished, delete_command=delete):
+    for line in render.reading_warnings(found, delete_command=delete):
         print(line, file=sys.stderr)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localrun import render as render_text
 from localrun.cli_common import (
@@ -26,7 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="compare the graph's facts with Arelle's export of each filing",
         epilog="exit status: 0 every filing checked with no difference, 1 a difference (or "
         "an error), 3 no difference but a filing could not be checked (its line says why: "
-        "e.g. its package is not in this home's store, as on a replica)",
+        "e.g. its package is not in this home's store, as on a replica; or a WARNING: the "
+        "file registry counts it loaded but the graph has no Report of it)",
     )
     add_common(verify)
     verify.add_argument(
@@ -52,27 +53,70 @@ def cmd_verify(args: argparse.Namespace) -> int:
             report = verify_graph(
                 reader, args.graph, store_root=home / "store", cache=cache, only=args.report
             )
-            unfinished = reader.stats(args.graph).get("unfinished") or {}
+            found = reader.stats(args.graph)
+            # with --report only the named Reports, all in the graph, are asked about
+            missing = {} if args.report else _loaded_without_report(reader, args.graph, report)
     finally:
         cache.close()
-    warnings = render_text.unfinished_warnings(
-        unfinished, delete_command=delete_command_of(args, home)
-    )
-    result = report.to_json() | {"unfinished": unfinished, "warnings": warnings}
-    emit(args, result, render(report, warnings))
-    return exit_code_of(report)
+    warnings = render_text.reading_warnings(found, delete_command=delete_command_of(args, home))
+    warnings += _missing_warnings(missing, found.get("interrupted_deletes") or {})
+    result = report.to_json() | {
+        "unfinished": found.get("unfinished") or {},
+        "interrupted_deletes": found.get("interrupted_deletes") or {},
+        "loaded_without_report": missing,
+        "warnings": warnings,
+    }
+    emit(args, result, render(report, warnings, loaded_without_report=len(missing)))
+    return exit_code_of(report, loaded_without_report=len(missing))
 
 
-def exit_code_of(report: VerifyReport) -> int:
-    """1 for any difference; else 3 if a filing could not be checked; else 0."""
+# Reports staging holds from materialized files: the filings the file registry counts as
+# loaded. verify compares the Reports of the graph; one missing there is said, not skipped.
+_LOADED_REPORTS = (
+    'SELECT DISTINCT r.id, f.source_unit FROM "Report" r JOIN file_registry f '
+    "ON f.file_id = r.file_id WHERE f.status = 'materialized' ORDER BY r.id"
+)
+
+
+def _loaded_without_report(reader: Any, graph_id: str, report: VerifyReport) -> dict[str, str]:
+    """Report id -> source unit of each filing the file registry counts as loaded whose
+    Report the graph does not hold (a delete interrupted, a graph file older than staging)."""
+    in_graph = {check.report for check in report.filings}
+    answer = reader.query_staging(graph_id, _LOADED_REPORTS)
+    return {rid: unit for rid, unit in answer["rows"] if rid not in in_graph}
+
+
+def _missing_warnings(missing: dict[str, str], deletes: dict[str, int]) -> list[str]:
+    """A WARNING per filing loaded by the registry's account but not in the graph."""
+    lines = []
+    for report_id, unit in missing.items():
+        why = (
+            "its delete was interrupted (above)"
+            if unit in deletes
+            else "the graph file may be older than staging: `ledgergraph rebuild` makes it "
+            "from staging again"
+        )
+        lines.append(
+            f"WARNING {report_id}: the file registry counts source unit {unit} as loaded "
+            f"but the graph has no Report of it, so it was not checked; {why}"
+        )
+    return lines
+
+
+def exit_code_of(report: VerifyReport, *, loaded_without_report: int = 0) -> int:
+    """1 for any difference; else 3 if a filing could not be checked (one the file
+    registry counts as loaded but the graph has no Report of included); else 0."""
     if report.differences:
         return EXIT_FAILURES
-    return EXIT_NOT_CHECKED if report.not_checked else EXIT_OK
+    return EXIT_NOT_CHECKED if report.not_checked or loaded_without_report else EXIT_OK
 
 
-def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
+def render(
+    report: VerifyReport, warnings: list[str] | None = None, *, loaded_without_report: int = 0
+) -> str:
     """One line per filing, its differences under it, ``warnings`` (source units not
-    wholly materialized), then the summary line.
+    wholly materialized or deleted), then the summary line, which counts the filings the
+    file registry holds as loaded whose Report the graph lacks (``loaded_without_report``).
 
     A filing's line counts fact occurrences (each fact as often as the document has it,
     as Arelle exports them) and, beside them, the graph's Fact nodes, which hold a fact
@@ -97,7 +141,13 @@ def render(report: VerifyReport, warnings: list[str] | None = None) -> str:
             f"{report.fact_nodes} Fact nodes, complete duplicates collapsed, as stats counts)"
         )
     lines += warnings or []
-    lines.append(report.summary())
+    summary = report.summary()
+    if loaded_without_report:
+        summary += (
+            f"; {loaded_without_report} filing(s) loaded by the file registry's account "
+            "have no Report in the graph: not checked (WARNING above)"
+        )
+    lines.append(summary)
     return "\n".join(lines)
 
 

@@ -483,6 +483,11 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
     rows += [["files", status, n] for status, n in result.get("files", {}).items()]
     text = table(["kind", "table", "count"], rows)
     unfinished = result.get("unfinished") or {}
+    deletes = interrupted_delete_warnings(
+        result.get("interrupted_deletes") or {}, delete_command=delete_command
+    )
+    if deletes:
+        text += "\n\n" + "\n".join(deletes)  # a blank line after the table
     if not unfinished:
         return text
     lines = [
@@ -507,6 +512,29 @@ def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> l
     ]
 
 
+def interrupted_delete_warnings(deletes: dict[str, int], *, delete_command: str) -> list[str]:
+    """A WARNING per source unit whose delete was killed before it finished: the graph
+    may have lost all or part of it while the file registry still counts it loaded."""
+    return [
+        f"WARNING {unit}: a delete of it was interrupted (the node killed) and is not "
+        f"finished: the graph may hold all, part or none of it, while the file registry "
+        f"still counts its {n} file(s) as they were; finish the delete with: "
+        f"{delete_command} {unit}"
+        for unit, n in deletes.items()
+    ]
+
+
+def reading_warnings(stats_result: dict[str, Any], *, delete_command: str) -> list[str]:
+    """What a reading command warns of from ``stats``: deletes interrupted, then source
+    units staged but not materialized."""
+    deletes = stats_result.get("interrupted_deletes") or {}
+    unfinished = stats_result.get("unfinished") or {}
+    return [
+        *interrupted_delete_warnings(deletes, delete_command=delete_command),
+        *unfinished_warnings(unfinished, delete_command=delete_command),
+    ]
+
+
 DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept", "untouched")
 
 
@@ -520,4 +548,9 @@ def deleted_source(result: dict[str, Any]) -> str:
     names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))
     rows = [[name, *(counts[kind].get(name, 0) for kind in DELETE_COUNTS)] for name in names]
     head = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
+    if result.get("finished_interrupted"):  # this call found the unit gone already
+        head = (
+            f"{result['source_unit']}: finished its interrupted delete (the node was killed "
+            f"during it): {result['files']} file(s) deleted, what that delete did below\n"
+        )
     return head + table(["table", *DELETE_COUNTS], rows)

@@ -38,7 +38,15 @@ class FilingRejected(XbrlTaskError, FilingError):
 
 
 class FilingNotLoadable(FilingRejected):
-    """Arelle could not read the filing: missing entry point, malformed XML."""
+    """Arelle could not read the filing: missing entry point, malformed XML.
+
+    ``missing_file`` names a file the documents refer to (a linkbase, a schema) that is
+    not in the package, when that is why.
+    """
+
+    def __init__(self, message: str, *, missing_file: str | None = None) -> None:
+        super().__init__(message)
+        self.missing_file = missing_file
 
 
 class RegistrantNotInDocument(FilingRejected):
@@ -118,7 +126,8 @@ def check_load_messages(
             raise not_well_formed(unit, _file_of(message, entry_point), message.text)
         missing = _missing_local_file(message)
         if missing is not None:
-            raise FilingNotLoadable(f"filing {unit}: package file {missing} is missing")
+            message = f"filing {unit}: package file {missing} is missing"
+            raise FilingNotLoadable(message, missing_file=missing)
         unreadable = _unreadable_local_file(message)
         if unreadable is not None:
             name, why = unreadable

@@ -20,7 +20,7 @@ from ledgergraph.manifest import FactCounts, SourceUnitManifest, error_key, mani
 from ledgergraph.objectstore import ObjectStore
 from xbrl_task.census import count_document_set
 from xbrl_task.collector import collection_after, long_lived
-from xbrl_task.documents import document_set, sidecar_registration
+from xbrl_task.documents import document_set, refetch_hint, sidecar_registration
 from xbrl_task.errors import (
     FilingNotLoadable,
     FilingRejected,
@@ -163,6 +163,10 @@ class FilingProcessor:
                 registration=sidecar_registration(job.folder),
             )
             return extract_filing(filing, census, meta)
+        except FilingNotLoadable as exc:
+            if exc.missing_file and (hint := refetch_hint(job.folder)):
+                raise FilingNotLoadable(f"{exc}{hint}", missing_file=exc.missing_file) from exc
+            raise
         except (FilingError, XbrlTaskError):
             raise
         except Exception as exc:  # a bug meets a filing: that filing fails, the batch goes on

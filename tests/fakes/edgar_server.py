@@ -54,6 +54,7 @@ class Fault:
     content_type: str = "text/html"
     headers: tuple[tuple[str, str], ...] = ()
     delay_s: float = 0.0
+    cut_at: int | None = None  # send this many bytes of the body, then drop the connection
 
 
 def _recorded(name: str) -> bytes:
@@ -335,6 +336,10 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in answer.headers:
                 self.send_header(name, value)
             self.end_headers()
+            if answer.cut_at is not None:  # Content-Length announced the whole body
+                self.wfile.write(body[: answer.cut_at])
+                self.close_connection = True
+                return
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (a scripted slow answer)

@@ -118,11 +118,25 @@ def run_1_only(store: LocalObjectStore, tmp_path_factory: pytest.TempPathFactory
     return graph_rows(home, store)
 
 
+@pytest.fixture(scope="module")
+def clean_delete(store: LocalObjectStore, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What deleting the CDC run answers when nothing interrupts it."""
+    home = tmp_path_factory.mktemp("qbo-clean-delete")
+    service = GraphService(NodeSettings(home=home, store_uri=store.root.as_uri(), events="none"))
+    try:
+        for run in RUNS:
+            load_run(service, store, run)
+        return service.delete_source(GRAPH, RUNS[1])
+    finally:
+        service.close()
+
+
 def test_a_kill_after_a_delete_changed_the_graph_settles_to_the_run_1_graph(
-    tmp_path: Path, store: LocalObjectStore, run_1_only: dict
+    tmp_path: Path, store: LocalObjectStore, run_1_only: dict, clean_delete: dict
 ) -> None:
     """Deleting the CDC run gives Invoice 1015 its Garden Rocks line back; killed after the
-    graph changed (staging untouched), the node finishes the delete when it reopens."""
+    graph changed (staging untouched), the node finishes the delete when it reopens, and
+    the delete sent again answers what the interrupted one did, once."""
     node = NodeProcess(tmp_path / "node", store.root)
     node.start()
     with node.client() as client:
@@ -136,11 +150,15 @@ def test_a_kill_after_a_delete_changed_the_graph_settles_to_the_run_1_graph(
         with node.client() as client:
             intents = client.query_staging(GRAPH, "SELECT count(*) FROM write_intents")["rows"]
             again = client.delete_source(GRAPH, RUNS[1])
+            third = client.delete_source(GRAPH, RUNS[1])
     finally:
         node.stop()
 
     assert intents == [[0]]  # settled when the node reopened the graph
-    assert again["files"] == 0 and again["restored"] == {}
+    assert again.pop("finished_interrupted") is True
+    assert again | {"duration_ms": 0} == clean_delete | {"duration_ms": 0}
+    assert clean_delete["restored"]  # the line the CDC run had taken out
+    assert third["files"] == 0 and third["restored"] == {}
     final = graph_rows(node.home, store)
     for name, rows in run_1_only.items():
         assert final[name] == rows, name

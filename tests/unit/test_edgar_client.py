@@ -294,3 +294,44 @@ def test_a_gzip_body_cut_off_is_a_transient_connection_error(fake: FakeEdgar) ->
         client.get_json(client.data_url(APPLE_SUBMISSIONS))
 
     assert len(fake.requests) == 2
+
+
+def test_a_connection_cut_mid_body_names_the_bytes_received_and_the_attempts(
+    fake: FakeEdgar,
+) -> None:
+    recorded = (EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").read_bytes()
+    # sent as it is (a body said to be a zip is never compressed), cut after 1000 bytes
+    cut = Fault(200, recorded, "application/zip", cut_at=1000)
+    fake.script(APPLE_SUBMISSIONS, cut, cut)
+    client = local_client(fake, max_retries=1)
+
+    with pytest.raises(EdgarConnectionError) as raised:
+        client.get_json(client.data_url(APPLE_SUBMISSIONS))
+
+    assert str(raised.value) == (
+        f"connection to EDGAR failed for {APPLE_SUBMISSIONS} mid-body: 1000 bytes received "
+        f"of {len(recorded)} expected; gave up after 2 attempt(s)"
+    )
+    assert len(fake.requests) == 2
+
+
+def test_a_package_file_cut_mid_body_is_measured_against_its_listed_size(
+    fake: FakeEdgar,
+) -> None:
+    recorded = (EDGAR_DATA / "submissions/2026-03/CIK0000320193.json").read_bytes()
+    fake.script(APPLE_SUBMISSIONS, Fault(200, recorded, "application/zip", cut_at=4096))
+    client = local_client(fake, max_retries=0)
+
+    with pytest.raises(EdgarConnectionError) as raised:
+        client.get_stream(
+            client.data_url(APPLE_SUBMISSIONS),
+            Expect.JSON,
+            b"".join,
+            max_bytes=len(recorded),
+            expected_size=len(recorded),
+        )
+
+    assert str(raised.value) == (
+        f"connection to EDGAR failed for {APPLE_SUBMISSIONS} mid-body: 4096 bytes received "
+        f"of {len(recorded)} expected; gave up after 1 attempt(s)"
+    )

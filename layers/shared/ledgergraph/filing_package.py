@@ -70,6 +70,9 @@ class FilingSidecar(BaseModel):
     period: str | None = None
     entry_point: str | None = None
     company: str | None = None
+    filing_date: str | None = Field(
+        default=None, description="the day EDGAR accepted the filing, added by the download step"
+    )
     sic: str | None = Field(default=None, description="SIC code stated by hand, if any")
     registration: Registration | None = Field(
         default=None, description="EDGAR's registration data, added by the download step"

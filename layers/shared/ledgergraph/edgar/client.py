@@ -176,7 +176,7 @@ class EdgarClient:
                     raise
             except EdgarTransientError as exc:
                 if attempt >= self.settings.max_retries:
-                    raise
+                    raise _given_up(exc, attempt + 1) from exc
                 self._back_off(exc, path, attempt)
             attempt += 1
 
@@ -192,6 +192,7 @@ class EdgarClient:
         """One GET as ``_send`` makes it, its body handed to ``consume`` once checked."""
         for _ in range(_MAX_REDIRECTS + 1):
             self.limiter.acquire()
+            body = None
             try:
                 with self._http.stream("GET", url, headers=self._headers) as response:
                     if response.is_redirect:
@@ -204,7 +205,7 @@ class EdgarClient:
             except httpx.TimeoutException as exc:
                 raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
             except httpx.RequestError as exc:  # as _get_once: dropped, truncated, bad gzip
-                raise EdgarConnectionError(f"connection to EDGAR failed for {path}") from exc
+                raise _dropped(path, body, expected_size) from exc
         raise EdgarBadResponse(f"too many redirects for {path}")
 
     def _refuse_long_wait(self, url: str) -> None:
@@ -274,15 +275,17 @@ class EdgarClient:
 
     def _get_once(self, url: str, path: str, max_bytes: int) -> tuple[httpx.Response, bytes]:
         """The response and its decoded body, read no further than ``max_bytes``."""
+        body = None
         try:
             with self._http.stream("GET", url, headers=self._headers) as response:
                 if response.is_redirect:
                     return response, b""
-                return response, _read_at_most(response, max_bytes, url)
+                body = _Body(response, url, max_bytes)
+                return response, body.head(None)
         except httpx.TimeoutException as exc:
             raise EdgarTimeout(f"no answer from EDGAR for {path} in time") from exc
         except httpx.RequestError as exc:  # dropped connection, truncated or bad gzip body
-            raise EdgarConnectionError(f"connection to EDGAR failed for {path}") from exc
+            raise _dropped(path, body, None) from exc
 
     def _redirect_target(self, url: str, response: httpx.Response, path: str) -> str:
         target = urljoin(url, response.headers.get("location", ""))
@@ -291,38 +294,31 @@ class EdgarClient:
         return target
 
 
-def _read_at_most(response: httpx.Response, max_bytes: int, url: str) -> bytes:
-    """The decoded body, or EdgarTooLarge as soon as it passes ``max_bytes``.
+class _Body:
+    """A streamed body, decoded, read no further than ``max_bytes`` (EdgarTooLarge as soon
+    as it passes them), whole (``head(None)``) or in two goes: a head to check the answer
+    by, then the chunks (head included) for a consumer.
 
     Content-Length (the body's size when it is not compressed) refuses a body before
-    reading it; otherwise the decoded chunks are counted as they come.
+    reading it; otherwise the decoded chunks are counted as they come, and ``size`` says
+    how many arrived, also when the connection drops mid-body.
     """
-    declared = response.headers.get("content-length", "")
-    plain = not _content_coding(response)
-    if plain and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(url, max_bytes, f"Content-Length {declared}")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in _decoded_chunks(response, url):
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(url, max_bytes, f"over {size} bytes read")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-class _Body:
-    """A streamed body read as ``_read_at_most`` reads it, in two goes: a head to check
-    the answer by, then the chunks (head included) for a consumer."""
 
     def __init__(self, response: httpx.Response, url: str, max_bytes: int) -> None:
         declared = response.headers.get("content-length", "")
-        if not _content_coding(response) and declared.isdigit() and int(declared) > max_bytes:
+        plain = not _content_coding(response)
+        if plain and declared.isdigit() and int(declared) > max_bytes:
             raise _too_large(url, max_bytes, f"Content-Length {declared}")
+        self.declared = int(declared) if plain and declared.isdigit() else None
         self._decoded = _decoded_chunks(response, url)
         self._url = url
         self._max_bytes = max_bytes
         self._size = 0
+
+    @property
+    def size(self) -> int:
+        """Decoded bytes received so far."""
+        return self._size
 
     def head(self, size: int | None) -> bytes:
         """At least ``size`` bytes of the body (all of it if shorter; all of it for None:
@@ -386,6 +382,23 @@ def _decoded_chunks(response: httpx.Response, url: str) -> Iterator[bytes]:
         raise EdgarConnectionError(f"EDGAR sent a damaged {coding} body for {url}") from exc
     if not decoder.eof:
         raise EdgarConnectionError(f"EDGAR's {coding} body for {url} was cut off")
+
+
+def _dropped(path: str, body: _Body | None, expected: int | None) -> EdgarConnectionError:
+    """The connection dropped: before an answer, or mid-body after so many bytes of the
+    size expected (index.json's for a package file, else Content-Length when known)."""
+    failed = f"connection to EDGAR failed for {path}"
+    if body is None:
+        return EdgarConnectionError(f"{failed} before an answer")
+    expected = expected if expected is not None else body.declared
+    of = f"of {expected} expected" if expected is not None else "(size not announced)"
+    return EdgarConnectionError(f"{failed} mid-body: {body.size} bytes received {of}")
+
+
+def _given_up(exc: EdgarTransientError, attempts: int) -> EdgarTransientError:
+    """``exc`` (of the same class) saying how many times the request was sent before the
+    client gave up on it."""
+    return type(exc)(f"{exc}; gave up after {attempts} attempt(s)")
 
 
 def _too_large(url: str, max_bytes: int, seen: str) -> EdgarTooLarge:
