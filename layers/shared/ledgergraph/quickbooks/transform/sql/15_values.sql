@@ -130,10 +130,10 @@ detailed_line AS (
 ),
 -- Structure the transform unnests or follows: a list of lines, each line an object, a
 -- bundle's list of lines, a line's detail an object, a reference (header or line detail)
--- an object ({"value": "35"}, below). Anything else (QuickBooks never sends it) rejects
--- the record here rather than failing the run's SQL or dropping a relationship without a
--- word (the same lists: listings.REFERENCE_FIELDS and LINE_REFERENCE_FIELDS, which
--- load-sample checks before landing).
+-- an object ({"value": "35"}, below), a LinkedTxn (record or line) a list. Anything else
+-- (QuickBooks never sends it) rejects the record here rather than failing the run's SQL or
+-- dropping a relationship without a word (the same checks as listings.shape_problem,
+-- which load-sample runs before landing).
 shape AS (
     SELECT i.record_no, s.field AS path, json_extract(i.rec, '$.' || s.field) AS value,
         s.json_kind, s.words, true AS null_ok
@@ -148,7 +148,8 @@ shape AS (
         ('FromAccountRef', 'OBJECT', 'a reference'), ('ToAccountRef', 'OBJECT', 'a reference'),
         ('ParentRef', 'OBJECT', 'a reference'), ('IncomeAccountRef', 'OBJECT', 'a reference'),
         ('ExpenseAccountRef', 'OBJECT', 'a reference'),
-        ('AssetAccountRef', 'OBJECT', 'a reference')
+        ('AssetAccountRef', 'OBJECT', 'a reference'),
+        ('LinkedTxn', 'ARRAY', 'a list of linked transactions')
     ) AS s(field, json_kind, words)
     WHERE NOT i.is_deleted
     UNION ALL
@@ -156,6 +157,10 @@ shape AS (
     UNION ALL
     SELECT record_no, path || '.GroupLineDetail.Line',
         json_extract(line, '$.GroupLineDetail.Line'), 'ARRAY', 'a list of lines', true
+    FROM incoming_line
+    UNION ALL
+    SELECT record_no, path || '.LinkedTxn', json_extract(line, '$.LinkedTxn'), 'ARRAY',
+        'a list of linked transactions', true
     FROM incoming_line
     UNION ALL
     SELECT record_no, path || '.' || detail, json_extract(line, '$."' || detail || '"'),
