@@ -20,7 +20,24 @@ SELECT * FROM (VALUES
     ('Employee', 'BillRate', 'number'), ('Employee', 'Active', 'boolean'),
     ('Item', 'UnitPrice', 'number'), ('Item', 'PurchaseCost', 'number'),
     ('Item', 'QtyOnHand', 'number'), ('Item', 'Active', 'boolean'),
-    ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean')
+    ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean'),
+    -- Text the transform reads (json_extract_string reads {"v":1} or 7 as text too): an
+    -- account's AccountType and AccountSubType choose its concept, its Classification its
+    -- normal balance, a Purchase's EntityRef.type whether it names a customer or a vendor.
+    ('Account', 'Name', 'text'), ('Account', 'FullyQualifiedName', 'text'),
+    ('Account', 'Classification', 'text'), ('Account', 'AccountType', 'text'),
+    ('Account', 'AccountSubType', 'text'), ('Account', 'AcctNum', 'text'),
+    ('Customer', 'DisplayName', 'text'), ('Customer', 'CompanyName', 'text'),
+    ('Vendor', 'DisplayName', 'text'), ('Vendor', 'CompanyName', 'text'),
+    ('Vendor', 'AcctNum', 'text'),
+    ('Employee', 'DisplayName', 'text'), ('Employee', 'EmployeeNumber', 'text'),
+    ('Item', 'Name', 'text'), ('Item', 'FullyQualifiedName', 'text'), ('Item', 'Type', 'text'),
+    ('Item', 'Sku', 'text'),
+    ('Class', 'Name', 'text'), ('Class', 'FullyQualifiedName', 'text'),
+    ('Department', 'Name', 'text'), ('Department', 'FullyQualifiedName', 'text'),
+    ('CompanyInfo', 'CompanyName', 'text'), ('CompanyInfo', 'LegalName', 'text'),
+    ('txn', 'DocNumber', 'text'), ('txn', 'PrivateNote', 'text'),
+    ('Purchase', 'EntityRef.type', 'text')
 ) AS t(entity, field, kind);
 
 -- A number's text (number_pattern) in parts: digits before the point (i), after it (f),
@@ -59,6 +76,7 @@ CREATE OR REPLACE MACRO parses_as(v, kind) AS CASE kind
     WHEN 'date' THEN as_date(json_extract_string(v, '$')) IS NOT NULL
     WHEN 'timestamp' THEN as_instant(json_extract_string(v, '$')) IS NOT NULL
     WHEN 'boolean' THEN json_type(v) = 'BOOLEAN'
+    WHEN 'text' THEN json_type(v) = 'VARCHAR'
     -- numbers by their text: how many digits they need is measured in value_error
     ELSE regexp_full_match(json_extract_string(v, '$'), number_pattern())
 END;
@@ -67,7 +85,8 @@ CREATE OR REPLACE MACRO kind_words(kind) AS CASE kind
     WHEN 'integer' THEN 'a whole number (digits only, at most 18)'
     WHEN 'date' THEN 'a date (YYYY-MM-DD)'
     WHEN 'timestamp' THEN 'a date and time (YYYY-MM-DDThh:mm:ss and Z or a UTC offset)'
-    WHEN 'boolean' THEN 'true or false' ELSE 'a number'
+    WHEN 'boolean' THEN 'true or false' WHEN 'text' THEN 'text (a JSON string)'
+    ELSE 'a number'
 END;
 
 -- A transaction's lines (bundle lines inside a GroupLineDetail too), with their JSON path.
@@ -102,6 +121,9 @@ line_fields AS (
     SELECT l.record_no, l.path || '.Amount' AS path, 'amount' AS kind,
         json_extract(l.line, '$.Amount') AS value
     FROM incoming_line AS l
+    UNION ALL
+    SELECT record_no, path || '.Description', 'text', json_extract(line, '$.Description')
+    FROM incoming_line
     UNION ALL
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
