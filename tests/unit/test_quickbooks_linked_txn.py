@@ -73,6 +73,7 @@ def test_links_not_in_a_list_reject_their_record_and_the_run_goes_on(
     # 57 links in the whole sandbox: the three records' own 7 and 5 to Invoice 130 or
     # Payment 128, which now count as unresolved
     assert summary.rows["TRANSACTION_LINKS_TO"] == 45
+    assert reconciliation(harness, "run-1")["unresolved_links"] == 24  # 19 in the sandbox
 
 
 def only_deposit_links(records: Records) -> None:
@@ -127,3 +128,57 @@ def test_a_cdc_invoice_with_links_not_in_a_list_is_rejected_and_later_syncs_go_o
     ]
     (invoice,) = harness.rows("run-3", "LedgerTransaction")
     assert (invoice["doc_number"], invoice["total_amount"]) == ("1015", Decimal("802.75"))
+
+
+def links_naming_no_transaction(records: Records) -> None:
+    """Payment 128's link to Invoice 96 as the bare Id "96"; Invoice 1037 (Id 130) with its
+    header link to Estimate 100 without a TxnId; Deposit 121 with its first line's link
+    to Payment 97 with an empty TxnId."""
+    record(records, "Payment", "128")["Line"][0]["LinkedTxn"] = ["96"]
+    record(records, "Invoice", "130")["LinkedTxn"] = [{"TxnType": "Estimate"}]
+    record(records, "Deposit", "121")["Line"][0]["LinkedTxn"][0]["TxnId"] = ""
+
+
+def test_links_that_name_no_transaction_reject_their_record_not_count_as_unresolved(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Such a link once loaded as an ``unresolved_links`` entry, the count of links to
+    transactions the sync does not extract, and TRANSACTION_LINKS_TO was gone."""
+    links_naming_no_transaction(fake.records)
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    details = reconciliation(harness, "run-1")
+    records = details["records"]
+    rejected = {e: records[e]["rejected"] for e in ("Invoice", "Payment", "Deposit")}
+    words = "is not a link to a transaction (an object with a TxnType and a TxnId of digits)"
+    assert rejected == {
+        "Invoice": {f'Invoice 130: LinkedTxn[0] {{"TxnType":"Estimate"}} {words}': 1},
+        "Payment": {f'Payment 128: Line[0].LinkedTxn[0] "96" {words}': 1},
+        "Deposit": {
+            f'Deposit 121: Line[0].LinkedTxn[0] {{"TxnId":"","TxnType":"Payment",'
+            f'"TxnLineId":"0"}} {words}': 1
+        },
+    }
+    counts = {e: (records[e]["records_in"], records[e]["out"]) for e in rejected}
+    assert counts == {"Invoice": (37, 36), "Payment": (16, 15), "Deposit": (13, 12)}
+    # the same three records rejected as in the first test: the same links left
+    assert (summary.rejected, summary.rows["TRANSACTION_LINKS_TO"]) == (3, 45)
+    assert details["unresolved_links"] == 24  # as there: none of the broken links
+
+
+def test_load_sample_refuses_a_link_that_names_no_transaction(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    folder = sample_copy(tmp_path, "links", links_naming_no_transaction)
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(store, folder=folder)
+
+    assert str(refused.value) == (
+        f"recorded Invoice records in {folder / 'Invoice.json'} are not shaped as QuickBooks "
+        'sends them (counted from 1): record 1 (Id "130"): LinkedTxn[0] {"TxnType": '
+        '"Estimate"} is not a link to a transaction (an object with a TxnType and a TxnId '
+        "of digits)"
+    )
+    assert not store.root.exists()

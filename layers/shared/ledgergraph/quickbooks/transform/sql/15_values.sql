@@ -223,8 +223,34 @@ line_kind AS (
         AND NOT coalesce(json_type(line, '$.DetailType') = 'VARCHAR'
             AND regexp_full_match(txt(line, '$.DetailType'), '[A-Za-z]+'), false)
 ),
+-- Each entry of a LinkedTxn list names the transaction it links to by TxnType and TxnId:
+-- an entry that cannot name one ("96", {"TxnId": ""}) would be counted as a link to a
+-- transaction the sync does not extract, which it is not.
+link_entry AS (
+    SELECT i.record_no, 'LinkedTxn[' || (k.n - 1) || ']' AS path, k.link
+    FROM incoming AS i,
+        unnest(CAST(json_extract(i.rec, '$.LinkedTxn') AS JSON[])) WITH ORDINALITY AS k(link, n)
+    WHERE NOT i.is_deleted AND json_type(i.rec, '$.LinkedTxn') = 'ARRAY'
+    UNION ALL
+    SELECT l.record_no, l.path || '.LinkedTxn[' || (k.n - 1) || ']', k.link
+    FROM incoming_line AS l,
+        unnest(CAST(json_extract(l.line, '$.LinkedTxn') AS JSON[])) WITH ORDINALITY AS k(link, n)
+    WHERE json_type(l.line) = 'OBJECT' AND json_type(l.line, '$.LinkedTxn') = 'ARRAY'
+),
+unlinked AS (
+    SELECT record_no, path, link AS value,
+        'is not a link to a transaction (an object with a TxnType and a TxnId of digits)' AS why
+    FROM link_entry
+    WHERE NOT coalesce(json_type(link) = 'OBJECT'
+        AND json_type(link, '$.TxnType') = 'VARCHAR'
+        AND regexp_full_match(txt(link, '$.TxnType'), '[A-Za-z]+')
+        AND json_type(link, '$.TxnId') = 'VARCHAR'
+        AND regexp_full_match(txt(link, '$.TxnId'), '[0-9]+'), false)
+),
 bad AS (
     SELECT record_no, path, value, why FROM misshapen
+    UNION ALL
+    SELECT * FROM unlinked
     UNION ALL
     SELECT * FROM unvalued
     UNION ALL
