@@ -247,8 +247,23 @@ unlinked AS (
         AND json_type(link, '$.TxnId') = 'VARCHAR'
         AND regexp_full_match(txt(link, '$.TxnId'), '[0-9]+'), false)
 ),
+-- A record's version is its SyncToken, then MetaData.LastUpdatedTime (20_current.sql), and
+-- the version stored with it says when QuickBooks last changed it: a record QuickBooks sends
+-- always carries both. One without a LastUpdatedTime would be stored under the previous
+-- version's time. Not checked: a deletion stub, and CompanyInfo, which comes from its own
+-- request (and the offline stand-ins of it carry no MetaData).
+undated AS (
+    SELECT record_no, 'MetaData' AS path, coalesce(json_extract(rec, '$.MetaData'), 'null')
+            AS value,
+        'has no LastUpdatedTime (every record QuickBooks sends is dated)' AS why
+    FROM incoming
+    WHERE NOT is_deleted AND entity <> 'CompanyInfo'
+        AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
+),
 bad AS (
     SELECT record_no, path, value, why FROM misshapen
+    UNION ALL
+    SELECT * FROM undated
     UNION ALL
     SELECT * FROM unlinked
     UNION ALL
