@@ -122,3 +122,50 @@ def test_a_misshapen_report_landed_before_the_check_is_named_by_the_transform(
         f"holds {CHECKING}.ColData a JSON string, not a list, not a report QuickBooks gives; "
         "sync again"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("NaN", "not a number"),
+        ("1e400", "401 digits before the point, more than the 26 kept"),
+        ("0.0000000000001", "13 decimal places, more than the 12 kept"),
+        ("١٢٠١", "not a number"),  # Arabic-Indic digits, which Decimal() reads as 1201
+        (" 1201.00", "not a number"),
+    ],
+)
+def test_a_report_amount_that_is_not_a_number_as_records_hold_one_is_named(
+    harness: Harness, fake: FakeQuickBooks, value: str, why: str
+) -> None:
+    """The checking account's amount in the BalanceSheet: "NaN" and "1e400" stopped the
+    transform with InvalidOperation or ArrowInvalid, "١٢٠١" passed as 1201."""
+    checking_row(fake.reports["BalanceSheet"])["ColData"][1]["value"] = value
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.sync(run_id="run-1", report_period=PERIOD)
+
+    assert str(refused.value) == (
+        "QuickBooks answered the BalanceSheet report (/reports/BalanceSheet, 2019-01-01 to "
+        f"2019-02-01) of realm {REALM} with {CHECKING}.ColData[1].value {json.dumps(value)}, "
+        f"{why}: not a report QuickBooks gives; the run stops before its manifest, so none of "
+        "it is transformed"
+    )
+
+
+def test_a_report_amount_landed_before_the_check_is_named_by_the_transform(
+    harness: Harness,
+) -> None:
+    harness.sync(run_id="run-1", report_period=PERIOD)
+    key = raw_page_key(REALM, "BalanceSheet", "run-1", 1)
+    body = json.loads(harness.store.get_bytes(key))
+    checking_row(body)["ColData"][1]["value"] = "NaN"
+    harness.store.put_bytes(key, json.dumps(body).encode("utf-8"))
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.transform("run-1")
+
+    assert str(refused.value) == (
+        f"run run-1 of realm {REALM} cannot be transformed: its BalanceSheet report ({key}) "
+        f'holds {CHECKING}.ColData[1].value "NaN", not a number, not a report QuickBooks '
+        "gives; sync again"
+    )
