@@ -23,6 +23,11 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,4})?")
 # Report amounts are compared as DECIMAL(38, 12), as the records' numbers are stored.
 _WHOLE_DIGITS, _DECIMAL_PLACES = 26, 12
+# How deep sections may nest. A report nests a section per heading (Assets, Current Assets,
+# Bank Accounts) and per parent account, and QuickBooks keeps sub-accounts to five levels,
+# so its reports stay far shallower; the limit keeps the walks (recursive) within Python's
+# stack and a deeper body a named error.
+MAX_SECTION_DEPTH = 32
 # Header values the walk keeps and the validation compares or prints: text when present.
 _HEADER_TEXT = ("ReportName", "ReportBasis", "Currency", "StartPeriod", "EndPeriod")
 
@@ -198,7 +203,7 @@ def report_problem(body: dict[str, Any]) -> str | None:
         return problem
     reader = _amount_reader(body.get("Columns", {}).get("Column", []))
     money = {i for i in (reader.debit, reader.credit, reader.total) if i is not None}
-    return _rows_problem(body.get("Rows", {}), "Rows", money)
+    return _rows_problem(body.get("Rows", {}), "Rows", money, 0)
 
 
 def _expect(value: Any, kind: type, where: str) -> str | None:
@@ -262,18 +267,23 @@ def _columns_problem(columns: Any) -> str | None:
     return problem
 
 
-def _rows_problem(rows: Any, where: str, money: set[int]) -> str | None:
+def _rows_problem(rows: Any, where: str, money: set[int], depth: int) -> str | None:
+    """The rows of a section ``depth`` sections deep (0: the report's own ``Rows``)."""
     problem = _expect(rows, dict, where) or _objects(rows.get("Row", []), f"{where}.Row")
     if problem is not None:
         return problem
     for i, row in enumerate(rows.get("Row", [])):
-        problem = _row_problem(row, f"{where}.Row[{i}]", money)
+        if depth == MAX_SECTION_DEPTH and "ColData" not in row:
+            # named by the outermost section: the full path is as deep as the nesting
+            outermost = where.split(".Rows", 1)[0]
+            return f"{outermost} holding sections nested more than {MAX_SECTION_DEPTH} deep"
+        problem = _row_problem(row, f"{where}.Row[{i}]", money, depth)
         if problem is not None:
             return problem
     return None
 
 
-def _row_problem(row: dict[str, Any], where: str, money: set[int]) -> str | None:
+def _row_problem(row: dict[str, Any], where: str, money: set[int], depth: int) -> str | None:
     """A Data row's cells, or a Section's Header, Summary and nested Rows."""
     problem = _texts(row, ("group",), where)
     if problem is not None or "ColData" in row:
@@ -285,7 +295,7 @@ def _row_problem(row: dict[str, Any], where: str, money: set[int]) -> str | None
             problem = _cells_problem(value["ColData"], f"{where}.{part}.ColData", money)
         if problem is not None:
             return problem
-    return _rows_problem(row.get("Rows", {}), f"{where}.Rows", money)
+    return _rows_problem(row.get("Rows", {}), f"{where}.Rows", money, depth + 1)
 
 
 def _cells_problem(cells: Any, where: str, money: set[int]) -> str | None:
