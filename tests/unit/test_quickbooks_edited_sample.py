@@ -94,6 +94,23 @@ def test_a_rejected_customer_is_named_in_its_invoices_missing_links(
     assert reconciliation["references"]["TRANSACTION_HAS_CUSTOMER"]["out"] == 62 - 5
 
 
+def test_an_empty_reference_id_is_shown_quoted_in_its_reason(books: Books, tmp_path: Path) -> None:
+    """Invoice 1036 (Id 129) with ``"CustomerRef": {"value": ""}``: its reason read ``no
+    Customer  among the synced records``, the Id left out."""
+
+    def empty_customer_id(records: Records) -> None:
+        record(records, "Invoice", "129")["CustomerRef"] = {"value": ""}
+
+    books.transform(sample_copy(tmp_path, "empty-id", empty_customer_id), "r1")
+
+    reconciliation = books.reconciliation("r1")
+    assert unresolved_references(reconciliation)["references"] == [
+        'Invoice 129: CustomerRef: no Customer "" among the synced records'
+    ]
+    customers = reconciliation["references"]["TRANSACTION_HAS_CUSTOMER"]
+    assert customers == {"references": 62, "out": 61, "unresolved": 1}
+
+
 def list_records_twice(records: Records) -> None:
     """Invoice 130 listed twice as is; Customer 2 twice under SyncToken 0 with two names;
     Item 5 twice, the second copy saved once more (SyncToken 3)."""

@@ -31,9 +31,9 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
 
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.quickbooks.errors import QuickBooksDataError
-from ledgergraph.quickbooks.reports import report_problem
+from ledgergraph.quickbooks.reports import MAX_SECTION_DEPTH, report_problem
 from ledgergraph.quickbooks.runs import raw_page_key, run_manifest_key
-from tests.fakes.quickbooks_server import FakeQuickBooks
+from tests.fakes.quickbooks_server import FakeQuickBooks, Scripted
 
 Body = dict[str, Any]
 PERIOD = (date(2019, 1, 1), date(2019, 2, 1))  # the recorded report's own period
@@ -121,4 +121,116 @@ def test_a_misshapen_report_landed_before_the_check_is_named_by_the_transform(
         f"run run-1 of realm {REALM} cannot be transformed: its BalanceSheet report ({key}) "
         f"holds {CHECKING}.ColData a JSON string, not a list, not a report QuickBooks gives; "
         "sync again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("NaN", "not a number"),
+        ("1e400", "401 digits before the point, more than the 26 kept"),
+        ("0.0000000000001", "13 decimal places, more than the 12 kept"),
+        ("١٢٠١", "not a number"),  # Arabic-Indic digits, which Decimal() reads as 1201
+        (" 1201.00", "not a number"),
+    ],
+)
+def test_a_report_amount_that_is_not_a_number_as_records_hold_one_is_named(
+    harness: Harness, fake: FakeQuickBooks, value: str, why: str
+) -> None:
+    """The checking account's amount in the BalanceSheet: "NaN" and "1e400" stopped the
+    transform with InvalidOperation or ArrowInvalid, "١٢٠١" passed as 1201."""
+    checking_row(fake.reports["BalanceSheet"])["ColData"][1]["value"] = value
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.sync(run_id="run-1", report_period=PERIOD)
+
+    assert str(refused.value) == (
+        "QuickBooks answered the BalanceSheet report (/reports/BalanceSheet, 2019-01-01 to "
+        f"2019-02-01) of realm {REALM} with {CHECKING}.ColData[1].value {json.dumps(value)}, "
+        f"{why}: not a report QuickBooks gives; the run stops before its manifest, so none of "
+        "it is transformed"
+    )
+
+
+def test_a_report_amount_landed_before_the_check_is_named_by_the_transform(
+    harness: Harness,
+) -> None:
+    harness.sync(run_id="run-1", report_period=PERIOD)
+    key = raw_page_key(REALM, "BalanceSheet", "run-1", 1)
+    body = json.loads(harness.store.get_bytes(key))
+    checking_row(body)["ColData"][1]["value"] = "NaN"
+    harness.store.put_bytes(key, json.dumps(body).encode("utf-8"))
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.transform("run-1")
+
+    assert str(refused.value) == (
+        f"run run-1 of realm {REALM} cannot be transformed: its BalanceSheet report ({key}) "
+        f'holds {CHECKING}.ColData[1].value "NaN", not a number, not a report QuickBooks '
+        "gives; sync again"
+    )
+
+
+def nested_sections(depth: int) -> Body:
+    """An empty section holding one section, ``depth`` levels in all, as the tester sent."""
+    outermost = section = {"type": "Section", "Header": {"ColData": [{"value": "x"}]}}
+    for _ in range(depth - 1):
+        inner = {"type": "Section", "Header": {"ColData": [{"value": "x"}]}}
+        section["Rows"] = {"Row": [inner]}
+        section = inner
+    return outermost
+
+
+def test_sections_nested_past_the_limit_stop_the_sync_with_a_named_error(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    rows = fake.reports["BalanceSheet"]["Rows"]["Row"]
+    rows.append(nested_sections(MAX_SECTION_DEPTH + 8))
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.sync(run_id="run-1", report_period=PERIOD)
+
+    assert str(refused.value) == (
+        "QuickBooks answered the BalanceSheet report (/reports/BalanceSheet, 2019-01-01 to "
+        f"2019-02-01) of realm {REALM} with Rows.Row[{len(rows) - 1}] holding sections nested "
+        f"more than {MAX_SECTION_DEPTH} deep: not a report QuickBooks gives; the run stops "
+        "before its manifest, so none of it is transformed"
+    )
+
+
+def test_sections_nested_3000_deep_stop_the_sync_with_a_named_error(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """The tester's report: the recorded BalanceSheet with a section 3000 deep, here the
+    answer to the first report asked (ProfitAndLoss). It ended the execution in
+    States.DataLimitExceeded; Python cannot read JSON this deep (RecursionError), so the
+    client names it. The fake sends it as text: json.dumps cannot write it either."""
+    body = copy.deepcopy(fake.reports["BalanceSheet"])
+    body["Rows"]["Row"].append("DEEP")
+    section = '{"type": "Section", "Header": {"ColData": [{"value": "x"}]}, "Rows": {"Row": ['
+    deep = section * 3000 + "]}}" * 3000
+    text = json.dumps(body).replace('"DEEP"', deep)
+    fake.script("reports", Scripted(200, {}, raw=text))
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        harness.sync(run_id="run-1", report_period=PERIOD)
+
+    assert str(refused.value) == (
+        f"QuickBooks answered /reports/ProfitAndLoss for realm {REALM} with JSON nested too "
+        f"deep to read ({len(text.encode())} bytes): not an answer QuickBooks gives; the run "
+        "stops before its manifest"
+    )
+    with pytest.raises(ObjectNotFound):
+        harness.store.get_bytes(run_manifest_key(REALM, "run-1"))
+
+
+def test_sections_nested_as_deep_as_the_limit_pass_the_check(fake: FakeQuickBooks) -> None:
+    body = copy.deepcopy(fake.reports["BalanceSheet"])
+    body["Rows"]["Row"].append(nested_sections(MAX_SECTION_DEPTH))
+    assert report_problem(body) is None
+
+    body["Rows"]["Row"][-1] = nested_sections(MAX_SECTION_DEPTH + 1)
+    assert report_problem(body) == (
+        f"Rows.Row[{len(body['Rows']['Row']) - 1}] holding sections nested more than "
+        f"{MAX_SECTION_DEPTH} deep"
     )

@@ -274,10 +274,11 @@ def test_classes_and_departments_become_dimensions_of_the_postings(tmp_path: Pat
     records = edited_sandbox("JournalEntry", "192", {"DepartmentRef": {"value": "1"}})
     entry = next(j for j in records["JournalEntry"] if j["Id"] == "192")
     entry["Line"][0]["JournalEntryLineDetail"]["ClassRef"] = {"value": "7"}
+    dated = {"LastUpdatedTime": "2026-04-01T08:00:00-07:00"}
     records["Class"] = [{"Id": "7", "Name": "Landscaping", "FullyQualifiedName": "Landscaping",
-                         "Active": True, "SyncToken": "0"}]  # fmt: skip
+                         "Active": True, "SyncToken": "0", "MetaData": dated}]  # fmt: skip
     records["Department"] = [{"Id": "1", "Name": "North", "FullyQualifiedName": "North",
-                              "Active": True, "SyncToken": "0"}]  # fmt: skip
+                              "Active": True, "SyncToken": "0", "MetaData": dated}]  # fmt: skip
 
     with loopback_only(), FakeQuickBooks(records=records) as fake:
         for harness in make_harness(fake, tmp_path):

@@ -156,7 +156,15 @@ class QuickBooksClient:
                 _raise_for(response, self.realm_id, path)
             try:
                 body = exact_json(response.text)
-            except ValueError as exc:  # JSONDecodeError, or nesting too deep to read
+            except RecursionError as exc:
+                # json.loads and the walks after it recurse per level: Python's stack holds
+                # a few hundred, and QuickBooks nests far fewer (MAX_SECTION_DEPTH)
+                raise QuickBooksDataError(
+                    f"QuickBooks answered {what or path} for realm {self.realm_id} with JSON "
+                    f"nested too deep to read ({len(response.content)} bytes): not an answer "
+                    "QuickBooks gives; the run stops before its manifest"
+                ) from exc
+            except ValueError as exc:  # JSONDecodeError
                 if retry:
                     self._wait(response, attempt, path)
                     attempt += 1

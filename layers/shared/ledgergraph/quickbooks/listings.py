@@ -78,8 +78,9 @@ _JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "true o
 def shape_problem(record: dict[str, Any]) -> str | None:
     """What in ``record`` is not shaped as QuickBooks sends it (``Line`` not a list, a line
     or its detail not an object, a DetailType not a plain name, a header or line reference
-    not an object or without a text ``value``), or None. The transform rejects such a
-    record; a recorded listing is refused for it before anything lands."""
+    not an object or without a text ``value``, a ``LinkedTxn`` not a list of links), or
+    None. The transform rejects such a record; a recorded listing is refused for it before
+    anything lands."""
     lines = record.get("Line")
     if lines is not None and not isinstance(lines, list):
         return f"Line is {_json_type(lines)}, not a list of lines"
@@ -87,7 +88,7 @@ def shape_problem(record: dict[str, Any]) -> str | None:
         problem = _line_problem(line, f"Line[{n}]")
         if problem is not None:
             return problem
-    return _references_problem(record, REFERENCE_FIELDS, "")
+    return _links_problem(record, "") or _references_problem(record, REFERENCE_FIELDS, "")
 
 
 def _line_problem(line: object, where: str) -> str | None:
@@ -102,6 +103,9 @@ def _line_problem(line: object, where: str) -> str | None:
         problem = _line_problem(inner, f"{where}.GroupLineDetail.Line[{n}]")
         if problem is not None:
             return problem
+    problem = _links_problem(line, f"{where}.")
+    if problem is not None:
+        return problem
     kind = line.get("DetailType")
     if kind is None:
         return None
@@ -111,6 +115,28 @@ def _line_problem(line: object, where: str) -> str | None:
     if detail is not None and not isinstance(detail, dict):
         return f"{where}.{kind} is {_json_type(detail)}, not a line detail (an object)"
     return _references_problem(detail or {}, LINE_REFERENCE_FIELDS, f"{where}.{kind}.")
+
+
+def _links_problem(holder: dict[str, Any], where: str) -> str | None:
+    """A record's or line's ``LinkedTxn``: a list (the transform unnests it) of links that
+    each name a transaction by TxnType and TxnId."""
+    links = holder.get("LinkedTxn")
+    if links is not None and not isinstance(links, list):
+        return f"{where}LinkedTxn is {_json_type(links)}, not a list of linked transactions"
+    for n, link in enumerate(links or []):
+        if not _names_a_transaction(link):
+            return (
+                f"{where}LinkedTxn[{n}] {json.dumps(link)} is not a link to a transaction "
+                "(an object with a TxnType and a TxnId of digits)"
+            )
+    return None
+
+
+def _names_a_transaction(link: object) -> bool:
+    if not isinstance(link, dict):
+        return False
+    kind, qbo_id = link.get("TxnType"), link.get("TxnId")
+    return isinstance(kind, str) and _DETAIL_NAME.fullmatch(kind) is not None and is_qbo_id(qbo_id)
 
 
 def _references_problem(holder: dict[str, Any], fields: tuple[str, ...], where: str) -> str | None:

@@ -12,12 +12,22 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ledgergraph.quickbooks.client import json_type
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An amount as the records' numbers are read (number_pattern in transform/sql/00_macros.sql):
+# Decimal() also takes "NaN", "1e400", "1_000", " 12 " and other scripts' digits ("١٢").
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,4})?")
+# Report amounts are compared as DECIMAL(38, 12), as the records' numbers are stored.
+_WHOLE_DIGITS, _DECIMAL_PLACES = 26, 12
+# How deep sections may nest. A report nests a section per heading (Assets, Current Assets,
+# Bank Accounts) and per parent account, and QuickBooks keeps sub-accounts to five levels,
+# so its reports stay far shallower; the limit keeps the walks (recursive) within Python's
+# stack and a deeper body a named error.
+MAX_SECTION_DEPTH = 32
 # Header values the walk keeps and the validation compares or prints: text when present.
 _HEADER_TEXT = ("ReportName", "ReportBasis", "Currency", "StartPeriod", "EndPeriod")
 
@@ -134,15 +144,38 @@ def _col_key(column: dict[str, Any]) -> str:
 
 
 def _cell(cells: list[dict[str, Any]], index: int) -> Decimal | None:
+    """The amount in a money cell; None when the cell is absent or empty. report_problem
+    has refused a body whose amount is anything else."""
     if index >= len(cells):
         return None
-    text = str(cells[index].get("value", "")).replace(",", "").strip()
-    if not text:
+    text = cells[index].get("value") or ""
+    if amount_problem(text) is not None:
+        raise ValueError(f"report amount {text!r} was not checked before the walk")
+    return Decimal(text) if text else None
+
+
+def amount_problem(text: str) -> str | None:
+    """Why a money cell's text is not an amount the ledger can be compared with, or None.
+
+    Empty is no amount (QuickBooks leaves a cell blank for nothing); anything else is a
+    number as JSON writes it whose digits fit DECIMAL(38, 12), as the records' are.
+    """
+    if text == "":
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
+    if _NUMBER.fullmatch(text) is None:
+        return "not a number"
+    _, digits, exponent = Decimal(text).as_tuple()
+    assert isinstance(exponent, int)  # a finite number: the pattern has no NaN or Infinity
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
         return None
+    exponent += len(digits) - len(significant)
+    whole, places = max(0, len(significant) + exponent), max(0, -exponent)
+    if whole > _WHOLE_DIGITS:
+        return f"{whole} digits before the point, more than the {_WHOLE_DIGITS} kept"
+    if places > _DECIMAL_PLACES:
+        return f"{places} decimal places, more than the {_DECIMAL_PLACES} kept"
+    return None
 
 
 def _first_value(cells: list[dict[str, Any]]) -> str:
@@ -161,12 +194,16 @@ def report_problem(body: dict[str, Any]) -> str | None:
     string, not an object``.
     """
     header = body.get("Header", {})
-    return (
+    problem = (
         _expect(header, dict, "Header")
         or _header_problem(header)
         or _columns_problem(body.get("Columns", {}))
-        or _rows_problem(body.get("Rows", {}), "Rows")
     )
+    if problem is not None:
+        return problem
+    reader = _amount_reader(body.get("Columns", {}).get("Column", []))
+    money = {i for i in (reader.debit, reader.credit, reader.total) if i is not None}
+    return _rows_problem(body.get("Rows", {}), "Rows", money, 0)
 
 
 def _expect(value: Any, kind: type, where: str) -> str | None:
@@ -230,36 +267,45 @@ def _columns_problem(columns: Any) -> str | None:
     return problem
 
 
-def _rows_problem(rows: Any, where: str) -> str | None:
+def _rows_problem(rows: Any, where: str, money: set[int], depth: int) -> str | None:
+    """The rows of a section ``depth`` sections deep (0: the report's own ``Rows``)."""
     problem = _expect(rows, dict, where) or _objects(rows.get("Row", []), f"{where}.Row")
     if problem is not None:
         return problem
     for i, row in enumerate(rows.get("Row", [])):
-        problem = _row_problem(row, f"{where}.Row[{i}]")
+        if depth == MAX_SECTION_DEPTH and "ColData" not in row:
+            # named by the outermost section: the full path is as deep as the nesting
+            outermost = where.split(".Rows", 1)[0]
+            return f"{outermost} holding sections nested more than {MAX_SECTION_DEPTH} deep"
+        problem = _row_problem(row, f"{where}.Row[{i}]", money, depth)
         if problem is not None:
             return problem
     return None
 
 
-def _row_problem(row: dict[str, Any], where: str) -> str | None:
+def _row_problem(row: dict[str, Any], where: str, money: set[int], depth: int) -> str | None:
     """A Data row's cells, or a Section's Header, Summary and nested Rows."""
     problem = _texts(row, ("group",), where)
     if problem is not None or "ColData" in row:
-        return problem or _cells_problem(row["ColData"], f"{where}.ColData")
+        return problem or _cells_problem(row["ColData"], f"{where}.ColData", money)
     for part in ("Header", "Summary"):
         value = row.get(part, {})
         problem = _expect(value, dict, f"{where}.{part}")
         if problem is None and value.get("ColData") is not None:  # null: no cells
-            problem = _cells_problem(value["ColData"], f"{where}.{part}.ColData")
+            problem = _cells_problem(value["ColData"], f"{where}.{part}.ColData", money)
         if problem is not None:
             return problem
-    return _rows_problem(row.get("Rows", {}), f"{where}.Rows")
+    return _rows_problem(row.get("Rows", {}), f"{where}.Rows", money, depth + 1)
 
 
-def _cells_problem(cells: Any, where: str) -> str | None:
+def _cells_problem(cells: Any, where: str, money: set[int]) -> str | None:
+    """Cells are objects with text ``value`` and ``id``; a money column's value an amount."""
     problem = _objects(cells, where)
     for i, cell in enumerate(cells if problem is None else []):
         problem = _texts(cell, ("value", "id"), f"{where}[{i}]")
+        why = amount_problem(cell.get("value") or "") if i in money and not problem else None
+        if why is not None:
+            problem = f"{where}[{i}].value {json.dumps(cell['value'])}, {why}"
         if problem is not None:
             return problem
     return problem

@@ -20,7 +20,24 @@ SELECT * FROM (VALUES
     ('Employee', 'BillRate', 'number'), ('Employee', 'Active', 'boolean'),
     ('Item', 'UnitPrice', 'number'), ('Item', 'PurchaseCost', 'number'),
     ('Item', 'QtyOnHand', 'number'), ('Item', 'Active', 'boolean'),
-    ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean')
+    ('Class', 'Active', 'boolean'), ('Department', 'Active', 'boolean'),
+    -- Text the transform reads (json_extract_string reads {"v":1} or 7 as text too): an
+    -- account's AccountType and AccountSubType choose its concept, its Classification its
+    -- normal balance, a Purchase's EntityRef.type whether it names a customer or a vendor.
+    ('Account', 'Name', 'text'), ('Account', 'FullyQualifiedName', 'text'),
+    ('Account', 'Classification', 'text'), ('Account', 'AccountType', 'text'),
+    ('Account', 'AccountSubType', 'text'), ('Account', 'AcctNum', 'text'),
+    ('Customer', 'DisplayName', 'text'), ('Customer', 'CompanyName', 'text'),
+    ('Vendor', 'DisplayName', 'text'), ('Vendor', 'CompanyName', 'text'),
+    ('Vendor', 'AcctNum', 'text'),
+    ('Employee', 'DisplayName', 'text'), ('Employee', 'EmployeeNumber', 'text'),
+    ('Item', 'Name', 'text'), ('Item', 'FullyQualifiedName', 'text'), ('Item', 'Type', 'text'),
+    ('Item', 'Sku', 'text'),
+    ('Class', 'Name', 'text'), ('Class', 'FullyQualifiedName', 'text'),
+    ('Department', 'Name', 'text'), ('Department', 'FullyQualifiedName', 'text'),
+    ('CompanyInfo', 'CompanyName', 'text'), ('CompanyInfo', 'LegalName', 'text'),
+    ('txn', 'DocNumber', 'text'), ('txn', 'PrivateNote', 'text'),
+    ('Purchase', 'EntityRef.type', 'text')
 ) AS t(entity, field, kind);
 
 -- A number's text (number_pattern) in parts: digits before the point (i), after it (f),
@@ -59,6 +76,7 @@ CREATE OR REPLACE MACRO parses_as(v, kind) AS CASE kind
     WHEN 'date' THEN as_date(json_extract_string(v, '$')) IS NOT NULL
     WHEN 'timestamp' THEN as_instant(json_extract_string(v, '$')) IS NOT NULL
     WHEN 'boolean' THEN json_type(v) = 'BOOLEAN'
+    WHEN 'text' THEN json_type(v) = 'VARCHAR'
     -- numbers by their text: how many digits they need is measured in value_error
     ELSE regexp_full_match(json_extract_string(v, '$'), number_pattern())
 END;
@@ -67,7 +85,8 @@ CREATE OR REPLACE MACRO kind_words(kind) AS CASE kind
     WHEN 'integer' THEN 'a whole number (digits only, at most 18)'
     WHEN 'date' THEN 'a date (YYYY-MM-DD)'
     WHEN 'timestamp' THEN 'a date and time (YYYY-MM-DDThh:mm:ss and Z or a UTC offset)'
-    WHEN 'boolean' THEN 'true or false' ELSE 'a number'
+    WHEN 'boolean' THEN 'true or false' WHEN 'text' THEN 'text (a JSON string)'
+    ELSE 'a number'
 END;
 
 -- A transaction's lines (bundle lines inside a GroupLineDetail too), with their JSON path.
@@ -103,6 +122,9 @@ line_fields AS (
         json_extract(l.line, '$.Amount') AS value
     FROM incoming_line AS l
     UNION ALL
+    SELECT record_no, path || '.Description', 'text', json_extract(line, '$.Description')
+    FROM incoming_line
+    UNION ALL
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
@@ -130,10 +152,10 @@ detailed_line AS (
 ),
 -- Structure the transform unnests or follows: a list of lines, each line an object, a
 -- bundle's list of lines, a line's detail an object, a reference (header or line detail)
--- an object ({"value": "35"}, below). Anything else (QuickBooks never sends it) rejects
--- the record here rather than failing the run's SQL or dropping a relationship without a
--- word (the same lists: listings.REFERENCE_FIELDS and LINE_REFERENCE_FIELDS, which
--- load-sample checks before landing).
+-- an object ({"value": "35"}, below), a LinkedTxn (record or line) a list. Anything else
+-- (QuickBooks never sends it) rejects the record here rather than failing the run's SQL or
+-- dropping a relationship without a word (the same checks as listings.shape_problem,
+-- which load-sample runs before landing).
 shape AS (
     SELECT i.record_no, s.field AS path, json_extract(i.rec, '$.' || s.field) AS value,
         s.json_kind, s.words, true AS null_ok
@@ -148,7 +170,8 @@ shape AS (
         ('FromAccountRef', 'OBJECT', 'a reference'), ('ToAccountRef', 'OBJECT', 'a reference'),
         ('ParentRef', 'OBJECT', 'a reference'), ('IncomeAccountRef', 'OBJECT', 'a reference'),
         ('ExpenseAccountRef', 'OBJECT', 'a reference'),
-        ('AssetAccountRef', 'OBJECT', 'a reference')
+        ('AssetAccountRef', 'OBJECT', 'a reference'),
+        ('LinkedTxn', 'ARRAY', 'a list of linked transactions')
     ) AS s(field, json_kind, words)
     WHERE NOT i.is_deleted
     UNION ALL
@@ -156,6 +179,10 @@ shape AS (
     UNION ALL
     SELECT record_no, path || '.GroupLineDetail.Line',
         json_extract(line, '$.GroupLineDetail.Line'), 'ARRAY', 'a list of lines', true
+    FROM incoming_line
+    UNION ALL
+    SELECT record_no, path || '.LinkedTxn', json_extract(line, '$.LinkedTxn'), 'ARRAY',
+        'a list of linked transactions', true
     FROM incoming_line
     UNION ALL
     SELECT record_no, path || '.' || detail, json_extract(line, '$."' || detail || '"'),
@@ -196,8 +223,49 @@ line_kind AS (
         AND NOT coalesce(json_type(line, '$.DetailType') = 'VARCHAR'
             AND regexp_full_match(txt(line, '$.DetailType'), '[A-Za-z]+'), false)
 ),
+-- Each entry of a LinkedTxn list names the transaction it links to by TxnType and TxnId:
+-- an entry that cannot name one ("96", {"TxnId": ""}) would be counted as a link to a
+-- transaction the sync does not extract, which it is not.
+link_entry AS (
+    SELECT i.record_no, 'LinkedTxn[' || (k.n - 1) || ']' AS path, k.link
+    FROM incoming AS i,
+        unnest(CAST(json_extract(i.rec, '$.LinkedTxn') AS JSON[])) WITH ORDINALITY AS k(link, n)
+    WHERE NOT i.is_deleted AND json_type(i.rec, '$.LinkedTxn') = 'ARRAY'
+    UNION ALL
+    SELECT l.record_no, l.path || '.LinkedTxn[' || (k.n - 1) || ']', k.link
+    FROM incoming_line AS l,
+        unnest(CAST(json_extract(l.line, '$.LinkedTxn') AS JSON[])) WITH ORDINALITY AS k(link, n)
+    WHERE json_type(l.line) = 'OBJECT' AND json_type(l.line, '$.LinkedTxn') = 'ARRAY'
+),
+unlinked AS (
+    SELECT record_no, path, link AS value,
+        'is not a link to a transaction (an object with a TxnType and a TxnId of digits)' AS why
+    FROM link_entry
+    WHERE NOT coalesce(json_type(link) = 'OBJECT'
+        AND json_type(link, '$.TxnType') = 'VARCHAR'
+        AND regexp_full_match(txt(link, '$.TxnType'), '[A-Za-z]+')
+        AND json_type(link, '$.TxnId') = 'VARCHAR'
+        AND regexp_full_match(txt(link, '$.TxnId'), '[0-9]+'), false)
+),
+-- A record's version is its SyncToken, then MetaData.LastUpdatedTime (20_current.sql), and
+-- the version stored with it says when QuickBooks last changed it: a record QuickBooks sends
+-- always carries both. One without a LastUpdatedTime would be stored under the previous
+-- version's time. Not checked: a deletion stub, and CompanyInfo, which comes from its own
+-- request (and the offline stand-ins of it carry no MetaData).
+undated AS (
+    SELECT record_no, 'MetaData' AS path, coalesce(json_extract(rec, '$.MetaData'), 'null')
+            AS value,
+        'has no LastUpdatedTime (every record QuickBooks sends is dated)' AS why
+    FROM incoming
+    WHERE NOT is_deleted AND entity <> 'CompanyInfo'
+        AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
+),
 bad AS (
     SELECT record_no, path, value, why FROM misshapen
+    UNION ALL
+    SELECT * FROM undated
+    UNION ALL
+    SELECT * FROM unlinked
     UNION ALL
     SELECT * FROM unvalued
     UNION ALL

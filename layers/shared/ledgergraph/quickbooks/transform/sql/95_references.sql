@@ -5,10 +5,16 @@
 -- NOTE: the record holding an unresolved reference is kept (an invoice to an unknown
 -- customer still moves receivables and income); only its relationship is missing.
 
+-- An Id as a reason shows it: bare when it is digits (as QuickBooks' are), else quoted, so
+-- an empty one reads `no Customer "" among ...`, not `no Customer  among ...`.
+CREATE OR REPLACE MACRO id_shown(target_id) AS CASE
+    WHEN regexp_full_match(target_id, '[0-9]+') THEN target_id ELSE to_json(target_id)::VARCHAR
+END;
+
 -- Why a target is missing: listed by the run but rejected, or never synced at all.
 CREATE OR REPLACE MACRO missing_target(target, target_id, listed) AS CASE
-    WHEN listed THEN target || ' ' || target_id || ' was rejected in this run'
-    ELSE 'no ' || target || ' ' || target_id || ' among the synced records'
+    WHEN listed THEN target || ' ' || id_shown(target_id) || ' was rejected in this run'
+    ELSE 'no ' || target || ' ' || id_shown(target_id) || ' among the synced records'
 END;
 
 CREATE OR REPLACE TABLE reference AS
