@@ -13,10 +13,6 @@ from ledgergraph.run_summary import FACTS_NOT_LOADED, failure_reason, is_missing
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
 # named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
 UNLISTED_VALUES = ": more values, each named in the manifest's warnings"
-# the cells after ``present`` of a refused filing's row, from its earlier load's counts
-_EARLIER_COUNTS = (
-    "rejected", "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
-)  # fmt: skip
 
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
@@ -57,7 +53,8 @@ def sec_summary(summary: dict[str, Any]) -> str:
     WARNING for the run, per schema and filing. ``warnings`` counts a filing's: its
     manifest's and one per schema missing whose facts were rejected. A filing
     refused because an earlier run's load of it is kept offered nothing; its row counts
-    that load, the facts the graph holds of it as present.
+    that load, the facts the graph holds of it as present. Every cell is its line's value
+    in the JSON summary.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
@@ -109,10 +106,14 @@ def _row(filing: dict[str, Any]) -> list[Any]:
 
 
 def _warning_count(filing: dict[str, Any]) -> int | None:
-    """The manifest's warnings and the summary's own, one per schema whose facts were
-    rejected (not in the manifest); None: no manifest (not processed, not run)."""
-    counted = filing.get("warnings")
-    return None if counted is None else counted + _schema_warnings(filing)
+    """The line's ``warnings``: the manifest's and the summary's own, one per schema whose
+    facts were rejected (not in the manifest); None: no manifest (not processed, not run)."""
+    return filing.get("warnings")
+
+
+def _manifest_warnings(filing: dict[str, Any]) -> int:
+    """The warnings of a filing's manifest: its ``warnings`` but the summary's own."""
+    return (filing.get("warnings") or 0) - _schema_warnings(filing)
 
 
 def _schema_warnings(filing: dict[str, Any]) -> int:
@@ -210,10 +211,10 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
     """Where the counted manifest warnings are listed, and how a loaded filing with a
     warning to act on is loaded again once what the warning names is fixed."""
     filings = summary["filings"]
-    counted = [f for f in filings if f.get("warnings")]
+    counted = [f for f in filings if _manifest_warnings(f)]
     lines: list[str] = []
     if counted:
-        total = sum(f["warnings"] for f in counted)
+        total = sum(_manifest_warnings(f) for f in counted)
         where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
         marked = any(f.get("warnings_to_act_on") for f in filings)
         need = "those that need you are marked WARNING above" if marked else "none needs you"
@@ -309,7 +310,7 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
 
     A failed filing offered nothing: every fact of it is rejected for the filing's error
     (``all`` when the document was never counted), but for one refused because an earlier
-    run's load of it is kept (``facts_in_graph``): none of its facts is rejected. A
+    run's load of it is kept (``earlier_load_kept``): its line counts that load. A
     duplicate was not run at all.
     """
     status, counted = filing["status"], filing.get("facts_in_document")
@@ -320,26 +321,15 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
-        if "facts_in_graph" in filing:  # refused, an earlier run's load kept
-            return _kept_outcome(filing)
-        if counted is None:
+        if filing.get("earlier_load_kept"):
+            why = "failed (already loaded)"
+        elif counted is None:
             return [why, None, 0, 0, 0, "all", None, None, None]
-        return [why, counted, 0, 0, 0, counted, 0, 0, 0]
-    offered, added = filing.get("facts_loaded"), filing.get("facts_added")
-    present = _present(offered, added)
-    rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
-    return [status, counted, offered, added, present, rejected, dupes, *_duplicate_sets(filing)]
-
-
-def _kept_outcome(filing: dict[str, Any]) -> list[Any]:
-    """A refused filing's cells: this run offered nothing; the earlier load the graph keeps
-    counts as present, with what it rejected and collapsed, so the row adds up (in filing
-    = present + rejected + dupes). Its counts blank when the kept manifest is unreadable."""
-    earlier = filing.get("earlier_load") or {}
-    counts = [earlier.get(k) for k in _EARLIER_COUNTS]
-    counted = earlier.get("in_document", filing.get("facts_in_document"))
-    held = filing.get("facts_in_graph")
-    return ["failed (already loaded)", counted, 0, 0, held, *counts]
+    else:
+        why = status
+    return [why, counted, filing.get("facts_loaded"), filing.get("facts_added"),
+            filing.get("facts_present"), filing.get("facts_rejected"),
+            filing.get("duplicates_collapsed"), *_duplicate_sets(filing)]  # fmt: skip
 
 
 def _duplicate_sets(filing: dict[str, Any]) -> list[Any]:
@@ -351,7 +341,7 @@ def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
     """An interrupted filing's cells: its facts offered, added and present only once its
     Fact file is in the graph (``?`` until then), and none rejected for the interruption."""
     offered, added = filing.get("facts_loaded"), filing.get("facts_added")
-    present: Any = _present(offered, added)
+    present: Any = filing.get("facts_present")
     if filing.get("facts_unsettled"):
         added = present = "?"
     why = f"interrupted ({filing.get('error_type')})"
@@ -366,8 +356,8 @@ def _failure(filing: dict[str, Any]) -> str:
     filing that failed because every fact was rejected (NoFacts) names their reasons."""
     error = filing.get("error") or ""
     text = f"FAILED {filing.get('error_type')}: {error}"
-    if "facts_in_graph" in filing:
-        held = filing["facts_in_graph"]
+    if filing.get("earlier_load_kept"):
+        held = filing.get("facts_present")
         facts = "its facts" if held is None else f"{held} facts"
         return (
             f"FAILED, already in the graph from an earlier run: {facts} (present; the "
@@ -392,11 +382,6 @@ def _secs(filing: dict[str, Any]) -> str:
     """Processing plus loading time in seconds, as far as the filing got."""
     ms = (filing.get("processing_ms") or 0) + (filing.get("loading_ms") or 0)
     return f"{ms / 1000:.2f}"
-
-
-def _present(offered: int | None, added: int | None) -> int | None:
-    """Facts offered that the graph held already; None when the added count is unknown."""
-    return None if offered is None or added is None else offered - added
 
 
 def _fact_counts(filings: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import batches_key
 from ledgergraph.run_summary import (
     count_totals,
+    facts_present,
     missing_schema_warnings,
     publish_decision,
     settle_interrupted,
@@ -39,6 +40,11 @@ from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import RejectedPackage, stage_source_folder
 
 MAX_NODE_RESTARTS = 2  # a node that dies a third time ends the run: interrupted, exit 75
+# the counts of a filing's duplicates, named alike in its summary line and manifest
+_DUPLICATE_COUNTS = (
+    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
+    "inconsistent_sets",
+)  # fmt: skip
 
 
 def run_sec_from_folder(
@@ -207,6 +213,7 @@ def _merge_rerun(summary: dict[str, Any], again: dict[str, Any]) -> None:
         for name in ("facts_added", "processing_ms", "loading_ms"):
             if line.get(name) is not None and before.get(name) is not None:
                 line[name] += before[name]
+        line["facts_present"] = facts_present(line)
         summary["filings"][index[line["source_unit"]]] = line
     summary["totals"] = count_totals(summary["filings"])
 
@@ -268,10 +275,10 @@ def _explain_restored(
     """Say, on a loaded filing's failure, that its new output was set aside and why.
 
     Such a filing is still in the graph as an earlier run loaded it, so its line counts
-    the facts the graph holds of it (``facts_in_graph``) and carries the warnings of what
-    the graph holds, both from the kept manifest, and counts none of this run's facts as
-    rejected: the graph node refused them for the filing's sake (a source unit's data is
-    fixed once loaded), not for theirs.
+    that load, as its kept manifest says (``_kept_load``): its facts as present, with what
+    that load rejected and collapsed. This run offered and added none of its facts, and
+    rejected none of them: the graph node refused them for the filing's sake (a source
+    unit's data is fixed once loaded), not for theirs.
     """
     changed = False
     for filing in summary["filings"]:
@@ -292,31 +299,33 @@ def _explain_restored(
 
 
 def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
-    """The fields of a refused filing's line that describe the load an earlier run made of
-    it: the facts it loaded and its warnings, as its kept manifest says (the facts None
-    when it cannot be read), and how that load's facts reconcile (``earlier_load``: in
-    document = in the graph + rejected + collapsed), which the filing's row shows."""
-    fields: dict[str, Any] = {"facts_in_graph": None, "facts_rejected": None,
-                              "rejected_reasons": {}}  # fmt: skip
+    """The counts of a refused filing's line, those of the load an earlier run made of it
+    (``earlier_load_kept``), as its kept manifest says, so the line adds up: in document =
+    present + rejected + collapsed. Its warnings are that load's, counted as any line's
+    (the manifest's, plus one per schema missing that cost facts). The counts are None
+    when the manifest cannot be read."""
+    fields: dict[str, Any] = {"earlier_load_kept": True, "facts_present": None,
+                              "facts_rejected": None, "rejected_reasons": {}}  # fmt: skip
+    fields |= dict.fromkeys(_DUPLICATE_COUNTS)
     try:
         manifest = SourceUnitManifest.model_validate_json(
             store.get_bytes(manifest_key(graph_id, unit))
         )
     except (ObjectNotFound, ValueError):
         return fields
-    rejected = manifest.facts.rejected if manifest.facts else {}
+    missing: list[str] = []
     if manifest.facts is not None:
-        fields["earlier_load"] = manifest.facts.model_dump(
-            include={"in_document", "duplicates_collapsed", "duplicates_consistent",
-                     "duplicates_inconsistent"}
-        ) | {"rejected": manifest.facts.rejected_total}  # fmt: skip
+        counts = manifest.facts
+        missing = missing_schema_warnings(dict(counts.rejected))
+        fields |= counts.model_dump(include=set(_DUPLICATE_COUNTS)) | {
+            "facts_in_document": counts.in_document,
+            "facts_present": counts.extracted,
+            "facts_rejected": counts.rejected_total,
+            "rejected_reasons": dict(counts.rejected),
+        }
     return fields | {
-        "facts_in_graph": manifest.facts.extracted if manifest.facts else None,
-        "warnings": len(manifest.warnings),
-        "warnings_to_act_on": [
-            *manifest.warnings_to_act_on,
-            *missing_schema_warnings(dict(rejected)),
-        ],
+        "warnings": len(manifest.warnings) + len(missing),
+        "warnings_to_act_on": [*manifest.warnings_to_act_on, *missing],
     }
 
 

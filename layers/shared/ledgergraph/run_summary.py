@@ -53,9 +53,11 @@ MAX_INLINE_FILINGS = 200
 MAX_INLINE_BYTES = 96 * 1024
 # facts_loaded is what the graph was offered (all present afterwards, but for an
 # interrupted filing's facts_unsettled), facts_added what this run added to it: a rerun
-# offers the same facts and adds none.
+# offers the same facts and adds none; facts_present what the graph held already. Every
+# line and the totals add up: in document = added + present + unsettled + rejected +
+# duplicates_collapsed.
 _COUNTS = (
-    "facts_in_document", "facts_loaded", "facts_added", "facts_rejected",
+    "facts_in_document", "facts_loaded", "facts_added", "facts_present", "facts_rejected",
     "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
     "inconsistent_sets", "facts_unsettled",
 )  # fmt: skip
@@ -144,7 +146,8 @@ def summarize_filing(
         "error": outcome.get("error"),
         "processing_ms": outcome.get("processing_ms"),
         "loading_ms": None,
-        # the manifest's warnings: how many (None without a manifest), and those to act on
+        # the manifest's warnings (None without a manifest), plus one per schema missing
+        # that cost facts (added below); and the warnings to act on
         "warnings": outcome.get("warnings"),
         "warnings_to_act_on": outcome.get("warnings_to_act_on") or [],
     }
@@ -156,11 +159,24 @@ def summarize_filing(
         # a new list: the outcome's, as read, stays as it is
         missing = missing_schema_warnings(line["rejected_reasons"])
         line["warnings_to_act_on"] = [*line["warnings_to_act_on"], *missing]
+        if missing:
+            line["warnings"] = (line["warnings"] or 0) + len(missing)
     if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
         line |= _interrupted(line)
     elif line["status"] == "failed":
         line |= _failed_filing(line)
+    line["facts_present"] = facts_present(line)
     return line
+
+
+def facts_present(line: dict[str, Any]) -> int | None:
+    """The facts a filing offered that the graph held already: offered, not added and not
+    unsettled (an interrupted load's). None when the added count is unknown (a load
+    record from before it was kept)."""
+    offered, added = line.get("facts_loaded"), line.get("facts_added")
+    if offered is None or added is None:
+        return None
+    return offered - added - (line.get("facts_unsettled") or 0)
 
 
 def is_missing_schema(reason: str) -> bool:
@@ -241,6 +257,7 @@ def settle_interrupted(
             present = state.facts_present or 0
             line["facts_added"] = state.facts_added
             line["facts_unsettled"] = line["facts_loaded"] - state.facts_added - present
+            line["facts_present"] = present
 
 
 def count_totals(filings: list[dict[str, Any]]) -> dict[str, int]:
