@@ -386,7 +386,9 @@ def _secs(filing: dict[str, Any]) -> str:
 
 def _fact_counts(filings: list[dict[str, Any]]) -> str:
     """``N facts offered, A added, P already present`` over the loaded and interrupted
-    filings, then ``U not known to be in the graph``: interrupted before their facts."""
+    filings, then ``U not known to be in the graph``: interrupted before their facts. P is
+    the present column's total: with a refused filing, the facts an earlier run's load of
+    it keeps (it offered none) are told apart from the offered ones the graph held."""
     loaded = [f for f in filings if f["status"] in ("loaded", "interrupted")]
     offered = sum(f.get("facts_loaded") or 0 for f in loaded)
     if any(f.get("facts_added") is None for f in loaded):  # an older run's load records
@@ -394,7 +396,14 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
     added = sum(f["facts_added"] for f in loaded)
     unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
     present = offered - added - unsettled
-    text = f"{offered} facts offered, {added} added, {present} already present"
+    kept = [f for f in filings if f.get("earlier_load_kept")]
+    held = sum(f.get("facts_present") or 0 for f in kept)
+    text = f"{offered} facts offered, {added} added, {present + held} already present"
+    if kept:
+        text += (
+            f" ({present} offered this run, {held} kept from an earlier run's load of "
+            f"{_plural(len(kept), 'refused filing')})"
+        )
     if unsettled:
         text += f", {unsettled} not known to be in the graph (interrupted)"
     return text

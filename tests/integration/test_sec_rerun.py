@@ -226,6 +226,12 @@ def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_co
     row = next(t for t in text if t.startswith(f"{APPLE} "))
     cells = [str(refused[k]) for k in counts if k != "facts_loaded"]
     assert row.split()[3:15] == ["failed", "(already", "loaded)", "1164", "0", *cells[1:]]
+    # the closing line's present is the column's: the kept load's facts, told apart
+    assert text[-1].endswith(
+        "; 0 facts offered, 0 added, 995 already present (0 offered this run, 995 kept "
+        "from an earlier run's load of 1 refused filing)"
+    )
+    assert text[-1].startswith("0 filings loaded, 1 failed in ")
     (failed,) = [t for t in text if "FAILED" in t]
     assert (
         f"FAILED, already in the graph from an earlier run: {line['facts_loaded']} facts" in failed
