@@ -8,6 +8,7 @@ from typing import Any
 from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
+from ledgergraph.messages import pluralize
 from ledgergraph.run_summary import FACTS_NOT_LOADED, failure_reason, is_missing_schema
 
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
@@ -87,10 +88,10 @@ def sec_summary(summary: dict[str, Any]) -> str:
     skipped = summary.get("duplicates") or 0
     stopped = summary.get("interrupted") or 0
     lines.append(
-        f"{summary['loaded']} filings loaded, "
+        f"{pluralize(summary['loaded'], 'filing')} loaded, "
         + (f"{stopped} interrupted (see above), " if stopped else "")
         + f"{summary['failed']} failed"
-        + (f", {skipped} duplicates skipped" if skipped else "")
+        + (f", {pluralize(skipped, 'duplicate')} skipped" if skipped else "")
         + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
         + _fact_counts(summary["filings"])
     )
@@ -133,9 +134,9 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
     index_lines = discovery.get("rejected_lines") or []
     rejected = discovery["rows_rejected"] + discovery.get("lines_rejected", 0)
     lines = [
-        f"discovery: {discovery['rows_read']} rows of EDGAR's listings read: "
-        f"{discovery['rows_found']} filings found, {rejected} rejected; "
-        f"{discovery['filings']} filings selected for this run"
+        f"discovery: {pluralize(discovery['rows_read'], 'row')} of EDGAR's listings read: "
+        f"{pluralize(discovery['rows_found'], 'filing')} found, {rejected} rejected; "
+        f"{pluralize(discovery['filings'], 'filing')} selected for this run"
     ]
     days = discovery.get("index_days")
     if days and not discovery.get("indexes_read"):
@@ -143,9 +144,10 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
                      "holidays, nor for a day EDGAR has not published yet)")  # fmt: skip
     elif discovery.get("lines_read"):
         lines.append(
-            f"daily indexes: {discovery['lines_read']} lines read = {discovery['rows_found']} "
-            f"filings found + {discovery['lines_rejected']} lines rejected + "
-            f"{discovery['header_lines']} header lines"
+            f"daily indexes: {pluralize(discovery['lines_read'], 'line')} read = "
+            f"{pluralize(discovery['rows_found'], 'filing')} found + "
+            f"{pluralize(discovery['lines_rejected'], 'line')} rejected + "
+            f"{pluralize(discovery['header_lines'], 'header line')}"
         )
     lines += [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
     return lines + [
@@ -181,7 +183,7 @@ def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
         return []
     delete = summary.get("delete_command") or "ledgergraph delete-source"
     lines = [
-        f"WARNING {_plural(len(lost), 'schema')} not available offline: the facts and arcs "
+        f"WARNING {pluralize(len(lost), 'schema')} not available offline: the facts and arcs "
         "of their concepts are not in the graph"
     ]
     for url, filings in lost.items():
@@ -200,11 +202,7 @@ def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
 
 
 def _facts_and_arcs(facts: int, arcs: int) -> str:
-    return ", ".join(_plural(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return ", ".join(pluralize(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
 
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:
@@ -219,7 +217,7 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
         marked = any(f.get("warnings_to_act_on") for f in filings)
         need = "those that need you are marked WARNING above" if marked else "none needs you"
         lines.append(
-            f"warnings: {total} in the manifests of {len(counted)} filings "
+            f"warnings: {total} in the {_manifests_of(len(counted))} "
             f"({_kinds(filings)}; {need}), listed in full in {where}"
             + _schema_note(sum(_schema_warnings(f) for f in counted))
         )
@@ -233,6 +231,10 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
             "and run again"
         )
     return lines
+
+
+def _manifests_of(filings: int) -> str:
+    return "manifest of 1 filing" if filings == 1 else f"manifests of {filings} filings"
 
 
 def _schema_note(added: int) -> str:
@@ -251,11 +253,16 @@ def _finish_notes(summary: dict[str, Any]) -> list[str]:
     if not units:
         return []
     delete = summary.get("delete_command") or "ledgergraph delete-source"
-    unit = units[0] if len(units) == 1 else "<filing>"
+    if len(units) == 1:
+        return [
+            "1 filing interrupted while loading, its facts not rejected: run the same "
+            "`sec run` again to finish it (it loads only what is missing), or remove it "
+            f"from staging and the graph with: {delete} {units[0]}"
+        ]
     return [
-        f"{len(units)} filing(s) interrupted while loading, their facts not rejected: run "
+        f"{len(units)} filings interrupted while loading, their facts not rejected: run "
         "the same `sec run` again to finish them (it loads only what is missing), or "
-        f"remove one from staging and the graph with: {delete} {unit}"
+        f"remove one from staging and the graph with: {delete} <filing>"
     ]
 
 
@@ -301,7 +308,8 @@ def _kinds(filings: list[dict[str, Any]]) -> str:
     kinds = "taxonomy files not available offline, Arelle's messages"
     if not named:
         return kinds
-    return f"{named} name a rejected fact each, past the reasons listed above; the rest: {kinds}"
+    name = "1 names a rejected fact" if named == 1 else f"{named} name a rejected fact each"
+    return f"{name}, past the reasons listed above; the rest: {kinds}"
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:
@@ -392,17 +400,18 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
     loaded = [f for f in filings if f["status"] in ("loaded", "interrupted")]
     offered = sum(f.get("facts_loaded") or 0 for f in loaded)
     if any(f.get("facts_added") is None for f in loaded):  # an older run's load records
-        return f"{offered} facts offered"
+        return f"{pluralize(offered, 'fact')} offered"
     added = sum(f["facts_added"] for f in loaded)
     unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
     present = offered - added - unsettled
     kept = [f for f in filings if f.get("earlier_load_kept")]
     held = sum(f.get("facts_present") or 0 for f in kept)
-    text = f"{offered} facts offered, {added} added, {present + held} already present"
+    text = f"{pluralize(offered, 'fact')} offered, {added} added, "
+    text += f"{present + held} already present"
     if kept:
         text += (
             f" ({present} offered this run, {held} kept from an earlier run's load of "
-            f"{_plural(len(kept), 'refused filing')})"
+            f"{pluralize(len(kept), 'refused filing')})"
         )
     if unsettled:
         text += f", {unsettled} not known to be in the graph (interrupted)"
@@ -481,9 +490,10 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         return text
     lines = [
         "",
-        f"files registered or staged but never materialized, in {len(unfinished)} source "
-        "unit(s): a load still running, or one that stopped (killed, failed)",
-        *(f"  {unit}: {n} file(s)" for unit, n in unfinished.items()),
+        "files registered or staged but never materialized, in "
+        f"{pluralize(len(unfinished), 'source unit')}: a load still running, or one that "
+        "stopped (killed, failed)",
+        *(f"  {unit}: {pluralize(n, 'file')}" for unit, n in unfinished.items()),
         f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
     return text + "\n" + "\n".join(lines)  # a blank line after the table
@@ -493,7 +503,7 @@ def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> l
     """A WARNING per source unit with files registered or staged, never materialized:
     the graph may hold part of it (a load interrupted, or still running)."""
     return [
-        f"WARNING {unit}: {n} file(s) staged but not materialized, so it may be half "
+        f"WARNING {unit}: {pluralize(n, 'file')} staged but not materialized, so it may be half "
         "loaded (a load interrupted, or one still running); finish it by running the load "
         "again (the same `sec run`: it adds only what is missing), or remove it with: "
         f"{delete_command} {unit}"
@@ -513,5 +523,5 @@ def deleted_source(result: dict[str, Any]) -> str:
     found = {name for named in counts.values() for name in named}
     names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))
     rows = [[name, *(counts[kind].get(name, 0) for kind in DELETE_COUNTS)] for name in names]
-    head = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
+    head = f"{result['source_unit']}: {pluralize(result['files'], 'file')} deleted\n"
     return head + table(["table", *DELETE_COUNTS], rows)

@@ -18,6 +18,7 @@ from ledgergraph.manifest import (
     manifest_key,
     processed_prefix,
 )
+from ledgergraph.messages import pluralize
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import batches_key
 from ledgergraph.run_summary import (
@@ -174,7 +175,7 @@ def _restart_interrupted(
             break
         notes.append(
             f"{deaths[-1]} during the run; restarted it ({len(notes) + 1} of {restarts}) for "
-            f"the {len(stopped)} interrupted filing(s)"
+            f"the {pluralize(len(stopped), 'interrupted filing')}"
         )
         deaths.clear()
         again = run_sec_pipeline(

@@ -191,6 +191,9 @@ def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_co
     })  # fmt: skip
     text = render.sec_summary(first)
     assert f"  {DEI[1]}: {APPLE} 65 facts, " in text
+    # one filing, in the singular
+    assert text.splitlines()[-1].startswith("1 filing loaded, 0 failed in ")
+    assert "warnings: 7 in the manifest of 1 filing (" in text
     assert (
         f"remove the filing (ledgergraph delete-source --home {home} {APPLE}) and run again"
     ) in text
