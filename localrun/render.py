@@ -9,7 +9,8 @@ from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.messages import pluralize
-from ledgergraph.run_summary import FACTS_NOT_LOADED, failure_reason, is_missing_schema
+from ledgergraph.missing_schemas import FACTS_NOT_LOADED, is_missing_schema
+from ledgergraph.run_summary import failure_reason
 
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
 # named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
@@ -156,7 +157,7 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
 
 
 # A warning about a schema the taxonomy cache lacked, as the XBRL task words it for arcs
-# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (run_summary.FACTS_NOT_LOADED).
+# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (missing_schemas.FACTS_NOT_LOADED).
 _OFFLINE_SCHEMA = re.compile(
     r"^(?P<kind>arcs|facts) not loaded: (?P<count>\d+) .*? not available offline, "
     r"(?P<url>[^\s;]+)"

@@ -24,7 +24,6 @@ from ledgergraph.run_outcomes import batches_key
 from ledgergraph.run_summary import (
     count_totals,
     facts_present,
-    missing_schema_warnings,
     publish_decision,
     settle_interrupted,
     summary_key,
@@ -32,6 +31,7 @@ from ledgergraph.run_summary import (
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
     LoadedUnits,
+    kept_load_counts,
     kept_outputs,
     read_held_reports,
     read_load_states_locally,
@@ -41,11 +41,6 @@ from localrun.pipeline import run_sec_execution, run_sec_pipeline
 from localrun.sec_source import RejectedPackage, stage_source_folder
 
 MAX_NODE_RESTARTS = 2  # a node that dies a third time ends the run: interrupted, exit 75
-# the counts of a filing's duplicates, named alike in its summary line and manifest
-_DUPLICATE_COUNTS = (
-    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
-    "inconsistent_sets",
-)  # fmt: skip
 
 
 def run_sec_from_folder(
@@ -276,10 +271,10 @@ def _explain_restored(
     """Say, on a loaded filing's failure, that its new output was set aside and why.
 
     Such a filing is still in the graph as an earlier run loaded it, so its line counts
-    that load, as its kept manifest says (``_kept_load``): its facts as present, with what
-    that load rejected and collapsed. This run offered and added none of its facts, and
-    rejected none of them: the graph node refused them for the filing's sake (a source
-    unit's data is fixed once loaded), not for theirs.
+    that load, as its kept manifest says (``kept_load_counts``): its facts as present,
+    with what that load rejected and collapsed. This run offered and added none of its
+    facts, and rejected none of them: the graph node refused them for the filing's sake
+    (a source unit's data is fixed once loaded), not for theirs.
     """
     changed = False
     for filing in summary["filings"]:
@@ -293,41 +288,10 @@ def _explain_restored(
             "then run again"
         )
         if filing["status"] == "failed":
-            filing |= _kept_load(store, graph_id, unit)
+            filing |= kept_load_counts(store, graph_id, unit)
             changed = True
     if changed:
         summary["totals"] = count_totals(summary["filings"])
-
-
-def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
-    """The counts of a refused filing's line, those of the load an earlier run made of it
-    (``earlier_load_kept``), as its kept manifest says, so the line adds up: in document =
-    present + rejected + collapsed. Its warnings are that load's, counted as any line's
-    (the manifest's, plus one per schema missing that cost facts). The counts are None
-    when the manifest cannot be read."""
-    fields: dict[str, Any] = {"earlier_load_kept": True, "facts_present": None,
-                              "facts_rejected": None, "rejected_reasons": {}}  # fmt: skip
-    fields |= dict.fromkeys(_DUPLICATE_COUNTS)
-    try:
-        manifest = SourceUnitManifest.model_validate_json(
-            store.get_bytes(manifest_key(graph_id, unit))
-        )
-    except (ObjectNotFound, ValueError):
-        return fields
-    missing: list[str] = []
-    if manifest.facts is not None:
-        counts = manifest.facts
-        missing = missing_schema_warnings(dict(counts.rejected))
-        fields |= counts.model_dump(include=set(_DUPLICATE_COUNTS)) | {
-            "facts_in_document": counts.in_document,
-            "facts_present": counts.extracted,
-            "facts_rejected": counts.rejected_total,
-            "rejected_reasons": dict(counts.rejected),
-        }
-    return fields | {
-        "warnings": len(manifest.warnings) + len(missing),
-        "warnings_to_act_on": [*manifest.warnings_to_act_on, *missing],
-    }
 
 
 def _settle_locally(summary: dict[str, Any], home: Path, graph_id: str) -> None:

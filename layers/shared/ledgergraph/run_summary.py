@@ -17,7 +17,6 @@ the per-filing lines only when they are few (Step Functions payloads stay under 
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +33,7 @@ from ledgergraph.load_state import (
     read_load_states,
 )
 from ledgergraph.logs import get_logger
-from ledgergraph.manifest import SCHEMA_NOT_CACHED
+from ledgergraph.missing_schemas import missing_schema_warnings
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import (
     RUN_ID_PATTERN,
@@ -62,9 +61,6 @@ _COUNTS = (
     "inconsistent_sets", "facts_unsettled",
 )  # fmt: skip
 _READ_WORKERS = 16
-# the start of the warning counting a filing's facts lost to a schema the cache lacks
-FACTS_NOT_LOADED = "facts not loaded"
-_NOT_CACHED = re.compile(rf"^concept not defined: namespace (\S+) \({SCHEMA_NOT_CACHED}: (\S+)\)$")
 
 
 class BatchRecord(BaseModel):
@@ -177,32 +173,6 @@ def facts_present(line: dict[str, Any]) -> int | None:
     if offered is None or added is None:
         return None
     return offered - added - (line.get("facts_unsettled") or 0)
-
-
-def is_missing_schema(reason: str) -> bool:
-    """Whether a rejected reason is a schema the taxonomy cache lacked: the reasons
-    ``missing_schema_warnings`` makes a warning of, one each."""
-    return _NOT_CACHED.match(reason) is not None
-
-
-def missing_schema_warnings(reasons: dict[str, int]) -> list[str]:
-    """A warning to act on per schema the taxonomy cache lacked that cost a processed
-    filing facts: the filing loads without them, and only a cache holding the schema, then
-    the filing removed and loaded again, brings them in (the graph keeps a source unit's
-    data as first loaded)."""
-    warnings: list[str] = []
-    for reason, count in sorted(reasons.items()):
-        match = _NOT_CACHED.match(reason)
-        if match is None:
-            continue
-        namespace, url = match.groups()
-        facts = f"{count} fact" if count == 1 else f"{count} facts"
-        warnings.append(
-            f"{FACTS_NOT_LOADED}: {facts} of namespace {namespace} rejected, their schema "
-            f"not available offline, {url}; add the schema to a taxonomy cache "
-            "(LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) and load it again"
-        )
-    return warnings
 
 
 def _failed_filing(line: dict[str, Any]) -> dict[str, Any]:
