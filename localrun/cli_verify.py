@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ledgergraph.messages import pluralize
 from localrun import render as render_text
 from localrun.cli_common import (
     EXIT_FAILURES,
@@ -144,8 +145,9 @@ def render(
     summary = report.summary()
     if loaded_without_report:
         summary += (
-            f"; {loaded_without_report} filing(s) loaded by the file registry's account "
-            "have no Report in the graph: not checked (WARNING above)"
+            f"; {pluralize(loaded_without_report, 'filing')} loaded by the file registry's "
+            f"account {'has' if loaded_without_report == 1 else 'have'} no Report in the "
+            "graph: not checked (WARNING above)"
         )
     lines.append(summary)
     return "\n".join(lines)

@@ -10,7 +10,8 @@ same can still give other output when the taxonomy cache or ledgergraph itself c
 the XBRL task then writes it over the unit's processed files before the node refuses it.
 ``kept_outputs`` holds a copy of a loaded unit's processed files for the run and puts
 them back if the files no longer match the registry, so the object store keeps
-describing what the graph holds.
+describing what the graph holds, and ``kept_load_counts`` reads a refused unit's summary
+counts from the kept manifest.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graph_node.graphs import GRAPH_ID, STAGING_FILE
 from graph_node.registry import files_of_unit
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import REGISTRY_TABLE, StagingDB
-from ledgergraph.errors import LedgerGraphError
+from ledgergraph.errors import LedgerGraphError, ObjectNotFound
 from ledgergraph.ids import cik10
 from ledgergraph.load_state import LoadState, read_load_states
 from ledgergraph.logs import get_logger
@@ -37,6 +38,7 @@ from ledgergraph.manifest import (
     manifest_key,
     processed_prefix,
 )
+from ledgergraph.missing_schemas import missing_schema_warnings
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.report_identity import HeldReport, report_identity
 
@@ -47,6 +49,11 @@ logger = get_logger("ledgergraph")
 LIVE_STATUSES = ("registered", "staged", "materialized")
 
 LoadedUnits = dict[str, dict[str, str]]  # source unit -> {table: checksum} of live files
+# the counts of a filing's duplicates, named alike in its summary line and manifest
+_DUPLICATE_COUNTS = (
+    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
+    "inconsistent_sets",
+)  # fmt: skip
 
 # Files whose rows are in staging's tables; the form falls back to dei:DocumentType as the
 # Report row's own form does when the package states none.
@@ -208,6 +215,37 @@ class _StagingFile:
             max_rows=self.settings.max_result_rows,
         )  # fmt: skip
         return result.model_dump()
+
+
+def kept_load_counts(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
+    """The counts of a refused filing's line, those of the load an earlier run made of it
+    (``earlier_load_kept``), as its kept manifest says, so the line adds up: in document =
+    present + rejected + collapsed. Its warnings are that load's, counted as any line's
+    (the manifest's, plus one per schema missing that cost facts). The counts are None
+    when the manifest cannot be read."""
+    fields: dict[str, Any] = {"earlier_load_kept": True, "facts_present": None,
+                              "facts_rejected": None, "rejected_reasons": {}}  # fmt: skip
+    fields |= dict.fromkeys(_DUPLICATE_COUNTS)
+    try:
+        manifest = SourceUnitManifest.model_validate_json(
+            store.get_bytes(manifest_key(graph_id, unit))
+        )
+    except (ObjectNotFound, ValueError):
+        return fields
+    missing: list[str] = []
+    if manifest.facts is not None:
+        counts = manifest.facts
+        missing = missing_schema_warnings(dict(counts.rejected))
+        fields |= counts.model_dump(include=set(_DUPLICATE_COUNTS)) | {
+            "facts_in_document": counts.in_document,
+            "facts_present": counts.extracted,
+            "facts_rejected": counts.rejected_total,
+            "rejected_reasons": dict(counts.rejected),
+        }
+    return fields | {
+        "warnings": len(manifest.warnings) + len(missing),
+        "warnings_to_act_on": [*manifest.warnings_to_act_on, *missing],
+    }
 
 
 def read_load_states_locally(

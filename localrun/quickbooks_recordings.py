@@ -16,6 +16,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from ledgergraph.messages import pluralize
 from ledgergraph.quickbooks.client import exact_json
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.listings import (
@@ -247,7 +248,7 @@ def _json_kind(value: Any) -> str:
         mixed = [v for v in value if not isinstance(v, dict)]
         if mixed:
             return f"a list holding {_json_kind(mixed[0])}"
-        return f"a list of {len(value)} object(s)" if value else "an empty list"
+        return f"a list of {pluralize(len(value), 'object')}" if value else "an empty list"
     if isinstance(value, dict):
         return "an object" if value else "an empty object"
     if isinstance(value, str):

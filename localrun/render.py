@@ -8,15 +8,13 @@ from typing import Any
 from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
 from ledgergraph.graph_schema import LOAD_ORDER
-from ledgergraph.run_summary import FACTS_NOT_LOADED, failure_reason, is_missing_schema
+from ledgergraph.messages import pluralize
+from ledgergraph.missing_schemas import FACTS_NOT_LOADED, is_missing_schema
+from ledgergraph.run_summary import failure_reason
 
 # NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
 # named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
 UNLISTED_VALUES = ": more values, each named in the manifest's warnings"
-# the cells after ``present`` of a refused filing's row, from its earlier load's counts
-_EARLIER_COUNTS = (
-    "rejected", "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
-)  # fmt: skip
 
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
@@ -57,7 +55,8 @@ def sec_summary(summary: dict[str, Any]) -> str:
     WARNING for the run, per schema and filing. ``warnings`` counts a filing's: its
     manifest's and one per schema missing whose facts were rejected. A filing
     refused because an earlier run's load of it is kept offered nothing; its row counts
-    that load, the facts the graph holds of it as present.
+    that load, the facts the graph holds of it as present. Every cell is its line's value
+    in the JSON summary.
     """
     columns = [
         "filing", "cik", "form", "status", "in filing", "offered", "added", "present",
@@ -90,10 +89,10 @@ def sec_summary(summary: dict[str, Any]) -> str:
     skipped = summary.get("duplicates") or 0
     stopped = summary.get("interrupted") or 0
     lines.append(
-        f"{summary['loaded']} filings loaded, "
+        f"{pluralize(summary['loaded'], 'filing')} loaded, "
         + (f"{stopped} interrupted (see above), " if stopped else "")
         + f"{summary['failed']} failed"
-        + (f", {skipped} duplicates skipped" if skipped else "")
+        + (f", {pluralize(skipped, 'duplicate')} skipped" if skipped else "")
         + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
         + _fact_counts(summary["filings"])
     )
@@ -109,10 +108,14 @@ def _row(filing: dict[str, Any]) -> list[Any]:
 
 
 def _warning_count(filing: dict[str, Any]) -> int | None:
-    """The manifest's warnings and the summary's own, one per schema whose facts were
-    rejected (not in the manifest); None: no manifest (not processed, not run)."""
-    counted = filing.get("warnings")
-    return None if counted is None else counted + _schema_warnings(filing)
+    """The line's ``warnings``: the manifest's and the summary's own, one per schema whose
+    facts were rejected (not in the manifest); None: no manifest (not processed, not run)."""
+    return filing.get("warnings")
+
+
+def _manifest_warnings(filing: dict[str, Any]) -> int:
+    """The warnings of a filing's manifest: its ``warnings`` but the summary's own."""
+    return (filing.get("warnings") or 0) - _schema_warnings(filing)
 
 
 def _schema_warnings(filing: dict[str, Any]) -> int:
@@ -132,9 +135,9 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
     index_lines = discovery.get("rejected_lines") or []
     rejected = discovery["rows_rejected"] + discovery.get("lines_rejected", 0)
     lines = [
-        f"discovery: {discovery['rows_read']} rows of EDGAR's listings read: "
-        f"{discovery['rows_found']} filings found, {rejected} rejected; "
-        f"{discovery['filings']} filings selected for this run"
+        f"discovery: {pluralize(discovery['rows_read'], 'row')} of EDGAR's listings read: "
+        f"{pluralize(discovery['rows_found'], 'filing')} found, {rejected} rejected; "
+        f"{pluralize(discovery['filings'], 'filing')} selected for this run"
     ]
     days = discovery.get("index_days")
     if days and not discovery.get("indexes_read"):
@@ -142,9 +145,10 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
                      "holidays, nor for a day EDGAR has not published yet)")  # fmt: skip
     elif discovery.get("lines_read"):
         lines.append(
-            f"daily indexes: {discovery['lines_read']} lines read = {discovery['rows_found']} "
-            f"filings found + {discovery['lines_rejected']} lines rejected + "
-            f"{discovery['header_lines']} header lines"
+            f"daily indexes: {pluralize(discovery['lines_read'], 'line')} read = "
+            f"{pluralize(discovery['rows_found'], 'filing')} found + "
+            f"{pluralize(discovery['lines_rejected'], 'line')} rejected + "
+            f"{pluralize(discovery['header_lines'], 'header line')}"
         )
     lines += [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
     return lines + [
@@ -153,7 +157,7 @@ def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
 
 
 # A warning about a schema the taxonomy cache lacked, as the XBRL task words it for arcs
-# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (run_summary.FACTS_NOT_LOADED).
+# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (missing_schemas.FACTS_NOT_LOADED).
 _OFFLINE_SCHEMA = re.compile(
     r"^(?P<kind>arcs|facts) not loaded: (?P<count>\d+) .*? not available offline, "
     r"(?P<url>[^\s;]+)"
@@ -180,7 +184,7 @@ def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
         return []
     delete = summary.get("delete_command") or "ledgergraph delete-source"
     lines = [
-        f"WARNING {_plural(len(lost), 'schema')} not available offline: the facts and arcs "
+        f"WARNING {pluralize(len(lost), 'schema')} not available offline: the facts and arcs "
         "of their concepts are not in the graph"
     ]
     for url, filings in lost.items():
@@ -199,26 +203,22 @@ def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
 
 
 def _facts_and_arcs(facts: int, arcs: int) -> str:
-    return ", ".join(_plural(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return ", ".join(pluralize(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
 
 
 def _warning_notes(summary: dict[str, Any]) -> list[str]:
     """Where the counted manifest warnings are listed, and how a loaded filing with a
     warning to act on is loaded again once what the warning names is fixed."""
     filings = summary["filings"]
-    counted = [f for f in filings if f.get("warnings")]
+    counted = [f for f in filings if _manifest_warnings(f)]
     lines: list[str] = []
     if counted:
-        total = sum(f["warnings"] for f in counted)
+        total = sum(_manifest_warnings(f) for f in counted)
         where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
         marked = any(f.get("warnings_to_act_on") for f in filings)
         need = "those that need you are marked WARNING above" if marked else "none needs you"
         lines.append(
-            f"warnings: {total} in the manifests of {len(counted)} filings "
+            f"warnings: {total} in the {_manifests_of(len(counted))} "
             f"({_kinds(filings)}; {need}), listed in full in {where}"
             + _schema_note(sum(_schema_warnings(f) for f in counted))
         )
@@ -232,6 +232,10 @@ def _warning_notes(summary: dict[str, Any]) -> list[str]:
             "and run again"
         )
     return lines
+
+
+def _manifests_of(filings: int) -> str:
+    return "manifest of 1 filing" if filings == 1 else f"manifests of {filings} filings"
 
 
 def _schema_note(added: int) -> str:
@@ -250,11 +254,16 @@ def _finish_notes(summary: dict[str, Any]) -> list[str]:
     if not units:
         return []
     delete = summary.get("delete_command") or "ledgergraph delete-source"
-    unit = units[0] if len(units) == 1 else "<filing>"
+    if len(units) == 1:
+        return [
+            "1 filing interrupted while loading, its facts not rejected: run the same "
+            "`sec run` again to finish it (it loads only what is missing), or remove it "
+            f"from staging and the graph with: {delete} {units[0]}"
+        ]
     return [
-        f"{len(units)} filing(s) interrupted while loading, their facts not rejected: run "
+        f"{len(units)} filings interrupted while loading, their facts not rejected: run "
         "the same `sec run` again to finish them (it loads only what is missing), or "
-        f"remove one from staging and the graph with: {delete} {unit}"
+        f"remove one from staging and the graph with: {delete} <filing>"
     ]
 
 
@@ -300,7 +309,8 @@ def _kinds(filings: list[dict[str, Any]]) -> str:
     kinds = "taxonomy files not available offline, Arelle's messages"
     if not named:
         return kinds
-    return f"{named} name a rejected fact each, past the reasons listed above; the rest: {kinds}"
+    name = "1 names a rejected fact" if named == 1 else f"{named} name a rejected fact each"
+    return f"{name}, past the reasons listed above; the rest: {kinds}"
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:
@@ -309,7 +319,7 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
 
     A failed filing offered nothing: every fact of it is rejected for the filing's error
     (``all`` when the document was never counted), but for one refused because an earlier
-    run's load of it is kept (``facts_in_graph``): none of its facts is rejected. A
+    run's load of it is kept (``earlier_load_kept``): its line counts that load. A
     duplicate was not run at all.
     """
     status, counted = filing["status"], filing.get("facts_in_document")
@@ -320,26 +330,15 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     if status != "loaded":
         error = filing.get("error_type")
         why = f"failed ({error})" if error else "failed"
-        if "facts_in_graph" in filing:  # refused, an earlier run's load kept
-            return _kept_outcome(filing)
-        if counted is None:
+        if filing.get("earlier_load_kept"):
+            why = "failed (already loaded)"
+        elif counted is None:
             return [why, None, 0, 0, 0, "all", None, None, None]
-        return [why, counted, 0, 0, 0, counted, 0, 0, 0]
-    offered, added = filing.get("facts_loaded"), filing.get("facts_added")
-    present = _present(offered, added)
-    rejected, dupes = filing.get("facts_rejected"), filing.get("duplicates_collapsed")
-    return [status, counted, offered, added, present, rejected, dupes, *_duplicate_sets(filing)]
-
-
-def _kept_outcome(filing: dict[str, Any]) -> list[Any]:
-    """A refused filing's cells: this run offered nothing; the earlier load the graph keeps
-    counts as present, with what it rejected and collapsed, so the row adds up (in filing
-    = present + rejected + dupes). Its counts blank when the kept manifest is unreadable."""
-    earlier = filing.get("earlier_load") or {}
-    counts = [earlier.get(k) for k in _EARLIER_COUNTS]
-    counted = earlier.get("in_document", filing.get("facts_in_document"))
-    held = filing.get("facts_in_graph")
-    return ["failed (already loaded)", counted, 0, 0, held, *counts]
+    else:
+        why = status
+    return [why, counted, filing.get("facts_loaded"), filing.get("facts_added"),
+            filing.get("facts_present"), filing.get("facts_rejected"),
+            filing.get("duplicates_collapsed"), *_duplicate_sets(filing)]  # fmt: skip
 
 
 def _duplicate_sets(filing: dict[str, Any]) -> list[Any]:
@@ -351,7 +350,7 @@ def _interrupted_outcome(filing: dict[str, Any]) -> list[Any]:
     """An interrupted filing's cells: its facts offered, added and present only once its
     Fact file is in the graph (``?`` until then), and none rejected for the interruption."""
     offered, added = filing.get("facts_loaded"), filing.get("facts_added")
-    present: Any = _present(offered, added)
+    present: Any = filing.get("facts_present")
     if filing.get("facts_unsettled"):
         added = present = "?"
     why = f"interrupted ({filing.get('error_type')})"
@@ -366,8 +365,8 @@ def _failure(filing: dict[str, Any]) -> str:
     filing that failed because every fact was rejected (NoFacts) names their reasons."""
     error = filing.get("error") or ""
     text = f"FAILED {filing.get('error_type')}: {error}"
-    if "facts_in_graph" in filing:
-        held = filing["facts_in_graph"]
+    if filing.get("earlier_load_kept"):
+        held = filing.get("facts_present")
         facts = "its facts" if held is None else f"{held} facts"
         return (
             f"FAILED, already in the graph from an earlier run: {facts} (present; the "
@@ -394,22 +393,27 @@ def _secs(filing: dict[str, Any]) -> str:
     return f"{ms / 1000:.2f}"
 
 
-def _present(offered: int | None, added: int | None) -> int | None:
-    """Facts offered that the graph held already; None when the added count is unknown."""
-    return None if offered is None or added is None else offered - added
-
-
 def _fact_counts(filings: list[dict[str, Any]]) -> str:
     """``N facts offered, A added, P already present`` over the loaded and interrupted
-    filings, then ``U not known to be in the graph``: interrupted before their facts."""
+    filings, then ``U not known to be in the graph``: interrupted before their facts. P is
+    the present column's total: with a refused filing, the facts an earlier run's load of
+    it keeps (it offered none) are told apart from the offered ones the graph held."""
     loaded = [f for f in filings if f["status"] in ("loaded", "interrupted")]
     offered = sum(f.get("facts_loaded") or 0 for f in loaded)
     if any(f.get("facts_added") is None for f in loaded):  # an older run's load records
-        return f"{offered} facts offered"
+        return f"{pluralize(offered, 'fact')} offered"
     added = sum(f["facts_added"] for f in loaded)
     unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
     present = offered - added - unsettled
-    text = f"{offered} facts offered, {added} added, {present} already present"
+    kept = [f for f in filings if f.get("earlier_load_kept")]
+    held = sum(f.get("facts_present") or 0 for f in kept)
+    text = f"{pluralize(offered, 'fact')} offered, {added} added, "
+    text += f"{present + held} already present"
+    if kept:
+        text += (
+            f" ({present} offered this run, {held} kept from an earlier run's load of "
+            f"{pluralize(len(kept), 'refused filing')})"
+        )
     if unsettled:
         text += f", {unsettled} not known to be in the graph (interrupted)"
     return text
@@ -492,9 +496,10 @@ def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-s
         return text
     lines = [
         "",
-        f"files registered or staged but never materialized, in {len(unfinished)} source "
-        "unit(s): a load still running, or one that stopped (killed, failed)",
-        *(f"  {unit}: {n} file(s)" for unit, n in unfinished.items()),
+        "files registered or staged but never materialized, in "
+        f"{pluralize(len(unfinished), 'source unit')}: a load still running, or one that "
+        "stopped (killed, failed)",
+        *(f"  {unit}: {pluralize(n, 'file')}" for unit, n in unfinished.items()),
         f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
     ]
     return text + "\n" + "\n".join(lines)  # a blank line after the table
@@ -504,7 +509,7 @@ def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> l
     """A WARNING per source unit with files registered or staged, never materialized:
     the graph may hold part of it (a load interrupted, or still running)."""
     return [
-        f"WARNING {unit}: {n} file(s) staged but not materialized, so it may be half "
+        f"WARNING {unit}: {pluralize(n, 'file')} staged but not materialized, so it may be half "
         "loaded (a load interrupted, or one still running); finish it by running the load "
         "again (the same `sec run`: it adds only what is missing), or remove it with: "
         f"{delete_command} {unit}"
@@ -518,7 +523,7 @@ def interrupted_delete_warnings(deletes: dict[str, int], *, delete_command: str)
     return [
         f"WARNING {unit}: a delete of it was interrupted (the node killed) and is not "
         f"finished: the graph may hold all, part or none of it, while the file registry "
-        f"still counts its {n} file(s) as they were; finish the delete with: "
+        f"still counts its {pluralize(n, 'file')} as they were; finish the delete with: "
         f"{delete_command} {unit}"
         for unit, n in deletes.items()
     ]
@@ -547,10 +552,11 @@ def deleted_source(result: dict[str, Any]) -> str:
     found = {name for named in counts.values() for name in named}
     names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))
     rows = [[name, *(counts[kind].get(name, 0) for kind in DELETE_COUNTS)] for name in names]
-    head = f"{result['source_unit']}: {result['files']} file(s) deleted\n"
+    files = pluralize(result["files"], "file")
+    head = f"{result['source_unit']}: {files} deleted\n"
     if result.get("finished_interrupted"):  # this call found the unit gone already
         head = (
             f"{result['source_unit']}: finished its interrupted delete (the node was killed "
-            f"during it): {result['files']} file(s) deleted, what that delete did below\n"
+            f"during it): {files} deleted, what that delete did below\n"
         )
     return head + table(["table", *DELETE_COUNTS], rows)

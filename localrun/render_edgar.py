@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ledgergraph.edgar import DiscoveredFiling, DownloadOutcome
 from ledgergraph.edgar.discovery import DiscoveryResult
 from ledgergraph.edgar.submissions import RejectedRow
+from ledgergraph.messages import pluralize
 from localrun.render import table
 
 
@@ -33,7 +34,7 @@ def discovered_table(
     counts = ", ".join(f"{n} {form}" for form, n in sorted(forms.items()))
     text = table(columns, rows) + (f"\n{counts}" if counts else "")
     if rejected:
-        lines = [f"{len(rejected)} rows of EDGAR's listings rejected:"]
+        lines = [f"{pluralize(len(rejected), 'row')} of EDGAR's listings rejected:"]
         text += "\n" + "\n".join(lines + [f"  {row.describe()}" for row in rejected])
     return text
 
@@ -53,12 +54,13 @@ def discovery_text(result: DiscoveryResult) -> str:
         )
     rejected = result.rejected_lines
     if rejected:
-        lines = [f"{len(rejected)} lines of EDGAR's daily indexes rejected:"]
+        lines = [f"{pluralize(len(rejected), 'line')} of EDGAR's daily indexes rejected:"]
         text += "\n" + "\n".join(lines + [f"  {line.describe()}" for line in rejected])
     return text + (
-        f"\ndaily indexes: {result.lines_read} lines read = {result.found} filings found + "
-        f"{len(rejected)} lines rejected + {result.header_lines} header lines; "
-        f"{len(result.filings)} selected"
+        f"\ndaily indexes: {pluralize(result.lines_read, 'line')} read = "
+        f"{pluralize(result.found, 'filing')} found + "
+        f"{pluralize(len(rejected), 'line')} rejected + "
+        f"{pluralize(result.header_lines, 'header line')}; {len(result.filings)} selected"
     )
 
 

@@ -18,11 +18,12 @@ from ledgergraph.manifest import (
     manifest_key,
     processed_prefix,
 )
+from ledgergraph.messages import pluralize
 from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.run_outcomes import batches_key
 from ledgergraph.run_summary import (
     count_totals,
-    missing_schema_warnings,
+    facts_present,
     publish_decision,
     settle_interrupted,
     summary_key,
@@ -30,6 +31,7 @@ from ledgergraph.run_summary import (
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
     LoadedUnits,
+    kept_load_counts,
     kept_outputs,
     read_held_reports,
     read_load_states_locally,
@@ -169,7 +171,7 @@ def _restart_interrupted(
             break
         notes.append(
             f"{deaths[-1]} during the run; restarted it ({len(notes) + 1} of {restarts}) for "
-            f"the {len(stopped)} interrupted filing(s)"
+            f"the {pluralize(len(stopped), 'interrupted filing')}"
         )
         deaths.clear()
         again = run_sec_pipeline(
@@ -208,6 +210,7 @@ def _merge_rerun(summary: dict[str, Any], again: dict[str, Any]) -> None:
         for name in ("facts_added", "processing_ms", "loading_ms"):
             if line.get(name) is not None and before.get(name) is not None:
                 line[name] += before[name]
+        line["facts_present"] = facts_present(line)
         summary["filings"][index[line["source_unit"]]] = line
     summary["totals"] = count_totals(summary["filings"])
 
@@ -275,10 +278,10 @@ def _explain_restored(
     """Say, on a loaded filing's failure, that its new output was set aside and why.
 
     Such a filing is still in the graph as an earlier run loaded it, so its line counts
-    the facts the graph holds of it (``facts_in_graph``) and carries the warnings of what
-    the graph holds, both from the kept manifest, and counts none of this run's facts as
-    rejected: the graph node refused them for the filing's sake (a source unit's data is
-    fixed once loaded), not for theirs.
+    that load, as its kept manifest says (``kept_load_counts``): its facts as present,
+    with what that load rejected and collapsed. This run offered and added none of its
+    facts, and rejected none of them: the graph node refused them for the filing's sake
+    (a source unit's data is fixed once loaded), not for theirs.
     """
     changed = False
     for filing in summary["filings"]:
@@ -292,39 +295,10 @@ def _explain_restored(
             "then run again"
         )
         if filing["status"] == "failed":
-            filing |= _kept_load(store, graph_id, unit)
+            filing |= kept_load_counts(store, graph_id, unit)
             changed = True
     if changed:
         summary["totals"] = count_totals(summary["filings"])
-
-
-def _kept_load(store: LocalObjectStore, graph_id: str, unit: str) -> dict[str, Any]:
-    """The fields of a refused filing's line that describe the load an earlier run made of
-    it: the facts it loaded and its warnings, as its kept manifest says (the facts None
-    when it cannot be read), and how that load's facts reconcile (``earlier_load``: in
-    document = in the graph + rejected + collapsed), which the filing's row shows."""
-    fields: dict[str, Any] = {"facts_in_graph": None, "facts_rejected": None,
-                              "rejected_reasons": {}}  # fmt: skip
-    try:
-        manifest = SourceUnitManifest.model_validate_json(
-            store.get_bytes(manifest_key(graph_id, unit))
-        )
-    except (ObjectNotFound, ValueError):
-        return fields
-    rejected = manifest.facts.rejected if manifest.facts else {}
-    if manifest.facts is not None:
-        fields["earlier_load"] = manifest.facts.model_dump(
-            include={"in_document", "duplicates_collapsed", "duplicates_consistent",
-                     "duplicates_inconsistent"}
-        ) | {"rejected": manifest.facts.rejected_total}  # fmt: skip
-    return fields | {
-        "facts_in_graph": manifest.facts.extracted if manifest.facts else None,
-        "warnings": len(manifest.warnings),
-        "warnings_to_act_on": [
-            *manifest.warnings_to_act_on,
-            *missing_schema_warnings(dict(rejected)),
-        ],
-    }
 
 
 def _settle_locally(summary: dict[str, Any], home: Path, graph_id: str) -> None:

@@ -125,7 +125,7 @@ def test_the_rerun_says_it_finished_the_interrupted_delete(killed, capsys) -> No
     text = render.deleted_source(answer)
     assert text.startswith(
         f"{BOEING}: finished its interrupted delete (the node was killed during it): "
-        f"{files} file(s) deleted"
+        f"{files} files deleted"
     )
 
     code, found, _ = _cli_json(capsys, "stats", "--home", str(home))

@@ -183,7 +183,7 @@ def test_verify_and_facts_warn_of_a_half_loaded_filing(killed, capsys) -> None:
     assert report["warnings"] == [w for w in lines if w.startswith("WARNING ")]
     for unit, warning in zip(units, report["warnings"], strict=True):
         assert warning.startswith(
-            f"WARNING {unit}: {report['unfinished'][unit]} file(s) "
+            f"WARNING {unit}: {report['unfinished'][unit]} files "
             "staged but not materialized, so it may be half loaded"
         )
         assert warning.endswith(f"ledgergraph delete-source --home {home} --graph sec {unit}")

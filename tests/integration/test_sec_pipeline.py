@@ -24,6 +24,11 @@ TAMPERING_TASK = Path(__file__).with_name("tampering_task.py")
 APPLE, AMAZON = "0000320193-23-000106", "0001018724-23-000004"
 BOEING = "0000012927-24-000010"
 AEON = "sha256-612e20f7341de3f049e163c6"  # no filing.json: named by its content
+# a summary line's counts, as its table row shows them (in filing .. warnings)
+ROW_COUNTS = (
+    "facts_in_document", "facts_loaded", "facts_added", "facts_present", "facts_rejected",
+    "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent", "warnings",
+)  # fmt: skip
 
 pytestmark = pytest.mark.slow
 
@@ -264,6 +269,19 @@ def test_facts_reconcile_per_filing(first_run: dict, home: Path, capsys) -> None
         )
         assert code == 0
         assert result["rows"][0][0] == filing["facts_loaded"], filing["source_unit"]
+
+
+def test_the_totals_add_up_as_each_row_does(first_run: dict) -> None:
+    totals = first_run["totals"]
+
+    assert [totals[k] for k in ROW_COUNTS] == [7376, 6668, 6668, 0, 37, 671, 38, 0, 26]
+    # in document = added + present + unsettled + rejected + collapsed
+    assert totals["facts_in_document"] == (
+        totals["facts_added"] + totals["facts_present"] + totals["facts_unsettled"]
+        + totals["facts_rejected"] + totals["duplicates_collapsed"]
+    )  # fmt: skip
+    for name in ROW_COUNTS:
+        assert totals[name] == sum(f[name] for f in first_run["filings"]), name
 
 
 def test_unresolvable_concepts_are_counted_with_their_reason(first_run: dict) -> None:
@@ -560,9 +578,10 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
 
     # missing offline taxonomy files (us-roles, ecd, ...), Arelle's message codes, and one
     # per schema missing whose concepts arcs link (ecd; Boeing's sic, stpr; Tesla's exch);
-    # to act on, the summary adds one per schema missing whose concepts facts are of (ecd)
+    # to act on, the summary adds one per schema missing whose concepts facts are of (ecd),
+    # in the JSON's count as in the table's column
     assert warnings == {
-        APPLE: 5, AMAZON: 1, "0000012927-24-000010": 9, "0001628280-24-032662": 7,
+        APPLE: 6, AMAZON: 1, "0000012927-24-000010": 10, "0001628280-24-032662": 8,
         "sha256-612e20f7341de3f049e163c6": 1,
     }  # fmt: skip
     to_act_on = {f["source_unit"]: f["warnings_to_act_on"] for f in first_run["filings"]}
@@ -577,10 +596,15 @@ def test_the_summary_counts_each_filings_manifest_warnings(first_run: dict) -> N
         "schema to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), remove the filing "
         "(delete-source) and load it again"
     )
-    # the warnings column counts the manifest's warnings and the facts WARNINGs: Tesla 7 + 1
+    # the warnings column counts the manifest's warnings and the facts WARNINGs: Tesla 7 + 1;
+    # each cell is the JSON line's value
     tesla = next(line for line in text.splitlines() if line.startswith("0001628280-24-032662 "))
     assert tesla.split()[3:13] == [
         "loaded", "1149", "1045", "1045", "0", "14", "90", "0", "0", "8"
+    ]  # fmt: skip
+    by_unit = {f["source_unit"]: f for f in first_run["filings"]}
+    assert [by_unit["0001628280-24-032662"][k] for k in ROW_COUNTS] == [
+        1149, 1045, 1045, 0, 14, 90, 0, 0, 8
     ]  # fmt: skip
     rows = {line.split()[0]: line.split()[12] for line in text.splitlines()[2:7]}
     assert rows == {
@@ -647,10 +671,10 @@ def test_a_package_stating_another_form_than_its_document_is_flagged_on_its_fili
         "the graph's Report says 10-K"
     )
     assert (tesla["form"], tesla["warnings"], tesla["warnings_to_act_on"][0]) == (
-        "10-K", 8, mismatch
+        "10-K", 9, mismatch
     )  # fmt: skip
     text = render.sec_summary(summary).splitlines()
-    assert text[2].split()[-2] == "9"  # and the ecd facts' WARNING
+    assert text[2].split()[-2] == "9"  # 8 of the manifest and the ecd facts' WARNING
     assert f"0001628280-24-032662: WARNING {mismatch}" in text
     assert (
         "a filing loaded with a WARNING keeps what it loaded: once what the WARNING names "

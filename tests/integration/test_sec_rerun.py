@@ -191,6 +191,9 @@ def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_co
     })  # fmt: skip
     text = render.sec_summary(first)
     assert f"  {DEI[1]}: {APPLE} 65 facts, " in text
+    # one filing, in the singular
+    assert text.splitlines()[-1].startswith("1 filing loaded, 0 failed in ")
+    assert "warnings: 7 in the manifest of 1 filing (" in text
     assert (
         f"remove the filing (ledgergraph delete-source --home {home} {APPLE}) and run again"
     ) in text
@@ -208,19 +211,30 @@ def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_co
         False, "failed", "GraphNodeRejected"
     )  # fmt: skip
     assert "409 FileConflict" in refused["error"]
-    assert refused["facts_in_graph"] == line["facts_loaded"] > 0
-    assert (refused["facts_rejected"], refused["rejected_reasons"]) == (None, {})
+    # the line counts the load the graph keeps, as the table does: its facts present, what
+    # it rejected (the 80 facts of the dei and ecd schemas the first run lacked), collapsed
+    # and warned of; this run offered and added none
+    counts = ("facts_in_document", "facts_loaded", "facts_added", "facts_present",
+              "facts_rejected", "duplicates_collapsed", "duplicates_consistent",
+              "duplicates_inconsistent", "warnings")  # fmt: skip
+    assert [line[k] for k in counts] == [1164, 995, 995, 0, 80, 89, 4, 0, 9]
+    assert [refused[k] for k in counts] == [1164, 0, 0, 995, 80, 89, 4, 0, 9]
+    assert refused["earlier_load_kept"]
+    assert refused["rejected_reasons"] == line["rejected_reasons"]
     assert refused["warnings_to_act_on"] == line["warnings_to_act_on"]  # the graph's load
+    assert 1164 == 995 + 80 + 89  # in document = present + rejected + dupes
+    totals = again["totals"]
+    assert [totals[k] for k in counts] == [refused[k] for k in counts]
     text = render.sec_summary(again).splitlines()
     row = next(t for t in text if t.startswith(f"{APPLE} "))
-    # the earlier load counts as present, so the row adds up: in filing = present +
-    # rejected + dupes (the 80 facts of the dei and ecd schemas the first run lacked)
-    cells = [str(line[k]) for k in ("facts_in_document", "facts_loaded", "facts_rejected",
-                                    "duplicates_collapsed", "duplicates_consistent",
-                                    "duplicates_inconsistent")]  # fmt: skip
-    assert row.split()[3:14] == ["failed", "(already", "loaded)", cells[0], "0", "0", *cells[1:]]
-    assert line["facts_rejected"] == 80
-    assert line["facts_in_document"] == line["facts_loaded"] + 80 + line["duplicates_collapsed"]
+    cells = [str(refused[k]) for k in counts if k != "facts_loaded"]
+    assert row.split()[3:15] == ["failed", "(already", "loaded)", "1164", "0", *cells[1:]]
+    # the closing line's present is the column's: the kept load's facts, told apart
+    assert text[-1].endswith(
+        "; 0 facts offered, 0 added, 995 already present (0 offered this run, 995 kept "
+        "from an earlier run's load of 1 refused filing)"
+    )
+    assert text[-1].startswith("0 filings loaded, 1 failed in ")
     (failed,) = [t for t in text if "FAILED" in t]
     assert (
         f"FAILED, already in the graph from an earlier run: {line['facts_loaded']} facts" in failed

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ledgergraph.messages import clip, validation_problems
+from ledgergraph.messages import clip, pluralize, validation_problems
 from ledgergraph.sec_steps import PlanBatchesRequest
 from localrun.lambdas import LambdaDispatcher
 
@@ -84,3 +84,8 @@ def test_several_bad_fields_are_each_named() -> None:
 
 def _plan_request(event: dict, context: object) -> dict:
     return PlanBatchesRequest.model_validate(event).model_dump()
+
+
+def test_a_count_names_its_noun_in_the_singular_for_one_only() -> None:
+    assert [pluralize(n, "filing") for n in (0, 1, 2)] == ["0 filings", "1 filing", "2 filings"]
+    assert pluralize(3, "index", many="indexes") == "3 indexes"

@@ -77,7 +77,7 @@ def test_a_recording_not_shaped_like_its_entitys_response_lands_nothing(
     )
     assert str(as_bills.value) == (
         f"recorded Invoice records in {bills / 'Invoice.json'}: QueryResponse holds Bill "
-        f"(a list of 15 object(s)), not only Invoice: {EXPECTED}"
+        f"(a list of 15 objects), not only Invoice: {EXPECTED}"
     )
     assert stored_keys(books.store) == before
 
@@ -147,7 +147,7 @@ def test_a_record_without_an_id_is_rejected_and_its_listing_deletes_nothing(
     assert (customers["records_in"], customers["out"]) == (33, 32)
     assert (summary.deleted, summary.rejected) == (0, 1)
     assert summary.deletions_withheld == [
-        "1 Customer record(s) without a valid Id in the full listing: no known Customer is "
+        "1 Customer record without a valid Id in the full listing: no known Customer is "
         "marked deleted for missing from it"
     ]
     assert books.customer_2() == ["Bill's Windsurf Shop", "0"]
@@ -261,7 +261,7 @@ def test_the_summary_says_why_a_listing_deleted_nothing() -> None:
         "run_id": "r2", "realm_id": "1", "graph_id": GRAPH, "status": "loaded",
         "mode": "full", "mode_reason": "bundled sample", "tables": {},
         "rejected": {"total": 0, "reasons": {}}, "deleted": 0,
-        "deletions_withheld": ["1 Customer record(s) without a valid Id in the full listing: no "
+        "deletions_withheld": ["1 Customer record without a valid Id in the full listing: no "
                                "known Customer is marked deleted for missing from it"],
         "rows_present_with_changed_content": 0,
         "validation": {"passed": True, "checks": ["balanced"]},
@@ -272,5 +272,5 @@ def test_the_summary_says_why_a_listing_deleted_nothing() -> None:
     assert (
         "records marked deleted (is_deleted): 0\n  stated deleted by QuickBooks (CDC): 0\n"
         "  inferred, missing from a full listing: 0\n  none inferred for missing: 1 Customer "
-        "record(s) without a valid Id in the full listing"
+        "record without a valid Id in the full listing"
     ) in text

@@ -93,7 +93,7 @@ def append_to_invoices(body: Body) -> None:
          "CDCResponse[0].QueryResponse[8].Invoice a JSON object, not a list of records"),
         (append_to_invoices,
          "Invoice record 2 (counted from 1) of CDCResponse[0].QueryResponse[8] a JSON string, "
-         "not an object (1 such record(s))"),
+         "not an object (1 such record)"),
     ],
 )  # fmt: skip
 def test_a_misshapen_cdc_body_stops_the_sync_naming_the_request_and_the_part(

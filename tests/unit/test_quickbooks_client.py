@@ -217,7 +217,7 @@ def test_a_body_still_not_json_after_the_retries_is_transient_and_names_the_page
         "QuickBooks answered page 1 (STARTPOSITION 1) of the Invoice listing for realm "
         f"{REALM} with a body that is not JSON ({found}"
     )
-    assert str(raised.value).endswith("4 time(s): an incomplete or foreign answer; sync again")
+    assert str(raised.value).endswith("4 times: an incomplete or foreign answer; sync again")
     assert isinstance(raised.value, TransientError) and len(harness.sleeps) == 3
 
 
@@ -228,7 +228,7 @@ def test_a_body_still_not_json_after_the_retries_is_transient_and_names_the_page
          "with Invoice a JSON string, not a list of records"),
         ([], "for realm {realm} with a JSON array, not an object"),
         ({"QueryResponse": {"Invoice": [None]}},
-         "with Invoice record 1 (counted from 1) a JSON null, not an object (1 such record(s))"),
+         "with Invoice record 1 (counted from 1) a JSON null, not an object (1 such record)"),
         ({"QueryResponse": None}, "with QueryResponse a JSON null, not an object"),
         ({"time": "2026-05-05T03:13:29-07:00"}, "with no QueryResponse"),
     ],

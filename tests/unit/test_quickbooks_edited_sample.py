@@ -185,9 +185,9 @@ def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_rem
     text = render.stats(stopped, delete_command="ledgergraph delete-source --graph g")
     assert text.splitlines()[-4:] == [
         "",
-        "files registered or staged but never materialized, in 1 source unit(s): a load "
+        "files registered or staged but never materialized, in 1 source unit: a load "
         "still running, or one that stopped (killed, failed)",
-        f"  r2: {len(entries)} file(s)",
+        f"  r2: {len(entries)} files",
         "if no load is running, remove them with: ledgergraph delete-source --graph g r2",
     ]
     assert (cleaned["unfinished"], cleaned["files"]["staged"]) == ({}, 0)

@@ -117,7 +117,7 @@ def test_invoices_sharing_no_id_with_the_known_ones_are_refused_unless_meant(
     meant = transform_run(books.store, realm_id=SAMPLE_REALM, run_id="r3", graph_id=GRAPH)
 
     assert str(refused.value) == (
-        f"{folder}: Invoice.json: its 37 Invoice record(s) share no Id with the 37 known: "
+        f"{folder}: Invoice.json: its 37 Invoice records share no Id with the 37 known: "
         "every known Invoice would be marked deleted. Loading it would delete those records "
         "from the graph, as a full sync that lists none of them does. Fix the listing, or "
         "pass --missing-means-empty if the records are meant to be deleted"
@@ -193,7 +193,7 @@ def test_a_journal_line_posted_sideways_is_a_rejected_line_and_unbalances_its_en
     ((failure,),) = [balanced_failures(books, "r1")]
     assert (failure["amount"], failure["expected"], failure["rejected_lines"]) == ("0", "100", "1")
     assert failure["detail"] == (
-        "debits 0.00 <> credits 100.00, but 1 line(s) rejected: its postings are incomplete"
+        "debits 0.00 <> credits 100.00, but 1 line rejected: its postings are incomplete"
     )
     books.load("r1")
     assert books.cypher("MATCH (l:LineItem) WHERE l.posting_type = 'sideways' RETURN count(l)") == [
@@ -213,7 +213,7 @@ def test_a_journal_entry_whose_lines_are_all_rejected_is_not_called_balanced(
     }
     ((failure,),) = [balanced_failures(books, "r1")]
     assert failure["detail"] == (
-        "debits 0.00 = credits 0.00, but 2 line(s) rejected: its postings are incomplete"
+        "debits 0.00 = credits 0.00, but 2 lines rejected: its postings are incomplete"
     )
     assert failure["rejected_lines"] == "2"
 
@@ -239,7 +239,7 @@ def test_an_id_with_spaces_is_rejected_like_a_blank_one_never_a_second_record(
     assert (invoices["records_in"], invoices["out"]) == (37, 36)
     assert (summary.deleted, summary.rejected) == (0, 1)
     assert summary.deletions_withheld == [
-        "1 Invoice record(s) without a valid Id in the full listing: no known Invoice is "
+        "1 Invoice record without a valid Id in the full listing: no known Invoice is "
         "marked deleted for missing from it"
     ]
     assert invoices_and_lines(books) == ([[False, 37]], 121)

@@ -70,7 +70,7 @@ def test_the_recorded_company_pages_like_qbo_does() -> None:
          'the file has no QueryResponse (its keys: none), expected an object like '
          '{"QueryResponse": {"Customer": [...]}}'),
         ('{"QueryResponse": {"Vendor": [{"Id": "1"}], "maxResults": 1}}',
-         'QueryResponse holds Vendor (a list of 1 object(s)), not only Customer: expected an '
+         'QueryResponse holds Vendor (a list of 1 object), not only Customer: expected an '
          'object like {"QueryResponse": {"Customer": [...]}}'),
         ('{"QueryResponse": {"Customer": "oops"}}',
          'QueryResponse.Customer is a string ("oops"), expected a list of Customer objects'),

@@ -85,7 +85,7 @@ def test_the_summary_counts_folded_rejections_apart_from_arelle_messages(
     }
     (line, _) = render._warning_notes({"filings": [filing], "manifest_path": "m.json"})
     assert line == (
-        f"warnings: {len(manifest.warnings)} in the manifests of 1 filings (2 name a rejected "
+        f"warnings: {len(manifest.warnings)} in the manifest of 1 filing (2 name a rejected "
         "fact each, past the reasons listed above; the rest: taxonomy files not available "
         "offline, Arelle's messages; those that need you are marked WARNING above), listed "
         "in full in m.json"

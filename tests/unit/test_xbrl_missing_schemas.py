@@ -18,7 +18,8 @@ from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, apple_of_2024, run_edited
 
 from ledgergraph.batches import FilingRef
 from ledgergraph.manifest import SourceUnitError, error_key
-from ledgergraph.run_summary import FACTS_NOT_LOADED, summarize_filing
+from ledgergraph.missing_schemas import FACTS_NOT_LOADED
+from ledgergraph.run_summary import summarize_filing
 from ledgergraph.sec_steps import collect_filing
 from localrun import render
 

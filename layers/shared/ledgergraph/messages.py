@@ -1,5 +1,5 @@
 """Error text made for one line: long reasons shortened at a boundary, pydantic's errors
-named by field and rule."""
+named by field and rule, counts with their noun in the right number."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ def clip(text: str, limit: int, *, more: str = "") -> str:
     head = head[: cut if cut > 0 else limit].rstrip(" ;,")
     where = f"; {more}" if more else ""
     return f"{head} [... {len(line) - len(head)} more characters{where}]"
+
+
+def pluralize(n: int, noun: str, *, many: str | None = None) -> str:
+    """``1 filing``, ``2 filings``: the count and its noun, ``many`` the plural when it is
+    not the noun and an ``s``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}"
 
 
 def first_named(names: Sequence[str], limit: int) -> str:

@@ -17,7 +17,6 @@ the per-filing lines only when they are few (Step Functions payloads stay under 
 from __future__ import annotations
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +33,7 @@ from ledgergraph.load_state import (
     read_load_states,
 )
 from ledgergraph.logs import get_logger
-from ledgergraph.manifest import SCHEMA_NOT_CACHED
+from ledgergraph.missing_schemas import missing_schema_warnings
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.run_outcomes import (
     RUN_ID_PATTERN,
@@ -53,16 +52,15 @@ MAX_INLINE_FILINGS = 200
 MAX_INLINE_BYTES = 96 * 1024
 # facts_loaded is what the graph was offered (all present afterwards, but for an
 # interrupted filing's facts_unsettled), facts_added what this run added to it: a rerun
-# offers the same facts and adds none.
+# offers the same facts and adds none; facts_present what the graph held already. Every
+# line and the totals add up: in document = added + present + unsettled + rejected +
+# duplicates_collapsed.
 _COUNTS = (
-    "facts_in_document", "facts_loaded", "facts_added", "facts_rejected",
+    "facts_in_document", "facts_loaded", "facts_added", "facts_present", "facts_rejected",
     "duplicates_collapsed", "duplicates_consistent", "duplicates_inconsistent",
     "inconsistent_sets", "facts_unsettled",
 )  # fmt: skip
 _READ_WORKERS = 16
-# the start of the warning counting a filing's facts lost to a schema the cache lacks
-FACTS_NOT_LOADED = "facts not loaded"
-_NOT_CACHED = re.compile(rf"^concept not defined: namespace (\S+) \({SCHEMA_NOT_CACHED}: (\S+)\)$")
 
 
 class BatchRecord(BaseModel):
@@ -144,7 +142,8 @@ def summarize_filing(
         "error": outcome.get("error"),
         "processing_ms": outcome.get("processing_ms"),
         "loading_ms": None,
-        # the manifest's warnings: how many (None without a manifest), and those to act on
+        # the manifest's warnings (None without a manifest), plus one per schema missing
+        # that cost facts (added below); and the warnings to act on
         "warnings": outcome.get("warnings"),
         "warnings_to_act_on": outcome.get("warnings_to_act_on") or [],
     }
@@ -156,37 +155,24 @@ def summarize_filing(
         # a new list: the outcome's, as read, stays as it is
         missing = missing_schema_warnings(line["rejected_reasons"])
         line["warnings_to_act_on"] = [*line["warnings_to_act_on"], *missing]
+        if missing:
+            line["warnings"] = (line["warnings"] or 0) + len(missing)
     if is_interruption(line["error_type"]) and outcome.get("status") == "processed":
         line |= _interrupted(line)
     elif line["status"] == "failed":
         line |= _failed_filing(line)
+    line["facts_present"] = facts_present(line)
     return line
 
 
-def is_missing_schema(reason: str) -> bool:
-    """Whether a rejected reason is a schema the taxonomy cache lacked: the reasons
-    ``missing_schema_warnings`` makes a warning of, one each."""
-    return _NOT_CACHED.match(reason) is not None
-
-
-def missing_schema_warnings(reasons: dict[str, int]) -> list[str]:
-    """A warning to act on per schema the taxonomy cache lacked that cost a processed
-    filing facts: the filing loads without them, and only a cache holding the schema, then
-    the filing removed and loaded again, brings them in (the graph keeps a source unit's
-    data as first loaded)."""
-    warnings: list[str] = []
-    for reason, count in sorted(reasons.items()):
-        match = _NOT_CACHED.match(reason)
-        if match is None:
-            continue
-        namespace, url = match.groups()
-        facts = f"{count} fact" if count == 1 else f"{count} facts"
-        warnings.append(
-            f"{FACTS_NOT_LOADED}: {facts} of namespace {namespace} rejected, their schema "
-            f"not available offline, {url}; add the schema to a taxonomy cache "
-            "(LEDGERGRAPH_TAXONOMY_CACHE), remove the filing (delete-source) and load it again"
-        )
-    return warnings
+def facts_present(line: dict[str, Any]) -> int | None:
+    """The facts a filing offered that the graph held already: offered, not added and not
+    unsettled (an interrupted load's). None when the added count is unknown (a load
+    record from before it was kept)."""
+    offered, added = line.get("facts_loaded"), line.get("facts_added")
+    if offered is None or added is None:
+        return None
+    return offered - added - (line.get("facts_unsettled") or 0)
 
 
 def _failed_filing(line: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +227,7 @@ def settle_interrupted(
             present = state.facts_present or 0
             line["facts_added"] = state.facts_added
             line["facts_unsettled"] = line["facts_loaded"] - state.facts_added - present
+            line["facts_present"] = present
 
 
 def count_totals(filings: list[dict[str, Any]]) -> dict[str, int]:

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from ledgergraph.logs import get_logger
+from ledgergraph.messages import pluralize
 from ledgergraph.quickbooks.errors import (
     QuickBooksDataError,
     QuickBooksRequestRejected,
@@ -171,8 +172,9 @@ class QuickBooksClient:
                     continue
                 raise QuickBooksUnavailable(
                     f"QuickBooks answered {what or path} for realm {self.realm_id} with a "
-                    f"body that is not JSON ({_not_json(response, exc)}), {attempt + 1} "
-                    "time(s): an incomplete or foreign answer; sync again"
+                    f"body that is not JSON ({_not_json(response, exc)}), "
+                    f"{pluralize(attempt + 1, 'time')}: an incomplete or foreign answer; "
+                    "sync again"
                 ) from exc
             return self._checked(body, path, what)
 
@@ -242,7 +244,7 @@ def _page_records(body: dict[str, Any], entity: str, what: str) -> int:
             return len(records)
         problem = (
             f"{entity} record {odd[0]} (counted from 1) a JSON {json_type(records[odd[0] - 1])}"
-            f", not an object ({len(odd)} such record(s))"
+            f", not an object ({pluralize(len(odd), 'such record')})"
         )
     raise QuickBooksDataError(
         f"QuickBooks answered {what} with {problem}: not a query response QuickBooks gives; "
@@ -290,7 +292,8 @@ def _cdc_part_problem(part: Any, where: str) -> str | None:
         if odd:
             return (
                 f"{name} record {odd[0]} (counted from 1) of {where} a JSON "
-                f"{json_type(records[odd[0] - 1])}, not an object ({len(odd)} such record(s))"
+                f"{json_type(records[odd[0] - 1])}, not an object "
+                f"({pluralize(len(odd), 'such record')})"
             )
     return None
 

@@ -22,6 +22,8 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from ledgergraph.messages import pluralize
+
 # Header fields every record of the entity has (deleted CDC stubs aside): the party or
 # account a document is about, a list record's name. Lines are not among them: a record
 # that lost its lines is one the ledger handles (its lines leave the graph).
@@ -206,9 +208,10 @@ def mass_deletion(
         return None
     if not listed_ids:
         return f"it lists no {entity} records: all {len(known_ids)} known would be deleted"
+    share = "shares" if len(listed_ids) == 1 else "share"
     return (
-        f"its {len(listed_ids)} {entity} record(s) share no Id with the {len(known_ids)} "
-        f"known: every known {entity} would be marked deleted"
+        f"its {pluralize(len(listed_ids), f'{entity} record')} {share} no Id with the "
+        f"{len(known_ids)} known: every known {entity} would be marked deleted"
     )
 
 

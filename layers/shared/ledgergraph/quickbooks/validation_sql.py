@@ -51,7 +51,8 @@ SELECT id AS transaction_id, txn_type, qbo_id, doc_number,
                 || ' <> credits ' || {_exact_text("credits_txn")} || ' in its own'
             ELSE '' END
         || CASE WHEN rejected > 0
-            THEN ', but ' || rejected || ' line(s) rejected: its postings are incomplete'
+            THEN ', but ' || rejected || CASE WHEN rejected = 1 THEN ' line' ELSE ' lines' END
+                || ' rejected: its postings are incomplete'
             ELSE '' END AS detail
 FROM sides
 WHERE debits <> credits OR debits_txn <> credits_txn OR rejected > 0

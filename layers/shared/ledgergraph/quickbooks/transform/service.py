@@ -26,6 +26,7 @@ from ledgergraph.manifest import (
     manifest_key,
     processed_prefix,
 )
+from ledgergraph.messages import pluralize
 from ledgergraph.objectstore import ObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.reports import WalkedReport, report_problem, walk_report
@@ -178,7 +179,7 @@ def _warnings(validation: ValidationReport, run: SyncRun) -> list[str]:
     counts: dict[str, int] = {}
     for failure in validation.failures:
         counts[failure.check] = counts.get(failure.check, 0) + 1
-    lines = [f"validation {check}: {n} failure(s), see {RECONCILIATION_NAME}"
+    lines = [f"validation {check}: {pluralize(n, 'failure')}, see {RECONCILIATION_NAME}"
              for check, n in sorted(counts.items())]  # fmt: skip
     lines += [f"validation skipped {s}" for s in validation.skipped]
     if run.mode == "cdc":

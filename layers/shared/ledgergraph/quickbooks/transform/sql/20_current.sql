@@ -101,7 +101,8 @@ FROM incoming WHERE qbo_id IS NULL;
 
 CREATE OR REPLACE TABLE listing_not_trusted AS
 SELECT entity, count(*) AS unkeyed,
-    count(*) || ' ' || entity || ' record(s) without a valid Id in the full listing: no known '
+    count(*) || ' ' || entity || CASE WHEN count(*) = 1 THEN ' record' ELSE ' records' END
+        || ' without a valid Id in the full listing: no known '
         || entity || ' is marked deleted for missing from it' AS reason
 FROM unkeyed_record
 WHERE entity IN (SELECT entity FROM full_entity)
