@@ -35,12 +35,16 @@ import pyarrow.compute as pc
 from graph_node.copy_guard import conform
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent
-from graph_node.staging_db import INTENT_TABLE, REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.staging_db import (
+    REGISTRY_TABLE,
+    SETTLED,
+    StagingDB,
+    ledger_table,
+    quote,
+)
 from ledgergraph.graph_schema import TABLES, NodeTable, Table, all_columns
 
 _OFFERED = "definitions_offered"
-# A ledger row counts as in the graph unless an open intent is still adding it.
-_SETTLED = f"(l.intent_id IS NULL OR l.intent_id NOT IN (SELECT intent_id FROM {INTENT_TABLE}))"
 
 
 def defined_column(table: Table) -> str | None:
@@ -89,7 +93,7 @@ def pending_definitions(cur: duckdb.DuckDBPyConnection, table: Table, intent: In
             WHERE t.file_id IN (SELECT unnest(?)) AND t.{quote(column)} IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY t.file_id) = 1
         ) o
-        WHERE o.id IN (SELECT l.id FROM {quote(ledger_table(table))} l WHERE {_SETTLED})
+        WHERE o.id IN (SELECT l.id FROM {quote(ledger_table(table))} l WHERE {SETTLED})
             AND {_undefined_in_graph(table, "o")}
         ORDER BY o.id""",
         params=[staged],

@@ -34,6 +34,9 @@ from ledgergraph.messages import clip
 REGISTRY_TABLE = "file_registry"
 META_TABLE = "node_meta"
 INTENT_TABLE = "write_intents"
+# SQL: a row of a key ledger (alias ``l``) counts as in the graph unless an open intent is
+# still adding it.
+SETTLED = f"(l.intent_id IS NULL OR l.intent_id NOT IN (SELECT intent_id FROM {INTENT_TABLE}))"
 
 _REGISTRY_DDL = f"""
 CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (

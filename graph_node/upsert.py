@@ -45,8 +45,8 @@ from graph_node.errors import GraphInconsistent
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent
 from graph_node.staging_db import (
-    INTENT_TABLE,
     REGISTRY_TABLE,
+    SETTLED,
     StagingDB,
     ledger_table,
     quote,
@@ -57,8 +57,6 @@ from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Ta
 _OFFERED = "upsert_offered"
 _REMOVED = "upsert_removed"
 _LIVE = "('staged', 'materialized')"
-# A ledger row counts as in the graph unless an open intent is still adding it.
-_SETTLED = f"(l.intent_id IS NULL OR l.intent_id NOT IN (SELECT intent_id FROM {INTENT_TABLE}))"
 
 
 @dataclass
@@ -314,7 +312,7 @@ def _present_rows(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> int:
     ledger = quote(ledger_table(table))
     sql = (
         f"SELECT count(*) FROM {_OFFERED} o "
-        f"SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {_SETTLED}) p ON p.id = o.id"
+        f"SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {SETTLED}) p ON p.id = o.id"
     )
     return int(cur.execute(sql).fetchall()[0][0])
 
@@ -336,7 +334,7 @@ def _updated_rows(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> pa.Table:
             WHERE v.intent_id IS NULL AND t.id IN (SELECT id FROM {_OFFERED})
         )
         SELECT o.* FROM {_OFFERED} o
-        SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {_SETTLED}) p ON p.id = o.id
+        SEMI JOIN (SELECT l.id FROM {ledger} l WHERE {SETTLED}) p ON p.id = o.id
         LEFT JOIN graph_row g ON g.id = o.id
         WHERE g.id IS NULL OR {differs}
         ORDER BY o.id"""
@@ -364,7 +362,7 @@ def _outdated_rels(cur: duckdb.DuckDBPyConnection, rel: RelTable) -> pa.Table:
             JOIN owner ON owner.id = t."from" AND owner.source_unit = r.source_unit
         )
         SELECT {", ".join(f"l.{k}" for k in keys)} FROM {quote(ledger_table(rel))} l
-        WHERE {_SETTLED} AND l."from" IN (SELECT id FROM owner)
+        WHERE {SETTLED} AND l."from" IN (SELECT id FROM owner)
             AND NOT EXISTS (SELECT 1 FROM unit_rows u WHERE {same_key})
         ORDER BY ALL"""
     return cur.sql(sql).to_arrow_table()
@@ -391,8 +389,8 @@ def _remove_orphans(cur: duckdb.DuckDBPyConnection, owned: NodeTable, plan: Upse
             WHERE r."to" NOT IN (
                 SELECT l."to" FROM {quote(ledger_table(holder))} l
                 ANTI JOIN {_REMOVED} x ON {same_key}
-                WHERE {_SETTLED})
-            AND r."to" IN (SELECT l.id FROM {quote(ledger_table(owned))} l WHERE {_SETTLED})
+                WHERE {SETTLED})
+            AND r."to" IN (SELECT l.id FROM {quote(ledger_table(owned))} l WHERE {SETTLED})
             ORDER BY id"""
         ).to_arrow_table()
     finally:
@@ -418,7 +416,7 @@ def _incident(
     keys = ", ".join(f"l.{quote(k)}" for k in rel.key)
     touches = " OR ".join(f'l."{end}" IN (SELECT id FROM {_REMOVED})' for end in ends)
     found = cur.sql(
-        f"SELECT {keys} FROM {quote(ledger_table(rel))} l WHERE {_SETTLED} AND ({touches})"
+        f"SELECT {keys} FROM {quote(ledger_table(rel))} l WHERE {SETTLED} AND ({touches})"
     ).to_arrow_table()
     if already is not None and already.num_rows:
         found = pa.concat_tables([already, found.cast(already.schema)])
