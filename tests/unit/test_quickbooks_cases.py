@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -107,6 +108,11 @@ class Harness:
 
     def transform(self, run_id: str) -> TransformSummary:
         return transform_run(self.store, realm_id=REALM, run_id=run_id, graph_id=GRAPH)
+
+    def reconciliation(self, run_id: str) -> dict[str, Any]:
+        """The transform's reconciliation of ``run_id`` (records in, out, rejected...)."""
+        details = self.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
+        return json.loads(details)["reconciliation"]
 
     def parquet(self, run_id: str, table: str) -> duckdb.DuckDBPyRelation:
         path = self.store.path(f"processed/{GRAPH}/{run_id}/{table}.parquet")

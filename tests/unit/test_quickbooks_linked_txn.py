@@ -12,11 +12,9 @@ Every case is a record of the recorded sandbox company broken in one place.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from test_quickbooks_cases import (  # noqa: F401 - fixtures
@@ -33,11 +31,6 @@ from ledgergraph.objectstore import LocalObjectStore
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from localrun.quickbooks_sample import land_sample_run
 from tests.fakes.quickbooks_server import FakeQuickBooks
-
-
-def reconciliation(harness: Harness, run_id: str) -> dict[str, Any]:
-    details = harness.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
-    return json.loads(details)["reconciliation"]
 
 
 def misshapen_links(records: Records) -> None:
@@ -57,7 +50,7 @@ def test_links_not_in_a_list_reject_their_record_and_the_run_goes_on(
 
     summary = harness.transform("run-1")
 
-    records = reconciliation(harness, "run-1")["records"]
+    records = harness.reconciliation("run-1")["records"]
     rejected = {e: records[e]["rejected"] for e in ("Invoice", "Payment", "Deposit")}
     assert rejected == {
         "Invoice": {'Invoice 130: LinkedTxn "x" is not a list of linked transactions': 1},
@@ -73,7 +66,7 @@ def test_links_not_in_a_list_reject_their_record_and_the_run_goes_on(
     # 57 links in the whole sandbox: the three records' own 7 and 5 to Invoice 130 or
     # Payment 128, which now count as unresolved
     assert summary.rows["TRANSACTION_LINKS_TO"] == 45
-    assert reconciliation(harness, "run-1")["unresolved_links"] == 24  # 19 in the sandbox
+    assert harness.reconciliation("run-1")["unresolved_links"] == 24  # 19 in the sandbox
 
 
 def only_deposit_links(records: Records) -> None:
@@ -121,7 +114,7 @@ def test_a_cdc_invoice_with_links_not_in_a_list_is_rejected_and_later_syncs_go_o
     harness.sync(run_id="run-3")  # the fake answers the same changes, unbroken
     harness.transform("run-3")
 
-    invoices = [reconciliation(harness, run)["records"]["Invoice"] for run in ("run-2", "run-3")]
+    invoices = [harness.reconciliation(run)["records"]["Invoice"] for run in ("run-2", "run-3")]
     assert [(i["records_in"], i["out"], i["rejected"]) for i in invoices] == [
         (1, 0, {'Invoice 49: LinkedTxn "x" is not a list of linked transactions': 1}),
         (1, 1, {}),
@@ -149,7 +142,7 @@ def test_links_that_name_no_transaction_reject_their_record_not_count_as_unresol
 
     summary = harness.transform("run-1")
 
-    details = reconciliation(harness, "run-1")
+    details = harness.reconciliation("run-1")
     records = details["records"]
     rejected = {e: records[e]["rejected"] for e in ("Invoice", "Payment", "Deposit")}
     words = "is not a link to a transaction (an object with a TxnType and a TxnId of digits)"

@@ -11,7 +11,6 @@ and the graph keeps the version it had.
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 from test_quickbooks_cases import (  # noqa: F401 - fixtures
@@ -25,11 +24,6 @@ from test_quickbooks_versions import record
 
 from tests.fakes.quickbooks_edits import UPDATED_AT
 from tests.fakes.quickbooks_server import FakeQuickBooks
-
-
-def reconciliation(harness: Harness, run_id: str) -> dict[str, Any]:
-    details = harness.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
-    return json.loads(details)["reconciliation"]
 
 
 def changed_account(fake: FakeQuickBooks, qbo_id: str, **fields: object) -> dict[str, Any]:
@@ -55,7 +49,7 @@ def test_accounts_whose_type_is_not_text_are_rejected_and_keep_their_concept(
 
     summary = harness.transform("run-2")
 
-    accounts = reconciliation(harness, "run-2")["records"]["Account"]
+    accounts = harness.reconciliation("run-2")["records"]["Account"]
     assert accounts["rejected"] == {
         'Account 69: AccountSubType {"v":1} is not text (a JSON string)': 1,
         "Account 7: AccountType 7 is not text (a JSON string)": 1,
@@ -83,7 +77,7 @@ def test_text_of_another_type_on_a_transaction_or_its_line_rejects_it(
 
     summary = harness.transform("run-1")
 
-    records = reconciliation(harness, "run-1")["records"]
+    records = harness.reconciliation("run-1")["records"]
     assert records["Invoice"]["rejected"] == {
         "Invoice 130: DocNumber 1037 is not text (a JSON string)": 1,
         'Invoice 129: Line[0].Description {"text":"Sod"} is not text (a JSON string)': 1,
