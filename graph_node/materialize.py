@@ -52,7 +52,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.copy_guard import check_copy_rows, check_engine_range, conform
-from graph_node.definitions import apply_definitions, defined_column, plan_definitions
+from graph_node.definitions import (
+    apply_definitions,
+    defined_column,
+    plan_definitions,
+    undefined_sql,
+)
 from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
@@ -507,10 +512,10 @@ def _flags(table: Table, *, ledger_empty: bool) -> list[str]:
         on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
         present = f"EXISTS (SELECT 1 FROM {ledger} l WHERE {on})"
     flags = [f"{present} AS {_PRESENT}"]
-    if column := defined_column(table):
+    if defined_column(table):
         # NOTE: a semi join with the table's undefined rows, as a rule none: nearly free
-        undefined = f"SELECT id FROM {quote(table.name)} WHERE {quote(column)} IS NULL"
-        kept = f"({present}) AND c.{quote(column)} IS NOT NULL AND c.id IN ({undefined})"
+        undefined = f"SELECT id FROM {quote(table.name)} WHERE {undefined_sql(table)}"
+        kept = f"({present}) AND NOT {undefined_sql(table, 'c')} AND c.id IN ({undefined})"
         flags.append(f"{'false' if ledger_empty else kept} AS {_UNDEFINED_KEPT}")
     if isinstance(table, RelTable):
         for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph_node.definitions import defined_column, undefined_sql
 from graph_node.staging_db import REGISTRY_TABLE, quote, versions_table
 from graph_node.upsert import record_versioned, sync_token_sql, upserts
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
@@ -48,10 +49,9 @@ def defined_first(table: Table, alias: str = "") -> str:
     later call's defining row replaces an undefined row in the graph
     (``definitions.py``); a defining row in the graph is never replaced.
     """
-    column = table.defined_by if isinstance(table, NodeTable) else None
-    if column is None:
+    if defined_column(table) is None:
         return ""
-    return f"{alias + '.' if alias else ''}{quote(column)} IS NULL, "
+    return f"{undefined_sql(table, alias)}, "  # false (defining) sorts first
 
 
 def counted(alias: str, files: str | None) -> str:

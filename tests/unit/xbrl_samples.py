@@ -254,10 +254,36 @@ def apple_of_2024_unnumbered(target: Path) -> Path:
     """``apple_of_2024`` without its accession number: a source unit of its own (the hash
     of its instance), so it loads beside the real 10-K."""
     apple_of_2024(target)
-    sidecar = target / "filing.json"
+    _drop_accession(target)
+    return target
+
+
+def _drop_accession(package: Path) -> None:
+    """Delete the accession number from ``package``'s filing.json: the package is then a
+    source unit of its own (the hash of its instance)."""
+    sidecar = package / "filing.json"
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     del meta["accession_number"]
     sidecar.write_text(json.dumps(meta), encoding="utf-8")
+
+
+DEI_2023 = "https://xbrl.sec.gov/dei/2023/dei-2023.xsd"
+DEI_2023_ELSEWHERE = "https://xbrl.sec.gov/dei/2023/dei-2023-not-cached.xsd"
+
+
+def apple_without_dei(target: Path) -> Path:
+    """A copy at ``target`` of Apple's 10-K locating dei 2023's schema where the bundled
+    cache has nothing (its imports and its linkbases' locators alike), as a filing loaded
+    with a cache lacking the schema would, under a source unit of its own (no accession
+    number): the namespace stays ``http://xbrl.sec.gov/dei/2023``."""
+    shutil.copytree(SAMPLE_SEC / APPLE, target)
+    moved = 0
+    for path in sorted(target.glob("aapl-20230930*")):
+        text = path.read_text(encoding="utf-8")
+        moved += text.count(DEI_2023)
+        path.write_text(text.replace(DEI_2023, DEI_2023_ELSEWHERE), encoding="utf-8")
+    assert moved, f"{APPLE} does not locate {DEI_2023}"
+    _drop_accession(target)
     return target
 
 

@@ -521,10 +521,11 @@ TAXONOMY = NodeTable(
     "registries) are none. "
     "A schema the DTS refers to but that was not available offline is one too, not loaded, "
     "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL). One "
-    "node per namespace, shared by every filing whose DTS holds it and never updated: "
-    "schema_location and is_loaded are those of the first filing loaded that held it. "
-    "Whether a given filing loaded the schema is in that filing's manifest warnings "
-    "(taxonomy file not available offline: URL), not here.",
+    "node per namespace, shared by every filing whose DTS holds it: schema_location and "
+    "is_loaded are those of the first filing loaded that loaded the schema, else of the "
+    "first loaded that held it (as for Element, a later filing that loads it updates a node "
+    "not loaded). Whether a given filing loaded the schema is in that filing's manifest "
+    "warnings (taxonomy file not available offline: URL), not here.",
     (
         id_column("namespace URI"),
         Column("namespace", "STRING", "namespace URI", nullable=False),
@@ -540,19 +541,19 @@ TAXONOMY = NodeTable(
             "schema_location",
             "STRING",
             "absolute URL of the schema (file name for one in the package), loaded or not,"
-            " as the first filing loaded that held the namespace located it; a later filing"
-            " may locate it elsewhere",
+            " as the filing is_loaded comes from located it; another filing may locate it"
+            " elsewhere",
         ),
         Column(
             "is_loaded",
             "BOOLEAN",
-            "whether the first filing loaded that held the namespace loaded its schema: false"
-            " when that filing's load found it not available offline. A later filing's"
-            " outcome never changes it (it may have loaded the schema, or not): each"
-            " filing's is its manifest warnings",
+            "whether a filing loaded so far loaded the schema: false while every filing"
+            " that held the namespace found it not available offline. Each filing's own"
+            " outcome is in its manifest warnings",
             False,
         ),
     ),
+    defined_by="is_loaded",
 )
 
 FOOTNOTE = NodeTable(
