@@ -260,7 +260,20 @@ undated AS (
     WHERE NOT is_deleted AND entity <> 'CompanyInfo'
         AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
 ),
+-- A value nested deeper than any record QuickBooks sends was cut out of the answer before
+-- it was read, and a marker naming the record's field put in its place (nesting.py).
+too_deep AS (
+    SELECT record_no,
+        json_extract_string(regexp_extract(CAST(rec AS VARCHAR),
+            '\{"ledgergraph_too_deep": ?("(?:[^"\\]|\\.)*"|null)\}', 1), '$') AS path,
+        NULL::JSON AS value,
+        'is nested more than 32 levels deep (no record QuickBooks sends is): not read' AS why
+    FROM incoming
+    WHERE contains(CAST(rec AS VARCHAR), '"ledgergraph_too_deep":')
+),
 bad AS (
+    SELECT record_no, coalesce(path, 'a field') AS path, value, why FROM too_deep
+    UNION ALL
     SELECT record_no, path, value, why FROM misshapen
     UNION ALL
     SELECT * FROM undated
@@ -285,6 +298,7 @@ bad AS (
 )
 -- the first bad field of each record names the rejection
 SELECT record_no,
-    arg_min(path || ' ' || left(CAST(value AS VARCHAR), 80) || ' ' || why, path) AS problem
+    arg_min(path || coalesce(' ' || left(CAST(value AS VARCHAR), 80), '') || ' ' || why, path)
+        AS problem
 FROM bad
 GROUP BY record_no;
