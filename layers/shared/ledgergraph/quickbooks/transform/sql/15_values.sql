@@ -271,8 +271,19 @@ too_deep AS (
     FROM incoming
     WHERE contains(CAST(rec AS VARCHAR), '"ledgergraph_too_deep":')
 ),
+-- A CDC deletion is a stub with "status": "Deleted" (10_records.sql). A status that is not
+-- text (1, {"x":1}, null) is none QuickBooks writes: read as a live record, the stub
+-- overwrote the record it names with its Id alone.
+misstated AS (
+    SELECT record_no, 'status' AS path, json_extract(rec, '$.status') AS value,
+        'is not a record status (text; "Deleted" marks a deletion)' AS why
+    FROM incoming
+    WHERE json_type(rec, '$.status') <> 'VARCHAR'
+),
 bad AS (
     SELECT record_no, coalesce(path, 'a field') AS path, value, why FROM too_deep
+    UNION ALL
+    SELECT * FROM misstated
     UNION ALL
     SELECT record_no, path, value, why FROM misshapen
     UNION ALL
