@@ -160,3 +160,61 @@ def test_a_line_kind_no_path_can_be_built_of_rejects_its_record_not_the_run(
     }
     assert (invoices["records_in"], invoices["out"]) == (37, 36)
     assert (summary.rejected, summary.rows["LedgerTransaction"]) == (1, 147)
+
+
+def misshapen_payment_accounts(records: Records) -> None:
+    """The accounts a real bill payment is paid from, a deposit's cash back goes to, broken:
+    BillPayment 118's CCAccountRef without its value, 104's BankAccountRef the string "35",
+    91's CheckPayment a string, Deposit 121's CashBack.AccountRef without its value."""
+    del record(records, "BillPayment", "118")["CreditCardPayment"]["CCAccountRef"]["value"]
+    record(records, "BillPayment", "104")["CheckPayment"]["BankAccountRef"] = "35"
+    record(records, "BillPayment", "91")["CheckPayment"] = "x"
+    del record(records, "Deposit", "121")["CashBack"]["AccountRef"]["value"]
+
+
+def test_references_in_payment_and_cash_back_details_reject_their_record(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """They were followed without a check: each record was kept with its bank or cash back
+    posting rejected (``header posting has no account``), its postings incomplete."""
+    misshapen_payment_accounts(fake.records)
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {
+        "BillPayment": {
+            'BillPayment 118: CreditCardPayment.CCAccountRef {"name":"Mastercard"} is a '
+            "reference without a value (an Id as text)": 1,
+            'BillPayment 104: CheckPayment.BankAccountRef "35" is not a reference': 1,
+            'BillPayment 91: CheckPayment "x" is not a payment detail (an object)': 1,
+        },
+        "Deposit": {
+            'Deposit 121: CashBack.AccountRef {"name":"Savings"} is a reference without a '
+            "value (an Id as text)": 1
+        },
+    }
+    counts = harness.record_counts("run-1")
+    assert (counts["BillPayment"], counts["Deposit"]) == ((10, 7, 3), (13, 12, 1))
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (4, 144)  # of 148
+    assert harness.reconciliation("run-1")["rejected_postings"] == []
+
+
+def test_load_sample_refuses_a_recording_with_payment_accounts_without_a_target(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    folder = sample_copy(tmp_path, "payment-accounts", misshapen_payment_accounts)
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(store, folder=folder)
+
+    assert str(refused.value) == (
+        f"recorded BillPayment records in {folder / 'BillPayment.json'} are not shaped as "
+        'QuickBooks sends them (counted from 1): record 1 (Id "118"): '
+        "CreditCardPayment.CCAccountRef is a reference without a value (an Id as text); "
+        'record 3 (Id "104"): CheckPayment.BankAccountRef is a string, not a reference (an '
+        'object); record 4 (Id "91"): CheckPayment is a string, not a payment detail (an '
+        "object)"
+    )
+    assert not store.root.exists()

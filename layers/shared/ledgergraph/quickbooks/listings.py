@@ -70,6 +70,13 @@ REFERENCE_FIELDS = (
     "AccountRef", "APAccountRef", "ARAccountRef", "DepositToAccountRef", "FromAccountRef",
     "ToAccountRef", "ParentRef", "IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef",
 )  # fmt: skip
+# References inside a header detail object: the account a bill payment is paid from, the
+# account a deposit's cash back goes to.
+NESTED_REFERENCE_FIELDS = (
+    ("CheckPayment", "BankAccountRef", "a payment detail"),
+    ("CreditCardPayment", "CCAccountRef", "a payment detail"),
+    ("CashBack", "AccountRef", "a cash back"),
+)
 LINE_REFERENCE_FIELDS = (
     "AccountRef", "ClassRef", "DepartmentRef", "DiscountAccountRef", "ItemAccountRef", "ItemRef",
 )  # fmt: skip
@@ -97,7 +104,22 @@ def shape_problem(record: dict[str, Any]) -> str | None:
         problem = _line_problem(line, f"Line[{n}]")
         if problem is not None:
             return problem
-    return _links_problem(record, "") or _references_problem(record, REFERENCE_FIELDS, "")
+    return (
+        _links_problem(record, "")
+        or _references_problem(record, REFERENCE_FIELDS, "")
+        or _nested_references_problem(record)
+    )
+
+
+def _nested_references_problem(record: dict[str, Any]) -> str | None:
+    for holder, field, words in NESTED_REFERENCE_FIELDS:
+        detail = record.get(holder)
+        if detail is not None and not isinstance(detail, dict):
+            return f"{holder} is {_json_type(detail)}, not {words} (an object)"
+        problem = _references_problem(detail or {}, (field,), f"{holder}.")
+        if problem is not None:
+            return problem
+    return None
 
 
 def _cut_field(record: dict[str, Any]) -> str | None:

@@ -171,6 +171,13 @@ shape AS (
         ('ParentRef', 'OBJECT', 'a reference'), ('IncomeAccountRef', 'OBJECT', 'a reference'),
         ('ExpenseAccountRef', 'OBJECT', 'a reference'),
         ('AssetAccountRef', 'OBJECT', 'a reference'),
+        -- the account a bill payment is paid from, a deposit's cash back goes to
+        ('CheckPayment', 'OBJECT', 'a payment detail (an object)'),
+        ('CreditCardPayment', 'OBJECT', 'a payment detail (an object)'),
+        ('CashBack', 'OBJECT', 'a cash back (an object)'),
+        ('CheckPayment.BankAccountRef', 'OBJECT', 'a reference'),
+        ('CreditCardPayment.CCAccountRef', 'OBJECT', 'a reference'),
+        ('CashBack.AccountRef', 'OBJECT', 'a reference'),
         ('LinkedTxn', 'ARRAY', 'a list of linked transactions')
     ) AS s(field, json_kind, words)
     WHERE NOT i.is_deleted
