@@ -218,3 +218,46 @@ def test_load_sample_refuses_a_recording_with_payment_accounts_without_a_target(
         "object)"
     )
     assert not store.root.exists()
+
+
+def test_a_line_id_that_is_not_text_rejects_its_record_naming_the_line(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Invoice 1037 (Id 130) with its Rock Fountain line's Id the number 1, 1015 (49) with
+    its first line's Id an object: both were loaded, the Id read as "1" and '{"x":1}'."""
+    record(fake.records, "Invoice", "130")["Line"][0]["Id"] = 1
+    record(fake.records, "Invoice", "49")["Line"][0]["Id"] = {"x": 1}
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {"Invoice": {
+        "Invoice 130: Line[0].Id 1 is not text (a JSON string)": 1,
+        'Invoice 49: Line[0].Id {"x":1} is not text (a JSON string)': 1,
+    }}  # fmt: skip
+    assert harness.record_counts("run-1")["Invoice"] == (37, 35, 2)
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (2, 146)
+
+
+def test_a_line_id_of_text_not_digits_is_kept_and_quoted_in_a_reason(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """A line Id is no key (lines are numbered by position), so text of other than digits
+    is kept, as QuickBooks' own line Ids are text; a reason naming the line quotes it, as
+    it quotes such a record Id. Invoice 1037 (Id 130)'s Rock Fountain line, Id "a 1", sold
+    an item the books do not hold (99999)."""
+    line = record(fake.records, "Invoice", "130")["Line"][0]
+    line["Id"] = "a 1"
+    line["SalesItemLineDetail"]["ItemRef"]["value"] = "99999"
+    harness.sync(run_id="run-1")
+
+    harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {}
+    assert harness.reconciliation("run-1")["unresolved_references"] == [{
+        "record_type": "Invoice", "qbo_id": "130", "ref": 'Line "a 1" ItemRef',
+        "target_type": "Item", "target_id": "99999",
+        "reason": "no Item 99999 among the synced records",
+    }]  # fmt: skip
+    (posted,) = harness.rows("run-1", "LineItem", "source_line_id = 'a 1'")
+    assert (posted["description"], posted["amount"]) == ("Rock Fountain", 275)

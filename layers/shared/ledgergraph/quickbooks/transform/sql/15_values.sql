@@ -125,6 +125,10 @@ line_fields AS (
     SELECT record_no, path || '.Description', 'text', json_extract(line, '$.Description')
     FROM incoming_line
     UNION ALL
+    -- a line's Id is text, as a record's is; not a key (lines are numbered by position), so
+    -- one not of digits is kept and quoted where a reason names it (95_references.sql)
+    SELECT record_no, path || '.Id', 'text', json_extract(line, '$.Id') FROM incoming_line
+    UNION ALL
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
