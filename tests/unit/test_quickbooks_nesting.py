@@ -54,6 +54,16 @@ def test_brackets_inside_text_do_not_count_as_nesting() -> None:
     assert cut_too_deep(text, record_depth=QUERY_RECORD_DEPTH) is text
 
 
+def test_a_field_name_json_cannot_decode_is_kept_raw_for_the_reader_to_name() -> None:
+    text = invoice_page(MAX_RECORD_NESTING + 1).replace('"CustomField"', '"Custom\\qField"')
+
+    cut = cut_too_deep(text, record_depth=QUERY_RECORD_DEPTH)
+
+    assert '{"ledgergraph_too_deep": "Custom\\\\qField"}' in cut
+    with pytest.raises(json.JSONDecodeError):  # as the text QuickBooks sent would
+        json.loads(cut)
+
+
 def test_load_sample_refuses_a_recording_nested_too_deep_naming_the_record(
     tmp_path: Path,
 ) -> None:

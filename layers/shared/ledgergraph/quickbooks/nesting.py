@@ -67,10 +67,19 @@ def cut_too_deep(text: str, *, record_depth: int) -> str:
         elif char == ",":
             expect_key = depth == record_depth and in_object
         elif expect_key and depth == record_depth:  # a string: the record's next field
-            field, expect_key = json.loads(token.group()), False
+            field, expect_key = _text_of(token.group()), False
     if cut_at is not None:  # never closed: not JSON, which the reader reports
         return text
     return "".join(pieces) + text[kept_from:]
+
+
+def _text_of(literal: str) -> str:
+    """A JSON string literal's text; its raw characters if an escape in it is not JSON's
+    (the reader then names the answer as not JSON)."""
+    try:
+        return str(json.loads(literal))
+    except ValueError:
+        return literal[1:-1]
 
 
 def _deepest(text: str) -> int:
