@@ -45,6 +45,29 @@ _REWRITE = (
 )
 
 
+class Scope(NamedTuple):
+    """Names bound in one query level, each with the index of the token first binding it;
+    ``aliases`` holds those bound to a property (``grp`` -> ``f.duplicate_group``)."""
+
+    names: dict[str, int]
+    aliases: dict[str, str]
+
+
+class Outer(NamedTuple):
+    """What the query around token ``at`` has bound by then: the scopes enclosing it."""
+
+    scopes: tuple[Scope, ...]
+    at: int
+
+    def binds(self, name: str) -> bool:
+        return any(scope.names.get(name, self.at) < self.at for scope in self.scopes)
+
+    def alias(self, name: str) -> str | None:
+        if not self.binds(name):
+            return None
+        return next((s.aliases[name] for s in self.scopes if name in s.aliases), None)
+
+
 class Span(NamedTuple):
     """Tokens ``start`` to ``end`` (exclusive) of a clause or a subquery's braces."""
 
@@ -58,9 +81,10 @@ def check_correlation(cypher: str) -> None:
     on, and how to write it instead."""
     tokens = list(cypher_tokens(cypher, punctuation=True))
     subqueries = _subqueries(tokens)
+    optionals = _optional_matches(tokens)
+    bound = _bound_at(tokens, subqueries, [clause.start for clause, _ in optionals])
     for keyword, body in subqueries:
-        outer, aliases = _names_before(tokens, body.start, subqueries)
-        read = _outer_value_read(tokens, body, outer, aliases)
+        read = _outer_value_read(tokens, body, bound[body.start])
         if read:
             kind = "NOT EXISTS" if _negated(tokens, keyword) else tokens[keyword].upper()
             raise QueryRefused(
@@ -69,11 +93,11 @@ def check_correlation(cypher: str) -> None:
                 "to the query by a value wrongly, and under an aggregation crashes the whole "
                 f"node: {_REWRITE}"
             )
-    for clause, pattern in _optional_matches(tokens):
-        outer, aliases = _names_before(tokens, clause.start, subqueries)
-        if _pattern_variables(tokens, pattern) & outer:
+    for clause, pattern in optionals:
+        outer = bound[clause.start]
+        if any(outer.binds(name) for name in _pattern_variables(tokens, pattern)):
             continue
-        read = _outer_value_read(tokens, clause, outer, aliases)
+        read = _outer_value_read(tokens, clause, outer)
         if read:
             raise QueryRefused(
                 "Cypher query refused: an OPTIONAL MATCH whose pattern shares no node with "
@@ -106,31 +130,36 @@ def _negated(tokens: list[str], keyword: int) -> bool:
     return keyword > 0 and tokens[keyword - 1].upper() == "NOT"
 
 
-def _names_before(
-    tokens: list[str], stop: int, subqueries: list[tuple[int, Span]]
-) -> tuple[set[str], dict[str, str]]:
-    """The variables bound before token ``stop`` (pattern variables and ``AS`` names),
-    leaving out those of subqueries closed by then, and the names that alias a property
-    (``WITH f.duplicate_group AS grp``: ``grp`` -> ``f.duplicate_group``)."""
-    hidden = {i for _, body in subqueries if body.end < stop for i in range(*body)}
-    names: set[str] = set()
-    aliases: dict[str, str] = {}
-    for index in range(1, stop):
-        if index in hidden:
-            continue
+def _bound_at(
+    tokens: list[str], subqueries: list[tuple[int, Span]], clauses: list[int]
+) -> dict[int, Outer]:
+    """What is bound at the first token of each subquery body and at each of ``clauses``:
+    pattern variables and ``AS`` names, outside subqueries closed by then. One pass; a
+    subquery's names live in a scope of their own, dropped at its closing brace."""
+    opened = {body.start for _, body in subqueries}
+    closed = {body.end for _, body in subqueries}
+    wanted = opened | set(clauses)
+    scopes = [Scope({}, {})]
+    bound = {}
+    for index, token in enumerate(tokens):
+        if index in closed and len(scopes) > 1:
+            scopes.pop()
+        if index in wanted:
+            bound[index] = Outer(tuple(scopes), index)
+        if index in opened:
+            scopes.append(Scope({}, {}))
+        scope = scopes[-1]
         if _is_pattern_variable(tokens, index):
-            names.add(tokens[index])
-        elif tokens[index - 1].upper() == "AS" and _is_name(tokens[index]):
-            names.add(tokens[index])
+            scope.names.setdefault(token, index)
+        elif index > 0 and tokens[index - 1].upper() == "AS" and _is_name(token):
+            scope.names.setdefault(token, index)
             if _aliases_property(tokens, index):
-                aliases[tokens[index]] = tokens[index - 3] + tokens[index - 2]
-    return names, aliases
+                scope.aliases[token] = tokens[index - 3] + tokens[index - 2]
+    return bound
 
 
-def _outer_value_read(
-    tokens: list[str], span: Span, outer: set[str], aliases: dict[str, str]
-) -> str | None:
-    """The first ``var.property`` of an ``outer`` variable read in ``span``, or a name
+def _outer_value_read(tokens: list[str], span: Span, outer: Outer) -> str | None:
+    """The first ``var.property`` of a variable ``outer`` binds read in ``span``, or a name
     that aliases one (as ``grp (f.duplicate_group)``); None if there is none."""
     for index in range(span.start, min(span.end, len(tokens))):
         token = tokens[index]
@@ -138,10 +167,11 @@ def _outer_value_read(
             tokens[index - 1].startswith((".", ":")) or tokens[index - 1].upper() == "AS"
         ):
             continue  # a property or label name, or a name being bound
-        if token in outer and _is_property_read(tokens, index):
-            return token + tokens[index + 1]
-        if token in aliases and not _is_property_read(tokens, index):
-            return f"{token} ({aliases[token]})"
+        if _is_property_read(tokens, index):
+            if outer.binds(token):
+                return token + tokens[index + 1]
+        elif (alias := outer.alias(token)) is not None:
+            return f"{token} ({alias})"
     return None
 
 
