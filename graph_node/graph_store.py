@@ -21,6 +21,7 @@ import real_ladybug as lb
 
 from graph_node import cypher_build as cb
 from graph_node.cancellation import Cancellation, interrupting
+from graph_node.cypher_correlation import check_correlation
 from graph_node.cypher_guard import (
     check_parameter_values,
     check_parameters,
@@ -311,12 +312,14 @@ class GraphStore:
 
         Raises:
             QueryRefused: before the engine sees the text, if it could write, is too long
-                or nested for the engine (``check_shape``) or uses a parameter not given.
+                or nested for the engine (``check_shape``), ties a subquery to the query
+                by a value (``check_correlation``) or uses a parameter not given.
             InvalidRequest: a parameter holds an integer the engine cannot bind (INT64).
             UnreadableValue: the result holds a date or time the engine cannot read back.
         """
         check_shape(cypher)
         check_read_only(cypher)
+        check_correlation(cypher)
         check_parameters(cypher, parameters)
         check_parameter_values(parameters)
         with (

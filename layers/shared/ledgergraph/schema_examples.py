@@ -27,9 +27,9 @@ class CypherExample:
 # role bound first (AEON's 32 presentation arcs without one: 0 labels found, 32 so).
 # NOTE: the less precise of consistent duplicates is dropped by an OPTIONAL MATCH of a better
 # fact and `better IS NULL`, not by `NOT EXISTS { MATCH ... WHERE g.duplicate_group =
-# f.duplicate_group ... }`: real_ladybug 0.15.3 answers such a subquery, correlated through a
-# property rather than a pattern, with wrong rows (9 for Amazon's 12 revenue and tax facts,
-# some twice, duplicates kept) and dies of SIGSEGV when the query also aggregates.
+# f.duplicate_group ... }`: real_ladybug 0.15.3 answers a subquery reading a value of the
+# outer query with wrong rows and dies of SIGSEGV when the query also aggregates (the node
+# refuses such subqueries: graph_node/cypher_correlation.py). The OPTIONAL MATCH starts at r.
 INCOME_STATEMENT = CypherExample(
     "A filing's income statement in presentation order",
     "The statement of operations (or of income or earnings, but not of comprehensive income "
