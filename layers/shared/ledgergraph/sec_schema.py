@@ -402,8 +402,8 @@ LABEL = NodeTable(
     "filer's own label linkbases (whether a fact or arc uses the concept or not) whose "
     "concept's schema was available offline, and the standard taxonomies' labels of the "
     "concepts the filing's rows use. A label of a concept whose schema was not (the "
-    "bundled cache has no ecd, exch, sic or stpr schema) cannot be related to its concept "
-    "and is lost: 173 of Tesla's 10-Q (171 ecd, 2 exch), 171 of Apple's 10-K; the "
+    "bundled cache has no ecd, exch or sic schema, nor stpr 2023) cannot be related to its "
+    "concept and is lost: 173 of Tesla's 10-Q (171 ecd, 2 exch), 171 of Apple's 10-K; the "
     "filing's manifest warnings name each schema missing.",
     (
         id_column("hash of accession, element, role, language and text"),
@@ -445,9 +445,9 @@ NETWORK = NodeTable(
             "arcs_not_loaded",
             "INT64",
             "arcs of the role as filed that are not Arc nodes because a concept they link"
-            " is in a schema not available offline (the bundled cache has no ecd, exch, sic"
-            " or stpr schema: 95 of Apple's 10-K, in 6 roles); 0 when every arc resolved."
-            " The filing's manifest warns of each such schema with its count",
+            " is in a schema not available offline (the bundled cache has no ecd, exch or"
+            " sic schema, nor stpr 2023: 95 of Apple's 10-K, in 6 roles); 0 when every arc"
+            " resolved. The filing's manifest warns of each such schema with its count",
             False,
         ),
     ),
@@ -458,8 +458,8 @@ ARC = NodeTable(
     "One effective relationship of a presentation, calculation or definition network. An arc "
     "whose order, weight or priority these columns cannot hold as filed is not loaded (a "
     "warning to act on in the filing's manifest). Nor is an arc linking a concept whose "
-    "schema was not available offline (the bundled cache has no ecd, exch, sic or stpr "
-    "schema): 95 of Apple's 10-K, 95 of Boeing's, 97 of Tesla's 10-Q are lost, counted "
+    "schema was not available offline (the bundled cache has no ecd, exch or sic schema, "
+    "nor stpr 2023): 95 of Apple's 10-K, 95 of Boeing's, 97 of Tesla's 10-Q are lost, counted "
     "per role in Network.arcs_not_loaded and per schema in a warning to act on in the "
     "filing's manifest. The arcs kept keep their place in the tree as filed "
     "(tree_sequence, depth), the lost arcs walked too.",
