@@ -218,7 +218,8 @@ def stage_source_folder(
     """
     rejected: list[RejectedPackage] = []
     given: dict[str, list[PackageInfo]] = {}
-    for folder in find_package_folders(source):
+    found = find_package_folders(source)
+    for folder in found:
         try:
             info = describe_package(folder)
         except PermanentError as exc:
@@ -241,6 +242,8 @@ def stage_source_folder(
     refused = {refusal.folder for refusal in refusals}
     left = [info for info in every if info.folder not in refused]
     filings, folders = _stage_packages(store, left, loaded, rejected, delete_command)
+    order = {folder: n for n, folder in enumerate(found)}
+    rejected.sort(key=lambda package: order.get(package.folder, len(order)))  # as given
     return filings, rejected, folders
 
 

@@ -269,7 +269,7 @@ def test_of_two_folders_of_a_loaded_filing_the_stored_package_runs(tmp_path, sto
 
     assert [f.source_unit for f in filings] == [APPLE] and folders == {APPLE: first}
     assert _stored(store) == before
-    duplicate, refused = rejected  # the repeats are told first
+    refused, duplicate = rejected  # in folder order: a2, a3
     assert (refused.folder, refused.error_type, refused.kept_unit) == (
         second, "PackageConflict", APPLE
     )  # fmt: skip
