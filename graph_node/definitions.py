@@ -42,6 +42,7 @@ from graph_node.staging_db import (
     StagingDB,
     ledger_table,
     quote,
+    registered,
 )
 from ledgergraph.graph_schema import TABLES, NodeTable, Table, all_columns
 
@@ -93,13 +94,10 @@ def plan_definitions(
     offered = present.filter(pc.and_(defining(table, present), of_staged))
     if not offered.num_rows:
         return offered
-    cur.register(_OFFERED, offered)
-    try:
+    with registered(cur, {_OFFERED: offered}):
         return cur.sql(
             f"SELECT o.* FROM {_OFFERED} o WHERE {_undefined_in_graph(table, 'o')} ORDER BY o.id"
         ).to_arrow_table()
-    finally:
-        cur.unregister(_OFFERED)
 
 
 def pending_definitions(cur: duckdb.DuckDBPyConnection, table: Table, intent: Intent) -> pa.Table:
