@@ -41,7 +41,7 @@ from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, close_intent, open_intent
 from graph_node.log import logger
-from graph_node.materialize import key_sql
+from graph_node.planning import key_sql
 from graph_node.registry import files_of_unit, mark_deleted
 from graph_node.restoration import (
     needs_restoration,

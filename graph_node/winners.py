@@ -45,7 +45,7 @@ def defined_first(table: Table, alias: str = "") -> str:
     before those that do not, or "" for a table without ``NodeTable.defined_by``.
 
     Ahead of the materialization order in ``winner_order``, as incremental materialization
-    leaves it: within one call a defining row wins (``materialize._candidates``), and a
+    leaves it: within one call a defining row wins (``planning._candidates``), and a
     later call's defining row replaces an undefined row in the graph
     (``definitions.py``); a defining row in the graph is never replaced.
     """
