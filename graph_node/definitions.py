@@ -11,7 +11,7 @@ offered row, in the same call, after the COPY of its new keys.
 Which row the graph holds is what a rebuild keeps (``winners.winner_order``): the first
 materialized defining row, else the first materialized row. So a key's row in the graph is
 undefined exactly when materialized files hold it undefined and none defining, which
-staging tells without asking the graph. The candidates query of a call (``materialize._flags``)
+staging tells without asking the graph. The candidates query of a call (``planning._flags``)
 flags the present defining rows of keys some staged row leaves undefined, as a rule none;
 only those are looked up here, in one more staging query.
 
@@ -42,6 +42,7 @@ from graph_node.staging_db import (
     StagingDB,
     ledger_table,
     quote,
+    registered,
 )
 from ledgergraph.graph_schema import TABLES, NodeTable, Table, all_columns
 
@@ -83,7 +84,7 @@ def plan_definitions(
     undefined row in the graph, or None when ``table`` has no ``defined_by`` column.
 
     ``present``: a call's candidates (one per key) whose key the graph holds, as a rule
-    only those ``materialize._flags`` flags; ``staged``: the call's files not materialized
+    only those ``planning._flags`` flags; ``staged``: the call's files not materialized
     yet. Only defining rows of staged files are looked up, in one staging query (never
     the graph); none left (a rerun, whose files are materialized), no query.
     """
@@ -93,13 +94,10 @@ def plan_definitions(
     offered = present.filter(pc.and_(defining(table, present), of_staged))
     if not offered.num_rows:
         return offered
-    cur.register(_OFFERED, offered)
-    try:
+    with registered(cur, {_OFFERED: offered}):
         return cur.sql(
             f"SELECT o.* FROM {_OFFERED} o WHERE {_undefined_in_graph(table, 'o')} ORDER BY o.id"
         ).to_arrow_table()
-    finally:
-        cur.unregister(_OFFERED)
 
 
 def pending_definitions(cur: duckdb.DuckDBPyConnection, table: Table, intent: Intent) -> pa.Table:

@@ -41,7 +41,7 @@ from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, close_intent, open_intent
 from graph_node.log import logger
-from graph_node.materialize import key_sql
+from graph_node.planning import key_sql
 from graph_node.registry import files_of_unit, mark_deleted
 from graph_node.restoration import (
     needs_restoration,
@@ -49,7 +49,7 @@ from graph_node.restoration import (
     record_restoration,
     versioned_tables,
 )
-from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote, registered
 from graph_node.upsert import forget_keys, upserts
 from graph_node.winners import winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
@@ -234,14 +234,12 @@ def _untouched_versioned(cur: duckdb.DuckDBPyConnection, table: Table, plan: _Pl
         f"SELECT count(*) FROM (SELECT {keys} FROM {quote(table.name)} "
         f"WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES})"
     )
+    removed: dict[str, pa.Table] = {}
     if written:
-        cur.register(_REMOVED, pa.concat_tables(written, promote_options="permissive"))
+        removed[_REMOVED] = pa.concat_tables(written, promote_options="permissive")
         sql += f" EXCEPT SELECT {keys} FROM {_REMOVED}"
-    try:
+    with registered(cur, removed):
         left = int(cur.execute(sql + ")").fetchall()[0][0])
-    finally:
-        if written:
-            cur.unregister(_REMOVED)
     return left - plan.unchanged.get(table.name, 0)
 
 
@@ -273,13 +271,10 @@ def _shared_keys(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> int
 def _in_ledger(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> pa.Table:
     """The keys among ``keys`` that the graph holds (in the table's ledger)."""
     on = " AND ".join(f"k.{quote(c)} = l.{quote(c)}" for c in table.key)
-    cur.register(_REMOVED, keys)
-    try:
+    with registered(cur, {_REMOVED: keys}):
         return cur.sql(
             f"SELECT k.* FROM {_REMOVED} k SEMI JOIN {quote(ledger_table(table))} l ON {on}"
         ).to_arrow_table()
-    finally:
-        cur.unregister(_REMOVED)
 
 
 def _still_referenced(
@@ -289,8 +284,7 @@ def _still_referenced(
     if ids.num_rows == 0:
         return []
     found: set[str] = set()
-    cur.register(_REMOVED, ids)
-    try:
+    with registered(cur, {_REMOVED: ids}):
         for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
             for column, end in (("from", rel.from_table), ("to", rel.to_table)):
                 if end != table.name:
@@ -303,8 +297,6 @@ def _still_referenced(
                     [unit],
                 ).fetchall()
                 found.update(row[0] for row in rows)
-    finally:
-        cur.unregister(_REMOVED)
     return sorted(found)
 
 

@@ -42,6 +42,7 @@ from graph_node.staging_db import (
     StagingDB,
     ledger_table,
     quote,
+    registered,
 )
 from graph_node.winners import record_rebuild_versions, settle_winners, winning_rows
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table
@@ -186,11 +187,8 @@ def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table
     ledger = quote(ledger_table(table))
     keys = ", ".join(quote(k) for k in table.key)
     cur.execute(f"DELETE FROM {ledger}")
-    cur.register(_WINNERS, rows)
-    try:
+    with registered(cur, {_WINNERS: rows}):
         cur.execute(f"INSERT INTO {ledger} SELECT {keys}, NULL FROM {_WINNERS}")
-    finally:
-        cur.unregister(_WINNERS)
 
 
 def _swap(db: StagingDB, live: GraphStore | None, graph_file: Path, rebuilt: Path) -> Path | None:

@@ -21,7 +21,7 @@ from graph_node.errors import FileInvalid
 from graph_node.models import StagedFile
 from graph_node.registry import FileRecord, get_files, mark_failed, mark_staged, ordered
 from graph_node.sources import FileMissing, SourceFiles
-from graph_node.staging_db import StagingDB, quote
+from graph_node.staging_db import StagingDB, quote, registered
 from ledgergraph.graph_schema import TABLES, Table, all_columns, arrow_schema
 from ledgergraph.manifest import sha256_of
 
@@ -69,15 +69,12 @@ def _stage_one(cur: duckdb.DuckDBPyConnection, sources: SourceFiles, record: Fil
         raise _invalid(record, str(exc)) from exc
 
     columns = ", ".join(quote(c.name) for c in all_columns(table))
-    cur.register(_INCOMING, data)
-    try:
+    with registered(cur, {_INCOMING: data}):
         cur.execute(
             f"INSERT INTO {quote(table.name)} ({columns}, file_id) "
             f"SELECT {columns}, ? FROM {_INCOMING}",
             [record.file_id],
         )
-    finally:
-        cur.unregister(_INCOMING)
     mark_staged(cur, record.file_id, data.num_rows)
 
 

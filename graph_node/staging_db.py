@@ -8,12 +8,13 @@ the node reads itself. DuckDB exceptions are translated to node errors here and 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from graph_node.cancellation import Cancellation, interrupting
 from graph_node.errors import (
@@ -124,6 +125,22 @@ def versions_table(table: Table) -> str:
     """The staging table that records, per key of an upsert table, the file whose version
     the graph holds (``upsert.py``); rows of an open intent are the versions it applies."""
     return f"_graph_versions_{table.name}"
+
+
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> Iterator[None]:
+    """Each Arrow table of ``tables`` readable on ``cur`` by its name within the block.
+
+    The names are unregistered after the block, whatever it raised, in the order given. A
+    ``register`` that fails raises before the block, leaving the names before it registered.
+    """
+    for name, table in tables.items():
+        cur.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            cur.unregister(name)
 
 
 def _versions_ddl(table: Table) -> str:

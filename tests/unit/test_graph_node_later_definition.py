@@ -18,7 +18,7 @@ import pytest
 from test_graph_node_cases import graph_rows
 from xbrl_samples import APPLE, EditedRun, apple_of_2025_unnumbered, copy_of, run_edited
 
-from graph_node import materialize
+from graph_node import planning
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER
@@ -169,13 +169,13 @@ def test_only_a_call_offering_a_definition_the_graph_lacks_looks_definitions_up(
     no call runs ``plan_definitions``' query; loaded the other way round, Element's and
     ElementDefinition's calls do."""
     looked_up: list[str] = []
-    lookup = materialize.plan_definitions
+    lookup = planning.plan_definitions
 
     def counted(cur: Any, table: Any, present: Any, staged: Any) -> Any:
         looked_up.append(table.name)
         return lookup(cur, table, present, staged)
 
-    monkeypatch.setattr(materialize, "plan_definitions", counted)
+    monkeypatch.setattr(planning, "plan_definitions", counted)
     node.load("apple")
     answers = node.load("undefined")
     assert looked_up == []
