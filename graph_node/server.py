@@ -13,6 +13,7 @@ and a node without a configured key refuses them all), and every error leaves as
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,7 @@ from graph_node.models import (
     SqlRequest,
     TablesRequest,
 )
+from graph_node.results import out_of_memory
 from graph_node.service import GraphService
 
 CORRELATION_HEADER = "X-Correlation-Id"
@@ -254,25 +256,41 @@ def _as_watched(call: Callable[..., T]) -> Callable[[Cancellation], T]:
 
 
 def _add_query_routes(app: FastAPI, service: GraphService) -> None:
-    """The two read query routes: interrupted when their client hangs up (``run_watched``)."""
+    """The two read query routes: interrupted when their client hangs up (``run_watched``),
+    their answers serialised in the worker thread (``_json_answer``)."""
 
     @app.post("/databases/{graph_id}/tables/query")
-    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_staging(
-                graph_id, body.sql, body.parameters, cancellation=cancellation
-            )
+    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> Response:
+        def work(cancellation: Cancellation) -> Response:
+            call = partial(service.query_staging, graph_id, body.sql, body.parameters)
+            return _json_answer(partial(call, cancellation=cancellation), what="staging query")
 
         return await run_watched(request, work, what="staging query")
 
     @app.post("/databases/{graph_id}/query")
-    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_cypher(
-                graph_id, body.cypher, body.parameters, cancellation=cancellation
-            )
+    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> Response:
+        def work(cancellation: Cancellation) -> Response:
+            call = partial(service.query_cypher, graph_id, body.cypher, body.parameters)
+            return _json_answer(partial(call, cancellation=cancellation), what="Cypher query")
 
         return await run_watched(request, work, what="Cypher query")
+
+
+def _json_answer(query: Callable[[], dict[str, Any]], *, what: str) -> Response:
+    """The answer of ``query`` as a JSON response, serialised in the worker thread.
+
+    An answer is up to LEDGERGRAPH_MAX_RESULT_MB of JSON: serialised here it keeps the event
+    loop free meanwhile, and running out of memory on the way is the query's QueryFailed
+    (400: the same query fails the same way again). FastAPI's serialiser (pydantic-core, in
+    the event loop) turned a MemoryError into a panic answered as a plain-text 500, and Rust
+    aborts the whole process when a buffer cannot grow, as a node serving 1.2 GB answers
+    did ("memory allocation of 2200001188 bytes failed").
+    """
+    try:
+        text = json.dumps(query(), ensure_ascii=False, separators=(",", ":"))
+        return Response(text.encode(), media_type="application/json")
+    except MemoryError as exc:
+        raise out_of_memory(what) from exc
 
 
 async def run_watched(

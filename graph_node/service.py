@@ -371,6 +371,7 @@ class GraphService(OpenGraphs):
             list(parameters or []),
             timeout_s=self.settings.query_timeout_s,
             max_rows=self.settings.max_result_rows,
+            max_bytes=self.settings.max_result_bytes(),
             cancellation=cancellation,
         )
         return result.model_dump()
@@ -393,6 +394,7 @@ class GraphService(OpenGraphs):
                 dict(parameters or {}),
                 timeout_s=self.settings.query_timeout_s,
                 max_rows=self.settings.max_result_rows,
+                max_bytes=self.settings.max_result_bytes(),
                 cancellation=cancellation,
             )
         except UnreadableValue as exc:  # name the units to delete, from the file registry

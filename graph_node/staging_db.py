@@ -27,7 +27,8 @@ from graph_node.errors import (
     StagingDamaged,
 )
 from graph_node.log import logger
-from graph_node.models import QueryResult, to_jsonable
+from graph_node.models import QueryResult
+from graph_node.results import DEFAULT_MAX_RESULT_BYTES, collect_rows, out_of_memory
 from graph_node.sql_guard import check_select
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
 from ledgergraph.messages import clip
@@ -103,6 +104,14 @@ _DAMAGE_WORDS = (
 _DAMAGE_OPENINGS = (
     "corrupt database file:",  # a block of staging.duckdb, at open or when a query reads it
     "failure while replaying wal file",  # staging.duckdb.wal, at open
+)
+
+
+# What a client can do about DuckDB running out of memory, in the node's words
+_NODE_MEMORY_LIMITS = (
+    "The node's limits: LEDGERGRAPH_STAGING_MEMORY_MB bounds DuckDB's buffers (aggregates, "
+    "sorts, joins), LEDGERGRAPH_MEMORY_LIMIT_MB the node's whole address space (a value "
+    "such as repeat('x', n) is built outside the first); ask for fewer or smaller values."
 )
 
 
@@ -210,6 +219,8 @@ def translate(error: duckdb.Error, *, what: str) -> NodeError:
         return EngineUnavailable(message)
     if isinstance(error, duckdb.PermissionException):
         return QueryRefused(message)
+    if isinstance(error, duckdb.OutOfMemoryException):  # its advice names DuckDB's settings
+        return QueryFailed(f"{message}\n{_NODE_MEMORY_LIMITS}")
     return QueryFailed(message)
 
 
@@ -318,19 +329,25 @@ class StagingDB:
         *,
         timeout_s: float,
         max_rows: int,
+        max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         cancellation: Cancellation | None = None,
     ) -> QueryResult:
         """Run one read-only SELECT in a read-only transaction, with a time limit.
 
-        ``cancellation`` (the client hung up) interrupts it through the cursor, as the
-        time limit does, and then raises QueryCancelled.
+        Rows are read in batches and the answer is held to ``max_rows`` rows (more are
+        cut off) and ``max_bytes`` of JSON (``results.collect_rows``). ``cancellation``
+        (the client hung up) interrupts it through the cursor, as the time limit does,
+        and then raises QueryCancelled.
 
         Raises:
             QueryRefused: not one SELECT, or calling a function that could change
                 something (``sql_guard``).
+            QueryFailed: the answer would pass ``max_bytes``, or reading it ran out of
+                memory.
         """
+        what = "staging query"
         with (
-            self.cursor(what="staging query") as cur,
+            self.cursor(what=what) as cur,
             interrupting(cancellation, cur.interrupt),
         ):
             statement = check_select(cur, sql)
@@ -340,16 +357,16 @@ class StagingDB:
                 cur.execute("BEGIN TRANSACTION READ ONLY")
                 cur.execute(statement, list(parameters))
                 columns = [d[0] for d in cur.description or []]
-                rows = cur.fetchmany(max_rows + 1)
+                result = collect_rows(
+                    columns, cur.fetchmany, what=what, max_rows=max_rows, max_bytes=max_bytes
+                )
                 cur.abort()  # NOTE: DuckDB 2.0 refuses more work while rows are unread
                 cur.execute("ROLLBACK")
+            except MemoryError as exc:  # closing the cursor frees what DuckDB still holds
+                raise out_of_memory(what) from exc
             finally:
                 timer.cancel()
-        return QueryResult(
-            columns=columns,
-            rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
-            truncated=len(rows) > max_rows,
-        )
+        return result
 
     def checkpoint_early(self) -> bool:
         """CHECKPOINT if the write-ahead log holds half the automatic checkpoint's threshold.

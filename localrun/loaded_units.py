@@ -213,6 +213,7 @@ class _StagingFile:
         result = self.db.read_query(
             sql, list(parameters or []), timeout_s=self.settings.query_timeout_s,
             max_rows=self.settings.max_result_rows,
+            max_bytes=self.settings.max_result_bytes(),
         )  # fmt: skip
         return result.model_dump()
 
