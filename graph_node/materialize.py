@@ -78,6 +78,7 @@ from graph_node.upsert import (
 )
 from graph_node.winners import defined_first
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
+from ledgergraph.messages import pluralize
 
 _MAX_NAMED = 10
 # Writes a call's intent while the engine copies (DuckDB and LadybugDB release the GIL).
@@ -541,7 +542,7 @@ def _check_endpoints(table: RelTable, candidates: pa.Table) -> None:
         if len(missing):
             ids = sorted(pc.unique(missing).to_pylist())
             named = ", ".join(ids[:_MAX_NAMED])
-            problems.append(f"{len(ids)} {node} node(s) ({column}): {named}")
+            problems.append(f"{pluralize(len(ids), f'{node} node')} ({column}): {named}")
     if problems:
         raise MissingEndpoints(
             f"{table.name}: endpoint nodes not in the graph, materialize them first: "

@@ -21,6 +21,7 @@ from graph_node.errors import FileConflict, UnknownFile
 from graph_node.models import FileSpec, FileStatus
 from graph_node.staging_db import REGISTRY_TABLE
 from ledgergraph.ids import stable_id
+from ledgergraph.messages import pluralize
 
 _COLUMNS = (
     "file_id, graph_id, table_name, uri, source_unit, row_count, checksum, status, error, "
@@ -126,7 +127,7 @@ def get_files(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> dict[s
     missing = [f for f in dict.fromkeys(file_ids) if f not in records]
     if missing:
         raise UnknownFile(
-            f"{len(missing)} file id(s) not registered in this graph: "
+            f"{pluralize(len(missing), 'file id')} not registered in this graph: "
             f"{', '.join(missing[:_MAX_NAMED])}"
         )
     return records
