@@ -82,7 +82,7 @@ _INTENT_DDL = (
 AUTO_CHECKPOINT_BYTES = 16 << 20
 _AUTO_CHECKPOINT = f"{AUTO_CHECKPOINT_BYTES >> 20}MiB"
 
-_LOCKED_DOWN = {
+LOCKED_DOWN = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -210,7 +210,7 @@ class StagingDB:
         # After a FATAL error DuckDB refuses every statement on the file until it is opened
         # again: what makes the error every later call raises instead of asking DuckDB.
         self.invalidated: Callable[[], NodeError] | None = None
-        config: dict[str, object] = {**_LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
+        config: dict[str, object] = {**LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
         if memory_limit_mb:
             config["memory_limit"] = f"{memory_limit_mb}MiB"  # DuckDB's MB is 1000^2 bytes
         try:
