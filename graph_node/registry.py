@@ -26,8 +26,12 @@ from ledgergraph.messages import pluralize
 _COLUMNS = (
     "file_id, graph_id, table_name, uri, source_unit, row_count, checksum, status, error, "
     "rows_staged, rows_added, rows_present, registered_at, staged_at, materialized_at, "
-    "materialize_seq, deleted_at"
+    "materialize_seq, deleted_at, deleted_by"
 )
+# What deleted a file (``deleted_by``): the delete-source call that asked, or the next write
+# to the graph, which finished a delete-source the node was stopped during.
+DELETED_BY_REQUEST = "delete-source"
+DELETED_BY_RECOVERY = "an interrupted delete-source, finished by the next write to the graph"
 _MAX_NAMED = 10
 
 
@@ -52,6 +56,7 @@ class FileRecord:
     materialized_at: datetime | None
     materialize_seq: int | None
     deleted_at: datetime | None
+    deleted_by: str | None  # None: deleted by a version that did not record it
 
 
 def file_id_of(graph_id: str, spec: FileSpec) -> str:
@@ -81,7 +86,7 @@ def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec)
         cur.execute(
             f"UPDATE {REGISTRY_TABLE} SET status = 'registered', uri = ?, error = NULL, "
             "rows_staged = NULL, rows_added = NULL, rows_present = NULL, staged_at = NULL, "
-            "materialized_at = NULL, materialize_seq = NULL, deleted_at = NULL, "
+            "materialized_at = NULL, materialize_seq = NULL, deleted_at = NULL, deleted_by = NULL, "
             "registered_at = now() WHERE file_id = ?",
             [spec.uri, file_id],
         )
@@ -183,12 +188,13 @@ def files_of_unit(cur: duckdb.DuckDBPyConnection, source_unit: str) -> list[File
     return [FileRecord(*row) for row in rows]
 
 
-def mark_deleted(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> None:
-    """Record that the files' source unit was removed from staging and the graph."""
+def mark_deleted(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str], *, by: str) -> None:
+    """Record that the files' source unit was removed from staging and the graph, and
+    ``by`` what (``DELETED_BY_REQUEST`` or ``DELETED_BY_RECOVERY``)."""
     cur.execute(
-        f"UPDATE {REGISTRY_TABLE} SET status = 'deleted', deleted_at = now() "
+        f"UPDATE {REGISTRY_TABLE} SET status = 'deleted', deleted_at = now(), deleted_by = ? "
         "WHERE file_id IN (SELECT unnest(?))",
-        [list(file_ids)],
+        [by, list(file_ids)],
     )
 
 

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
 _REGISTRY_MIGRATIONS = (
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS materialize_seq BIGINT",
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ",
+    f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_by VARCHAR",
 )
 
 # A write the graph node has started and not finished: what it is about to change in the
