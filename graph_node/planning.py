@@ -34,6 +34,7 @@ from graph_node.staging_db import StagingDB, ledger_table, quote
 from graph_node.upsert import drop_superseded
 from graph_node.winners import defined_first
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
+from ledgergraph.messages import pluralize
 
 _MAX_NAMED = 10
 _PRESENT = "__present"
@@ -226,7 +227,7 @@ def _check_endpoints(table: RelTable, candidates: pa.Table) -> None:
         if len(missing):
             ids = sorted(pc.unique(missing).to_pylist())
             named = ", ".join(ids[:_MAX_NAMED])
-            problems.append(f"{len(ids)} {node} node(s) ({column}): {named}")
+            problems.append(f"{pluralize(len(ids), f'{node} node')} ({column}): {named}")
     if problems:
         raise MissingEndpoints(
             f"{table.name}: endpoint nodes not in the graph, materialize them first: "

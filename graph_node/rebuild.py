@@ -46,6 +46,7 @@ from graph_node.staging_db import (
 )
 from graph_node.winners import record_rebuild_versions, settle_winners, winning_rows
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table
+from ledgergraph.messages import pluralize
 
 REBUILT_SUFFIX = ".rebuilt"
 WORK_DIR = "rebuild"  # {graph folder}/rebuild/{table}.arrow: the rows a worker builds from
@@ -151,8 +152,9 @@ def _check_endpoints(table: RelTable, rows: pa.Table, winners: dict[str, pa.Tabl
         if missing.num_rows:
             named = ", ".join(missing.column(column).slice(0, 5).to_pylist())
             raise MissingEndpoints(
-                f"{table.name}: {missing.num_rows} relationship(s) point at {end} nodes no "
-                f"staged file holds ({column}): {named}"
+                f"{table.name}: {pluralize(missing.num_rows, 'relationship')} "
+                f"{'points' if missing.num_rows == 1 else 'point'} at {end} nodes no staged "
+                f"file holds ({column}): {named}"
             )
 
 

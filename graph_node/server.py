@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -47,7 +48,7 @@ from graph_node.models import (
     TablesRequest,
 )
 from graph_node.results import out_of_memory
-from graph_node.service import GraphService
+from graph_node.service import GraphService, table_of
 
 CORRELATION_HEADER = "X-Correlation-Id"
 API_KEY_HEADER = "X-Api-Key"
@@ -59,6 +60,7 @@ POLL_S = 0.25
 _ROUTING_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def error_body(error_type: str, message: str, *, transient: bool) -> dict[str, Any]:
@@ -228,9 +230,9 @@ def _add_write_routes(app: FastAPI, service: GraphService, writes: dict[str, Any
         return await run_watched(request, _as_watched(work), what="materialize tables")
 
     @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
-    async def materialize(
-        graph_id: str, table: str, body: FileIdsRequest, request: Request
-    ) -> dict[str, Any]:
+    async def materialize(graph_id: str, table: str, request: Request) -> dict[str, Any]:
+        table_of(table)  # a table not in the schema is 404 whatever the body holds
+        body = await _body_as(request, FileIdsRequest)
         work = partial(service.materialize, graph_id, table, body.file_ids)
         return await run_watched(request, _as_watched(work), what=f"materialize {table[:64]}")
 
@@ -248,6 +250,29 @@ def _add_write_routes(app: FastAPI, service: GraphService, writes: dict[str, Any
     async def publish(graph_id: str, request: Request) -> dict[str, Any]:
         work = partial(service.publish, graph_id)
         return await run_watched(request, _as_watched(work), what="publish")
+
+
+async def _body_as(request: Request, model: type[M]) -> M:
+    """The request's JSON body as ``model``, refused with the errors FastAPI raises for a
+    declared body (so the same handlers answer them); for a route whose path is checked
+    first, since FastAPI reads a declared body before anything else of the route runs."""
+    raw = await request.body()
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
+                 "input": {}, "ctx": {"error": exc.msg}}  # fmt: skip
+        raise RequestValidationError([error], body=exc.doc) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise StarletteHTTPException(400, "There was an error parsing the body") from exc
+    try:
+        return model.model_validate(value, from_attributes=True)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors, body=value) from exc
 
 
 def _as_watched(call: Callable[..., T]) -> Callable[[Cancellation], T]:

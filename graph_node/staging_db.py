@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from graph_node.cancellation import Cancellation, interrupting
 from graph_node.errors import (
+    EngineFailed,
     EngineUnavailable,
     NodeError,
     QueryFailed,
@@ -63,6 +64,7 @@ CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
 _REGISTRY_MIGRATIONS = (
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS materialize_seq BIGINT",
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ",
+    f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_by VARCHAR",
 )
 
 # A write the graph node has started and not finished: what it is about to change in the
@@ -83,7 +85,7 @@ _INTENT_DDL = (
 AUTO_CHECKPOINT_BYTES = 16 << 20
 _AUTO_CHECKPOINT = f"{AUTO_CHECKPOINT_BYTES >> 20}MiB"
 
-_LOCKED_DOWN = {
+LOCKED_DOWN = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -201,7 +203,10 @@ def version_fix(path: Path, found: str | None) -> str:
 def is_damage(error: duckdb.Error, words: str) -> bool:
     """Whether DuckDB refused the staging file (or its log) itself, not the statement."""
     lowered = words.lower()
-    if isinstance(error, duckdb.IOException):
+    if isinstance(error, duckdb.IOException | duckdb.FatalException):
+        # FATAL: a checkpoint rewrote a damaged block (a primary-key index's, after a write
+        # to its table) and failed, and every statement after it repeats that error. No
+        # SQL a caller may send raises a FATAL error, so its words cannot be forged either.
         return any(w in lowered for w in _DAMAGE_WORDS)
     return type(error) is duckdb.Error and lowered.startswith(_DAMAGE_OPENINGS)
 
@@ -231,7 +236,10 @@ class StagingDB:
         self.path = path
         self.read_only = read_only
         self.damaged: str | None = None  # why DuckDB cannot read the file, once it said so
-        config: dict[str, object] = {**_LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
+        # After a FATAL error DuckDB refuses every statement on the file until it is opened
+        # again: what makes the error every later call raises instead of asking DuckDB.
+        self.invalidated: Callable[[], NodeError] | None = None
+        config: dict[str, object] = {**LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
         if memory_limit_mb:
             config["memory_limit"] = f"{memory_limit_mb}MiB"  # DuckDB's MB is 1000^2 bytes
         try:
@@ -247,12 +255,37 @@ class StagingDB:
             raise
 
     def translate(self, error: duckdb.Error, *, what: str) -> NodeError:
-        """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file."""
+        """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file,
+        and a FATAL error remembered in ``invalidated``: DuckDB has given the file up."""
         words = " ".join(str(error).split())
-        if not is_damage(error, words):
+        if is_damage(error, words):
+            reason = f"staging file {self.path} is damaged ({clip(words, 500)})"
+            self.damaged = reason
+            fix = staging_fix(self.path)
+
+            def make() -> NodeError:
+                return StagingDamaged(f"{reason}; {fix}", reason=reason)
+
+        elif isinstance(error, duckdb.FatalException):
+            message = (
+                f"DuckDB gave up staging file {self.path} after a fatal error while {what} "
+                f"and refuses every statement on it until it is opened again "
+                f"({clip(words, 500)}): restart the node"
+            )
+
+            def make() -> NodeError:
+                return EngineFailed(message)
+
+        else:
             return translate(error, what=what)
-        self.damaged = f"staging file {self.path} is damaged ({clip(words, 500)})"
-        return StagingDamaged(f"{self.damaged}; {staging_fix(self.path)}", reason=self.damaged)
+        if isinstance(error, duckdb.FatalException) and self.invalidated is None:
+            self.invalidated = make
+            logger.error("staging file invalidated", extra={"file": str(self.path)})
+        return make()
+
+    def _check_usable(self) -> None:
+        if self.invalidated is not None:
+            raise self.invalidated()
 
     def _create_schema(self) -> None:
         with self.transaction() as cur:
@@ -288,6 +321,7 @@ class StagingDB:
     @contextmanager
     def cursor(self, *, what: str = "staging") -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection of its own (safe to use from this thread), errors translated."""
+        self._check_usable()
         cur = self._con.cursor()
         try:
             yield cur
@@ -314,6 +348,7 @@ class StagingDB:
         For work that is ready before the moment it may commit; ``commit`` or ``rollback``
         it exactly once, from any thread, but never while another thread uses it.
         """
+        self._check_usable()
         cur = self._con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
@@ -398,9 +433,13 @@ class StagingDB:
 
     def close(self) -> None:
         """Checkpoint and close the file; the handle is unusable afterwards."""
-        if not self.read_only and not self.damaged:
-            self._con.execute("CHECKPOINT")
-        self._con.close()
+        try:
+            if not self.read_only and not self.damaged and self.invalidated is None:
+                self._con.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise self.translate(exc, what="checkpointing staging to close it") from exc
+        finally:
+            self._con.close()
 
 
 class OpenTransaction:

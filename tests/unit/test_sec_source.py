@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from graph_node.models import FileSpec
-from graph_node.registry import files_of_unit, mark_deleted, register_file
+from graph_node.registry import (
+    DELETED_BY_REQUEST,
+    files_of_unit,
+    mark_deleted,
+    register_file,
+)
 from graph_node.staging_db import StagingDB
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.errors import NoFilingPackage
@@ -166,7 +171,7 @@ def test_loaded_units_are_those_with_live_files_in_the_registry(tmp_path: Path) 
         register_file(cur, "sec", _spec("Fact", APPLE))
         register_file(cur, "sec", _spec("Report", APPLE))
         register_file(cur, "sec", _spec("Fact", boeing))
-        mark_deleted(cur, [r.file_id for r in files_of_unit(cur, boeing)])
+        mark_deleted(cur, [r.file_id for r in files_of_unit(cur, boeing)], by=DELETED_BY_REQUEST)
     db.close()
 
     loaded = read_loaded_units(home, "sec", [APPLE, boeing, "0001018724-23-000004"])
