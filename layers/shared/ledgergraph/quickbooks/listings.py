@@ -12,7 +12,9 @@ live sync:
   mark every one of them deleted, is refused unless the deletions are confirmed.
 
 The fields come from the bundled sandbox company: each is on every record of its entity
-there, and QuickBooks requires it when a record is created.
+there, and QuickBooks requires it when a record is created. The transform holds CDC
+records to the same fields (the runner loads them; ``transform/sql/15_values.sql``), and
+rejects a misfit alone.
 """
 
 from __future__ import annotations
