@@ -193,7 +193,7 @@ def test_loading_the_sample_again_adds_nothing(first_load, sample_home, capsys) 
     account = next(line for line in text.splitlines() if line.startswith("LedgerAccount "))
     assert account.split() == ["LedgerAccount", "93", "0", "0", "93", "0", "0"]  # unchanged
     assert "relationships removed: 0\nnodes removed: 0" in text
-    assert "(LinkedTxn to an Estimate, a StatementCharge...): 9\n" in text
+    assert "(LinkedTxn to an Estimate, a StatementCharge...): 11\n" in text
     assert "rows the graph holds in another version" not in text
     assert "records superseded (a newer version is known, not applied): 0\n" in text
     assert f"  {UNBALANCED}" in text

@@ -50,8 +50,9 @@ WHERE t.changed;
 
 -- A LinkedTxn names its transaction by a TxnType, which is the entity's name except for
 -- bill payments: a Bill links to each payment as BillPaymentCheck, whether the payment was
--- made by check or by credit card (Bills 118 and 117 of the recorded sandbox are paid by
--- card); BillPaymentCreditCard is the card payment's name in QuickBooks' TxnType lists.
+-- made by check or by credit card (BillPayments 118 and 117 of the recorded sandbox, of
+-- Bills 25 and 105, are by card); BillPaymentCreditCard is the card payment's name in
+-- QuickBooks' TxnType lists.
 CREATE OR REPLACE TABLE link_target_entity AS
 SELECT * FROM (VALUES
     ('BillPaymentCheck', 'BillPayment'), ('BillPaymentCreditCard', 'BillPayment')
@@ -76,7 +77,9 @@ targets AS (
         txt(l.link, '$.TxnId') AS target_qbo_id
     FROM links AS l LEFT JOIN link_target_entity AS m ON m.txn_type = txt(l.link, '$.TxnType')
 )
-SELECT DISTINCT l.id AS "from", target.id AS "to", l.target_type,
+-- one row per (from, target type, target Id): a link listed on the record and on a line
+-- is one link, two links to different transactions the sync does not extract are two
+SELECT DISTINCT l.id AS "from", target.id AS "to", l.target_type, l.target_qbo_id,
     target.id IS NOT NULL AS resolved,
     -- listed by this run yet no transaction known: the run rejected it (a link to a
     -- transaction the sync does not extract is counted apart)
