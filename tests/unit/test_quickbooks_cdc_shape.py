@@ -31,6 +31,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
 )
 
 from ledgergraph.errors import ObjectNotFound
+from ledgergraph.quickbooks import nesting
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES, run_manifest_key
 from tests.fakes.quickbooks_edits import cdc_changes
@@ -318,3 +319,24 @@ def test_a_deletion_stub_with_another_entitys_field_deletes_nothing(
         f'Customer 18: VendorRef {{"value":"18"}} is a field no Customer has {VENDOR_ONLY}': 1
     }}  # fmt: skip
     assert summary.deleted == 0
+
+
+def test_the_rejection_names_the_nesting_limit_that_cut_the_value(
+    harness: Harness, fake: FakeQuickBooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transform takes the limit for its message from nesting.py, which cuts the value
+    (15_values.sql once wrote 32 itself): with a limit of 12, a field 15 lists deep."""
+    monkeypatch.setattr(nesting, "MAX_RECORD_NESTING", 12)
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    body = served_cdc_body(fake)
+    part(body, "Invoice")["Invoice"][0]["CustomField"] = "DEEP"
+    text = json.dumps(body).replace('"DEEP"', "[" * 15 + "]" * 15)
+    fake.script("cdc", Scripted(200, {}, raw=text))
+    harness.sync(run_id="run-2")
+
+    harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {"Invoice": {
+        "Invoice 49: CustomField is nested more than 12 levels deep (no record QuickBooks "
+        "sends is): not read": 1}}  # fmt: skip

@@ -128,7 +128,7 @@ def _cut_field(record: dict[str, Any]) -> str | None:
     """The field of ``record`` that held a value nested too deep to read, cut out of it
     when it was read (``nesting.cut_too_deep``), or None."""
     pending: list[object] = [record]
-    while pending:  # not recursive: the marker sits some 32 levels down
+    while pending:  # not recursive: the marker sits MAX_RECORD_NESTING levels down
         value = pending.pop()
         if isinstance(value, dict):
             if list(value) == [TOO_DEEP_KEY]:

@@ -20,6 +20,7 @@ import pyarrow as pa
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks import nesting
 from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
 from ledgergraph.quickbooks.listings import OWNED_FIELDS, REQUIRED_FIELDS
 from ledgergraph.quickbooks.runs import (
@@ -73,6 +74,9 @@ def open_session(
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET VARIABLE realm_id = ?", [run.realm_id])
     con.execute("SET VARIABLE run_id = ?", [run.run_id])
+    # what a record cut too deep to read is marked with, and at which depth (nesting.py)
+    con.execute("SET VARIABLE max_record_nesting = ?", [nesting.MAX_RECORD_NESTING])
+    con.execute("SET VARIABLE too_deep_key = ?", [nesting.TOO_DEEP_KEY])
     _load_raw_pages(con, run, store)
     _load_prior_records(con, run, store, workdir)
     con.register(

@@ -272,15 +272,18 @@ undated AS (
         AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
 ),
 -- A value nested deeper than any record QuickBooks sends was cut out of the answer before
--- it was read, and a marker naming the record's field put in its place (nesting.py).
+-- it was read, and a marker naming the record's field put in its place (nesting.py, whose
+-- limit and marker key the runner sets as max_record_nesting and too_deep_key).
 too_deep AS (
     SELECT record_no,
         json_extract_string(regexp_extract(CAST(rec AS VARCHAR),
-            '\{"ledgergraph_too_deep": ?("(?:[^"\\]|\\.)*"|null)\}', 1), '$') AS path,
+            '\{"' || getvariable('too_deep_key') || '": ?("(?:[^"\\]|\\.)*"|null)\}', 1),
+            '$') AS path,
         NULL::JSON AS value,
-        'is nested more than 32 levels deep (no record QuickBooks sends is): not read' AS why
+        'is nested more than ' || getvariable('max_record_nesting')
+            || ' levels deep (no record QuickBooks sends is): not read' AS why
     FROM incoming
-    WHERE contains(CAST(rec AS VARCHAR), '"ledgergraph_too_deep":')
+    WHERE contains(CAST(rec AS VARCHAR), '"' || getvariable('too_deep_key') || '":')
 ),
 -- A CDC deletion is a stub with "status": "Deleted" (10_records.sql). A status that is not
 -- text (1, {"x":1}, null) is none QuickBooks writes: read as a live record, the stub
