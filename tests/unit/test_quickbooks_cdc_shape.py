@@ -31,6 +31,7 @@ from test_quickbooks_cases import (  # noqa: F401 - fixtures
 )
 
 from ledgergraph.errors import ObjectNotFound
+from ledgergraph.quickbooks import nesting
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES, run_manifest_key
 from tests.fakes.quickbooks_edits import cdc_changes
@@ -196,3 +197,146 @@ def test_a_cdc_status_that_is_not_text_rejects_its_record_not_the_run(
     assert summary.deleted == 0
     (customer,) = harness.rows("run-2", "Customer")  # 900 only: 18 is neither written nor deleted
     assert customer["display_name"] == "Bill's Windsurf Shop (2)"
+
+
+VENDOR_ONLY = "(only Bill, BillPayment, PurchaseOrder, VendorCredit)"
+
+
+def without_field(entity: str, qbo_id: str, field: str) -> Callable[[Body], None]:
+    def edit(body: Body) -> None:
+        del next(r for r in part(body, entity)[entity] if r["Id"] == qbo_id)[field]
+
+    return edit
+
+
+def invoice_with_vendor(body: Body) -> None:
+    part(body, "Invoice")["Invoice"][0]["VendorRef"] = {"value": "30"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "entity", "problem"),
+    [
+        (without_field("Customer", "900", "DisplayName"), "Customer",
+         "Customer 900: DisplayName is missing or null (every Customer QuickBooks sends has "
+         "it)"),
+        (without_field("Invoice", "49", "CustomerRef"), "Invoice",
+         "Invoice 49: CustomerRef is missing or null (every Invoice QuickBooks sends has it)"),
+        (invoice_with_vendor, "Invoice",
+         f'Invoice 49: VendorRef {{"value":"30"}} is a field no Invoice has {VENDOR_ONLY}'),
+    ],
+)  # fmt: skip
+def test_a_cdc_record_not_shaped_like_its_entity_is_rejected_alone(
+    harness: Harness,
+    fake: FakeQuickBooks,
+    edit: Callable[[Body], None],
+    entity: str,
+    problem: str,
+) -> None:
+    """A query page with such a record is refused before it lands; a CDC record was
+    accepted, and written over the record the graph held."""
+    sync_with_cdc_body(harness, fake, edit)
+
+    summary = harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {entity: {problem: 1}}
+    counts = harness.record_counts("run-2")
+    assert counts[entity] == ((2, 1, 1) if entity == "Customer" else (1, 0, 1))
+    assert counts["Item"] == (1, 1, 0)  # Item 5's sparse update holds no Name: not checked
+    assert summary.deleted == 1  # Customer 18's deletion stub is not held to DisplayName
+
+
+def journal_entry_stub(body: Body) -> None:
+    """JournalEntry 192 (JE-001) changed to a deletion stub without its status."""
+    stub = {"domain": "QBO", "Id": "192", "MetaData": {"LastUpdatedTime": "2026-05-06T10:00:00Z"}}
+    body["CDCResponse"][0]["QueryResponse"].append({"JournalEntry": [stub]})
+
+
+def customer_stub_status(status: str | None) -> Callable[[Body], None]:
+    def edit(body: Body) -> None:
+        stub = part(body, "Customer")["Customer"][0]
+        if status is None:
+            del stub["status"]
+        else:
+            stub["status"] = status
+
+    return edit
+
+
+STUB_WORDS = (
+    "yet the record holds only a deletion stub's fields (Id, MetaData): read as the "
+    "record, it would blank it"
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "entity", "problem"),
+    [
+        (customer_stub_status(None), "Customer",
+         f'Customer 18: status is not "Deleted", {STUB_WORDS}'),
+        (customer_stub_status("deleted"), "Customer",
+         f'Customer 18: status "deleted" is not "Deleted", {STUB_WORDS}'),
+        (journal_entry_stub, "JournalEntry",
+         f'JournalEntry 192: status is not "Deleted", {STUB_WORDS}'),
+    ],
+)  # fmt: skip
+def test_a_deletion_stub_that_does_not_say_deleted_is_rejected_not_read_as_the_record(
+    harness: Harness,
+    fake: FakeQuickBooks,
+    edit: Callable[[Body], None],
+    entity: str,
+    problem: str,
+) -> None:
+    """Read as a live record, such a stub overwrote the record it names with its Id alone:
+    Customer 18 lost its name, JournalEntry 192 its two postings."""
+    sync_with_cdc_body(harness, fake, edit)
+
+    summary = harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {entity: {problem: 1}}
+    assert harness.record_counts("run-2")[entity] == ((2, 1, 1) if entity == "Customer"
+                                                      else (1, 0, 1))  # fmt: skip
+    assert summary.deleted == (0 if entity == "Customer" else 1)
+    live = [c["display_name"] for c in harness.rows("run-2", "Customer") if not c["is_deleted"]]
+    assert live == ["Bill's Windsurf Shop (2)"]  # 900: 18 is not written live by its Id alone
+    (invoice,) = harness.rows("run-2", "LedgerTransaction")  # Invoice 49 only
+    assert invoice["doc_number"] == "1015"
+
+
+def test_a_deletion_stub_with_another_entitys_field_deletes_nothing(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Customer 18's deletion stub carrying a VendorRef: a stub is checked as a stub (no
+    DisplayName needed), and no Customer has a VendorRef."""
+
+    def vendor_stub(body: Body) -> None:
+        part(body, "Customer")["Customer"][0]["VendorRef"] = {"value": "18"}
+
+    sync_with_cdc_body(harness, fake, vendor_stub)
+
+    summary = harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {"Customer": {
+        f'Customer 18: VendorRef {{"value":"18"}} is a field no Customer has {VENDOR_ONLY}': 1
+    }}  # fmt: skip
+    assert summary.deleted == 0
+
+
+def test_the_rejection_names_the_nesting_limit_that_cut_the_value(
+    harness: Harness, fake: FakeQuickBooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transform takes the limit for its message from nesting.py, which cuts the value
+    (15_values.sql once wrote 32 itself): with a limit of 12, a field 15 lists deep."""
+    monkeypatch.setattr(nesting, "MAX_RECORD_NESTING", 12)
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    body = served_cdc_body(fake)
+    part(body, "Invoice")["Invoice"][0]["CustomField"] = "DEEP"
+    text = json.dumps(body).replace('"DEEP"', "[" * 15 + "]" * 15)
+    fake.script("cdc", Scripted(200, {}, raw=text))
+    harness.sync(run_id="run-2")
+
+    harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {"Invoice": {
+        "Invoice 49: CustomField is nested more than 12 levels deep (no record QuickBooks "
+        "sends is): not read": 1}}  # fmt: skip

@@ -12,7 +12,9 @@ live sync:
   mark every one of them deleted, is refused unless the deletions are confirmed.
 
 The fields come from the bundled sandbox company: each is on every record of its entity
-there, and QuickBooks requires it when a record is created.
+there, and QuickBooks requires it when a record is created. The transform holds CDC
+records to the same fields (the runner loads them; ``transform/sql/15_values.sql``), and
+rejects a misfit alone.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def _cut_field(record: dict[str, Any]) -> str | None:
     """The field of ``record`` that held a value nested too deep to read, cut out of it
     when it was read (``nesting.cut_too_deep``), or None."""
     pending: list[object] = [record]
-    while pending:  # not recursive: the marker sits some 32 levels down
+    while pending:  # not recursive: the marker sits MAX_RECORD_NESTING levels down
         value = pending.pop()
         if isinstance(value, dict):
             if list(value) == [TOO_DEEP_KEY]:

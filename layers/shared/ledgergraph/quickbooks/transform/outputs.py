@@ -124,12 +124,12 @@ class Reconciliation(BaseModel):
     )
     unresolved_links: int = Field(
         default=0,
-        description="LinkedTxn entries to transactions not synced (e.g. Estimate), links to "
-        "transactions this run rejected aside",
+        description="LinkedTxn links to transactions not synced (e.g. Estimate), one per "
+        "transaction and target (type and Id); links to transactions this run rejected aside",
     )
     links_to_rejected: int = Field(
         default=0,
-        description="LinkedTxn entries to transactions this run listed and rejected (named "
+        description="LinkedTxn links to transactions this run listed and rejected (named "
         "among the rejected records), which the graph did not hold before",
     )
     tombstones: int = Field(

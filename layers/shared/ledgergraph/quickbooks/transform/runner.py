@@ -1,11 +1,13 @@
 """Runs the transform's SQL files over one sync run's raw JSON in an in-memory DuckDB.
 
-The SQL files in ``sql/`` run in name order. Before them the runner loads four tables:
+The SQL files in ``sql/`` run in name order. Before them the runner loads six tables:
 ``raw_page`` (the run's landed bodies), ``prior_record`` (every record known before the
 run, from the state snapshot of the newest earlier run that the graph holds and that was
-transformed), ``full_entity`` (entities the run listed in full) and ``account_concept_map``
-(``account_concepts.csv``). After them, ``out_<Table>`` views hold the graph tables,
-``record_outcome``/``line_outcome``/``posting_checked`` the reconciliation.
+transformed), ``full_entity`` (entities the run listed in full), ``account_concept_map``
+(``account_concepts.csv``), and ``required_field`` and ``owned_field`` (the entity shape
+a query page is checked against before it lands: ``listings.py``). After them,
+``out_<Table>`` views hold the graph tables, ``record_outcome``/``line_outcome``/
+``posting_checked`` the reconciliation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import pyarrow as pa
 from ledgergraph.errors import ObjectNotFound
 from ledgergraph.logs import get_logger
 from ledgergraph.objectstore import ObjectStore
+from ledgergraph.quickbooks import nesting
 from ledgergraph.quickbooks.errors import QuickBooksDataError, RawPageMissing
+from ledgergraph.quickbooks.listings import OWNED_FIELDS, REQUIRED_FIELDS
 from ledgergraph.quickbooks.runs import (
     RawPage,
     SyncRun,
@@ -70,6 +74,9 @@ def open_session(
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET VARIABLE realm_id = ?", [run.realm_id])
     con.execute("SET VARIABLE run_id = ?", [run.run_id])
+    # what a record cut too deep to read is marked with, and at which depth (nesting.py)
+    con.execute("SET VARIABLE max_record_nesting = ?", [nesting.MAX_RECORD_NESTING])
+    con.execute("SET VARIABLE too_deep_key = ?", [nesting.TOO_DEEP_KEY])
     _load_raw_pages(con, run, store)
     _load_prior_records(con, run, store, workdir)
     con.register(
@@ -81,6 +88,7 @@ def open_session(
         "all_varchar = true)",
         [str(CONCEPT_MAP)],
     )
+    _load_entity_fields(con)
     for path in sql_files():
         if through is not None and path.name > through:
             break
@@ -91,6 +99,18 @@ def open_session(
                 f"transform step {path.name} failed for run {run.run_id}: {exc}"
             ) from exc
     return con
+
+
+def _load_entity_fields(con: duckdb.DuckDBPyConnection) -> None:
+    """``required_field`` (entity, field) and ``owned_field`` (field, entity): the fields
+    every record of an entity carries and those only some entities carry, from
+    ``listings.py``, so that CDC records are held to the shape query pages are."""
+    required = [(e, f) for e, fields in REQUIRED_FIELDS.items() for f in fields]
+    owned = [(f, e) for f, owners in OWNED_FIELDS.items() for e in sorted(owners)]
+    con.execute("CREATE TABLE required_field (entity VARCHAR, field VARCHAR)")
+    con.executemany("INSERT INTO required_field VALUES (?, ?)", required)
+    con.execute("CREATE TABLE owned_field (field VARCHAR, entity VARCHAR)")
+    con.executemany("INSERT INTO owned_field VALUES (?, ?)", owned)
 
 
 # Per entity listed in full: live records known before the run, how many the listing

@@ -1,5 +1,6 @@
--- Helpers of the QuickBooks transform. The runner sets the variables realm_id and run_id and
--- loads raw_page, prior_record, full_entity and account_concept_map before these files run.
+-- Helpers of the QuickBooks transform. The runner sets the variables realm_id, run_id,
+-- max_record_nesting and too_deep_key, and loads raw_page, prior_record, full_entity,
+-- account_concept_map, required_field and owned_field before these files run.
 
 -- stable_id() of ledgergraph.ids: sha256 of the parts joined by U+001F, 32 hex digits.
 CREATE OR REPLACE MACRO lg_id(parts) AS substr(

@@ -272,15 +272,18 @@ undated AS (
         AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
 ),
 -- A value nested deeper than any record QuickBooks sends was cut out of the answer before
--- it was read, and a marker naming the record's field put in its place (nesting.py).
+-- it was read, and a marker naming the record's field put in its place (nesting.py, whose
+-- limit and marker key the runner sets as max_record_nesting and too_deep_key).
 too_deep AS (
     SELECT record_no,
         json_extract_string(regexp_extract(CAST(rec AS VARCHAR),
-            '\{"ledgergraph_too_deep": ?("(?:[^"\\]|\\.)*"|null)\}', 1), '$') AS path,
+            '\{"' || getvariable('too_deep_key') || '": ?("(?:[^"\\]|\\.)*"|null)\}', 1),
+            '$') AS path,
         NULL::JSON AS value,
-        'is nested more than 32 levels deep (no record QuickBooks sends is): not read' AS why
+        'is nested more than ' || getvariable('max_record_nesting')
+            || ' levels deep (no record QuickBooks sends is): not read' AS why
     FROM incoming
-    WHERE contains(CAST(rec AS VARCHAR), '"ledgergraph_too_deep":')
+    WHERE contains(CAST(rec AS VARCHAR), '"' || getvariable('too_deep_key') || '":')
 ),
 -- A CDC deletion is a stub with "status": "Deleted" (10_records.sql). A status that is not
 -- text (1, {"x":1}, null) is none QuickBooks writes: read as a live record, the stub
@@ -291,10 +294,53 @@ misstated AS (
     FROM incoming
     WHERE json_type(rec, '$.status') <> 'VARCHAR'
 ),
+-- A CDC record against its entity, as a query page's records are checked before the page
+-- lands (listings.record_misfit, whose fields the runner loads as required_field and
+-- owned_field). QuickBooks sends a changed record whole, so one without a field every
+-- record of its entity has (a Customer's DisplayName) or with a field only other entities
+-- have (a VendorRef on an Invoice) would overwrite the stored record with a blank or a
+-- foreign one. A sparse update holds only what changed, and a deletion stub only a
+-- deletion stub's fields: neither is held to the required fields.
+cdc_record AS (
+    SELECT *, list_has_all(['Id', 'SyncToken', 'domain', 'sparse', 'MetaData', 'status'],
+            json_keys(rec)) AS stub_shaped
+    FROM incoming
+    WHERE origin = 'cdc' AND json_type(rec) = 'OBJECT'
+),
+unfit AS (
+    SELECT c.record_no, r.field AS path, NULL::JSON AS value,
+        'is missing or null (every ' || c.entity || ' QuickBooks sends has it)' AS why
+    FROM cdc_record AS c
+    JOIN required_field AS r USING (entity)
+    WHERE NOT c.is_deleted AND NOT c.is_sparse AND NOT c.stub_shaped
+        AND coalesce(json_type(c.rec, '$.' || r.field), 'NULL') = 'NULL'
+    UNION ALL
+    -- deletion stubs too: a stub carrying another entity's field is not this entity's
+    SELECT c.record_no, o.field, json_extract(c.rec, '$.' || o.field),
+        'is a field no ' || c.entity || ' has (only ' || o.owners || ')'
+    FROM cdc_record AS c,
+        (SELECT field, string_agg(entity, ', ' ORDER BY entity) AS owners
+         FROM owned_field GROUP BY field) AS o
+    WHERE json_exists(c.rec, '$.' || o.field)
+        AND NOT EXISTS (
+            SELECT 1 FROM owned_field AS w WHERE w.field = o.field AND w.entity = c.entity)
+    UNION ALL
+    -- A deletion stub is {"domain", "status": "Deleted", "Id", "MetaData"}: one whose
+    -- status is missing or other text would be read as a live record of its Id alone,
+    -- blanking the record it names (a status not text is rejected above, as misstated).
+    SELECT record_no, 'status', json_extract(rec, '$.status'),
+        'is not "Deleted", yet the record holds only a deletion stub''s fields (Id, '
+            || 'MetaData): read as the record, it would blank it'
+    FROM cdc_record
+    WHERE NOT is_deleted AND NOT is_sparse AND stub_shaped
+        AND coalesce(json_type(rec, '$.status'), 'VARCHAR') = 'VARCHAR'
+),
 bad AS (
     SELECT record_no, coalesce(path, 'a field') AS path, value, why FROM too_deep
     UNION ALL
     SELECT * FROM misstated
+    UNION ALL
+    SELECT * FROM unfit
     UNION ALL
     SELECT record_no, path, value, why FROM misshapen
     UNION ALL

@@ -48,6 +48,16 @@ SELECT t.id AS "from", v.id AS "to"
 FROM txn AS t JOIN party AS v ON v.entity = 'Vendor' AND v.qbo_id = t.vendor_qbo_id
 WHERE t.changed;
 
+-- A LinkedTxn names its transaction by a TxnType, which is the entity's name except for
+-- bill payments: a Bill links to each payment as BillPaymentCheck, whether the payment was
+-- made by check or by credit card (BillPayments 118 and 117 of the recorded sandbox, of
+-- Bills 25 and 105, are by card); BillPaymentCreditCard is the card payment's name in
+-- QuickBooks' TxnType lists.
+CREATE OR REPLACE TABLE link_target_entity AS
+SELECT * FROM (VALUES
+    ('BillPaymentCheck', 'BillPayment'), ('BillPaymentCreditCard', 'BillPayment')
+) AS t(txn_type, entity);
+
 -- LinkedTxn on the transaction and on its lines (payments name the invoices they settle).
 CREATE OR REPLACE TABLE txn_link AS
 WITH links AS (
@@ -61,17 +71,24 @@ WITH links AS (
     JOIN txn_line AS l USING (txn_type, qbo_id),
         unnest(CAST(coalesce(json_extract(l.line, '$.LinkedTxn'), '[]') AS JSON[])) AS link(value)
     WHERE t.changed
+),
+targets AS (
+    SELECT l.id, coalesce(m.entity, txt(l.link, '$.TxnType')) AS target_type,
+        txt(l.link, '$.TxnId') AS target_qbo_id
+    FROM links AS l LEFT JOIN link_target_entity AS m ON m.txn_type = txt(l.link, '$.TxnType')
 )
-SELECT DISTINCT l.id AS "from", target.id AS "to", txt(l.link, '$.TxnType') AS target_type,
+-- one row per (from, target type, target Id): a link listed on the record and on a line
+-- is one link, two links to different transactions the sync does not extract are two
+SELECT DISTINCT l.id AS "from", target.id AS "to", l.target_type, l.target_qbo_id,
     target.id IS NOT NULL AS resolved,
     -- listed by this run yet no transaction known: the run rejected it (a link to a
     -- transaction the sync does not extract is counted apart)
     target.id IS NULL AND listed.qbo_id IS NOT NULL AS target_rejected
-FROM links AS l
+FROM targets AS l
 LEFT JOIN txn AS target
-    ON target.txn_type = txt(l.link, '$.TxnType') AND target.qbo_id = txt(l.link, '$.TxnId')
+    ON target.txn_type = l.target_type AND target.qbo_id = l.target_qbo_id
 LEFT JOIN listed_record AS listed
-    ON listed.entity = txt(l.link, '$.TxnType') AND listed.qbo_id = txt(l.link, '$.TxnId');
+    ON listed.entity = l.target_type AND listed.qbo_id = l.target_qbo_id;
 
 CREATE OR REPLACE VIEW out_TRANSACTION_LINKS_TO AS
 SELECT DISTINCT "from", "to" FROM txn_link WHERE resolved;
