@@ -8,13 +8,15 @@ from typing import Any
 
 from ledgergraph.messages import pluralize
 from ledgergraph.missing_schemas import is_missing_schema
-from ledgergraph.run_summary import failure_reason
+from ledgergraph.run_summary import failure_reason, sum_updated
 from localrun.render_run_notes import (
     discovery_notes,
     finish_notes,
     interruption,
     offline_schema_notes,
     own_warnings,
+    update_notes,
+    updated_text,
     warning_notes,
 )
 
@@ -54,7 +56,9 @@ def sec_summary(summary: dict[str, Any]) -> str:
     ``consistent`` and ``inconsistent`` count the offered facts kept in sets of duplicates
     (same aspects, other values), flagged on their Fact nodes; each inconsistent set is also
     a WARNING line; the facts and arcs that schemas not available offline kept out are one
-    WARNING for the run, per schema and filing. ``warnings`` counts a filing's: its
+    WARNING for the run, per schema and filing. Nodes the graph held that a load changed
+    (an Entity, an Element given its definition) are no fact: a filing's ``updated`` line
+    and the closing line count them per table. ``warnings`` counts a filing's: its
     manifest's and one per schema missing whose facts were rejected. A filing
     refused because an earlier run's load of it is kept offered nothing; its row counts
     that load, the facts the graph holds of it as present. Every cell is its line's value
@@ -78,6 +82,9 @@ def sec_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{f['source_unit']}{where}: {interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
+        if f["status"] == "loaded" and f.get("rows_updated"):
+            lines.append(f"{f['source_unit']}: updated {updated_text(f['rows_updated'])}")
+    lines += update_notes(summary)
     lines += offline_schema_notes(summary)
     lines += discovery_notes(summary.get("discovery"))
     lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
@@ -97,6 +104,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
         + (f", {pluralize(skipped, 'duplicate')} skipped" if skipped else "")
         + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
         + _fact_counts(summary["filings"])
+        + _updated_count(summary["filings"])
     )
     return "\n".join(lines)
 
@@ -219,3 +227,10 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
     if unsettled:
         text += f", {unsettled} not known to be in the graph (interrupted)"
     return text
+
+
+def _updated_count(filings: list[dict[str, Any]]) -> str:
+    """``; updated N Table, ...``: the nodes the graph held that the run's loads changed,
+    summed over the filings (each filing's are on its line above); empty when none."""
+    updated = sum_updated(filings)
+    return f"; updated {updated_text(updated)}" if updated else ""

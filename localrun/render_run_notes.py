@@ -10,6 +10,7 @@ from typing import Any
 
 from ledgergraph.edgar.dailyindex import RejectedLine
 from ledgergraph.edgar.submissions import RejectedRow
+from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.messages import pluralize
 from ledgergraph.missing_schemas import FACTS_NOT_LOADED
 
@@ -216,3 +217,34 @@ def _kinds(filings: list[dict[str, Any]]) -> str:
         return kinds
     name = "1 names a rejected fact" if named == 1 else f"{named} name a rejected fact each"
     return f"{name}, past the reasons listed above; the rest: {kinds}"
+
+
+def updated_text(updated: dict[str, int]) -> str:
+    """``1 Entity, 21 Element, 21 ElementDefinition``: rows updated per table, in load
+    order."""
+    names = [n for n in LOAD_ORDER if n in updated] + sorted(set(updated) - set(LOAD_ORDER))
+    return ", ".join(f"{updated[n]} {n}" for n in names if updated[n])
+
+
+def update_notes(summary: dict[str, Any]) -> list[str]:
+    """What an ``updated`` line under the table means, once, when a filing has one: nodes
+    the graph held that a load gave a new row, for the reasons of the tables named. No
+    column counts them: the columns count facts, and no load updates a fact."""
+    updated = [f.get("rows_updated") or {} for f in summary["filings"]]
+    tables = {table for counts in updated for table, n in counts.items() if n}
+    if not tables:
+        return []
+    why = []
+    if "Entity" in tables:
+        why.append("an Entity takes what the filing loaded last states about its filer")
+    if tables & {"Element", "ElementDefinition"}:
+        why.append(
+            "an Element or ElementDefinition that an earlier filing brought without its "
+            "definition (its schema not available offline then) takes the filing's"
+        )
+    if tables - {"Entity", "Element", "ElementDefinition"}:
+        why.append("a record takes its newer version")
+    return [
+        "updated: nodes the graph held that a filing's load gave a new row, counted in no "
+        f"column (the columns count facts, which no load updates); {'; '.join(why)}"
+    ]
