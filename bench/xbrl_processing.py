@@ -2,7 +2,8 @@
 
     python bench/xbrl_processing.py [--rounds 3] [--memory-filings 50]
 
-For every bundled filing, in one run:
+For every bundled filing (the five of ``sample_data/sec``; the two of ``sample_data/sec_more``
+are not part of the set, so figures stay comparable with earlier runs), in one run:
   (a) a fresh Arelle command-line process loading the filing (process wall time);
   (b) Arelle's load alone inside a warm process (``Session.run``);
   (c) our full processing in a long-running worker: census, load, extraction, Parquet,

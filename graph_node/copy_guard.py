@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from graph_node.errors import CopyRefused
 from ledgergraph.graph_schema import Table, all_columns, arrow_schema
+from ledgergraph.messages import pluralize
 
 _MAX_NAMED = 5
 # What the engine reads back, counted from 1970-01-01 as Arrow holds it: 0001-01-01 to
@@ -92,8 +93,8 @@ def check_engine_range(table: Table, rows: pa.Table) -> None:
             named.append(f"{keys}: {column.name} is {unit} {raw_value} from 1970-01-01")
     if found:
         raise CopyRefused(
-            f"{table.name}: {found} value(s) outside the years 0001 to 9999 the engine reads "
-            f"back: {'; '.join(named)}"
+            f"{table.name}: {pluralize(found, 'value')} outside the years 0001 to 9999 the "
+            f"engine reads back: {'; '.join(named)}"
         )
 
 
@@ -107,7 +108,8 @@ def _check_unique(table: Table, rows: pa.Table) -> None:
         named = [", ".join(f"{k}={row[k]!r}" for k in key)
                  for row in repeated.slice(0, _MAX_NAMED).to_pylist()]  # fmt: skip
         raise CopyRefused(
-            f"{table.name}: {repeated.num_rows} key(s) more than once: {'; '.join(named)}"
+            f"{table.name}: {pluralize(repeated.num_rows, 'key')} more than once: "
+            f"{'; '.join(named)}"
         )
 
 

@@ -59,7 +59,7 @@ MAX_OPERATORS = 1_000
 MAX_PARAMETER_NESTING = 8  # lists and maps inside one parameter value
 MAX_PARAMETER_VALUES = 50_000  # list elements and map entries of all parameters together
 # Operators as the tokenizer yields them: a run of symbols (``<=``, ``->``) counts once; a
-# property lookup ``.name`` is ``.``; every ``[`` counts too (a subscript chain nests).
+# property lookup ``.name`` counts once; every ``[`` counts too (a subscript chain nests).
 _OPERATOR_WORDS = frozenset(
     {"AND", "OR", "XOR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS"}
 )  # fmt: skip
@@ -119,7 +119,7 @@ def measure_shape(cypher: str) -> Shape:
     comments; a stray closing bracket or END is ignored (the parser refuses it)."""
     open_brackets: list[str] = []
     nesting = literal_nesting = case_nesting = operators = literals = cases = 0
-    for token in _tokens(cypher, punctuation=True):
+    for token in cypher_tokens(cypher, punctuation=True):
         if token in _OPENING:
             open_brackets.append(token)
             literals += token != "("
@@ -139,14 +139,14 @@ def measure_shape(cypher: str) -> Shape:
 
 
 def _is_operator(token: str) -> bool:
-    if token in ("[", ".") or token[0] in _OPERATOR_SYMBOLS:
+    if token == "[" or token[0] in "." + _OPERATOR_SYMBOLS:
         return True
     return token.upper() in _OPERATOR_WORDS
 
 
 def check_read_only(cypher: str) -> None:
     """Raise QueryRefused if ``cypher`` could write or is not exactly one statement."""
-    tokens = [token for token in _tokens(cypher) if not token.startswith("$")]
+    tokens = [token for token in cypher_tokens(cypher) if not token.startswith("$")]
     for index, token in enumerate(tokens):
         if token == ";":
             if index != len(tokens) - 1:
@@ -166,7 +166,7 @@ def check_read_only(cypher: str) -> None:
 
 def check_parameters(cypher: str, parameters: Mapping[str, Any]) -> None:
     """Raise QueryRefused naming every ``$parameter`` of ``cypher`` missing from ``parameters``."""
-    used = {token[1:] for token in _tokens(cypher) if token.startswith("$")}
+    used = {token[1:] for token in cypher_tokens(cypher) if token.startswith("$")}
     missing = sorted(used - set(parameters))
     if missing:
         names = ", ".join(f"${name}" for name in missing)
@@ -260,9 +260,10 @@ def _wide_integer(value: Any, where: str) -> tuple[str, int] | None:
     return next((hit for hit in found if hit is not None), None)
 
 
-def _tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
+def cypher_tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
     """Bare words, ``$parameter`` names and ';' in the order the parser sees them; with
-    ``punctuation`` also brackets, runs of operator symbols and the '.' of a lookup."""
+    ``punctuation`` also brackets, ':', ',', runs of operator symbols and property lookups
+    (``.name``, or '.' alone)."""
     position, end = 0, len(text)
     while position < end:
         char = text[position]
@@ -283,7 +284,7 @@ def _tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
             if word and char == "$":
                 yield "$" + word.group()
             elif punctuation and char == ".":
-                yield "."
+                yield "." + (word.group() if word else "")
             position = word.end() if word else position + 1
         elif match := _NUMBER.match(text, position) or _WORD.match(text, position):
             if not char.isdigit():
@@ -294,7 +295,7 @@ def _tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
                 yield match.group()
             position = match.end()
         else:
-            if char == ";" or (punctuation and char in "()[]{}"):
+            if char == ";" or (punctuation and char in "()[]{}:,"):
                 yield char
             position += 1
 

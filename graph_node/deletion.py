@@ -41,15 +41,21 @@ from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, close_intent, open_intent
 from graph_node.log import logger
-from graph_node.materialize import key_sql
-from graph_node.registry import files_of_unit, mark_deleted
+from graph_node.planning import key_sql
+from graph_node.registry import (
+    DELETED_BY_RECOVERY,
+    DELETED_BY_REQUEST,
+    FileRecord,
+    files_of_unit,
+    mark_deleted,
+)
 from graph_node.restoration import (
     needs_restoration,
     plan_restoration,
     record_restoration,
     versioned_tables,
 )
-from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote
+from graph_node.staging_db import REGISTRY_TABLE, StagingDB, ledger_table, quote, registered
 from graph_node.upsert import forget_keys, upserts
 from graph_node.winners import winner_order
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
@@ -87,7 +93,10 @@ def delete_source(
     ``finished`` is the answer of this unit's delete that a crash interrupted and settling
     the graph finished (``redo_delete``) before this call: with no file of the unit left
     to delete, that is the answer, marked ``finished_interrupted``, so the caller learns
-    what the delete it asked for removed rather than "0 files".
+    what the delete it asked for removed rather than "0 files". Without it, a unit whose
+    files are all deleted already (by an earlier call, or by another command's write that
+    finished an interrupted one) is answered with ``already_deleted``: how many files,
+    when, and what deleted them, as the registry recorded it.
 
     Raises:
         SourceNotFound: no file of the unit was ever registered in this graph.
@@ -101,15 +110,29 @@ def delete_source(
     if not live and finished is not None:
         logger.info("interrupted delete reported", extra={"source_unit": source_unit})
         return finished | {"finished_interrupted": True}
-    plan = _Plan()
-    if live:
-        with db.transaction(what=f"recording the delete of {source_unit}") as cur:
-            detail = {"source_unit": source_unit, "file_ids": live}
-            intent = open_intent(cur, "delete", detail)
-        plan = run_delete(db, graph, intent, faults=faults)
+    if not live:
+        answer = _answer(source_unit, 0, _Plan(), started)
+        answer["already_deleted"] = already_deleted(records)
+        logger.info("source unit already deleted", extra=answer)
+        return answer
+    with db.transaction(what=f"recording the delete of {source_unit}") as cur:
+        detail = {"source_unit": source_unit, "file_ids": live}
+        intent = open_intent(cur, "delete", detail)
+    plan = run_delete(db, graph, intent, faults=faults)
     answer = _answer(source_unit, len(live), plan, started)
     logger.info("source unit deleted", extra=answer)
     return answer
+
+
+def already_deleted(records: list[FileRecord]) -> dict[str, Any]:
+    """How many of a unit's files were deleted, when (the latest), and by what (the
+    registry's ``deleted_by`` of the latest; None for a file deleted before it was kept)."""
+    latest = max(records, key=lambda r: r.deleted_at or r.registered_at)
+    return {
+        "files": len(records),
+        "deleted_at": latest.deleted_at.isoformat() if latest.deleted_at else None,
+        "by": latest.deleted_by,
+    }
 
 
 def _answer(source_unit: str, files: int, plan: _Plan, started: float) -> dict[str, Any]:
@@ -136,7 +159,7 @@ def redo_delete(db: StagingDB, graph: GraphStore, intent: Intent) -> dict[str, A
     transaction had committed before the crash.
     """
     started = time.monotonic()
-    plan = run_delete(db, graph, intent)
+    plan = run_delete(db, graph, intent, by=DELETED_BY_RECOVERY)
     unit = str(intent.detail["source_unit"])
     answer = _answer(unit, len(intent.detail["file_ids"]), plan, started)
     logger.warning("interrupted delete finished", extra=answer)
@@ -144,9 +167,15 @@ def redo_delete(db: StagingDB, graph: GraphStore, intent: Intent) -> dict[str, A
 
 
 def run_delete(
-    db: StagingDB, graph: GraphStore, intent: Intent, *, faults: FaultPoints = NO_FAULTS
+    db: StagingDB,
+    graph: GraphStore,
+    intent: Intent,
+    *,
+    faults: FaultPoints = NO_FAULTS,
+    by: str = DELETED_BY_REQUEST,
 ) -> _Plan:
-    """Plan from staging, change the graph in one transaction, then staging in one."""
+    """Plan from staging, change the graph in one transaction, then staging in one
+    (the files marked deleted ``by`` the request or the recovery that finished it)."""
     file_ids = list(intent.detail["file_ids"])
     unit = str(intent.detail["source_unit"])
     with db.cursor(what="reading the file registry") as cur:
@@ -158,7 +187,7 @@ def run_delete(
     with db.transaction(what=f"deleting {unit} from staging") as cur:
         _delete_staged_rows(cur, file_ids, tables, plan)
         record_restoration(cur, plan.restored, plan.versions)
-        mark_deleted(cur, file_ids)
+        mark_deleted(cur, file_ids, by=by)
         close_intent(cur, intent)
     return plan
 
@@ -234,14 +263,12 @@ def _untouched_versioned(cur: duckdb.DuckDBPyConnection, table: Table, plan: _Pl
         f"SELECT count(*) FROM (SELECT {keys} FROM {quote(table.name)} "
         f"WHERE file_id IN (SELECT file_id FROM {_UNIT_FILES})"
     )
+    removed: dict[str, pa.Table] = {}
     if written:
-        cur.register(_REMOVED, pa.concat_tables(written, promote_options="permissive"))
+        removed[_REMOVED] = pa.concat_tables(written, promote_options="permissive")
         sql += f" EXCEPT SELECT {keys} FROM {_REMOVED}"
-    try:
+    with registered(cur, removed):
         left = int(cur.execute(sql + ")").fetchall()[0][0])
-    finally:
-        if written:
-            cur.unregister(_REMOVED)
     return left - plan.unchanged.get(table.name, 0)
 
 
@@ -273,13 +300,10 @@ def _shared_keys(cur: duckdb.DuckDBPyConnection, table: Table, unit: str) -> int
 def _in_ledger(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) -> pa.Table:
     """The keys among ``keys`` that the graph holds (in the table's ledger)."""
     on = " AND ".join(f"k.{quote(c)} = l.{quote(c)}" for c in table.key)
-    cur.register(_REMOVED, keys)
-    try:
+    with registered(cur, {_REMOVED: keys}):
         return cur.sql(
             f"SELECT k.* FROM {_REMOVED} k SEMI JOIN {quote(ledger_table(table))} l ON {on}"
         ).to_arrow_table()
-    finally:
-        cur.unregister(_REMOVED)
 
 
 def _still_referenced(
@@ -289,8 +313,7 @@ def _still_referenced(
     if ids.num_rows == 0:
         return []
     found: set[str] = set()
-    cur.register(_REMOVED, ids)
-    try:
+    with registered(cur, {_REMOVED: ids}):
         for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
             for column, end in (("from", rel.from_table), ("to", rel.to_table)):
                 if end != table.name:
@@ -303,8 +326,6 @@ def _still_referenced(
                     [unit],
                 ).fetchall()
                 found.update(row[0] for row in rows)
-    finally:
-        cur.unregister(_REMOVED)
     return sorted(found)
 
 

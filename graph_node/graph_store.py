@@ -13,6 +13,7 @@ import importlib.util  # noqa: F401  real_ladybug's parameterised execute needs 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import real_ladybug as lb
 
 from graph_node import cypher_build as cb
 from graph_node.cancellation import Cancellation, interrupting
+from graph_node.cypher_correlation import check_correlation
 from graph_node.cypher_guard import (
     check_parameter_values,
     check_parameters,
@@ -38,7 +40,7 @@ from graph_node.errors import (
 )
 from graph_node.gate import ReadWriteGate
 from graph_node.memory import ADDRESS_SPACE
-from graph_node.models import QueryResult, to_jsonable
+from graph_node.models import QueryResult
 from graph_node.reconciliation import (
     Step,
     check_committed,
@@ -47,6 +49,7 @@ from graph_node.reconciliation import (
     run_reconciled,
     valued_tables,
 )
+from graph_node.results import DEFAULT_MAX_RESULT_BYTES, Fetch, collect_rows, out_of_memory
 from graph_node.unreadable import (
     Unreadable,
     computes_dates,
@@ -70,7 +73,8 @@ def translate(error: RuntimeError, *, what: str, user_query: bool = False) -> No
         return QueryTimeout(f"{what}: interrupted at the query time limit")
     if user_query and any(phrase in text for phrase in _MEMORY):
         # the same query will need the same memory again: not worth a retry
-        return QueryFailed(f"{what}: needs more memory than the node allows ({error})")
+        limit = "LEDGERGRAPH_BUFFER_POOL_MB" if "buffer" in text else "LEDGERGRAPH_MEMORY_LIMIT_MB"
+        return QueryFailed(f"{what}: needs more memory than the node allows ({limit}: {error})")
     # A checkpoint after a commit waits for readers to leave and gives up with "Timeout
     # waiting for active transactions"; the commit itself stands (see materialize).
     busy = ("could not set lock", "timeout waiting", *_MEMORY)
@@ -302,27 +306,32 @@ class GraphStore:
         *,
         timeout_s: float,
         max_rows: int,
+        max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         cancellation: Cancellation | None = None,
     ) -> QueryResult:
         """Run one read-only Cypher statement in a READ ONLY transaction.
 
-        ``cancellation`` (the client hung up) interrupts the statement, as the time limit
-        does, and then raises QueryCancelled.
+        The answer is held to ``max_rows`` rows (more are cut off) and ``max_bytes`` of
+        JSON (``results.collect_rows``). ``cancellation`` (the client hung up) interrupts
+        the statement, as the time limit does, and then raises QueryCancelled.
 
         Raises:
             QueryRefused: before the engine sees the text, if it could write, is too long
-                or nested for the engine (``check_shape``) or uses a parameter not given.
+                or nested for the engine (``check_shape``), ties a subquery to the query
+                by a value (``check_correlation``) or uses a parameter not given.
             InvalidRequest: a parameter holds an integer the engine cannot bind (INT64).
             UnreadableValue: the result holds a date or time the engine cannot read back.
+            QueryFailed: the answer would pass ``max_bytes``, or reading it ran out of
+                memory.
         """
         check_shape(cypher)
         check_read_only(cypher)
+        check_correlation(cypher)
         check_parameters(cypher, parameters)
         check_parameter_values(parameters)
+        what = "Cypher query"
         with (
-            self._connection(
-                what="Cypher query", user_query=True, cancellation=cancellation
-            ) as conn,
+            self._connection(what=what, user_query=True, cancellation=cancellation) as conn,
             interrupting(cancellation, conn.interrupt),
         ):
             conn.set_query_timeout(int(timeout_s * 1000))
@@ -332,15 +341,18 @@ class GraphStore:
             result = conn.execute(cypher, dict(parameters))
             if isinstance(result, list):  # several statements slipped through
                 raise QueryFailed("Cypher query must be one statement")
-            columns = result.get_column_names()
-            self._refuse_unreadable(conn, result)
-            rows = _first_rows(result, max_rows + 1)
+            try:
+                self._refuse_unreadable(conn, result)
+                answer = collect_rows(
+                    result.get_column_names(), _row_reader(result), what=what,
+                    max_rows=max_rows, max_bytes=max_bytes,
+                )  # fmt: skip
+            except MemoryError as exc:  # pyarrow's ArrowMemoryError is one too
+                raise out_of_memory(what) from exc
+            finally:
+                result.close()  # not when Python collects it (an error's traceback keeps it)
             conn.execute("ROLLBACK")
-        return QueryResult(
-            columns=columns,
-            rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
-            truncated=len(rows) > max_rows,
-        )
+        return answer
 
     def _refuse_unreadable(self, conn: lb.Connection, result: lb.QueryResult) -> None:
         """UnreadableValue if ``result`` holds a date or time the row reader would die on.
@@ -429,21 +441,37 @@ class GraphStore:
 _GRAPH_VALUES = ("NODE", "REL", "RECURSIVE_REL")
 
 
-def _first_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
-    """The first ``count`` rows of a query result as Python values.
+def _row_reader(result: lb.QueryResult) -> Fetch:
+    """``fetch(n)``: the next ``n`` rows of a query result as Python values.
 
     The row-by-row reader of real_ladybug 0.15.3 prints DECIMALs between -0.1 and 0 wrongly
     (-0.018 comes out as "0.-18...", which Decimal refuses), so results with DECIMAL columns
-    are read through Arrow, which carries the exact value. Node and relationship values
-    keep the row reader (their Arrow form is a different shape); a bad decimal inside one
-    is reported instead of crashing the request.
+    are read through Arrow, which carries the exact value (the engine converts the whole
+    result at once: it holds it whole anyway). Node and relationship values keep the row
+    reader (their Arrow form is a different shape); a bad decimal inside one is reported
+    instead of crashing the request.
     """
     types = result.get_column_data_types()
     has_decimal = any("DECIMAL" in t for t in types)
     if has_decimal and not any(t.startswith(_GRAPH_VALUES) for t in types):
-        table = result.get_as_arrow(max(result.get_num_tuples(), 1)).slice(0, count)
-        columns = [column.to_pylist() for column in table.columns]  # names may repeat
+        return _arrow_reader(result.get_as_arrow(max(result.get_num_tuples(), 1)))
+    return partial(_next_rows, result)
+
+
+def _arrow_reader(table: pa.Table) -> Fetch:
+    read = 0
+
+    def fetch(count: int) -> list[list[Any]]:
+        nonlocal read
+        batch = table.slice(read, count)
+        read += batch.num_rows
+        columns = [column.to_pylist() for column in batch.columns]  # names may repeat
         return [list(row) for row in zip(*columns, strict=True)]
+
+    return fetch
+
+
+def _next_rows(result: lb.QueryResult, count: int) -> list[list[Any]]:
     try:
         return result.get_n(count)
     except decimal.InvalidOperation as exc:

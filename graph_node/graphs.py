@@ -51,6 +51,7 @@ from graph_node.log import logger
 from graph_node.rebuild import recover_swap
 from graph_node.recovery import ledger_mismatches, settle_intents
 from graph_node.replica import ReplicaSnapshot
+from graph_node.replica_staging import served_copy
 from graph_node.settings import NodeSettings
 from graph_node.staging_db import StagingDB
 from ledgergraph.graph_schema import TABLES
@@ -200,8 +201,11 @@ class OpenGraphs:
                 held = ", ".join(self.list_graphs()) or "none"
                 raise GraphNotFound(f"no graph {graph_id!r} on this node (its graphs: {held})")
             folder.mkdir(parents=True, exist_ok=True)
+        staging_file = folder / STAGING_FILE
+        if self.snapshots:  # the verified copy stays as published (replica_staging.py)
+            staging_file = served_copy(staging_file)
         staging = StagingDB(
-            folder / STAGING_FILE,
+            staging_file,
             read_only=self.read_only,
             memory_limit_mb=self.settings.staging_memory_mb,
         )

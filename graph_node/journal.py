@@ -21,7 +21,7 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from graph_node.staging_db import INTENT_TABLE, ledger_table, quote
+from graph_node.staging_db import INTENT_TABLE, ledger_table, quote, registered
 from ledgergraph.graph_schema import Table
 
 IntentKind = Literal["materialize", "delete"]
@@ -61,15 +61,12 @@ def _record_keys(
     cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table, intent_id: str
 ) -> None:
     columns = ", ".join(quote(k) for k in table.key)
-    cur.register(_KEYS_VIEW, keys)
-    try:
+    with registered(cur, {_KEYS_VIEW: keys}):
         cur.execute(
             f"INSERT INTO {quote(ledger_table(table))} ({columns}, intent_id) "
             f"SELECT {columns}, ? FROM {_KEYS_VIEW}",
             [intent_id],
         )
-    finally:
-        cur.unregister(_KEYS_VIEW)
 
 
 def open_intents(cur: duckdb.DuckDBPyConnection) -> list[Intent]:

@@ -16,13 +16,12 @@ that it holds exactly what the ledger records), and the call fails naming the ta
 keys otherwise.
 
 "Already in the graph" comes from the table's key ledger in staging
-(``_graph_keys_<table>``): a DuckDB join costs milliseconds where looking thousands of keys
-up in LadybugDB costs tenths of seconds, and relationships have no key in LadybugDB to look
-up at all. Relationship endpoints are checked the same way, against the endpoint tables'
-ledgers. One query reads the candidates with those flags (``_candidates``). The ledger must
-hold exactly as many keys as the graph holds rows: the graph's count is the writer's known
-count (``GraphStore.known_count``: counted when the graph opened, then advanced by what
-each COPY reports it copied), so no call scans a relationship table to count it.
+(``_graph_keys_<table>``), as does whether a relationship's endpoint nodes are:
+``planning.py`` reads a call's candidates with those flags, and checks them, before the COPY.
+The ledger must hold exactly as many keys as the graph holds rows: the graph's count is the
+writer's known count (``GraphStore.known_count``: counted when the graph opened, then
+advanced by what each COPY reports it copied), so no call scans a relationship table to
+count it.
 
 Crash safety (journal.py): the keys to add and the per-file counts are recorded as an
 intent before the COPY commits, and the files are marked materialized from that intent
@@ -47,37 +46,30 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_node.copy_guard import check_copy_rows, check_engine_range, conform
-from graph_node.definitions import apply_definitions, defined_column, plan_definitions
-from graph_node.errors import FileConflict, GraphInconsistent, MissingEndpoints, NodeError
+from graph_node.definitions import apply_definitions
+from graph_node.errors import GraphInconsistent, NodeError
 from graph_node.faults import NO_FAULTS, FaultPoints
 from graph_node.graph_store import GraphStore
 from graph_node.journal import Intent, open_intent
 from graph_node.log import logger
 from graph_node.models import FileState, MaterializeResult
+from graph_node.planning import MaterializePlan, plan_materialize
 from graph_node.read_ahead import ReadAhead
-from graph_node.recovery import (
-    agree_with_ledger,
-    apply_intent,
-    ledger_rows,
-    settle_materialize,
-)
-from graph_node.registry import FileRecord, get_files, next_materialize_seq, ordered
-from graph_node.staging_db import OpenTransaction, StagingDB, ledger_table, quote
+from graph_node.recovery import agree_with_ledger, apply_intent, settle_materialize
+from graph_node.registry import FileRecord, next_materialize_seq
+from graph_node.staging_db import OpenTransaction, StagingDB
 from graph_node.upsert import (
     UpsertPlan,
     apply_upsert,
-    drop_superseded,
     plan_upsert,
     record_versions,
     upserts,
 )
-from graph_node.winners import defined_first
-from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
+from ledgergraph.graph_schema import Table
 
 _MAX_NAMED = 10
 # Writes a call's intent while the engine copies (DuckDB and LadybugDB release the GIL).
@@ -87,6 +79,8 @@ _INTENTS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-intent")
 # 1.56-1.65 s; a call per table 1.79-1.81 s); on a machine busy with other work reading
 # ahead gains less, as the reads then compete with the engine's COPY for a core.
 _READ_AHEAD = 3
+# Rows whose COPY outlasts a staging checkpoint (100-400 ms here), which it then hides.
+_LONG_COPY = 10_000
 
 # How rows reach the engine: GraphStore.copy in-process, or isolation.copy_in_child.
 Copier = Callable[[GraphStore, Table, pa.Table], None]
@@ -165,13 +159,13 @@ def materialize_tables(
 class _Prepared:
     """A call's plan and the rows for the engine, checked: all read before the COPY."""
 
-    plan: _Plan
+    plan: MaterializePlan
     engine_rows: pa.Table
     upsert: UpsertPlan | None
 
 
 def _prepare(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Prepared:
-    plan = _plan(db, table, file_ids)
+    plan = plan_materialize(db, table, file_ids)
     # Upsert tables (upsert.py): present keys with other content are updated after the COPY.
     upsert = (
         plan_upsert(db, table, plan.offered_rows, present=plan.present) if upserts(table) else None
@@ -265,7 +259,7 @@ _Recorded = tuple[Intent, OpenTransaction]
 def _record(
     db: StagingDB,
     table: Table,
-    plan: _Plan,
+    plan: MaterializePlan,
     before: int,
     upsert: UpsertPlan | None,
     recorded: Future[Intent],
@@ -363,204 +357,6 @@ def _open_intent(
         if upsert is not None:
             record_versions(cur, upsert, candidates, intent)
         return intent
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What one call will do, read from staging in one go."""
-
-    table: Table
-    records: list[FileRecord]
-    recorded: int  # rows of the key ledger
-    pending: int  # ... of them still being added by an open intent
-    candidates: pa.Table  # one row per key offered, with file_id and the flag columns
-    new_rows: pa.Table  # the candidates the ledger does not hold, with file_id
-    superseded: int  # rows offered that a newer version of their record supersedes
-    defined: pa.Table | None = None  # present rows whose definition the graph lacks
-
-    @property
-    def offered(self) -> int:
-        return self.candidates.num_rows
-
-    @property
-    def offered_rows(self) -> pa.Table:
-        """The candidates without the flag columns (schema columns and file_id)."""
-        return self.candidates.select([*(c.name for c in all_columns(self.table)), "file_id"])
-
-    @property
-    def present(self) -> int:
-        return self.offered - self.new_rows.num_rows
-
-
-def _plan(db: StagingDB, table: Table, file_ids: Sequence[str]) -> _Plan:
-    """The files, the ledger's size and the candidate rows, each flagged present or new.
-
-    One query reads every candidate with whether the ledger holds its key (and, for a
-    relationship, whether the ledgers of its endpoint tables hold its nodes), instead of
-    one query for the candidates and one more for each thing checked about them.
-    """
-    with db.cursor(what=f"reading staged {table.name} rows") as cur:
-        records = _check_files(cur, table, file_ids)
-        recorded, pending = ledger_rows(cur, table)
-        offered = _candidates(cur, table, [r.file_id for r in records], ledger_empty=not recorded)
-        candidates = drop_superseded(cur, table, offered)
-        present = candidates.column(_PRESENT)
-        any_present = pc.any(present).as_py()
-        defined = _defining(cur, table, records, candidates) if any_present else None
-    if isinstance(table, RelTable):
-        _check_endpoints(table, candidates)
-    new = candidates.filter(pc.invert(present)) if any_present else candidates
-    return _Plan(
-        table=table, records=records, recorded=recorded, pending=pending, candidates=candidates,
-        new_rows=new.drop_columns(_flag_columns(table)),
-        superseded=offered.num_rows - candidates.num_rows, defined=defined,
-    )  # fmt: skip
-
-
-def _defining(
-    cur: duckdb.DuckDBPyConnection, table: Table, records: list[FileRecord], candidates: pa.Table
-) -> pa.Table | None:
-    """Present candidates whose definition the graph's node lacks (``definitions.py``):
-    looked up only for those ``__undefined_kept`` flags, so most calls run no query."""
-    if defined_column(table) is None:
-        return None
-    flagged = candidates.filter(candidates.column(_UNDEFINED_KEPT))
-    if not flagged.num_rows:
-        return flagged.drop_columns(_flag_columns(table))
-    staged = [r.file_id for r in records if r.status == "staged"]
-    return plan_definitions(cur, table, flagged.drop_columns(_flag_columns(table)), staged)
-
-
-def _check_files(
-    cur: duckdb.DuckDBPyConnection, table: Table, file_ids: Sequence[str]
-) -> list[FileRecord]:
-    records = ordered(get_files(cur, file_ids), file_ids)
-    for record in records:
-        if record.table_name != table.name:
-            raise FileConflict(
-                f"file {record.file_id} holds {record.table_name} rows, not {table.name}"
-            )
-        if record.status not in ("staged", "materialized"):
-            raise FileConflict(
-                f"file {record.file_id} ({table.name}) is {record.status}, not staged"
-            )
-    return records
-
-
-def key_sql(table: Table, alias: str = "") -> str:
-    """The table's key columns, quoted, optionally qualified with ``alias``."""
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(prefix + quote(k) for k in table.key)
-
-
-_PRESENT = "__present"
-_FEW_FILES = 64
-# Rows whose COPY outlasts a staging checkpoint (100-400 ms here), which it then hides.
-_LONG_COPY = 10_000
-_NARROW = 4  # columns: a relationship's from and to and a property or two
-_ENDS = (("from", "__from_missing"), ("to", "__to_missing"))
-_UNDEFINED_KEPT = "__undefined_kept"
-
-
-def _flag_columns(table: Table) -> list[str]:
-    ends = [flag for _, flag in _ENDS] if isinstance(table, RelTable) else []
-    defined = [_UNDEFINED_KEPT] if defined_column(table) else []
-    return [_PRESENT, *ends, *defined]
-
-
-def _candidates(
-    cur: duckdb.DuckDBPyConnection, table: Table, file_ids: list[str], *, ledger_empty: bool
-) -> pa.Table:
-    """The files' rows in schema column order, with file_id and the flag columns, one per key:
-    the lowest file id's, or for a ``defined_by`` table the lowest of those that define it.
-
-    ``__present``: the key ledger holds the row's key. For a relationship,
-    ``__from_missing`` / ``__to_missing``: the endpoint table's ledger lacks that node. For
-    a ``defined_by`` table, ``__undefined_kept``: a present row that defines its node, of a
-    key some staged row leaves undefined (the graph's node may lack the definition).
-    Staging refuses a file with a key twice, so one file needs no deduplication.
-    """
-    columns = ", ".join(quote(c.name) for c in all_columns(table))
-    source, first = quote(table.name), _in_files(file_ids)
-    if len(file_ids) > 1:
-        order = defined_first(table) + "file_id"
-        rank = f"row_number() OVER (PARTITION BY {key_sql(table)} ORDER BY {order})"
-        first += f" QUALIFY {rank} = 1"
-        if len(all_columns(table)) > _NARROW:
-            # Rank keys and row ids only, then read the winners' other columns: sorting
-            # whole rows cost Fact's batch of 20 filings twice the time of reading them.
-            first = f"rowid IN (SELECT rowid FROM {source} WHERE {first})"
-    rows = f"SELECT {columns}, file_id FROM {source} WHERE {first}"
-    flags = ", ".join(_flags(table, ledger_empty=ledger_empty))
-    return cur.sql(f"SELECT c.*, {flags} FROM ({rows}) c", params=[file_ids]).to_arrow_table()
-
-
-def _flags(table: Table, *, ledger_empty: bool) -> list[str]:
-    """``_candidates``' flag columns over its rows ``c``, each a semi join of one ledger.
-
-    A semi join gives DuckDB a mark join (a boolean per row), where a LEFT JOIN carried
-    the ledger's key strings along to test them for NULL: on 20 filings, FACT_HAS_ELEMENT's
-    query took 17.7 -> 11.0 ms of CPU on a first load, 28.8 -> 18.3 ms with the rows of 19
-    of them in its ledger; a key held twice can no longer repeat a row either. An empty
-    ledger (a table's first load) is not read.
-    """
-    ledger = quote(ledger_table(table))
-    if ledger_empty:
-        present = "false"
-    elif len(table.key) == 1:  # a node: one column, which a NULL never matches
-        key = quote(table.key[0])
-        present = f"coalesce(c.{key} IN (SELECT {key} FROM {ledger}), false)"
-    else:  # EXISTS is never NULL
-        on = " AND ".join(f"l.{quote(k)} = c.{quote(k)}" for k in table.key)
-        present = f"EXISTS (SELECT 1 FROM {ledger} l WHERE {on})"
-    flags = [f"{present} AS {_PRESENT}"]
-    if column := defined_column(table):
-        # NOTE: a semi join with the table's undefined rows, as a rule none: nearly free
-        undefined = f"SELECT id FROM {quote(table.name)} WHERE {quote(column)} IS NULL"
-        kept = f"({present}) AND c.{quote(column)} IS NOT NULL AND c.id IN ({undefined})"
-        flags.append(f"{'false' if ledger_empty else kept} AS {_UNDEFINED_KEPT}")
-    if isinstance(table, RelTable):
-        for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
-            ends = quote(ledger_table(node_table_of(node)))
-            # NOT IN is NULL, not true, for an id the ledger lacks if it held a NULL
-            missing = f"c.{quote(column)} NOT IN (SELECT id FROM {ends})"
-            flags.append(f"coalesce({missing}, true) AS {flag}")
-    return flags
-
-
-def _in_files(file_ids: list[str]) -> str:
-    """A filter on ``file_id`` by the list parameter: a list lookup per row for a few files
-    (DuckDB plans, builds and probes a hash join for the subquery form, ~1.5 ms a call)."""
-    if len(file_ids) <= _FEW_FILES:
-        return "list_contains(?, file_id)"
-    return "file_id IN (SELECT unnest(?))"
-
-
-def _check_endpoints(table: RelTable, candidates: pa.Table) -> None:
-    """Fail naming the endpoint ids missing from the graph, before copying anything.
-
-    Checked for every candidate, present or not: a key the ledger holds must still have
-    both of its nodes.
-    """
-    problems = []
-    for (column, flag), node in zip(_ENDS, (table.from_table, table.to_table), strict=True):
-        missing = candidates.filter(candidates.column(flag)).column(column)
-        if len(missing):
-            ids = sorted(pc.unique(missing).to_pylist())
-            named = ", ".join(ids[:_MAX_NAMED])
-            problems.append(f"{len(ids)} {node} node(s) ({column}): {named}")
-    if problems:
-        raise MissingEndpoints(
-            f"{table.name}: endpoint nodes not in the graph, materialize them first: "
-            + "; ".join(problems)
-        )
-
-
-def node_table_of(name: str) -> NodeTable:
-    """The node table called ``name`` (a relationship's endpoint table)."""
-    table = TABLES[name]
-    assert isinstance(table, NodeTable), f"{name} is not a node table"
-    return table
 
 
 def _check_balance(

@@ -42,9 +42,11 @@ from graph_node.staging_db import (
     StagingDB,
     ledger_table,
     quote,
+    registered,
 )
 from graph_node.winners import record_rebuild_versions, settle_winners, winning_rows
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, RelTable, Table
+from ledgergraph.messages import pluralize
 
 REBUILT_SUFFIX = ".rebuilt"
 WORK_DIR = "rebuild"  # {graph folder}/rebuild/{table}.arrow: the rows a worker builds from
@@ -150,8 +152,9 @@ def _check_endpoints(table: RelTable, rows: pa.Table, winners: dict[str, pa.Tabl
         if missing.num_rows:
             named = ", ".join(missing.column(column).slice(0, 5).to_pylist())
             raise MissingEndpoints(
-                f"{table.name}: {missing.num_rows} relationship(s) point at {end} nodes no "
-                f"staged file holds ({column}): {named}"
+                f"{table.name}: {pluralize(missing.num_rows, 'relationship')} "
+                f"{'points' if missing.num_rows == 1 else 'point'} at {end} nodes no staged "
+                f"file holds ({column}): {named}"
             )
 
 
@@ -186,11 +189,8 @@ def _replace_ledger(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table
     ledger = quote(ledger_table(table))
     keys = ", ".join(quote(k) for k in table.key)
     cur.execute(f"DELETE FROM {ledger}")
-    cur.register(_WINNERS, rows)
-    try:
+    with registered(cur, {_WINNERS: rows}):
         cur.execute(f"INSERT INTO {ledger} SELECT {keys}, NULL FROM {_WINNERS}")
-    finally:
-        cur.unregister(_WINNERS)
 
 
 def _swap(db: StagingDB, live: GraphStore | None, graph_file: Path, rebuilt: Path) -> Path | None:

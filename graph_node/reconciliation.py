@@ -29,6 +29,7 @@ import real_ladybug as lb
 from graph_node import cypher_build as cb
 from graph_node.errors import GraphInconsistent, WriteMiscounted
 from ledgergraph.graph_schema import RelTable, Table, all_columns
+from ledgergraph.messages import pluralize
 
 _MAX_NAMED = 5
 _REBUILD = (
@@ -138,7 +139,9 @@ def check_values(conn: lb.Connection, before: dict[str, pa.Table], steps: Sequen
         mine = [step for step in steps if step.table is table]
         count, keys = _differences(table, before[table.name], mine, after)
         if count:
-            wrong.append(f"{table.name}: {count} key(s) with other rows, including {keys}")
+            wrong.append(
+                f"{table.name}: {pluralize(count, 'key')} with other rows, including {keys}"
+            )
     if wrong:
         raise WriteMiscounted(
             "the graph file changed relationship values a committed write did not write: "

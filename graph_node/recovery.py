@@ -33,6 +33,7 @@ from graph_node.registry import mark_materialized
 from graph_node.staging_db import INTENT_TABLE, StagingDB, ledger_table, quote
 from graph_node.upsert import drop_upsert, finish_upsert, redo_upsert
 from ledgergraph.graph_schema import TABLES, Table
+from ledgergraph.messages import pluralize
 
 DeleteRunner = Callable[[StagingDB, GraphStore, Intent], dict[str, Any]]
 
@@ -84,7 +85,8 @@ def settle_materialize(db: StagingDB, graph: GraphStore, intent: Intent) -> str:
         drop_materialize(db, intent, table)
         return "dropped"
     raise GraphInconsistent(
-        f"{table.name}: an interrupted COPY of {keys.num_rows} row(s) left {found} of its "
+        f"{table.name}: an interrupted COPY of {pluralize(keys.num_rows, 'row')} left "
+        f"{found} of its "
         f"keys in the graph and {in_graph} rows where {before} were; not guessing"
     )
 

@@ -21,12 +21,17 @@ from graph_node.errors import FileConflict, UnknownFile
 from graph_node.models import FileSpec, FileStatus
 from graph_node.staging_db import REGISTRY_TABLE
 from ledgergraph.ids import stable_id
+from ledgergraph.messages import pluralize
 
 _COLUMNS = (
     "file_id, graph_id, table_name, uri, source_unit, row_count, checksum, status, error, "
     "rows_staged, rows_added, rows_present, registered_at, staged_at, materialized_at, "
-    "materialize_seq, deleted_at"
+    "materialize_seq, deleted_at, deleted_by"
 )
+# What deleted a file (``deleted_by``): the delete-source call that asked, or the next write
+# to the graph, which finished a delete-source the node was stopped during.
+DELETED_BY_REQUEST = "delete-source"
+DELETED_BY_RECOVERY = "an interrupted delete-source, finished by the next write to the graph"
 _MAX_NAMED = 10
 
 
@@ -51,6 +56,7 @@ class FileRecord:
     materialized_at: datetime | None
     materialize_seq: int | None
     deleted_at: datetime | None
+    deleted_by: str | None  # None: deleted by a version that did not record it
 
 
 def file_id_of(graph_id: str, spec: FileSpec) -> str:
@@ -80,7 +86,7 @@ def register_file(cur: duckdb.DuckDBPyConnection, graph_id: str, spec: FileSpec)
         cur.execute(
             f"UPDATE {REGISTRY_TABLE} SET status = 'registered', uri = ?, error = NULL, "
             "rows_staged = NULL, rows_added = NULL, rows_present = NULL, staged_at = NULL, "
-            "materialized_at = NULL, materialize_seq = NULL, deleted_at = NULL, "
+            "materialized_at = NULL, materialize_seq = NULL, deleted_at = NULL, deleted_by = NULL, "
             "registered_at = now() WHERE file_id = ?",
             [spec.uri, file_id],
         )
@@ -126,7 +132,7 @@ def get_files(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> dict[s
     missing = [f for f in dict.fromkeys(file_ids) if f not in records]
     if missing:
         raise UnknownFile(
-            f"{len(missing)} file id(s) not registered in this graph: "
+            f"{pluralize(len(missing), 'file id')} not registered in this graph: "
             f"{', '.join(missing[:_MAX_NAMED])}"
         )
     return records
@@ -182,12 +188,13 @@ def files_of_unit(cur: duckdb.DuckDBPyConnection, source_unit: str) -> list[File
     return [FileRecord(*row) for row in rows]
 
 
-def mark_deleted(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str]) -> None:
-    """Record that the files' source unit was removed from staging and the graph."""
+def mark_deleted(cur: duckdb.DuckDBPyConnection, file_ids: Sequence[str], *, by: str) -> None:
+    """Record that the files' source unit was removed from staging and the graph, and
+    ``by`` what (``DELETED_BY_REQUEST`` or ``DELETED_BY_RECOVERY``)."""
     cur.execute(
-        f"UPDATE {REGISTRY_TABLE} SET status = 'deleted', deleted_at = now() "
+        f"UPDATE {REGISTRY_TABLE} SET status = 'deleted', deleted_at = now(), deleted_by = ? "
         "WHERE file_id IN (SELECT unnest(?))",
-        [list(file_ids)],
+        [by, list(file_ids)],
     )
 
 

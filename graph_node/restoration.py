@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from graph_node.staging_db import REGISTRY_TABLE, ledger_table, quote, versions_table
+from graph_node.staging_db import (
+    REGISTRY_TABLE,
+    ledger_table,
+    quote,
+    registered,
+    versions_table,
+)
 from graph_node.upsert import upserts
 from graph_node.winners import settle_winners, winning_rows
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
@@ -80,17 +86,12 @@ def plan_restoration(cur: duckdb.DuckDBPyConnection, unit_files: str) -> Restora
         f"SELECT file_id FROM {REGISTRY_TABLE} WHERE status = 'materialized' "
         f"AND file_id NOT IN (SELECT file_id FROM {unit_files})"
     ).to_arrow_table()
-    cur.register(_BEFORE, before_files)
-    cur.register(_AFTER, after_files)
-    try:
+    with registered(cur, {_BEFORE: before_files, _AFTER: after_files}):
         before, after = _settled(cur, _BEFORE), _settled(cur, _AFTER)
         plan = Restoration()
         for table in versioned_tables():
             _diff(cur, table, before[table.name], after[table.name], unit_files, plan)
         return plan
-    finally:
-        cur.unregister(_BEFORE)
-        cur.unregister(_AFTER)
 
 
 def record_restoration(
@@ -146,24 +147,16 @@ def _diff(
     if upserts(table):
         held = f"{quote(versions_table(table))} v ON v.id = a.id AND v.file_id = a.file_id"
         queries.append((plan.versions, f"SELECT a.id, a.file_id FROM {_ROWS} a ANTI JOIN {held}"))
-    cur.register(_ROWS, after)
-    cur.register(_OTHER, before)
-    try:
+    with registered(cur, {_ROWS: after, _OTHER: before}):
         for plans, sql in queries:
             rows = cur.sql(sql).to_arrow_table()
             if rows.num_rows:
                 plans[table.name] = rows
         plan.unchanged[table.name] = int(cur.execute(identical).fetchall()[0][0])
-    finally:
-        cur.unregister(_ROWS)
-        cur.unregister(_OTHER)
 
 
 def _with(cur: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, *statements: str) -> None:
     """Run ``statements`` with ``rows`` registered as ``name``."""
-    cur.register(name, rows)
-    try:
+    with registered(cur, {name: rows}):
         for statement in statements:
             cur.execute(statement)
-    finally:
-        cur.unregister(name)

@@ -13,6 +13,7 @@ and a node without a configured key refuses them all), and every error leaves as
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -45,7 +47,8 @@ from graph_node.models import (
     SqlRequest,
     TablesRequest,
 )
-from graph_node.service import GraphService
+from graph_node.results import out_of_memory
+from graph_node.service import GraphService, table_of
 
 CORRELATION_HEADER = "X-Correlation-Id"
 API_KEY_HEADER = "X-Api-Key"
@@ -57,6 +60,7 @@ POLL_S = 0.25
 _ROUTING_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def error_body(error_type: str, message: str, *, transient: bool) -> dict[str, Any]:
@@ -226,9 +230,9 @@ def _add_write_routes(app: FastAPI, service: GraphService, writes: dict[str, Any
         return await run_watched(request, _as_watched(work), what="materialize tables")
 
     @app.post("/databases/{graph_id}/tables/{table}/materialize", **writes)
-    async def materialize(
-        graph_id: str, table: str, body: FileIdsRequest, request: Request
-    ) -> dict[str, Any]:
+    async def materialize(graph_id: str, table: str, request: Request) -> dict[str, Any]:
+        table_of(table)  # a table not in the schema is 404 whatever the body holds
+        body = await _body_as(request, FileIdsRequest)
         work = partial(service.materialize, graph_id, table, body.file_ids)
         return await run_watched(request, _as_watched(work), what=f"materialize {table[:64]}")
 
@@ -248,31 +252,70 @@ def _add_write_routes(app: FastAPI, service: GraphService, writes: dict[str, Any
         return await run_watched(request, _as_watched(work), what="publish")
 
 
+async def _body_as(request: Request, model: type[M]) -> M:
+    """The request's JSON body as ``model``, refused with the errors FastAPI raises for a
+    declared body (so the same handlers answer them); for a route whose path is checked
+    first, since FastAPI reads a declared body before anything else of the route runs."""
+    raw = await request.body()
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
+                 "input": {}, "ctx": {"error": exc.msg}}  # fmt: skip
+        raise RequestValidationError([error], body=exc.doc) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise StarletteHTTPException(400, "There was an error parsing the body") from exc
+    try:
+        return model.model_validate(value, from_attributes=True)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors, body=value) from exc
+
+
 def _as_watched(call: Callable[..., T]) -> Callable[[Cancellation], T]:
     """``call`` taking the request's cancellation as its ``cancellation`` keyword."""
     return lambda cancellation: call(cancellation=cancellation)
 
 
 def _add_query_routes(app: FastAPI, service: GraphService) -> None:
-    """The two read query routes: interrupted when their client hangs up (``run_watched``)."""
+    """The two read query routes: interrupted when their client hangs up (``run_watched``),
+    their answers serialised in the worker thread (``_json_answer``)."""
 
     @app.post("/databases/{graph_id}/tables/query")
-    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_staging(
-                graph_id, body.sql, body.parameters, cancellation=cancellation
-            )
+    async def query_staging(graph_id: str, body: SqlRequest, request: Request) -> Response:
+        def work(cancellation: Cancellation) -> Response:
+            call = partial(service.query_staging, graph_id, body.sql, body.parameters)
+            return _json_answer(partial(call, cancellation=cancellation), what="staging query")
 
         return await run_watched(request, work, what="staging query")
 
     @app.post("/databases/{graph_id}/query")
-    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> dict[str, Any]:
-        def work(cancellation: Cancellation) -> dict[str, Any]:
-            return service.query_cypher(
-                graph_id, body.cypher, body.parameters, cancellation=cancellation
-            )
+    async def query_cypher(graph_id: str, body: CypherRequest, request: Request) -> Response:
+        def work(cancellation: Cancellation) -> Response:
+            call = partial(service.query_cypher, graph_id, body.cypher, body.parameters)
+            return _json_answer(partial(call, cancellation=cancellation), what="Cypher query")
 
         return await run_watched(request, work, what="Cypher query")
+
+
+def _json_answer(query: Callable[[], dict[str, Any]], *, what: str) -> Response:
+    """The answer of ``query`` as a JSON response, serialised in the worker thread.
+
+    An answer is up to LEDGERGRAPH_MAX_RESULT_MB of JSON: serialised here it keeps the event
+    loop free meanwhile, and running out of memory on the way is the query's QueryFailed
+    (400: the same query fails the same way again). FastAPI's serialiser (pydantic-core, in
+    the event loop) turned a MemoryError into a panic answered as a plain-text 500, and Rust
+    aborts the whole process when a buffer cannot grow, as a node serving 1.2 GB answers
+    did ("memory allocation of 2200001188 bytes failed").
+    """
+    try:
+        text = json.dumps(query(), ensure_ascii=False, separators=(",", ":"))
+        return Response(text.encode(), media_type="application/json")
+    except MemoryError as exc:
+        raise out_of_memory(what) from exc
 
 
 async def run_watched(

@@ -1,5 +1,8 @@
 """The graph node's in-process API, used by the HTTP server and directly by the CLI.
 
+The reads (status, queries, stats) are ``reads.GraphReads``, which this class extends with
+the writes; the two share the open graphs (``graphs.OpenGraphs``).
+
 Each method takes a graph id and returns the JSON-able dict the Graph API answers with
 (``docs/graph-api.md``). Per graph it keeps one staging DuckDB and one LadybugDB open, and
 a writer lock that serialises every write (registration, staging, materialization,
@@ -31,16 +34,14 @@ from graph_node.errors import (
     SourceNotFound,
     StagingDamaged,
     TableNotFound,
-    UnreadableValue,
     WriteMiscounted,
     WriterBusy,
     http_status,
     is_transient,
 )
 from graph_node.faults import MARKER_NAME, FaultPoints
-from graph_node.graphs import GRAPH_ID, OpenGraph, OpenGraphs
+from graph_node.graphs import GRAPH_ID, OpenGraph
 from graph_node.isolation import copy_in_child
-from graph_node.journal import interrupted_deletes
 from graph_node.log import logger
 from graph_node.materialize import (
     Copier,
@@ -50,8 +51,6 @@ from graph_node.materialize import (
 )
 from graph_node.models import (
     FileSpec,
-    GraphStats,
-    NodeStatus,
     RegisteredFile,
     RegisteredFiles,
     StagedFiles,
@@ -60,9 +59,10 @@ from graph_node.models import (
     TablesResult,
 )
 from graph_node.publishers import publisher_for
+from graph_node.reads import GraphReads
 from graph_node.rebuild import rebuild_graph
 from graph_node.recovery import settle_intents
-from graph_node.registry import count_by_status, register_file, unfinished_units
+from graph_node.registry import register_file
 from graph_node.replica import ReplicaSnapshot
 from graph_node.settings import NodeSettings
 from graph_node.snapshots import (
@@ -73,10 +73,9 @@ from graph_node.snapshots import (
 )
 from graph_node.sources import SourceFiles
 from graph_node.staging import stage_files
-from graph_node.unreadable import units_holding, unreadable_error
 from graph_node.withdrawal import withdrawing
 from ledgergraph.events import EventPublisher
-from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, NodeTable, Table
+from ledgergraph.graph_schema import TABLES, Table
 from ledgergraph.objectstore import LocalObjectStore, ObjectStore, open_store
 
 SOURCE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
@@ -85,7 +84,7 @@ SOURCE_UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 ABANDONED_WRITE_AGE_S = 600.0
 
 
-class GraphService(OpenGraphs):
+class GraphService(GraphReads):
     """All graphs under ``settings.home``; a replica (read_only) refuses writes with 403."""
 
     def __init__(
@@ -109,18 +108,6 @@ class GraphService(OpenGraphs):
     def _sources(self) -> SourceFiles:
         store = self._object_store or open_store(self.settings.resolved_store_uri())
         return SourceFiles(store)
-
-    def status(self) -> dict[str, Any]:
-        """The node's role, schema version and graphs (what GET /status answers)."""
-        status = NodeStatus(
-            status="ok",
-            role="replica" if self.read_only else "writer",
-            schema_version=SCHEMA_VERSION,
-            graphs=self.list_graphs(),
-            snapshots={g: s.snapshot_id for g, s in self.snapshots.items()} or None,
-            damaged=self.damaged_graphs() or None,
-        )
-        return status.model_dump(exclude_none=True)
 
     def register_files(
         self,
@@ -354,67 +341,6 @@ class GraphService(OpenGraphs):
     def events(self) -> EventPublisher:
         """Where "snapshot published" goes (settings.events), unless one was passed in."""
         return self._events or publisher_for(self.settings)
-
-    def query_staging(
-        self,
-        graph_id: str,
-        sql: str,
-        parameters: Sequence[Any] | None = None,
-        *,
-        cancellation: Cancellation | None = None,
-    ) -> dict[str, Any]:
-        """One read-only SELECT on the staging DuckDB (refused otherwise); ``cancellation``
-        interrupts it."""
-        graph = self.graph(graph_id)
-        result = graph.staging.read_query(
-            sql,
-            list(parameters or []),
-            timeout_s=self.settings.query_timeout_s,
-            max_rows=self.settings.max_result_rows,
-            cancellation=cancellation,
-        )
-        return result.model_dump()
-
-    def query_cypher(
-        self,
-        graph_id: str,
-        cypher: str,
-        parameters: Mapping[str, Any] | None = None,
-        *,
-        cancellation: Cancellation | None = None,
-    ) -> dict[str, Any]:
-        """One read-only Cypher statement on the graph (writes, unset parameters and text
-        too long or nested for the engine refused, see ``cypher_guard``); ``cancellation``
-        interrupts it."""
-        graph = self.graph(graph_id)
-        try:
-            result = graph.store.read_query(
-                cypher,
-                dict(parameters or {}),
-                timeout_s=self.settings.query_timeout_s,
-                max_rows=self.settings.max_result_rows,
-                cancellation=cancellation,
-            )
-        except UnreadableValue as exc:  # name the units to delete, from the file registry
-            with graph.staging.cursor(what="finding the units of unreadable dates") as cur:
-                units = units_holding(cur, exc.found)
-            raise unreadable_error(exc.columns, exc.found, units) from exc
-        return result.model_dump()
-
-    def stats(self, graph_id: str) -> dict[str, Any]:
-        """Node and relationship counts per table from the graph, files per status."""
-        graph = self.graph(graph_id)
-        with graph.staging.cursor(what="counting files") as cur:
-            files = count_by_status(cur)
-            unfinished = unfinished_units(cur)
-            deletes = interrupted_deletes(cur)
-        counts = graph.store.counts()
-        stats = GraphStats(
-            nodes={n: c for n, c in counts.items() if isinstance(TABLES[n], NodeTable)},
-            relationships={n: c for n, c in counts.items() if not isinstance(TABLES[n], NodeTable)},
-            files=files, unfinished=unfinished, interrupted_deletes=deletes,
-        )  # fmt: skip
-        return stats.model_dump()
 
     @contextmanager
     def _writing(

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph_node.results import DEFAULT_MAX_RESULT_MB
+
 
 def _default_home() -> Path:
     return Path(".ledgergraph").resolve()
@@ -65,6 +67,14 @@ class NodeSettings(BaseSettings):
         default=10_000,
         gt=0,
         description="Most rows a query returns; more are cut off and flagged `truncated`.",
+    )
+    max_result_mb: int = Field(
+        default=DEFAULT_MAX_RESULT_MB,
+        gt=0,
+        description="Largest answer of a read query (SQL or Cypher), in MiB of JSON; a "
+        "query whose rows pass it fails with QueryFailed naming it (ask for fewer rows, "
+        "fewer columns or shorter values), as the node holds an answer whole while it sends "
+        "it.",
     )
     keep_snapshots: int = Field(
         default=3,
@@ -148,6 +158,10 @@ class NodeSettings(BaseSettings):
         description="Tests only: POINT:TABLE where a write pauses so a test can kill the "
         "node there (graph_node/faults.py). Never set in production.",
     )
+
+    def max_result_bytes(self) -> int:
+        """``max_result_mb`` in bytes."""
+        return self.max_result_mb << 20
 
     def graphs_dir(self) -> Path:
         """``{home}/graphs``: one folder per graph id."""

@@ -69,6 +69,10 @@ MAX_RELATIONS = 256
 
 # DuckDB's statement types that cover several statements, as a user writes them
 _STATEMENT_NAMES = {"LOAD": "INSTALL or LOAD"}
+# The first keyword of a statement, after blanks, comments and opening parentheses
+_LEADING_KEYWORD = re.compile(
+    r"(?:\s|--[^\n]*|/\*.*?\*/|\()*(FORCE\s+CHECKPOINT|[A-Z]+)\b", re.I | re.S
+)
 _side_effects: frozenset[str] | None = None
 _reading_settings: frozenset[str] | None = None
 _refused_views: frozenset[str] | None = None
@@ -121,9 +125,19 @@ def _one_select(cur: duckdb.DuckDBPyConnection, sql: str) -> Any:
             "name the values: PIVOT t ON col IN ('a', 'b') USING sum(x)"
         )
     if kind != duckdb.StatementType.SELECT:
-        named = _STATEMENT_NAMES.get(kind.name, kind.name)
-        raise QueryRefused(f"staging query must be a SELECT, got {named}")
+        raise QueryRefused(f"staging query must be a SELECT, got {_statement_name(sql, kind)}")
     return statements[0]
+
+
+def _statement_name(sql: str, kind: duckdb.StatementType) -> str:
+    """The statement as its text names it: DuckDB gives some its own type of another name
+    (ANALYZE is a VACUUM, CHECKPOINT a CALL, RESET and USE are SET, TRUNCATE a DELETE)."""
+    named = _STATEMENT_NAMES.get(kind.name, kind.name)
+    found = _LEADING_KEYWORD.match(sql)
+    if found is None or kind.name == "LOAD":  # INSTALL and LOAD: one type, both named
+        return named
+    keyword = " ".join(found.group(1).upper().split())
+    return named if keyword in ("WITH", named) else keyword
 
 
 def _check_tree(cur: duckdb.DuckDBPyConnection, tree: Any) -> None:

@@ -21,9 +21,10 @@ from graph_node.errors import FileInvalid
 from graph_node.models import StagedFile
 from graph_node.registry import FileRecord, get_files, mark_failed, mark_staged, ordered
 from graph_node.sources import FileMissing, SourceFiles
-from graph_node.staging_db import StagingDB, quote
+from graph_node.staging_db import StagingDB, quote, registered
 from ledgergraph.graph_schema import TABLES, Table, all_columns, arrow_schema
 from ledgergraph.manifest import sha256_of
+from ledgergraph.messages import pluralize
 
 _INCOMING = "incoming_file"
 _MAX_NAMED = 5
@@ -69,15 +70,12 @@ def _stage_one(cur: duckdb.DuckDBPyConnection, sources: SourceFiles, record: Fil
         raise _invalid(record, str(exc)) from exc
 
     columns = ", ".join(quote(c.name) for c in all_columns(table))
-    cur.register(_INCOMING, data)
-    try:
+    with registered(cur, {_INCOMING: data}):
         cur.execute(
             f"INSERT INTO {quote(table.name)} ({columns}, file_id) "
             f"SELECT {columns}, ? FROM {_INCOMING}",
             [record.file_id],
         )
-    finally:
-        cur.unregister(_INCOMING)
     mark_staged(cur, record.file_id, data.num_rows)
 
 
@@ -130,7 +128,8 @@ def _check_not_null(data: pa.Table, table: Table, record: FileRecord) -> None:
         first = pc.index(pc.is_null(values), True).as_py()
         raise _invalid(
             record,
-            f"column {column.name!r} must not be null, {values.null_count} null value(s), "
+            f"column {column.name!r} must not be null, "
+            f"{pluralize(values.null_count, 'null value')}, "
             f"first at row {first}",
         )
 
@@ -146,7 +145,8 @@ def _check_unique_key(data: pa.Table, table: Table, record: FileRecord) -> None:
         for row in duplicates.slice(0, _MAX_NAMED).to_pylist()
     ]
     raise _invalid(
-        record, f"{duplicates.num_rows} duplicate key(s) in the file: {'; '.join(named)}"
+        record,
+        f"{pluralize(duplicates.num_rows, 'duplicate key')} in the file: {'; '.join(named)}",
     )
 
 

@@ -8,15 +8,17 @@ the node reads itself. DuckDB exceptions are translated to node errors here and 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from graph_node.cancellation import Cancellation, interrupting
 from graph_node.errors import (
+    EngineFailed,
     EngineUnavailable,
     NodeError,
     QueryFailed,
@@ -26,7 +28,8 @@ from graph_node.errors import (
     StagingDamaged,
 )
 from graph_node.log import logger
-from graph_node.models import QueryResult, to_jsonable
+from graph_node.models import QueryResult
+from graph_node.results import DEFAULT_MAX_RESULT_BYTES, collect_rows, out_of_memory
 from graph_node.sql_guard import check_select
 from ledgergraph.graph_schema import SCHEMA_VERSION, TABLES, Table, all_columns
 from ledgergraph.messages import clip
@@ -61,6 +64,7 @@ CREATE TABLE IF NOT EXISTS {REGISTRY_TABLE} (
 _REGISTRY_MIGRATIONS = (
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS materialize_seq BIGINT",
     f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ",
+    f"ALTER TABLE {REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS deleted_by VARCHAR",
 )
 
 # A write the graph node has started and not finished: what it is about to change in the
@@ -81,7 +85,7 @@ _INTENT_DDL = (
 AUTO_CHECKPOINT_BYTES = 16 << 20
 _AUTO_CHECKPOINT = f"{AUTO_CHECKPOINT_BYTES >> 20}MiB"
 
-_LOCKED_DOWN = {
+LOCKED_DOWN = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
@@ -105,6 +109,14 @@ _DAMAGE_OPENINGS = (
 )
 
 
+# What a client can do about DuckDB running out of memory, in the node's words
+_NODE_MEMORY_LIMITS = (
+    "The node's limits: LEDGERGRAPH_STAGING_MEMORY_MB bounds DuckDB's buffers (aggregates, "
+    "sorts, joins), LEDGERGRAPH_MEMORY_LIMIT_MB the node's whole address space (a value "
+    "such as repeat('x', n) is built outside the first); ask for fewer or smaller values."
+)
+
+
 def quote(identifier: str) -> str:
     """A DuckDB identifier in double quotes; only ever called with schema names."""
     return '"' + identifier.replace('"', '""') + '"'
@@ -124,6 +136,22 @@ def versions_table(table: Table) -> str:
     """The staging table that records, per key of an upsert table, the file whose version
     the graph holds (``upsert.py``); rows of an open intent are the versions it applies."""
     return f"_graph_versions_{table.name}"
+
+
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, tables: Mapping[str, pa.Table]) -> Iterator[None]:
+    """Each Arrow table of ``tables`` readable on ``cur`` by its name within the block.
+
+    The names are unregistered after the block, whatever it raised, in the order given. A
+    ``register`` that fails raises before the block, leaving the names before it registered.
+    """
+    for name, table in tables.items():
+        cur.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            cur.unregister(name)
 
 
 def _versions_ddl(table: Table) -> str:
@@ -175,7 +203,10 @@ def version_fix(path: Path, found: str | None) -> str:
 def is_damage(error: duckdb.Error, words: str) -> bool:
     """Whether DuckDB refused the staging file (or its log) itself, not the statement."""
     lowered = words.lower()
-    if isinstance(error, duckdb.IOException):
+    if isinstance(error, duckdb.IOException | duckdb.FatalException):
+        # FATAL: a checkpoint rewrote a damaged block (a primary-key index's, after a write
+        # to its table) and failed, and every statement after it repeats that error. No
+        # SQL a caller may send raises a FATAL error, so its words cannot be forged either.
         return any(w in lowered for w in _DAMAGE_WORDS)
     return type(error) is duckdb.Error and lowered.startswith(_DAMAGE_OPENINGS)
 
@@ -193,6 +224,8 @@ def translate(error: duckdb.Error, *, what: str) -> NodeError:
         return EngineUnavailable(message)
     if isinstance(error, duckdb.PermissionException):
         return QueryRefused(message)
+    if isinstance(error, duckdb.OutOfMemoryException):  # its advice names DuckDB's settings
+        return QueryFailed(f"{message}\n{_NODE_MEMORY_LIMITS}")
     return QueryFailed(message)
 
 
@@ -203,7 +236,10 @@ class StagingDB:
         self.path = path
         self.read_only = read_only
         self.damaged: str | None = None  # why DuckDB cannot read the file, once it said so
-        config: dict[str, object] = {**_LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
+        # After a FATAL error DuckDB refuses every statement on the file until it is opened
+        # again: what makes the error every later call raises instead of asking DuckDB.
+        self.invalidated: Callable[[], NodeError] | None = None
+        config: dict[str, object] = {**LOCKED_DOWN, "checkpoint_threshold": _AUTO_CHECKPOINT}
         if memory_limit_mb:
             config["memory_limit"] = f"{memory_limit_mb}MiB"  # DuckDB's MB is 1000^2 bytes
         try:
@@ -219,12 +255,37 @@ class StagingDB:
             raise
 
     def translate(self, error: duckdb.Error, *, what: str) -> NodeError:
-        """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file."""
+        """``translate``, but StagingDamaged (remembered in ``damaged``) for a damaged file,
+        and a FATAL error remembered in ``invalidated``: DuckDB has given the file up."""
         words = " ".join(str(error).split())
-        if not is_damage(error, words):
+        if is_damage(error, words):
+            reason = f"staging file {self.path} is damaged ({clip(words, 500)})"
+            self.damaged = reason
+            fix = staging_fix(self.path)
+
+            def make() -> NodeError:
+                return StagingDamaged(f"{reason}; {fix}", reason=reason)
+
+        elif isinstance(error, duckdb.FatalException):
+            message = (
+                f"DuckDB gave up staging file {self.path} after a fatal error while {what} "
+                f"and refuses every statement on it until it is opened again "
+                f"({clip(words, 500)}): restart the node"
+            )
+
+            def make() -> NodeError:
+                return EngineFailed(message)
+
+        else:
             return translate(error, what=what)
-        self.damaged = f"staging file {self.path} is damaged ({clip(words, 500)})"
-        return StagingDamaged(f"{self.damaged}; {staging_fix(self.path)}", reason=self.damaged)
+        if isinstance(error, duckdb.FatalException) and self.invalidated is None:
+            self.invalidated = make
+            logger.error("staging file invalidated", extra={"file": str(self.path)})
+        return make()
+
+    def _check_usable(self) -> None:
+        if self.invalidated is not None:
+            raise self.invalidated()
 
     def _create_schema(self) -> None:
         with self.transaction() as cur:
@@ -260,6 +321,7 @@ class StagingDB:
     @contextmanager
     def cursor(self, *, what: str = "staging") -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection of its own (safe to use from this thread), errors translated."""
+        self._check_usable()
         cur = self._con.cursor()
         try:
             yield cur
@@ -286,6 +348,7 @@ class StagingDB:
         For work that is ready before the moment it may commit; ``commit`` or ``rollback``
         it exactly once, from any thread, but never while another thread uses it.
         """
+        self._check_usable()
         cur = self._con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
@@ -301,19 +364,25 @@ class StagingDB:
         *,
         timeout_s: float,
         max_rows: int,
+        max_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         cancellation: Cancellation | None = None,
     ) -> QueryResult:
         """Run one read-only SELECT in a read-only transaction, with a time limit.
 
-        ``cancellation`` (the client hung up) interrupts it through the cursor, as the
-        time limit does, and then raises QueryCancelled.
+        Rows are read in batches and the answer is held to ``max_rows`` rows (more are
+        cut off) and ``max_bytes`` of JSON (``results.collect_rows``). ``cancellation``
+        (the client hung up) interrupts it through the cursor, as the time limit does,
+        and then raises QueryCancelled.
 
         Raises:
             QueryRefused: not one SELECT, or calling a function that could change
                 something (``sql_guard``).
+            QueryFailed: the answer would pass ``max_bytes``, or reading it ran out of
+                memory.
         """
+        what = "staging query"
         with (
-            self.cursor(what="staging query") as cur,
+            self.cursor(what=what) as cur,
             interrupting(cancellation, cur.interrupt),
         ):
             statement = check_select(cur, sql)
@@ -323,16 +392,16 @@ class StagingDB:
                 cur.execute("BEGIN TRANSACTION READ ONLY")
                 cur.execute(statement, list(parameters))
                 columns = [d[0] for d in cur.description or []]
-                rows = cur.fetchmany(max_rows + 1)
+                result = collect_rows(
+                    columns, cur.fetchmany, what=what, max_rows=max_rows, max_bytes=max_bytes
+                )
                 cur.abort()  # NOTE: DuckDB 2.0 refuses more work while rows are unread
                 cur.execute("ROLLBACK")
+            except MemoryError as exc:  # closing the cursor frees what DuckDB still holds
+                raise out_of_memory(what) from exc
             finally:
                 timer.cancel()
-        return QueryResult(
-            columns=columns,
-            rows=[[to_jsonable(v) for v in row] for row in rows[:max_rows]],
-            truncated=len(rows) > max_rows,
-        )
+        return result
 
     def checkpoint_early(self) -> bool:
         """CHECKPOINT if the write-ahead log holds half the automatic checkpoint's threshold.
@@ -364,9 +433,13 @@ class StagingDB:
 
     def close(self) -> None:
         """Checkpoint and close the file; the handle is unusable afterwards."""
-        if not self.read_only and not self.damaged:
-            self._con.execute("CHECKPOINT")
-        self._con.close()
+        try:
+            if not self.read_only and not self.damaged and self.invalidated is None:
+                self._con.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise self.translate(exc, what="checkpointing staging to close it") from exc
+        finally:
+            self._con.close()
 
 
 class OpenTransaction:

@@ -50,6 +50,7 @@ from graph_node.staging_db import (
     StagingDB,
     ledger_table,
     quote,
+    registered,
     versions_table,
 )
 from ledgergraph.graph_schema import LOAD_ORDER, TABLES, NodeTable, RelTable, Table, all_columns
@@ -105,12 +106,9 @@ def plan_upsert(db: StagingDB, table: Table, offered: pa.Table, *, present: int)
         GraphInconsistent: ``present`` keys in the graph, but not as many updated + unchanged.
     """
     assert isinstance(table, NodeTable) and table.upsert, f"{table.name} takes no upserts"
-    with db.cursor(what=f"planning the {table.name} upsert") as cur:
-        cur.register(_OFFERED, offered)
-        try:
-            plan = _plan(cur, table)
-        finally:
-            cur.unregister(_OFFERED)
+    what = f"planning the {table.name} upsert"
+    with db.cursor(what=what) as cur, registered(cur, {_OFFERED: offered}):
+        plan = _plan(cur, table)
     _check_present(plan, present)
     return plan
 
@@ -120,14 +118,11 @@ def record_versions(
 ) -> None:
     """The offered rows' files as the versions the graph will hold, pending on ``intent``."""
     table = plan.table
-    cur.register(_OFFERED, offered.select(["id", "file_id"]))
-    try:
+    with registered(cur, {_OFFERED: offered.select(["id", "file_id"])}):
         cur.execute(
             f"INSERT INTO {quote(versions_table(table))} SELECT id, file_id, ? FROM {_OFFERED}",
             [intent.intent_id],
         )
-    finally:
-        cur.unregister(_OFFERED)
 
 
 def apply_upsert(graph: GraphStore, plan: UpsertPlan) -> None:
@@ -192,11 +187,8 @@ def drop_superseded(cur: duckdb.DuckDBPyConnection, table: Table, rows: pa.Table
     if sql is None or not rows.num_rows:
         return rows
     numbered = rows.append_column(_ROW, pa.array(range(rows.num_rows), pa.int64()))
-    cur.register(_CANDIDATES, numbered)
-    try:
+    with registered(cur, {_CANDIDATES: numbered}):
         stale = cur.sql(sql).to_arrow_table().column(_ROW).combine_chunks()
-    finally:
-        cur.unregister(_CANDIDATES)
     if not len(stale):
         return rows
     return rows.filter(pc.invert(pc.is_in(numbered.column(_ROW), value_set=stale)))
@@ -289,11 +281,8 @@ def _plan_pending(cur: duckdb.DuckDBPyConnection, table: NodeTable, intent: Inte
         "WHERE v.intent_id = ?",
         params=[intent.intent_id],
     ).to_arrow_table()
-    cur.register(_OFFERED, offered)
-    try:
+    with registered(cur, {_OFFERED: offered}):
         return _plan(cur, table)
-    finally:
-        cur.unregister(_OFFERED)
 
 
 def _plan(cur: duckdb.DuckDBPyConnection, table: NodeTable) -> UpsertPlan:
@@ -382,8 +371,7 @@ def _remove_orphans(cur: duckdb.DuckDBPyConnection, owned: NodeTable, plan: Upse
     holder = TABLES[owned.owned_by or ""]
     assert isinstance(holder, RelTable)
     same_key = " AND ".join(f"x.{quote(k)} = l.{quote(k)}" for k in holder.key)
-    cur.register(_REMOVED, plan.removed[holder.name])
-    try:
+    with registered(cur, {_REMOVED: plan.removed[holder.name]}):
         orphans = cur.sql(
             f"""SELECT DISTINCT r."to" AS id FROM {_REMOVED} r
             WHERE r."to" NOT IN (
@@ -393,20 +381,15 @@ def _remove_orphans(cur: duckdb.DuckDBPyConnection, owned: NodeTable, plan: Upse
             AND r."to" IN (SELECT l.id FROM {quote(ledger_table(owned))} l WHERE {SETTLED})
             ORDER BY id"""
         ).to_arrow_table()
-    finally:
-        cur.unregister(_REMOVED)
     if not orphans.num_rows:
         return
     plan.removed[owned.name] = orphans
-    cur.register(_REMOVED, orphans)
-    try:
+    with registered(cur, {_REMOVED: orphans}):
         for rel in (t for t in TABLES.values() if isinstance(t, RelTable)):
             ends = [c for c, end in (("from", rel.from_table), ("to", rel.to_table))
                     if end == owned.name]  # fmt: skip
             if ends:
                 plan.removed[rel.name] = _incident(cur, rel, ends, plan.removed.get(rel.name))
-    finally:
-        cur.unregister(_REMOVED)
 
 
 def _incident(
@@ -428,11 +411,8 @@ def forget_keys(cur: duckdb.DuckDBPyConnection, table: Table, keys: pa.Table) ->
     if not keys.num_rows:
         return
     on = " AND ".join(f"l.{quote(k)} = k.{quote(k)}" for k in table.key)
-    cur.register(_REMOVED, keys)
-    try:
+    with registered(cur, {_REMOVED: keys}):
         cur.execute(f"DELETE FROM {quote(ledger_table(table))} l USING {_REMOVED} k WHERE {on}")
         if upserts(table):
             versions = quote(versions_table(table))
             cur.execute(f"DELETE FROM {versions} WHERE id IN (SELECT id FROM {_REMOVED})")
-    finally:
-        cur.unregister(_REMOVED)

@@ -16,7 +16,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_node.staging_db import REGISTRY_TABLE, quote, versions_table
+from graph_node.definitions import defined_column, undefined_sql
+from graph_node.staging_db import REGISTRY_TABLE, quote, registered, versions_table
 from graph_node.upsert import record_versioned, sync_token_sql, upserts
 from ledgergraph.graph_schema import TABLES, NodeTable, RelTable, Table, all_columns
 
@@ -44,14 +45,13 @@ def defined_first(table: Table, alias: str = "") -> str:
     before those that do not, or "" for a table without ``NodeTable.defined_by``.
 
     Ahead of the materialization order in ``winner_order``, as incremental materialization
-    leaves it: within one call a defining row wins (``materialize._candidates``), and a
+    leaves it: within one call a defining row wins (``planning._candidates``), and a
     later call's defining row replaces an undefined row in the graph
     (``definitions.py``); a defining row in the graph is never replaced.
     """
-    column = table.defined_by if isinstance(table, NodeTable) else None
-    if column is None:
+    if defined_column(table) is None:
         return ""
-    return f"{alias + '.' if alias else ''}{quote(column)} IS NULL, "
+    return f"{undefined_sql(table, alias)}, "  # false (defining) sorts first
 
 
 def counted(alias: str, files: str | None) -> str:
@@ -116,11 +116,8 @@ def record_rebuild_versions(cur: duckdb.DuckDBPyConnection, winners: dict[str, p
             continue
         versions = quote(versions_table(table))
         cur.execute(f"DELETE FROM {versions}")
-        cur.register(_WINNERS, rows.select(["id", "file_id"]))
-        try:
+        with registered(cur, {_WINNERS: rows.select(["id", "file_id"])}):
             cur.execute(f"INSERT INTO {versions} SELECT id, file_id, NULL FROM {_WINNERS}")
-        finally:
-            cur.unregister(_WINNERS)
 
 
 def _from_newest_unit(
@@ -128,9 +125,8 @@ def _from_newest_unit(
 ) -> pa.Table:
     keys = [quote(k) for k in rel.key]
     same_key = " AND ".join(f"s.{k} = w.{k}" for k in keys)
-    cur.register(_WINNERS, winners[rel.name])
-    cur.register(_HOLDERS, winners[rel.from_table].select(["id", "file_id"]))
-    try:
+    holders = winners[rel.from_table].select(["id", "file_id"])
+    with registered(cur, {_WINNERS: winners[rel.name], _HOLDERS: holders}):
         return cur.sql(
             f"""WITH newest AS (
                 SELECT h.id, r.source_unit FROM {_HOLDERS} h
@@ -144,9 +140,6 @@ def _from_newest_unit(
             WHERE EXISTS (SELECT 1 FROM unit_rows s WHERE {same_key})
             ORDER BY {", ".join(f"w.{k}" for k in keys)}"""
         ).to_arrow_table()
-    finally:
-        cur.unregister(_WINNERS)
-        cur.unregister(_HOLDERS)
 
 
 def _from_holder_unit(
@@ -158,10 +151,12 @@ def _from_holder_unit(
     holder = TABLES[owned.owned_by or ""]
     assert isinstance(holder, RelTable)
     columns = ", ".join(f"t.{quote(c.name)}" for c in all_columns(owned))
-    cur.register(_WINNERS, winners[owned.name])
-    cur.register(_HOLDERS, winners[holder.name].select(["from", "to"]))
-    cur.register(_NODES, winners[holder.from_table].select(["id", "file_id"]))
-    try:
+    views = {
+        _WINNERS: winners[owned.name],
+        _HOLDERS: winners[holder.name].select(["from", "to"]),
+        _NODES: winners[holder.from_table].select(["id", "file_id"]),
+    }
+    with registered(cur, views):
         rows = cur.sql(
             f"""WITH held AS (
                 SELECT {columns}, t.file_id FROM {_HOLDERS} h
@@ -176,9 +171,6 @@ def _from_holder_unit(
             UNION ALL SELECT * FROM {_WINNERS} w WHERE w.id NOT IN (SELECT id FROM held)
             ORDER BY id"""
         ).to_arrow_table()
-    finally:
-        for name in (_WINNERS, _HOLDERS, _NODES):
-            cur.unregister(name)
     return rows.cast(winners[owned.name].schema)
 
 
@@ -190,15 +182,12 @@ def _drop_orphan_winners(
 ) -> None:
     """Owned nodes some staged holder row points at but no kept one: gone, with their rels."""
     holder = TABLES[owned.owned_by or ""]
-    cur.register(_HOLDERS, winners[holder.name].select(["to"]))
-    try:
+    with registered(cur, {_HOLDERS: winners[holder.name].select(["to"])}):
         orphans = cur.sql(
             f"""SELECT DISTINCT s."to" AS id FROM {quote(holder.name)} s
             JOIN {REGISTRY_TABLE} r ON r.file_id = s.file_id AND {counted("r", files)}
             WHERE s."to" NOT IN (SELECT "to" FROM {_HOLDERS})"""
         ).to_arrow_table()
-    finally:
-        cur.unregister(_HOLDERS)
     if not orphans.num_rows:
         return
     gone = orphans.column("id")

@@ -197,6 +197,10 @@ def render_summary(summary: dict[str, Any]) -> str:
         "links to transactions not synced (LinkedTxn to an Estimate, a StatementCharge...): "
         f"{summary.get('unresolved_links', 0)}"
     )
+    lines.append(
+        "links to transactions rejected in this run (named above): "
+        f"{summary.get('links_to_rejected', 0)}"
+    )
     lines += _unresolved_lines(summary.get("unresolved_references"))
     for kind in ("relationships_removed", "nodes_removed"):
         removed = summary.get(kind) or {}

@@ -11,7 +11,7 @@ the XBRL task then writes it over the unit's processed files before the node ref
 ``kept_outputs`` holds a copy of a loaded unit's processed files for the run and puts
 them back if the files no longer match the registry, so the object store keeps
 describing what the graph holds, and ``kept_load_counts`` reads a refused unit's summary
-counts from the kept manifest.
+counts from the kept manifest (``count_kept_loads`` for a package refused before its run).
 """
 
 from __future__ import annotations
@@ -213,6 +213,7 @@ class _StagingFile:
         result = self.db.read_query(
             sql, list(parameters or []), timeout_s=self.settings.query_timeout_s,
             max_rows=self.settings.max_result_rows,
+            max_bytes=self.settings.max_result_bytes(),
         )  # fmt: skip
         return result.model_dump()
 
@@ -246,6 +247,36 @@ def kept_load_counts(store: LocalObjectStore, graph_id: str, unit: str) -> dict[
         "warnings": len(manifest.warnings) + len(missing),
         "warnings_to_act_on": [*manifest.warnings_to_act_on, *missing],
     }
+
+
+def count_kept_loads(
+    run_lines: Sequence[dict[str, Any]],
+    refused: Sequence[tuple[str | None, dict[str, Any]]],
+    *,
+    store: LocalObjectStore,
+    graph_id: str,
+) -> bool:
+    """Make the line of each package refused in favour of a load the graph keeps (the
+    loaded unit paired with the line) say so (``earlier_load_kept``) and count that load
+    as a refused rerun's line does (``kept_load_counts``): nothing of the package was
+    loaded, and the graph holds that load's facts.
+
+    One line counts a load, so no total counts a fact twice: a line this run made of the
+    unit (a folder of it was run), else the first refused one; each other line names the
+    folder of that one (``earlier_load_counted_on``). Returns whether a line took counts.
+    """
+    counted = {line["source_unit"]: line.get("folder") for line in run_lines}
+    took = False
+    for unit, line in refused:
+        if unit is None:
+            continue
+        line |= {"facts_loaded": 0, "facts_added": 0}  # nothing of the package was run
+        if unit in counted:
+            line |= {"earlier_load_kept": True, "earlier_load_counted_on": counted[unit]}
+            continue
+        line |= kept_load_counts(store, graph_id, unit)
+        counted[unit], took = line.get("folder"), True
+    return took
 
 
 def read_load_states_locally(

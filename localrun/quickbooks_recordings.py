@@ -25,6 +25,7 @@ from ledgergraph.quickbooks.listings import (
     listing_misfits,
     shape_problem,
 )
+from ledgergraph.quickbooks.nesting import QUERY_RECORD_DEPTH, cut_too_deep
 from ledgergraph.quickbooks.runs import SYNC_ENTITIES
 
 # What QBO puts beside the records in a query response's QueryResponse.
@@ -179,7 +180,8 @@ def read_recording(path: Path, entity: str) -> Recording:
 
 def _parse(path: Path, entity: str) -> Any:
     try:
-        return exact_json(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return exact_json(cut_too_deep(text, record_depth=QUERY_RECORD_DEPTH))
     except OSError as exc:  # no permission, a broken link ...
         raise QuickBooksDataError(
             f"recorded {entity} records in {path} cannot be read: {exc}"

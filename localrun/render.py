@@ -178,10 +178,12 @@ def _failure(filing: dict[str, Any]) -> str:
     if filing.get("earlier_load_kept"):
         held = filing.get("facts_present")
         facts = "its facts" if held is None else f"{held} facts"
+        counts = "the row counts that load"
+        if other := filing.get("earlier_load_counted_on"):  # a folder's row counts it
+            facts, counts = "its facts", f"counted on the row of {other}"
         return (
-            f"FAILED, already in the graph from an earlier run: {facts} (present; the "
-            "row counts that load), none of this run's rejected; "
-            f"{filing.get('error_type')}: {error}"
+            f"FAILED, already in the graph from an earlier run: {facts} (present; "
+            f"{counts}), none of this run's rejected; {filing.get('error_type')}: {error}"
         )
     counted = filing.get("facts_in_document")
     if counted is None:
@@ -215,7 +217,10 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
     added = sum(f["facts_added"] for f in loaded)
     unsettled = sum(f.get("facts_unsettled") or 0 for f in loaded)
     present = offered - added - unsettled
-    kept = [f for f in filings if f.get("earlier_load_kept")]
+    kept = [
+        f for f in filings
+        if f.get("earlier_load_kept") and not f.get("earlier_load_counted_on")
+    ]  # fmt: skip
     held = sum(f.get("facts_present") or 0 for f in kept)
     text = f"{pluralize(offered, 'fact')} offered, {added} added, "
     text += f"{present + held} already present"

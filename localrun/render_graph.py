@@ -151,4 +151,16 @@ def deleted_source(result: dict[str, Any]) -> str:
             f"{result['source_unit']}: finished its interrupted delete (the node was killed "
             f"during it): {files} deleted, what that delete did below\n"
         )
+    if gone := result.get("already_deleted"):
+        return _already_deleted(result["source_unit"], gone)
     return head + table(["table", *DELETE_COUNTS], rows)
+
+
+def _already_deleted(unit: str, gone: dict[str, Any]) -> str:
+    """A delete that found every file of the unit deleted before it: when and by what."""
+    when = f" at {gone['deleted_at']}" if gone.get("deleted_at") else ""
+    by = f" by {gone['by']}" if gone.get("by") else ""
+    return (
+        f"{unit}: already deleted, nothing changed: its {pluralize(gone['files'], 'file')} "
+        f"{'was' if gone['files'] == 1 else 'were'} deleted{when}{by}\n"
+    )

@@ -31,6 +31,7 @@ from ledgergraph.run_summary import (
 from localrun.edgar_local import lambda_environment
 from localrun.loaded_units import (
     LoadedUnits,
+    count_kept_loads,
     kept_load_counts,
     kept_outputs,
     read_held_reports,
@@ -57,10 +58,12 @@ def run_sec_from_folder(
     at most ``node_restarts`` times (``_run_restarting_the_node``).
 
     Returns the state machine's summary, with folders that were not run (not filing
-    packages, changed packages of filings already loaded, or changed copies of reports
-    loaded without an accession number) added as failed filings, so nothing given to the
-    run goes unreported. A loaded filing's stored raw package and processed output are
-    never changed by the run.
+    packages, folders of one filing with other files, changed packages of filings already
+    loaded, or changed copies of reports loaded without an accession number) added as
+    failed filings, and repeats of a folder's files as duplicates, so nothing given to the
+    run goes unreported. A refused package's line counts the load the graph keeps of its
+    filing (``count_kept_loads``). A loaded filing's stored raw package and processed
+    output are never changed by the run.
     """
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
@@ -91,7 +94,11 @@ def run_sec_from_folder(
         if filing["source_unit"] in folders:
             filing["folder"] = str(folders[filing["source_unit"]])
     forms = _forms_of(store, graph_id, summary["filings"])
-    summary["filings"] += [_rejected_line(package, forms) for package in rejected]
+    lines = [_rejected_line(package, forms) for package in rejected]
+    refused = [(package.kept_unit, line) for package, line in zip(rejected, lines, strict=True)]
+    if count_kept_loads(summary["filings"], refused, store=store, graph_id=graph_id):
+        summary["totals"] = count_totals([*summary["filings"], *lines])
+    summary["filings"] += lines
     return _finish(summary, store, home=home, graph_id=graph_id, started=started)
 
 

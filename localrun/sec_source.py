@@ -14,6 +14,14 @@ command that makes room for it. A package without an accession number is known b
 sha256 of its entry point, so any edit gives it a unit of its own: it is refused the same
 way when its cover page names a report the graph holds under another unit
 (``report_identity``).
+
+Two folders may give one filing (one accession number, or one entry point's sha256). With
+the same files, the first (by folder name) is run and the others are duplicates. With
+other files, the graph decides when it holds the filing: the folder equal to the stored
+package is run, each other one is refused as above. When it does not, no folder of the
+filing is run: the run cannot tell which package is meant, and a loaded filing's data
+could only be changed with ``delete-source``, so each fails, naming another folder and
+the first file they differ in, and the user keeps the one wanted.
 """
 
 from __future__ import annotations
@@ -28,10 +36,10 @@ from ledgergraph.batches import FilingRef, raw_package_prefix
 from ledgergraph.edgar.download import DOWNLOAD_RECORD
 from ledgergraph.errors import PermanentError
 from ledgergraph.filing_package import PackageInfo, describe_package
-from ledgergraph.manifest import sha256_of
 from ledgergraph.messages import first_named
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.errors import NoFilingPackage
+from localrun.package_repeats import first_difference, same_file, sort_repeats
 from localrun.report_identity import HeldReport, ReportIdentity, package_identity
 
 _NAMED = 3
@@ -50,6 +58,8 @@ class RejectedPackage:
     source_unit: str | None = None
     error_type: str = "FilingError"
     package: PackageInfo | None = None  # what the folder holds, when it could be described
+    # the loaded source unit whose earlier load the graph keeps in this package's stead
+    kept_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +164,7 @@ def compare_package(store: LocalObjectStore, info: PackageInfo) -> PackageDiff |
     changed = tuple(
         name
         for name in sorted(given & stored.keys())
-        if not _same_file(info.folder / name, store.path(stored[name]))
+        if not same_file(info.folder / name, store.path(stored[name]))
     )
     missing = tuple(sorted(stored.keys() - given))
     return PackageDiff(changed, missing, tuple(sorted(given - stored.keys())))
@@ -201,42 +211,108 @@ def stage_source_folder(
     ``reports_of`` the reports it holds of the given registrants (each asked once at
     most); ``delete_command`` is how the user removes one (with the run's --home and
     --graph), for the refusal. Returns the filings to run, the folders not run (not a
-    package, a repeat of a filing given by another folder, a package that differs from a
-    loaded unit's, or a package without an accession number whose report the graph or an
-    earlier folder holds: nothing of these is written), and the folder of each filing's
-    unit.
+    package, a repeat of another folder's filing and files, one of several folders giving
+    a filing not loaded with other files, a package that differs from a loaded unit's, or
+    a package without an accession number whose report the graph or an earlier folder
+    holds: nothing of these is written), and the folder of each filing's unit.
     """
     rejected: list[RejectedPackage] = []
-    packages: dict[str, PackageInfo] = {}
-    for folder in find_package_folders(source):
+    given: dict[str, list[PackageInfo]] = {}
+    found = find_package_folders(source)
+    for folder in found:
         try:
             info = describe_package(folder)
         except PermanentError as exc:
             rejected.append(RejectedPackage(folder, str(exc)))
             continue
-        if info.source_unit in packages:
-            first = packages[info.source_unit].folder.name
-            reason = f"same filing ({info.source_unit}) as folder {first}; not loaded twice"
-            rejected.append(RejectedPackage(folder, reason, status="duplicate", package=info))
-            continue
-        packages[info.source_unit] = info
+        given.setdefault(info.source_unit, []).append(info)
 
-    loaded = loaded_of(list(packages))
-    refusals = _same_reports(list(packages.values()), loaded, reports_of, delete_command)
+    loaded = loaded_of(list(given))
+    packages: dict[str, list[PackageInfo]] = {}
+    for unit, infos in given.items():
+        # only a filing given by several folders needs to know if its package is stored
+        stored = len(infos) > 1 and any(store.list_keys(raw_package_prefix(infos[0].cik, unit)))
+        distinct, repeats = _sort_repeats(infos, loaded=unit in loaded, stored=stored)
+        rejected.extend(repeats)
+        if distinct:
+            packages[unit] = distinct
+    every = [info for infos in packages.values() for info in infos]
+    refusals = _same_reports(every, loaded, reports_of, delete_command)
     rejected.extend(refusals)
     refused = {refusal.folder for refusal in refusals}
-    packages = {unit: info for unit, info in packages.items() if info.folder not in refused}
+    left = [info for info in every if info.folder not in refused]
+    filings, folders = _stage_packages(store, left, loaded, rejected, delete_command)
+    order = {folder: n for n, folder in enumerate(found)}
+    rejected.sort(key=lambda package: order.get(package.folder, len(order)))  # as given
+    return filings, rejected, folders
+
+
+def _stage_packages(
+    store: LocalObjectStore,
+    packages: list[PackageInfo],
+    loaded: Collection[str],
+    rejected: list[RejectedPackage],
+    command: str,
+) -> tuple[list[FilingRef], dict[str, Path]]:
+    """Stage each package but one that differs from its loaded unit's (added to
+    ``rejected``); returns the filings to run and the folder of each one's unit."""
     filings: list[FilingRef] = []
-    for unit, info in list(packages.items()):
+    folders: dict[str, Path] = {}
+    for info in packages:
         diff = compare_package(store, info)
-        if diff is None or (diff and unit not in loaded):
-            filings.append(stage_package(store, info))
-        elif diff:
-            rejected.append(_refusal(info, diff, delete_command))
-            del packages[unit]
-        else:  # the very package stored: nothing to copy
-            filings.append(filing_ref(info))
-    return filings, rejected, {unit: info.folder for unit, info in packages.items()}
+        if diff and info.source_unit in loaded:
+            rejected.append(_refusal(info, diff, command))
+            continue
+        # None: nothing stored; an empty diff: the very package stored, nothing to copy
+        filings.append(filing_ref(info) if diff is not None and not diff
+                       else stage_package(store, info))  # fmt: skip
+        folders[info.source_unit] = info.folder
+    return filings, folders
+
+
+def _sort_repeats(
+    infos: list[PackageInfo], *, loaded: bool, stored: bool
+) -> tuple[list[PackageInfo], list[RejectedPackage]]:
+    """The packages of one filing (one source unit) worth comparing with the stored one,
+    and the folders not run: each repeat of an earlier folder's files is a duplicate.
+
+    Packages of other files are all refused (``PackageConflict``) unless the filing is
+    ``loaded`` and its package ``stored``: the stored package then tells which one is the
+    filing, and each is returned for that comparison.
+    """
+    distinct, twins = sort_repeats(infos)
+    if len(distinct) > 1 and not (loaded and stored):
+        kept = infos[0].source_unit if loaded else None
+        return [], [_conflict(info, distinct, kept) for info in infos]
+    return distinct, [_duplicate(info, first) for info, first in twins]
+
+
+def _duplicate(info: PackageInfo, first: PackageInfo) -> RejectedPackage:
+    reason = (
+        f"same filing ({info.source_unit}) and the same files as folder "
+        f"{first.folder.name}; not loaded twice"
+    )
+    return RejectedPackage(info.folder, reason, status="duplicate", package=info)
+
+
+def _conflict(
+    info: PackageInfo, distinct: list[PackageInfo], kept_unit: str | None
+) -> RejectedPackage:
+    """The refusal of a folder that gives a filing another folder of the run gives with
+    other files, naming the first such folder and the first file they differ in."""
+    unit = info.source_unit
+    other, difference = next(
+        (d, why) for d in distinct if (why := first_difference(info, d)) is not None
+    )
+    reason = (
+        f"folders {info.folder.name} and {other.folder.name} both give filing {unit}, "
+        f"with other files ({difference}); no folder of it was run and nothing was "
+        "written. Leave only the package to load in the source folder, then run again"
+    )
+    return RejectedPackage(
+        info.folder, reason, source_unit=unit, error_type="PackageConflict", package=info,
+        kept_unit=kept_unit,
+    )  # fmt: skip
 
 
 def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPackage:
@@ -247,8 +323,9 @@ def _refusal(info: PackageInfo, diff: PackageDiff, command: str) -> RejectedPack
         "then run again"
     )
     return RejectedPackage(
-        info.folder, reason, source_unit=unit, error_type="PackageConflict", package=info
-    )
+        info.folder, reason, source_unit=unit, error_type="PackageConflict", package=info,
+        kept_unit=unit,
+    )  # fmt: skip
 
 
 def _same_reports(
@@ -314,7 +391,7 @@ def _refusal_of_same_report(
                 f"one would load as a second filing. To load it instead: {command} "
                 f"{loaded}, then run again; {other_filing}"
             )
-            return refused(reason)
+            return refused(reason, kept_unit=loaded)
     for first, first_identity in given:
         if first_identity.same_report(identity):
             reason = (
@@ -324,12 +401,6 @@ def _refusal_of_same_report(
             )
             return refused(reason)
     return None
-
-
-def _same_file(given: Path, stored: Path) -> bool:
-    if given.stat().st_size != stored.stat().st_size:
-        return False
-    return sha256_of(given) == sha256_of(stored)
 
 
 def _names(names: tuple[str, ...]) -> str:

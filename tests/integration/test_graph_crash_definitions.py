@@ -1,6 +1,6 @@
 """A node killed between the COPY and the SET of a later filing's definitions reopens whole.
 
-Apple's 10-K edited to import the 2024 us-gaap the bundled cache lacks brings 21 Elements
+Apple's 10-K edited to import the 2025 us-gaap the bundled cache lacks brings 21 Elements
 and ElementDefinitions without a definition; the real 10-K, loaded in a later request,
 defines them (``graph_node/definitions.py``). Here a real ``python -m graph_node serve``
 is killed with SIGKILL at ``after-copy:Element`` of that request: its new Elements are
@@ -23,7 +23,7 @@ from tests.unit.test_graph_node_cases import graph_rows
 from tests.unit.xbrl_samples import (
     APPLE,
     EditedRun,
-    apple_of_2024_unnumbered,
+    apple_of_2025_unnumbered,
     copy_of,
     run_edited,
 )
@@ -34,7 +34,7 @@ UNDEFINED = "MATCH (e:Element) WHERE e.substitution_group IS NULL RETURN count(*
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    editors = {"undefined": apple_of_2024_unnumbered, "apple": copy_of(APPLE)}
+    editors = {"undefined": apple_of_2025_unnumbered, "apple": copy_of(APPLE)}
     return run_edited(tmp_path_factory.mktemp("definitions"), editors, "crash_definitions")
 
 

@@ -431,6 +431,57 @@ def test_a_grouped_plain_count_after_a_distinct_count_reads_0_and_the_workaround
     assert _one_row(capsys, home, "RETURN count(DISTINCT u), count(f)") == [9, 906]
 
 
+AMAZON_TAX_AND_REVENUES = (
+    f"MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '{AMAZON}' "
+    "AND f.concept IN ['us-gaap:Revenues', 'us-gaap:IncomeTaxExpenseBenefit'] "
+)
+
+
+def test_a_subquery_tied_by_a_value_is_refused_and_its_rewrite_answers_right(
+    first_run: dict, home: Path, capsys
+) -> None:
+    """real_ladybug 0.15.3 returned 14 of these rows for the NOT EXISTS form (two facts
+    that have a duplicate) and died of SIGSEGV under count(); docs/graph-schema.md,
+    Correlated subqueries."""
+    crashing = (
+        AMAZON_TAX_AND_REVENUES + "AND NOT EXISTS { MATCH (g:Fact) WHERE g.duplicate_group = "
+        "f.duplicate_group AND g.id <> f.id } RETURN f.concept, count(f)"
+    )
+    refused = cli(["query", "--home", str(home), crashing])
+    said = capsys.readouterr().err
+
+    rewrite = (
+        AMAZON_TAX_AND_REVENUES + "OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(g:Fact) "
+        "WHERE g.duplicate_group = f.duplicate_group AND g.id <> f.id "
+        "WITH f, count(g) AS others WHERE others = 0 "
+        "RETURN f.concept, f.context_id, f.value_decimal ORDER BY f.concept, f.context_id"
+    )
+    code, result = run_cli(capsys, "query", "--home", str(home), "--json", rewrite)
+    rows = [(c, ctx.split("_")[-1], Decimal(v)) for c, ctx, v in result["rows"]]
+
+    assert refused != 0
+    assert "the NOT EXISTS { } subquery reads f.duplicate_group" in said
+    assert code == 0
+    # Amazon's 10-K: the 9 income tax facts and 3 revenue facts that have no duplicate
+    # (its three pairs of duplicates, such as the provision of -3,217 million at decimals -6
+    # and -3,200 million at -8, are left out), in the order of their context ids
+    tax, revenues = "us-gaap:IncomeTaxExpenseBenefit", "us-gaap:Revenues"
+    assert rows == [
+        (tax, "D20210101-20211231", Decimal("585000000")),
+        (tax, "D20210101-20211231", Decimal("2284000000")),
+        (tax, "D20220101-20221231", Decimal("-4511000000")),
+        (tax, "D20200101-20201231", Decimal("1684000000")),
+        (tax, "D20200101-20201231", Decimal("436000000")),
+        (tax, "D20220101-20221231", Decimal("-228000000")),
+        (tax, "D20220101-20221231", Decimal("1522000000")),
+        (tax, "D20200101-20201231", Decimal("743000000")),
+        (tax, "D20210101-20211231", Decimal("1922000000")),
+        (revenues, "D20210101-20211231", Decimal("55000000")),
+        (revenues, "D20220101-20220930", Decimal("995000000")),
+        (revenues, "D20200101-20201231", Decimal("0")),
+    ]
+
+
 def test_each_filing_reads_its_taxonomy_years_definition_of_a_shared_concept(
     first_run: dict, home: Path, capsys
 ) -> None:

@@ -162,12 +162,12 @@ def test_after_delete_source_the_changed_package_loads(
     assert (code, report["differences"]) == (0, 0)
 
 
-DEI = ("https://xbrl.sec.gov/dei/2023/dei-2023.xsd", "https://xbrl.sec.gov/dei/2024/dei-2024.xsd")
+DEI = ("https://xbrl.sec.gov/dei/2023/dei-2023.xsd", "https://xbrl.sec.gov/dei/2025/dei-2025.xsd")
 
 
-def _apple_of_dei_2024(root: Path) -> Path:
+def _apple_of_dei_2025(root: Path) -> Path:
     """A source folder with a copy of Apple's package whose schema and linkbases refer to
-    dei's schema of 2024, which the bundled cache lacks (it has 2022 and 2023)."""
+    dei's schema of 2025, which the bundled cache lacks (it has 2022 to 2024)."""
     package = root / "aapl-10k-2023-09-30"
     shutil.copytree(SAMPLE_SEC / package.name, package)
     for path in package.glob("aapl-20230930*"):
@@ -179,7 +179,7 @@ def _apple_of_dei_2024(root: Path) -> Path:
 def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source, home = _apple_of_dei_2024(tmp_path / "source"), tmp_path / "home"
+    source, home = _apple_of_dei_2025(tmp_path / "source"), tmp_path / "home"
     monkeypatch.delenv("LEDGERGRAPH_TAXONOMY_CACHE", raising=False)
     first = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=3)
     [line] = first["filings"]
@@ -198,11 +198,11 @@ def test_a_filing_loaded_without_a_schema_warns_and_a_rerun_refused_keeps_its_co
         f"remove the filing (ledgergraph delete-source --home {home} {APPLE}) and run again"
     ) in text
 
-    # the schema given (dei's of 2023 standing in for 2024's), without delete-source first
-    cache = tmp_path / "cache" / "https" / "xbrl.sec.gov" / "dei" / "2024"
+    # the schema given (dei's of 2023 standing in for 2025's), without delete-source first
+    cache = tmp_path / "cache" / "https" / "xbrl.sec.gov" / "dei" / "2025"
     cache.mkdir(parents=True)
     bundled = SAMPLE_SEC.parent / "taxonomies" / "cache" / "https" / "xbrl.sec.gov" / "dei"
-    shutil.copy(bundled / "2023" / "dei-2023.xsd", cache / "dei-2024.xsd")
+    shutil.copy(bundled / "2023" / "dei-2023.xsd", cache / "dei-2025.xsd")
     monkeypatch.setenv("LEDGERGRAPH_TAXONOMY_CACHE", str(tmp_path / "cache"))
     again = run_sec_from_folder(source, home=home, graph_id="sec", batch_size=3)
 

@@ -80,6 +80,12 @@ def test_a_changed_copy_of_a_loaded_report_is_refused_and_nothing_changes(
         f"for the period ending 2023-09-30, fiscal 2023 Q3) as {AEON_UNIT}"
     )
     assert f"ledgergraph delete-source --home {home} {AEON_UNIT}, then run" in line["error"]
+    # nothing of the copy offered; its row counts the load the graph keeps of the report
+    assert line["earlier_load_kept"]
+    assert (line["facts_loaded"], line["facts_added"], line["facts_present"]) == (
+        0, 0, AEON_FACTS
+    )  # fmt: skip
+    assert summary["totals"]["facts_present"] == AEON_FACTS
     assert _stats(capsys, home) == stats
     assert stats["nodes"]["Report"] == 1 and stats["nodes"]["Fact"] == AEON_FACTS
     assert _tree(home / "store" / "raw") | _tree(home / "store" / "processed") == store

@@ -17,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ledgergraph.schema_examples import EXAMPLES, INCOME_STATEMENT, CypherExample
+from ledgergraph.schema_examples import (
+    EXAMPLES,
+    INCOME_STATEMENT,
+    SEGMENT_REVENUE,
+    CypherExample,
+)
 from localrun.cli import main as cli
 from localrun.cli_verify import render
 
@@ -229,6 +234,98 @@ def test_the_income_statement_example_shows_negated_lines_as_printed(home: Path)
     assert [(Decimal(r["value"]), Decimal(r["shown"])) for r in tax] == [
         (Decimal("237000000"), Decimal("-237000000"))
     ]
+
+
+def test_the_income_statement_example_shows_the_most_precise_of_consistent_duplicates(
+    home: Path,
+) -> None:
+    """Amazon files its 2022 income tax as -3217000000 (decimals -6) and -3200000000 (-8),
+    a consistent duplicate set: the statement's line shows the first alone."""
+    from localrun.graph_access import open_reader
+
+    amazon = "0001018724-23-000004"
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+        result = reader.query_cypher("sec", INCOME_STATEMENT.cypher, {"report": amazon})
+        both = reader.query_cypher(
+            "sec",
+            "MATCH (f:Fact)-[:FACT_HAS_PERIOD]->(p:Period) WHERE f.accession_number = $report "
+            "AND f.concept = 'us-gaap:IncomeTaxExpenseBenefit' AND f.duplicate_group IS NOT "
+            "NULL AND p.id = '2022-01-01..2022-12-31' "
+            "RETURN f.value_decimal, f.decimals, f.duplicate_status ORDER BY f.decimals",
+            {"report": amazon},
+        )
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+    tax = [r for r in rows if r["label"] == "Benefit (provision) for income taxes"]
+    keys = [(r["line"], r["dimensions"], r["period_start"]) for r in rows if r["value"]]
+
+    assert [[Decimal(v), d, s] for v, d, s in both["rows"]] == [
+        [Decimal("-3217000000"), "-6", "consistent"],
+        [Decimal("-3200000000"), "-8", "consistent"],
+    ]
+    assert [(Decimal(r["value"]), Decimal(r["shown"]), r["decimals"], r["duplicate"])
+            for r in tax] == [(Decimal("-3217000000"), Decimal("3217000000"), "-6",
+                               "consistent")]  # fmt: skip
+    assert len(keys) == len(set(keys)) == 23  # one fact per line, members and period
+
+
+def test_the_segment_example_reads_segments_tagged_with_the_consolidation_axis(
+    home: Path,
+) -> None:
+    """Boeing tags its segments' revenue on ConsolidationItemsAxis=OperatingSegmentsMember
+    as well as the segment axis; its eliminations and breakdowns stay out."""
+    from localrun.graph_access import open_reader
+
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+        result = reader.query_cypher(
+            "sec", SEGMENT_REVENUE.cypher, {"report": "0000012927-24-000010"}
+        )
+    rows = [dict(zip(result["columns"], row, strict=True)) for row in result["rows"]]
+
+    assert [(r["member"], Decimal(r["value"])) for r in rows
+            if r["period_end"] == "2023-12-31"] == [
+        ("ba:CommercialAirplanesSegmentMember@c5e4bdc7", Decimal("33901000000")),
+        ("ba:BoeingDefenseSpaceSecuritySegmentMember@c5e4bdc7", Decimal("24933000000")),
+        ("ba:GlobalServicesMember@c5e4bdc7", Decimal("19127000000")),
+    ]  # fmt: skip
+    assert len(rows) == 9  # three segments, three years
+
+
+def test_decimals_total_exactly_with_list_sum_as_the_schema_document_says(home: Path) -> None:
+    """docs/graph-schema.md, Totalling DECIMALs: what is exact, what becomes a DOUBLE or
+    rounds, what fails (real_ladybug 0.15.3; a new engine may change each)."""
+    from graph_node.errors import QueryFailed
+    from localrun.graph_access import open_reader
+
+    eps = (
+        "MATCH (f:Fact) WHERE f.accession_number = '0001018724-23-000004' "
+        "AND f.concept = 'us-gaap:EarningsPerShareDiluted' "
+    )
+    with open_reader(home=home, endpoint=None, api_key=None) as reader:
+
+        def one(returns: str) -> list:
+            (row,) = reader.query_cypher("sec", eps + returns, {})["rows"]
+            return row
+
+        values = reader.query_cypher("sec", eps + "RETURN f.value_decimal", {})["rows"]
+        exact = one("RETURN list_sum(collect(f.value_decimal)), count(f)")
+        rounded = one("RETURN sum(CAST(f.value_decimal AS INT128))")
+        halved = one("RETURN list_sum(collect(f.value_decimal)) / 2")
+        doubled = one(
+            "RETURN list_sum(collect(CAST(f.value_decimal AS DECIMAL(36, 12)) "
+            "* CAST(2 AS DECIMAL(1, 0))))"
+        )
+        with pytest.raises(QueryFailed, match="Function SUM did not receive correct"):
+            one("RETURN sum(f.value_decimal)")
+        with pytest.raises(QueryFailed, match="precision of decimal multiplication"):
+            reader.query_cypher("sec", eps + "RETURN f.value_decimal * 2", {})
+
+    assert sorted(Decimal(v) for (v,) in values) == [
+        Decimal(v) for v in ("-0.27", "0.28", "2.09", "3.24")
+    ]
+    assert (Decimal(exact[0]), exact[1]) == (Decimal("5.34"), 4)
+    assert Decimal(rounded[0]) == 5  # each value rounded to an integer first
+    assert halved == [2.67] and isinstance(halved[0], float)
+    assert Decimal(doubled[0]) == Decimal("10.68")
 
 
 @pytest.fixture(scope="module")

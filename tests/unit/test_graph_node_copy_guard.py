@@ -46,7 +46,7 @@ def test_a_key_twice_is_refused_naming_table_and_key() -> None:
     rows = _facts()
     twice = pa.concat_tables([rows, rows.slice(0, 1)])
 
-    with pytest.raises(CopyRefused, match=rf"Fact: 1 key\(s\) more than once: id='{rows['id'][0]}"):
+    with pytest.raises(CopyRefused, match=rf"Fact: 1 key more than once: id='{rows['id'][0]}"):
         check_copy_rows(FACT, twice)
 
 
@@ -128,7 +128,7 @@ def test_a_filing_date_the_engine_cannot_read_back_is_refused_through_the_node(
         node.materialize("sec", "Period", [file_id])
 
     assert str(refused.value) == (
-        "Period: 1 value(s) outside the years 0001 to 9999 the engine reads back: "
+        "Period: 1 value outside the years 0001 to 9999 the engine reads back: "
         f"id='{FY2023}': end_date is day 2147483647 from 1970-01-01"
     )
     assert node.stats("sec")["nodes"]["Period"] == 0
@@ -162,7 +162,7 @@ def test_a_ledger_update_with_dates_the_engine_cannot_read_back_is_refused(
         books.service.materialize(GRAPH, "LedgerTransaction", [file_id])
 
     assert str(refused.value) == (
-        "LedgerTransaction: 2 value(s) outside the years 0001 to 9999 the engine reads back: "
+        "LedgerTransaction: 2 values outside the years 0001 to 9999 the engine reads back: "
         f"id='{invoice_id}': last_updated_at is microsecond 9223372036854775807 from "
         f"1970-01-01; id='{invoice_id}': txn_date is day 2147483647 from 1970-01-01"
     )

@@ -181,6 +181,6 @@ def test_a_committed_delete_that_changes_a_surviving_value_fails_naming_the_row(
             max_rows=5,
         )
 
-    named = f"FACT_HAS_DIMENSION: 1 key(s) with other rows, including {fact}, {dimension};"
+    named = f"FACT_HAS_DIMENSION: 1 key with other rows, including {fact}, {dimension};"
     assert named in failed
     assert rebuilt.rows == [["segment"]]

@@ -23,8 +23,10 @@ from test_graph_node_cases import (
 )
 
 from graph_node.errors import SourceNotFound
+from graph_node.registry import DELETED_BY_RECOVERY, DELETED_BY_REQUEST
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from localrun.render_graph import deleted_source
 
 NAMESPACE_2022 = "http://fasb.org/us-gaap/2022"
 
@@ -118,6 +120,8 @@ def test_deleting_again_changes_nothing_and_an_unknown_unit_is_404(
     again = service.delete_source("sec", BOEING_10K)
 
     assert again["files"] == 0 and again["removed"] == {}
+    assert again["already_deleted"]["files"] == 6
+    assert again["already_deleted"]["by"] == DELETED_BY_REQUEST == "delete-source"
     assert service.stats("sec")["nodes"]["Fact"] == 0
     with pytest.raises(SourceNotFound):
         service.delete_source("sec", AMAZON_10K)
@@ -149,7 +153,7 @@ def test_a_crash_between_graph_and_staging_is_finished_on_reopen(
     load_case_filing(service, store, BOEING_10K, boeing_facts())
     _load_amazon(service, store)
 
-    def crash(*args: object) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
         raise Crash
 
     monkeypatch.setattr("graph_node.deletion.mark_deleted", crash)
@@ -164,3 +168,48 @@ def test_a_crash_between_graph_and_staging_is_finished_on_reopen(
         assert graph_rows(reopened) == _amazon_only(tmp_path)
     finally:
         reopened.close()
+
+
+def test_a_delete_another_command_finished_is_reported_already_deleted_and_by_what(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The delete dies before staging records it; the next writer to open the graph (any
+    command: a sec run, a sync) finishes it, and holds the answer only in its process. A
+    later delete-source in another process finds the unit gone: it says so, when, and by
+    what, not a bare "0 files deleted"."""
+    store = tmp_path / "store"
+    load_case_filing(service, store, BOEING_10K, boeing_facts())
+    _load_amazon(service, store)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    monkeypatch.setattr("graph_node.deletion.mark_deleted", crash)
+    with pytest.raises(Crash):
+        service.delete_source("sec", BOEING_10K)
+    monkeypatch.undo()
+    service.close()
+    other_command = _service(tmp_path / "node")
+    try:
+        other_command.open_all()  # settles the open delete intent: the delete is finished
+    finally:
+        other_command.close()
+
+    later = _service(tmp_path / "node")
+    try:
+        answer = later.delete_source("sec", BOEING_10K)
+        deleted_at = later.query_staging(
+            "sec", "SELECT max(deleted_at) FROM file_registry WHERE source_unit = ?", [BOEING_10K]
+        )["rows"][0][0]
+    finally:
+        later.close()
+
+    assert answer["files"] == 0 and "finished_interrupted" not in answer
+    assert answer["already_deleted"] == {
+        "files": 6, "deleted_at": deleted_at, "by": DELETED_BY_RECOVERY,
+    }  # fmt: skip
+    assert deleted_source(answer) == (
+        f"{BOEING_10K}: already deleted, nothing changed: its 6 files were deleted at "
+        f"{deleted_at} by an interrupted delete-source, finished by the next write to the "
+        "graph\n"
+    )

@@ -1,7 +1,7 @@
 """Elements a filing brought undefined take the definition a filing of a later batch brings.
 
-Apple's 10-K edited to import us-gaap, srt and dei of 2024 (``apple_of_2024_unnumbered``:
-the bundled cache has 2022 and 2023) keeps its aapl: facts, whose axes and members come
+Apple's 10-K edited to import us-gaap, srt and dei of 2025 (``apple_of_2025_unnumbered``:
+the bundled cache has 2022 to 2024) keeps its aapl: facts, whose axes and members come
 without a definition: 21 of its 102 Elements and ElementDefinitions. Loaded first, in one request,
 then the real 10-K in a later one, the 21 take the real 10-K's rows (``definitions.py``);
 a rebuild and a delete of either filing must agree with that graph table by table.
@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from test_graph_node_cases import graph_rows
-from xbrl_samples import APPLE, EditedRun, apple_of_2024_unnumbered, copy_of, run_edited
+from xbrl_samples import APPLE, EditedRun, apple_of_2025_unnumbered, copy_of, run_edited
 
-from graph_node import materialize
+from graph_node import planning
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.graph_schema import LOAD_ORDER
@@ -33,7 +33,7 @@ AXIS, MEMBER = "FairValueByFairValueHierarchyLevelAxis", "FairValueInputsLevel1M
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    editors = {"undefined": apple_of_2024_unnumbered, "apple": copy_of(APPLE)}
+    editors = {"undefined": apple_of_2025_unnumbered, "apple": copy_of(APPLE)}
     run = run_edited(tmp_path_factory.mktemp("later_definition"), editors, "later_definition")
     assert run.statuses == {"undefined": "processed", "apple": "processed"}
     return run
@@ -119,8 +119,10 @@ def test_a_later_batch_defines_the_elements_an_earlier_one_brought_undefined(
         assert answer["rows_offered"] == answer["rows_added"] + answer["rows_present"]
         assert answer["rows_present"] == answer["rows_updated"] + answer["rows_unchanged"]
     updated = {t: a["rows_updated"] for t, a in answers.items() if a["rows_updated"]}
-    # Apple's Entity too: an upsert table, the later filing's version (upsert.py)
-    assert updated == {"Entity": 1, "Element": 21, "ElementDefinition": 21}
+    # Apple's Entity too: an upsert table, the later filing's version (upsert.py); and the
+    # copy's us-gaap, srt and dei 2023 namespaces, which it imports from 2025's URLs, not
+    # loaded: the real 10-K loads them (test_graph_node_later_taxonomy.py)
+    assert updated == {"Entity": 1, "Taxonomy": 3, "Element": 21, "ElementDefinition": 21}
 
     elements = node.rows("Element")
     assert _declared(AXIS) == ("xbrli:stringItemType", "duration", "xbrldt:dimensionItem", None)
@@ -168,13 +170,13 @@ def test_only_a_call_offering_a_definition_the_graph_lacks_looks_definitions_up(
     no call runs ``plan_definitions``' query; loaded the other way round, Element's and
     ElementDefinition's calls do."""
     looked_up: list[str] = []
-    lookup = materialize.plan_definitions
+    lookup = planning.plan_definitions
 
     def counted(cur: Any, table: Any, present: Any, staged: Any) -> Any:
         looked_up.append(table.name)
         return lookup(cur, table, present, staged)
 
-    monkeypatch.setattr(materialize, "plan_definitions", counted)
+    monkeypatch.setattr(planning, "plan_definitions", counted)
     node.load("apple")
     answers = node.load("undefined")
     assert looked_up == []

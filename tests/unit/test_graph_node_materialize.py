@@ -160,7 +160,7 @@ def test_a_relationship_without_its_endpoint_nodes_fails_naming_them(
         service.materialize("sec", "FACT_HAS_PERIOD", [ids["FACT_HAS_PERIOD"]])
 
     message = str(failure.value)
-    assert "FACT_HAS_PERIOD" in message and "2 Period node(s) (to)" in message
+    assert "FACT_HAS_PERIOD" in message and "2 Period nodes (to)" in message
     assert "2022-01-01..2022-12-31" in message and "2023-01-01..2023-12-31" in message
     assert service.stats("sec")["relationships"]["FACT_HAS_PERIOD"] == 0
     service.materialize("sec", "Period", [ids["Period"]])
@@ -425,7 +425,7 @@ def test_one_request_stops_at_the_table_that_fails_and_keeps_the_tables_before(
     stopped = answer["stopped"]
     assert (stopped["table"], stopped["type"], stopped["status"]) == (
         "FACT_HAS_PERIOD", "MissingEndpoints", 422)  # fmt: skip
-    assert "2 Period node(s) (to)" in stopped["message"] and not stopped["transient"]
+    assert "2 Period nodes (to)" in stopped["message"] and not stopped["transient"]
     statuses = {table: status for _, table, status, _, _ in _every_file(service)}
     assert statuses["Fact"] == statuses["Element"] == "materialized"
     assert statuses["FACT_HAS_PERIOD"] == statuses["Period"] == "staged"  # not tried

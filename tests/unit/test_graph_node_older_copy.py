@@ -164,7 +164,7 @@ def test_an_older_copy_under_an_open_intent_is_damage_too_and_a_rebuild_repairs_
         node.close()
 
     assert reason == (
-        "Fact: an interrupted COPY of 2 row(s) left 0 of its keys in the graph and 0 rows "
+        "Fact: an interrupted COPY of 2 rows left 0 of its keys in the graph and 0 rows "
         "where 3 were; not guessing"
     )
     assert answer["tables"]["Fact"] == 5

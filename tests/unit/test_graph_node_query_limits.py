@@ -1,4 +1,4 @@
-"""Cypher too long or too deeply nested for the engine is refused before it reaches it.
+"""Cypher too long, too deeply nested or tied in ways the engine dies on is refused first.
 
 real_ladybug 0.15.3 dies of SIGSEGV on some of these shapes (tester3 H1): the node would go
 down with it, so each is checked against a node process on 127.0.0.1 that must still answer.
@@ -46,6 +46,13 @@ CRASHING = {
     "5 CASE": (
         nested("CASE WHEN true THEN ", " END", 5),
         "CASE expressions nest 5 deep, at most 4",
+    ),
+    # killed a served node on the bundled filings (docs/graph-schema.md, Correlated subqueries)
+    "a subquery tied by a value": (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '0001018724-23-000004' "
+        "AND NOT EXISTS { MATCH (g:Fact) WHERE g.duplicate_group = f.duplicate_group "
+        "AND g.id <> f.id } RETURN f.concept, count(f)",
+        "the NOT EXISTS { } subquery reads f.duplicate_group of the query around it",
     ),
 }
 COUNT_FACTS = {"cypher": "MATCH (f:Fact) RETURN count(f)"}

@@ -100,6 +100,23 @@ def test_unknown_tables_and_graph_ids_answer_404_naming_them(
     assert "'Sec'" in graph.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("body", [{"no such field": 1}, {"file_ids": "not a list"}, None])
+def test_an_unknown_table_is_404_whatever_the_body_and_a_known_one_checks_the_body(
+    client: TestClient, body: dict | None
+) -> None:
+    kwargs = {"json": body} if body is not None else {"content": b"{not json"}
+    headers = {**AUTH, "Content-Type": "application/json"}
+
+    unknown = client.post("/databases/sec/tables/Facts/materialize", headers=headers, **kwargs)
+    known = client.post("/databases/sec/tables/Fact/materialize", headers=headers, **kwargs)
+
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == {"type": "TableNotFound", "transient": False,
+                                       "message": "unknown graph table 'Facts'"}  # fmt: skip
+    assert known.status_code == 400
+    assert known.json()["error"]["type"] == "InvalidRequest"
+
+
 def test_several_tables_in_one_request_answer_each_call_and_where_they_stopped(
     client: TestClient, tmp_path: Path
 ) -> None:

@@ -9,10 +9,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from test_graph_node_cases import BOEING_10K, boeing_facts, load_case_filing
+from test_graph_node_cases import (
+    AMAZON_10K,
+    BOEING_10K,
+    amazon_facts,
+    boeing_facts,
+    file_entry,
+    filing_files,
+    load_case_filing,
+)
 
-from graph_node.errors import ReadOnlyNode, SnapshotInvalid
+from graph_node.errors import FileInvalid, ReadOnlyNode, SnapshotInvalid
 from graph_node.replica import fetch_latest
+from graph_node.replica_staging import HIDDEN
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
 from ledgergraph.events import EVENTS_FILE, read_events
@@ -242,3 +251,43 @@ def _killed_at_latest(source: str, target: str) -> None:
 
 def _killed(source: str, target: str) -> None:
     raise SystemExit(f"killed before {source} became {target}")
+
+
+def test_a_replica_serves_staging_without_the_writers_uris_and_keeps_its_copy_verified(
+    tmp_path: Path,
+) -> None:
+    """Amazon's Fact file registered, then gone from the store: staging fails it naming its
+    URI. The writer's registry shows each URI; a replica's shows HIDDEN instead, in ``uri``
+    and in that error, and every other column as the writer does."""
+    store = tmp_path / "store"
+    node = GraphService(NodeSettings(home=tmp_path / "writer", store_uri=store.as_uri(),
+                                     events="none"))  # fmt: skip
+    sql = "SELECT file_id, uri, status, row_count, checksum, error FROM file_registry ORDER BY 1"
+    try:
+        load_case_filing(node, store, BOEING_10K, boeing_facts())
+        fact = filing_files(store, AMAZON_10K, amazon_facts())["Fact"]
+        [registered] = node.register_files("sec", [file_entry(fact, "Fact", AMAZON_10K)])["files"]
+        fact.unlink()
+        with pytest.raises(FileInvalid):
+            node.stage_files("sec", [registered["file_id"]])
+        node.publish("sec")
+        writer = node.query_staging("sec", sql)["rows"]
+    finally:
+        node.close()
+    snapshot = fetch_latest(LocalObjectStore(store), "sec", tmp_path / "replica")
+    replica = GraphService(NodeSettings(home=tmp_path, read_only=True), snapshots={"sec": snapshot})
+    try:
+        served = replica.query_staging("sec", sql)["rows"]
+    finally:
+        replica.close()
+    again = fetch_latest(LocalObjectStore(store), "sec", tmp_path / "replica")
+
+    failed = next(row for row in writer if row[0] == registered["file_id"])
+    assert failed[1] == fact.as_uri() and failed[1] in failed[5]
+    assert all(row[1].startswith(store.as_uri() + "/processed/sec/") for row in writer)
+    assert [row[1] for row in served] == [HIDDEN] * 7
+    assert [row[:1] + row[2:5] for row in served] == [row[:1] + row[2:5] for row in writer]
+    hidden_error = next(row[5] for row in served if row[0] == registered["file_id"])
+    assert hidden_error == failed[5].replace(failed[1], HIDDEN)
+    assert "://" not in hidden_error
+    assert again.local_copy_bad is None  # the published bytes were left as verified

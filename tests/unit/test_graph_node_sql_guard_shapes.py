@@ -158,6 +158,12 @@ REFUSED = [
     ("EXPLAIN SELECT 1", "must be a SELECT, got EXPLAIN"),
     ("UPDATE EXTENSIONS", "must be a SELECT, got a statement type DuckDB's Python client"),
     ("CALL pragma_version()", "must be a SELECT, got CALL"),
+    # ... named as written where DuckDB's type has another name (VACUUM, CALL, SET, INSERT)
+    ("ANALYZE", "must be a SELECT, got ANALYZE"),
+    ('/* statistics */ analyze "Fact"', "must be a SELECT, got ANALYZE"),
+    ("FORCE CHECKPOINT", "must be a SELECT, got FORCE CHECKPOINT"),
+    ("RESET threads", "must be a SELECT, got RESET"),
+    ('WITH f AS (SELECT 1) INSERT INTO "Unit" SELECT * FROM f', "must be a SELECT, got INSERT"),
     ('PIVOT "Fact" ON concept USING count(*)', "a PIVOT without an IN list"),
     # the node's settings name its paths: current_setting however it is called ...
     ("SELECT current_setting('temp_directory')", "current_setting() reads the node's settings"),

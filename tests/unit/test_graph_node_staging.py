@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from test_graph_node_cases import (
     BOEING_10K,
+    REVENUES,
     amazon_facts,
     boeing_facts,
     element,
@@ -23,6 +25,7 @@ from test_graph_node_cases import (
 from graph_node.errors import FileConflict, FileInvalid, InvalidRequest, TableNotFound, UnknownFile
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from graph_node.staging_db import registered
 from ledgergraph.graph_schema import TABLES, arrow_schema
 from ledgergraph.objectstore import S3ObjectStore
 
@@ -273,3 +276,41 @@ def test_an_early_checkpoint_another_write_holds_off_is_skipped_not_raised(
     finally:
         db.close()
     assert (skipped, done) == (False, True)
+
+
+def test_registered_tables_are_read_in_the_block_and_gone_after_it_raised() -> None:
+    boeing = pa.Table.from_pylist(boeing_facts())
+    amazon = pa.Table.from_pylist(amazon_facts())
+    sql = "SELECT max(value_decimal) FROM boeing_rows WHERE concept = ?"
+    with duckdb.connect() as cur:
+        with (
+            pytest.raises(RuntimeError, match="inside the block"),
+            registered(cur, {"boeing_rows": boeing, "amazon_rows": amazon}),
+        ):
+            assert cur.execute(sql, [REVENUES]).fetchall() == [(77794000000,)]
+            assert cur.execute("SELECT count(*) FROM amazon_rows").fetchall() == [(2,)]
+            raise RuntimeError("inside the block")
+        for name in ("boeing_rows", "amazon_rows"):
+            with pytest.raises(duckdb.CatalogException, match=name):
+                cur.execute(f"SELECT * FROM {name}")
+
+
+class _RecordingCursor:
+    """Stands in for a DuckDB cursor: records what is registered and unregistered."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.calls.append(("register", name))
+
+    def unregister(self, name: str) -> None:
+        self.calls.append(("unregister", name))
+
+
+def test_registered_unregisters_in_the_order_given() -> None:
+    cur = _RecordingCursor()
+    facts = pa.Table.from_pylist(boeing_facts())
+    with registered(cur, {"before": facts, "after": facts}):  # type: ignore[arg-type]
+        assert cur.calls == [("register", "before"), ("register", "after")]
+    assert cur.calls[2:] == [("unregister", "before"), ("unregister", "after")]

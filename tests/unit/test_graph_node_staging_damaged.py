@@ -23,15 +23,18 @@ from test_graph_node_cases import (
     BOEING_10K,
     amazon_facts,
     boeing_facts,
+    filing_files,
     graph_rows,
     load_case_filing,
+    register_and_stage,
 )
 
-from graph_node.errors import QueryFailed, StagingDamaged
+from graph_node.errors import EngineFailed, QueryFailed, StagingDamaged
 from graph_node.graphs import GRAPH_FILE, STAGING_FILE
 from graph_node.server import create_app
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
+from graph_node.staging_db import StagingDB
 from localrun.graph_node_process import graph_node_process
 
 KEY = "test-key-not-a-secret"
@@ -308,15 +311,19 @@ def first_block_of(staging: Path, table: str) -> int:
     return 3 * 4096 + block * block_bytes  # three 4 KiB headers, then the blocks
 
 
-def flip_a_byte_of_fact(staging: Path) -> None:
-    """Flip one byte inside the first block that holds Fact's rows (past its checksum); the
-    file keeps its size, and opens (DuckDB checks a block only when it reads it)."""
-    at = first_block_of(staging, "Fact") + 8 + 100
+def flip_a_byte_of(staging: Path, table: str) -> None:
+    """Flip one byte inside the first block that holds ``table``'s rows (past its checksum);
+    the file keeps its size, and opens (DuckDB checks a block only when it reads it)."""
+    at = first_block_of(staging, table) + 8 + 100
     with staging.open("r+b") as handle:
         handle.seek(at)
         byte = handle.read(1)[0]
         handle.seek(at)
         handle.write(bytes([byte ^ 0xFF]))
+
+
+def flip_a_byte_of_fact(staging: Path) -> None:
+    flip_a_byte_of(staging, "Fact")
 
 
 def cut_at_fact(staging: Path) -> None:
@@ -384,3 +391,77 @@ def test_a_publish_reads_the_whole_staging_copy_and_ships_no_damaged_file(
         "LATEST",
     ]
     assert not (staging.parent / "publish").exists()
+
+
+def test_a_registry_block_a_checkpoint_cannot_rewrite_is_damage_and_ends_the_connection(
+    tmp_path: Path,
+) -> None:
+    """A write to the file registry reads none of its damaged block; the checkpoint that
+    staging runs after it must rewrite the block, and DuckDB raises a FATAL error and gives
+    the file up (every later statement fails). The node names the damage and its fix, then
+    and on every later call, without asking DuckDB again, and closes without raising."""
+    store, home = tmp_path / "store", tmp_path / "node"
+    node = node_at(home, store)
+    try:
+        load_case_filing(node, store, BOEING_10K, boeing_facts())
+    finally:
+        node.close()
+    staging = home / "graphs" / "sec" / STAGING_FILE
+    flip_a_byte_of(staging, "file_registry")
+
+    node = node_at(home, store)
+    try:
+        node.open_all()
+        opened = node.status()
+        with pytest.raises(StagingDamaged) as refused:
+            register_and_stage(
+                node, "sec", filing_files(store, AMAZON_10K, amazon_facts()), AMAZON_10K
+            )
+        client = TestClient(create_app(node))
+        sql = {"sql": "SELECT 1"}
+        query = client.post("/databases/sec/tables/query", json=sql, headers=AUTH)
+        status = node.status()
+    finally:
+        node.close()
+
+    assert "damaged" not in opened
+    assert isinstance(refused.value.__cause__, duckdb.FatalException)
+    reason = status["damaged"]["sec"]
+    assert reason.startswith(
+        f"staging file {staging} is damaged (FATAL Error: Failed to create checkpoint because "
+        "of error: Corrupt database file: computed checksum "
+    )
+    assert str(refused.value).startswith(reason)
+    assert f"move {staging.parent} aside" in str(refused.value)
+    assert query.status_code == 409
+    error = query.json()["error"]
+    assert (error["type"], error["transient"]) == ("StagingDamaged", False)
+    assert error["message"].startswith(reason)
+    assert "invalidated" not in error["message"]
+
+
+def test_a_fatal_error_that_is_not_damage_is_answered_the_same_on_every_later_call(
+    tmp_path: Path, homes: dict[str, Any]
+) -> None:
+    """DuckDB gives a file up after any FATAL error (no case here can fill a disk, so the
+    exception is built with the words DuckDB uses for a checkpoint it could not write)."""
+    staging = _copy_home(homes, "closed", tmp_path / "node")
+    db = StagingDB(staging, read_only=False)
+    fatal = duckdb.FatalException(
+        "FATAL Error: Failed to create checkpoint because of error: Could not write file "
+        f'"{staging}": No space left on device'
+    )
+    try:
+        first = db.translate(fatal, what="checkpointing staging")
+        with pytest.raises(EngineFailed) as later, db.cursor() as cur:
+            cur.execute("SELECT 1")
+    finally:
+        db.close()
+
+    assert isinstance(first, EngineFailed) and db.damaged is None
+    assert str(later.value) == str(first)
+    assert str(first).startswith(
+        f"DuckDB gave up staging file {staging} after a fatal error while checkpointing "
+        "staging and refuses every statement on it until it is opened again (FATAL Error: "
+    )
+    assert str(first).endswith("No space left on device): restart the node")

@@ -114,6 +114,19 @@ class Harness:
         details = self.store.get_bytes(f"processed/{GRAPH}/{run_id}/reconciliation.json")
         return json.loads(details)["reconciliation"]
 
+    def rejected(self, run_id: str) -> dict[str, dict[str, int]]:
+        """The run's rejected records, per entity that has any: {reason: count}."""
+        records = self.reconciliation(run_id)["records"]
+        return {entity: counts["rejected"] for entity, counts in records.items()
+                if counts["rejected"]}  # fmt: skip
+
+    def record_counts(self, run_id: str) -> dict[str, tuple[int, int, int]]:
+        """Per entity of the run: (records in, written, rejected); nothing else is left when
+        nothing was superseded, listed twice or informational."""
+        records = self.reconciliation(run_id)["records"]
+        return {entity: (c["records_in"], c["out"], sum(c["rejected"].values()))
+                for entity, c in records.items()}  # fmt: skip
+
     def parquet(self, run_id: str, table: str) -> duckdb.DuckDBPyRelation:
         path = self.store.path(f"processed/{GRAPH}/{run_id}/{table}.parquet")
         return duckdb.read_parquet(str(path))

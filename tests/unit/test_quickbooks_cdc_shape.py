@@ -145,3 +145,54 @@ def test_cdc_records_without_an_id_are_rejected_alone_and_the_counts_reconcile(
     (customer,) = harness.rows("run-2", "Customer")  # 900 only: 18 is not deleted
     assert (customer["display_name"], customer["is_deleted"]) == ("Bill's Windsurf Shop (2)", False)
     assert harness.rows("run-2", "LedgerTransaction") == []
+
+
+def test_a_cdc_record_nested_too_deep_to_read_is_rejected_alone_and_the_run_goes_on(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """The edited Invoice 1015 (Id 49) with a field 3000 lists deep: Python cannot read such
+    an answer, and the sync stopped on it, run after run, until the record changed in
+    QuickBooks. The value is cut out as the answer arrives, the record rejected naming it."""
+    harness.sync(run_id="run-1")
+    harness.transform("run-1")
+    body = served_cdc_body(fake)
+    part(body, "Invoice")["Invoice"][0]["CustomField"] = "DEEP"
+    text = json.dumps(body).replace('"DEEP"', "[" * 3000 + "]" * 3000)
+    fake.script("cdc", Scripted(200, {}, raw=text))
+    harness.sync(run_id="run-2")
+
+    summary = harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {"Invoice": {
+        "Invoice 49: CustomField is nested more than 32 levels deep (no record QuickBooks "
+        "sends is): not read": 1}}  # fmt: skip
+    assert harness.record_counts("run-2") == {
+        "CompanyInfo": (1, 1, 0), "Customer": (2, 2, 0), "Invoice": (1, 0, 1), "Item": (1, 1, 0)
+    }  # fmt: skip
+    assert summary.deleted == 1  # Customer 18's deletion is applied all the same
+    assert harness.rows("run-2", "LedgerTransaction") == []
+
+
+@pytest.mark.parametrize(("status", "shown"), [(1, "1"), ({"x": 1}, '{"x":1}'), (None, "null")])
+def test_a_cdc_status_that_is_not_text_rejects_its_record_not_the_run(
+    harness: Harness, fake: FakeQuickBooks, status: object, shown: str
+) -> None:
+    """Customer 18's deletion stub with a status that is not text: it was read as a live
+    record, and Customer 18 written again with its Id alone (no name)."""
+
+    def misstate(body: Body) -> None:
+        part(body, "Customer")["Customer"][0]["status"] = status
+
+    sync_with_cdc_body(harness, fake, misstate)
+
+    summary = harness.transform("run-2")
+
+    assert harness.rejected("run-2") == {"Customer": {
+        f'Customer 18: status {shown} is not a record status (text; "Deleted" marks a '
+        "deletion)": 1}}  # fmt: skip
+    assert harness.record_counts("run-2") == {
+        "CompanyInfo": (1, 1, 0), "Customer": (2, 1, 1), "Invoice": (1, 1, 0), "Item": (1, 1, 0)
+    }  # fmt: skip
+    assert summary.deleted == 0
+    (customer,) = harness.rows("run-2", "Customer")  # 900 only: 18 is neither written nor deleted
+    assert customer["display_name"] == "Bill's Windsurf Shop (2)"

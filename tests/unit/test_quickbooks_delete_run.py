@@ -184,7 +184,7 @@ def test_a_delete_that_died_after_restoring_the_graph_is_finished_on_reopen(
 ) -> None:
     load_both(books, tmp_path, invoice_130_without_lines)
 
-    def crash(*args: object) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
         raise Crash
 
     monkeypatch.setattr("graph_node.deletion.mark_deleted", crash)

@@ -63,10 +63,13 @@ def test_links_not_in_a_list_reject_their_record_and_the_run_goes_on(
     counts = {e: (records[e]["records_in"], records[e]["out"]) for e in rejected}
     assert counts == {"Invoice": (37, 36), "Payment": (16, 15), "Deposit": (13, 12)}
     assert (summary.rejected, summary.rows["LedgerTransaction"]) == (3, 145)  # of 148
-    # 57 links in the whole sandbox: the three records' own 7 and 5 to Invoice 130 or
-    # Payment 128, which now count as unresolved
+    # 57 links in the whole sandbox: the three records' own 7 and 5 to them. The 6 links
+    # to the rejected records (Invoice 96's to Payment 128, five Payments' to Deposit 121)
+    # are counted apart; 18 of the sandbox's 19 unresolved links are left (Invoice 130's
+    # to its Estimate went with it)
     assert summary.rows["TRANSACTION_LINKS_TO"] == 45
-    assert harness.reconciliation("run-1")["unresolved_links"] == 24  # 19 in the sandbox
+    links = harness.reconciliation("run-1")
+    assert (links["unresolved_links"], links["links_to_rejected"]) == (18, 6)
 
 
 def only_deposit_links(records: Records) -> None:
@@ -158,7 +161,8 @@ def test_links_that_name_no_transaction_reject_their_record_not_count_as_unresol
     assert counts == {"Invoice": (37, 36), "Payment": (16, 15), "Deposit": (13, 12)}
     # the same three records rejected as in the first test: the same links left
     assert (summary.rejected, summary.rows["TRANSACTION_LINKS_TO"]) == (3, 45)
-    assert details["unresolved_links"] == 24  # as there: none of the broken links
+    # as there: none of the broken links, and the 6 to the rejected records apart
+    assert (details["unresolved_links"], details["links_to_rejected"]) == (18, 6)
 
 
 def test_load_sample_refuses_a_link_that_names_no_transaction(tmp_path: Path) -> None:
@@ -175,3 +179,24 @@ def test_load_sample_refuses_a_link_that_names_no_transaction(tmp_path: Path) ->
         "of digits)"
     )
     assert not store.root.exists()
+
+
+def test_links_to_a_transaction_rejected_in_the_run_are_counted_apart(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Invoice 1034 (Id 96) with TotalAmt "abc": Payment 128 settles it. The link was
+    counted among the links to transactions the sync does not extract (20 where the
+    sandbox has 19); the sync extracts invoices, and this one is named among the rejected."""
+    record(fake.records, "Invoice", "96")["TotalAmt"] = "abc"
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {
+        "Invoice": {'Invoice 96: TotalAmt "abc" is not a number': 1}
+    }
+    assert harness.record_counts("run-1")["Invoice"] == (37, 36, 1)
+    links = harness.reconciliation("run-1")
+    assert (links["unresolved_links"], links["links_to_rejected"]) == (19, 1)
+    # 57 less Payment 128's link to Invoice 96 and Invoice 96's own to Payment 128
+    assert summary.rows["TRANSACTION_LINKS_TO"] == 55

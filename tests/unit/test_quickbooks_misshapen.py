@@ -160,3 +160,104 @@ def test_a_line_kind_no_path_can_be_built_of_rejects_its_record_not_the_run(
     }
     assert (invoices["records_in"], invoices["out"]) == (37, 36)
     assert (summary.rejected, summary.rows["LedgerTransaction"]) == (1, 147)
+
+
+def misshapen_payment_accounts(records: Records) -> None:
+    """The accounts a real bill payment is paid from, a deposit's cash back goes to, broken:
+    BillPayment 118's CCAccountRef without its value, 104's BankAccountRef the string "35",
+    91's CheckPayment a string, Deposit 121's CashBack.AccountRef without its value."""
+    del record(records, "BillPayment", "118")["CreditCardPayment"]["CCAccountRef"]["value"]
+    record(records, "BillPayment", "104")["CheckPayment"]["BankAccountRef"] = "35"
+    record(records, "BillPayment", "91")["CheckPayment"] = "x"
+    del record(records, "Deposit", "121")["CashBack"]["AccountRef"]["value"]
+
+
+def test_references_in_payment_and_cash_back_details_reject_their_record(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """They were followed without a check: each record was kept with its bank or cash back
+    posting rejected (``header posting has no account``), its postings incomplete."""
+    misshapen_payment_accounts(fake.records)
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {
+        "BillPayment": {
+            'BillPayment 118: CreditCardPayment.CCAccountRef {"name":"Mastercard"} is a '
+            "reference without a value (an Id as text)": 1,
+            'BillPayment 104: CheckPayment.BankAccountRef "35" is not a reference': 1,
+            'BillPayment 91: CheckPayment "x" is not a payment detail (an object)': 1,
+        },
+        "Deposit": {
+            'Deposit 121: CashBack.AccountRef {"name":"Savings"} is a reference without a '
+            "value (an Id as text)": 1
+        },
+    }
+    counts = harness.record_counts("run-1")
+    assert (counts["BillPayment"], counts["Deposit"]) == ((10, 7, 3), (13, 12, 1))
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (4, 144)  # of 148
+    assert harness.reconciliation("run-1")["rejected_postings"] == []
+
+
+def test_load_sample_refuses_a_recording_with_payment_accounts_without_a_target(
+    tmp_path: Path,
+) -> None:
+    store = LocalObjectStore(tmp_path / "store")
+    folder = sample_copy(tmp_path, "payment-accounts", misshapen_payment_accounts)
+
+    with pytest.raises(QuickBooksDataError) as refused:
+        land_sample_run(store, folder=folder)
+
+    assert str(refused.value) == (
+        f"recorded BillPayment records in {folder / 'BillPayment.json'} are not shaped as "
+        'QuickBooks sends them (counted from 1): record 1 (Id "118"): '
+        "CreditCardPayment.CCAccountRef is a reference without a value (an Id as text); "
+        'record 3 (Id "104"): CheckPayment.BankAccountRef is a string, not a reference (an '
+        'object); record 4 (Id "91"): CheckPayment is a string, not a payment detail (an '
+        "object)"
+    )
+    assert not store.root.exists()
+
+
+def test_a_line_id_that_is_not_text_rejects_its_record_naming_the_line(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """Invoice 1037 (Id 130) with its Rock Fountain line's Id the number 1, 1015 (49) with
+    its first line's Id an object: both were loaded, the Id read as "1" and '{"x":1}'."""
+    record(fake.records, "Invoice", "130")["Line"][0]["Id"] = 1
+    record(fake.records, "Invoice", "49")["Line"][0]["Id"] = {"x": 1}
+    harness.sync(run_id="run-1")
+
+    summary = harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {"Invoice": {
+        "Invoice 130: Line[0].Id 1 is not text (a JSON string)": 1,
+        'Invoice 49: Line[0].Id {"x":1} is not text (a JSON string)': 1,
+    }}  # fmt: skip
+    assert harness.record_counts("run-1")["Invoice"] == (37, 35, 2)
+    assert (summary.rejected, summary.rows["LedgerTransaction"]) == (2, 146)
+
+
+def test_a_line_id_of_text_not_digits_is_kept_and_quoted_in_a_reason(
+    harness: Harness, fake: FakeQuickBooks
+) -> None:
+    """A line Id is no key (lines are numbered by position), so text of other than digits
+    is kept, as QuickBooks' own line Ids are text; a reason naming the line quotes it, as
+    it quotes such a record Id. Invoice 1037 (Id 130)'s Rock Fountain line, Id "a 1", sold
+    an item the books do not hold (99999)."""
+    line = record(fake.records, "Invoice", "130")["Line"][0]
+    line["Id"] = "a 1"
+    line["SalesItemLineDetail"]["ItemRef"]["value"] = "99999"
+    harness.sync(run_id="run-1")
+
+    harness.transform("run-1")
+
+    assert harness.rejected("run-1") == {}
+    assert harness.reconciliation("run-1")["unresolved_references"] == [{
+        "record_type": "Invoice", "qbo_id": "130", "ref": 'Line "a 1" ItemRef',
+        "target_type": "Item", "target_id": "99999",
+        "reason": "no Item 99999 among the synced records",
+    }]  # fmt: skip
+    (posted,) = harness.rows("run-1", "LineItem", "source_line_id = 'a 1'")
+    assert (posted["description"], posted["amount"]) == ("Rock Fountain", 275)

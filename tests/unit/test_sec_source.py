@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from graph_node.models import FileSpec
-from graph_node.registry import files_of_unit, mark_deleted, register_file
+from graph_node.registry import (
+    DELETED_BY_REQUEST,
+    files_of_unit,
+    mark_deleted,
+    register_file,
+)
 from graph_node.staging_db import StagingDB
 from ledgergraph.objectstore import LocalObjectStore
 from localrun.errors import NoFilingPackage
@@ -166,7 +171,7 @@ def test_loaded_units_are_those_with_live_files_in_the_registry(tmp_path: Path) 
         register_file(cur, "sec", _spec("Fact", APPLE))
         register_file(cur, "sec", _spec("Report", APPLE))
         register_file(cur, "sec", _spec("Fact", boeing))
-        mark_deleted(cur, [r.file_id for r in files_of_unit(cur, boeing)])
+        mark_deleted(cur, [r.file_id for r in files_of_unit(cur, boeing)], by=DELETED_BY_REQUEST)
     db.close()
 
     loaded = read_loaded_units(home, "sec", [APPLE, boeing, "0001018724-23-000004"])
@@ -199,3 +204,82 @@ def test_a_real_package_beside_an_empty_folder_is_still_found(tmp_path: Path) ->
     (source / "empty").mkdir()
 
     assert find_package_folders(source) == [package, source / "empty"]
+
+
+def _apple_twice(source: Path, *, change_second: bool) -> tuple[Path, Path]:
+    """Two folders of Apple's package, ``a1`` and ``a2`` (its revenue maybe changed)."""
+    first, second = source / "a1", source / "a2"
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", first)
+    shutil.copytree(SAMPLE_SEC / "aapl-10k-2023-09-30", second)
+    if change_second:
+        _change_revenue(second)
+    return first, second
+
+
+def test_a_second_folder_of_the_same_files_is_a_duplicate(tmp_path, store) -> None:
+    first, second = _apple_twice(tmp_path / "source", change_second=False)
+    # two downloads of one filing differ in their download record alone: still the same
+    (first / "download.json").write_text('{"completed_at": "2024-01-02T03:04:05+00:00"}')
+
+    filings, rejected, folders = stage_source_folder(store, tmp_path / "source")
+
+    assert [f.source_unit for f in filings] == [APPLE] and folders == {APPLE: first}
+    [duplicate] = rejected
+    assert (duplicate.folder, duplicate.status, duplicate.kept_unit) == (second, "duplicate", None)
+    assert duplicate.reason == (
+        f"same filing ({APPLE}) and the same files as folder a1; not loaded twice"
+    )
+
+
+def test_two_folders_of_one_filing_with_other_files_both_fail(tmp_path, store) -> None:
+    first, second = _apple_twice(tmp_path / "source", change_second=True)
+
+    filings, rejected, folders = stage_source_folder(store, tmp_path / "source")
+
+    assert filings == [] and folders == {}
+    assert list(store.list_keys("raw/")) == []  # nothing written
+    assert [(r.folder, r.status, r.error_type, r.source_unit) for r in rejected] == [
+        (first, "failed", "PackageConflict", APPLE),
+        (second, "failed", "PackageConflict", APPLE),
+    ]
+    assert rejected[1].reason == (
+        f"folders a2 and a1 both give filing {APPLE}, with other files "
+        "(aapl-20230930_htm.xml differs); no folder of it was run and nothing was "
+        "written. Leave only the package to load in the source folder, then run again"
+    )
+    assert rejected[0].reason.startswith(f"folders a1 and a2 both give filing {APPLE}, ")
+    assert {r.kept_unit for r in rejected} == {None}  # the graph holds nothing of it
+
+
+def test_a_file_only_one_folder_has_is_named_as_the_difference(tmp_path, store) -> None:
+    first, second = _apple_twice(tmp_path / "source", change_second=False)
+    (first / "aapl-20230930_cal.xml").unlink()
+
+    _, rejected, _ = stage_source_folder(store, tmp_path / "source")
+
+    assert [r.reason.split("(")[1].split(")")[0] for r in rejected] == [
+        "aapl-20230930_cal.xml only in a2", "aapl-20230930_cal.xml only in a2"
+    ]  # fmt: skip
+
+
+def test_of_two_folders_of_a_loaded_filing_the_stored_package_runs(tmp_path, store) -> None:
+    first, second = _apple_twice(tmp_path / "source", change_second=True)
+    stage_source_folder(store, tmp_path / "source" / "a1")  # loaded from a1 earlier
+    before = _stored(store)
+    shutil.copytree(first, tmp_path / "source" / "a3")  # a1 again
+
+    filings, rejected, folders = stage_source_folder(
+        store, tmp_path / "source", loaded_of=lambda units: {APPLE: {"Fact": "sha256:..."}}
+    )
+
+    assert [f.source_unit for f in filings] == [APPLE] and folders == {APPLE: first}
+    assert _stored(store) == before
+    refused, duplicate = rejected  # in folder order: a2, a3
+    assert (refused.folder, refused.error_type, refused.kept_unit) == (
+        second, "PackageConflict", APPLE
+    )  # fmt: skip
+    assert refused.reason.startswith(
+        f"filing {APPLE} is already loaded from another package (changed "
+        "aapl-20230930_htm.xml); nothing was changed."
+    )
+    assert (duplicate.folder, duplicate.status) == (tmp_path / "source" / "a3", "duplicate")

@@ -1,7 +1,7 @@
 """A filing whose standard schemas the taxonomy cache lacks: what it loses is counted and said.
 
 Apple's 10-K is edited into a filing of a year the bundled cache does not hold: its schema
-and linkbases refer to us-gaap, srt and dei of 2024 (the cache has 2022 and 2023). With its
+and linkbases refer to us-gaap, srt and dei of 2025 (the cache has 2022 to 2024). With its
 own aapl: facts removed too, no fact is left to load: the filing fails ``NoFacts``, and its
 error record, its line of the run summary and the line the CLI prints count every fact
 under the schema it misses, naming that schema's URL.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, apple_of_2024, run_edited
+from xbrl_samples import GRAPH, SAMPLE_SEC, EditedRun, apple_of_2025, run_edited
 
 from ledgergraph.batches import FilingRef
 from ledgergraph.manifest import SourceUnitError, error_key
@@ -28,9 +28,9 @@ INSTANCE = "aapl-20230930_htm.xml"
 AAPL = "http://www.apple.com/20230930"
 
 
-def _of_2024_without_aapl_facts(target: Path) -> Path:
+def _of_2025_without_aapl_facts(target: Path) -> Path:
     """The same, its aapl: facts removed: no fact of it has a concept the cache defines."""
-    apple_of_2024(target)
+    apple_of_2025(target)
     instance = target / INSTANCE
     document = etree.parse(str(instance))
     for fact in document.getroot().findall(f"{{{AAPL}}}*"):
@@ -53,7 +53,7 @@ def _facts_by_namespace(instance: Path) -> Counter[str]:
 
 @pytest.fixture(scope="module")
 def no_facts(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    editors = {"apple": _of_2024_without_aapl_facts}
+    editors = {"apple": _of_2025_without_aapl_facts}
     return run_edited(tmp_path_factory.mktemp("no_facts"), editors, "xbrl_missing_schemas")
 
 
@@ -62,8 +62,8 @@ def _lost_per_schema() -> dict[str, int]:
     copy imports its namespace from (ecd's 2023 schema is not in the bundled cache)."""
     counted = _facts_by_namespace(SAMPLE_SEC / APPLE / INSTANCE)
     urls = {
-        "http://fasb.org/us-gaap/2023": "https://xbrl.fasb.org/us-gaap/2024/elts/us-gaap-2024.xsd",
-        "http://xbrl.sec.gov/dei/2023": "https://xbrl.sec.gov/dei/2024/dei-2024.xsd",
+        "http://fasb.org/us-gaap/2023": "https://xbrl.fasb.org/us-gaap/2025/elts/us-gaap-2025.xsd",
+        "http://xbrl.sec.gov/dei/2023": "https://xbrl.sec.gov/dei/2025/dei-2025.xsd",
         "http://xbrl.sec.gov/ecd/2023": "https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd",
     }
     return {
@@ -109,7 +109,7 @@ def test_the_summary_and_the_cli_count_the_facts_of_no_facts_under_their_reasons
 
 @pytest.fixture(scope="module")
 def most_rejected(tmp_path_factory: pytest.TempPathFactory) -> EditedRun:
-    editors = {"apple": apple_of_2024}
+    editors = {"apple": apple_of_2025}
     return run_edited(tmp_path_factory.mktemp("most_rejected"), editors, "xbrl_missing_schemas")
 
 
@@ -144,9 +144,9 @@ def test_a_filing_loaded_without_the_facts_of_missing_schemas_is_a_warning_to_ac
     start = text.index("WARNING 4 schemas not available offline: the facts and arcs of "
                        "their concepts are not in the graph")  # fmt: skip
     assert text[start + 1 : start + 6] == [
-        f"  https://xbrl.fasb.org/srt/2024/elts/srt-2024.xsd: {unit} 74 arcs",
-        f"  https://xbrl.fasb.org/us-gaap/2024/elts/us-gaap-2024.xsd: {unit} 1006 facts, 1085 arcs",
-        f"  https://xbrl.sec.gov/dei/2024/dei-2024.xsd: {unit} 65 facts, 80 arcs",
+        f"  https://xbrl.fasb.org/srt/2025/elts/srt-2025.xsd: {unit} 74 arcs",
+        f"  https://xbrl.fasb.org/us-gaap/2025/elts/us-gaap-2025.xsd: {unit} 1006 facts, 1085 arcs",
+        f"  https://xbrl.sec.gov/dei/2025/dei-2025.xsd: {unit} 65 facts, 80 arcs",
         f"  https://xbrl.sec.gov/ecd/2023/ecd-2023.xsd: {unit} 15 facts, 95 arcs",
         "  to load them: add the schemas to a taxonomy cache (LEDGERGRAPH_TAXONOMY_CACHE), "
         f"remove the filing (ledgergraph delete-source --home H {unit}) and run again; a "

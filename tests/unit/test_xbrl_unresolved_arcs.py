@@ -1,8 +1,8 @@
 """Arcs linking a concept of a schema not in the taxonomy cache: counted, and walked.
 
-The bundled cache has no ecd, exch, sic or stpr schema, so an arc to or from one of their
-concepts cannot be an Arc node. Each filing's manifest counts them per schema, each Network
-per role, and the arcs kept sit at their depth in the tree as filed.
+The bundled cache has no ecd, exch or sic schema, nor stpr 2023, so an arc to or from one of
+their concepts cannot be an Arc node. Each filing's manifest counts them per schema, each
+Network per role, and the arcs kept sit at their depth in the tree as filed.
 """
 
 from __future__ import annotations

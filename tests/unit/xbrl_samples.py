@@ -221,10 +221,10 @@ def copy_with_edits(package: str, target: Path, document: str, *edits: tuple[str
 
 
 APPLE = "aapl-10k-2023-09-30"
-# the 2023 standard schemas Apple imports, and the 2024 ones the bundled cache lacks
-MOVED_TO_2024 = {
+# the 2023 standard schemas Apple imports, and the 2025 ones the bundled cache lacks
+MOVED_TO_2025 = {
     f"https://xbrl.{host}/{name}/2023/{path}{name}-2023.xsd": (
-        f"https://xbrl.{host}/{name}/2024/{path}{name}-2024.xsd"
+        f"https://xbrl.{host}/{name}/2025/{path}{name}-2025.xsd"
     )
     for host, name, path in (
         ("fasb.org", "us-gaap", "elts/"),
@@ -234,15 +234,15 @@ MOVED_TO_2024 = {
 }
 
 
-def apple_of_2024(target: Path) -> Path:
-    """A copy at ``target`` of Apple's 10-K referring to us-gaap, srt and dei of 2024
-    instead of 2023 (the bundled cache has 2022 and 2023), in its schema's imports and in
+def apple_of_2025(target: Path) -> Path:
+    """A copy at ``target`` of Apple's 10-K referring to us-gaap, srt and dei of 2025
+    instead of 2023 (the bundled cache has 2022 to 2024), in its schema's imports and in
     its linkbases' locators alike (they load a schema too)."""
     shutil.copytree(SAMPLE_SEC / APPLE, target)
-    moved = dict.fromkeys(MOVED_TO_2024, 0)
+    moved = dict.fromkeys(MOVED_TO_2025, 0)
     for path in sorted(target.glob("aapl-20230930*")):
         text = path.read_text(encoding="utf-8")
-        for old, new in MOVED_TO_2024.items():
+        for old, new in MOVED_TO_2025.items():
             moved[old] += text.count(old)
             text = text.replace(old, new)
         path.write_text(text, encoding="utf-8")
@@ -250,14 +250,40 @@ def apple_of_2024(target: Path) -> Path:
     return target
 
 
-def apple_of_2024_unnumbered(target: Path) -> Path:
-    """``apple_of_2024`` without its accession number: a source unit of its own (the hash
+def apple_of_2025_unnumbered(target: Path) -> Path:
+    """``apple_of_2025`` without its accession number: a source unit of its own (the hash
     of its instance), so it loads beside the real 10-K."""
-    apple_of_2024(target)
-    sidecar = target / "filing.json"
+    apple_of_2025(target)
+    _drop_accession(target)
+    return target
+
+
+def _drop_accession(package: Path) -> None:
+    """Delete the accession number from ``package``'s filing.json: the package is then a
+    source unit of its own (the hash of its instance)."""
+    sidecar = package / "filing.json"
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     del meta["accession_number"]
     sidecar.write_text(json.dumps(meta), encoding="utf-8")
+
+
+DEI_2023 = "https://xbrl.sec.gov/dei/2023/dei-2023.xsd"
+DEI_2023_ELSEWHERE = "https://xbrl.sec.gov/dei/2023/dei-2023-not-cached.xsd"
+
+
+def apple_without_dei(target: Path) -> Path:
+    """A copy at ``target`` of Apple's 10-K locating dei 2023's schema where the bundled
+    cache has nothing (its imports and its linkbases' locators alike), as a filing loaded
+    with a cache lacking the schema would, under a source unit of its own (no accession
+    number): the namespace stays ``http://xbrl.sec.gov/dei/2023``."""
+    shutil.copytree(SAMPLE_SEC / APPLE, target)
+    moved = 0
+    for path in sorted(target.glob("aapl-20230930*")):
+        text = path.read_text(encoding="utf-8")
+        moved += text.count(DEI_2023)
+        path.write_text(text.replace(DEI_2023, DEI_2023_ELSEWHERE), encoding="utf-8")
+    assert moved, f"{APPLE} does not locate {DEI_2023}"
+    _drop_accession(target)
     return target
 
 

@@ -94,6 +94,50 @@ Arrow; return the property (`f.value_decimal`), not the whole node, to get it ex
 using the driver row by row read `CAST(abs(f.value_decimal) AS STRING)` and
 `f.value_decimal < 0` (as `ledgergraph verify` does), `get_as_arrow()`, or `f.value_text`.
 
+**Totalling DECIMALs.** real_ladybug 0.15.3's aggregates take no DECIMAL: `sum`, `avg`,
+`min` and `max` of `f.value_decimal` fail (`Function SUM did not receive correct arguments:
+DECIMAL(38, 12)`), also after a cast to a smaller DECIMAL. The exact total in Cypher is
+`list_sum(collect(f.value_decimal))`, a DECIMAL(38, 12): the 19 diluted earnings per share
+of the bundled filings (`f.concept = 'us-gaap:EarningsPerShareDiluted'`) total 8.19, per
+report too (`RETURN r.id, list_sum(collect(f.value_decimal))`). `+`, `-`, `abs` and
+negation stay exact, and so does adding an integer (`f.value_decimal + 1`). What turns into a
+DOUBLE without a word: `/` (`f.value_decimal / 2`, also a `list_sum` divided), `round`, and a
+number written with a point (`f.value_decimal + 0.5`). What rounds without a word: a cast to
+an integer, half away from zero (`sum(CAST(f.value_decimal AS INT128))` of those 19 facts is
+9, exact only for whole amounts), or to fewer decimal places (`CAST(f.value_decimal AS
+DECIMAL(20, 2))`). `*` needs the two precisions plus 1 to stay within 38: `f.value_decimal *
+2` fails (`Resulting precision of decimal multiplication greater than 38`), while
+`CAST(f.value_decimal AS DECIMAL(36, 12)) * CAST(2 AS DECIMAL(1, 0))` is exact for values
+under 10^24. `list_sum` checks no range: a total of 10^26 or more (no real amount) comes back
+with more digits than DECIMAL(38, 12) holds, or fails past about 1.7e26. The staging
+SQL endpoint (DuckDB, `POST /databases/{{graph_id}}/tables/query`; locally over
+`ledgergraph serve`, as docs/graph-api.md's "Try it" shows) sums
+DECIMALs exactly as DECIMAL(38, 12), and `min` and `max` keep them (its `avg` is a DOUBLE):
+`SELECT f.accession_number, sum(f.value_decimal) FROM "Fact" f JOIN file_registry USING
+(file_id) WHERE file_registry.status = 'materialized' AND f.concept = ? GROUP BY ALL`
+(staging holds every Fact row staged, one per file, and not deleted; the join keeps those
+the graph holds).
+
+**Correlated subqueries.** real_ladybug 0.15.3 gets an `EXISTS`, `NOT EXISTS` or `COUNT`
+subquery wrong when its body reads a value of the query around it (`f.duplicate_group` of
+the outer `f`, or a `WITH f.duplicate_group AS grp`), whether or not its pattern starts at
+an outer node: on Amazon's 10-K, `MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE ...
+AND NOT EXISTS {{ MATCH (g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <>
+f.id }}` returns 1,172 rows (13 facts, 12 of them with a duplicate) where the 1,315 facts
+without a duplicate were due, and the same query ending `RETURN f.concept, count(f)` kills
+the process (SIGSEGV): the command, or the graph node that ran it. An `OPTIONAL MATCH`
+whose pattern shares no node with the query before it and whose WHERE reads such a value
+is wrong too (1,327). The Graph API and `query` therefore refuse both forms (400,
+`QueryRefused`, naming the value read), even where the data would have let them answer
+right. A subquery tied by its pattern alone is right (`COUNT {{ MATCH
+(f)-[:FACT_HAS_DIMENSION]->(d:Dimension) WHERE d.member IN presented }}`, `presented` a
+collected list). Match the other rows with an `OPTIONAL MATCH` that starts at a node the
+query already matched, and keep those where it found none: `... OPTIONAL MATCH
+(r)-[:REPORT_HAS_FACT]->(g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <>
+f.id WITH r, f, count(g) AS others WHERE others = 0` gives the 1,315 (on Amazon's revenue
+and income tax facts the 12 without a duplicate), as the income statement example below
+does for duplicates.
+
 **Grouped DISTINCT.** real_ladybug 0.15.3 gets a grouped aggregation wrong when it holds a
 `DISTINCT` aggregate: each plain aggregate written after the last `DISTINCT` one reads 0
 (`count`) or null (`sum`), without an error. `MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact)

@@ -71,9 +71,11 @@ class NodeTable:
     columns in place; without it (the SEC tables) the first version stays. ``owned_by``: the
     relationship table whose relationships hold the node; a node that loses its last one
     (an edited transaction without that line) leaves the graph. ``defined_by``: a column
-    that holds a value exactly when a row carries the node's definition (an Element a filing
-    uses but whose schema it could not load has none); among the rows several files offer
-    for a key, one that has it is kept before one that has not, then the usual order.
+    that holds a value (true, for a BOOLEAN one) exactly when a row carries the node's
+    definition (an Element a filing uses but whose schema it could not load has none; that
+    schema's Taxonomy is not loaded); among the rows several files offer for a key, one that
+    has it is kept before one that has not, then the usual order, and a later filing's
+    defining row replaces an undefined node already in the graph.
     """
 
     name: str

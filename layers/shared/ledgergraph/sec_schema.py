@@ -402,8 +402,8 @@ LABEL = NodeTable(
     "filer's own label linkbases (whether a fact or arc uses the concept or not) whose "
     "concept's schema was available offline, and the standard taxonomies' labels of the "
     "concepts the filing's rows use. A label of a concept whose schema was not (the "
-    "bundled cache has no ecd, exch, sic or stpr schema) cannot be related to its concept "
-    "and is lost: 173 of Tesla's 10-Q (171 ecd, 2 exch), 171 of Apple's 10-K; the "
+    "bundled cache has no ecd, exch or sic schema, nor stpr 2023) cannot be related to its "
+    "concept and is lost: 173 of Tesla's 10-Q (171 ecd, 2 exch), 171 of Apple's 10-K; the "
     "filing's manifest warnings name each schema missing.",
     (
         id_column("hash of accession, element, role, language and text"),
@@ -445,9 +445,9 @@ NETWORK = NodeTable(
             "arcs_not_loaded",
             "INT64",
             "arcs of the role as filed that are not Arc nodes because a concept they link"
-            " is in a schema not available offline (the bundled cache has no ecd, exch, sic"
-            " or stpr schema: 95 of Apple's 10-K, in 6 roles); 0 when every arc resolved."
-            " The filing's manifest warns of each such schema with its count",
+            " is in a schema not available offline (the bundled cache has no ecd, exch or"
+            " sic schema, nor stpr 2023: 95 of Apple's 10-K, in 6 roles); 0 when every arc"
+            " resolved. The filing's manifest warns of each such schema with its count",
             False,
         ),
     ),
@@ -458,8 +458,8 @@ ARC = NodeTable(
     "One effective relationship of a presentation, calculation or definition network. An arc "
     "whose order, weight or priority these columns cannot hold as filed is not loaded (a "
     "warning to act on in the filing's manifest). Nor is an arc linking a concept whose "
-    "schema was not available offline (the bundled cache has no ecd, exch, sic or stpr "
-    "schema): 95 of Apple's 10-K, 95 of Boeing's, 97 of Tesla's 10-Q are lost, counted "
+    "schema was not available offline (the bundled cache has no ecd, exch or sic schema, "
+    "nor stpr 2023): 95 of Apple's 10-K, 95 of Boeing's, 97 of Tesla's 10-Q are lost, counted "
     "per role in Network.arcs_not_loaded and per schema in a warning to act on in the "
     "filing's manifest. The arcs kept keep their place in the tree as filed "
     "(tree_sequence, depth), the lost arcs walked too.",
@@ -521,10 +521,11 @@ TAXONOMY = NodeTable(
     "registries) are none. "
     "A schema the DTS refers to but that was not available offline is one too, not loaded, "
     "when its namespace is known (an xs:import names it, or FASB's or the SEC's URL). One "
-    "node per namespace, shared by every filing whose DTS holds it and never updated: "
-    "schema_location and is_loaded are those of the first filing loaded that held it. "
-    "Whether a given filing loaded the schema is in that filing's manifest warnings "
-    "(taxonomy file not available offline: URL), not here.",
+    "node per namespace, shared by every filing whose DTS holds it: schema_location and "
+    "is_loaded are those of the first filing loaded that loaded the schema, else of the "
+    "first loaded that held it (as for Element, a later filing that loads it updates a node "
+    "not loaded). Whether a given filing loaded the schema is in that filing's manifest "
+    "warnings (taxonomy file not available offline: URL), not here.",
     (
         id_column("namespace URI"),
         Column("namespace", "STRING", "namespace URI", nullable=False),
@@ -540,19 +541,19 @@ TAXONOMY = NodeTable(
             "schema_location",
             "STRING",
             "absolute URL of the schema (file name for one in the package), loaded or not,"
-            " as the first filing loaded that held the namespace located it; a later filing"
-            " may locate it elsewhere",
+            " as the filing is_loaded comes from located it; another filing may locate it"
+            " elsewhere",
         ),
         Column(
             "is_loaded",
             "BOOLEAN",
-            "whether the first filing loaded that held the namespace loaded its schema: false"
-            " when that filing's load found it not available offline. A later filing's"
-            " outcome never changes it (it may have loaded the schema, or not): each"
-            " filing's is its manifest warnings",
+            "whether a filing loaded so far loaded the schema: false while every filing"
+            " that held the namespace found it not available offline. Each filing's own"
+            " outcome is in its manifest warnings",
             False,
         ),
     ),
+    defined_by="is_loaded",
 )
 
 FOOTNOTE = NodeTable(

@@ -26,6 +26,7 @@ from ledgergraph.quickbooks.errors import (
     QuickBooksThrottled,
     QuickBooksUnavailable,
 )
+from ledgergraph.quickbooks.nesting import CDC_RECORD_DEPTH, QUERY_RECORD_DEPTH, cut_too_deep
 from ledgergraph.quickbooks.oauth import TokenManager
 from ledgergraph.quickbooks.settings import QuickBooksSettings
 
@@ -81,7 +82,7 @@ class QuickBooksClient:
         while True:
             text = _query_text(entity, where, start, size)
             what = f"page {number} (STARTPOSITION {start}) of the {entity} listing"
-            body = self.get("/query", {"query": text}, what=what)
+            body = self.get("/query", {"query": text}, what=what, record_depth=QUERY_RECORD_DEPTH)
             records = _page_records(body, entity, f"{what} of realm {self.realm_id}")
             if records == size:
                 _check_progress(body["QueryResponse"][entity], seen, f"{what} of realm "
@@ -111,7 +112,7 @@ class QuickBooksClient:
             _check_entity(entity)
         params = {"entities": ",".join(entities), "changedSince": changed_since}
         what = f"the change data capture request (/cdc, changedSince {changed_since})"
-        body = self.get("/cdc", params, what=what)
+        body = self.get("/cdc", params, what=what, record_depth=CDC_RECORD_DEPTH)
         problem = cdc_problem(body)
         if problem is not None:
             raise QuickBooksDataError(
@@ -129,10 +130,15 @@ class QuickBooksClient:
         """The CompanyInfo read response (``{"CompanyInfo": {...}, "time": ...}``)."""
         return self.get(f"/companyinfo/{self.realm_id}", {})
 
-    def get(self, path: str, params: dict[str, str], *, what: str = "") -> dict[str, Any]:
+    def get(
+        self, path: str, params: dict[str, str], *, what: str = "", record_depth: int = 0
+    ) -> dict[str, Any]:
         """GET a data endpoint; retries 429, 5xx and a 200 whose body is not JSON (an HTML
         page, a cut-off answer) as it retries 5xx, refreshes once on 401. ``what`` names the
-        request in errors (``page 2 (STARTPOSITION 1001) of the Invoice listing``).
+        request in errors (``page 2 (STARTPOSITION 1001) of the Invoice listing``). An answer
+        holding records (``record_depth``: how deep they sit, ``nesting.py``) has values
+        nested deeper than any record QuickBooks sends cut out and marked, so the transform
+        rejects their records alone.
 
         Raises:
             QuickBooksUnavailable: still 5xx, or still no JSON, after the retries.
@@ -155,8 +161,11 @@ class QuickBooksClient:
                 continue
             if response.status_code != 200:
                 _raise_for(response, self.realm_id, path)
+            text = response.text
+            if record_depth:
+                text = cut_too_deep(text, record_depth=record_depth)
             try:
-                body = exact_json(response.text)
+                body = exact_json(text)
             except RecursionError as exc:
                 # json.loads and the walks after it recurse per level: Python's stack holds
                 # a few hundred, and QuickBooks nests far fewer (MAX_SECTION_DEPTH)

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from ledgergraph.messages import pluralize
+from ledgergraph.quickbooks.nesting import MAX_RECORD_NESTING, TOO_DEEP_KEY
 
 # Header fields every record of the entity has (deleted CDC stubs aside): the party or
 # account a document is about, a list record's name. Lines are not among them: a record
@@ -69,6 +70,13 @@ REFERENCE_FIELDS = (
     "AccountRef", "APAccountRef", "ARAccountRef", "DepositToAccountRef", "FromAccountRef",
     "ToAccountRef", "ParentRef", "IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef",
 )  # fmt: skip
+# References inside a header detail object: the account a bill payment is paid from, the
+# account a deposit's cash back goes to.
+NESTED_REFERENCE_FIELDS = (
+    ("CheckPayment", "BankAccountRef", "a payment detail"),
+    ("CreditCardPayment", "CCAccountRef", "a payment detail"),
+    ("CashBack", "AccountRef", "a cash back"),
+)
 LINE_REFERENCE_FIELDS = (
     "AccountRef", "ClassRef", "DepartmentRef", "DiscountAccountRef", "ItemAccountRef", "ItemRef",
 )  # fmt: skip
@@ -83,6 +91,12 @@ def shape_problem(record: dict[str, Any]) -> str | None:
     not an object or without a text ``value``, a ``LinkedTxn`` not a list of links), or
     None. The transform rejects such a record; a recorded listing is refused for it before
     anything lands."""
+    too_deep = _cut_field(record)
+    if too_deep is not None:
+        return (
+            f"{too_deep} is nested more than {MAX_RECORD_NESTING} levels deep (no record "
+            "QuickBooks sends is): not read"
+        )
     lines = record.get("Line")
     if lines is not None and not isinstance(lines, list):
         return f"Line is {_json_type(lines)}, not a list of lines"
@@ -90,7 +104,37 @@ def shape_problem(record: dict[str, Any]) -> str | None:
         problem = _line_problem(line, f"Line[{n}]")
         if problem is not None:
             return problem
-    return _links_problem(record, "") or _references_problem(record, REFERENCE_FIELDS, "")
+    return (
+        _links_problem(record, "")
+        or _references_problem(record, REFERENCE_FIELDS, "")
+        or _nested_references_problem(record)
+    )
+
+
+def _nested_references_problem(record: dict[str, Any]) -> str | None:
+    for holder, field, words in NESTED_REFERENCE_FIELDS:
+        detail = record.get(holder)
+        if detail is not None and not isinstance(detail, dict):
+            return f"{holder} is {_json_type(detail)}, not {words} (an object)"
+        problem = _references_problem(detail or {}, (field,), f"{holder}.")
+        if problem is not None:
+            return problem
+    return None
+
+
+def _cut_field(record: dict[str, Any]) -> str | None:
+    """The field of ``record`` that held a value nested too deep to read, cut out of it
+    when it was read (``nesting.cut_too_deep``), or None."""
+    pending: list[object] = [record]
+    while pending:  # not recursive: the marker sits some 32 levels down
+        value = pending.pop()
+        if isinstance(value, dict):
+            if list(value) == [TOO_DEEP_KEY]:
+                return str(value[TOO_DEEP_KEY] or "a field")
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return None
 
 
 def _line_problem(line: object, where: str) -> str | None:

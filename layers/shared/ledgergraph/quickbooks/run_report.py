@@ -158,6 +158,7 @@ def loaded_summary(
         "superseded": superseded_records(reconciliation, tables),
         "duplicates": supersessions(reconciliation, kind="duplicate_reasons"),
         "unresolved_links": reconciliation.get("unresolved_links", 0),
+        "links_to_rejected": reconciliation.get("links_to_rejected", 0),
         "unresolved_references": unresolved_references(reconciliation),
         "validation": validation,
     }

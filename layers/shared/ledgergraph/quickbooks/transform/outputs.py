@@ -123,7 +123,14 @@ class Reconciliation(BaseModel):
         default_factory=list, description="derived postings dropped, with the reason"
     )
     unresolved_links: int = Field(
-        default=0, description="LinkedTxn entries to transactions not synced (e.g. Estimate)"
+        default=0,
+        description="LinkedTxn entries to transactions not synced (e.g. Estimate), links to "
+        "transactions this run rejected aside",
+    )
+    links_to_rejected: int = Field(
+        default=0,
+        description="LinkedTxn entries to transactions this run listed and rejected (named "
+        "among the rejected records), which the graph did not hold before",
     )
     tombstones: int = Field(
         default=0, description="records the run marks deleted (written with is_deleted true)"
@@ -172,7 +179,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> Reconciliation:
     result = Reconciliation(
         run_id=run_id, records=records, lines=line_counts(con),
         rejected_postings=_rejected_postings(con),
-        unresolved_links=_count(con, "SELECT count(*) FROM txn_link WHERE NOT resolved"),
+        unresolved_links=_count(
+            con, "SELECT count(*) FROM txn_link WHERE NOT resolved AND NOT target_rejected"
+        ),
+        links_to_rejected=_count(con, "SELECT count(*) FROM txn_link WHERE target_rejected"),
         tombstones=_count(con, f"SELECT count(*) FROM current_record WHERE {_MARKED_DELETED}"),
         tombstones_inferred=_count(
             con, f"SELECT count(*) FROM current_record WHERE {_MARKED_DELETED} "

@@ -125,6 +125,10 @@ line_fields AS (
     SELECT record_no, path || '.Description', 'text', json_extract(line, '$.Description')
     FROM incoming_line
     UNION ALL
+    -- a line's Id is text, as a record's is; not a key (lines are numbered by position), so
+    -- one not of digits is kept and quoted where a reason names it (95_references.sql)
+    SELECT record_no, path || '.Id', 'text', json_extract(line, '$.Id') FROM incoming_line
+    UNION ALL
     SELECT l.record_no, l.path || '.' || txt(l.line, '$.DetailType') || '.' || q.field,
         'number', json_extract(l.line, '$."' || txt(l.line, '$.DetailType') || '".' || q.field)
     FROM incoming_line AS l, (VALUES ('Qty'), ('UnitPrice')) AS q(field)
@@ -171,6 +175,13 @@ shape AS (
         ('ParentRef', 'OBJECT', 'a reference'), ('IncomeAccountRef', 'OBJECT', 'a reference'),
         ('ExpenseAccountRef', 'OBJECT', 'a reference'),
         ('AssetAccountRef', 'OBJECT', 'a reference'),
+        -- the account a bill payment is paid from, a deposit's cash back goes to
+        ('CheckPayment', 'OBJECT', 'a payment detail (an object)'),
+        ('CreditCardPayment', 'OBJECT', 'a payment detail (an object)'),
+        ('CashBack', 'OBJECT', 'a cash back (an object)'),
+        ('CheckPayment.BankAccountRef', 'OBJECT', 'a reference'),
+        ('CreditCardPayment.CCAccountRef', 'OBJECT', 'a reference'),
+        ('CashBack.AccountRef', 'OBJECT', 'a reference'),
         ('LinkedTxn', 'ARRAY', 'a list of linked transactions')
     ) AS s(field, json_kind, words)
     WHERE NOT i.is_deleted
@@ -260,7 +271,31 @@ undated AS (
     WHERE NOT is_deleted AND entity <> 'CompanyInfo'
         AND coalesce(json_type(rec, '$.MetaData.LastUpdatedTime'), 'NULL') = 'NULL'
 ),
+-- A value nested deeper than any record QuickBooks sends was cut out of the answer before
+-- it was read, and a marker naming the record's field put in its place (nesting.py).
+too_deep AS (
+    SELECT record_no,
+        json_extract_string(regexp_extract(CAST(rec AS VARCHAR),
+            '\{"ledgergraph_too_deep": ?("(?:[^"\\]|\\.)*"|null)\}', 1), '$') AS path,
+        NULL::JSON AS value,
+        'is nested more than 32 levels deep (no record QuickBooks sends is): not read' AS why
+    FROM incoming
+    WHERE contains(CAST(rec AS VARCHAR), '"ledgergraph_too_deep":')
+),
+-- A CDC deletion is a stub with "status": "Deleted" (10_records.sql). A status that is not
+-- text (1, {"x":1}, null) is none QuickBooks writes: read as a live record, the stub
+-- overwrote the record it names with its Id alone.
+misstated AS (
+    SELECT record_no, 'status' AS path, json_extract(rec, '$.status') AS value,
+        'is not a record status (text; "Deleted" marks a deletion)' AS why
+    FROM incoming
+    WHERE json_type(rec, '$.status') <> 'VARCHAR'
+),
 bad AS (
+    SELECT record_no, coalesce(path, 'a field') AS path, value, why FROM too_deep
+    UNION ALL
+    SELECT * FROM misstated
+    UNION ALL
     SELECT record_no, path, value, why FROM misshapen
     UNION ALL
     SELECT * FROM undated
@@ -285,6 +320,7 @@ bad AS (
 )
 -- the first bad field of each record names the rejection
 SELECT record_no,
-    arg_min(path || ' ' || left(CAST(value AS VARCHAR), 80) || ' ' || why, path) AS problem
+    arg_min(path || coalesce(' ' || left(CAST(value AS VARCHAR), 80), '') || ' ' || why, path)
+        AS problem
 FROM bad
 GROUP BY record_no;

@@ -63,10 +63,15 @@ WITH links AS (
     WHERE t.changed
 )
 SELECT DISTINCT l.id AS "from", target.id AS "to", txt(l.link, '$.TxnType') AS target_type,
-    target.id IS NOT NULL AS resolved
+    target.id IS NOT NULL AS resolved,
+    -- listed by this run yet no transaction known: the run rejected it (a link to a
+    -- transaction the sync does not extract is counted apart)
+    target.id IS NULL AND listed.qbo_id IS NOT NULL AS target_rejected
 FROM links AS l
 LEFT JOIN txn AS target
-    ON target.txn_type = txt(l.link, '$.TxnType') AND target.qbo_id = txt(l.link, '$.TxnId');
+    ON target.txn_type = txt(l.link, '$.TxnType') AND target.qbo_id = txt(l.link, '$.TxnId')
+LEFT JOIN listed_record AS listed
+    ON listed.entity = txt(l.link, '$.TxnType') AND listed.qbo_id = txt(l.link, '$.TxnId');
 
 CREATE OR REPLACE VIEW out_TRANSACTION_LINKS_TO AS
 SELECT DISTINCT "from", "to" FROM txn_link WHERE resolved;

@@ -63,7 +63,8 @@ list_refs AS (
 all_refs AS (
     SELECT rel, record_type, qbo_id, ref, target_type, target_id FROM txn_refs
     UNION ALL
-    SELECT rel, txn_type, qbo_id, 'Line ' || coalesce(source_line_id, '?') || ' ' || ref,
+    SELECT rel, txn_type, qbo_id,
+        'Line ' || coalesce(id_shown(source_line_id), '?') || ' ' || ref,
         target_type, target_id
     FROM line_refs
     UNION ALL SELECT * FROM list_refs

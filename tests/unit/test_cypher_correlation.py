@@ -1,0 +1,114 @@
+"""Subqueries tied to the query by a value are refused before real_ladybug 0.15.3 sees them.
+
+The engine answers them wrongly or dies of SIGSEGV (graph_node/cypher_correlation.py has
+the measurements on the bundled Amazon 10-K); tests/integration/test_sec_pipeline.py runs
+the refused query and its rewrite on that filing, test_graph_node_query_limits.py on a node.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graph_node.cypher_correlation import check_correlation
+from graph_node.cypher_guard import measure_shape
+from graph_node.errors import QueryRefused
+
+FACTS = "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = $report "
+OTHERS = "MATCH (g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <> f.id"
+REWRITE = (
+    FACTS + "OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(g:Fact) "
+    "WHERE g.duplicate_group = f.duplicate_group AND g.id <> f.id "
+    "WITH r, f, count(g) AS others WHERE others = 0 RETURN f.concept, count(f)"
+)
+
+# What each refusal must name; all but the last two crashed or answered wrongly when run.
+REFUSED = {
+    "the crashing query": (
+        FACTS + f"AND NOT EXISTS {{ {OTHERS} }} RETURN f.concept, count(f)",
+        "NOT EXISTS { } subquery reads f.duplicate_group",
+    ),
+    "the wrong rows": (
+        FACTS + f"AND NOT EXISTS {{ {OTHERS} }} RETURN f.id",
+        "NOT EXISTS { } subquery reads f.duplicate_group",
+    ),
+    "EXISTS": (FACTS + f"AND EXISTS {{ {OTHERS} }} RETURN f.id", "the EXISTS { } subquery"),
+    "COUNT in WHERE": (
+        FACTS + f"AND COUNT {{ {OTHERS} }} = 0 RETURN f.concept, count(f)",
+        "the COUNT { } subquery reads f.duplicate_group",
+    ),
+    "anchored on the outer node": (
+        FACTS + "AND NOT EXISTS { MATCH (f)<-[:REPORT_HAS_FACT]-(:Report)-[:REPORT_HAS_FACT]"
+        "->(g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g <> f } RETURN f.id",
+        "subquery reads f.duplicate_group",
+    ),
+    "values passed on by WITH": (
+        FACTS + "WITH f, f.duplicate_group AS grp, f.id AS fid WHERE NOT EXISTS { "
+        "MATCH (g:Fact) WHERE g.duplicate_group = grp AND g.id <> fid } RETURN count(f)",
+        "subquery reads grp (f.duplicate_group)",
+    ),
+    "an OPTIONAL MATCH sharing no node": (
+        FACTS + "OPTIONAL MATCH (g:Fact) WHERE g.duplicate_group = f.duplicate_group "
+        "AND g.id <> f.id WITH f, count(g) AS others WHERE others = 0 RETURN f.id",
+        "an OPTIONAL MATCH whose pattern shares no node with the query before it reads "
+        "f.duplicate_group",
+    ),
+    # answered right on the bundled data, refused as the form is the same
+    "a value that is never null": (
+        FACTS + "AND EXISTS { MATCH (e:Element) WHERE e.id = f.concept } RETURN f.id",
+        "the EXISTS { } subquery reads f.concept",
+    ),
+    "in RETURN": (FACTS + f"RETURN f.id, COUNT {{ {OTHERS} }}", "the COUNT { } subquery"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_a_subquery_reading_a_value_of_the_query_around_it_is_refused(name: str) -> None:
+    cypher, says = REFUSED[name]
+
+    with pytest.raises(QueryRefused) as refused:
+        check_correlation(cypher)
+
+    message = str(refused.value)
+    assert says in message
+    assert "real_ladybug 0.15.3" in message and "wrongly" in message
+    assert "OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(g:Fact)" in message  # the rewrite
+
+
+ALLOWED = {
+    "the rewrite the refusal proposes": REWRITE,
+    "a subquery tied by its pattern": (
+        FACTS + "AND NOT EXISTS { MATCH (f)-[:FACT_HAS_DIMENSION]->() } RETURN f.concept, count(f)"
+    ),
+    "a collected list of the query, as the income statement example reads it": (
+        "MATCH (n:Network)-[:NETWORK_HAS_ARC]->(a:Arc) WITH n, collect(a.to_element) AS "
+        "presented MATCH (f:Fact)-[:FACT_HAS_CONTEXT]->(c:Context) WHERE COUNT { MATCH "
+        "(f)-[:FACT_HAS_DIMENSION]->(d:Dimension) WHERE d.member IN presented } = "
+        "c.dimension_count RETURN f.id"
+    ),
+    "a subquery reading parameters and literals": (
+        FACTS + "AND EXISTS { MATCH (f)-[:FACT_HAS_ELEMENT]->(e:Element) "
+        "WHERE e.balance = 'credit' AND e.id <> $concept } RETURN count(f)"
+    ),
+    "a subquery reading its own variables": (
+        FACTS + "AND NOT EXISTS { MATCH (g:Fact)-[:FACT_HAS_ELEMENT]->(e:Element) "
+        "WHERE g.concept = e.id AND g.id = 'x' } RETURN count(f)"
+    ),
+    "names in strings and comments": (
+        FACTS + "AND NOT EXISTS { MATCH (f)-[:FACT_HAS_UNIT]->(u:Unit) "
+        "WHERE u.id = 'f.duplicate_group' /* f.id */ } RETURN f.id"
+    ),
+    "an earlier subquery's variable is not the outer query's": (
+        "MATCH (f:Fact) WHERE EXISTS { MATCH (f)-[:FACT_HAS_UNIT]->(g:Unit) } "
+        "AND EXISTS { MATCH (f)-[:FACT_HAS_ELEMENT]->(g:Element) WHERE g.id = 'x' } "
+        "RETURN f.id"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ALLOWED))
+def test_subqueries_tied_by_a_pattern_alone_still_run(name: str) -> None:
+    check_correlation(ALLOWED[name])
+
+
+def test_property_lookups_still_count_once_each_as_operators() -> None:
+    assert measure_shape("MATCH (f:Fact) RETURN f.concept, f.value_decimal, f.id").operators == 3
