@@ -242,7 +242,12 @@ def update_notes(summary: dict[str, Any]) -> list[str]:
             "an Element or ElementDefinition that an earlier filing brought without its "
             "definition (its schema not available offline then) takes the filing's"
         )
-    if tables - {"Entity", "Element", "ElementDefinition"}:
+    if "Taxonomy" in tables:
+        why.append(
+            "a Taxonomy an earlier filing named without loading its schema takes the row "
+            "of the filing that loads it"
+        )
+    if tables - {"Entity", "Taxonomy", "Element", "ElementDefinition"}:
         why.append("a record takes its newer version")
     return [
         "updated: nodes the graph held that a filing's load gave a new row, counted in no "
