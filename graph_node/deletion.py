@@ -136,7 +136,7 @@ def already_deleted(records: list[FileRecord]) -> dict[str, Any]:
 
 
 def _answer(source_unit: str, files: int, plan: _Plan, started: float) -> dict[str, Any]:
-    """What a delete did, per table and kind of change (``render.deleted_source``)."""
+    """What a delete did, per table and kind of change (``render_graph.deleted_source``)."""
     return {
         "source_unit": source_unit,
         "files": files,

@@ -224,14 +224,17 @@ def _materialize(
     if not settled:
         finish.commit()
 
-    updated = upsert.updated.num_rows if upsert else plan.updated
+    changed = upsert.updated if upsert else plan.defined
+    updated = 0 if changed is None else changed.num_rows
+    by_file = _rows_per_file(changed)
     result = MaterializeResult(
         table=table.name, rows_offered=plan.offered + plan.superseded, rows_added=added,
         rows_present=plan.present, rows_superseded=plan.superseded,
         rows_updated=updated, rows_unchanged=plan.present - updated,
         relationships_removed=upsert.removed_counts("rel") if upsert else {},
         nodes_removed=upsert.removed_counts("node") if upsert else {},
-        files=[FileState(file_id=r.file_id, status="materialized") for r in plan.records],
+        files=[FileState(file_id=r.file_id, status="materialized",
+                         rows_updated=by_file.get(r.file_id, 0)) for r in plan.records],
     )  # fmt: skip
     logger.info(
         "table materialized",
@@ -239,6 +242,15 @@ def _materialize(
                "duration_ms": round((time.monotonic() - started) * 1000)},
     )  # fmt: skip
     return result
+
+
+def _rows_per_file(rows: pa.Table | None) -> dict[str, int]:
+    """How many of ``rows`` (with file_id) each file gave: the file an update is
+    credited to is the one whose row was SET, so a run can tell which filing did it."""
+    if rows is None or not rows.num_rows:
+        return {}
+    counts = pc.value_counts(rows.column("file_id")).to_pylist()
+    return {c["values"]: c["counts"] for c in counts}
 
 
 _Recorded = tuple[Intent, OpenTransaction]

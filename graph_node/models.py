@@ -89,6 +89,11 @@ class StagedFile(_Model):
 class FileState(_Model):
     file_id: str
     status: FileStatus
+    rows_updated: int = Field(
+        default=0,
+        description="of the call's rows_updated, the keys this file's row was SET over "
+        "(the newer version, or the definition the graph's node lacked)",
+    )
 
 
 class RegisteredFiles(_Model):

@@ -70,11 +70,6 @@ class MaterializePlan:
     def present(self) -> int:
         return self.offered - self.new_rows.num_rows
 
-    @property
-    def updated(self) -> int:
-        """Present keys given the definition they lacked (``definitions.py``)."""
-        return self.defined.num_rows if self.defined is not None else 0
-
 
 def plan_materialize(db: StagingDB, table: Table, file_ids: Sequence[str]) -> MaterializePlan:
     """The files, the ledger's size and the candidate rows, each flagged present or new.

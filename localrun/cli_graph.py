@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from localrun import render
+from localrun import render, render_graph
 from localrun.cli_common import (
     API_KEY_VARIABLE,
     EXIT_OK,
@@ -207,7 +207,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
             print(f"no facts of {concept}{whose} in graph {args.graph}", file=sys.stderr)
             for line in _rejection_hints(reader, args, home, concept):
                 print(line, file=sys.stderr)
-    emit(args, rows, render.facts(rows))
+    emit(args, rows, render_graph.facts(rows))
     return EXIT_OK
 
 
@@ -226,7 +226,7 @@ def warn_of_unfinished(reader: Any, args: argparse.Namespace, home: Path) -> Non
     may hold only part of: a delete interrupted, files staged but not materialized."""
     found = reader.stats(args.graph)
     delete = delete_command_of(args, home)
-    for line in render.reading_warnings(found, delete_command=delete):
+    for line in render_graph.reading_warnings(found, delete_command=delete):
         print(line, file=sys.stderr)
 
 
@@ -243,7 +243,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     home = home_of(args)
     with open_reader(home=home, endpoint=args.endpoint, api_key=node_api_key(home)) as reader:
         result = reader.stats(args.graph)
-    emit(args, result, render.stats(result, delete_command=delete_command_of(args, home)))
+    emit(args, result, render_graph.stats(result, delete_command=delete_command_of(args, home)))
     return EXIT_OK
 
 
@@ -371,7 +371,7 @@ def cmd_delete_source(args: argparse.Namespace) -> int:
         if isinstance(exc, GraphNodeRejected):
             raise GraphNodeRejected(f"{exc}{hint}", status=exc.status) from exc
         raise type(exc)(f"{exc}{hint}") from exc
-    emit(args, result, render.deleted_source(result))
+    emit(args, result, render_graph.deleted_source(result))
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgergraph.logs import send_logs_to_stderr
-from localrun import render
+from localrun import render, render_run_notes
 from localrun.cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -168,7 +168,7 @@ def render_summary(summary: dict[str, Any]) -> str:
         step = summary.get("failed_step", "?")
         text = f"{head} at {step}\n{summary.get('error_type')}: {summary.get('error')}"
         if summary["status"] == "interrupted":
-            held = render.files_held(
+            held = render_run_notes.files_held(
                 summary.get("graph_files"), never="the run was never summarized"
             )
             text += f"\n{held}\nto finish: {summary['finish']}"

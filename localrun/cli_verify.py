@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from ledgergraph.messages import pluralize
-from localrun import render as render_text
+from localrun import render_graph
 from localrun.cli_common import (
     EXIT_FAILURES,
     EXIT_NOT_CHECKED,
@@ -59,7 +59,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             missing = {} if args.report else _loaded_without_report(reader, args.graph, report)
     finally:
         cache.close()
-    warnings = render_text.reading_warnings(found, delete_command=delete_command_of(args, home))
+    warnings = render_graph.reading_warnings(found, delete_command=delete_command_of(args, home))
     warnings += _missing_warnings(missing, found.get("interrupted_deletes") or {})
     result = report.to_json() | {
         "unfinished": found.get("unfinished") or {},

@@ -1,20 +1,24 @@
-"""Plain-text rendering of CLI results: aligned columns, no colour, stable order."""
+"""Plain-text rendering of CLI results: aligned columns, no colour, stable order; and the
+summary of an SEC run, one row per filing, its notes (``render_run_notes``) and totals.
+What the graph-reading commands print is ``render_graph``'s."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ledgergraph.edgar.dailyindex import RejectedLine
-from ledgergraph.edgar.submissions import RejectedRow
-from ledgergraph.graph_schema import LOAD_ORDER
 from ledgergraph.messages import pluralize
-from ledgergraph.missing_schemas import FACTS_NOT_LOADED, is_missing_schema
-from ledgergraph.run_summary import failure_reason
-
-# NOTE: the end of xbrl_task.extract's folded value reasons: each fact counted under one is
-# named on a line of the manifest's warnings (not imported: that module loads pyarrow rows)
-UNLISTED_VALUES = ": more values, each named in the manifest's warnings"
+from ledgergraph.missing_schemas import is_missing_schema
+from ledgergraph.run_summary import failure_reason, sum_updated
+from localrun.render_run_notes import (
+    discovery_notes,
+    finish_notes,
+    interruption,
+    offline_schema_notes,
+    own_warnings,
+    update_notes,
+    updated_text,
+    warning_notes,
+)
 
 
 def table(columns: list[str], rows: list[list[Any]]) -> str:
@@ -52,7 +56,9 @@ def sec_summary(summary: dict[str, Any]) -> str:
     ``consistent`` and ``inconsistent`` count the offered facts kept in sets of duplicates
     (same aspects, other values), flagged on their Fact nodes; each inconsistent set is also
     a WARNING line; the facts and arcs that schemas not available offline kept out are one
-    WARNING for the run, per schema and filing. ``warnings`` counts a filing's: its
+    WARNING for the run, per schema and filing. Nodes the graph held that a load changed
+    (an Entity, an Element given its definition) are no fact: a filing's ``updated`` line
+    and the closing line count them per table. ``warnings`` counts a filing's: its
     manifest's and one per schema missing whose facts were rejected. A filing
     refused because an earlier run's load of it is kept offered nothing; its row counts
     that load, the facts the graph holds of it as present. Every cell is its line's value
@@ -66,21 +72,24 @@ def sec_summary(summary: dict[str, Any]) -> str:
     lines = [table(columns, rows), ""]
     for f in summary["filings"]:
         where = f" ({f['folder']})" if f.get("folder") else ""
-        lines += [f"{f['source_unit']}: WARNING {w}" for w in _own_warnings(f)]
+        lines += [f"{f['source_unit']}: WARNING {w}" for w in own_warnings(f)]
         rejected = _rejections(f, warned=False)
         if f["status"] == "loaded" and rejected:
             lines.append(f"{f['source_unit']}: rejected {rejected}")
         elif f["status"] == "duplicate":
             lines.append(f"{f['source_unit']}{where}: skipped, {f.get('error')}")
         elif f["status"] == "interrupted":
-            lines.append(f"{f['source_unit']}{where}: {_interruption(f)}")
+            lines.append(f"{f['source_unit']}{where}: {interruption(f)}")
         elif f["status"] != "loaded":
             lines.append(f"{f['source_unit']}{where}: {_failure(f)}")
-    lines += _offline_schema_notes(summary)
-    lines += _discovery_notes(summary.get("discovery"))
+        if f["status"] == "loaded" and f.get("rows_updated"):
+            lines.append(f"{f['source_unit']}: updated {updated_text(f['rows_updated'])}")
+    lines += update_notes(summary)
+    lines += offline_schema_notes(summary)
+    lines += discovery_notes(summary.get("discovery"))
     lines += [f"restart: {note}" for note in summary.get("node_restarts") or []]
-    lines += _finish_notes(summary)
-    lines += _warning_notes(summary)
+    lines += finish_notes(summary)
+    lines += warning_notes(summary)
     if summary.get("publish") is False:
         lines.append(
             f"publish: {summary.get('publish_note')} (a local run publishes nothing; "
@@ -95,6 +104,7 @@ def sec_summary(summary: dict[str, Any]) -> str:
         + (f", {pluralize(skipped, 'duplicate')} skipped" if skipped else "")
         + f" in {summary.get('duration_ms', 0) / 1000:.1f} s; "
         + _fact_counts(summary["filings"])
+        + _updated_count(summary["filings"])
     )
     return "\n".join(lines)
 
@@ -111,206 +121,6 @@ def _warning_count(filing: dict[str, Any]) -> int | None:
     """The line's ``warnings``: the manifest's and the summary's own, one per schema whose
     facts were rejected (not in the manifest); None: no manifest (not processed, not run)."""
     return filing.get("warnings")
-
-
-def _manifest_warnings(filing: dict[str, Any]) -> int:
-    """The warnings of a filing's manifest: its ``warnings`` but the summary's own."""
-    return (filing.get("warnings") or 0) - _schema_warnings(filing)
-
-
-def _schema_warnings(filing: dict[str, Any]) -> int:
-    """The ``facts not loaded`` warnings the summary adds to a filing's manifest's."""
-    to_act_on = filing.get("warnings_to_act_on") or []
-    return sum(1 for w in to_act_on if w.startswith(FACTS_NOT_LOADED))
-
-
-def _discovery_notes(discovery: dict[str, Any] | None) -> list[str]:
-    """A run from EDGAR: how the rows of EDGAR's listings were accounted for (read = found
-    + rejected; a daily index's lines read = found + rejected + header lines, or that
-    EDGAR had no daily index for the days asked), then each rejected row or line with its
-    reason. None for a run from a folder."""
-    if discovery is None:
-        return []
-    rows = discovery.get("rejected_rows") or []
-    index_lines = discovery.get("rejected_lines") or []
-    rejected = discovery["rows_rejected"] + discovery.get("lines_rejected", 0)
-    lines = [
-        f"discovery: {pluralize(discovery['rows_read'], 'row')} of EDGAR's listings read: "
-        f"{pluralize(discovery['rows_found'], 'filing')} found, {rejected} rejected; "
-        f"{pluralize(discovery['filings'], 'filing')} selected for this run"
-    ]
-    days = discovery.get("index_days")
-    if days and not discovery.get("indexes_read"):
-        lines.append(f"daily indexes: none for {days[0]}..{days[1]} (none on weekends and "
-                     "holidays, nor for a day EDGAR has not published yet)")  # fmt: skip
-    elif discovery.get("lines_read"):
-        lines.append(
-            f"daily indexes: {pluralize(discovery['lines_read'], 'line')} read = "
-            f"{pluralize(discovery['rows_found'], 'filing')} found + "
-            f"{pluralize(discovery['lines_rejected'], 'line')} rejected + "
-            f"{pluralize(discovery['header_lines'], 'header line')}"
-        )
-    lines += [f"rejected row: {RejectedRow.model_validate(r).describe()}" for r in rows]
-    return lines + [
-        f"rejected line: {RejectedLine.model_validate(r).describe()}" for r in index_lines
-    ]
-
-
-# A warning about a schema the taxonomy cache lacked, as the XBRL task words it for arcs
-# (dts_rows.ARCS_NOT_LOADED) and the run summary for facts (missing_schemas.FACTS_NOT_LOADED).
-_OFFLINE_SCHEMA = re.compile(
-    r"^(?P<kind>arcs|facts) not loaded: (?P<count>\d+) .*? not available offline, "
-    r"(?P<url>[^\s;]+)"
-)
-
-
-def _own_warnings(filing: dict[str, Any]) -> list[str]:
-    """A filing's warnings to act on but those about a schema not available offline,
-    which ``_offline_schema_notes`` tells once per schema for every filing."""
-    return [w for w in filing.get("warnings_to_act_on") or [] if not _OFFLINE_SCHEMA.match(w)]
-
-
-def _offline_schema_notes(summary: dict[str, Any]) -> list[str]:
-    """One WARNING for the schemas not available offline: per schema, the facts and arcs
-    of each filing that it kept out of the graph, then how to bring them in. The
-    filings' own lines (``warnings_to_act_on``, in the JSON) keep their full text."""
-    lost: dict[str, dict[str, list[int]]] = {}  # url -> filing -> [facts, arcs]
-    for filing in summary["filings"]:
-        for warning in filing.get("warnings_to_act_on") or []:
-            if match := _OFFLINE_SCHEMA.match(warning):
-                counts = lost.setdefault(match["url"], {}).setdefault(filing["source_unit"], [0, 0])
-                counts[match["kind"] == "arcs"] += int(match["count"])
-    if not lost:
-        return []
-    delete = summary.get("delete_command") or "ledgergraph delete-source"
-    lines = [
-        f"WARNING {pluralize(len(lost), 'schema')} not available offline: the facts and arcs "
-        "of their concepts are not in the graph"
-    ]
-    for url, filings in lost.items():
-        each = "; ".join(f"{unit} {_facts_and_arcs(*counts)}" for unit, counts in filings.items())
-        lines.append(f"  {url}: {each}")
-    units = {unit for filings in lost.values() for unit in filings}
-    remove = f"the filing ({delete} {units.pop()})" if len(units) == 1 else (
-        f"each filing ({delete} <filing>)"
-    )  # fmt: skip
-    lines.append(
-        f"  to load them: add the {'schema' if len(lost) == 1 else 'schemas'} to a taxonomy "
-        f"cache (LEDGERGRAPH_TAXONOMY_CACHE), remove {remove} and run again; a filing's "
-        "manifest names the networks that lost arcs"
-    )
-    return lines
-
-
-def _facts_and_arcs(facts: int, arcs: int) -> str:
-    return ", ".join(pluralize(n, noun) for n, noun in ((facts, "fact"), (arcs, "arc")) if n)
-
-
-def _warning_notes(summary: dict[str, Any]) -> list[str]:
-    """Where the counted manifest warnings are listed, and how a loaded filing with a
-    warning to act on is loaded again once what the warning names is fixed."""
-    filings = summary["filings"]
-    counted = [f for f in filings if _manifest_warnings(f)]
-    lines: list[str] = []
-    if counted:
-        total = sum(_manifest_warnings(f) for f in counted)
-        where = summary.get("manifest_path") or "processed/<graph>/<filing>/manifest.json"
-        marked = any(f.get("warnings_to_act_on") for f in filings)
-        need = "those that need you are marked WARNING above" if marked else "none needs you"
-        lines.append(
-            f"warnings: {total} in the {_manifests_of(len(counted))} "
-            f"({_kinds(filings)}; {need}), listed in full in {where}"
-            + _schema_note(sum(_schema_warnings(f) for f in counted))
-        )
-    loaded = [f["source_unit"] for f in filings if f["status"] == "loaded" and _own_warnings(f)]
-    if loaded:
-        delete = summary.get("delete_command") or "ledgergraph delete-source"
-        unit = loaded[0] if len(loaded) == 1 else "<filing>"
-        lines.append(
-            "a filing loaded with a WARNING keeps what it loaded: once what the WARNING "
-            f"names is fixed (its package, a taxonomy cache), remove it ({delete} {unit}) "
-            "and run again"
-        )
-    return lines
-
-
-def _manifests_of(filings: int) -> str:
-    return "manifest of 1 filing" if filings == 1 else f"manifests of {filings} filings"
-
-
-def _schema_note(added: int) -> str:
-    """The warnings column's count past the manifests': the ``facts not loaded`` lines."""
-    if not added:
-        return ""
-    return (
-        f"; the warnings column counts {added} more, one per filing and schema above "
-        "whose facts the filing lost (read from its rejected facts, in no manifest)"
-    )
-
-
-def _finish_notes(summary: dict[str, Any]) -> list[str]:
-    """How interrupted loads are finished or undone: the same run again, or a delete."""
-    units = [f["source_unit"] for f in summary["filings"] if f["status"] == "interrupted"]
-    if not units:
-        return []
-    delete = summary.get("delete_command") or "ledgergraph delete-source"
-    if len(units) == 1:
-        return [
-            "1 filing interrupted while loading, its facts not rejected: run the same "
-            "`sec run` again to finish it (it loads only what is missing), or remove it "
-            f"from staging and the graph with: {delete} {units[0]}"
-        ]
-    return [
-        f"{len(units)} filings interrupted while loading, their facts not rejected: run "
-        "the same `sec run` again to finish them (it loads only what is missing), or "
-        f"remove one from staging and the graph with: {delete} <filing>"
-    ]
-
-
-def _interruption(filing: dict[str, Any]) -> str:
-    """``INTERRUPTED Type: error``, then what the graph node's registry holds of it."""
-    facts = "its facts are not" if filing.get("facts_unsettled") else "its facts are"
-    held = files_held(filing.get("graph_files"), materialized=f" ({facts} in the graph)",
-                      never="the load was never recorded")  # fmt: skip
-    return f"INTERRUPTED {filing.get('error_type')}: {filing.get('error')}; {held}"
-
-
-def files_held(files: dict[str, int] | None, *, materialized: str = "", never: str) -> str:
-    """What the graph node's registry holds of an interrupted unit's files (a summary's
-    ``graph_files``): ``materialized`` follows the count of materialized files of a half
-    loaded one, ``never`` says what did not happen when all of them are in the graph."""
-    if files is None:
-        return (
-            "what is in the graph of it is unknown (the graph node did not answer when the "
-            "run was summarized): it may be half loaded"
-        )
-    done, left = files["materialized"], files["unmaterialized"]
-    if done and left:
-        return (
-            f"HALF LOADED: {done} of {done + left} files materialized{materialized}, "
-            f"{left} only staged"
-        )
-    if done:
-        return f"all {done} files materialized, but {never}"
-    if left:
-        return f"not in the graph: {left} files staged or registered, none in it"
-    return "not in the graph: none of its files is registered"
-
-
-def _kinds(filings: list[dict[str, Any]]) -> str:
-    """What the manifests' warnings are: rejected facts named past the listed reasons
-    (counted under "rejected" above), else missing taxonomy files and Arelle's messages."""
-    named = sum(
-        n
-        for f in filings
-        for reason, n in (f.get("rejected_reasons") or {}).items()
-        if reason.endswith(UNLISTED_VALUES)
-    )
-    kinds = "taxonomy files not available offline, Arelle's messages"
-    if not named:
-        return kinds
-    name = "1 names a rejected fact" if named == 1 else f"{named} name a rejected fact each"
-    return f"{name}, past the reasons listed above; the rest: {kinds}"
 
 
 def _outcome(filing: dict[str, Any]) -> list[Any]:
@@ -424,156 +234,8 @@ def _fact_counts(filings: list[dict[str, Any]]) -> str:
     return text
 
 
-def facts(rows: list[dict[str, Any]]) -> str:
-    """``facts``: one line per Fact. ``period`` is the Period id, so a timed or zoned
-    moment shows (``2024-06-30T12:00:00Z``), not its day alone; ``duplicate`` is the
-    fact's duplicate_status; ``non-dimensional`` the context's segment or scenario content
-    that is no dimension member, without which a fact of no dimension is company-wide."""
-    columns = [
-        "cik", "report", "form", "period", "value", "unit", "decimals", "duplicate",
-        "dimensions", "non-dimensional",
-    ]  # fmt: skip
-    body = []
-    for r in rows:
-        value = "nil" if r["is_nil"] else (r["value_decimal"] or r["value_text"])
-        body.append(
-            [
-                r["cik"],
-                r["report"],
-                r["form"],
-                r["period"],
-                value,
-                r["unit"],
-                r["decimals"],
-                r["duplicate_status"],
-                ", ".join(r["dimensions"]),
-                non_dimensional_text(r["non_dimensional"]),
-            ]
-        )
-    return table(columns, body)
-
-
-# Context.non_dimensional as xbrl_task.arelle_context_content writes it: a segment, then a
-# scenario, each declaring every namespace of its content (C14N) on itself
-_CONTENT = re.compile(
-    r'<xbrli:(segment|scenario)((?: xmlns:[\w.-]+="[^"]*")*)>(.*?)</xbrli:\1>', re.DOTALL
-)
-_DECLARATION = re.compile(r' xmlns:([\w.-]+)="([^"]*)"')
-
-
-def non_dimensional_text(xml: str | None) -> str | None:
-    """``Context.non_dimensional`` shortened for a table: each container's content with
-    the namespaces its ``nsN`` prefixes stand for, ``segment <ns1:Region>EMEA</ns1:Region>
-    (ns1 urn:x)``; the XML as stored when it is not of that shape."""
-    if xml is None:
-        return None
-    parts, end = [], 0
-    for match in _CONTENT.finditer(xml):
-        if match.start() != end:
-            return xml
-        container, declarations, content = match.groups()
-        prefixes = _DECLARATION.findall(declarations)
-        named = [f"{prefix} {uri}" for prefix, uri in prefixes if prefix != "xbrli"]
-        parts.append(f"{container} {content}" + (f" ({', '.join(named)})" if named else ""))
-        end = match.end()
-    return "; ".join(parts) if parts and end == len(xml) else xml
-
-
-def _unit_argument(units: dict[str, int]) -> str:
-    """The one unit to name in a command, or a placeholder for several."""
-    return next(iter(units)) if len(units) == 1 else "<source unit>"
-
-
-def stats(result: dict[str, Any], *, delete_command: str = "ledgergraph delete-source") -> str:
-    """Counts per table and file status; then the source units whose files were never
-    materialized, with ``delete_command`` (``... --graph G``) that removes them."""
-    rows = [["node", name, n] for name, n in result["nodes"].items()]
-    rows += [["relationship", name, n] for name, n in result["relationships"].items()]
-    rows += [["files", status, n] for status, n in result.get("files", {}).items()]
-    text = table(["kind", "table", "count"], rows)
-    unfinished = result.get("unfinished") or {}
-    deletes = interrupted_delete_warnings(
-        result.get("interrupted_deletes") or {}, delete_command=delete_command
-    )
-    if deletes:
-        text += "\n\n" + "\n".join(deletes)  # a blank line after the table
-    if not unfinished:
-        return text
-    lines = [
-        "",
-        "files registered or staged but never materialized, in "
-        f"{pluralize(len(unfinished), 'source unit')}: a load still running, or one that "
-        "stopped (killed, failed)",
-        *(f"  {unit}: {pluralize(n, 'file')}" for unit, n in unfinished.items()),
-        f"if no load is running, remove them with: {delete_command} {_unit_argument(unfinished)}",
-    ]
-    return text + "\n" + "\n".join(lines)  # a blank line after the table
-
-
-def unfinished_warnings(unfinished: dict[str, int], *, delete_command: str) -> list[str]:
-    """A WARNING per source unit with files registered or staged, never materialized:
-    the graph may hold part of it (a load interrupted, or still running)."""
-    return [
-        f"WARNING {unit}: {pluralize(n, 'file')} staged but not materialized, so it may be half "
-        "loaded (a load interrupted, or one still running); finish it by running the load "
-        "again (the same `sec run`: it adds only what is missing), or remove it with: "
-        f"{delete_command} {unit}"
-        for unit, n in unfinished.items()
-    ]
-
-
-def interrupted_delete_warnings(deletes: dict[str, int], *, delete_command: str) -> list[str]:
-    """A WARNING per source unit whose delete was killed before it finished: the graph
-    may have lost all or part of it while the file registry still counts it loaded."""
-    return [
-        f"WARNING {unit}: a delete of it was interrupted (the node killed) and is not "
-        f"finished: the graph may hold all, part or none of it, while the file registry "
-        f"still counts its {pluralize(n, 'file')} as they were; finish the delete with: "
-        f"{delete_command} {unit}"
-        for unit, n in deletes.items()
-    ]
-
-
-def reading_warnings(stats_result: dict[str, Any], *, delete_command: str) -> list[str]:
-    """What a reading command warns of from ``stats``: deletes interrupted, then source
-    units staged but not materialized."""
-    deletes = stats_result.get("interrupted_deletes") or {}
-    unfinished = stats_result.get("unfinished") or {}
-    return [
-        *interrupted_delete_warnings(deletes, delete_command=delete_command),
-        *unfinished_warnings(unfinished, delete_command=delete_command),
-    ]
-
-
-DELETE_COUNTS = ("removed", "rewritten", "unchanged", "restored", "kept", "untouched")
-
-
-def deleted_source(result: dict[str, Any]) -> str:
-    """``delete-source``: per table the rows removed, rewritten with another unit's row,
-    unchanged (another unit's identical row takes over), restored (rows the unit's newer
-    versions had taken out), nodes kept, and keys left untouched (another unit's row was
-    the graph's already), as --json."""
-    counts = {kind: result.get(kind) or {} for kind in DELETE_COUNTS}
-    found = {name for named in counts.values() for name in named}
-    names = [n for n in LOAD_ORDER if n in found] + sorted(found - set(LOAD_ORDER))
-    rows = [[name, *(counts[kind].get(name, 0) for kind in DELETE_COUNTS)] for name in names]
-    files = pluralize(result["files"], "file")
-    head = f"{result['source_unit']}: {files} deleted\n"
-    if result.get("finished_interrupted"):  # this call found the unit gone already
-        head = (
-            f"{result['source_unit']}: finished its interrupted delete (the node was killed "
-            f"during it): {files} deleted, what that delete did below\n"
-        )
-    if gone := result.get("already_deleted"):
-        return _already_deleted(result["source_unit"], gone)
-    return head + table(["table", *DELETE_COUNTS], rows)
-
-
-def _already_deleted(unit: str, gone: dict[str, Any]) -> str:
-    """A delete that found every file of the unit deleted before it: when and by what."""
-    when = f" at {gone['deleted_at']}" if gone.get("deleted_at") else ""
-    by = f" by {gone['by']}" if gone.get("by") else ""
-    return (
-        f"{unit}: already deleted, nothing changed: its {pluralize(gone['files'], 'file')} "
-        f"{'was' if gone['files'] == 1 else 'were'} deleted{when}{by}\n"
-    )
+def _updated_count(filings: list[dict[str, Any]]) -> str:
+    """``; updated N Table, ...``: the nodes the graph held that the run's loads changed,
+    summed over the filings (each filing's are on its line above); empty when none."""
+    updated = sum_updated(filings)
+    return f"; updated {updated_text(updated)}" if updated else ""

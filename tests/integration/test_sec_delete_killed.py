@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from graph_node.faults import MARKER_NAME
-from localrun import render
+from localrun import render_graph
 from localrun.cli import main as cli
 from localrun.cli_common import EXIT_NOT_CHECKED
 from localrun.graph_access import local_node
@@ -122,7 +122,7 @@ def test_the_rerun_says_it_finished_the_interrupted_delete(killed, capsys) -> No
     assert answer["finished_interrupted"] is True
     assert answer["files"] == files  # what the killed delete removed, not "0 file(s)"
     assert answer["removed"]["Fact"] == BOEING_FACTS
-    text = render.deleted_source(answer)
+    text = render_graph.deleted_source(answer)
     assert text.startswith(
         f"{BOEING}: finished its interrupted delete (the node was killed during it): "
         f"{files} files deleted"

@@ -26,7 +26,7 @@ from graph_node.errors import SourceNotFound
 from graph_node.registry import DELETED_BY_RECOVERY, DELETED_BY_REQUEST
 from graph_node.service import GraphService
 from graph_node.settings import NodeSettings
-from localrun.render import deleted_source
+from localrun.render_graph import deleted_source
 
 NAMESPACE_2022 = "http://fasb.org/us-gaap/2022"
 

@@ -110,6 +110,7 @@ def test_a_later_batch_defines_the_elements_an_earlier_one_brought_undefined(
         counts = (a["rows_offered"], a["rows_added"], a["rows_present"], a["rows_updated"],
                   a["rows_unchanged"])  # fmt: skip
         assert counts == (1193, 1091, 102, 21, 81), table
+        assert [f["rows_updated"] for f in a["files"]] == [21], table  # the file credited
         held = node.rows(table)
         assert not _undefined(held), table
         for key in _undefined(brought[table]):

@@ -77,7 +77,9 @@ def test_materialize_adds_the_rows_then_adds_nothing_the_second_time(
     assert {t: _counts(r) for t, r in again.items()} == {
         t: (r["rows_offered"], 0, r["rows_offered"]) for t, r in first.items()
     }
-    assert first["Fact"]["files"] == [{"file_id": ids["Fact"], "status": "materialized"}]
+    assert first["Fact"]["files"] == [
+        {"file_id": ids["Fact"], "status": "materialized", "rows_updated": 0}
+    ]
     stats = service.stats("sec")
     assert stats["nodes"]["Fact"] == 3 and stats["relationships"]["FACT_HAS_PERIOD"] == 3
     assert stats["files"] == {"registered": 0, "staged": 0, "materialized": 6, "failed": 0,

@@ -23,7 +23,7 @@ from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.quickbooks.errors import QuickBooksDataError
 from ledgergraph.quickbooks.run_report import unresolved_references
 from ledgergraph.quickbooks.transform.service import transform_run
-from localrun import render
+from localrun import render_graph
 from localrun.quickbooks_sample import SAMPLE_REALM, land_sample_run
 
 
@@ -182,7 +182,7 @@ def test_a_run_stopped_after_staging_is_named_by_stats_with_the_command_that_rem
     cleaned = books.service.stats(GRAPH)
 
     assert stopped["unfinished"] == {"r2": len(entries)} and stopped["files"]["staged"] > 0
-    text = render.stats(stopped, delete_command="ledgergraph delete-source --graph g")
+    text = render_graph.stats(stopped, delete_command="ledgergraph delete-source --graph g")
     assert text.splitlines()[-4:] == [
         "",
         "files registered or staged but never materialized, in 1 source unit: a load "

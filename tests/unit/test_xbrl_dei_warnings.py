@@ -17,7 +17,7 @@ from xbrl_samples import GRAPH, SAMPLE_SEC, process_packages
 
 from ledgergraph.manifest import SourceUnitManifest, manifest_key
 from ledgergraph.objectstore import LocalObjectStore
-from localrun import render
+from localrun import render_run_notes
 from xbrl_task.extract import MAX_LISTED_VALUES, NUMBER_UNREADABLE, UNREADABLE_UNLISTED
 
 PERIOD_END = "September&#160;30, 2023</b>"
@@ -83,7 +83,7 @@ def test_the_summary_counts_folded_rejections_apart_from_arelle_messages(
         "rejected_reasons": dict(counts.rejected),
         "warnings_to_act_on": manifest.warnings_to_act_on,
     }
-    (line, _) = render._warning_notes({"filings": [filing], "manifest_path": "m.json"})
+    (line, _) = render_run_notes.warning_notes({"filings": [filing], "manifest_path": "m.json"})
     assert line == (
         f"warnings: {len(manifest.warnings)} in the manifest of 1 filing (2 name a rejected "
         "fact each, past the reasons listed above; the rest: taxonomy files not available "

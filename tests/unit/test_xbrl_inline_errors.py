@@ -19,7 +19,7 @@ from xbrl_samples import AEON, GRAPH, SAMPLE_SEC, edited_copy, process_packages
 
 from ledgergraph.manifest import SourceUnitManifest, manifest_key, table_key
 from ledgergraph.objectstore import LocalObjectStore
-from localrun import render
+from localrun import render_run_notes
 from xbrl_task.extract import TEXT_UNREADABLE
 
 DOCUMENT = "aeon-20230930x10q.htm"
@@ -167,6 +167,6 @@ def test_the_run_summary_says_the_filing_needs_the_user(run: dict) -> None:
         "rejected_reasons": dict(manifest.facts.rejected),
         "warnings_to_act_on": manifest.warnings_to_act_on,
     }
-    line, again = render._warning_notes({"filings": [filing], "manifest_path": "m.json"})
+    line, again = render_run_notes.warning_notes({"filings": [filing], "manifest_path": "m.json"})
     assert "those that need you are marked WARNING above" in line
     assert again.startswith("a filing loaded with a WARNING keeps what it loaded")

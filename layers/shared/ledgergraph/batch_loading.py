@@ -23,8 +23,10 @@ present, and the credits of a call must add up to what the call reported added, 
 filing fails naming the table. What the run added counts the files it claimed
 (``load_claims``: those still staged when it first came to them), so the tables an
 earlier attempt of the step materialized before a transient stop are credited too.
-Outcomes go to the run's store folder (``run_outcomes``); the state machine gets counts
-only.
+The rows a call updated (a filer's newer Entity, the definition an Element the graph held
+lacked) are credited per file in the call's answer, and a loaded filing's record counts
+them per table (``rows_updated``). Outcomes go to the run's store folder
+(``run_outcomes``); the state machine gets counts only.
 """
 
 from __future__ import annotations
@@ -68,11 +70,13 @@ class MaterializeBatchRequest(BaseModel):
 
 @dataclass(frozen=True)
 class TableCall:
-    """One materialize call that succeeded: its files and the rows it reported added."""
+    """One materialize call that succeeded: its files, the rows it reported added, and
+    the rows it updated per file id (a newer Entity, a definition an Element lacked)."""
 
     table: str
     files: list[BatchFile]
     added: int
+    updated: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class BatchLoad:
             [f.file_id for f in files],
             correlation_id=self.request.correlation_id,
         )
-        self.calls.append(TableCall(table, files, check_answer(table, answer, files)))
+        self.calls.append(_table_call(table, files, answer))
 
     def pending(self, table: str, files: Files) -> list[BatchFile]:
         """The table's files still staged, of the filings not failed so far."""
@@ -139,7 +143,7 @@ class BatchLoad:
         )
         for (table, pending), result in zip(calls, answer["results"], strict=False):
             try:
-                self.calls.append(TableCall(table, pending, check_answer(table, result, pending)))
+                self.calls.append(_table_call(table, pending, result))
             except PermanentError as exc:
                 self.one_by_one(table, pending, exc)
         stopped = answer.get("stopped")
@@ -246,6 +250,16 @@ class BatchLoad:
             if record.file_id in file_ids and record.status == "materialized"
         }
 
+    def updated_by_run(self) -> dict[str, int]:
+        """The rows each file of a loaded filing updated, by file id, as this attempt's
+        calls answered (the registry keeps no such count: see ``_record``)."""
+        return {
+            file.file_id: call.updated.get(file.file_id, 0)
+            for call in self.calls
+            for file in call.files
+            if file.source_unit not in self.failed
+        }
+
     def remove_failed(self) -> None:
         """Take every failed filing out of staging and the graph, so none is half loaded.
 
@@ -268,13 +282,28 @@ class BatchLoad:
             self.failed[unit] = replace(failure, cause=failure.cause + note)
 
 
+def _table_call(table: str, files: list[BatchFile], answer: dict[str, Any]) -> TableCall:
+    """The call's record once ``check_answer`` accepts its counts."""
+    added = check_answer(table, answer, files)
+    answered = answer.get("files", [])
+    updated = {f["file_id"]: int(f.get("rows_updated") or 0) for f in answered}
+    return TableCall(table, files, added, updated)
+
+
 def _record(
     filing: StagedFiling,
     files: dict[str, BatchFile],
     added_now: dict[str, int],
+    updated_now: dict[str, int],
     failure: Failure | None,
     loading_ms: int,
 ) -> LoadRecord:
+    """A staged filing's load record. Its ``rows_updated`` counts the updates of this
+    attempt's calls only.
+
+    NOTE: a table an earlier attempt of the step materialized (before a transient stop)
+    counts no update: the registry records rows added and present per file, not updated.
+    """
     unit = filing.source_unit
     if failure is not None:
         return LoadRecord(
@@ -287,6 +316,7 @@ def _record(
         status="loaded",
         facts_loaded=0 if fact is None else fact.rows,
         facts_added=0 if fact is None else added_now.get(fact.file_id, 0),
+        rows_updated={t: n for t, f in files.items() if (n := updated_now.get(f.file_id))},
         loading_ms=loading_ms,
     )
 
@@ -346,11 +376,12 @@ def materialize_batch(
     load = load_staged(store, client, request)
     files = load.before
     staged = [f for f in request.filings if f.status == "staged"]
-    added_now = load.added_by_run()
+    added_now, updated_now = load.added_by_run(), load.updated_by_run()
     shares = _loading_ms(staged, files, ms_since(started))
     for filing in staged:
         unit = filing.source_unit
-        record = _record(filing, files[unit], added_now, load.failed.get(unit), shares[unit])
+        failure = load.failed.get(unit)
+        record = _record(filing, files[unit], added_now, updated_now, failure, shares[unit])
         key = load_key(request.graph_id, request.run_id, unit)
         store.put_bytes(key, record.model_dump_json().encode())
     loaded = len(staged) - len(load.failed)

@@ -89,6 +89,12 @@ class LoadRecord(BaseModel):
     status: Literal["loaded", "failed"]
     facts_loaded: int | None = None
     facts_added: int | None = None
+    rows_updated: dict[str, int] = Field(
+        default_factory=dict,
+        description="per table, rows the graph held that this load changed (the filer's "
+        "newer Entity, the definition an Element or ElementDefinition lacked); none listed: "
+        "0",
+    )
     loading_ms: int | None = Field(
         default=None, description="register + stage + its share (by rows) of the batch's "
         "materialize calls"

@@ -110,6 +110,7 @@ def _loading_outcome(outcome: dict[str, Any], load: dict[str, Any] | None) -> di
             "status": "loaded",
             "facts_loaded": load.get("facts_loaded", 0),
             "facts_added": load.get("facts_added"),  # None: a record from before it was kept
+            "rows_updated": dict(load.get("rows_updated") or {}),
             "loading_ms": load.get("loading_ms"),
         }
     return {
@@ -133,6 +134,9 @@ def summarize_filing(
         "facts_added": 0,
         "facts_rejected": outcome.get("facts_rejected"),
         "rejected_reasons": outcome.get("rejected_reasons") or {},
+        # per table, rows the graph held that the load changed: the filer's newer Entity,
+        # the definition an Element or ElementDefinition lacked (none of them a fact)
+        "rows_updated": {},
         "duplicates_collapsed": outcome.get("duplicates_collapsed"),
         # facts kept in sets of duplicates (of those offered), and the inconsistent sets
         "duplicates_consistent": outcome.get("duplicates_consistent"),
@@ -230,15 +234,26 @@ def settle_interrupted(
             line["facts_present"] = present
 
 
-def count_totals(filings: list[dict[str, Any]]) -> dict[str, int]:
-    """Filings per outcome, and every count of the lines summed."""
-    totals = {"filings": len(filings)}
+def count_totals(filings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Filings per outcome, and every count of the lines summed (``rows_updated`` per
+    table)."""
+    totals: dict[str, Any] = {"filings": len(filings)}
     totals["loaded"] = sum(1 for f in filings if f["status"] == "loaded")
     totals["interrupted"] = sum(1 for f in filings if f["status"] == "interrupted")
     totals["failed"] = totals["filings"] - totals["loaded"] - totals["interrupted"]
     for name in (*_COUNTS, "warnings", "processing_ms", "loading_ms"):
         totals[name] = sum(f.get(name) or 0 for f in filings)
+    totals["rows_updated"] = sum_updated(filings)
     return totals
+
+
+def sum_updated(filings: list[dict[str, Any]]) -> dict[str, int]:
+    """The lines' ``rows_updated`` summed per table."""
+    updated: dict[str, int] = {}
+    for line in filings:
+        for table, n in (line.get("rows_updated") or {}).items():
+            updated[table] = updated.get(table, 0) + n
+    return updated
 
 
 def publish_decision(totals: dict[str, Any]) -> dict[str, Any]:
