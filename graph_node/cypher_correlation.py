@@ -21,18 +21,20 @@ started at a node the query already matched (``OPTIONAL MATCH (r)-[:REPORT_HAS_F
 (g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <> f.id``), then counted
 (``WITH f, count(g) AS others WHERE others = 0``), it answers right.
 
-The rule works on names, not on the forms a value can take (a property, an alias, an alias
-of an alias, an UNWIND): names are compared case-folded and without backquotes, as the
-engine does, and a *variable use* is any name not after ``.`` or ``:`` (a property or a
-label), not a map key, not before ``(`` (a function), and no keyword. The outer names of a
-subquery are all those used anywhere outside its braces (bar other subqueries' bodies);
-inside the braces an outer name may only be a node or relationship of the body's pattern
-(``MATCH (f)-[:FACT_HAS_DIMENSION]->(d)``). One exception, the income statement example's:
-a list the query collected (``collect(...) AS presented``, never bound otherwise) may be
-read after ``IN``. An OPTIONAL MATCH is refused when its WHERE uses a name used before it
-and its pattern has none of them as a node or relationship. A name reused after it left
-scope is refused too: renaming it is the way out, and the message says so.
-docs/graph-schema.md, "Correlated subqueries", says the same to users.
+A list the query collected is no safer: ``WITH f, collect(f.duplicate_group) AS grps
+WHERE NOT EXISTS { MATCH (g:Fact) WHERE g.duplicate_group IN grps }`` returns 86 facts where
+1,315 are due and dies under ``count(f)``, anchored on ``f`` or collected before ``f`` was
+matched it dies too. So the rule works on names, not on the forms a value can take (a
+property, an alias, an alias of an alias, an UNWIND, a list): names are compared case-folded
+and without backquotes, as the engine does, and a *variable use* is any name not after
+``.``, not a label (after ``:`` unless a map's value), not a map key, not before ``(`` (a
+function), and no keyword. The outer names of a subquery are all those used anywhere
+outside its braces (bar other subqueries' bodies); inside the braces an outer name may only
+be a node or relationship of a pattern, of the body or of a subquery nested in it
+(``MATCH (f)-[:FACT_HAS_DIMENSION]->(d)``). An OPTIONAL MATCH is refused when its WHERE uses
+a name used before it and its pattern has none of them as a node or relationship. A name
+reused after it left scope is refused too: renaming it is the way out, and the message says
+so. docs/graph-schema.md, "Correlated subqueries", says the same to users.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ def check_correlation(cypher: str) -> None:
     for keyword, body in subqueries:
         others = [b for b in bodies if b != body and not b.holds(body.start)]
         outer = _names_used(tokens, range(len(tokens)), [body, *others])
-        read = _outer_read(tokens, body, outer, _collected_lists(tokens, outer, [body]))
+        nested = [b for b in bodies if body.holds(b.start)]
+        read = _outer_read(tokens, [body, *nested], outer)
         if read:
             kind = "NOT EXISTS" if _negated(tokens, keyword) else tokens[keyword].upper()
             raise QueryRefused(
@@ -99,7 +102,7 @@ def check_correlation(cypher: str) -> None:
         top = _names_used(tokens, range(clause.start), bodies)
         if any(_name(tokens[i]) in top for i in _pattern_variables(tokens, pattern)):
             continue
-        read = _outer_read(tokens, Span(pattern.end, clause.end), before, set())
+        read = _outer_read(tokens, [Span(pattern.end, clause.end)], before)
         if read:
             raise QueryRefused(
                 "Cypher query refused: an OPTIONAL MATCH whose pattern shares no node with "
@@ -153,18 +156,16 @@ def _names_used(tokens: list[str], indices: range, skipped: list[Span]) -> set[s
     }
 
 
-def _outer_read(tokens: list[str], span: Span, outer: set[str], lists: set[str]) -> str:
-    """The first use in ``span`` of a name of ``outer`` that is not a node or relationship
-    of one of its patterns (nor a collected list after IN), as written (``f.duplicate_group``
-    when a property follows); '' if there is none."""
-    allowed = set(_pattern_variables(tokens, *_patterns(tokens, span)))
-    for index in range(span.start, span.end):
+def _outer_read(tokens: list[str], bodies: list[Span], outer: set[str]) -> str:
+    """The first use in ``bodies[0]`` of a name of ``outer`` that is not a node or
+    relationship of a pattern of one of ``bodies`` (a body and those nested in it), as
+    written (``f.duplicate_group`` when a property follows); '' if there is none."""
+    patterns = [pattern for body in bodies for pattern in _patterns(tokens, body)]
+    allowed = set(_pattern_variables(tokens, *patterns))
+    for index in range(*bodies[0]):
         if index in allowed or not _is_variable_use(tokens, index):
             continue
-        name = _name(tokens[index])
-        if name in lists and tokens[index - 1].upper() == "IN":
-            continue
-        if name in outer:
+        if _name(tokens[index]) in outer:
             return _as_written(tokens, index)
     return ""
 
@@ -177,34 +178,6 @@ def _as_written(tokens: list[str], index: int) -> str:
     if len(following) == 2 and following[0] == "." and _is_word(following[1]):
         return f"{read}.{following[1].strip('`')}"
     return read
-
-
-def _collected_lists(tokens: list[str], outer: set[str], skipped: list[Span]) -> set[str]:
-    """Names of ``outer`` bound only by ``collect(...) AS name`` outside ``skipped``."""
-    bindings: dict[str, list[bool]] = {}
-    for index in range(1, len(tokens)):
-        if any(span.holds(index) for span in skipped) or not _is_variable_use(tokens, index):
-            continue
-        name, before = _name(tokens[index]), tokens[index - 1]
-        after = tokens[index + 1] if index + 1 < len(tokens) else ""
-        if before.upper() == "AS":
-            bindings.setdefault(name, []).append(_closes_collect(tokens, index - 2))
-        elif before in ("(", "[") or after.upper() == "IN":
-            bindings.setdefault(name, []).append(False)  # a node, or a list's element
-    return {name for name, by in bindings.items() if name in outer and all(by)}
-
-
-def _closes_collect(tokens: list[str], closing: int) -> bool:
-    """``tokens[closing]`` is the ``)`` of a ``collect(``."""
-    if closing < 1 or tokens[closing] != ")":
-        return False
-    depth = 0
-    for index in range(closing, -1, -1):
-        depth += tokens[index] == ")"
-        depth -= tokens[index] == "("
-        if depth == 0:
-            return index > 0 and tokens[index - 1].casefold() == "collect"
-    return False
 
 
 def _subqueries(tokens: list[str]) -> list[tuple[int, Span]]:
