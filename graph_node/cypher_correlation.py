@@ -137,11 +137,14 @@ def _is_variable_use(tokens: list[str], index: int) -> bool:
 
 
 def _is_label(tokens: list[str], index: int) -> bool:
-    """``tokens[index]`` is a label: after ``:`` (but not a map's value, ``{key: v}``), or
-    after another label (``[:A|B]``: the tokenizer drops the ``|``)."""
+    """``tokens[index]`` is a label: after ``:`` (but not a map's value, ``{key: v}``, nor
+    a slice's end, ``list[:n]``: the tokenizer drops numbers), or after another label
+    (``[:A|B]``: the tokenizer drops the ``|``)."""
     before = tokens[index - 1] if index else ""
     if before == ":":
-        return not (index >= 3 and tokens[index - 3] in ("{", ","))
+        if index >= 3 and tokens[index - 3] in ("{", ","):
+            return False
+        return tokens[index - 2] != "[" or index < 3 or tokens[index - 3].endswith("-")
     if index >= 2 and _is_word(before) and before.upper() not in _KEYWORDS:
         return _is_label(tokens, index - 1)
     return False

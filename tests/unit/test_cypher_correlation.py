@@ -148,6 +148,11 @@ BYPASSES = {
         "c.dimension_count RETURN f.id",
         "the COUNT { } subquery reads presented",
     ),
+    "a slice's end": (
+        AMAZON + "WITH f, size(f.id) AS n WHERE EXISTS { MATCH (g:Fact) "
+        "WHERE g.id = substring('abc', 0, 1) AND [1, 2, 3][0:n] = [1] } " + BY_GROUP,
+        "subquery reads n of the query around it",
+    ),
     # the same name bound again in a later part of the query: refused, with a way out
     "a name reused after it left scope": (
         "MATCH (g:Unit) WITH count(g) AS units MATCH (f:Fact) WHERE EXISTS { "
