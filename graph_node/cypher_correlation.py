@@ -84,9 +84,15 @@ def check_correlation(cypher: str) -> None:
     tokens = list(cypher_tokens(cypher, punctuation=True, quoted=True))
     subqueries = _subqueries(tokens)
     bodies = [body for _, body in subqueries]
+    owners = _innermost_bodies(tokens, bodies)
+    by_owner: dict[Span | None, set[str]] = {}
+    for index, owner in enumerate(owners):
+        if _is_variable_use(tokens, index):
+            by_owner.setdefault(owner, set()).add(_name(tokens[index]))
     for keyword, body in subqueries:
-        others = [b for b in bodies if b != body and not b.holds(body.start)]
-        outer = _names_used(tokens, range(len(tokens)), [body, *others])
+        # outside the braces: the query's top level and the bodies enclosing this one
+        enclosing = [b for b in bodies if b != body and b.holds(body.start)]
+        outer = set().union(*(by_owner.get(b, set()) for b in [None, *enclosing]))
         nested = [b for b in bodies if body.holds(b.start)]
         read = _outer_read(tokens, [body, *nested], outer)
         if read:
@@ -98,8 +104,8 @@ def check_correlation(cypher: str) -> None:
                 f"aggregation crashes the whole node: {_REWRITE}. {_RENAME}"
             )
     for clause, pattern in _optional_matches(tokens):
-        before = _names_used(tokens, range(clause.start), [])
-        top = _names_used(tokens, range(clause.start), bodies)
+        before = _names_used(tokens, range(clause.start))
+        top = _names_used(tokens, range(clause.start), owners)
         if any(_name(tokens[i]) in top for i in _pattern_variables(tokens, pattern)):
             continue
         read = _outer_read(tokens, [Span(pattern.end, clause.end)], before)
@@ -150,13 +156,24 @@ def _is_label(tokens: list[str], index: int) -> bool:
     return False
 
 
-def _names_used(tokens: list[str], indices: range, skipped: list[Span]) -> set[str]:
-    """The names used as variables at ``indices``, those in ``skipped`` left out."""
+def _names_used(
+    tokens: list[str], indices: range, owners: list[Span | None] | None = None
+) -> set[str]:
+    """The names used as variables at ``indices``; with ``owners``, only those outside
+    every subquery's braces."""
     return {
         _name(tokens[i])
         for i in indices
-        if _is_variable_use(tokens, i) and not any(span.holds(i) for span in skipped)
+        if _is_variable_use(tokens, i) and (owners is None or owners[i] is None)
     }
+
+
+def _innermost_bodies(tokens: list[str], bodies: list[Span]) -> list[Span | None]:
+    """For each token, the innermost subquery body holding it (None at the top level)."""
+    owners: list[Span | None] = [None] * len(tokens)
+    for body in sorted(bodies, key=lambda span: span.start):  # outer bodies first
+        owners[body.start : body.end] = [body] * (body.end - body.start)
+    return owners
 
 
 def _outer_read(tokens: list[str], bodies: list[Span], outer: set[str]) -> str:
