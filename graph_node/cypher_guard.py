@@ -260,10 +260,10 @@ def _wide_integer(value: Any, where: str) -> tuple[str, int] | None:
     return next((hit for hit in found if hit is not None), None)
 
 
-def cypher_tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
+def cypher_tokens(text: str, *, punctuation: bool = False, quoted: bool = False) -> Iterator[str]:
     """Bare words, ``$parameter`` names and ';' in the order the parser sees them; with
     ``punctuation`` also brackets, ':', ',', runs of operator symbols and property lookups
-    (``.name``, or '.' alone)."""
+    (``.name``, or '.' alone); with ``quoted`` also backquoted names, backquotes kept."""
     position, end = 0, len(text)
     while position < end:
         char = text[position]
@@ -277,7 +277,10 @@ def cypher_tokens(text: str, *, punctuation: bool = False) -> Iterator[str]:
         elif char in "'\"":
             position = _after_string(text, position)
         elif char == "`":
-            position = _after(text, "`", position + 1, what="backquoted name")
+            closing = _after(text, "`", position + 1, what="backquoted name")
+            if quoted:
+                yield text[position:closing]
+            position = closing
         elif char in "$.":
             # a parameter or property name: never a clause keyword
             word = _WORD.match(text, position + 1)

@@ -54,6 +54,31 @@ CRASHING = {
         "AND g.id <> f.id } RETURN f.concept, count(f)",
         "the NOT EXISTS { } subquery reads f.duplicate_group of the query around it",
     ),
+    # the same, spelled past the guard that matched forms: each killed the engine too
+    "a value in another case": (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '0001018724-23-000004' "
+        "AND NOT EXISTS { MATCH (g:Fact) WHERE g.duplicate_group = F.duplicate_group "
+        "AND g.id <> F.id } RETURN f.concept, count(f)",
+        "the NOT EXISTS { } subquery reads F.duplicate_group of the query around it",
+    ),
+    "a backquoted variable": (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '0001018724-23-000004' "
+        "AND NOT EXISTS { MATCH (g:Fact) WHERE g.duplicate_group = `f`.duplicate_group "
+        "AND g.id <> f.id } RETURN f.concept, count(f)",
+        "the NOT EXISTS { } subquery reads f.duplicate_group of the query around it",
+    ),
+    "an alias of an alias": (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '0001018724-23-000004' "
+        "WITH f, f.duplicate_group AS grp WITH f, grp AS grp2 WHERE NOT EXISTS { "
+        "MATCH (g:Fact) WHERE g.duplicate_group = grp2 } RETURN f.concept, count(f)",
+        "the NOT EXISTS { } subquery reads grp2 of the query around it",
+    ),
+    "a list collected per fact": (
+        "MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE r.id = '0001018724-23-000004' "
+        "WITH f, collect(f.duplicate_group) AS grps WHERE NOT EXISTS { "
+        "MATCH (g:Fact) WHERE g.duplicate_group IN grps } RETURN f.concept, count(f)",
+        "the NOT EXISTS { } subquery reads grps of the query around it",
+    ),
 }
 COUNT_FACTS = {"cypher": "MATCH (f:Fact) RETURN count(f)"}
 

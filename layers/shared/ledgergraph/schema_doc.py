@@ -120,23 +120,29 @@ the graph holds).
 
 **Correlated subqueries.** real_ladybug 0.15.3 gets an `EXISTS`, `NOT EXISTS` or `COUNT`
 subquery wrong when its body reads a value of the query around it (`f.duplicate_group` of
-the outer `f`, or a `WITH f.duplicate_group AS grp`), whether or not its pattern starts at
-an outer node: on Amazon's 10-K, `MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE ...
+the outer `f`, a `WITH f.duplicate_group AS grp`, an alias of that alias, an `UNWIND
+[f.duplicate_group] AS grp`, a list collected per row), whether or not its pattern starts
+at an outer node: on Amazon's 10-K, `MATCH (r:Report)-[:REPORT_HAS_FACT]->(f:Fact) WHERE ...
 AND NOT EXISTS {{ MATCH (g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <>
 f.id }}` returns 1,172 rows (13 facts, 12 of them with a duplicate) where the 1,315 facts
-without a duplicate were due, and the same query ending `RETURN f.concept, count(f)` kills
-the process (SIGSEGV): the command, or the graph node that ran it. An `OPTIONAL MATCH`
-whose pattern shares no node with the query before it and whose WHERE reads such a value
-is wrong too (1,327). The Graph API and `query` therefore refuse both forms (400,
-`QueryRefused`, naming the value read), even where the data would have let them answer
-right. A subquery tied by its pattern alone is right (`COUNT {{ MATCH
-(f)-[:FACT_HAS_DIMENSION]->(d:Dimension) WHERE d.member IN presented }}`, `presented` a
-collected list). Match the other rows with an `OPTIONAL MATCH` that starts at a node the
-query already matched, and keep those where it found none: `... OPTIONAL MATCH
-(r)-[:REPORT_HAS_FACT]->(g:Fact) WHERE g.duplicate_group = f.duplicate_group AND g.id <>
-f.id WITH r, f, count(g) AS others WHERE others = 0` gives the 1,315 (on Amazon's revenue
-and income tax facts the 12 without a duplicate), as the income statement example below
-does for duplicates.
+without a duplicate were due (through `UNWIND` 0, through `collect` 86), and the same query
+ending `RETURN f.concept, count(f)` kills the process (SIGSEGV): the command, or the graph
+node that ran it. An `OPTIONAL MATCH` whose pattern shares no node with the query before it
+and whose WHERE reads such a value is wrong too (1,327). The Graph API and `query` therefore
+refuse, by a rule on names rather than on forms (400, `QueryRefused`, naming what is read):
+inside a subquery's braces, a name the query uses anywhere outside them may only be a node
+or relationship of a pattern (`MATCH (f)-[:FACT_HAS_DIMENSION]->(d:Dimension)`, also in a
+subquery nested in it), never in its WHERE, WITH or RETURN; an `OPTIONAL MATCH` whose
+pattern holds no node or relationship of the query before it may not use a name of that
+query in its WHERE. Names compare as the engine compares them, in any case and with or
+without backquotes. A name the query used before for something else, bound again in the
+subquery, is refused too: give it a name of its own. Match the other rows with an `OPTIONAL
+MATCH` that starts at a node the query already matched, and keep those where it found none:
+`... OPTIONAL MATCH (r)-[:REPORT_HAS_FACT]->(g:Fact) WHERE g.duplicate_group =
+f.duplicate_group AND g.id <> f.id WITH r, f, count(g) AS others WHERE others = 0` gives the
+1,315 (on Amazon's revenue and income tax facts the 12 without a duplicate), as the income
+statement example below does for duplicates; it checks a fact's members against the
+statement with a subquery tied by its patterns alone.
 
 **Grouped DISTINCT.** real_ladybug 0.15.3 gets a grouped aggregation wrong when it holds a
 `DISTINCT` aggregate: each plain aggregate written after the last `DISTINCT` one reads 0
