@@ -130,11 +130,16 @@ def _outcome(filing: dict[str, Any]) -> list[Any]:
     A failed filing offered nothing: every fact of it is rejected for the filing's error
     (``all`` when the document was never counted), but for one refused because an earlier
     run's load of it is kept (``earlier_load_kept``): its line counts that load. A
-    duplicate was not run at all.
+    duplicate was not run at all, nor was a folder refused before the run (not a package,
+    one of several folders of a filing with other files): their lines count nothing
+    (no ``facts_loaded``), so their cells are blank.
     """
     status, counted = filing["status"], filing.get("facts_in_document")
     if status == "duplicate":
         return [status, None, None, None, None, None, None, None, None]
+    if status == "failed" and "facts_loaded" not in filing and counted is None:
+        why = f"failed ({filing['error_type']})" if filing.get("error_type") else "failed"
+        return [why, None, None, None, None, None, None, None, None]
     if status == "interrupted":
         return _interrupted_outcome(filing)
     if status != "loaded":

@@ -61,9 +61,9 @@ def run_sec_from_folder(
     packages, folders of one filing with other files, changed packages of filings already
     loaded, or changed copies of reports loaded without an accession number) added as
     failed filings, and repeats of a folder's files as duplicates, so nothing given to the
-    run goes unreported. A refused package's line counts the load the graph keeps of its
-    filing (``count_kept_loads``). A loaded filing's stored raw package and processed
-    output are never changed by the run.
+    run goes unreported, every line in the order of its folder. A refused package's line
+    counts the load the graph keeps of its filing (``count_kept_loads``). A loaded
+    filing's stored raw package and processed output are never changed by the run.
     """
     started = time.monotonic()
     store = LocalObjectStore(home / "store")
@@ -98,7 +98,7 @@ def run_sec_from_folder(
     refused = [(package.kept_unit, line) for package, line in zip(rejected, lines, strict=True)]
     if count_kept_loads(summary["filings"], refused, store=store, graph_id=graph_id):
         summary["totals"] = count_totals([*summary["filings"], *lines])
-    summary["filings"] += lines
+    summary["filings"] = _in_folder_order([*summary["filings"], *lines])
     return _finish(summary, store, home=home, graph_id=graph_id, started=started)
 
 
@@ -220,6 +220,15 @@ def _merge_rerun(summary: dict[str, Any], again: dict[str, Any]) -> None:
         line["facts_present"] = facts_present(line)
         summary["filings"][index[line["source_unit"]]] = line
     summary["totals"] = count_totals(summary["filings"])
+
+
+def _in_folder_order(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every line of the run, filings run and folders not run alike, in the order of their
+    folders under ``--source`` (sorted by name, as they were found); a line without a
+    folder keeps its place after them."""
+    return sorted(lines, key=lambda line: (
+        "folder" not in line, Path(line.get("folder") or "")
+    ))  # fmt: skip
 
 
 def _rejected_line(package: RejectedPackage, forms: FormOf) -> dict[str, Any]:

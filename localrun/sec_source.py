@@ -13,11 +13,14 @@ such a package is refused before anything is written, naming the ``delete-source
 command that makes room for it. A package without an accession number is known by the
 sha256 of its entry point, so any edit gives it a unit of its own: it is refused the same
 way when its cover page names a report the graph holds under another unit
-(``report_identity``).
+(``report_identity``). The download record (``download.json``) is no part of a package,
+as two downloads of one filing differ in it: a package that differs in it alone is the
+stored one (it runs; a loaded unit's package is left as it was loaded, record and all).
 
 Two folders may give one filing (one accession number, or one entry point's sha256). With
-the same files, the first (by folder name) is run and the others are duplicates. With
-other files, the graph decides when it holds the filing: the folder equal to the stored
+the same files (a download record aside), the first (by folder name) is run and the
+others are duplicates, but a folder equal to the stored package, record too, comes first.
+With other files, the graph decides when it holds the filing: the folder equal to the stored
 package is run, each other one is refused as above. When it does not, no folder of the
 filing is run: the run cannot tell which package is meant, and a loaded filing's data
 could only be changed with ``delete-source``, so each fails, naming another folder and
@@ -64,11 +67,17 @@ class RejectedPackage:
 
 @dataclass(frozen=True)
 class PackageDiff:
-    """How a given package differs from the one stored for its source unit."""
+    """How a given package differs from the one stored for its source unit.
+
+    The download record (``download.json``) is no part of a package: two downloads of one
+    filing differ in it (the time of each), so ``record`` says apart whether the given one
+    differs from the stored one, and a diff with only that is false (the same package).
+    """
 
     changed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # stored, not in the given package
     added: tuple[str, ...] = ()  # given, not stored
+    record: bool = False  # a given download record that the stored one is not
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.missing or self.added)
@@ -151,23 +160,27 @@ def _holds_package_files(folder: Path) -> bool:
 def compare_package(store: LocalObjectStore, info: PackageInfo) -> PackageDiff | None:
     """How ``info``'s package differs from the stored one; None when none is stored.
 
-    The download step's record (``download.json``) is not part of a package: a stored one
-    is ignored unless the given folder has one too.
+    The download step's record (``download.json``) is compared apart (``record``): a
+    stored one counts only when the given folder has one too.
     """
     prefix = raw_package_prefix(info.cik, info.source_unit)
     stored = {key.removeprefix(prefix): key for key in store.list_keys(prefix)}
     if not stored:
         return None
-    if DOWNLOAD_RECORD not in info.files:
-        stored.pop(DOWNLOAD_RECORD, None)
-    given = set(info.files)
+    stored_record = stored.pop(DOWNLOAD_RECORD, None)
+    given = set(info.files) - {DOWNLOAD_RECORD}
+    record = DOWNLOAD_RECORD in info.files and (
+        stored_record is None
+        or not same_file(info.folder / DOWNLOAD_RECORD, store.path(stored_record))
+    )
     changed = tuple(
         name
         for name in sorted(given & stored.keys())
         if not same_file(info.folder / name, store.path(stored[name]))
     )
     missing = tuple(sorted(stored.keys() - given))
-    return PackageDiff(changed, missing, tuple(sorted(given - stored.keys())))
+    added = tuple(sorted(given - stored.keys()))
+    return PackageDiff(changed, missing, added, record=record)
 
 
 def stage_package(store: LocalObjectStore, info: PackageInfo) -> FilingRef:
@@ -232,6 +245,8 @@ def stage_source_folder(
     for unit, infos in given.items():
         # only a filing given by several folders needs to know if its package is stored
         stored = len(infos) > 1 and any(store.list_keys(raw_package_prefix(infos[0].cik, unit)))
+        if stored:
+            infos = _stored_first(store, infos)
         distinct, repeats = _sort_repeats(infos, loaded=unit in loaded, stored=stored)
         rejected.extend(repeats)
         if distinct:
@@ -263,9 +278,14 @@ def _stage_packages(
         if diff and info.source_unit in loaded:
             rejected.append(_refusal(info, diff, command))
             continue
-        # None: nothing stored; an empty diff: the very package stored, nothing to copy
-        filings.append(filing_ref(info) if diff is not None and not diff
-                       else stage_package(store, info))  # fmt: skip
+        # None: nothing stored; an empty diff: the package stored, nothing to copy but a
+        # new download record, and that only while the graph holds nothing of the unit
+        # (a loaded unit's package is left as it was loaded)
+        same = diff is not None and not diff
+        if same and (info.source_unit in loaded or not diff.record):
+            filings.append(filing_ref(info))
+        else:
+            filings.append(stage_package(store, info))
         folders[info.source_unit] = info.folder
     return filings, folders
 
@@ -285,6 +305,21 @@ def _sort_repeats(
         kept = infos[0].source_unit if loaded else None
         return [], [_conflict(info, distinct, kept) for info in infos]
     return distinct, [_duplicate(info, first) for info, first in twins]
+
+
+def _stored_first(store: LocalObjectStore, infos: list[PackageInfo]) -> list[PackageInfo]:
+    """The folders of one filing, the one equal to the stored package first (its download
+    record too), then those that differ from it in their download record alone, then the
+    rest, each kind in folder order: of folders with the same files, the first is run and
+    the others are its duplicates, so a rerun runs the very package stored."""
+
+    def rank(info: PackageInfo) -> int:
+        diff = compare_package(store, info)
+        if diff is None or diff:
+            return 2
+        return 1 if diff.record else 0
+
+    return sorted(infos, key=rank)
 
 
 def _duplicate(info: PackageInfo, first: PackageInfo) -> RejectedPackage:

@@ -68,7 +68,7 @@ def test_two_packages_of_one_filing_with_other_files_both_fail_and_the_rest_load
     code, summary = _run(capsys, source, home)
 
     assert (code, summary["loaded"], summary["failed"], summary["duplicates"]) == (1, 1, 2, 0)
-    tesla, *amazon = summary["filings"]
+    *amazon, tesla = summary["filings"]  # in folder order: a1, a2, tsla
     assert (tesla["source_unit"], tesla["status"], tesla["facts_added"]) == (TESLA, "loaded", 1045)
     assert [(f["source_unit"], f["folder"], f["status"], f["error_type"]) for f in amazon] == [
         (AMAZON, str(first), "failed", "PackageConflict"),
@@ -80,11 +80,12 @@ def test_two_packages_of_one_filing_with_other_files_both_fail_and_the_rest_load
         "package to load in the source folder, then run again"
     )
     assert not (home / "store" / "raw" / "sec" / "1018724").exists()
+    assert not any(k in f for f in amazon for k in COUNTS)  # nothing of them counted
     text = render.sec_summary(summary).splitlines()
-    assert text[3].split() == [
-        AMAZON, "1018724", "10-K", "failed", "(PackageConflict)", "0", "0", "0", "all", "0.00"
-    ]  # fmt: skip
-    assert text[3] == text[4]
+    # not run: nothing offered, added, present or rejected, so the cells are blank
+    assert text[2].split() == [AMAZON, "1018724", "10-K", "failed", "(PackageConflict)", "0.00"]
+    assert text[2] == text[3]
+    assert text[4].split()[:4] == [TESLA, "1318605", "10-Q", "loaded"]
     assert f"{AMAZON} ({second}): FAILED PackageConflict: {amazon[1]['error']}" in text
     assert text[-1].startswith("1 filing loaded, 2 failed in ")
     assert text[-1].endswith("; 1045 facts offered, 1045 added, 0 already present")
@@ -153,3 +154,44 @@ def test_beside_the_loaded_package_a_changed_one_is_refused_and_counted_once(
         "PackageConflict: "
     ) in "\n".join(text)
     assert text[-1].endswith("; 1341 facts offered, 0 added, 1341 already present")
+
+
+def test_a_later_download_of_a_loaded_filing_runs_and_the_stored_one_is_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # two downloads of one filing differ in their download record (its time) alone
+    home, first_run = tmp_path / "home", tmp_path / "run1"
+    _record(_amazon(first_run / "a1"), "2024-01-02T03:04:05+00:00")
+    assert _run(capsys, first_run, home)[0] == 0
+    source = tmp_path / "run2"
+    later = _amazon(source / "a0")
+    _record(later, "2024-02-03T04:05:06+00:00")
+    stored = shutil.copytree(first_run / "a1", source / "a1")
+
+    code, summary = _run(capsys, source, home)
+
+    # the folder equal to the stored package runs, adding nothing; the other repeats it
+    assert (code, summary["loaded"], summary["failed"], summary["duplicates"]) == (0, 1, 0, 1)
+    duplicate, loaded = summary["filings"]  # in folder order: a0, a1
+    assert (loaded["folder"], loaded["status"]) == (str(stored), "loaded")
+    assert [loaded[k] for k in COUNTS] == [1457, 1341, 0, 1341, 0, 116, 26, 0, 1]
+    assert (duplicate["folder"], duplicate["status"]) == (str(later), "duplicate")
+    assert duplicate["error"] == (
+        f"same filing ({AMAZON}) and the same files as folder a1; not loaded twice"
+    )
+
+    shutil.rmtree(source / "a1")  # next run: the later download alone
+    code, summary = _run(capsys, source, home)
+
+    assert (code, summary["loaded"], summary["failed"]) == (0, 1, 0)
+    [line] = summary["filings"]
+    assert (line["folder"], line["facts_added"], line["facts_present"]) == (str(later), 0, 1341)
+    raw = home / "store" / "raw" / "sec" / "1018724" / AMAZON / "download.json"
+    assert raw.read_bytes() == (first_run / "a1" / "download.json").read_bytes()  # as loaded
+
+
+def _record(folder: Path, completed_at: str) -> None:
+    """A download record of Amazon's filing in ``folder``, as the EDGAR download writes."""
+    record = {"accession_number": AMAZON, "cik": 1018724, "source": "files",
+              "entry_point": INSTANCE, "completed_at": completed_at}  # fmt: skip
+    (folder / "download.json").write_text(json.dumps(record), encoding="utf-8")

@@ -283,3 +283,74 @@ def test_of_two_folders_of_a_loaded_filing_the_stored_package_runs(tmp_path, sto
         "aapl-20230930_htm.xml); nothing was changed."
     )
     assert (duplicate.folder, duplicate.status) == (tmp_path / "source" / "a3", "duplicate")
+
+
+def _record(folder: Path, completed_at: str) -> bytes:
+    """Write a download record of Apple's filing, as the EDGAR download step writes one."""
+    record = (
+        f'{{"accession_number": "{APPLE}", "cik": 320193, "source": "files", '
+        f'"entry_point": "aapl-20230930_htm.xml", "completed_at": "{completed_at}"}}'
+    ).encode()
+    (folder / "download.json").write_bytes(record)
+    return record
+
+
+def test_a_later_download_of_a_loaded_filing_runs_its_stored_package(tmp_path, store) -> None:
+    first = _apple(tmp_path / "run1")
+    stored = _record(first, "2024-01-02T03:04:05+00:00")
+    stage_source_folder(store, tmp_path / "run1")
+    inodes = _inodes(store)
+    again = _apple(tmp_path / "run2")
+    _record(again, "2024-03-04T05:06:07+00:00")  # the same files, downloaded later
+
+    filings, rejected, folders = stage_source_folder(
+        store, tmp_path / "run2", loaded_of=lambda units: {APPLE: {"Fact": "sha256:..."}}
+    )
+
+    assert [f.source_unit for f in filings] == [APPLE] and not rejected
+    assert folders == {APPLE: again}
+    assert _inodes(store) == inodes  # the package as loaded, its first record kept
+    assert store.path(APPLE_RAW + "download.json").read_bytes() == stored
+
+
+def test_a_later_download_of_a_filing_not_loaded_replaces_the_record(tmp_path, store) -> None:
+    first = _apple(tmp_path / "run1")
+    _record(first, "2024-01-02T03:04:05+00:00")
+    stage_source_folder(store, tmp_path / "run1")
+    again = _apple(tmp_path / "run2")
+    later = _record(again, "2024-03-04T05:06:07+00:00")
+
+    filings, rejected, _ = stage_source_folder(store, tmp_path / "run2")
+
+    assert [f.source_unit for f in filings] == [APPLE] and not rejected
+    assert store.path(APPLE_RAW + "download.json").read_bytes() == later
+
+
+def test_of_two_downloads_of_a_loaded_filing_the_stored_one_runs(tmp_path, store) -> None:
+    source = tmp_path / "source"
+    first, second = _apple_twice(source, change_second=False)
+    stored = _record(second, "2024-01-02T03:04:05+00:00")
+    stage_source_folder(store, source / "a2")  # loaded from a2 earlier
+    _record(first, "2024-03-04T05:06:07+00:00")  # a1: the same files, downloaded later
+    changed = source / "a3"
+    shutil.copytree(second, changed)
+    _change_revenue(changed)
+
+    filings, rejected, folders = stage_source_folder(
+        store, source, loaded_of=lambda units: {APPLE: {"Fact": "sha256:..."}}
+    )
+
+    assert [f.source_unit for f in filings] == [APPLE] and folders == {APPLE: second}
+    assert store.path(APPLE_RAW + "download.json").read_bytes() == stored
+    duplicate, refused = rejected  # in folder order: a1, a3
+    assert (duplicate.folder, duplicate.status) == (first, "duplicate")
+    assert duplicate.reason == (
+        f"same filing ({APPLE}) and the same files as folder a2; not loaded twice"
+    )
+    assert (refused.folder, refused.error_type, refused.kept_unit) == (
+        changed, "PackageConflict", APPLE
+    )  # fmt: skip
+    assert refused.reason.startswith(
+        f"filing {APPLE} is already loaded from another package (changed "
+        "aapl-20230930_htm.xml); nothing was changed."
+    )
