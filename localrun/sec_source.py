@@ -121,11 +121,11 @@ def find_package_folders(source: Path) -> list[Path]:
         # sub-folder would fail as a package with no instance
         nested = [folder for folder in folders if any(map(_is_package, _subfolders(folder)))]
         if nested:
+            given = "one of them" if len(nested) > 1 else str(nested[0])
             raise NoFilingPackage(
                 f"source folder {source} holds no filing package, but "
                 f"{', '.join(map(str, nested))} {'hold' if len(nested) > 1 else 'holds'} "
-                f"folders of them: give --source "
-                f"{nested[0]}"
+                f"folders of them: give --source {given}"
             )
     return candidates
 

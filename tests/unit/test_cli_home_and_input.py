@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -255,8 +256,9 @@ def test_sec_run_over_an_empty_folder_says_it_holds_no_package(tmp_path: Path, c
 def test_sec_run_over_the_folder_above_the_packages_names_the_folder_to_give(
     tmp_path: Path, capsys
 ) -> None:
-    """``--source sample_data`` for ``sample_data/sec``: one error naming the right folder,
-    not a failed "package" per sub-folder (edgar's index pages are documents, no package)."""
+    """``--source sample_data`` for ``sample_data/sec``: one error naming the folders that
+    hold packages (``sec`` and ``sec_more``), not a failed "package" per sub-folder
+    (edgar's index pages are documents, no package)."""
     source = REPO / "sample_data"
 
     code = cli(["sec", "run", "--source", str(source), "--home", str(tmp_path / "home"), "--json"])
@@ -265,9 +267,28 @@ def test_sec_run_over_the_folder_above_the_packages_names_the_folder_to_give(
     assert code == 1
     assert out["error"] == {
         "type": "NoFilingPackage",
-        "message": f"source folder {source} holds no filing package, but {source / 'sec'} "
-        f"holds folders of them: give --source {source / 'sec'}",
+        "message": f"source folder {source} holds no filing package, but {source / 'sec'}, "
+        f"{source / 'sec_more'} hold folders of them: give --source one of them",
     }
+
+
+def test_a_folder_above_one_folder_of_packages_names_it(tmp_path: Path, capsys) -> None:
+    """With one folder of packages below (beside one of other JSON, as sample_data/edgar),
+    the error names it as the --source to give."""
+    source = tmp_path / "data"
+    shutil.copytree(REPO / "sample_data" / "sec" / "tsla-10q-2024-06-30",
+                    source / "sec" / "tsla-10q-2024-06-30")  # fmt: skip
+    (source / "listings").mkdir()
+    (source / "listings" / "index.json").write_text("{}", encoding="utf-8")
+
+    code = cli(["sec", "run", "--source", str(source), "--home", str(tmp_path / "home"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert out["error"]["message"] == (
+        f"source folder {source} holds no filing package, but {source / 'sec'} holds folders "
+        f"of them: give --source {source / 'sec'}"
+    )
 
 
 @pytest.mark.parametrize("given", ["missing", "file"])
