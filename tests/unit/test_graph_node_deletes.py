@@ -146,9 +146,11 @@ class Crash(BaseException):
     """Stands in for the process dying."""
 
 
-def test_a_crash_between_graph_and_staging_is_finished_on_reopen(
+def _delete_boeing_dying_before_staging(
     service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Boeing and Amazon loaded, then a delete of Boeing that dies after the graph lost it
+    and before staging marked its files deleted; ``service`` is closed."""
     store = tmp_path / "store"
     load_case_filing(service, store, BOEING_10K, boeing_facts())
     _load_amazon(service, store)
@@ -161,6 +163,12 @@ def test_a_crash_between_graph_and_staging_is_finished_on_reopen(
         service.delete_source("sec", BOEING_10K)
     monkeypatch.undo()
     service.close()
+
+
+def test_a_crash_between_graph_and_staging_is_finished_on_reopen(
+    service: GraphService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _delete_boeing_dying_before_staging(service, tmp_path, monkeypatch)
 
     reopened = _service(tmp_path / "node")
     try:
@@ -177,18 +185,7 @@ def test_a_delete_another_command_finished_is_reported_already_deleted_and_by_wh
     command: a sec run, a sync) finishes it, and holds the answer only in its process. A
     later delete-source in another process finds the unit gone: it says so, when, and by
     what, not a bare "0 files deleted"."""
-    store = tmp_path / "store"
-    load_case_filing(service, store, BOEING_10K, boeing_facts())
-    _load_amazon(service, store)
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    monkeypatch.setattr("graph_node.deletion.mark_deleted", crash)
-    with pytest.raises(Crash):
-        service.delete_source("sec", BOEING_10K)
-    monkeypatch.undo()
-    service.close()
+    _delete_boeing_dying_before_staging(service, tmp_path, monkeypatch)
     other_command = _service(tmp_path / "node")
     try:
         other_command.open_all()  # settles the open delete intent: the delete is finished
